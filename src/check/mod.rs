@@ -1,0 +1,59 @@
+//! Checking a campaign: names, types, units and unknowns, then compilation.
+//!
+//! [`check`] parses and checks a campaign file and returns every diagnostic
+//! at once, with the compiled [`Program`] when there is no error. The checker
+//! is where the language's promises are kept:
+//!
+//! - every name resolves to a fact, a computed field, a definition, a window,
+//!   a parameter or a period range, or gets a "did you mean";
+//! - every number carries a unit, and units only combine where that has a
+//!   meaning (money × rate is money; money + points is an error);
+//! - every optional fact used in a condition, filter or reward comes with a
+//!   rule for when it is unknown (`if unknown false`, `x is known and ...`);
+//! - every payable amount that can have more decimals than its unit pays is
+//!   rounded explicitly;
+//! - dates exist, windows run forwards, definitions do not depend on
+//!   themselves.
+
+mod checker;
+pub mod params;
+pub mod program;
+pub mod schema;
+pub mod suggest;
+pub mod types;
+
+pub use checker::{MAX_PERIODS, expr_text};
+pub use program::Program;
+
+use crate::diagnostics::Diagnostic;
+use crate::syntax;
+
+/// The outcome of checking one campaign file.
+#[derive(Debug)]
+pub struct Checked {
+    /// The compiled campaign, when there is no error.
+    pub program: Option<Program>,
+    /// Every error and warning, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Parses and checks the text of a campaign file.
+pub fn check(text: &str) -> Checked {
+    match syntax::parse(text) {
+        Ok(campaign) => {
+            let (program, diagnostics) = checker::check_campaign(&campaign);
+            Checked { program, diagnostics }
+        }
+        Err(d) => Checked {
+            program: None,
+            diagnostics: vec![d],
+        },
+    }
+}

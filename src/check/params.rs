@@ -1,0 +1,115 @@
+//! Overriding parameters from the command line (`--param NAME=VALUE`).
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use rust_decimal::Decimal;
+
+use super::program::{Const, Program};
+use super::suggest::closest;
+use super::types::{Dim, Ty};
+
+/// Why an override was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError {
+    /// What is wrong, naming the parameter.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+impl std::fmt::Display for ParamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}\n  help: {}", self.message, self.help)
+    }
+}
+
+impl std::error::Error for ParamError {}
+
+/// Applies `NAME=VALUE` to the program's parameters.
+pub fn override_param(program: &mut Program, assignment: &str) -> Result<(), ParamError> {
+    let Some((name, text)) = assignment.split_once('=') else {
+        return Err(ParamError {
+            message: format!("`{assignment}` is not of the form NAME=VALUE"),
+            help: "write for example `--param monthly_packs=80`".into(),
+        });
+    };
+    let (name, text) = (name.trim(), text.trim());
+    let tz = program.timezone;
+    let names: Vec<String> = program.params.iter().map(|p| p.name.clone()).collect();
+    let Some(param) = program.params.iter_mut().find(|p| p.name == name) else {
+        let help = match closest(name, names.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if names.is_empty() => "this campaign declares no parameters".into(),
+            None => format!("the campaign's parameters are: {}", names.join(", ")),
+        };
+        return Err(ParamError {
+            message: format!("the campaign has no parameter `{name}`"),
+            help,
+        });
+    };
+    let value = parse_value(&param.ty, text, tz).ok_or_else(|| ParamError {
+        message: format!("`{text}` is not a valid value for `{name}`, which is {}", param.ty),
+        help: match &param.ty {
+            Ty::Num(Dim::Count) => "write a whole number of at least 0, e.g. `80`".into(),
+            Ty::Num(Dim::Money(c)) => format!("write an amount, e.g. `5000` or `5000 {c}`"),
+            Ty::Num(Dim::Fraction) => "write a percentage such as `2%` or a fraction such as `0.02`".into(),
+            Ty::Num(_) => "write a number such as `4.2`".into(),
+            Ty::Bool => "write `true` or `false`".into(),
+            Ty::Time => "write a date and time such as `2024-08-16 15:00` or `2024-08-16T15:00:00+08:00`".into(),
+            Ty::Choice(c) => format!("write one of: {}", c.join(", ")),
+            _ => "write a value of the parameter's type".into(),
+        },
+    })?;
+    param.value = value;
+    Ok(())
+}
+
+fn parse_decimal(text: &str) -> Option<Decimal> {
+    if text.is_empty() || text.contains(['e', 'E', ',']) {
+        return None;
+    }
+    text.parse::<Decimal>().ok()
+}
+
+fn parse_value(ty: &Ty, text: &str, tz: chrono_tz::Tz) -> Option<Const> {
+    Some(match ty {
+        Ty::Num(Dim::Count) => {
+            let n = parse_decimal(text)?;
+            if !n.fract().is_zero() || n.is_sign_negative() {
+                return None;
+            }
+            Const::Num(n)
+        }
+        Ty::Num(Dim::Fraction) => match text.strip_suffix('%') {
+            Some(p) => Const::Num(parse_decimal(p.trim())? / Decimal::ONE_HUNDRED),
+            None => Const::Num(parse_decimal(text)?),
+        },
+        Ty::Num(Dim::Money(unit) | Dim::Unit(unit)) => {
+            let number = text.strip_suffix(&**unit).map(str::trim).unwrap_or(text);
+            Const::Num(parse_decimal(number)?)
+        }
+        Ty::Num(Dim::Decimal) => Const::Num(parse_decimal(text)?),
+        Ty::Bool => match text {
+            "true" => Const::Bool(true),
+            "false" => Const::Bool(false),
+            _ => return None,
+        },
+        Ty::Text => Const::Text(text.into()),
+        Ty::Choice(choices) => Const::Choice(choices.iter().position(|c| c == text)? as u32),
+        Ty::Time => {
+            if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+                Const::Time(t.with_timezone(&Utc))
+            } else {
+                let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
+                    .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
+                    .ok()
+                    .or_else(|| {
+                        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                            .ok()
+                            .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    })?;
+                Const::Time(tz.from_local_datetime(&naive).single()?.with_timezone(&Utc))
+            }
+        }
+        _ => return None,
+    })
+}

@@ -1,0 +1,364 @@
+//! The checked, compiled form of a campaign: what the interpreter runs.
+//!
+//! Every name is resolved to a slot: facts to `(frame, field)` positions,
+//! definitions to indices in evaluation order, periods and windows to
+//! instants. Nothing here is looked up by string while evaluating.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+
+use super::schema::RecordSchema;
+use super::types::{Dim, Ty, UnitInfo};
+use crate::diagnostics::Span;
+use crate::syntax::ast::{AggOp, PeriodUnit, RoundingMode};
+
+/// A checked campaign, ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct Program {
+    /// The campaign's name.
+    pub name: String,
+    /// The time zone of its dates and calendar periods.
+    pub timezone: Tz,
+    /// Where the announcement was published.
+    pub source: Option<String>,
+    /// The facts of a top-level record.
+    pub schema: RecordSchema,
+    /// Record levels: 0 is the top-level record, then one per list fact, at any depth.
+    pub levels: Vec<Level>,
+    /// Parameters, overridable before evaluation.
+    pub params: Vec<Param>,
+    /// Calendar period ranges.
+    pub periods: Vec<PeriodRange>,
+    /// Top-level definitions in evaluation order (each after everything it uses).
+    pub definitions: Vec<Definition>,
+    /// Eligibility conditions, in the order written.
+    pub conditions: Vec<ConditionDef>,
+    /// Rewards, in the order written.
+    pub rewards: Vec<RewardDef>,
+    /// Indices into `definitions` of the values shown in results, in the order written.
+    pub exposed: Vec<usize>,
+    /// The units and currencies the campaign uses.
+    pub units: Vec<UnitInfo>,
+}
+
+/// One level of records: the top-level record or the items of a list fact.
+#[derive(Debug, Clone)]
+pub struct Level {
+    /// The path to the list from the top (`mini_programs.orders`), empty for the top level.
+    pub path: String,
+    /// How many lists deep (0 for the top level).
+    pub depth: usize,
+    /// Fields computed per record of this level (`let x of list = ...`).
+    pub derived: Vec<Derived>,
+}
+
+/// A field computed for each record of a level.
+#[derive(Debug, Clone)]
+pub struct Derived {
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub ty: Ty,
+    /// Whether it can be unknown.
+    pub maybe: bool,
+    /// How it is computed, in the scope of its record.
+    pub expr: Ir,
+}
+
+/// A parameter and its current value.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub ty: Ty,
+    /// Its value: the default, or the override.
+    pub value: Const,
+    /// Where it is declared.
+    pub span: Span,
+}
+
+/// A range of calendar periods, each with its key and instants.
+#[derive(Debug, Clone)]
+pub struct PeriodRange {
+    /// Its name.
+    pub name: String,
+    /// Months, weeks or days.
+    pub unit: PeriodUnit,
+    /// The periods in order.
+    pub periods: Vec<Period>,
+}
+
+/// One calendar period.
+#[derive(Debug, Clone)]
+pub struct Period {
+    /// Its key in results: `2022-12`, `2024-08-22`, `2024-W34`.
+    pub key: String,
+    /// Its window.
+    pub window: Window,
+}
+
+/// A window of time: `start` included; `end` excluded unless `end_inclusive`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// The first instant in it.
+    pub start: DateTime<Utc>,
+    /// Where it ends.
+    pub end: DateTime<Utc>,
+    /// Whether `end` itself is in it.
+    pub end_inclusive: bool,
+}
+
+impl Window {
+    /// Whether an instant lies in the window.
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        t >= self.start && (t < self.end || (self.end_inclusive && t == self.end))
+    }
+}
+
+/// A constant value, computed before evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Const {
+    /// A yes/no.
+    Bool(bool),
+    /// A number (fractions as ratios: 2 % is 0.02).
+    Num(Decimal),
+    /// A text.
+    Text(Arc<str>),
+    /// A choice by index.
+    Choice(u32),
+    /// An instant.
+    Time(DateTime<Utc>),
+    /// A length of time in seconds and nanoseconds.
+    Duration(chrono::TimeDelta),
+    /// A window.
+    Window(Window),
+    /// A set of texts, sorted.
+    Set(Arc<[Arc<str>]>),
+}
+
+/// A top-level definition (`value`, `let`, `window`).
+#[derive(Debug, Clone)]
+pub struct Definition {
+    /// Its name.
+    pub name: String,
+    /// Its type (for a per-period definition, the type of each period's value).
+    pub ty: Ty,
+    /// Whether it can be unknown.
+    pub maybe: bool,
+    /// For `per p in RANGE`: the index of the range.
+    pub per: Option<usize>,
+    /// How it is computed.
+    pub expr: Ir,
+    /// Rounding and caps applied after computing.
+    pub adjust: Adjust,
+    /// Whether it depends on a budget's outcome (computed after allocation).
+    pub after_budget: bool,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// Rounding and caps.
+#[derive(Debug, Clone, Default)]
+pub struct Adjust {
+    /// `rounded MODE to STEP`.
+    pub rounding: Option<(RoundingMode, Decimal)>,
+    /// `at most`.
+    pub at_most: Option<Ir>,
+    /// `at least`.
+    pub at_least: Option<Ir>,
+}
+
+/// A condition with its reason.
+#[derive(Debug, Clone)]
+pub struct ConditionDef {
+    /// What must hold.
+    pub expr: Ir,
+    /// What a merchant is told when it does not.
+    pub reason: String,
+    /// The source text of the condition, for explanations.
+    pub text: String,
+}
+
+/// A reward.
+#[derive(Debug, Clone)]
+pub struct RewardDef {
+    /// Its name.
+    pub name: String,
+    /// Its unit.
+    pub unit: UnitInfo,
+    /// The dimension of its amount.
+    pub dim: Dim,
+    /// For a reward settled per period: the index of the period range.
+    pub per: Option<usize>,
+    /// The amount (per period when `per` is set).
+    pub expr: Ir,
+    /// Rounding (per period) and caps (on the total).
+    pub adjust: Adjust,
+    /// The budget it is paid from, if any.
+    pub budget: Option<BudgetDef>,
+}
+
+/// A budget shared by the records of an evaluation.
+#[derive(Debug, Clone)]
+pub struct BudgetDef {
+    /// How much there is per group (evaluated without facts).
+    pub amount: Ir,
+    /// How records are grouped: per calendar period of a timestamp, or all together.
+    pub group: Option<(PeriodUnit, Ir)>,
+    /// The order in which records are served.
+    pub order: Ir,
+    /// Whether the order is descending.
+    pub descending: bool,
+}
+
+/// Which comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    /// `=`.
+    Eq,
+    /// `≠`.
+    Ne,
+    /// `<`.
+    Lt,
+    /// `≤`.
+    Le,
+    /// `>`.
+    Gt,
+    /// `≥`.
+    Ge,
+}
+
+/// Which arithmetic operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    /// Decimal `+`.
+    Add,
+    /// Decimal `-`.
+    Sub,
+    /// Decimal `×`.
+    Mul,
+    /// Decimal `÷` (unknown when dividing by zero).
+    Div,
+    /// Timestamp + duration.
+    TimePlus,
+    /// Timestamp - duration.
+    TimeMinus,
+    /// Timestamp - timestamp.
+    TimeDiff,
+    /// Duration + duration.
+    DurAdd,
+    /// Duration - duration.
+    DurSub,
+    /// Duration × number.
+    DurMul,
+}
+
+/// A list of records to iterate: each level comes from a field of the level
+/// before it (the first from a field of an enclosing frame), with a filter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListExpr {
+    /// The levels, outermost first.
+    pub levels: Vec<ListLevel>,
+    /// The value taken from each innermost record, if any.
+    pub project: Option<Box<Ir>>,
+}
+
+/// One level of a list iteration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListLevel {
+    /// The frame holding the list (absolute: 0 is the top-level record).
+    pub frame: usize,
+    /// The list field's index in that frame's record.
+    pub field: usize,
+    /// Records that do not pass are skipped.
+    pub filter: Option<Box<Ir>>,
+}
+
+/// The compiled expression language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ir {
+    /// A constant.
+    Const(Const),
+    /// The unknown value.
+    Unknown,
+    /// A fact of the record in a frame.
+    Fact {
+        /// The frame (0 is the top-level record).
+        frame: usize,
+        /// The field index.
+        field: usize,
+    },
+    /// A derived field of the record in a frame.
+    Derived {
+        /// The frame.
+        frame: usize,
+        /// The level the frame's record belongs to.
+        level: usize,
+        /// The derived field's index.
+        index: usize,
+    },
+    /// A top-level definition.
+    Def(usize),
+    /// A per-period definition's value for the current period.
+    DefAt(usize),
+    /// A parameter's value.
+    Param(usize),
+    /// The current period's window.
+    PeriodWindow,
+    /// The union of a period range (a window from its first start to its last end).
+    PeriodsWindow(usize),
+    /// `-a`.
+    Neg(Box<Ir>),
+    /// `not a` (unknown stays unknown).
+    Not(Box<Ir>),
+    /// `a and b` (Kleene: false wins over unknown).
+    And(Box<Ir>, Box<Ir>),
+    /// `a or b` (Kleene: true wins over unknown).
+    Or(Box<Ir>, Box<Ir>),
+    /// Arithmetic.
+    Arith(ArithOp, Box<Ir>, Box<Ir>),
+    /// A comparison of two values of the same type.
+    Compare(CmpOp, Box<Ir>, Box<Ir>),
+    /// Membership in a window.
+    InWindow(Box<Ir>, Box<Ir>),
+    /// Membership in a range written in place.
+    InRange {
+        /// The value tested.
+        value: Box<Ir>,
+        /// The start (included).
+        start: Box<Ir>,
+        /// The end.
+        end: Box<Ir>,
+        /// Whether the end is included.
+        end_inclusive: bool,
+    },
+    /// Membership of a text in a set.
+    InSet(Box<Ir>, Box<Ir>),
+    /// A window from two instants.
+    MakeWindow {
+        /// The start (included).
+        start: Box<Ir>,
+        /// The end.
+        end: Box<Ir>,
+        /// Whether the end is included.
+        end_inclusive: bool,
+    },
+    /// `a is known`.
+    IsKnown(Box<Ir>),
+    /// `a if unknown b`.
+    IfUnknown(Box<Ir>, Box<Ir>),
+    /// An aggregate over a list.
+    Aggregate(AggOp, ListExpr),
+    /// An aggregate over a per-period definition's values.
+    AggregatePeriods(AggOp, usize),
+    /// `min(a, b, ...)`.
+    Min(Vec<Ir>),
+    /// `max(a, b, ...)`.
+    Max(Vec<Ir>),
+    /// `reward is waitlisted`.
+    Waitlisted(usize),
+}

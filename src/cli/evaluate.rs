@@ -1,0 +1,443 @@
+//! `campaign evaluate POLICY --facts FILE`.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use serde_json::Value as Json;
+
+use super::Termination;
+use super::render::graphical;
+use crate::check::Program;
+use crate::check::params::override_param;
+use crate::diagnostics::SourceFile;
+use crate::eval::{Evaluator, Outcome, report};
+use crate::facts::{Format, InputRecord, Record, RecordError, read_records};
+
+/// How results are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ResultFormat {
+    /// A JSON array of result objects.
+    Json,
+    /// One result object per line.
+    Ndjson,
+    /// A CSV table: one row per record.
+    Csv,
+    /// An aligned table for people.
+    Table,
+}
+
+/// Arguments of `campaign evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The campaign file.
+    policy: PathBuf,
+    /// The fact file: .json (an object or an array), .ndjson/.jsonl, or .csv (flat campaigns only).
+    #[arg(long)]
+    facts: PathBuf,
+    /// How to write results.
+    #[arg(long, value_enum, default_value_t = ResultFormat::Ndjson)]
+    format: ResultFormat,
+    /// Override a parameter declared in the campaign: NAME=VALUE (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    params: Vec<String>,
+    /// Do not print the summary on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// An input record awaiting budget allocation: read (line, id), or failed (line, id, error).
+type Slot = Result<(usize, String), (usize, Option<String>, String)>;
+
+/// One input record's result.
+enum Row {
+    Evaluated {
+        id: String,
+        outcome: Outcome,
+    },
+    Failed {
+        line: usize,
+        id: Option<String>,
+        error: String,
+    },
+}
+
+fn record_error_text(e: &RecordError) -> String {
+    match &e.fact {
+        Some(fact) => format!("`{fact}`: {}", e.message),
+        None => e.message.clone(),
+    }
+}
+
+/// Runs `campaign evaluate`.
+pub fn run(args: &EvaluateArgs) -> Termination {
+    let text = match std::fs::read_to_string(&args.policy) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read the campaign `{}`: {e}", args.policy.display());
+            return Termination::Usage;
+        }
+    };
+    let checked = crate::check::check(&text);
+    let file = SourceFile::new(args.policy.display().to_string(), text);
+    let colour = super::render::colour_on_stderr();
+    let Some(mut program) = checked.program else {
+        for d in &checked.diagnostics {
+            eprint!("{}", graphical(d, &file, colour));
+        }
+        eprintln!(
+            "error: the campaign `{}` has errors; nothing was evaluated",
+            args.policy.display()
+        );
+        return Termination::Failure;
+    };
+    for assignment in &args.params {
+        if let Err(e) = override_param(&mut program, assignment) {
+            eprintln!("error: {}\n  help: {}", e.message, e.help);
+            return Termination::Usage;
+        }
+    }
+    let Some(format) = Format::from_path(&args.facts) else {
+        eprintln!(
+            "error: cannot tell the format of `{}` from its extension\n  help: name the file .json, .ndjson, .jsonl or .csv",
+            args.facts.display()
+        );
+        return Termination::Usage;
+    };
+    let input = match File::open(&args.facts) {
+        Ok(f) => BufReader::with_capacity(1 << 16, f),
+        Err(e) => {
+            eprintln!("error: cannot read the facts `{}`: {e}", args.facts.display());
+            return Termination::Usage;
+        }
+    };
+    let records = match read_records(&program.schema, format, input) {
+        Ok(r) => r,
+        Err(e) => {
+            let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+            eprintln!("error: {}{at}: {}", args.facts.display(), e.message);
+            if let Some(help) = &e.help {
+                eprintln!("  help: {help}");
+            }
+            return Termination::Failure;
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = Output::new(args.format, &program, BufWriter::with_capacity(1 << 16, stdout.lock()));
+    let evaluator = Evaluator::new(&program);
+    let mut stats = Stats::default();
+    let mut write_failed = false;
+    let mut emit = |row: Row, out: &mut Output<'_, _>, stats: &mut Stats| {
+        stats.count(&row);
+        if out.row(&row).is_err() {
+            write_failed = true;
+        }
+    };
+    if evaluator.needs_population() {
+        // Budgets are shared by all records: read everything, then allocate in queue order.
+        let mut slots: Vec<Slot> = Vec::new();
+        let mut population: Vec<Record> = Vec::new();
+        for item in records {
+            match item {
+                Ok(InputRecord { line, id, record }) => {
+                    slots.push(Ok((line, id)));
+                    population.push(record);
+                }
+                Err(e) => slots.push(Err((e.line, e.id.clone(), record_error_text(&e)))),
+            }
+        }
+        let mut outcomes = evaluator.evaluate_all(&population).into_iter();
+        for slot in slots {
+            let row = match slot {
+                Ok((line, id)) => match outcomes.next() {
+                    Some(Ok(outcome)) => Row::Evaluated { id, outcome },
+                    Some(Err(e)) => Row::Failed {
+                        line,
+                        id: Some(id),
+                        error: e.message,
+                    },
+                    None => Row::Failed {
+                        line,
+                        id: Some(id),
+                        error: "internal error: no result".into(),
+                    },
+                },
+                Err((line, id, error)) => Row::Failed { line, id, error },
+            };
+            emit(row, &mut out, &mut stats);
+        }
+    } else {
+        for item in records {
+            let row = match item {
+                Ok(InputRecord { line, id, record }) => match evaluator.evaluate(&record) {
+                    Ok(outcome) => Row::Evaluated { id, outcome },
+                    Err(e) => Row::Failed {
+                        line,
+                        id: Some(id),
+                        error: e.message,
+                    },
+                },
+                Err(e) => Row::Failed {
+                    line: e.line,
+                    id: e.id.clone(),
+                    error: record_error_text(&e),
+                },
+            };
+            emit(row, &mut out, &mut stats);
+        }
+    }
+    if out.finish().is_err() || write_failed {
+        eprintln!("error: could not write the results");
+        return Termination::Failure;
+    }
+    if !args.quiet {
+        eprintln!("{}", stats.summary());
+    }
+    if stats.failed > 0 {
+        Termination::Failure
+    } else {
+        Termination::Success
+    }
+}
+
+#[derive(Debug, Default)]
+struct Stats {
+    read: usize,
+    eligible: usize,
+    not_eligible: usize,
+    failed: usize,
+}
+
+impl Stats {
+    fn count(&mut self, row: &Row) {
+        self.read += 1;
+        match row {
+            Row::Evaluated { outcome, .. } if outcome.eligible => self.eligible += 1,
+            Row::Evaluated { .. } => self.not_eligible += 1,
+            Row::Failed { .. } => self.failed += 1,
+        }
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "{} records read: {} eligible, {} not eligible, {} failed ({} results + {} errors = {} records)",
+            self.read,
+            self.eligible,
+            self.not_eligible,
+            self.failed,
+            self.eligible + self.not_eligible,
+            self.failed,
+            self.read
+        )
+    }
+}
+
+/// Writes rows in the chosen format.
+struct Output<'p, W: Write> {
+    format: ResultFormat,
+    program: &'p Program,
+    out: W,
+    rows: usize,
+    table: Vec<Vec<String>>,
+}
+
+impl<'p, W: Write> Output<'p, W> {
+    fn new(format: ResultFormat, program: &'p Program, out: W) -> Self {
+        Output {
+            format,
+            program,
+            out,
+            rows: 0,
+            table: Vec::new(),
+        }
+    }
+
+    fn json(&self, row: &Row) -> Json {
+        match row {
+            Row::Evaluated { id, outcome } => report::result_json(self.program, id, outcome),
+            Row::Failed { line, id, error } => report::error_json(*line, id.as_deref(), error),
+        }
+    }
+
+    fn header(&self) -> Vec<String> {
+        let mut h = vec!["id".to_string(), "eligible".to_string()];
+        for r in &self.program.rewards {
+            h.push(r.name.clone());
+            if let Some(range) = r.per.and_then(|p| self.program.periods.get(p)) {
+                for period in &range.periods {
+                    h.push(format!("{}[{}]", r.name, period.key));
+                }
+            }
+        }
+        for &i in &self.program.exposed {
+            if let Some(d) = self.program.definitions.get(i) {
+                h.push(d.name.clone());
+            }
+        }
+        h.push("reasons".into());
+        h.push("error".into());
+        h
+    }
+
+    fn cells(&self, row: &Row) -> Vec<String> {
+        let width = self.header().len();
+        match row {
+            Row::Evaluated { id, outcome } => {
+                let mut c = vec![id.clone(), outcome.eligible.to_string()];
+                for (def, r) in self.program.rewards.iter().zip(&outcome.rewards) {
+                    c.push(r.amount.to_string());
+                    if def.per.is_some() {
+                        for a in r.by_period.iter().flatten() {
+                            c.push(a.to_string());
+                        }
+                    }
+                }
+                for v in &outcome.values {
+                    c.push(match report::shown_json(v) {
+                        Json::Null => String::new(),
+                        Json::String(s) => s,
+                        Json::Object(o) => o.get("amount").and_then(Json::as_str).unwrap_or_default().to_string(),
+                        other => other.to_string(),
+                    });
+                }
+                let reasons: Vec<&str> = self
+                    .program
+                    .conditions
+                    .iter()
+                    .zip(&outcome.conditions)
+                    .filter(|(_, ok)| !**ok)
+                    .map(|(c, _)| c.reason.as_str())
+                    .collect();
+                c.push(reasons.join("; "));
+                c.push(String::new());
+                c
+            }
+            Row::Failed { line, id, error } => {
+                let mut c = vec![String::new(); width];
+                if let Some(first) = c.first_mut() {
+                    *first = id.clone().unwrap_or_default();
+                }
+                if let Some(last) = c.last_mut() {
+                    *last = format!("line {line}: {error}");
+                }
+                c
+            }
+        }
+    }
+
+    fn row(&mut self, row: &Row) -> std::io::Result<()> {
+        match self.format {
+            ResultFormat::Ndjson => writeln!(self.out, "{}", self.json(row))?,
+            ResultFormat::Json => {
+                let sep = if self.rows == 0 { "[\n" } else { ",\n" };
+                write!(self.out, "{sep}{}", self.json(row))?;
+            }
+            ResultFormat::Csv => {
+                if self.rows == 0 {
+                    let header = self.header();
+                    write_csv_row(&mut self.out, &header)?;
+                }
+                let cells = self.cells(row);
+                write_csv_row(&mut self.out, &cells)?;
+            }
+            ResultFormat::Table => {
+                let cells = self.cells(row);
+                self.table.push(cells);
+            }
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        match self.format {
+            ResultFormat::Json => {
+                if self.rows == 0 {
+                    writeln!(self.out, "[]")?;
+                } else {
+                    writeln!(self.out, "\n]")?;
+                }
+            }
+            ResultFormat::Csv if self.rows == 0 => {
+                let header = self.header();
+                write_csv_row(&mut self.out, &header)?;
+            }
+            ResultFormat::Table => {
+                let mut rows = vec![self.header()];
+                rows.append(&mut self.table);
+                // Drop the error column when nothing failed, to keep the table narrow.
+                if rows.iter().skip(1).all(|r| r.last().is_none_or(String::is_empty)) {
+                    for r in rows.iter_mut() {
+                        r.pop();
+                    }
+                }
+                let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+                let widths: Vec<usize> = (0..columns)
+                    .map(|i| {
+                        rows.iter()
+                            .map(|r| r.get(i).map(|c| display_width(c)).unwrap_or(0))
+                            .max()
+                            .unwrap_or(0)
+                    })
+                    .collect();
+                for (n, r) in rows.iter().enumerate() {
+                    let mut line = String::new();
+                    for (i, cell) in r.iter().enumerate() {
+                        let w = widths.get(i).copied().unwrap_or(0);
+                        if i > 0 {
+                            line.push_str("  ");
+                        }
+                        line.push_str(&sanitize(cell));
+                        if i + 1 < r.len() {
+                            line.push_str(&" ".repeat(w.saturating_sub(display_width(cell))));
+                        }
+                    }
+                    writeln!(self.out, "{}", line.trim_end())?;
+                    if n == 0 {
+                        let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
+                        writeln!(self.out, "{}", rule.join("  "))?;
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.out.flush()
+    }
+}
+
+/// Terminal columns a text takes: CJK characters take two.
+fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            let cp = c as u32;
+            let wide = (0x1100..=0x115F).contains(&cp)
+                || (0x2E80..=0xA4CF).contains(&cp)
+                || (0xAC00..=0xD7A3).contains(&cp)
+                || (0xF900..=0xFAFF).contains(&cp)
+                || (0xFE30..=0xFE4F).contains(&cp)
+                || (0xFF00..=0xFF60).contains(&cp)
+                || (0xFFE0..=0xFFE6).contains(&cp);
+            if wide { 2 } else { 1 }
+        })
+        .sum()
+}
+
+/// Control characters from input are never echoed raw to a terminal.
+fn sanitize(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { '�' } else { c }).collect()
+}
+
+fn write_csv_row<W: Write>(out: &mut W, cells: &[String]) -> std::io::Result<()> {
+    let line: Vec<String> = cells
+        .iter()
+        .map(|c| {
+            if c.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", c.replace('"', "\"\""))
+            } else {
+                c.clone()
+            }
+        })
+        .collect();
+    writeln!(out, "{}", line.join(","))
+}

@@ -1,0 +1,348 @@
+//! Diagnostics shared by every stage: spans, stable codes, and rendering.
+//!
+//! Every stage reports problems as [`Diagnostic`] values: a stable [`Code`], a
+//! severity, a one-line message in the policy author's words, labelled spans
+//! and a help line. Keeping one data type (rather than one error enum per
+//! stage) lets the command line render any of them the same way — as miette's
+//! graphical report, as JSON, or as GitHub annotations — and lets one test
+//! check that every code is documented in `docs/errors.md`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{LabeledSpan, NamedSource, SourceSpan};
+use serde::Serialize;
+
+/// A byte range in a campaign file: `start..end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// The range `start..end`.
+    pub fn new(start: usize, end: usize) -> Self {
+        Span {
+            start,
+            end: end.max(start),
+        }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+
+    /// Length in bytes.
+    pub fn len(self) -> usize {
+        self.end - self.start
+    }
+
+    /// Whether the span covers no bytes.
+    pub fn is_empty(self) -> bool {
+        self.end == self.start
+    }
+}
+
+impl From<Span> for SourceSpan {
+    fn from(span: Span) -> SourceSpan {
+        SourceSpan::new(span.start.into(), span.len())
+    }
+}
+
+macro_rules! codes {
+    ($($variant:ident => $name:literal, $what:literal;)*) => {
+        /// The stable identifier of a kind of diagnostic.
+        ///
+        /// Codes never change meaning once published: CI configurations and the
+        /// catalogue in `docs/errors.md` refer to them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $(
+                #[doc = $what]
+                $variant,
+            )*
+        }
+
+        impl Code {
+            /// Every code, in catalogue order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The code as written in reports and in `docs/errors.md`, e.g. `check::unknown_name`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $name,)*
+                }
+            }
+
+            /// A short description of what the code is about.
+            pub fn summary(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $what,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    Syntax => "parse::syntax", "the file does not follow the campaign language's grammar";
+    FullWidthPunctuation => "parse::full_width_punctuation", "a full-width (Chinese) punctuation mark where an ASCII one belongs";
+    UnterminatedString => "parse::unterminated_string", "a text in quotes that is not closed on the same line";
+    NumberTooLarge => "parse::number_too_large", "a number with more digits than an exact decimal can hold";
+    TooDeep => "parse::too_deep", "expressions nested deeper than the limit";
+    FileTooLarge => "parse::file_too_large", "a campaign file larger than the limit";
+    Tab => "parse::tab", "a tab character where the formatter expects spaces";
+    MissingTimezone => "check::missing_timezone", "the campaign does not say which time zone its dates are in";
+    UnknownTimezone => "check::unknown_timezone", "a time zone name that is not in the IANA database";
+    DuplicateItem => "check::duplicate_item", "a header item given twice";
+    DuplicateDefinition => "check::duplicate_definition", "two definitions with the same name";
+    UnknownName => "check::unknown_name", "a name that is not a fact, value, window, parameter or period";
+    UnknownField => "check::unknown_field", "a field that the record does not have";
+    UnknownUnit => "check::unknown_unit", "a unit or currency that is not declared";
+    UnknownFunction => "check::unknown_function", "a function that the language does not have";
+    UnknownEnumValue => "check::unknown_enum_value", "a text compared with a choice fact that is not one of its choices";
+    TypeMismatch => "check::type_mismatch", "a value of the wrong kind for where it is used";
+    UnitMismatch => "check::unit_mismatch", "quantities in different units combined or compared";
+    BareNumber => "check::bare_number", "a number without a unit where the other side has one";
+    PercentExpected => "check::percent_expected", "a plain number compared with a fraction where a percentage was probably meant";
+    UnknownNotHandled => "check::unknown_not_handled", "an optional fact used without saying what unknown means";
+    NeedlessUnknownRule => "check::needless_unknown_rule", "an `if unknown` rule on something that is never unknown";
+    MissingRounding => "check::missing_rounding", "a payable amount that can have more decimals than its unit pays, without a rounding rule";
+    InvalidRounding => "check::invalid_rounding", "a rounding step that is not a positive power of ten";
+    InvalidDate => "check::invalid_date", "a date or time that does not exist";
+    AmbiguousLocalTime => "check::ambiguous_local_time", "a local time that a daylight-saving change makes ambiguous or skips";
+    WindowBackwards => "check::window_backwards", "a window whose end is not after its start";
+    AmbiguousWindowEnd => "check::ambiguous_window_end", "a window ending on a bare date with `..`, which would leave that day out";
+    CyclicDefinition => "check::cyclic_definition", "values that depend on themselves";
+    MissingReason => "check::missing_reason", "a condition without the reason text shown to merchants";
+    EmptyReason => "check::empty_reason", "a reason text that is empty";
+    InvalidModifier => "check::invalid_modifier", "a rounding, cap or budget where it cannot apply";
+    InvalidParameter => "check::invalid_parameter", "a parameter whose default is not a constant of its type";
+    ParameterOverride => "check::parameter_override", "a `--param` override that names no parameter or has the wrong type";
+    InvalidScope => "check::invalid_scope", "a per-record or per-period definition used outside its scope";
+    InvalidPeriods => "check::invalid_periods", "a period range that is empty or malformed";
+    AggregateOfNonList => "check::aggregate_of_non_list", "an aggregate over something that is not a list";
+    WrongArity => "check::wrong_arity", "a function given the wrong number of arguments";
+    NothingToCheck => "check::nothing_to_check", "an `eligible when` block with no conditions";
+    CsvNested => "facts::csv_nested", "a campaign with list facts read from a CSV file";
+    UnusedDefinition => "lint::unused_definition", "a `let` value or parameter that nothing uses";
+    ConditionAlwaysTrue => "lint::condition_always_true", "a condition that cannot fail";
+    ConditionNeverTrue => "lint::condition_never_true", "a condition that cannot pass";
+    WindowOutsideCampaign => "lint::window_outside_periods", "a window that lies outside the campaign's settlement periods";
+    CapBelowMinimum => "lint::cap_below_minimum", "a cap smaller than the smallest amount the reward can pay";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The campaign cannot be used.
+    Error,
+    /// The campaign works but is probably not what was meant.
+    Warning,
+}
+
+/// A span with the text shown under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    /// Where.
+    pub span: Span,
+    /// What to say there.
+    pub text: String,
+}
+
+/// One problem found in a campaign file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The stable code.
+    pub code: Code,
+    /// Error or warning.
+    pub severity: Severity,
+    /// One line, lowercase, no final period; user text in backticks.
+    pub message: String,
+    /// The primary label first.
+    pub labels: Vec<Label>,
+    /// How to fix it, in the policy author's words.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// An error with a primary label.
+    pub fn error(code: Code, span: Span, message: impl Into<String>, label: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            labels: vec![Label {
+                span,
+                text: label.into(),
+            }],
+            help: None,
+        }
+    }
+
+    /// A warning with a primary label.
+    pub fn warning(code: Code, span: Span, message: impl Into<String>, label: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, span, message, label)
+        }
+    }
+
+    /// Adds the help line.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a secondary label.
+    pub fn with_label(mut self, span: Span, text: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            text: text.into(),
+        });
+        self
+    }
+
+    /// The primary span.
+    pub fn span(&self) -> Span {
+        self.labels.first().map(|l| l.span).unwrap_or_default()
+    }
+
+    /// Whether this is an error (not a warning).
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// A campaign file's text with its name, shared by the diagnostics about it.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The name shown in reports (usually the path as given).
+    pub name: String,
+    /// The whole text.
+    pub text: Arc<str>,
+}
+
+impl SourceFile {
+    /// A source file from a name and its text.
+    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+        SourceFile {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// The 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = self.text.get(..offset).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let column = before.get(line_start..).map(|s| s.chars().count()).unwrap_or(0) + 1;
+        (line, column)
+    }
+}
+
+/// A diagnostic tied to its file, ready for miette to render.
+#[derive(Debug)]
+pub struct Rendered<'a> {
+    diagnostic: &'a Diagnostic,
+    source: NamedSource<Arc<str>>,
+}
+
+impl<'a> Rendered<'a> {
+    /// Ties a diagnostic to the file it is about.
+    pub fn new(diagnostic: &'a Diagnostic, file: &SourceFile) -> Self {
+        Rendered {
+            diagnostic,
+            source: NamedSource::new(file.name.clone(), file.text.clone()).with_language("campaign"),
+        }
+    }
+
+    fn clamp(&self, span: Span) -> SourceSpan {
+        // miette cannot point past the end of the text (miette#465): clamp, and
+        // keep a zero-length span at EOF on the last character instead.
+        let len = self.source.inner().len();
+        let start = span.start.min(len);
+        let end = span.end.min(len);
+        if start == end && start == len && len > 0 {
+            let prev = self
+                .source
+                .inner()
+                .get(..len)
+                .and_then(|s| s.char_indices().last())
+                .map(|(i, _)| i)
+                .unwrap_or(0);
+            return SourceSpan::new(prev.into(), len - prev);
+        }
+        SourceSpan::new(start.into(), end - start)
+    }
+}
+
+impl fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for Rendered<'_> {}
+
+impl miette::Diagnostic for Rendered<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diagnostic.code.as_str()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.diagnostic.labels.iter().enumerate().map(|(i, label)| {
+            let span = self.clamp(label.span);
+            if i == 0 {
+                LabeledSpan::new_primary_with_span(Some(label.text.clone()), span)
+            } else {
+                LabeledSpan::new_with_span(Some(label.text.clone()), span)
+            }
+        })))
+    }
+}
+
+/// Renders a diagnostic as miette's graphical report, without colour, at the given width.
+/// Used by tests and by the command line when colour is off.
+pub fn render_plain(diagnostic: &Diagnostic, file: &SourceFile, width: usize) -> String {
+    let mut out = String::new();
+    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .with_width(width)
+        .with_links(false);
+    let rendered = Rendered::new(diagnostic, file);
+    if handler.render_report(&mut out, &rendered).is_err() {
+        out = format!("{}: {}\n", diagnostic.code, diagnostic.message);
+    }
+    out
+}

@@ -1,0 +1,15 @@
+//! Evaluating a checked campaign against fact records.
+//!
+//! [`Evaluator`] runs a [`Program`](crate::check::Program): per record for
+//! campaigns without budgets ([`Evaluator::evaluate`]), or over the whole
+//! population when a budget is shared ([`Evaluator::evaluate_all`]). The
+//! outcome of a record ([`Outcome`]) says whether it is eligible, each
+//! condition's result, each reward (with its periods and budget outcome) and
+//! each shown value; [`report`] turns it into the contract's JSON.
+
+mod interpreter;
+pub mod report;
+pub mod value;
+
+pub use interpreter::{Evaluator, period_key, round, with_scale};
+pub use value::{BudgetOutcome, EvalError, Outcome, RewardOutcome, Shown, Value};

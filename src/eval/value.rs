@@ -1,0 +1,127 @@
+//! Values during evaluation, and the outcome of evaluating one record.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use rust_decimal::Decimal;
+
+use crate::check::program::{Const, Window};
+
+/// A value while evaluating. Texts borrow from the record or the program.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value<'a> {
+    /// Unknown: a missing optional fact, or something computed from one.
+    Unknown,
+    /// A yes/no.
+    Bool(bool),
+    /// A number (fractions as ratios).
+    Num(Decimal),
+    /// A text.
+    Text(&'a str),
+    /// A choice by index.
+    Choice(u32),
+    /// An instant.
+    Time(DateTime<Utc>),
+    /// A length of time.
+    Duration(TimeDelta),
+    /// A window.
+    Window(Window),
+    /// A sorted set of texts.
+    Set(&'a [Arc<str>]),
+}
+
+impl<'a> Value<'a> {
+    /// A constant of the program as a value.
+    pub fn of_const(c: &'a Const) -> Value<'a> {
+        match c {
+            Const::Bool(b) => Value::Bool(*b),
+            Const::Num(n) => Value::Num(*n),
+            Const::Text(t) => Value::Text(t),
+            Const::Choice(i) => Value::Choice(*i),
+            Const::Time(t) => Value::Time(*t),
+            Const::Duration(d) => Value::Duration(*d),
+            Const::Window(w) => Value::Window(*w),
+            Const::Set(s) => Value::Set(s),
+        }
+    }
+
+    /// Whether the value is unknown.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown)
+    }
+}
+
+/// A value shown in results, owning its data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shown {
+    /// `null`.
+    Unknown,
+    /// A flag.
+    Bool(bool),
+    /// A count (a JSON integer).
+    Count(Decimal),
+    /// An amount with its unit.
+    Amount(Decimal, Arc<str>),
+    /// A plain number or fraction.
+    Number(Decimal),
+    /// A text or choice.
+    Text(String),
+    /// A timestamp, in the campaign's time zone.
+    Time(DateTime<chrono::FixedOffset>),
+    /// A duration.
+    Duration(TimeDelta),
+}
+
+/// What a budget did for one record's reward.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetOutcome {
+    /// The budget period the claim fell in (`2023-12`), or `total`.
+    pub group: String,
+    /// The 1-based place in that period's queue.
+    pub position: usize,
+    /// Whether the claim was granted.
+    pub granted: bool,
+    /// What was left in the budget before this claim.
+    pub remaining_before: Decimal,
+}
+
+/// One reward's outcome for one record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RewardOutcome {
+    /// The amount paid (0 when not eligible or waitlisted).
+    pub amount: Decimal,
+    /// Per period, for rewards settled per period.
+    pub by_period: Option<Vec<Decimal>>,
+    /// The amount before rounding and caps (per period: their sum), for explanations.
+    pub raw: Decimal,
+    /// The budget outcome, for rewards drawn from a budget (eligible records only).
+    pub budget: Option<BudgetOutcome>,
+}
+
+/// The outcome of evaluating one record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// Whether every condition holds.
+    pub eligible: bool,
+    /// The outcome of each condition, in order.
+    pub conditions: Vec<bool>,
+    /// Each reward, in the order declared.
+    pub rewards: Vec<RewardOutcome>,
+    /// Each shown value, in the order declared.
+    pub values: Vec<Shown>,
+}
+
+/// Why a record could not be evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalError {
+    /// What went wrong, naming the definition or condition.
+    pub message: String,
+}
+
+impl std::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for EvalError {}

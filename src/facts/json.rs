@@ -1,0 +1,1668 @@
+//! Reading JSON and NDJSON fact files.
+//!
+//! Records are read straight into [`Record`]s by a `DeserializeSeed` driven by
+//! the schema, without building a `serde_json::Value` tree. A value that does
+//! not fit its fact is recorded as the record's problem and the rest of the
+//! record is skipped (but still parsed, so a `.json` array stays in step);
+//! only JSON syntax errors abort the parse.
+//!
+//! `serde_json` is built with `arbitrary_precision`: numbers that do not fit
+//! `u64`/`i64` reach a visitor as a one-entry map whose key is
+//! [`NUMBER_TOKEN`] and whose value is the number's exact text.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::io::BufRead;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::record::{FactValue, Record};
+use super::{
+    BOM, FileError, InputRecord, MISSING, RecordError, Source, Why, char_column, code, code_json_string, mismatch,
+    value_from_bool, value_from_int, value_from_number, value_from_text,
+};
+use crate::check::schema::{FactType, FieldSchema, RecordSchema};
+
+/// The key under which `serde_json` (with `arbitrary_precision`) hands over a
+/// number's text.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// The type the record `id` must have.
+static ID_TYPE: FactType = FactType::Text;
+
+/// A schema prepared for reading: a name index per (nested) record.
+pub(super) struct Plan<'s> {
+    /// The declared facts.
+    fields: &'s [FieldSchema],
+    /// Fact index by name.
+    index: HashMap<&'s str, usize>,
+    /// For each fact, the plan of its items when it is a list.
+    items: Vec<Option<Plan<'s>>>,
+    /// The index of a declared `id` fact.
+    id_index: Option<usize>,
+}
+
+impl<'s> Plan<'s> {
+    /// Prepares `schema` and its nested schemas.
+    pub(super) fn new(schema: &'s RecordSchema) -> Plan<'s> {
+        let mut index = HashMap::with_capacity(schema.fields.len());
+        for (i, field) in schema.fields.iter().enumerate() {
+            index.entry(field.name.as_str()).or_insert(i);
+        }
+        let items = schema
+            .fields
+            .iter()
+            .map(|field| match &field.ty {
+                FactType::List(item) => Some(Plan::new(item)),
+                _ => None,
+            })
+            .collect();
+        Plan {
+            fields: &schema.fields,
+            id_index: index.get("id").copied(),
+            index,
+            items,
+        }
+    }
+}
+
+/// Where a value sits in a record, for messages; rendered only on error.
+#[derive(Clone, Copy)]
+enum Path<'p> {
+    /// The record itself.
+    Root,
+    /// A fact of a record.
+    Field(&'p Path<'p>, &'p str),
+    /// An item of a list.
+    Index(&'p Path<'p>, usize),
+}
+
+impl Path<'_> {
+    /// `sales[2].gmv`, or `None` for the record itself.
+    fn render(&self) -> Option<String> {
+        let mut out = String::new();
+        self.write(&mut out);
+        if out.is_empty() { None } else { Some(out) }
+    }
+
+    fn write(&self, out: &mut String) {
+        match self {
+            Path::Root => {}
+            Path::Field(parent, name) => {
+                parent.write(out);
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(name);
+            }
+            Path::Index(parent, i) => {
+                parent.write(out);
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+}
+
+/// What one record's parse found besides its values.
+#[derive(Default)]
+struct Ctx {
+    /// The record's id, once read.
+    id: Option<String>,
+    /// The first problem: the fact's path and the message.
+    problem: Option<(Option<String>, String)>,
+}
+
+impl Ctx {
+    fn failed(&self) -> bool {
+        self.problem.is_some()
+    }
+
+    /// Records a problem unless one was found already.
+    fn fail(&mut self, path: &Path<'_>, message: impl Into<String>) {
+        if self.problem.is_none() {
+            self.problem = Some((path.render(), message.into()));
+        }
+    }
+}
+
+/// The outcome of reading one fact's value.
+enum Got {
+    /// `null`.
+    Null,
+    /// A value of the fact's type.
+    Value(FactValue),
+    /// A value that does not fit: why, and the value as shown in messages.
+    Bad(Why, String),
+    /// A problem inside the value, already recorded with its path.
+    Failed,
+}
+
+impl Got {
+    fn from(result: Result<FactValue, Why>, found: impl FnOnce() -> String) -> Got {
+        match result {
+            Ok(value) => Got::Value(value),
+            Err(why) => Got::Bad(why, found()),
+        }
+    }
+}
+
+const AN_OBJECT: &str = "a JSON object";
+const AN_ARRAY: &str = "a JSON array";
+
+/// Reads the rest of a map.
+fn drain_map<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// Reads the rest of a sequence.
+fn drain_seq<'de, A: SeqAccess<'de>>(seq: &mut A) -> Result<(), A::Error> {
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// A map handed to a visitor: a number's exact text, or a JSON object.
+enum MapKind {
+    Number(String),
+    Object,
+}
+
+/// Tells a number from an object, reading all of the map.
+fn classify_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<MapKind, A::Error> {
+    match map.next_key_seed(KeySeed)? {
+        Some(key) if key == NUMBER_TOKEN => {
+            let text: String = map.next_value()?;
+            drain_map(&mut map)?;
+            Ok(MapKind::Number(text))
+        }
+        Some(_) => {
+            map.next_value::<IgnoredAny>()?;
+            drain_map(&mut map)?;
+            Ok(MapKind::Object)
+        }
+        None => Ok(MapKind::Object),
+    }
+}
+
+/// The undeclared keys of one object, kept to detect duplicates: a short
+/// list, or a hash set once there are many.
+#[derive(Default)]
+struct KeySet<'de> {
+    few: Vec<Cow<'de, str>>,
+    many: Option<HashSet<Cow<'de, str>>>,
+}
+
+impl<'de> KeySet<'de> {
+    /// Keys kept in the list before switching to a hash set.
+    const FEW: usize = 16;
+
+    /// Adds `key`, or gives it back if it is already there.
+    fn insert(&mut self, key: Cow<'de, str>) -> Result<(), Cow<'de, str>> {
+        if let Some(many) = &mut self.many {
+            return if many.contains(&*key) {
+                Err(key)
+            } else {
+                many.insert(key);
+                Ok(())
+            };
+        }
+        if self.few.contains(&key) {
+            return Err(key);
+        }
+        self.few.push(key);
+        if self.few.len() > Self::FEW {
+            self.many = Some(self.few.drain(..).collect());
+        }
+        Ok(())
+    }
+}
+
+/// Reads an object key, borrowing it from the input when possible.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+/// Reads a value of a scalar fact type.
+struct ScalarSeed<'t> {
+    ty: &'t FactType,
+}
+
+impl<'de> DeserializeSeed<'de> for ScalarSeed<'_> {
+    type Value = Got;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Got, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ScalarSeed<'_> {
+    type Value = Got;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.ty.describe())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Got, E> {
+        Ok(Got::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Got, E> {
+        Ok(Got::Null)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Got, E> {
+        Ok(Got::from(value_from_bool(self.ty, v), || code(&v.to_string())))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Got, E> {
+        Ok(Got::from(value_from_int(self.ty, v.into()), || code(&v.to_string())))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Got, E> {
+        Ok(Got::from(value_from_int(self.ty, v.into()), || code(&v.to_string())))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Got, E> {
+        Ok(Got::Bad(Why::Mismatch, code(&v.to_string())))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Got, E> {
+        Ok(Got::from(value_from_text(self.ty, v, Source::Json), || {
+            code_json_string(v)
+        }))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Got, A::Error> {
+        Ok(match classify_map(map)? {
+            MapKind::Number(text) => Got::from(value_from_number(self.ty, &text), || code(&text)),
+            MapKind::Object => Got::Bad(Why::Mismatch, AN_OBJECT.into()),
+        })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Got, A::Error> {
+        drain_seq(&mut seq)?;
+        Ok(Got::Bad(Why::Mismatch, AN_ARRAY.into()))
+    }
+}
+
+/// Reads a `list of` fact: an array of records.
+struct ListSeed<'a, 's, 'p> {
+    item: &'a Plan<'s>,
+    ctx: &'a mut Ctx,
+    path: Path<'p>,
+}
+
+impl<'de> DeserializeSeed<'de> for ListSeed<'_, '_, '_> {
+    type Value = Got;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Got, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ListSeed<'_, '_, '_> {
+    type Value = Got;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of records")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Got, E> {
+        Ok(Got::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Got, E> {
+        Ok(Got::Null)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Got, E> {
+        Ok(Got::Bad(Why::Mismatch, code(&v.to_string())))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Got, E> {
+        Ok(Got::Bad(Why::Mismatch, code(&v.to_string())))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Got, E> {
+        Ok(Got::Bad(Why::Mismatch, code(&v.to_string())))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Got, E> {
+        Ok(Got::Bad(Why::Mismatch, code(&v.to_string())))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Got, E> {
+        Ok(Got::Bad(Why::Mismatch, code_json_string(v)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Got, A::Error> {
+        Ok(match classify_map(map)? {
+            MapKind::Number(text) => Got::Bad(Why::Mismatch, code(&text)),
+            MapKind::Object => Got::Bad(Why::Mismatch, AN_OBJECT.into()),
+        })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Got, A::Error> {
+        let ListSeed { item, ctx, path } = self;
+        let mut items = Vec::new();
+        let mut k = 0usize;
+        loop {
+            if ctx.failed() {
+                drain_seq(&mut seq)?;
+                break;
+            }
+            let seed = RecordSeed {
+                plan: item,
+                ctx: &mut *ctx,
+                path: Path::Index(&path, k),
+                top: false,
+            };
+            match seq.next_element_seed(seed)? {
+                None => break,
+                Some(Some(record)) => items.push(record),
+                Some(None) => {}
+            }
+            k = k.saturating_add(1);
+        }
+        Ok(if ctx.failed() {
+            Got::Failed
+        } else {
+            Got::Value(FactValue::List(items))
+        })
+    }
+}
+
+/// Reads a record (an object) against a plan; `None` when a problem was
+/// recorded in the context.
+struct RecordSeed<'a, 's, 'p> {
+    plan: &'a Plan<'s>,
+    ctx: &'a mut Ctx,
+    path: Path<'p>,
+    /// Whether this is an input record (which must have an `id`) rather than
+    /// a list item.
+    top: bool,
+}
+
+impl RecordSeed<'_, '_, '_> {
+    fn not_a_record(self, found: &str) -> Option<Record> {
+        self.ctx
+            .fail(&self.path, format!("expected a record (a JSON object), found {found}"));
+        None
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_, '_, '_> {
+    type Value = Option<Record>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
+    type Value = Option<Record>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a record (a JSON object)")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(self.not_a_record("`null`"))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(self.not_a_record("`null`"))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(self.not_a_record(&code(&v.to_string())))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(self.not_a_record(&code(&v.to_string())))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(self.not_a_record(&code(&v.to_string())))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(self.not_a_record(&code(&v.to_string())))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(self.not_a_record(&code_json_string(v)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        drain_seq(&mut seq)?;
+        Ok(self.not_a_record(AN_ARRAY))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let RecordSeed { plan, ctx, path, top } = self;
+        let mut values: Vec<Option<FactValue>> = Vec::new();
+        values.resize_with(plan.fields.len(), || None);
+        let mut id_seen = false;
+        // Undeclared keys, kept only to detect duplicates.
+        let mut others = KeySet::default();
+        let mut first = true;
+
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            if std::mem::take(&mut first) && key == NUMBER_TOKEN {
+                let text: String = map.next_value()?;
+                drain_map(&mut map)?;
+                ctx.fail(
+                    &path,
+                    format!("expected a record (a JSON object), found {}", code(&text)),
+                );
+                return Ok(None);
+            }
+
+            if top && key == "id" {
+                let id_path = Path::Field(&path, "id");
+                if id_seen {
+                    ctx.fail(&id_path, "duplicate key `id`");
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+                id_seen = true;
+                match map.next_value_seed(ScalarSeed { ty: &ID_TYPE })? {
+                    Got::Value(FactValue::Text(id)) => {
+                        if let Some(i) = plan.id_index
+                            && !ctx.failed()
+                            && let (Some(slot), Some(field)) = (values.get_mut(i), plan.fields.get(i))
+                        {
+                            match value_from_text(&field.ty, &id, Source::Json) {
+                                Ok(value) => *slot = Some(value),
+                                Err(why) => ctx.fail(&id_path, mismatch(&field.ty, &code_json_string(&id), why)),
+                            }
+                        }
+                        ctx.id = Some(id);
+                    }
+                    Got::Null => ctx.fail(&id_path, MISSING),
+                    Got::Bad(_, found) => {
+                        ctx.fail(&id_path, format!("expected the record's id as text, found {found}"))
+                    }
+                    Got::Value(_) | Got::Failed => {}
+                }
+                continue;
+            }
+
+            let declared = plan
+                .index
+                .get(&*key)
+                .and_then(|&i| Some((i, plan.fields.get(i)?, values.get(i)?.is_some())));
+            let Some((i, field, seen)) = declared else {
+                if !ctx.failed()
+                    && let Err(key) = others.insert(key)
+                {
+                    ctx.fail(&Path::Field(&path, &key), format!("duplicate key `{key}`"));
+                }
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            if ctx.failed() {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            let fact_path = Path::Field(&path, &field.name);
+            if seen {
+                ctx.fail(&fact_path, format!("duplicate key `{key}`"));
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            let got = match plan.items.get(i) {
+                Some(Some(item)) => map.next_value_seed(ListSeed {
+                    item,
+                    ctx: &mut *ctx,
+                    path: fact_path,
+                })?,
+                _ => map.next_value_seed(ScalarSeed { ty: &field.ty })?,
+            };
+            let value = match got {
+                Got::Null if field.optional => FactValue::Unknown,
+                Got::Null => {
+                    ctx.fail(&fact_path, MISSING);
+                    continue;
+                }
+                Got::Value(value) => value,
+                Got::Bad(why, found) => {
+                    ctx.fail(&fact_path, mismatch(&field.ty, &found, why));
+                    continue;
+                }
+                Got::Failed => continue,
+            };
+            if let Some(slot) = values.get_mut(i) {
+                *slot = Some(value);
+            }
+        }
+
+        if ctx.failed() {
+            return Ok(None);
+        }
+        if top && !id_seen {
+            ctx.fail(&Path::Field(&path, "id"), MISSING);
+            return Ok(None);
+        }
+        for (slot, field) in values.iter_mut().zip(plan.fields) {
+            if slot.is_none() {
+                if field.optional {
+                    *slot = Some(FactValue::Unknown);
+                } else {
+                    ctx.fail(&Path::Field(&path, &field.name), MISSING);
+                    return Ok(None);
+                }
+            }
+        }
+        let values = values.into_iter().map(|v| v.unwrap_or(FactValue::Unknown)).collect();
+        Ok(Some(Record { values }))
+    }
+}
+
+/// Why one JSON text could not be read as a record.
+struct Failure {
+    id: Option<String>,
+    fact: Option<String>,
+    message: String,
+    /// For syntax errors: `serde_json`'s line and (byte) column, relative to
+    /// the text.
+    at: Option<(usize, usize)>,
+}
+
+/// Reads one JSON text (an NDJSON line or a `.json` array element) as an
+/// input record: its id and its values.
+fn read_record(plan: &Plan<'_>, text: &str) -> Result<(String, Record), Failure> {
+    let mut ctx = Ctx::default();
+    let mut de = serde_json::Deserializer::from_str(text);
+    let seed = RecordSeed {
+        plan,
+        ctx: &mut ctx,
+        path: Path::Root,
+        top: true,
+    };
+    let result = seed.deserialize(&mut de).and_then(|r| de.end().map(|()| r));
+    match result {
+        Err(e) => Err(Failure {
+            id: ctx.id,
+            fact: None,
+            message: syntax_message(&e),
+            at: Some((e.line(), e.column())),
+        }),
+        Ok(record) => match (ctx.problem, record, ctx.id) {
+            (None, Some(record), Some(id)) => Ok((id, record)),
+            (Some((fact, message)), _, id) => Err(Failure {
+                id,
+                fact,
+                message,
+                at: None,
+            }),
+            (None, _, id) => Err(Failure {
+                id,
+                fact: Some("id".into()),
+                message: MISSING.into(),
+                at: None,
+            }),
+        },
+    }
+}
+
+/// A `serde_json` syntax error as a message, without its position.
+fn syntax_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let text = text.strip_suffix(&suffix).unwrap_or(&text);
+    let text = text.replace("EOF while parsing", "unexpected end of input while parsing");
+    format!("invalid JSON: {text}")
+}
+
+/// Whether `b` is JSON whitespace.
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+// ---------------------------------------------------------------------------
+// NDJSON
+
+/// Reads NDJSON: one record per non-blank line.
+pub(super) struct Ndjson<'s, R> {
+    plan: Plan<'s>,
+    input: R,
+    /// The current line's bytes (reused).
+    buf: Vec<u8>,
+    /// The number of the last line read.
+    line: usize,
+    done: bool,
+}
+
+impl<'s, R: BufRead> Ndjson<'s, R> {
+    /// Reads `input` against `schema`.
+    pub(super) fn new(schema: &'s RecordSchema, input: R) -> Self {
+        Ndjson {
+            plan: Plan::new(schema),
+            input,
+            buf: Vec::new(),
+            line: 0,
+            done: false,
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for Ndjson<'_, R> {
+    type Item = Result<InputRecord, RecordError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            self.buf.clear();
+            match self.input.read_until(b'\n', &mut self.buf) {
+                Ok(0) => self.done = true,
+                Ok(_) => {
+                    self.line = self.line.saturating_add(1);
+                    let mut bytes = self.buf.as_slice();
+                    if self.line == 1 {
+                        bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+                    }
+                    bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+                    bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+                    if bytes.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    return Some(read_line(&self.plan, bytes, self.line));
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(RecordError {
+                        line: self.line.saturating_add(1),
+                        column: None,
+                        id: None,
+                        fact: None,
+                        message: format!("could not read the input: {e}"),
+                    }));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Reads one NDJSON line.
+fn read_line(plan: &Plan<'_>, bytes: &[u8], line: usize) -> Result<InputRecord, RecordError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| RecordError {
+        line,
+        column: Some(char_column(bytes, e.valid_up_to())),
+        id: None,
+        fact: None,
+        message: "the line is not valid UTF-8".into(),
+    })?;
+    match read_record(plan, text) {
+        Ok((id, record)) => Ok(InputRecord { line, id, record }),
+        Err(f) => Err(RecordError {
+            line,
+            column: f.at.map(|(_, column)| char_column(bytes, column.saturating_sub(1))),
+            id: f.id,
+            fact: f.fact,
+            message: f.message,
+        }),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// JSON documents
+
+/// Reads a `.json` file: one object, or an array of objects.
+pub(super) fn read_document<'s>(
+    schema: &'s RecordSchema,
+    bytes: Vec<u8>,
+) -> Result<Box<dyn Iterator<Item = Result<InputRecord, RecordError>> + 's>, FileError> {
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let offset = e.utf8_error().valid_up_to();
+        let (line, column) = position(bytes, offset);
+        FileError {
+            line: Some(line),
+            message: format!("the file is not valid UTF-8 (line {line}, column {column})"),
+            help: Some("save the file as UTF-8".into()),
+        }
+    })?;
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    let bytes = text.as_bytes();
+    let Some(start) = bytes.iter().position(|&b| !is_ws(b)) else {
+        return Err(FileError {
+            line: None,
+            message: "the file is empty".into(),
+            help: Some("a .json file holds one record (a JSON object) or an array of records".into()),
+        });
+    };
+    let (line, _) = position(bytes, start);
+    match bytes.get(start) {
+        Some(b'{') => {
+            let plan = Plan::new(schema);
+            let item = match read_record(&plan, &text) {
+                Ok((id, record)) => Ok(InputRecord { line, id, record }),
+                Err(f) => {
+                    let mut message = f.message;
+                    if message.starts_with("invalid JSON: trailing characters") {
+                        message.push_str(
+                            " after the record (a .json file holds one object or an array of objects; \
+                             for one object per line, use NDJSON)",
+                        );
+                    }
+                    let (line, column) = match f.at {
+                        Some((l, c)) => {
+                            let (l, c) = position(bytes, offset_in(bytes, l, c));
+                            (l, Some(c))
+                        }
+                        None => (line, None),
+                    };
+                    Err(RecordError {
+                        line,
+                        column,
+                        id: f.id,
+                        fact: f.fact,
+                        message,
+                    })
+                }
+            };
+            Ok(Box::new(std::iter::once(item)))
+        }
+        Some(b'[') => Ok(Box::new(JsonArray {
+            plan: Plan::new(schema),
+            pos: start.saturating_add(1),
+            line,
+            line_pos: start,
+            first: true,
+            done: false,
+            text,
+        })),
+        _ => {
+            let end = value_end(bytes, start);
+            let found = text.get(start..end).unwrap_or_default();
+            Err(FileError {
+                line: Some(line),
+                message: format!(
+                    "expected a record (a JSON object) or an array of records, found {}",
+                    code(found)
+                ),
+                help: None,
+            })
+        }
+    }
+}
+
+/// The 1-based line and character column of byte `offset` in `bytes`.
+fn position(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let head = bytes.get(..offset).unwrap_or(bytes);
+    let line = head.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = head
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i.saturating_add(1));
+    let line_bytes = bytes.get(line_start..).unwrap_or_default();
+    (line, char_column(line_bytes, offset.saturating_sub(line_start)))
+}
+
+/// The byte offset in `bytes` of `serde_json`'s 1-based `line` and byte `column`.
+fn offset_in(bytes: &[u8], line: usize, column: usize) -> usize {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        bytes
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == b'\n')
+            .nth(line.saturating_sub(2))
+            .map_or(bytes.len(), |(i, _)| i.saturating_add(1))
+    };
+    line_start.saturating_add(column.saturating_sub(1)).min(bytes.len())
+}
+
+/// Where the JSON value starting at `start` ends (one past its last byte),
+/// found by matching brackets outside strings. On malformed input the result
+/// is only a guess; `serde_json` then reports the error.
+fn value_end(bytes: &[u8], start: usize) -> usize {
+    let rest = bytes.get(start..).unwrap_or_default();
+    let end = match rest.first() {
+        Some(b'{' | b'[') => {
+            let mut depth = 0usize;
+            let mut in_string = false;
+            let mut escaped = false;
+            let mut end = None;
+            for (i, &b) in rest.iter().enumerate() {
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                    } else if b == b'\\' {
+                        escaped = true;
+                    } else if b == b'"' {
+                        in_string = false;
+                    }
+                    continue;
+                }
+                match b {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth = depth.saturating_add(1),
+                    b'}' | b']' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            end = Some(i.saturating_add(1));
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            end
+        }
+        Some(b'"') => {
+            let mut escaped = false;
+            rest.iter()
+                .enumerate()
+                .skip(1)
+                .find(|&(_, &b)| {
+                    if escaped {
+                        escaped = false;
+                        false
+                    } else if b == b'\\' {
+                        escaped = true;
+                        false
+                    } else {
+                        b == b'"'
+                    }
+                })
+                .map(|(i, _)| i.saturating_add(1))
+        }
+        _ => rest.iter().position(|&b| matches!(b, b',' | b']' | b'}') || is_ws(b)),
+    };
+    start.saturating_add(end.unwrap_or(rest.len()))
+}
+
+/// Reads the elements of a top-level JSON array, one record each.
+struct JsonArray<'s> {
+    plan: Plan<'s>,
+    text: String,
+    /// Where reading goes on (just after `[` or after the last element).
+    pos: usize,
+    /// The line number of byte `line_pos`.
+    line: usize,
+    line_pos: usize,
+    /// Whether no element was read yet.
+    first: bool,
+    done: bool,
+}
+
+impl JsonArray<'_> {
+    fn skip_ws(&self, from: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        bytes
+            .get(from..)
+            .and_then(|rest| rest.iter().position(|&b| !is_ws(b)))
+            .map_or(bytes.len(), |i| from.saturating_add(i))
+    }
+
+    /// The line of byte `pos` (not before the last one asked for).
+    fn line_at(&mut self, pos: usize) -> usize {
+        let newlines = self
+            .text
+            .as_bytes()
+            .get(self.line_pos..pos)
+            .map_or(0, |s| s.iter().filter(|&&b| b == b'\n').count());
+        self.line = self.line.saturating_add(newlines);
+        self.line_pos = pos.max(self.line_pos);
+        self.line
+    }
+
+    /// A syntax error at byte `pos`, after which reading stops.
+    fn stop(&mut self, pos: usize, message: &str) -> Option<Result<InputRecord, RecordError>> {
+        self.done = true;
+        let (line, column) = position(self.text.as_bytes(), pos);
+        Some(Err(RecordError {
+            line,
+            column: Some(column),
+            id: None,
+            fact: None,
+            message: format!("invalid JSON: {message}"),
+        }))
+    }
+
+    /// After the closing `]`: only whitespace may follow.
+    fn finish(&mut self, after: usize) -> Option<Result<InputRecord, RecordError>> {
+        self.done = true;
+        let p = self.skip_ws(after);
+        if p < self.text.len() {
+            self.stop(p, "trailing characters after the array")
+        } else {
+            None
+        }
+    }
+}
+
+impl Iterator for JsonArray<'_> {
+    type Item = Result<InputRecord, RecordError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut p = self.skip_ws(self.pos);
+        let at = self.text.as_bytes().get(p).copied();
+        if std::mem::take(&mut self.first) {
+            if at == Some(b']') {
+                return self.finish(p.saturating_add(1));
+            }
+        } else {
+            match at {
+                Some(b',') => p = self.skip_ws(p.saturating_add(1)),
+                Some(b']') => return self.finish(p.saturating_add(1)),
+                Some(_) => return self.stop(p, "expected `,` or `]`"),
+                None => {
+                    return self.stop(p, "unexpected end of input while parsing a list");
+                }
+            }
+        }
+        match self.text.as_bytes().get(p) {
+            None => return self.stop(p, "unexpected end of input while parsing a list"),
+            Some(b']' | b',') => return self.stop(p, "expected a value"),
+            Some(_) => {}
+        }
+        let end = value_end(self.text.as_bytes(), p);
+        let line = self.line_at(p);
+        let Some(element) = self.text.get(p..end) else {
+            return self.stop(p, "expected a value");
+        };
+        match read_record(&self.plan, element) {
+            Ok((id, record)) => {
+                self.pos = end;
+                Some(Ok(InputRecord { line, id, record }))
+            }
+            Err(Failure {
+                id,
+                fact,
+                message,
+                at: None,
+            }) => {
+                self.pos = end;
+                Some(Err(RecordError {
+                    line,
+                    column: None,
+                    id,
+                    fact,
+                    message,
+                }))
+            }
+            Err(Failure {
+                id,
+                message,
+                at: Some((l, c)),
+                ..
+            }) => {
+                self.done = true;
+                let offset = p.saturating_add(offset_in(element.as_bytes(), l, c));
+                let (line, column) = position(self.text.as_bytes(), offset);
+                Some(Err(RecordError {
+                    line,
+                    column: Some(column),
+                    id,
+                    fact: None,
+                    message,
+                }))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::super::{Format, read_records};
+    use super::*;
+    use crate::check::schema::FieldSchema;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+
+    fn field(name: &str, ty: FactType, optional: bool) -> FieldSchema {
+        FieldSchema {
+            name: name.into(),
+            ty,
+            optional,
+        }
+    }
+
+    fn dec(s: &str) -> FactValue {
+        FactValue::Number(Decimal::from_str(s).unwrap())
+    }
+
+    /// 0 store_score, 1 gmv, 2 refund_rate?, 3 orders?, 4 open_at?, 5 tier?,
+    /// 6 active?, 7 name?, 8 wait?, 9 points?, 10 mini_programs?
+    fn schema() -> RecordSchema {
+        let orders = RecordSchema {
+            fields: vec![
+                field("amount", FactType::Money("CNY".into()), false),
+                field("at", FactType::Timestamp, true),
+            ],
+        };
+        let mini = RecordSchema {
+            fields: vec![
+                field("name", FactType::Text, false),
+                field("orders", FactType::List(Box::new(orders)), false),
+            ],
+        };
+        RecordSchema {
+            fields: vec![
+                field("store_score", FactType::Decimal, false),
+                field("gmv", FactType::Money("CNY".into()), false),
+                field("refund_rate", FactType::Fraction, true),
+                field("orders", FactType::Count, true),
+                field("open_at", FactType::Timestamp, true),
+                field("tier", FactType::Enum(vec!["gold".into(), "silver".into()]), true),
+                field("active", FactType::Bool, true),
+                field("name", FactType::Text, true),
+                field("wait", FactType::Duration, true),
+                field("points", FactType::Quantity("points".into()), true),
+                field("mini_programs", FactType::List(Box::new(mini)), true),
+            ],
+        }
+    }
+
+    fn ndjson(schema: &RecordSchema, input: &str) -> Vec<Result<InputRecord, RecordError>> {
+        read_records(schema, Format::Ndjson, input.as_bytes())
+            .unwrap()
+            .collect()
+    }
+
+    fn ndjson_bytes(schema: &RecordSchema, input: &[u8]) -> Vec<Result<InputRecord, RecordError>> {
+        read_records(schema, Format::Ndjson, input).unwrap().collect()
+    }
+
+    fn json(schema: &RecordSchema, input: &str) -> Vec<Result<InputRecord, RecordError>> {
+        read_records(schema, Format::Json, input.as_bytes()).unwrap().collect()
+    }
+
+    /// Reads one NDJSON line: `rest` is added after `"id":"r1",`.
+    fn one(rest: &str) -> Result<InputRecord, RecordError> {
+        let schema = schema();
+        let line = format!(r#"{{"id":"r1","store_score":4.5,"gmv":"100.00"{rest}}}"#);
+        let mut all = ndjson(&schema, &line);
+        assert_eq!(all.len(), 1);
+        all.remove(0)
+    }
+
+    fn value(rest: &str, index: usize) -> FactValue {
+        one(rest).unwrap().record.values[index].clone()
+    }
+
+    fn error(rest: &str) -> RecordError {
+        one(rest).unwrap_err()
+    }
+
+    #[test]
+    fn reads_a_record() {
+        let r = one(r#","refund_rate":0.02,"orders":30,"open_at":"2024-08-22T10:00:00+08:00","tier":"silver","active":true,"name":" Shop ","wait":3600,"points":12,"extra":[1,{"a":2}]"#).unwrap();
+        assert_eq!(r.line, 1);
+        assert_eq!(r.id, "r1");
+        let v = &r.record.values;
+        assert_eq!(v.len(), 11);
+        assert_eq!(v[0], dec("4.5"));
+        assert_eq!(v[1], dec("100.00"));
+        assert_eq!(v[2], dec("0.02"));
+        assert_eq!(v[3], dec("30"));
+        assert_eq!(
+            v[4],
+            FactValue::Time(
+                DateTime::parse_from_rfc3339("2024-08-22T02:00:00Z")
+                    .unwrap()
+                    .with_timezone(&Utc)
+            )
+        );
+        assert_eq!(v[5], FactValue::Choice(1));
+        assert_eq!(v[6], FactValue::Bool(true));
+        assert_eq!(v[7], FactValue::Text(" Shop ".into()));
+        assert_eq!(v[8], FactValue::Seconds(3600));
+        assert_eq!(v[9], dec("12"));
+        assert_eq!(v[10], FactValue::Unknown);
+    }
+
+    use chrono::{DateTime, Utc};
+
+    #[test]
+    fn money_is_exact() {
+        // As a number and as a string, with the scale kept.
+        let FactValue::Number(n) = value(r#","points":12.30"#, 9) else {
+            panic!()
+        };
+        assert_eq!(n.to_string(), "12.30");
+        let FactValue::Number(a) = one("").unwrap().record.values[1].clone() else {
+            panic!()
+        };
+        assert_eq!(a.to_string(), "100.00");
+        let schema = schema();
+        let rs = ndjson(
+            &schema,
+            "{\"id\":\"a\",\"store_score\":0,\"gmv\":0.1}\n{\"id\":\"b\",\"store_score\":0,\"gmv\":0.2}\n",
+        );
+        let sum = |i: usize| match &rs[i].as_ref().unwrap().record.values[1] {
+            FactValue::Number(n) => *n,
+            _ => panic!(),
+        };
+        assert_eq!(sum(0) + sum(1), Decimal::from_str("0.3").unwrap());
+        // Many digits, exactly.
+        let FactValue::Number(n) = value(r#","points":12345678901234567890.123456789"#, 9) else {
+            panic!()
+        };
+        assert_eq!(n.to_string(), "12345678901234567890.123456789");
+        assert_eq!(value(r#","points":"-0""#, 9), dec("0"));
+        let e = one(r#","gmv":-12.5"#);
+        assert!(e.is_err(), "duplicate gmv");
+    }
+
+    #[test]
+    fn negative_money_and_decimals() {
+        let schema = schema();
+        let rs = ndjson(&schema, r#"{"id":"a","store_score":-1.5,"gmv":"-12.30"}"#);
+        let r = rs[0].as_ref().unwrap();
+        assert_eq!(r.record.values[0], dec("-1.5"));
+        assert_eq!(r.record.values[1], dec("-12.30"));
+    }
+
+    #[test]
+    fn bad_amounts() {
+        let schema = schema();
+        let check = |gmv: &str, expected: &str| {
+            let line = format!(r#"{{"id":"r1","store_score":1,"gmv":{gmv}}}"#);
+            let e = ndjson(&schema, &line).remove(0).unwrap_err();
+            assert_eq!(e.fact.as_deref(), Some("gmv"), "{gmv}");
+            assert_eq!(e.id.as_deref(), Some("r1"));
+            assert_eq!(e.line, 1);
+            assert_eq!(e.column, None);
+            assert_eq!(e.message, expected, "{gmv}");
+        };
+        let expected = "expected an amount of CNY such as 12.30 or \"12.30\"";
+        check(r#""12,000""#, &format!("{expected}, found `\"12,000\"`"));
+        check(
+            "1e400",
+            &format!("{expected}, found `1e+400`: exponents are not accepted, write the number out in full"),
+        );
+        check(
+            r#""1e5""#,
+            &format!("{expected}, found `\"1e5\"`: exponents are not accepted, write the number out in full"),
+        );
+        let forty = "1234567890".repeat(4);
+        check(
+            &forty,
+            &format!("{expected}, found `{forty}`, which has more digits than an exact amount can hold"),
+        );
+        check(r#""NaN""#, &format!("{expected}, found `\"NaN\"`"));
+        check(r#""Infinity""#, &format!("{expected}, found `\"Infinity\"`"));
+        check(r#""""#, &format!("{expected}, found `\"\"`"));
+        check("true", &format!("{expected}, found `true`"));
+        check(r#"{"a":1}"#, &format!("{expected}, found a JSON object"));
+        check("[1]", &format!("{expected}, found a JSON array"));
+        check(r#"" 12.30""#, &format!("{expected}, found `\" 12.30\"`"));
+    }
+
+    #[test]
+    fn fractions() {
+        assert_eq!(value(r#","refund_rate":"2%""#, 2), dec("0.02"));
+        assert_eq!(value(r#","refund_rate":"2.5%""#, 2), dec("0.025"));
+        assert_eq!(value(r#","refund_rate":"0.02""#, 2), dec("0.02"));
+        assert_eq!(value(r#","refund_rate":0"#, 2), dec("0"));
+        let e = error(r#","refund_rate":"2 percent""#);
+        assert_eq!(e.fact.as_deref(), Some("refund_rate"));
+        assert!(e.message.starts_with("expected a fraction"), "{}", e.message);
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(value(r#","orders":"30""#, 3), dec("30"));
+        let e = error(r#","orders":-3"#);
+        assert_eq!(e.message, "expected a whole number of at least 0, found `-3`");
+        assert_eq!(e.fact.as_deref(), Some("orders"));
+        let e = error(r#","orders":30.0"#);
+        assert_eq!(e.message, "expected a whole number of at least 0, found `30.0`");
+        let e = error(r#","orders":"30.5""#);
+        assert_eq!(e.message, "expected a whole number of at least 0, found `\"30.5\"`");
+        // Beyond u64, still exact.
+        assert_eq!(
+            value(r#","orders":18446744073709551616"#, 3),
+            dec("18446744073709551616")
+        );
+    }
+
+    #[test]
+    fn quantities_are_not_negative() {
+        let e = error(r#","points":-2"#);
+        assert_eq!(e.message, "expected an amount of points of at least 0, found `-2`");
+    }
+
+    #[test]
+    fn timestamps() {
+        let a = value(r#","open_at":"2024-08-22T10:00:00+08:00""#, 4);
+        let b = value(r#","open_at":"2024-08-22T02:00:00Z""#, 4);
+        assert_eq!(a, b);
+        let FactValue::Time(c) = value(r#","open_at":"2024-08-22T02:00:00.123456Z""#, 4) else {
+            panic!()
+        };
+        let FactValue::Time(b) = b else { panic!() };
+        assert_eq!((c - b).num_microseconds(), Some(123_456));
+        let e = error(r#","open_at":"2024-08-22T10:00:00""#);
+        assert_eq!(e.fact.as_deref(), Some("open_at"));
+        assert_eq!(
+            e.message,
+            "expected a timestamp with an offset such as \"2024-08-22T10:00:00+08:00\", found `\"2024-08-22T10:00:00\"`: add the offset, e.g. +08:00"
+        );
+        let e = error(r#","open_at":1724292000"#);
+        assert!(e.message.ends_with("found `1724292000`"), "{}", e.message);
+    }
+
+    #[test]
+    fn enums_bools_text_durations() {
+        let e = error(r#","tier":"bronze""#);
+        assert_eq!(e.message, "expected one of \"gold\", \"silver\", found `\"bronze\"`");
+        assert_eq!(e.fact.as_deref(), Some("tier"));
+        let e = error(r#","active":"true""#);
+        assert_eq!(e.message, "expected true or false, found `\"true\"`");
+        let e = error(r#","active":1"#);
+        assert_eq!(e.message, "expected true or false, found `1`");
+        let e = error(r#","name":12"#);
+        assert_eq!(e.message, "expected text, found `12`");
+        assert_eq!(value(r#","wait":"30 days""#, 8), FactValue::Seconds(2_592_000));
+        let e = error(r#","wait":1.5"#);
+        assert_eq!(e.message, "expected a duration in seconds, found `1.5`");
+    }
+
+    #[test]
+    fn optional_missing_and_null() {
+        assert_eq!(value("", 2), FactValue::Unknown);
+        assert_eq!(value(r#","refund_rate":null"#, 2), FactValue::Unknown);
+        assert_eq!(value(r#","mini_programs":null"#, 10), FactValue::Unknown);
+    }
+
+    #[test]
+    fn required_missing_and_null() {
+        let schema = schema();
+        let e = ndjson(&schema, r#"{"id":"r1","gmv":1}"#).remove(0).unwrap_err();
+        assert_eq!(e.fact.as_deref(), Some("store_score"));
+        assert_eq!(e.message, "missing required fact");
+        assert_eq!(e.id.as_deref(), Some("r1"));
+        let e = ndjson(&schema, r#"{"id":"r1","gmv":1,"store_score":null}"#)
+            .remove(0)
+            .unwrap_err();
+        assert_eq!(e.fact.as_deref(), Some("store_score"));
+        assert_eq!(e.message, "missing required fact");
+    }
+
+    #[test]
+    fn the_id() {
+        let schema = schema();
+        let e = ndjson(&schema, r#"{"store_score":1,"gmv":1}"#).remove(0).unwrap_err();
+        assert_eq!(
+            (e.fact.as_deref(), e.message.as_str()),
+            (Some("id"), "missing required fact")
+        );
+        assert_eq!(e.id, None);
+        let e = ndjson(&schema, r#"{"id":12,"store_score":1,"gmv":1}"#)
+            .remove(0)
+            .unwrap_err();
+        assert_eq!(e.fact.as_deref(), Some("id"));
+        assert_eq!(e.message, "expected the record's id as text, found `12`");
+        let e = ndjson(&schema, r#"{"id":null,"store_score":1,"gmv":1}"#)
+            .remove(0)
+            .unwrap_err();
+        assert_eq!(
+            (e.fact.as_deref(), e.message.as_str()),
+            (Some("id"), "missing required fact")
+        );
+        // The id is reported even when it comes after the bad fact.
+        let e = ndjson(&schema, r#"{"store_score":"x","gmv":1,"id":"late"}"#)
+            .remove(0)
+            .unwrap_err();
+        assert_eq!(e.id.as_deref(), Some("late"));
+        assert_eq!(e.fact.as_deref(), Some("store_score"));
+        // An id is required even where the schema does not declare it, and
+        // stored as a fact where it does.
+        let declared = RecordSchema {
+            fields: vec![field("x", FactType::Count, true), field("id", FactType::Text, false)],
+        };
+        let r = ndjson(&declared, r#"{"id":"m-1"}"#).remove(0).unwrap();
+        assert_eq!(r.id, "m-1");
+        assert_eq!(r.record.values, vec![FactValue::Unknown, FactValue::Text("m-1".into())]);
+        let e = ndjson(&declared, r#"{"x":1}"#).remove(0).unwrap_err();
+        assert_eq!(e.fact.as_deref(), Some("id"));
+    }
+
+    #[test]
+    fn duplicate_keys() {
+        let e = error(r#","gmv":"1""#);
+        assert_eq!(e.message, "duplicate key `gmv`");
+        assert_eq!(e.fact.as_deref(), Some("gmv"));
+        let schema = schema();
+        let e = ndjson(&schema, r#"{"id":"a","id":"b","store_score":1,"gmv":1}"#)
+            .remove(0)
+            .unwrap_err();
+        assert_eq!(e.message, "duplicate key `id`");
+        let e = error(r#","x":1,"x":2"#);
+        assert_eq!(e.message, "duplicate key `x`");
+        let many: String = (0..40).map(|i| format!(r#","k{i}":{i}"#)).collect();
+        assert!(one(&many).is_ok());
+        let e = error(&format!(r#"{many},"k3":0"#));
+        assert_eq!(
+            (e.fact.as_deref(), e.message.as_str()),
+            (Some("k3"), "duplicate key `k3`")
+        );
+        let e = error(&format!(r#"{many},"k39":0"#));
+        assert_eq!(e.message, "duplicate key `k39`");
+        let e = error(r#","refund_rate":null,"refund_rate":0.1"#);
+        assert_eq!(e.message, "duplicate key `refund_rate`");
+        let e = error(r#","mini_programs":[{"name":"a","orders":[]},{"name":"b","orders":[{"amount":1,"amount":2}]}]"#);
+        assert_eq!(e.message, "duplicate key `amount`");
+        assert_eq!(e.fact.as_deref(), Some("mini_programs[1].orders[0].amount"));
+    }
+
+    #[test]
+    fn nested_lists() {
+        let FactValue::List(minis) = value(
+            r#","mini_programs":[{"name":"a","orders":[{"amount":"1.50","at":"2024-01-01T00:00:00Z"},{"amount":2}]},{"name":"b","orders":[],"other":1}]"#,
+            10,
+        ) else {
+            panic!()
+        };
+        assert_eq!(minis.len(), 2);
+        assert_eq!(minis[0].values[0], FactValue::Text("a".into()));
+        let FactValue::List(orders) = &minis[0].values[1] else {
+            panic!()
+        };
+        assert_eq!(orders.len(), 2);
+        assert_eq!(orders[0].values[0], dec("1.50"));
+        assert_eq!(orders[1].values, vec![dec("2"), FactValue::Unknown]);
+        assert_eq!(minis[1].values[1], FactValue::List(vec![]));
+
+        let e = error(r#","mini_programs":[{"name":"a","orders":[{"amount":1},{"amount":"1,5"}]}]"#);
+        assert_eq!(e.fact.as_deref(), Some("mini_programs[0].orders[1].amount"));
+        assert!(e.message.ends_with("found `\"1,5\"`"), "{}", e.message);
+        assert_eq!(e.id.as_deref(), Some("r1"));
+        let e = error(r#","mini_programs":[{"name":"a","orders":[]},3]"#);
+        assert_eq!(e.fact.as_deref(), Some("mini_programs[1]"));
+        assert_eq!(e.message, "expected a record (a JSON object), found `3`");
+        let e = error(r#","mini_programs":[{"name":"a","orders":[{}]}]"#);
+        assert_eq!(e.fact.as_deref(), Some("mini_programs[0].orders[0].amount"));
+        assert_eq!(e.message, "missing required fact");
+        let e = error(r#","mini_programs":{"name":"a"}"#);
+        assert_eq!(e.fact.as_deref(), Some("mini_programs"));
+        assert_eq!(e.message, "expected a list of records, found a JSON object");
+        let e = error(r#","mini_programs":[{"orders":null,"name":"x"}]"#);
+        assert_eq!(e.fact.as_deref(), Some("mini_programs[0].orders"));
+        assert_eq!(e.message, "missing required fact");
+        // Nested items need no id.
+        assert!(one(r#","mini_programs":[{"name":"a","orders":[]}]"#).is_ok());
+    }
+
+    #[test]
+    fn the_first_problem_is_reported() {
+        let e = error(r#","tier":"x","orders":-1"#);
+        assert_eq!(e.fact.as_deref(), Some("tier"));
+    }
+
+    #[test]
+    fn ndjson_lines() {
+        let schema = schema();
+        let input = "\u{feff}{\"id\":\"a\",\"store_score\":1,\"gmv\":1}\r\n\r\n   \n{\"id\":\"b\",\"store_score\":1,\"gmv\":\"x\"}\r\n{\"id\":\"c\",\"store_score\":1,\"gmv\":2}";
+        let rs = ndjson(&schema, input);
+        assert_eq!(rs.len(), 3);
+        assert_eq!(rs[0].as_ref().unwrap().line, 1);
+        assert_eq!(rs[0].as_ref().unwrap().id, "a");
+        let e = rs[1].as_ref().unwrap_err();
+        assert_eq!(
+            (e.line, e.id.as_deref(), e.fact.as_deref()),
+            (4, Some("b"), Some("gmv"))
+        );
+        assert_eq!(rs[2].as_ref().unwrap().line, 5);
+        assert_eq!(rs[2].as_ref().unwrap().id, "c");
+        assert!(ndjson(&schema, "").is_empty());
+        assert!(ndjson(&schema, "\n \n\t\n").is_empty());
+    }
+
+    #[test]
+    fn ndjson_invalid_utf8_line() {
+        let schema = schema();
+        let mut input = b"{\"id\":\"a\xff\",\"store_score\":1,\"gmv\":1}\n".to_vec();
+        input.extend_from_slice(b"{\"id\":\"b\",\"store_score\":1,\"gmv\":1}\n");
+        let rs = ndjson_bytes(&schema, &input);
+        assert_eq!(rs.len(), 2);
+        let e = rs[0].as_ref().unwrap_err();
+        assert_eq!((e.line, e.column), (1, Some(9)));
+        assert_eq!(e.message, "the line is not valid UTF-8");
+        assert_eq!(rs[1].as_ref().unwrap().id, "b");
+        assert_eq!(rs[1].as_ref().unwrap().line, 2);
+    }
+
+    #[test]
+    fn ndjson_syntax_errors() {
+        let schema = schema();
+        let input = "{\"id\":\"a\",\"store_score\":1,\"gmv\":1}\n{\"id\":\"b\",\"store_score\":1,\"gm";
+        let rs = ndjson(&schema, input);
+        assert_eq!(rs.len(), 2);
+        assert!(rs[0].is_ok());
+        let e = rs[1].as_ref().unwrap_err();
+        assert_eq!(e.line, 2);
+        assert_eq!(e.column, Some(29));
+        assert_eq!(e.id.as_deref(), Some("b"));
+        assert!(
+            e.message.starts_with("invalid JSON: unexpected end of input"),
+            "{}",
+            e.message
+        );
+
+        let rs = ndjson(&schema, "{\"id\":\"é\",\"store_score\":x}\n");
+        let e = rs[0].as_ref().unwrap_err();
+        assert_eq!(e.column, Some(25));
+        assert_eq!(e.message, "invalid JSON: expected value");
+
+        let rs = ndjson(&schema, "{\"id\":\"a\",\"store_score\":1,\"gmv\":1} {}\n");
+        let e = rs[0].as_ref().unwrap_err();
+        assert_eq!(e.message, "invalid JSON: trailing characters");
+    }
+
+    #[test]
+    fn ndjson_top_level_non_objects() {
+        let schema = schema();
+        let rs = ndjson(
+            &schema,
+            "[1,2]\n42\n\"x\"\nnull\n1.5\n{\"id\":\"ok\",\"store_score\":1,\"gmv\":1}\n",
+        );
+        assert_eq!(rs.len(), 6);
+        let messages: Vec<_> = rs[..5]
+            .iter()
+            .map(|r| {
+                let e = r.as_ref().unwrap_err();
+                assert_eq!(e.fact, None);
+                e.message.clone()
+            })
+            .collect();
+        assert_eq!(
+            messages,
+            vec![
+                "expected a record (a JSON object), found a JSON array",
+                "expected a record (a JSON object), found `42`",
+                "expected a record (a JSON object), found `\"x\"`",
+                "expected a record (a JSON object), found `null`",
+                "expected a record (a JSON object), found `1.5`",
+            ]
+        );
+        assert_eq!(rs[5].as_ref().unwrap().line, 6);
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let schema = schema();
+        let deep = format!(
+            "{{\"id\":\"a\",\"store_score\":1,\"gmv\":1,\"x\":{}{}}}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        // Skipped values are skipped without recursion.
+        assert!(ndjson(&schema, &deep)[0].is_ok());
+        let deep = format!(
+            "{{\"id\":\"a\",\"store_score\":1,\"gmv\":1,\"mini_programs\":[{}{}]}}",
+            "{\"x\":[".repeat(100_000),
+            "]}".repeat(100_000)
+        );
+        let e = ndjson(&schema, &deep).remove(0).unwrap_err();
+        assert_eq!(e.fact.as_deref(), Some("mini_programs[0].name"));
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let e = ndjson(&schema, &deep).remove(0).unwrap_err();
+        assert_eq!(e.message, "expected a record (a JSON object), found a JSON array");
+        let e = json(&schema, &format!("[{deep}]")).remove(0).unwrap_err();
+        assert_eq!(e.message, "expected a record (a JSON object), found a JSON array");
+        // Unbalanced nesting is a syntax error, not a crash.
+        let e = ndjson(&schema, &"[".repeat(100_000)).remove(0).unwrap_err();
+        assert!(e.message.starts_with("invalid JSON"), "{}", e.message);
+    }
+
+    #[test]
+    fn json_array() {
+        let schema = schema();
+        let input = "\u{feff}[\n  {\"id\":\"a\",\"store_score\":1,\"gmv\":1},\n  {\"id\":\"b\",\n   \"store_score\":\"x\",\"gmv\":1},\n  7,\n  {\"id\":\"d\",\"store_score\":1,\"gmv\":\"2.50\",\"note\":\"]}[{\\\"\"}\n]\n";
+        let rs = json(&schema, input);
+        assert_eq!(rs.len(), 4);
+        assert_eq!(rs[0].as_ref().unwrap().line, 2);
+        let e = rs[1].as_ref().unwrap_err();
+        assert_eq!(
+            (e.line, e.id.as_deref(), e.fact.as_deref()),
+            (3, Some("b"), Some("store_score"))
+        );
+        let e = rs[2].as_ref().unwrap_err();
+        assert_eq!(e.line, 5);
+        assert_eq!(e.message, "expected a record (a JSON object), found `7`");
+        let r = rs[3].as_ref().unwrap();
+        assert_eq!((r.line, r.id.as_str()), (6, "d"));
+        assert_eq!(r.record.values[1], dec("2.50"));
+
+        assert!(json(&schema, "[]").is_empty());
+        assert!(json(&schema, " [ ] \n").is_empty());
+    }
+
+    #[test]
+    fn json_array_syntax_error_stops() {
+        let schema = schema();
+        let input = "[\n{\"id\":\"a\",\"store_score\":1,\"gmv\":1},\n{\"id\":\"b\",\n\"store_score\":1 \"gmv\":1},\n{\"id\":\"c\",\"store_score\":1,\"gmv\":1}\n]";
+        let rs = json(&schema, input);
+        assert_eq!(rs.len(), 2);
+        assert!(rs[0].is_ok());
+        let e = rs[1].as_ref().unwrap_err();
+        assert_eq!((e.line, e.column), (4, Some(17)));
+        assert_eq!(e.message, "invalid JSON: expected `,` or `}`");
+        assert_eq!(e.id.as_deref(), Some("b"));
+
+        let rs = json(&schema, "[{\"id\":\"a\",\"store_score\":1,\"gmv\":1},]");
+        assert_eq!(rs.len(), 2);
+        let e = rs[1].as_ref().unwrap_err();
+        assert_eq!((e.line, e.column), (1, Some(37)));
+        assert_eq!(e.message, "invalid JSON: expected a value");
+
+        let rs = json(&schema, "[{\"id\":\"a\",\"store_score\":1,\"gmv\":1} 3]");
+        let e = rs[1].as_ref().unwrap_err();
+        assert_eq!(e.message, "invalid JSON: expected `,` or `]`");
+
+        let rs = json(&schema, "[{\"id\":\"a\",\"store_score\":1,\"gmv\":1}");
+        let e = rs[1].as_ref().unwrap_err();
+        assert!(e.message.contains("end of input"), "{}", e.message);
+
+        let rs = json(&schema, "[{\"id\":\"a\",\"store_score\":1,\"gmv\":1}] x");
+        let e = rs[1].as_ref().unwrap_err();
+        assert_eq!(e.message, "invalid JSON: trailing characters after the array");
+        assert_eq!(e.column, Some(38));
+
+        let rs = json(&schema, "[{\"id\":\"a\",\"store_score\":1,\"gm");
+        assert_eq!(rs.len(), 1);
+        assert!(rs[0].as_ref().unwrap_err().message.contains("end of input"));
+    }
+
+    #[test]
+    fn json_single_object() {
+        let schema = schema();
+        let rs = json(&schema, "\n\n{\"id\":\"a\",\n\"store_score\":1,\"gmv\":1}\n");
+        assert_eq!(rs.len(), 1);
+        assert_eq!(rs[0].as_ref().unwrap().line, 3);
+        let rs = json(&schema, "{\"id\":\"a\",\"store_score\":1,\"gmv\":1}\n{\"id\":\"b\"}");
+        let e = rs[0].as_ref().unwrap_err();
+        assert_eq!((e.line, e.column), (2, Some(1)));
+        assert!(
+            e.message
+                .starts_with("invalid JSON: trailing characters after the record"),
+            "{}",
+            e.message
+        );
+        let rs = json(&schema, "{\"id\":\"a\",\"store_score\":true,\"gmv\":1}");
+        assert_eq!(rs[0].as_ref().unwrap_err().fact.as_deref(), Some("store_score"));
+    }
+
+    #[test]
+    fn json_file_errors() {
+        let schema = schema();
+        let err = |input: &[u8]| match read_records(&schema, Format::Json, input) {
+            Ok(_) => panic!("expected a file error"),
+            Err(e) => e,
+        };
+        let e = err(b"  42 ");
+        assert_eq!(e.line, Some(1));
+        assert_eq!(
+            e.message,
+            "expected a record (a JSON object) or an array of records, found `42`"
+        );
+        let e = err(b"\n\"abc\"");
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.ends_with("found `\"abc\"`"));
+        let e = err(b"  \n");
+        assert_eq!(e.message, "the file is empty");
+        assert!(e.help.is_some());
+        let e = err(b"[\n{\"id\":\"\xff\"}]");
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.starts_with("the file is not valid UTF-8"));
+    }
+
+    #[test]
+    fn value_ends() {
+        let b = br#"{"a":"}\"]"} , [1,[2]] "x\"y", 12 ,tru"#;
+        let e1 = value_end(b, 0);
+        assert_eq!(&b[..e1], br#"{"a":"}\"]"}"#);
+        let s = e1 + 3;
+        let e2 = value_end(b, s);
+        assert_eq!(&b[s..e2], b"[1,[2]]");
+        let e3 = value_end(b, e2 + 1);
+        assert_eq!(&b[e2 + 1..e3], br#""x\"y""#);
+        let e4 = value_end(b, e3 + 2);
+        assert_eq!(&b[e3 + 2..e4], b"12");
+        assert_eq!(value_end(b"{\"a\":[", 0), 6);
+        assert_eq!(value_end(b"", 0), 0);
+    }
+}

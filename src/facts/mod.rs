@@ -1,0 +1,667 @@
+//! Reading merchant fact files into [`Record`]s shaped by a campaign's
+//! [`RecordSchema`].
+//!
+//! Three formats are read (see [`Format`]): NDJSON (one JSON object per
+//! line), JSON (one object, or an array of objects) and CSV (flat schemas
+//! only). [`read_records`] streams one item per input record, in input order:
+//! a record that cannot be read yields a [`RecordError`] and reading goes on
+//! with the next record. Only problems with the file as a whole (a CSV header
+//! lacking required columns, a JSON file that holds neither an object nor an
+//! array, ...) stop reading before the first record, as a [`FileError`].
+//!
+//! # Reading rules
+//!
+//! - Every record has an `id`, a string, even when the schema does not
+//!   declare it; when it does, the id is also stored as that fact. Fields the
+//!   schema does not declare are ignored.
+//! - An optional fact may be missing or `null` (in CSV: an empty cell or a
+//!   missing column): both read as [`FactValue::Unknown`]. A required fact that
+//!   is missing or `null` is an error.
+//! - `money`, `decimal` and `quantity`: a JSON number or a decimal string
+//!   (`12.30`, `"12.30"`), read exactly, never through floating point; the
+//!   scale is kept (`12.30` stays `12.30`). Exponents, thousands separators,
+//!   `NaN`, empty strings and amounts with more digits than an exact decimal
+//!   can hold are refused. Money and decimals may be negative; quantities and
+//!   counts may not.
+//! - `fraction`: a number or decimal string as a ratio (`0.02` is 2 %), or a
+//!   string ending in `%` as a percentage (`"2.5%"` is `0.025`).
+//! - `count`: a whole number of at least 0 (`30` or `"30"`; not `30.0`).
+//! - `bool`: JSON `true`/`false`; in CSV the cells `true` and `false`
+//!   (nothing else).
+//! - `text`: a JSON string, kept exactly (never trimmed).
+//! - `one of`: a string among the declared choices.
+//! - `timestamp`: RFC 3339 with an offset (`2024-08-22T10:00:00+08:00`,
+//!   `2024-08-22T02:00:00Z`), fractional seconds allowed; stored as the
+//!   instant in UTC.
+//! - `duration`: a whole number of seconds (`3600` or `"3600"`), or a text
+//!   such as `"30 days"` (units: seconds, minutes, hours, days, weeks).
+//! - `list of`: a JSON array of objects, each read against the nested schema.
+//! - A key that appears twice in one JSON object is an error.
+//!
+//! NDJSON skips blank lines; accepts CRLF line ends and a UTF-8 byte order
+//! mark; a line that is not valid UTF-8 or not valid JSON is an error for that
+//! line only. CSV reads the header row to find the columns, and each cell is
+//! read like a JSON string (an empty cell is unknown). Errors carry the line,
+//! the record's id when it could be read, and the path of the offending fact
+//! (`sales[2].gmv`).
+
+pub mod record;
+
+mod csv;
+mod json;
+
+pub use record::{FactValue, Record};
+
+use std::fmt;
+use std::io::BufRead;
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::check::schema::{FactType, RecordSchema};
+
+/// The format of a fact file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON object (one record), or a JSON array of objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+    /// Comma-separated values with a header row (flat schemas only).
+    Csv,
+}
+
+impl Format {
+    /// The format for a file name, by its extension (case-insensitive):
+    /// `.json` is [`Format::Json`], `.ndjson` and `.jsonl` are
+    /// [`Format::Ndjson`], `.csv` is [`Format::Csv`]; anything else is `None`.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "json" => Some(Format::Json),
+            "ndjson" | "jsonl" => Some(Format::Ndjson),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// One record read successfully.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputRecord {
+    /// The 1-based line where the record starts.
+    pub line: usize,
+    /// The record's `id`.
+    pub id: String,
+    /// The values of the schema's facts.
+    pub record: Record,
+}
+
+/// One record that could not be read, with what a user needs to find and
+/// fix it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordError {
+    /// The 1-based line where the record starts (for a JSON syntax error in a
+    /// `.json` file: the line of the error).
+    pub line: usize,
+    /// The 1-based column (in characters) of a JSON syntax error or of an
+    /// invalid UTF-8 byte.
+    pub column: Option<usize>,
+    /// The record's `id`, when it could be read.
+    pub id: Option<String>,
+    /// The path of the offending fact, such as `store_score`, `sales[2].gmv`
+    /// or `mini_programs[0].orders[3].amount`.
+    pub fact: Option<String>,
+    /// What is wrong: lowercase, no final period, user values in backticks.
+    pub message: String,
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}", self.line)?;
+        if let Some(column) = self.column {
+            write!(f, ", column {column}")?;
+        }
+        if let Some(id) = &self.id {
+            write!(f, ", record `{id}`")?;
+        }
+        if let Some(fact) = &self.fact {
+            write!(f, ", fact `{fact}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for RecordError {}
+
+/// A problem with a fact file as a whole rather than with one record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileError {
+    /// The 1-based line concerned, if any.
+    pub line: Option<usize>,
+    /// What is wrong: lowercase, no final period.
+    pub message: String,
+    /// How to fix it, when there is advice to give (not part of `Display`).
+    pub help: Option<String>,
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(line) = self.line {
+            write!(f, "line {line}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FileError {}
+
+/// Streams the records of `input`, read as `format` against `schema`.
+///
+/// Each input record yields exactly one item, in input order: the record, or
+/// the first problem found in it. NDJSON and CSV are read line by line (row
+/// by row); a `.json` file is read into memory first.
+///
+/// # Errors
+///
+/// A [`FileError`] when the file as a whole cannot be read: CSV for a schema
+/// with list facts, a CSV header without `id` or a required fact's column, an
+/// empty CSV file, a JSON file whose top level is neither an object nor an
+/// array, a `.json` file that is not UTF-8, or an I/O error reading a `.json`
+/// file or a CSV header.
+pub fn read_records<'s, R: BufRead + 's>(
+    schema: &'s RecordSchema,
+    format: Format,
+    mut input: R,
+) -> Result<Box<dyn Iterator<Item = Result<InputRecord, RecordError>> + 's>, FileError> {
+    match format {
+        Format::Ndjson => Ok(Box::new(json::Ndjson::new(schema, input))),
+        Format::Json => {
+            let mut bytes = Vec::new();
+            input.read_to_end(&mut bytes).map_err(|e| FileError {
+                line: None,
+                message: format!("could not read the input: {e}"),
+                help: None,
+            })?;
+            json::read_document(schema, bytes)
+        }
+        Format::Csv => csv::read_csv(schema, input),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Reading one value from text, shared by the JSON and CSV readers.
+
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The message for a fact that is missing or `null` but required.
+const MISSING: &str = "missing required fact";
+
+/// Where a text value comes from (this matters only for `bool`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// A JSON string.
+    Json,
+    /// A CSV cell.
+    Csv,
+}
+
+/// Why a value does not fit its fact's type, beyond a plain mismatch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Why {
+    /// The value is not of the type.
+    Mismatch,
+    /// A number written with an exponent.
+    Exponent,
+    /// More digits than a `Decimal` holds exactly.
+    TooManyDigits,
+    /// A negative quantity.
+    Negative,
+    /// A timestamp without an offset.
+    NoOffset,
+    /// A date where a timestamp is expected.
+    DateOnly,
+}
+
+/// The message for a value `found` (already rendered: `` `12` `` or
+/// `a JSON object`) that does not fit `ty`.
+fn mismatch(ty: &FactType, found: &str, why: Why) -> String {
+    let expected = ty.describe();
+    match why {
+        Why::Mismatch => format!("expected {expected}, found {found}"),
+        Why::Exponent => {
+            format!("expected {expected}, found {found}: exponents are not accepted, write the number out in full")
+        }
+        Why::TooManyDigits => {
+            format!("expected {expected}, found {found}, which has more digits than an exact amount can hold")
+        }
+        Why::Negative => format!("expected {expected} of at least 0, found {found}"),
+        Why::NoOffset => {
+            format!("expected {expected}, found {found}: add the offset, e.g. +08:00")
+        }
+        Why::DateOnly => {
+            format!("expected {expected}, found {found}: add the time and the offset, e.g. T00:00:00+08:00")
+        }
+    }
+}
+
+/// The longest user value quoted in full in a message, in characters.
+const CLIP: usize = 60;
+
+/// A user value in backticks, clipped when long.
+fn code(value: &str) -> String {
+    let mut chars = value.chars();
+    let head: String = chars.by_ref().take(CLIP).collect();
+    if chars.next().is_some() {
+        format!("`{head}…`")
+    } else {
+        format!("`{head}`")
+    }
+}
+
+/// A JSON string as written in JSON (quoted and escaped), in backticks.
+fn code_json_string(value: &str) -> String {
+    let quoted = serde_json::to_string(value).unwrap_or_else(|_| format!("\"{value}\""));
+    code(&quoted)
+}
+
+/// The 1-based character column of byte `index` in `line`.
+fn char_column(line: &[u8], index: usize) -> usize {
+    let head = line.get(..index).unwrap_or(line);
+    // Count the bytes that start a character (not UTF-8 continuation bytes).
+    head.iter().filter(|&&b| (b & 0xC0) != 0x80).count() + 1
+}
+
+/// Reads `text` (a JSON string or a CSV cell) as a value of `ty`.
+fn value_from_text(ty: &FactType, text: &str, source: Source) -> Result<FactValue, Why> {
+    match ty {
+        FactType::Text => Ok(FactValue::Text(text.to_owned())),
+        FactType::Bool => match (source, text) {
+            (Source::Csv, "true") => Ok(FactValue::Bool(true)),
+            (Source::Csv, "false") => Ok(FactValue::Bool(false)),
+            _ => Err(Why::Mismatch),
+        },
+        FactType::Count => count(text).map(FactValue::Number),
+        FactType::Decimal | FactType::Money(_) => decimal(text).map(FactValue::Number),
+        FactType::Quantity(_) => non_negative(decimal(text)?).map(FactValue::Number),
+        FactType::Fraction => match text.strip_suffix('%') {
+            Some(percentage) => percent(decimal(percentage)?).map(FactValue::Number),
+            None => decimal(text).map(FactValue::Number),
+        },
+        FactType::Timestamp => timestamp(text).map(FactValue::Time),
+        FactType::Duration => duration(text).map(FactValue::Seconds),
+        FactType::Enum(choices) => choices
+            .iter()
+            .position(|c| c == text)
+            .and_then(|i| u32::try_from(i).ok())
+            .map(FactValue::Choice)
+            .ok_or(Why::Mismatch),
+        FactType::List(_) => Err(Why::Mismatch),
+    }
+}
+
+/// Reads the exact text of a JSON number as a value of `ty`.
+fn value_from_number(ty: &FactType, text: &str) -> Result<FactValue, Why> {
+    match ty {
+        FactType::Count => count(text).map(FactValue::Number),
+        FactType::Decimal | FactType::Money(_) | FactType::Fraction => decimal(text).map(FactValue::Number),
+        FactType::Quantity(_) => non_negative(decimal(text)?).map(FactValue::Number),
+        FactType::Duration => match number_shape(text) {
+            Shape::Integer => text.parse().map(FactValue::Seconds).map_err(|_| Why::TooManyDigits),
+            Shape::Exponent => Err(Why::Exponent),
+            Shape::Decimal | Shape::Invalid => Err(Why::Mismatch),
+        },
+        _ => Err(Why::Mismatch),
+    }
+}
+
+/// Reads a JSON integer as a value of `ty` (the fast path for numbers).
+fn value_from_int(ty: &FactType, n: i128) -> Result<FactValue, Why> {
+    let number = || Decimal::try_from_i128_with_scale(n, 0).map_err(|_| Why::TooManyDigits);
+    match ty {
+        FactType::Count if n < 0 => Err(Why::Mismatch),
+        FactType::Quantity(_) if n < 0 => Err(Why::Negative),
+        FactType::Count | FactType::Decimal | FactType::Money(_) | FactType::Fraction | FactType::Quantity(_) => {
+            number().map(FactValue::Number)
+        }
+        FactType::Duration => i64::try_from(n).map(FactValue::Seconds).map_err(|_| Why::TooManyDigits),
+        _ => Err(Why::Mismatch),
+    }
+}
+
+/// Reads a JSON boolean as a value of `ty`.
+fn value_from_bool(ty: &FactType, b: bool) -> Result<FactValue, Why> {
+    match ty {
+        FactType::Bool => Ok(FactValue::Bool(b)),
+        _ => Err(Why::Mismatch),
+    }
+}
+
+/// The shape of a number's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// `-?[0-9]+`
+    Integer,
+    /// `-?[0-9]+\.[0-9]+`
+    Decimal,
+    /// A number with an exponent: `1e400`, `1.5E-3`.
+    Exponent,
+    /// Anything else.
+    Invalid,
+}
+
+/// Classifies `text` as a plain decimal number, one with an exponent, or neither.
+fn number_shape(text: &str) -> Shape {
+    fn digits(s: &[u8]) -> usize {
+        s.iter().take_while(|b| b.is_ascii_digit()).count()
+    }
+    let bytes = text.as_bytes();
+    let rest = bytes.strip_prefix(b"-").unwrap_or(bytes);
+    let n = digits(rest);
+    if n == 0 {
+        return Shape::Invalid;
+    }
+    let mut rest = rest.get(n..).unwrap_or_default();
+    let mut shape = Shape::Integer;
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let n = digits(fraction);
+        if n == 0 {
+            return Shape::Invalid;
+        }
+        rest = fraction.get(n..).unwrap_or_default();
+        shape = Shape::Decimal;
+    }
+    if rest.is_empty() {
+        return shape;
+    }
+    if let Some(exponent) = rest.strip_prefix(b"e").or_else(|| rest.strip_prefix(b"E")) {
+        let exponent = exponent
+            .strip_prefix(b"+")
+            .or_else(|| exponent.strip_prefix(b"-"))
+            .unwrap_or(exponent);
+        if !exponent.is_empty() && digits(exponent) == exponent.len() {
+            return Shape::Exponent;
+        }
+    }
+    Shape::Invalid
+}
+
+/// An exact decimal: `-?[0-9]+(\.[0-9]+)?`.
+fn decimal(text: &str) -> Result<Decimal, Why> {
+    match number_shape(text) {
+        Shape::Integer | Shape::Decimal => {
+            let mut d = Decimal::from_str_exact(text).map_err(|_| Why::TooManyDigits)?;
+            if d.is_zero() {
+                d.set_sign_positive(true);
+            }
+            Ok(d)
+        }
+        Shape::Exponent => Err(Why::Exponent),
+        Shape::Invalid => Err(Why::Mismatch),
+    }
+}
+
+/// A whole number of at least 0: `[0-9]+`.
+fn count(text: &str) -> Result<Decimal, Why> {
+    match number_shape(text) {
+        Shape::Integer if !text.starts_with('-') => Decimal::from_str_exact(text).map_err(|_| Why::TooManyDigits),
+        Shape::Exponent => Err(Why::Exponent),
+        _ => Err(Why::Mismatch),
+    }
+}
+
+/// Refuses a negative amount.
+fn non_negative(d: Decimal) -> Result<Decimal, Why> {
+    if d.is_sign_negative() && !d.is_zero() {
+        Err(Why::Negative)
+    } else {
+        Ok(d)
+    }
+}
+
+/// A percentage as a ratio, exactly (`2.5` becomes `0.025`).
+fn percent(d: Decimal) -> Result<Decimal, Why> {
+    let scale = d.scale().saturating_add(2);
+    if scale > Decimal::MAX_SCALE {
+        return Err(Why::TooManyDigits);
+    }
+    Decimal::try_from_i128_with_scale(d.mantissa(), scale).map_err(|_| Why::TooManyDigits)
+}
+
+/// An RFC 3339 timestamp with an offset.
+fn timestamp(text: &str) -> Result<DateTime<Utc>, Why> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let naive = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ];
+    if naive.iter().any(|f| NaiveDateTime::parse_from_str(text, f).is_ok()) {
+        Err(Why::NoOffset)
+    } else if NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok() {
+        Err(Why::DateOnly)
+    } else {
+        Err(Why::Mismatch)
+    }
+}
+
+/// A duration: whole seconds (`3600`) or a whole number and a unit (`30 days`).
+fn duration(text: &str) -> Result<i64, Why> {
+    match number_shape(text) {
+        Shape::Integer => return text.parse().map_err(|_| Why::TooManyDigits),
+        Shape::Exponent => return Err(Why::Exponent),
+        Shape::Decimal | Shape::Invalid => {}
+    }
+    let (amount, unit) = text.split_once(' ').ok_or(Why::Mismatch)?;
+    if amount.is_empty() || !amount.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Why::Mismatch);
+    }
+    let seconds: i64 = match unit {
+        "second" | "seconds" => 1,
+        "minute" | "minutes" => 60,
+        "hour" | "hours" => 3_600,
+        "day" | "days" => 86_400,
+        "week" | "weeks" => 604_800,
+        _ => return Err(Why::Mismatch),
+    };
+    let amount: i64 = amount.parse().map_err(|_| Why::TooManyDigits)?;
+    amount.checked_mul(seconds).ok_or(Why::TooManyDigits)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn format_from_path() {
+        assert_eq!(Format::from_path(Path::new("a/b.json")), Some(Format::Json));
+        assert_eq!(Format::from_path(Path::new("b.NDJSON")), Some(Format::Ndjson));
+        assert_eq!(Format::from_path(Path::new("b.jsonl")), Some(Format::Ndjson));
+        assert_eq!(Format::from_path(Path::new("b.csv")), Some(Format::Csv));
+        assert_eq!(Format::from_path(Path::new("b.txt")), None);
+        assert_eq!(Format::from_path(Path::new("json")), None);
+    }
+
+    #[test]
+    fn number_shapes() {
+        assert_eq!(number_shape("12"), Shape::Integer);
+        assert_eq!(number_shape("-12"), Shape::Integer);
+        assert_eq!(number_shape("12.30"), Shape::Decimal);
+        assert_eq!(number_shape("1e400"), Shape::Exponent);
+        assert_eq!(number_shape("1.5E-3"), Shape::Exponent);
+        for bad in [
+            "", "-", "12.", ".5", "12,000", "1e", "NaN", "Infinity", "+1", " 1", "1 ", "0x10",
+        ] {
+            assert_eq!(number_shape(bad), Shape::Invalid, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn decimals_are_exact() {
+        let d = decimal("12.30").unwrap();
+        assert_eq!(d.to_string(), "12.30");
+        assert_eq!(decimal("0.1").unwrap() + decimal("0.2").unwrap(), dec("0.3"));
+        assert_eq!(decimal("-5.5").unwrap(), dec("-5.5"));
+        assert!(!decimal("-0").unwrap().is_sign_negative());
+        assert_eq!(decimal("1e400"), Err(Why::Exponent));
+        assert_eq!(decimal("12,000"), Err(Why::Mismatch));
+        assert_eq!(decimal(""), Err(Why::Mismatch));
+        assert_eq!(decimal("NaN"), Err(Why::Mismatch));
+        assert_eq!(decimal(&"9".repeat(40)), Err(Why::TooManyDigits));
+        assert_eq!(decimal(&format!("0.{}", "1".repeat(35))), Err(Why::TooManyDigits));
+    }
+
+    #[test]
+    fn fractions_and_percentages() {
+        let f = FactType::Fraction;
+        assert_eq!(
+            value_from_text(&f, "2%", Source::Json),
+            Ok(FactValue::Number(dec("0.02")))
+        );
+        assert_eq!(
+            value_from_text(&f, "2.5%", Source::Json),
+            Ok(FactValue::Number(dec("0.025")))
+        );
+        assert_eq!(
+            value_from_text(&f, "0.02", Source::Csv),
+            Ok(FactValue::Number(dec("0.02")))
+        );
+        assert_eq!(value_from_text(&f, "%", Source::Json), Err(Why::Mismatch));
+        assert_eq!(value_from_text(&f, "2 %", Source::Json), Err(Why::Mismatch));
+        let deep = format!("0.{}%", "1".repeat(27));
+        assert_eq!(value_from_text(&f, &deep, Source::Json), Err(Why::TooManyDigits));
+    }
+
+    #[test]
+    fn counts() {
+        let c = FactType::Count;
+        assert_eq!(
+            value_from_text(&c, "30", Source::Json),
+            Ok(FactValue::Number(dec("30")))
+        );
+        assert_eq!(value_from_number(&c, "30.0"), Err(Why::Mismatch));
+        assert_eq!(value_from_number(&c, "-3"), Err(Why::Mismatch));
+        assert_eq!(value_from_int(&c, -3), Err(Why::Mismatch));
+        assert_eq!(value_from_int(&c, 3), Ok(FactValue::Number(dec("3"))));
+        assert_eq!(value_from_number(&c, "1e3"), Err(Why::Exponent));
+        assert_eq!(
+            value_from_text(&c, &"1".repeat(40), Source::Csv),
+            Err(Why::TooManyDigits)
+        );
+    }
+
+    #[test]
+    fn quantities_are_not_negative() {
+        let q = FactType::Quantity("points".into());
+        assert_eq!(value_from_number(&q, "-1.5"), Err(Why::Negative));
+        assert_eq!(value_from_int(&q, -1), Err(Why::Negative));
+        assert_eq!(value_from_number(&q, "1.5"), Ok(FactValue::Number(dec("1.5"))));
+        assert_eq!(
+            mismatch(&q, "`-1.5`", Why::Negative),
+            "expected an amount of points of at least 0, found `-1.5`"
+        );
+    }
+
+    #[test]
+    fn timestamps() {
+        let a = timestamp("2024-08-22T10:00:00+08:00").unwrap();
+        let b = timestamp("2024-08-22T02:00:00Z").unwrap();
+        assert_eq!(a, b);
+        let c = timestamp("2024-08-22T02:00:00.250Z").unwrap();
+        assert_eq!((c - b).num_milliseconds(), 250);
+        assert_eq!(timestamp("2024-08-22T10:00:00"), Err(Why::NoOffset));
+        assert_eq!(timestamp("2024-08-22 10:00"), Err(Why::NoOffset));
+        assert_eq!(timestamp("2024-08-22"), Err(Why::DateOnly));
+        assert_eq!(timestamp("yesterday"), Err(Why::Mismatch));
+        let m = mismatch(&FactType::Timestamp, "`\"2024-08-22T10:00:00\"`", Why::NoOffset);
+        assert!(m.starts_with("expected a timestamp with an offset"), "{m}");
+        assert!(m.contains("add the offset, e.g. +08:00"), "{m}");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration("3600"), Ok(3600));
+        assert_eq!(duration("30 days"), Ok(30 * 86_400));
+        assert_eq!(duration("1 hour"), Ok(3600));
+        assert_eq!(duration("30 months"), Err(Why::Mismatch));
+        assert_eq!(duration("1.5"), Err(Why::Mismatch));
+        assert_eq!(duration(&format!("{} weeks", "9".repeat(18))), Err(Why::TooManyDigits));
+        assert_eq!(value_from_number(&FactType::Duration, "1e3"), Err(Why::Exponent));
+        assert_eq!(value_from_int(&FactType::Duration, 60), Ok(FactValue::Seconds(60)));
+    }
+
+    #[test]
+    fn bools_enums_and_text() {
+        assert_eq!(
+            value_from_text(&FactType::Bool, "true", Source::Csv),
+            Ok(FactValue::Bool(true))
+        );
+        assert_eq!(
+            value_from_text(&FactType::Bool, "false", Source::Csv),
+            Ok(FactValue::Bool(false))
+        );
+        for bad in ["TRUE", "1", "0", "yes", ""] {
+            assert_eq!(value_from_text(&FactType::Bool, bad, Source::Csv), Err(Why::Mismatch));
+        }
+        assert_eq!(
+            value_from_text(&FactType::Bool, "true", Source::Json),
+            Err(Why::Mismatch)
+        );
+        let e = FactType::Enum(vec!["a".into(), "b".into()]);
+        assert_eq!(value_from_text(&e, "b", Source::Json), Ok(FactValue::Choice(1)));
+        assert_eq!(value_from_text(&e, "B", Source::Json), Err(Why::Mismatch));
+        assert_eq!(
+            value_from_text(&FactType::Text, " x ", Source::Csv),
+            Ok(FactValue::Text(" x ".into()))
+        );
+    }
+
+    #[test]
+    fn values_are_clipped_in_messages() {
+        assert_eq!(code("ab"), "`ab`");
+        let long = "é".repeat(100);
+        let shown = code(&long);
+        assert_eq!(shown.chars().count(), CLIP + 3);
+        assert_eq!(code_json_string("a\"b"), "`\"a\\\"b\"`");
+    }
+
+    #[test]
+    fn char_columns() {
+        assert_eq!(char_column(b"abc", 0), 1);
+        assert_eq!(char_column(b"abc", 2), 3);
+        assert_eq!(char_column("éa".as_bytes(), 2), 2);
+        assert_eq!(char_column(b"ab", 10), 3);
+    }
+
+    #[test]
+    fn display() {
+        let e = RecordError {
+            line: 3,
+            column: None,
+            id: Some("m1".into()),
+            fact: Some("sales[2].gmv".into()),
+            message: "missing required fact".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "line 3, record `m1`, fact `sales[2].gmv`: missing required fact"
+        );
+        let f = FileError {
+            line: Some(1),
+            message: "bad".into(),
+            help: None,
+        };
+        assert_eq!(f.to_string(), "line 1: bad");
+    }
+}

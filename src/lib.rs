@@ -1,0 +1,9 @@
+//! campaign: a declarative policy language for e-commerce incentive and admission campaigns.
+#![warn(missing_docs)]
+
+pub mod check;
+pub mod cli;
+pub mod diagnostics;
+pub mod eval;
+pub mod facts;
+pub mod syntax;

@@ -1,0 +1,5 @@
+//! The `campaign` command: see `campaign --help`.
+
+fn main() -> std::process::ExitCode {
+    campaign::cli::main()
+}

@@ -1,0 +1,568 @@
+//! The abstract syntax tree of a campaign file.
+//!
+//! The tree keeps every item in the order written (the formatter prints it
+//! back) and a [`Span`] on everything a diagnostic may point at. It says what
+//! was written, not whether it makes sense: names are unresolved, dates are
+//! unvalidated numbers, and units are plain identifiers. The checker turns it
+//! into a typed program.
+
+use rust_decimal::Decimal;
+
+pub use crate::diagnostics::Span;
+
+/// A name as written, with where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ident {
+    /// The name.
+    pub name: String,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// A quoted text as written, unescaped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    /// The text without quotes, escapes resolved.
+    pub value: String,
+    /// Where it is written, quotes included.
+    pub span: Span,
+}
+
+/// A whole campaign file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Campaign {
+    /// The campaign's name.
+    pub name: Text,
+    /// The items in the order written.
+    pub items: Vec<Item>,
+    /// The whole block.
+    pub span: Span,
+}
+
+/// One item of a campaign block.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// `timezone Asia/Shanghai`.
+    Timezone(Ident),
+    /// `source "..."`.
+    Source(Text),
+    /// `note "..."`.
+    Note(Text),
+    /// `unit points`.
+    Unit(UnitDecl),
+    /// `parameter monthly_packs: count = 50`.
+    Parameter(ParameterDecl),
+    /// `window signup = A .. B`.
+    Window(WindowDecl),
+    /// `periods settlement = months 2022-12 through 2023-06`.
+    Periods(PeriodsDecl),
+    /// `facts { ... }`.
+    Facts(FactsBlock),
+    /// `value x = ...` or `let x = ...`.
+    Value(ValueDecl),
+    /// `eligible when { ... }`.
+    Eligible(EligibleBlock),
+    /// `reward x = ...`.
+    Reward(RewardDecl),
+}
+
+/// `unit points` or `unit credits, precision 0.01`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitDecl {
+    /// The unit's name.
+    pub name: Ident,
+    /// The smallest step paid, `1` when not given.
+    pub precision: Option<(Decimal, Span)>,
+}
+
+/// `parameter NAME: TYPE = DEFAULT`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParameterDecl {
+    /// The parameter's name.
+    pub name: Ident,
+    /// Its type.
+    pub ty: TypeExpr,
+    /// Its default value.
+    pub default: Expr,
+}
+
+/// `window NAME = RANGE`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowDecl {
+    /// The window's name.
+    pub name: Ident,
+    /// Its range.
+    pub range: Range,
+}
+
+/// `A .. B` or `A through B`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Range {
+    /// The start (included).
+    pub start: Box<Expr>,
+    /// How the end is treated.
+    pub kind: RangeKind,
+    /// The end.
+    pub end: Box<Expr>,
+    /// The whole range.
+    pub span: Span,
+}
+
+/// How a range treats its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeKind {
+    /// `..`: the end is excluded.
+    Exclusive,
+    /// `through`: the end is included (a bare date includes the whole day).
+    Through,
+}
+
+/// `periods NAME = months A through B`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodsDecl {
+    /// The range's name.
+    pub name: Ident,
+    /// Months, weeks or days.
+    pub unit: PeriodUnit,
+    /// The first period as written (`2022-12` or `2024-08-22`).
+    pub first: PeriodBound,
+    /// The last period as written, included.
+    pub last: PeriodBound,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// A calendar period length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PeriodUnit {
+    /// Calendar months.
+    Month,
+    /// Weeks from Monday.
+    Week,
+    /// Calendar days.
+    Day,
+}
+
+impl PeriodUnit {
+    /// The singular word.
+    pub fn word(self) -> &'static str {
+        match self {
+            PeriodUnit::Month => "month",
+            PeriodUnit::Week => "week",
+            PeriodUnit::Day => "day",
+        }
+    }
+}
+
+/// The first or last period of a range as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodBound {
+    /// Year.
+    pub year: i32,
+    /// Month.
+    pub month: u32,
+    /// Day, when written.
+    pub day: Option<u32>,
+    /// Where.
+    pub span: Span,
+}
+
+/// `facts { ... }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactsBlock {
+    /// The declared facts.
+    pub fields: Vec<FieldDecl>,
+    /// The whole block.
+    pub span: Span,
+}
+
+/// `name: type, optional`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDecl {
+    /// The fact's name.
+    pub name: Ident,
+    /// Its type.
+    pub ty: TypeExpr,
+    /// Whether it may be missing or `null`.
+    pub optional: bool,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// A type as written in a fact schema or parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeExpr {
+    /// What kind.
+    pub kind: TypeExprKind,
+    /// Where.
+    pub span: Span,
+}
+
+/// The kinds of written types.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeExprKind {
+    /// `text`.
+    Text,
+    /// `bool`.
+    Bool,
+    /// `count`.
+    Count,
+    /// `decimal`.
+    Decimal,
+    /// `fraction`.
+    Fraction,
+    /// `timestamp`.
+    Timestamp,
+    /// `duration`.
+    Duration,
+    /// `money CNY`.
+    Money(Ident),
+    /// `quantity points`.
+    Quantity(Ident),
+    /// `one of "a", "b"`.
+    Enum(Vec<Text>),
+    /// `list of { ... }`.
+    List(Vec<FieldDecl>),
+}
+
+/// `value NAME [of LIST | per VAR in PERIODS] = EXPR, modifiers` or `let ...`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueDecl {
+    /// Whether the value appears in results (`value`) or is internal (`let`).
+    pub exposed: bool,
+    /// The name.
+    pub name: Ident,
+    /// Whether it is computed per record of a list or per period.
+    pub scope: Option<Scope>,
+    /// The definition.
+    pub expr: Expr,
+    /// Rounding and caps.
+    pub modifiers: Vec<Modifier>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// What a definition is computed for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scope {
+    /// `of products`: a field of each record of the list.
+    Of(Vec<Ident>),
+    /// `per month in settlement`: once per period, with `month` naming the period.
+    Per {
+        /// The name the period goes by inside the definition.
+        var: Ident,
+        /// The period range.
+        periods: Ident,
+    },
+}
+
+/// `eligible when { ... }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EligibleBlock {
+    /// The conditions, all of which must hold.
+    pub conditions: Vec<Condition>,
+    /// The `eligible when` words.
+    pub head_span: Span,
+    /// The whole block.
+    pub span: Span,
+}
+
+/// A condition and its reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    /// What must hold.
+    pub expr: Expr,
+    /// What a merchant is told when it does not.
+    pub reason: Option<Text>,
+    /// The whole condition.
+    pub span: Span,
+}
+
+/// `reward NAME [per VAR in PERIODS] = EXPR, modifiers`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RewardDecl {
+    /// The name.
+    pub name: Ident,
+    /// `per month in settlement`: settled per period.
+    pub per: Option<Scope>,
+    /// The amount.
+    pub expr: Expr,
+    /// Rounding, caps, budget.
+    pub modifiers: Vec<Modifier>,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// What follows a value or reward.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Modifier {
+    /// `rounded MODE [to STEP]`.
+    Rounded {
+        /// How.
+        mode: RoundingMode,
+        /// To which step; the unit's precision when not given.
+        step: Option<(Decimal, Span)>,
+        /// Where.
+        span: Span,
+    },
+    /// `at most EXPR`.
+    AtMost(Expr, Span),
+    /// `at least EXPR`.
+    AtLeast(Expr, Span),
+    /// `budget EXPR per month of EXPR, first come first served by EXPR`.
+    Budget(Budget),
+}
+
+impl Modifier {
+    /// Where the modifier is written.
+    pub fn span(&self) -> Span {
+        match self {
+            Modifier::Rounded { span, .. } | Modifier::AtMost(_, span) | Modifier::AtLeast(_, span) => *span,
+            Modifier::Budget(b) => b.span,
+        }
+    }
+}
+
+/// The rounding modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundingMode {
+    /// Towards zero.
+    Down,
+    /// Away from zero.
+    Up,
+    /// Nearest, ties away from zero.
+    HalfUp,
+    /// Nearest, ties towards zero.
+    HalfDown,
+    /// Nearest, ties to even.
+    HalfEven,
+}
+
+impl RoundingMode {
+    /// The words as written.
+    pub fn words(self) -> &'static str {
+        match self {
+            RoundingMode::Down => "down",
+            RoundingMode::Up => "up",
+            RoundingMode::HalfUp => "half up",
+            RoundingMode::HalfDown => "half down",
+            RoundingMode::HalfEven => "half even",
+        }
+    }
+}
+
+/// A budget shared by the records of one evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Budget {
+    /// How much there is per group.
+    pub amount: Expr,
+    /// How records are grouped.
+    pub scope: BudgetScope,
+    /// The order in which records are served.
+    pub order: Expr,
+    /// Whether the order is descending.
+    pub descending: bool,
+    /// The whole modifier.
+    pub span: Span,
+}
+
+/// Which records share one budget.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BudgetScope {
+    /// One budget for the whole evaluation.
+    Total,
+    /// One budget per calendar period of a timestamp.
+    Per(PeriodUnit, Expr),
+}
+
+/// An expression with its span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    /// What it is.
+    pub kind: ExprKind,
+    /// Where.
+    pub span: Span,
+}
+
+/// The binary operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    /// `+`.
+    Add,
+    /// `-`.
+    Sub,
+    /// `×`.
+    Mul,
+    /// `÷`.
+    Div,
+    /// `and`.
+    And,
+    /// `or`.
+    Or,
+    /// `=`.
+    Eq,
+    /// `≠`.
+    Ne,
+    /// `<`.
+    Lt,
+    /// `≤`.
+    Le,
+    /// `>`.
+    Gt,
+    /// `≥`.
+    Ge,
+}
+
+impl BinOp {
+    /// The operator as the formatter writes it.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "×",
+            BinOp::Div => "÷",
+            BinOp::And => "and",
+            BinOp::Or => "or",
+            BinOp::Eq => "=",
+            BinOp::Ne => "≠",
+            BinOp::Lt => "<",
+            BinOp::Le => "≤",
+            BinOp::Gt => ">",
+            BinOp::Ge => "≥",
+        }
+    }
+
+    /// Whether it compares two values.
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+        )
+    }
+}
+
+/// The aggregates over lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggOp {
+    /// `sum of`.
+    Sum,
+    /// `count of`.
+    Count,
+    /// `distinct count of`.
+    CountDistinct,
+    /// `min of`.
+    Min,
+    /// `max of`.
+    Max,
+    /// `average of`.
+    Average,
+    /// `any of`.
+    Any,
+    /// `all of`.
+    All,
+}
+
+impl AggOp {
+    /// The words as written.
+    pub fn words(self) -> &'static str {
+        match self {
+            AggOp::Sum => "sum",
+            AggOp::Count => "count",
+            AggOp::CountDistinct => "distinct count",
+            AggOp::Min => "min",
+            AggOp::Max => "max",
+            AggOp::Average => "average",
+            AggOp::Any => "any",
+            AggOp::All => "all",
+        }
+    }
+}
+
+/// A date and time as written, not yet validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimestampLit {
+    /// Year.
+    pub year: i32,
+    /// Month.
+    pub month: u32,
+    /// Day.
+    pub day: u32,
+    /// Time of day, when written: hours, minutes, seconds, nanoseconds.
+    pub time: Option<(u32, u32, u32, u32)>,
+    /// Whether seconds were written.
+    pub seconds_written: bool,
+    /// UTC offset in seconds, when written.
+    pub offset: Option<i32>,
+    /// The text as written.
+    pub text: String,
+}
+
+/// The kinds of expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    /// A name: a fact, value, window, parameter, or a field of the current record.
+    Name(Ident),
+    /// `a.b`.
+    Field(Box<Expr>, Ident),
+    /// `4.2`.
+    Number(Decimal),
+    /// `0.9%` (the value is the percentage as written, `0.9`).
+    Percent(Decimal),
+    /// `10000 CNY`, `30 days`.
+    Quantity(Decimal, Ident),
+    /// `"text"`.
+    Text(String),
+    /// `true` or `false`.
+    Bool(bool),
+    /// `2024-08-16 15:00`.
+    Timestamp(TimestampLit),
+    /// `{"a", "b"}`.
+    Set(Vec<Text>),
+    /// `-a`.
+    Neg(Box<Expr>),
+    /// `not a`.
+    Not(Box<Expr>),
+    /// `a op b`.
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `a in b`, `a not in b`.
+    In {
+        /// The value tested.
+        value: Box<Expr>,
+        /// What it is tested against.
+        target: InTarget,
+        /// `not in`.
+        negated: bool,
+    },
+    /// `a is known` (`true`) or `a is unknown` (`false`).
+    IsKnown(Box<Expr>, bool),
+    /// `reward is waitlisted`.
+    IsWaitlisted(Box<Expr>),
+    /// `a if unknown b`.
+    IfUnknown(Box<Expr>, Box<Expr>),
+    /// `a as unit`.
+    As(Box<Expr>, Ident),
+    /// `sum of a.b where c`.
+    Aggregate {
+        /// Which aggregate.
+        op: AggOp,
+        /// The list.
+        source: Box<Expr>,
+        /// The filter.
+        filter: Option<Box<Expr>>,
+    },
+    /// `list where c`.
+    Where(Box<Expr>, Box<Expr>),
+    /// `max(a, b)`.
+    Call(Ident, Vec<Expr>),
+    /// `(a)`.
+    Paren(Box<Expr>),
+}
+
+/// What `in` tests against.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InTarget {
+    /// A window, a set, a period range or a list.
+    Expr(Box<Expr>),
+    /// A range written in place: `a .. b` or `a through b`.
+    Range(Range),
+}

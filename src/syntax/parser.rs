@@ -1,0 +1,1115 @@
+//! From text to [`ast::Campaign`]: pest does the recognising, this module
+//! builds the tree and turns pest's errors into diagnostics in the words of the
+//! language. No pest type leaves this module.
+
+use pest::Parser as _;
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::{Pair, Pairs};
+use pest_derive::Parser;
+use rust_decimal::Decimal;
+
+use super::ast::*;
+use crate::diagnostics::{Code, Diagnostic};
+
+#[derive(Parser)]
+#[grammar = "../grammar/campaign.pest"]
+struct CampaignParser;
+
+/// The largest campaign file accepted, in bytes.
+pub const MAX_FILE_BYTES: usize = 1 << 20;
+/// How deeply parentheses, braces and prefix operators may nest.
+pub const MAX_NESTING: usize = 64;
+
+type Result<T> = std::result::Result<T, Diagnostic>;
+
+/// Parses a campaign file.
+pub fn parse(text: &str) -> Result<Campaign> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(Diagnostic::error(
+            Code::FileTooLarge,
+            Span::new(0, 0),
+            format!(
+                "the campaign file is {} bytes, more than the limit of {} bytes",
+                text.len(),
+                MAX_FILE_BYTES
+            ),
+            "this file",
+        )
+        .with_help("split the announcement into several campaign files"));
+    }
+    check_nesting(text)?;
+    check_typography(text)?;
+    let mut pairs = CampaignParser::parse(Rule::file, text).map_err(|e| convert_error(text, e))?;
+    let file = pairs.next().ok_or_else(|| invariant(Span::new(0, 0), "file"))?;
+    let mut inner = file.into_inner();
+    let campaign = expect(&mut inner, Rule::campaign, Span::new(0, text.len()))?;
+    build_campaign(campaign)
+}
+
+// ------------------------------------------------------------------ pre-checks
+
+/// Deep nesting would recurse deeply in the generated parser; refuse it first.
+fn check_nesting(text: &str) -> Result<()> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut in_comment = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+            continue;
+        }
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' | '\n' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '#' => in_comment = true,
+            '"' => in_string = true,
+            '(' | '{' | '[' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(Diagnostic::error(
+                        Code::TooDeep,
+                        Span::new(i, i + 1),
+                        format!("brackets are nested more than {MAX_NESTING} deep"),
+                        "too deep here",
+                    )
+                    .with_help("name the inner parts with `let` and use the names"));
+                }
+            }
+            ')' | '}' | ']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    // Prefix operators recurse too: `not not not ... x`, `- - - x`.
+    let mut run = 0usize;
+    for (start, word) in words(text) {
+        if word == "not" || word == "-" {
+            run += 1;
+            if run > MAX_NESTING {
+                return Err(Diagnostic::error(
+                    Code::TooDeep,
+                    Span::new(start, start + word.len()),
+                    format!("more than {MAX_NESTING} `not` or `-` in a row"),
+                    "too deep here",
+                )
+                .with_help("`not not x` is `x`: remove the pairs"));
+            }
+        } else {
+            run = 0;
+        }
+    }
+    Ok(())
+}
+
+fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_whitespace()
+        .map(move |w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
+}
+
+/// Full-width punctuation typed with a Chinese input method is the most common
+/// slip of all; say so before pest reports a puzzling "expected".
+fn check_typography(text: &str) -> Result<()> {
+    let mut in_string = false;
+    let mut in_comment = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+            continue;
+        }
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                '\n' => {
+                    return Err(unterminated(text, i));
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '#' => in_comment = true,
+            '"' => {
+                in_string = true;
+            }
+            _ => {
+                if let Some(ascii) = full_width(c) {
+                    return Err(Diagnostic::error(
+                        Code::FullWidthPunctuation,
+                        Span::new(i, i + c.len_utf8()),
+                        format!("`{c}` is a full-width punctuation mark"),
+                        format!("write `{ascii}` here"),
+                    )
+                    .with_help(format!(
+                        "switch the input method to half-width (English) punctuation and type `{ascii}`; full-width marks are fine inside quoted text"
+                    )));
+                }
+            }
+        }
+    }
+    if in_string {
+        return Err(unterminated(text, text.len()));
+    }
+    Ok(())
+}
+
+fn unterminated(text: &str, at: usize) -> Diagnostic {
+    let start = text.get(..at).and_then(|s| s.rfind('"')).unwrap_or(at);
+    Diagnostic::error(
+        Code::UnterminatedString,
+        Span::new(start, at),
+        "this quoted text is not closed",
+        "the text starts here",
+    )
+    .with_help("add the closing `\"` before the end of the line")
+}
+
+fn full_width(c: char) -> Option<&'static str> {
+    Some(match c {
+        '：' => ":",
+        '，' => ",",
+        '（' => "(",
+        '）' => ")",
+        '｛' => "{",
+        '｝' => "}",
+        '“' | '”' | '＂' => "\"",
+        '＝' => "=",
+        '＞' => ">",
+        '＜' => "<",
+        '％' => "%",
+        '．' | '。' => ".",
+        '＋' => "+",
+        '－' => "-",
+        '＊' => "*",
+        '／' => "/",
+        '；' => ";",
+        '　' => " ",
+        _ => return None,
+    })
+}
+
+// ------------------------------------------------------------------ errors
+
+fn convert_error(text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
+    let pos = match error.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let found_end = next_token_end(text, pos);
+    let found = text.get(pos..found_end).unwrap_or("");
+    let span = Span::new(pos, found_end);
+    let mut expected: Vec<&'static str> = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.iter().filter_map(|r| friendly(*r)).collect(),
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    expected.sort_unstable();
+    expected.dedup();
+    let found_words = if found.is_empty() {
+        "the end of the file".to_string()
+    } else {
+        format!("`{found}`")
+    };
+    let message = if expected.is_empty() {
+        format!("unexpected {found_words}")
+    } else {
+        format!("expected {}, found {found_words}", join_or(&expected))
+    };
+    let mut diagnostic = Diagnostic::error(Code::Syntax, span, message, "not expected here");
+    diagnostic.help = Some(syntax_help(text, pos, found, &expected));
+    diagnostic
+}
+
+fn syntax_help(text: &str, pos: usize, found: &str, expected: &[&str]) -> String {
+    let before = text.get(..pos).unwrap_or("").trim_end();
+    if found.starts_with(|c: char| c.is_ascii_digit()) && before.ends_with(|c: char| c.is_ascii_digit()) {
+        return "a number and its unit must be on the same line, and two numbers need an operator between them".into();
+    }
+    if found == "24:00:01" || found.starts_with("24:") {
+        return "`24:00` is the only time after `23:59`: it means the end of that day".into();
+    }
+    if expected.contains(&"a reason in quotes") || expected.contains(&"a condition") {
+        return "each condition is written as the rule followed by its reason in quotes, e.g. `store_score ≥ 4.2  \"店铺评分不低于 4.2\"`".into();
+    }
+    if found == "=" && before.ends_with(['<', '>', '!']) {
+        return "write `>=`, `<=` or `!=` without a space inside".into();
+    }
+    if found == "==" {
+        return "comparisons use a single `=`".into();
+    }
+    if expected.contains(&"a fact type") {
+        return "fact types are `text`, `bool`, `count`, `decimal`, `fraction`, `timestamp`, `duration`, `money CNY`, `quantity UNIT`, `one of \"a\", \"b\"` and `list of { ... }`".into();
+    }
+    if expected.contains(&"an item") {
+        return "a campaign block holds `timezone`, `source`, `note`, `unit`, `parameter`, `window`, `periods`, `facts`, `value`, `let`, `eligible when` and `reward` items".into();
+    }
+    "see docs/language.md for how this part is written".into()
+}
+
+fn join_or(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} or {}", rest.join(", "), last),
+    }
+}
+
+fn next_token_end(text: &str, pos: usize) -> usize {
+    let rest = text.get(pos..).unwrap_or("");
+    let mut end = pos;
+    for (i, c) in rest.char_indices() {
+        if c.is_whitespace() {
+            break;
+        }
+        end = pos + i + c.len_utf8();
+        if !(c.is_alphanumeric() || c == '_' || c == ':' || c == '.' || c == '-') {
+            break;
+        }
+    }
+    end
+}
+
+/// The words that name each rule in an "expected ..." message.
+fn friendly(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::campaign | Rule::kw_campaign => "`campaign \"name\" {`",
+        Rule::EOI => "the end of the file",
+        Rule::timezone_item
+        | Rule::source_item
+        | Rule::note_item
+        | Rule::unit_item
+        | Rule::parameter_item
+        | Rule::window_item
+        | Rule::periods_item
+        | Rule::facts_item
+        | Rule::value_item
+        | Rule::eligible_item
+        | Rule::reward_item
+        | Rule::kw_timezone
+        | Rule::kw_source
+        | Rule::kw_note
+        | Rule::kw_unit
+        | Rule::kw_parameter
+        | Rule::kw_window
+        | Rule::kw_periods
+        | Rule::kw_facts
+        | Rule::kw_value
+        | Rule::kw_let
+        | Rule::kw_eligible
+        | Rule::kw_reward
+        | Rule::value_kw => "an item",
+        Rule::zone_name => "a time zone name such as `Asia/Shanghai`",
+        Rule::string | Rule::string_inner => "a text in quotes",
+        Rule::ident | Rule::path => "a name",
+        Rule::call_name => "a function name",
+        Rule::field_decl => "a fact declaration such as `store_score: decimal`",
+        Rule::fact_type
+        | Rule::simple_type
+        | Rule::money_type
+        | Rule::quantity_type
+        | Rule::enum_type
+        | Rule::list_type
+        | Rule::kw_text
+        | Rule::kw_bool
+        | Rule::kw_count
+        | Rule::kw_decimal
+        | Rule::kw_fraction
+        | Rule::kw_timestamp
+        | Rule::kw_duration
+        | Rule::kw_money
+        | Rule::kw_quantity
+        | Rule::kw_one_of
+        | Rule::kw_list_of => "a fact type",
+        Rule::optional_mark | Rule::kw_optional => "`optional`",
+        Rule::condition => "a condition",
+        Rule::expr
+        | Rule::expr_no_where
+        | Rule::or_expr
+        | Rule::and_expr
+        | Rule::not_expr
+        | Rule::unknown_expr
+        | Rule::compare_expr
+        | Rule::as_expr
+        | Rule::add_expr
+        | Rule::mul_expr
+        | Rule::unary_expr
+        | Rule::postfix_expr
+        | Rule::paren
+        | Rule::aggregate
+        | Rule::call
+        | Rule::set_lit
+        | Rule::bool_lit
+        | Rule::number
+        | Rule::quantity_lit
+        | Rule::percent_lit
+        | Rule::timestamp_lit
+        | Rule::agg_op
+        | Rule::kw_true
+        | Rule::kw_false
+        | Rule::kw_sum
+        | Rule::kw_min
+        | Rule::kw_max
+        | Rule::kw_any
+        | Rule::kw_all
+        | Rule::kw_average
+        | Rule::kw_count_distinct
+        | Rule::neg_op
+        | Rule::kw_not => "a value",
+        Rule::date_lit => "a date such as `2024-08-16`",
+        Rule::month_lit | Rule::period_bound => "a month such as `2022-12` or a date",
+        Rule::time_lit => "a time such as `15:00`",
+        Rule::offset_lit => "an offset such as `+08:00`",
+        Rule::unit_word => "a unit",
+        Rule::cmp_op
+        | Rule::add_op
+        | Rule::mul_op
+        | Rule::kw_and
+        | Rule::kw_or
+        | Rule::kw_where
+        | Rule::kw_in
+        | Rule::kw_is
+        | Rule::kw_if_unknown
+        | Rule::kw_as
+        | Rule::cmp_tail
+        | Rule::in_tail
+        | Rule::not_in_tail
+        | Rule::is_known
+        | Rule::is_unknown
+        | Rule::is_waitlisted => "an operator",
+        Rule::range_op | Rule::kw_through => "`..` or `through`",
+        Rule::window_range => "a range such as `2024-08-16 15:00 .. 2024-08-28 24:00`",
+        Rule::period_unit | Rule::kw_months | Rule::kw_weeks | Rule::kw_days => "`months`, `weeks` or `days`",
+        Rule::period_unit_single | Rule::kw_month | Rule::kw_week | Rule::kw_day => "`month`, `week` or `day`",
+        Rule::of_scope | Rule::kw_of => "`of`",
+        Rule::per_scope | Rule::kw_per => "`per`",
+        Rule::rounding | Rule::kw_rounded => "`rounded`",
+        Rule::rounding_mode
+        | Rule::kw_half_up
+        | Rule::kw_half_even
+        | Rule::kw_half_down
+        | Rule::kw_down
+        | Rule::kw_up => "a rounding mode (`down`, `up`, `half up`, `half even`, `half down`)",
+        Rule::kw_to => "`to`",
+        Rule::at_most | Rule::kw_at_most => "`at most`",
+        Rule::at_least | Rule::kw_at_least => "`at least`",
+        Rule::budget | Rule::kw_budget => "`budget`",
+        Rule::budget_scope | Rule::kw_in_total => "`per month of ...` or `in total`",
+        Rule::kw_first_come => "`first come first served`",
+        Rule::kw_by => "`by`",
+        Rule::order_dir | Rule::kw_ascending | Rule::kw_descending => "`ascending` or `descending`",
+        Rule::kw_when => "`when`",
+        Rule::kw_precision => "`precision`",
+        Rule::kw_known | Rule::kw_unknown | Rule::kw_waitlisted => "`known`, `unknown` or `waitlisted`",
+        Rule::value_scope => "`of` or `per`",
+        _ => return None,
+    })
+}
+
+// ------------------------------------------------------------------ walking
+
+fn span_of(pair: &Pair<'_, Rule>) -> Span {
+    let s = pair.as_span();
+    Span::new(s.start(), s.end())
+}
+
+/// The grammar guarantees the shape of every pair we walk; if a change to the
+/// grammar breaks that promise, report it as an error rather than panic.
+fn invariant(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::Syntax,
+        span,
+        format!("internal error: the parser did not produce the expected {what}"),
+        "while reading this",
+    )
+    .with_help("please report this campaign file to the campaign maintainers")
+}
+
+fn expect<'a>(pairs: &mut Pairs<'a, Rule>, rule: Rule, parent: Span) -> Result<Pair<'a, Rule>> {
+    match pairs.next() {
+        Some(p) if p.as_rule() == rule => Ok(p),
+        Some(p) => Err(invariant(span_of(&p), &format!("{rule:?}"))),
+        None => Err(invariant(parent, &format!("{rule:?}"))),
+    }
+}
+
+fn next_any<'a>(pairs: &mut Pairs<'a, Rule>, parent: Span, what: &str) -> Result<Pair<'a, Rule>> {
+    pairs.next().ok_or_else(|| invariant(parent, what))
+}
+
+fn ident(pair: Pair<'_, Rule>) -> Ident {
+    Ident {
+        name: pair.as_str().to_string(),
+        span: span_of(&pair),
+    }
+}
+
+fn text(pair: Pair<'_, Rule>) -> Text {
+    let span = span_of(&pair);
+    let raw = pair.as_str();
+    let inner = raw.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or(raw);
+    let mut value = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => value.push('\n'),
+                Some('t') => value.push('\t'),
+                Some(other) => value.push(other),
+                None => {}
+            }
+        } else {
+            value.push(c);
+        }
+    }
+    Text { value, span }
+}
+
+fn number(pair: &Pair<'_, Rule>) -> Result<Decimal> {
+    let cleaned: String = pair.as_str().chars().filter(|c| *c != '_').collect();
+    cleaned.parse::<Decimal>().map_err(|_| {
+        Diagnostic::error(
+            Code::NumberTooLarge,
+            span_of(pair),
+            format!("`{}` has more digits than an exact amount can hold", pair.as_str()),
+            "too many digits",
+        )
+        .with_help("amounts can have at most 28 significant digits; check for a typing slip")
+    })
+}
+
+fn build_campaign(pair: Pair<'_, Rule>) -> Result<Campaign> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    expect(&mut inner, Rule::kw_campaign, span)?;
+    let name = text(expect(&mut inner, Rule::string, span)?);
+    let mut items = Vec::new();
+    for item in inner {
+        items.push(build_item(item)?);
+    }
+    Ok(Campaign { name, items, span })
+}
+
+fn build_item(pair: Pair<'_, Rule>) -> Result<Item> {
+    let span = span_of(&pair);
+    let rule = pair.as_rule();
+    let mut inner = pair.into_inner();
+    let _keyword = next_any(&mut inner, span, "keyword")?;
+    Ok(match rule {
+        Rule::timezone_item => Item::Timezone(ident(expect(&mut inner, Rule::zone_name, span)?)),
+        Rule::source_item => Item::Source(text(expect(&mut inner, Rule::string, span)?)),
+        Rule::note_item => Item::Note(text(expect(&mut inner, Rule::string, span)?)),
+        Rule::unit_item => {
+            let name = ident(expect(&mut inner, Rule::ident, span)?);
+            let precision = match inner.next() {
+                Some(_kw) => {
+                    let n = expect(&mut inner, Rule::number, span)?;
+                    Some((number(&n)?, span_of(&n)))
+                }
+                None => None,
+            };
+            Item::Unit(UnitDecl { name, precision })
+        }
+        Rule::parameter_item => {
+            let name = ident(expect(&mut inner, Rule::ident, span)?);
+            let ty = build_type(expect(&mut inner, Rule::fact_type, span)?)?;
+            let default = build_expr(expect(&mut inner, Rule::expr, span)?)?;
+            Item::Parameter(ParameterDecl { name, ty, default })
+        }
+        Rule::window_item => {
+            let name = ident(expect(&mut inner, Rule::ident, span)?);
+            let range = build_window_range(expect(&mut inner, Rule::window_range, span)?)?;
+            Item::Window(WindowDecl { name, range })
+        }
+        Rule::periods_item => {
+            let name = ident(expect(&mut inner, Rule::ident, span)?);
+            let unit_pair = expect(&mut inner, Rule::period_unit, span)?;
+            let unit = match unit_pair.into_inner().next().map(|p| p.as_rule()) {
+                Some(Rule::kw_months) => PeriodUnit::Month,
+                Some(Rule::kw_weeks) => PeriodUnit::Week,
+                _ => PeriodUnit::Day,
+            };
+            let first = build_period_bound(expect(&mut inner, Rule::period_bound, span)?)?;
+            expect(&mut inner, Rule::kw_through, span)?;
+            let last = build_period_bound(expect(&mut inner, Rule::period_bound, span)?)?;
+            Item::Periods(PeriodsDecl {
+                name,
+                unit,
+                first,
+                last,
+                span,
+            })
+        }
+        Rule::facts_item => {
+            let mut fields = Vec::new();
+            for field in inner {
+                fields.push(build_field(field)?);
+            }
+            Item::Facts(FactsBlock { fields, span })
+        }
+        Rule::value_item => {
+            // `_keyword` was the `value_kw` wrapper.
+            let exposed = _keyword.into_inner().next().map(|k| k.as_rule()) == Some(Rule::kw_value);
+            let name = ident(expect(&mut inner, Rule::ident, span)?);
+            let (scope, expr_pair) = scope_then_expr(&mut inner, span)?;
+            let expr = build_expr(expr_pair)?;
+            let modifiers = inner.map(build_modifier).collect::<Result<Vec<_>>>()?;
+            Item::Value(ValueDecl {
+                exposed,
+                name,
+                scope,
+                expr,
+                modifiers,
+                span,
+            })
+        }
+        Rule::eligible_item => {
+            let when = expect(&mut inner, Rule::kw_when, span)?;
+            let head_span = Span::new(span.start, span_of(&when).end);
+            let mut conditions = Vec::new();
+            for c in inner {
+                let cspan = span_of(&c);
+                let mut parts = c.into_inner();
+                let expr = build_expr(expect(&mut parts, Rule::expr, cspan)?)?;
+                let reason = parts.next().map(text);
+                conditions.push(Condition {
+                    expr,
+                    reason,
+                    span: cspan,
+                });
+            }
+            Item::Eligible(EligibleBlock {
+                conditions,
+                head_span,
+                span,
+            })
+        }
+        Rule::reward_item => {
+            let name = ident(expect(&mut inner, Rule::ident, span)?);
+            let (per, expr_pair) = scope_then_expr(&mut inner, span)?;
+            let expr = build_expr(expr_pair)?;
+            let modifiers = inner.map(build_modifier).collect::<Result<Vec<_>>>()?;
+            Item::Reward(RewardDecl {
+                name,
+                per,
+                expr,
+                modifiers,
+                span,
+            })
+        }
+        _ => return Err(invariant(span, "item")),
+    })
+}
+
+fn scope_then_expr<'a>(inner: &mut Pairs<'a, Rule>, span: Span) -> Result<(Option<Scope>, Pair<'a, Rule>)> {
+    let next = next_any(inner, span, "definition")?;
+    match next.as_rule() {
+        Rule::of_scope => {
+            let mut parts = next.into_inner();
+            expect(&mut parts, Rule::kw_of, span)?;
+            let path = expect(&mut parts, Rule::path, span)?;
+            let segments = path.into_inner().map(ident).collect();
+            Ok((Some(Scope::Of(segments)), expect(inner, Rule::expr, span)?))
+        }
+        Rule::per_scope => {
+            let mut parts = next.into_inner();
+            expect(&mut parts, Rule::kw_per, span)?;
+            let var = ident(expect(&mut parts, Rule::ident, span)?);
+            expect(&mut parts, Rule::kw_in, span)?;
+            let periods = ident(expect(&mut parts, Rule::ident, span)?);
+            Ok((Some(Scope::Per { var, periods }), expect(inner, Rule::expr, span)?))
+        }
+        Rule::expr => Ok((None, next)),
+        _ => Err(invariant(span_of(&next), "definition")),
+    }
+}
+
+fn build_period_bound(pair: Pair<'_, Rule>) -> Result<PeriodBound> {
+    let span = span_of(&pair);
+    let parts: Vec<&str> = pair.as_str().split('-').collect();
+    let num = |i: usize| -> Result<u32> {
+        parts
+            .get(i)
+            .and_then(|s| s.parse::<u32>().ok())
+            .ok_or_else(|| invariant(span, "period bound"))
+    };
+    Ok(PeriodBound {
+        year: i32::try_from(num(0)?).map_err(|_| invariant(span, "year"))?,
+        month: num(1)?,
+        day: if parts.len() > 2 { Some(num(2)?) } else { None },
+        span,
+    })
+}
+
+fn build_field(pair: Pair<'_, Rule>) -> Result<FieldDecl> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    let name = ident(expect(&mut inner, Rule::ident, span)?);
+    let ty = build_type(expect(&mut inner, Rule::fact_type, span)?)?;
+    let optional = inner.next().is_some();
+    Ok(FieldDecl {
+        name,
+        ty,
+        optional,
+        span,
+    })
+}
+
+fn build_type(pair: Pair<'_, Rule>) -> Result<TypeExpr> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    let ty = next_any(&mut inner, span, "type")?;
+    let rule = ty.as_rule();
+    let mut parts = ty.into_inner();
+    let kind = match rule {
+        Rule::simple_type => match parts.next().map(|p| p.as_rule()) {
+            Some(Rule::kw_text) => TypeExprKind::Text,
+            Some(Rule::kw_bool) => TypeExprKind::Bool,
+            Some(Rule::kw_count) => TypeExprKind::Count,
+            Some(Rule::kw_decimal) => TypeExprKind::Decimal,
+            Some(Rule::kw_fraction) => TypeExprKind::Fraction,
+            Some(Rule::kw_timestamp) => TypeExprKind::Timestamp,
+            Some(Rule::kw_duration) => TypeExprKind::Duration,
+            _ => return Err(invariant(span, "type")),
+        },
+        Rule::money_type => {
+            expect(&mut parts, Rule::kw_money, span)?;
+            TypeExprKind::Money(ident(expect(&mut parts, Rule::ident, span)?))
+        }
+        Rule::quantity_type => {
+            expect(&mut parts, Rule::kw_quantity, span)?;
+            TypeExprKind::Quantity(ident(expect(&mut parts, Rule::ident, span)?))
+        }
+        Rule::enum_type => {
+            expect(&mut parts, Rule::kw_one_of, span)?;
+            TypeExprKind::Enum(parts.map(text).collect())
+        }
+        Rule::list_type => {
+            expect(&mut parts, Rule::kw_list_of, span)?;
+            TypeExprKind::List(parts.map(build_field).collect::<Result<Vec<_>>>()?)
+        }
+        _ => return Err(invariant(span, "type")),
+    };
+    Ok(TypeExpr { kind, span })
+}
+
+fn build_window_range(pair: Pair<'_, Rule>) -> Result<Range> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    let start = build_expr(expect(&mut inner, Rule::expr, span)?)?;
+    let op = expect(&mut inner, Rule::range_op, span)?;
+    let end = build_expr(expect(&mut inner, Rule::expr, span)?)?;
+    Ok(Range {
+        start: Box::new(start),
+        kind: range_kind(&op),
+        end: Box::new(end),
+        span,
+    })
+}
+
+fn range_kind(op: &Pair<'_, Rule>) -> RangeKind {
+    if op.as_str() == ".." {
+        RangeKind::Exclusive
+    } else {
+        RangeKind::Through
+    }
+}
+
+fn build_modifier(pair: Pair<'_, Rule>) -> Result<Modifier> {
+    let span = span_of(&pair);
+    let rule = pair.as_rule();
+    let mut inner = pair.into_inner();
+    Ok(match rule {
+        Rule::rounding => {
+            expect(&mut inner, Rule::kw_rounded, span)?;
+            let mode_pair = expect(&mut inner, Rule::rounding_mode, span)?;
+            let mode = match mode_pair.into_inner().next().map(|p| p.as_rule()) {
+                Some(Rule::kw_half_up) => RoundingMode::HalfUp,
+                Some(Rule::kw_half_even) => RoundingMode::HalfEven,
+                Some(Rule::kw_half_down) => RoundingMode::HalfDown,
+                Some(Rule::kw_up) => RoundingMode::Up,
+                _ => RoundingMode::Down,
+            };
+            let step = match inner.next() {
+                Some(_to) => {
+                    let n = expect(&mut inner, Rule::number, span)?;
+                    Some((number(&n)?, span_of(&n)))
+                }
+                None => None,
+            };
+            Modifier::Rounded { mode, step, span }
+        }
+        Rule::at_most => {
+            expect(&mut inner, Rule::kw_at_most, span)?;
+            Modifier::AtMost(build_expr(expect(&mut inner, Rule::expr_no_where, span)?)?, span)
+        }
+        Rule::at_least => {
+            expect(&mut inner, Rule::kw_at_least, span)?;
+            Modifier::AtLeast(build_expr(expect(&mut inner, Rule::expr_no_where, span)?)?, span)
+        }
+        Rule::budget => {
+            expect(&mut inner, Rule::kw_budget, span)?;
+            let amount = build_expr(expect(&mut inner, Rule::expr_no_where, span)?)?;
+            let scope_pair = expect(&mut inner, Rule::budget_scope, span)?;
+            let sspan = span_of(&scope_pair);
+            let mut sparts = scope_pair.into_inner();
+            let first = next_any(&mut sparts, sspan, "budget scope")?;
+            let scope = if first.as_rule() == Rule::kw_in_total {
+                BudgetScope::Total
+            } else {
+                let unit_pair = expect(&mut sparts, Rule::period_unit_single, sspan)?;
+                let unit = match unit_pair.into_inner().next().map(|p| p.as_rule()) {
+                    Some(Rule::kw_month) => PeriodUnit::Month,
+                    Some(Rule::kw_week) => PeriodUnit::Week,
+                    _ => PeriodUnit::Day,
+                };
+                expect(&mut sparts, Rule::kw_of, sspan)?;
+                BudgetScope::Per(unit, build_expr(expect(&mut sparts, Rule::expr_no_where, sspan)?)?)
+            };
+            expect(&mut inner, Rule::kw_first_come, span)?;
+            expect(&mut inner, Rule::kw_by, span)?;
+            let order = build_expr(expect(&mut inner, Rule::expr_no_where, span)?)?;
+            let descending = inner
+                .next()
+                .and_then(|d| d.into_inner().next())
+                .map(|d| d.as_rule() == Rule::kw_descending)
+                .unwrap_or(false);
+            Modifier::Budget(Budget {
+                amount,
+                scope,
+                order,
+                descending,
+                span,
+            })
+        }
+        _ => return Err(invariant(span, "modifier")),
+    })
+}
+
+fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr> {
+    let span = span_of(&pair);
+    let rule = pair.as_rule();
+    match rule {
+        Rule::expr | Rule::expr_no_where => {
+            let mut inner = pair.into_inner();
+            let mut lhs = build_expr(next_any(&mut inner, span, "expression")?)?;
+            while let Some(_kw) = inner.next() {
+                let rhs = build_expr(next_any(&mut inner, span, "filter")?)?;
+                let s = lhs.span.to(rhs.span);
+                lhs = Expr {
+                    kind: ExprKind::Where(Box::new(lhs), Box::new(rhs)),
+                    span: s,
+                };
+            }
+            Ok(lhs)
+        }
+        Rule::or_expr | Rule::and_expr => {
+            let op = if rule == Rule::or_expr { BinOp::Or } else { BinOp::And };
+            let mut inner = pair.into_inner();
+            let mut lhs = build_expr(next_any(&mut inner, span, "operand")?)?;
+            while let Some(_kw) = inner.next() {
+                let rhs = build_expr(next_any(&mut inner, span, "operand")?)?;
+                let s = lhs.span.to(rhs.span);
+                lhs = Expr {
+                    kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                    span: s,
+                };
+            }
+            Ok(lhs)
+        }
+        Rule::add_expr | Rule::mul_expr => {
+            let mut inner = pair.into_inner();
+            let mut lhs = build_expr(next_any(&mut inner, span, "operand")?)?;
+            while let Some(op) = inner.next() {
+                let op = match op.as_str() {
+                    "+" => BinOp::Add,
+                    "-" => BinOp::Sub,
+                    "×" | "*" => BinOp::Mul,
+                    _ => BinOp::Div,
+                };
+                let rhs = build_expr(next_any(&mut inner, span, "operand")?)?;
+                let s = lhs.span.to(rhs.span);
+                lhs = Expr {
+                    kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                    span: s,
+                };
+            }
+            Ok(lhs)
+        }
+        Rule::not_expr => {
+            let mut inner = pair.into_inner();
+            let first = next_any(&mut inner, span, "operand")?;
+            if first.as_rule() == Rule::kw_not {
+                let operand = build_expr(next_any(&mut inner, span, "operand")?)?;
+                Ok(Expr {
+                    kind: ExprKind::Not(Box::new(operand)),
+                    span,
+                })
+            } else {
+                build_expr(first)
+            }
+        }
+        Rule::unary_expr => {
+            let mut inner = pair.into_inner();
+            let first = next_any(&mut inner, span, "operand")?;
+            if first.as_rule() == Rule::neg_op {
+                let operand = build_expr(next_any(&mut inner, span, "operand")?)?;
+                Ok(Expr {
+                    kind: ExprKind::Neg(Box::new(operand)),
+                    span,
+                })
+            } else {
+                build_expr(first)
+            }
+        }
+        Rule::unknown_expr => {
+            let mut inner = pair.into_inner();
+            let value = build_expr(next_any(&mut inner, span, "operand")?)?;
+            match inner.next() {
+                Some(_kw) => {
+                    let default = build_expr(next_any(&mut inner, span, "default")?)?;
+                    Ok(Expr {
+                        kind: ExprKind::IfUnknown(Box::new(value), Box::new(default)),
+                        span,
+                    })
+                }
+                None => Ok(value),
+            }
+        }
+        Rule::compare_expr => {
+            let mut inner = pair.into_inner();
+            let lhs = build_expr(next_any(&mut inner, span, "operand")?)?;
+            let Some(tail) = inner.next() else {
+                return Ok(lhs);
+            };
+            let tail_rule = tail.as_rule();
+            let tail_span = span_of(&tail);
+            let mut parts = tail.into_inner();
+            let kind = match tail_rule {
+                Rule::is_known => ExprKind::IsKnown(Box::new(lhs), true),
+                Rule::is_unknown => ExprKind::IsKnown(Box::new(lhs), false),
+                Rule::is_waitlisted => ExprKind::IsWaitlisted(Box::new(lhs)),
+                Rule::in_tail | Rule::not_in_tail => {
+                    let negated = tail_rule == Rule::not_in_tail;
+                    if negated {
+                        expect(&mut parts, Rule::kw_not, tail_span)?;
+                    }
+                    expect(&mut parts, Rule::kw_in, tail_span)?;
+                    let first = build_expr(next_any(&mut parts, tail_span, "operand")?)?;
+                    let target = match parts.next() {
+                        Some(op) => {
+                            let end = build_expr(next_any(&mut parts, tail_span, "range end")?)?;
+                            let rspan = first.span.to(end.span);
+                            InTarget::Range(Range {
+                                start: Box::new(first),
+                                kind: range_kind(&op),
+                                end: Box::new(end),
+                                span: rspan,
+                            })
+                        }
+                        None => InTarget::Expr(Box::new(first)),
+                    };
+                    ExprKind::In {
+                        value: Box::new(lhs),
+                        target,
+                        negated,
+                    }
+                }
+                Rule::cmp_tail => {
+                    let op = expect(&mut parts, Rule::cmp_op, tail_span)?;
+                    let op = match op.as_str() {
+                        ">=" | "≥" => BinOp::Ge,
+                        "<=" | "≤" => BinOp::Le,
+                        "!=" | "≠" => BinOp::Ne,
+                        "=" => BinOp::Eq,
+                        "<" => BinOp::Lt,
+                        _ => BinOp::Gt,
+                    };
+                    let rhs = build_expr(next_any(&mut parts, tail_span, "operand")?)?;
+                    ExprKind::Binary(op, Box::new(lhs), Box::new(rhs))
+                }
+                _ => return Err(invariant(tail_span, "comparison")),
+            };
+            Ok(Expr { kind, span })
+        }
+        Rule::as_expr => {
+            let mut inner = pair.into_inner();
+            let value = build_expr(next_any(&mut inner, span, "operand")?)?;
+            match inner.next() {
+                Some(_kw) => {
+                    let unit = ident(expect(&mut inner, Rule::ident, span)?);
+                    Ok(Expr {
+                        kind: ExprKind::As(Box::new(value), unit),
+                        span,
+                    })
+                }
+                None => Ok(value),
+            }
+        }
+        Rule::postfix_expr => {
+            let mut inner = pair.into_inner();
+            let mut base = build_expr(next_any(&mut inner, span, "operand")?)?;
+            for field in inner {
+                let field = ident(field);
+                let s = base.span.to(field.span);
+                base = Expr {
+                    kind: ExprKind::Field(Box::new(base), field),
+                    span: s,
+                };
+            }
+            Ok(base)
+        }
+        Rule::paren => {
+            let mut inner = pair.into_inner();
+            let e = build_expr(expect(&mut inner, Rule::expr, span)?)?;
+            Ok(Expr {
+                kind: ExprKind::Paren(Box::new(e)),
+                span,
+            })
+        }
+        Rule::aggregate => {
+            let mut inner = pair.into_inner();
+            let op_pair = expect(&mut inner, Rule::agg_op, span)?;
+            let op = match op_pair.into_inner().next().map(|p| p.as_rule()) {
+                Some(Rule::kw_sum) => AggOp::Sum,
+                Some(Rule::kw_count) => AggOp::Count,
+                Some(Rule::kw_count_distinct) => AggOp::CountDistinct,
+                Some(Rule::kw_min) => AggOp::Min,
+                Some(Rule::kw_max) => AggOp::Max,
+                Some(Rule::kw_average) => AggOp::Average,
+                Some(Rule::kw_any) => AggOp::Any,
+                _ => AggOp::All,
+            };
+            expect(&mut inner, Rule::kw_of, span)?;
+            let source = build_expr(expect(&mut inner, Rule::postfix_expr, span)?)?;
+            let filter = match inner.next() {
+                Some(_where) => Some(Box::new(build_expr(next_any(&mut inner, span, "filter")?)?)),
+                None => None,
+            };
+            Ok(Expr {
+                kind: ExprKind::Aggregate {
+                    op,
+                    source: Box::new(source),
+                    filter,
+                },
+                span,
+            })
+        }
+        Rule::call => {
+            let mut inner = pair.into_inner();
+            let name = ident(expect(&mut inner, Rule::call_name, span)?);
+            let args = inner.map(build_expr).collect::<Result<Vec<_>>>()?;
+            Ok(Expr {
+                kind: ExprKind::Call(name, args),
+                span,
+            })
+        }
+        Rule::set_lit => Ok(Expr {
+            kind: ExprKind::Set(pair.into_inner().map(text).collect()),
+            span,
+        }),
+        Rule::bool_lit => Ok(Expr {
+            kind: ExprKind::Bool(pair.as_str() == "true"),
+            span,
+        }),
+        Rule::number => Ok(Expr {
+            kind: ExprKind::Number(number(&pair)?),
+            span,
+        }),
+        Rule::percent_lit => {
+            let mut inner = pair.into_inner();
+            let n = expect(&mut inner, Rule::number, span)?;
+            Ok(Expr {
+                kind: ExprKind::Percent(number(&n)?),
+                span,
+            })
+        }
+        Rule::quantity_lit => {
+            let mut inner = pair.into_inner();
+            let n = expect(&mut inner, Rule::number, span)?;
+            let unit = ident(expect(&mut inner, Rule::unit_word, span)?);
+            Ok(Expr {
+                kind: ExprKind::Quantity(number(&n)?, unit),
+                span,
+            })
+        }
+        Rule::string => Ok(Expr {
+            kind: ExprKind::Text(text(pair).value),
+            span,
+        }),
+        Rule::ident => Ok(Expr {
+            kind: ExprKind::Name(ident(pair)),
+            span,
+        }),
+        Rule::timestamp_lit => Ok(Expr {
+            kind: ExprKind::Timestamp(build_timestamp(pair)?),
+            span,
+        }),
+        _ => Err(invariant(span, "expression")),
+    }
+}
+
+fn build_timestamp(pair: Pair<'_, Rule>) -> Result<TimestampLit> {
+    let span = span_of(&pair);
+    let raw = pair.as_str().to_string();
+    let mut inner = pair.into_inner();
+    let date = expect(&mut inner, Rule::date_lit, span)?;
+    let mut d = date.as_str().split('-').map(|p| p.parse::<u32>().unwrap_or(0));
+    let year = i32::try_from(d.next().unwrap_or(0)).map_err(|_| invariant(span, "year"))?;
+    let month = d.next().unwrap_or(0);
+    let day = d.next().unwrap_or(0);
+    let mut time = None;
+    let mut seconds_written = false;
+    let mut offset = None;
+    for part in inner {
+        match part.as_rule() {
+            Rule::time_lit => {
+                let s = part.as_str();
+                let (hms, frac) = match s.split_once('.') {
+                    Some((a, b)) => (a, Some(b)),
+                    None => (s, None),
+                };
+                let mut it = hms.split(':').map(|p| p.parse::<u32>().unwrap_or(0));
+                let h = it.next().unwrap_or(0);
+                let m = it.next().unwrap_or(0);
+                let sec = it.next();
+                seconds_written = sec.is_some();
+                let nanos = frac
+                    .map(|f| {
+                        let digits: String = f.chars().chain(std::iter::repeat('0')).take(9).collect();
+                        digits.parse::<u32>().unwrap_or(0)
+                    })
+                    .unwrap_or(0);
+                time = Some((h, m, sec.unwrap_or(0), nanos));
+            }
+            Rule::offset_lit => {
+                let s = part.as_str();
+                offset = Some(if s == "Z" {
+                    0
+                } else {
+                    let sign = if s.starts_with('-') { -1 } else { 1 };
+                    let body = s.get(1..).unwrap_or("00:00");
+                    let mut it = body.split(':').map(|p| p.parse::<i32>().unwrap_or(0));
+                    sign * (it.next().unwrap_or(0) * 3600 + it.next().unwrap_or(0) * 60)
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(TimestampLit {
+        year,
+        month,
+        day,
+        time,
+        seconds_written,
+        offset,
+        text: raw,
+    })
+}

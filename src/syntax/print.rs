@@ -1,0 +1,142 @@
+//! Writing syntax back as text: expressions for messages and explanations.
+
+use std::fmt::Write as _;
+
+use super::ast::*;
+
+/// An expression in canonical spelling (`≥`, `×`, single spaces).
+pub fn expr(e: &Expr) -> String {
+    let mut out = String::new();
+    write_expr(&mut out, e);
+    out
+}
+
+/// A string literal with quotes and escapes.
+pub fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn write_range(out: &mut String, r: &Range) {
+    write_expr(out, &r.start);
+    out.push_str(match r.kind {
+        RangeKind::Exclusive => " .. ",
+        RangeKind::Through => " through ",
+    });
+    write_expr(out, &r.end);
+}
+
+fn write_expr(out: &mut String, e: &Expr) {
+    match &e.kind {
+        ExprKind::Name(id) => out.push_str(&id.name),
+        ExprKind::Field(base, f) => {
+            write_expr(out, base);
+            out.push('.');
+            out.push_str(&f.name);
+        }
+        ExprKind::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        ExprKind::Percent(n) => {
+            let _ = write!(out, "{n}%");
+        }
+        ExprKind::Quantity(n, u) => {
+            let _ = write!(out, "{n} {}", u.name);
+        }
+        ExprKind::Text(s) => out.push_str(&quoted(s)),
+        ExprKind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        ExprKind::Timestamp(t) => out.push_str(&t.text),
+        ExprKind::Set(items) => {
+            out.push('{');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&quoted(&item.value));
+            }
+            out.push('}');
+        }
+        ExprKind::Neg(inner) => {
+            out.push('-');
+            write_expr(out, inner);
+        }
+        ExprKind::Not(inner) => {
+            out.push_str("not ");
+            write_expr(out, inner);
+        }
+        ExprKind::Binary(op, a, b) => {
+            write_expr(out, a);
+            out.push(' ');
+            out.push_str(op.symbol());
+            out.push(' ');
+            write_expr(out, b);
+        }
+        ExprKind::In { value, target, negated } => {
+            write_expr(out, value);
+            out.push_str(if *negated { " not in " } else { " in " });
+            match target {
+                InTarget::Expr(t) => write_expr(out, t),
+                InTarget::Range(r) => write_range(out, r),
+            }
+        }
+        ExprKind::IsKnown(inner, known) => {
+            write_expr(out, inner);
+            out.push_str(if *known { " is known" } else { " is unknown" });
+        }
+        ExprKind::IsWaitlisted(inner) => {
+            write_expr(out, inner);
+            out.push_str(" is waitlisted");
+        }
+        ExprKind::IfUnknown(a, b) => {
+            write_expr(out, a);
+            out.push_str(" if unknown ");
+            write_expr(out, b);
+        }
+        ExprKind::As(a, u) => {
+            write_expr(out, a);
+            out.push_str(" as ");
+            out.push_str(&u.name);
+        }
+        ExprKind::Aggregate { op, source, filter } => {
+            out.push_str(op.words());
+            out.push_str(" of ");
+            write_expr(out, source);
+            if let Some(f) = filter {
+                out.push_str(" where ");
+                write_expr(out, f);
+            }
+        }
+        ExprKind::Where(list, filter) => {
+            write_expr(out, list);
+            out.push_str(" where ");
+            write_expr(out, filter);
+        }
+        ExprKind::Call(name, args) => {
+            out.push_str(&name.name);
+            out.push('(');
+            for (i, a) in args.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_expr(out, a);
+            }
+            out.push(')');
+        }
+        ExprKind::Paren(inner) => {
+            out.push('(');
+            write_expr(out, inner);
+            out.push(')');
+        }
+    }
+}
