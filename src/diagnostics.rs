@@ -128,7 +128,6 @@ codes! {
     AggregateOfNonList => "check::aggregate_of_non_list", "an aggregate over something that is not a list";
     WrongArity => "check::wrong_arity", "a function given the wrong number of arguments";
     NothingToCheck => "check::nothing_to_check", "an `eligible when` block with no conditions";
-    CsvNested => "facts::csv_nested", "a campaign with list facts read from a CSV file";
     UnusedDefinition => "lint::unused_definition", "a `let` value or parameter that nothing uses";
     ConditionAlwaysTrue => "lint::condition_always_true", "a condition that cannot fail";
     ConditionNeverTrue => "lint::condition_never_true", "a condition that cannot pass";

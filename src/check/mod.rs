@@ -16,6 +16,7 @@
 //!   themselves.
 
 mod checker;
+mod lints;
 pub mod params;
 pub mod program;
 pub mod schema;
@@ -48,7 +49,10 @@ impl Checked {
 pub fn check(text: &str) -> Checked {
     match syntax::parse(text) {
         Ok(campaign) => {
-            let (program, diagnostics) = checker::check_campaign(&campaign);
+            let (program, mut diagnostics) = checker::check_campaign(&campaign);
+            lints::lint(text, &campaign, program.as_ref(), &mut diagnostics);
+            diagnostics.sort_by_key(|d| (d.span().start, d.severity));
+            let program = if diagnostics.iter().any(Diagnostic::is_error) { None } else { program };
             Checked { program, diagnostics }
         }
         Err(d) => Checked {
