@@ -117,6 +117,9 @@ codes! {
     AmbiguousLocalTime => "check::ambiguous_local_time", "a local time that a daylight-saving change makes ambiguous or skips";
     WindowBackwards => "check::window_backwards", "a window whose end is not after its start";
     AmbiguousWindowEnd => "check::ambiguous_window_end", "a window ending on a bare date with `..`, which would leave that day out";
+    TierOverlap => "check::tier_overlap", "two bands of a tier table that share values";
+    TierGap => "check::tier_gap", "values between two bands of a tier table that no band covers";
+    TierUnreachable => "check::tier_unreachable", "a band of a tier table that no value can fall in";
     CyclicDefinition => "check::cyclic_definition", "values that depend on themselves";
     MissingReason => "check::missing_reason", "a condition without the reason text shown to merchants";
     EmptyReason => "check::empty_reason", "a reason text that is empty";

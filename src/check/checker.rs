@@ -17,7 +17,9 @@ use super::schema::{FactType, FieldSchema, RecordSchema};
 use super::suggest::closest;
 use super::types::{CURRENCIES, Dim, Ty, UnitInfo, currency, duration_unit};
 use crate::diagnostics::{Code, Diagnostic, Span};
-use crate::syntax::ast::{self, AggOp, BinOp, Expr, ExprKind, InTarget, Item, Modifier, PeriodUnit, RangeKind, Scope};
+use crate::syntax::ast::{
+    self, AggOp, BinOp, Expr, ExprKind, InTarget, Item, Modifier, PeriodUnit, RangeKind, Scope, TierKind, TierRow,
+};
 
 /// The most periods a period range may hold.
 pub const MAX_PERIODS: usize = 10_000;
@@ -2103,6 +2105,7 @@ impl<'a> Checker<'a> {
                 })
             }
             ExprKind::Call(name, args) => self.call(name, args, e),
+            ExprKind::Tiers { kind, subject, rows } => self.tiers(*kind, subject, rows, e),
         }
     }
 
@@ -2711,6 +2714,268 @@ impl<'a> Checker<'a> {
             (AggOp::Average, Ty::Num(Dim::Count)) => Ty::Num(Dim::Decimal),
             _ => item.clone(),
         })
+    }
+
+    /// A constant end of a band, in the subject's unit.
+    fn tier_bound(&mut self, e: &Expr, dim: &Dim) -> Option<Decimal> {
+        let t = self.expr(e)?;
+        let value = num_const(&t.ir);
+        let Some(value) = value else {
+            self.error(
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    e.span,
+                    "the ends of a band must be written as numbers or amounts",
+                    "not a constant",
+                )
+                .with_help("write the band's ends as literals such as `10000 CNY`"),
+            );
+            return None;
+        };
+        if !self.same_dim(&Ty::Num(dim.clone()), &t.ty, e, "band end") {
+            return None;
+        }
+        Some(value)
+    }
+
+    fn tiers(&mut self, kind: TierKind, subject: &Expr, rows: &[TierRow], whole: &Expr) -> Option<T> {
+        let s = self.expr(subject)?;
+        let Ty::Num(dim) = s.ty.clone() else {
+            self.type_error(
+                subject,
+                &format!("a tier table chooses by a number or an amount, but this is {}", s.ty),
+                "put the amount the bands are about after `of`, e.g. `band of monthly_gmv { ... }`",
+            );
+            return None;
+        };
+        if rows.is_empty() {
+            self.error(
+                Diagnostic::error(
+                    Code::TierUnreachable,
+                    whole.span,
+                    "the tier table has no bands",
+                    "empty table",
+                )
+                .with_help("write one band per line: `0 CNY .. 10000 CNY -> 1%`"),
+            );
+            return None;
+        }
+        let mut bands: Vec<Band> = Vec::new();
+        let mut value_ty: Option<(Ty, Span)> = None;
+        let mut maybe = s.maybe;
+        let mut exact = kind == TierKind::Band;
+        let mut after_budget = s.after_budget;
+        let mut ok = true;
+        for row in rows {
+            let start = match &row.start {
+                Some(e) => match self.tier_bound(e, &dim) {
+                    Some(v) => Some(v),
+                    None => {
+                        ok = false;
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let end = match &row.end {
+                Some(e) => match self.tier_bound(e, &dim) {
+                    Some(v) => Some(v),
+                    None => {
+                        ok = false;
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let end_inclusive = row.kind == RangeKind::Through;
+            if kind == TierKind::Marginal && start.is_none() {
+                self.error(
+                    Diagnostic::error(Code::TierUnreachable, row.span, "a band of a marginal table needs a lower end", "no lower end")
+                        .with_help("rates apply to the part of the amount above the band's start: write `0 CNY .. 50000 CNY -> 10%`"),
+                );
+                ok = false;
+                continue;
+            }
+            if let (Some(a), Some(b)) = (start, end)
+                && (b < a || (b == a && !end_inclusive))
+            {
+                self.error(
+                    Diagnostic::error(
+                        Code::TierUnreachable,
+                        row.span,
+                        format!("no value can fall in this band: it ends at {b} before it starts at {a}"),
+                        "empty band",
+                    )
+                    .with_help("write the lower end first: `LOW .. HIGH -> value`"),
+                );
+                ok = false;
+                continue;
+            }
+            if dim == Dim::Count && end.is_some_and(|e| e <= Decimal::ZERO && !(e.is_zero() && end_inclusive)) {
+                self.error(
+                    Diagnostic::warning(
+                        Code::TierUnreachable,
+                        row.span,
+                        "no count can fall in this band: counts are never below 0",
+                        "unreachable band",
+                    )
+                    .with_help("remove the band, or start the table at 0"),
+                );
+            }
+            let Some(v) = self.expr(&row.value) else {
+                ok = false;
+                continue;
+            };
+            match kind {
+                TierKind::Band => match &value_ty {
+                    Some((ty, first_span)) => {
+                        if !self.compatible(ty, &v.ty, &row.value) {
+                            let (ty, first_span) = (ty.clone(), *first_span);
+                            self.error(
+                                Diagnostic::error(
+                                    Code::UnitMismatch,
+                                    row.value.span,
+                                    format!("every band must give the same kind of value: this is {}, the first band gives {ty}", v.ty),
+                                    "different kind",
+                                )
+                                .with_label(first_span, "first band's value")
+                                .with_help("give every band's value in the same unit"),
+                            );
+                            ok = false;
+                            continue;
+                        }
+                    }
+                    None => value_ty = Some((v.ty.clone(), row.value.span)),
+                },
+                TierKind::Marginal => {
+                    if !matches!(v.ty, Ty::Num(Dim::Fraction | Dim::Decimal | Dim::Count)) {
+                        self.type_error(
+                            &row.value,
+                            &format!("a marginal band gives a rate, but this is {}", v.ty),
+                            "write the rate for the part of the amount inside the band, e.g. `10%`",
+                        );
+                        ok = false;
+                        continue;
+                    }
+                }
+            }
+            maybe |= v.maybe;
+            exact &= v.exact;
+            after_budget |= v.after_budget;
+            bands.push(Band {
+                start,
+                end,
+                end_inclusive,
+                value: v.ir,
+            });
+        }
+        if !ok {
+            return None;
+        }
+        // Overlaps: two bands sharing a value make the table ambiguous.
+        let mut reported_overlap = false;
+        for (i, a) in bands.iter().enumerate() {
+            for (j, b) in bands.iter().enumerate().skip(i + 1) {
+                if let Some(example) = overlap_example(a, b) {
+                    let (ra, rb) = (rows.get(i).map(|r| r.span), rows.get(j).map(|r| r.span));
+                    if let (Some(ra), Some(rb)) = (ra, rb) {
+                        self.error(
+                            Diagnostic::error(
+                                Code::TierOverlap,
+                                rb,
+                                format!("this band overlaps an earlier one: {example} falls in both"),
+                                "overlapping band",
+                            )
+                            .with_label(ra, "earlier band")
+                            .with_help(
+                                "make each band start where the previous one ends: `0 .. 10000`, then `10000 .. 50000`",
+                            ),
+                        );
+                        reported_overlap = true;
+                    }
+                }
+            }
+        }
+        if reported_overlap {
+            return None;
+        }
+        // Gaps: values between two bands fall in none.
+        let mut order: Vec<usize> = (0..bands.len()).collect();
+        order.sort_by(|&x, &y| {
+            let sx = bands.get(x).and_then(|b| b.start);
+            let sy = bands.get(y).and_then(|b| b.start);
+            match (sx, sy) {
+                (None, None) => std::cmp::Ordering::Equal,
+                (None, Some(_)) => std::cmp::Ordering::Less,
+                (Some(_), None) => std::cmp::Ordering::Greater,
+                (Some(a), Some(b)) => a.cmp(&b),
+            }
+        });
+        for pair in order.windows(2) {
+            let (Some(&x), Some(&y)) = (pair.first(), pair.get(1)) else {
+                continue;
+            };
+            let (Some(a), Some(b)) = (bands.get(x), bands.get(y)) else {
+                continue;
+            };
+            if let (Some(end), Some(start)) = (a.end, b.start)
+                && end < start
+            {
+                let example = if a.end_inclusive {
+                    (end + start) / Decimal::TWO
+                } else {
+                    end
+                };
+                if let (Some(ra), Some(rb)) = (rows.get(x), rows.get(y)) {
+                    let what = if kind == TierKind::Band {
+                        "values there fall in no band, so the table gives unknown for them"
+                    } else {
+                        "the part of the amount there earns nothing"
+                    };
+                    self.error(
+                        Diagnostic::warning(
+                            Code::TierGap,
+                            ra.span.to(rb.span),
+                            format!(
+                                "no band covers the values from {end} to {start} (e.g. {})",
+                                example.normalize()
+                            ),
+                            "gap between these bands",
+                        )
+                        .with_help(format!("{what}; end the first band where the next one starts")),
+                    );
+                }
+                maybe |= kind == TierKind::Band;
+            }
+        }
+        // Values below the first band or above the last fall in no band.
+        if kind == TierKind::Band {
+            let lowest = order.first().and_then(|&i| bands.get(i)).and_then(|b| b.start);
+            let below_possible = match lowest {
+                None => false,
+                Some(low) => !(dim == Dim::Count && low <= Decimal::ZERO),
+            };
+            let open_top = bands.iter().any(|b| b.end.is_none());
+            if below_possible || !open_top {
+                maybe = true;
+            }
+        }
+        let ir = match kind {
+            TierKind::Band => Ir::Band(Box::new(s.ir), bands),
+            TierKind::Marginal => Ir::Marginal(Box::new(s.ir), bands),
+        };
+        let ty = match kind {
+            TierKind::Band => value_ty.map(|(t, _)| t).unwrap_or(Ty::Num(Dim::Decimal)),
+            TierKind::Marginal => Ty::Num(if dim == Dim::Count { Dim::Decimal } else { dim }),
+        };
+        Some(
+            T {
+                after_budget,
+                ..T::new(ir, ty)
+            }
+            .maybe(maybe)
+            .exact(exact),
+        )
     }
 
     fn call(&mut self, name: &ast::Ident, args: &[Expr], whole: &Expr) -> Option<T> {
@@ -3430,6 +3695,28 @@ fn attach_filter(list: &mut ListExpr, filter: Ir) {
             Some(prev) => Ir::And(prev, Box::new(filter)),
             None => filter,
         }));
+    }
+}
+
+/// A value in both bands, if they overlap.
+fn overlap_example(a: &Band, b: &Band) -> Option<Decimal> {
+    // The larger of the two starts is the first candidate value in both.
+    let lo = match (a.start, b.start) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    };
+    match lo {
+        Some(v) => (a.contains(v) && b.contains(v)).then_some(v),
+        None => {
+            // Both open below: they share everything below the smaller end.
+            let end = match (a.end, b.end) {
+                (Some(x), Some(y)) => x.min(y),
+                (Some(x), None) | (None, Some(x)) => x,
+                (None, None) => Decimal::ZERO,
+            };
+            Some(end - Decimal::ONE)
+        }
     }
 }
 

@@ -52,7 +52,11 @@ pub fn check(text: &str) -> Checked {
             let (program, mut diagnostics) = checker::check_campaign(&campaign);
             lints::lint(text, &campaign, program.as_ref(), &mut diagnostics);
             diagnostics.sort_by_key(|d| (d.span().start, d.severity));
-            let program = if diagnostics.iter().any(Diagnostic::is_error) { None } else { program };
+            let program = if diagnostics.iter().any(Diagnostic::is_error) {
+                None
+            } else {
+                program
+            };
             Checked { program, diagnostics }
         }
         Err(d) => Checked {

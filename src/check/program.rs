@@ -361,4 +361,28 @@ pub enum Ir {
     Max(Vec<Ir>),
     /// `reward is waitlisted`.
     Waitlisted(usize),
+    /// `band of x { ... }`: the value of the band `x` falls in (unknown when in none).
+    Band(Box<Ir>, Vec<Band>),
+    /// `marginal of x { ... }`: the sum over bands of rate × the part of `x` inside the band.
+    Marginal(Box<Ir>, Vec<Band>),
+}
+
+/// One band of a tier table, with constant ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    /// The lower end (included), if any.
+    pub start: Option<rust_decimal::Decimal>,
+    /// The upper end, if any.
+    pub end: Option<rust_decimal::Decimal>,
+    /// Whether the upper end is included.
+    pub end_inclusive: bool,
+    /// The value (`band`) or rate (`marginal`).
+    pub value: Ir,
+}
+
+impl Band {
+    /// Whether `x` lies in the band.
+    pub fn contains(&self, x: rust_decimal::Decimal) -> bool {
+        self.start.is_none_or(|s| x >= s) && self.end.is_none_or(|e| x < e || (self.end_inclusive && x == e))
+    }
 }

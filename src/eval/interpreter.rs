@@ -656,6 +656,35 @@ impl<'a> Env<'a> {
                 best.unwrap_or(Value::Unknown)
             }
             Ir::Waitlisted(i) => Value::Bool(self.waitlisted.get(*i).copied().unwrap_or(false)),
+            Ir::Band(subject, bands) => match self.eval(subject)? {
+                Value::Num(x) => match bands.iter().find(|b| b.contains(x)) {
+                    Some(band) => self.eval(&band.value)?,
+                    None => Value::Unknown,
+                },
+                _ => Value::Unknown,
+            },
+            Ir::Marginal(subject, bands) => match self.eval(subject)? {
+                Value::Num(x) => {
+                    let mut total = Decimal::ZERO;
+                    for band in bands {
+                        let start = band.start.unwrap_or(Decimal::ZERO);
+                        let top = band.end.map_or(x, |e| x.min(e));
+                        let part = top - start;
+                        if part <= Decimal::ZERO {
+                            continue;
+                        }
+                        match self.eval(&band.value)? {
+                            Value::Num(rate) => {
+                                let paid = part.checked_mul(rate).ok_or_else(|| self.overflow())?;
+                                total = total.checked_add(paid).ok_or_else(|| self.overflow())?;
+                            }
+                            _ => return Ok(Value::Unknown),
+                        }
+                    }
+                    Value::Num(total)
+                }
+                _ => Value::Unknown,
+            },
         })
     }
 

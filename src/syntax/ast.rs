@@ -556,6 +556,49 @@ pub enum ExprKind {
     Call(Ident, Vec<Expr>),
     /// `(a)`.
     Paren(Box<Expr>),
+    /// `band of x { ... }` or `marginal of x { ... }`.
+    Tiers {
+        /// Whole-amount or progressive.
+        kind: TierKind,
+        /// The value the bands are about.
+        subject: Box<Expr>,
+        /// The bands, in the order written.
+        rows: Vec<TierRow>,
+    },
+}
+
+/// How a tier table pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TierKind {
+    /// `band of`: the band the subject falls in decides the whole value.
+    Band,
+    /// `marginal of`: each band's rate applies to the part of the subject inside it.
+    Marginal,
+}
+
+impl TierKind {
+    /// The word as written.
+    pub fn word(self) -> &'static str {
+        match self {
+            TierKind::Band => "band",
+            TierKind::Marginal => "marginal",
+        }
+    }
+}
+
+/// One band of a tier table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierRow {
+    /// The lower end (included); none for "everything below".
+    pub start: Option<Expr>,
+    /// `..` (end excluded) or `through` (end included).
+    pub kind: RangeKind,
+    /// The upper end; none for "and above".
+    pub end: Option<Expr>,
+    /// The band's value (`band`) or rate (`marginal`).
+    pub value: Expr,
+    /// The whole row.
+    pub span: Span,
 }
 
 /// What `in` tests against.

@@ -409,15 +409,35 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         Rule::kw_precision => "`precision`",
         Rule::kw_known | Rule::kw_unknown | Rule::kw_waitlisted => "`known`, `unknown` or `waitlisted`",
         Rule::value_scope => "`of` or `per`",
+        Rule::tier_table | Rule::tier_kind | Rule::kw_band | Rule::kw_marginal => "a value",
+        Rule::tier_row | Rule::tier_start | Rule::tier_end => "a band such as `0 CNY .. 10000 CNY -> 1%`",
         _ => return None,
     })
 }
 
 // ------------------------------------------------------------------ walking
 
+/// The span of a pair without the whitespace and comments pest may have consumed at its end.
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
     let s = pair.as_span();
-    Span::new(s.start(), s.end())
+    let text = pair.as_str();
+    let mut end = text.len();
+    // Trailing `# comment` lines and blanks are not part of what a label should underline.
+    loop {
+        let trimmed = text.get(..end).unwrap_or("").trim_end();
+        end = trimmed.len();
+        match trimmed.rfind('\n') {
+            Some(nl)
+                if trimmed
+                    .get(nl + 1..)
+                    .is_some_and(|line| line.trim_start().starts_with('#')) =>
+            {
+                end = nl
+            }
+            _ => break,
+        }
+    }
+    Span::new(s.start(), s.start() + end)
 }
 
 /// The grammar guarantees the shape of every pair we walk; if a change to the
@@ -998,6 +1018,49 @@ fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr> {
                     op,
                     source: Box::new(source),
                     filter,
+                },
+                span,
+            })
+        }
+        Rule::tier_table => {
+            let mut inner = pair.into_inner();
+            let kind_pair = expect(&mut inner, Rule::tier_kind, span)?;
+            let kind = match kind_pair.into_inner().next().map(|p| p.as_rule()) {
+                Some(Rule::kw_marginal) => TierKind::Marginal,
+                _ => TierKind::Band,
+            };
+            expect(&mut inner, Rule::kw_of, span)?;
+            let subject = build_expr(expect(&mut inner, Rule::as_expr, span)?)?;
+            let mut rows = Vec::new();
+            for row in inner {
+                let rspan = span_of(&row);
+                let mut start = None;
+                let mut end = None;
+                let mut kind = RangeKind::Exclusive;
+                let mut value = None;
+                for part in row.into_inner() {
+                    match part.as_rule() {
+                        Rule::tier_start => {
+                            start = Some(build_expr(next_any(&mut part.into_inner(), rspan, "band start")?)?)
+                        }
+                        Rule::tier_end => end = Some(build_expr(next_any(&mut part.into_inner(), rspan, "band end")?)?),
+                        Rule::range_op => kind = range_kind(&part),
+                        _ => value = Some(build_expr(part)?),
+                    }
+                }
+                rows.push(TierRow {
+                    start,
+                    kind,
+                    end,
+                    value: value.ok_or_else(|| invariant(rspan, "band value"))?,
+                    span: rspan,
+                });
+            }
+            Ok(Expr {
+                kind: ExprKind::Tiers {
+                    kind,
+                    subject: Box::new(subject),
+                    rows,
                 },
                 span,
             })

@@ -37,6 +37,30 @@ fn write_range(out: &mut String, r: &Range) {
     write_expr(out, &r.end);
 }
 
+/// One band of a tier table: `0 CNY .. 10000 CNY -> 1%`.
+pub fn tier_row(row: &TierRow) -> String {
+    let mut out = String::new();
+    write_tier_row(&mut out, row);
+    out
+}
+
+fn write_tier_row(out: &mut String, row: &TierRow) {
+    if let Some(s) = &row.start {
+        write_expr(out, s);
+        out.push(' ');
+    }
+    out.push_str(match row.kind {
+        RangeKind::Exclusive => "..",
+        RangeKind::Through => "through",
+    });
+    if let Some(e) = &row.end {
+        out.push(' ');
+        write_expr(out, e);
+    }
+    out.push_str(" -> ");
+    write_expr(out, &row.value);
+}
+
 fn write_expr(out: &mut String, e: &Expr) {
     match &e.kind {
         ExprKind::Name(id) => out.push_str(&id.name),
@@ -132,6 +156,19 @@ fn write_expr(out: &mut String, e: &Expr) {
                 write_expr(out, a);
             }
             out.push(')');
+        }
+        ExprKind::Tiers { kind, subject, rows } => {
+            out.push_str(kind.word());
+            out.push_str(" of ");
+            write_expr(out, subject);
+            out.push_str(" { ");
+            for (i, row) in rows.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_tier_row(out, row);
+            }
+            out.push_str(" }");
         }
         ExprKind::Paren(inner) => {
             out.push('(');
