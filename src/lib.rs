@@ -6,4 +6,6 @@ pub mod cli;
 pub mod diagnostics;
 pub mod eval;
 pub mod facts;
+pub mod fmt;
 pub mod syntax;
+pub mod testing;

@@ -10,7 +10,9 @@
 
 mod check;
 mod evaluate;
+mod fmt;
 mod render;
+mod test;
 
 use std::process::ExitCode;
 
@@ -30,6 +32,10 @@ enum Command {
     Check(check::CheckArgs),
     /// Evaluate a campaign against a file of merchant facts.
     Evaluate(evaluate::EvaluateArgs),
+    /// Run the test cases written beside campaigns (`NAME.tests` next to `NAME.campaign`).
+    Test(test::TestArgs),
+    /// Rewrite campaign files in the canonical layout (or, with --check, list those that differ).
+    Fmt(fmt::FmtArgs),
 }
 
 /// How diagnostics are printed.
@@ -82,6 +88,8 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Evaluate(args) => evaluate::run(&args),
+        Command::Test(args) => test::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
     };
     outcome.into()
 }

@@ -1,0 +1,1 @@
+//! The canonical layout of campaign files (`campaign fmt`).

@@ -1,0 +1,1 @@
+//! Policy test cases written beside a campaign (`campaign test`).
