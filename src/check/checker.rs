@@ -1382,11 +1382,100 @@ impl<'a> Checker<'a> {
             );
             return None;
         }
+        let (operands, threshold) = self.explain_parts(&c.expr);
         Some(ConditionDef {
             expr: t.ir,
             reason,
             text: expr_text(&c.expr),
+            operands,
+            threshold,
         })
+    }
+
+    /// What an explanation shows of a condition: the names it reads, and its threshold shape.
+    /// Re-checking parts of an already checked condition must not add diagnostics.
+    fn explain_parts(&mut self, e: &Expr) -> (Vec<Operand>, Option<Threshold>) {
+        let saved = self.diags.len();
+        let mut names = Vec::new();
+        collect_operand_exprs(e, &mut names);
+        let mut operands: Vec<Operand> = Vec::new();
+        for n in names {
+            let text = expr_text(n);
+            if operands.iter().any(|o| o.text == text) {
+                continue;
+            }
+            if let Some(t) = self.expr(n)
+                && t.list.is_none()
+                && !matches!(t.ty, Ty::TextSet | Ty::Periods(_) | Ty::PerPeriod(..))
+            {
+                operands.push(Operand {
+                    text,
+                    ir: t.ir,
+                    ty: t.ty,
+                });
+            }
+        }
+        let mut core = e;
+        while let ExprKind::Paren(inner) | ExprKind::IfUnknown(inner, _) = &core.kind {
+            core = inner;
+        }
+        let threshold = match &core.kind {
+            ExprKind::Binary(op, a, b) if op.is_comparison() => {
+                let (l, r) = (self.expr(a), self.expr(b));
+                match (l, r) {
+                    (Some(l), Some(r)) => match (&l.ir, &r.ir) {
+                        (_, Ir::Const(c)) if !matches!(l.ir, Ir::Const(_)) => Some(Threshold::Compare {
+                            subject: expr_text(a),
+                            ir: l.ir.clone(),
+                            op: cmp_of(*op),
+                            bound: c.clone(),
+                            ty: l.ty.clone(),
+                        }),
+                        (Ir::Const(c), _) => Some(Threshold::Compare {
+                            subject: expr_text(b),
+                            ir: r.ir.clone(),
+                            op: flip(cmp_of(*op)),
+                            bound: c.clone(),
+                            ty: r.ty.clone(),
+                        }),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
+            ExprKind::In {
+                value,
+                target: InTarget::Expr(w),
+                negated: false,
+            } => match (self.expr(value), self.expr(w)) {
+                (Some(v), Some(wt)) if v.ty == Ty::Time && matches!(wt.ty, Ty::Window | Ty::Periods(_)) => {
+                    let window = match wt.ty {
+                        Ty::Periods(p) => Ir::PeriodsWindow(p),
+                        _ => wt.ir,
+                    };
+                    Some(Threshold::InWindow {
+                        subject: expr_text(value),
+                        ir: v.ir,
+                        window,
+                    })
+                }
+                _ => None,
+            },
+            ExprKind::Name(id) => Some(Threshold::Flag {
+                subject: id.name.clone(),
+                expected: true,
+            }),
+            ExprKind::Not(inner) => match &inner.kind {
+                ExprKind::Name(id) => Some(Threshold::Flag {
+                    subject: id.name.clone(),
+                    expected: false,
+                }),
+                _ => None,
+            },
+            _ => None,
+        };
+        self.diags.truncate(saved);
+        (operands, threshold)
     }
 
     fn unknown_not_handled(&mut self, expr: &Expr, what: &str) {
@@ -2096,11 +2185,11 @@ impl<'a> Checker<'a> {
                     );
                     return None;
                 };
-                let f = self.filter_in(&l, filter)?;
-                attach_filter(&mut l, f.ir);
+                let (filters, after_budget, _) = self.filter_in(&l, filter)?;
+                attach_filters(&mut l, filters);
                 Some(T {
                     list: Some(l),
-                    after_budget: t.after_budget || f.after_budget,
+                    after_budget: t.after_budget || after_budget,
                     ..t
                 })
             }
@@ -2372,7 +2461,8 @@ impl<'a> Checker<'a> {
                     levels: vec![ListLevel {
                         frame,
                         field: i,
-                        filter: None,
+                        name: name.to_string(),
+                        filters: Vec::new(),
                     }],
                     project: None,
                 });
@@ -2441,7 +2531,8 @@ impl<'a> Checker<'a> {
                 list.levels.push(ListLevel {
                     frame,
                     field: i,
-                    filter: None,
+                    name: field.name.clone(),
+                    filters: Vec::new(),
                 });
                 return Some(T {
                     ty: Ty::Records(child),
@@ -2492,29 +2583,51 @@ impl<'a> Checker<'a> {
         None
     }
 
-    /// Checks a filter in the scope of a list's innermost records.
-    fn filter_in(&mut self, list: &ListExpr, filter: &Expr) -> Option<T> {
+    /// Checks a filter in the scope of a list's innermost records, conjunct by conjunct
+    /// (each later conjunct sees what the earlier ones proved known).
+    /// Returns the conjuncts, whether any depends on a budget, and the references proven known.
+    fn filter_in(&mut self, list: &ListExpr, filter: &Expr) -> Option<(Vec<Filter>, bool, Vec<Ir>)> {
         let levels = self.list_levels(list);
         let depth = self.ctx.frames.len();
         self.ctx.frames.extend(levels);
         let known_len = self.ctx.known.len();
-        let f = self.expr(filter);
+        let mut conjuncts = Vec::new();
+        flatten_and(filter, &mut conjuncts);
+        let mut filters = Vec::new();
+        let mut after_budget = false;
+        let mut proven = Vec::new();
+        let mut ok = true;
+        for c in conjuncts {
+            let Some(t) = self.expr(c) else {
+                ok = false;
+                continue;
+            };
+            if t.ty != Ty::Bool {
+                self.type_error(
+                    c,
+                    &format!("a filter must be true or false, but this is {}", t.ty),
+                    "compare something, e.g. `where at in activity`",
+                );
+                ok = false;
+                continue;
+            }
+            if t.maybe {
+                self.unknown_not_handled(c, "filter");
+                ok = false;
+                continue;
+            }
+            let known = known_refs(&t.ir);
+            self.ctx.known.extend(known.iter().cloned());
+            proven.extend(known);
+            after_budget |= t.after_budget;
+            filters.push(Filter {
+                ir: t.ir,
+                text: expr_text(c),
+            });
+        }
         self.ctx.frames.truncate(depth);
         self.ctx.known.truncate(known_len);
-        let f = f?;
-        if f.ty != Ty::Bool {
-            self.type_error(
-                filter,
-                &format!("a filter must be true or false, but this is {}", f.ty),
-                "compare something, e.g. `where at in activity`",
-            );
-            return None;
-        }
-        if f.maybe {
-            self.unknown_not_handled(filter, "filter");
-            return None;
-        }
-        Some(f)
+        ok.then_some((filters, after_budget, proven))
     }
 
     /// The record level of each level of a list.
@@ -2579,34 +2692,12 @@ impl<'a> Checker<'a> {
         let mut item_maybe = s.maybe;
         if let Some(f) = filter {
             // Narrowing: `sum of x.v where v is known` sums known values only.
-            let levels = self.list_levels(&list);
-            let depth = self.ctx.frames.len();
-            self.ctx.frames.extend(levels);
-            let known_len = self.ctx.known.len();
-            let t = self.expr(f);
-            if let (Some(t), Some(p)) = (&t, &list.project)
-                && t.ty == Ty::Bool
-                && known_refs(&t.ir).contains(p)
-            {
+            let (filters, budget_dependent, proven) = self.filter_in(&list, f)?;
+            if list.project.as_deref().is_some_and(|p| proven.contains(p)) {
                 item_maybe = false;
             }
-            self.ctx.frames.truncate(depth);
-            self.ctx.known.truncate(known_len);
-            let t = t?;
-            if t.ty != Ty::Bool {
-                self.type_error(
-                    f,
-                    &format!("a filter must be true or false, but this is {}", t.ty),
-                    "compare something, e.g. `where at in activity`",
-                );
-                return None;
-            }
-            if t.maybe {
-                self.unknown_not_handled(f, "filter");
-                return None;
-            }
-            after_budget |= t.after_budget;
-            attach_filter(&mut list, t.ir);
+            after_budget |= budget_dependent;
+            attach_filters(&mut list, filters);
         }
         let item_ty = match &s.ty {
             Ty::Items(t) => Some((**t).clone()),
@@ -3689,12 +3780,70 @@ fn path_text(path: &[ast::Ident]) -> String {
     path.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".")
 }
 
-fn attach_filter(list: &mut ListExpr, filter: Ir) {
+fn attach_filters(list: &mut ListExpr, filters: Vec<Filter>) {
     if let Some(last) = list.levels.last_mut() {
-        last.filter = Some(Box::new(match last.filter.take() {
-            Some(prev) => Ir::And(prev, Box::new(filter)),
-            None => filter,
-        }));
+        last.filters.extend(filters);
+    }
+}
+
+/// The conjuncts of `a and b and (c and d)`, in order.
+fn flatten_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match &e.kind {
+        ExprKind::Binary(BinOp::And, a, b) => {
+            flatten_and(a, out);
+            flatten_and(b, out);
+        }
+        ExprKind::Paren(inner) if matches!(inner.kind, ExprKind::Binary(BinOp::And, _, _)) => flatten_and(inner, out),
+        _ => out.push(e),
+    }
+}
+
+fn cmp_of(op: BinOp) -> CmpOp {
+    match op {
+        BinOp::Eq => CmpOp::Eq,
+        BinOp::Ne => CmpOp::Ne,
+        BinOp::Lt => CmpOp::Lt,
+        BinOp::Le => CmpOp::Le,
+        BinOp::Gt => CmpOp::Gt,
+        _ => CmpOp::Ge,
+    }
+}
+
+/// The same comparison with its sides swapped: `c < x` is `x > c`.
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        other => other,
+    }
+}
+
+/// The names and field paths an expression reads (not inside aggregates or tier tables).
+fn collect_operand_exprs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match &e.kind {
+        ExprKind::Name(_) | ExprKind::Field(..) | ExprKind::Aggregate { .. } | ExprKind::Tiers { .. } => out.push(e),
+        ExprKind::Neg(a) | ExprKind::Not(a) | ExprKind::Paren(a) | ExprKind::As(a, _) | ExprKind::IsKnown(a, _) => {
+            collect_operand_exprs(a, out)
+        }
+        ExprKind::IsWaitlisted(_) => {}
+        ExprKind::Binary(_, a, b) | ExprKind::IfUnknown(a, b) | ExprKind::Where(a, b) => {
+            collect_operand_exprs(a, out);
+            collect_operand_exprs(b, out);
+        }
+        ExprKind::In { value, target, .. } => {
+            collect_operand_exprs(value, out);
+            match target {
+                InTarget::Expr(t) => collect_operand_exprs(t, out),
+                InTarget::Range(r) => {
+                    collect_operand_exprs(&r.start, out);
+                    collect_operand_exprs(&r.end, out);
+                }
+            }
+        }
+        ExprKind::Call(_, args) => args.iter().for_each(|a| collect_operand_exprs(a, out)),
+        _ => {}
     }
 }
 

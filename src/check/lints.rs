@@ -3,13 +3,1346 @@
 //! caps below the smallest payable amount, layout slips.
 //!
 //! They run after the checker, on the parsed campaign, the source text and
-//! (when checking succeeded) the compiled program.
+//! (when checking succeeded) the compiled program. Each analysis only reports
+//! what it can decide from literals written in the campaign; anything it
+//! cannot decide (a value computed from facts, a window with a computed end,
+//! a parameter overridden at run time) is left alone. None of them panics,
+//! whatever the input.
+//!
+//! # Conditions that can never be true or are always true
+//!
+//! (`lint::condition_never_true`, an error; `lint::condition_always_true`, a
+//! warning.) An interval analysis over comparisons of one *subject* (a name
+//! or field path, or any other expression that is not a literal, compared by
+//! its canonical text) against a literal of one kind: a plain number, a
+//! percentage, an amount of one unit or currency, a duration (in seconds,
+//! whatever its unit word) or a timestamp (as an instant, in the campaign's
+//! time zone). `x in W` counts as `x ≥ start of W` and `x < end of W` when
+//! `W` is a window (or a range written in place) with literal ends.
+//!
+//! - The conditions of `eligible when` must all hold, so their comparisons
+//!   are conjoined, together with the comparisons joined by `and` inside each
+//!   condition. A comparison that no value can satisfy together with the
+//!   comparisons before it makes its condition *never true*; the diagnostic
+//!   points at it, with a second label at the comparison it conflicts with.
+//! - A condition made only of comparisons, each of which follows from the
+//!   comparisons of another condition, is *always true*. When two
+//!   conditions say the same thing, the later one is reported.
+//! - Outside `eligible when`, each chain of `and` (a `where` filter, a yes/no
+//!   value) is analysed on its own for comparisons that cannot all hold.
+//! - `if unknown false` keeps a comparison usable as a premise (it only
+//!   passes when the value is known and the comparison holds); a comparison
+//!   under `if unknown true` is never used as a premise, since it passes when
+//!   the value is unknown. `not`, `or` and `not in` are not analysed.
+//!
+//! # Windows outside the campaign
+//!
+//! (`lint::window_outside_periods`, a warning.) Windows and ranges written
+//! in place with literal ends are compared with the campaign's period ranges
+//! (`periods NAME = months A through B`, from the start of the first period
+//! to the end of the last) and with each other:
+//!
+//! - A window is a *sign-up window* when its name, or the name of a
+//!   timestamp tested against it with `in`, contains one of `regist`,
+//!   `signup`, `sign_up`, `signed_up`, `apply`, `applied`, `applic`,
+//!   `enrol`, `报名`, `申请` or `注册` (`window signup`, `registered_at in
+//!   W`, `applied_at in W`). Every other window is an *activity window*.
+//! - An activity window that overlaps none of the campaign's period ranges
+//!   is reported: nothing that happens in it falls in a settlement period.
+//!   (Sign-up windows may well close before the periods start.)
+//! - A sign-up window that closes after the last activity window (or the
+//!   last period range) has ended is reported: whoever signs up late can no
+//!   longer take part.
+//!
+//! # Caps below the smallest payment
+//!
+//! (`lint::cap_below_minimum`, a warning.) For a reward with a constant cap
+//! (`at most` a literal, or a parameter's default): the cap is reported
+//! when it is 0 or less, when it is below a constant floor (`at least`), or
+//! when it is below the smallest non-zero amount the reward can pay. That
+//! amount is known when the reward is a positive constant, or a constant
+//! times a count (`new_active × 100 CNY`: at least 100 CNY when it pays
+//! anything), and when the reward is rounded to a step (then it pays whole
+//! steps).
+//!
+//! # Tabs
+//!
+//! (`parse::tab`, a warning.) A tab in the layout (indentation, or between
+//! words) is reported once per file, at the first one, saying how many other
+//! lines hold one; a tab inside a quoted text is reported each time, since
+//! it becomes part of the text and looks like a space. Tabs in comments are
+//! ignored.
 
-use super::program::Program;
-use crate::diagnostics::Diagnostic;
-use crate::syntax::ast::Campaign;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+
+use super::checker::local_midnight;
+use super::program::{ArithOp, Const, Ir, Program};
+use super::schema::FactType;
+use super::types::{Dim, Ty, currency, duration_unit};
+use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::syntax::ast::{
+    AggOp, BinOp, Campaign, Expr, ExprKind, InTarget, Item, Modifier, PeriodBound, PeriodUnit, PeriodsDecl, Range,
+    RangeKind, TimestampLit,
+};
+use crate::syntax::print;
 
 /// Adds the analyses' findings to `diagnostics`.
 pub fn lint(text: &str, campaign: &Campaign, program: Option<&Program>, diagnostics: &mut Vec<Diagnostic>) {
-    let _ = (text, campaign, program, diagnostics);
+    tabs(text, diagnostics);
+    let tz = timezone(campaign);
+    let windows = named_windows(campaign, tz);
+    let analysis = Analysis { tz, windows: &windows };
+    analysis.eligible(campaign, diagnostics);
+    analysis.chains(campaign, diagnostics);
+    analysis.window_placement(campaign, diagnostics);
+    if let Some(program) = program {
+        caps(campaign, program, diagnostics);
+    }
+}
+
+// ------------------------------------------------------------------ tabs
+
+fn tabs(text: &str, out: &mut Vec<Diagnostic>) {
+    let mut in_string = false;
+    let mut in_comment = false;
+    let mut escaped = false;
+    let mut line_start = true;
+    // The first tab in the layout, and the lines holding one.
+    let mut first_layout: Option<(Span, bool)> = None;
+    let mut layout_lines = 0usize;
+    let mut line_has_layout_tab = false;
+    let mut string_tabs: Vec<Span> = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\n' {
+            if line_has_layout_tab {
+                layout_lines += 1;
+            }
+            line_has_layout_tab = false;
+            in_comment = false;
+            in_string = false;
+            escaped = false;
+            line_start = true;
+            continue;
+        }
+        if in_comment {
+            continue;
+        }
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                '\t' => string_tabs.push(Span::new(i, i + 1)),
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '#' => in_comment = true,
+            '"' => in_string = true,
+            '\t' => {
+                let mut end = i + 1;
+                while let Some((j, '\t')) = chars.peek().copied() {
+                    end = j + 1;
+                    chars.next();
+                }
+                if first_layout.is_none() {
+                    first_layout = Some((Span::new(i, end), line_start));
+                }
+                line_has_layout_tab = true;
+                continue;
+            }
+            ' ' | '\r' => continue,
+            _ => {}
+        }
+        line_start = false;
+    }
+    if line_has_layout_tab {
+        layout_lines += 1;
+    }
+    if let Some((span, indentation)) = first_layout {
+        let others = layout_lines.saturating_sub(1);
+        let more = match others {
+            0 => String::new(),
+            1 => " (and on 1 more line)".to_string(),
+            n => format!(" (and on {n} more lines)"),
+        };
+        let (message, label) = if indentation {
+            (format!("this line is indented with a tab{more}"), "tab here")
+        } else {
+            (format!("a tab separates these words{more}"), "tab here")
+        };
+        out.push(
+            Diagnostic::warning(Code::Tab, span, message, label)
+                .with_help("replace the tab with spaces; `campaign fmt` does this for you"),
+        );
+    }
+    for span in string_tabs {
+        out.push(
+            Diagnostic::warning(
+                Code::Tab,
+                span,
+                "a tab inside quoted text, where it looks like a space",
+                "tab inside the quotes",
+            )
+            .with_help(
+                "the tab becomes part of the text, so it will not match a text typed with a space; type a space instead",
+            ),
+        );
+    }
+}
+
+// ------------------------------------------------------------------ time
+
+fn timezone(campaign: &Campaign) -> Tz {
+    campaign
+        .items
+        .iter()
+        .find_map(|i| match i {
+            Item::Timezone(z) => z.name.parse::<Tz>().ok(),
+            _ => None,
+        })
+        .unwrap_or(chrono_tz::UTC)
+}
+
+/// The instant a timestamp literal stands for, when it exists.
+fn instant(lit: &TimestampLit, tz: Tz) -> Option<DateTime<Utc>> {
+    let date = NaiveDate::from_ymd_opt(lit.year, lit.month, lit.day)?;
+    let (h, m, s, ns) = lit.time.unwrap_or((0, 0, 0, 0));
+    let (date, time) = if h == 24 {
+        if m != 0 || s != 0 || ns != 0 {
+            return None;
+        }
+        (date.succ_opt()?, NaiveTime::MIN)
+    } else {
+        if s >= 60 {
+            return None;
+        }
+        (date, NaiveTime::from_hms_nano_opt(h, m, s, ns)?)
+    };
+    let naive = NaiveDateTime::new(date, time);
+    match lit.offset {
+        Some(offset) => chrono::FixedOffset::east_opt(offset)?
+            .from_local_datetime(&naive)
+            .single()
+            .map(|t| t.with_timezone(&Utc)),
+        None => tz.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc)),
+    }
+}
+
+fn unparen(e: &Expr) -> &Expr {
+    match &e.kind {
+        ExprKind::Paren(inner) => unparen(inner),
+        _ => e,
+    }
+}
+
+fn timestamp_literal(e: &Expr) -> Option<&TimestampLit> {
+    match &unparen(e).kind {
+        ExprKind::Timestamp(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// A window with literal ends.
+#[derive(Debug, Clone)]
+struct Win {
+    /// The window's name, or `None` for a range written in place.
+    name: Option<String>,
+    start: DateTime<Utc>,
+    /// The first instant after the window (a `through` end is moved past itself).
+    end: DateTime<Utc>,
+    /// Whether `end` itself is in the window (`through` a date and time).
+    end_inclusive: bool,
+    /// The start as written.
+    start_text: String,
+    /// The end as written.
+    end_text: String,
+    /// Whether the end is a whole day included (`through 2023-12-28`).
+    end_whole_day: bool,
+    /// The whole range.
+    span: Span,
+    /// The end as written.
+    end_span: Span,
+}
+
+impl Win {
+    fn describe(&self) -> String {
+        match &self.name {
+            Some(n) => format!("`{n}`"),
+            None => "this window".to_string(),
+        }
+    }
+
+    /// The end in words: `2024-08-31 24:00`, or `the end of 2023-12-28`.
+    fn end_words(&self) -> String {
+        if self.end_whole_day {
+            format!("the end of {}", self.end_text)
+        } else {
+            self.end_text.clone()
+        }
+    }
+}
+
+fn range_window(r: &Range, name: Option<&str>, tz: Tz) -> Option<Win> {
+    let start_lit = timestamp_literal(&r.start)?;
+    let end_lit = timestamp_literal(&r.end)?;
+    let start = instant(start_lit, tz)?;
+    let mut end = instant(end_lit, tz)?;
+    let mut end_inclusive = r.kind == RangeKind::Through;
+    let mut end_whole_day = false;
+    if end_lit.time.is_none() {
+        match r.kind {
+            // `..` a bare date is reported by the checker; do not guess what was meant.
+            RangeKind::Exclusive => return None,
+            RangeKind::Through => {
+                let local = end.with_timezone(&tz).date_naive();
+                end = local_midnight(tz, local.succ_opt()?)?;
+                end_inclusive = false;
+                end_whole_day = true;
+            }
+        }
+    }
+    if end < start || (end == start && !end_inclusive) {
+        return None;
+    }
+    Some(Win {
+        name: name.map(str::to_string),
+        start,
+        end,
+        end_inclusive,
+        start_text: start_lit.text.clone(),
+        end_text: end_lit.text.clone(),
+        end_whole_day,
+        span: r.span,
+        end_span: r.end.span,
+    })
+}
+
+fn named_windows(campaign: &Campaign, tz: Tz) -> HashMap<String, Win> {
+    let mut out = HashMap::new();
+    for item in &campaign.items {
+        if let Item::Window(w) = item
+            && !out.contains_key(&w.name.name)
+            && let Some(win) = range_window(&w.range, Some(&w.name.name), tz)
+        {
+            out.insert(w.name.name.clone(), win);
+        }
+    }
+    out
+}
+
+// ------------------------------------------------------------------ literals and bounds
+
+/// A literal's value: numbers (plain, percentages, amounts, durations in seconds) or instants.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Val {
+    Num(Decimal),
+    Time(DateTime<Utc>),
+}
+
+impl Val {
+    fn cmp(&self, other: &Val) -> Option<Ordering> {
+        match (self, other) {
+            (Val::Num(a), Val::Num(b)) => Some(a.cmp(b)),
+            (Val::Time(a), Val::Time(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
+}
+
+/// A literal: its kind (only literals of one kind are compared), value and text.
+struct Lit {
+    class: String,
+    val: Val,
+    text: String,
+}
+
+fn literal(e: &Expr, tz: Tz) -> Option<Lit> {
+    let text = print::expr(e);
+    let (class, val) = match &e.kind {
+        ExprKind::Paren(inner) => return literal(inner, tz),
+        ExprKind::Number(n) => ("number".to_string(), Val::Num(*n)),
+        ExprKind::Percent(n) => ("percent".to_string(), Val::Num(*n)),
+        ExprKind::Quantity(n, unit) => {
+            if let Some(seconds) = duration_unit(&unit.name) {
+                ("duration".to_string(), Val::Num(n.checked_mul(Decimal::from(seconds))?))
+            } else if let Some((code, _)) = currency(&unit.name) {
+                (code.to_string(), Val::Num(*n))
+            } else {
+                (format!("unit {}", unit.name), Val::Num(*n))
+            }
+        }
+        ExprKind::Timestamp(t) => ("time".to_string(), Val::Time(instant(t, tz)?)),
+        ExprKind::Neg(inner) => {
+            let l = literal(inner, tz)?;
+            match l.val {
+                Val::Num(n) => (l.class, Val::Num(-n)),
+                Val::Time(_) => return None,
+            }
+        }
+        _ => return None,
+    };
+    Some(Lit { class, val, text })
+}
+
+/// One end of the values a comparison lets through.
+#[derive(Debug, Clone)]
+struct Bound {
+    val: Val,
+    inclusive: bool,
+    /// In words: `above 5`, `at least 4.5`, `before 2024-08-28 24:00`.
+    words: String,
+}
+
+/// A comparison of a subject with literals: the values it lets through.
+#[derive(Debug, Clone)]
+struct Atom {
+    subject: String,
+    class: String,
+    lower: Option<Bound>,
+    upper: Option<Bound>,
+    /// The comparison as written.
+    span: Span,
+    /// Whether the comparison must hold for its condition to pass (not under `if unknown true`).
+    strict: bool,
+}
+
+impl Atom {
+    fn key(&self) -> (String, String) {
+        (self.subject.clone(), self.class.clone())
+    }
+}
+
+fn words(op: BinOp, time: bool, lit: &str) -> String {
+    let w = match (op, time) {
+        (BinOp::Gt, false) => "above",
+        (BinOp::Ge, false) => "at least",
+        (BinOp::Lt, false) => "below",
+        (BinOp::Le, false) => "at most",
+        (BinOp::Gt, true) => "after",
+        (BinOp::Ge, true) => "at or after",
+        (BinOp::Lt, true) => "before",
+        (BinOp::Le, true) => "at or before",
+        (_, false) => "exactly",
+        (_, true) => "exactly at",
+    };
+    format!("{w} {lit}")
+}
+
+fn flip(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Gt => BinOp::Lt,
+        BinOp::Ge => BinOp::Le,
+        BinOp::Lt => BinOp::Gt,
+        BinOp::Le => BinOp::Ge,
+        other => other,
+    }
+}
+
+impl Analysis<'_> {
+    /// The comparison `e` as bounds on one subject, when it is one.
+    fn atom(&self, e: &Expr) -> Option<Atom> {
+        match &e.kind {
+            ExprKind::Paren(inner) => self.atom(inner),
+            ExprKind::Binary(op, a, b) if matches!(op, BinOp::Gt | BinOp::Ge | BinOp::Lt | BinOp::Le | BinOp::Eq) => {
+                let (op, subject, lit) = match (literal(a, self.tz), literal(b, self.tz)) {
+                    (None, Some(l)) => (*op, a, l),
+                    (Some(l), None) => (flip(*op), b, l),
+                    _ => return None,
+                };
+                let time = matches!(lit.val, Val::Time(_));
+                let bound = |inclusive: bool| Bound {
+                    val: lit.val,
+                    inclusive,
+                    words: words(op, time, &lit.text),
+                };
+                let (lower, upper) = match op {
+                    BinOp::Gt => (Some(bound(false)), None),
+                    BinOp::Ge => (Some(bound(true)), None),
+                    BinOp::Lt => (None, Some(bound(false))),
+                    BinOp::Le => (None, Some(bound(true))),
+                    _ => (Some(bound(true)), Some(bound(true))),
+                };
+                Some(Atom {
+                    subject: print::expr(unparen(subject)),
+                    class: lit.class,
+                    lower,
+                    upper,
+                    span: e.span,
+                    strict: true,
+                })
+            }
+            ExprKind::In {
+                value,
+                target,
+                negated: false,
+            } => {
+                if literal(value, self.tz).is_some() {
+                    return None;
+                }
+                let win = match target {
+                    InTarget::Expr(t) => match &unparen(t).kind {
+                        ExprKind::Name(id) => self.windows.get(&id.name)?.clone(),
+                        _ => return None,
+                    },
+                    InTarget::Range(r) => range_window(r, None, self.tz)?,
+                };
+                let of = match &win.name {
+                    Some(n) => format!(" (the start of `{n}`)"),
+                    None => String::new(),
+                };
+                let end_of = match &win.name {
+                    Some(n) => format!(" (the end of `{n}`)"),
+                    None => String::new(),
+                };
+                let upper_words = if win.end_whole_day {
+                    format!("on or before {}{end_of}", win.end_text)
+                } else if win.end_inclusive {
+                    format!("at or before {}{end_of}", win.end_text)
+                } else {
+                    format!("before {}{end_of}", win.end_text)
+                };
+                Some(Atom {
+                    subject: print::expr(unparen(value)),
+                    class: "time".to_string(),
+                    lower: Some(Bound {
+                        val: Val::Time(win.start),
+                        inclusive: true,
+                        words: format!("at or after {}{of}", win.start_text),
+                    }),
+                    upper: Some(Bound {
+                        val: Val::Time(win.end),
+                        inclusive: win.end_inclusive,
+                        words: upper_words,
+                    }),
+                    span: e.span,
+                    strict: true,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The comparisons joined by `and` in `e`; `all` turns false when some part is not a comparison.
+    fn collect(&self, e: &Expr, strict: bool, atoms: &mut Vec<Atom>, all: &mut bool) {
+        match &e.kind {
+            ExprKind::Paren(inner) => self.collect(inner, strict, atoms, all),
+            ExprKind::Binary(BinOp::And, a, b) => {
+                self.collect(a, strict, atoms, all);
+                self.collect(b, strict, atoms, all);
+            }
+            ExprKind::IfUnknown(inner, default) => match &unparen(default).kind {
+                ExprKind::Bool(false) => self.collect(inner, strict, atoms, all),
+                ExprKind::Bool(true) => self.collect(inner, false, atoms, all),
+                _ => *all = false,
+            },
+            _ => match self.atom(e) {
+                Some(mut atom) => {
+                    atom.strict = strict;
+                    atoms.push(atom);
+                }
+                None => *all = false,
+            },
+        }
+    }
+
+    fn unit(&self, e: &Expr) -> Unit {
+        let mut atoms = Vec::new();
+        let mut all = true;
+        self.collect(e, true, &mut atoms, &mut all);
+        Unit {
+            atoms,
+            all_atoms: all,
+            span: e.span,
+        }
+    }
+}
+
+/// A condition (or a chain of `and`) as comparisons.
+struct Unit {
+    atoms: Vec<Atom>,
+    /// Whether the whole condition is made of comparisons.
+    all_atoms: bool,
+    span: Span,
+}
+
+/// A bound in force, with the comparison it comes from.
+#[derive(Debug, Clone)]
+struct Held {
+    bound: Bound,
+    span: Span,
+    unit: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Interval {
+    lo: Option<Held>,
+    hi: Option<Held>,
+}
+
+/// Whether no value is both above `lo` and below `hi`.
+fn empty_between(lo: &Bound, hi: &Bound) -> bool {
+    match lo.val.cmp(&hi.val) {
+        Some(Ordering::Greater) => true,
+        Some(Ordering::Equal) => !(lo.inclusive && hi.inclusive),
+        _ => false,
+    }
+}
+
+/// Whether a lower bound `p` proves the lower bound `t` (`x > 10000` proves `x > 5000`).
+fn lower_implies(p: &Bound, t: &Bound) -> bool {
+    match p.val.cmp(&t.val) {
+        Some(Ordering::Greater) => true,
+        Some(Ordering::Equal) => !p.inclusive || t.inclusive,
+        _ => false,
+    }
+}
+
+/// Whether an upper bound `p` proves the upper bound `t`.
+fn upper_implies(p: &Bound, t: &Bound) -> bool {
+    match p.val.cmp(&t.val) {
+        Some(Ordering::Less) => true,
+        Some(Ordering::Equal) => !p.inclusive || t.inclusive,
+        _ => false,
+    }
+}
+
+fn tighter_lower(new: &Bound, old: &Bound) -> bool {
+    lower_implies(new, old) && !lower_implies(old, new)
+}
+
+fn tighter_upper(new: &Bound, old: &Bound) -> bool {
+    upper_implies(new, old) && !upper_implies(old, new)
+}
+
+struct Analysis<'a> {
+    tz: Tz,
+    windows: &'a HashMap<String, Win>,
+}
+
+/// Where a group of comparisons comes from, for the words of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Context {
+    /// The conditions of `eligible when`.
+    Eligible,
+    /// A `where` filter.
+    Filter,
+    /// Any other yes/no expression.
+    Test,
+}
+
+impl Analysis<'_> {
+    /// Finds comparisons that cannot hold together with the ones before them. Returns, per unit,
+    /// whether it was reported.
+    fn never_true(&self, units: &[Unit], context: Context, out: &mut Vec<Diagnostic>) -> Vec<bool> {
+        let mut state: HashMap<(String, String), Interval> = HashMap::new();
+        let mut reported = vec![false; units.len()];
+        for (u, unit) in units.iter().enumerate() {
+            let saved = state.clone();
+            let mut conflict: Option<(&Atom, Held, Bound)> = None;
+            for atom in unit.atoms.iter().filter(|a| a.strict) {
+                let iv = state.entry(atom.key()).or_default();
+                if let (Some(l), Some(hi)) = (&atom.lower, &iv.hi)
+                    && empty_between(l, &hi.bound)
+                {
+                    conflict = Some((atom, hi.clone(), l.clone()));
+                    break;
+                }
+                if let (Some(h), Some(lo)) = (&atom.upper, &iv.lo)
+                    && empty_between(&lo.bound, h)
+                {
+                    conflict = Some((atom, lo.clone(), h.clone()));
+                    break;
+                }
+                if let Some(l) = &atom.lower
+                    && iv.lo.as_ref().is_none_or(|old| tighter_lower(l, &old.bound))
+                {
+                    iv.lo = Some(Held {
+                        bound: l.clone(),
+                        span: atom.span,
+                        unit: u,
+                    });
+                }
+                if let Some(h) = &atom.upper
+                    && iv.hi.as_ref().is_none_or(|old| tighter_upper(h, &old.bound))
+                {
+                    iv.hi = Some(Held {
+                        bound: h.clone(),
+                        span: atom.span,
+                        unit: u,
+                    });
+                }
+            }
+            let Some((atom, held, new)) = conflict else {
+                continue;
+            };
+            state = saved;
+            if let Some(r) = reported.get_mut(u) {
+                *r = true;
+            }
+            let same_unit = held.unit == u;
+            let what = match context {
+                Context::Eligible => "this condition can never be true",
+                Context::Filter => "no record passes this filter",
+                Context::Test => "this can never be true",
+            };
+            let message = format!(
+                "no `{}` is both {} and {}, so {what}",
+                atom.subject, held.bound.words, new.words
+            );
+            let help = match (context, same_unit) {
+                (Context::Eligible, false) => {
+                    "every condition in `eligible when` must hold, so no one can ever be eligible; check both numbers against the announcement".to_string()
+                }
+                (Context::Filter, _) => {
+                    "both sides of `and` must hold, so the aggregate always counts nothing; check the numbers against the announcement, or write `or` if either is enough".to_string()
+                }
+                _ => "both sides of `and` must hold; check the numbers against the announcement, or write `or` if either is enough".to_string(),
+            };
+            let other_label = if same_unit {
+                format!("requires {}", held.bound.words)
+            } else {
+                format!("this condition requires {}", held.bound.words)
+            };
+            out.push(
+                Diagnostic::error(
+                    Code::ConditionNeverTrue,
+                    atom.span,
+                    message,
+                    format!("requires {}", new.words),
+                )
+                .with_label(held.span, other_label)
+                .with_help(help),
+            );
+        }
+        reported
+    }
+
+    /// The conditions of `eligible when`.
+    fn eligible(&self, campaign: &Campaign, out: &mut Vec<Diagnostic>) {
+        let Some(block) = campaign.items.iter().find_map(|i| match i {
+            Item::Eligible(b) => Some(b),
+            _ => None,
+        }) else {
+            return;
+        };
+        let units: Vec<Unit> = block.conditions.iter().map(|c| self.unit(&c.expr)).collect();
+        let never = self.never_true(&units, Context::Eligible, out);
+        for (i, unit) in units.iter().enumerate() {
+            if !unit.all_atoms || unit.atoms.is_empty() || never.get(i).copied().unwrap_or(true) {
+                continue;
+            }
+            // Every side of every comparison must follow from a comparison of another condition.
+            let mut support: Vec<(Span, String, String)> = Vec::new();
+            let mut all = true;
+            'atoms: for atom in &unit.atoms {
+                let sides = [(atom.lower.as_ref(), true), (atom.upper.as_ref(), false)];
+                for (side, is_lower) in sides {
+                    let Some(target) = side else { continue };
+                    let found = units.iter().enumerate().find_map(|(j, other)| {
+                        if j == i || never.get(j).copied().unwrap_or(true) {
+                            return None;
+                        }
+                        other.atoms.iter().find_map(|p| {
+                            if !p.strict || p.key() != atom.key() {
+                                return None;
+                            }
+                            let premise = if is_lower { p.lower.as_ref() } else { p.upper.as_ref() }?;
+                            let (implies, back) = if is_lower {
+                                (lower_implies(premise, target), lower_implies(target, premise))
+                            } else {
+                                (upper_implies(premise, target), upper_implies(target, premise))
+                            };
+                            // Of two equivalent conditions, the later one is the redundant one.
+                            let ok = implies && (j < i || !back);
+                            ok.then(|| (p.span, premise.words.clone(), target.words.clone()))
+                        })
+                    });
+                    match found {
+                        Some(s) => support.push(s),
+                        None => {
+                            all = false;
+                            break 'atoms;
+                        }
+                    }
+                }
+            }
+            let Some((_, premise_words, target_words)) = support.first().cloned() else {
+                continue;
+            };
+            if !all {
+                continue;
+            }
+            let subject = unit.atoms.first().map(|a| a.subject.clone()).unwrap_or_default();
+            let mut d = Diagnostic::warning(
+                Code::ConditionAlwaysTrue,
+                unit.span,
+                format!("this condition is always true: every `{subject}` {premise_words} is also {target_words}"),
+                "always true",
+            );
+            let mut seen: Vec<Span> = Vec::new();
+            for (span, words, _) in &support {
+                if !seen.contains(span) {
+                    seen.push(*span);
+                    d = d.with_label(*span, format!("already requires {words}"));
+                }
+            }
+            out.push(d.with_help(
+                "every condition must hold, so this one never changes who is eligible; remove it, or correct the number if the announcement says something else",
+            ));
+        }
+    }
+
+    /// Chains of `and` outside the top level of `eligible when`.
+    fn chains(&self, campaign: &Campaign, out: &mut Vec<Diagnostic>) {
+        for item in &campaign.items {
+            match item {
+                Item::Value(v) => {
+                    self.walk(&v.expr, Some(Context::Test), out);
+                    self.walk_modifiers(&v.modifiers, out);
+                }
+                Item::Reward(r) => {
+                    self.walk(&r.expr, Some(Context::Test), out);
+                    self.walk_modifiers(&r.modifiers, out);
+                }
+                Item::Eligible(b) => {
+                    for c in &b.conditions {
+                        self.walk(&c.expr, None, out);
+                    }
+                }
+                Item::Parameter(p) => self.walk(&p.default, Some(Context::Test), out),
+                _ => {}
+            }
+        }
+    }
+
+    fn walk_modifiers(&self, modifiers: &[Modifier], out: &mut Vec<Diagnostic>) {
+        for m in modifiers {
+            match m {
+                Modifier::AtMost(e, _) | Modifier::AtLeast(e, _) => self.walk(e, Some(Context::Test), out),
+                Modifier::Budget(b) => {
+                    self.walk(&b.amount, Some(Context::Test), out);
+                    self.walk(&b.order, Some(Context::Test), out);
+                }
+                Modifier::Rounded { .. } => {}
+            }
+        }
+    }
+
+    /// Analyses `e` as a chain when `root` says so, then the expressions inside it.
+    fn walk(&self, e: &Expr, root: Option<Context>, out: &mut Vec<Diagnostic>) {
+        if let Some(context) = root {
+            let unit = self.unit(e);
+            if unit.atoms.len() > 1 {
+                self.never_true(&[unit], context, out);
+            }
+        }
+        let test = Some(Context::Test);
+        match &e.kind {
+            ExprKind::Paren(inner) => self.walk(inner, None, out),
+            ExprKind::Binary(BinOp::And, a, b) => {
+                self.walk(a, None, out);
+                self.walk(b, None, out);
+            }
+            ExprKind::IfUnknown(a, b) => {
+                self.walk(a, None, out);
+                self.walk(b, test, out);
+            }
+            ExprKind::Binary(_, a, b) => {
+                self.walk(a, test, out);
+                self.walk(b, test, out);
+            }
+            ExprKind::Not(x)
+            | ExprKind::Neg(x)
+            | ExprKind::IsKnown(x, _)
+            | ExprKind::IsWaitlisted(x)
+            | ExprKind::As(x, _)
+            | ExprKind::Field(x, _) => self.walk(x, test, out),
+            ExprKind::In { value, target, .. } => {
+                self.walk(value, test, out);
+                match target {
+                    InTarget::Expr(t) => self.walk(t, test, out),
+                    InTarget::Range(r) => {
+                        self.walk(&r.start, test, out);
+                        self.walk(&r.end, test, out);
+                    }
+                }
+            }
+            ExprKind::Aggregate { source, filter, .. } => {
+                self.walk(source, test, out);
+                if let Some(f) = filter {
+                    self.walk(f, Some(Context::Filter), out);
+                }
+            }
+            ExprKind::Where(list, filter) => {
+                self.walk(list, test, out);
+                self.walk(filter, Some(Context::Filter), out);
+            }
+            ExprKind::Call(_, args) => {
+                for a in args {
+                    self.walk(a, test, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+// ------------------------------------------------------------------ windows and periods
+
+/// Whether a name suggests signing up (see the module documentation).
+fn signup_word(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    [
+        "regist",
+        "signup",
+        "sign_up",
+        "signed_up",
+        "apply",
+        "applied",
+        "applic",
+        "enrol",
+        "报名",
+        "申请",
+        "注册",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+}
+
+/// The last segment of a name or field path.
+fn last_segment(e: &Expr) -> Option<&str> {
+    match &unparen(e).kind {
+        ExprKind::Name(id) => Some(&id.name),
+        ExprKind::Field(_, id) => Some(&id.name),
+        _ => None,
+    }
+}
+
+/// A range of calendar periods as one stretch of time.
+struct Stretch {
+    name: String,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    text: String,
+    span: Span,
+    last_span: Span,
+    last_text: String,
+}
+
+fn bound_date(b: &PeriodBound) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(b.year, b.month, b.day.unwrap_or(1))
+}
+
+fn period_bound_text(b: &PeriodBound) -> String {
+    match b.day {
+        Some(d) => format!("{:04}-{:02}-{:02}", b.year, b.month, d),
+        None => format!("{:04}-{:02}", b.year, b.month),
+    }
+}
+
+fn stretch(p: &PeriodsDecl, tz: Tz) -> Option<Stretch> {
+    let month_shape = p.first.day.is_none() && p.last.day.is_none();
+    if month_shape != (p.unit == PeriodUnit::Month) {
+        return None;
+    }
+    let first = bound_date(&p.first)?;
+    let last = bound_date(&p.last)?;
+    let monday = |d: NaiveDate| d - TimeDelta::days(i64::from(d.weekday().num_days_from_monday()));
+    let (start, after) = match p.unit {
+        PeriodUnit::Month => {
+            let next = if last.month() == 12 {
+                NaiveDate::from_ymd_opt(last.year() + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(last.year(), last.month() + 1, 1)
+            }?;
+            (first, next)
+        }
+        PeriodUnit::Week => (monday(first), monday(last).checked_add_signed(TimeDelta::days(7))?),
+        PeriodUnit::Day => (first, last.succ_opt()?),
+    };
+    let start = local_midnight(tz, start)?;
+    let end = local_midnight(tz, after)?;
+    if end <= start {
+        return None;
+    }
+    Some(Stretch {
+        name: p.name.name.clone(),
+        start,
+        end,
+        text: format!("{} through {}", period_bound_text(&p.first), period_bound_text(&p.last)),
+        span: p.span,
+        last_span: p.last.span,
+        last_text: period_bound_text(&p.last),
+    })
+}
+
+impl Analysis<'_> {
+    /// Ranges written in place, with the subject tested against them, and the subjects tested
+    /// against each named window.
+    fn window_uses<'e>(
+        &self,
+        e: &'e Expr,
+        named: &mut Vec<(String, &'e Expr)>,
+        inline: &mut Vec<(&'e Range, &'e Expr)>,
+    ) {
+        if let ExprKind::In {
+            value,
+            target,
+            negated: false,
+        } = &e.kind
+        {
+            match target {
+                InTarget::Expr(t) => {
+                    if let ExprKind::Name(id) = &unparen(t).kind {
+                        named.push((id.name.clone(), value));
+                    }
+                }
+                InTarget::Range(r) => inline.push((r, value)),
+            }
+        }
+        for child in children(e) {
+            self.window_uses(child, named, inline);
+        }
+    }
+
+    fn window_placement(&self, campaign: &Campaign, out: &mut Vec<Diagnostic>) {
+        let mut named_uses = Vec::new();
+        let mut inline = Vec::new();
+        for e in campaign_exprs(campaign) {
+            self.window_uses(e, &mut named_uses, &mut inline);
+        }
+        // The windows in the order written, each with whether it is a sign-up window.
+        let mut wins: Vec<(Win, bool)> = Vec::new();
+        for item in &campaign.items {
+            if let Item::Window(w) = item
+                && let Some(win) = self.windows.get(&w.name.name)
+                && win.span == w.range.span
+            {
+                let signup = signup_word(&w.name.name)
+                    || named_uses
+                        .iter()
+                        .any(|(n, v)| *n == w.name.name && last_segment(v).is_some_and(signup_word));
+                wins.push((win.clone(), signup));
+            }
+        }
+        for (r, value) in inline {
+            if let Some(win) = range_window(r, None, self.tz) {
+                wins.push((win, last_segment(value).is_some_and(signup_word)));
+            }
+        }
+        wins.sort_by_key(|(w, _)| w.span.start);
+        let stretches: Vec<Stretch> = campaign
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Periods(p) => stretch(p, self.tz),
+                _ => None,
+            })
+            .collect();
+        // Activity windows outside every period range.
+        if let Some(first) = stretches.first() {
+            for (win, _) in wins.iter().filter(|(_, signup)| !signup) {
+                let overlaps = stretches.iter().any(|s| {
+                    let ends_before = win.end < s.start || (win.end == s.start && !win.end_inclusive);
+                    let starts_after = win.start >= s.end;
+                    !(ends_before || starts_after)
+                });
+                if overlaps {
+                    continue;
+                }
+                let (message, label) = if stretches.len() == 1 {
+                    (
+                        format!(
+                            "{} lies entirely outside the settlement periods `{}` ({})",
+                            win.describe(),
+                            first.name,
+                            first.text
+                        ),
+                        if win.start >= first.end {
+                            format!("starts after {} ends", first.last_text)
+                        } else {
+                            "ends before the first period starts".to_string()
+                        },
+                    )
+                } else {
+                    (
+                        format!("{} lies outside all of the campaign's period ranges", win.describe()),
+                        "outside every period range".to_string(),
+                    )
+                };
+                let mut d = Diagnostic::warning(Code::WindowOutsideCampaign, win.span, message, label);
+                for s in &stretches {
+                    d = d.with_label(s.span, format!("`{}` runs from {}", s.name, s.text));
+                }
+                out.push(d.with_help(
+                    "nothing that happens in this window falls in a settlement period, so it never counts; check the year and the month against the announcement",
+                ));
+            }
+        }
+        // Sign-up windows closing after the activity has ended.
+        let mut activity_end: Option<(DateTime<Utc>, String, Span, String)> = None;
+        for (win, _) in wins.iter().filter(|(_, signup)| !signup) {
+            if activity_end.as_ref().is_none_or(|(end, ..)| win.end > *end) {
+                activity_end = Some((win.end, win.describe(), win.end_span, win.end_words()));
+            }
+        }
+        for s in &stretches {
+            if activity_end.as_ref().is_none_or(|(end, ..)| s.end > *end) {
+                activity_end = Some((
+                    s.end,
+                    format!("the periods `{}`", s.name),
+                    s.last_span,
+                    format!("the end of {}", s.last_text),
+                ));
+            }
+        }
+        let Some((end, what, end_span, end_words)) = activity_end else {
+            return;
+        };
+        for (win, _) in wins.iter().filter(|(_, signup)| *signup) {
+            if win.end <= end {
+                continue;
+            }
+            let name = match &win.name {
+                Some(n) => format!("the sign-up window `{n}`"),
+                None => "this sign-up window".to_string(),
+            };
+            out.push(
+                Diagnostic::warning(
+                    Code::WindowOutsideCampaign,
+                    win.end_span,
+                    format!("{name} closes after {what} has ended"),
+                    "sign-up closes here",
+                )
+                .with_label(end_span, format!("{what} ends here"))
+                .with_help(format!(
+                    "whoever signs up between {end_words} and {} can no longer take part; close the sign-up no later than {end_words}, or check the dates against the announcement",
+                    win.end_words()
+                )),
+            );
+        }
+    }
+}
+
+/// Every top-level expression of the campaign.
+fn campaign_exprs(campaign: &Campaign) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    for item in &campaign.items {
+        match item {
+            Item::Value(v) => {
+                out.push(&v.expr);
+                out.extend(modifier_exprs(&v.modifiers));
+            }
+            Item::Reward(r) => {
+                out.push(&r.expr);
+                out.extend(modifier_exprs(&r.modifiers));
+            }
+            Item::Eligible(b) => out.extend(b.conditions.iter().map(|c| &c.expr)),
+            Item::Parameter(p) => out.push(&p.default),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn modifier_exprs(modifiers: &[Modifier]) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    for m in modifiers {
+        match m {
+            Modifier::AtMost(e, _) | Modifier::AtLeast(e, _) => out.push(e),
+            Modifier::Budget(b) => {
+                out.push(&b.amount);
+                out.push(&b.order);
+                if let crate::syntax::ast::BudgetScope::Per(_, e) = &b.scope {
+                    out.push(e);
+                }
+            }
+            Modifier::Rounded { .. } => {}
+        }
+    }
+    out
+}
+
+/// The expressions directly inside `e`.
+fn children(e: &Expr) -> Vec<&Expr> {
+    match &e.kind {
+        ExprKind::Paren(x)
+        | ExprKind::Not(x)
+        | ExprKind::Neg(x)
+        | ExprKind::IsKnown(x, _)
+        | ExprKind::IsWaitlisted(x)
+        | ExprKind::As(x, _)
+        | ExprKind::Field(x, _) => vec![x],
+        ExprKind::Binary(_, a, b) | ExprKind::IfUnknown(a, b) | ExprKind::Where(a, b) => vec![a, b],
+        ExprKind::In { value, target, .. } => match target {
+            InTarget::Expr(t) => vec![value, t],
+            InTarget::Range(r) => vec![value, &r.start, &r.end],
+        },
+        ExprKind::Aggregate { source, filter, .. } => {
+            let mut v: Vec<&Expr> = vec![source];
+            if let Some(f) = filter {
+                v.push(f);
+            }
+            v
+        }
+        ExprKind::Call(_, args) => args.iter().collect(),
+        ExprKind::Tiers { subject, rows, .. } => {
+            let mut v: Vec<&Expr> = vec![subject];
+            for row in rows {
+                v.extend(row.start.iter());
+                v.extend(row.end.iter());
+                v.push(&row.value);
+            }
+            v
+        }
+        _ => Vec::new(),
+    }
+}
+
+// ------------------------------------------------------------------ caps
+
+fn const_num(ir: &Ir, program: &Program) -> Option<Decimal> {
+    match ir {
+        Ir::Const(Const::Num(n)) => Some(*n),
+        Ir::Param(i) => match program.params.get(*i).map(|p| &p.value) {
+            Some(Const::Num(n)) => Some(*n),
+            _ => None,
+        },
+        Ir::Neg(x) => const_num(x, program).map(|n| -n),
+        _ => None,
+    }
+}
+
+/// Whether `ir` is a whole number of things (so at least 1 when not 0).
+fn counting(ir: &Ir, program: &Program) -> bool {
+    match ir {
+        Ir::Fact { frame: 0, field } => {
+            matches!(program.schema.fields.get(*field).map(|f| &f.ty), Some(FactType::Count))
+        }
+        Ir::Aggregate(AggOp::Count | AggOp::CountDistinct, _) => true,
+        Ir::Def(i) => matches!(program.definitions.get(*i).map(|d| &d.ty), Some(Ty::Num(Dim::Count))),
+        Ir::Param(i) => matches!(program.params.get(*i).map(|p| &p.ty), Some(Ty::Num(Dim::Count))),
+        Ir::IfUnknown(a, b) => counting(a, program) && counting(b, program),
+        Ir::Arith(ArithOp::Add | ArithOp::Mul, a, b) => counting(a, program) && counting(b, program),
+        _ => false,
+    }
+}
+
+/// The smallest non-zero amount an expression can be, when it is known from literals.
+fn min_pay(ir: &Ir, program: &Program, depth: usize) -> Option<Decimal> {
+    if depth > 32 {
+        return None;
+    }
+    match ir {
+        Ir::Const(Const::Num(n)) if *n > Decimal::ZERO => Some(*n),
+        Ir::Param(_) => const_num(ir, program).filter(|n| *n > Decimal::ZERO),
+        Ir::Arith(ArithOp::Mul, a, b) => match (const_num(a, program), const_num(b, program)) {
+            (Some(x), Some(y)) => x.checked_mul(y).filter(|n| *n > Decimal::ZERO),
+            (Some(x), None) if x > Decimal::ZERO && counting(b, program) => Some(x),
+            (None, Some(y)) if y > Decimal::ZERO && counting(a, program) => Some(y),
+            _ => None,
+        },
+        Ir::IfUnknown(a, b) => {
+            let m = min_pay(a, program, depth + 1)?;
+            match const_num(b, program) {
+                Some(n) if n.is_zero() => Some(m),
+                Some(n) if n > Decimal::ZERO => Some(m.min(n)),
+                _ => None,
+            }
+        }
+        Ir::Def(i) => {
+            let def = program.definitions.get(*i)?;
+            if def.adjust.rounding.is_some() || def.adjust.at_most.is_some() || def.adjust.at_least.is_some() {
+                return None;
+            }
+            min_pay(&def.expr, program, depth + 1)
+        }
+        _ => None,
+    }
+}
+
+fn caps(campaign: &Campaign, program: &Program, out: &mut Vec<Diagnostic>) {
+    for item in &campaign.items {
+        let Item::Reward(r) = item else { continue };
+        let Some(def) = program.rewards.iter().find(|d| d.name == r.name.name) else {
+            continue;
+        };
+        let Some(cap) = def.adjust.at_most.as_ref().and_then(|c| const_num(c, program)) else {
+            continue;
+        };
+        let Some((cap_expr, cap_span)) = r.modifiers.iter().find_map(|m| match m {
+            Modifier::AtMost(e, s) => Some((e, *s)),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let unit = &def.unit.name;
+        let cap_text = print::expr(cap_expr);
+        let name = &r.name.name;
+        if cap <= Decimal::ZERO {
+            out.push(
+                Diagnostic::warning(
+                    Code::CapBelowMinimum,
+                    cap_span,
+                    format!("the cap `at most {cap_text}` means `{name}` never pays anything"),
+                    "caps every payment at 0",
+                )
+                .with_help(
+                    "write the largest amount the announcement allows per merchant, or remove the cap if there is none",
+                ),
+            );
+            continue;
+        }
+        let floor = def.adjust.at_least.as_ref().and_then(|f| const_num(f, program));
+        if let Some(floor) = floor
+            && floor > cap
+            && let Some(floor_span) = r.modifiers.iter().find_map(|m| match m {
+                Modifier::AtLeast(_, s) => Some(*s),
+                _ => None,
+            })
+        {
+            out.push(
+                Diagnostic::warning(
+                    Code::CapBelowMinimum,
+                    cap_span,
+                    format!("the cap `at most {cap_text}` is below the floor of `{name}`, {floor} {unit}"),
+                    "cap below the floor",
+                )
+                .with_label(floor_span, "floor")
+                .with_help("a reward cannot be both at least the floor and at most the cap; check both against the announcement"),
+            );
+            continue;
+        }
+        let structural = min_pay(&def.expr, program, 0);
+        let min = match (structural, def.adjust.rounding) {
+            (Some(m), Some((_, step))) if !step.is_zero() && (m / step).fract().is_zero() => Some(m),
+            (_, Some((_, step))) if step > Decimal::ZERO => Some(step),
+            (m, _) => m,
+        };
+        let Some(min) = min else { continue };
+        if min <= cap {
+            continue;
+        }
+        let min = min.normalize();
+        out.push(
+            Diagnostic::warning(
+                Code::CapBelowMinimum,
+                cap_span,
+                format!("the cap `at most {cap_text}` is below the smallest amount `{name}` pays, {min} {unit}"),
+                "cap below the smallest payment",
+            )
+            .with_label(r.expr.span, format!("pays at least {min} {unit} whenever it pays"))
+            .with_help(format!(
+                "every payment would be cut down to {cap_text}, whatever was achieved; check the cap and the amount against the announcement"
+            )),
+        );
+    }
 }

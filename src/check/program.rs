@@ -181,6 +181,56 @@ pub struct ConditionDef {
     pub reason: String,
     /// The source text of the condition, for explanations.
     pub text: String,
+    /// The facts, values and windows it reads, with their source text, for explanations.
+    pub operands: Vec<Operand>,
+    /// The condition's shape when it tests one subject against one constant, for
+    /// "what would qualify" hints.
+    pub threshold: Option<Threshold>,
+}
+
+/// A named thing a condition reads.
+#[derive(Debug, Clone)]
+pub struct Operand {
+    /// How it is written.
+    pub text: String,
+    /// How to compute it.
+    pub ir: Ir,
+    /// Its type.
+    pub ty: Ty,
+}
+
+/// A condition that compares one subject with one constant.
+#[derive(Debug, Clone)]
+pub enum Threshold {
+    /// `subject op constant`.
+    Compare {
+        /// The subject's source text.
+        subject: String,
+        /// How to compute the subject.
+        ir: Ir,
+        /// The comparison, with the subject on the left.
+        op: CmpOp,
+        /// The constant.
+        bound: Const,
+        /// The subject's type.
+        ty: Ty,
+    },
+    /// `subject in window`.
+    InWindow {
+        /// The subject's source text.
+        subject: String,
+        /// How to compute the subject.
+        ir: Ir,
+        /// How to compute the window.
+        window: Ir,
+    },
+    /// `flag` or `not flag`.
+    Flag {
+        /// The flag's source text.
+        subject: String,
+        /// The value it must have.
+        expected: bool,
+    },
 }
 
 /// A reward.
@@ -274,8 +324,19 @@ pub struct ListLevel {
     pub frame: usize,
     /// The list field's index in that frame's record.
     pub field: usize,
-    /// Records that do not pass are skipped.
-    pub filter: Option<Box<Ir>>,
+    /// The list field's name, for explanations.
+    pub name: String,
+    /// The filter's conjuncts, in the order written: a record is kept when every one holds.
+    pub filters: Vec<Filter>,
+}
+
+/// One conjunct of a `where` filter, with its source text for explanations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    /// The test.
+    pub ir: Ir,
+    /// How it is written (`live_category = "购物"`).
+    pub text: String,
 }
 
 /// The compiled expression language.

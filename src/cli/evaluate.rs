@@ -12,7 +12,7 @@ use super::render::graphical;
 use crate::check::Program;
 use crate::check::params::override_param;
 use crate::diagnostics::SourceFile;
-use crate::eval::{Evaluator, Outcome, report};
+use crate::eval::{Evaluator, Explanation, Outcome, report};
 use crate::facts::{Format, InputRecord, Record, RecordError, read_records};
 
 /// How results are written.
@@ -42,9 +42,62 @@ pub struct EvaluateArgs {
     /// Override a parameter declared in the campaign: NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
+    /// Explain each result: conditions with actual values, what would qualify, which list
+    /// items counted, the reward arithmetic and budget outcome (json/ndjson: an
+    /// `explanation` field; table: text).
+    #[arg(long)]
+    explain: bool,
     /// Do not print the summary on stderr.
     #[arg(long, short)]
     quiet: bool,
+    /// Only this record (used by `campaign explain`).
+    #[arg(skip)]
+    only_id: Option<String>,
+}
+
+/// Arguments of `campaign explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The campaign file.
+    policy: PathBuf,
+    /// The fact file holding the record (all of it is read: budgets depend on every record).
+    #[arg(long)]
+    facts: PathBuf,
+    /// The id of the record to explain.
+    #[arg(long)]
+    id: String,
+    /// Text for people, or JSON.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    format: ExplainFormat,
+    /// Override a parameter declared in the campaign: NAME=VALUE (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    params: Vec<String>,
+}
+
+/// How `campaign explain` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// Text for people.
+    Text,
+    /// One JSON object: the result with its `explanation`.
+    Json,
+}
+
+/// Runs `campaign explain`: `evaluate --explain` for one record.
+pub fn run_explain(args: &ExplainArgs) -> Termination {
+    let evaluate = EvaluateArgs {
+        policy: args.policy.clone(),
+        facts: args.facts.clone(),
+        format: match args.format {
+            ExplainFormat::Text => ResultFormat::Table,
+            ExplainFormat::Json => ResultFormat::Ndjson,
+        },
+        params: args.params.clone(),
+        explain: true,
+        quiet: true,
+        only_id: Some(args.id.clone()),
+    };
+    run(&evaluate)
 }
 
 /// An input record awaiting budget allocation: read (line, id), or failed (line, id, error).
@@ -55,12 +108,26 @@ enum Row {
     Evaluated {
         id: String,
         outcome: Outcome,
+        explanation: Option<Box<Explanation>>,
     },
     Failed {
         line: usize,
         id: Option<String>,
         error: String,
     },
+}
+
+fn explain_if(
+    args: &EvaluateArgs,
+    evaluator: &Evaluator<'_>,
+    id: &str,
+    record: &Record,
+    outcome: &Outcome,
+) -> Option<Box<Explanation>> {
+    if !args.explain || args.only_id.as_ref().is_some_and(|wanted| wanted != id) {
+        return None;
+    }
+    evaluator.explain(id, record, outcome).ok().map(Box::new)
 }
 
 fn record_error_text(e: &RecordError) -> String {
@@ -98,6 +165,10 @@ pub fn run(args: &EvaluateArgs) -> Termination {
             return Termination::Usage;
         }
     }
+    if args.explain && args.format == ResultFormat::Csv {
+        eprintln!("error: `--explain` works with `--format table`, `json` or `ndjson`, not `csv`");
+        return Termination::Usage;
+    }
     let Some(format) = Format::from_path(&args.facts) else {
         eprintln!(
             "error: cannot tell the format of `{}` from its extension\n  help: name the file .json, .ndjson, .jsonl or .csv",
@@ -128,7 +199,19 @@ pub fn run(args: &EvaluateArgs) -> Termination {
     let evaluator = Evaluator::new(&program);
     let mut stats = Stats::default();
     let mut write_failed = false;
+    let only_id = args.only_id.clone();
+    let mut found = false;
     let mut emit = |row: Row, out: &mut Output<'_, _>, stats: &mut Stats| {
+        if let Some(wanted) = &only_id {
+            let id = match &row {
+                Row::Evaluated { id, .. } => Some(id.as_str()),
+                Row::Failed { id, .. } => id.as_deref(),
+            };
+            if id != Some(wanted.as_str()) {
+                return;
+            }
+            found = true;
+        }
         stats.count(&row);
         if out.row(&row).is_err() {
             write_failed = true;
@@ -148,16 +231,24 @@ pub fn run(args: &EvaluateArgs) -> Termination {
             }
         }
         let mut outcomes = evaluator.evaluate_all(&population).into_iter();
+        let mut records = population.iter();
         for slot in slots {
             let row = match slot {
-                Ok((line, id)) => match outcomes.next() {
-                    Some(Ok(outcome)) => Row::Evaluated { id, outcome },
-                    Some(Err(e)) => Row::Failed {
+                Ok((line, id)) => match (outcomes.next(), records.next()) {
+                    (Some(Ok(outcome)), Some(record)) => {
+                        let explanation = explain_if(args, &evaluator, &id, record, &outcome);
+                        Row::Evaluated {
+                            id,
+                            outcome,
+                            explanation,
+                        }
+                    }
+                    (Some(Err(e)), _) => Row::Failed {
                         line,
                         id: Some(id),
                         error: e.message,
                     },
-                    None => Row::Failed {
+                    _ => Row::Failed {
                         line,
                         id: Some(id),
                         error: "internal error: no result".into(),
@@ -171,7 +262,14 @@ pub fn run(args: &EvaluateArgs) -> Termination {
         for item in records {
             let row = match item {
                 Ok(InputRecord { line, id, record }) => match evaluator.evaluate(&record) {
-                    Ok(outcome) => Row::Evaluated { id, outcome },
+                    Ok(outcome) => {
+                        let explanation = explain_if(args, &evaluator, &id, &record, &outcome);
+                        Row::Evaluated {
+                            id,
+                            outcome,
+                            explanation,
+                        }
+                    }
                     Err(e) => Row::Failed {
                         line,
                         id: Some(id),
@@ -189,6 +287,12 @@ pub fn run(args: &EvaluateArgs) -> Termination {
     }
     if out.finish().is_err() || write_failed {
         eprintln!("error: could not write the results");
+        return Termination::Failure;
+    }
+    if let Some(wanted) = &args.only_id
+        && !found
+    {
+        eprintln!("error: no record with id `{wanted}` in `{}`", args.facts.display());
         return Termination::Failure;
     }
     if !args.quiet {
@@ -240,6 +344,8 @@ struct Output<'p, W: Write> {
     out: W,
     rows: usize,
     table: Vec<Vec<String>>,
+    /// Whether explanations were written instead of table rows.
+    explained: bool,
 }
 
 impl<'p, W: Write> Output<'p, W> {
@@ -250,12 +356,23 @@ impl<'p, W: Write> Output<'p, W> {
             out,
             rows: 0,
             table: Vec::new(),
+            explained: false,
         }
     }
 
     fn json(&self, row: &Row) -> Json {
         match row {
-            Row::Evaluated { id, outcome } => report::result_json(self.program, id, outcome),
+            Row::Evaluated {
+                id,
+                outcome,
+                explanation,
+            } => {
+                let mut json = report::result_json(self.program, id, outcome);
+                if let (Some(e), Json::Object(obj)) = (explanation, &mut json) {
+                    obj.insert("explanation".into(), serde_json::to_value(e).unwrap_or(Json::Null));
+                }
+                json
+            }
             Row::Failed { line, id, error } => report::error_json(*line, id.as_deref(), error),
         }
     }
@@ -283,7 +400,7 @@ impl<'p, W: Write> Output<'p, W> {
     fn cells(&self, row: &Row) -> Vec<String> {
         let width = self.header().len();
         match row {
-            Row::Evaluated { id, outcome } => {
+            Row::Evaluated { id, outcome, .. } => {
                 let mut c = vec![id.clone(), outcome.eligible.to_string()];
                 for (def, r) in self.program.rewards.iter().zip(&outcome.rewards) {
                     c.push(r.amount.to_string());
@@ -342,8 +459,16 @@ impl<'p, W: Write> Output<'p, W> {
                 write_csv_row(&mut self.out, &cells)?;
             }
             ResultFormat::Table => {
-                let cells = self.cells(row);
-                self.table.push(cells);
+                if let Row::Evaluated {
+                    explanation: Some(e), ..
+                } = row
+                {
+                    write!(self.out, "{}", e.to_text())?;
+                    self.explained = true;
+                } else {
+                    let cells = self.cells(row);
+                    self.table.push(cells);
+                }
             }
         }
         self.rows += 1;
@@ -363,6 +488,7 @@ impl<'p, W: Write> Output<'p, W> {
                 let header = self.header();
                 write_csv_row(&mut self.out, &header)?;
             }
+            ResultFormat::Table if self.explained && self.table.is_empty() => {}
             ResultFormat::Table => {
                 let mut rows = vec![self.header()];
                 rows.append(&mut self.table);

@@ -32,6 +32,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Evaluate a campaign against a file of merchant facts.
     Evaluate(evaluate::EvaluateArgs),
+    /// Explain one record's result: conditions, values, reward arithmetic, budget.
+    Explain(evaluate::ExplainArgs),
     /// Run the test cases written beside campaigns (`NAME.tests` next to `NAME.campaign`).
     Test(test::TestArgs),
     /// Rewrite campaign files in the canonical layout (or, with --check, list those that differ).
@@ -88,6 +90,7 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Evaluate(args) => evaluate::run(&args),
+        Command::Explain(args) => evaluate::run_explain(&args),
         Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),
     };

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use super::explain::{ConditionLine, Explanation, ItemLine, RewardLine, ValueLine};
 use super::value::*;
 use crate::check::program::*;
 use crate::check::types::{Dim, Ty};
@@ -749,6 +750,16 @@ impl<'a> Env<'a> {
         acc.finish().ok_or_else(|| self.overflow())
     }
 
+    /// Whether the record on top of the frames passes every conjunct of a filter.
+    fn passes(&mut self, filters: &'a [Filter]) -> Result<bool> {
+        for f in filters {
+            if self.eval(&f.ir)? != Value::Bool(true) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     fn iterate(
         &mut self,
         list: &'a ListExpr,
@@ -763,14 +774,7 @@ impl<'a> Env<'a> {
         let last = level + 1 == list.levels.len();
         for item in items {
             self.frames.push(item);
-            let pass = match &l.filter {
-                Some(filter) => match self.eval(filter) {
-                    Ok(Value::Bool(b)) => Ok(b),
-                    Ok(_) => Ok(false),
-                    Err(e) => Err(e),
-                },
-                None => Ok(true),
-            };
+            let pass = self.passes(&l.filters);
             let step = match pass {
                 Ok(true) if last => f(self),
                 Ok(true) => self.iterate(list, level + 1, f),
@@ -910,4 +914,419 @@ pub fn with_scale(n: Decimal, step: Decimal) -> Decimal {
         out = out.round_dp(scale);
     }
     out
+}
+
+// ------------------------------------------------------------------ explanations
+
+/// At most this many list items are listed per value in an explanation.
+const MAX_EXPLAINED_ITEMS: usize = 50;
+
+impl Evaluator<'_> {
+    /// Explains a record's outcome (as returned by [`Evaluator::evaluate`] or [`Evaluator::evaluate_all`]).
+    pub fn explain(&self, id: &str, record: &Record, outcome: &Outcome) -> Result<Explanation> {
+        let program = self.program;
+        let mut env = Env::new(program, record);
+        env.waitlisted = outcome
+            .rewards
+            .iter()
+            .map(|r| r.budget.as_ref().is_some_and(|b| !b.granted))
+            .collect();
+        for (i, def) in program.definitions.iter().enumerate() {
+            env.compute_def(i, def)?;
+        }
+        let mut conditions = Vec::new();
+        for (i, c) in program.conditions.iter().enumerate() {
+            env.context = Context::Condition(i);
+            let passed = outcome.conditions.get(i).copied().unwrap_or(false);
+            let mut actual = Vec::new();
+            for o in &c.operands {
+                let v = env.eval(&o.ir)?;
+                actual.push(format!("{} = {}", o.text, show(program, v, &o.ty)));
+            }
+            let to_pass = match (&c.threshold, passed) {
+                (Some(t), false) => env.hint(t)?,
+                _ => None,
+            };
+            conditions.push(ConditionLine {
+                condition: c.text.clone(),
+                reason: c.reason.clone(),
+                passed,
+                actual,
+                to_pass,
+            });
+        }
+        let mut values = Vec::new();
+        for (i, def) in program.definitions.iter().enumerate() {
+            let Ir::Aggregate(_, list) = &def.expr else { continue };
+            env.context = Context::Definition(i);
+            match def.per.and_then(|p| program.periods.get(p).map(|r| (p, r))) {
+                None => {
+                    let mut items = Vec::new();
+                    env.trace(list, 0, String::new(), &mut items)?;
+                    let result = show(program, env.defs.get(i).copied().unwrap_or(Value::Unknown), &def.ty);
+                    values.push(value_line(def.name.clone(), result, items));
+                }
+                Some((p, range)) => {
+                    for (k, period) in range.periods.iter().enumerate() {
+                        env.period = Some((p, k));
+                        let mut items = Vec::new();
+                        env.trace(list, 0, String::new(), &mut items)?;
+                        let v = env
+                            .periodic
+                            .get(i)
+                            .and_then(|v| v.get(k))
+                            .copied()
+                            .unwrap_or(Value::Unknown);
+                        let result = show(program, v, &def.ty);
+                        values.push(value_line(format!("{}[{}]", def.name, period.key), result, items));
+                    }
+                    env.period = None;
+                }
+            }
+        }
+        let mut rewards = Vec::new();
+        for (i, (r, o)) in program.rewards.iter().zip(&outcome.rewards).enumerate() {
+            env.context = Context::Reward(i);
+            rewards.push(env.reward_steps(r, o, outcome.eligible)?);
+        }
+        Ok(Explanation {
+            id: id.to_string(),
+            eligible: outcome.eligible,
+            conditions,
+            values,
+            rewards,
+        })
+    }
+}
+
+fn value_line(name: String, result: String, mut items: Vec<ItemLine>) -> ValueLine {
+    let more_items = items.len().saturating_sub(MAX_EXPLAINED_ITEMS);
+    items.truncate(MAX_EXPLAINED_ITEMS);
+    ValueLine {
+        name,
+        result,
+        items,
+        more_items,
+    }
+}
+
+/// A value as people read it: amounts with their unit, percentages with `%`, times in the campaign's zone.
+pub fn show(program: &Program, v: Value<'_>, ty: &Ty) -> String {
+    match (v, ty) {
+        (Value::Unknown, _) => "unknown".into(),
+        (Value::Bool(b), _) => b.to_string(),
+        (Value::Num(n), Ty::Num(Dim::Fraction)) => format!("{}%", (n * Decimal::ONE_HUNDRED).normalize()),
+        (Value::Num(n), Ty::Num(Dim::Money(u) | Dim::Unit(u))) => format!("{} {u}", group_digits(n)),
+        (Value::Num(n), _) => n.to_string(),
+        (Value::Text(t), _) => format!("\"{t}\""),
+        (Value::Choice(c), Ty::Choice(choices)) => {
+            format!("\"{}\"", choices.get(c as usize).cloned().unwrap_or_default())
+        }
+        (Value::Choice(c), _) => c.to_string(),
+        (Value::Time(t), _) => show_time(program, t),
+        (Value::Duration(d), _) => show_duration(d),
+        (Value::Window(w), _) => format!(
+            "{} {} {}",
+            show_time(program, w.start),
+            if w.end_inclusive { "through" } else { ".." },
+            show_time(program, w.end)
+        ),
+        (Value::Set(items), _) => format!(
+            "{{{}}}",
+            items.iter().map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+fn show_time(program: &Program, t: DateTime<Utc>) -> String {
+    let local = t.with_timezone(&program.timezone);
+    if local.timestamp_subsec_nanos() == 0 {
+        local.format("%Y-%m-%d %H:%M:%S").to_string()
+    } else {
+        local.format("%Y-%m-%d %H:%M:%S%.f").to_string()
+    }
+}
+
+fn show_duration(d: TimeDelta) -> String {
+    let secs = d.num_seconds();
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let (h, m, s) = (rest / 3600, rest % 3600 / 60, rest % 60);
+    match (days, rest) {
+        (0, _) => format!("{h:02}:{m:02}:{s:02}"),
+        (_, 0) => format!("{days} days"),
+        _ => format!("{days} days {h:02}:{m:02}:{s:02}"),
+    }
+}
+
+/// `1500.01` → `1,500.01`.
+fn group_digits(n: Decimal) -> String {
+    let text = n.to_string();
+    let (sign, body) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+impl<'a> Env<'a> {
+    /// Lists the items of an aggregate's list: counted, or left out and by which filter.
+    fn trace(&mut self, list: &'a ListExpr, level: usize, path: String, out: &mut Vec<ItemLine>) -> Result<()> {
+        let Some(l) = list.levels.get(level) else { return Ok(()) };
+        let items: &'a [Record] = match self.fact(l.frame, l.field)? {
+            FactValue::List(items) => items,
+            _ => &[],
+        };
+        let last = level + 1 == list.levels.len();
+        for (index, item) in items.iter().enumerate() {
+            if out.len() > MAX_EXPLAINED_ITEMS {
+                // Keep counting items beyond the limit without evaluating them.
+                out.push(ItemLine {
+                    path: String::new(),
+                    value: None,
+                    counted: false,
+                    left_out_by: None,
+                });
+                continue;
+            }
+            let here = if path.is_empty() {
+                format!("{}[{index}]", l.name)
+            } else {
+                format!("{path}.{}[{index}]", l.name)
+            };
+            self.frames.push(item);
+            let mut failed = None;
+            for f in &l.filters {
+                match self.eval(&f.ir) {
+                    Ok(Value::Bool(true)) => {}
+                    Ok(_) => {
+                        failed = Some(f.text.clone());
+                        break;
+                    }
+                    Err(e) => {
+                        self.frames.pop();
+                        return Err(e);
+                    }
+                }
+            }
+            let step = match failed {
+                Some(why) => {
+                    out.push(ItemLine {
+                        path: here,
+                        value: None,
+                        counted: false,
+                        left_out_by: Some(why),
+                    });
+                    Ok(())
+                }
+                None if last => {
+                    let value = match &list.project {
+                        Some(p) => match self.eval(p) {
+                            Ok(v) => Some(show(self.program, v, &Ty::Num(Dim::Decimal)).replace("unknown", "—")),
+                            Err(e) => {
+                                self.frames.pop();
+                                return Err(e);
+                            }
+                        },
+                        None => None,
+                    };
+                    out.push(ItemLine {
+                        path: here,
+                        value,
+                        counted: true,
+                        left_out_by: None,
+                    });
+                    Ok(())
+                }
+                None => self.trace(list, level + 1, here, out),
+            };
+            self.frames.pop();
+            step?;
+        }
+        Ok(())
+    }
+
+    /// The smallest change that would pass a failed condition decided by one threshold.
+    fn hint(&mut self, threshold: &'a Threshold) -> Result<Option<String>> {
+        let program = self.program;
+        Ok(match threshold {
+            Threshold::Flag { subject, expected } => Some(format!("`{subject}` must be {expected}")),
+            Threshold::InWindow { subject, ir, window } => match (self.eval(ir)?, self.eval(window)?) {
+                (Value::Unknown, _) => Some(format!("`{subject}` is unknown; it must be a time in the window")),
+                (Value::Time(t), Value::Window(w)) if t < w.start => Some(format!(
+                    "`{subject}` must be at or after {}",
+                    show_time(program, w.start)
+                )),
+                (Value::Time(_), Value::Window(w)) => Some(format!(
+                    "`{subject}` must be {} {}",
+                    if w.end_inclusive { "at or before" } else { "before" },
+                    show_time(program, w.end)
+                )),
+                _ => None,
+            },
+            Threshold::Compare {
+                subject,
+                ir,
+                op,
+                bound,
+                ty,
+            } => {
+                let x = self.eval(ir)?;
+                let bound_value = Value::of_const(bound);
+                let bound_text = show(program, bound_value, ty);
+                let words = match op {
+                    CmpOp::Eq => "equal to",
+                    CmpOp::Ne => "other than",
+                    CmpOp::Lt => "below",
+                    CmpOp::Le => "at most",
+                    CmpOp::Gt => "above",
+                    CmpOp::Ge => "at least",
+                };
+                match (x, bound_value) {
+                    (Value::Unknown, _) => Some(format!(
+                        "`{subject}` is unknown; it must be known and {words} {bound_text}"
+                    )),
+                    (Value::Num(x), Value::Num(c)) if !matches!(op, CmpOp::Eq | CmpOp::Ne) => {
+                        let step = match ty {
+                            Ty::Num(Dim::Money(cur)) => crate::check::types::currency(cur)
+                                .map(|(_, minor)| Decimal::new(1, minor))
+                                .unwrap_or(Decimal::new(1, 2)),
+                            Ty::Num(Dim::Unit(u)) => program
+                                .units
+                                .iter()
+                                .find(|i| *i.name == **u)
+                                .map(|i| i.precision)
+                                .unwrap_or(Decimal::ONE),
+                            Ty::Num(Dim::Count) => Decimal::ONE,
+                            _ => Decimal::new(1, x.scale().max(c.scale()).max(2)),
+                        };
+                        let (diff, more) = match op {
+                            CmpOp::Ge => (c - x, true),
+                            CmpOp::Gt => (c + step - x, true),
+                            CmpOp::Le => (x - c, false),
+                            _ => (x - c + step, false),
+                        };
+                        let amount = show(program, Value::Num(diff.normalize().max(step)), ty);
+                        Some(format!(
+                            "{amount} {} `{subject}` ({words} {bound_text})",
+                            if more { "more" } else { "less" }
+                        ))
+                    }
+                    (Value::Time(_), Value::Time(_)) | (Value::Duration(_), Value::Duration(_)) => {
+                        Some(format!("`{subject}` must be {words} {bound_text}"))
+                    }
+                    _ => Some(format!("`{subject}` must be {words} {bound_text}")),
+                }
+            }
+        })
+    }
+
+    fn reward_steps(&mut self, r: &'a RewardDef, o: &RewardOutcome, eligible: bool) -> Result<RewardLine> {
+        let unit = &r.unit.name;
+        let amount = format!("{} {unit}", group_digits(o.amount));
+        let mut steps = Vec::new();
+        if !eligible {
+            steps.push("not eligible: nothing is paid".to_string());
+            return Ok(RewardLine {
+                name: r.name.clone(),
+                amount,
+                steps,
+            });
+        }
+        let rounding = r
+            .adjust
+            .rounding
+            .map(|(mode, step)| format!("rounded {} to {}", mode.words(), step));
+        match (
+            &o.by_period,
+            r.per.and_then(|p| self.program.periods.get(p).map(|range| (p, range))),
+        ) {
+            (Some(paid), Some((p, range))) => {
+                for (k, (period, paid)) in range.periods.iter().zip(paid).enumerate() {
+                    self.period = Some((p, k));
+                    let raw = match self.eval(&r.expr)? {
+                        Value::Num(n) => n,
+                        _ => Decimal::ZERO,
+                    };
+                    let mut line = format!("{}: computed {} {unit}", period.key, raw.normalize());
+                    if let Some(rw) = &rounding {
+                        line.push_str(&format!(", {rw}"));
+                    }
+                    line.push_str(&format!(", paid {paid} {unit}"));
+                    steps.push(line);
+                }
+                self.period = None;
+                if let Some(cap) = &r.adjust.at_most
+                    && let Value::Num(c) = self.eval(cap)?
+                {
+                    steps.push(format!(
+                        "at most {} {unit} in total, consumed month by month",
+                        group_digits(c)
+                    ));
+                }
+            }
+            _ => {
+                steps.push(format!("computed: {} {unit}", group_digits(o.raw.normalize())));
+                let mut current = o.raw;
+                if let Some((mode, step)) = r.adjust.rounding {
+                    current = round(current, mode, step).unwrap_or(current);
+                    steps.push(format!(
+                        "{}: {} {unit}",
+                        rounding.unwrap_or_default(),
+                        group_digits(current)
+                    ));
+                }
+                if let Some(cap) = &r.adjust.at_most
+                    && let Value::Num(c) = self.eval(cap)?
+                {
+                    if current > c {
+                        steps.push(format!("at most {} {unit}: capped", group_digits(c)));
+                        current = c;
+                    } else {
+                        steps.push(format!("at most {} {unit}: not reached", group_digits(c)));
+                    }
+                }
+                if let Some(floor) = &r.adjust.at_least
+                    && let Value::Num(c) = self.eval(floor)?
+                {
+                    if current < c {
+                        steps.push(format!("at least {} {unit}: raised", group_digits(c)));
+                    } else {
+                        steps.push(format!("at least {} {unit}: already above", group_digits(c)));
+                    }
+                }
+            }
+        }
+        if let Some(b) = &o.budget {
+            steps.push(format!(
+                "budget for {}: place {} in the queue, {} {unit} left before this claim: {}",
+                b.group,
+                b.position,
+                group_digits(b.remaining_before),
+                if b.granted {
+                    "granted"
+                } else {
+                    "waitlisted (the budget had run out)"
+                }
+            ));
+        }
+        Ok(RewardLine {
+            name: r.name.clone(),
+            amount,
+            steps,
+        })
+    }
 }

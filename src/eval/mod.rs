@@ -7,9 +7,11 @@
 //! condition's result, each reward (with its periods and budget outcome) and
 //! each shown value; [`report`] turns it into the contract's JSON.
 
+pub mod explain;
 mod interpreter;
 pub mod report;
 pub mod value;
 
-pub use interpreter::{Evaluator, period_key, round, with_scale};
+pub use explain::Explanation;
+pub use interpreter::{Evaluator, period_key, round, show, with_scale};
 pub use value::{BudgetOutcome, EvalError, Outcome, RewardOutcome, Shown, Value};

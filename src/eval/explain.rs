@@ -1,0 +1,140 @@
+//! Explanations: why a record got what it got.
+//!
+//! An [`Explanation`] answers a merchant's "why didn't I get it?": each
+//! condition with its outcome, the actual values it read, and — where one
+//! threshold decides it — the smallest change that would qualify; which list
+//! items counted toward each aggregate and why the others were left out; the
+//! reward arithmetic step by step; and the budget outcome. It renders as text
+//! for people and serialises as JSON for systems. Reason texts appear exactly
+//! as written in the campaign.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+/// The explanation of one record's result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The record's id.
+    pub id: String,
+    /// Whether it is eligible.
+    pub eligible: bool,
+    /// Each condition, in order.
+    pub conditions: Vec<ConditionLine>,
+    /// Each value computed over a list, with the items it took and left out.
+    pub values: Vec<ValueLine>,
+    /// Each reward's arithmetic.
+    pub rewards: Vec<RewardLine>,
+}
+
+/// One condition's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConditionLine {
+    /// The condition as written.
+    pub condition: String,
+    /// The reason shown when it fails.
+    pub reason: String,
+    /// Whether it holds.
+    pub passed: bool,
+    /// What it read: `store_score = 4.19`.
+    pub actual: Vec<String>,
+    /// For a failed condition decided by one threshold: the smallest change that would pass it.
+    pub to_pass: Option<String>,
+}
+
+/// A value computed over a list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValueLine {
+    /// The value's name (with the period for per-period values: `monthly_gmv[2022-12]`).
+    pub name: String,
+    /// Its result.
+    pub result: String,
+    /// The list items it looked at.
+    pub items: Vec<ItemLine>,
+    /// How many more items there were than are listed.
+    pub more_items: usize,
+}
+
+/// One list item's part in an aggregate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemLine {
+    /// Where it is in the record: `sales[2]`, `mini_programs[0].orders[3]`.
+    pub path: String,
+    /// The value it contributes (when the aggregate takes one).
+    pub value: Option<String>,
+    /// Whether it counted.
+    pub counted: bool,
+    /// The first filter condition it failed.
+    pub left_out_by: Option<String>,
+}
+
+/// One reward's arithmetic.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RewardLine {
+    /// The reward's name.
+    pub name: String,
+    /// The amount paid, with its unit.
+    pub amount: String,
+    /// The steps from the computed amount to the amount paid.
+    pub steps: Vec<String>,
+}
+
+impl Explanation {
+    /// The explanation as text for people.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let verdict = if self.eligible { "eligible" } else { "not eligible" };
+        let _ = writeln!(out, "{}: {verdict}", clean(&self.id));
+        if !self.conditions.is_empty() {
+            let _ = writeln!(out, "  conditions");
+        }
+        for c in &self.conditions {
+            let mark = if c.passed { "✓" } else { "✗" };
+            let _ = writeln!(out, "    {mark} {}", clean(&c.condition));
+            if !c.passed {
+                let _ = writeln!(out, "        reason: {}", clean(&c.reason));
+            }
+            if !c.actual.is_empty() {
+                let _ = writeln!(out, "        actual: {}", clean(&c.actual.join("; ")));
+            }
+            if let Some(hint) = &c.to_pass {
+                let _ = writeln!(out, "        to pass: {}", clean(hint));
+            }
+        }
+        if !self.values.is_empty() {
+            let _ = writeln!(out, "  values");
+        }
+        for v in &self.values {
+            let _ = writeln!(out, "    {} = {}", clean(&v.name), clean(&v.result));
+            let width = v.items.iter().map(|i| i.path.chars().count()).max().unwrap_or(0);
+            for item in &v.items {
+                let value = item.value.as_deref().map(clean).unwrap_or_default();
+                let verdict = match &item.left_out_by {
+                    Some(why) => format!("left out: not {}", clean(why)),
+                    None if item.counted => "counted".to_string(),
+                    None => "left out".to_string(),
+                };
+                let pad = " ".repeat(width.saturating_sub(item.path.chars().count()));
+                let _ = writeln!(out, "      {}{pad}  {value:>14}  {verdict}", clean(&item.path));
+            }
+            if v.more_items > 0 {
+                let _ = writeln!(out, "      … and {} more items", v.more_items);
+            }
+        }
+        if !self.rewards.is_empty() {
+            let _ = writeln!(out, "  rewards");
+        }
+        for r in &self.rewards {
+            let _ = writeln!(out, "    {} = {}", clean(&r.name), clean(&r.amount));
+            for s in &r.steps {
+                let _ = writeln!(out, "      {}", clean(s));
+            }
+        }
+        out
+    }
+}
+
+/// Text from input is shown, never its control characters.
+fn clean(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { '�' } else { c }).collect()
+}
