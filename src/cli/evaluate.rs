@@ -13,7 +13,9 @@ use crate::check::Program;
 use crate::check::params::override_param;
 use crate::diagnostics::SourceFile;
 use crate::eval::{Evaluator, Explanation, Outcome, report};
-use crate::facts::{Format, InputRecord, Record, RecordError, read_records};
+use rayon::prelude::*;
+
+use crate::facts::{Format, InputRecord, LineParser, NdjsonLines, Record, RecordError, read_records};
 
 /// How results are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -42,6 +44,12 @@ pub struct EvaluateArgs {
     /// Override a parameter declared in the campaign: NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
+    /// Evaluate on this many threads (default: every core). Output is identical for any number.
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Stop after this many records failed to read or evaluate.
+    #[arg(long, value_name = "N")]
+    max_errors: Option<usize>,
     /// Explain each result: conditions with actual values, what would qualify, which list
     /// items counted, the reward arithmetic and budget outcome (json/ndjson: an
     /// `explanation` field; table: text).
@@ -95,6 +103,8 @@ pub fn run_explain(args: &ExplainArgs) -> Termination {
         params: args.params.clone(),
         explain: true,
         quiet: true,
+        jobs: None,
+        max_errors: None,
         only_id: Some(args.id.clone()),
     };
     run(&evaluate)
@@ -137,6 +147,40 @@ fn record_error_text(e: &RecordError) -> String {
     }
 }
 
+/// How many input records are read, evaluated and written together. Memory
+/// stays flat: at most two chunks are held at once (one being evaluated, the
+/// next being read).
+const CHUNK: usize = 2048;
+
+/// Where records come from: raw NDJSON lines (parsed by the workers), or
+/// records parsed by a sequential reader (JSON documents, CSV).
+enum Source<'s> {
+    Lines(NdjsonLines<BufReader<File>>),
+    Records(Box<dyn Iterator<Item = Result<InputRecord, RecordError>> + 's>),
+}
+
+/// One input record on its way through the pipeline.
+enum Item {
+    Raw(usize, Vec<u8>),
+    Read(Box<Result<InputRecord, RecordError>>),
+}
+
+impl Source<'_> {
+    fn chunk(&mut self) -> Vec<Item> {
+        match self {
+            Source::Lines(lines) => lines
+                .by_ref()
+                .take(CHUNK)
+                .map(|l| match l {
+                    Ok((line, bytes)) => Item::Raw(line, bytes),
+                    Err(e) => Item::Read(Box::new(Err(e))),
+                })
+                .collect(),
+            Source::Records(records) => records.by_ref().take(CHUNK).map(|r| Item::Read(Box::new(r))).collect(),
+        }
+    }
+}
+
 /// Runs `campaign evaluate`.
 pub fn run(args: &EvaluateArgs) -> Termination {
     let text = match std::fs::read_to_string(&args.policy) {
@@ -169,6 +213,10 @@ pub fn run(args: &EvaluateArgs) -> Termination {
         eprintln!("error: `--explain` works with `--format table`, `json` or `ndjson`, not `csv`");
         return Termination::Usage;
     }
+    if args.max_errors == Some(0) {
+        eprintln!("error: `--max-errors` must be at least 1");
+        return Termination::Usage;
+    }
     let Some(format) = Format::from_path(&args.facts) else {
         eprintln!(
             "error: cannot tell the format of `{}` from its extension\n  help: name the file .json, .ndjson, .jsonl or .csv",
@@ -183,54 +231,76 @@ pub fn run(args: &EvaluateArgs) -> Termination {
             return Termination::Usage;
         }
     };
-    let records = match read_records(&program.schema, format, input) {
-        Ok(r) => r,
-        Err(e) => {
-            let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-            eprintln!("error: {}{at}: {}", args.facts.display(), e.message);
-            if let Some(help) = &e.help {
-                eprintln!("  help: {help}");
+    let parser = LineParser::new(&program.schema);
+    let mut source = if format == Format::Ndjson {
+        Source::Lines(NdjsonLines::new(input))
+    } else {
+        match read_records(&program.schema, format, input) {
+            Ok(r) => Source::Records(r),
+            Err(e) => {
+                let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+                eprintln!("error: {}{at}: {}", args.facts.display(), e.message);
+                if let Some(help) = &e.help {
+                    eprintln!("  help: {help}");
+                }
+                return Termination::Failure;
             }
-            return Termination::Failure;
         }
     };
+    let threads = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+        .max(1);
+    let pool = if threads > 1 {
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok()
+    } else {
+        None
+    };
+    let evaluator = Evaluator::new(&program);
     let stdout = std::io::stdout();
     let mut out = Output::new(args.format, &program, BufWriter::with_capacity(1 << 16, stdout.lock()));
-    let evaluator = Evaluator::new(&program);
     let mut stats = Stats::default();
-    let mut write_failed = false;
-    let only_id = args.only_id.clone();
-    let mut found = false;
-    let mut emit = |row: Row, out: &mut Output<'_, _>, stats: &mut Stats| {
-        if let Some(wanted) = &only_id {
-            let id = match &row {
-                Row::Evaluated { id, .. } => Some(id.as_str()),
-                Row::Failed { id, .. } => id.as_deref(),
-            };
-            if id != Some(wanted.as_str()) {
-                return;
-            }
-            found = true;
-        }
-        stats.count(&row);
-        if out.row(&row).is_err() {
-            write_failed = true;
+    let mut sink = Sink {
+        only_id: args.only_id.as_deref(),
+        found: false,
+        write_failed: false,
+        max_errors: args.max_errors,
+        stopped: false,
+    };
+    let read = |item: Item| -> Result<InputRecord, RecordError> {
+        match item {
+            Item::Raw(line, bytes) => parser.parse(&bytes, line),
+            Item::Read(r) => *r,
         }
     };
     if evaluator.needs_population() {
         // Budgets are shared by all records: read everything, then allocate in queue order.
         let mut slots: Vec<Slot> = Vec::new();
         let mut population: Vec<Record> = Vec::new();
-        for item in records {
-            match item {
-                Ok(InputRecord { line, id, record }) => {
-                    slots.push(Ok((line, id)));
-                    population.push(record);
+        loop {
+            let chunk = source.chunk();
+            if chunk.is_empty() {
+                break;
+            }
+            let parsed: Vec<Result<InputRecord, RecordError>> = match &pool {
+                Some(pool) => pool.install(|| chunk.into_par_iter().map(read).collect()),
+                None => chunk.into_iter().map(read).collect(),
+            };
+            for item in parsed {
+                match item {
+                    Ok(InputRecord { line, id, record }) => {
+                        slots.push(Ok((line, id)));
+                        population.push(record);
+                    }
+                    Err(e) => slots.push(Err((e.line, e.id.clone(), record_error_text(&e)))),
                 }
-                Err(e) => slots.push(Err((e.line, e.id.clone(), record_error_text(&e)))),
             }
         }
-        let mut outcomes = evaluator.evaluate_all(&population).into_iter();
+        let outcomes = match &pool {
+            Some(pool) => pool.install(|| evaluator.evaluate_all(&population)),
+            None => evaluator.evaluate_all(&population),
+        };
+        let mut outcomes = outcomes.into_iter();
         let mut records = population.iter();
         for slot in slots {
             let row = match slot {
@@ -256,11 +326,14 @@ pub fn run(args: &EvaluateArgs) -> Termination {
                 },
                 Err((line, id, error)) => Row::Failed { line, id, error },
             };
-            emit(row, &mut out, &mut stats);
+            sink.emit(row, &mut out, &mut stats);
+            if sink.stopped {
+                break;
+            }
         }
     } else {
-        for item in records {
-            let row = match item {
+        let process = |item: Item| -> Row {
+            match read(item) {
                 Ok(InputRecord { line, id, record }) => match evaluator.evaluate(&record) {
                     Ok(outcome) => {
                         let explanation = explain_if(args, &evaluator, &id, &record, &outcome);
@@ -281,16 +354,54 @@ pub fn run(args: &EvaluateArgs) -> Termination {
                     id: e.id.clone(),
                     error: record_error_text(&e),
                 },
-            };
-            emit(row, &mut out, &mut stats);
+            }
+        };
+        let mut current = source.chunk();
+        while !current.is_empty() {
+            let mut rows: Vec<Row> = Vec::new();
+            let mut next: Vec<Item> = Vec::new();
+            match &pool {
+                Some(pool) => {
+                    // Workers evaluate this chunk while this thread reads the next one;
+                    // collecting a parallel iterator keeps the input order.
+                    pool.in_place_scope(|scope| {
+                        let rows = &mut rows;
+                        let process = &process;
+                        scope.spawn(move |_| *rows = current.into_par_iter().map(process).collect());
+                        next = source.chunk();
+                    });
+                }
+                None => {
+                    rows = current.into_iter().map(process).collect();
+                    next = source.chunk();
+                }
+            }
+            for row in rows {
+                sink.emit(row, &mut out, &mut stats);
+                if sink.stopped {
+                    break;
+                }
+            }
+            if sink.stopped {
+                break;
+            }
+            current = next;
         }
     }
-    if out.finish().is_err() || write_failed {
+    if out.finish().is_err() || sink.write_failed {
         eprintln!("error: could not write the results");
         return Termination::Failure;
     }
+    if sink.stopped {
+        eprintln!(
+            "error: stopped at line {} after {} failed records (--max-errors {}); later records were not read",
+            stats.last_line,
+            stats.failed,
+            args.max_errors.unwrap_or(0)
+        );
+    }
     if let Some(wanted) = &args.only_id
-        && !found
+        && !sink.found
     {
         eprintln!("error: no record with id `{wanted}` in `{}`", args.facts.display());
         return Termination::Failure;
@@ -305,9 +416,41 @@ pub fn run(args: &EvaluateArgs) -> Termination {
     }
 }
 
+/// Where rows go: filtered by id for `campaign explain`, counted, written.
+struct Sink<'a> {
+    only_id: Option<&'a str>,
+    found: bool,
+    write_failed: bool,
+    max_errors: Option<usize>,
+    stopped: bool,
+}
+
+impl Sink<'_> {
+    fn emit<W: Write>(&mut self, row: Row, out: &mut Output<'_, W>, stats: &mut Stats) {
+        if let Some(wanted) = self.only_id {
+            let id = match &row {
+                Row::Evaluated { id, .. } => Some(id.as_str()),
+                Row::Failed { id, .. } => id.as_deref(),
+            };
+            if id != Some(wanted) {
+                return;
+            }
+            self.found = true;
+        }
+        stats.count(&row);
+        if out.row(&row).is_err() {
+            self.write_failed = true;
+        }
+        if self.max_errors.is_some_and(|max| stats.failed >= max) {
+            self.stopped = true;
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Stats {
     read: usize,
+    last_line: usize,
     eligible: usize,
     not_eligible: usize,
     failed: usize,
@@ -316,6 +459,9 @@ struct Stats {
 impl Stats {
     fn count(&mut self, row: &Row) {
         self.read += 1;
+        if let Row::Failed { line, .. } = row {
+            self.last_line = self.last_line.max(*line);
+        }
         match row {
             Row::Evaluated { outcome, .. } if outcome.eligible => self.eligible += 1,
             Row::Evaluated { .. } => self.not_eligible += 1,

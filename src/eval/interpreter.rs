@@ -16,6 +16,8 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use rayon::prelude::*;
+
 use super::explain::{ConditionLine, Explanation, ItemLine, RewardLine, ValueLine};
 use super::value::*;
 use crate::check::program::*;
@@ -79,7 +81,7 @@ impl<'p> Evaluator<'p> {
 
     /// Evaluates every record, allocating budgets across them. Results are in input order.
     pub fn evaluate_all(&self, records: &[Record]) -> Vec<Result<Outcome>> {
-        let mut partials: Vec<Result<Partial<'_>>> = records.iter().map(|r| self.first_phase(r)).collect();
+        let mut partials: Vec<Result<Partial<'_>>> = records.par_iter().map(|r| self.first_phase(r)).collect();
         let mut waitlisted: Vec<Vec<bool>> = vec![vec![false; self.program.rewards.len()]; records.len()];
         for (ri, reward) in self.program.rewards.iter().enumerate() {
             let Some(budget) = &reward.budget else { continue };

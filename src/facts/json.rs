@@ -715,7 +715,7 @@ impl<R: BufRead> Iterator for Ndjson<'_, R> {
 }
 
 /// Reads one NDJSON line.
-fn read_line(plan: &Plan<'_>, bytes: &[u8], line: usize) -> Result<InputRecord, RecordError> {
+pub(super) fn read_line(plan: &Plan<'_>, bytes: &[u8], line: usize) -> Result<InputRecord, RecordError> {
     let text = std::str::from_utf8(bytes).map_err(|e| RecordError {
         line,
         column: Some(char_column(bytes, e.valid_up_to())),

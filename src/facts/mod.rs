@@ -190,6 +190,91 @@ pub fn read_records<'s, R: BufRead + 's>(
     }
 }
 
+/// Parses NDJSON lines against a schema, one at a time and from any thread, so
+/// that a caller can split the raw lines off sequentially ([`NdjsonLines`])
+/// and parse them in parallel.
+pub struct LineParser<'s> {
+    plan: json::Plan<'s>,
+}
+
+impl<'s> LineParser<'s> {
+    /// Prepares to parse lines against `schema`.
+    pub fn new(schema: &'s RecordSchema) -> Self {
+        LineParser {
+            plan: json::Plan::new(schema),
+        }
+    }
+
+    /// Parses one line's bytes (without its line break) as the record on line `line`.
+    pub fn parse(&self, bytes: &[u8], line: usize) -> Result<InputRecord, RecordError> {
+        json::read_line(&self.plan, bytes, line)
+    }
+}
+
+/// The raw non-blank lines of an NDJSON input, numbered from 1, with a leading
+/// byte order mark and `\r\n` line ends removed. An I/O error ends the stream
+/// with one error item.
+pub struct NdjsonLines<R> {
+    input: R,
+    line: usize,
+    done: bool,
+}
+
+impl<R: BufRead> NdjsonLines<R> {
+    /// Splits `input` into lines.
+    pub fn new(input: R) -> Self {
+        NdjsonLines {
+            input,
+            line: 0,
+            done: false,
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for NdjsonLines<R> {
+    type Item = Result<(usize, Vec<u8>), RecordError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            let mut buf = Vec::new();
+            match self.input.read_until(b'\n', &mut buf) {
+                Ok(0) => self.done = true,
+                Ok(_) => {
+                    self.line = self.line.saturating_add(1);
+                    let mut start = 0;
+                    if self.line == 1 && buf.starts_with(BOM) {
+                        start = BOM.len();
+                    }
+                    let mut end = buf.len();
+                    if buf.get(..end).is_some_and(|b| b.ends_with(b"\n")) {
+                        end -= 1;
+                    }
+                    if buf.get(..end).is_some_and(|b| b.ends_with(b"\r")) {
+                        end -= 1;
+                    }
+                    let bytes = buf.get(start..end).unwrap_or(&[]);
+                    if bytes.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    let owned = bytes.to_vec();
+                    return Some(Ok((self.line, owned)));
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(RecordError {
+                        line: self.line.saturating_add(1),
+                        column: None,
+                        id: None,
+                        fact: None,
+                        message: format!("could not read the input: {e}"),
+                    }));
+                }
+            }
+        }
+        None
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Reading one value from text, shared by the JSON and CSV readers.
 
