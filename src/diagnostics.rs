@@ -95,7 +95,10 @@ codes! {
     NumberTooLarge => "parse::number_too_large", "a number with more digits than an exact decimal can hold";
     TooDeep => "parse::too_deep", "expressions nested deeper than the limit";
     FileTooLarge => "parse::file_too_large", "a campaign file larger than the limit";
+    TooLarge => "check::too_large", "a campaign with more conditions, or more work to check, than the limits allow";
+    OptionalList => "check::optional_list", "a list fact marked optional";
     Tab => "parse::tab", "a tab character where the formatter expects spaces";
+    ReservedWord => "parse::reserved_word", "a word of the language used as a name";
     MissingTimezone => "check::missing_timezone", "the campaign does not say which time zone its dates are in";
     UnknownTimezone => "check::unknown_timezone", "a time zone name that is not in the IANA database";
     DuplicateItem => "check::duplicate_item", "a header item given twice";

@@ -23,6 +23,10 @@ use crate::syntax::ast::{
 
 /// The most periods a period range may hold.
 pub const MAX_PERIODS: usize = 10_000;
+/// The most conditions an `eligible when` block may hold.
+pub const MAX_CONDITIONS: usize = 1_000;
+/// The most expression checks one campaign may take.
+const MAX_CHECK_WORK: usize = 2_000_000;
 
 /// A typed, compiled expression.
 #[derive(Debug, Clone)]
@@ -147,6 +151,8 @@ struct Checker<'a> {
     reward_has_budget: Vec<bool>,
     used: HashSet<String>,
     ctx: Context,
+    work: usize,
+    work_exhausted: bool,
 }
 
 /// Checks a parsed campaign. Returns the program when there is no error, and every diagnostic.
@@ -229,6 +235,8 @@ pub fn check_campaign(campaign: &ast::Campaign) -> (Option<Program>, Vec<Diagnos
         rewards: HashMap::new(),
         reward_has_budget: Vec::new(),
         used: HashSet::new(),
+        work: 0,
+        work_exhausted: false,
         ctx: Context {
             frames: vec![0],
             period_var: None,
@@ -344,6 +352,21 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 eligible_seen = Some(block.head_span);
+                if block.conditions.len() > MAX_CONDITIONS {
+                    self.error(
+                        Diagnostic::error(
+                            Code::TooLarge,
+                            block.head_span,
+                            format!(
+                                "`eligible when` has {} conditions, more than the limit of {MAX_CONDITIONS}",
+                                block.conditions.len()
+                            ),
+                            "too many conditions",
+                        )
+                        .with_help("split the announcement into several campaigns, or group conditions with `let`"),
+                    );
+                    continue;
+                }
                 if block.conditions.is_empty() {
                     self.error(
                         Diagnostic::warning(
@@ -564,6 +587,18 @@ impl<'a> Checker<'a> {
             seen.insert(&f.name.name, f.name.span);
             if f.name.name == "id" && !matches!(f.ty.kind, ast::TypeExprKind::Text) && schema.fields.is_empty() {
                 // `id` is always text; a different type would contradict the records.
+            }
+            if f.optional && matches!(f.ty.kind, ast::TypeExprKind::List(_)) {
+                self.error(
+                    Diagnostic::error(
+                        Code::OptionalList,
+                        f.span,
+                        format!("the list `{}` cannot be optional", f.name.name),
+                        "optional list",
+                    )
+                    .with_help("remove `, optional`: a record with no items sends an empty list `[]`"),
+                );
+                continue;
             }
             if let Some(ty) = self.fact_type(&f.ty) {
                 schema.fields.push(FieldSchema {
@@ -1479,11 +1514,29 @@ impl<'a> Checker<'a> {
     }
 
     fn unknown_not_handled(&mut self, expr: &Expr, what: &str) {
-        let names = optional_names(expr);
+        // Name only what can really be unknown here (optional facts and values computed from them).
+        let saved = self.diags.len();
+        let names: Vec<String> = optional_names(expr)
+            .into_iter()
+            .filter(|n| {
+                let probe = Expr {
+                    kind: ExprKind::Name(ast::Ident {
+                        name: n.clone(),
+                        span: expr.span,
+                    }),
+                    span: expr.span,
+                };
+                self.expr(&probe).is_some_and(|t| t.maybe)
+            })
+            .collect();
+        self.diags.truncate(saved);
         let subject = match names.as_slice() {
             [] => "a value in it".to_string(),
             [one] => format!("`{one}`"),
-            many => many.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+            [rest @ .., last] => format!(
+                "{} and `{last}`",
+                rest.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            ),
         };
         let (message, help) = match what {
             "condition" => (
@@ -1938,6 +1991,24 @@ impl<'a> Checker<'a> {
     // ------------------------------------------------------------ expressions
 
     fn expr(&mut self, e: &Expr) -> Option<T> {
+        // List definitions are re-checked where they are used; bound the total work so that
+        // definitions referring to each other many times cannot take exponential time.
+        self.work += 1;
+        if self.work > MAX_CHECK_WORK {
+            if !self.work_exhausted {
+                self.work_exhausted = true;
+                self.error(
+                    Diagnostic::error(
+                        Code::TooLarge,
+                        e.span,
+                        "the campaign is too large to check: its definitions refer to each other too many times",
+                        "checking stopped here",
+                    )
+                    .with_help("simplify the campaign: define shared parts once with `let` and use fewer nested list definitions"),
+                );
+            }
+            return None;
+        }
         match &e.kind {
             ExprKind::Paren(inner) => self.expr(inner),
             ExprKind::Number(n) => Some(T::new(

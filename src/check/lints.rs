@@ -706,17 +706,13 @@ impl Analysis<'_> {
                 }
                 _ => "both sides of `and` must hold; check the numbers against the announcement, or write `or` if either is enough".to_string(),
             };
-            let other_label = if same_unit {
-                format!("requires {}", held.bound.words)
-            } else {
-                format!("this condition requires {}", held.bound.words)
-            };
+            let other_label = format!("needs `{}` {}", atom.subject, held.bound.words);
             out.push(
                 Diagnostic::error(
                     Code::ConditionNeverTrue,
                     atom.span,
                     message,
-                    format!("requires {}", new.words),
+                    format!("needs `{}` {}", atom.subject, new.words),
                 )
                 .with_label(held.span, other_label)
                 .with_help(help),
@@ -740,7 +736,9 @@ impl Analysis<'_> {
                 continue;
             }
             // Every side of every comparison must follow from a comparison of another condition.
-            let mut support: Vec<(Span, String, String)> = Vec::new();
+            // For each side: the comparison proving it, its words, the side's words, and
+            // whether the two say the same thing.
+            let mut support: Vec<(Span, String, String, bool)> = Vec::new();
             let mut all = true;
             'atoms: for atom in &unit.atoms {
                 let sides = [(atom.lower.as_ref(), true), (atom.upper.as_ref(), false)];
@@ -762,7 +760,7 @@ impl Analysis<'_> {
                             };
                             // Of two equivalent conditions, the later one is the redundant one.
                             let ok = implies && (j < i || !back);
-                            ok.then(|| (p.span, premise.words.clone(), target.words.clone()))
+                            ok.then(|| (p.span, premise.words.clone(), target.words.clone(), back))
                         })
                     });
                     match found {
@@ -774,24 +772,26 @@ impl Analysis<'_> {
                     }
                 }
             }
-            let Some((_, premise_words, target_words)) = support.first().cloned() else {
+            let Some((_, premise_words, target_words, _)) = support.first().cloned() else {
                 continue;
             };
             if !all {
                 continue;
             }
             let subject = unit.atoms.first().map(|a| a.subject.clone()).unwrap_or_default();
-            let mut d = Diagnostic::warning(
-                Code::ConditionAlwaysTrue,
-                unit.span,
-                format!("this condition is always true: every `{subject}` {premise_words} is also {target_words}"),
-                "always true",
-            );
+            let repeats = support.iter().all(|(.., same)| *same);
+            let message = if repeats {
+                format!("this condition repeats an earlier one: both need `{subject}` {target_words}")
+            } else {
+                format!("this condition is always true: every `{subject}` {premise_words} is also {target_words}")
+            };
+            let label = if repeats { "said before" } else { "always true" };
+            let mut d = Diagnostic::warning(Code::ConditionAlwaysTrue, unit.span, message, label);
             let mut seen: Vec<Span> = Vec::new();
-            for (span, words, _) in &support {
+            for (span, words, ..) in &support {
                 if !seen.contains(span) {
                     seen.push(*span);
-                    d = d.with_label(*span, format!("already requires {words}"));
+                    d = d.with_label(*span, format!("already needs `{subject}` {words}"));
                 }
             }
             out.push(d.with_help(
@@ -955,7 +955,7 @@ fn stretch(p: &PeriodsDecl, tz: Tz) -> Option<Stretch> {
     }
     let first = bound_date(&p.first)?;
     let last = bound_date(&p.last)?;
-    let monday = |d: NaiveDate| d - TimeDelta::days(i64::from(d.weekday().num_days_from_monday()));
+    let monday = |d: NaiveDate| d.checked_sub_signed(TimeDelta::days(i64::from(d.weekday().num_days_from_monday())));
     let (start, after) = match p.unit {
         PeriodUnit::Month => {
             let next = if last.month() == 12 {
@@ -965,7 +965,7 @@ fn stretch(p: &PeriodsDecl, tz: Tz) -> Option<Stretch> {
             }?;
             (first, next)
         }
-        PeriodUnit::Week => (monday(first), monday(last).checked_add_signed(TimeDelta::days(7))?),
+        PeriodUnit::Week => (monday(first)?, monday(last)?.checked_add_signed(TimeDelta::days(7))?),
         PeriodUnit::Day => (first, last.succ_opt()?),
     };
     let start = local_midnight(tz, start)?;
@@ -1061,7 +1061,7 @@ impl Analysis<'_> {
                 let (message, label) = if stretches.len() == 1 {
                     (
                         format!(
-                            "{} lies entirely outside the settlement periods `{}` ({})",
+                            "the window {} lies entirely outside the period range `{}` ({})",
                             win.describe(),
                             first.name,
                             first.text
@@ -1074,7 +1074,10 @@ impl Analysis<'_> {
                     )
                 } else {
                     (
-                        format!("{} lies outside all of the campaign's period ranges", win.describe()),
+                        format!(
+                            "the window {} lies outside all of the campaign's period ranges",
+                            win.describe()
+                        ),
                         "outside every period range".to_string(),
                     )
                 };
@@ -1098,7 +1101,7 @@ impl Analysis<'_> {
             if activity_end.as_ref().is_none_or(|(end, ..)| s.end > *end) {
                 activity_end = Some((
                     s.end,
-                    format!("the periods `{}`", s.name),
+                    format!("the last period of `{}`", s.name),
                     s.last_span,
                     format!("the end of {}", s.last_text),
                 ));
@@ -1323,7 +1326,7 @@ fn caps(campaign: &Campaign, program: &Program, out: &mut Vec<Diagnostic>) {
         }
         let structural = min_pay(&def.expr, program, 0);
         let min = match (structural, def.adjust.rounding) {
-            (Some(m), Some((_, step))) if !step.is_zero() && (m / step).fract().is_zero() => Some(m),
+            (Some(m), Some((_, step))) if m.checked_div(step).is_some_and(|q| q.fract().is_zero()) => Some(m),
             (_, Some((_, step))) if step > Decimal::ZERO => Some(step),
             (m, _) => m,
         };

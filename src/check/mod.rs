@@ -23,7 +23,7 @@ pub mod schema;
 pub mod suggest;
 pub mod types;
 
-pub use checker::{MAX_PERIODS, expr_text};
+pub use checker::{MAX_CONDITIONS, MAX_PERIODS, expr_text};
 pub use program::Program;
 
 use crate::diagnostics::Diagnostic;

@@ -11,7 +11,7 @@
 //! computes the values that depend on the allocation (`is waitlisted`).
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -266,6 +266,8 @@ struct Env<'a> {
     period: Option<(usize, usize)>,
     waitlisted: Vec<bool>,
     context: Context,
+    /// Derived fields computed so far, by (record address, level, index).
+    derived_cache: HashMap<(usize, usize, usize), Value<'a>>,
 }
 
 impl<'a> Env<'a> {
@@ -278,6 +280,7 @@ impl<'a> Env<'a> {
             period: None,
             waitlisted: vec![false; program.rewards.len()],
             context: Context::Definition(0),
+            derived_cache: HashMap::new(),
         }
     }
 
@@ -365,6 +368,7 @@ impl<'a> Env<'a> {
                     period: self.period,
                     waitlisted: self.waitlisted.clone(),
                     context: self.context,
+                    derived_cache: HashMap::new(),
                 };
                 env.eval(other)
             }
@@ -503,6 +507,19 @@ impl<'a> Env<'a> {
                 FactValue::List(_) => return Err(self.fail("internal error: a list used as a value")),
             },
             Ir::Derived { frame, level, index } => {
+                // Cached per record item: fields built from other fields could otherwise
+                // take exponential time.
+                let key = (
+                    self.frames
+                        .get(*frame)
+                        .map(|r| std::ptr::from_ref::<Record>(*r) as usize)
+                        .unwrap_or(0),
+                    *level,
+                    *index,
+                );
+                if let Some(v) = self.derived_cache.get(&key) {
+                    return Ok(*v);
+                }
                 let derived = self
                     .program
                     .levels
@@ -512,7 +529,9 @@ impl<'a> Env<'a> {
                 let outer = self.frames.split_off((*frame + 1).min(self.frames.len()));
                 let v = self.eval(&derived.expr);
                 self.frames.extend(outer);
-                v?
+                let v = v?;
+                self.derived_cache.insert(key, v);
+                v
             }
             Ir::Def(i) => self.defs.get(*i).copied().unwrap_or(Value::Unknown),
             Ir::DefAt(i) => match self.period {

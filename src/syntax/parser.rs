@@ -15,6 +15,12 @@ use crate::diagnostics::{Code, Diagnostic};
 #[grammar = "../grammar/campaign.pest"]
 struct CampaignParser;
 
+/// Words the grammar reserves (see `keyword` in `grammar/campaign.pest`).
+const RESERVED: &[&str] = &[
+    "where", "and", "or", "not", "in", "is", "known", "unknown", "if", "as", "of", "per", "through", "true", "false",
+    "sum", "count", "min", "max", "any", "all", "average", "distinct", "band", "marginal",
+];
+
 /// The largest campaign file accepted, in bytes.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
 /// How deeply parentheses, braces and prefix operators may nest.
@@ -223,6 +229,21 @@ fn convert_error(text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
     } else {
         format!("expected {}, found {found_words}", join_or(&expected))
     };
+    let word_len = found
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(found.len());
+    let word = found.get(..word_len).unwrap_or("");
+    if RESERVED.contains(&word) && expected.contains(&"a name") {
+        return Diagnostic::error(
+            Code::ReservedWord,
+            Span::new(pos, pos + word.len()),
+            format!("`{word}` is a word of the campaign language and cannot be used as a name"),
+            "reserved word",
+        )
+        .with_help(format!(
+            "choose another name, such as `{word}_value` or a more specific word"
+        ));
+    }
     let mut diagnostic = Diagnostic::error(Code::Syntax, span, message, "not expected here");
     diagnostic.help = Some(syntax_help(text, pos, found, &expected));
     diagnostic

@@ -1,0 +1,428 @@
+//! Comments are not in the syntax tree (the grammar treats them like
+//! whitespace), so the formatter finds them in the text itself and ties each
+//! one to a line of the layout.
+//!
+//! An *anchor* is a place where the layout may start a line: the campaign
+//! header, an item, a fact, a condition, a band of a tier table, a closing
+//! brace, a modifier or a continuation point of a long definition, and the
+//! end of the file. Anchors are identified by the byte offset where they start
+//! in the source.
+//!
+//! - A comment on its own line belongs before the next anchor, unless it sits
+//!   inside a construct that ends before that anchor (say, between the
+//!   arguments of a call): then it belongs to the line holding that construct.
+//! - A comment at the end of a line belongs to the line holding the code just
+//!   before it.
+//!
+//! The printer then puts a line's own-line comments above it, and keeps at
+//! most one comment at its end; see `layout`.
+
+use std::collections::BTreeMap;
+
+use crate::syntax::ast::*;
+
+/// A comment found in the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// Byte offset of the `#`.
+    pub start: usize,
+    /// From `#` to the end of the line, trailing blanks removed.
+    pub text: String,
+    /// Whether only blanks precede it on its line.
+    pub own_line: bool,
+    /// Whether the line before it is blank.
+    pub blank_before: bool,
+}
+
+/// Finds every comment in `text`, in order: `#` outside double-quoted text,
+/// to the end of the line. Inside quotes, `\` escapes the next character.
+pub fn extract(text: &str) -> Vec<Comment> {
+    let mut out = Vec::new();
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' | '\n' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '#' => {
+                let rest = text.get(i..).unwrap_or("");
+                let len = rest.find('\n').unwrap_or(rest.len());
+                let body = rest.get(..len).unwrap_or("");
+                let line_start = text.get(..i).and_then(|s| s.rfind('\n')).map_or(0, |n| n + 1);
+                let own_line = text.get(line_start..i).is_some_and(|s| s.trim().is_empty());
+                out.push(Comment {
+                    start: i,
+                    text: body.trim_end().to_string(),
+                    own_line,
+                    blank_before: own_line && blank_line_before(text, i),
+                });
+                // Skip to the end of the line.
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether `offset` is the first thing on its line and the line before is blank.
+pub fn blank_line_before(text: &str, offset: usize) -> bool {
+    let Some(before) = text.get(..offset) else {
+        return false;
+    };
+    let Some(nl) = before.rfind('\n') else {
+        return false;
+    };
+    if !before.get(nl + 1..).is_some_and(|s| s.trim().is_empty()) {
+        return false;
+    }
+    let prev = before.get(..nl).unwrap_or("");
+    let prev_line = prev.rfind('\n').map_or(prev, |p| prev.get(p + 1..).unwrap_or(""));
+    prev_line.trim().is_empty()
+}
+
+/// The first offset at or after `pos` that is not whitespace or a comment.
+pub fn next_code(text: &str, pos: usize) -> usize {
+    let mut i = pos;
+    loop {
+        let Some(rest) = text.get(i..) else {
+            return pos;
+        };
+        let trimmed = rest.trim_start();
+        i += rest.len() - trimmed.len();
+        if trimmed.starts_with('#') {
+            let len = trimmed.find('\n').unwrap_or(trimmed.len());
+            i += len;
+        } else {
+            return i;
+        }
+    }
+}
+
+/// A comment as the printer places it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    /// The text, from `#`.
+    pub text: String,
+    /// Whether it was at the end of a line.
+    pub trailing: bool,
+    /// Whether a blank line precedes it.
+    pub blank_before: bool,
+}
+
+/// Comments tied to anchors.
+#[derive(Debug, Default)]
+pub struct Attached {
+    /// Own-line comments printed before the anchor's line.
+    pub leading: BTreeMap<usize, Vec<Placed>>,
+    /// Comments from inside the anchor's line.
+    pub interior: BTreeMap<usize, Vec<Placed>>,
+}
+
+/// The anchors of a campaign and the constructs that hold them.
+#[derive(Debug, Default)]
+pub struct Anchors {
+    starts: Vec<usize>,
+    extents: Vec<(usize, usize)>,
+}
+
+impl Anchors {
+    fn anchor(&mut self, start: usize) {
+        self.starts.push(start);
+    }
+
+    fn extent(&mut self, span: Span) {
+        if span.start < span.end {
+            self.extents.push((span.start, span.end));
+        }
+    }
+}
+
+/// Ties every comment to an anchor.
+pub fn attach(comments: &[Comment], anchors: &Anchors) -> Attached {
+    let mut starts = anchors.starts.clone();
+    starts.sort_unstable();
+    starts.dedup();
+    let mut attached = Attached::default();
+    for c in comments {
+        let first_after = starts.iter().copied().find(|&a| a >= c.start);
+        let last_before = starts.iter().copied().rev().find(|&a| a < c.start);
+        let placed = Placed {
+            text: c.text.clone(),
+            trailing: !c.own_line,
+            blank_before: c.blank_before,
+        };
+        let leading_of = if c.own_line || last_before.is_none() {
+            // The innermost construct around the comment.
+            let around = anchors
+                .extents
+                .iter()
+                .filter(|(s, e)| *s < c.start && c.start < *e)
+                .max_by_key(|(s, e)| (*s, std::cmp::Reverse(*e)));
+            match (around, first_after) {
+                (Some((_, end)), Some(a)) if a >= *end && last_before.is_some() => None,
+                (_, a) => a,
+            }
+        } else {
+            None
+        };
+        match (leading_of, last_before) {
+            (Some(a), _) => attached.leading.entry(a).or_default().push(placed),
+            (None, Some(l)) => attached.interior.entry(l).or_default().push(placed),
+            // No anchor at all: cannot happen (the end of the file is one); keep it anyway.
+            (None, None) => attached.leading.entry(usize::MAX).or_default().push(placed),
+        }
+    }
+    attached
+}
+
+// ------------------------------------------------------------------ anchors
+
+/// Where each item starts (its keyword) and ends.
+pub fn item_extents(campaign: &Campaign, text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(campaign.items.len());
+    // The `{` after the campaign's name, then the first item.
+    let brace = next_code(text, campaign.name.span.end);
+    let mut prev_end = brace + 1;
+    for item in &campaign.items {
+        let start = match item {
+            Item::Periods(p) => p.span.start,
+            Item::Facts(f) => f.span.start,
+            Item::Value(v) => v.span.start,
+            Item::Eligible(e) => e.span.start,
+            Item::Reward(r) => r.span.start,
+            _ => next_code(text, prev_end),
+        };
+        let end = match item {
+            Item::Timezone(id) => id.span.end,
+            Item::Source(t) | Item::Note(t) => t.span.end,
+            Item::Unit(u) => u.precision.as_ref().map_or(u.name.span.end, |(_, s)| s.end),
+            Item::Parameter(p) => p.default.span.end,
+            Item::Window(w) => w.range.span.end,
+            Item::Periods(p) => p.span.end,
+            Item::Facts(f) => f.span.end,
+            Item::Value(v) => v.span.end,
+            Item::Eligible(e) => e.span.end,
+            Item::Reward(r) => r.span.end,
+        };
+        out.push((start, end.max(start)));
+        prev_end = end;
+    }
+    out
+}
+
+/// The offset of a block's closing brace, given the block's span.
+pub fn closing(span: Span) -> usize {
+    span.end.saturating_sub(1)
+}
+
+/// Every anchor of the campaign, mirroring what the printer visits.
+pub fn anchors(campaign: &Campaign, text: &str) -> Anchors {
+    let mut a = Anchors::default();
+    a.anchor(campaign.span.start);
+    a.extent(campaign.span);
+    for (item, (start, end)) in campaign.items.iter().zip(item_extents(campaign, text)) {
+        a.anchor(start);
+        a.extent(Span::new(start, end));
+        match item {
+            Item::Timezone(_) | Item::Source(_) | Item::Note(_) | Item::Unit(_) | Item::Periods(_) => {}
+            Item::Parameter(p) => definition(&mut a, &p.default, &[]),
+            Item::Window(w) => {
+                tables(&mut a, &w.range.start);
+                tables(&mut a, &w.range.end);
+            }
+            Item::Facts(f) => {
+                fields(&mut a, &f.fields);
+                a.anchor(closing(f.span));
+            }
+            Item::Value(v) => definition(&mut a, &v.expr, &v.modifiers),
+            Item::Reward(r) => definition(&mut a, &r.expr, &r.modifiers),
+            Item::Eligible(e) => {
+                for c in &e.conditions {
+                    a.anchor(c.span.start);
+                    a.extent(c.span);
+                    spine(&mut a, &c.expr);
+                    tables(&mut a, &c.expr);
+                }
+                a.anchor(closing(e.span));
+            }
+        }
+    }
+    a.anchor(closing(campaign.span));
+    a.anchor(text.len());
+    a
+}
+
+fn fields(a: &mut Anchors, fields: &[FieldDecl]) {
+    for f in fields {
+        a.anchor(f.span.start);
+        a.extent(f.span);
+        if let TypeExprKind::List(inner) = &f.ty.kind {
+            a.extent(f.ty.span);
+            self::fields(a, inner);
+            a.anchor(closing(f.ty.span));
+        }
+    }
+}
+
+fn definition(a: &mut Anchors, e: &Expr, modifiers: &[Modifier]) {
+    spine(a, e);
+    tables(a, e);
+    for m in modifiers {
+        a.anchor(m.span().start);
+        a.extent(m.span());
+        for e in modifier_exprs(m) {
+            tables(a, e);
+        }
+    }
+}
+
+fn spine(a: &mut Anchors, e: &Expr) {
+    for point in spine_points(e) {
+        a.anchor(point.start);
+        a.extent(point);
+    }
+}
+
+/// The expressions inside a modifier.
+pub fn modifier_exprs(m: &Modifier) -> Vec<&Expr> {
+    match m {
+        Modifier::Rounded { .. } => Vec::new(),
+        Modifier::AtMost(e, _) | Modifier::AtLeast(e, _) => vec![e],
+        Modifier::Budget(b) => {
+            let mut v = vec![&b.amount];
+            if let BudgetScope::Per(_, e) = &b.scope {
+                v.push(e);
+            }
+            v.push(&b.order);
+            v
+        }
+    }
+}
+
+/// The places where a long definition or condition breaks onto continuation
+/// lines: before `where` and each `and`/`or` of its filter, before each
+/// top-level `and`/`or`, before `if unknown`. Each is the span of the part
+/// that begins the continuation line.
+pub fn spine_points(e: &Expr) -> Vec<Span> {
+    match &e.kind {
+        ExprKind::Where(_, filter)
+        | ExprKind::Aggregate {
+            filter: Some(filter), ..
+        } => {
+            let mut v = vec![filter.span];
+            v.extend(chain(filter).1.iter().skip(1).map(|o| o.span));
+            v
+        }
+        ExprKind::Binary(BinOp::And | BinOp::Or, ..) => chain(e).1.iter().skip(1).map(|o| o.span).collect(),
+        ExprKind::IfUnknown(_, b) => vec![b.span],
+        _ => Vec::new(),
+    }
+}
+
+/// A left-nested chain of one logical operator, flattened: `a and b and c`.
+/// Anything else is a chain of one operand.
+pub fn chain(e: &Expr) -> (Option<BinOp>, Vec<&Expr>) {
+    let op = match &e.kind {
+        ExprKind::Binary(op @ (BinOp::And | BinOp::Or), ..) => *op,
+        _ => return (None, vec![e]),
+    };
+    let mut operands = Vec::new();
+    let mut cur = e;
+    while let ExprKind::Binary(o, l, r) = &cur.kind {
+        if *o != op {
+            break;
+        }
+        operands.push(r.as_ref());
+        cur = l;
+    }
+    operands.push(cur);
+    operands.reverse();
+    (Some(op), operands)
+}
+
+/// Tier tables anywhere inside an expression: their bands and closing braces.
+fn tables(a: &mut Anchors, e: &Expr) {
+    for_each_sub(e, &mut |sub| {
+        if let ExprKind::Tiers { rows, .. } = &sub.kind {
+            a.extent(sub.span);
+            for row in rows {
+                a.anchor(row.span.start);
+                a.extent(row.span);
+            }
+            a.anchor(closing(sub.span));
+        }
+    });
+}
+
+/// Calls `f` on `e` and every expression inside it.
+pub fn for_each_sub<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
+    f(e);
+    match &e.kind {
+        ExprKind::Name(_)
+        | ExprKind::Number(_)
+        | ExprKind::Percent(_)
+        | ExprKind::Quantity(..)
+        | ExprKind::Text(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Timestamp(_)
+        | ExprKind::Set(_) => {}
+        ExprKind::Field(b, _)
+        | ExprKind::Neg(b)
+        | ExprKind::Not(b)
+        | ExprKind::IsKnown(b, _)
+        | ExprKind::IsWaitlisted(b)
+        | ExprKind::As(b, _)
+        | ExprKind::Paren(b) => for_each_sub(b, f),
+        ExprKind::Binary(_, l, r) | ExprKind::IfUnknown(l, r) | ExprKind::Where(l, r) => {
+            for_each_sub(l, f);
+            for_each_sub(r, f);
+        }
+        ExprKind::In { value, target, .. } => {
+            for_each_sub(value, f);
+            match target {
+                InTarget::Expr(t) => for_each_sub(t, f),
+                InTarget::Range(r) => {
+                    for_each_sub(&r.start, f);
+                    for_each_sub(&r.end, f);
+                }
+            }
+        }
+        ExprKind::Aggregate { source, filter, .. } => {
+            for_each_sub(source, f);
+            if let Some(x) = filter {
+                for_each_sub(x, f);
+            }
+        }
+        ExprKind::Call(_, args) => {
+            for a in args {
+                for_each_sub(a, f);
+            }
+        }
+        ExprKind::Tiers { subject, rows, .. } => {
+            for_each_sub(subject, f);
+            for row in rows {
+                if let Some(s) = &row.start {
+                    for_each_sub(s, f);
+                }
+                if let Some(e) = &row.end {
+                    for_each_sub(e, f);
+                }
+                for_each_sub(&row.value, f);
+            }
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! Reports of a test run as text: failed cases with their diff and the
+//! explanation of the actual result, coverage tables, and JUnit XML.
+
+use std::fmt::Write as _;
+
+use super::Suite;
+use super::coverage::Coverage;
+use super::run::{CaseResult, RecordResult, shown_text};
+use super::syntax::quote;
+use crate::check::Program;
+use crate::diagnostics::{Diagnostic, SourceFile, render_plain};
+use crate::eval::Outcome;
+
+/// Width of rendered diagnostics.
+const WIDTH: usize = 100;
+
+/// `policies/x.tests:12`: where a case is.
+pub fn location(suite: &Suite, result: &CaseResult) -> String {
+    let (line, _) = suite.tests.line_col(result.span.start);
+    format!("{}:{line}", suite.tests.name)
+}
+
+/// The diff of a failed case: one `- expected` / `+ actual` pair per expectation that did not hold,
+/// then the problems that kept it from running.
+pub fn diff(suite: &Suite, result: &CaseResult) -> String {
+    let mut out = String::new();
+    for m in &result.mismatches {
+        let (line, _) = suite.tests.line_col(m.span.start);
+        let what = match &m.record {
+            Some(id) => format!("{} {}", quote(id), m.label),
+            None => m.label.clone(),
+        };
+        let _ = writeln!(out, "  {what}  (line {line})");
+        let _ = writeln!(out, "  - expected: {}", m.expected);
+        let _ = writeln!(out, "  + actual:   {}", m.actual);
+    }
+    for d in &result.problems {
+        out.push_str(&indent(&diagnostic_text(d, &suite.tests), "  "));
+    }
+    out
+}
+
+/// The full report of a failed case: its name and place, the diff, and why the records got
+/// what they got.
+pub fn failure(suite: &Suite, result: &CaseResult) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "FAIL {}  {}", quote(&result.name), location(suite, result));
+    out.push_str(&diff(suite, result));
+    if let Some(program) = &suite.program {
+        let shown: Vec<&RecordResult> = if result.records.len() <= 1 {
+            result.records.iter().collect()
+        } else {
+            result
+                .records
+                .iter()
+                .filter(|r| result.mismatches.iter().any(|m| m.record.as_deref() == Some(&r.id)))
+                .collect()
+        };
+        if !shown.is_empty() {
+            let _ = writeln!(out, "  actual result:");
+        }
+        for r in shown {
+            out.push_str(&indent(&explain_record(program, r), "    "));
+        }
+    }
+    out
+}
+
+/// Why one record got what it got.
+pub fn explain_record(program: &Program, record: &RecordResult) -> String {
+    match &record.outcome {
+        Ok(outcome) => explain(program, &record.id, outcome),
+        Err(e) => format!("{}: could not be evaluated: {e}\n", quote(&record.id)),
+    }
+}
+
+/// Each condition with ✓ or ✗ (and the reason when it failed), the values and the rewards.
+pub fn explain(program: &Program, id: &str, outcome: &Outcome) -> String {
+    let mut out = String::new();
+    let verdict = if outcome.eligible { "eligible" } else { "not eligible" };
+    let _ = writeln!(out, "{}: {verdict}", quote(id));
+    for (c, passed) in program.conditions.iter().zip(&outcome.conditions) {
+        let mark = if *passed { "✓" } else { "✗" };
+        let _ = writeln!(out, "  {mark} {}", c.text);
+        if !passed {
+            let _ = writeln!(out, "      reason: {}", c.reason);
+        }
+    }
+    for (&i, shown) in program.exposed.iter().zip(&outcome.values) {
+        if let Some(def) = program.definitions.get(i) {
+            let _ = writeln!(out, "  value {} = {}", def.name, shown_text(shown));
+        }
+    }
+    for (def, r) in program.rewards.iter().zip(&outcome.rewards) {
+        let unit = &def.unit.name;
+        let _ = write!(out, "  reward {} = {} {unit}", def.name, r.amount);
+        if let (Some(by), Some(range)) = (&r.by_period, def.per.and_then(|p| program.periods.get(p))) {
+            let parts: Vec<String> = range
+                .periods
+                .iter()
+                .zip(by)
+                .map(|(p, a)| format!("{} {a}", p.key))
+                .collect();
+            let _ = write!(out, "  ({})", parts.join(", "));
+        }
+        out.push('\n');
+        if outcome.eligible && r.raw != r.amount {
+            let _ = writeln!(
+                out,
+                "      computed {} {unit} before rounding, caps and budget",
+                r.raw.normalize()
+            );
+        }
+        if let Some(b) = &r.budget {
+            let verdict = if b.granted { "granted" } else { "waitlisted" };
+            let _ = writeln!(
+                out,
+                "      budget {}: place {} in the queue, {} left before it: {verdict}",
+                b.group, b.position, b.remaining_before
+            );
+        }
+    }
+    out
+}
+
+/// A diagnostic as plain text (miette's report without colour).
+pub fn diagnostic_text(d: &Diagnostic, file: &SourceFile) -> String {
+    render_plain(d, file, WIDTH)
+}
+
+fn indent(text: &str, prefix: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        if line.is_empty() {
+            out.push('\n');
+        } else {
+            let _ = writeln!(out, "{prefix}{line}");
+        }
+    }
+    out
+}
+
+/// The coverage table of one campaign.
+pub fn coverage(suite: &Suite, coverage: &Coverage) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "coverage of {} ({} record{} evaluated)",
+        suite.campaign.name,
+        coverage.records,
+        if coverage.records == 1 { "" } else { "s" }
+    );
+    if !coverage.conditions.is_empty() {
+        let _ = writeln!(out, "  {:>5} {:>5}  condition", "true", "false");
+    }
+    for c in &coverage.conditions {
+        let flag = if c.passed == 0 || c.failed == 0 {
+            "  ← not both ways"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "  {:>5} {:>5}  {}{flag}", c.passed, c.failed, c.text);
+    }
+    for r in &coverage.rewards {
+        let mut line = format!(
+            "  reward {}: paid {} record{}, 0 to {} eligible",
+            r.name,
+            r.paid,
+            if r.paid == 1 { "" } else { "s" },
+            r.zero_when_eligible
+        );
+        if let Some((reached, below)) = r.cap {
+            let _ = write!(line, "; cap reached {reached}, below cap {below}");
+        }
+        if let Some((granted, waitlisted)) = r.budget {
+            let _ = write!(line, "; budget granted {granted}, waitlisted {waitlisted}");
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    let gaps = coverage.gaps();
+    if coverage.complete() {
+        let _ = writeln!(out, "  all conditions exercised both ways");
+    }
+    for g in gaps {
+        let _ = writeln!(out, "  {g}");
+    }
+    out
+}
+
+/// The run as JUnit XML: one `testsuite` per campaign, one `testcase` per case.
+pub fn junit(suites: &[Suite]) -> String {
+    let total: usize = suites.iter().map(|s| s.passed() + s.failed()).sum();
+    let failures: usize = suites.iter().map(Suite::failed).sum();
+    let mut out = String::new();
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"campaign test\" tests=\"{total}\" failures=\"{failures}\">"
+    );
+    for suite in suites {
+        let classname = std::path::Path::new(&suite.campaign.name)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| suite.campaign.name.clone());
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" file=\"{}\">",
+            xml(&suite.campaign.name),
+            suite.passed() + suite.failed(),
+            suite.failed(),
+            xml(&suite.tests.name)
+        );
+        let mut broken = |name: &str, message: &str, file: &SourceFile, diags: &[Diagnostic]| {
+            let body: String = diags.iter().map(|d| diagnostic_text(d, file)).collect();
+            let _ = writeln!(
+                out,
+                "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\">\n      <failure message=\"{}\" type=\"error\">{}</failure>\n    </testcase>",
+                xml(name),
+                xml(&classname),
+                xml(&file.name),
+                xml(message),
+                xml(&body)
+            );
+        };
+        if !suite.campaign_errors.is_empty() {
+            broken(
+                "campaign check",
+                "the campaign has errors",
+                &suite.campaign,
+                &suite.campaign_errors,
+            );
+        }
+        if !suite.syntax_errors.is_empty() {
+            broken(
+                "tests file",
+                "the tests file has errors",
+                &suite.tests,
+                &suite.syntax_errors,
+            );
+        }
+        for result in &suite.results {
+            let (line, _) = suite.tests.line_col(result.span.start);
+            let _ = write!(
+                out,
+                "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{line}\"",
+                xml(&result.name),
+                xml(&classname),
+                xml(&suite.tests.name)
+            );
+            if result.passed() {
+                out.push_str("/>\n");
+            } else {
+                let message = if result.problems.is_empty() {
+                    let n = result.mismatches.len();
+                    format!("{n} expectation{} did not hold", if n == 1 { "" } else { "s" })
+                } else {
+                    "the case could not run".to_string()
+                };
+                let _ = writeln!(
+                    out,
+                    ">\n      <failure message=\"{}\" type=\"mismatch\">{}</failure>\n    </testcase>",
+                    xml(&message),
+                    xml(&failure(suite, result))
+                );
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// Escapes text for XML content and attributes; drops characters XML cannot hold.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' | '\t' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+    use super::*;
+
+    #[test]
+    fn escapes_xml() {
+        assert_eq!(xml("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;\u{FFFD}");
+    }
+}

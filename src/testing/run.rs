@@ -1,0 +1,1039 @@
+//! Resolving a parsed tests file against its campaign, and running the cases.
+//!
+//! [`resolve`] turns cases and table rows into runnable [`Case`]s: it decides
+//! which table columns are facts and which are expectations, builds each
+//! record's JSON, and checks every name, period, unit and parameter against
+//! the campaign (a problem there is a diagnostic for that case, which then
+//! fails without running). [`run_case`] reads the records exactly as
+//! `campaign evaluate` does, evaluates them (together, for a campaign with a
+//! budget), and compares every expectation.
+
+use std::fmt::Write as _;
+
+use chrono::DateTime;
+use serde_json::{Map, Value as Json};
+
+use super::syntax::{self, Expected, Facts, Item, ParamSetting, Target, TestFile, quote};
+use crate::check::Program;
+use crate::check::params::override_param;
+use crate::check::schema::{FactType, RecordSchema};
+use crate::check::suggest::closest;
+use crate::check::types::{Dim, Ty};
+use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::eval::report::duration_text;
+use crate::eval::{Evaluator, Outcome, Shown};
+use crate::facts::{Format, read_records};
+
+/// A case ready to run: a `case` block, or one row of a table.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// The case's name (`TABLE / row N` for a table row).
+    pub name: String,
+    /// The case header or the table row, for its line number.
+    pub span: Span,
+    /// Parameters set for the case.
+    pub params: Vec<ParamSetting>,
+    /// The records, in input order.
+    pub records: Vec<CaseRecord>,
+    /// What is expected.
+    pub checks: Vec<Check>,
+    /// Problems that keep the case from running (unknown names, bad values).
+    pub problems: Vec<Diagnostic>,
+}
+
+/// One record of a case.
+#[derive(Debug, Clone)]
+pub struct CaseRecord {
+    /// Its id.
+    pub id: String,
+    /// Its facts as one line of JSON, with the id filled in.
+    pub json: String,
+}
+
+/// One resolved expectation.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// The index of the record it is about.
+    pub record: usize,
+    /// What is checked.
+    pub what: What,
+    /// What is checked, as written (`eligible`, `cash[2022-12]`).
+    pub label: String,
+    /// The expected value.
+    pub expected: Expected,
+    /// The expectation (or table cell).
+    pub span: Span,
+}
+
+/// What a check compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum What {
+    /// Whether the record is eligible.
+    Eligible,
+    /// The exact list of reasons.
+    Reasons,
+    /// One reason among the reasons.
+    ReasonIncludes,
+    /// The record cannot be read or evaluated.
+    Error,
+    /// A reward's amount (`period: None`) or its amount for one period.
+    Reward {
+        /// The index in `Program::rewards`.
+        index: usize,
+        /// The index of the period in the reward's period range.
+        period: Option<usize>,
+    },
+    /// A shown value, by its index in `Program::exposed`.
+    Value(usize),
+}
+
+/// The result of reading and evaluating one record.
+#[derive(Debug, Clone)]
+pub struct RecordResult {
+    /// The record's id.
+    pub id: String,
+    /// Its outcome, or why it could not be read or evaluated.
+    pub outcome: Result<Outcome, String>,
+}
+
+/// One expectation that did not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// The record, in a case with several.
+    pub record: Option<String>,
+    /// What was checked, as written.
+    pub label: String,
+    /// What was expected.
+    pub expected: String,
+    /// What the campaign gave.
+    pub actual: String,
+    /// The expectation (or table cell).
+    pub span: Span,
+}
+
+/// The result of one case.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    /// The case's name.
+    pub name: String,
+    /// The case header or table row.
+    pub span: Span,
+    /// Each record's outcome (empty when the case could not run).
+    pub records: Vec<RecordResult>,
+    /// The expectations that did not hold.
+    pub mismatches: Vec<Mismatch>,
+    /// Problems that kept the case from running.
+    pub problems: Vec<Diagnostic>,
+}
+
+impl CaseResult {
+    /// Whether the case passed.
+    pub fn passed(&self) -> bool {
+        self.mismatches.is_empty() && self.problems.is_empty()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Resolving.
+
+/// Turns the cases and tables of a parsed file into runnable cases, in file order.
+pub fn resolve(file: &TestFile, program: &Program) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for item in &file.items {
+        match item {
+            Item::Case(def) => {
+                let mut problems = check_params(&def.params, program);
+                let ids = syntax::record_ids(&def.facts, &def.name);
+                let records = records(&def.facts.records, &ids);
+                let mut checks = Vec::new();
+                for e in &def.expectations {
+                    let record = match &e.record {
+                        Some((id, _)) => ids.iter().position(|i| i == id).unwrap_or(0),
+                        None => 0,
+                    };
+                    let label = label_of(&e.target);
+                    match resolve_target(&e.target, e.target_span, program).and_then(|what| {
+                        check_expected(what, &label, &e.expected, e.expected_span, program).map(|()| what)
+                    }) {
+                        Ok(what) => checks.push(Check {
+                            record,
+                            what,
+                            label,
+                            expected: e.expected.clone(),
+                            span: e.span,
+                        }),
+                        Err(d) => problems.push(d),
+                    }
+                }
+                cases.push(Case {
+                    name: def.name.clone(),
+                    span: def.span,
+                    params: def.params.clone(),
+                    records,
+                    checks,
+                    problems,
+                });
+            }
+            Item::Table(table) => resolve_table(table, program, &mut cases),
+        }
+    }
+    cases
+}
+
+fn records(maps: &[Map<String, Json>], ids: &[String]) -> Vec<CaseRecord> {
+    maps.iter()
+        .zip(ids)
+        .map(|(map, id)| {
+            let mut map = map.clone();
+            if !map.contains_key("id") {
+                map.insert("id".into(), Json::String(id.clone()));
+            }
+            CaseRecord {
+                id: id.clone(),
+                json: Json::Object(map).to_string(),
+            }
+        })
+        .collect()
+}
+
+fn label_of(target: &Target) -> String {
+    match target {
+        Target::Eligible => "eligible".into(),
+        Target::Reasons => "reasons".into(),
+        Target::ReasonIncludes => "reason".into(),
+        Target::Error => "error".into(),
+        Target::Named { name, period: None } => name.clone(),
+        Target::Named { name, period: Some(p) } => format!("{name}[{p}]"),
+    }
+}
+
+/// The names an expectation may use, for "did you mean".
+fn checkable_names(program: &Program) -> Vec<String> {
+    let mut names: Vec<String> = vec!["eligible".into(), "reasons".into()];
+    names.extend(program.rewards.iter().map(|r| r.name.clone()));
+    names.extend(
+        program
+            .exposed
+            .iter()
+            .filter_map(|&i| program.definitions.get(i).map(|d| d.name.clone())),
+    );
+    names
+}
+
+fn unknown_name(name: &str, span: Span, program: &Program, facts_too: bool) -> Diagnostic {
+    let mut names = checkable_names(program);
+    if facts_too {
+        names.extend(program.schema.fields.iter().map(|f| f.name.clone()));
+    }
+    let what = if facts_too {
+        "a fact, a reward or a value"
+    } else {
+        "a reward or a value"
+    };
+    let help = match closest(name, names.iter().map(String::as_str)) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!(
+            "the campaign's rewards and values are: {}",
+            checkable_names(program).join(", ")
+        ),
+    };
+    Diagnostic::error(
+        Code::UnknownName,
+        span,
+        format!("`{name}` is not {what} of the campaign"),
+        "unknown name",
+    )
+    .with_help(help)
+}
+
+fn resolve_target(target: &Target, span: Span, program: &Program) -> Result<What, Diagnostic> {
+    Ok(match target {
+        Target::Eligible => What::Eligible,
+        Target::Reasons => What::Reasons,
+        Target::ReasonIncludes => What::ReasonIncludes,
+        Target::Error => What::Error,
+        Target::Named { name, period } => resolve_named(name, period.as_deref(), span, program)?,
+    })
+}
+
+fn resolve_named(name: &str, period: Option<&str>, span: Span, program: &Program) -> Result<What, Diagnostic> {
+    if let Some(index) = program.rewards.iter().position(|r| r.name == name) {
+        let Some(key) = period else {
+            return Ok(What::Reward { index, period: None });
+        };
+        let range = program
+            .rewards
+            .get(index)
+            .and_then(|r| r.per)
+            .and_then(|p| program.periods.get(p));
+        let Some(range) = range else {
+            return Err(Diagnostic::error(
+                Code::UnknownName,
+                span,
+                format!("the reward `{name}` is not settled per period"),
+                "no periods",
+            )
+            .with_help(format!("compare its total: `{name} = ...`")));
+        };
+        return match range.periods.iter().position(|p| p.key == key) {
+            Some(k) => Ok(What::Reward { index, period: Some(k) }),
+            None => {
+                let keys: Vec<&str> = range.periods.iter().map(|p| p.key.as_str()).collect();
+                Err(Diagnostic::error(
+                    Code::UnknownName,
+                    span,
+                    format!("`{key}` is not a period of the reward `{name}`"),
+                    "unknown period",
+                )
+                .with_help(format!("its periods are: {}", keys.join(", "))))
+            }
+        };
+    }
+    let value = program
+        .exposed
+        .iter()
+        .position(|&i| program.definitions.get(i).is_some_and(|d| d.name == name));
+    match (value, period) {
+        (Some(v), None) => Ok(What::Value(v)),
+        (Some(_), Some(_)) => Err(Diagnostic::error(
+            Code::UnknownName,
+            span,
+            format!("the value `{name}` has no periods"),
+            "no periods",
+        )),
+        (None, _) => Err(unknown_name(name, span, program, false)),
+    }
+}
+
+fn value_def(program: &Program, exposed: usize) -> Option<&crate::check::program::Definition> {
+    program.exposed.get(exposed).and_then(|&i| program.definitions.get(i))
+}
+
+/// Whether the expected value can be compared with what is checked.
+fn check_expected(
+    what: What,
+    label: &str,
+    expected: &Expected,
+    span: Span,
+    program: &Program,
+) -> Result<(), Diagnostic> {
+    let wrong = |kind: &str, example: &str| {
+        Diagnostic::error(
+            Code::TypeMismatch,
+            span,
+            format!("`{label}` is {kind}, but the expected value is {}", describe(expected)),
+            format!("expected {kind}"),
+        )
+        .with_help(format!("write for example `{example}`"))
+    };
+    let known_reason = |text: &str| -> Result<(), Diagnostic> {
+        if program.conditions.iter().any(|c| c.reason == text) {
+            return Ok(());
+        }
+        let help = match closest(text, program.conditions.iter().map(|c| c.reason.as_str())) {
+            Some(s) => format!("did you mean {}?", quote(s)),
+            None => format!(
+                "the campaign's reasons are: {}",
+                program
+                    .conditions
+                    .iter()
+                    .map(|c| quote(&c.reason))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        Err(Diagnostic::error(
+            Code::UnknownName,
+            span,
+            format!("{} is not a reason the campaign gives", quote(text)),
+            "unknown reason",
+        )
+        .with_help(help))
+    };
+    let unit_ok = |unit: &Option<String>, actual: &str, kind: &str, example: &str| match unit {
+        Some(u) if u != actual => Err(Diagnostic::error(
+            Code::UnitMismatch,
+            span,
+            format!("`{label}` is {kind} in {actual}, not {u}"),
+            format!("expected {actual}"),
+        )
+        .with_help(format!("write for example `{example}`"))),
+        _ => Ok(()),
+    };
+    match what {
+        What::Eligible => match expected {
+            Expected::Bool(_) => Ok(()),
+            _ => Err(wrong("true or false", "expect eligible")),
+        },
+        What::Reasons => match expected {
+            Expected::Texts(ts) => ts.iter().try_for_each(|t| known_reason(t)),
+            Expected::Text(t) => known_reason(t),
+            _ => Err(wrong("a list of reasons", "reasons = [\"...\"]")),
+        },
+        What::ReasonIncludes => match expected {
+            Expected::Text(t) => known_reason(t),
+            _ => Err(wrong("a reason", "reason \"...\"")),
+        },
+        What::Error => match expected {
+            Expected::Text(_) | Expected::Anything => Ok(()),
+            _ => Err(wrong("the record's error", "error \"missing required fact\"")),
+        },
+        What::Reward { index, .. } => {
+            let Some(reward) = program.rewards.get(index) else {
+                return Ok(());
+            };
+            let unit = reward.unit.name.to_string();
+            let example = format!("{label} = 0 {unit}");
+            match expected {
+                Expected::Number { unit: u, .. } => unit_ok(u, &unit, "paid", &example),
+                _ => Err(wrong(&format!("an amount of {unit}"), &example)),
+            }
+        }
+        What::Value(v) => {
+            let Some(def) = value_def(program, v) else {
+                return Ok(());
+            };
+            if *expected == Expected::Unknown {
+                return Ok(());
+            }
+            match &def.ty {
+                Ty::Bool => match expected {
+                    Expected::Bool(_) => Ok(()),
+                    _ => Err(wrong("a flag (true or false)", &format!("{label} = true"))),
+                },
+                Ty::Num(Dim::Count) => match expected {
+                    Expected::Number { unit: None, value } if value.fract().is_zero() => Ok(()),
+                    _ => Err(wrong("a count", &format!("{label} = 3"))),
+                },
+                Ty::Num(Dim::Money(u) | Dim::Unit(u)) => {
+                    let example = format!("{label} = 100.00 {u}");
+                    match expected {
+                        Expected::Number { unit, .. } => unit_ok(unit, u, "an amount", &example),
+                        _ => Err(wrong(&format!("an amount of {u}"), &example)),
+                    }
+                }
+                Ty::Num(_) => match expected {
+                    Expected::Number { unit: None, .. } => Ok(()),
+                    _ => Err(wrong("a number", &format!("{label} = 4.2"))),
+                },
+                Ty::Text | Ty::Choice(_) => match expected {
+                    Expected::Text(_) => Ok(()),
+                    _ => Err(wrong("a text", &format!("{label} = \"...\""))),
+                },
+                Ty::Time => match expected {
+                    Expected::Text(t) if DateTime::parse_from_rfc3339(t).is_ok() => Ok(()),
+                    _ => Err(wrong(
+                        "a timestamp",
+                        &format!("{label} = \"2024-08-22T10:00:00+08:00\""),
+                    )),
+                },
+                Ty::Duration => match expected {
+                    Expected::Text(_) => Ok(()),
+                    _ => Err(wrong("a duration", &format!("{label} = \"P30D\""))),
+                },
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+fn describe(expected: &Expected) -> String {
+    match expected {
+        Expected::Bool(b) => format!("`{b}`"),
+        Expected::Unknown => "`null`".into(),
+        Expected::Number { .. } => format!("the number `{expected}`"),
+        Expected::Text(_) => format!("the text {expected}"),
+        Expected::Texts(_) => format!("the list {expected}"),
+        Expected::Anything => "nothing".into(),
+    }
+}
+
+fn check_params(params: &[ParamSetting], program: &Program) -> Vec<Diagnostic> {
+    let mut scratch = program.clone();
+    params
+        .iter()
+        .filter_map(|p| {
+            override_param(&mut scratch, &format!("{}={}", p.name, p.value))
+                .err()
+                .map(|e| Diagnostic::error(Code::ParameterOverride, p.span, e.message, "here").with_help(e.help))
+        })
+        .collect()
+}
+
+/// One step of a fact path: `sales` or `sales[0]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Step {
+    key: String,
+    index: Option<usize>,
+}
+
+/// `a.b[2].c` as steps; `None` when it is not a path.
+fn fact_path(text: &str) -> Option<Vec<Step>> {
+    let mut steps = Vec::new();
+    for part in text.split('.') {
+        let (key, index) = match part.split_once('[') {
+            Some((key, rest)) => {
+                let n = rest.strip_suffix(']')?.trim().parse::<usize>().ok()?;
+                (key, Some(n))
+            }
+            None => (part, None),
+        };
+        let mut chars = key.chars();
+        if !chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            || !chars.all(|c| c.is_alphanumeric() || c == '_')
+        {
+            return None;
+        }
+        steps.push(Step {
+            key: key.to_string(),
+            index,
+        });
+    }
+    Some(steps)
+}
+
+/// Checks a fact path against the schema: each step names a declared fact, lists take an index.
+fn check_path(
+    steps: &[Step],
+    schema: &RecordSchema,
+    text: &str,
+    span: Span,
+    program: &Program,
+) -> Result<(), Diagnostic> {
+    let mut schema = schema;
+    let mut top = true;
+    for (i, step) in steps.iter().enumerate() {
+        let last = i + 1 == steps.len();
+        if top && step.key == "id" && last && step.index.is_none() {
+            return Ok(());
+        }
+        let Some(field) = schema.fields.iter().find(|f| f.name == step.key) else {
+            if top {
+                return Err(unknown_name(&step.key, span, program, true));
+            }
+            let names: Vec<&str> = schema.fields.iter().map(|f| f.name.as_str()).collect();
+            let help = match closest(&step.key, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("its facts are: {}", names.join(", ")),
+            };
+            return Err(Diagnostic::error(
+                Code::UnknownField,
+                span,
+                format!("`{text}`: the list's items have no fact `{}`", step.key),
+                "unknown fact",
+            )
+            .with_help(help));
+        };
+        top = false;
+        match (&field.ty, step.index) {
+            (FactType::List(inner), Some(_)) => schema = inner,
+            (FactType::List(_), None) if last => return Ok(()),
+            (FactType::List(_), None) => {
+                return Err(Diagnostic::error(
+                    Code::UnknownField,
+                    span,
+                    format!("`{text}`: `{}` is a list; say which item", step.key),
+                    "which item?",
+                )
+                .with_help(format!("write for example `{}[0]`", step.key)));
+            }
+            (_, Some(_)) => {
+                return Err(Diagnostic::error(
+                    Code::UnknownField,
+                    span,
+                    format!("`{text}`: `{}` is not a list", step.key),
+                    "not a list",
+                ));
+            }
+            (_, None) if last => return Ok(()),
+            (_, None) => {
+                return Err(Diagnostic::error(
+                    Code::UnknownField,
+                    span,
+                    format!("`{text}`: `{}` has no fields", step.key),
+                    "not a list",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sets (or, with `None`, removes) the fact at `steps` in `map`.
+fn set_path(map: &mut Map<String, Json>, steps: &[Step], value: Option<Json>) -> Result<(), String> {
+    let Some((last, init)) = steps.split_last() else {
+        return Ok(());
+    };
+    let mut here = map;
+    let mut walked = String::new();
+    for step in init {
+        if !walked.is_empty() {
+            walked.push('.');
+        }
+        walked.push_str(&step.key);
+        let entry = here.entry(step.key.clone()).or_insert_with(|| Json::Object(Map::new()));
+        let entry = match step.index {
+            Some(n) => {
+                let _ = write!(walked, "[{n}]");
+                match entry {
+                    Json::Array(items) => items
+                        .get_mut(n)
+                        .ok_or_else(|| format!("the table's facts have no `{walked}`"))?,
+                    _ => return Err(format!("in the table's facts, `{}` is not a list", step.key)),
+                }
+            }
+            None => entry,
+        };
+        here = match entry {
+            Json::Object(m) => m,
+            _ => return Err(format!("in the table's facts, `{walked}` is not an object")),
+        };
+    }
+    match (last.index, value) {
+        (None, Some(v)) => {
+            here.insert(last.key.clone(), v);
+        }
+        (None, None) => {
+            here.remove(&last.key);
+        }
+        (Some(n), value) => {
+            let Some(Json::Array(items)) = here.get_mut(&last.key) else {
+                return Err(format!("in the table's facts, `{}` is not a list", last.key));
+            };
+            let Some(slot) = items.get_mut(n) else {
+                return Err(format!("the table's facts have no `{}[{n}]`", last.key));
+            };
+            match value {
+                Some(v) => *slot = v,
+                None => return Err("a list item cannot be `missing`; remove it from the table's facts".into()),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A table column: a fact to set, or something to check.
+enum Column {
+    Fact(Vec<Step>),
+    Check(What, String),
+    Broken,
+}
+
+fn resolve_table(table: &syntax::TableDef, program: &Program, cases: &mut Vec<Case>) {
+    let mut problems = check_params(&table.params, program);
+    let columns: Vec<Column> = table
+        .columns
+        .iter()
+        .map(|c| match classify(&c.text, c.span, program) {
+            Ok(col) => col,
+            Err(d) => {
+                problems.push(d);
+                Column::Broken
+            }
+        })
+        .collect();
+    if !columns.iter().any(|c| matches!(c, Column::Check(..))) && problems.is_empty() {
+        problems.push(
+            Diagnostic::error(
+                Code::Syntax,
+                table.span,
+                "this table checks nothing",
+                "no expectation column",
+            )
+            .with_help("add a column named `eligible`, `reasons`, or a reward or value of the campaign"),
+        );
+    }
+    let base = match &table.facts {
+        Some(Facts { records, .. }) => records.first().cloned().unwrap_or_default(),
+        None => Map::new(),
+    };
+    for (n, row) in table.rows.iter().enumerate() {
+        let name = format!("{} / row {}", table.name, n + 1);
+        let mut row_problems = problems.clone();
+        let mut map = base.clone();
+        let mut checks = Vec::new();
+        for (column, cell) in columns.iter().zip(&row.cells) {
+            if cell.text.is_empty() {
+                continue;
+            }
+            match column {
+                Column::Broken => {}
+                Column::Fact(steps) => {
+                    let value = if cell.text == "missing" {
+                        Ok(None)
+                    } else {
+                        serde_json::from_str::<Json>(&cell.text).map(Some).map_err(|_| {
+                            Diagnostic::error(
+                                Code::Syntax,
+                                cell.span,
+                                format!("`{}` is not a JSON value", cell.text),
+                                "not JSON",
+                            )
+                            .with_help(
+                                "a fact cell holds a JSON value (`\"4.2\"`, `4.2`, `true`, `null`, \
+                                 `\"2024-08-22T10:00:00+08:00\"`) or `missing` to leave the fact out",
+                            )
+                        })
+                    };
+                    match value.and_then(|v| {
+                        set_path(&mut map, steps, v)
+                            .map_err(|m| Diagnostic::error(Code::UnknownField, cell.span, m, "cannot set this fact"))
+                    }) {
+                        Ok(()) => {}
+                        Err(d) => row_problems.push(d),
+                    }
+                }
+                Column::Check(what, label) => {
+                    match syntax::parse_expected(&cell.text, cell.span.start).and_then(|expected| {
+                        check_expected(*what, label, &expected, cell.span, program).map(|()| expected)
+                    }) {
+                        Ok(expected) => checks.push(Check {
+                            record: 0,
+                            what: *what,
+                            label: label.clone(),
+                            expected,
+                            span: cell.span,
+                        }),
+                        Err(d) => row_problems.push(d),
+                    }
+                }
+            }
+        }
+        if checks.is_empty() && row_problems.is_empty() {
+            row_problems.push(
+                Diagnostic::error(
+                    Code::Syntax,
+                    row.span,
+                    "this row checks nothing",
+                    "all expectation cells empty",
+                )
+                .with_help("fill in at least one of the row's expectation cells"),
+            );
+        }
+        let id = match map.get("id") {
+            Some(Json::String(id)) => id.clone(),
+            _ => name.clone(),
+        };
+        cases.push(Case {
+            name,
+            span: row.span,
+            params: table.params.clone(),
+            records: records(&[map], &[id]),
+            checks,
+            problems: row_problems,
+        });
+    }
+}
+
+fn classify(text: &str, span: Span, program: &Program) -> Result<Column, Diagnostic> {
+    let (name, period) = match text.split_once('[') {
+        Some((name, rest)) => (name.trim(), rest.strip_suffix(']').map(|p| p.trim().trim_matches('"'))),
+        None => (text, None),
+    };
+    match text {
+        "eligible" => return Ok(Column::Check(What::Eligible, text.into())),
+        "reasons" => return Ok(Column::Check(What::Reasons, text.into())),
+        "reason" => return Ok(Column::Check(What::ReasonIncludes, text.into())),
+        "error" => return Ok(Column::Check(What::Error, text.into())),
+        _ => {}
+    }
+    let is_reward = program.rewards.iter().any(|r| r.name == name);
+    let is_value = program
+        .exposed
+        .iter()
+        .any(|&i| program.definitions.get(i).is_some_and(|d| d.name == name));
+    if is_reward || (is_value && period.is_none()) {
+        let what = resolve_named(name, period, span, program)?;
+        let label = match period {
+            Some(p) => format!("{name}[{p}]"),
+            None => name.to_string(),
+        };
+        return Ok(Column::Check(what, label));
+    }
+    let Some(steps) = fact_path(text) else {
+        return Err(Diagnostic::error(
+            Code::Syntax,
+            span,
+            format!("`{text}` is not a column name"),
+            "not a name",
+        )
+        .with_help(
+            "name a fact (`store_score`, `sales[0].gmv`), `eligible`, `reasons`, a reward (`cash[2022-12]`) or a value",
+        ));
+    };
+    check_path(&steps, &program.schema, text, span, program)?;
+    Ok(Column::Fact(steps))
+}
+
+// ---------------------------------------------------------------------------
+// Running.
+
+/// Reads and evaluates a case's records and compares every expectation.
+pub fn run_case(program: &Program, case: &Case) -> CaseResult {
+    let mut result = CaseResult {
+        name: case.name.clone(),
+        span: case.span,
+        records: Vec::new(),
+        mismatches: Vec::new(),
+        problems: case.problems.clone(),
+    };
+    if !result.problems.is_empty() {
+        return result;
+    }
+    let mut owned;
+    let program = if case.params.is_empty() {
+        program
+    } else {
+        owned = program.clone();
+        for p in &case.params {
+            if let Err(e) = override_param(&mut owned, &format!("{}={}", p.name, p.value)) {
+                result
+                    .problems
+                    .push(Diagnostic::error(Code::ParameterOverride, p.span, e.message, "here").with_help(e.help));
+                return result;
+            }
+        }
+        &owned
+    };
+    result.records = evaluate_records(program, &case.records);
+    let several = case.records.len() > 1;
+    for check in &case.checks {
+        let Some(record) = result.records.get(check.record) else {
+            continue;
+        };
+        if let Some((expected, actual)) = compare(program, check, &record.outcome) {
+            result.mismatches.push(Mismatch {
+                record: several.then(|| record.id.clone()),
+                label: check.label.clone(),
+                expected,
+                actual,
+                span: check.span,
+            });
+        }
+    }
+    // A record that could not be read fails the case unless an expectation says it should not be read.
+    for (i, record) in result.records.iter().enumerate() {
+        if let Err(e) = &record.outcome
+            && !case.checks.iter().any(|c| c.record == i && c.what == What::Error)
+        {
+            result.mismatches.push(Mismatch {
+                record: several.then(|| record.id.clone()),
+                label: "the record".into(),
+                expected: "read and evaluated".into(),
+                actual: format!("error: {e}"),
+                span: case.span,
+            });
+        }
+    }
+    result
+}
+
+/// Reads each record as one NDJSON line, then evaluates them (all together for a budget).
+fn evaluate_records(program: &Program, records: &[CaseRecord]) -> Vec<RecordResult> {
+    let evaluator = Evaluator::new(program);
+    let read: Vec<Result<crate::facts::Record, String>> = records
+        .iter()
+        .map(
+            |r| match read_records(&program.schema, Format::Ndjson, r.json.as_bytes()) {
+                Ok(mut items) => match items.next() {
+                    Some(Ok(input)) => Ok(input.record),
+                    Some(Err(e)) => Err(match &e.fact {
+                        Some(fact) => format!("`{fact}`: {}", e.message),
+                        None => e.message.clone(),
+                    }),
+                    None => Err("the record is empty".into()),
+                },
+                Err(e) => Err(e.message),
+            },
+        )
+        .collect();
+    let outcomes: Vec<Result<Outcome, String>> = if evaluator.needs_population() {
+        let population: Vec<crate::facts::Record> = read.iter().filter_map(|r| r.as_ref().ok().cloned()).collect();
+        let mut evaluated = evaluator.evaluate_all(&population).into_iter();
+        read.into_iter()
+            .map(|r| match r {
+                Ok(_) => match evaluated.next() {
+                    Some(Ok(o)) => Ok(o),
+                    Some(Err(e)) => Err(e.message),
+                    None => Err("internal error: no result".into()),
+                },
+                Err(e) => Err(e),
+            })
+            .collect()
+    } else {
+        read.into_iter()
+            .map(|r| r.and_then(|record| evaluator.evaluate(&record).map_err(|e| e.message)))
+            .collect()
+    };
+    records
+        .iter()
+        .zip(outcomes)
+        .map(|(r, outcome)| RecordResult {
+            id: r.id.clone(),
+            outcome,
+        })
+        .collect()
+}
+
+/// `None` when the expectation holds; otherwise (expected, actual) as text.
+fn compare(program: &Program, check: &Check, outcome: &Result<Outcome, String>) -> Option<(String, String)> {
+    let expected_text = expected_display(check);
+    let outcome = match (check.what, outcome) {
+        (What::Error, Err(e)) => {
+            return match &check.expected {
+                Expected::Text(part) if !e.contains(part.as_str()) => {
+                    Some((format!("an error mentioning {}", quote(part)), format!("error: {e}")))
+                }
+                _ => None,
+            };
+        }
+        (What::Error, Ok(o)) => {
+            let verdict = if o.eligible { "eligible" } else { "not eligible" };
+            return Some((expected_text, format!("no error (the record is {verdict})")));
+        }
+        (_, Err(e)) => return Some((expected_text, format!("error: {e}"))),
+        (_, Ok(o)) => o,
+    };
+    let reasons: Vec<&str> = program
+        .conditions
+        .iter()
+        .zip(&outcome.conditions)
+        .filter(|(_, ok)| !**ok)
+        .map(|(c, _)| c.reason.as_str())
+        .collect();
+    let reasons_text = || {
+        if reasons.is_empty() {
+            "no reasons".to_string()
+        } else {
+            format!("[{}]", reasons.iter().map(|r| quote(r)).collect::<Vec<_>>().join(", "))
+        }
+    };
+    match check.what {
+        What::Error => None,
+        What::Eligible => {
+            let want = matches!(check.expected, Expected::Bool(true));
+            (outcome.eligible != want).then(|| (expected_text, eligible_text(outcome.eligible)))
+        }
+        What::Reasons => {
+            let want: Vec<&str> = match &check.expected {
+                Expected::Texts(ts) => ts.iter().map(String::as_str).collect(),
+                Expected::Text(t) => vec![t.as_str()],
+                _ => Vec::new(),
+            };
+            (want != reasons).then(|| (expected_text, reasons_text()))
+        }
+        What::ReasonIncludes => {
+            let Expected::Text(t) = &check.expected else {
+                return None;
+            };
+            (!reasons.contains(&t.as_str())).then(|| (expected_text, reasons_text()))
+        }
+        What::Reward { index, period } => {
+            let reward = outcome.rewards.get(index)?;
+            let unit = program
+                .rewards
+                .get(index)
+                .map(|r| r.unit.name.to_string())
+                .unwrap_or_default();
+            let amount = match period {
+                None => Some(reward.amount),
+                Some(k) => reward.by_period.as_ref().and_then(|b| b.get(k)).copied(),
+            };
+            let Expected::Number { value, .. } = &check.expected else {
+                return None;
+            };
+            match amount {
+                Some(a) if a == *value => None,
+                Some(a) => Some((expected_text, format!("{a} {unit}"))),
+                None => Some((expected_text, "no amount".into())),
+            }
+        }
+        What::Value(v) => {
+            let shown = outcome.values.get(v)?;
+            (!shown_matches(shown, &check.expected)).then(|| (expected_text, shown_text(shown)))
+        }
+    }
+}
+
+fn eligible_text(eligible: bool) -> String {
+    if eligible { "eligible" } else { "not eligible" }.into()
+}
+
+/// The expected value as shown in a diff.
+fn expected_display(check: &Check) -> String {
+    match (check.what, &check.expected) {
+        (What::Eligible, Expected::Bool(b)) => eligible_text(*b),
+        (What::Reasons, Expected::Texts(ts)) if ts.is_empty() => "no reasons".into(),
+        (What::Reasons, Expected::Text(t)) => format!("[{}]", quote(t)),
+        (What::ReasonIncludes, Expected::Text(t)) => format!("the reasons to include {}", quote(t)),
+        (What::Error, Expected::Anything) => "an error".into(),
+        (What::Error, Expected::Text(t)) => format!("an error mentioning {}", quote(t)),
+        (_, e) => e.to_string(),
+    }
+}
+
+/// Whether a shown value is the expected one. Amounts compare as decimals.
+fn shown_matches(shown: &Shown, expected: &Expected) -> bool {
+    match (shown, expected) {
+        (Shown::Unknown, Expected::Unknown) => true,
+        (Shown::Bool(a), Expected::Bool(b)) => a == b,
+        (Shown::Count(n) | Shown::Number(n) | Shown::Amount(n, _), Expected::Number { value, .. }) => n == value,
+        (Shown::Text(a), Expected::Text(b)) => a == b,
+        (Shown::Time(t), Expected::Text(b)) => DateTime::parse_from_rfc3339(b).is_ok_and(|b| b == *t),
+        (Shown::Duration(d), Expected::Text(b)) => duration_text(*d) == *b,
+        _ => false,
+    }
+}
+
+/// A shown value as text: `10001.00 CNY`, `3`, `true`, `null`, `"text"`.
+pub fn shown_text(shown: &Shown) -> String {
+    match shown {
+        Shown::Unknown => "null".into(),
+        Shown::Bool(b) => b.to_string(),
+        Shown::Count(n) | Shown::Number(n) => n.to_string(),
+        Shown::Amount(n, u) => format!("{n} {u}"),
+        Shown::Text(t) => quote(t),
+        Shown::Time(t) => quote(&t.to_rfc3339()),
+        Shown::Duration(d) => quote(&duration_text(*d)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+    use super::*;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn paths() {
+        assert_eq!(
+            fact_path("sales[0].gmv").unwrap(),
+            vec![
+                Step {
+                    key: "sales".into(),
+                    index: Some(0)
+                },
+                Step {
+                    key: "gmv".into(),
+                    index: None
+                }
+            ]
+        );
+        assert!(fact_path("sales[x]").is_none());
+        let mut map: Map<String, Json> = serde_json::from_str(r#"{"sales":[{"gmv":"1"}],"a":1}"#).unwrap();
+        set_path(&mut map, &fact_path("sales[0].gmv").unwrap(), Some(Json::from(2))).unwrap();
+        set_path(&mut map, &fact_path("a").unwrap(), None).unwrap();
+        assert_eq!(Json::Object(map).to_string(), r#"{"sales":[{"gmv":2}]}"#);
+    }
+
+    #[test]
+    fn decimals_compare_by_value() {
+        let shown = Shown::Amount(Decimal::new(1230, 2), "CNY".into());
+        let expected = Expected::Number {
+            value: Decimal::new(123, 1),
+            unit: Some("CNY".into()),
+        };
+        assert!(shown_matches(&shown, &expected));
+    }
+}

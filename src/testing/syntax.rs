@@ -1,0 +1,1509 @@
+//! Reading a `.tests` file: a careful hand-written line parser.
+//!
+//! The format is line-oriented (one statement a line) except for the facts,
+//! which are JSON and may span several lines. The parser knows nothing about
+//! the campaign: whether a name is a reward, a value or a fact is settled
+//! later, by [`super::resolve`]. Every problem is a [`Diagnostic`] with the
+//! byte span of the offending text, so that it renders with its line and
+//! column; the parser recovers at the next line and reports every problem it
+//! finds at once.
+
+use rust_decimal::Decimal;
+use serde_json::{Map, Value as Json};
+
+use crate::diagnostics::{Code, Diagnostic, Span};
+
+/// A parsed `.tests` file: its cases and tables, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestFile {
+    /// The cases and tables.
+    pub items: Vec<Item>,
+}
+
+/// One `case` or `table`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// `case "NAME" { ... }`.
+    Case(CaseDef),
+    /// `table "NAME" { ... }`.
+    Table(TableDef),
+}
+
+/// A `case` block as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseDef {
+    /// The case's name.
+    pub name: String,
+    /// The `case "NAME"` header.
+    pub span: Span,
+    /// The facts: one record, or several for a budget campaign.
+    pub facts: Facts,
+    /// `with NAME = VALUE` lines.
+    pub params: Vec<ParamSetting>,
+    /// `expect` lines.
+    pub expectations: Vec<Expectation>,
+}
+
+/// A `table` block as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableDef {
+    /// The table's name.
+    pub name: String,
+    /// The `table "NAME"` header.
+    pub span: Span,
+    /// The facts every row starts from (an empty object when not given).
+    pub facts: Option<Facts>,
+    /// `with NAME = VALUE` lines, applied to every row.
+    pub params: Vec<ParamSetting>,
+    /// The header row: column names.
+    pub columns: Vec<Cell>,
+    /// The rows.
+    pub rows: Vec<Row>,
+}
+
+/// One table row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The whole row.
+    pub span: Span,
+    /// Its cells, one per column.
+    pub cells: Vec<Cell>,
+}
+
+/// The text of one table cell (trimmed) and where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// The cell's text without the surrounding spaces.
+    pub text: String,
+    /// Where the text is (an empty span after the `|` when the cell is empty).
+    pub span: Span,
+}
+
+/// The facts of a case: JSON objects, one per record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts {
+    /// The records, in order.
+    pub records: Vec<Map<String, Json>>,
+    /// Whether they were written as a list (`facts [ {...}, ... ]`).
+    pub is_list: bool,
+    /// Where the JSON is.
+    pub span: Span,
+}
+
+/// `with NAME = VALUE`: a parameter set for one case (or every row of a table).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamSetting {
+    /// The parameter's name.
+    pub name: String,
+    /// Its value as written (the same text `--param NAME=VALUE` takes).
+    pub value: String,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// One `expect` line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectation {
+    /// The record it is about (`expect "acct-2" ...`), when the case has several.
+    pub record: Option<(String, Span)>,
+    /// What is checked.
+    pub target: Target,
+    /// The name as written (`eligible`, `cash[2022-12]`), for messages.
+    pub target_span: Span,
+    /// What it should be.
+    pub expected: Expected,
+    /// The expected value as written.
+    pub expected_span: Span,
+    /// The whole line after `expect`.
+    pub span: Span,
+}
+
+/// What an expectation checks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// `eligible`: whether the record is eligible.
+    Eligible,
+    /// `reasons`: exactly these reasons, in order.
+    Reasons,
+    /// `reason "..."`: this reason is among the reasons.
+    ReasonIncludes,
+    /// `error`: the record cannot be read or evaluated.
+    Error,
+    /// A reward or value, optionally one period of a reward settled per period.
+    Named {
+        /// The reward's or value's name.
+        name: String,
+        /// The period key (`2022-12`), for `cash[2022-12]`.
+        period: Option<String>,
+    },
+}
+
+/// An expected value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expected {
+    /// `true` or `false`.
+    Bool(bool),
+    /// `null` (or `unknown`).
+    Unknown,
+    /// A number with an optional unit: `90`, `90 points`, `10001.00 CNY`, `2%`.
+    Number {
+        /// The number (a percentage already divided by 100).
+        value: Decimal,
+        /// The unit as written, if any.
+        unit: Option<String>,
+    },
+    /// A text in quotes.
+    Text(String),
+    /// A list of texts: `["a", "b"]`.
+    Texts(Vec<String>),
+    /// Nothing more to say (`expect error` without a message).
+    Anything,
+}
+
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expected::Bool(b) => write!(f, "{b}"),
+            Expected::Unknown => f.write_str("null"),
+            Expected::Number { value, unit } => match unit {
+                Some(u) => write!(f, "{value} {u}"),
+                None => write!(f, "{value}"),
+            },
+            Expected::Text(t) => write!(f, "{}", quote(t)),
+            Expected::Texts(ts) => {
+                let items: Vec<String> = ts.iter().map(|t| quote(t)).collect();
+                write!(f, "[{}]", items.join(", "))
+            }
+            Expected::Anything => f.write_str("anything"),
+        }
+    }
+}
+
+/// A text in double quotes, as JSON writes it.
+pub fn quote(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| format!("\"{text}\""))
+}
+
+/// Parses the text of a `.tests` file.
+///
+/// # Errors
+///
+/// Every syntax problem found, each with its span.
+pub fn parse(text: &str) -> Result<TestFile, Vec<Diagnostic>> {
+    let mut p = Parser {
+        text,
+        pos: 0,
+        diagnostics: Vec::new(),
+    };
+    let items = p.file();
+    if p.diagnostics.is_empty() {
+        Ok(TestFile { items })
+    } else {
+        Err(p.diagnostics)
+    }
+}
+
+/// Parses the text of an expected value: a table cell or the part of an
+/// `expect` line after `=`. `offset` is where `text` starts in the file.
+///
+/// # Errors
+///
+/// A diagnostic pointing into `text` when it is not a value.
+pub fn parse_expected(text: &str, offset: usize) -> Result<Expected, Diagnostic> {
+    let mut p = Parser {
+        text,
+        pos: 0,
+        diagnostics: Vec::new(),
+    };
+    let value = p.value();
+    let result = match value {
+        Ok(v) => {
+            p.skip_spaces();
+            if p.pos < text.len() {
+                Err(p.unexpected("the end of the value"))
+            } else {
+                Ok(v)
+            }
+        }
+        Err(d) => Err(d),
+    };
+    result.map_err(|d| shift(d, offset))
+}
+
+fn shift(mut d: Diagnostic, offset: usize) -> Diagnostic {
+    for label in &mut d.labels {
+        label.span = Span::new(label.span.start + offset, label.span.end + offset);
+    }
+    d
+}
+
+/// Full-width punctuation a Chinese keyboard types, and the ASCII mark meant.
+const FULL_WIDTH: &[(char, char)] = &[
+    ('“', '"'),
+    ('”', '"'),
+    ('＂', '"'),
+    ('｛', '{'),
+    ('｝', '}'),
+    ('｜', '|'),
+    ('＝', '='),
+    ('：', ':'),
+    ('，', ','),
+    ('［', '['),
+    ('］', ']'),
+    ('【', '['),
+    ('】', ']'),
+    ('（', '('),
+    ('）', ')'),
+    ('＃', '#'),
+    ('％', '%'),
+];
+
+struct Parser<'a> {
+    text: &'a str,
+    pos: usize,
+    diagnostics: Vec<Diagnostic>,
+}
+
+type PResult<T> = Result<T, Diagnostic>;
+
+fn is_ident_start(c: char) -> bool {
+    c.is_alphabetic() || c == '_'
+}
+
+fn is_ident_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+impl<'a> Parser<'a> {
+    fn rest(&self) -> &'a str {
+        self.text.get(self.pos..).unwrap_or("")
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.rest().chars().next()
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    fn eof(&self) -> bool {
+        self.pos >= self.text.len()
+    }
+
+    /// Skips spaces and tabs (not line ends).
+    fn skip_spaces(&mut self) {
+        while let Some(c) = self.peek() {
+            if c == ' ' || c == '\t' || c == '\u{3000}' {
+                self.bump();
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// Skips blank lines, comment lines and leading spaces.
+    fn skip_blank(&mut self) {
+        loop {
+            self.skip_spaces();
+            match self.peek() {
+                Some('\n' | '\r') => {
+                    self.bump();
+                }
+                Some('#') => self.skip_line(),
+                _ => break,
+            }
+        }
+    }
+
+    /// Skips to just after the end of the current line.
+    fn skip_line(&mut self) {
+        while let Some(c) = self.bump() {
+            if c == '\n' {
+                break;
+            }
+        }
+    }
+
+    /// Whether only spaces and a comment are left on the line.
+    fn at_line_end(&mut self) -> bool {
+        self.skip_spaces();
+        matches!(self.peek(), None | Some('\n' | '\r' | '#'))
+    }
+
+    /// Requires the end of the line (a comment may follow), and moves past it.
+    fn end_line(&mut self) -> PResult<()> {
+        if self.at_line_end() {
+            self.skip_line();
+            Ok(())
+        } else {
+            Err(self.unexpected("the end of the line"))
+        }
+    }
+
+    /// The span of the character at the cursor (or an empty span at the end).
+    fn here(&self) -> Span {
+        let len = self.peek().map(char::len_utf8).unwrap_or(0);
+        Span::new(self.pos, self.pos + len)
+    }
+
+    /// A diagnostic for the character at the cursor, which is not what was expected.
+    fn unexpected(&self, expected: &str) -> Diagnostic {
+        let span = self.here();
+        match self.peek() {
+            None => Diagnostic::error(
+                Code::Syntax,
+                span,
+                format!("the file ends where {expected} was expected"),
+                "the file ends here",
+            ),
+            Some('\n' | '\r') => Diagnostic::error(
+                Code::Syntax,
+                span,
+                format!("the line ends where {expected} was expected"),
+                format!("expected {expected}"),
+            ),
+            Some(c) => {
+                if let Some((_, ascii)) = FULL_WIDTH.iter().find(|(w, _)| *w == c) {
+                    return Diagnostic::error(
+                        Code::FullWidthPunctuation,
+                        span,
+                        format!("full-width `{c}` where {expected} was expected"),
+                        "full-width punctuation",
+                    )
+                    .with_help(format!(
+                        "type the ASCII `{ascii}` instead (switch the keyboard to half-width)"
+                    ));
+                }
+                Diagnostic::error(
+                    Code::Syntax,
+                    span,
+                    format!("unexpected `{c}` where {expected} was expected"),
+                    format!("expected {expected}"),
+                )
+            }
+        }
+    }
+
+    /// An identifier at the cursor, if any.
+    fn ident(&mut self) -> Option<(&'a str, Span)> {
+        let start = self.pos;
+        if !self.peek().is_some_and(is_ident_start) {
+            return None;
+        }
+        while self.peek().is_some_and(is_ident_char) {
+            self.bump();
+        }
+        let span = Span::new(start, self.pos);
+        self.text.get(start..self.pos).map(|s| (s, span))
+    }
+
+    /// A keyword-like word: an identifier that is exactly `word`, not followed by more letters.
+    fn keyword(&mut self, word: &str) -> bool {
+        let rest = self.rest();
+        if let Some(after) = rest.strip_prefix(word)
+            && !after.chars().next().is_some_and(is_ident_char)
+        {
+            self.pos += word.len();
+            return true;
+        }
+        false
+    }
+
+    /// A text in double quotes, with JSON escapes, on one line.
+    fn string(&mut self) -> PResult<(String, Span)> {
+        let start = self.pos;
+        if self.peek() != Some('"') {
+            return Err(self.unexpected("a text in double quotes"));
+        }
+        self.bump();
+        let mut escaped = false;
+        loop {
+            match self.peek() {
+                None | Some('\n' | '\r') => {
+                    return Err(Diagnostic::error(
+                        Code::UnterminatedString,
+                        Span::new(start, self.pos),
+                        "this text in quotes is not closed on the same line",
+                        "the closing `\"` is missing",
+                    )
+                    .with_help("end the text with `\"` before the end of the line"));
+                }
+                Some(c) => {
+                    self.bump();
+                    if escaped {
+                        escaped = false;
+                    } else if c == '\\' {
+                        escaped = true;
+                    } else if c == '"' {
+                        break;
+                    }
+                }
+            }
+        }
+        let span = Span::new(start, self.pos);
+        let raw = self.text.get(start..self.pos).unwrap_or("\"\"");
+        match serde_json::from_str::<String>(raw) {
+            Ok(s) => Ok((s, span)),
+            Err(e) => Err(Diagnostic::error(
+                Code::Syntax,
+                span,
+                format!("this text in quotes is not valid: {}", json_message(&e)),
+                "invalid text",
+            )
+            .with_help("inside quotes, write `\\\"` for a quote and `\\\\` for a backslash")),
+        }
+    }
+
+    // -------------------------------------------------------------------
+    // The file.
+
+    fn file(&mut self) -> Vec<Item> {
+        let mut items = Vec::new();
+        loop {
+            self.skip_blank();
+            if self.eof() {
+                break;
+            }
+            let start = self.pos;
+            if self.keyword("case") {
+                if let Some(case) = self.case(start) {
+                    items.push(Item::Case(case));
+                }
+            } else if self.keyword("table") {
+                if let Some(table) = self.table(start) {
+                    items.push(Item::Table(table));
+                }
+            } else {
+                let d = self.unexpected("`case` or `table`");
+                self.diagnostics.push(d.with_help(
+                    "a tests file holds `case \"NAME\" { ... }` and `table \"NAME\" { ... }` blocks; \
+                     comments start with `#`",
+                ));
+                self.skip_line();
+            }
+        }
+        items
+    }
+
+    /// `"NAME" {` then the end of the line.
+    fn block_header(&mut self, kind: &str, start: usize) -> PResult<(String, Span)> {
+        self.skip_spaces();
+        let (name, _) = self.string().map_err(|d| {
+            if d.code == Code::UnterminatedString {
+                d
+            } else {
+                self.unexpected(&format!("the {kind}'s name in double quotes"))
+                    .with_help(format!("write `{kind} \"what this {kind} checks\" {{`"))
+            }
+        })?;
+        if name.trim().is_empty() {
+            return Err(Diagnostic::error(
+                Code::Syntax,
+                Span::new(start, self.pos),
+                format!("the {kind} has an empty name"),
+                "empty name",
+            )
+            .with_help("say in a few words what it checks"));
+        }
+        let span = Span::new(start, self.pos);
+        self.skip_spaces();
+        if self.peek() != Some('{') {
+            return Err(self.unexpected("`{`"));
+        }
+        self.bump();
+        self.end_line()?;
+        Ok((name, span))
+    }
+
+    /// Whether the cursor (at the start of a line's content) is at a new block: a missing `}`.
+    fn at_block_start(&self) -> bool {
+        let rest = self.rest();
+        ["case", "table"].iter().any(|kw| {
+            rest.strip_prefix(kw)
+                .is_some_and(|after| after.starts_with([' ', '\t', '"']))
+        })
+    }
+
+    fn unclosed(&mut self, kind: &str, span: Span) {
+        self.diagnostics.push(
+            Diagnostic::error(
+                Code::Syntax,
+                span,
+                format!("this {kind} is not closed"),
+                format!("the {kind} starts here"),
+            )
+            .with_help(format!("end the {kind} with a line holding only `}}`")),
+        );
+    }
+
+    fn case(&mut self, start: usize) -> Option<CaseDef> {
+        let (name, span) = match self.block_header("case", start) {
+            Ok(h) => h,
+            Err(d) => {
+                self.diagnostics.push(d);
+                self.skip_line();
+                return None;
+            }
+        };
+        let mut facts: Option<Facts> = None;
+        let mut params = Vec::new();
+        let mut expectations = Vec::new();
+        let errors_before = self.diagnostics.len();
+        loop {
+            self.skip_blank();
+            if self.eof() || self.at_block_start() {
+                self.unclosed("case", span);
+                break;
+            }
+            let line_start = self.pos;
+            if self.peek() == Some('}') {
+                self.bump();
+                if let Err(d) = self.end_line() {
+                    self.diagnostics.push(d);
+                    self.skip_line();
+                }
+                break;
+            }
+            let step = if self.keyword("facts") {
+                self.facts_line(line_start).and_then(|f| {
+                    if facts.is_some() {
+                        Err(Diagnostic::error(
+                            Code::Syntax,
+                            Span::new(line_start, line_start + "facts".len()),
+                            "a case has one `facts`",
+                            "second `facts`",
+                        )
+                        .with_help("for several records (a budget campaign), write `facts [ {...}, {...} ]`"))
+                    } else {
+                        facts = Some(f);
+                        Ok(())
+                    }
+                })
+            } else if self.keyword("with") {
+                self.with_line(line_start).map(|p| params.push(p))
+            } else if self.keyword("expect") {
+                self.expect_line().map(|e| expectations.push(e))
+            } else {
+                Err(self
+                    .unexpected("`facts`, `with`, `expect` or `}`")
+                    .with_help("inside a case, each line is `facts {...}`, `with NAME = VALUE` or `expect ...`"))
+            };
+            if let Err(d) = step {
+                self.diagnostics.push(d);
+                self.skip_line();
+            }
+        }
+        if self.diagnostics.len() > errors_before {
+            return None;
+        }
+        let Some(facts) = facts else {
+            self.diagnostics.push(
+                Diagnostic::error(Code::Syntax, span, "this case has no facts", "no `facts` line")
+                    .with_help("add a line `facts { \"name\": value, ... }` with the record's facts as JSON"),
+            );
+            return None;
+        };
+        if expectations.is_empty() {
+            self.diagnostics.push(
+                Diagnostic::error(Code::Syntax, span, "this case expects nothing", "no `expect` line")
+                    .with_help("add at least one line such as `expect eligible` or `expect growth_points = 90 points`"),
+            );
+            return None;
+        }
+        if let Err(d) = check_records(&facts, &expectations) {
+            self.diagnostics.push(d);
+            return None;
+        }
+        Some(CaseDef {
+            name,
+            span,
+            facts,
+            params,
+            expectations,
+        })
+    }
+
+    fn table(&mut self, start: usize) -> Option<TableDef> {
+        let (name, span) = match self.block_header("table", start) {
+            Ok(h) => h,
+            Err(d) => {
+                self.diagnostics.push(d);
+                self.skip_line();
+                return None;
+            }
+        };
+        let mut facts: Option<Facts> = None;
+        let mut params = Vec::new();
+        let mut columns: Option<Vec<Cell>> = None;
+        let mut rows = Vec::new();
+        let errors_before = self.diagnostics.len();
+        loop {
+            self.skip_blank();
+            if self.eof() || self.at_block_start() {
+                self.unclosed("table", span);
+                break;
+            }
+            let line_start = self.pos;
+            if self.peek() == Some('}') {
+                self.bump();
+                if let Err(d) = self.end_line() {
+                    self.diagnostics.push(d);
+                    self.skip_line();
+                }
+                break;
+            }
+            let step = if self.peek() == Some('|') {
+                self.table_row().map(|(cells, row_span)| {
+                    if cells.iter().all(|c| is_separator(&c.text)) && !cells.is_empty() {
+                        // A markdown separator line `|---|---|`.
+                        return;
+                    }
+                    match &columns {
+                        None => columns = Some(cells),
+                        Some(cols) if cols.len() != cells.len() => self.diagnostics.push(
+                            Diagnostic::error(
+                                Code::Syntax,
+                                row_span,
+                                format!(
+                                    "this row has {} cells but the table has {} columns",
+                                    cells.len(),
+                                    cols.len()
+                                ),
+                                "wrong number of cells",
+                            )
+                            .with_help("give every row one cell per column; leave a cell empty to skip it"),
+                        ),
+                        Some(_) => rows.push(Row { span: row_span, cells }),
+                    }
+                })
+            } else if columns.is_some() {
+                Err(self
+                    .unexpected("a row `| ... |` or `}`")
+                    .with_help("after the header row, a table holds only rows"))
+            } else if self.keyword("facts") {
+                self.facts_line(line_start).and_then(|f| {
+                    if facts.is_some() {
+                        Err(Diagnostic::error(
+                            Code::Syntax,
+                            Span::new(line_start, line_start + "facts".len()),
+                            "a table has one `facts`: the facts every row starts from",
+                            "second `facts`",
+                        ))
+                    } else if f.is_list {
+                        Err(Diagnostic::error(
+                            Code::Syntax,
+                            f.span,
+                            "a table's facts are one record, `{...}`",
+                            "a list of records",
+                        )
+                        .with_help("each row is one record; write several records in a `case`"))
+                    } else {
+                        facts = Some(f);
+                        Ok(())
+                    }
+                })
+            } else if self.keyword("with") {
+                self.with_line(line_start).map(|p| params.push(p))
+            } else if self.keyword("expect") {
+                Err(Diagnostic::error(
+                    Code::Syntax,
+                    Span::new(line_start, self.pos),
+                    "a table has no `expect` lines",
+                    "`expect` in a table",
+                )
+                .with_help("in a table, what is expected is given in columns: `| eligible | growth_points |`"))
+            } else {
+                Err(self
+                    .unexpected("`facts`, `with`, the header row `| ... |` or `}`")
+                    .with_help("a table is `facts {...}`, then a header row `| fact | eligible | ... |`, then rows"))
+            };
+            if let Err(d) = step {
+                self.diagnostics.push(d);
+                self.skip_line();
+            }
+        }
+        if self.diagnostics.len() > errors_before {
+            return None;
+        }
+        let Some(columns) = columns else {
+            self.diagnostics.push(
+                Diagnostic::error(Code::Syntax, span, "this table has no header row", "no `| ... |` line")
+                    .with_help("add a header row naming the columns, e.g. `| store_score | eligible |`"),
+            );
+            return None;
+        };
+        if rows.is_empty() {
+            self.diagnostics.push(
+                Diagnostic::error(Code::Syntax, span, "this table has no rows", "no rows")
+                    .with_help("add one row `| ... |` per case under the header row"),
+            );
+            return None;
+        }
+        for (i, c) in columns.iter().enumerate() {
+            if c.text.is_empty() {
+                self.diagnostics.push(Diagnostic::error(
+                    Code::Syntax,
+                    c.span,
+                    "a column without a name",
+                    "empty column name",
+                ));
+                return None;
+            }
+            if let Some(first) = columns.iter().take(i).find(|d| d.text == c.text) {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        Code::Syntax,
+                        c.span,
+                        format!("the column `{}` is given twice", c.text),
+                        "second column",
+                    )
+                    .with_label(first.span, "first column"),
+                );
+                return None;
+            }
+        }
+        Some(TableDef {
+            name,
+            span,
+            facts,
+            params,
+            columns,
+            rows,
+        })
+    }
+
+    /// `| a | b |`: the cells, and the span of the row. The cursor is at the first `|`.
+    fn table_row(&mut self) -> PResult<(Vec<Cell>, Span)> {
+        let start = self.pos;
+        self.bump();
+        let mut cells = Vec::new();
+        let mut cell_start = self.pos;
+        let mut in_string = false;
+        let mut escaped = false;
+        loop {
+            let at = self.pos;
+            match self.peek() {
+                None | Some('\n' | '\r') => {
+                    if in_string {
+                        return Err(Diagnostic::error(
+                            Code::UnterminatedString,
+                            Span::new(cell_start, at),
+                            "a text in quotes in this cell is not closed",
+                            "the closing `\"` is missing",
+                        ));
+                    }
+                    let tail = self.text.get(cell_start..at).unwrap_or("");
+                    if tail.trim().is_empty() {
+                        break;
+                    }
+                    return Err(Diagnostic::error(
+                        Code::Syntax,
+                        Span::new(start, at),
+                        "a table row ends with `|`",
+                        "no closing `|`",
+                    )
+                    .with_help("write each row as `| cell | cell |`"));
+                }
+                Some('#') if !in_string => {
+                    let tail = self.text.get(cell_start..at).unwrap_or("");
+                    if tail.trim().is_empty() {
+                        break;
+                    }
+                    return Err(Diagnostic::error(
+                        Code::Syntax,
+                        Span::new(at, at + 1),
+                        "`#` starts a comment, but the row's last cell is not closed with `|`",
+                        "comment inside the row",
+                    )
+                    .with_help("put `#` inside quotes if it belongs to a text, or close the row with `|` first"));
+                }
+                Some(c) => {
+                    self.bump();
+                    if in_string {
+                        if escaped {
+                            escaped = false;
+                        } else if c == '\\' {
+                            escaped = true;
+                        } else if c == '"' {
+                            in_string = false;
+                        }
+                    } else if c == '"' {
+                        in_string = true;
+                    } else if c == '|' {
+                        cells.push(cell(self.text, cell_start, at));
+                        cell_start = self.pos;
+                    } else if c == '｜' {
+                        return Err(Diagnostic::error(
+                            Code::FullWidthPunctuation,
+                            Span::new(at, self.pos),
+                            "full-width `｜` between cells",
+                            "full-width punctuation",
+                        )
+                        .with_help("type the ASCII `|` instead"));
+                    }
+                }
+            }
+        }
+        let end = cell_start.saturating_sub(1).max(start);
+        let span = Span::new(start, end + 1);
+        self.skip_line();
+        Ok((cells, span))
+    }
+
+    /// `with NAME = VALUE` (after `with`).
+    fn with_line(&mut self, line_start: usize) -> PResult<ParamSetting> {
+        self.skip_spaces();
+        let Some((name, _)) = self.ident() else {
+            return Err(self
+                .unexpected("a parameter's name")
+                .with_help("write `with monthly_packs = 2`"));
+        };
+        let name = name.to_string();
+        self.skip_spaces();
+        if self.peek() != Some('=') {
+            return Err(self.unexpected("`=`"));
+        }
+        self.bump();
+        self.skip_spaces();
+        let value = if self.peek() == Some('"') {
+            self.string()?.0
+        } else {
+            let (text, _) = self.line_rest();
+            text.to_string()
+        };
+        if value.is_empty() {
+            return Err(self.unexpected("the parameter's value"));
+        }
+        let span = Span::new(line_start, self.pos);
+        self.end_line()?;
+        Ok(ParamSetting { name, value, span })
+    }
+
+    /// The rest of the line up to a comment (outside quotes), trimmed, with its start.
+    fn line_rest(&mut self) -> (&'a str, usize) {
+        self.skip_spaces();
+        let start = self.pos;
+        let mut in_string = false;
+        let mut escaped = false;
+        let mut end = self.pos;
+        while let Some(c) = self.peek() {
+            if c == '\n' || c == '\r' || (c == '#' && !in_string) {
+                break;
+            }
+            self.bump();
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == '"' {
+                    in_string = false;
+                }
+            } else if c == '"' {
+                in_string = true;
+            }
+            if !c.is_whitespace() {
+                end = self.pos;
+            }
+        }
+        let text = self.text.get(start..end).unwrap_or("");
+        self.pos = end;
+        (text, start)
+    }
+
+    /// `expect ...` (after `expect`).
+    fn expect_line(&mut self) -> PResult<Expectation> {
+        self.skip_spaces();
+        let start = self.pos;
+        let record = if self.peek() == Some('"') {
+            let r = self.string()?;
+            self.skip_spaces();
+            Some(r)
+        } else {
+            None
+        };
+        let target_start = self.pos;
+        let negated = if self.keyword("not") {
+            self.skip_spaces();
+            true
+        } else {
+            false
+        };
+        let Some((word, word_span)) = self.ident() else {
+            return Err(self
+                .unexpected("what is expected (`eligible`, a reward or a value)")
+                .with_help(
+                    "write for example `expect eligible`, `expect not eligible`, `expect reason \"...\"` \
+                 or `expect growth_points = 90 points`",
+                ));
+        };
+        let make = |target, target_span, expected, expected_span, end| Expectation {
+            record: record.clone(),
+            target,
+            target_span,
+            expected,
+            expected_span,
+            span: Span::new(start, end),
+        };
+        match word {
+            "reason" | "error" if !negated => {
+                self.skip_spaces();
+                let target = if word == "reason" {
+                    Target::ReasonIncludes
+                } else {
+                    Target::Error
+                };
+                let (expected, expected_span) = if self.peek() == Some('"') {
+                    let (text, span) = self.string()?;
+                    (Expected::Text(text), span)
+                } else if target == Target::Error {
+                    (Expected::Anything, word_span)
+                } else {
+                    return Err(self
+                        .unexpected("the reason in double quotes")
+                        .with_help("copy the reason text from the campaign: `expect reason \"...\"`"));
+                };
+                let end = self.pos;
+                self.end_line()?;
+                Ok(make(target, word_span, expected, expected_span, end))
+            }
+            _ => {
+                let name = word.to_string();
+                let mut period = None;
+                // `cash.by_period["2022-12"]` is read as `cash[2022-12]`.
+                if self.rest().starts_with(".by_period[") {
+                    self.pos += ".by_period".len();
+                }
+                if self.peek() == Some('[') {
+                    period = Some(self.period()?);
+                }
+                let target_span = Span::new(target_start, self.pos);
+                let target = match (name.as_str(), &period) {
+                    ("eligible", None) => Target::Eligible,
+                    ("reasons", None) => Target::Reasons,
+                    _ => Target::Named { name, period },
+                };
+                if self.at_line_end() {
+                    let end = self.pos;
+                    self.end_line()?;
+                    return Ok(make(target, target_span, Expected::Bool(!negated), word_span, end));
+                }
+                if negated {
+                    return Err(self.unexpected("the end of the line").with_help(
+                        "`expect not NAME` says that a flag is false; to compare with a value, write `expect NAME = VALUE`",
+                    ));
+                }
+                if self.peek() != Some('=') {
+                    return Err(self.unexpected("`=` or the end of the line"));
+                }
+                self.bump();
+                let (text, at) = self.line_rest();
+                if text.is_empty() {
+                    return Err(self.unexpected("the expected value"));
+                }
+                let expected = parse_expected(text, at)?;
+                let expected_span = Span::new(at, at + text.len());
+                let end = self.pos;
+                self.end_line()?;
+                Ok(make(target, target_span, expected, expected_span, end))
+            }
+        }
+    }
+
+    /// `[2022-12]` or `["2022-12"]`: a period key.
+    fn period(&mut self) -> PResult<String> {
+        self.bump();
+        self.skip_spaces();
+        let key = if self.peek() == Some('"') {
+            self.string()?.0
+        } else {
+            let start = self.pos;
+            while self.peek().is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+                self.bump();
+            }
+            self.text.get(start..self.pos).unwrap_or("").to_string()
+        };
+        self.skip_spaces();
+        if key.is_empty() || self.peek() != Some(']') {
+            return Err(self
+                .unexpected("a period such as `2022-12` and `]`")
+                .with_help("name one period of a reward settled per period: `cash[2022-12]`"));
+        }
+        self.bump();
+        Ok(key)
+    }
+
+    /// `facts {...}` or `facts [...]` (after `facts`): JSON, maybe over several lines.
+    fn facts_line(&mut self, line_start: usize) -> PResult<Facts> {
+        self.skip_spaces();
+        let start = self.pos;
+        let json = self.json()?;
+        let span = Span::new(start, self.pos);
+        self.end_line()?;
+        let not_object = |span| {
+            Diagnostic::error(Code::Syntax, span, "facts are JSON objects `{...}`", "not an object")
+                .with_help("write the record's facts as `{\"name\": value, ...}`")
+        };
+        match json {
+            Json::Object(map) => Ok(Facts {
+                records: vec![map],
+                is_list: false,
+                span,
+            }),
+            Json::Array(items) => {
+                if items.is_empty() {
+                    return Err(Diagnostic::error(
+                        Code::Syntax,
+                        Span::new(line_start, self.pos),
+                        "the list of records is empty",
+                        "no records",
+                    ));
+                }
+                let mut records = Vec::new();
+                for item in items {
+                    match item {
+                        Json::Object(map) => records.push(map),
+                        _ => return Err(not_object(span)),
+                    }
+                }
+                Ok(Facts {
+                    records,
+                    is_list: true,
+                    span,
+                })
+            }
+            _ => Err(not_object(span)),
+        }
+    }
+
+    /// A JSON object or array at the cursor, possibly over several lines, with `#` comments
+    /// allowed after values. Moves past it.
+    fn json(&mut self) -> PResult<Json> {
+        let start = self.pos;
+        if !matches!(self.peek(), Some('{' | '[')) {
+            return Err(self
+                .unexpected("`{` (the facts as a JSON object) or `[` (a list of records)")
+                .with_help("write `facts {\"store_score\": 4.2, ...}`"));
+        }
+        // The JSON text with comments blanked out (same byte offsets), up to its closing bracket.
+        let mut clean = String::new();
+        let mut depth = 0usize;
+        let mut in_string = false;
+        let mut escaped = false;
+        let mut in_comment = false;
+        loop {
+            let Some(c) = self.bump() else {
+                return Err(Diagnostic::error(
+                    Code::Syntax,
+                    Span::new(start, start + 1),
+                    "these facts are not closed",
+                    "opened here",
+                )
+                .with_help("close every `{` with `}` and every `[` with `]`"));
+            };
+            if in_comment {
+                if c == '\n' {
+                    in_comment = false;
+                    clean.push('\n');
+                } else {
+                    clean.extend(std::iter::repeat_n(' ', c.len_utf8()));
+                }
+                continue;
+            }
+            if in_string {
+                clean.push(c);
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == '"' {
+                    in_string = false;
+                } else if c == '\n' {
+                    return Err(Diagnostic::error(
+                        Code::UnterminatedString,
+                        Span::new(self.pos - 1, self.pos - 1),
+                        "a text in quotes is not closed on its line",
+                        "the closing `\"` is missing",
+                    ));
+                }
+                continue;
+            }
+            match c {
+                '#' => {
+                    in_comment = true;
+                    clean.push(' ');
+                }
+                '"' => {
+                    in_string = true;
+                    clean.push(c);
+                }
+                '{' | '[' => {
+                    depth += 1;
+                    clean.push(c);
+                }
+                '}' | ']' => {
+                    clean.push(c);
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ => {
+                    if let Some((_, ascii)) = FULL_WIDTH.iter().find(|(w, _)| *w == c) {
+                        let at = self.pos - c.len_utf8();
+                        return Err(Diagnostic::error(
+                            Code::FullWidthPunctuation,
+                            Span::new(at, self.pos),
+                            format!("full-width `{c}` in the facts"),
+                            "full-width punctuation",
+                        )
+                        .with_help(format!("type the ASCII `{ascii}` instead")));
+                    }
+                    clean.push(c);
+                }
+            }
+        }
+        match serde_json::from_str::<Json>(&clean) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let at = start + offset_of(&clean, e.line(), e.column());
+                let at = floor_boundary(self.text, at);
+                let len = self
+                    .text
+                    .get(at..)
+                    .and_then(|s| s.chars().next())
+                    .map_or(0, char::len_utf8);
+                Err(Diagnostic::error(
+                    Code::Syntax,
+                    Span::new(at, at + len),
+                    format!("the facts are not valid JSON: {}", json_message(&e)),
+                    "here",
+                )
+                .with_help(
+                    "names and texts go in double quotes, items are separated by commas, \
+                     and there is no comma after the last item",
+                ))
+            }
+        }
+    }
+
+    // -------------------------------------------------------------------
+    // Expected values.
+
+    /// `true`, `false`, `null`, `unknown`, `"text"`, `["a", "b"]`, or a number with an optional unit.
+    fn value(&mut self) -> PResult<Expected> {
+        self.skip_spaces();
+        match self.peek() {
+            Some('"') => Ok(Expected::Text(self.string()?.0)),
+            Some('[') => {
+                self.bump();
+                let mut items = Vec::new();
+                loop {
+                    self.skip_spaces();
+                    if self.peek() == Some(']') && items.is_empty() {
+                        self.bump();
+                        break;
+                    }
+                    items.push(self.string()?.0);
+                    self.skip_spaces();
+                    match self.peek() {
+                        Some(',') => {
+                            self.bump();
+                        }
+                        Some(']') => {
+                            self.bump();
+                            break;
+                        }
+                        _ => return Err(self.unexpected("`,` or `]`")),
+                    }
+                }
+                Ok(Expected::Texts(items))
+            }
+            Some(c) if c.is_ascii_digit() || c == '-' || c == '+' || c == '.' => self.number(),
+            Some(c) if is_ident_start(c) => {
+                let at = self.pos;
+                let word = self.ident().map(|(w, _)| w).unwrap_or("");
+                match word {
+                    "true" | "yes" => Ok(Expected::Bool(true)),
+                    "false" | "no" => Ok(Expected::Bool(false)),
+                    "null" | "unknown" => Ok(Expected::Unknown),
+                    _ => {
+                        self.pos = at;
+                        Err(self.unexpected("a value").with_help(
+                            "write `true`, `false`, `null`, a number with its unit such as `90 points`, \
+                             or a text in double quotes",
+                        ))
+                    }
+                }
+            }
+            _ => Err(self.unexpected("a value").with_help(
+                "write `true`, `false`, `null`, a number with its unit such as `90 points`, \
+                 or a text in double quotes",
+            )),
+        }
+    }
+
+    fn number(&mut self) -> PResult<Expected> {
+        let start = self.pos;
+        if matches!(self.peek(), Some('-' | '+')) {
+            self.bump();
+        }
+        while self.peek().is_some_and(|c| c.is_ascii_digit() || c == '.') {
+            self.bump();
+        }
+        let text = self.text.get(start..self.pos).unwrap_or("");
+        let span = Span::new(start, self.pos);
+        let bad = |message: &str| {
+            Diagnostic::error(Code::Syntax, span, message.to_string(), "not a number")
+                .with_help("write a decimal number such as `90`, `3.42` or `-1.5`, without thousands separators")
+        };
+        if matches!(self.peek(), Some(',' | 'e' | 'E' | '_')) {
+            return Err(bad("write numbers without separators or exponents"));
+        }
+        let digits = text.trim_start_matches(['-', '+']);
+        if digits.is_empty() || digits.starts_with('.') || digits.ends_with('.') || digits.matches('.').count() > 1 {
+            return Err(bad(&format!("`{text}` is not a number")));
+        }
+        let value: Decimal = text
+            .trim_start_matches('+')
+            .parse()
+            .map_err(|_| bad(&format!("`{text}` is not a number that fits an exact decimal")))?;
+        if self.peek() == Some('%') {
+            self.bump();
+            return Ok(Expected::Number {
+                value: value / Decimal::ONE_HUNDRED,
+                unit: None,
+            });
+        }
+        self.skip_spaces();
+        let unit = self.ident().map(|(u, _)| u.to_string());
+        Ok(Expected::Number { value, unit })
+    }
+}
+
+/// A markdown separator cell: `---`, `:--`, `:-:`.
+fn is_separator(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| c == '-' || c == ':') && text.contains('-')
+}
+
+/// A cell from the text between two `|` at `start..end`, trimmed.
+fn cell(text: &str, start: usize, end: usize) -> Cell {
+    let raw = text.get(start..end).unwrap_or("");
+    let lead = raw.len() - raw.trim_start().len();
+    let trimmed = raw.trim();
+    let s = start + lead;
+    Cell {
+        text: trimmed.to_string(),
+        span: Span::new(s, s + trimmed.len()),
+    }
+}
+
+/// serde_json's message without its " at line L column C".
+fn json_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rsplit_once(" at line ") {
+        Some((message, _)) => message.to_string(),
+        None => text,
+    }
+}
+
+/// The byte offset of serde_json's 1-based line and column (columns count bytes) in `text`.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            return offset + column.saturating_sub(1).min(l.len());
+        }
+        offset += l.len();
+    }
+    text.len()
+}
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while at > 0 && !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The records' ids, and that each expectation can tell which record it is about.
+fn check_records(facts: &Facts, expectations: &[Expectation]) -> PResult<()> {
+    let ids = record_ids(facts, "");
+    for (i, id) in ids.iter().enumerate() {
+        if ids.iter().take(i).any(|other| other == id) {
+            return Err(Diagnostic::error(
+                Code::Syntax,
+                facts.span,
+                format!("two records have the id {}", quote(id)),
+                "duplicate id",
+            )
+            .with_help("give every record of a case its own `id`"));
+        }
+    }
+    for e in expectations {
+        match &e.record {
+            None if facts.records.len() > 1 => {
+                let example = ids.first().map(String::as_str).unwrap_or("#1");
+                return Err(Diagnostic::error(
+                    Code::Syntax,
+                    e.span,
+                    format!(
+                        "this case has {} records: say which one this is about",
+                        facts.records.len()
+                    ),
+                    "which record?",
+                )
+                .with_help(format!(
+                    "name the record by its id, e.g. `expect {} eligible`",
+                    quote(example)
+                )));
+            }
+            Some((id, span)) if facts.is_list && !ids.contains(id) => {
+                return Err(Diagnostic::error(
+                    Code::Syntax,
+                    *span,
+                    format!("no record of this case has the id {}", quote(id)),
+                    "unknown record",
+                )
+                .with_help(format!(
+                    "the records are: {}",
+                    ids.iter().map(|i| quote(i)).collect::<Vec<_>>().join(", ")
+                )));
+            }
+            Some((_, span)) if !facts.is_list => {
+                return Err(Diagnostic::error(
+                    Code::Syntax,
+                    *span,
+                    "this case has one record: leave out the record's id",
+                    "not needed",
+                )
+                .with_help("name records only in a case with `facts [ {...}, {...} ]`"));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The id of each record: its `id` when it is a text; otherwise `name` for a single record
+/// and `#1`, `#2`, ... in a list.
+pub fn record_ids(facts: &Facts, name: &str) -> Vec<String> {
+    facts
+        .records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| match r.get("id") {
+            Some(Json::String(id)) => id.clone(),
+            _ if facts.is_list => format!("#{}", i + 1),
+            _ => name.to_string(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+    use super::*;
+
+    #[test]
+    fn parses_a_case_and_a_table() {
+        let text = r#"
+# comment
+case "a" {
+  facts {"store_score": 4.2,   # a comment inside JSON
+         "sales": []}
+  with monthly_packs = 2
+  expect eligible
+  expect not waitlisted
+  expect growth_points = 90 points   # and here
+  expect cash[2022-12] = 3.42 CNY
+  expect cash.by_period["2023-01"] = 0
+  expect reason "x # y"
+  expect reasons = ["a", "b"]
+}
+table "t" {
+  facts {"a": 1}
+  | store_score | eligible | reasons |
+  |---|---|---|
+  | "4.19" | false | "a|b" |
+  | null | | [] |
+}
+"#;
+        let file = parse(text).unwrap();
+        assert_eq!(file.items.len(), 2);
+        let Item::Case(c) = &file.items[0] else { panic!() };
+        assert_eq!(c.expectations.len(), 7);
+        assert_eq!(c.expectations[0].target, Target::Eligible);
+        assert_eq!(c.expectations[1].expected, Expected::Bool(false));
+        assert_eq!(
+            c.expectations[3].target,
+            Target::Named {
+                name: "cash".into(),
+                period: Some("2022-12".into())
+            }
+        );
+        assert_eq!(
+            c.expectations[4].target,
+            Target::Named {
+                name: "cash".into(),
+                period: Some("2023-01".into())
+            }
+        );
+        assert_eq!(c.expectations[5].expected, Expected::Text("x # y".into()));
+        let Item::Table(t) = &file.items[1] else { panic!() };
+        assert_eq!(t.columns.len(), 3);
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.rows[0].cells[2].text, "\"a|b\"");
+        assert_eq!(t.rows[1].cells[1].text, "");
+    }
+
+    #[test]
+    fn errors_have_spans() {
+        let text = "case \"a\" {\n  facts {\"x\": }\n  expect eligible\n}\n";
+        let errs = parse(text).unwrap_err();
+        assert_eq!(errs.len(), 1);
+        let span = errs[0].span();
+        assert_eq!(&text[span.start..span.end], "}");
+    }
+
+    #[test]
+    fn full_width_punctuation() {
+        let errs = parse("case “a” {\n}\n").unwrap_err();
+        assert_eq!(errs[0].code, Code::FullWidthPunctuation);
+    }
+
+    #[test]
+    fn multi_record_expectations_name_the_record() {
+        let text = "case \"a\" {\n  facts [{\"id\": \"x\"}, {\"id\": \"y\"}]\n  expect eligible\n}\n";
+        assert!(parse(text).is_err());
+        let text = "case \"a\" {\n  facts [{\"id\": \"x\"}, {\"id\": \"y\"}]\n  expect \"y\" eligible\n}\n";
+        assert!(parse(text).is_ok());
+        let text = "case \"a\" {\n  facts [{\"id\": \"x\"}, {\"id\": \"y\"}]\n  expect \"z\" eligible\n}\n";
+        assert!(parse(text).is_err());
+    }
+
+    #[test]
+    fn values() {
+        assert_eq!(
+            parse_expected("2.5%", 0).unwrap(),
+            Expected::Number {
+                value: Decimal::new(25, 3),
+                unit: None
+            }
+        );
+        assert_eq!(
+            parse_expected("10001.00 CNY", 0).unwrap(),
+            Expected::Number {
+                value: Decimal::new(1000100, 2),
+                unit: Some("CNY".into())
+            }
+        );
+        assert!(parse_expected("1,000", 0).is_err());
+        assert!(parse_expected("90 points x", 0).is_err());
+    }
+}
