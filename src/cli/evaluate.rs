@@ -119,6 +119,8 @@ enum Row {
         id: String,
         outcome: Outcome,
         explanation: Option<Box<Explanation>>,
+        /// The result already rendered as one line of JSON (by the worker that evaluated it).
+        rendered: Option<String>,
     },
     Failed {
         line: usize,
@@ -311,6 +313,7 @@ pub fn run(args: &EvaluateArgs) -> Termination {
                             id,
                             outcome,
                             explanation,
+                            rendered: None,
                         }
                     }
                     (Some(Err(e)), _) => Row::Failed {
@@ -332,8 +335,9 @@ pub fn run(args: &EvaluateArgs) -> Termination {
             }
         }
     } else {
+        let render = matches!(args.format, ResultFormat::Ndjson | ResultFormat::Json) && !args.explain;
         let process = |item: Item| -> Row {
-            match read(item) {
+            let row = match read(item) {
                 Ok(InputRecord { line, id, record }) => match evaluator.evaluate(&record) {
                     Ok(outcome) => {
                         let explanation = explain_if(args, &evaluator, &id, &record, &outcome);
@@ -341,6 +345,7 @@ pub fn run(args: &EvaluateArgs) -> Termination {
                             id,
                             outcome,
                             explanation,
+                            rendered: None,
                         }
                     }
                     Err(e) => Row::Failed {
@@ -354,6 +359,19 @@ pub fn run(args: &EvaluateArgs) -> Termination {
                     id: e.id.clone(),
                     error: record_error_text(&e),
                 },
+            };
+            match row {
+                Row::Evaluated { id, outcome, .. } if render => {
+                    let mut line = String::with_capacity(256);
+                    report::write_result(&mut line, &program, &id, &outcome);
+                    Row::Evaluated {
+                        id,
+                        outcome,
+                        explanation: None,
+                        rendered: Some(line),
+                    }
+                }
+                other => other,
             }
         };
         let mut current = source.chunk();
@@ -512,6 +530,7 @@ impl<'p, W: Write> Output<'p, W> {
                 id,
                 outcome,
                 explanation,
+                ..
             } => {
                 let mut json = report::result_json(self.program, id, outcome);
                 if let (Some(e), Json::Object(obj)) = (explanation, &mut json) {
@@ -591,10 +610,23 @@ impl<'p, W: Write> Output<'p, W> {
 
     fn row(&mut self, row: &Row) -> std::io::Result<()> {
         match self.format {
-            ResultFormat::Ndjson => writeln!(self.out, "{}", self.json(row))?,
+            ResultFormat::Ndjson => match row {
+                Row::Evaluated {
+                    rendered: Some(line), ..
+                } => {
+                    self.out.write_all(line.as_bytes())?;
+                    self.out.write_all(b"\n")?;
+                }
+                _ => writeln!(self.out, "{}", self.json(row))?,
+            },
             ResultFormat::Json => {
                 let sep = if self.rows == 0 { "[\n" } else { ",\n" };
-                write!(self.out, "{sep}{}", self.json(row))?;
+                match row {
+                    Row::Evaluated {
+                        rendered: Some(line), ..
+                    } => write!(self.out, "{sep}{line}")?,
+                    _ => write!(self.out, "{sep}{}", self.json(row))?,
+                }
             }
             ResultFormat::Csv => {
                 if self.rows == 0 {

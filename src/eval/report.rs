@@ -5,6 +5,8 @@
 //! `{"id", "eligible", "rewards", "values", "reasons"}`; a record that could
 //! not be read or evaluated is `{"line", "id", "error"}`.
 
+use std::fmt::Write as _;
+
 use rust_decimal::Decimal;
 use serde_json::{Map, Number, Value as Json, json};
 
@@ -99,4 +101,129 @@ pub fn duration_text(d: chrono::TimeDelta) -> String {
         }
     }
     out
+}
+
+/// Writes a JSON string literal, escaped exactly as `serde_json` does.
+pub fn write_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        // Only ASCII bytes need escaping, so `i` is always on a character boundary here.
+        if b != b'"' && b != b'\\' && b >= 0x20 {
+            continue;
+        }
+        out.push_str(s.get(start..i).unwrap_or(""));
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            _ => {
+                let _ = write!(out, "\\u{b:04x}");
+            }
+        }
+        start = i + 1;
+    }
+    out.push_str(s.get(start..).unwrap_or(""));
+    out.push('"');
+}
+
+/// Writes the result object for one evaluated record as compact JSON, the same
+/// bytes as `result_json(...).to_string()` but without building a JSON tree.
+pub fn write_result(out: &mut String, program: &Program, id: &str, outcome: &Outcome) {
+    out.push_str("{\"id\":");
+    write_json_string(out, id);
+    out.push_str(",\"eligible\":");
+    out.push_str(if outcome.eligible { "true" } else { "false" });
+    out.push_str(",\"rewards\":{");
+    for (n, (def, r)) in program.rewards.iter().zip(&outcome.rewards).enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        write_json_string(out, &def.name);
+        out.push_str(":{\"amount\":");
+        let _ = write!(out, "\"{}\"", r.amount);
+        out.push_str(",\"unit\":");
+        write_json_string(out, &def.unit.name);
+        if let (Some(by), Some(p)) = (&r.by_period, def.per.and_then(|p| program.periods.get(p))) {
+            out.push_str(",\"by_period\":{");
+            for (k, (period, amount)) in p.periods.iter().zip(by).enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                write_json_string(out, &period.key);
+                let _ = write!(out, ":\"{amount}\"");
+            }
+            out.push('}');
+        }
+        out.push('}');
+    }
+    out.push_str("},\"values\":{");
+    let mut first = true;
+    for (&i, shown) in program.exposed.iter().zip(&outcome.values) {
+        let Some(def) = program.definitions.get(i) else {
+            continue;
+        };
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        write_json_string(out, &def.name);
+        out.push(':');
+        match shown {
+            Shown::Unknown => out.push_str("null"),
+            Shown::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Shown::Count(n) => {
+                let _ = write!(out, "{}", n.trunc());
+            }
+            Shown::Amount(n, unit) => {
+                let _ = write!(out, "{{\"amount\":\"{n}\",\"unit\":");
+                write_json_string(out, unit);
+                out.push('}');
+            }
+            Shown::Number(n) => {
+                let _ = write!(out, "\"{n}\"");
+            }
+            Shown::Text(t) => write_json_string(out, t),
+            Shown::Time(t) => write_json_string(out, &t.to_rfc3339()),
+            Shown::Duration(d) => write_json_string(out, &duration_text(*d)),
+        }
+    }
+    out.push_str("},\"reasons\":[");
+    let mut first = true;
+    for (c, passed) in program.conditions.iter().zip(&outcome.conditions) {
+        if *passed {
+            continue;
+        }
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        write_json_string(out, &c.reason);
+    }
+    out.push_str("]}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_matches_serde_json() {
+        for s in [
+            "plain",
+            "quote \" and \\ backslash",
+            "tab\tnew\nline\r",
+            "\u{1b}[31mred\u{7f}",
+            "\u{08}\u{0c}\u{01}",
+            "中文",
+        ] {
+            let mut out = String::new();
+            write_json_string(&mut out, s);
+            assert_eq!(out, serde_json::to_string(s).unwrap_or_default());
+        }
+    }
 }

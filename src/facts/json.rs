@@ -44,6 +44,19 @@ pub(super) struct Plan<'s> {
 }
 
 impl<'s> Plan<'s> {
+    /// Schemas up to this many facts are searched by comparing names, which is
+    /// faster than hashing for the few facts a campaign declares.
+    const LINEAR: usize = 16;
+
+    /// The index of a declared fact by name.
+    fn lookup(&self, key: &str) -> Option<usize> {
+        if self.fields.len() <= Self::LINEAR {
+            self.fields.iter().position(|f| f.name == key)
+        } else {
+            self.index.get(key).copied()
+        }
+    }
+
     /// Prepares `schema` and its nested schemas.
     pub(super) fn new(schema: &'s RecordSchema) -> Plan<'s> {
         let mut index = HashMap::with_capacity(schema.fields.len());
@@ -519,9 +532,8 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
             }
 
             let declared = plan
-                .index
-                .get(&*key)
-                .and_then(|&i| Some((i, plan.fields.get(i)?, values.get(i)?.is_some())));
+                .lookup(&key)
+                .and_then(|i| Some((i, plan.fields.get(i)?, values.get(i)?.is_some())));
             let Some((i, field, seen)) = declared else {
                 if !ctx.failed()
                     && let Err(key) = others.insert(key)
