@@ -2274,6 +2274,13 @@ impl<'a> Checker<'a> {
     }
 
     fn quantity(&mut self, n: Decimal, unit: &ast::Ident) -> Option<T> {
+        // Percentage points: `rate - 1 pp` lowers a rate by one point (not by one percent of it).
+        if unit.name == "pp" {
+            return Some(T::new(
+                Ir::Const(Const::Num(n / Decimal::ONE_HUNDRED)),
+                Ty::Num(Dim::Fraction),
+            ));
+        }
         if let Some(seconds) = duration_unit(&unit.name) {
             let total = n * Decimal::from(seconds);
             let nanos = (total * Decimal::from(1_000_000_000i64)).trunc();
@@ -2878,9 +2885,22 @@ impl<'a> Checker<'a> {
         })
     }
 
-    /// A constant end of a band, in the subject's unit.
-    fn tier_bound(&mut self, e: &Expr, dim: &Dim) -> Option<Decimal> {
+    /// A constant end of a band, in the subject's unit (instants as nanoseconds since 1970).
+    fn tier_bound(&mut self, e: &Expr, dim: &Dim, time: bool) -> Option<Decimal> {
         let t = self.expr(e)?;
+        if time {
+            return match t.ir {
+                Ir::Const(Const::Time(at)) => at.timestamp_nanos_opt().map(Decimal::from),
+                _ => {
+                    self.type_error(
+                        e,
+                        "the ends of a band of timestamps must be written as dates or times",
+                        "write the band's ends as literals such as `2024-01-01`",
+                    );
+                    None
+                }
+            };
+        }
         let value = num_const(&t.ir);
         let Some(value) = value else {
             self.error(
@@ -2900,15 +2920,40 @@ impl<'a> Checker<'a> {
         Some(value)
     }
 
+    /// A band end as written back in messages.
+    fn show_bound(&self, value: Decimal, time: bool) -> String {
+        if !time {
+            return value.normalize().to_string();
+        }
+        let nanos = i64::try_from(value.trunc()).unwrap_or_default();
+        chrono::DateTime::from_timestamp_nanos(nanos)
+            .with_timezone(&self.tz)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    }
+
     fn tiers(&mut self, kind: TierKind, subject: &Expr, rows: &[TierRow], whole: &Expr) -> Option<T> {
         let s = self.expr(subject)?;
-        let Ty::Num(dim) = s.ty.clone() else {
-            self.type_error(
-                subject,
-                &format!("a tier table chooses by a number or an amount, but this is {}", s.ty),
-                "put the amount the bands are about after `of`, e.g. `band of monthly_gmv { ... }`",
-            );
-            return None;
+        // Bands of timestamps choose by date (editions chosen by a cohort's first listing, say).
+        let (dim, time) = match s.ty.clone() {
+            Ty::Num(dim) => (dim, false),
+            Ty::Time if kind == TierKind::Band => (Dim::Decimal, true),
+            other => {
+                self.type_error(
+                    subject,
+                    &format!(
+                        "a {} table chooses by {}, but this is {other}",
+                        kind.word(),
+                        if kind == TierKind::Band {
+                            "a number, an amount or a timestamp"
+                        } else {
+                            "a number or an amount"
+                        }
+                    ),
+                    "put the amount the bands are about after `of`, e.g. `band of monthly_gmv { ... }`",
+                );
+                return None;
+            }
         };
         if rows.is_empty() {
             self.error(
@@ -2930,7 +2975,7 @@ impl<'a> Checker<'a> {
         let mut ok = true;
         for row in rows {
             let start = match &row.start {
-                Some(e) => match self.tier_bound(e, &dim) {
+                Some(e) => match self.tier_bound(e, &dim, time) {
                     Some(v) => Some(v),
                     None => {
                         ok = false;
@@ -2940,7 +2985,7 @@ impl<'a> Checker<'a> {
                 None => None,
             };
             let end = match &row.end {
-                Some(e) => match self.tier_bound(e, &dim) {
+                Some(e) => match self.tier_bound(e, &dim, time) {
                     Some(v) => Some(v),
                     None => {
                         ok = false;
@@ -2973,7 +3018,8 @@ impl<'a> Checker<'a> {
                 ok = false;
                 continue;
             }
-            if dim == Dim::Count && end.is_some_and(|e| e <= Decimal::ZERO && !(e.is_zero() && end_inclusive)) {
+            if dim == Dim::Count && !time && end.is_some_and(|e| e <= Decimal::ZERO && !(e.is_zero() && end_inclusive))
+            {
                 self.error(
                     Diagnostic::warning(
                         Code::TierUnreachable,
@@ -3045,7 +3091,10 @@ impl<'a> Checker<'a> {
                             Diagnostic::error(
                                 Code::TierOverlap,
                                 rb,
-                                format!("this band overlaps an earlier one: {example} falls in both"),
+                                format!(
+                                    "this band overlaps an earlier one: {} falls in both",
+                                    self.show_bound(example, time)
+                                ),
                                 "overlapping band",
                             )
                             .with_label(ra, "earlier band")
@@ -3115,7 +3164,7 @@ impl<'a> Checker<'a> {
             let lowest = order.first().and_then(|&i| bands.get(i)).and_then(|b| b.start);
             let below_possible = match lowest {
                 None => false,
-                Some(low) => !(dim == Dim::Count && low <= Decimal::ZERO),
+                Some(low) => !(dim == Dim::Count && !time && low <= Decimal::ZERO),
             };
             let open_top = bands.iter().any(|b| b.end.is_none());
             if below_possible || !open_top {

@@ -678,13 +678,18 @@ impl<'a> Env<'a> {
                 best.unwrap_or(Value::Unknown)
             }
             Ir::Waitlisted(i) => Value::Bool(self.waitlisted.get(*i).copied().unwrap_or(false)),
-            Ir::Band(subject, bands) => match self.eval(subject)? {
-                Value::Num(x) => match bands.iter().find(|b| b.contains(x)) {
+            Ir::Band(subject, bands) => {
+                let x = match self.eval(subject)? {
+                    Value::Num(x) => Some(x),
+                    // Bands of timestamps have their ends as nanoseconds since 1970.
+                    Value::Time(t) => t.timestamp_nanos_opt().map(Decimal::from),
+                    _ => None,
+                };
+                match x.and_then(|x| bands.iter().find(|b| b.contains(x))) {
                     Some(band) => self.eval(&band.value)?,
                     None => Value::Unknown,
-                },
-                _ => Value::Unknown,
-            },
+                }
+            }
             Ir::Marginal(subject, bands) => match self.eval(subject)? {
                 Value::Num(x) => {
                     let mut total = Decimal::ZERO;
