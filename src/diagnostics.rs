@@ -123,6 +123,8 @@ codes! {
     TierOverlap => "check::tier_overlap", "two bands of a tier table that share values";
     TierGap => "check::tier_gap", "values between two bands of a tier table that no band covers";
     TierUnreachable => "check::tier_unreachable", "a band of a tier table that no value can fall in";
+    DuplicateKey => "check::duplicate_key", "two rows of a lookup table with the same key";
+    MissingKey => "check::missing_key", "a choice that a lookup table has no row for";
     CyclicDefinition => "check::cyclic_definition", "values that depend on themselves";
     MissingReason => "check::missing_reason", "a condition without the reason text shown to merchants";
     EmptyReason => "check::empty_reason", "a reason text that is empty";

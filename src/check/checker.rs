@@ -18,7 +18,8 @@ use super::suggest::closest;
 use super::types::{CURRENCIES, Dim, Ty, UnitInfo, currency, duration_unit};
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::syntax::ast::{
-    self, AggOp, BinOp, Expr, ExprKind, InTarget, Item, Modifier, PeriodUnit, RangeKind, Scope, TierKind, TierRow,
+    self, AggOp, BinOp, Expr, ExprKind, InTarget, Item, LookupRow, Modifier, PeriodUnit, RangeKind, Scope, TierKind,
+    TierRow,
 };
 
 /// The most periods a period range may hold.
@@ -2266,6 +2267,7 @@ impl<'a> Checker<'a> {
             }
             ExprKind::Call(name, args) => self.call(name, args, e),
             ExprKind::Tiers { kind, subject, rows } => self.tiers(*kind, subject, rows, e),
+            ExprKind::Lookup { keys, rows } => self.lookup(keys, rows, e),
         }
     }
 
@@ -2883,6 +2885,209 @@ impl<'a> Checker<'a> {
             (AggOp::Average, Ty::Num(Dim::Count)) => Ty::Num(Dim::Decimal),
             _ => item.clone(),
         })
+    }
+
+    fn lookup(&mut self, keys: &[Expr], rows: &[LookupRow], whole: &Expr) -> Option<T> {
+        let mut key_types = Vec::new();
+        let mut maybe = false;
+        let mut after_budget = false;
+        let mut key_irs = Vec::new();
+        for k in keys {
+            let t = self.expr(k)?;
+            if !matches!(t.ty, Ty::Text | Ty::Choice(_) | Ty::Num(_) | Ty::Bool) {
+                self.type_error(
+                    k,
+                    &format!(
+                        "a lookup key must be a text, a choice, a number or a yes/no, but this is {}",
+                        t.ty
+                    ),
+                    "look up by a category, a level or a flag",
+                );
+                return None;
+            }
+            maybe |= t.maybe;
+            after_budget |= t.after_budget;
+            key_types.push(t.ty.clone());
+            key_irs.push(t.ir);
+        }
+        let mut out_rows: Vec<(Vec<Const>, Ir)> = Vec::new();
+        let mut row_spans: Vec<Span> = Vec::new();
+        let mut otherwise: Option<Box<Ir>> = None;
+        let mut value_ty: Option<(Ty, Span)> = None;
+        let mut exact = true;
+        let mut ok = true;
+        for row in rows {
+            let Some(v) = self.expr(&row.value) else {
+                ok = false;
+                continue;
+            };
+            match &value_ty {
+                Some((ty, first)) if !self.compatible(ty, &v.ty, &row.value) => {
+                    let (ty, first) = (ty.clone(), *first);
+                    self.error(
+                        Diagnostic::error(
+                            Code::UnitMismatch,
+                            row.value.span,
+                            format!(
+                                "every row must give the same kind of value: this is {}, the first row gives {ty}",
+                                v.ty
+                            ),
+                            "different kind",
+                        )
+                        .with_label(first, "first row's value")
+                        .with_help("give every row's value in the same unit"),
+                    );
+                    ok = false;
+                    continue;
+                }
+                Some(_) => {}
+                None => value_ty = Some((v.ty.clone(), row.value.span)),
+            }
+            maybe |= v.maybe;
+            exact &= v.exact;
+            after_budget |= v.after_budget;
+            let Some(row_keys) = &row.keys else {
+                if otherwise.is_some() {
+                    self.error(
+                        Diagnostic::error(
+                            Code::DuplicateKey,
+                            row.span,
+                            "the table has two `otherwise` rows",
+                            "second `otherwise`",
+                        )
+                        .with_help("keep one `otherwise` row"),
+                    );
+                    ok = false;
+                }
+                otherwise = Some(Box::new(v.ir));
+                continue;
+            };
+            if row_keys.len() != key_types.len() {
+                self.error(
+                    Diagnostic::error(
+                        Code::WrongArity,
+                        row.span,
+                        format!(
+                            "this row has {} keys, but the table looks up {}",
+                            row_keys.len(),
+                            key_types.len()
+                        ),
+                        "wrong number of keys",
+                    )
+                    .with_help("write one key per looked-up value, in the same order"),
+                );
+                ok = false;
+                continue;
+            }
+            let mut consts = Vec::new();
+            for (k, ty) in row_keys.iter().zip(&key_types) {
+                match self.key_const(k, ty) {
+                    Some(c) => consts.push(c),
+                    None => ok = false,
+                }
+            }
+            if consts.len() != key_types.len() {
+                continue;
+            }
+            if let Some(i) = out_rows.iter().position(|(c, _)| *c == consts) {
+                let first = row_spans.get(i).copied().unwrap_or(row.span);
+                self.error(
+                    Diagnostic::error(
+                        Code::DuplicateKey,
+                        row.span,
+                        "this key is already in the table",
+                        "same key again",
+                    )
+                    .with_label(first, "first row with this key")
+                    .with_help("each key may appear once; remove or change one of the rows"),
+                );
+                ok = false;
+                continue;
+            }
+            out_rows.push((consts, v.ir));
+            row_spans.push(row.span);
+        }
+        if !ok {
+            return None;
+        }
+        if otherwise.is_none() {
+            // With one choice key, every choice must have a row (or the table is unknown for it).
+            let mut complete = false;
+            if let [Ty::Choice(choices)] = key_types.as_slice() {
+                let missing: Vec<&String> = choices
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| {
+                        !out_rows
+                            .iter()
+                            .any(|(c, _)| c.first() == Some(&Const::Choice(*i as u32)))
+                    })
+                    .map(|(_, c)| c)
+                    .collect();
+                if missing.is_empty() {
+                    complete = true;
+                } else {
+                    let list = missing
+                        .iter()
+                        .map(|m| format!("\"{m}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    self.error(
+                        Diagnostic::warning(
+                            Code::MissingKey,
+                            whole.span,
+                            format!("the table has no row for {list}"),
+                            "incomplete table",
+                        )
+                        .with_help("add a row for each choice, or an `otherwise -> ...` row; without one the value is unknown for those choices"),
+                    );
+                }
+            }
+            maybe |= !complete;
+        }
+        let ty = value_ty.map(|(t, _)| t).unwrap_or(Ty::Num(Dim::Decimal));
+        Some(
+            T {
+                after_budget,
+                ..T::new(
+                    Ir::Lookup {
+                        keys: key_irs,
+                        rows: out_rows,
+                        otherwise,
+                    },
+                    ty,
+                )
+            }
+            .maybe(maybe)
+            .exact(exact),
+        )
+    }
+
+    /// A row key as a constant of the looked-up key's type.
+    fn key_const(&mut self, k: &Expr, ty: &Ty) -> Option<Const> {
+        let t = self.expr(k)?;
+        let Ir::Const(c) = t.ir else { return None };
+        match (ty, c) {
+            (Ty::Choice(choices), Const::Text(s)) => match choices.iter().position(|x| x.as_str() == &*s) {
+                Some(i) => Some(Const::Choice(i as u32)),
+                None => {
+                    let choices = choices.clone();
+                    self.unknown_choice(&s, &choices, k.span);
+                    None
+                }
+            },
+            (Ty::Text, c @ Const::Text(_)) | (Ty::Bool, c @ Const::Bool(_)) => Some(c),
+            (Ty::Num(_), c @ Const::Num(_)) => Some(c),
+            (ty, _) => {
+                let ty = ty.clone();
+                self.type_error(
+                    k,
+                    &format!("this key must be {ty} like the looked-up value"),
+                    "write a key of the same kind",
+                );
+                None
+            }
+        }
     }
 
     /// A constant end of a band, in the subject's unit (instants as nanoseconds since 1970).

@@ -422,6 +422,16 @@ pub enum Ir {
     Max(Vec<Ir>),
     /// `reward is waitlisted`.
     Waitlisted(usize),
+    /// `lookup k { ... }`: the value of the row whose keys equal the looked-up keys,
+    /// else the `otherwise` value, else unknown.
+    Lookup {
+        /// The keys looked up.
+        keys: Vec<Ir>,
+        /// Each row's key constants and value.
+        rows: Vec<(Vec<Const>, Ir)>,
+        /// The `otherwise` value.
+        otherwise: Option<Box<Ir>>,
+    },
     /// `band of x { ... }`: the value of the band `x` falls in (unknown when in none).
     Band(Box<Ir>, Vec<Band>),
     /// `marginal of x { ... }`: the sum over bands of rate × the part of `x` inside the band.

@@ -678,6 +678,27 @@ impl<'a> Env<'a> {
                 best.unwrap_or(Value::Unknown)
             }
             Ir::Waitlisted(i) => Value::Bool(self.waitlisted.get(*i).copied().unwrap_or(false)),
+            Ir::Lookup { keys, rows, otherwise } => {
+                let mut values = Vec::with_capacity(keys.len());
+                for k in keys {
+                    let v = self.eval(k)?;
+                    if v.is_unknown() {
+                        return Ok(Value::Unknown);
+                    }
+                    values.push(v);
+                }
+                let row = rows.iter().find(|(consts, _)| {
+                    consts
+                        .iter()
+                        .zip(&values)
+                        .all(|(c, v)| compare(Value::of_const(c), *v) == Some(Ordering::Equal))
+                });
+                match (row, otherwise) {
+                    (Some((_, value)), _) => self.eval(value)?,
+                    (None, Some(value)) => self.eval(value)?,
+                    (None, None) => Value::Unknown,
+                }
+            }
             Ir::Band(subject, bands) => {
                 let x = match self.eval(subject)? {
                     Value::Num(x) => Some(x),

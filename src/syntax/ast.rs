@@ -556,6 +556,13 @@ pub enum ExprKind {
     Call(Ident, Vec<Expr>),
     /// `(a)`.
     Paren(Box<Expr>),
+    /// `lookup key { "a" -> v, ... }` or `lookup (k1, k2) { ("a", 1) -> v, ... }`.
+    Lookup {
+        /// The keys looked up.
+        keys: Vec<Expr>,
+        /// The rows, in the order written.
+        rows: Vec<LookupRow>,
+    },
     /// `band of x { ... }` or `marginal of x { ... }`.
     Tiers {
         /// Whole-amount or progressive.
@@ -565,6 +572,17 @@ pub enum ExprKind {
         /// The bands, in the order written.
         rows: Vec<TierRow>,
     },
+}
+
+/// One row of a lookup table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupRow {
+    /// The row's key literals; none for `otherwise`.
+    pub keys: Option<Vec<Expr>>,
+    /// The value for that key.
+    pub value: Expr,
+    /// The whole row.
+    pub span: Span,
 }
 
 /// How a tier table pays.

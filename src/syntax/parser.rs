@@ -17,8 +17,33 @@ struct CampaignParser;
 
 /// Words the grammar reserves (see `keyword` in `grammar/campaign.pest`).
 const RESERVED: &[&str] = &[
-    "where", "and", "or", "not", "in", "is", "known", "unknown", "if", "as", "of", "per", "through", "true", "false",
-    "sum", "count", "min", "max", "any", "all", "average", "distinct", "band", "marginal",
+    "where",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "known",
+    "unknown",
+    "if",
+    "as",
+    "of",
+    "per",
+    "through",
+    "true",
+    "false",
+    "sum",
+    "count",
+    "min",
+    "max",
+    "any",
+    "all",
+    "average",
+    "distinct",
+    "band",
+    "marginal",
+    "lookup",
+    "otherwise",
 ];
 
 /// The largest campaign file accepted, in bytes.
@@ -430,6 +455,11 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         Rule::kw_precision => "`precision`",
         Rule::kw_known | Rule::kw_unknown | Rule::kw_waitlisted => "`known`, `unknown` or `waitlisted`",
         Rule::value_scope => "`of` or `per`",
+        Rule::lookup_table | Rule::kw_lookup => "a value",
+        Rule::lookup_subject => "the key to look up",
+        Rule::lookup_row | Rule::lookup_key | Rule::key_literal | Rule::kw_otherwise => {
+            "a row such as `\"文娱\" -> 2%` or `otherwise -> 0%`"
+        }
         Rule::tier_table | Rule::tier_kind | Rule::kw_band | Rule::kw_marginal => "a value",
         Rule::tier_row | Rule::tier_start | Rule::tier_end => "a band such as `0 CNY .. 10000 CNY -> 1%`",
         _ => return None,
@@ -1040,6 +1070,39 @@ fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr> {
                     source: Box::new(source),
                     filter,
                 },
+                span,
+            })
+        }
+        Rule::lookup_table => {
+            let mut inner = pair.into_inner();
+            expect(&mut inner, Rule::kw_lookup, span)?;
+            let subject = expect(&mut inner, Rule::lookup_subject, span)?;
+            let keys = subject.into_inner().map(build_expr).collect::<Result<Vec<_>>>()?;
+            let mut rows = Vec::new();
+            for row in inner {
+                let rspan = span_of(&row);
+                let mut parts = row.into_inner();
+                let first = next_any(&mut parts, rspan, "lookup key")?;
+                let row_keys = if first.as_rule() == Rule::kw_otherwise {
+                    None
+                } else {
+                    let mut ks = Vec::new();
+                    for k in first.into_inner() {
+                        let kspan = span_of(&k);
+                        let mut lit = k.into_inner();
+                        ks.push(build_expr(next_any(&mut lit, kspan, "key")?)?);
+                    }
+                    Some(ks)
+                };
+                let value = build_expr(next_any(&mut parts, rspan, "lookup value")?)?;
+                rows.push(LookupRow {
+                    keys: row_keys,
+                    value,
+                    span: rspan,
+                });
+            }
+            Ok(Expr {
+                kind: ExprKind::Lookup { keys, rows },
                 span,
             })
         }

@@ -37,6 +37,39 @@ fn write_range(out: &mut String, r: &Range) {
     write_expr(out, &r.end);
 }
 
+/// One row of a lookup table: `"文娱" -> 2%`.
+pub fn lookup_row(row: &LookupRow) -> String {
+    let mut out = String::new();
+    write_lookup_row(&mut out, row);
+    out
+}
+
+fn write_lookup_row(out: &mut String, row: &LookupRow) {
+    match &row.keys {
+        Some(keys) => write_tuple(out, keys),
+        None => out.push_str("otherwise"),
+    }
+    out.push_str(" -> ");
+    write_expr(out, &row.value);
+}
+
+/// One expression as is, several in parentheses.
+fn write_tuple(out: &mut String, items: &[Expr]) {
+    match items {
+        [one] => write_expr(out, one),
+        many => {
+            out.push('(');
+            for (i, e) in many.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_expr(out, e);
+            }
+            out.push(')');
+        }
+    }
+}
+
 /// One band of a tier table: `0 CNY .. 10000 CNY -> 1%`.
 pub fn tier_row(row: &TierRow) -> String {
     let mut out = String::new();
@@ -156,6 +189,18 @@ fn write_expr(out: &mut String, e: &Expr) {
                 write_expr(out, a);
             }
             out.push(')');
+        }
+        ExprKind::Lookup { keys, rows } => {
+            out.push_str("lookup ");
+            write_tuple(out, keys);
+            out.push_str(" { ");
+            for (i, row) in rows.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_lookup_row(out, row);
+            }
+            out.push_str(" }");
         }
         ExprKind::Tiers { kind, subject, rows } => {
             out.push_str(kind.word());
