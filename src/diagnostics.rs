@@ -140,6 +140,7 @@ codes! {
     ConditionAlwaysTrue => "lint::condition_always_true", "a condition that cannot fail";
     ConditionNeverTrue => "lint::condition_never_true", "a condition that cannot pass";
     WindowOutsideCampaign => "lint::window_outside_periods", "a window that lies outside the campaign's settlement periods";
+    DateOnlyComparison => "lint::date_only_comparison", "a timestamp compared with a bare date, which means the start of that day";
     CapBelowMinimum => "lint::cap_below_minimum", "a cap smaller than the smallest amount the reward can pay";
 }
 

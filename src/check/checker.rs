@@ -200,7 +200,20 @@ pub fn check_campaign(campaign: &ast::Campaign) -> (Option<Program>, Vec<Diagnos
                     }
                 }
             }
-            Item::Source(text) => source = Some(text.value.clone()),
+            Item::Source(text) => {
+                if source.is_some() {
+                    diags.push(
+                        Diagnostic::error(
+                            Code::DuplicateItem,
+                            text.span,
+                            "the source is given twice",
+                            "second source",
+                        )
+                        .with_help("keep one `source` line; put further remarks in `note`"),
+                    );
+                }
+                source = Some(text.value.clone());
+            }
             _ => {}
         }
     }
@@ -1097,8 +1110,7 @@ impl<'a> Checker<'a> {
         };
         let t = self.expr(&v.expr)?;
         let adjust = self.adjust(&v.modifiers, &t, None, false)?;
-        let exact_after = t.exact || adjust.rounding.is_some();
-        let _ = exact_after;
+        let exact = t.exact && adjust.at_most.is_none() && adjust.at_least.is_none();
         Some(Definition {
             name: v.name.name.clone(),
             ty: t.ty,
@@ -1107,6 +1119,7 @@ impl<'a> Checker<'a> {
             expr: t.ir,
             adjust,
             after_budget: t.after_budget,
+            exact,
             span: v.name.span,
         })
     }
@@ -1160,6 +1173,7 @@ impl<'a> Checker<'a> {
             expr: t.ir,
             adjust: Adjust::default(),
             after_budget: false,
+            exact: true,
             span: w.name.span,
         })
     }
@@ -1607,6 +1621,18 @@ impl<'a> Checker<'a> {
         };
         if t.maybe {
             self.unknown_not_handled(&r.expr, "reward");
+            return None;
+        }
+        if t.after_budget {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidScope,
+                    r.expr.span,
+                    "a reward cannot depend on a budget's outcome",
+                    "uses the budget outcome",
+                )
+                .with_help("budgets are allocated from the rewards' amounts; use `is waitlisted` in a value instead"),
+            );
             return None;
         }
         let unit = self.unit_info(&dim)?;
@@ -2208,7 +2234,8 @@ impl<'a> Checker<'a> {
             }
             ExprKind::As(value, unit) => {
                 let t = self.expr(value)?;
-                let Some(info) = self.units.get(&unit.name).cloned() else {
+                let target = self.units.get(&unit.name).filter(|u| !u.currency).cloned();
+                let Some(info) = target else {
                     if let Some((code, _)) = currency(&unit.name) {
                         self.error(
                             Diagnostic::error(
@@ -2439,9 +2466,23 @@ impl<'a> Checker<'a> {
                     self.ctx.period_var = saved_var;
                     return t;
                 }
+                // A definition that is a constant (a set, a rate) is used as that constant, so
+                // that it works wherever a literal does (`category in trade_categories`).
+                let ir = match (&def.expr, def.per, &def.adjust) {
+                    (
+                        Ir::Const(c),
+                        None,
+                        Adjust {
+                            rounding: None,
+                            at_most: None,
+                            at_least: None,
+                        },
+                    ) => Ir::Const(c.clone()),
+                    _ => Ir::Def(idx),
+                };
                 let base = T {
                     after_budget: def.after_budget,
-                    ..T::new(Ir::Def(idx), def.ty.clone())
+                    ..T::new(ir, def.ty.clone())
                 }
                 .maybe(def.maybe && !self.ctx.known.contains(&Ir::Def(idx)))
                 .exact(def_exact(&def));
@@ -3334,8 +3375,11 @@ impl<'a> Checker<'a> {
             let (Some(a), Some(b)) = (bands.get(x), bands.get(y)) else {
                 continue;
             };
+            // For counts, `10 through 19` followed by `20 ..` leaves no whole number out.
+            let whole_step = dim == Dim::Count && !time && a.end_inclusive;
             if let (Some(end), Some(start)) = (a.end, b.start)
                 && end < start
+                && !(whole_step && start - end <= Decimal::ONE && start.fract().is_zero() && end.fract().is_zero())
             {
                 let example = if a.end_inclusive {
                     (end + start) / Decimal::TWO
@@ -3441,7 +3485,18 @@ impl<'a> Checker<'a> {
         let mut after_budget = false;
         let mut irs = Vec::new();
         for (t, a) in &typed {
-            if !matches!(t.ty, Ty::Num(_) | Ty::Time | Ty::Duration) || !self.compatible(&ty, &t.ty, a) {
+            if !matches!(t.ty, Ty::Num(_) | Ty::Time | Ty::Duration) {
+                self.type_error(
+                    a,
+                    &format!(
+                        "`{}` picks among numbers, amounts, timestamps or durations, but this is {}",
+                        name.name, t.ty
+                    ),
+                    "use `and`/`or` to combine yes/no values",
+                );
+                return None;
+            }
+            if !self.compatible(&ty, &t.ty, a) {
                 self.type_error(
                     a,
                     &format!("`{}` compares values of one kind: {ty} and {}", name.name, t.ty),
@@ -3657,6 +3712,8 @@ impl<'a> Checker<'a> {
                 let dim = match (x, y) {
                     (Dim::Count, Dim::Count) => Dim::Count,
                     (Dim::Fraction, Dim::Fraction) => Dim::Fraction,
+                    // A rate times a number of things is still a rate: `fee_rate × 2`.
+                    (Dim::Fraction, Dim::Count) | (Dim::Count, Dim::Fraction) => Dim::Fraction,
                     (s, q) | (q, s) if s.is_scalar() && !q.is_scalar() => q.clone(),
                     (s, t) if s.is_scalar() && t.is_scalar() => Dim::Decimal,
                     _ => {
@@ -3951,7 +4008,45 @@ impl<'a> Checker<'a> {
                 }
                 None
             }
-            (Ty::Time, Ty::Time) | (Ty::Duration, Ty::Duration) => Some(make(l.ir, r.ir)),
+            (Ty::Time, Ty::Time) => {
+                // `≤ 2022-12-31` means "up to the first instant of that day", which is rarely meant.
+                let date_side = if r.date_only {
+                    Some(b)
+                } else if l.date_only {
+                    Some(a)
+                } else {
+                    None
+                };
+                if let Some(e) = date_side
+                    && matches!(
+                        (cmp, r.date_only),
+                        (CmpOp::Le | CmpOp::Gt, true) | (CmpOp::Ge | CmpOp::Lt, false)
+                    )
+                {
+                    self.error(
+                        Diagnostic::warning(
+                            Code::DateOnlyComparison,
+                            e.span,
+                            format!(
+                                "`{}` means the start of that day (00:00), so the rest of the day is {}",
+                                expr_text(e),
+                                if matches!(cmp, CmpOp::Le | CmpOp::Ge) {
+                                    "left out"
+                                } else {
+                                    "included"
+                                }
+                            ),
+                            "the day's first instant",
+                        )
+                        .with_help(format!(
+                            "to include the whole day write `{} 23:59:59` or compare with `<` and the next day",
+                            expr_text(e)
+                        )),
+                    );
+                }
+                Some(make(l.ir, r.ir))
+            }
+            (Ty::Duration, Ty::Duration) => Some(make(l.ir, r.ir)),
             (Ty::Text, Ty::Text) | (Ty::Bool, Ty::Bool) if !ordered => Some(make(l.ir, r.ir)),
             (Ty::Choice(c1), Ty::Choice(c2)) if !ordered && c1 == c2 => Some(make(l.ir, r.ir)),
             (Ty::Choice(choices), Ty::Text) | (Ty::Text, Ty::Choice(choices)) if !ordered => {
@@ -4037,8 +4132,10 @@ fn outputtable(ty: &Ty) -> bool {
 }
 
 fn def_exact(def: &Definition) -> bool {
-    // A rounded definition pays in whole steps of its rounding; other exactness is not tracked across names.
-    def.adjust.rounding.is_some() || matches!(def.expr, Ir::Const(_)) || matches!(def.ty, Ty::Num(Dim::Count))
+    def.exact
+        || def.adjust.rounding.is_some()
+        || matches!(def.expr, Ir::Const(_))
+        || matches!(def.ty, Ty::Num(Dim::Count))
 }
 
 fn is_power_of_ten(d: Decimal) -> bool {

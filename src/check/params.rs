@@ -56,6 +56,7 @@ pub fn override_param(program: &mut Program, assignment: &str) -> Result<(), Par
             Ty::Bool => "write `true` or `false`".into(),
             Ty::Time => "write a date and time such as `2024-08-16 15:00` or `2024-08-16T15:00:00+08:00`".into(),
             Ty::Choice(c) => format!("write one of: {}", c.join(", ")),
+            Ty::Duration => "write a duration such as `30 days`, `2 weeks` or `3600` (seconds)".into(),
             _ => "write a value of the parameter's type".into(),
         },
     })?;
@@ -94,6 +95,13 @@ fn parse_value(ty: &Ty, text: &str, tz: chrono_tz::Tz) -> Option<Const> {
             _ => return None,
         },
         Ty::Text => Const::Text(text.into()),
+        Ty::Duration => {
+            let (number, unit) = text.split_once(' ').unwrap_or((text, "seconds"));
+            let seconds = super::types::duration_unit(unit.trim())?;
+            let total = parse_decimal(number.trim())?.checked_mul(Decimal::from(seconds))?;
+            let nanos = total.checked_mul(Decimal::from(1_000_000_000i64))?.trunc();
+            Const::Duration(chrono::TimeDelta::nanoseconds(i64::try_from(nanos).ok()?))
+        }
         Ty::Choice(choices) => Const::Choice(choices.iter().position(|c| c == text)? as u32),
         Ty::Time => {
             if let Ok(t) = DateTime::parse_from_rfc3339(text) {

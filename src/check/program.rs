@@ -157,6 +157,8 @@ pub struct Definition {
     pub adjust: Adjust,
     /// Whether it depends on a budget's outcome (computed after allocation).
     pub after_budget: bool,
+    /// Whether its value is always a whole multiple of its unit's payable step.
+    pub exact: bool,
     /// Where it is written.
     pub span: Span,
 }

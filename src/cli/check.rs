@@ -55,6 +55,10 @@ pub fn run(args: &CheckArgs) -> Termination {
             return Termination::Usage;
         }
     }
+    if files.is_empty() {
+        eprintln!("error: no campaign files (*.campaign) found in the given paths");
+        return Termination::Usage;
+    }
     let mut reports: Vec<(SourceFile, Vec<Diagnostic>)> = Vec::new();
     let (mut errors, mut warnings) = (0, 0);
     for path in &files {

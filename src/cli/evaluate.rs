@@ -666,7 +666,7 @@ impl<'p, W: Write> Output<'p, W> {
                 let header = self.header();
                 write_csv_row(&mut self.out, &header)?;
             }
-            ResultFormat::Table if self.explained && self.table.is_empty() => {}
+            ResultFormat::Table if self.table.is_empty() && (self.explained || self.rows == 0) => {}
             ResultFormat::Table => {
                 let mut rows = vec![self.header()];
                 rows.append(&mut self.table);

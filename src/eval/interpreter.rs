@@ -379,15 +379,16 @@ impl<'a> Env<'a> {
         let periods = r
             .per
             .and_then(|p| self.program.periods.get(p).map(|range| (p, range.periods.len())));
+        let step = r.adjust.rounding.map(|(_, s)| s).unwrap_or(r.unit.precision);
         if !eligible {
+            let zero = with_scale(Decimal::ZERO, step);
             return Ok(RewardOutcome {
-                amount: Decimal::ZERO,
-                by_period: periods.map(|(_, n)| vec![Decimal::ZERO; n]),
+                amount: zero,
+                by_period: periods.map(|(_, n)| vec![zero; n]),
                 raw: Decimal::ZERO,
                 budget: None,
             });
         }
-        let step = r.adjust.rounding.map(|(_, s)| s).unwrap_or(r.unit.precision);
         match periods {
             None => {
                 let raw = self.amount(&r.expr)?;
@@ -395,15 +396,17 @@ impl<'a> Env<'a> {
                 if let Some((mode, s)) = r.adjust.rounding {
                     n = round(n, mode, s).ok_or_else(|| self.overflow())?;
                 }
+                // Caps computed from facts may be finer than the unit pays: a cap is rounded down
+                // and a floor up to the payable step, so the amount never breaks either.
                 if let Some(cap) = &r.adjust.at_most
                     && let Value::Num(c) = self.eval(cap)?
                 {
-                    n = n.min(c);
+                    n = n.min(round(c, RoundingMode::Down, step).ok_or_else(|| self.overflow())?);
                 }
                 if let Some(floor) = &r.adjust.at_least
                     && let Value::Num(c) = self.eval(floor)?
                 {
-                    n = n.max(c);
+                    n = n.max(round(c, RoundingMode::Up, step).ok_or_else(|| self.overflow())?);
                 }
                 Ok(RewardOutcome {
                     amount: with_scale(n, step),
@@ -428,8 +431,9 @@ impl<'a> Env<'a> {
                 self.period = None;
                 // A cap on the total is consumed in calendar order: once reached, later periods pay nothing.
                 if let Some(cap) = &r.adjust.at_most
-                    && let Value::Num(mut left) = self.eval(cap)?
+                    && let Value::Num(left) = self.eval(cap)?
                 {
+                    let mut left = round(left, RoundingMode::Down, step).ok_or_else(|| self.overflow())?;
                     for a in amounts.iter_mut() {
                         let paid = (*a).min(left.max(Decimal::ZERO));
                         left -= paid;

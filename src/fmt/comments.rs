@@ -412,6 +412,17 @@ pub fn for_each_sub<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
                 for_each_sub(a, f);
             }
         }
+        ExprKind::Lookup { keys, rows } => {
+            for k in keys {
+                for_each_sub(k, f);
+            }
+            for row in rows {
+                for k in row.keys.iter().flatten() {
+                    for_each_sub(k, f);
+                }
+                for_each_sub(&row.value, f);
+            }
+        }
         ExprKind::Tiers { subject, rows, .. } => {
             for_each_sub(subject, f);
             for row in rows {

@@ -447,6 +447,7 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         Rule::at_most | Rule::kw_at_most => "`at most`",
         Rule::at_least | Rule::kw_at_least => "`at least`",
         Rule::budget | Rule::kw_budget => "`budget`",
+        Rule::budget_amount => "the budget's amount",
         Rule::budget_scope | Rule::kw_in_total => "`per month of ...` or `in total`",
         Rule::kw_first_come => "`first come first served`",
         Rule::kw_by => "`by`",
@@ -827,7 +828,9 @@ fn build_modifier(pair: Pair<'_, Rule>) -> Result<Modifier> {
         }
         Rule::budget => {
             expect(&mut inner, Rule::kw_budget, span)?;
-            let amount = build_expr(expect(&mut inner, Rule::expr_no_where, span)?)?;
+            let amount_pair = expect(&mut inner, Rule::budget_amount, span)?;
+            let amount_span = span_of(&amount_pair);
+            let amount = build_expr(next_any(&mut amount_pair.into_inner(), amount_span, "budget amount")?)?;
             let scope_pair = expect(&mut inner, Rule::budget_scope, span)?;
             let sspan = span_of(&scope_pair);
             let mut sparts = scope_pair.into_inner();

@@ -1,0 +1,212 @@
+//! Comparing campaigns by meaning: the same tree, wherever it was written.
+
+use crate::syntax::ast::*;
+
+/// A copy of the campaign with every [`Span`] set to the default, so that two
+/// layouts of the same campaign compare equal.
+pub fn erase_spans(campaign: &Campaign) -> Campaign {
+    let mut c = campaign.clone();
+    c.span = Span::default();
+    text(&mut c.name);
+    for item in &mut c.items {
+        match item {
+            Item::Timezone(id) => ident(id),
+            Item::Source(t) | Item::Note(t) => text(t),
+            Item::Unit(u) => {
+                ident(&mut u.name);
+                if let Some((_, s)) = &mut u.precision {
+                    *s = Span::default();
+                }
+            }
+            Item::Parameter(p) => {
+                ident(&mut p.name);
+                ty(&mut p.ty);
+                expr(&mut p.default);
+            }
+            Item::Window(w) => {
+                ident(&mut w.name);
+                range(&mut w.range);
+            }
+            Item::Periods(p) => {
+                ident(&mut p.name);
+                p.first.span = Span::default();
+                p.last.span = Span::default();
+                p.span = Span::default();
+            }
+            Item::Facts(f) => {
+                f.span = Span::default();
+                f.fields.iter_mut().for_each(field);
+            }
+            Item::Value(v) => {
+                ident(&mut v.name);
+                scope(v.scope.as_mut());
+                expr(&mut v.expr);
+                v.modifiers.iter_mut().for_each(modifier);
+                v.span = Span::default();
+            }
+            Item::Eligible(e) => {
+                e.head_span = Span::default();
+                e.span = Span::default();
+                for c in &mut e.conditions {
+                    expr(&mut c.expr);
+                    if let Some(r) = &mut c.reason {
+                        text(r);
+                    }
+                    c.span = Span::default();
+                }
+            }
+            Item::Reward(r) => {
+                ident(&mut r.name);
+                scope(r.per.as_mut());
+                expr(&mut r.expr);
+                r.modifiers.iter_mut().for_each(modifier);
+                r.span = Span::default();
+            }
+        }
+    }
+    c
+}
+
+/// Whether two campaigns are the same tree, spans aside. Numbers compare with
+/// their scale (`4.20` is not `4.2`), as the results would show them.
+pub fn same_meaning(a: &Campaign, b: &Campaign) -> bool {
+    let (a, b) = (erase_spans(a), erase_spans(b));
+    a == b && format!("{a:?}") == format!("{b:?}")
+}
+
+fn ident(i: &mut Ident) {
+    i.span = Span::default();
+}
+
+fn text(t: &mut Text) {
+    t.span = Span::default();
+}
+
+fn scope(s: Option<&mut Scope>) {
+    match s {
+        None => {}
+        Some(Scope::Of(path)) => path.iter_mut().for_each(ident),
+        Some(Scope::Per { var, periods }) => {
+            ident(var);
+            ident(periods);
+        }
+    }
+}
+
+fn field(f: &mut FieldDecl) {
+    ident(&mut f.name);
+    ty(&mut f.ty);
+    f.span = Span::default();
+}
+
+fn ty(t: &mut TypeExpr) {
+    t.span = Span::default();
+    match &mut t.kind {
+        TypeExprKind::Money(u) | TypeExprKind::Quantity(u) => ident(u),
+        TypeExprKind::Enum(items) => items.iter_mut().for_each(text),
+        TypeExprKind::List(fields) => fields.iter_mut().for_each(field),
+        TypeExprKind::Text
+        | TypeExprKind::Bool
+        | TypeExprKind::Count
+        | TypeExprKind::Decimal
+        | TypeExprKind::Fraction
+        | TypeExprKind::Timestamp
+        | TypeExprKind::Duration => {}
+    }
+}
+
+fn range(r: &mut Range) {
+    expr(&mut r.start);
+    expr(&mut r.end);
+    r.span = Span::default();
+}
+
+fn modifier(m: &mut Modifier) {
+    match m {
+        Modifier::Rounded { step, span, .. } => {
+            if let Some((_, s)) = step {
+                *s = Span::default();
+            }
+            *span = Span::default();
+        }
+        Modifier::AtMost(e, span) | Modifier::AtLeast(e, span) => {
+            expr(e);
+            *span = Span::default();
+        }
+        Modifier::Budget(b) => {
+            expr(&mut b.amount);
+            if let BudgetScope::Per(_, e) = &mut b.scope {
+                expr(e);
+            }
+            expr(&mut b.order);
+            b.span = Span::default();
+        }
+    }
+}
+
+fn expr(e: &mut Expr) {
+    e.span = Span::default();
+    match &mut e.kind {
+        ExprKind::Name(id) => ident(id),
+        ExprKind::Field(base, f) => {
+            expr(base);
+            ident(f);
+        }
+        ExprKind::Quantity(_, u) => ident(u),
+        ExprKind::Number(_) | ExprKind::Percent(_) | ExprKind::Text(_) | ExprKind::Bool(_) | ExprKind::Timestamp(_) => {
+        }
+        ExprKind::Set(items) => items.iter_mut().for_each(text),
+        ExprKind::Neg(inner) | ExprKind::Not(inner) | ExprKind::IsKnown(inner, _) | ExprKind::IsWaitlisted(inner) => {
+            expr(inner)
+        }
+        ExprKind::Paren(inner) => expr(inner),
+        ExprKind::Binary(_, a, b) | ExprKind::IfUnknown(a, b) | ExprKind::Where(a, b) => {
+            expr(a);
+            expr(b);
+        }
+        ExprKind::In { value, target, .. } => {
+            expr(value);
+            match target {
+                InTarget::Expr(t) => expr(t),
+                InTarget::Range(r) => range(r),
+            }
+        }
+        ExprKind::As(a, u) => {
+            expr(a);
+            ident(u);
+        }
+        ExprKind::Aggregate { source, filter, .. } => {
+            expr(source);
+            if let Some(f) = filter {
+                expr(f);
+            }
+        }
+        ExprKind::Call(name, args) => {
+            ident(name);
+            args.iter_mut().for_each(expr);
+        }
+        ExprKind::Lookup { keys, rows } => {
+            keys.iter_mut().for_each(expr);
+            for row in rows {
+                if let Some(ks) = &mut row.keys {
+                    ks.iter_mut().for_each(expr);
+                }
+                expr(&mut row.value);
+                row.span = Span::default();
+            }
+        }
+        ExprKind::Tiers { subject, rows, .. } => {
+            expr(subject);
+            for row in rows {
+                if let Some(s) = &mut row.start {
+                    expr(s);
+                }
+                if let Some(x) = &mut row.end {
+                    expr(x);
+                }
+                expr(&mut row.value);
+                row.span = Span::default();
+            }
+        }
+    }
+}

@@ -1,0 +1,824 @@
+//! The printer: lays a campaign out as lines, with the comments tied to them.
+
+use super::comments::{self, Attached, Placed, chain, closing, item_extents, spine_points};
+use super::width::width;
+use crate::syntax::ast::*;
+use crate::syntax::print::quoted;
+
+/// Lines longer than this (in display columns) are broken where the layout allows.
+pub const MAX_WIDTH: usize = 100;
+/// Reasons are aligned after the conditions up to this many columns wide;
+/// a longer condition has its reason two spaces after it.
+pub const REASON_COLUMN_CAP: usize = 56;
+/// One level of indentation.
+const INDENT: usize = 2;
+/// The extra indentation of a continuation line.
+const CONTINUATION: usize = 2;
+
+#[derive(Debug)]
+struct Line {
+    indent: usize,
+    text: String,
+    /// Own-line comments written before the line.
+    leading: Vec<Placed>,
+    /// Comments from inside the line, in source order.
+    interior: Vec<Placed>,
+    blank_before: bool,
+    comment_indent: usize,
+    /// A closing brace: no blank line before it.
+    closer: bool,
+    /// The end of the file: comments only.
+    eof: bool,
+}
+
+impl Line {
+    fn new(indent: usize) -> Self {
+        Line {
+            indent,
+            text: String::new(),
+            leading: Vec::new(),
+            interior: Vec::new(),
+            blank_before: false,
+            comment_indent: indent,
+            closer: false,
+            eof: false,
+        }
+    }
+}
+
+/// Lays out one campaign.
+pub struct Printer<'a> {
+    src: &'a str,
+    comments: Attached,
+    lines: Vec<Line>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Prev {
+    Start,
+    Opener,
+    Other,
+}
+
+impl<'a> Printer<'a> {
+    /// A printer for a campaign read from `src` (empty when there is no source),
+    /// with its comments already tied to anchors.
+    pub fn new(src: &'a str, comments: Attached) -> Self {
+        Printer {
+            src,
+            comments,
+            lines: Vec::new(),
+        }
+    }
+
+    // -------------------------------------------------------------- lines
+
+    fn start(&mut self, indent: usize, anchor: Option<usize>, block: bool) {
+        let mut line = Line::new(indent);
+        if let Some(a) = anchor {
+            let mut leading = self.comments.leading.remove(&a).unwrap_or_default();
+            if !block {
+                for c in &mut leading {
+                    c.blank_before = false;
+                }
+            }
+            line.leading = leading;
+            line.interior = self.comments.interior.remove(&a).unwrap_or_default();
+            line.blank_before = block && comments::blank_line_before(self.src, a);
+        }
+        self.lines.push(line);
+    }
+
+    fn closer(&mut self, indent: usize, anchor: usize) {
+        self.start(indent, Some(anchor), true);
+        if let Some(line) = self.lines.last_mut() {
+            line.closer = true;
+            line.blank_before = false;
+            line.comment_indent = indent + INDENT;
+        }
+    }
+
+    /// An anchor printed inside the current line: its comments join the line's.
+    fn merge(&mut self, anchor: usize) {
+        let mut taken = self.comments.leading.remove(&anchor).unwrap_or_default();
+        for c in &mut taken {
+            c.blank_before = false;
+        }
+        taken.extend(self.comments.interior.remove(&anchor).unwrap_or_default());
+        if let Some(line) = self.lines.last_mut() {
+            line.interior.extend(taken);
+        }
+    }
+
+    fn push(&mut self, s: &str) {
+        if let Some(line) = self.lines.last_mut() {
+            line.text.push_str(s);
+        }
+    }
+
+    fn has_leading(&self, anchor: usize) -> bool {
+        self.comments.leading.get(&anchor).is_some_and(|v| !v.is_empty())
+    }
+
+    fn cur_indent(&self) -> usize {
+        self.lines.last().map_or(0, |l| l.indent)
+    }
+
+    /// Prints with `f` on a scratch copy of the current line: the widest line and the line count.
+    fn measure(&self, f: impl FnOnce(&mut Printer<'a>)) -> (usize, usize) {
+        let mut scratch = Printer::new(self.src, Attached::default());
+        let mut line = Line::new(self.cur_indent());
+        if let Some(cur) = self.lines.last() {
+            line.text = cur.text.clone();
+        }
+        scratch.lines.push(line);
+        f(&mut scratch);
+        let widest = scratch
+            .lines
+            .iter()
+            .map(|l| l.indent + width(&l.text))
+            .max()
+            .unwrap_or(0);
+        (widest, scratch.lines.len())
+    }
+
+    /// The text, comments placed: at most one comment ends a line, the others go above it.
+    pub fn finish(self) -> String {
+        let mut out = String::new();
+        let mut prev = Prev::Start;
+        for mut line in self.lines {
+            let trailing = match line.interior.last() {
+                Some(c) if c.trailing => line.interior.pop(),
+                _ => None,
+            };
+            let mut hoisted = line.interior;
+            for c in &mut hoisted {
+                c.blank_before = false;
+            }
+            if let Some(first) = hoisted.first_mut() {
+                first.blank_before = line.blank_before;
+                line.blank_before = false;
+            }
+            for c in line.leading.iter().chain(&hoisted) {
+                blank(&mut out, c.blank_before, prev);
+                out.push_str(&" ".repeat(line.comment_indent));
+                out.push_str(&c.text);
+                out.push('\n');
+                prev = Prev::Other;
+            }
+            if line.eof {
+                continue;
+            }
+            blank(&mut out, line.blank_before && !line.closer, prev);
+            out.push_str(&" ".repeat(line.indent));
+            out.push_str(&line.text);
+            if let Some(t) = trailing {
+                out.push_str("  ");
+                out.push_str(&t.text);
+            }
+            out.push('\n');
+            prev = if line.text.ends_with('{') {
+                Prev::Opener
+            } else {
+                Prev::Other
+            };
+        }
+        out
+    }
+
+    // -------------------------------------------------------------- items
+
+    /// Prints a whole campaign.
+    pub fn campaign(&mut self, c: &Campaign) {
+        self.start(0, Some(c.span.start), true);
+        self.push("campaign ");
+        self.push(&quoted(&c.name.value));
+        self.push(" {");
+        let close = closing(c.span);
+        if c.items.is_empty() && !self.has_leading(close) {
+            self.push("}");
+            self.merge(close);
+        } else {
+            let extents = item_extents(c, self.src);
+            for (item, (start, _)) in c.items.iter().zip(extents) {
+                self.start(INDENT, Some(start), true);
+                self.item(item, INDENT);
+            }
+            self.closer(0, close);
+            self.push("}");
+        }
+        self.start(0, Some(self.src.len()), true);
+        // Whatever was not placed (nothing, if the anchors are right) goes at the end.
+        let rest: Vec<Placed> = std::mem::take(&mut self.comments.leading)
+            .into_values()
+            .chain(std::mem::take(&mut self.comments.interior).into_values())
+            .flatten()
+            .map(|mut c| {
+                c.trailing = false;
+                c
+            })
+            .collect();
+        if let Some(line) = self.lines.last_mut() {
+            line.eof = true;
+            line.leading.extend(rest);
+        }
+    }
+
+    fn item(&mut self, item: &Item, ind: usize) {
+        match item {
+            Item::Timezone(id) => {
+                self.push("timezone ");
+                self.push(&id.name);
+            }
+            Item::Source(t) => {
+                self.push("source ");
+                self.push(&quoted(&t.value));
+            }
+            Item::Note(t) => {
+                self.push("note ");
+                self.push(&quoted(&t.value));
+            }
+            Item::Unit(u) => {
+                self.push("unit ");
+                self.push(&u.name.name);
+                if let Some((d, span)) = &u.precision {
+                    let n = self.lit(*span, || d.to_string());
+                    self.push(", precision ");
+                    self.push(&n);
+                }
+            }
+            Item::Parameter(p) => {
+                self.push("parameter ");
+                self.push(&p.name.name);
+                self.push(": ");
+                self.ty(&p.ty, ind);
+                self.definition(&p.default, &[], ind);
+            }
+            Item::Window(w) => {
+                self.push("window ");
+                self.push(&w.name.name);
+                self.push(" = ");
+                self.range(&w.range);
+            }
+            Item::Periods(p) => {
+                let unit = match p.unit {
+                    PeriodUnit::Month => "months",
+                    PeriodUnit::Week => "weeks",
+                    PeriodUnit::Day => "days",
+                };
+                let first = self.bound(&p.first);
+                let last = self.bound(&p.last);
+                self.push(&format!("periods {} = {unit} {first} through {last}", p.name.name));
+            }
+            Item::Facts(f) => {
+                self.push("facts {");
+                self.fields(&f.fields, closing(f.span), ind);
+            }
+            Item::Value(v) => {
+                self.push(if v.exposed { "value " } else { "let " });
+                self.push(&v.name.name);
+                self.scope(v.scope.as_ref());
+                self.definition(&v.expr, &v.modifiers, ind);
+            }
+            Item::Eligible(e) => self.eligible(e, ind),
+            Item::Reward(r) => {
+                self.push("reward ");
+                self.push(&r.name.name);
+                self.scope(r.per.as_ref());
+                self.definition(&r.expr, &r.modifiers, ind);
+            }
+        }
+    }
+
+    fn scope(&mut self, scope: Option<&Scope>) {
+        match scope {
+            None => {}
+            Some(Scope::Of(path)) => {
+                let names: Vec<&str> = path.iter().map(|i| i.name.as_str()).collect();
+                self.push(" of ");
+                self.push(&names.join("."));
+            }
+            Some(Scope::Per { var, periods }) => {
+                self.push(&format!(" per {} in {}", var.name, periods.name));
+            }
+        }
+    }
+
+    fn bound(&self, b: &PeriodBound) -> String {
+        self.lit(b.span, || match b.day {
+            Some(d) => format!("{:04}-{:02}-{:02}", b.year, b.month, d),
+            None => format!("{:04}-{:02}", b.year, b.month),
+        })
+    }
+
+    /// A literal as written in the source, blanks inside normalised; `fallback`
+    /// when there is no source (a tree built by hand).
+    fn lit(&self, span: Span, fallback: impl FnOnce() -> String) -> String {
+        match self.src.get(span.start..span.end) {
+            Some(s) if !s.trim().is_empty() => s.split_whitespace().collect::<Vec<_>>().join(" "),
+            _ => fallback(),
+        }
+    }
+
+    fn fields(&mut self, fields: &[FieldDecl], close: usize, ind: usize) {
+        if fields.is_empty() && !self.has_leading(close) {
+            self.push("}");
+            self.merge(close);
+            return;
+        }
+        for f in fields {
+            self.start(ind + INDENT, Some(f.span.start), true);
+            self.push(&f.name.name);
+            self.push(": ");
+            self.ty(&f.ty, ind + INDENT);
+            if f.optional {
+                self.push(", optional");
+            }
+        }
+        self.closer(ind, close);
+        self.push("}");
+    }
+
+    fn ty(&mut self, t: &TypeExpr, ind: usize) {
+        let word = match &t.kind {
+            TypeExprKind::Text => "text",
+            TypeExprKind::Bool => "bool",
+            TypeExprKind::Count => "count",
+            TypeExprKind::Decimal => "decimal",
+            TypeExprKind::Fraction => "fraction",
+            TypeExprKind::Timestamp => "timestamp",
+            TypeExprKind::Duration => "duration",
+            TypeExprKind::Money(u) => {
+                self.push("money ");
+                self.push(&u.name);
+                return;
+            }
+            TypeExprKind::Quantity(u) => {
+                self.push("quantity ");
+                self.push(&u.name);
+                return;
+            }
+            TypeExprKind::Enum(items) => {
+                let items: Vec<String> = items.iter().map(|t| quoted(&t.value)).collect();
+                self.push("one of ");
+                self.push(&items.join(", "));
+                return;
+            }
+            TypeExprKind::List(fields) => {
+                self.push("list of {");
+                self.fields(fields, closing(t.span), ind);
+                return;
+            }
+        };
+        self.push(word);
+    }
+
+    fn eligible(&mut self, e: &EligibleBlock, ind: usize) {
+        self.push("eligible when {");
+        let close = closing(e.span);
+        if e.conditions.is_empty() && !self.has_leading(close) {
+            self.push("}");
+            self.merge(close);
+            return;
+        }
+        let cind = ind + INDENT;
+        // (width of the condition, on one line, broken onto continuation lines)
+        let shapes: Vec<(usize, bool, bool)> = e
+            .conditions
+            .iter()
+            .map(|c| {
+                let forced = spine_points(&c.expr).iter().any(|p| self.has_leading(p.start));
+                let (widest, lines) = self.measure_fresh(cind, |p| p.spine(&c.expr, cind, false));
+                let too_long = widest > MAX_WIDTH;
+                (
+                    widest.saturating_sub(cind),
+                    !forced && !too_long && lines == 1,
+                    forced || too_long,
+                )
+            })
+            .collect();
+        let column = shapes
+            .iter()
+            .filter(|(w, single, _)| *single && *w <= REASON_COLUMN_CAP)
+            .map(|(w, ..)| *w)
+            .max();
+        for (i, (c, (w, single, broken))) in e.conditions.iter().zip(shapes).enumerate() {
+            self.start(cind, Some(c.span.start), true);
+            self.spine(&c.expr, cind, broken);
+            match &c.reason {
+                Some(r) => {
+                    let pad = match column {
+                        Some(col) if single && w <= REASON_COLUMN_CAP => col - w + 2,
+                        _ => 2,
+                    };
+                    self.push(&" ".repeat(pad));
+                    self.push(&quoted(&r.value));
+                }
+                None => {
+                    // Without a reason, a condition could run on into the next one.
+                    if e.conditions.get(i + 1).is_some_and(|n| starts_risky(&n.expr)) {
+                        self.push(",");
+                    }
+                }
+            }
+        }
+        self.closer(ind, close);
+        self.push("}");
+    }
+
+    fn measure_fresh(&self, indent: usize, f: impl FnOnce(&mut Printer<'a>)) -> (usize, usize) {
+        let mut scratch = Printer::new(self.src, Attached::default());
+        scratch.lines.push(Line::new(indent));
+        f(&mut scratch);
+        let widest = scratch
+            .lines
+            .iter()
+            .map(|l| l.indent + width(&l.text))
+            .max()
+            .unwrap_or(0);
+        (widest, scratch.lines.len())
+    }
+
+    // -------------------------------------------------------------- definitions
+
+    /// ` = EXPR, modifiers`, broken onto continuation lines when too long.
+    fn definition(&mut self, e: &Expr, modifiers: &[Modifier], ind: usize) {
+        self.push(" = ");
+        let forced = spine_points(e).iter().any(|p| self.has_leading(p.start));
+        let broken = forced || {
+            let (widest, _) = self.measure(|p| {
+                p.spine(e, ind, false);
+                if !modifiers.is_empty() {
+                    p.push(",");
+                }
+            });
+            widest > MAX_WIDTH
+        };
+        self.spine(e, ind, broken);
+        self.modifiers(modifiers, ind + CONTINUATION);
+    }
+
+    fn modifiers(&mut self, modifiers: &[Modifier], cont: usize) {
+        if modifiers.is_empty() {
+            return;
+        }
+        let forced = modifiers.iter().any(|m| self.has_leading(m.span().start));
+        let broken = forced || {
+            let (widest, _) = self.measure(|p| {
+                for m in modifiers {
+                    p.push(", ");
+                    p.modifier(m);
+                }
+            });
+            widest > MAX_WIDTH
+        };
+        for m in modifiers {
+            if broken {
+                self.push(",");
+                self.start(cont, Some(m.span().start), false);
+            } else {
+                self.push(", ");
+                self.merge(m.span().start);
+            }
+            self.modifier(m);
+        }
+    }
+
+    fn modifier(&mut self, m: &Modifier) {
+        match m {
+            Modifier::Rounded { mode, step, .. } => {
+                self.push("rounded ");
+                self.push(mode.words());
+                if let Some((d, span)) = step {
+                    let n = self.lit(*span, || d.to_string());
+                    self.push(" to ");
+                    self.push(&n);
+                }
+            }
+            Modifier::AtMost(e, _) => {
+                self.push("at most ");
+                self.expr(e);
+            }
+            Modifier::AtLeast(e, _) => {
+                self.push("at least ");
+                self.expr(e);
+            }
+            Modifier::Budget(b) => {
+                self.push("budget ");
+                self.expr(&b.amount);
+                match &b.scope {
+                    BudgetScope::Total => self.push(" in total"),
+                    BudgetScope::Per(unit, e) => {
+                        self.push(" per ");
+                        self.push(unit.word());
+                        self.push(" of ");
+                        self.expr(e);
+                    }
+                }
+                self.push(", first come first served by ");
+                self.expr(&b.order);
+                if b.descending {
+                    self.push(" descending");
+                } else if self.ascending_written(b) {
+                    self.push(" ascending");
+                }
+            }
+        }
+    }
+
+    /// Whether the author wrote the default order, `ascending`, out.
+    fn ascending_written(&self, b: &Budget) -> bool {
+        let Some(tail) = self.src.get(b.order.span.end..b.span.end) else {
+            return false;
+        };
+        let words: Vec<&str> = tail
+            .lines()
+            .flat_map(|l| l.split('#').next().unwrap_or("").split_whitespace())
+            .collect();
+        words == ["ascending"]
+    }
+
+    /// A definition's or condition's expression; `broken` puts each continuation
+    /// point on its own line.
+    fn spine(&mut self, e: &Expr, ind: usize, broken: bool) {
+        let cont = ind + CONTINUATION;
+        match &e.kind {
+            ExprKind::Where(list, filter) => {
+                self.expr(list);
+                self.filter(filter, cont, broken);
+            }
+            ExprKind::Aggregate {
+                op,
+                source,
+                filter: Some(filter),
+            } => {
+                self.push(op.words());
+                self.push(" of ");
+                self.expr(source);
+                self.filter(filter, cont, broken);
+            }
+            ExprKind::Binary(BinOp::And | BinOp::Or, ..) => self.chain(e, cont, broken),
+            ExprKind::IfUnknown(a, b) => {
+                self.expr(a);
+                self.cont_point(b.span.start, cont, broken);
+                self.push("if unknown ");
+                self.expr(b);
+            }
+            _ => self.expr(e),
+        }
+    }
+
+    fn filter(&mut self, filter: &Expr, cont: usize, broken: bool) {
+        self.cont_point(filter.span.start, cont, broken);
+        self.push("where ");
+        self.chain(filter, cont + 2, broken);
+    }
+
+    fn chain(&mut self, e: &Expr, cont: usize, broken: bool) {
+        let (op, operands) = chain(e);
+        let mut operands = operands.into_iter();
+        if let Some(first) = operands.next() {
+            self.expr(first);
+        }
+        let word = op.map_or("", BinOp::symbol);
+        for o in operands {
+            self.cont_point(o.span.start, cont, broken);
+            self.push(word);
+            self.push(" ");
+            self.expr(o);
+        }
+    }
+
+    fn cont_point(&mut self, anchor: usize, indent: usize, broken: bool) {
+        if broken {
+            self.start(indent, Some(anchor), false);
+        } else {
+            self.push(" ");
+            self.merge(anchor);
+        }
+    }
+
+    // -------------------------------------------------------------- expressions
+
+    fn range(&mut self, r: &Range) {
+        self.expr(&r.start);
+        self.push(range_word(r.kind, true));
+        self.expr(&r.end);
+    }
+
+    fn expr(&mut self, e: &Expr) {
+        match &e.kind {
+            ExprKind::Name(id) => self.push(&id.name),
+            ExprKind::Field(base, f) => {
+                self.expr(base);
+                self.push(".");
+                self.push(&f.name);
+            }
+            ExprKind::Number(n) => {
+                let s = self.lit(e.span, || n.to_string());
+                self.push(&s);
+            }
+            ExprKind::Percent(n) => {
+                let s = self.lit(e.span, || format!("{n}%"));
+                self.push(&s);
+            }
+            ExprKind::Quantity(n, u) => {
+                let s = self.lit(e.span, || format!("{n} {}", u.name));
+                self.push(&s);
+            }
+            ExprKind::Text(s) => self.push(&quoted(s)),
+            ExprKind::Bool(b) => self.push(if *b { "true" } else { "false" }),
+            ExprKind::Timestamp(t) => self.push(&t.text),
+            ExprKind::Set(items) => {
+                let items: Vec<String> = items.iter().map(|t| quoted(&t.value)).collect();
+                self.push("{");
+                self.push(&items.join(", "));
+                self.push("}");
+            }
+            ExprKind::Neg(inner) => {
+                self.push("-");
+                self.expr(inner);
+            }
+            ExprKind::Not(inner) => {
+                self.push("not ");
+                self.expr(inner);
+            }
+            ExprKind::Binary(op, a, b) => {
+                self.expr(a);
+                self.push(" ");
+                self.push(op.symbol());
+                self.push(" ");
+                self.expr(b);
+            }
+            ExprKind::In { value, target, negated } => {
+                self.expr(value);
+                self.push(if *negated { " not in " } else { " in " });
+                match target {
+                    InTarget::Expr(t) => self.expr(t),
+                    InTarget::Range(r) => self.range(r),
+                }
+            }
+            ExprKind::IsKnown(inner, known) => {
+                self.expr(inner);
+                self.push(if *known { " is known" } else { " is unknown" });
+            }
+            ExprKind::IsWaitlisted(inner) => {
+                self.expr(inner);
+                self.push(" is waitlisted");
+            }
+            ExprKind::IfUnknown(a, b) => {
+                self.expr(a);
+                self.push(" if unknown ");
+                self.expr(b);
+            }
+            ExprKind::As(a, u) => {
+                self.expr(a);
+                self.push(" as ");
+                self.push(&u.name);
+            }
+            ExprKind::Aggregate { op, source, filter } => {
+                self.push(op.words());
+                self.push(" of ");
+                self.expr(source);
+                if let Some(f) = filter {
+                    self.push(" where ");
+                    self.expr(f);
+                }
+            }
+            ExprKind::Where(list, filter) => {
+                self.expr(list);
+                self.push(" where ");
+                self.expr(filter);
+            }
+            ExprKind::Call(name, args) => {
+                self.push(&name.name);
+                self.push("(");
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.expr(a);
+                }
+                self.push(")");
+            }
+            ExprKind::Paren(inner) => {
+                self.push("(");
+                self.expr(inner);
+                self.push(")");
+            }
+            ExprKind::Lookup { keys, rows } => {
+                self.push("lookup ");
+                self.key_tuple(keys);
+                self.push(" {");
+                let close = closing(e.span);
+                if rows.is_empty() && !self.has_leading(close) {
+                    self.push("}");
+                    self.merge(close);
+                    return;
+                }
+                let ind = self.cur_indent();
+                for row in rows {
+                    self.start(ind + INDENT, Some(row.span.start), true);
+                    match &row.keys {
+                        Some(ks) => self.key_tuple(ks),
+                        None => self.push("otherwise"),
+                    }
+                    self.push(" -> ");
+                    self.expr(&row.value);
+                }
+                self.closer(ind, close);
+                self.push("}");
+            }
+            ExprKind::Tiers { kind, subject, rows } => {
+                self.push(kind.word());
+                self.push(" of ");
+                self.expr(subject);
+                self.push(" {");
+                let close = closing(e.span);
+                if rows.is_empty() && !self.has_leading(close) {
+                    self.push("}");
+                    self.merge(close);
+                    return;
+                }
+                let ind = self.cur_indent();
+                for (i, row) in rows.iter().enumerate() {
+                    self.start(ind + INDENT, Some(row.span.start), true);
+                    self.tier_row(row);
+                    // A band without a start, or starting with `-` or `(`, could
+                    // run on from the band before.
+                    if rows
+                        .get(i + 1)
+                        .is_some_and(|n| n.start.as_ref().is_none_or(starts_risky))
+                    {
+                        self.push(",");
+                    }
+                }
+                self.closer(ind, close);
+                self.push("}");
+            }
+        }
+    }
+
+    /// One key as is, several in parentheses.
+    fn key_tuple(&mut self, keys: &[Expr]) {
+        match keys {
+            [one] => self.expr(one),
+            many => {
+                self.push("(");
+                for (i, k) in many.iter().enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.expr(k);
+                }
+                self.push(")");
+            }
+        }
+    }
+
+    fn tier_row(&mut self, row: &TierRow) {
+        if let Some(s) = &row.start {
+            self.expr(s);
+            self.push(" ");
+        }
+        self.push(range_word(row.kind, false));
+        if let Some(e) = &row.end {
+            self.push(" ");
+            self.expr(e);
+        }
+        self.push(" -> ");
+        self.expr(&row.value);
+    }
+}
+
+fn range_word(kind: RangeKind, spaced: bool) -> &'static str {
+    match (kind, spaced) {
+        (RangeKind::Exclusive, true) => " .. ",
+        (RangeKind::Through, true) => " through ",
+        (RangeKind::Exclusive, false) => "..",
+        (RangeKind::Through, false) => "through",
+    }
+}
+
+fn blank(out: &mut String, wanted: bool, prev: Prev) {
+    if wanted && prev == Prev::Other {
+        out.push('\n');
+    }
+}
+
+/// Whether an expression begins with a token that could continue the
+/// expression written before it (`-`, `(`, `{`, `"`).
+fn starts_risky(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Neg(_) | ExprKind::Paren(_) | ExprKind::Set(_) | ExprKind::Text(_) => true,
+        ExprKind::Binary(_, l, _)
+        | ExprKind::Field(l, _)
+        | ExprKind::IsKnown(l, _)
+        | ExprKind::IsWaitlisted(l)
+        | ExprKind::IfUnknown(l, _)
+        | ExprKind::As(l, _)
+        | ExprKind::Where(l, _) => starts_risky(l),
+        ExprKind::In { value, .. } => starts_risky(value),
+        _ => false,
+    }
+}
