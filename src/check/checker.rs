@@ -12,6 +12,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone,
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
+use super::program::Func;
 use super::program::*;
 use super::schema::{FactType, FieldSchema, RecordSchema};
 use super::suggest::closest;
@@ -154,6 +155,8 @@ struct Checker<'a> {
     ctx: Context,
     work: usize,
     work_exhausted: bool,
+    uses_as_of: bool,
+    uses_business_days: bool,
 }
 
 /// Checks a parsed campaign. Returns the program when there is no error, and every diagnostic.
@@ -251,6 +254,8 @@ pub fn check_campaign(campaign: &ast::Campaign) -> (Option<Program>, Vec<Diagnos
         used: HashSet::new(),
         work: 0,
         work_exhausted: false,
+        uses_as_of: false,
+        uses_business_days: false,
         ctx: Context {
             frames: vec![0],
             period_var: None,
@@ -480,6 +485,10 @@ impl<'a> Checker<'a> {
             rewards,
             exposed,
             units,
+            uses_as_of: self.uses_as_of,
+            as_of: None,
+            uses_business_days: self.uses_business_days,
+            holidays: None,
         })
     }
 
@@ -2511,6 +2520,11 @@ impl<'a> Checker<'a> {
                 let maybe = def.maybe;
                 Some(T::new(ir, Ty::Window).maybe(maybe))
             }
+            None if id.name == "as_of" => {
+                // The reference time of the evaluation, given on the command line: never the clock.
+                self.uses_as_of = true;
+                Some(T::new(Ir::AsOf, Ty::Time))
+            }
             None => {
                 if self.rewards.contains_key(&id.name) {
                     self.error(
@@ -3439,6 +3453,9 @@ impl<'a> Checker<'a> {
     }
 
     fn call(&mut self, name: &ast::Ident, args: &[Expr], whole: &Expr) -> Option<T> {
+        if let Some(&(func, _, arity)) = Func::ALL.iter().find(|(_, n, _)| *n == name.name) {
+            return self.calendar_call(func, name, arity, args, whole);
+        }
         let is_min = match name.name.as_str() {
             "min" => true,
             "max" => false,
@@ -3449,10 +3466,11 @@ impl<'a> Checker<'a> {
                     format!("there is no function `{other}`"),
                     "unknown function",
                 );
-                d = match closest(other, ["min", "max"]) {
+                let names = ["min", "max"].into_iter().chain(Func::ALL.iter().map(|(_, n, _)| *n));
+                d = match closest(other, names) {
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
                     None => d.with_help(
-                        "the functions are `min(a, b, ...)` and `max(a, b, ...)`; aggregates are written `sum of list`",
+                        "the functions are `min`, `max`, `start_of_day`, `start_of_week`, `start_of_month`, `add_days`, `add_months`, `days_between`, `months_between` and `business_days_between`; aggregates are written `sum of list`",
                     ),
                 };
                 self.error(d);
@@ -3517,6 +3535,73 @@ impl<'a> Checker<'a> {
             }
             .maybe(maybe)
             .exact(exact),
+        )
+    }
+
+    fn calendar_call(&mut self, func: Func, name: &ast::Ident, arity: usize, args: &[Expr], whole: &Expr) -> Option<T> {
+        if args.len() != arity {
+            self.error(
+                Diagnostic::error(
+                    Code::WrongArity,
+                    whole.span,
+                    format!(
+                        "`{}` takes {arity} value{}, not {}",
+                        name.name,
+                        if arity == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                    "wrong number of values",
+                )
+                .with_help(match arity {
+                    1 => format!("write `{}(timestamp)`", name.name),
+                    _ => format!("write `{}(a, b)`", name.name),
+                }),
+            );
+            return None;
+        }
+        let mut typed = Vec::new();
+        for a in args {
+            typed.push(self.expr(a)?);
+        }
+        let want_second_number = matches!(func, Func::AddDays | Func::AddMonths);
+        for (i, (t, a)) in typed.iter().zip(args).enumerate() {
+            let ok = if i == 1 && want_second_number {
+                matches!(t.ty, Ty::Num(Dim::Count | Dim::Decimal))
+            } else {
+                t.ty == Ty::Time
+            };
+            if !ok {
+                let wanted = if i == 1 && want_second_number {
+                    "a whole number"
+                } else {
+                    "a timestamp"
+                };
+                self.type_error(
+                    a,
+                    &format!("`{}` needs {wanted} here, but this is {}", name.name, t.ty),
+                    "see docs/language.md, calendar functions",
+                );
+                return None;
+            }
+        }
+        if func == Func::BusinessDaysBetween {
+            self.uses_business_days = true;
+        }
+        let ty = match func {
+            Func::StartOfDay | Func::StartOfWeek | Func::StartOfMonth | Func::AddDays | Func::AddMonths => Ty::Time,
+            Func::DaysBetween | Func::BusinessDaysBetween => Ty::Num(Dim::Count),
+            Func::MonthsBetween => Ty::Num(Dim::Decimal),
+        };
+        let maybe = typed.iter().any(|t| t.maybe);
+        let after_budget = typed.iter().any(|t| t.after_budget);
+        let irs = typed.into_iter().map(|t| t.ir).collect();
+        Some(
+            T {
+                after_budget,
+                ..T::new(Ir::Func(func, irs), ty)
+            }
+            .maybe(maybe)
+            .exact(func != Func::MonthsBetween),
         )
     }
 

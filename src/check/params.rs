@@ -103,21 +103,24 @@ fn parse_value(ty: &Ty, text: &str, tz: chrono_tz::Tz) -> Option<Const> {
             Const::Duration(chrono::TimeDelta::nanoseconds(i64::try_from(nanos).ok()?))
         }
         Ty::Choice(choices) => Const::Choice(choices.iter().position(|c| c == text)? as u32),
-        Ty::Time => {
-            if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-                Const::Time(t.with_timezone(&Utc))
-            } else {
-                let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
-                    .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
-                    .ok()
-                    .or_else(|| {
-                        NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                            .ok()
-                            .and_then(|d| d.and_hms_opt(0, 0, 0))
-                    })?;
-                Const::Time(tz.from_local_datetime(&naive).single()?.with_timezone(&Utc))
-            }
-        }
+        Ty::Time => Const::Time(parse_time(text, tz)?),
         _ => return None,
     })
+}
+
+/// A time given on the command line: RFC 3339 with an offset, or a local
+/// `YYYY-MM-DD[ HH:MM[:SS]]` in the campaign's time zone.
+pub fn parse_time(text: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })?;
+    Some(tz.from_local_datetime(&naive).single()?.with_timezone(&Utc))
 }

@@ -42,6 +42,49 @@ pub struct Program {
     pub exposed: Vec<usize>,
     /// The units and currencies the campaign uses.
     pub units: Vec<UnitInfo>,
+    /// Whether the campaign reads the evaluation's reference time (`as_of`).
+    pub uses_as_of: bool,
+    /// The evaluation's reference time, given with `evaluate --as-of`; never the clock.
+    pub as_of: Option<DateTime<Utc>>,
+    /// Whether the campaign counts business days.
+    pub uses_business_days: bool,
+    /// The holidays for business-day counts, given with `evaluate --holidays FILE`.
+    pub holidays: Option<std::collections::BTreeSet<chrono::NaiveDate>>,
+}
+
+/// The calendar functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    /// `start_of_day(t)`: the first instant of t's day in the campaign's time zone.
+    StartOfDay,
+    /// `start_of_week(t)`: the first instant of t's week (from Monday).
+    StartOfWeek,
+    /// `start_of_month(t)`: the first instant of t's month.
+    StartOfMonth,
+    /// `add_days(t, n)`: the same local time n calendar days later.
+    AddDays,
+    /// `add_months(t, n)`: the same local time n calendar months later (the day clamped to the month's end).
+    AddMonths,
+    /// `days_between(a, b)`: calendar days from a's date to b's date.
+    DaysBetween,
+    /// `months_between(a, b)`: whole calendar months from a to b plus the fraction of the next.
+    MonthsBetween,
+    /// `business_days_between(a, b)`: weekdays from a's date (included) to b's date (excluded), holidays left out.
+    BusinessDaysBetween,
+}
+
+impl Func {
+    /// Every function with its name and number of arguments.
+    pub const ALL: &'static [(Func, &'static str, usize)] = &[
+        (Func::StartOfDay, "start_of_day", 1),
+        (Func::StartOfWeek, "start_of_week", 1),
+        (Func::StartOfMonth, "start_of_month", 1),
+        (Func::AddDays, "add_days", 2),
+        (Func::AddMonths, "add_months", 2),
+        (Func::DaysBetween, "days_between", 2),
+        (Func::MonthsBetween, "months_between", 2),
+        (Func::BusinessDaysBetween, "business_days_between", 2),
+    ];
 }
 
 /// One level of records: the top-level record or the items of a list fact.
@@ -424,6 +467,10 @@ pub enum Ir {
     Max(Vec<Ir>),
     /// `reward is waitlisted`.
     Waitlisted(usize),
+    /// The evaluation's reference time.
+    AsOf,
+    /// A calendar function.
+    Func(Func, Vec<Ir>),
     /// `lookup k { ... }`: the value of the row whose keys equal the looked-up keys,
     /// else the `otherwise` value, else unknown.
     Lookup {

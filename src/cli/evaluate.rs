@@ -44,6 +44,13 @@ pub struct EvaluateArgs {
     /// Override a parameter declared in the campaign: NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
+    /// The evaluation's reference time, for campaigns that use `as_of` (rolling look-backs):
+    /// RFC 3339 (`2024-09-01T00:00:00+08:00`) or a local time in the campaign's zone (`2024-09-01 00:00`).
+    #[arg(long, value_name = "TIME")]
+    as_of: Option<String>,
+    /// A holiday calendar for `business_days_between`: one date (YYYY-MM-DD) per line, `#` comments.
+    #[arg(long, value_name = "FILE")]
+    holidays: Option<PathBuf>,
     /// Evaluate on this many threads (default: every core). Output is identical for any number.
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
@@ -80,6 +87,12 @@ pub struct ExplainArgs {
     /// Override a parameter declared in the campaign: NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
+    /// The evaluation's reference time, for campaigns that use `as_of`.
+    #[arg(long, value_name = "TIME")]
+    as_of: Option<String>,
+    /// A holiday calendar for `business_days_between`.
+    #[arg(long, value_name = "FILE")]
+    holidays: Option<PathBuf>,
 }
 
 /// How `campaign explain` writes.
@@ -103,6 +116,8 @@ pub fn run_explain(args: &ExplainArgs) -> Termination {
         params: args.params.clone(),
         explain: true,
         quiet: true,
+        as_of: args.as_of.clone(),
+        holidays: args.holidays.clone(),
         jobs: None,
         max_errors: None,
         only_id: Some(args.id.clone()),
@@ -127,6 +142,49 @@ enum Row {
         id: Option<String>,
         error: String,
     },
+}
+
+/// Sets the reference time and holiday calendar a campaign needs, refusing to run without them.
+fn set_reference(program: &mut Program, args: &EvaluateArgs) -> Result<(), String> {
+    match &args.as_of {
+        Some(text) => {
+            let t = crate::check::params::parse_time(text, program.timezone).ok_or_else(|| {
+                format!("`{text}` is not a time\n  help: write `--as-of 2024-09-01T00:00:00+08:00` or `--as-of \"2024-09-01 00:00\"`")
+            })?;
+            program.as_of = Some(t);
+        }
+        None if program.uses_as_of => {
+            return Err("this campaign reads the evaluation time `as_of`, which was not given\n  help: add `--as-of 2024-09-01T00:00:00+08:00` (the reference time is never taken from the clock)".into());
+        }
+        None => {}
+    }
+    match &args.holidays {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the holidays `{}`: {e}", path.display()))?;
+            let mut days = std::collections::BTreeSet::new();
+            for (n, line) in text.lines().enumerate() {
+                let line = line.split('#').next().unwrap_or("").trim();
+                if line.is_empty() {
+                    continue;
+                }
+                let day = chrono::NaiveDate::parse_from_str(line, "%Y-%m-%d").map_err(|_| {
+                    format!(
+                        "{}:{}: `{line}` is not a date\n  help: write one date per line as YYYY-MM-DD",
+                        path.display(),
+                        n + 1
+                    )
+                })?;
+                days.insert(day);
+            }
+            program.holidays = Some(days);
+        }
+        None if program.uses_business_days => {
+            return Err("this campaign counts business days, but no holiday calendar was given\n  help: add `--holidays holidays.txt` (one YYYY-MM-DD per line; an empty file means no holidays)".into());
+        }
+        None => {}
+    }
+    Ok(())
 }
 
 fn explain_if(
@@ -210,6 +268,10 @@ pub fn run(args: &EvaluateArgs) -> Termination {
             eprintln!("error: {}\n  help: {}", e.message, e.help);
             return Termination::Usage;
         }
+    }
+    if let Err(message) = set_reference(&mut program, args) {
+        eprintln!("error: {message}");
+        return Termination::Usage;
     }
     if args.explain && args.format == ResultFormat::Csv {
         eprintln!("error: `--explain` works with `--format table`, `json` or `ndjson`, not `csv`");

@@ -682,6 +682,21 @@ impl<'a> Env<'a> {
                 best.unwrap_or(Value::Unknown)
             }
             Ir::Waitlisted(i) => Value::Bool(self.waitlisted.get(*i).copied().unwrap_or(false)),
+            Ir::AsOf => match self.program.as_of {
+                Some(t) => Value::Time(t),
+                None => return Err(self.fail("the campaign uses `as_of`, but no reference time was given (--as-of)")),
+            },
+            Ir::Func(func, args) => {
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    let v = self.eval(a)?;
+                    if v.is_unknown() {
+                        return Ok(Value::Unknown);
+                    }
+                    values.push(v);
+                }
+                super::calendar::apply(self.program, *func, &values).map_err(|e| self.fail(e))?
+            }
             Ir::Lookup { keys, rows, otherwise } => {
                 let mut values = Vec::with_capacity(keys.len());
                 for k in keys {

@@ -7,6 +7,7 @@
 //! condition's result, each reward (with its periods and budget outcome) and
 //! each shown value; [`report`] turns it into the contract's JSON.
 
+mod calendar;
 pub mod explain;
 mod interpreter;
 pub mod report;
