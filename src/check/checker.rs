@@ -157,6 +157,7 @@ struct Checker<'a> {
     work_exhausted: bool,
     uses_as_of: bool,
     uses_business_days: bool,
+    rankings: Vec<RankingDef>,
 }
 
 /// Checks a parsed campaign. Returns the program when there is no error, and every diagnostic.
@@ -256,6 +257,7 @@ pub fn check_campaign(campaign: &ast::Campaign) -> (Option<Program>, Vec<Diagnos
         work_exhausted: false,
         uses_as_of: false,
         uses_business_days: false,
+        rankings: Vec::new(),
         ctx: Context {
             frames: vec![0],
             period_var: None,
@@ -456,7 +458,7 @@ impl<'a> Checker<'a> {
         }
         if let Some(Item::Value(_)) = None::<&Item> {}
         self.unused(campaign);
-        let levels = self
+        let levels: Vec<Level> = self
             .levels
             .iter()
             .enumerate()
@@ -470,6 +472,45 @@ impl<'a> Checker<'a> {
                     .unwrap_or_default(),
             })
             .collect();
+        // Which definitions need the ranking of the whole population first.
+        let mut definitions = std::mem::take(&mut self.definitions);
+        let mut flags: Vec<bool> = Vec::with_capacity(definitions.len());
+        for def in &definitions {
+            let uses = uses_rank(&def.expr, &flags, &levels)
+                || def
+                    .adjust
+                    .at_most
+                    .as_ref()
+                    .is_some_and(|c| uses_rank(c, &flags, &levels))
+                || def
+                    .adjust
+                    .at_least
+                    .as_ref()
+                    .is_some_and(|c| uses_rank(c, &flags, &levels));
+            flags.push(uses);
+        }
+        for (def, flag) in definitions.iter_mut().zip(&flags) {
+            def.after_rank = *flag;
+        }
+        let rankings = std::mem::take(&mut self.rankings);
+        for r in &rankings {
+            if r.keys
+                .iter()
+                .map(|(k, _)| k)
+                .chain(r.within.iter())
+                .any(|k| uses_rank(k, &flags, &levels))
+            {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidScope,
+                        campaign.name.span,
+                        "a ranking orders records by a value that itself depends on a ranking",
+                        "in this campaign",
+                    )
+                    .with_help("rank by facts and values computed from them, not by another ranking"),
+                );
+            }
+        }
         let mut units: Vec<UnitInfo> = self.units.values().cloned().collect();
         units.sort_by(|a, b| a.name.cmp(&b.name));
         Some(Program {
@@ -480,10 +521,11 @@ impl<'a> Checker<'a> {
             levels,
             params: self.params.clone(),
             periods: self.periods.clone(),
-            definitions: std::mem::take(&mut self.definitions),
+            definitions,
             conditions,
             rewards,
             exposed,
+            rankings,
             units,
             uses_as_of: self.uses_as_of,
             as_of: None,
@@ -1128,6 +1170,7 @@ impl<'a> Checker<'a> {
             expr: t.ir,
             adjust,
             after_budget: t.after_budget,
+            after_rank: false,
             exact,
             span: v.name.span,
         })
@@ -1182,6 +1225,7 @@ impl<'a> Checker<'a> {
             expr: t.ir,
             adjust: Adjust::default(),
             after_budget: false,
+            after_rank: false,
             exact: true,
             span: w.name.span,
         })
@@ -2304,6 +2348,7 @@ impl<'a> Checker<'a> {
             ExprKind::Call(name, args) => self.call(name, args, e),
             ExprKind::Tiers { kind, subject, rows } => self.tiers(*kind, subject, rows, e),
             ExprKind::Lookup { keys, rows } => self.lookup(keys, rows, e),
+            ExprKind::Rank { keys, within } => self.rank(keys, within, e),
         }
     }
 
@@ -2940,6 +2985,81 @@ impl<'a> Checker<'a> {
             (AggOp::Average, Ty::Num(Dim::Count)) => Ty::Num(Dim::Decimal),
             _ => item.clone(),
         })
+    }
+
+    fn rank(&mut self, keys: &[(Expr, bool)], within: &[Expr], whole: &Expr) -> Option<T> {
+        if self.ctx.frames.len() > 1 || self.ctx.period_var.is_some() {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidScope,
+                    whole.span,
+                    "a ranking orders whole records, so it cannot be used inside a list or per-period definition",
+                    "ranking here",
+                )
+                .with_help("define the ranking at the top level: `value place = rank by ...`"),
+            );
+            return None;
+        }
+        let mut key_irs = Vec::new();
+        for (k, desc) in keys {
+            let t = self.expr(k)?;
+            if !matches!(t.ty, Ty::Num(_) | Ty::Time | Ty::Duration | Ty::Text) {
+                self.type_error(
+                    k,
+                    &format!(
+                        "records are ranked by a number, amount, timestamp or text, but this is {}",
+                        t.ty
+                    ),
+                    "rank by an amount or a score",
+                );
+                return None;
+            }
+            if t.after_budget {
+                self.type_error(
+                    k,
+                    "a ranking cannot depend on a budget's outcome",
+                    "rank by facts and values",
+                );
+                return None;
+            }
+            key_irs.push((t.ir, *desc));
+        }
+        let mut group_irs = Vec::new();
+        for g in within {
+            let t = self.expr(g)?;
+            if !matches!(t.ty, Ty::Num(_) | Ty::Time | Ty::Text | Ty::Choice(_) | Ty::Bool) {
+                self.type_error(
+                    g,
+                    &format!(
+                        "records are grouped by a text, choice, number, yes/no or timestamp, but this is {}",
+                        t.ty
+                    ),
+                    "group by a category, e.g. `within industry`",
+                );
+                return None;
+            }
+            group_irs.push(t.ir);
+        }
+        let nested = key_irs
+            .iter()
+            .map(|(ir, _)| ir)
+            .chain(group_irs.iter())
+            .any(|ir| ir.any(&mut |n| matches!(n, Ir::Rank(_))));
+        if nested {
+            self.type_error(
+                whole,
+                "a ranking cannot depend on another ranking",
+                "rank by facts and values",
+            );
+            return None;
+        }
+        let index = self.rankings.len();
+        self.rankings.push(RankingDef {
+            keys: key_irs,
+            within: group_irs,
+        });
+        // A record whose ranking keys are unknown is not ranked: its place is unknown.
+        Some(T::new(Ir::Rank(index), Ty::Num(Dim::Count)).maybe(true))
     }
 
     fn lookup(&mut self, keys: &[Expr], rows: &[LookupRow], whole: &Expr) -> Option<T> {
@@ -4352,6 +4472,19 @@ fn collect_operand_exprs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         ExprKind::Call(_, args) => args.iter().for_each(|a| collect_operand_exprs(a, out)),
         _ => {}
     }
+}
+
+/// Whether evaluating `ir` needs a ranking's result, given which definitions do.
+fn uses_rank(ir: &Ir, defs: &[bool], levels: &[Level]) -> bool {
+    ir.any(&mut |n| match n {
+        Ir::Rank(_) => true,
+        Ir::Def(j) | Ir::DefAt(j) | Ir::AggregatePeriods(_, j) => defs.get(*j).copied().unwrap_or(false),
+        Ir::Derived { level, index, .. } => levels
+            .get(*level)
+            .and_then(|l| l.derived.get(*index))
+            .is_some_and(|d| uses_rank(&d.expr, defs, levels)),
+        _ => false,
+    })
 }
 
 /// A value in both bands, if they overlap.

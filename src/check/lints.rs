@@ -45,8 +45,9 @@
 //! - A window is a *sign-up window* when its name, or the name of a
 //!   timestamp tested against it with `in`, contains one of `regist`,
 //!   `signup`, `sign_up`, `signed_up`, `apply`, `applied`, `applic`,
-//!   `enrol`, `报名`, `申请` or `注册` (`window signup`, `registered_at in
-//!   W`, `applied_at in W`). Every other window is an *activity window*.
+//!   `enrol`, `onboard`, `报名`, `申请`, `注册` or `入驻` (`window signup`,
+//!   `registered_at in W`, `applied_at in W`, `onboarded_at in W`). Every
+//!   other window is an *activity window*.
 //! - An activity window that overlaps none of the campaign's period ranges
 //!   is reported: nothing that happens in it falls in a settlement period.
 //!   (Sign-up windows may well close before the periods start.)
@@ -890,7 +891,12 @@ impl Analysis<'_> {
                     self.walk(a, test, out);
                 }
             }
-            _ => {}
+            // Tables and anything added later: analyse the expressions inside.
+            _ => {
+                for child in children(e) {
+                    self.walk(child, test, out);
+                }
+            }
         }
     }
 }
@@ -909,7 +915,9 @@ fn signup_word(name: &str) -> bool {
         "applied",
         "applic",
         "enrol",
+        "onboard",
         "报名",
+        "入驻",
         "申请",
         "注册",
     ]
@@ -1197,6 +1205,14 @@ fn children(e: &Expr) -> Vec<&Expr> {
             v
         }
         ExprKind::Call(_, args) => args.iter().collect(),
+        ExprKind::Lookup { keys, rows } => {
+            let mut v: Vec<&Expr> = keys.iter().collect();
+            for row in rows {
+                v.extend(row.keys.iter().flatten());
+                v.push(&row.value);
+            }
+            v
+        }
         ExprKind::Tiers { subject, rows, .. } => {
             let mut v: Vec<&Expr> = vec![subject];
             for row in rows {
@@ -1325,16 +1341,25 @@ fn caps(campaign: &Campaign, program: &Program, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let structural = min_pay(&def.expr, program, 0);
-        let min = match (structural, def.adjust.rounding) {
-            (Some(m), Some((_, step))) if m.checked_div(step).is_some_and(|q| q.fract().is_zero()) => Some(m),
-            (_, Some((_, step))) if step > Decimal::ZERO => Some(step),
-            (m, _) => m,
+        let rounding_span = r.modifiers.iter().find_map(|m| match m {
+            Modifier::Rounded { span, .. } => Some(*span),
+            _ => None,
+        });
+        // The smallest payment, and where it comes from: the amount itself or its rounding.
+        let (min, from_rounding) = match (structural, def.adjust.rounding) {
+            (Some(m), Some((_, step))) if m.checked_div(step).is_some_and(|q| q.fract().is_zero()) => (Some(m), false),
+            (_, Some((_, step))) if step > Decimal::ZERO => (Some(step), true),
+            (m, _) => (m, false),
         };
         let Some(min) = min else { continue };
         if min <= cap {
             continue;
         }
         let min = min.normalize();
+        let (source_span, source_label) = match rounding_span {
+            Some(span) if from_rounding => (span, format!("pays whole steps of {min} {unit}")),
+            _ => (r.expr.span, format!("pays at least {min} {unit} whenever it pays")),
+        };
         out.push(
             Diagnostic::warning(
                 Code::CapBelowMinimum,
@@ -1342,7 +1367,7 @@ fn caps(campaign: &Campaign, program: &Program, out: &mut Vec<Diagnostic>) {
                 format!("the cap `at most {cap_text}` is below the smallest amount `{name}` pays, {min} {unit}"),
                 "cap below the smallest payment",
             )
-            .with_label(r.expr.span, format!("pays at least {min} {unit} whenever it pays"))
+            .with_label(source_span, source_label)
             .with_help(format!(
                 "every payment would be cut down to {cap_text}, whatever was achieved; check the cap and the amount against the announcement"
             )),

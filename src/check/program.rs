@@ -40,6 +40,8 @@ pub struct Program {
     pub rewards: Vec<RewardDef>,
     /// Indices into `definitions` of the values shown in results, in the order written.
     pub exposed: Vec<usize>,
+    /// Rankings across the records of an evaluation (`rank by ...`).
+    pub rankings: Vec<RankingDef>,
     /// The units and currencies the campaign uses.
     pub units: Vec<UnitInfo>,
     /// Whether the campaign reads the evaluation's reference time (`as_of`).
@@ -200,6 +202,8 @@ pub struct Definition {
     pub adjust: Adjust,
     /// Whether it depends on a budget's outcome (computed after allocation).
     pub after_budget: bool,
+    /// Whether it depends on a ranking (computed once every record is ranked).
+    pub after_rank: bool,
     /// Whether its value is always a whole multiple of its unit's payable step.
     pub exact: bool,
     /// Where it is written.
@@ -215,6 +219,15 @@ pub struct Adjust {
     pub at_most: Option<Ir>,
     /// `at least`.
     pub at_least: Option<Ir>,
+}
+
+/// A ranking across the records of an evaluation.
+#[derive(Debug, Clone)]
+pub struct RankingDef {
+    /// What to order by, with `descending`; ties fall to the next key, then to input order.
+    pub keys: Vec<(Ir, bool)>,
+    /// Records are ranked among those with equal group keys.
+    pub within: Vec<Ir>,
 }
 
 /// A condition with its reason.
@@ -469,6 +482,8 @@ pub enum Ir {
     Waitlisted(usize),
     /// The evaluation's reference time.
     AsOf,
+    /// The record's place in a ranking (1 is first).
+    Rank(usize),
     /// A calendar function.
     Func(Func, Vec<Ir>),
     /// `lookup k { ... }`: the value of the row whose keys equal the looked-up keys,
@@ -504,5 +519,54 @@ impl Band {
     /// Whether `x` lies in the band.
     pub fn contains(&self, x: rust_decimal::Decimal) -> bool {
         self.start.is_none_or(|s| x >= s) && self.end.is_none_or(|e| x < e || (self.end_inclusive && x == e))
+    }
+}
+
+impl ListExpr {
+    fn any(&self, f: &mut dyn FnMut(&Ir) -> bool) -> bool {
+        self.levels.iter().any(|l| l.filters.iter().any(|x| x.ir.any(f)))
+            || self.project.as_ref().is_some_and(|p| p.any(f))
+    }
+}
+
+impl Ir {
+    /// Whether `f` holds for this node or any node inside it.
+    pub fn any(&self, f: &mut dyn FnMut(&Ir) -> bool) -> bool {
+        if f(self) {
+            return true;
+        }
+        match self {
+            Ir::Const(_)
+            | Ir::Unknown
+            | Ir::Fact { .. }
+            | Ir::Derived { .. }
+            | Ir::Def(_)
+            | Ir::DefAt(_)
+            | Ir::Param(_)
+            | Ir::PeriodWindow
+            | Ir::PeriodsWindow(_)
+            | Ir::AggregatePeriods(..)
+            | Ir::Waitlisted(_)
+            | Ir::AsOf
+            | Ir::Rank(_) => false,
+            Ir::Neg(a) | Ir::Not(a) | Ir::IsKnown(a) => a.any(f),
+            Ir::And(a, b)
+            | Ir::Or(a, b)
+            | Ir::Arith(_, a, b)
+            | Ir::Compare(_, a, b)
+            | Ir::InWindow(a, b)
+            | Ir::InSet(a, b)
+            | Ir::IfUnknown(a, b) => a.any(f) || b.any(f),
+            Ir::InRange { value, start, end, .. } => value.any(f) || start.any(f) || end.any(f),
+            Ir::MakeWindow { start, end, .. } => start.any(f) || end.any(f),
+            Ir::Aggregate(_, list) => list.any(f),
+            Ir::Min(v) | Ir::Max(v) | Ir::Func(_, v) => v.iter().any(|x| x.any(f)),
+            Ir::Lookup { keys, rows, otherwise } => {
+                keys.iter().any(|x| x.any(f))
+                    || rows.iter().any(|(_, v)| v.any(f))
+                    || otherwise.as_ref().is_some_and(|o| o.any(f))
+            }
+            Ir::Band(s, bands) | Ir::Marginal(s, bands) => s.any(f) || bands.iter().any(|b| b.value.any(f)),
+        }
     }
 }

@@ -113,6 +113,9 @@ pub fn run(args: &TestArgs) -> Termination {
             });
         }
     }
+    // A campaign named twice (a folder and a file in it) runs once.
+    let mut seen = std::collections::HashSet::new();
+    targets.retain(|t| seen.insert(t.campaign.clone()));
     let junit = args.format == TestFormat::Junit;
     let colour = colour_on_stderr();
     let stdout = std::io::stdout();
@@ -213,7 +216,11 @@ fn write_human(out: &mut impl Write, suite: &Suite, verbose: bool) -> std::io::R
             .iter()
             .map(|r| if r.passed() { '.' } else { 'F' })
             .collect();
-        writeln!(out, "{} {marks}", suite.campaign.name)?;
+        if suite.broken() {
+            writeln!(out, "{} ERROR (see the diagnostics)", suite.campaign.name)?;
+        } else {
+            writeln!(out, "{} {marks}", suite.campaign.name)?;
+        }
     }
     for r in suite.results.iter().filter(|r| !r.passed()) {
         write!(out, "\n{}", report::failure(suite, r))?;

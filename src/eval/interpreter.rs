@@ -28,6 +28,12 @@ use crate::syntax::ast::{AggOp, PeriodUnit, RoundingMode};
 type Result<T> = std::result::Result<T, EvalError>;
 
 /// Evaluates one program against records.
+///
+/// A record goes through up to three stages: its own definitions (stage A);
+/// once every record is ranked, the definitions that use rankings, the
+/// conditions and the rewards (stage B); once budgets are allocated, the
+/// definitions that use `is waitlisted` (stage C). Campaigns without rankings
+/// or budgets run all three per record, streaming.
 #[derive(Debug)]
 pub struct Evaluator<'p> {
     program: &'p Program,
@@ -35,23 +41,43 @@ pub struct Evaluator<'p> {
     has_after_budget: bool,
 }
 
-/// The state of one record between evaluation and budget allocation.
+/// The state of one record between stages.
 #[derive(Debug)]
 struct Partial<'a> {
     defs: Vec<Value<'a>>,
     periodic: Vec<Vec<Value<'a>>>,
+    /// For each ranking: the record's group and order keys (none when a key is unknown).
+    rank_keys: Vec<Option<(Vec<QueueKey>, Vec<QueueKey>)>>,
+    /// For each ranking: the record's place.
+    ranks: Vec<Option<usize>>,
     outcome: Outcome,
     /// For each budgeted reward: (group key, queue key), for eligible records with a positive claim.
     claims: Vec<Option<(String, QueueKey)>>,
 }
 
-/// A sortable queue position.
+/// A sortable key (for queues, rankings and groups).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum QueueKey {
     Num(Decimal),
     Time(DateTime<Utc>),
     Duration(TimeDelta),
     Text(String),
+    Choice(u32),
+    Bool(bool),
+}
+
+impl QueueKey {
+    fn of(v: Value<'_>) -> Option<QueueKey> {
+        Some(match v {
+            Value::Num(n) => QueueKey::Num(n.normalize()),
+            Value::Time(t) => QueueKey::Time(t),
+            Value::Duration(d) => QueueKey::Duration(d),
+            Value::Text(t) => QueueKey::Text(t.to_string()),
+            Value::Choice(c) => QueueKey::Choice(c),
+            Value::Bool(b) => QueueKey::Bool(b),
+            _ => return None,
+        })
+    }
 }
 
 impl<'p> Evaluator<'p> {
@@ -64,24 +90,36 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    /// Whether the program needs every record before it can give any result (it has a budget).
+    /// Whether the program needs every record before it can give any result (it has a budget or a ranking).
     pub fn needs_population(&self) -> bool {
-        self.has_budget
+        self.has_budget || !self.program.rankings.is_empty()
     }
 
-    /// Evaluates one record on its own. For programs with budgets, use [`Evaluator::evaluate_all`].
+    /// Evaluates one record on its own. For programs that need the population, use [`Evaluator::evaluate_all`].
     pub fn evaluate(&self, record: &Record) -> Result<Outcome> {
-        let mut partial = self.first_phase(record)?;
+        let mut partial = self.stage_a(record)?;
+        partial.ranks = vec![None; self.program.rankings.len()];
+        self.stage_b(record, &mut partial)?;
         if self.has_after_budget {
             let waitlisted = vec![false; self.program.rewards.len()];
-            self.second_phase(record, &mut partial, &waitlisted)?;
+            self.stage_c(record, &mut partial, &waitlisted)?;
         }
         Ok(partial.outcome)
     }
 
-    /// Evaluates every record, allocating budgets across them. Results are in input order.
+    /// Evaluates every record, ranking them and allocating budgets across them. Results are in input order.
     pub fn evaluate_all(&self, records: &[Record]) -> Vec<Result<Outcome>> {
-        let mut partials: Vec<Result<Partial<'_>>> = records.par_iter().map(|r| self.first_phase(r)).collect();
+        let mut partials: Vec<Result<Partial<'_>>> = records.par_iter().map(|r| self.stage_a(r)).collect();
+        self.rank_all(&mut partials);
+        let mut partials: Vec<Result<Partial<'_>>> = partials
+            .into_par_iter()
+            .zip(records.par_iter())
+            .map(|(p, record)| {
+                let mut p = p?;
+                self.stage_b(record, &mut p)?;
+                Ok(p)
+            })
+            .collect();
         let mut waitlisted: Vec<Vec<bool>> = vec![vec![false; self.program.rewards.len()]; records.len()];
         for (ri, reward) in self.program.rewards.iter().enumerate() {
             let Some(budget) = &reward.budget else { continue };
@@ -131,17 +169,59 @@ impl<'p> Evaluator<'p> {
             }
         }
         partials
-            .into_iter()
-            .zip(records)
-            .zip(waitlisted)
+            .into_par_iter()
+            .zip(records.par_iter())
+            .zip(waitlisted.into_par_iter())
             .map(|((p, record), w)| {
                 let mut p = p?;
                 if self.has_after_budget {
-                    self.second_phase(record, &mut p, &w)?;
+                    self.stage_c(record, &mut p, &w)?;
                 }
                 Ok(p.outcome)
             })
             .collect()
+    }
+
+    /// Places every record with known keys in each ranking: among records with equal
+    /// group keys, by the order keys, ties by input order.
+    fn rank_all(&self, partials: &mut [Result<Partial<'_>>]) {
+        for (k, ranking) in self.program.rankings.iter().enumerate() {
+            let mut entries: Vec<(Vec<QueueKey>, Vec<QueueKey>, usize)> = partials
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| {
+                    let (groups, order) = p.as_ref().ok()?.rank_keys.get(k)?.clone()?;
+                    Some((groups, order, i))
+                })
+                .collect();
+            entries.sort_by(|a, b| {
+                let mut order = a.0.cmp(&b.0);
+                for (j, (x, y)) in a.1.iter().zip(&b.1).enumerate() {
+                    let descending = ranking.keys.get(j).is_some_and(|(_, d)| *d);
+                    let o = if descending { y.cmp(x) } else { x.cmp(y) };
+                    order = order.then(o);
+                }
+                order.then(a.2.cmp(&b.2))
+            });
+            let mut place = 0usize;
+            let mut current: Option<&Vec<QueueKey>> = None;
+            let mut places = Vec::with_capacity(entries.len());
+            for (groups, _, index) in &entries {
+                if current != Some(groups) {
+                    place = 0;
+                    current = Some(groups);
+                }
+                place += 1;
+                places.push((*index, place));
+            }
+            for (index, place) in places {
+                if let Some(Ok(p)) = partials.get_mut(index)
+                    && let Some(slot) = p.ranks.get_mut(k)
+                {
+                    *slot = Some(place);
+                }
+            }
+        }
     }
 
     fn constant(&self, ir: &'p Ir) -> Result<Value<'p>> {
@@ -150,14 +230,61 @@ impl<'p> Evaluator<'p> {
         env.eval(ir)
     }
 
-    fn first_phase<'a>(&'a self, record: &'a Record) -> Result<Partial<'a>> {
+    /// Stage A: the record's own definitions and its ranking keys.
+    fn stage_a<'a>(&'a self, record: &'a Record) -> Result<Partial<'a>> {
         let program = self.program;
         let mut env = Env::new(program, record);
         for (i, def) in program.definitions.iter().enumerate() {
-            if def.after_budget {
-                continue;
+            if !def.after_budget && !def.after_rank {
+                env.compute_def(i, def)?;
             }
-            env.compute_def(i, def)?;
+        }
+        let mut rank_keys = Vec::with_capacity(program.rankings.len());
+        for ranking in &program.rankings {
+            let mut groups = Vec::with_capacity(ranking.within.len());
+            let mut order = Vec::with_capacity(ranking.keys.len());
+            let mut known = true;
+            for g in &ranking.within {
+                match QueueKey::of(env.eval(g)?) {
+                    Some(k) => groups.push(k),
+                    None => known = false,
+                }
+            }
+            for (key, _) in &ranking.keys {
+                match QueueKey::of(env.eval(key)?) {
+                    Some(k) => order.push(k),
+                    None => known = false,
+                }
+            }
+            rank_keys.push(known.then_some((groups, order)));
+        }
+        Ok(Partial {
+            defs: env.defs,
+            periodic: env.periodic,
+            rank_keys,
+            ranks: vec![None; program.rankings.len()],
+            outcome: Outcome {
+                eligible: false,
+                conditions: Vec::new(),
+                rewards: Vec::new(),
+                values: Vec::new(),
+                ranks: Vec::new(),
+            },
+            claims: Vec::new(),
+        })
+    }
+
+    /// Stage B: definitions that use rankings, then conditions and rewards.
+    fn stage_b<'a>(&'a self, record: &'a Record, partial: &mut Partial<'a>) -> Result<()> {
+        let program = self.program;
+        let mut env = Env::new(program, record);
+        env.defs = std::mem::take(&mut partial.defs);
+        env.periodic = std::mem::take(&mut partial.periodic);
+        env.ranks = partial.ranks.clone();
+        for (i, def) in program.definitions.iter().enumerate() {
+            if def.after_rank && !def.after_budget {
+                env.compute_def(i, def)?;
+            }
         }
         let mut conditions = Vec::with_capacity(program.conditions.len());
         for (i, c) in program.conditions.iter().enumerate() {
@@ -182,12 +309,9 @@ impl<'p> Evaluator<'p> {
                         },
                         None => "total".to_string(),
                     };
-                    let key = match env.eval(&b.order)? {
-                        Value::Num(n) => QueueKey::Num(n),
-                        Value::Time(t) => QueueKey::Time(t),
-                        Value::Duration(d) => QueueKey::Duration(d),
-                        Value::Text(t) => QueueKey::Text(t.to_string()),
-                        _ => return Err(env.fail("the queue order is unknown")),
+                    let key = match QueueKey::of(env.eval(&b.order)?) {
+                        Some(k) => k,
+                        None => return Err(env.fail("the queue order is unknown")),
                     };
                     Some((group, key))
                 }
@@ -201,24 +325,26 @@ impl<'p> Evaluator<'p> {
         } else {
             env.shown_values()
         };
-        Ok(Partial {
-            defs: env.defs,
-            periodic: env.periodic,
-            outcome: Outcome {
-                eligible,
-                conditions,
-                rewards,
-                values,
-            },
-            claims,
-        })
+        partial.outcome = Outcome {
+            eligible,
+            conditions,
+            rewards,
+            values,
+            ranks: partial.ranks.clone(),
+        };
+        partial.claims = claims;
+        partial.defs = env.defs;
+        partial.periodic = env.periodic;
+        Ok(())
     }
 
-    fn second_phase<'a>(&'a self, record: &'a Record, partial: &mut Partial<'a>, waitlisted: &[bool]) -> Result<()> {
+    /// Stage C: definitions that use `is waitlisted`.
+    fn stage_c<'a>(&'a self, record: &'a Record, partial: &mut Partial<'a>, waitlisted: &[bool]) -> Result<()> {
         let program = self.program;
         let mut env = Env::new(program, record);
         env.defs = std::mem::take(&mut partial.defs);
         env.periodic = std::mem::take(&mut partial.periodic);
+        env.ranks = partial.ranks.clone();
         env.waitlisted = waitlisted.to_vec();
         for (i, def) in program.definitions.iter().enumerate() {
             if def.after_budget {
@@ -268,6 +394,8 @@ struct Env<'a> {
     context: Context,
     /// Derived fields computed so far, by (record address, level, index).
     derived_cache: HashMap<(usize, usize, usize), Value<'a>>,
+    /// The record's place in each ranking.
+    ranks: Vec<Option<usize>>,
 }
 
 impl<'a> Env<'a> {
@@ -281,6 +409,7 @@ impl<'a> Env<'a> {
             waitlisted: vec![false; program.rewards.len()],
             context: Context::Definition(0),
             derived_cache: HashMap::new(),
+            ranks: Vec::new(),
         }
     }
 
@@ -369,6 +498,7 @@ impl<'a> Env<'a> {
                     waitlisted: self.waitlisted.clone(),
                     context: self.context,
                     derived_cache: HashMap::new(),
+                    ranks: self.ranks.clone(),
                 };
                 env.eval(other)
             }
@@ -682,6 +812,10 @@ impl<'a> Env<'a> {
                 best.unwrap_or(Value::Unknown)
             }
             Ir::Waitlisted(i) => Value::Bool(self.waitlisted.get(*i).copied().unwrap_or(false)),
+            Ir::Rank(k) => match self.ranks.get(*k).copied().flatten() {
+                Some(place) => Value::Num(Decimal::from(place)),
+                None => Value::Unknown,
+            },
             Ir::AsOf => match self.program.as_of {
                 Some(t) => Value::Time(t),
                 None => return Err(self.fail("the campaign uses `as_of`, but no reference time was given (--as-of)")),
@@ -992,6 +1126,7 @@ impl Evaluator<'_> {
     pub fn explain(&self, id: &str, record: &Record, outcome: &Outcome) -> Result<Explanation> {
         let program = self.program;
         let mut env = Env::new(program, record);
+        env.ranks = outcome.ranks.clone();
         env.waitlisted = outcome
             .rewards
             .iter()

@@ -109,6 +109,8 @@ pub struct Outcome {
     pub rewards: Vec<RewardOutcome>,
     /// Each shown value, in the order declared.
     pub values: Vec<Shown>,
+    /// The record's place in each ranking (none when its keys were unknown or it was evaluated alone).
+    pub ranks: Vec<Option<usize>>,
 }
 
 /// Why a record could not be evaluated.

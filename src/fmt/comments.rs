@@ -354,17 +354,20 @@ pub fn chain(e: &Expr) -> (Option<BinOp>, Vec<&Expr>) {
     (Some(op), operands)
 }
 
-/// Tier tables anywhere inside an expression: their bands and closing braces.
+/// Tier and lookup tables anywhere inside an expression: their rows and closing braces.
 fn tables(a: &mut Anchors, e: &Expr) {
     for_each_sub(e, &mut |sub| {
-        if let ExprKind::Tiers { rows, .. } = &sub.kind {
-            a.extent(sub.span);
-            for row in rows {
-                a.anchor(row.span.start);
-                a.extent(row.span);
-            }
-            a.anchor(closing(sub.span));
+        let rows: Vec<Span> = match &sub.kind {
+            ExprKind::Tiers { rows, .. } => rows.iter().map(|r| r.span).collect(),
+            ExprKind::Lookup { rows, .. } => rows.iter().map(|r| r.span).collect(),
+            _ => return,
+        };
+        a.extent(sub.span);
+        for row in rows {
+            a.anchor(row.start);
+            a.extent(row);
         }
+        a.anchor(closing(sub.span));
     });
 }
 
@@ -410,6 +413,14 @@ pub fn for_each_sub<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
         ExprKind::Call(_, args) => {
             for a in args {
                 for_each_sub(a, f);
+            }
+        }
+        ExprKind::Rank { keys, within } => {
+            for (k, _) in keys {
+                for_each_sub(k, f);
+            }
+            for g in within {
+                for_each_sub(g, f);
             }
         }
         ExprKind::Lookup { keys, rows } => {

@@ -185,6 +185,10 @@ fn expr(e: &mut Expr) {
             ident(name);
             args.iter_mut().for_each(expr);
         }
+        ExprKind::Rank { keys, within } => {
+            keys.iter_mut().for_each(|(k, _)| expr(k));
+            within.iter_mut().for_each(expr);
+        }
         ExprKind::Lookup { keys, rows } => {
             keys.iter_mut().for_each(expr);
             for row in rows {

@@ -706,6 +706,22 @@ impl<'a> Printer<'a> {
                 self.expr(inner);
                 self.push(")");
             }
+            ExprKind::Rank { keys, within } => {
+                self.push("rank by ");
+                for (i, (k, desc)) in keys.iter().enumerate() {
+                    if i > 0 {
+                        self.push(", then by ");
+                    }
+                    self.expr(k);
+                    if *desc {
+                        self.push(" descending");
+                    }
+                }
+                for (i, g) in within.iter().enumerate() {
+                    self.push(if i == 0 { " within " } else { " and " });
+                    self.expr(g);
+                }
+            }
             ExprKind::Lookup { keys, rows } => {
                 self.push("lookup ");
                 self.key_tuple(keys);
@@ -717,7 +733,7 @@ impl<'a> Printer<'a> {
                     return;
                 }
                 let ind = self.cur_indent();
-                for row in rows {
+                for (i, row) in rows.iter().enumerate() {
                     self.start(ind + INDENT, Some(row.span.start), true);
                     match &row.keys {
                         Some(ks) => self.key_tuple(ks),
@@ -725,6 +741,13 @@ impl<'a> Printer<'a> {
                     }
                     self.push(" -> ");
                     self.expr(&row.value);
+                    // A row keyed `(a, b)` could read as a call of the value before it.
+                    if rows
+                        .get(i + 1)
+                        .is_some_and(|n| n.keys.as_ref().is_some_and(|k| k.len() > 1))
+                    {
+                        self.push(",");
+                    }
                 }
                 self.closer(ind, close);
                 self.push("}");

@@ -556,6 +556,13 @@ pub enum ExprKind {
     Call(Ident, Vec<Expr>),
     /// `(a)`.
     Paren(Box<Expr>),
+    /// `rank by a descending, then by b within g and h`.
+    Rank {
+        /// What to order by, with `descending`.
+        keys: Vec<(Expr, bool)>,
+        /// The group keys: records are ranked among those with the same values.
+        within: Vec<Expr>,
+    },
     /// `lookup key { "a" -> v, ... }` or `lookup (k1, k2) { ("a", 1) -> v, ... }`.
     Lookup {
         /// The keys looked up.

@@ -457,6 +457,10 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         Rule::kw_known | Rule::kw_unknown | Rule::kw_waitlisted => "`known`, `unknown` or `waitlisted`",
         Rule::value_scope => "`of` or `per`",
         Rule::lookup_table | Rule::kw_lookup => "a value",
+        Rule::rank_expr | Rule::kw_rank => "a value",
+        Rule::rank_key => "what to rank by",
+        Rule::kw_then => "`then`",
+        Rule::kw_within => "`within`",
         Rule::lookup_subject => "the key to look up",
         Rule::lookup_row | Rule::lookup_key | Rule::key_literal | Rule::kw_otherwise => {
             "a row such as `\"文娱\" -> 2%` or `otherwise -> 0%`"
@@ -1073,6 +1077,33 @@ fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr> {
                     source: Box::new(source),
                     filter,
                 },
+                span,
+            })
+        }
+        Rule::rank_expr => {
+            let mut keys = Vec::new();
+            let mut within = Vec::new();
+            let mut in_groups = false;
+            for part in pair.into_inner() {
+                match part.as_rule() {
+                    Rule::rank_key => {
+                        let kspan = span_of(&part);
+                        let mut inner = part.into_inner();
+                        let e = build_expr(next_any(&mut inner, kspan, "rank key")?)?;
+                        let descending = inner
+                            .next()
+                            .and_then(|d| d.into_inner().next())
+                            .map(|d| d.as_rule() == Rule::kw_descending)
+                            .unwrap_or(false);
+                        keys.push((e, descending));
+                    }
+                    Rule::kw_within => in_groups = true,
+                    Rule::as_expr if in_groups => within.push(build_expr(part)?),
+                    _ => {}
+                }
+            }
+            Ok(Expr {
+                kind: ExprKind::Rank { keys, within },
                 span,
             })
         }

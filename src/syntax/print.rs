@@ -190,6 +190,22 @@ fn write_expr(out: &mut String, e: &Expr) {
             }
             out.push(')');
         }
+        ExprKind::Rank { keys, within } => {
+            out.push_str("rank by ");
+            for (i, (k, desc)) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", then by ");
+                }
+                write_expr(out, k);
+                if *desc {
+                    out.push_str(" descending");
+                }
+            }
+            for (i, g) in within.iter().enumerate() {
+                out.push_str(if i == 0 { " within " } else { " and " });
+                write_expr(out, g);
+            }
+        }
         ExprKind::Lookup { keys, rows } => {
             out.push_str("lookup ");
             write_tuple(out, keys);

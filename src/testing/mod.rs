@@ -41,7 +41,7 @@
 //! ```text
 //! file     = { case | table }
 //! case     = 'case' TEXT '{'  { facts | with | expect }  '}'
-//! table    = 'table' TEXT '{' [facts] { with } header { row } '}'
+//! table    = 'table' TEXT '{' { facts | with } header { row } '}'      at most one facts
 //! facts    = 'facts' ( OBJECT | '[' OBJECT { ',' OBJECT } ']' )      JSON, may span lines
 //! with     = 'with' NAME '=' VALUE-TEXT                               as `--param NAME=VALUE`
 //! expect   = 'expect' [RECORD] ( ['not'] 'eligible'
@@ -144,9 +144,17 @@ impl Suite {
             + usize::from(!self.syntax_errors.is_empty())
     }
 
-    /// What the cases exercised (none when the campaign has errors).
+    /// What the cases exercised (none when the campaign or the tests file has errors).
     pub fn coverage(&self) -> Option<Coverage> {
+        if !self.syntax_errors.is_empty() {
+            return None;
+        }
         self.program.as_ref().map(|p| Coverage::of(p, &self.results))
+    }
+
+    /// Whether the campaign or the tests file has errors (then no case ran).
+    pub fn broken(&self) -> bool {
+        !self.campaign_errors.is_empty() || !self.syntax_errors.is_empty()
     }
 }
 

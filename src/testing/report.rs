@@ -66,15 +66,29 @@ pub fn failure(suite: &Suite, result: &CaseResult) -> String {
     out
 }
 
-/// Why one record got what it got.
+/// Why one record got what it got: the interpreter's explanation (`crate::eval::explain`) when
+/// there is one, otherwise [`explain`].
 pub fn explain_record(program: &Program, record: &RecordResult) -> String {
-    match &record.outcome {
-        Ok(outcome) => explain(program, &record.id, outcome),
-        Err(e) => format!("{}: could not be evaluated: {e}\n", quote(&record.id)),
+    match (&record.outcome, &record.explanation) {
+        (Ok(outcome), Some(explanation)) => {
+            let mut text = explanation.to_text();
+            // The explanation details values computed over lists; show the others too.
+            for (&i, shown) in program.exposed.iter().zip(&outcome.values) {
+                if let Some(def) = program.definitions.get(i)
+                    && !explanation.values.iter().any(|v| v.name == def.name)
+                {
+                    let _ = writeln!(text, "  value {} = {}", def.name, shown_text(shown));
+                }
+            }
+            text
+        }
+        (Ok(outcome), None) => explain(program, &record.id, outcome),
+        (Err(e), _) => format!("{}: could not be evaluated: {e}\n", quote(&record.id)),
     }
 }
 
-/// Each condition with ✓ or ✗ (and the reason when it failed), the values and the rewards.
+/// Each condition with ✓ or ✗ (and the reason when it failed), the values and the rewards:
+/// the short explanation, from the outcome alone.
 pub fn explain(program: &Program, id: &str, outcome: &Outcome) -> String {
     let mut out = String::new();
     let verdict = if outcome.eligible { "eligible" } else { "not eligible" };

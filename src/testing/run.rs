@@ -21,7 +21,8 @@ use crate::check::suggest::closest;
 use crate::check::types::{Dim, Ty};
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::eval::report::duration_text;
-use crate::eval::{Evaluator, Outcome, Shown};
+use crate::eval::{Evaluator, Explanation, Outcome, Shown};
+use crate::facts::Record;
 use crate::facts::{Format, read_records};
 
 /// A case ready to run: a `case` block, or one row of a table.
@@ -94,6 +95,8 @@ pub struct RecordResult {
     pub id: String,
     /// Its outcome, or why it could not be read or evaluated.
     pub outcome: Result<Outcome, String>,
+    /// Why it got that outcome (computed for the records of failed cases only).
+    pub explanation: Option<Explanation>,
 }
 
 /// One expectation that did not hold.
@@ -643,13 +646,25 @@ fn resolve_table(table: &syntax::TableDef, program: &Program, cases: &mut Vec<Ca
             .with_help("add a column named `eligible`, `reasons`, or a reward or value of the campaign"),
         );
     }
+    if !problems.is_empty() {
+        // A problem with the header or the parameters concerns every row: report it once.
+        cases.push(Case {
+            name: table.name.clone(),
+            span: table.span,
+            params: table.params.clone(),
+            records: Vec::new(),
+            checks: Vec::new(),
+            problems,
+        });
+        return;
+    }
     let base = match &table.facts {
         Some(Facts { records, .. }) => records.first().cloned().unwrap_or_default(),
         None => Map::new(),
     };
     for (n, row) in table.rows.iter().enumerate() {
         let name = format!("{} / row {}", table.name, n + 1);
-        let mut row_problems = problems.clone();
+        let mut row_problems = Vec::new();
         let mut map = base.clone();
         let mut checks = Vec::new();
         for (column, cell) in columns.iter().zip(&row.cells) {
@@ -795,7 +810,8 @@ pub fn run_case(program: &Program, case: &Case) -> CaseResult {
         }
         &owned
     };
-    result.records = evaluate_records(program, &case.records);
+    let (records, facts) = evaluate_records(program, &case.records);
+    result.records = records;
     let several = case.records.len() > 1;
     for check in &case.checks {
         let Some(record) = result.records.get(check.record) else {
@@ -825,13 +841,22 @@ pub fn run_case(program: &Program, case: &Case) -> CaseResult {
             });
         }
     }
+    if !result.passed() {
+        let evaluator = Evaluator::new(program);
+        for (r, record) in result.records.iter_mut().zip(&facts) {
+            if let (Ok(outcome), Some(record)) = (&r.outcome, record) {
+                r.explanation = evaluator.explain(&r.id, record, outcome).ok();
+            }
+        }
+    }
     result
 }
 
 /// Reads each record as one NDJSON line, then evaluates them (all together for a budget).
-fn evaluate_records(program: &Program, records: &[CaseRecord]) -> Vec<RecordResult> {
+/// Also returns the records read, for explanations.
+fn evaluate_records(program: &Program, records: &[CaseRecord]) -> (Vec<RecordResult>, Vec<Option<Record>>) {
     let evaluator = Evaluator::new(program);
-    let read: Vec<Result<crate::facts::Record, String>> = records
+    let read: Vec<Result<Record, String>> = records
         .iter()
         .map(
             |r| match read_records(&program.schema, Format::Ndjson, r.json.as_bytes()) {
@@ -847,8 +872,9 @@ fn evaluate_records(program: &Program, records: &[CaseRecord]) -> Vec<RecordResu
             },
         )
         .collect();
+    let facts: Vec<Option<Record>> = read.iter().map(|r| r.as_ref().ok().cloned()).collect();
     let outcomes: Vec<Result<Outcome, String>> = if evaluator.needs_population() {
-        let population: Vec<crate::facts::Record> = read.iter().filter_map(|r| r.as_ref().ok().cloned()).collect();
+        let population: Vec<Record> = facts.iter().flatten().cloned().collect();
         let mut evaluated = evaluator.evaluate_all(&population).into_iter();
         read.into_iter()
             .map(|r| match r {
@@ -865,14 +891,16 @@ fn evaluate_records(program: &Program, records: &[CaseRecord]) -> Vec<RecordResu
             .map(|r| r.and_then(|record| evaluator.evaluate(&record).map_err(|e| e.message)))
             .collect()
     };
-    records
+    let results = records
         .iter()
         .zip(outcomes)
         .map(|(r, outcome)| RecordResult {
             id: r.id.clone(),
             outcome,
+            explanation: None,
         })
-        .collect()
+        .collect();
+    (results, facts)
 }
 
 /// `None` when the expectation holds; otherwise (expected, actual) as text.

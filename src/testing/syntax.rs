@@ -192,8 +192,10 @@ pub fn quote(text: &str) -> String {
 pub fn parse(text: &str) -> Result<TestFile, Vec<Diagnostic>> {
     let mut p = Parser {
         text,
-        pos: 0,
+        // A byte order mark, as some editors write, is not part of the text.
+        pos: if text.starts_with('\u{FEFF}') { 3 } else { 0 },
         diagnostics: Vec::new(),
+        whole: "file",
     };
     let items = p.file();
     if p.diagnostics.is_empty() {
@@ -214,6 +216,7 @@ pub fn parse_expected(text: &str, offset: usize) -> Result<Expected, Diagnostic>
         text,
         pos: 0,
         diagnostics: Vec::new(),
+        whole: "value",
     };
     let value = p.value();
     let result = match value {
@@ -262,6 +265,8 @@ struct Parser<'a> {
     text: &'a str,
     pos: usize,
     diagnostics: Vec<Diagnostic>,
+    /// What the text is, for "the file ends" / "the value ends".
+    whole: &'static str,
 }
 
 type PResult<T> = Result<T, Diagnostic>;
@@ -356,8 +361,8 @@ impl<'a> Parser<'a> {
             None => Diagnostic::error(
                 Code::Syntax,
                 span,
-                format!("the file ends where {expected} was expected"),
-                "the file ends here",
+                format!("the {} ends where {expected} was expected", self.whole),
+                format!("the {} ends here", self.whole),
             ),
             Some('\n' | '\r') => Diagnostic::error(
                 Code::Syntax,
@@ -1000,12 +1005,41 @@ impl<'a> Parser<'a> {
                     return Err(self.unexpected("`=` or the end of the line"));
                 }
                 self.bump();
-                let (text, at) = self.line_rest();
-                if text.is_empty() {
-                    return Err(self.unexpected("the expected value"));
-                }
-                let expected = parse_expected(text, at)?;
-                let expected_span = Span::new(at, at + text.len());
+                self.skip_spaces();
+                let (expected, expected_span) = if self.peek() == Some('[') {
+                    // A list of texts may run over several lines.
+                    let at = self.pos;
+                    let json = self.json()?;
+                    let span = Span::new(at, self.pos);
+                    let items = match json {
+                        Json::Array(items) => items
+                            .into_iter()
+                            .map(|i| match i {
+                                Json::String(s) => Some(s),
+                                _ => None,
+                            })
+                            .collect::<Option<Vec<String>>>(),
+                        _ => None,
+                    };
+                    match items {
+                        Some(items) => (Expected::Texts(items), span),
+                        None => {
+                            return Err(Diagnostic::error(
+                                Code::Syntax,
+                                span,
+                                "a list here holds texts in double quotes",
+                                "not a list of texts",
+                            )
+                            .with_help("write `reasons = [\"...\", \"...\"]`"));
+                        }
+                    }
+                } else {
+                    let (text, at) = self.line_rest();
+                    if text.is_empty() {
+                        return Err(self.unexpected("the expected value"));
+                    }
+                    (parse_expected(text, at)?, Span::new(at, at + text.len()))
+                };
                 let end = self.pos;
                 self.end_line()?;
                 Ok(make(target, target_span, expected, expected_span, end))
@@ -1167,7 +1201,18 @@ impl<'a> Parser<'a> {
             }
         }
         match serde_json::from_str::<Json>(&clean) {
-            Ok(v) => Ok(v),
+            Ok(v) => match duplicate_key(&clean) {
+                // JSON objects would silently keep the last of two equal keys; the fact reader
+                // refuses them, and so do tests.
+                Some((at, len, key)) => Err(Diagnostic::error(
+                    Code::Syntax,
+                    Span::new(start + at, start + at + len),
+                    format!("the key {} appears twice in the same object", quote(&key)),
+                    "second time",
+                )
+                .with_help("give each fact once")),
+                None => Ok(v),
+            },
             Err(e) => {
                 let at = start + offset_of(&clean, e.line(), e.column());
                 let at = floor_boundary(self.text, at);
@@ -1227,8 +1272,8 @@ impl<'a> Parser<'a> {
                 let at = self.pos;
                 let word = self.ident().map(|(w, _)| w).unwrap_or("");
                 match word {
-                    "true" | "yes" => Ok(Expected::Bool(true)),
-                    "false" | "no" => Ok(Expected::Bool(false)),
+                    "true" => Ok(Expected::Bool(true)),
+                    "false" => Ok(Expected::Bool(false)),
                     "null" | "unknown" => Ok(Expected::Unknown),
                     _ => {
                         self.pos = at;
@@ -1282,6 +1327,45 @@ impl<'a> Parser<'a> {
         let unit = self.ident().map(|(u, _)| u.to_string());
         Ok(Expected::Number { value, unit })
     }
+}
+
+/// The first key given twice in one object of valid JSON text: (offset, length, key).
+fn duplicate_key(json: &str) -> Option<(usize, usize, String)> {
+    let mut stack: Vec<Option<std::collections::HashSet<String>>> = Vec::new();
+    let mut chars = json.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '{' => stack.push(Some(std::collections::HashSet::new())),
+            '[' => stack.push(None),
+            '}' | ']' => {
+                stack.pop();
+            }
+            '"' => {
+                let mut escaped = false;
+                let mut end = i + 1;
+                for (j, d) in chars.by_ref() {
+                    end = j + d.len_utf8();
+                    if escaped {
+                        escaped = false;
+                    } else if d == '\\' {
+                        escaped = true;
+                    } else if d == '"' {
+                        break;
+                    }
+                }
+                let is_key = json.get(end..).is_some_and(|rest| rest.trim_start().starts_with(':'));
+                if is_key
+                    && let Some(Some(keys)) = stack.last_mut()
+                    && let Ok(key) = serde_json::from_str::<String>(json.get(i..end).unwrap_or("\"\""))
+                    && !keys.insert(key.clone())
+                {
+                    return Some((i, end - i, key));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// A markdown separator cell: `---`, `:--`, `:-:`.
@@ -1469,6 +1553,27 @@ table "t" {
         assert_eq!(errs.len(), 1);
         let span = errs[0].span();
         assert_eq!(&text[span.start..span.end], "}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        assert_eq!(duplicate_key(r#"{"a": 1, "b": {"a": 2}}"#), None);
+        assert_eq!(duplicate_key(r#"[{"a": 1}, {"a": 2}]"#), None);
+        assert_eq!(
+            duplicate_key(r#"{"a": "x\"", "b": 1, "a": 2}"#),
+            Some((21, 3, "a".into()))
+        );
+        let text = "case \"a\" {\n  facts {\"x\": 1, \"x\": 2}\n  expect eligible\n}\n";
+        let errs = parse(text).unwrap_err();
+        let span = errs[0].span();
+        assert_eq!(&text[span.start..span.end], "\"x\"");
+        assert!(span.start > text.find("1,").unwrap());
+    }
+
+    #[test]
+    fn byte_order_mark_and_crlf() {
+        let text = "\u{FEFF}# c\r\ncase \"a\" {\r\n  facts {\"x\": 1}\r\n  expect eligible\r\n}\r\n";
+        assert_eq!(parse(text).unwrap().items.len(), 1);
     }
 
     #[test]
