@@ -1971,6 +1971,85 @@ impl<'a> Checker<'a> {
                         adjust.at_least = Some(cap.ir);
                     }
                 }
+                Modifier::Paid(parts, span) => {
+                    if unit.is_none() || per_period {
+                        self.error(
+                            Diagnostic::error(
+                                Code::InvalidModifier,
+                                *span,
+                                "only a reward paid once per record can be paid in parts",
+                                "payout here",
+                            )
+                            .with_help("move `paid ... on ...` to a reward without `per`"),
+                        );
+                        ok = false;
+                        continue;
+                    }
+                    let total: Decimal = parts.iter().map(|(share, _, _)| *share).sum();
+                    if total != Decimal::ONE_HUNDRED {
+                        self.error(
+                            Diagnostic::error(
+                                Code::InvalidModifier,
+                                *span,
+                                format!("the parts add up to {}%, not 100%", total.normalize()),
+                                "parts of the payout",
+                            )
+                            .with_help("make the shares add up to exactly 100%, e.g. `paid 90% on ... and 10% on ...`"),
+                        );
+                        ok = false;
+                        continue;
+                    }
+                    for (share, _, when) in parts {
+                        let Some(t) = self.expr(when) else {
+                            ok = false;
+                            continue;
+                        };
+                        if t.ty != Ty::Time {
+                            self.type_error(
+                                when,
+                                &format!("a part is paid on a date, but this is {}", t.ty),
+                                "write a date such as `2024-10-01` or `add_months(start_of_month(as_of), 1)`",
+                            );
+                            ok = false;
+                            continue;
+                        }
+                        if t.maybe {
+                            self.unknown_not_handled(when, "payment date");
+                            ok = false;
+                            continue;
+                        }
+                        adjust.parts.push((*share / Decimal::ONE_HUNDRED, t.ir));
+                    }
+                }
+                Modifier::Expires(e, span) => {
+                    if unit.is_none() {
+                        self.error(
+                            Diagnostic::error(Code::InvalidModifier, *span, "only rewards expire", "expiry here")
+                                .with_help("move `expires ...` to the reward"),
+                        );
+                        ok = false;
+                        continue;
+                    }
+                    let Some(t) = self.expr(e) else {
+                        ok = false;
+                        continue;
+                    };
+                    if t.ty != Ty::Time {
+                        self.type_error(
+                            e,
+                            &format!("a reward expires at a time, but this is {}", t.ty),
+                            "write a date such as `2024-12-31 24:00`",
+                        );
+                        ok = false;
+                        continue;
+                    }
+                    if t.maybe {
+                        self.unknown_not_handled(e, "expiry");
+                        ok = false;
+                        continue;
+                    }
+                    adjust.expires = Some(t.ir);
+                }
                 Modifier::Budget(b) => {
                     if unit.is_none() {
                         self.error(
@@ -2530,6 +2609,7 @@ impl<'a> Checker<'a> {
                             rounding: None,
                             at_most: None,
                             at_least: None,
+                            ..
                         },
                     ) => Ir::Const(c.clone()),
                     _ => Ir::Def(idx),

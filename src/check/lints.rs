@@ -833,6 +833,12 @@ impl Analysis<'_> {
                     self.walk(&b.order, Some(Context::Test), out);
                 }
                 Modifier::Rounded { .. } => {}
+                Modifier::Paid(parts, _) => {
+                    for (_, _, e) in parts {
+                        self.walk(e, Some(Context::Test), out);
+                    }
+                }
+                Modifier::Expires(e, _) => self.walk(e, Some(Context::Test), out),
             }
         }
     }
@@ -1177,6 +1183,8 @@ fn modifier_exprs(modifiers: &[Modifier]) -> Vec<&Expr> {
                 }
             }
             Modifier::Rounded { .. } => {}
+            Modifier::Paid(parts, _) => out.extend(parts.iter().map(|(_, _, e)| e)),
+            Modifier::Expires(e, _) => out.push(e),
         }
     }
     out

@@ -219,6 +219,10 @@ pub struct Adjust {
     pub at_most: Option<Ir>,
     /// `at least`.
     pub at_least: Option<Ir>,
+    /// `paid P% on T and ...` (rewards only): each share (0.9 for 90 %) and when it is paid.
+    pub parts: Vec<(Decimal, Ir)>,
+    /// `expires T` (rewards only).
+    pub expires: Option<Ir>,
 }
 
 /// A ranking across the records of an evaluation.

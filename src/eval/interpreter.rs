@@ -155,6 +155,9 @@ impl<'p> Evaluator<'p> {
                 {
                     if !granted {
                         r.amount = zero_like(r.amount);
+                        for (_, part) in r.payments.iter_mut() {
+                            *part = zero_like(*part);
+                        }
                     }
                     r.budget = Some(BudgetOutcome {
                         group,
@@ -517,6 +520,8 @@ impl<'a> Env<'a> {
                 by_period: periods.map(|(_, n)| vec![zero; n]),
                 raw: Decimal::ZERO,
                 budget: None,
+                payments: Vec::new(),
+                expires_at: None,
             });
         }
         match periods {
@@ -538,11 +543,22 @@ impl<'a> Env<'a> {
                 {
                     n = n.max(round(c, RoundingMode::Up, step).ok_or_else(|| self.overflow())?);
                 }
+                let amount = with_scale(n, step);
+                let payments = self.payments(r, amount, step)?;
+                let expires_at = match &r.adjust.expires {
+                    Some(e) => match self.eval(e)? {
+                        Value::Time(t) => Some(t),
+                        _ => return Err(self.fail("the expiry time is unknown")),
+                    },
+                    None => None,
+                };
                 Ok(RewardOutcome {
-                    amount: with_scale(n, step),
+                    amount,
                     by_period: None,
                     raw,
                     budget: None,
+                    payments,
+                    expires_at,
                 })
             }
             Some((p, count)) => {
@@ -579,9 +595,33 @@ impl<'a> Env<'a> {
                     by_period: Some(amounts.into_iter().map(|a| with_scale(a, step)).collect()),
                     raw: raw_total,
                     budget: None,
+                    payments: Vec::new(),
+                    expires_at: None,
                 })
             }
         }
+    }
+
+    /// Splits an amount into its parts: each part but the last rounded down to the payable
+    /// step, the last taking the rest, so the parts always add up to the amount.
+    fn payments(&mut self, r: &'a RewardDef, amount: Decimal, step: Decimal) -> Result<Vec<(DateTime<Utc>, Decimal)>> {
+        let mut out = Vec::with_capacity(r.adjust.parts.len());
+        let mut left = amount;
+        for (i, (share, when)) in r.adjust.parts.iter().enumerate() {
+            let at = match self.eval(when)? {
+                Value::Time(t) => t,
+                _ => return Err(self.fail("a payment date is unknown")),
+            };
+            let part = if i + 1 == r.adjust.parts.len() {
+                left
+            } else {
+                let p = amount.checked_mul(*share).ok_or_else(|| self.overflow())?;
+                round(p, RoundingMode::Down, step).ok_or_else(|| self.overflow())?
+            };
+            left -= part;
+            out.push((at, with_scale(part, step)));
+        }
+        Ok(out)
     }
 
     fn amount(&mut self, ir: &'a Ir) -> Result<Decimal> {
@@ -1027,6 +1067,10 @@ impl<'a> Accumulator<'a> {
 
     /// Adds a value; `None` on overflow.
     fn add(&mut self, v: Value<'a>) -> Option<()> {
+        // An average skips unknown values (a month without data) but counts zeros.
+        if self.op == AggOp::Average && v.is_unknown() {
+            return Some(());
+        }
         self.count += 1;
         match self.op {
             AggOp::Count => {}

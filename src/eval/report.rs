@@ -27,6 +27,20 @@ pub fn result_json(program: &Program, id: &str, outcome: &Outcome) -> Json {
             }
             obj.insert("by_period".into(), Json::Object(periods));
         }
+        if !r.payments.is_empty() {
+            let parts: Vec<Json> = r
+                .payments
+                .iter()
+                .map(|(at, amount)| json!({"on": at.with_timezone(&program.timezone).to_rfc3339(), "amount": amount.to_string()}))
+                .collect();
+            obj.insert("payments".into(), Json::Array(parts));
+        }
+        if let Some(at) = r.expires_at {
+            obj.insert(
+                "expires_at".into(),
+                Json::String(at.with_timezone(&program.timezone).to_rfc3339()),
+            );
+        }
         rewards.insert(def.name.clone(), Json::Object(obj));
     }
     let mut values = Map::new();
@@ -158,6 +172,22 @@ pub fn write_result(out: &mut String, program: &Program, id: &str, outcome: &Out
                 let _ = write!(out, ":\"{amount}\"");
             }
             out.push('}');
+        }
+        if !r.payments.is_empty() {
+            out.push_str(",\"payments\":[");
+            for (k, (at, amount)) in r.payments.iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                out.push_str("{\"on\":");
+                write_json_string(out, &at.with_timezone(&program.timezone).to_rfc3339());
+                let _ = write!(out, ",\"amount\":\"{amount}\"}}");
+            }
+            out.push(']');
+        }
+        if let Some(at) = r.expires_at {
+            out.push_str(",\"expires_at\":");
+            write_json_string(out, &at.with_timezone(&program.timezone).to_rfc3339());
         }
         out.push('}');
     }

@@ -96,6 +96,10 @@ pub struct RewardOutcome {
     pub raw: Decimal,
     /// The budget outcome, for rewards drawn from a budget (eligible records only).
     pub budget: Option<BudgetOutcome>,
+    /// For rewards paid in parts: when each part is paid and how much.
+    pub payments: Vec<(DateTime<Utc>, Decimal)>,
+    /// For rewards that expire: when.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// The outcome of evaluating one record.

@@ -310,6 +310,8 @@ pub fn modifier_exprs(m: &Modifier) -> Vec<&Expr> {
             v.push(&b.order);
             v
         }
+        Modifier::Paid(parts, _) => parts.iter().map(|(_, _, e)| e).collect(),
+        Modifier::Expires(e, _) => vec![e],
     }
 }
 

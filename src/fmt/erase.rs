@@ -141,6 +141,17 @@ fn modifier(m: &mut Modifier) {
             expr(&mut b.order);
             b.span = Span::default();
         }
+        Modifier::Paid(parts, span) => {
+            for (_, s, e) in parts.iter_mut() {
+                *s = Span::default();
+                expr(e);
+            }
+            *span = Span::default();
+        }
+        Modifier::Expires(e, span) => {
+            expr(e);
+            *span = Span::default();
+        }
     }
 }
 

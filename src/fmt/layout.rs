@@ -523,6 +523,22 @@ impl<'a> Printer<'a> {
                     self.push(" ascending");
                 }
             }
+            Modifier::Paid(parts, _) => {
+                self.push("paid ");
+                for (i, (share, span, when)) in parts.iter().enumerate() {
+                    if i > 0 {
+                        self.push(" and ");
+                    }
+                    let n = self.lit(*span, || format!("{share}%"));
+                    self.push(&n);
+                    self.push(" on ");
+                    self.expr(when);
+                }
+            }
+            Modifier::Expires(e, _) => {
+                self.push("expires ");
+                self.expr(e);
+            }
         }
     }
 

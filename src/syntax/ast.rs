@@ -311,13 +311,21 @@ pub enum Modifier {
     AtLeast(Expr, Span),
     /// `budget EXPR per month of EXPR, first come first served by EXPR`.
     Budget(Budget),
+    /// `paid 90% on T1 and 10% on T2`: the shares (as written, `90` for 90 %) and when each is paid.
+    Paid(Vec<(Decimal, Span, Expr)>, Span),
+    /// `expires T`.
+    Expires(Expr, Span),
 }
 
 impl Modifier {
     /// Where the modifier is written.
     pub fn span(&self) -> Span {
         match self {
-            Modifier::Rounded { span, .. } | Modifier::AtMost(_, span) | Modifier::AtLeast(_, span) => *span,
+            Modifier::Rounded { span, .. }
+            | Modifier::AtMost(_, span)
+            | Modifier::AtLeast(_, span)
+            | Modifier::Paid(_, span)
+            | Modifier::Expires(_, span) => *span,
             Modifier::Budget(b) => b.span,
         }
     }

@@ -448,6 +448,10 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         Rule::at_least | Rule::kw_at_least => "`at least`",
         Rule::budget | Rule::kw_budget => "`budget`",
         Rule::budget_amount => "the budget's amount",
+        Rule::payout | Rule::kw_paid => "`paid`",
+        Rule::payout_part => "a part such as `90% on 2024-10-01`",
+        Rule::kw_on => "`on`",
+        Rule::expiry | Rule::kw_expires => "`expires`",
         Rule::budget_scope | Rule::kw_in_total => "`per month of ...` or `in total`",
         Rule::kw_first_come => "`first come first served`",
         Rule::kw_by => "`by`",
@@ -866,6 +870,29 @@ fn build_modifier(pair: Pair<'_, Rule>) -> Result<Modifier> {
                 descending,
                 span,
             })
+        }
+        Rule::payout => {
+            expect(&mut inner, Rule::kw_paid, span)?;
+            let mut parts = Vec::new();
+            for part in inner {
+                if part.as_rule() != Rule::payout_part {
+                    continue;
+                }
+                let pspan = span_of(&part);
+                let mut p = part.into_inner();
+                let pct = expect(&mut p, Rule::percent_lit, pspan)?;
+                let pct_span = span_of(&pct);
+                let n = expect(&mut pct.into_inner(), Rule::number, pct_span)?;
+                let share = number(&n)?;
+                expect(&mut p, Rule::kw_on, pspan)?;
+                let when = build_expr(expect(&mut p, Rule::as_expr, pspan)?)?;
+                parts.push((share, pct_span, when));
+            }
+            Modifier::Paid(parts, span)
+        }
+        Rule::expiry => {
+            expect(&mut inner, Rule::kw_expires, span)?;
+            Modifier::Expires(build_expr(expect(&mut inner, Rule::as_expr, span)?)?, span)
         }
         _ => return Err(invariant(span, "modifier")),
     })
