@@ -125,8 +125,8 @@ pub fn run_explain(args: &ExplainArgs) -> Termination {
     run(&evaluate)
 }
 
-/// An input record awaiting budget allocation: read (line, id), or failed (line, id, error).
-type Slot = Result<(usize, String), (usize, Option<String>, String)>;
+/// An input record awaiting the whole population: read (line, id), or failed.
+type Slot = Result<(usize, String), Failure>;
 
 /// One input record's result.
 enum Row {
@@ -137,11 +137,40 @@ enum Row {
         /// The result already rendered as one line of JSON (by the worker that evaluated it).
         rendered: Option<String>,
     },
-    Failed {
-        line: usize,
-        id: Option<String>,
-        error: String,
-    },
+    Failed(Failure),
+}
+
+/// A record that could not be read or evaluated.
+struct Failure {
+    line: usize,
+    /// For JSON syntax errors.
+    column: Option<usize>,
+    id: Option<String>,
+    /// The path of the offending fact (`sales[2].gmv`), when one is to blame.
+    fact: Option<String>,
+    error: String,
+}
+
+impl Failure {
+    fn read(e: &RecordError) -> Failure {
+        Failure {
+            line: e.line,
+            column: e.column,
+            id: e.id.clone(),
+            fact: e.fact.clone(),
+            error: record_error_text(e),
+        }
+    }
+
+    fn evaluation(line: usize, id: String, message: String) -> Failure {
+        Failure {
+            line,
+            column: None,
+            id: Some(id),
+            fact: None,
+            error: message,
+        }
+    }
 }
 
 /// Sets the reference time and holiday calendar a campaign needs, refusing to run without them.
@@ -325,6 +354,8 @@ pub fn run(args: &EvaluateArgs) -> Termination {
     let mut out = Output::new(args.format, &program, BufWriter::with_capacity(1 << 16, stdout.lock()));
     let mut stats = Stats::default();
     let mut sink = Sink {
+        file: args.facts.display().to_string(),
+        quiet: args.quiet,
         only_id: args.only_id.as_deref(),
         found: false,
         write_failed: false,
@@ -356,7 +387,7 @@ pub fn run(args: &EvaluateArgs) -> Termination {
                         slots.push(Ok((line, id)));
                         population.push(record);
                     }
-                    Err(e) => slots.push(Err((e.line, e.id.clone(), record_error_text(&e)))),
+                    Err(e) => slots.push(Err(Failure::read(&e))),
                 }
             }
         }
@@ -378,18 +409,10 @@ pub fn run(args: &EvaluateArgs) -> Termination {
                             rendered: None,
                         }
                     }
-                    (Some(Err(e)), _) => Row::Failed {
-                        line,
-                        id: Some(id),
-                        error: e.message,
-                    },
-                    _ => Row::Failed {
-                        line,
-                        id: Some(id),
-                        error: "internal error: no result".into(),
-                    },
+                    (Some(Err(e)), _) => Row::Failed(Failure::evaluation(line, id, e.message)),
+                    _ => Row::Failed(Failure::evaluation(line, id, "internal error: no result".into())),
                 },
-                Err((line, id, error)) => Row::Failed { line, id, error },
+                Err(failure) => Row::Failed(failure),
             };
             sink.emit(row, &mut out, &mut stats);
             if sink.stopped {
@@ -410,17 +433,9 @@ pub fn run(args: &EvaluateArgs) -> Termination {
                             rendered: None,
                         }
                     }
-                    Err(e) => Row::Failed {
-                        line,
-                        id: Some(id),
-                        error: e.message,
-                    },
+                    Err(e) => Row::Failed(Failure::evaluation(line, id, e.message)),
                 },
-                Err(e) => Row::Failed {
-                    line: e.line,
-                    id: e.id.clone(),
-                    error: record_error_text(&e),
-                },
+                Err(e) => Row::Failed(Failure::read(&e)),
             };
             match row {
                 Row::Evaluated { id, outcome, .. } if render => {
@@ -496,8 +511,14 @@ pub fn run(args: &EvaluateArgs) -> Termination {
     }
 }
 
+/// How many failed records are listed on stderr before the rest are only counted.
+const LISTED_FAILURES: usize = 20;
+
 /// Where rows go: filtered by id for `campaign explain`, counted, written.
 struct Sink<'a> {
+    /// The fact file's name, for the failure lines on stderr.
+    file: String,
+    quiet: bool,
     only_id: Option<&'a str>,
     found: bool,
     write_failed: bool,
@@ -510,7 +531,7 @@ impl Sink<'_> {
         if let Some(wanted) = self.only_id {
             let id = match &row {
                 Row::Evaluated { id, .. } => Some(id.as_str()),
-                Row::Failed { id, .. } => id.as_deref(),
+                Row::Failed(f) => f.id.as_deref(),
             };
             if id != Some(wanted) {
                 return;
@@ -518,6 +539,23 @@ impl Sink<'_> {
             self.found = true;
         }
         stats.count(&row);
+        if let Row::Failed(f) = &row
+            && !self.quiet
+        {
+            if stats.failed <= LISTED_FAILURES {
+                let at = match f.column {
+                    Some(c) => format!("{}:{}:{c}", self.file, f.line),
+                    None => format!("{}:{}", self.file, f.line),
+                };
+                let id =
+                    f.id.as_deref()
+                        .map(|i| format!(" (record `{}`)", clean(i)))
+                        .unwrap_or_default();
+                eprintln!("error: {at}{id}: {}", clean(&f.error));
+            } else if stats.failed == LISTED_FAILURES + 1 {
+                eprintln!("error: more records failed; each has an error object in the results");
+            }
+        }
         if out.row(&row).is_err() {
             self.write_failed = true;
         }
@@ -539,13 +577,13 @@ struct Stats {
 impl Stats {
     fn count(&mut self, row: &Row) {
         self.read += 1;
-        if let Row::Failed { line, .. } = row {
-            self.last_line = self.last_line.max(*line);
+        if let Row::Failed(f) = row {
+            self.last_line = self.last_line.max(f.line);
         }
         match row {
             Row::Evaluated { outcome, .. } if outcome.eligible => self.eligible += 1,
             Row::Evaluated { .. } => self.not_eligible += 1,
-            Row::Failed { .. } => self.failed += 1,
+            Row::Failed(_) => self.failed += 1,
         }
     }
 
@@ -600,7 +638,18 @@ impl<'p, W: Write> Output<'p, W> {
                 }
                 json
             }
-            Row::Failed { line, id, error } => report::error_json(*line, id.as_deref(), error),
+            Row::Failed(f) => {
+                let mut json = report::error_json(f.line, f.id.as_deref(), &f.error);
+                if let Json::Object(obj) = &mut json {
+                    if let Some(c) = f.column {
+                        obj.insert("column".into(), Json::from(c));
+                    }
+                    if let Some(fact) = &f.fact {
+                        obj.insert("fact".into(), Json::String(fact.clone()));
+                    }
+                }
+                json
+            }
         }
     }
 
@@ -657,7 +706,7 @@ impl<'p, W: Write> Output<'p, W> {
                 c.push(String::new());
                 c
             }
-            Row::Failed { line, id, error } => {
+            Row::Failed(Failure { line, id, error, .. }) => {
                 let mut c = vec![String::new(); width];
                 if let Some(first) = c.first_mut() {
                     *first = id.clone().unwrap_or_default();
@@ -787,6 +836,11 @@ fn display_width(s: &str) -> usize {
             if wide { 2 } else { 1 }
         })
         .sum()
+}
+
+/// Input text shown on stderr, without its control characters.
+fn clean(s: &str) -> String {
+    sanitize(s)
 }
 
 /// Control characters from input are never echoed raw to a terminal.
