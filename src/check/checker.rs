@@ -158,6 +158,8 @@ struct Checker<'a> {
     uses_as_of: bool,
     uses_business_days: bool,
     rankings: Vec<RankingDef>,
+    /// The unit of the tier table being checked, for messages.
+    bound_unit: Option<String>,
 }
 
 /// Checks a parsed campaign. Returns the program when there is no error, and every diagnostic.
@@ -188,13 +190,19 @@ pub fn check_campaign(campaign: &ast::Campaign) -> (Option<Program>, Vec<Diagnos
                     Ok(tz) => timezone = Some((tz, zone.span)),
                     Err(_) => {
                         let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
+                        // Names people use for China time that are not IANA zones.
+                        let alias = match zone.name.as_str() {
+                            "CST" | "GMT+8" | "UTC+8" | "Beijing" | "北京时间" | "China" => Some("Asia/Shanghai"),
+                            "PST" | "PDT" => Some("America/Los_Angeles"),
+                            _ => None,
+                        };
                         let mut d = Diagnostic::error(
                             Code::UnknownTimezone,
                             zone.span,
                             format!("`{}` is not a time zone name", zone.name),
                             "unknown time zone",
                         );
-                        d = match closest(&zone.name, names) {
+                        d = match alias.or_else(|| closest(&zone.name, names)) {
                             Some(s) => d.with_help(format!("did you mean `{s}`?")),
                             None => {
                                 d.with_help("use an IANA name such as `Asia/Shanghai`, `America/Los_Angeles` or `UTC`")
@@ -258,6 +266,7 @@ pub fn check_campaign(campaign: &ast::Campaign) -> (Option<Program>, Vec<Diagnos
         uses_as_of: false,
         uses_business_days: false,
         rankings: Vec::new(),
+        bound_unit: None,
         ctx: Context {
             frames: vec![0],
             period_var: None,
@@ -740,7 +749,12 @@ impl<'a> Checker<'a> {
 
     fn unknown_currency(&mut self, c: &ast::Ident) {
         let codes = CURRENCIES.iter().map(|(c, _)| *c);
-        let help = match closest(&c.name, codes) {
+        let alias = match c.name.as_str() {
+            "RMB" | "rmb" | "人民币" | "CNH" => Some("CNY"),
+            "美元" | "US$" => Some("USD"),
+            _ => None,
+        };
+        let help = match alias.or_else(|| closest(&c.name, codes)) {
             Some(s) => format!("did you mean `{s}`?"),
             None => "write an ISO 4217 currency code such as `CNY`, `USD` or `EUR`".into(),
         };
@@ -1005,7 +1019,17 @@ impl<'a> Checker<'a> {
                 Diagnostic::error(
                     Code::InvalidDate,
                     span,
-                    "this is not a date on the calendar",
+                    {
+                        let bad = if bound(&p.first).is_none() { &p.first } else { &p.last };
+                        if (1..=12).contains(&bad.month) {
+                            "this is not a date on the calendar".to_string()
+                        } else {
+                            format!(
+                                "`{}-{:02}` is not a month: months run from 01 to 12",
+                                bad.year, bad.month
+                            )
+                        }
+                    },
                     "no such date",
                 )
                 .with_help("check the month (1–12) and the day of the month"),
@@ -3250,7 +3274,10 @@ impl<'a> Checker<'a> {
                     Diagnostic::error(
                         Code::DuplicateKey,
                         row.span,
-                        "this key is already in the table",
+                        format!(
+                            "the key {} is already in the table",
+                            row_keys.iter().map(expr_text).collect::<Vec<_>>().join(", ")
+                        ),
                         "same key again",
                     )
                     .with_label(first, "first row with this key")
@@ -3383,7 +3410,10 @@ impl<'a> Checker<'a> {
     /// A band end as written back in messages.
     fn show_bound(&self, value: Decimal, time: bool) -> String {
         if !time {
-            return value.normalize().to_string();
+            return match &self.bound_unit {
+                Some(u) => format!("{} {u}", value.normalize()),
+                None => value.normalize().to_string(),
+            };
         }
         let nanos = i64::try_from(value.trunc()).unwrap_or_default();
         chrono::DateTime::from_timestamp_nanos(nanos)

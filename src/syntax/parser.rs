@@ -180,9 +180,13 @@ fn check_typography(text: &str) -> Result<()> {
                         format!("`{c}` is a full-width punctuation mark"),
                         format!("write `{ascii}` here"),
                     )
-                    .with_help(format!(
-                        "switch the input method to half-width (English) punctuation and type `{ascii}`; full-width marks are fine inside quoted text"
-                    )));
+                    .with_help(if c == '　' {
+                        "this is a full-width space: type an ordinary space instead; full-width marks are fine inside quoted text".to_string()
+                    } else {
+                        format!(
+                            "switch the input method to half-width (English) punctuation and type `{ascii}`; full-width marks are fine inside quoted text"
+                        )
+                    }));
                 }
             }
         }
@@ -269,9 +273,77 @@ fn convert_error(text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
             "choose another name, such as `{word}_value` or a more specific word"
         ));
     }
+    if found.is_empty()
+        && let Some(open) = unclosed_brace(text)
+    {
+        return Diagnostic::error(
+            Code::Syntax,
+            Span::new(open, open + 1),
+            "this block is not closed: the file ends before its `}`",
+            "opened here",
+        )
+        .with_label(Span::new(text.len(), text.len()), "the file ends here")
+        .with_help("add `}` where the block ends (every `{` needs its `}`)");
+    }
+    if expected.contains(&"an item")
+        && let Some(keyword) = crate::check::suggest::closest(word, ITEM_WORDS.iter().copied())
+    {
+        return Diagnostic::error(
+            Code::Syntax,
+            Span::new(pos, pos + word.len()),
+            format!("`{word}` does not start an item"),
+            "not a word of the language",
+        )
+        .with_help(format!("did you mean `{keyword}`?"));
+    }
     let mut diagnostic = Diagnostic::error(Code::Syntax, span, message, "not expected here");
     diagnostic.help = Some(syntax_help(text, pos, found, &expected));
     diagnostic
+}
+
+/// The words that start an item of a campaign block.
+const ITEM_WORDS: &[&str] = &[
+    "timezone",
+    "source",
+    "note",
+    "unit",
+    "parameter",
+    "window",
+    "periods",
+    "facts",
+    "value",
+    "let",
+    "eligible",
+    "reward",
+];
+
+/// The offset of the last `{` that is never closed, outside strings and comments.
+fn unclosed_brace(text: &str) -> Option<usize> {
+    let mut open: Vec<usize> = Vec::new();
+    let (mut in_string, mut in_comment, mut escaped) = (false, false, false);
+    for (i, c) in text.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+        } else if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' | '\n' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match c {
+                '#' => in_comment = true,
+                '"' => in_string = true,
+                '{' => open.push(i),
+                '}' => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    open.last().copied()
 }
 
 fn syntax_help(text: &str, pos: usize, found: &str, expected: &[&str]) -> String {
@@ -288,8 +360,14 @@ fn syntax_help(text: &str, pos: usize, found: &str, expected: &[&str]) -> String
     if found == "=" && before.ends_with(['<', '>', '!']) {
         return "write `>=`, `<=` or `!=` without a space inside".into();
     }
-    if found == "==" {
-        return "comparisons use a single `=`".into();
+    if found.starts_with('=') && before.ends_with('=') {
+        return "comparisons use a single `=`: write `store_status = \"normal\"`".into();
+    }
+    if expected.contains(&"a value") && (found.starts_with("if") || found.starts_with('"') || found.is_empty()) {
+        return "write the value to compare with after the operator, e.g. `store_score ≥ 4.2`".into();
+    }
+    if expected.contains(&"`campaign \"name\" {`") {
+        return "a campaign file holds one block: put the items inside `campaign \"name\" { ... }`".into();
     }
     if expected.contains(&"a fact type") {
         return "fact types are `text`, `bool`, `count`, `decimal`, `fraction`, `timestamp`, `duration`, `money CNY`, `quantity UNIT`, `one of \"a\", \"b\"` and `list of { ... }`".into();
@@ -315,8 +393,13 @@ fn next_token_end(text: &str, pos: usize) -> usize {
         if c.is_whitespace() {
             break;
         }
+        let word_char = c.is_alphanumeric() || c == '_' || c == ':' || c == '.' || c == '-';
+        // A lone punctuation mark is the token; after a word, punctuation ends it.
+        if !word_char && i > 0 {
+            break;
+        }
         end = pos + i + c.len_utf8();
-        if !(c.is_alphanumeric() || c == '_' || c == ':' || c == '.' || c == '-') {
+        if !word_char {
             break;
         }
     }
