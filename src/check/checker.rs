@@ -672,12 +672,22 @@ impl<'a> Checker<'a> {
                     )
                     .with_help("remove `, optional`: a record with no items sends an empty list `[]`"),
                 );
-                continue;
+                // Keep the list (as required) so that its uses do not cascade into more errors.
             }
             if let Some(ty) = self.fact_type(&f.ty) {
+                let is_list = matches!(ty, FactType::List(_));
                 schema.fields.push(FieldSchema {
                     name: f.name.name.clone(),
                     ty,
+                    optional: f.optional && !is_list,
+                });
+            } else if let ast::TypeExprKind::Money(c) = &f.ty.kind {
+                // An unknown currency was reported; keep the fact (as the currency it most likely
+                // means, `RMB` → `CNY`) so that its uses do not cascade into more errors.
+                let code = currency_alias(&c.name).unwrap_or(c.name.as_str()).to_string();
+                schema.fields.push(FieldSchema {
+                    name: f.name.name.clone(),
+                    ty: FactType::Money(code),
                     optional: f.optional,
                 });
             }
@@ -749,12 +759,7 @@ impl<'a> Checker<'a> {
 
     fn unknown_currency(&mut self, c: &ast::Ident) {
         let codes = CURRENCIES.iter().map(|(c, _)| *c);
-        let alias = match c.name.as_str() {
-            "RMB" | "rmb" | "人民币" | "CNH" => Some("CNY"),
-            "美元" | "US$" => Some("USD"),
-            _ => None,
-        };
-        let help = match alias.or_else(|| closest(&c.name, codes)) {
+        let help = match currency_alias(&c.name).or_else(|| closest(&c.name, codes)) {
             Some(s) => format!("did you mean `{s}`?"),
             None => "write an ISO 4217 currency code such as `CNY`, `USD` or `EUR`".into(),
         };
@@ -2699,6 +2704,25 @@ impl<'a> Checker<'a> {
                 if let Some((var, _)) = &self.ctx.period_var {
                     candidates.push(var.clone());
                 }
+                if currency(&id.name).is_some()
+                    || duration_unit(&id.name).is_some()
+                    || self.units.contains_key(&id.name)
+                {
+                    // A number's unit that slipped onto the next line reads as a name.
+                    self.error(
+                        Diagnostic::error(
+                            Code::UnknownName,
+                            id.span,
+                            format!("`{}` is a unit, but no number stands before it on this line", id.name),
+                            "a unit on its own",
+                        )
+                        .with_help(format!(
+                            "write the number and its unit on one line, e.g. `10000 {}`",
+                            id.name
+                        )),
+                    );
+                    return None;
+                }
                 let mut d = Diagnostic::error(
                     Code::UnknownName,
                     id.span,
@@ -4429,6 +4453,15 @@ impl<'a> Checker<'a> {
 }
 
 // ------------------------------------------------------------ helpers
+
+/// The ISO code people usually mean by a non-ISO currency word.
+fn currency_alias(word: &str) -> Option<&'static str> {
+    match word {
+        "RMB" | "rmb" | "人民币" | "CNH" => Some("CNY"),
+        "美元" | "US$" => Some("USD"),
+        _ => None,
+    }
+}
 
 fn verb(op: BinOp) -> &'static str {
     match op {
