@@ -411,8 +411,15 @@ fn assert_error(r: &Value, line: u64, id: Option<&str>, mentions: &[&str]) {
     // The contract's three keys come first; `column` (JSON syntax errors) and `fact` (the
     // offending fact's path) may follow.
     let keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys.get(..3), Some(&["line", "id", "error"][..]), "error object shape: {r}");
-    assert!(keys.iter().skip(3).all(|k| *k == "column" || *k == "fact"), "error object shape: {r}");
+    assert_eq!(
+        keys.get(..3),
+        Some(&["line", "id", "error"][..]),
+        "error object shape: {r}"
+    );
+    assert!(
+        keys.iter().skip(3).all(|k| *k == "column" || *k == "fact"),
+        "error object shape: {r}"
+    );
     assert_eq!(r["line"].as_u64(), Some(line), "{r}");
     if let Some(id) = id {
         assert_eq!(r["id"], json!(id), "{r}");

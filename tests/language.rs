@@ -25,7 +25,12 @@ struct Run {
 }
 
 fn run(args: &[&str]) -> Run {
-    let out = Command::cargo_bin("campaign").unwrap().args(args).env("NO_COLOR", "1").output().unwrap();
+    let out = Command::cargo_bin("campaign")
+        .unwrap()
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8(out.stdout).unwrap(),
@@ -127,7 +132,14 @@ fn a_missing_reference_time_or_calendar_is_a_usage_error() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--as-of"), "{}", r.stderr);
     assert!(r.stdout.is_empty());
-    let r = run(&["evaluate", c.to_str().unwrap(), "--facts", f.to_str().unwrap(), "--as-of", "2024-09-20T00:00:00+08:00"]);
+    let r = run(&[
+        "evaluate",
+        c.to_str().unwrap(),
+        "--facts",
+        f.to_str().unwrap(),
+        "--as-of",
+        "2024-09-20T00:00:00+08:00",
+    ]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--holidays"), "{}", r.stderr);
 }
@@ -160,7 +172,14 @@ fn rankings_order_within_groups_with_tie_breakers() {
 "#;
     let (c, f) = setup("ranking", RANKING, facts);
     for jobs in ["1", "2"] {
-        let r = run(&["evaluate", c.to_str().unwrap(), "--facts", f.to_str().unwrap(), "--jobs", jobs]);
+        let r = run(&[
+            "evaluate",
+            c.to_str().unwrap(),
+            "--facts",
+            f.to_str().unwrap(),
+            "--jobs",
+            jobs,
+        ]);
         assert_eq!(r.code, 0, "{}", r.stderr);
         let out = results(&r.stdout);
         let places: Vec<i64> = out.iter().map(|o| o["values"]["place"].as_i64().unwrap()).collect();
@@ -248,8 +267,14 @@ fn explain_shows_thresholds_and_what_would_qualify() {
     assert!(text.contains("✗ counted_gmv > 10000 CNY"), "{text}");
     assert!(text.contains("reason: 活动期间累计 GMV 需超过 1 万元"), "{text}");
     assert!(text.contains("counted_gmv = 10,000.00 CNY"), "{text}");
-    assert!(text.contains("to pass: 0.01 CNY more `counted_gmv` (above 10,000 CNY)"), "{text}");
-    assert!(text.contains("`registered_at` must be at or after 2024-08-16 15:00:00"), "{text}");
+    assert!(
+        text.contains("to pass: 0.01 CNY more `counted_gmv` (above 10,000 CNY)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`registered_at` must be at or after 2024-08-16 15:00:00"),
+        "{text}"
+    );
     assert!(text.contains("sales[0]"), "{text}");
     assert!(text.contains("not eligible: nothing is paid"), "{text}");
 }
@@ -260,9 +285,19 @@ fn explain_lists_left_out_items_and_the_budget_queue() {
     let r = explain("kuaishou-provider-gmv-2022", "sp-00001", "text", &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("monthly_gmv[2022-12] = 341.78 CNY"), "{}", r.stdout);
-    assert!(r.stdout.contains("left out: not (redeemed_at in month if unknown false)"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("left out: not (redeemed_at in month if unknown false)"),
+        "{}",
+        r.stdout
+    );
     // Cold start with one pack a month: acct-00001 applied 2023-12-02 after two earlier December applicants.
-    let r = explain("channels-brand-coldstart-2023", "acct-00001", "json", &["monthly_packs=1"]);
+    let r = explain(
+        "channels-brand-coldstart-2023",
+        "acct-00001",
+        "json",
+        &["monthly_packs=1"],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let out: Value = serde_json::from_str(r.stdout.trim()).unwrap();
     assert_eq!(out["values"]["waitlisted"], true);
@@ -272,7 +307,12 @@ fn explain_lists_left_out_items_and_the_budget_queue() {
         .iter()
         .map(|s| s.as_str().unwrap())
         .collect();
-    assert!(steps.iter().any(|s| s.contains("budget for 2023-12") && s.contains("waitlisted")), "{steps:?}");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.contains("budget for 2023-12") && s.contains("waitlisted")),
+        "{steps:?}"
+    );
 }
 
 #[test]
