@@ -2001,6 +2001,19 @@ impl<'a> Checker<'a> {
                     }
                 }
                 Modifier::Paid(parts, span) => {
+                    if !adjust.parts.is_empty() {
+                        self.error(
+                            Diagnostic::error(
+                                Code::InvalidModifier,
+                                *span,
+                                "the payout is given twice",
+                                "second payout",
+                            )
+                            .with_help("write all the parts in one `paid ... and ...`"),
+                        );
+                        ok = false;
+                        continue;
+                    }
                     if unit.is_none() || per_period {
                         self.error(
                             Diagnostic::error(
@@ -2051,6 +2064,32 @@ impl<'a> Checker<'a> {
                     }
                 }
                 Modifier::Expires(e, span) => {
+                    if adjust.expires.is_some() {
+                        self.error(
+                            Diagnostic::error(
+                                Code::InvalidModifier,
+                                *span,
+                                "the expiry is given twice",
+                                "second expiry",
+                            )
+                            .with_help("keep one `expires ...`"),
+                        );
+                        ok = false;
+                        continue;
+                    }
+                    if per_period {
+                        self.error(
+                            Diagnostic::error(
+                                Code::InvalidModifier,
+                                *span,
+                                "a reward settled per period cannot carry one expiry",
+                                "expiry here",
+                            )
+                            .with_help("move `expires ...` to a reward paid once per record"),
+                        );
+                        ok = false;
+                        continue;
+                    }
                     if unit.is_none() {
                         self.error(
                             Diagnostic::error(Code::InvalidModifier, *span, "only rewards expire", "expiry here")
@@ -3166,6 +3205,14 @@ impl<'a> Checker<'a> {
                 );
                 return None;
             }
+            if t.after_budget {
+                self.type_error(
+                    g,
+                    "a ranking cannot group by a budget's outcome",
+                    "group by facts and values",
+                );
+                return None;
+            }
             group_irs.push(t.ir);
         }
         let nested = key_irs
@@ -3212,6 +3259,18 @@ impl<'a> Checker<'a> {
             after_budget |= t.after_budget;
             key_types.push(t.ty.clone());
             key_irs.push(t.ir);
+        }
+        if rows.is_empty() {
+            self.error(
+                Diagnostic::error(
+                    Code::MissingKey,
+                    whole.span,
+                    "the lookup table has no rows",
+                    "empty table",
+                )
+                .with_help("write one row per key: `\"文娱\" -> 2%`, and `otherwise -> ...` for the rest"),
+            );
+            return None;
         }
         let mut out_rows: Vec<(Vec<Const>, Ir)> = Vec::new();
         let mut row_spans: Vec<Span> = Vec::new();
@@ -3820,7 +3879,7 @@ impl<'a> Checker<'a> {
         let want_second_number = matches!(func, Func::AddDays | Func::AddMonths);
         for (i, (t, a)) in typed.iter().zip(args).enumerate() {
             let ok = if i == 1 && want_second_number {
-                matches!(t.ty, Ty::Num(Dim::Count | Dim::Decimal))
+                matches!(t.ty, Ty::Num(Dim::Count))
             } else {
                 t.ty == Ty::Time
             };

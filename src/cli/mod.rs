@@ -74,8 +74,22 @@ impl From<Termination> for ExitCode {
     }
 }
 
+/// The stack for the command's thread: deeply nested (but within the limits)
+/// campaigns recurse in the parser and checker, and debug builds use large frames.
+const STACK_BYTES: usize = 256 << 20;
+
 /// Runs the command line and returns the exit code.
 pub fn main() -> ExitCode {
+    match std::thread::Builder::new().stack_size(STACK_BYTES).spawn(run) {
+        Ok(handle) => handle.join().unwrap_or_else(|_| {
+            eprintln!("error: internal error: the command stopped unexpectedly; please report it");
+            Termination::Failure.into()
+        }),
+        Err(_) => run(),
+    }
+}
+
+fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

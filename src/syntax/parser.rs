@@ -44,6 +44,8 @@ const RESERVED: &[&str] = &[
     "marginal",
     "lookup",
     "otherwise",
+    "rank",
+    "within",
 ];
 
 /// The largest campaign file accepted, in bytes.
