@@ -1190,7 +1190,18 @@ impl<'a> Checker<'a> {
         };
         let t = self.expr(&v.expr)?;
         let adjust = self.adjust(&v.modifiers, &t, None, false)?;
-        let exact = t.exact && adjust.at_most.is_none() && adjust.at_least.is_none();
+        // A constant cap in whole payable steps keeps a value exact; a computed one may not.
+        let step = match &t.ty {
+            Ty::Num(Dim::Money(c)) => currency(c).map(|(_, minor)| Decimal::new(1, minor)),
+            Ty::Num(Dim::Unit(u)) => self.units.get(&**u).map(|i| i.precision),
+            _ => None,
+        };
+        let cap_exact = |cap: &Option<Ir>| match cap {
+            None => true,
+            Some(Ir::Const(Const::Num(n))) => step.is_some_and(|s| (*n / s).fract().is_zero()),
+            Some(_) => false,
+        };
+        let exact = t.exact && cap_exact(&adjust.at_most) && cap_exact(&adjust.at_least);
         Some(Definition {
             name: v.name.name.clone(),
             ty: t.ty,
@@ -4110,8 +4121,6 @@ impl<'a> Checker<'a> {
                 let dim = match (x, y) {
                     (Dim::Count, Dim::Count) => Dim::Count,
                     (Dim::Fraction, Dim::Fraction) => Dim::Fraction,
-                    // A rate times a number of things is still a rate: `fee_rate × 2`.
-                    (Dim::Fraction, Dim::Count) | (Dim::Count, Dim::Fraction) => Dim::Fraction,
                     (s, q) | (q, s) if s.is_scalar() && !q.is_scalar() => q.clone(),
                     (s, t) if s.is_scalar() && t.is_scalar() => Dim::Decimal,
                     _ => {
@@ -4135,8 +4144,9 @@ impl<'a> Checker<'a> {
             }
             (BinOp::Div, Ty::Num(x), Ty::Num(y)) => {
                 let dim = match (x, y) {
+                    // A ratio of counts or of rates is a plain number.
                     (q, s) if s.is_scalar() => {
-                        if *q == Dim::Count {
+                        if *q == Dim::Count || (*q == Dim::Fraction && *s == Dim::Fraction) {
                             Dim::Decimal
                         } else {
                             q.clone()
@@ -4252,6 +4262,11 @@ impl<'a> Checker<'a> {
         }
         match (x, y) {
             (Dim::Count | Dim::Decimal, Dim::Count | Dim::Decimal) => return Some(Dim::Decimal),
+            (Dim::Fraction, Dim::Decimal | Dim::Count) | (Dim::Decimal | Dim::Count, Dim::Fraction)
+                if !is_literal(a) && !is_literal(b) =>
+            {
+                return Some(Dim::Decimal);
+            }
             (q, _) if literal_value(b) == Some(Decimal::ZERO) => return Some(q.clone()),
             (_, q) if literal_value(a) == Some(Decimal::ZERO) => return Some(q.clone()),
             _ => {}
@@ -4334,7 +4349,15 @@ impl<'a> Checker<'a> {
         };
         match (&l.ty, &r.ty) {
             (Ty::Num(x), Ty::Num(y)) => {
+                // A computed plain number (a ratio, a share of a count) may be compared with a
+                // percentage; only a bare literal next to a percentage is a likely slip (`≥ 2` for `≥ 2%`).
+                let ratio_vs_rate = matches!(
+                    (x, y),
+                    (Dim::Fraction, Dim::Decimal | Dim::Count) | (Dim::Decimal | Dim::Count, Dim::Fraction)
+                ) && !is_literal(a)
+                    && !is_literal(b);
                 let ok = x == y
+                    || ratio_vs_rate
                     || matches!((x, y), (Dim::Count | Dim::Decimal, Dim::Count | Dim::Decimal))
                     || literal_value(a) == Some(Decimal::ZERO)
                     || literal_value(b) == Some(Decimal::ZERO);
