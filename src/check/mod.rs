@@ -47,7 +47,25 @@ impl Checked {
 
 /// Parses and checks the text of a campaign file.
 pub fn check(text: &str) -> Checked {
-    match syntax::parse(text) {
+    syntax::on_large_stack(
+        || check_here(text),
+        || Checked {
+            program: None,
+            diagnostics: vec![
+                crate::diagnostics::Diagnostic::error(
+                    crate::diagnostics::Code::Syntax,
+                    crate::diagnostics::Span::new(0, 0),
+                    "internal error: checking stopped unexpectedly",
+                    "while checking this file",
+                )
+                .with_help("please report this campaign file to the campaign maintainers"),
+            ],
+        },
+    )
+}
+
+fn check_here(text: &str) -> Checked {
+    match syntax::parse_here(text) {
         Ok(campaign) => {
             let (program, mut diagnostics) = checker::check_campaign(&campaign);
             lints::lint(text, &campaign, program.as_ref(), &mut diagnostics);

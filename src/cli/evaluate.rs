@@ -345,7 +345,11 @@ pub fn run(args: &EvaluateArgs) -> Termination {
         .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
         .max(1);
     let pool = if threads > 1 {
-        rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok()
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .stack_size(64 << 20)
+            .build()
+            .ok()
     } else {
         None
     };

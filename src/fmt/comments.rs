@@ -156,28 +156,42 @@ pub fn attach(comments: &[Comment], anchors: &Anchors) -> Attached {
     let mut starts = anchors.starts.clone();
     starts.sort_unstable();
     starts.dedup();
+    // Constructs nest, so a sweep with a stack finds the innermost one around
+    // each comment (comments come in order).
+    let mut extents = anchors.extents.clone();
+    extents.sort_unstable_by_key(|&(s, e)| (s, std::cmp::Reverse(e)));
+    let mut pending = extents.into_iter().peekable();
+    let mut open: Vec<(usize, usize)> = Vec::new();
     let mut attached = Attached::default();
     for c in comments {
-        let first_after = starts.iter().copied().find(|&a| a >= c.start);
-        let last_before = starts.iter().copied().rev().find(|&a| a < c.start);
+        while let Some(&(s, e)) = pending.peek() {
+            if s >= c.start {
+                break;
+            }
+            while open.last().is_some_and(|&(_, end)| end <= s) {
+                open.pop();
+            }
+            open.push((s, e));
+            pending.next();
+        }
+        while open.last().is_some_and(|&(_, end)| end <= c.start) {
+            open.pop();
+        }
+        let around = open.last().copied();
+        let split = starts.partition_point(|&a| a < c.start);
+        let first_after = starts.get(split).copied();
+        let last_before = split.checked_sub(1).and_then(|i| starts.get(i)).copied();
         let placed = Placed {
             text: c.text.clone(),
             trailing: !c.own_line,
             blank_before: c.blank_before,
         };
-        let leading_of = if c.own_line || last_before.is_none() {
-            // The innermost construct around the comment.
-            let around = anchors
-                .extents
-                .iter()
-                .filter(|(s, e)| *s < c.start && c.start < *e)
-                .max_by_key(|(s, e)| (*s, std::cmp::Reverse(*e)));
-            match (around, first_after) {
-                (Some((_, end)), Some(a)) if a >= *end && last_before.is_some() => None,
-                (_, a) => a,
-            }
-        } else {
-            None
+        let leading_of = match (c.own_line, around, first_after, last_before) {
+            // At the end of a line: it belongs to the line before it.
+            (false, _, _, Some(_)) => None,
+            // Inside a construct that ends before the next anchor.
+            (true, Some((_, end)), Some(a), Some(_)) if a >= end => None,
+            (_, _, a, _) => a,
         };
         match (leading_of, last_before) {
             (Some(a), _) => attached.leading.entry(a).or_default().push(placed),
@@ -447,6 +461,70 @@ pub fn for_each_sub<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
                 }
                 for_each_sub(&row.value, f);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+    use super::*;
+
+    fn texts(text: &str) -> Vec<(String, bool)> {
+        extract(text).into_iter().map(|c| (c.text, c.own_line)).collect()
+    }
+
+    #[test]
+    fn finds_comments_outside_quotes() {
+        let text = "a \"b # not\" # yes  \n  # own\nc \"\\\"#\\\\\" # after escapes\n";
+        assert_eq!(
+            texts(text),
+            vec![
+                ("# yes".to_string(), false),
+                ("# own".to_string(), true),
+                ("# after escapes".to_string(), false),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_comment_may_hold_quotes_and_hashes() {
+        assert_eq!(
+            texts("x # say \"hi\" # twice\ny"),
+            vec![("# say \"hi\" # twice".to_string(), false)]
+        );
+    }
+
+    #[test]
+    fn blank_lines_before() {
+        let text = "a\n\n  # c\nb\n# d\r\n\r\n e";
+        let cs = extract(text);
+        assert_eq!(cs.iter().map(|c| c.blank_before).collect::<Vec<_>>(), vec![true, false]);
+        assert!(blank_line_before(text, text.len() - 1));
+        assert!(!blank_line_before(text, 0));
+    }
+
+    #[test]
+    fn next_code_skips_blanks_and_comments() {
+        let text = "x  # c\n  # d\n  y";
+        assert_eq!(next_code(text, 1), text.len() - 1);
+        assert_eq!(next_code(text, text.len()), text.len());
+    }
+
+    #[test]
+    fn chains_flatten_one_operator() {
+        let Ok(c) = crate::syntax::parse("campaign \"x\" { value v = a and b and (c and d) or e }") else {
+            panic!("does not parse");
+        };
+        let Some(Item::Value(v)) = c.items.first() else {
+            panic!("no value");
+        };
+        let (op, operands) = chain(&v.expr);
+        assert_eq!(op, Some(BinOp::Or));
+        assert_eq!(operands.len(), 2);
+        if let Some(first) = operands.first() {
+            assert_eq!(chain(first).1.len(), 3);
         }
     }
 }

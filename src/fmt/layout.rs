@@ -519,7 +519,7 @@ impl<'a> Printer<'a> {
                 self.expr(&b.order);
                 if b.descending {
                     self.push(" descending");
-                } else if self.ascending_written(b) {
+                } else if self.written_after(b.order.span.end, "ascending") {
                     self.push(" ascending");
                 }
             }
@@ -542,16 +542,14 @@ impl<'a> Printer<'a> {
         }
     }
 
-    /// Whether the author wrote the default order, `ascending`, out.
-    fn ascending_written(&self, b: &Budget) -> bool {
-        let Some(tail) = self.src.get(b.order.span.end..b.span.end) else {
-            return false;
-        };
-        let words: Vec<&str> = tail
-            .lines()
-            .flat_map(|l| l.split('#').next().unwrap_or("").split_whitespace())
-            .collect();
-        words == ["ascending"]
+    /// Whether the next word of the source after `end` is `word` (say, the
+    /// default order `ascending`, which the tree does not keep).
+    fn written_after(&self, end: usize, word: &str) -> bool {
+        let at = comments::next_code(self.src, end);
+        self.src.get(at..).is_some_and(|rest| {
+            rest.strip_prefix(word)
+                .is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+        })
     }
 
     /// A definition's or condition's expression; `broken` puts each continuation
@@ -731,6 +729,8 @@ impl<'a> Printer<'a> {
                     self.expr(k);
                     if *desc {
                         self.push(" descending");
+                    } else if self.written_after(k.span.end, "ascending") {
+                        self.push(" ascending");
                     }
                 }
                 for (i, g) in within.iter().enumerate() {

@@ -585,6 +585,17 @@ fn span_of(pair: &Pair<'_, Rule>) -> Span {
     Span::new(s.start(), s.start() + end)
 }
 
+/// The diagnostic for a parser thread that stopped unexpectedly.
+pub(super) fn internal_failure() -> Diagnostic {
+    Diagnostic::error(
+        Code::Syntax,
+        Span::new(0, 0),
+        "internal error: the parser stopped unexpectedly",
+        "while reading this file",
+    )
+    .with_help("please report this campaign file to the campaign maintainers")
+}
+
 /// The grammar guarantees the shape of every pair we walk; if a change to the
 /// grammar breaks that promise, report it as an error rather than panic.
 fn invariant(span: Span, what: &str) -> Diagnostic {
