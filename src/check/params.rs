@@ -34,6 +34,28 @@ pub fn override_param(program: &mut Program, assignment: &str) -> Result<(), Par
     };
     let (name, text) = (name.trim(), text.trim());
     let tz = program.timezone;
+    let unquoted = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(text);
+    // The evaluation's reference time and holiday calendar, settable like parameters (in test
+    // cases: `with as_of = "2024-09-20 00:00"`, `with holidays = "2024-10-01, 2024-10-02"`).
+    if name == "as_of" && !program.params.iter().any(|p| p.name == name) {
+        program.as_of = Some(parse_time(unquoted, tz).ok_or_else(|| ParamError {
+            message: format!("`{unquoted}` is not a time"),
+            help: "write `2024-09-20T00:00:00+08:00` or a local time such as `2024-09-20 00:00`".into(),
+        })?);
+        return Ok(());
+    }
+    if name == "holidays" && !program.params.iter().any(|p| p.name == name) {
+        let mut days = std::collections::BTreeSet::new();
+        for part in unquoted.split([',', ' ']).map(str::trim).filter(|p| !p.is_empty()) {
+            let day = NaiveDate::parse_from_str(part, "%Y-%m-%d").map_err(|_| ParamError {
+                message: format!("`{part}` is not a date"),
+                help: "list the holidays as dates: `2024-10-01, 2024-10-02`".into(),
+            })?;
+            days.insert(day);
+        }
+        program.holidays = Some(days);
+        return Ok(());
+    }
     let names: Vec<String> = program.params.iter().map(|p| p.name.clone()).collect();
     let Some(param) = program.params.iter_mut().find(|p| p.name == name) else {
         let help = match closest(name, names.iter().map(String::as_str)) {
