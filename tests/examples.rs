@@ -552,14 +552,21 @@ fn tiers_overlaps_are_errors_and_gaps_warnings() {
         "40000 CNY .. 100000 CNY -> 2%",
     );
     assert_reports(&overlap, "check::tier_overlap", Severity::Error);
-    // A gap [50000, 60000) that no band covers: a warning, the campaign still checks.
+    // A gap [50000, 60000) that no band covers: a warning; a day in the gap has no rate, so the
+    // peak rate can be unknown and the reward must then say what unknown pays.
     let gap = variant(
         "douyin-live-daily-peak-tier",
         "50000 CNY .. 100000 CNY -> 2%",
         "60000 CNY .. 100000 CNY -> 2%",
     );
     assert_reports(&gap, "check::tier_gap", Severity::Warning);
-    assert_no_errors(&gap);
+    assert_reports(&gap, "check::unknown_not_handled", Severity::Error);
+    let handled = gap.replace(
+        "value peak_rate = max of daily_rate",
+        "value peak_rate = max of daily_rate if unknown 0%",
+    );
+    assert_reports(&handled, "check::tier_gap", Severity::Warning);
+    assert_no_errors(&handled);
     // Marginal tiers: the same checks.
     let marginal_overlap = variant(
         "amazon-new-seller-brand-bonus",

@@ -3019,7 +3019,8 @@ impl<'a> Checker<'a> {
             }
             let Ir::Def(idx) = s.ir else { return None };
             let ty = self.aggregate_type(op, inner, whole)?;
-            let maybe = s.maybe || matches!(op, AggOp::Min | AggOp::Max | AggOp::Average);
+            // A period range is never empty, so min, max and average of known values are known.
+            let maybe = s.maybe;
             return Some(
                 T {
                     after_budget: s.after_budget,

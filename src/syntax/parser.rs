@@ -46,6 +46,8 @@ const RESERVED: &[&str] = &[
     "otherwise",
     "rank",
     "within",
+    "ascending",
+    "descending",
 ];
 
 /// The largest campaign file accepted, in bytes.
