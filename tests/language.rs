@@ -322,3 +322,14 @@ fn explain_of_a_missing_id_fails_cleanly() {
     assert!(r.stdout.is_empty(), "{}", r.stdout);
     assert!(r.stderr.contains("no record with id `no-such-app`"), "{}", r.stderr);
 }
+
+#[test]
+fn a_failed_field_does_not_shift_the_other_fields() {
+    // Found by the `check` fuzz target: a computed field of a list that fails to check used to
+    // be dropped, shifting the indices of the fields after it, so that `big` pointed at itself
+    // and checking never ended (a stack overflow).
+    let text = std::fs::read_to_string("tests/fixtures/regressions/fuzz-check-derived-field-indices.campaign").unwrap();
+    let checked = campaign::check::check(&text);
+    assert!(checked.program.is_none());
+    assert!(checked.diagnostics.iter().any(|d| d.is_error()));
+}

@@ -477,7 +477,21 @@ impl<'a> Checker<'a> {
                 derived: self
                     .derived
                     .get(i)
-                    .map(|slots| slots.iter().filter_map(|s| s.result.clone()).collect())
+                    // Keep every slot, so that `Ir::Derived` indices stay valid: a field that
+                    // failed to check (the campaign then has errors) becomes an unknown placeholder.
+                    .map(|slots| {
+                        slots
+                            .iter()
+                            .map(|s| {
+                                s.result.clone().unwrap_or_else(|| Derived {
+                                    name: s.decl.name.name.clone(),
+                                    ty: Ty::Bool,
+                                    maybe: true,
+                                    expr: Ir::Unknown,
+                                })
+                            })
+                            .collect()
+                    })
                     .unwrap_or_default(),
             })
             .collect();
