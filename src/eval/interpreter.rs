@@ -97,14 +97,24 @@ impl<'p> Evaluator<'p> {
 
     /// Evaluates one record on its own. For programs that need the population, use [`Evaluator::evaluate_all`].
     pub fn evaluate(&self, record: &Record) -> Result<Outcome> {
-        let mut partial = self.stage_a(record)?;
-        partial.ranks = vec![None; self.program.rankings.len()];
-        self.stage_b(record, &mut partial)?;
-        if self.has_after_budget {
-            let waitlisted = vec![false; self.program.rewards.len()];
-            self.stage_c(record, &mut partial, &waitlisted)?;
+        if !self.program.rankings.is_empty() || self.has_after_budget {
+            let mut partial = self.stage_a(record)?;
+            partial.ranks = vec![None; self.program.rankings.len()];
+            self.stage_b(record, &mut partial)?;
+            if self.has_after_budget {
+                let waitlisted = vec![false; self.program.rewards.len()];
+                self.stage_c(record, &mut partial, &waitlisted)?;
+            }
+            return Ok(partial.outcome);
         }
-        Ok(partial.outcome)
+        // The streaming path: every stage in one environment, without intermediate state.
+        let program = self.program;
+        let mut env = Env::new(program, record);
+        for (i, def) in program.definitions.iter().enumerate() {
+            env.compute_def(i, def)?;
+        }
+        let (outcome, _) = self.decide(&mut env, Vec::new())?;
+        Ok(outcome)
     }
 
     /// Evaluates every record, ranking them and allocating budgets across them. Results are in input order.
@@ -289,6 +299,22 @@ impl<'p> Evaluator<'p> {
                 env.compute_def(i, def)?;
             }
         }
+        let (outcome, claims) = self.decide(&mut env, partial.ranks.clone())?;
+        partial.outcome = outcome;
+        partial.claims = claims;
+        partial.defs = env.defs;
+        partial.periodic = env.periodic;
+        Ok(())
+    }
+
+    /// Conditions, rewards and budget claims of a record whose definitions are computed.
+    #[allow(clippy::type_complexity)]
+    fn decide<'a>(
+        &'a self,
+        env: &mut Env<'a>,
+        ranks: Vec<Option<usize>>,
+    ) -> Result<(Outcome, Vec<Option<(String, QueueKey)>>)> {
+        let program = self.program;
         let mut conditions = Vec::with_capacity(program.conditions.len());
         for (i, c) in program.conditions.iter().enumerate() {
             env.context = Context::Condition(i);
@@ -328,17 +354,14 @@ impl<'p> Evaluator<'p> {
         } else {
             env.shown_values()
         };
-        partial.outcome = Outcome {
+        let outcome = Outcome {
             eligible,
             conditions,
             rewards,
             values,
-            ranks: partial.ranks.clone(),
+            ranks,
         };
-        partial.claims = claims;
-        partial.defs = env.defs;
-        partial.periodic = env.periodic;
-        Ok(())
+        Ok((outcome, claims))
     }
 
     /// Stage C: definitions that use `is waitlisted`.
