@@ -64,7 +64,11 @@ pub fn check(text: &str) -> Checked {
     )
 }
 
-fn check_here(text: &str) -> Checked {
+/// Parses and checks on the calling thread, without starting one with a large stack.
+///
+/// For callers that already run on a large stack (the command line runs on 256 MiB):
+/// deeply nested campaigns need a few MiB of stack in unoptimised builds.
+pub fn check_here(text: &str) -> Checked {
     match syntax::parse_here(text) {
         Ok(campaign) => {
             let (program, mut diagnostics) = checker::check_campaign(&campaign);

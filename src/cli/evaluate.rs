@@ -279,7 +279,8 @@ pub fn run(args: &EvaluateArgs) -> Termination {
             return Termination::Usage;
         }
     };
-    let checked = crate::check::check(&text);
+    // The command line runs on a large stack already (see `cli::main`).
+    let checked = crate::check::check_here(&text);
     let file = SourceFile::new(args.policy.display().to_string(), text);
     let colour = super::render::colour_on_stderr();
     let Some(mut program) = checked.program else {
