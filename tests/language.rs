@@ -268,7 +268,7 @@ fn explain_shows_thresholds_and_what_would_qualify() {
     assert!(text.contains("reason: 活动期间累计 GMV 需超过 1 万元"), "{text}");
     assert!(text.contains("counted_gmv = 10,000.00 CNY"), "{text}");
     assert!(
-        text.contains("to pass: 0.01 CNY more `counted_gmv` (above 10,000 CNY)"),
+        text.contains("to pass: 0.01 CNY more `counted_gmv`: 10,000.01 CNY would pass (it must be above 10,000 CNY)"),
         "{text}"
     );
     assert!(
@@ -287,7 +287,7 @@ fn explain_lists_left_out_items_and_the_budget_queue() {
     assert!(r.stdout.contains("monthly_gmv[2022-12] = 341.78 CNY"), "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("left out: not (redeemed_at in month if unknown false)"),
+            .contains("left out: `(redeemed_at in month if unknown false)` does not hold"),
         "{}",
         r.stdout
     );

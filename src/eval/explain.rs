@@ -110,7 +110,7 @@ impl Explanation {
             for item in &v.items {
                 let value = item.value.as_deref().map(clean).unwrap_or_default();
                 let verdict = match &item.left_out_by {
-                    Some(why) => format!("left out: not {}", clean(why)),
+                    Some(why) => format!("left out: `{}` does not hold", clean(why)),
                     None if item.counted => "counted".to_string(),
                     None => "left out".to_string(),
                 };

@@ -1297,13 +1297,24 @@ pub fn show(program: &Program, v: Value<'_>, ty: &Ty) -> String {
             "{} {} {}",
             show_time(program, w.start),
             if w.end_inclusive { "through" } else { ".." },
-            show_time(program, w.end)
+            show_window_end(program, w.end, w.end_inclusive)
         ),
         (Value::Set(items), _) => format!(
             "{{{}}}",
             items.iter().map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(", ")
         ),
     }
+}
+
+/// A window's end as an author writes it: an excluded midnight is the previous day's `24:00`.
+fn show_window_end(program: &Program, t: DateTime<Utc>, inclusive: bool) -> String {
+    let local = t.with_timezone(&program.timezone);
+    if !inclusive && local.time() == chrono::NaiveTime::MIN {
+        if let Some(day) = local.date_naive().pred_opt() {
+            return format!("{} 24:00", day.format("%Y-%m-%d"));
+        }
+    }
+    show_time(program, t)
 }
 
 fn show_time(program: &Program, t: DateTime<Utc>) -> String {
@@ -1392,9 +1403,17 @@ impl<'a> Env<'a> {
             }
             let step = match failed {
                 Some(why) => {
+                    // The value the item would have added, had it passed (at the innermost level).
+                    let value = match (&list.project, last) {
+                        (Some(p), true) => self
+                            .eval(p)
+                            .ok()
+                            .map(|v| show(self.program, v, &Ty::Num(Dim::Decimal)).replace("unknown", "—")),
+                        _ => None,
+                    };
                     out.push(ItemLine {
                         path: here,
-                        value: None,
+                        value,
                         counted: false,
                         left_out_by: Some(why),
                     });
@@ -1441,7 +1460,7 @@ impl<'a> Env<'a> {
                 (Value::Time(_), Value::Window(w)) => Some(format!(
                     "`{subject}` must be {} {}",
                     if w.end_inclusive { "at or before" } else { "before" },
-                    show_time(program, w.end)
+                    show_window_end(program, w.end, w.end_inclusive)
                 )),
                 _ => None,
             },
@@ -1487,9 +1506,12 @@ impl<'a> Env<'a> {
                             CmpOp::Le => (x - c, false),
                             _ => (x - c + step, false),
                         };
-                        let amount = show(program, Value::Num(diff.normalize().max(step)), ty);
+                        let diff = diff.normalize().max(step);
+                        let amount = show(program, Value::Num(diff), ty);
+                        let target = if more { x + diff } else { x - diff };
+                        let target_text = show(program, Value::Num(target), ty);
                         Some(format!(
-                            "{amount} {} `{subject}` ({words} {bound_text})",
+                            "{amount} {} `{subject}`: {target_text} would pass (it must be {words} {bound_text})",
                             if more { "more" } else { "less" }
                         ))
                     }
