@@ -1309,10 +1309,11 @@ pub fn show(program: &Program, v: Value<'_>, ty: &Ty) -> String {
 /// A window's end as an author writes it: an excluded midnight is the previous day's `24:00`.
 fn show_window_end(program: &Program, t: DateTime<Utc>, inclusive: bool) -> String {
     let local = t.with_timezone(&program.timezone);
-    if !inclusive && local.time() == chrono::NaiveTime::MIN {
-        if let Some(day) = local.date_naive().pred_opt() {
-            return format!("{} 24:00", day.format("%Y-%m-%d"));
-        }
+    if !inclusive
+        && local.time() == chrono::NaiveTime::MIN
+        && let Some(day) = local.date_naive().pred_opt()
+    {
+        return format!("{} 24:00", day.format("%Y-%m-%d"));
     }
     show_time(program, t)
 }
