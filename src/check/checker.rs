@@ -2837,6 +2837,8 @@ impl<'a> Checker<'a> {
                         filters: Vec::new(),
                     }],
                     project: None,
+                    base: self.ctx.frames.len(),
+                    record_invariant: false,
                 });
                 return Some(Some(t));
             }
@@ -3135,7 +3137,14 @@ impl<'a> Checker<'a> {
         Some(
             T {
                 after_budget,
-                ..T::new(Ir::Aggregate(op, list), ty)
+                ..T::new(
+                    Ir::Aggregate(op, {
+                        let mut list = list;
+                        list.record_invariant = list.reads_only_top_record();
+                        list
+                    }),
+                    ty,
+                )
             }
             .maybe(maybe)
             .exact(exact),

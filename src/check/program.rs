@@ -377,6 +377,27 @@ pub struct ListExpr {
     pub levels: Vec<ListLevel>,
     /// The value taken from each innermost record, if any.
     pub project: Option<Box<Ir>>,
+    /// The frame the first level's items are pushed at (the frames in scope where the list is written).
+    pub base: usize,
+    /// Whether an aggregate over this list reads nothing of the records around it but the
+    /// top-level record: its value is then the same wherever it is evaluated for one record,
+    /// and is computed once (an aggregate inside another list's filter is not recomputed per item).
+    pub record_invariant: bool,
+}
+
+impl ListExpr {
+    /// Whether the list reads no enclosing record but the top-level one.
+    pub fn reads_only_top_record(&self) -> bool {
+        let outer = |frame: usize| frame < self.base && frame != 0;
+        if self.levels.first().is_some_and(|l| outer(l.frame)) {
+            return false;
+        }
+        !self.any(&mut |n| match n {
+            Ir::Fact { frame, .. } | Ir::Derived { frame, .. } => outer(*frame),
+            Ir::Aggregate(_, inner) => inner.levels.first().is_some_and(|l| outer(l.frame)),
+            _ => false,
+        })
+    }
 }
 
 /// One level of a list iteration.
@@ -527,7 +548,8 @@ impl Band {
 }
 
 impl ListExpr {
-    fn any(&self, f: &mut dyn FnMut(&Ir) -> bool) -> bool {
+    /// Whether `f` holds for any node of the list's filters and projection.
+    pub fn any(&self, f: &mut dyn FnMut(&Ir) -> bool) -> bool {
         self.levels.iter().any(|l| l.filters.iter().any(|x| x.ir.any(f)))
             || self.project.as_ref().is_some_and(|p| p.any(f))
     }

@@ -422,6 +422,8 @@ struct Env<'a> {
     derived_cache: HashMap<(usize, usize, usize), Value<'a>>,
     /// The record's place in each ranking.
     ranks: Vec<Option<usize>>,
+    /// Aggregates that read only the top-level record, by (node address, period).
+    aggregate_cache: HashMap<(usize, Option<(usize, usize)>), Value<'a>>,
 }
 
 impl<'a> Env<'a> {
@@ -436,6 +438,7 @@ impl<'a> Env<'a> {
             context: Context::Definition(0),
             derived_cache: HashMap::new(),
             ranks: Vec::new(),
+            aggregate_cache: HashMap::new(),
         }
     }
 
@@ -525,6 +528,7 @@ impl<'a> Env<'a> {
                     context: self.context,
                     derived_cache: HashMap::new(),
                     ranks: self.ranks.clone(),
+                    aggregate_cache: HashMap::new(),
                 };
                 env.eval(other)
             }
@@ -846,6 +850,18 @@ impl<'a> Env<'a> {
                 Value::Unknown => self.eval(b)?,
                 v => v,
             },
+            Ir::Aggregate(op, list) if list.record_invariant => {
+                // Computed once per record (and period): inside another list's filter it would
+                // otherwise be recomputed for every item.
+                let key = (std::ptr::from_ref::<ListExpr>(list) as usize, self.period);
+                if let Some(v) = self.aggregate_cache.get(&key) {
+                    *v
+                } else {
+                    let v = self.aggregate(*op, list)?;
+                    self.aggregate_cache.insert(key, v);
+                    v
+                }
+            }
             Ir::Aggregate(op, list) => self.aggregate(*op, list)?,
             Ir::AggregatePeriods(op, i) => {
                 let values: Vec<Value<'a>> = self.periodic.get(*i).cloned().unwrap_or_default();

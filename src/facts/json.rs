@@ -187,9 +187,11 @@ enum MapKind {
 fn classify_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<MapKind, A::Error> {
     match map.next_key_seed(KeySeed)? {
         Some(key) if key == NUMBER_TOKEN => {
-            let text: String = map.next_value()?;
+            // A JSON object may have a key of that name too: only a number's
+            // text comes as an owned string (see `NumberText`).
+            let text = map.next_value_seed(NumberText)?;
             drain_map(&mut map)?;
-            Ok(MapKind::Number(text))
+            Ok(text.map_or(MapKind::Object, MapKind::Number))
         }
         Some(_) => {
             map.next_value::<IgnoredAny>()?;
@@ -197,6 +199,73 @@ fn classify_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<MapKind, A::Error>
             Ok(MapKind::Object)
         }
         None => Ok(MapKind::Object),
+    }
+}
+
+/// Reads the value under [`NUMBER_TOKEN`]: `Some` with the number's text
+/// when the map is a number, `None` when it is a JSON object that merely has
+/// a key of that name.
+///
+/// `serde_json` hands a number's text over with `visit_string` (an owned
+/// `String`), while the strings of a JSON text always arrive through
+/// `visit_str` or `visit_borrowed_str`; that tells the two apart.
+struct NumberText;
+
+impl<'de> DeserializeSeed<'de> for NumberText {
+    type Value = Option<String>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NumberText {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        drain_map(&mut map)?;
+        Ok(None)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        drain_seq(&mut seq)?;
+        Ok(None)
     }
 }
 
@@ -492,7 +561,11 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
 
         while let Some(key) = map.next_key_seed(KeySeed)? {
             if std::mem::take(&mut first) && key == NUMBER_TOKEN {
-                let text: String = map.next_value()?;
+                let Some(text) = map.next_value_seed(NumberText)? else {
+                    // An object with a key of that name: an undeclared key.
+                    let _ = others.insert(key);
+                    continue;
+                };
                 drain_map(&mut map)?;
                 ctx.fail(
                     &path,
@@ -538,7 +611,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
                 if !ctx.failed()
                     && let Err(key) = others.insert(key)
                 {
-                    ctx.fail(&Path::Field(&path, &key), format!("duplicate key `{key}`"));
+                    ctx.fail(&Path::Field(&path, &key), format!("duplicate key {}", code(&key)));
                 }
                 map.next_value::<IgnoredAny>()?;
                 continue;
@@ -549,7 +622,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
             }
             let fact_path = Path::Field(&path, &field.name);
             if seen {
-                ctx.fail(&fact_path, format!("duplicate key `{key}`"));
+                ctx.fail(&fact_path, format!("duplicate key {}", code(&key)));
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
@@ -1660,6 +1733,73 @@ mod tests {
         let e = err(b"[\n{\"id\":\"\xff\"}]");
         assert_eq!(e.line, Some(2));
         assert!(e.message.starts_with("the file is not valid UTF-8"));
+    }
+
+    #[test]
+    fn an_object_is_never_read_as_a_number() {
+        // Regression: `serde_json` hands numbers over as a map under
+        // `NUMBER_TOKEN`; an object with that key is still an object.
+        let token = r#"{"$serde_json::private::Number":"4.5"}"#;
+        let e = one(&format!(r#","refund_rate":{token}"#)).unwrap_err();
+        assert_eq!(e.fact.as_deref(), Some("refund_rate"));
+        assert_eq!(
+            e.message,
+            "expected a fraction such as 0.02 or \"2%\", found a JSON object"
+        );
+        let e = one(r#","orders":{"$serde_json::private::Number":5}"#).unwrap_err();
+        assert_eq!(e.fact.as_deref(), Some("orders"));
+        assert!(e.message.ends_with("found a JSON object"), "{}", e.message);
+        let schema = schema();
+        let e = ndjson(&schema, &format!(r#"{{"id":{token},"store_score":1,"gmv":1}}"#))
+            .remove(0)
+            .unwrap_err();
+        assert_eq!(e.message, "expected the record's id as text, found a JSON object");
+        // As a record: an undeclared key like any other.
+        let r = ndjson(
+            &schema,
+            r#"{"$serde_json::private::Number":"7","id":"a","store_score":1,"gmv":1}"#,
+        )
+        .remove(0)
+        .unwrap();
+        assert_eq!(r.id, "a");
+        let r = ndjson(
+            &schema,
+            r#"{"$serde_json::private::Number":[1],"id":"a","store_score":1,"gmv":1}"#,
+        )
+        .remove(0)
+        .unwrap();
+        assert_eq!(r.id, "a");
+        let item = format!(
+            r#","mini_programs":[{{"$serde_json::private::Number":"1","name":"m","orders":[{{"amount":{token}}}]}}]"#
+        );
+        let e = one(&item).unwrap_err();
+        assert_eq!(e.fact.as_deref(), Some("mini_programs[0].orders[0].amount"));
+        // Real numbers still arrive exactly.
+        assert_eq!(value(r#","refund_rate":0.025"#, 2), dec("0.025"));
+        assert_eq!(
+            value(r#","points":12345678901234567890.12"#, 9),
+            dec("12345678901234567890.12")
+        );
+    }
+
+    #[test]
+    fn control_characters_are_escaped_in_messages() {
+        let schema = schema();
+        let e = ndjson(
+            &schema,
+            "{\"id\":\"a\",\"store_score\":1,\"gmv\":1,\"\\u001b[31m\":1,\"\\u001b[31m\":2}",
+        )
+        .remove(0)
+        .unwrap_err();
+        assert_eq!(e.message, "duplicate key `\\u001b[31m`");
+        assert!(!e.message.contains('\u{1b}'));
+        match read_records(&schema, Format::Json, "\u{1b}[31m\u{9b}".as_bytes()) {
+            Err(e) => {
+                assert!(!e.message.chars().any(char::is_control), "{}", e.message);
+                assert!(e.message.contains("`\\u001b[31m\\u009b`"), "{}", e.message);
+            }
+            Ok(_) => panic!("not a JSON document"),
+        }
     }
 
     #[test]

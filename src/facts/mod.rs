@@ -335,10 +335,18 @@ fn mismatch(ty: &FactType, found: &str, why: Why) -> String {
 /// The longest user value quoted in full in a message, in characters.
 const CLIP: usize = 60;
 
-/// A user value in backticks, clipped when long.
+/// A user value in backticks, clipped when long, with control characters
+/// escaped (`\u001b`) so that a message never carries them to a terminal.
 fn code(value: &str) -> String {
     let mut chars = value.chars();
-    let head: String = chars.by_ref().take(CLIP).collect();
+    let mut head = String::new();
+    for c in chars.by_ref().take(CLIP) {
+        if c.is_control() {
+            head.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            head.push(c);
+        }
+    }
     if chars.next().is_some() {
         format!("`{head}…`")
     } else {
