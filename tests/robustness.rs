@@ -1056,6 +1056,17 @@ fn too_many_conditions() {
     assert!(codes.contains(&"check::too_large".to_string()), "{codes:?}");
 }
 
+#[test]
+fn too_many_periods() {
+    // 2000-01-01 through 2040-01-01: 14,611 days.
+    let text = "campaign \"limits\" {\n  timezone Asia/Shanghai\n\n  periods settlement = days 2000-01-01 through \
+                2040-01-01\n\n  facts {\n    a: bool\n  }\n\n  eligible when {\n    a  \"reason\"\n  }\n}\n";
+    const { assert!(campaign::check::MAX_PERIODS < 14_611) };
+    let (code, codes, _) = check_file("periods", text);
+    assert_eq!(code, Some(1));
+    assert!(codes.contains(&"check::invalid_periods".to_string()), "{codes:?}");
+}
+
 /// Each definition uses the previous one twice: checking each use again
 /// would take 2^60 steps.
 #[test]
