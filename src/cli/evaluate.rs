@@ -493,8 +493,14 @@ pub fn run(args: &EvaluateArgs) -> Termination {
         return Termination::Failure;
     }
     if sink.stopped {
+        // A campaign that needs the whole population has read every record before writing any.
+        let later = if evaluator.needs_population() {
+            "later records were read but no results were written for them"
+        } else {
+            "later records were not read"
+        };
         eprintln!(
-            "error: stopped at line {} after {} failed records (--max-errors {}); later records were not read",
+            "error: stopped at line {} after {} failed records (--max-errors {}); {later}",
             stats.last_line,
             stats.failed,
             args.max_errors.unwrap_or(0)
