@@ -2067,24 +2067,16 @@ impl<'a> Checker<'a> {
                         continue;
                     }
                     for (share, _, when) in parts {
-                        let Some(t) = self.expr(when) else {
+                        let Some(t) = self.definite(
+                            when,
+                            &Ty::Time,
+                            "a part is paid on a date",
+                            "write a date such as `2024-10-01` or `add_months(start_of_month(as_of), 1)`",
+                            "payment date",
+                        ) else {
                             ok = false;
                             continue;
                         };
-                        if t.ty != Ty::Time {
-                            self.type_error(
-                                when,
-                                &format!("a part is paid on a date, but this is {}", t.ty),
-                                "write a date such as `2024-10-01` or `add_months(start_of_month(as_of), 1)`",
-                            );
-                            ok = false;
-                            continue;
-                        }
-                        if t.maybe {
-                            self.unknown_not_handled(when, "payment date");
-                            ok = false;
-                            continue;
-                        }
                         adjust.parts.push((*share / Decimal::ONE_HUNDRED, t.ir));
                     }
                 }
@@ -2123,24 +2115,16 @@ impl<'a> Checker<'a> {
                         ok = false;
                         continue;
                     }
-                    let Some(t) = self.expr(e) else {
+                    let Some(t) = self.definite(
+                        e,
+                        &Ty::Time,
+                        "a reward expires at a time",
+                        "write a date such as `2024-12-31 24:00`",
+                        "expiry",
+                    ) else {
                         ok = false;
                         continue;
                     };
-                    if t.ty != Ty::Time {
-                        self.type_error(
-                            e,
-                            &format!("a reward expires at a time, but this is {}", t.ty),
-                            "write a date such as `2024-12-31 24:00`",
-                        );
-                        ok = false;
-                        continue;
-                    }
-                    if t.maybe {
-                        self.unknown_not_handled(e, "expiry");
-                        ok = false;
-                        continue;
-                    }
                     adjust.expires = Some(t.ir);
                 }
                 Modifier::Budget(b) => {
@@ -2522,6 +2506,21 @@ impl<'a> Checker<'a> {
             ExprKind::Lookup { keys, rows } => self.lookup(keys, rows, e),
             ExprKind::Rank { keys, within } => self.rank(keys, within, e),
         }
+    }
+
+    /// Checks `e`, requiring a known value of type `ty`: otherwise reports "`mismatch`, but
+    /// this is ..." or that unknown is not handled (for a `what`), and gives `None`.
+    fn definite(&mut self, e: &Expr, ty: &Ty, mismatch: &str, help: &str, what: &str) -> Option<T> {
+        let t = self.expr(e)?;
+        if t.ty != *ty {
+            self.type_error(e, &format!("{mismatch}, but this is {}", t.ty), help);
+            return None;
+        }
+        if t.maybe {
+            self.unknown_not_handled(e, what);
+            return None;
+        }
+        Some(t)
     }
 
     fn type_error(&mut self, e: &Expr, message: &str, help: &str) {
@@ -2972,24 +2971,16 @@ impl<'a> Checker<'a> {
         let mut proven = Vec::new();
         let mut ok = true;
         for c in conjuncts {
-            let Some(t) = self.expr(c) else {
+            let Some(t) = self.definite(
+                c,
+                &Ty::Bool,
+                "a filter must be true or false",
+                "compare something, e.g. `where at in activity`",
+                "filter",
+            ) else {
                 ok = false;
                 continue;
             };
-            if t.ty != Ty::Bool {
-                self.type_error(
-                    c,
-                    &format!("a filter must be true or false, but this is {}", t.ty),
-                    "compare something, e.g. `where at in activity`",
-                );
-                ok = false;
-                continue;
-            }
-            if t.maybe {
-                self.unknown_not_handled(c, "filter");
-                ok = false;
-                continue;
-            }
             let known = known_refs(&t.ir);
             self.ctx.known.extend(known.iter().cloned());
             proven.extend(known);
