@@ -1,6 +1,6 @@
 //! `campaign fmt [--check] PATH...`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 
@@ -31,7 +31,7 @@ pub fn run(args: &FmtArgs) -> Termination {
             eprintln!("error: `{}` does not exist", path.display());
             return Termination::Usage;
         }
-        if let Err(e) = campaign_files(path, &mut files) {
+        if let Err(e) = super::check::campaign_files(path, &mut files) {
             eprintln!("error: cannot read `{}`: {e}", path.display());
             return Termination::Usage;
         }
@@ -103,25 +103,4 @@ pub fn run(args: &FmtArgs) -> Termination {
 
 fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
-}
-
-/// The campaign files a path names: the path itself, or the `*.campaign`
-/// files under a folder, recursively, sorted.
-fn campaign_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for entry in entries {
-            if entry.is_dir() {
-                campaign_files(&entry, out)?;
-            } else if entry.extension().is_some_and(|e| e == "campaign") {
-                out.push(entry);
-            }
-        }
-    } else {
-        out.push(path.to_path_buf());
-    }
-    Ok(())
 }
