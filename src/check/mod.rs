@@ -17,6 +17,7 @@
 
 mod checker;
 mod lints;
+pub mod optimise;
 pub mod params;
 pub mod program;
 pub mod schema;
@@ -69,6 +70,17 @@ pub fn check(text: &str) -> Checked {
 /// For callers that already run on a large stack (the command line runs on 256 MiB):
 /// deeply nested campaigns need a few MiB of stack in unoptimised builds.
 pub fn check_here(text: &str) -> Checked {
+    let mut checked = check_unoptimised(text);
+    if let Some(program) = &mut checked.program {
+        optimise::optimise(program);
+    }
+    checked
+}
+
+/// Like [`check_here`], without the last step that rewrites common expressions into single
+/// steps ([`optimise`]): the program means the same, and runs slower. For tests that compare
+/// the two.
+pub fn check_unoptimised(text: &str) -> Checked {
     match syntax::parse_here(text) {
         Ok(campaign) => {
             let (program, mut diagnostics) = checker::check_campaign(&campaign);

@@ -393,7 +393,11 @@ impl ListExpr {
             return false;
         }
         !self.any(&mut |n| match n {
-            Ir::Fact { frame, .. } | Ir::Derived { frame, .. } => outer(*frame),
+            Ir::Fact { frame, .. }
+            | Ir::Derived { frame, .. }
+            | Ir::FactCompare { frame, .. }
+            | Ir::FactInWindow { frame, .. }
+            | Ir::FactInSet { frame, .. } => outer(*frame),
             Ir::Aggregate(_, inner) => inner.levels.first().is_some_and(|l| outer(l.frame)),
             _ => false,
         })
@@ -525,6 +529,36 @@ pub enum Ir {
     Band(Box<Ir>, Vec<Band>),
     /// `marginal of x { ... }`: the sum over bands of rate × the part of `x` inside the band.
     Marginal(Box<Ir>, Vec<Band>),
+    /// A fact compared with a constant (`store_score ≥ 4.2`): `Compare(op, Fact, Const)` in one
+    /// step. Made by [`crate::check::optimise`], never by the checker.
+    FactCompare {
+        /// The fact's frame.
+        frame: usize,
+        /// The fact's field.
+        field: usize,
+        /// The comparison, with the fact on the left.
+        op: CmpOp,
+        /// The constant on the right.
+        value: Const,
+    },
+    /// A timestamp fact in a constant window (`at in activity`): `InWindow(Fact, Const)` in one step.
+    FactInWindow {
+        /// The fact's frame.
+        frame: usize,
+        /// The fact's field.
+        field: usize,
+        /// The window.
+        window: Window,
+    },
+    /// A text fact in a constant set: `InSet(Fact, Const)` in one step.
+    FactInSet {
+        /// The fact's frame.
+        frame: usize,
+        /// The fact's field.
+        field: usize,
+        /// The set, sorted.
+        set: Arc<[Arc<str>]>,
+    },
 }
 
 /// One band of a tier table, with constant ends.
@@ -574,7 +608,10 @@ impl Ir {
             | Ir::AggregatePeriods(..)
             | Ir::Waitlisted(_)
             | Ir::AsOf
-            | Ir::Rank(_) => false,
+            | Ir::Rank(_)
+            | Ir::FactCompare { .. }
+            | Ir::FactInWindow { .. }
+            | Ir::FactInSet { .. } => false,
             Ir::Neg(a) | Ir::Not(a) | Ir::IsKnown(a) => a.any(f),
             Ir::And(a, b)
             | Ir::Or(a, b)

@@ -11,7 +11,10 @@
 //! computes the values that depend on the allocation (`is waitlisted`).
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
+
+use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -39,13 +42,14 @@ pub struct Evaluator<'p> {
     program: &'p Program,
     has_budget: bool,
     has_after_budget: bool,
+    slots: PeriodSlots,
 }
 
 /// The state of one record between stages.
 #[derive(Debug)]
 struct Partial<'a> {
     defs: Vec<Value<'a>>,
-    periodic: Vec<Vec<Value<'a>>>,
+    periodic: Vec<Value<'a>>,
     /// For each ranking: the record's group and order keys (none when a key is unknown).
     rank_keys: Vec<Option<(Vec<QueueKey>, Vec<QueueKey>)>>,
     /// For each ranking: the record's place.
@@ -87,7 +91,17 @@ impl<'p> Evaluator<'p> {
             program,
             has_budget: program.rewards.iter().any(|r| r.budget.is_some()),
             has_after_budget: program.definitions.iter().any(|d| d.after_budget),
+            slots: PeriodSlots::new(program),
         }
+    }
+
+    /// Like [`Evaluator::new`], without the single pass over lists for per-period values: the
+    /// outcomes are the same, only slower. For tests that compare the two.
+    #[doc(hidden)]
+    pub fn plain(program: &'p Program) -> Self {
+        let mut evaluator = Evaluator::new(program);
+        evaluator.slots.splits.iter_mut().for_each(|s| *s = None);
+        evaluator
     }
 
     /// Whether the program needs every record before it can give any result (it has a budget or a ranking).
@@ -107,14 +121,26 @@ impl<'p> Evaluator<'p> {
             }
             return Ok(partial.outcome);
         }
-        // The streaming path: every stage in one environment, without intermediate state.
-        let program = self.program;
-        let mut env = Env::new(program, record);
-        for (i, def) in program.definitions.iter().enumerate() {
+        // The streaming path: every stage in one environment, without intermediate state,
+        // in buffers kept by the thread from one record to the next.
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => {
+                let mut env = Env::with_scratch(self.program, &self.slots, record, std::mem::take(&mut *scratch));
+                let result = self.evaluate_in(&mut env);
+                *scratch = env.into_scratch();
+                result
+            }
+            Err(_) => self.evaluate_in(&mut Env::new(self.program, &self.slots, record)),
+        })
+    }
+
+    fn evaluate_in<'a>(&'a self, env: &mut Env<'a>) -> Result<Outcome> {
+        for (i, def) in self.program.definitions.iter().enumerate() {
             env.compute_def(i, def)?;
         }
-        let (outcome, _) = self.decide(&mut env, Vec::new())?;
-        Ok(outcome)
+        // Claims are only needed by `evaluate_all`, but computing them reports the same errors.
+        self.decide(env, Vec::new(), self.has_budget)
+            .map(|(outcome, _)| outcome)
     }
 
     /// Evaluates every record, ranking them and allocating budgets across them. Results are in input order.
@@ -237,16 +263,16 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    fn constant(&self, ir: &'p Ir) -> Result<Value<'p>> {
+    fn constant<'a>(&'a self, ir: &'a Ir) -> Result<Value<'a>> {
         let empty: &'static Record = &EMPTY;
-        let mut env = Env::new(self.program, empty);
+        let mut env = Env::new(self.program, &self.slots, empty);
         env.eval(ir)
     }
 
     /// Stage A: the record's own definitions and its ranking keys.
     fn stage_a<'a>(&'a self, record: &'a Record) -> Result<Partial<'a>> {
         let program = self.program;
-        let mut env = Env::new(program, record);
+        let mut env = Env::new(program, &self.slots, record);
         for (i, def) in program.definitions.iter().enumerate() {
             if !def.after_budget && !def.after_rank {
                 env.compute_def(i, def)?;
@@ -290,7 +316,7 @@ impl<'p> Evaluator<'p> {
     /// Stage B: definitions that use rankings, then conditions and rewards.
     fn stage_b<'a>(&'a self, record: &'a Record, partial: &mut Partial<'a>) -> Result<()> {
         let program = self.program;
-        let mut env = Env::new(program, record);
+        let mut env = Env::new(program, &self.slots, record);
         env.defs = std::mem::take(&mut partial.defs);
         env.periodic = std::mem::take(&mut partial.periodic);
         env.ranks = partial.ranks.clone();
@@ -299,7 +325,7 @@ impl<'p> Evaluator<'p> {
                 env.compute_def(i, def)?;
             }
         }
-        let (outcome, claims) = self.decide(&mut env, partial.ranks.clone())?;
+        let (outcome, claims) = self.decide(&mut env, partial.ranks.clone(), true)?;
         partial.outcome = outcome;
         partial.claims = claims;
         partial.defs = env.defs;
@@ -313,24 +339,29 @@ impl<'p> Evaluator<'p> {
         &'a self,
         env: &mut Env<'a>,
         ranks: Vec<Option<usize>>,
+        want_claims: bool,
     ) -> Result<(Outcome, Vec<Option<(String, QueueKey)>>)> {
         let program = self.program;
         let mut conditions = Vec::with_capacity(program.conditions.len());
         for (i, c) in program.conditions.iter().enumerate() {
             env.context = Context::Condition(i);
-            match env.eval(&c.expr)? {
-                Value::Bool(b) => conditions.push(b),
-                other => return Err(env.fail(&format!("the condition gave {other:?} instead of true or false"))),
+            match env.truth(&c.expr).map_err(|e| *e)? {
+                Truth::True => conditions.push(true),
+                Truth::False => conditions.push(false),
+                Truth::Unknown | Truth::Other => {
+                    let other = env.eval(&c.expr)?;
+                    return Err(env.fail(&format!("the condition gave {other:?} instead of true or false")));
+                }
             }
         }
         let eligible = conditions.iter().all(|c| *c);
         let mut rewards = Vec::with_capacity(program.rewards.len());
-        let mut claims = Vec::with_capacity(program.rewards.len());
+        let mut claims = Vec::with_capacity(if want_claims { program.rewards.len() } else { 0 });
         for (i, r) in program.rewards.iter().enumerate() {
             env.context = Context::Reward(i);
             let outcome = env.reward(r, eligible)?;
             let claim = match &r.budget {
-                Some(b) if eligible && outcome.amount > Decimal::ZERO => {
+                Some(b) if want_claims && eligible && outcome.amount > Decimal::ZERO => {
                     let group = match &b.group {
                         Some((unit, ir)) => match env.eval(ir)? {
                             Value::Time(t) => period_key(program.timezone, *unit, t),
@@ -347,7 +378,9 @@ impl<'p> Evaluator<'p> {
                 _ => None,
             };
             rewards.push(outcome);
-            claims.push(claim);
+            if want_claims {
+                claims.push(claim);
+            }
         }
         let values = if self.has_after_budget {
             Vec::new()
@@ -367,7 +400,7 @@ impl<'p> Evaluator<'p> {
     /// Stage C: definitions that use `is waitlisted`.
     fn stage_c<'a>(&'a self, record: &'a Record, partial: &mut Partial<'a>, waitlisted: &[bool]) -> Result<()> {
         let program = self.program;
-        let mut env = Env::new(program, record);
+        let mut env = Env::new(program, &self.slots, record);
         env.defs = std::mem::take(&mut partial.defs);
         env.periodic = std::mem::take(&mut partial.periodic);
         env.ranks = partial.ranks.clone();
@@ -414,31 +447,220 @@ struct Env<'a> {
     program: &'a Program,
     frames: Vec<&'a Record>,
     defs: Vec<Value<'a>>,
-    periodic: Vec<Vec<Value<'a>>>,
+    /// The values of per-period definitions, one run of `count` values per definition (see [`PeriodSlots`]).
+    periodic: Vec<Value<'a>>,
+    slots: &'a PeriodSlots,
     period: Option<(usize, usize)>,
     waitlisted: Vec<bool>,
     context: Context,
-    /// Derived fields computed so far, by (record address, level, index).
-    derived_cache: HashMap<(usize, usize, usize), Value<'a>>,
+    /// Derived fields computed so far, by (record address, level, index), as positions in `cached`.
+    derived_cache: FxHashMap<(usize, usize, usize), u32>,
     /// The record's place in each ranking.
     ranks: Vec<Option<usize>>,
-    /// Aggregates that read only the top-level record, by (node address, period).
-    aggregate_cache: HashMap<(usize, Option<(usize, usize)>), Value<'a>>,
+    /// Aggregates that read only the top-level record, by (node address, period), as positions in `cached`.
+    aggregate_cache: FxHashMap<(usize, Option<(usize, usize)>), u32>,
+    /// The values the two caches point to.
+    cached: Vec<Value<'a>>,
+    /// The accumulators of an aggregate per period in one pass.
+    accumulators: Vec<Accumulator<'a>>,
+}
+
+/// How per-period definitions are computed and where their values live in [`Env::periodic`].
+#[derive(Debug, Default)]
+struct PeriodSlots {
+    /// For each definition: the start of its run of values and its length (0 for definitions
+    /// not per period).
+    runs: Vec<(usize, usize)>,
+    /// The total length.
+    total: usize,
+    /// For each definition: how to compute all its periods in one pass over its list, when it can be.
+    splits: Vec<Option<PeriodSplit>>,
+}
+
+/// A per-period aggregate whose list has one filter conjunct that places an item in a period
+/// (`redeemed_at in month`) and none other that depends on the period. Instead of one pass over
+/// the list per period, one pass finds each item's period by the timestamp (a binary search of
+/// the periods, which are in calendar order and do not overlap) and adds the item to that
+/// period's total. Every other conjunct is evaluated once per item instead of once per period.
+#[derive(Debug, Clone, Copy)]
+struct PeriodSplit {
+    /// The list level and the position of the conjunct among that level's filters.
+    level: usize,
+    conjunct: usize,
+}
+
+impl PeriodSlots {
+    fn new(program: &Program) -> Self {
+        let mut runs = Vec::with_capacity(program.definitions.len());
+        let mut splits = Vec::with_capacity(program.definitions.len());
+        let mut total = 0usize;
+        for def in &program.definitions {
+            let range = def.per.and_then(|p| program.periods.get(p));
+            let count = range.map_or(0, |r| r.periods.len());
+            runs.push((total, count));
+            total += count;
+            splits.push(range.and_then(|range| PeriodSplit::of(program, def, range)));
+        }
+        PeriodSlots { runs, total, splits }
+    }
+}
+
+/// Whether an expression depends on the current period.
+fn uses_period(ir: &Ir) -> bool {
+    ir.any(&mut |n| matches!(n, Ir::PeriodWindow | Ir::DefAt(_)))
+}
+
+impl PeriodSplit {
+    fn of(program: &Program, def: &Definition, range: &PeriodRange) -> Option<PeriodSplit> {
+        let Ir::Aggregate(_, list) = &def.expr else { return None };
+        let in_order = range.periods.windows(2).all(|pair| match pair {
+            [a, b] => a.window.end < b.window.start || (a.window.end == b.window.start && !a.window.end_inclusive),
+            _ => true,
+        });
+        let derived_use_period = program
+            .levels
+            .iter()
+            .any(|l| l.derived.iter().any(|d| uses_period(&d.expr)));
+        if !in_order || derived_use_period || list.project.as_deref().is_some_and(uses_period) {
+            return None;
+        }
+        let mut found = None;
+        for (level, l) in list.levels.iter().enumerate() {
+            for (conjunct, f) in l.filters.iter().enumerate() {
+                if !uses_period(&f.ir) {
+                    continue;
+                }
+                if found.is_some() || period_subject(&f.ir).is_none() {
+                    return None;
+                }
+                found = Some(PeriodSplit { level, conjunct });
+            }
+        }
+        found
+    }
+}
+
+/// The timestamp of a conjunct `t in <the period>` (or `(t in <the period>) if unknown false`),
+/// when `t` itself does not depend on the period.
+fn period_subject(ir: &Ir) -> Option<&Ir> {
+    let test = match ir {
+        Ir::IfUnknown(test, otherwise) if **otherwise == Ir::Const(Const::Bool(false)) => test,
+        other => other,
+    };
+    match test {
+        Ir::InWindow(subject, window) if **window == Ir::PeriodWindow && !uses_period(subject) => Some(subject),
+        _ => None,
+    }
+}
+
+/// The period (of periods in calendar order that do not overlap) an instant falls in.
+fn period_of(range: &PeriodRange, t: DateTime<Utc>) -> Option<usize> {
+    let after = range.periods.partition_point(|p| p.window.start <= t);
+    let k = after.checked_sub(1)?;
+    range.periods.get(k).filter(|p| p.window.contains(t)).map(|_| k)
+}
+
+/// Buffers of one evaluation, kept from one record to the next so that evaluating a record
+/// allocates nothing but its outcome. They hold no values between records: each evaluation
+/// starts by emptying them.
+#[derive(Default)]
+struct Scratch {
+    frames: Vec<&'static Record>,
+    defs: Vec<Value<'static>>,
+    periodic: Vec<Value<'static>>,
+    cached: Vec<Value<'static>>,
+    accumulators: Vec<Accumulator<'static>>,
+    derived_cache: FxHashMap<(usize, usize, usize), u32>,
+    aggregate_cache: FxHashMap<(usize, Option<(usize, usize)>), u32>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Reuses an emptied vector's allocation for elements of another lifetime. (The standard library
+/// collects an emptied `into_iter` in place when the element types have the same layout; if it
+/// did not, this would only allocate.)
+fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
+}
+
+/// Empties a cache, giving back the memory of one that a very large record made big.
+fn reset<K, V>(map: &mut FxHashMap<K, V>) {
+    if map.capacity() > 4096 {
+        *map = FxHashMap::default();
+    } else if !map.is_empty() {
+        map.clear();
+    }
 }
 
 impl<'a> Env<'a> {
-    fn new(program: &'a Program, record: &'a Record) -> Self {
+    fn new(program: &'a Program, slots: &'a PeriodSlots, record: &'a Record) -> Self {
+        Env::with_scratch(program, slots, record, Scratch::default())
+    }
+
+    fn with_scratch(program: &'a Program, slots: &'a PeriodSlots, record: &'a Record, scratch: Scratch) -> Self {
+        let Scratch {
+            frames,
+            defs,
+            periodic,
+            cached,
+            accumulators,
+            mut derived_cache,
+            mut aggregate_cache,
+        } = scratch;
+        let mut frames: Vec<&'a Record> = recycle(frames);
+        frames.push(record);
+        let mut defs: Vec<Value<'a>> = recycle(defs);
+        defs.resize(program.definitions.len(), Value::Unknown);
+        let mut periodic: Vec<Value<'a>> = recycle(periodic);
+        periodic.resize(slots.total, Value::Unknown);
+        reset(&mut derived_cache);
+        reset(&mut aggregate_cache);
         Env {
             program,
-            frames: vec![record],
-            defs: vec![Value::Unknown; program.definitions.len()],
-            periodic: vec![Vec::new(); program.definitions.len()],
+            frames,
+            defs,
+            periodic,
+            slots,
             period: None,
-            waitlisted: vec![false; program.rewards.len()],
+            waitlisted: Vec::new(),
             context: Context::Definition(0),
-            derived_cache: HashMap::new(),
+            derived_cache,
             ranks: Vec::new(),
-            aggregate_cache: HashMap::new(),
+            aggregate_cache,
+            cached: recycle(cached),
+            accumulators: recycle(accumulators),
+        }
+    }
+
+    /// Gives the buffers back for the next record.
+    fn into_scratch(self) -> Scratch {
+        Scratch {
+            frames: recycle(self.frames),
+            defs: recycle(self.defs),
+            periodic: recycle(self.periodic),
+            cached: recycle(self.cached),
+            accumulators: recycle(self.accumulators),
+            derived_cache: self.derived_cache,
+            aggregate_cache: self.aggregate_cache,
+        }
+    }
+
+    /// A per-period definition's value for period `k`.
+    fn periodic_at(&self, def: usize, k: usize) -> Value<'a> {
+        match self.slots.runs.get(def) {
+            Some(&(start, count)) if k < count => self.periodic.get(start + k).copied().unwrap_or(Value::Unknown),
+            _ => Value::Unknown,
+        }
+    }
+
+    /// A per-period definition's values, one per period.
+    fn periodic_run(&self, def: usize) -> &[Value<'a>] {
+        match self.slots.runs.get(def) {
+            Some(&(start, count)) => self.periodic.get(start..start + count).unwrap_or(&[]),
+            None => &[],
         }
     }
 
@@ -477,17 +699,34 @@ impl<'a> Env<'a> {
                 }
             }
             Some(p) => {
-                let count = self.program.periods.get(p).map(|r| r.periods.len()).unwrap_or(0);
-                let mut values = Vec::with_capacity(count);
+                let (start, count) = self.slots.runs.get(i).copied().unwrap_or((0, 0));
+                if let (Some(Some(split)), Ir::Aggregate(op, list), Some(range)) =
+                    (self.slots.splits.get(i), &def.expr, self.program.periods.get(p))
+                {
+                    // On an error, the pass per period below runs and reports it as it always has.
+                    if self.aggregate_by_period(*op, list, *split, range, start).is_ok() {
+                        for k in 0..count {
+                            self.period = Some((p, k));
+                            if let Some(&v) = self.periodic.get(start + k) {
+                                let v = self.adjust(v, &def.adjust)?;
+                                if let Some(slot) = self.periodic.get_mut(start + k) {
+                                    *slot = v;
+                                }
+                            }
+                        }
+                        self.period = None;
+                        return Ok(());
+                    }
+                }
                 for k in 0..count {
                     self.period = Some((p, k));
                     let v = self.eval(&def.expr)?;
-                    values.push(self.adjust(v, &def.adjust)?);
+                    let v = self.adjust(v, &def.adjust)?;
+                    if let Some(slot) = self.periodic.get_mut(start + k) {
+                        *slot = v;
+                    }
                 }
                 self.period = None;
-                if let Some(slot) = self.periodic.get_mut(i) {
-                    *slot = values;
-                }
             }
         }
         Ok(())
@@ -523,12 +762,15 @@ impl<'a> Env<'a> {
                     frames: self.frames.clone(),
                     defs: self.defs.clone(),
                     periodic: self.periodic.clone(),
+                    slots: self.slots,
                     period: self.period,
                     waitlisted: self.waitlisted.clone(),
                     context: self.context,
-                    derived_cache: HashMap::new(),
+                    derived_cache: FxHashMap::default(),
                     ranks: self.ranks.clone(),
-                    aggregate_cache: HashMap::new(),
+                    aggregate_cache: FxHashMap::default(),
+                    cached: Vec::new(),
+                    accumulators: Vec::new(),
                 };
                 env.eval(other)
             }
@@ -652,7 +894,7 @@ impl<'a> Env<'a> {
     }
 
     fn amount(&mut self, ir: &'a Ir) -> Result<Decimal> {
-        match self.eval(ir)? {
+        match self.operand(ir)? {
             Value::Num(n) => Ok(n),
             _ => Err(self.fail("the amount is unknown")),
         }
@@ -693,57 +935,115 @@ impl<'a> Env<'a> {
             .ok_or_else(|| self.fail("internal error: a fact is missing from the record"))
     }
 
+    /// A fact's value as a value of the expression language.
+    #[inline]
+    fn fact_value(&self, frame: usize, field: usize) -> Result<Value<'a>> {
+        Ok(match self.fact(frame, field)? {
+            FactValue::Unknown => Value::Unknown,
+            FactValue::Bool(b) => Value::Bool(*b),
+            FactValue::Number(n) => Value::Num(*n),
+            FactValue::Text(t) => Value::Text(t),
+            FactValue::Choice(c) => Value::Choice(*c),
+            FactValue::Time(t) => Value::Time(*t),
+            FactValue::Seconds(s) => Value::Duration(TimeDelta::try_seconds(*s).ok_or_else(|| self.overflow())?),
+            FactValue::List(_) => return Err(self.fail("internal error: a list used as a value")),
+        })
+    }
+
+    /// Evaluates an operand: constants, definitions and the usual facts, the commonest, without
+    /// a call of [`Env::eval`] (whose result travels through memory).
+    #[inline(always)]
+    fn operand(&mut self, ir: &'a Ir) -> Result<Value<'a>> {
+        match ir {
+            Ir::Const(c) => Ok(Value::of_const(c)),
+            Ir::Def(i) => Ok(self.defs.get(*i).copied().unwrap_or(Value::Unknown)),
+            Ir::Fact { frame, field } => match self.frames.get(*frame).and_then(|r| r.values.get(*field)) {
+                Some(FactValue::Number(n)) => Ok(Value::Num(*n)),
+                Some(FactValue::Time(t)) => Ok(Value::Time(*t)),
+                Some(FactValue::Unknown) => Ok(Value::Unknown),
+                _ => self.eval(ir),
+            },
+            _ => self.eval(ir),
+        }
+    }
+
+    /// Evaluates an expression. The arms here are the ones list filters and amounts run for every
+    /// item; the rest are in [`Env::eval_rare`], so that this function, which recurses, stays small.
     fn eval(&mut self, ir: &'a Ir) -> Result<Value<'a>> {
         Ok(match ir {
             Ir::Const(c) => Value::of_const(c),
-            Ir::Unknown => Value::Unknown,
-            Ir::Fact { frame, field } => match self.fact(*frame, *field)? {
-                FactValue::Unknown => Value::Unknown,
-                FactValue::Bool(b) => Value::Bool(*b),
-                FactValue::Number(n) => Value::Num(*n),
-                FactValue::Text(t) => Value::Text(t),
-                FactValue::Choice(c) => Value::Choice(*c),
-                FactValue::Time(t) => Value::Time(*t),
-                FactValue::Seconds(s) => Value::Duration(TimeDelta::try_seconds(*s).ok_or_else(|| self.overflow())?),
-                FactValue::List(_) => return Err(self.fail("internal error: a list used as a value")),
+            Ir::Fact { frame, field } => self.fact_value(*frame, *field)?,
+            Ir::FactCompare {
+                frame,
+                field,
+                op,
+                value,
+            } => compare_with(*op, self.fact_value(*frame, *field)?, Value::of_const(value)),
+            Ir::FactInWindow { frame, field, window } => match self.fact_value(*frame, *field)? {
+                Value::Time(t) => Value::Bool(window.contains(t)),
+                _ => Value::Unknown,
             },
-            Ir::Derived { frame, level, index } => {
-                // Cached per record item: fields built from other fields could otherwise
-                // take exponential time.
-                let key = (
-                    self.frames
-                        .get(*frame)
-                        .map(|r| std::ptr::from_ref::<Record>(*r) as usize)
-                        .unwrap_or(0),
-                    *level,
-                    *index,
-                );
-                if let Some(v) = self.derived_cache.get(&key) {
-                    return Ok(*v);
-                }
-                let derived = self
-                    .program
-                    .levels
-                    .get(*level)
-                    .and_then(|l| l.derived.get(*index))
-                    .ok_or_else(|| self.fail("internal error: unknown computed field"))?;
-                let outer = self.frames.split_off((*frame + 1).min(self.frames.len()));
-                let v = self.eval(&derived.expr);
-                self.frames.extend(outer);
-                let v = v?;
-                self.derived_cache.insert(key, v);
-                v
-            }
+            Ir::FactInSet { frame, field, set } => match self.fact_value(*frame, *field)? {
+                Value::Text(t) => Value::Bool(set_contains(set, t)),
+                _ => Value::Unknown,
+            },
+            Ir::Derived { frame, level, index } => self.derived(*frame, *level, *index)?,
             Ir::Def(i) => self.defs.get(*i).copied().unwrap_or(Value::Unknown),
             Ir::DefAt(i) => match self.period {
-                Some((_, k)) => self
-                    .periodic
-                    .get(*i)
-                    .and_then(|v| v.get(k))
-                    .copied()
-                    .unwrap_or(Value::Unknown),
+                Some((_, k)) => self.periodic_at(*i, k),
                 None => Value::Unknown,
             },
+            Ir::Not(a) => match self.eval(a)? {
+                Value::Bool(b) => Value::Bool(!b),
+                _ => Value::Unknown,
+            },
+            Ir::And(a, b) => match self.eval(a)? {
+                Value::Bool(false) => Value::Bool(false),
+                left => match (left, self.eval(b)?) {
+                    (_, Value::Bool(false)) => Value::Bool(false),
+                    (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
+                    _ => Value::Unknown,
+                },
+            },
+            Ir::Or(a, b) => match self.eval(a)? {
+                Value::Bool(true) => Value::Bool(true),
+                left => match (left, self.eval(b)?) {
+                    (_, Value::Bool(true)) => Value::Bool(true),
+                    (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
+                    _ => Value::Unknown,
+                },
+            },
+            Ir::Arith(op, a, b) => {
+                let (x, y) = (self.operand(a)?, self.operand(b)?);
+                self.arith(*op, x, y)?
+            }
+            Ir::Compare(op, a, b) => {
+                let (x, y) = (self.operand(a)?, self.operand(b)?);
+                compare_with(*op, x, y)
+            }
+            Ir::InWindow(v, w) => match (self.operand(v)?, self.operand(w)?) {
+                (Value::Time(t), Value::Window(w)) => Value::Bool(w.contains(t)),
+                _ => Value::Unknown,
+            },
+            Ir::InSet(v, s) => match (self.operand(v)?, self.operand(s)?) {
+                (Value::Text(t), Value::Set(set)) => Value::Bool(set_contains(set, t)),
+                _ => Value::Unknown,
+            },
+            Ir::IsKnown(a) => Value::Bool(!self.eval(a)?.is_unknown()),
+            Ir::IfUnknown(a, b) => match self.eval(a)? {
+                Value::Unknown => self.operand(b)?,
+                v => v,
+            },
+            Ir::Aggregate(op, list) => self.aggregate_node(*op, list)?,
+            _ => self.eval_rare(ir)?,
+        })
+    }
+
+    /// The arms of [`Env::eval`] that are not run for every list item.
+    #[inline(never)]
+    fn eval_rare(&mut self, ir: &'a Ir) -> Result<Value<'a>> {
+        Ok(match ir {
+            Ir::Unknown => Value::Unknown,
             Ir::Param(i) => match self.program.params.get(*i) {
                 Some(p) => Value::of_const(&p.value),
                 None => Value::Unknown,
@@ -769,48 +1069,6 @@ impl<'a> Env<'a> {
             Ir::Neg(a) => match self.eval(a)? {
                 Value::Num(n) => Value::Num(-n),
                 Value::Duration(d) => Value::Duration(-d),
-                _ => Value::Unknown,
-            },
-            Ir::Not(a) => match self.eval(a)? {
-                Value::Bool(b) => Value::Bool(!b),
-                _ => Value::Unknown,
-            },
-            Ir::And(a, b) => match self.eval(a)? {
-                Value::Bool(false) => Value::Bool(false),
-                left => match (left, self.eval(b)?) {
-                    (_, Value::Bool(false)) => Value::Bool(false),
-                    (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
-                    _ => Value::Unknown,
-                },
-            },
-            Ir::Or(a, b) => match self.eval(a)? {
-                Value::Bool(true) => Value::Bool(true),
-                left => match (left, self.eval(b)?) {
-                    (_, Value::Bool(true)) => Value::Bool(true),
-                    (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
-                    _ => Value::Unknown,
-                },
-            },
-            Ir::Arith(op, a, b) => {
-                let (x, y) = (self.eval(a)?, self.eval(b)?);
-                self.arith(*op, x, y)?
-            }
-            Ir::Compare(op, a, b) => {
-                let (x, y) = (self.eval(a)?, self.eval(b)?);
-                match compare(x, y) {
-                    Some(ord) => Value::Bool(match op {
-                        CmpOp::Eq => ord == Ordering::Equal,
-                        CmpOp::Ne => ord != Ordering::Equal,
-                        CmpOp::Lt => ord == Ordering::Less,
-                        CmpOp::Le => ord != Ordering::Greater,
-                        CmpOp::Gt => ord == Ordering::Greater,
-                        CmpOp::Ge => ord != Ordering::Less,
-                    }),
-                    None => Value::Unknown,
-                }
-            }
-            Ir::InWindow(v, w) => match (self.eval(v)?, self.eval(w)?) {
-                (Value::Time(t), Value::Window(w)) => Value::Bool(w.contains(t)),
                 _ => Value::Unknown,
             },
             Ir::InRange {
@@ -841,33 +1099,10 @@ impl<'a> Env<'a> {
                 }),
                 _ => Value::Unknown,
             },
-            Ir::InSet(v, s) => match (self.eval(v)?, self.eval(s)?) {
-                (Value::Text(t), Value::Set(set)) => Value::Bool(set.binary_search_by(|x| (**x).cmp(t)).is_ok()),
-                _ => Value::Unknown,
-            },
-            Ir::IsKnown(a) => Value::Bool(!self.eval(a)?.is_unknown()),
-            Ir::IfUnknown(a, b) => match self.eval(a)? {
-                Value::Unknown => self.eval(b)?,
-                v => v,
-            },
-            Ir::Aggregate(op, list) if list.record_invariant => {
-                // Computed once per record (and period): inside another list's filter it would
-                // otherwise be recomputed for every item.
-                let key = (std::ptr::from_ref::<ListExpr>(list) as usize, self.period);
-                if let Some(v) = self.aggregate_cache.get(&key) {
-                    *v
-                } else {
-                    let v = self.aggregate(*op, list)?;
-                    self.aggregate_cache.insert(key, v);
-                    v
-                }
-            }
-            Ir::Aggregate(op, list) => self.aggregate(*op, list)?,
             Ir::AggregatePeriods(op, i) => {
-                let values: Vec<Value<'a>> = self.periodic.get(*i).cloned().unwrap_or_default();
                 let mut acc = Accumulator::new(*op);
-                for v in values {
-                    acc.add(v).ok_or_else(|| self.overflow())?;
+                for v in self.periodic_run(*i) {
+                    acc.add(*v).ok_or_else(|| self.overflow())?;
                 }
                 acc.finish().ok_or_else(|| self.overflow())?
             }
@@ -965,7 +1200,67 @@ impl<'a> Env<'a> {
                 }
                 _ => Value::Unknown,
             },
+            _ => return Err(self.fail("internal error: an expression was not evaluated")),
         })
+    }
+
+    /// A computed field of the record in `frame`, cached per record item: fields built from
+    /// other fields could otherwise take exponential time.
+    #[inline(never)]
+    fn derived(&mut self, frame: usize, level: usize, index: usize) -> Result<Value<'a>> {
+        let address = self
+            .frames
+            .get(frame)
+            .map(|r| std::ptr::from_ref::<Record>(*r) as usize)
+            .unwrap_or(0);
+        let key = (address, level, index);
+        if let Some(v) = self
+            .derived_cache
+            .get(&key)
+            .and_then(|&slot| self.cached.get(slot as usize))
+        {
+            return Ok(*v);
+        }
+        let derived = self
+            .program
+            .levels
+            .get(level)
+            .and_then(|l| l.derived.get(index))
+            .ok_or_else(|| self.fail("internal error: unknown computed field"))?;
+        // The field sees its own record's frame on top, as where it was defined.
+        let cut = (frame + 1).min(self.frames.len());
+        let outer: SmallVec<[&'a Record; 8]> = self.frames.drain(cut..).collect();
+        let v = self.eval(&derived.expr);
+        self.frames.extend(outer);
+        let v = v?;
+        if let Ok(slot) = u32::try_from(self.cached.len()) {
+            self.cached.push(v);
+            self.derived_cache.insert(key, slot);
+        }
+        Ok(v)
+    }
+
+    /// An aggregate; one that reads only the top-level record is computed once per record (and
+    /// period): inside another list's filter it would otherwise be recomputed for every item.
+    #[inline(never)]
+    fn aggregate_node(&mut self, op: AggOp, list: &'a ListExpr) -> Result<Value<'a>> {
+        if !list.record_invariant {
+            return self.aggregate(op, list);
+        }
+        let key = (std::ptr::from_ref::<ListExpr>(list) as usize, self.period);
+        if let Some(v) = self
+            .aggregate_cache
+            .get(&key)
+            .and_then(|&slot| self.cached.get(slot as usize))
+        {
+            return Ok(*v);
+        }
+        let v = self.aggregate(op, list)?;
+        if let Ok(slot) = u32::try_from(self.cached.len()) {
+            self.cached.push(v);
+            self.aggregate_cache.insert(key, slot);
+        }
+        Ok(v)
     }
 
     fn arith(&self, op: ArithOp, x: Value<'a>, y: Value<'a>) -> Result<Value<'a>> {
@@ -1015,7 +1310,7 @@ impl<'a> Env<'a> {
         let mut failed = false;
         self.iterate(list, 0, &mut |env: &mut Env<'a>| {
             let v = match &list.project {
-                Some(p) => env.eval(p)?,
+                Some(p) => env.operand(p)?,
                 None => Value::Bool(true),
             };
             if acc.add(v).is_none() {
@@ -1029,14 +1324,188 @@ impl<'a> Env<'a> {
         acc.finish().ok_or_else(|| self.overflow())
     }
 
+    /// An aggregate per period in one pass over the list (see [`PeriodSplit`]), its values
+    /// written to `periodic` from `start` on.
+    fn aggregate_by_period(
+        &mut self,
+        op: AggOp,
+        list: &'a ListExpr,
+        split: PeriodSplit,
+        range: &'a PeriodRange,
+        start: usize,
+    ) -> Result<()> {
+        let mut accumulators = std::mem::take(&mut self.accumulators);
+        accumulators.clear();
+        accumulators.extend(range.periods.iter().map(|_| Accumulator::new(op)));
+        let mut failed = false;
+        let pass = self.iterate_by_period(list, 0, split, range, None, &mut accumulators, &mut failed);
+        let mut result = pass.and_then(|()| if failed { Err(self.overflow()) } else { Ok(()) });
+        if result.is_ok() {
+            for (k, acc) in accumulators.drain(..).enumerate() {
+                match acc.finish() {
+                    Some(v) => {
+                        if let Some(slot) = self.periodic.get_mut(start + k) {
+                            *slot = v;
+                        }
+                    }
+                    None => result = Err(self.overflow()),
+                }
+            }
+        }
+        self.accumulators = accumulators;
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn iterate_by_period(
+        &mut self,
+        list: &'a ListExpr,
+        level: usize,
+        split: PeriodSplit,
+        range: &'a PeriodRange,
+        period: Option<usize>,
+        accumulators: &mut [Accumulator<'a>],
+        failed: &mut bool,
+    ) -> Result<()> {
+        let Some(l) = list.levels.get(level) else { return Ok(()) };
+        let items: &'a [Record] = match self.fact(l.frame, l.field)? {
+            FactValue::List(items) => items,
+            _ => &[],
+        };
+        let last = level + 1 == list.levels.len();
+        for item in items {
+            self.frames.push(item);
+            let step = self.visit_by_period(list, level, split, range, period, accumulators, failed, last);
+            self.frames.pop();
+            step?;
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn visit_by_period(
+        &mut self,
+        list: &'a ListExpr,
+        level: usize,
+        split: PeriodSplit,
+        range: &'a PeriodRange,
+        mut period: Option<usize>,
+        accumulators: &mut [Accumulator<'a>],
+        failed: &mut bool,
+        last: bool,
+    ) -> Result<()> {
+        let Some(l) = list.levels.get(level) else { return Ok(()) };
+        for (j, f) in l.filters.iter().enumerate() {
+            if level == split.level && j == split.conjunct {
+                let Some(subject) = period_subject(&f.ir) else {
+                    return Ok(());
+                };
+                match self.eval(subject)? {
+                    Value::Time(t) => match period_of(range, t) {
+                        Some(k) => period = Some(k),
+                        None => return Ok(()),
+                    },
+                    _ => return Ok(()),
+                }
+            } else if self.truth(&f.ir).map_err(|e| *e)? != Truth::True {
+                return Ok(());
+            }
+        }
+        if !last {
+            return self.iterate_by_period(list, level + 1, split, range, period, accumulators, failed);
+        }
+        let v = match &list.project {
+            Some(p) => self.operand(p)?,
+            None => Value::Bool(true),
+        };
+        if let Some(acc) = period.and_then(|k| accumulators.get_mut(k))
+            && acc.add(v).is_none()
+        {
+            *failed = true;
+        }
+        Ok(())
+    }
+
     /// Whether the record on top of the frames passes every conjunct of a filter.
     fn passes(&mut self, filters: &'a [Filter]) -> Result<bool> {
         for f in filters {
-            if self.eval(&f.ir)? != Value::Bool(true) {
+            if self.truth(&f.ir).map_err(|e| *e)? != Truth::True {
                 return Ok(false);
             }
         }
         Ok(true)
+    }
+
+    /// Evaluates a filter conjunct as [`Env::eval`] would, to what filters need of the value.
+    ///
+    /// Filters run for every list item, and most are a fact tested against a constant: this
+    /// reads the fact and tests it without building a [`Value`], and returns a byte and a
+    /// pointer (in registers) instead of a value written through memory.
+    fn truth(&mut self, ir: &'a Ir) -> std::result::Result<Truth, Box<EvalError>> {
+        Ok(match ir {
+            Ir::FactCompare {
+                frame,
+                field,
+                op,
+                value,
+            } => match (self.fact(*frame, *field)?, value) {
+                (FactValue::Number(x), Const::Num(c)) => Truth::of(op_holds(*op, x.cmp(c))),
+                (FactValue::Text(x), Const::Text(c)) => match op {
+                    CmpOp::Eq => Truth::of(**x == **c),
+                    CmpOp::Ne => Truth::of(**x != **c),
+                    _ => Truth::of(op_holds(*op, (**x).cmp(&**c))),
+                },
+                (FactValue::Time(x), Const::Time(c)) => Truth::of(op_holds(*op, x.cmp(c))),
+                (FactValue::Unknown, _) => Truth::Unknown,
+                _ => Truth::of_value(self.eval(ir)?),
+            },
+            Ir::FactInWindow { frame, field, window } => match self.fact(*frame, *field)? {
+                FactValue::Time(t) => Truth::of(window.contains(*t)),
+                FactValue::Unknown => Truth::Unknown,
+                _ => Truth::of_value(self.eval(ir)?),
+            },
+            Ir::FactInSet { frame, field, set } => match self.fact(*frame, *field)? {
+                FactValue::Text(t) => Truth::of(set_contains(set, t)),
+                FactValue::Unknown => Truth::Unknown,
+                _ => Truth::of_value(self.eval(ir)?),
+            },
+            Ir::Fact { frame, field } => match self.fact(*frame, *field)? {
+                FactValue::Bool(b) => Truth::of(*b),
+                FactValue::Unknown => Truth::Unknown,
+                _ => Truth::of_value(self.eval(ir)?),
+            },
+            Ir::Not(a) => match self.truth(a)? {
+                Truth::True => Truth::False,
+                Truth::False => Truth::True,
+                Truth::Unknown | Truth::Other => Truth::Unknown,
+            },
+            Ir::And(a, b) => match self.truth(a)? {
+                Truth::False => Truth::False,
+                left => match (left, self.truth(b)?) {
+                    (_, Truth::False) => Truth::False,
+                    (Truth::True, Truth::True) => Truth::True,
+                    _ => Truth::Unknown,
+                },
+            },
+            Ir::Or(a, b) => match self.truth(a)? {
+                Truth::True => Truth::True,
+                left => match (left, self.truth(b)?) {
+                    (_, Truth::True) => Truth::True,
+                    (Truth::False, Truth::False) => Truth::False,
+                    _ => Truth::Unknown,
+                },
+            },
+            Ir::IfUnknown(a, b) => match self.truth(a)? {
+                Truth::Unknown => self.truth(b)?,
+                known => known,
+            },
+            Ir::Const(Const::Bool(b)) => Truth::of(*b),
+            Ir::Compare(op, a, b) => {
+                let (x, y) = (self.operand(a)?, self.operand(b)?);
+                Truth::of_value(compare_with(*op, x, y))
+            }
+            _ => Truth::of_value(self.eval(ir)?),
+        })
     }
 
     fn iterate(
@@ -1067,6 +1536,69 @@ impl<'a> Env<'a> {
     }
 }
 
+/// What a filter needs to know of a value: true, false, unknown, or something else (a value
+/// that is not a truth value at all, which a well-typed campaign never gives, kept apart so that
+/// [`Env::truth`] decides exactly as [`Env::eval`] in every case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Truth {
+    False,
+    True,
+    Unknown,
+    Other,
+}
+
+impl Truth {
+    #[inline]
+    fn of(b: bool) -> Truth {
+        if b { Truth::True } else { Truth::False }
+    }
+
+    fn of_value(v: Value<'_>) -> Truth {
+        match v {
+            Value::Bool(b) => Truth::of(b),
+            Value::Unknown => Truth::Unknown,
+            _ => Truth::Other,
+        }
+    }
+}
+
+/// Whether an ordering satisfies a comparison.
+#[inline]
+fn op_holds(op: CmpOp, ord: Ordering) -> bool {
+    match op {
+        CmpOp::Eq => ord == Ordering::Equal,
+        CmpOp::Ne => ord != Ordering::Equal,
+        CmpOp::Lt => ord == Ordering::Less,
+        CmpOp::Le => ord != Ordering::Greater,
+        CmpOp::Gt => ord == Ordering::Greater,
+        CmpOp::Ge => ord != Ordering::Less,
+    }
+}
+
+/// `x op y`: unknown when either is unknown.
+#[inline]
+fn compare_with(op: CmpOp, x: Value<'_>, y: Value<'_>) -> Value<'static> {
+    // Equality of texts needs no order: lengths first, then bytes.
+    if let (CmpOp::Eq | CmpOp::Ne, Value::Text(a), Value::Text(b)) = (op, x, y) {
+        return Value::Bool((a == b) == (op == CmpOp::Eq));
+    }
+    match compare(x, y) {
+        Some(ord) => Value::Bool(op_holds(op, ord)),
+        None => Value::Unknown,
+    }
+}
+
+/// Whether a sorted set holds a text. Small sets (the usual category lists) are scanned, which
+/// rejects most texts on their length alone.
+#[inline]
+fn set_contains(set: &[std::sync::Arc<str>], t: &str) -> bool {
+    if set.len() <= 8 {
+        set.iter().any(|x| **x == *t)
+    } else {
+        set.binary_search_by(|x| (**x).cmp(t)).is_ok()
+    }
+}
+
 /// Compares two values of the same kind; `None` when either is unknown.
 fn compare(x: Value<'_>, y: Value<'_>) -> Option<Ordering> {
     match (x, y) {
@@ -1084,11 +1616,14 @@ fn compare(x: Value<'_>, y: Value<'_>) -> Option<Ordering> {
 struct Accumulator<'a> {
     op: AggOp,
     count: u64,
+    /// The sum (`sum`, `average`) or the best so far (`min`, `max`).
     sum: Option<Value<'a>>,
-    best: Option<Value<'a>>,
     any: bool,
     all: bool,
-    distinct: HashSet<String>,
+    /// The values seen (`count distinct`), made on the first value. Boxed: the other aggregates,
+    /// far more common, then carry 8 bytes for it instead of a whole set's 48.
+    #[allow(clippy::box_collection)]
+    distinct: Option<Box<HashSet<String>>>,
 }
 
 impl<'a> Accumulator<'a> {
@@ -1097,10 +1632,9 @@ impl<'a> Accumulator<'a> {
             op,
             count: 0,
             sum: None,
-            best: None,
             any: false,
             all: true,
-            distinct: HashSet::new(),
+            distinct: None,
         }
     }
 
@@ -1122,7 +1656,7 @@ impl<'a> Accumulator<'a> {
                     Value::Bool(b) => format!("b{b}"),
                     _ => "u".into(),
                 };
-                self.distinct.insert(key);
+                self.distinct.get_or_insert_default().insert(key);
             }
             AggOp::Sum | AggOp::Average => {
                 self.sum = Some(match (self.sum, v) {
@@ -1136,7 +1670,7 @@ impl<'a> Accumulator<'a> {
                 if v.is_unknown() {
                     return Some(());
                 }
-                self.best = Some(match self.best {
+                self.sum = Some(match self.sum {
                     None => v,
                     Some(b) => match compare(v, b) {
                         Some(Ordering::Less) if self.op == AggOp::Min => v,
@@ -1154,13 +1688,13 @@ impl<'a> Accumulator<'a> {
     fn finish(self) -> Option<Value<'a>> {
         Some(match self.op {
             AggOp::Count => Value::Num(Decimal::from(self.count)),
-            AggOp::CountDistinct => Value::Num(Decimal::from(self.distinct.len())),
+            AggOp::CountDistinct => Value::Num(Decimal::from(self.distinct.map_or(0, |d| d.len()))),
             AggOp::Sum => self.sum.unwrap_or(Value::Num(Decimal::ZERO)),
             AggOp::Average => match self.sum {
                 Some(Value::Num(s)) if self.count > 0 => Value::Num(s.checked_div(Decimal::from(self.count))?),
                 _ => Value::Unknown,
             },
-            AggOp::Min | AggOp::Max => self.best.unwrap_or(Value::Unknown),
+            AggOp::Min | AggOp::Max => self.sum.unwrap_or(Value::Unknown),
             AggOp::Any => Value::Bool(self.any),
             AggOp::All => Value::Bool(self.all),
         })
@@ -1208,7 +1742,7 @@ impl Evaluator<'_> {
     /// Explains a record's outcome (as returned by [`Evaluator::evaluate`] or [`Evaluator::evaluate_all`]).
     pub fn explain(&self, id: &str, record: &Record, outcome: &Outcome) -> Result<Explanation> {
         let program = self.program;
-        let mut env = Env::new(program, record);
+        let mut env = Env::new(program, &self.slots, record);
         env.ranks = outcome.ranks.clone();
         env.waitlisted = outcome
             .rewards
@@ -1255,12 +1789,7 @@ impl Evaluator<'_> {
                         env.period = Some((p, k));
                         let mut items = Vec::new();
                         env.trace(list, 0, String::new(), &mut items)?;
-                        let v = env
-                            .periodic
-                            .get(i)
-                            .and_then(|v| v.get(k))
-                            .copied()
-                            .unwrap_or(Value::Unknown);
+                        let v = env.periodic_at(i, k);
                         let result = show(program, v, &def.ty);
                         values.push(value_line(format!("{}[{}]", def.name, period.key), result, items));
                     }

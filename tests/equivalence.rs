@@ -1,0 +1,389 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+//! The evaluator's shortcuts change nothing but speed.
+//!
+//! Two shortcuts make evaluation fast: the last compilation step rewrites common
+//! expressions into single steps (`check::optimise`), and per-period values are
+//! computed in one pass over their list instead of one pass per period
+//! (`Evaluator::new` versus `Evaluator::plain`). Here every campaign in
+//! `policies/` and `policies/examples/` is evaluated both ways, the plain way
+//! being the unoptimised program with the pass per period, and the outcomes
+//! (or errors) must be identical:
+//!
+//! - on every record of every fact file of the project that reads under the
+//!   campaign's schema, one at a time and as a population (budgets, rankings);
+//! - on records derived from those by random edits that aim at the edges the
+//!   shortcuts decide on: timestamps moved onto, just before and just after
+//!   every instant the campaign names (window ends, period boundaries),
+//!   numbers set onto its thresholds, texts swapped for the texts it compares
+//!   with, unknowns, list items dropped and repeated.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use campaign::check::program::{Const, Ir, Program};
+use campaign::check::schema::RecordSchema;
+use campaign::check::{check, check_unoptimised};
+use campaign::eval::Evaluator;
+use campaign::facts::{FactValue, Format, Record, read_records};
+use chrono::{DateTime, TimeDelta, Utc};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use rust_decimal::Decimal;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn files(dir: &str, ext: &str) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    out.sort();
+    out
+}
+
+fn campaigns() -> Vec<PathBuf> {
+    let mut all = files("policies", "campaign");
+    all.extend(files("policies/examples", "campaign"));
+    assert!(all.len() >= 26, "the policies and examples are found");
+    all
+}
+
+fn fact_files() -> Vec<PathBuf> {
+    let mut all = Vec::new();
+    for dir in [
+        "tests/fixtures/contract",
+        "tests/fixtures/edges",
+        "tests/fixtures/regressions",
+        "policies/examples",
+    ] {
+        if root().join(dir).is_dir() {
+            all.extend(files(dir, "ndjson"));
+        }
+    }
+    assert!(all.len() >= 20, "the fact files are found");
+    all
+}
+
+/// Sets what the command line would: a reference time and the example holiday calendar.
+fn prepare(program: &mut Program) {
+    if program.uses_as_of {
+        program.as_of = Some("2024-10-01T00:00:00+08:00".parse::<DateTime<Utc>>().unwrap());
+    }
+    if program.uses_business_days {
+        let text = std::fs::read_to_string(root().join("policies/examples/cn-holidays-2024.txt")).unwrap();
+        let days = text
+            .lines()
+            .map(|l| l.split('#').next().unwrap().trim())
+            .filter(|l| !l.is_empty())
+            .map(|l| chrono::NaiveDate::parse_from_str(l, "%Y-%m-%d").unwrap())
+            .collect();
+        program.holidays = Some(days);
+    }
+}
+
+/// The campaign compiled both ways.
+fn both(path: &Path) -> (Program, Program) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut plain = check_unoptimised(&text)
+        .program
+        .unwrap_or_else(|| panic!("{} does not check", path.display()));
+    let mut fast = check(&text).program.unwrap();
+    prepare(&mut plain);
+    prepare(&mut fast);
+    (plain, fast)
+}
+
+/// The records of a fact file that read under a schema.
+fn records(schema: &RecordSchema, path: &Path) -> Vec<Record> {
+    let bytes = std::fs::read(path).unwrap();
+    match read_records(schema, Format::Ndjson, &bytes[..]) {
+        Ok(items) => items.filter_map(Result::ok).map(|r| r.record).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Evaluates records both ways, one at a time and as a population; panics on any difference.
+fn assert_same(name: &str, plain: &Program, fast: &Program, records: &[Record]) {
+    let (slow, quick) = (Evaluator::plain(plain), Evaluator::new(fast));
+    for (i, record) in records.iter().enumerate() {
+        assert_eq!(
+            slow.evaluate(record),
+            quick.evaluate(record),
+            "{name}: record {i} evaluates differently: {record:?}"
+        );
+    }
+    assert_eq!(
+        slow.evaluate_all(records),
+        quick.evaluate_all(records),
+        "{name}: the population evaluates differently"
+    );
+}
+
+#[test]
+fn every_record_of_every_fact_file_evaluates_the_same_both_ways() {
+    let facts = fact_files();
+    let mut compared = 0;
+    for path in campaigns() {
+        let (plain, fast) = both(&path);
+        for file in &facts {
+            let records = records(&plain.schema, file);
+            compared += records.len();
+            let name = format!("{} on {}", path.display(), file.display());
+            assert_same(&name, &plain, &fast, &records);
+        }
+    }
+    assert!(compared >= 400, "only {compared} records were compared");
+}
+
+#[test]
+fn the_shortcuts_are_taken_where_they_apply() {
+    // The Kuaishou GMV policy's monthly value has a list filter `redeemed_at in month`:
+    // the single pass applies. Its text filter compares a fact with a constant: rewritten.
+    let text = std::fs::read_to_string(root().join("policies/kuaishou-provider-gmv-2022.campaign")).unwrap();
+    let plain = check_unoptimised(&text).program.unwrap();
+    let fast = check(&text).program.unwrap();
+    let fused = |p: &Program| {
+        p.definitions
+            .iter()
+            .filter(|d| {
+                d.expr.any(&mut |n| {
+                    matches!(
+                        n,
+                        Ir::FactCompare { .. } | Ir::FactInWindow { .. } | Ir::FactInSet { .. }
+                    )
+                })
+            })
+            .count()
+            + p.levels
+                .iter()
+                .flat_map(|l| &l.derived)
+                .filter(|d| d.expr.any(&mut |n| matches!(n, Ir::FactCompare { .. })))
+                .count()
+    };
+    assert_eq!(fused(&plain), 0);
+    assert!(fused(&fast) > 0);
+}
+
+// ---------------------------------------------------------------------------
+// Edited records
+
+/// What a campaign names: instants, numbers and texts, to aim edits at.
+#[derive(Debug, Default, Clone)]
+struct Targets {
+    instants: Vec<DateTime<Utc>>,
+    numbers: Vec<Decimal>,
+    texts: Vec<String>,
+}
+
+fn targets(program: &Program) -> Targets {
+    let mut instants = BTreeSet::new();
+    let mut numbers = BTreeSet::new();
+    let mut texts = BTreeSet::new();
+    for range in &program.periods {
+        for p in &range.periods {
+            instants.insert(p.window.start);
+            instants.insert(p.window.end);
+        }
+    }
+    let mut visit = |ir: &Ir| {
+        ir.any(&mut |n| {
+            let c = match n {
+                Ir::Const(c) => Some(c),
+                Ir::FactCompare { value, .. } => Some(value),
+                _ => None,
+            };
+            match c {
+                Some(Const::Time(t)) => {
+                    instants.insert(*t);
+                }
+                Some(Const::Window(w)) => {
+                    instants.insert(w.start);
+                    instants.insert(w.end);
+                }
+                Some(Const::Num(x)) => {
+                    numbers.insert(*x);
+                }
+                Some(Const::Text(t)) => {
+                    texts.insert(t.to_string());
+                }
+                Some(Const::Set(s)) => texts.extend(s.iter().map(|t| t.to_string())),
+                _ => {}
+            }
+            if let Ir::FactInWindow { window, .. } = n {
+                instants.insert(window.start);
+                instants.insert(window.end);
+            }
+            false
+        });
+    };
+    for def in &program.definitions {
+        visit(&def.expr);
+    }
+    for c in &program.conditions {
+        visit(&c.expr);
+    }
+    for r in &program.rewards {
+        visit(&r.expr);
+    }
+    for l in &program.levels {
+        for d in &l.derived {
+            visit(&d.expr);
+        }
+    }
+    Targets {
+        instants: instants.into_iter().collect(),
+        numbers: numbers.into_iter().collect(),
+        texts: texts.into_iter().collect(),
+    }
+}
+
+/// One edit, drawn at random; applied to the n-th value of the record in visiting order.
+#[derive(Debug, Clone)]
+enum Edit {
+    Instant { at: usize, target: usize, nanos: i64 },
+    Number { at: usize, target: usize, delta: i64 },
+    Text { at: usize, target: usize },
+    Unknown { at: usize },
+    Flip { at: usize },
+    DropItem { at: usize, item: usize },
+    RepeatItem { at: usize, item: usize },
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    let at = 0usize..64;
+    prop_oneof![
+        4 => (at.clone(), 0usize..64, prop_oneof![Just(0i64), Just(-1), Just(1), Just(-1_000_000_000), Just(1_000_000_000), -86_400_000_000_000i64..86_400_000_000_000])
+            .prop_map(|(at, target, nanos)| Edit::Instant { at, target, nanos }),
+        3 => (at.clone(), 0usize..64, prop_oneof![Just(0i64), Just(-1), Just(1)])
+            .prop_map(|(at, target, delta)| Edit::Number { at, target, delta }),
+        2 => (at.clone(), 0usize..64).prop_map(|(at, target)| Edit::Text { at, target }),
+        1 => at.clone().prop_map(|at| Edit::Unknown { at }),
+        1 => at.clone().prop_map(|at| Edit::Flip { at }),
+        1 => (at.clone(), 0usize..8).prop_map(|(at, item)| Edit::DropItem { at, item }),
+        1 => (at, 0usize..8).prop_map(|(at, item)| Edit::RepeatItem { at, item }),
+    ]
+}
+
+/// How many values a record and its list items hold.
+fn count_values(record: &Record) -> usize {
+    record
+        .values
+        .iter()
+        .map(|v| match v {
+            FactValue::List(items) => 1 + items.iter().map(count_values).sum::<usize>(),
+            _ => 1,
+        })
+        .sum()
+}
+
+/// The n-th value of a record and its list items, depth first.
+fn nth_value<'r>(record: &'r mut Record, n: &mut usize) -> Option<&'r mut FactValue> {
+    for v in &mut record.values {
+        if *n == 0 {
+            return Some(v);
+        }
+        *n -= 1;
+        if let FactValue::List(items) = v {
+            for item in items {
+                if let Some(found) = nth_value(item, n) {
+                    return Some(found);
+                }
+            }
+        }
+    }
+    None
+}
+
+fn apply(record: &Record, edit: &Edit, t: &Targets) -> Record {
+    let mut record = record.clone();
+    let at = match edit {
+        Edit::Instant { at, .. }
+        | Edit::Number { at, .. }
+        | Edit::Text { at, .. }
+        | Edit::Unknown { at }
+        | Edit::Flip { at }
+        | Edit::DropItem { at, .. }
+        | Edit::RepeatItem { at, .. } => *at,
+    };
+    let count = count_values(&record);
+    if count == 0 {
+        return record;
+    }
+    let mut n = at % count;
+    let Some(value) = nth_value(&mut record, &mut n) else {
+        return record;
+    };
+    match (edit, value) {
+        (Edit::Instant { target, nanos, .. }, FactValue::Time(x)) if !t.instants.is_empty() => {
+            *x = t.instants[target % t.instants.len()] + TimeDelta::nanoseconds(*nanos);
+        }
+        (Edit::Number { target, delta, .. }, FactValue::Number(x)) if !t.numbers.is_empty() => {
+            let base = t.numbers[target % t.numbers.len()];
+            let step = Decimal::new(1, base.scale().max(2));
+            *x = base + step * Decimal::from(*delta);
+        }
+        (Edit::Text { target, .. }, FactValue::Text(x)) if !t.texts.is_empty() => {
+            *x = t.texts[target % t.texts.len()].as_str().into();
+        }
+        (Edit::Unknown { .. }, v) if !matches!(v, FactValue::List(_)) => *v = FactValue::Unknown,
+        (Edit::Flip { .. }, FactValue::Bool(b)) => *b = !*b,
+        (Edit::DropItem { item, .. }, FactValue::List(items)) if !items.is_empty() => {
+            let i = item % items.len();
+            items.remove(i);
+        }
+        (Edit::RepeatItem { item, .. }, FactValue::List(items)) if !items.is_empty() => {
+            let i = item % items.len();
+            let copy = items[i].clone();
+            items.insert(i, copy);
+        }
+        _ => {}
+    }
+    record
+}
+
+#[test]
+fn edited_records_evaluate_the_same_both_ways() {
+    // A thread with an ordinary 8 MB stack (the test harness's threads have 2 MB).
+    std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(|| {
+            let facts = fact_files();
+            for path in campaigns() {
+                let (plain, fast) = both(&path);
+                let seeds: Vec<Record> = facts.iter().flat_map(|f| records(&plain.schema, f)).collect();
+                if seeds.is_empty() {
+                    continue;
+                }
+                let targets = targets(&plain);
+                let (slow, quick) = (Evaluator::plain(&plain), Evaluator::new(&fast));
+                let strategy = (0..seeds.len(), proptest::collection::vec(edit(), 1..6));
+                let mut runner = TestRunner::new(Config {
+                    cases: 48,
+                    failure_persistence: None,
+                    ..Config::default()
+                });
+                runner
+                    .run(&strategy, |(seed, edits)| {
+                        let mut record = seeds[seed].clone();
+                        for e in &edits {
+                            record = apply(&record, e, &targets);
+                        }
+                        prop_assert_eq!(
+                            slow.evaluate(&record),
+                            quick.evaluate(&record),
+                            "{}: {:?}",
+                            path.display(),
+                            record
+                        );
+                        Ok(())
+                    })
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+}
