@@ -732,7 +732,15 @@ impl<'a> Env<'a> {
         Ok(())
     }
 
+    #[inline]
     fn adjust(&self, v: Value<'a>, adjust: &'a Adjust) -> Result<Value<'a>> {
+        if adjust.rounding.is_none() && adjust.at_most.is_none() && adjust.at_least.is_none() {
+            return Ok(v);
+        }
+        self.adjust_number(v, adjust)
+    }
+
+    fn adjust_number(&self, v: Value<'a>, adjust: &'a Adjust) -> Result<Value<'a>> {
         let Value::Num(mut n) = v else { return Ok(v) };
         if let Some((mode, step)) = adjust.rounding {
             n = round(n, mode, step).ok_or_else(|| self.overflow())?;
@@ -1230,7 +1238,18 @@ impl<'a> Env<'a> {
         // The field sees its own record's frame on top, as where it was defined.
         let cut = (frame + 1).min(self.frames.len());
         let outer: SmallVec<[&'a Record; 8]> = self.frames.drain(cut..).collect();
-        let v = self.eval(&derived.expr);
+        let v = if derived.ty == Ty::Bool {
+            // Usually a conjunction of tests (`bound and fee_rate ≥ 2% and not local_life`).
+            match self.truth(&derived.expr).map_err(|e| *e) {
+                Ok(Truth::True) => Ok(Value::Bool(true)),
+                Ok(Truth::False) => Ok(Value::Bool(false)),
+                Ok(Truth::Unknown) => Ok(Value::Unknown),
+                Ok(Truth::Other) => self.eval(&derived.expr),
+                Err(e) => Err(e),
+            }
+        } else {
+            self.eval(&derived.expr)
+        };
         self.frames.extend(outer);
         let v = v?;
         if let Ok(slot) = u32::try_from(self.cached.len()) {
@@ -1400,7 +1419,7 @@ impl<'a> Env<'a> {
                 let Some(subject) = period_subject(&f.ir) else {
                     return Ok(());
                 };
-                match self.eval(subject)? {
+                match self.operand(subject)? {
                     Value::Time(t) => match period_of(range, t) {
                         Some(k) => period = Some(k),
                         None => return Ok(()),
@@ -1500,6 +1519,7 @@ impl<'a> Env<'a> {
                 known => known,
             },
             Ir::Const(Const::Bool(b)) => Truth::of(*b),
+            Ir::Derived { frame, level, index } => Truth::of_value(self.derived(*frame, *level, *index)?),
             Ir::Compare(op, a, b) => {
                 let (x, y) = (self.operand(a)?, self.operand(b)?);
                 Truth::of_value(compare_with(*op, x, y))
@@ -1713,6 +1733,10 @@ pub fn round(n: Decimal, mode: RoundingMode, step: Decimal) -> Option<Decimal> {
     if step.is_zero() {
         return None;
     }
+    if step.mantissa() == 1 {
+        // A step of 1, 0.1, 0.01...: rounding to that many decimals is the same, without a division.
+        return Some(with_scale(n.round_dp_with_strategy(step.scale(), strategy), step));
+    }
     let units = n.checked_div(step)?.round_dp_with_strategy(0, strategy);
     let rounded = units.checked_mul(step)?;
     Some(with_scale(rounded, step))
@@ -1724,7 +1748,11 @@ pub fn with_scale(n: Decimal, step: Decimal) -> Decimal {
     if out.is_zero() {
         out.set_sign_positive(true);
     }
-    let scale = step.normalize().scale();
+    let scale = if step.mantissa() == 1 {
+        step.scale()
+    } else {
+        step.normalize().scale()
+    };
     if out.scale() < scale {
         out.rescale(scale);
     } else if out.scale() > scale && out.round_dp(scale) == out {
