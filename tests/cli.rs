@@ -29,6 +29,7 @@ fn campaign(args: &[&str]) -> Run {
         .current_dir(root())
         .env("NO_COLOR", "1")
         .env("COLUMNS", "200")
+        .env_remove("CAMPAIGN_PROGRESS")
         .args(args)
         .output()
         .unwrap();
@@ -806,6 +807,182 @@ fn json_and_jsonl_facts_give_the_same_results_as_ndjson() {
     let run = campaign(&["evaluate", &policy(DOUYIN), "--facts", s(&jsonl)]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(ndjson(&run.stdout), douyin_ndjson());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---------------------------------------------------------------------------
+// The progress line (src/cli/progress.rs): never off a terminal unless forced
+
+/// Runs `campaign ARGS` with `CAMPAIGN_PROGRESS=mode`.
+fn campaign_progress(mode: &str, args: &[&str]) -> Run {
+    let out = Command::cargo_bin("campaign")
+        .unwrap()
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "200")
+        .env("CAMPAIGN_PROGRESS", mode)
+        .args(args)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// Standard error without the progress line, after checking that the line
+/// never garbles anything: each frame (`\r`, text, erase to the end of the
+/// line) starts on a fresh line, and is erased (`\r` + erase) before any
+/// other output and before the end. Also returns the frames.
+fn without_progress(stderr: &str) -> (String, Vec<String>) {
+    const ERASE: &str = "\x1b[K";
+    let mut rest = stderr;
+    let (mut text, mut frames) = (String::new(), Vec::new());
+    let mut drawn = false;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix('\r') {
+            let end = after
+                .find(ERASE)
+                .unwrap_or_else(|| panic!("a `\\r` without an erase in {stderr:?}"));
+            let frame = &after[..end];
+            assert!(
+                !frame.contains(['\r', '\n']),
+                "a frame over several lines in {stderr:?}"
+            );
+            assert!(
+                text.is_empty() || text.ends_with('\n'),
+                "a frame after {text:?} on the same line"
+            );
+            drawn = !frame.is_empty();
+            if drawn {
+                frames.push(frame.to_string());
+            }
+            rest = &after[end + ERASE.len()..];
+        } else {
+            assert!(!drawn, "{c:?} was printed over the progress line in {stderr:?}");
+            assert_ne!(c, '\x1b', "another escape sequence in {stderr:?}");
+            text.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    assert!(!drawn, "the progress line was left on the screen: {stderr:?}");
+    (text, frames)
+}
+
+#[test]
+fn no_progress_line_unless_standard_error_is_a_terminal() {
+    // The tests' standard error is a pipe: only the summary, whatever is asked.
+    let facts = contract_facts(DOUYIN);
+    let args = ["evaluate", &policy(DOUYIN), "--facts", facts.as_str()];
+    let plain = campaign(&args);
+    assert_eq!(plain.code, 0, "{plain:?}");
+    assert_eq!(plain.stderr.lines().count(), 1, "{plain:?}");
+    summary(&plain.stderr);
+    for mode in ["auto", "never", "", "sometimes"] {
+        let run = campaign_progress(mode, &args);
+        assert_eq!(
+            (run.code, &run.stdout, &run.stderr),
+            (0, &plain.stdout, &plain.stderr),
+            "{mode}"
+        );
+    }
+}
+
+#[test]
+fn a_forced_progress_line_is_silent_with_quiet() {
+    for facts in [
+        contract_facts(DOUYIN),
+        "tests/fixtures/edges/douyin-broken.ndjson".into(),
+    ] {
+        let args = ["evaluate", &policy(DOUYIN), "--facts", facts.as_str(), "--quiet"];
+        let (plain, forced) = (campaign(&args), campaign_progress("always", &args));
+        assert_eq!(forced.stderr, "", "{facts}");
+        assert_eq!((forced.code, forced.stdout), (plain.code, plain.stdout), "{facts}");
+    }
+    // `campaign explain` is quiet too.
+    let facts = contract_facts(DOUYIN);
+    let args = [
+        "explain",
+        &policy(DOUYIN),
+        "--facts",
+        facts.as_str(),
+        "--id",
+        "app-00002",
+    ];
+    let (plain, forced) = (campaign(&args), campaign_progress("always", &args));
+    assert_eq!(
+        (forced.code, &forced.stdout, &forced.stderr),
+        (0, &plain.stdout, &plain.stderr)
+    );
+}
+
+#[test]
+fn a_forced_progress_line_leaves_the_results_and_the_messages_as_they_were() {
+    let dir = scratch("progress");
+    // The same records as a .json array.
+    let array = dir.join("douyin.json");
+    let records = std::fs::read_to_string(root().join(contract_facts(DOUYIN))).unwrap();
+    let records: Vec<&str> = records.lines().collect();
+    std::fs::write(&array, format!("[\n{}\n]\n", records.join(",\n"))).unwrap();
+    let not_a_list = dir.join("number.json");
+    std::fs::write(&not_a_list, "42\n").unwrap();
+    let budget = "tests/fixtures/edges/coldstart-budget.ndjson";
+    let cases: Vec<(&str, String, Vec<&str>, &str)> = vec![
+        // (campaign, facts, options, what the last frame shows)
+        (DOUYIN, contract_facts(DOUYIN), vec![], "100%"),
+        (DOUYIN, "tests/fixtures/csv/douyin.csv".into(), vec![], "100%"),
+        (DOUYIN, s(&array).into(), vec![], "20 records"),
+        (
+            DOUYIN,
+            "tests/fixtures/edges/douyin-broken.ndjson".into(),
+            vec![],
+            "9 records",
+        ),
+        (
+            DOUYIN,
+            "tests/fixtures/csv/douyin-bad-row.csv".into(),
+            vec![],
+            "5 records",
+        ),
+        (
+            DOUYIN,
+            "tests/fixtures/edges/douyin-broken.ndjson".into(),
+            vec!["--max-errors", "2"],
+            "3 records",
+        ),
+        (DOUYIN, s(&not_a_list).into(), vec![], ""),
+        (
+            COLDSTART,
+            budget.into(),
+            vec!["--param", "monthly_packs=2"],
+            "writing 100%",
+        ),
+        (
+            COLDSTART,
+            "tests/fixtures/edges/coldstart-broken.ndjson".into(),
+            vec![],
+            "4 of 4 results",
+        ),
+    ];
+    for (name, facts, options, last) in &cases {
+        for format in ["ndjson", "table"] {
+            for jobs in ["1", "2"] {
+                let p = policy(name);
+                let mut args = vec!["evaluate", &p, "--facts", facts, "--format", format, "--jobs", jobs];
+                args.extend(options);
+                let plain = campaign(&args);
+                let forced = campaign_progress("always", &args);
+                let case = format!("{args:?}");
+                assert!(!plain.stderr.contains(['\r', '\x1b']), "{case}: {plain:?}");
+                assert_eq!((forced.code, &forced.stdout), (plain.code, &plain.stdout), "{case}");
+                let (text, frames) = without_progress(&forced.stderr);
+                assert_eq!(text, plain.stderr, "{case}");
+                assert!(!frames.is_empty(), "{case}: no progress line in {:?}", forced.stderr);
+                assert!(frames.last().unwrap().contains(last), "{case}: {frames:?}");
+            }
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

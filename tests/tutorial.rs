@@ -154,6 +154,7 @@ fn run(args: &[String]) -> (String, Option<i32>) {
         .current_dir(root())
         .env("NO_COLOR", "1")
         .env("COLUMNS", "80")
+        .env_remove("CAMPAIGN_PROGRESS")
         .output()
         .unwrap();
     let mut combined = output.stdout;

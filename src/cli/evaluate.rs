@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use serde_json::Value as Json;
 
 use super::Termination;
+use super::progress::{self, Progress, Stage};
 use super::render::graphical;
 use crate::check::Program;
 use crate::check::params::override_param;
@@ -325,6 +326,13 @@ pub fn run(args: &EvaluateArgs) -> Termination {
             return Termination::Usage;
         }
     };
+    // Progress on stderr (see cli::progress): published per chunk, cleared before other stderr lines.
+    let options = progress::Options {
+        quiet: args.quiet,
+        whole_input_first: format == Format::Json,
+        results_at_end: args.format == ResultFormat::Table && !args.explain,
+    };
+    let progress = Progress::start(input.get_ref(), options);
     let parser = LineParser::new(&program.schema);
     let mut source = if format == Format::Ndjson {
         Source::Lines(NdjsonLines::new(input))
@@ -332,6 +340,7 @@ pub fn run(args: &EvaluateArgs) -> Termination {
         match read_records(&program.schema, format, input) {
             Ok(r) => Source::Records(r),
             Err(e) => {
+                progress.finish(0);
                 let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
                 eprintln!("error: {}{at}: {}", args.facts.display(), e.message);
                 if let Some(help) = &e.help {
@@ -366,6 +375,7 @@ pub fn run(args: &EvaluateArgs) -> Termination {
         write_failed: false,
         max_errors: args.max_errors,
         stopped: false,
+        progress: &progress,
     };
     let read = |item: Item| -> Result<InputRecord, RecordError> {
         match item {
@@ -377,6 +387,7 @@ pub fn run(args: &EvaluateArgs) -> Termination {
         // Budgets are shared by all records: read everything, then allocate in queue order.
         let mut slots: Vec<Slot> = Vec::new();
         let mut population: Vec<Record> = Vec::new();
+        progress.stage(Stage::Reading);
         loop {
             let chunk = source.chunk();
             if chunk.is_empty() {
@@ -395,13 +406,16 @@ pub fn run(args: &EvaluateArgs) -> Termination {
                     Err(e) => slots.push(Err(Failure::read(&e))),
                 }
             }
+            progress.set(slots.len());
         }
+        progress.stage(Stage::Evaluating);
         let outcomes = match &pool {
             Some(pool) => pool.install(|| evaluator.evaluate_all(&population)),
             None => evaluator.evaluate_all(&population),
         };
         let mut outcomes = outcomes.into_iter();
         let mut records = population.iter();
+        progress.stage(Stage::Writing(slots.len()));
         for slot in slots {
             let row = match slot {
                 Ok((line, id)) => match (outcomes.next(), records.next()) {
@@ -488,6 +502,7 @@ pub fn run(args: &EvaluateArgs) -> Termination {
             current = next;
         }
     }
+    progress.finish(stats.read);
     if out.finish().is_err() || sink.write_failed {
         eprintln!("error: could not write the results");
         return Termination::Failure;
@@ -535,6 +550,8 @@ struct Sink<'a> {
     write_failed: bool,
     max_errors: Option<usize>,
     stopped: bool,
+    /// Cleared around the failure lines; told the count once per chunk.
+    progress: &'a Progress,
 }
 
 impl Sink<'_> {
@@ -550,6 +567,9 @@ impl Sink<'_> {
             self.found = true;
         }
         stats.count(&row);
+        if stats.read.is_multiple_of(CHUNK) {
+            self.progress.set(stats.read);
+        }
         if let Row::Failed(f) = &row
             && !self.quiet
         {
@@ -562,9 +582,11 @@ impl Sink<'_> {
                     f.id.as_deref()
                         .map(|i| format!(" (record `{}`)", clean(i)))
                         .unwrap_or_default();
-                eprintln!("error: {at}{id}: {}", clean(&f.error));
+                self.progress
+                    .suspend(|| eprintln!("error: {at}{id}: {}", clean(&f.error)));
             } else if stats.failed == LISTED_FAILURES + 1 {
-                eprintln!("error: more records failed; each has an error object in the results");
+                self.progress
+                    .suspend(|| eprintln!("error: more records failed; each has an error object in the results"));
             }
         }
         if out.row(&row).is_err() {

@@ -11,6 +11,7 @@
 mod check;
 mod evaluate;
 mod fmt;
+mod progress;
 mod render;
 mod test;
 
