@@ -581,6 +581,13 @@ impl Band {
     }
 }
 
+impl Adjust {
+    /// Whether there is any rounding or bound to apply.
+    pub fn is_some(&self) -> bool {
+        self.rounding.is_some() || self.at_most.is_some() || self.at_least.is_some()
+    }
+}
+
 impl ListExpr {
     /// Whether `f` holds for any node of the list's filters and projection.
     pub fn any(&self, f: &mut dyn FnMut(&Ir) -> bool) -> bool {

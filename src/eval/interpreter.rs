@@ -705,16 +705,18 @@ impl<'a> Env<'a> {
                 {
                     // On an error, the pass per period below runs and reports it as it always has.
                     if self.aggregate_by_period(*op, list, *split, range, start).is_ok() {
-                        for k in 0..count {
-                            self.period = Some((p, k));
-                            if let Some(&v) = self.periodic.get(start + k) {
-                                let v = self.adjust(v, &def.adjust)?;
-                                if let Some(slot) = self.periodic.get_mut(start + k) {
-                                    *slot = v;
+                        if def.adjust.is_some() {
+                            for k in 0..count {
+                                self.period = Some((p, k));
+                                if let Some(&v) = self.periodic.get(start + k) {
+                                    let v = self.adjust(v, &def.adjust)?;
+                                    if let Some(slot) = self.periodic.get_mut(start + k) {
+                                        *slot = v;
+                                    }
                                 }
                             }
+                            self.period = None;
                         }
-                        self.period = None;
                         return Ok(());
                     }
                 }
@@ -734,7 +736,7 @@ impl<'a> Env<'a> {
 
     #[inline]
     fn adjust(&self, v: Value<'a>, adjust: &'a Adjust) -> Result<Value<'a>> {
-        if adjust.rounding.is_none() && adjust.at_most.is_none() && adjust.at_least.is_none() {
+        if !adjust.is_some() {
             return Ok(v);
         }
         self.adjust_number(v, adjust)
@@ -965,6 +967,10 @@ impl<'a> Env<'a> {
         match ir {
             Ir::Const(c) => Ok(Value::of_const(c)),
             Ir::Def(i) => Ok(self.defs.get(*i).copied().unwrap_or(Value::Unknown)),
+            Ir::DefAt(i) => Ok(match self.period {
+                Some((_, k)) => self.periodic_at(*i, k),
+                None => Value::Unknown,
+            }),
             Ir::Fact { frame, field } => match self.frames.get(*frame).and_then(|r| r.values.get(*field)) {
                 Some(FactValue::Number(n)) => Ok(Value::Num(*n)),
                 Some(FactValue::Time(t)) => Ok(Value::Time(*t)),
@@ -1328,11 +1334,7 @@ impl<'a> Env<'a> {
         let mut acc = Accumulator::new(op);
         let mut failed = false;
         self.iterate(list, 0, &mut |env: &mut Env<'a>| {
-            let v = match &list.project {
-                Some(p) => env.operand(p)?,
-                None => Value::Bool(true),
-            };
-            if acc.add(v).is_none() {
+            if env.project(list.project.as_deref(), &mut acc)?.is_none() {
                 failed = true;
             }
             Ok(())
@@ -1426,41 +1428,60 @@ impl<'a> Env<'a> {
                     },
                     _ => return Ok(()),
                 }
-            } else if self.truth(&f.ir).map_err(|e| *e)? != Truth::True {
+            } else if self.test(&f.ir).map_err(|e| *e)? != Truth::True {
                 return Ok(());
             }
         }
         if !last {
             return self.iterate_by_period(list, level + 1, split, range, period, accumulators, failed);
         }
-        let v = match &list.project {
-            Some(p) => self.operand(p)?,
-            None => Value::Bool(true),
-        };
         if let Some(acc) = period.and_then(|k| accumulators.get_mut(k))
-            && acc.add(v).is_none()
+            && self.project(list.project.as_deref(), acc)?.is_none()
         {
             *failed = true;
         }
         Ok(())
     }
 
+    /// Adds the item on top of the frames to an aggregate: its projection (`gmv` of `sum of
+    /// sales.gmv`), or the item itself for `count`. `None` on overflow.
+    #[inline]
+    fn project(&mut self, project: Option<&'a Ir>, acc: &mut Accumulator<'a>) -> Result<Option<()>> {
+        Ok(match project {
+            // The commonest case, a sum of amounts: added in place, without building a value.
+            Some(&Ir::Fact { frame, field }) => match self.fact(frame, field)? {
+                FactValue::Number(n) => acc.add_num(*n),
+                _ => acc.add(self.fact_value(frame, field)?),
+            },
+            Some(p) => acc.add(self.operand(p)?),
+            None => acc.add(Value::Bool(true)),
+        })
+    }
+
     /// Whether the record on top of the frames passes every conjunct of a filter.
     fn passes(&mut self, filters: &'a [Filter]) -> Result<bool> {
         for f in filters {
-            if self.truth(&f.ir).map_err(|e| *e)? != Truth::True {
+            if self.test(&f.ir).map_err(|e| *e)? != Truth::True {
                 return Ok(false);
             }
         }
         Ok(true)
     }
 
-    /// Evaluates a filter conjunct as [`Env::eval`] would, to what filters need of the value.
-    ///
-    /// Filters run for every list item, and most are a fact tested against a constant: this
-    /// reads the fact and tests it without building a [`Value`], and returns a byte and a
-    /// pointer (in registers) instead of a value written through memory.
-    fn truth(&mut self, ir: &'a Ir) -> std::result::Result<Truth, Box<EvalError>> {
+    /// [`Env::truth`], with the tests of a fact done in place rather than by a call.
+    #[inline(always)]
+    fn test(&mut self, ir: &'a Ir) -> std::result::Result<Truth, Box<EvalError>> {
+        match ir {
+            Ir::FactCompare { .. } | Ir::FactInWindow { .. } | Ir::FactInSet { .. } | Ir::Fact { .. } => {
+                self.test_fact(ir)
+            }
+            _ => self.truth(ir),
+        }
+    }
+
+    /// A test of a fact against constants, as [`Env::eval`] decides it.
+    #[inline(always)]
+    fn test_fact(&mut self, ir: &'a Ir) -> std::result::Result<Truth, Box<EvalError>> {
         Ok(match ir {
             Ir::FactCompare {
                 frame,
@@ -1470,8 +1491,8 @@ impl<'a> Env<'a> {
             } => match (self.fact(*frame, *field)?, value) {
                 (FactValue::Number(x), Const::Num(c)) => Truth::of(op_holds(*op, x.cmp(c))),
                 (FactValue::Text(x), Const::Text(c)) => match op {
-                    CmpOp::Eq => Truth::of(**x == **c),
-                    CmpOp::Ne => Truth::of(**x != **c),
+                    CmpOp::Eq => Truth::of(text_eq(x, c)),
+                    CmpOp::Ne => Truth::of(!text_eq(x, c)),
                     _ => Truth::of(op_holds(*op, (**x).cmp(&**c))),
                 },
                 (FactValue::Time(x), Const::Time(c)) => Truth::of(op_holds(*op, x.cmp(c))),
@@ -1493,22 +1514,36 @@ impl<'a> Env<'a> {
                 FactValue::Unknown => Truth::Unknown,
                 _ => Truth::of_value(self.eval(ir)?),
             },
-            Ir::Not(a) => match self.truth(a)? {
+            _ => Truth::of_value(self.eval(ir)?),
+        })
+    }
+
+    /// Evaluates a filter conjunct as [`Env::eval`] would, to what filters need of the value.
+    ///
+    /// Filters run for every list item, and most are a fact tested against a constant: this
+    /// reads the fact and tests it without building a [`Value`], and returns a byte and a
+    /// pointer (in registers) instead of a value written through memory.
+    fn truth(&mut self, ir: &'a Ir) -> std::result::Result<Truth, Box<EvalError>> {
+        Ok(match ir {
+            Ir::FactCompare { .. } | Ir::FactInWindow { .. } | Ir::FactInSet { .. } | Ir::Fact { .. } => {
+                self.test_fact(ir)?
+            }
+            Ir::Not(a) => match self.test(a)? {
                 Truth::True => Truth::False,
                 Truth::False => Truth::True,
                 Truth::Unknown | Truth::Other => Truth::Unknown,
             },
-            Ir::And(a, b) => match self.truth(a)? {
+            Ir::And(a, b) => match self.test(a)? {
                 Truth::False => Truth::False,
-                left => match (left, self.truth(b)?) {
+                left => match (left, self.test(b)?) {
                     (_, Truth::False) => Truth::False,
                     (Truth::True, Truth::True) => Truth::True,
                     _ => Truth::Unknown,
                 },
             },
-            Ir::Or(a, b) => match self.truth(a)? {
+            Ir::Or(a, b) => match self.test(a)? {
                 Truth::True => Truth::True,
-                left => match (left, self.truth(b)?) {
+                left => match (left, self.test(b)?) {
                     (_, Truth::True) => Truth::True,
                     (Truth::False, Truth::False) => Truth::False,
                     _ => Truth::Unknown,
@@ -1608,12 +1643,34 @@ fn compare_with(op: CmpOp, x: Value<'_>, y: Value<'_>) -> Value<'static> {
     }
 }
 
+/// Whether two texts are equal. Category names and ids are short: compared by length, then
+/// eight bytes at a time, without a call of the C library's `memcmp`.
+#[inline]
+fn text_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() > 32 {
+        return a == b;
+    }
+    let mut a_words = a.chunks_exact(8);
+    let mut b_words = b.chunks_exact(8);
+    for (x, y) in (&mut a_words).zip(&mut b_words) {
+        match (<[u8; 8]>::try_from(x), <[u8; 8]>::try_from(y)) {
+            (Ok(x), Ok(y)) if u64::from_ne_bytes(x) == u64::from_ne_bytes(y) => {}
+            _ => return false,
+        }
+    }
+    a_words.remainder().iter().zip(b_words.remainder()).all(|(x, y)| x == y)
+}
+
 /// Whether a sorted set holds a text. Small sets (the usual category lists) are scanned, which
 /// rejects most texts on their length alone.
 #[inline]
 fn set_contains(set: &[std::sync::Arc<str>], t: &str) -> bool {
     if set.len() <= 8 {
-        set.iter().any(|x| **x == *t)
+        set.iter().any(|x| text_eq(x, t))
     } else {
         set.binary_search_by(|x| (**x).cmp(t)).is_ok()
     }
@@ -1656,6 +1713,21 @@ impl<'a> Accumulator<'a> {
             all: true,
             distinct: None,
         }
+    }
+
+    /// Adds a number; `None` on overflow. The same as `add(Value::Num(n))`.
+    #[inline]
+    fn add_num(&mut self, n: Decimal) -> Option<()> {
+        if !matches!(self.op, AggOp::Sum | AggOp::Average) {
+            return self.add(Value::Num(n));
+        }
+        self.count += 1;
+        match &mut self.sum {
+            Some(Value::Num(total)) => *total = total.checked_add(n)?,
+            None => self.sum = Some(Value::Num(n)),
+            Some(other) => *other = Value::Unknown,
+        }
+        Some(())
     }
 
     /// Adds a value; `None` on overflow.
@@ -2192,5 +2264,92 @@ impl<'a> Env<'a> {
             amount,
             steps,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn texts_compare_byte_for_byte() {
+        let texts = [
+            "",
+            "a",
+            "购物",
+            "教育培训",
+            "教育培训 ",
+            "学习/读书卡",
+            "学历资格/职业技能培训",
+            "abcdefgh",
+            "abcdefgi",
+            "abcdefghabcdefgh1",
+            "abcdefghabcdefgh2",
+            "x".repeat(40).leak(),
+        ];
+        for a in texts {
+            for b in texts {
+                assert_eq!(text_eq(a, b), a == b, "{a:?} vs {b:?}");
+            }
+        }
+        let long_a = format!("{}a", "y".repeat(40));
+        let long_b = format!("{}b", "y".repeat(40));
+        assert!(!text_eq(&long_a, &long_b));
+    }
+
+    #[test]
+    fn sets_small_and_large_agree_with_a_search() {
+        let small: Vec<Arc<str>> = ["a", "bb", "学习/读书卡"].iter().map(|s| Arc::from(*s)).collect();
+        let large: Vec<Arc<str>> = (0..20).map(|i| Arc::from(format!("c{i:02}"))).collect();
+        for set in [&small, &large] {
+            for probe in ["a", "bb", "b", "学习/读书卡", "c05", "c5", "c19", "c20", ""] {
+                assert_eq!(set_contains(set, probe), set.iter().any(|x| &**x == probe), "{probe}");
+            }
+        }
+    }
+
+    #[test]
+    fn rounding_to_a_power_of_ten_matches_rounding_by_division() {
+        let steps = ["1", "0.1", "0.01", "0.001", "10", "100", "0.05", "0.25"];
+        let values = [
+            "0",
+            "0.005",
+            "0.015",
+            "-0.015",
+            "1.2345",
+            "2.5",
+            "-2.5",
+            "123456.785",
+            "0.0049999",
+        ];
+        let modes = [
+            RoundingMode::Down,
+            RoundingMode::Up,
+            RoundingMode::HalfUp,
+            RoundingMode::HalfDown,
+            RoundingMode::HalfEven,
+        ];
+        for step in steps {
+            let step: Decimal = step.parse().unwrap();
+            for value in values {
+                let n: Decimal = value.parse().unwrap();
+                for mode in modes {
+                    let strategy = match mode {
+                        RoundingMode::Down => RoundingStrategy::ToZero,
+                        RoundingMode::Up => RoundingStrategy::AwayFromZero,
+                        RoundingMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+                        RoundingMode::HalfDown => RoundingStrategy::MidpointTowardZero,
+                        RoundingMode::HalfEven => RoundingStrategy::MidpointNearestEven,
+                    };
+                    let by_division = (n / step).round_dp_with_strategy(0, strategy) * step;
+                    let rounded = round(n, mode, step).unwrap();
+                    assert_eq!(rounded, by_division, "{n} to {step} {mode:?}");
+                    assert_eq!(rounded.to_string(), with_scale(by_division, step).to_string());
+                }
+            }
+        }
     }
 }

@@ -8,7 +8,12 @@ use rust_decimal::Decimal;
 use crate::check::program::{Const, Window};
 
 /// A value while evaluating. Texts borrow from the record or the program.
+///
+/// The discriminant is a whole word so that a value is copied as aligned words: with a one-byte
+/// discriminant, moves of values returned through memory copy 31 unaligned bytes, which the
+/// processor cannot forward from the stores that wrote them (measured: 6–10 % of evaluation).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(u64)]
 pub enum Value<'a> {
     /// Unknown: a missing optional fact, or something computed from one.
     Unknown,
