@@ -692,7 +692,11 @@ impl<'a> Env<'a> {
         self.context = Context::Definition(i);
         match def.per {
             None => {
-                let v = self.eval(&def.expr)?;
+                let v = match &def.expr {
+                    // Computed once here: no use for the cache of record-wide aggregates.
+                    Ir::Aggregate(op, list) => self.aggregate(*op, list)?,
+                    other => self.eval(other)?,
+                };
                 let v = self.adjust(v, &def.adjust)?;
                 if let Some(slot) = self.defs.get_mut(i) {
                     *slot = v;
