@@ -1120,7 +1120,11 @@ impl<'a> Env<'a> {
             Ir::AggregatePeriods(op, i) => {
                 let mut acc = Accumulator::new(*op);
                 for v in self.periodic_run(*i) {
-                    acc.add(*v).ok_or_else(|| self.overflow())?;
+                    let added = match v {
+                        Value::Num(n) => acc.add_num(*n),
+                        other => acc.add(*other),
+                    };
+                    added.ok_or_else(|| self.overflow())?;
                 }
                 acc.finish().ok_or_else(|| self.overflow())?
             }
@@ -1567,11 +1571,11 @@ impl<'a> Env<'a> {
         })
     }
 
-    fn iterate(
+    fn iterate<F: FnMut(&mut Env<'a>) -> Result<()>>(
         &mut self,
         list: &'a ListExpr,
         level: usize,
-        f: &mut dyn FnMut(&mut Env<'a>) -> Result<()>,
+        f: &mut F,
     ) -> Result<()> {
         let Some(l) = list.levels.get(level) else { return Ok(()) };
         let items: &'a [Record] = match self.fact(l.frame, l.field)? {
@@ -1820,6 +1824,10 @@ pub fn round(n: Decimal, mode: RoundingMode, step: Decimal) -> Option<Decimal> {
 
 /// Shows an amount with exactly the decimals of its payable step (`0.00` for fen), never `-0`.
 pub fn with_scale(n: Decimal, step: Decimal) -> Decimal {
+    if step.mantissa() == 1 && n.scale() == step.scale() && !(n.is_zero() && n.is_sign_negative()) {
+        // Already shown with the step's decimals (the usual case after rounding).
+        return n;
+    }
     let mut out = n;
     if out.is_zero() {
         out.set_sign_positive(true);
