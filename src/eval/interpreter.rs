@@ -695,7 +695,7 @@ impl<'a> Env<'a> {
                 let v = match &def.expr {
                     // Computed once here: no use for the cache of record-wide aggregates.
                     Ir::Aggregate(op, list) => self.aggregate(*op, list)?,
-                    other => self.eval(other)?,
+                    other => self.operand(other)?,
                 };
                 let v = self.adjust(v, &def.adjust)?;
                 if let Some(slot) = self.defs.get_mut(i) {
