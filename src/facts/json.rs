@@ -552,8 +552,10 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let RecordSeed { plan, ctx, path, top } = self;
-        let mut values: Vec<Option<FactValue>> = Vec::new();
-        values.resize_with(plan.fields.len(), || None);
+        // Every fact starts unknown; `seen` tells which were given.
+        let mut values: Vec<FactValue> = Vec::new();
+        values.resize_with(plan.fields.len(), || FactValue::Unknown);
+        let mut seen = Seen::new(plan.fields.len());
         let mut id_seen = false;
         // Undeclared keys, kept only to detect duplicates.
         let mut others = KeySet::default();
@@ -589,11 +591,14 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
                             && let (Some(slot), Some(field)) = (values.get_mut(i), plan.fields.get(i))
                         {
                             match value_from_text(&field.ty, &id, Source::Json) {
-                                Ok(value) => *slot = Some(value),
+                                Ok(value) => {
+                                    *slot = value;
+                                    seen.set(i);
+                                }
                                 Err(why) => ctx.fail(&id_path, mismatch(&field.ty, &code_json_string(&id), why)),
                             }
                         }
-                        ctx.id = Some(id);
+                        ctx.id = Some(id.into_string());
                     }
                     Got::Null => ctx.fail(&id_path, MISSING),
                     Got::Bad(_, found) => {
@@ -606,8 +611,8 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
 
             let declared = plan
                 .lookup(&key)
-                .and_then(|i| Some((i, plan.fields.get(i)?, values.get(i)?.is_some())));
-            let Some((i, field, seen)) = declared else {
+                .and_then(|i| Some((i, plan.fields.get(i)?, seen.get(i))));
+            let Some((i, field, given)) = declared else {
                 if !ctx.failed()
                     && let Err(key) = others.insert(key)
                 {
@@ -621,7 +626,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
                 continue;
             }
             let fact_path = Path::Field(&path, &field.name);
-            if seen {
+            if given {
                 ctx.fail(&fact_path, format!("duplicate key {}", code(&key)));
                 map.next_value::<IgnoredAny>()?;
                 continue;
@@ -648,7 +653,8 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
                 Got::Failed => continue,
             };
             if let Some(slot) = values.get_mut(i) {
-                *slot = Some(value);
+                *slot = value;
+                seen.set(i);
             }
         }
 
@@ -659,18 +665,49 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
             ctx.fail(&Path::Field(&path, "id"), MISSING);
             return Ok(None);
         }
-        for (slot, field) in values.iter_mut().zip(plan.fields) {
-            if slot.is_none() {
-                if field.optional {
-                    *slot = Some(FactValue::Unknown);
-                } else {
-                    ctx.fail(&Path::Field(&path, &field.name), MISSING);
-                    return Ok(None);
-                }
-            }
+        // A fact not given stays unknown if it is optional.
+        if let Some(field) = plan
+            .fields
+            .iter()
+            .enumerate()
+            .find_map(|(i, field)| (!field.optional && !seen.get(i)).then_some(field))
+        {
+            ctx.fail(&Path::Field(&path, &field.name), MISSING);
+            return Ok(None);
         }
-        let values = values.into_iter().map(|v| v.unwrap_or(FactValue::Unknown)).collect();
         Ok(Some(Record { values }))
+    }
+}
+
+/// Which facts of a record were given: bits for up to 64 facts (no
+/// allocation), a vector beyond.
+struct Seen {
+    bits: u64,
+    many: Vec<bool>,
+}
+
+impl Seen {
+    fn new(facts: usize) -> Seen {
+        Seen {
+            bits: 0,
+            many: if facts > 64 { vec![false; facts] } else { Vec::new() },
+        }
+    }
+
+    fn get(&self, i: usize) -> bool {
+        if i < 64 && self.many.is_empty() {
+            self.bits & (1 << i) != 0
+        } else {
+            self.many.get(i).copied().unwrap_or(false)
+        }
+    }
+
+    fn set(&mut self, i: usize) {
+        if i < 64 && self.many.is_empty() {
+            self.bits |= 1 << i;
+        } else if let Some(b) = self.many.get_mut(i) {
+            *b = true;
+        }
     }
 }
 
@@ -799,9 +836,19 @@ impl<R: BufRead> Iterator for Ndjson<'_, R> {
     }
 }
 
+/// `bytes` as text: validated with SIMD (`simdutf8`, several times faster
+/// than `std` on text with many non-ASCII characters); the standard library
+/// finds where an invalid line goes wrong, so errors are exactly `std`'s.
+fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(_) => std::str::from_utf8(bytes),
+    }
+}
+
 /// Reads one NDJSON line.
 pub(super) fn read_line(plan: &Plan<'_>, bytes: &[u8], line: usize) -> Result<InputRecord, RecordError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| RecordError {
+    let text = utf8(bytes).map_err(|e| RecordError {
         line,
         column: Some(char_column(bytes, e.valid_up_to())),
         id: None,

@@ -370,7 +370,7 @@ fn char_column(line: &[u8], index: usize) -> usize {
 /// Reads `text` (a JSON string or a CSV cell) as a value of `ty`.
 fn value_from_text(ty: &FactType, text: &str, source: Source) -> Result<FactValue, Why> {
     match ty {
-        FactType::Text => Ok(FactValue::Text(text.to_owned())),
+        FactType::Text => Ok(FactValue::Text(text.into())),
         FactType::Bool => match (source, text) {
             (Source::Csv, "true") => Ok(FactValue::Bool(true)),
             (Source::Csv, "false") => Ok(FactValue::Bool(false)),
