@@ -525,6 +525,9 @@ fn percent(d: Decimal) -> Result<Decimal, Why> {
 
 /// An RFC 3339 timestamp with an offset.
 fn timestamp(text: &str) -> Result<DateTime<Utc>, Why> {
+    if let Some(t) = rfc3339_fast(text) {
+        return Ok(t);
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
@@ -541,6 +544,93 @@ fn timestamp(text: &str) -> Result<DateTime<Utc>, Why> {
     } else {
         Err(Why::Mismatch)
     }
+}
+
+/// The common layout of RFC 3339, `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`
+/// with 1 to 9 fractional digits, read straight into the instant: exactly
+/// what `DateTime::parse_from_rfc3339` gives for it, without its general
+/// machinery. `None` for anything else (a lowercase `t` or `z`, a space for
+/// `T`, a leap second, more fractional digits, an invalid date or time...),
+/// which the general parser then reads or refuses.
+fn rfc3339_fast(text: &str) -> Option<DateTime<Utc>> {
+    /// Two ASCII digits as a number.
+    fn two(a: u8, b: u8) -> Option<i64> {
+        (a.is_ascii_digit() && b.is_ascii_digit()).then(|| i64::from(a - b'0') * 10 + i64::from(b - b'0'))
+    }
+    let [
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        m0,
+        m1,
+        b'-',
+        d0,
+        d1,
+        b'T',
+        h0,
+        h1,
+        b':',
+        i0,
+        i1,
+        b':',
+        s0,
+        s1,
+        rest @ ..,
+    ] = text.as_bytes()
+    else {
+        return None;
+    };
+    let year = two(*y0, *y1)? * 100 + two(*y2, *y3)?;
+    let (month, day) = (two(*m0, *m1)?, two(*d0, *d1)?);
+    let (hour, minute, second) = (two(*h0, *h1)?, two(*i0, *i1)?, two(*s0, *s1)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    // The fraction: 1 to 9 digits, as nanoseconds.
+    let (nanos, rest) = match rest {
+        [b'.', fraction @ ..] => {
+            let n = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
+            if n == 0 || n > 9 {
+                return None;
+            }
+            let (digits, rest) = fraction.split_at_checked(n)?;
+            let value = digits.iter().fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
+            (value * 10u32.pow(9 - n as u32), rest)
+        }
+        _ => (0, rest),
+    };
+    let offset = match rest {
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), oh0, oh1, b':', om0, om1] => {
+            let (hours, minutes) = (two(*oh0, *oh1)?, two(*om0, *om1)?);
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let offset = hours * 3600 + minutes * 60;
+            if *sign == b'-' { -offset } else { offset }
+        }
+        _ => return None,
+    };
+    // Days since 1970-01-01 of the proleptic Gregorian date (H. Hinnant's
+    // `days_from_civil`).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
+    DateTime::from_timestamp(seconds, nanos)
 }
 
 /// A duration: whole seconds (`3600`) or a whole number and a unit (`30 days`).
@@ -680,6 +770,98 @@ mod tests {
         let m = mismatch(&FactType::Timestamp, "`\"2024-08-22T10:00:00\"`", Why::NoOffset);
         assert!(m.starts_with("expected a timestamp with an offset"), "{m}");
         assert!(m.contains("add the offset, e.g. +08:00"), "{m}");
+    }
+
+    #[test]
+    fn timestamp_fast_path_edges() {
+        for text in [
+            "2024-08-22T10:00:00+08:00",
+            "2024-08-22T02:00:00Z",
+            "2024-02-29T23:59:59.999999999-23:59",
+            "0000-01-01T00:00:00+23:59",
+            "0000-03-01T00:00:00Z",
+            "9999-12-31T23:59:59-23:59",
+            "1970-01-01T00:00:00.5Z",
+            "1969-12-31T23:59:59.000000001Z",
+            "2000-02-29T12:00:00+00:00",
+            "2100-03-01T00:00:00-00:00",
+        ] {
+            let chrono = DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).ok();
+            assert!(chrono.is_some(), "{text}");
+            assert_eq!(rfc3339_fast(text), chrono, "{text}");
+        }
+        // Left to the general parser: it reads some of these and refuses the others.
+        for text in [
+            "2024-08-22t10:00:00+08:00",
+            "2024-08-22 10:00:00+08:00",
+            "2024-08-22T10:00:00z",
+            "2024-08-22T10:00:60Z",
+            "2024-08-22T10:00:00.1234567891Z",
+            "2024-08-22T10:00:00.Z",
+            "2023-02-29T10:00:00Z",
+            "2100-02-29T10:00:00Z",
+            "2024-13-01T10:00:00Z",
+            "2024-00-01T10:00:00Z",
+            "2024-04-31T10:00:00Z",
+            "2024-08-22T24:00:00Z",
+            "2024-08-22T10:00:00+24:00",
+            "2024-08-22T10:00:00+08:60",
+            "2024-08-22T10:00:00+0800",
+            "2024-08-22T10:00:00+08:00 ",
+            "2024-08-22T10:00:00",
+            "+2024-08-22T10:00:00Z",
+            "2024-08-22T10:00:00UTC",
+        ] {
+            assert_eq!(rfc3339_fast(text), None, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The fast path gives exactly chrono's instant whenever it reads a
+        /// text, and reads every text of its layout that chrono reads.
+        #[test]
+        fn timestamp_fast_path_agrees_with_chrono(
+            year in 0u32..=9999,
+            month in 0u32..=13,
+            day in 0u32..=32,
+            hour in 0u32..=25,
+            minute in 0u32..=60,
+            second in 0u32..=60,
+            fraction in proptest::option::of("[0-9]{0,11}"),
+            offset in proptest::option::of((proptest::bool::ANY, 0u32..=25, 0u32..=60)),
+            junk in "(|[tTzZ ]|[0-9.:+-]{1,3})",
+            junk_at in 0usize..40,
+            use_junk in proptest::bool::ANY,
+        ) {
+            let mut text = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}");
+            if let Some(f) = &fraction {
+                text.push('.');
+                text.push_str(f);
+            }
+            match offset {
+                None => text.push('Z'),
+                Some((negative, h, m)) => {
+                    text.push_str(&format!("{}{h:02}:{m:02}", if negative { '-' } else { '+' }));
+                }
+            }
+            if use_junk {
+                let at = junk_at.min(text.len());
+                text.replace_range(at..(at + 1).min(text.len()), &junk);
+            }
+            let chrono = DateTime::parse_from_rfc3339(&text).map(|t| t.with_timezone(&Utc)).ok();
+            match rfc3339_fast(&text) {
+                Some(fast) => proptest::prop_assert_eq!(Some(fast), chrono, "{}", text),
+                None => {
+                    // Only texts outside the fast path's layout are left to chrono.
+                    let plain = !use_junk
+                        && second < 60
+                        && fraction.as_ref().is_none_or(|f| (1..=9).contains(&f.len()));
+                    proptest::prop_assert!(!(plain && chrono.is_some()), "{} not read", text);
+                }
+            }
+            // Whatever the path, `timestamp` agrees with chrono.
+            proptest::prop_assert_eq!(timestamp(&text).ok(), chrono);
+        }
     }
 
     #[test]
