@@ -57,7 +57,7 @@ use std::io::{BufRead, Read};
 use std::ops::Range;
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::check::schema::{FactType, RecordSchema};
@@ -595,6 +595,7 @@ fn number_shape(text: &str) -> Shape {
 }
 
 /// An exact decimal: `-?[0-9]+(\.[0-9]+)?`.
+#[inline]
 fn decimal(text: &str) -> Result<Decimal, Why> {
     match number_shape(text) {
         Shape::Integer | Shape::Decimal => {
@@ -665,6 +666,7 @@ fn timestamp(text: &str) -> Result<DateTime<Utc>, Why> {
 /// machinery. `None` for anything else (a lowercase `t` or `z`, a space for
 /// `T`, a leap second, more fractional digits, an invalid date or time...),
 /// which the general parser then reads or refuses.
+#[inline]
 fn rfc3339_fast(text: &str) -> Option<DateTime<Utc>> {
     /// Two ASCII digits as a number.
     fn two(a: u8, b: u8) -> Option<i64> {
@@ -698,15 +700,7 @@ fn rfc3339_fast(text: &str) -> Option<DateTime<Utc>> {
     let year = two(*y0, *y1)? * 100 + two(*y2, *y3)?;
     let (month, day) = (two(*m0, *m1)?, two(*d0, *d1)?);
     let (hour, minute, second) = (two(*h0, *h1)?, two(*i0, *i1)?, two(*s0, *s1)?);
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    if day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 59 {
+    if hour > 23 || minute > 59 || second > 59 {
         return None;
     }
     // The fraction: 1 to 9 digits, as nanoseconds.
@@ -734,16 +728,17 @@ fn rfc3339_fast(text: &str) -> Option<DateTime<Utc>> {
         }
         _ => return None,
     };
-    // Days since 1970-01-01 of the proleptic Gregorian date (H. Hinnant's
-    // `days_from_civil`).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = era * 146_097 + day_of_era - 719_468;
-    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
-    DateTime::from_timestamp(seconds, nanos)
+    // The local time less the offset: the same day, or the one before or after.
+    let seconds = hour * 3600 + minute * 60 + second - offset;
+    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month as u32, day as u32)?;
+    let date = match seconds.div_euclid(86_400) {
+        -1 => date.pred_opt()?,
+        0 => date,
+        1 => date.succ_opt()?,
+        _ => return None,
+    };
+    let time = NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(seconds.rem_euclid(86_400)).ok()?, nanos)?;
+    Some(NaiveDateTime::new(date, time).and_utc())
 }
 
 /// A duration: whole seconds (`3600`) or a whole number and a unit (`30 days`).
