@@ -597,6 +597,9 @@ fn number_shape(text: &str) -> Shape {
 /// An exact decimal: `-?[0-9]+(\.[0-9]+)?`.
 #[inline]
 fn decimal(text: &str) -> Result<Decimal, Why> {
+    if let Some(d) = decimal_fast(text) {
+        return Ok(d);
+    }
     match number_shape(text) {
         Shape::Integer | Shape::Decimal => {
             let mut d = Decimal::from_str_exact(text).map_err(|_| Why::TooManyDigits)?;
@@ -608,6 +611,45 @@ fn decimal(text: &str) -> Result<Decimal, Why> {
         Shape::Exponent => Err(Why::Exponent),
         Shape::Invalid => Err(Why::Mismatch),
     }
+}
+
+/// `-?[0-9]+(\.[0-9]+)?` with at most 18 digits (so that they fit a `u64`),
+/// read in one pass: exactly what `Decimal::from_str_exact` gives (the same
+/// digits and scale), with zero made positive as `decimal` does. `None` for
+/// anything else, which `decimal` then reads or refuses.
+#[inline]
+fn decimal_fast(text: &str) -> Option<Decimal> {
+    let bytes = text.as_bytes();
+    let (negative, digits) = match bytes {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, bytes),
+    };
+    // Up to 18 digits and a point.
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    // 19 digits fit a `u64` too (the check for 18 comes after).
+    let mut mantissa: u64 = 0;
+    let mut point = None;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => mantissa = mantissa * 10 + u64::from(b - b'0'),
+            b'.' if point.is_none() && i > 0 => point = Some(i),
+            _ => return None,
+        }
+    }
+    let scale = match point {
+        None if digits.len() <= 18 => 0,
+        // At least one digit after the point.
+        Some(i) if i + 1 < digits.len() => digits.len() - i - 1,
+        _ => return None,
+    };
+    let mantissa = if negative {
+        -i128::from(mantissa)
+    } else {
+        i128::from(mantissa)
+    };
+    Decimal::try_from_i128_with_scale(mantissa, u32::try_from(scale).ok()?).ok()
 }
 
 /// A whole number of at least 0: `[0-9]+`.
@@ -811,6 +853,32 @@ mod tests {
         assert_eq!(decimal("NaN"), Err(Why::Mismatch));
         assert_eq!(decimal(&"9".repeat(40)), Err(Why::TooManyDigits));
         assert_eq!(decimal(&format!("0.{}", "1".repeat(35))), Err(Why::TooManyDigits));
+    }
+
+    proptest::proptest! {
+        /// The one-pass reading of short decimals gives exactly what
+        /// `from_str_exact` gives (digits, scale and sign), and reads every
+        /// decimal of up to 18 digits.
+        #[test]
+        fn decimal_fast_path_agrees_with_rust_decimal(
+            text in "-?[0-9]{0,20}(\\.[0-9]{0,20})?|-?[0-9]{17,20}|[0-9.,e+-]{0,6}|-?0+\\.0+",
+        ) {
+            let slow = match number_shape(&text) {
+                Shape::Integer | Shape::Decimal => Decimal::from_str_exact(&text).ok().map(|mut d| {
+                    if d.is_zero() {
+                        d.set_sign_positive(true);
+                    }
+                    d
+                }),
+                _ => None,
+            };
+            let fast = decimal_fast(&text);
+            let digits = text.bytes().filter(u8::is_ascii_digit).count();
+            if fast.is_some() || (slow.is_some() && digits <= 18) {
+                proptest::prop_assert_eq!(fast.map(|d| d.serialize()), slow.map(|d| d.serialize()), "{}", text);
+            }
+            proptest::prop_assert_eq!(decimal(&text).ok().map(|d| d.serialize()), slow.map(|d| d.serialize()));
+        }
     }
 
     #[test]

@@ -558,7 +558,10 @@ fn profile_eval(args: &Args) {
     let which = args.get("impl").unwrap_or("campaign");
     let start = Instant::now();
     let mut eligible = 0usize;
+    // The fastest pass, in CPU time.
+    let mut best = Duration::MAX;
     for _ in 0..repeat {
+        let cpu = thread_cpu();
         match which {
             "hand" => {
                 let (t, _) = compare::hand_eval(kind, &lines, false);
@@ -576,13 +579,15 @@ fn profile_eval(args: &Args) {
                 }
             }
         }
+        best = best.min(thread_cpu() - cpu);
     }
     let el = start.elapsed();
     eprintln!(
-        "{} × {} records: {:.0} ns/record ({eligible} eligible)",
+        "{} × {} records: {:.0} ns/record ({eligible} eligible); fastest pass {:.0} ns/record of CPU",
         repeat,
         records.len(),
-        el.as_nanos() as f64 / (repeat as f64 * records.len() as f64)
+        el.as_nanos() as f64 / (repeat as f64 * records.len() as f64),
+        best.as_nanos() as f64 / records.len() as f64
     );
 }
 

@@ -161,14 +161,14 @@ impl<'t> Cursor<'t> {
             b'"' => {
                 let text = self.string()?;
                 match ty {
-                    FactType::Text => *slot = FactValue::Text(CompactString::new(text)),
-                    FactType::Decimal | FactType::Money(_) => *slot = FactValue::Number(decimal(text).ok()?),
+                    FactType::Text => set_text(slot, text),
+                    FactType::Decimal | FactType::Money(_) => set_number(slot, decimal(text).ok()?),
                     FactType::Timestamp => {
                         let time = match rfc3339_fast(text) {
                             Some(time) => time,
                             None => timestamp(text).ok()?,
                         };
-                        *slot = FactValue::Time(time);
+                        set_time(slot, time);
                     }
                     _ => *slot = value_from_text(ty, text, Source::Json).ok()?,
                 }
@@ -375,6 +375,25 @@ impl<'t> Cursor<'t> {
             }
         }
     }
+}
+
+// Values are written into their slot by small functions of their own, so that
+// they are built in place: built in the caller, a `FactValue` was copied in
+// pieces of other sizes than it was written in (store-forwarding stalls).
+
+#[inline(never)]
+fn set_text(slot: &mut FactValue, text: &str) {
+    *slot = FactValue::Text(CompactString::new(text));
+}
+
+#[inline(never)]
+fn set_number(slot: &mut FactValue, n: rust_decimal::Decimal) {
+    *slot = FactValue::Number(n);
+}
+
+#[inline(never)]
+fn set_time(slot: &mut FactValue, t: chrono::DateTime<chrono::Utc>) {
+    *slot = FactValue::Time(t);
 }
 
 /// Marks (with its high bit) each byte of `word` (little-endian) that ends a
