@@ -2,6 +2,7 @@
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
+use std::ops::Range;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -16,7 +17,7 @@ use crate::diagnostics::SourceFile;
 use crate::eval::{Evaluator, Explanation, Outcome, report};
 use rayon::prelude::*;
 
-use crate::facts::{Format, InputRecord, LineParser, NdjsonLines, Record, RecordError, read_records};
+use crate::facts::{Format, InputRecord, LineBlock, LineParser, NdjsonLines, Record, RecordError, read_records};
 
 /// How results are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -237,36 +238,48 @@ fn record_error_text(e: &RecordError) -> String {
     }
 }
 
-/// How many input records are read, evaluated and written together. Memory
-/// stays flat: at most two chunks are held at once (one being evaluated, the
-/// next being read).
+/// How many input records at most are read, evaluated and written together
+/// (an NDJSON chunk also ends after about 256 KiB of input, see
+/// `NdjsonLines::fill`). Memory stays flat: at most two chunks are held at
+/// once (one being evaluated, the next being read).
 const CHUNK: usize = 2048;
 
 /// Where records come from: raw NDJSON lines (parsed by the workers), or
 /// records parsed by a sequential reader (JSON documents, CSV).
 enum Source<'s> {
-    Lines(NdjsonLines<BufReader<File>>),
+    Lines(NdjsonLines<File>),
     Records(Box<dyn Iterator<Item = Result<InputRecord, RecordError>> + 's>),
 }
 
 /// One input record on its way through the pipeline.
 enum Item {
-    Raw(usize, Vec<u8>),
+    /// A raw NDJSON line: its number, and where its bytes are in the chunk's block.
+    Raw(usize, Range<usize>),
     Read(Box<Result<InputRecord, RecordError>>),
 }
 
+/// Up to [`CHUNK`] input records. Reused from chunk to chunk, so that its
+/// memory is allocated once.
+#[derive(Default)]
+struct Chunk {
+    /// The bytes of the raw lines.
+    block: LineBlock,
+    items: Vec<Item>,
+}
+
 impl Source<'_> {
-    fn chunk(&mut self) -> Vec<Item> {
+    /// Reads the next records into `chunk`, replacing what it held (nothing at the end).
+    fn chunk(&mut self, chunk: &mut Chunk) {
+        let items = &mut chunk.items;
+        items.clear();
         match self {
-            Source::Lines(lines) => lines
-                .by_ref()
-                .take(CHUNK)
-                .map(|l| match l {
-                    Ok((line, bytes)) => Item::Raw(line, bytes),
+            Source::Lines(lines) => lines.fill(&mut chunk.block, CHUNK, |l| {
+                items.push(match l {
+                    Ok((line, range)) => Item::Raw(line, range),
                     Err(e) => Item::Read(Box::new(Err(e))),
                 })
-                .collect(),
-            Source::Records(records) => records.by_ref().take(CHUNK).map(|r| Item::Read(Box::new(r))).collect(),
+            }),
+            Source::Records(records) => items.extend(records.by_ref().take(CHUNK).map(|r| Item::Read(Box::new(r)))),
         }
     }
 }
@@ -319,8 +332,8 @@ pub fn run(args: &EvaluateArgs) -> Termination {
         );
         return Termination::Usage;
     };
-    let input = match File::open(&args.facts) {
-        Ok(f) => BufReader::with_capacity(1 << 16, f),
+    let file = match File::open(&args.facts) {
+        Ok(f) => f,
         Err(e) => {
             eprintln!("error: cannot read the facts `{}`: {e}", args.facts.display());
             return Termination::Usage;
@@ -332,12 +345,12 @@ pub fn run(args: &EvaluateArgs) -> Termination {
         whole_input_first: format == Format::Json,
         results_at_end: args.format == ResultFormat::Table && !args.explain,
     };
-    let progress = Progress::start(input.get_ref(), options);
+    let progress = Progress::start(&file, options);
     let parser = LineParser::new(&program.schema);
     let mut source = if format == Format::Ndjson {
-        Source::Lines(NdjsonLines::new(input))
+        Source::Lines(NdjsonLines::new(file))
     } else {
-        match read_records(&program.schema, format, input) {
+        match read_records(&program.schema, format, BufReader::with_capacity(1 << 16, file)) {
             Ok(r) => Source::Records(r),
             Err(e) => {
                 progress.finish(0);
@@ -377,9 +390,9 @@ pub fn run(args: &EvaluateArgs) -> Termination {
         stopped: false,
         progress: &progress,
     };
-    let read = |item: Item| -> Result<InputRecord, RecordError> {
+    let read = |block: &LineBlock, item: Item| -> Result<InputRecord, RecordError> {
         match item {
-            Item::Raw(line, bytes) => parser.parse(&bytes, line),
+            Item::Raw(line, range) => parser.parse(block.line(range), line),
             Item::Read(r) => *r,
         }
     };
@@ -388,16 +401,19 @@ pub fn run(args: &EvaluateArgs) -> Termination {
         let mut slots: Vec<Slot> = Vec::new();
         let mut population: Vec<Record> = Vec::new();
         progress.stage(Stage::Reading);
+        let mut chunk = Chunk::default();
+        let mut parsed: Vec<Result<InputRecord, RecordError>> = Vec::new();
         loop {
-            let chunk = source.chunk();
-            if chunk.is_empty() {
+            source.chunk(&mut chunk);
+            if chunk.items.is_empty() {
                 break;
             }
-            let parsed: Vec<Result<InputRecord, RecordError>> = match &pool {
-                Some(pool) => pool.install(|| chunk.into_par_iter().map(read).collect()),
-                None => chunk.into_iter().map(read).collect(),
-            };
-            for item in parsed {
+            let Chunk { block, items } = &mut chunk;
+            match &pool {
+                Some(pool) => pool.install(|| parsed.par_extend(items.par_drain(..).map(|item| read(block, item)))),
+                None => parsed.extend(items.drain(..).map(|item| read(block, item))),
+            }
+            for item in parsed.drain(..) {
                 match item {
                     Ok(InputRecord { line, id, record }) => {
                         slots.push(Ok((line, id)));
@@ -440,8 +456,8 @@ pub fn run(args: &EvaluateArgs) -> Termination {
         }
     } else {
         let render = matches!(args.format, ResultFormat::Ndjson | ResultFormat::Json) && !args.explain;
-        let process = |item: Item| -> Row {
-            let row = match read(item) {
+        let process = |block: &LineBlock, item: Item| -> Row {
+            let row = match read(block, item) {
                 Ok(InputRecord { line, id, record }) => match evaluator.evaluate(&record) {
                     Ok(outcome) => {
                         let explanation = explain_if(args, &evaluator, &id, &record, &outcome);
@@ -470,27 +486,31 @@ pub fn run(args: &EvaluateArgs) -> Termination {
                 other => other,
             }
         };
-        let mut current = source.chunk();
-        while !current.is_empty() {
-            let mut rows: Vec<Row> = Vec::new();
-            let mut next: Vec<Item> = Vec::new();
+        // Two chunks and the rows are reused throughout: memory stays flat and is
+        // allocated once.
+        let mut current = Chunk::default();
+        let mut next = Chunk::default();
+        let mut rows: Vec<Row> = Vec::new();
+        source.chunk(&mut current);
+        while !current.items.is_empty() {
+            let Chunk { block, items } = &mut current;
             match &pool {
                 Some(pool) => {
                     // Workers evaluate this chunk while this thread reads the next one;
-                    // collecting a parallel iterator keeps the input order.
+                    // extending with an indexed parallel iterator keeps the input order.
                     pool.in_place_scope(|scope| {
                         let rows = &mut rows;
                         let process = &process;
-                        scope.spawn(move |_| *rows = current.into_par_iter().map(process).collect());
-                        next = source.chunk();
+                        scope.spawn(move |_| rows.par_extend(items.par_drain(..).map(|item| process(block, item))));
+                        source.chunk(&mut next);
                     });
                 }
                 None => {
-                    rows = current.into_iter().map(process).collect();
-                    next = source.chunk();
+                    rows.extend(items.drain(..).map(|item| process(block, item)));
+                    source.chunk(&mut next);
                 }
             }
-            for row in rows {
+            for row in rows.drain(..) {
                 sink.emit(row, &mut out, &mut stats);
                 if sink.stopped {
                     break;
@@ -499,7 +519,7 @@ pub fn run(args: &EvaluateArgs) -> Termination {
             if sink.stopped {
                 break;
             }
-            current = next;
+            std::mem::swap(&mut current, &mut next);
         }
     }
     progress.finish(stats.read);

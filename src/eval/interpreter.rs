@@ -956,7 +956,7 @@ impl<'a> Env<'a> {
             FactValue::Unknown => Value::Unknown,
             FactValue::Bool(b) => Value::Bool(*b),
             FactValue::Number(n) => Value::Num(*n),
-            FactValue::Text(t) => Value::Text(t),
+            FactValue::Text(t) => Value::Text(t.as_str()),
             FactValue::Choice(c) => Value::Choice(*c),
             FactValue::Time(t) => Value::Time(*t),
             FactValue::Seconds(s) => Value::Duration(TimeDelta::try_seconds(*s).ok_or_else(|| self.overflow())?),

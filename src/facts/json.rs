@@ -10,6 +10,8 @@
 //! `u64`/`i64` reach a visitor as a one-entry map whose key is
 //! [`NUMBER_TOKEN`] and whose value is the number's exact text.
 
+mod fast;
+
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -41,6 +43,8 @@ pub(super) struct Plan<'s> {
     items: Vec<Option<Plan<'s>>>,
     /// The index of a declared `id` fact.
     id_index: Option<usize>,
+    /// Whether no two facts have the same name.
+    distinct: bool,
 }
 
 impl<'s> Plan<'s> {
@@ -74,6 +78,7 @@ impl<'s> Plan<'s> {
         Plan {
             fields: &schema.fields,
             id_index: index.get("id").copied(),
+            distinct: index.len() == schema.fields.len(),
             index,
             items,
         }
@@ -552,8 +557,10 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let RecordSeed { plan, ctx, path, top } = self;
-        let mut values: Vec<Option<FactValue>> = Vec::new();
-        values.resize_with(plan.fields.len(), || None);
+        // Every fact starts unknown; `seen` tells which were given.
+        let mut values: Vec<FactValue> = Vec::new();
+        values.resize_with(plan.fields.len(), || FactValue::Unknown);
+        let mut seen = Seen::new(plan.fields.len());
         let mut id_seen = false;
         // Undeclared keys, kept only to detect duplicates.
         let mut others = KeySet::default();
@@ -589,11 +596,14 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
                             && let (Some(slot), Some(field)) = (values.get_mut(i), plan.fields.get(i))
                         {
                             match value_from_text(&field.ty, &id, Source::Json) {
-                                Ok(value) => *slot = Some(value),
+                                Ok(value) => {
+                                    *slot = value;
+                                    seen.set(i);
+                                }
                                 Err(why) => ctx.fail(&id_path, mismatch(&field.ty, &code_json_string(&id), why)),
                             }
                         }
-                        ctx.id = Some(id);
+                        ctx.id = Some(id.into_string());
                     }
                     Got::Null => ctx.fail(&id_path, MISSING),
                     Got::Bad(_, found) => {
@@ -606,8 +616,8 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
 
             let declared = plan
                 .lookup(&key)
-                .and_then(|i| Some((i, plan.fields.get(i)?, values.get(i)?.is_some())));
-            let Some((i, field, seen)) = declared else {
+                .and_then(|i| Some((i, plan.fields.get(i)?, seen.get(i))));
+            let Some((i, field, given)) = declared else {
                 if !ctx.failed()
                     && let Err(key) = others.insert(key)
                 {
@@ -621,7 +631,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
                 continue;
             }
             let fact_path = Path::Field(&path, &field.name);
-            if seen {
+            if given {
                 ctx.fail(&fact_path, format!("duplicate key {}", code(&key)));
                 map.next_value::<IgnoredAny>()?;
                 continue;
@@ -648,7 +658,8 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
                 Got::Failed => continue,
             };
             if let Some(slot) = values.get_mut(i) {
-                *slot = Some(value);
+                *slot = value;
+                seen.set(i);
             }
         }
 
@@ -659,18 +670,49 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
             ctx.fail(&Path::Field(&path, "id"), MISSING);
             return Ok(None);
         }
-        for (slot, field) in values.iter_mut().zip(plan.fields) {
-            if slot.is_none() {
-                if field.optional {
-                    *slot = Some(FactValue::Unknown);
-                } else {
-                    ctx.fail(&Path::Field(&path, &field.name), MISSING);
-                    return Ok(None);
-                }
-            }
+        // A fact not given stays unknown if it is optional.
+        if let Some(field) = plan
+            .fields
+            .iter()
+            .enumerate()
+            .find_map(|(i, field)| (!field.optional && !seen.get(i)).then_some(field))
+        {
+            ctx.fail(&Path::Field(&path, &field.name), MISSING);
+            return Ok(None);
         }
-        let values = values.into_iter().map(|v| v.unwrap_or(FactValue::Unknown)).collect();
         Ok(Some(Record { values }))
+    }
+}
+
+/// Which facts of a record were given: bits for up to 64 facts (no
+/// allocation), a vector beyond.
+struct Seen {
+    bits: u64,
+    many: Vec<bool>,
+}
+
+impl Seen {
+    fn new(facts: usize) -> Seen {
+        Seen {
+            bits: 0,
+            many: if facts > 64 { vec![false; facts] } else { Vec::new() },
+        }
+    }
+
+    fn get(&self, i: usize) -> bool {
+        if i < 64 && self.many.is_empty() {
+            self.bits & (1 << i) != 0
+        } else {
+            self.many.get(i).copied().unwrap_or(false)
+        }
+    }
+
+    fn set(&mut self, i: usize) {
+        if i < 64 && self.many.is_empty() {
+            self.bits |= 1 << i;
+        } else if let Some(b) = self.many.get_mut(i) {
+            *b = true;
+        }
     }
 }
 
@@ -799,15 +841,28 @@ impl<R: BufRead> Iterator for Ndjson<'_, R> {
     }
 }
 
+/// `bytes` as text: validated with SIMD (`simdutf8`, several times faster
+/// than `std` on text with many non-ASCII characters); the standard library
+/// finds where an invalid line goes wrong, so errors are exactly `std`'s.
+fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(_) => std::str::from_utf8(bytes),
+    }
+}
+
 /// Reads one NDJSON line.
 pub(super) fn read_line(plan: &Plan<'_>, bytes: &[u8], line: usize) -> Result<InputRecord, RecordError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| RecordError {
+    let text = utf8(bytes).map_err(|e| RecordError {
         line,
         column: Some(char_column(bytes, e.valid_up_to())),
         id: None,
         fact: None,
         message: "the line is not valid UTF-8".into(),
     })?;
+    if let Some((id, record)) = fast::read(plan, text) {
+        return Ok(InputRecord { line, id, record });
+    }
     match read_record(plan, text) {
         Ok((id, record)) => Ok(InputRecord { line, id, record }),
         Err(f) => Err(RecordError {
@@ -1816,5 +1871,276 @@ mod tests {
         assert_eq!(&b[e3 + 2..e4], b"12");
         assert_eq!(value_end(b"{\"a\":[", 0), 6);
         assert_eq!(value_end(b"", 0), 0);
+    }
+
+    /// What `serde` reads from `text`, when it reads a record, as text (the
+    /// `Debug` form shows a decimal's scale and sign).
+    fn serde_read(plan: &Plan<'_>, text: &str) -> Option<String> {
+        read_record(plan, text).ok().map(|r| format!("{r:?}"))
+    }
+
+    fn fast_read(plan: &Plan<'_>, text: &str) -> Option<String> {
+        fast::read(plan, text).map(|r| format!("{r:?}"))
+    }
+
+    #[test]
+    fn plain_records_take_the_fast_path() {
+        let schema = schema();
+        let plan = Plan::new(&schema);
+        for line in [
+            r#"{"id":"r1","store_score":4.5,"gmv":"100.00"}"#,
+            r#" { "id" : "r1" , "store_score" : "4.5" , "gmv" : 100 } "#,
+            r#"{"id":"r1","store_score":4.5,"gmv":"100.00","refund_rate":"2.5%","orders":30,"open_at":"2024-08-22T10:00:00+08:00","tier":"silver","active":true,"name":" Shop 学 ","wait":"30 days","points":12.30,"extra":[1,{"a":[2,"x",null,-1.5e3]}],"more":{}}"#,
+            r#"{"mini_programs":[{"name":"a","orders":[{"amount":"1.50","at":"2024-08-22T02:00:00.250Z"},{"amount":2,"at":null}]},{"orders":[],"name":"b"}],"gmv":"-0.00","store_score":"-0","id":"r1"}"#,
+            r#"{"id":"r1","store_score":18446744073709551615,"gmv":-9223372036854775808,"points":-0,"refund_rate":null}"#,
+        ] {
+            let fast = fast_read(&plan, line);
+            assert!(fast.is_some(), "{line}");
+            assert_eq!(fast, serde_read(&plan, line), "{line}");
+        }
+    }
+
+    #[test]
+    fn unusual_records_are_left_to_serde() {
+        let schema = schema();
+        let plan = Plan::new(&schema);
+        for line in [
+            r#"{"id":"r\u0031","store_score":4.5,"gmv":"100.00"}"#,
+            r#"{"id":"r1","store_score":4.5,"gmv":"100.00","x":"\"","x2":1}"#,
+            r#"{"$serde_json::private::Number":"1","id":"r1","store_score":4.5,"gmv":"100.00"}"#,
+            r#"{"a":1,"b":1,"c":1,"d":1,"e":1,"f":1,"g":1,"h":1,"i":1,"id":"r1","store_score":4.5,"gmv":"1"}"#,
+            &format!(
+                r#"{{"id":"r1","store_score":4.5,"gmv":"1","x":{}{}}}"#,
+                "[".repeat(100),
+                "]".repeat(100)
+            ),
+        ] {
+            assert_eq!(fast_read(&plan, line), None, "{line}");
+            assert!(serde_read(&plan, line).is_some(), "{line}");
+        }
+    }
+
+    mod differential {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn ws() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(vec!["", "", "", " ", "\t", "\r", "  \n"])
+        }
+
+        fn scalar() -> BoxedStrategy<String> {
+            prop::sample::select(vec![
+                r#""4.5""#,
+                r#""100.00""#,
+                r#""12,000""#,
+                r#""""#,
+                r#""2.5%""#,
+                r#""%""#,
+                r#""-0""#,
+                r#""-0.00""#,
+                r#""1e3""#,
+                r#""r1""#,
+                r#""2024-08-22T10:00:00+08:00""#,
+                r#""2024-08-22T02:00:00.250Z""#,
+                r#""2024-08-22 10:00""#,
+                r#""2024-02-30T10:00:00Z""#,
+                r#""2024-08-22T10:00:00""#,
+                r#""2024-08-22t10:00:00z""#,
+                r#""gold""#,
+                r#""silver""#,
+                r#""Gold""#,
+                r#""30 days""#,
+                r#""3600""#,
+                r#"" Shop ""#,
+                r#""学习/读书卡 ""#,
+                r#""a\"b""#,
+                r#""\u0041""#,
+                "\"\u{1}\"",
+                "\"é\\n\"",
+                "0",
+                "-0",
+                "12",
+                "-3",
+                "1.5",
+                "12.30",
+                "-1.5",
+                "1e3",
+                "1E-3",
+                "18446744073709551615",
+                "18446744073709551616",
+                "-9223372036854775808",
+                "-9223372036854775809",
+                "99999999999999999999999999999999",
+                "00",
+                "01",
+                "1.",
+                ".5",
+                "-",
+                "+1",
+                "1.5x",
+                "true",
+                "false",
+                "null",
+                "nul",
+                "tru",
+                "[]",
+                "[1,2]",
+                "[1,]",
+                "{}",
+                r#"{"a":[{"b":null}],"c":"d"}"#,
+                r#"{"$serde_json::private::Number":"4.5"}"#,
+                "[[[[]]]]",
+                r#"{"a" 1}"#,
+                r#"{"a":1,}"#,
+                r#"["\u0041",{"\"":[]}]"#,
+                "[{]}",
+            ])
+            .prop_map(String::from)
+            .boxed()
+        }
+
+        /// Values that mostly fit the fact `key` of `schema()`.
+        fn typed(key: &str) -> &'static [&'static str] {
+            match key {
+                "id" => &[r#""r1""#, r#""""#, r#""学""#],
+                "store_score" | "gmv" | "points" | "amount" => &[
+                    r#""4.5""#,
+                    "12.30",
+                    r#""100.00""#,
+                    "-0",
+                    r#""-0.00""#,
+                    "0",
+                    "18446744073709551615",
+                    "-3",
+                    r#""1""#,
+                    "-1.5",
+                    "1e2",
+                ],
+                "refund_rate" => &[r#""2.5%""#, "0.02", r#""0.02""#, "null", "1"],
+                "orders" => &["30", r#""30""#, "0", "null"],
+                "open_at" | "at" => &[
+                    r#""2024-08-22T10:00:00+08:00""#,
+                    r#""2024-08-22T02:00:00.250Z""#,
+                    r#""2024-08-22t10:00:00z""#,
+                    r#""2024-08-22 10:00:00+08:00""#,
+                    r#""2016-12-31T23:59:60Z""#,
+                    r#""2024-08-22T10:00:00.1234567891-01:30""#,
+                    "null",
+                ],
+                "tier" => &[r#""gold""#, r#""silver""#, "null"],
+                "active" => &["true", "false", "null"],
+                "name" => &[
+                    r#""x""#,
+                    r#"" Shop ""#,
+                    r#""学习/读书卡 ""#,
+                    r#""""#,
+                    r#""a name longer than twenty-four bytes""#,
+                    "null",
+                ],
+                "wait" => &["3600", r#""30 days""#, r#""1 hour""#, "null", "60"],
+                _ => &[],
+            }
+        }
+
+        /// A JSON object of entries drawn from `keys`: values that mostly fit
+        /// (see `typed`), else drawn from `value`.
+        fn object(keys: Vec<&'static str>, value: BoxedStrategy<String>, max: usize) -> BoxedStrategy<String> {
+            let entry = (
+                prop::sample::select(keys),
+                value,
+                any::<prop::sample::Index>(),
+                prop::bool::weighted(0.85),
+                ws(),
+                ws(),
+            )
+                .prop_map(|(k, v, i, fit, a, b)| {
+                    let pool = typed(k);
+                    let v = if fit && !pool.is_empty() {
+                        pool[i.index(pool.len())].to_string()
+                    } else {
+                        v
+                    };
+                    format!("{a}\"{k}\"{b}:{a}{v}{b}")
+                });
+            (prop::collection::vec(entry, 0..max), ws())
+                .prop_map(|(entries, end)| format!("{{{}{end}}}", entries.join(",")))
+                .boxed()
+        }
+
+        fn list(item: BoxedStrategy<String>) -> BoxedStrategy<String> {
+            (prop::collection::vec(item, 0..4), ws())
+                .prop_map(|(items, w)| format!("[{w}{}{w}]", items.join(&format!("{w},"))))
+                .boxed()
+        }
+
+        fn line() -> BoxedStrategy<String> {
+            let order = object(vec!["amount", "at", "amount", "at", "x", "id"], scalar(), 4);
+            let orders = prop_oneof![6 => list(order), 1 => scalar()].boxed();
+            let mini = object(
+                vec!["name", "orders", "name", "orders", "x", "$serde_json::private::Number"],
+                prop_oneof![1 => scalar(), 4 => orders].boxed(),
+                4,
+            );
+            let minis = prop_oneof![6 => list(mini), 1 => scalar()].boxed();
+            let keys = vec![
+                "id",
+                "store_score",
+                "gmv",
+                "refund_rate",
+                "orders",
+                "open_at",
+                "tier",
+                "active",
+                "name",
+                "wait",
+                "points",
+                "mini_programs",
+                "mini_programs",
+                "mini_programs",
+                "extra",
+                "extra2",
+                "$serde_json::private::Number",
+            ];
+            let top = object(keys, prop_oneof![2 => scalar(), 3 => minis].boxed(), 8);
+            (
+                top,
+                prop::bool::weighted(0.7),
+                prop::bool::weighted(0.2),
+                any::<prop::sample::Index>(),
+                ".",
+            )
+                .prop_map(|(top, plain, mutate, at, junk)| {
+                    // Mostly records with their required facts, so that many are read.
+                    let mut text = if plain {
+                        let rest = top.trim_start().strip_prefix('{').unwrap_or(&top).to_string();
+                        let sep = if rest.trim_start().starts_with('}') { "" } else { "," };
+                        format!(r#"{{"id":"r1","store_score":"4.5","gmv":"1"{sep}{rest}"#)
+                    } else {
+                        top
+                    };
+                    if mutate {
+                        let cuts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+                        let i = cuts[at.index(cuts.len())];
+                        text.insert_str(i, &junk);
+                    }
+                    text
+                })
+                .boxed()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            /// Whenever the fast path reads a line, `serde` reads it too,
+            /// to the same id and values.
+            #[test]
+            fn fast_path_reads_as_serde_does(text in line()) {
+                let schema = schema();
+                let plan = Plan::new(&schema);
+                if let Some(fast) = fast_read(&plan, &text) {
+                    prop_assert_eq!(Some(fast), serde_read(&plan, &text), "{}", text);
+                }
+            }
+        }
     }
 }

@@ -53,10 +53,11 @@ mod json;
 pub use record::{FactValue, Record};
 
 use std::fmt;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
+use std::ops::Range;
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::check::schema::{FactType, RecordSchema};
@@ -211,67 +212,179 @@ impl<'s> LineParser<'s> {
     }
 }
 
+/// Bytes of NDJSON input read in one go by [`NdjsonLines::fill`]; the lines
+/// it hands out are ranges of it. Reusable: its memory is allocated (and
+/// zeroed) once, not per line or per block.
+#[derive(Debug, Default)]
+pub struct LineBlock {
+    /// The input read, in `..filled`; the rest is spare room, already
+    /// initialised, for the next read.
+    bytes: Vec<u8>,
+    /// How many bytes of `bytes` hold input.
+    filled: usize,
+}
+
+impl LineBlock {
+    /// The bytes of a line handed out by [`NdjsonLines::fill`] (empty for a
+    /// range that is not one).
+    pub fn line(&self, range: Range<usize>) -> &[u8] {
+        self.bytes
+            .get(..self.filled)
+            .and_then(|b| b.get(range))
+            .unwrap_or_default()
+    }
+}
+
 /// The raw non-blank lines of an NDJSON input, numbered from 1, with a leading
 /// byte order mark and `\r\n` line ends removed. An I/O error ends the stream
 /// with one error item.
+///
+/// The input is read in large blocks into a [`LineBlock`] and lines are handed
+/// out as ranges of it: no allocation or copy per line.
 pub struct NdjsonLines<R> {
     input: R,
+    /// The start of a line (or several lines) read with the previous block,
+    /// carried over to the next.
+    carry: Vec<u8>,
+    /// The number of the last line handed out (blank lines count).
     line: usize,
-    done: bool,
+    /// Whether the input is exhausted (its end reached, or an I/O error).
+    ended: bool,
 }
 
-impl<R: BufRead> NdjsonLines<R> {
+impl<R: Read> NdjsonLines<R> {
+    /// How many bytes are asked of the input at a time.
+    const READ: usize = 128 << 10;
+    /// No more is read into a block holding this many bytes and a line:
+    /// a block stays about this size (larger only for a longer line).
+    const BLOCK: usize = 256 << 10;
+
     /// Splits `input` into lines.
     pub fn new(input: R) -> Self {
         NdjsonLines {
             input,
+            carry: Vec::new(),
             line: 0,
-            done: false,
+            ended: false,
         }
     }
-}
 
-impl<R: BufRead> Iterator for NdjsonLines<R> {
-    type Item = Result<(usize, Vec<u8>), RecordError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        while !self.done {
-            let mut buf = Vec::new();
-            match self.input.read_until(b'\n', &mut buf) {
-                Ok(0) => self.done = true,
-                Ok(_) => {
-                    self.line = self.line.saturating_add(1);
-                    let mut start = 0;
-                    if self.line == 1 && buf.starts_with(BOM) {
-                        start = BOM.len();
-                    }
-                    let mut end = buf.len();
-                    if buf.get(..end).is_some_and(|b| b.ends_with(b"\n")) {
-                        end -= 1;
-                    }
-                    if buf.get(..end).is_some_and(|b| b.ends_with(b"\r")) {
-                        end -= 1;
-                    }
-                    let bytes = buf.get(start..end).unwrap_or(&[]);
-                    if bytes.iter().all(u8::is_ascii_whitespace) {
-                        continue;
-                    }
-                    let owned = bytes.to_vec();
-                    return Some(Ok((self.line, owned)));
+    /// Reads the next lines into `block`, replacing what it held, and hands
+    /// `emit` up to `max` items in input order: each non-blank line's number
+    /// and range in `block`, or the I/O error that ends the input. Stops
+    /// reading once the block holds about 256 KiB (and at least one line), so
+    /// that a block stays in cache. Emits nothing once the input is exhausted.
+    pub fn fill(
+        &mut self,
+        block: &mut LineBlock,
+        max: usize,
+        mut emit: impl FnMut(Result<(usize, Range<usize>), RecordError>),
+    ) {
+        block.filled = 0;
+        block.append(&self.carry);
+        self.carry.clear();
+        // The start of the line being read, and how far it is known to hold
+        // no line break.
+        let mut start = 0;
+        let mut scanned = 0;
+        let mut emitted = 0;
+        while emitted < max {
+            let unscanned = block.bytes.get(scanned..block.filled).unwrap_or_default();
+            if let Some(at) = memchr::memchr(b'\n', unscanned) {
+                let end = scanned + at;
+                if let Some(range) = self.content(block, start..end) {
+                    emit(Ok((self.line, range)));
+                    emitted += 1;
                 }
+                start = end + 1;
+                scanned = start;
+                continue;
+            }
+            scanned = block.filled;
+            if self.ended {
+                // The last line, without a line break.
+                if start < block.filled
+                    && let Some(range) = self.content(block, start..block.filled)
+                {
+                    emit(Ok((self.line, range)));
+                }
+                start = block.filled;
+                break;
+            }
+            if emitted > 0 && block.filled >= Self::BLOCK {
+                break;
+            }
+            block.reserve(Self::READ);
+            let room = block.filled..block.filled.saturating_add(Self::READ).min(block.bytes.len());
+            let Some(spare) = block.bytes.get_mut(room) else {
+                break;
+            };
+            match self.input.read(spare) {
+                Ok(0) => self.ended = true,
+                Ok(n) => block.filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    self.done = true;
-                    return Some(Err(RecordError {
+                    // The line being read is lost; the error takes its place.
+                    self.ended = true;
+                    start = block.filled;
+                    emit(Err(RecordError {
                         line: self.line.saturating_add(1),
                         column: None,
                         id: None,
                         fact: None,
                         message: format!("could not read the input: {e}"),
                     }));
+                    break;
                 }
             }
         }
-        None
+        if let Some(rest) = block.bytes.get(start..block.filled) {
+            self.carry.extend_from_slice(rest);
+        }
+        block.filled = start;
+    }
+
+    /// Counts the line `range` of `block` (without its line break) and gives
+    /// its content: without a leading byte order mark on the first line and
+    /// without a final `\r`; `None` when it is blank.
+    fn content(&mut self, block: &LineBlock, range: Range<usize>) -> Option<Range<usize>> {
+        self.line = self.line.saturating_add(1);
+        let bytes = block.bytes.get(range.clone()).unwrap_or_default();
+        let start = if self.line == 1 && bytes.starts_with(BOM) {
+            range.start + BOM.len()
+        } else {
+            range.start
+        };
+        let end = if bytes.ends_with(b"\r") {
+            range.end - 1
+        } else {
+            range.end
+        };
+        let content = block.bytes.get(start..end).unwrap_or_default();
+        if content.iter().all(u8::is_ascii_whitespace) {
+            None
+        } else {
+            Some(start..end)
+        }
+    }
+}
+
+impl LineBlock {
+    /// Appends `bytes` to the input held.
+    fn append(&mut self, bytes: &[u8]) {
+        self.reserve(bytes.len());
+        if let Some(room) = self.bytes.get_mut(self.filled..self.filled + bytes.len()) {
+            room.copy_from_slice(bytes);
+            self.filled += bytes.len();
+        }
+    }
+
+    /// Makes room for `n` more bytes after the input held.
+    fn reserve(&mut self, n: usize) {
+        let needed = self.filled.saturating_add(n);
+        if self.bytes.len() < needed {
+            self.bytes.resize(needed.max(self.bytes.len().saturating_mul(2)), 0);
+        }
     }
 }
 
@@ -370,7 +483,7 @@ fn char_column(line: &[u8], index: usize) -> usize {
 /// Reads `text` (a JSON string or a CSV cell) as a value of `ty`.
 fn value_from_text(ty: &FactType, text: &str, source: Source) -> Result<FactValue, Why> {
     match ty {
-        FactType::Text => Ok(FactValue::Text(text.to_owned())),
+        FactType::Text => Ok(FactValue::Text(text.into())),
         FactType::Bool => match (source, text) {
             (Source::Csv, "true") => Ok(FactValue::Bool(true)),
             (Source::Csv, "false") => Ok(FactValue::Bool(false)),
@@ -482,7 +595,11 @@ fn number_shape(text: &str) -> Shape {
 }
 
 /// An exact decimal: `-?[0-9]+(\.[0-9]+)?`.
+#[inline]
 fn decimal(text: &str) -> Result<Decimal, Why> {
+    if let Some(d) = decimal_fast(text) {
+        return Ok(d);
+    }
     match number_shape(text) {
         Shape::Integer | Shape::Decimal => {
             let mut d = Decimal::from_str_exact(text).map_err(|_| Why::TooManyDigits)?;
@@ -494,6 +611,45 @@ fn decimal(text: &str) -> Result<Decimal, Why> {
         Shape::Exponent => Err(Why::Exponent),
         Shape::Invalid => Err(Why::Mismatch),
     }
+}
+
+/// `-?[0-9]+(\.[0-9]+)?` with at most 18 digits (so that they fit a `u64`),
+/// read in one pass: exactly what `Decimal::from_str_exact` gives (the same
+/// digits and scale), with zero made positive as `decimal` does. `None` for
+/// anything else, which `decimal` then reads or refuses.
+#[inline]
+fn decimal_fast(text: &str) -> Option<Decimal> {
+    let bytes = text.as_bytes();
+    let (negative, digits) = match bytes {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, bytes),
+    };
+    // Up to 18 digits and a point.
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    // 19 digits fit a `u64` too (the check for 18 comes after).
+    let mut mantissa: u64 = 0;
+    let mut point = None;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => mantissa = mantissa * 10 + u64::from(b - b'0'),
+            b'.' if point.is_none() && i > 0 => point = Some(i),
+            _ => return None,
+        }
+    }
+    let scale = match point {
+        None if digits.len() <= 18 => 0,
+        // At least one digit after the point.
+        Some(i) if i + 1 < digits.len() => digits.len() - i - 1,
+        _ => return None,
+    };
+    let mantissa = if negative {
+        -i128::from(mantissa)
+    } else {
+        i128::from(mantissa)
+    };
+    Decimal::try_from_i128_with_scale(mantissa, u32::try_from(scale).ok()?).ok()
 }
 
 /// A whole number of at least 0: `[0-9]+`.
@@ -525,6 +681,9 @@ fn percent(d: Decimal) -> Result<Decimal, Why> {
 
 /// An RFC 3339 timestamp with an offset.
 fn timestamp(text: &str) -> Result<DateTime<Utc>, Why> {
+    if let Some(t) = rfc3339_fast(text) {
+        return Ok(t);
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
@@ -541,6 +700,87 @@ fn timestamp(text: &str) -> Result<DateTime<Utc>, Why> {
     } else {
         Err(Why::Mismatch)
     }
+}
+
+/// The common layout of RFC 3339, `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`
+/// with 1 to 9 fractional digits, read straight into the instant: exactly
+/// what `DateTime::parse_from_rfc3339` gives for it, without its general
+/// machinery. `None` for anything else (a lowercase `t` or `z`, a space for
+/// `T`, a leap second, more fractional digits, an invalid date or time...),
+/// which the general parser then reads or refuses.
+#[inline]
+fn rfc3339_fast(text: &str) -> Option<DateTime<Utc>> {
+    /// Two ASCII digits as a number.
+    fn two(a: u8, b: u8) -> Option<i64> {
+        (a.is_ascii_digit() && b.is_ascii_digit()).then(|| i64::from(a - b'0') * 10 + i64::from(b - b'0'))
+    }
+    let [
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        m0,
+        m1,
+        b'-',
+        d0,
+        d1,
+        b'T',
+        h0,
+        h1,
+        b':',
+        i0,
+        i1,
+        b':',
+        s0,
+        s1,
+        rest @ ..,
+    ] = text.as_bytes()
+    else {
+        return None;
+    };
+    let year = two(*y0, *y1)? * 100 + two(*y2, *y3)?;
+    let (month, day) = (two(*m0, *m1)?, two(*d0, *d1)?);
+    let (hour, minute, second) = (two(*h0, *h1)?, two(*i0, *i1)?, two(*s0, *s1)?);
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    // The fraction: 1 to 9 digits, as nanoseconds.
+    let (nanos, rest) = match rest {
+        [b'.', fraction @ ..] => {
+            let n = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
+            if n == 0 || n > 9 {
+                return None;
+            }
+            let (digits, rest) = fraction.split_at_checked(n)?;
+            let value = digits.iter().fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
+            (value * 10u32.pow(9 - n as u32), rest)
+        }
+        _ => (0, rest),
+    };
+    let offset = match rest {
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), oh0, oh1, b':', om0, om1] => {
+            let (hours, minutes) = (two(*oh0, *oh1)?, two(*om0, *om1)?);
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let offset = hours * 3600 + minutes * 60;
+            if *sign == b'-' { -offset } else { offset }
+        }
+        _ => return None,
+    };
+    // The local time less the offset: the same day, or the one before or after.
+    let seconds = hour * 3600 + minute * 60 + second - offset;
+    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month as u32, day as u32)?;
+    let date = match seconds.div_euclid(86_400) {
+        -1 => date.pred_opt()?,
+        0 => date,
+        1 => date.succ_opt()?,
+        _ => return None,
+    };
+    let time = NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(seconds.rem_euclid(86_400)).ok()?, nanos)?;
+    Some(NaiveDateTime::new(date, time).and_utc())
 }
 
 /// A duration: whole seconds (`3600`) or a whole number and a unit (`30 days`).
@@ -615,6 +855,32 @@ mod tests {
         assert_eq!(decimal(&format!("0.{}", "1".repeat(35))), Err(Why::TooManyDigits));
     }
 
+    proptest::proptest! {
+        /// The one-pass reading of short decimals gives exactly what
+        /// `from_str_exact` gives (digits, scale and sign), and reads every
+        /// decimal of up to 18 digits.
+        #[test]
+        fn decimal_fast_path_agrees_with_rust_decimal(
+            text in "-?[0-9]{0,20}(\\.[0-9]{0,20})?|-?[0-9]{17,20}|[0-9.,e+-]{0,6}|-?0+\\.0+",
+        ) {
+            let slow = match number_shape(&text) {
+                Shape::Integer | Shape::Decimal => Decimal::from_str_exact(&text).ok().map(|mut d| {
+                    if d.is_zero() {
+                        d.set_sign_positive(true);
+                    }
+                    d
+                }),
+                _ => None,
+            };
+            let fast = decimal_fast(&text);
+            let digits = text.bytes().filter(u8::is_ascii_digit).count();
+            if fast.is_some() || (slow.is_some() && digits <= 18) {
+                proptest::prop_assert_eq!(fast.map(|d| d.serialize()), slow.map(|d| d.serialize()), "{}", text);
+            }
+            proptest::prop_assert_eq!(decimal(&text).ok().map(|d| d.serialize()), slow.map(|d| d.serialize()));
+        }
+    }
+
     #[test]
     fn fractions_and_percentages() {
         let f = FactType::Fraction;
@@ -683,6 +949,98 @@ mod tests {
     }
 
     #[test]
+    fn timestamp_fast_path_edges() {
+        for text in [
+            "2024-08-22T10:00:00+08:00",
+            "2024-08-22T02:00:00Z",
+            "2024-02-29T23:59:59.999999999-23:59",
+            "0000-01-01T00:00:00+23:59",
+            "0000-03-01T00:00:00Z",
+            "9999-12-31T23:59:59-23:59",
+            "1970-01-01T00:00:00.5Z",
+            "1969-12-31T23:59:59.000000001Z",
+            "2000-02-29T12:00:00+00:00",
+            "2100-03-01T00:00:00-00:00",
+        ] {
+            let chrono = DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).ok();
+            assert!(chrono.is_some(), "{text}");
+            assert_eq!(rfc3339_fast(text), chrono, "{text}");
+        }
+        // Left to the general parser: it reads some of these and refuses the others.
+        for text in [
+            "2024-08-22t10:00:00+08:00",
+            "2024-08-22 10:00:00+08:00",
+            "2024-08-22T10:00:00z",
+            "2024-08-22T10:00:60Z",
+            "2024-08-22T10:00:00.1234567891Z",
+            "2024-08-22T10:00:00.Z",
+            "2023-02-29T10:00:00Z",
+            "2100-02-29T10:00:00Z",
+            "2024-13-01T10:00:00Z",
+            "2024-00-01T10:00:00Z",
+            "2024-04-31T10:00:00Z",
+            "2024-08-22T24:00:00Z",
+            "2024-08-22T10:00:00+24:00",
+            "2024-08-22T10:00:00+08:60",
+            "2024-08-22T10:00:00+0800",
+            "2024-08-22T10:00:00+08:00 ",
+            "2024-08-22T10:00:00",
+            "+2024-08-22T10:00:00Z",
+            "2024-08-22T10:00:00UTC",
+        ] {
+            assert_eq!(rfc3339_fast(text), None, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The fast path gives exactly chrono's instant whenever it reads a
+        /// text, and reads every text of its layout that chrono reads.
+        #[test]
+        fn timestamp_fast_path_agrees_with_chrono(
+            year in 0u32..=9999,
+            month in 0u32..=13,
+            day in 0u32..=32,
+            hour in 0u32..=25,
+            minute in 0u32..=60,
+            second in 0u32..=60,
+            fraction in proptest::option::of("[0-9]{0,11}"),
+            offset in proptest::option::of((proptest::bool::ANY, 0u32..=25, 0u32..=60)),
+            junk in "(|[tTzZ ]|[0-9.:+-]{1,3})",
+            junk_at in 0usize..40,
+            use_junk in proptest::bool::ANY,
+        ) {
+            let mut text = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}");
+            if let Some(f) = &fraction {
+                text.push('.');
+                text.push_str(f);
+            }
+            match offset {
+                None => text.push('Z'),
+                Some((negative, h, m)) => {
+                    text.push_str(&format!("{}{h:02}:{m:02}", if negative { '-' } else { '+' }));
+                }
+            }
+            if use_junk {
+                let at = junk_at.min(text.len());
+                text.replace_range(at..(at + 1).min(text.len()), &junk);
+            }
+            let chrono = DateTime::parse_from_rfc3339(&text).map(|t| t.with_timezone(&Utc)).ok();
+            match rfc3339_fast(&text) {
+                Some(fast) => proptest::prop_assert_eq!(Some(fast), chrono, "{}", text),
+                None => {
+                    // Only texts outside the fast path's layout are left to chrono.
+                    let plain = !use_junk
+                        && second < 60
+                        && fraction.as_ref().is_none_or(|f| (1..=9).contains(&f.len()));
+                    proptest::prop_assert!(!(plain && chrono.is_some()), "{} not read", text);
+                }
+            }
+            // Whatever the path, `timestamp` agrees with chrono.
+            proptest::prop_assert_eq!(timestamp(&text).ok(), chrono);
+        }
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(duration("3600"), Ok(3600));
         assert_eq!(duration("30 days"), Ok(30 * 86_400));
@@ -718,6 +1076,179 @@ mod tests {
             value_from_text(&FactType::Text, " x ", Source::Csv),
             Ok(FactValue::Text(" x ".into()))
         );
+    }
+
+    /// A reader handing out its bytes in pieces of the given sizes (in turn),
+    /// interrupted before every third piece, and failing at the end if asked.
+    struct Pieces {
+        bytes: Vec<u8>,
+        at: usize,
+        sizes: Vec<usize>,
+        reads: usize,
+        fail: bool,
+    }
+
+    impl Read for Pieces {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.reads += 1;
+            if self.reads.is_multiple_of(3) {
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            let rest = &self.bytes[self.at..];
+            if rest.is_empty() && self.fail {
+                return Err(std::io::Error::other("disk on fire"));
+            }
+            let size = self.sizes[self.reads % self.sizes.len()].max(1);
+            let n = rest.len().min(buf.len()).min(size);
+            buf[..n].copy_from_slice(&rest[..n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    type Lines = Vec<Result<(usize, Vec<u8>), (usize, String)>>;
+
+    /// How lines were split before blocks: one `read_until` per line.
+    fn reference<R: BufRead>(mut input: R) -> Lines {
+        let mut out = Vec::new();
+        let mut line = 0usize;
+        loop {
+            let mut buf = Vec::new();
+            match input.read_until(b'\n', &mut buf) {
+                Ok(0) => return out,
+                Ok(_) => {
+                    line += 1;
+                    let mut start = 0;
+                    if line == 1 && buf.starts_with(BOM) {
+                        start = BOM.len();
+                    }
+                    let mut end = buf.len();
+                    if buf[..end].ends_with(b"\n") {
+                        end -= 1;
+                    }
+                    if buf[..end].ends_with(b"\r") {
+                        end -= 1;
+                    }
+                    let bytes = buf.get(start..end).unwrap_or(&[]);
+                    if !bytes.iter().all(u8::is_ascii_whitespace) {
+                        out.push(Ok((line, bytes.to_vec())));
+                    }
+                }
+                Err(e) => {
+                    out.push(Err((line + 1, format!("could not read the input: {e}"))));
+                    return out;
+                }
+            }
+        }
+    }
+
+    /// Every item of `lines`, reading at most `max` per block (and checking
+    /// that every later block is empty).
+    fn split<R: Read>(mut lines: NdjsonLines<R>, max: usize) -> Lines {
+        let mut block = LineBlock::default();
+        let mut out = Vec::new();
+        loop {
+            let mut got = Vec::new();
+            lines.fill(&mut block, max, |item| got.push(item));
+            assert!(got.len() <= max);
+            if got.is_empty() {
+                for _ in 0..2 {
+                    lines.fill(&mut block, max, |_| panic!("an item after the end"));
+                }
+                return out;
+            }
+            for item in got {
+                out.push(match item {
+                    Ok((line, range)) => Ok((line, block.line(range).to_vec())),
+                    Err(e) => {
+                        assert_eq!((e.column, e.id, e.fact), (None, None, None));
+                        Err((e.line, e.message))
+                    }
+                });
+            }
+        }
+    }
+
+    #[test]
+    fn ndjson_lines_in_blocks() {
+        let input = b"\xEF\xBB\xBF{\"a\":1}\r\n\r\n \t\n{\"b\":2}\n\xEF\xBB\xBF\n\r\r\n{\"c\":\"\xff\"}";
+        let want = vec![
+            Ok((1, b"{\"a\":1}".to_vec())),
+            Ok((4, b"{\"b\":2}".to_vec())),
+            Ok((5, b"\xEF\xBB\xBF".to_vec())),
+            Ok((7, b"{\"c\":\"\xff\"}".to_vec())),
+        ];
+        assert_eq!(reference(&input[..]), want);
+        for max in [1, 2, 3, 100] {
+            assert_eq!(split(NdjsonLines::new(&input[..]), max), want);
+        }
+        assert!(split(NdjsonLines::new(&b""[..]), 5).is_empty());
+        assert!(split(NdjsonLines::new(&b"\n \r\n\t"[..]), 5).is_empty());
+        assert_eq!(split(NdjsonLines::new(&b"\xEF\xBB\xBF"[..]), 5), vec![]);
+        // A read error ends the input, in place of the line being read.
+        let failing = Pieces {
+            bytes: b"{}\n{}\n{\"cut".to_vec(),
+            at: 0,
+            sizes: vec![4],
+            reads: 0,
+            fail: true,
+        };
+        let want = vec![
+            Ok((1, b"{}".to_vec())),
+            Ok((2, b"{}".to_vec())),
+            Err((3, "could not read the input: disk on fire".into())),
+        ];
+        assert_eq!(split(NdjsonLines::new(failing), 2), want);
+    }
+
+    #[test]
+    fn ndjson_lines_longer_than_a_block() {
+        // Lines of all lengths up to several blocks, and many short ones.
+        let mut input = Vec::new();
+        for (i, len) in [5, 300_000, 1, 0, 2_000_000, 70_000, 131_072, 262_143, 262_144, 3]
+            .into_iter()
+            .cycle()
+            .take(30)
+            .enumerate()
+        {
+            input.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, len));
+            input.extend_from_slice(if i % 2 == 0 { b"\n" } else { b"\r\n" });
+        }
+        for i in 0..50_000 {
+            input.extend_from_slice(format!("{{\"i\":{i}}}\n").as_bytes());
+        }
+        let want = reference(&input[..]);
+        assert_eq!(want.len(), 27 + 50_000);
+        assert_eq!(split(NdjsonLines::new(&input[..]), 2048), want);
+        assert_eq!(split(NdjsonLines::new(&input[..]), 7), want);
+    }
+
+    proptest::proptest! {
+        /// Splitting into blocks gives exactly the lines that reading line by
+        /// line gave, whatever the reads' sizes, interruptions and errors.
+        #[test]
+        fn ndjson_lines_match_line_by_line_reading(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "{\"a\":1}", "\n", "\r\n", "\r", " ", "\t", "\u{feff}", "x", "é", "\n\n", "\u{c}",
+                ]),
+                0..40,
+            ),
+            sizes in proptest::collection::vec(1usize..20, 1..5),
+            max in 1usize..6,
+            fail in proptest::bool::ANY,
+        ) {
+            let bytes: Vec<u8> = parts.concat().into_bytes();
+            let pieces = |bytes: &[u8]| Pieces {
+                bytes: bytes.to_vec(),
+                at: 0,
+                sizes: sizes.clone(),
+                reads: 0,
+                fail,
+            };
+            let want = reference(std::io::BufReader::with_capacity(8, pieces(&bytes)));
+            proptest::prop_assert_eq!(split(NdjsonLines::new(pieces(&bytes)), max), want);
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Fact records as read from input: values in schema order.
 
 use chrono::{DateTime, Utc};
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 /// One fact's value.
@@ -12,8 +13,8 @@ pub enum FactValue {
     Bool(bool),
     /// `count`, `decimal`, `fraction` (as a ratio: 2 % is 0.02), `money`, `quantity`.
     Number(Decimal),
-    /// `text`.
-    Text(String),
+    /// `text` (up to 24 bytes are held inline, without allocating).
+    Text(CompactString),
     /// `one of`: the index of the choice in the declared list.
     Choice(u32),
     /// `timestamp`: the instant (offsets are only notation).
