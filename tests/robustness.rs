@@ -1176,3 +1176,29 @@ fn chained_list_definitions_are_linear() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(lines(&out)[0]["values"]["kept"], 40);
 }
+
+/// Computed fields built from other computed fields, each using the one before
+/// twice, would take 2^(chain length) steps per item without a cache; each is
+/// computed once per item.
+#[test]
+fn chained_computed_fields_are_linear() {
+    let dir = scratch("field_chain");
+    let mut fields = String::from("  let f0 of items = n > 0\n");
+    for k in 1..=48 {
+        fields.push_str(&format!("  let f{k} of items = f{} and f{}\n", k - 1, k - 1));
+    }
+    let policy = dir.join("chain.campaign");
+    std::fs::write(
+        &policy,
+        format!(
+            "campaign \"computed field chain\" {{\n  timezone Asia/Shanghai\n\n  facts {{\n    items: list of {{\n      n: count\n    }}\n  }}\n\n{fields}\n  value kept = count of items where f48\n\n  eligible when {{\n    kept > 0  \"needs items\"\n  }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    let facts = dir.join("facts.ndjson");
+    let items: Vec<Value> = (0..200).map(|i| json!({"n": i % 4})).collect();
+    std::fs::write(&facts, format!("{}\n", json!({"id": "c", "items": items}))).unwrap();
+    let out = evaluate(&policy, &facts, &["--jobs", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(lines(&out)[0]["values"]["kept"], 150);
+}

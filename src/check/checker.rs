@@ -498,18 +498,19 @@ impl<'a> Checker<'a> {
         // Which definitions need the ranking of the whole population first.
         let mut definitions = std::mem::take(&mut self.definitions);
         let mut flags: Vec<bool> = Vec::with_capacity(definitions.len());
+        let mut memo = HashMap::new();
         for def in &definitions {
-            let uses = uses_rank(&def.expr, &flags, &levels)
+            let uses = uses_rank(&def.expr, &flags, &levels, &mut memo)
                 || def
                     .adjust
                     .at_most
                     .as_ref()
-                    .is_some_and(|c| uses_rank(c, &flags, &levels))
+                    .is_some_and(|c| uses_rank(c, &flags, &levels, &mut memo))
                 || def
                     .adjust
                     .at_least
                     .as_ref()
-                    .is_some_and(|c| uses_rank(c, &flags, &levels));
+                    .is_some_and(|c| uses_rank(c, &flags, &levels, &mut memo));
             flags.push(uses);
         }
         for (def, flag) in definitions.iter_mut().zip(&flags) {
@@ -521,7 +522,7 @@ impl<'a> Checker<'a> {
                 .iter()
                 .map(|(k, _)| k)
                 .chain(r.within.iter())
-                .any(|k| uses_rank(k, &flags, &levels))
+                .any(|k| uses_rank(k, &flags, &levels, &mut memo))
             {
                 self.error(
                     Diagnostic::error(
@@ -4715,14 +4716,25 @@ fn collect_operand_exprs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
 }
 
 /// Whether evaluating `ir` needs a ranking's result, given which definitions do.
-fn uses_rank(ir: &Ir, defs: &[bool], levels: &[Level]) -> bool {
+///
+/// The answer for each computed field is remembered in `memo` (by level and field): a chain of
+/// fields each using the one before twice would otherwise be looked at 2^(length) times.
+/// Definitions are flagged in dependency order, so a field's answer never changes once given.
+fn uses_rank(ir: &Ir, defs: &[bool], levels: &[Level], memo: &mut HashMap<(usize, usize), bool>) -> bool {
     ir.any(&mut |n| match n {
         Ir::Rank(_) => true,
         Ir::Def(j) | Ir::DefAt(j) | Ir::AggregatePeriods(_, j) => defs.get(*j).copied().unwrap_or(false),
-        Ir::Derived { level, index, .. } => levels
-            .get(*level)
-            .and_then(|l| l.derived.get(*index))
-            .is_some_and(|d| uses_rank(&d.expr, defs, levels)),
+        Ir::Derived { level, index, .. } => {
+            if let Some(known) = memo.get(&(*level, *index)) {
+                return *known;
+            }
+            let uses = levels
+                .get(*level)
+                .and_then(|l| l.derived.get(*index))
+                .is_some_and(|d| uses_rank(&d.expr, defs, levels, memo));
+            memo.insert((*level, *index), uses);
+            uses
+        }
         _ => false,
     })
 }

@@ -463,6 +463,8 @@ struct Env<'a> {
     cached: Vec<Value<'a>>,
     /// The accumulators of an aggregate per period in one pass.
     accumulators: Vec<Accumulator<'a>>,
+    /// Flat computed fields: the item (by address; 0 for none) each slot holds a value for.
+    flat_derived: Vec<(usize, Value<'a>)>,
 }
 
 /// How per-period definitions are computed and where their values live in [`Env::periodic`].
@@ -475,6 +477,11 @@ struct PeriodSlots {
     total: usize,
     /// For each definition: how to compute all its periods in one pass over its list, when it can be.
     splits: Vec<Option<PeriodSplit>>,
+    /// For each list level and computed field: its slot in [`Env::flat_derived`] when the field
+    /// is flat (see [`flat_fields`]).
+    flat: Vec<Vec<Option<usize>>>,
+    /// The number of such slots.
+    flat_count: usize,
 }
 
 /// A per-period aggregate whose list has one filter conjunct that places an item in a period
@@ -501,8 +508,75 @@ impl PeriodSlots {
             total += count;
             splits.push(range.and_then(|range| PeriodSplit::of(program, def, range)));
         }
-        PeriodSlots { runs, total, splits }
+        let (flat, flat_count) = flat_fields(program);
+        PeriodSlots {
+            runs,
+            total,
+            splits,
+            flat,
+            flat_count,
+        }
     }
+}
+
+/// The computed fields that iterate no list, directly or through the fields they use
+/// (`qualifying` of mini programs: a conjunction of its facts). Such a field is computed at most
+/// once per visit of its item without a general cache: one slot per field, holding the value for
+/// the item last computed, is enough, because computing it visits no other item of its level.
+fn flat_fields(program: &Program) -> (Vec<Vec<Option<usize>>>, usize) {
+    // Fields only use fields declared before them or of outer levels, but a fixed point is
+    // simpler than relying on that order: start from "flat" and remove until nothing changes.
+    let mut flat: Vec<Vec<bool>> = program
+        .levels
+        .iter()
+        .map(|l| {
+            l.derived
+                .iter()
+                .map(|d| !d.expr.any(&mut |n| matches!(n, Ir::Aggregate(..))))
+                .collect()
+        })
+        .collect();
+    loop {
+        let mut changed = false;
+        for (level, l) in program.levels.iter().enumerate() {
+            for (index, d) in l.derived.iter().enumerate() {
+                let is_flat = |flat: &[Vec<bool>], level: usize, index: usize| {
+                    flat.get(level).and_then(|f| f.get(index)).copied().unwrap_or(false)
+                };
+                if !is_flat(&flat, level, index) {
+                    continue;
+                }
+                let uses_other = d.expr.any(&mut |n| match n {
+                    Ir::Derived { level, index, .. } => {
+                        !flat.get(*level).and_then(|f| f.get(*index)).copied().unwrap_or(false)
+                    }
+                    _ => false,
+                });
+                if uses_other && let Some(f) = flat.get_mut(level).and_then(|f| f.get_mut(index)) {
+                    *f = false;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut count = 0;
+    let slots = flat
+        .iter()
+        .map(|l| {
+            l.iter()
+                .map(|&f| {
+                    f.then(|| {
+                        count += 1;
+                        count - 1
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    (slots, count)
 }
 
 /// Whether an expression depends on the current period.
@@ -570,6 +644,7 @@ struct Scratch {
     periodic: Vec<Value<'static>>,
     cached: Vec<Value<'static>>,
     accumulators: Vec<Accumulator<'static>>,
+    flat_derived: Vec<(usize, Value<'static>)>,
     derived_cache: FxHashMap<(usize, usize, usize), u32>,
     aggregate_cache: FxHashMap<(usize, Option<(usize, usize)>), u32>,
 }
@@ -607,6 +682,7 @@ impl<'a> Env<'a> {
             periodic,
             cached,
             accumulators,
+            flat_derived,
             mut derived_cache,
             mut aggregate_cache,
         } = scratch;
@@ -632,6 +708,11 @@ impl<'a> Env<'a> {
             aggregate_cache,
             cached: recycle(cached),
             accumulators: recycle(accumulators),
+            flat_derived: {
+                let mut v: Vec<(usize, Value<'a>)> = recycle(flat_derived);
+                v.resize(slots.flat_count, (0, Value::Unknown));
+                v
+            },
         }
     }
 
@@ -643,6 +724,7 @@ impl<'a> Env<'a> {
             periodic: recycle(self.periodic),
             cached: recycle(self.cached),
             accumulators: recycle(self.accumulators),
+            flat_derived: recycle(self.flat_derived),
             derived_cache: self.derived_cache,
             aggregate_cache: self.aggregate_cache,
         }
@@ -785,6 +867,7 @@ impl<'a> Env<'a> {
                     aggregate_cache: FxHashMap::default(),
                     cached: Vec::new(),
                     accumulators: Vec::new(),
+                    flat_derived: vec![(0, Value::Unknown); self.slots.flat_count],
                 };
                 env.eval(other)
             }
@@ -908,6 +991,12 @@ impl<'a> Env<'a> {
     }
 
     fn amount(&mut self, ir: &'a Ir) -> Result<Decimal> {
+        // The commonest reward, an amount times a rate, without the general evaluation.
+        if let Ir::Arith(ArithOp::Mul, a, b) = ir
+            && let (Value::Num(x), Value::Num(y)) = (self.operand(a)?, self.operand(b)?)
+        {
+            return x.checked_mul(y).ok_or_else(|| self.overflow());
+        }
         match self.operand(ir)? {
             Value::Num(n) => Ok(n),
             _ => Err(self.fail("the amount is unknown")),
@@ -1235,6 +1324,27 @@ impl<'a> Env<'a> {
             .get(frame)
             .map(|r| std::ptr::from_ref::<Record>(*r) as usize)
             .unwrap_or(0);
+        let flat = self.slots.flat.get(level).and_then(|l| l.get(index)).copied().flatten();
+        if let Some(slot) = flat {
+            if let Some(&(held, v)) = self.flat_derived.get(slot)
+                && held == address
+                && address != 0
+            {
+                return Ok(v);
+            }
+            let derived = self
+                .program
+                .levels
+                .get(level)
+                .and_then(|l| l.derived.get(index))
+                .ok_or_else(|| self.fail("internal error: unknown computed field"))?;
+            // It iterates no list, so the frames above its own need not be set aside.
+            let v = self.derived_value(derived)?;
+            if let Some(entry) = self.flat_derived.get_mut(slot) {
+                *entry = (address, v);
+            }
+            return Ok(v);
+        }
         let key = (address, level, index);
         if let Some(v) = self
             .derived_cache
@@ -1252,18 +1362,7 @@ impl<'a> Env<'a> {
         // The field sees its own record's frame on top, as where it was defined.
         let cut = (frame + 1).min(self.frames.len());
         let outer: SmallVec<[&'a Record; 8]> = self.frames.drain(cut..).collect();
-        let v = if derived.ty == Ty::Bool {
-            // Usually a conjunction of tests (`bound and fee_rate ≥ 2% and not local_life`).
-            match self.truth(&derived.expr).map_err(|e| *e) {
-                Ok(Truth::True) => Ok(Value::Bool(true)),
-                Ok(Truth::False) => Ok(Value::Bool(false)),
-                Ok(Truth::Unknown) => Ok(Value::Unknown),
-                Ok(Truth::Other) => self.eval(&derived.expr),
-                Err(e) => Err(e),
-            }
-        } else {
-            self.eval(&derived.expr)
-        };
+        let v = self.derived_value(derived);
         self.frames.extend(outer);
         let v = v?;
         if let Ok(slot) = u32::try_from(self.cached.len()) {
@@ -1271,6 +1370,20 @@ impl<'a> Env<'a> {
             self.derived_cache.insert(key, slot);
         }
         Ok(v)
+    }
+
+    fn derived_value(&mut self, derived: &'a Derived) -> Result<Value<'a>> {
+        if derived.ty == Ty::Bool {
+            // Usually a conjunction of tests (`bound and fee_rate ≥ 2% and not local_life`).
+            match self.truth(&derived.expr).map_err(|e| *e)? {
+                Truth::True => Ok(Value::Bool(true)),
+                Truth::False => Ok(Value::Bool(false)),
+                Truth::Unknown => Ok(Value::Unknown),
+                Truth::Other => self.eval(&derived.expr),
+            }
+        } else {
+            self.eval(&derived.expr)
+        }
     }
 
     /// An aggregate; one that reads only the top-level record is computed once per record (and
