@@ -42,7 +42,7 @@ pub struct Evaluator<'p> {
     program: &'p Program,
     has_budget: bool,
     has_after_budget: bool,
-    slots: PeriodSlots,
+    plan: Plan,
 }
 
 /// The state of one record between stages.
@@ -91,7 +91,7 @@ impl<'p> Evaluator<'p> {
             program,
             has_budget: program.rewards.iter().any(|r| r.budget.is_some()),
             has_after_budget: program.definitions.iter().any(|d| d.after_budget),
-            slots: PeriodSlots::new(program),
+            plan: Plan::new(program),
         }
     }
 
@@ -100,7 +100,7 @@ impl<'p> Evaluator<'p> {
     #[doc(hidden)]
     pub fn plain(program: &'p Program) -> Self {
         let mut evaluator = Evaluator::new(program);
-        evaluator.slots.splits.iter_mut().for_each(|s| *s = None);
+        evaluator.plan.splits.iter_mut().for_each(|s| *s = None);
         evaluator
     }
 
@@ -125,12 +125,12 @@ impl<'p> Evaluator<'p> {
         // in buffers kept by the thread from one record to the next.
         SCRATCH.with(|cell| match cell.try_borrow_mut() {
             Ok(mut scratch) => {
-                let mut env = Env::with_scratch(self.program, &self.slots, record, std::mem::take(&mut *scratch));
+                let mut env = Env::with_scratch(self.program, &self.plan, record, std::mem::take(&mut *scratch));
                 let result = self.evaluate_in(&mut env);
                 *scratch = env.into_scratch();
                 result
             }
-            Err(_) => self.evaluate_in(&mut Env::new(self.program, &self.slots, record)),
+            Err(_) => self.evaluate_in(&mut Env::new(self.program, &self.plan, record)),
         })
     }
 
@@ -265,14 +265,14 @@ impl<'p> Evaluator<'p> {
 
     fn constant<'a>(&'a self, ir: &'a Ir) -> Result<Value<'a>> {
         let empty: &'static Record = &EMPTY;
-        let mut env = Env::new(self.program, &self.slots, empty);
+        let mut env = Env::new(self.program, &self.plan, empty);
         env.eval(ir)
     }
 
     /// Stage A: the record's own definitions and its ranking keys.
     fn stage_a<'a>(&'a self, record: &'a Record) -> Result<Partial<'a>> {
         let program = self.program;
-        let mut env = Env::new(program, &self.slots, record);
+        let mut env = Env::new(program, &self.plan, record);
         for (i, def) in program.definitions.iter().enumerate() {
             if !def.after_budget && !def.after_rank {
                 env.compute_def(i, def)?;
@@ -316,7 +316,7 @@ impl<'p> Evaluator<'p> {
     /// Stage B: definitions that use rankings, then conditions and rewards.
     fn stage_b<'a>(&'a self, record: &'a Record, partial: &mut Partial<'a>) -> Result<()> {
         let program = self.program;
-        let mut env = Env::new(program, &self.slots, record);
+        let mut env = Env::new(program, &self.plan, record);
         env.defs = std::mem::take(&mut partial.defs);
         env.periodic = std::mem::take(&mut partial.periodic);
         env.ranks = partial.ranks.clone();
@@ -400,7 +400,7 @@ impl<'p> Evaluator<'p> {
     /// Stage C: definitions that use `is waitlisted`.
     fn stage_c<'a>(&'a self, record: &'a Record, partial: &mut Partial<'a>, waitlisted: &[bool]) -> Result<()> {
         let program = self.program;
-        let mut env = Env::new(program, &self.slots, record);
+        let mut env = Env::new(program, &self.plan, record);
         env.defs = std::mem::take(&mut partial.defs);
         env.periodic = std::mem::take(&mut partial.periodic);
         env.ranks = partial.ranks.clone();
@@ -447,9 +447,9 @@ struct Env<'a> {
     program: &'a Program,
     frames: Vec<&'a Record>,
     defs: Vec<Value<'a>>,
-    /// The values of per-period definitions, one run of `count` values per definition (see [`PeriodSlots`]).
+    /// The values of per-period definitions, one run of `count` values per definition (see [`Plan`]).
     periodic: Vec<Value<'a>>,
-    slots: &'a PeriodSlots,
+    plan: &'a Plan,
     period: Option<(usize, usize)>,
     waitlisted: Vec<bool>,
     context: Context,
@@ -467,9 +467,10 @@ struct Env<'a> {
     flat_derived: Vec<(usize, Value<'a>)>,
 }
 
-/// How per-period definitions are computed and where their values live in [`Env::periodic`].
+/// What the evaluator works out once per program: where per-period definitions' values live in
+/// [`Env::periodic`], which of them are computed in one pass, which computed fields are flat.
 #[derive(Debug, Default)]
-struct PeriodSlots {
+struct Plan {
     /// For each definition: the start of its run of values and its length (0 for definitions
     /// not per period).
     runs: Vec<(usize, usize)>,
@@ -496,7 +497,7 @@ struct PeriodSplit {
     conjunct: usize,
 }
 
-impl PeriodSlots {
+impl Plan {
     fn new(program: &Program) -> Self {
         let mut runs = Vec::with_capacity(program.definitions.len());
         let mut splits = Vec::with_capacity(program.definitions.len());
@@ -509,7 +510,7 @@ impl PeriodSlots {
             splits.push(range.and_then(|range| PeriodSplit::of(program, def, range)));
         }
         let (flat, flat_count) = flat_fields(program);
-        PeriodSlots {
+        Plan {
             runs,
             total,
             splits,
@@ -671,11 +672,11 @@ fn reset<K, V>(map: &mut FxHashMap<K, V>) {
 }
 
 impl<'a> Env<'a> {
-    fn new(program: &'a Program, slots: &'a PeriodSlots, record: &'a Record) -> Self {
-        Env::with_scratch(program, slots, record, Scratch::default())
+    fn new(program: &'a Program, plan: &'a Plan, record: &'a Record) -> Self {
+        Env::with_scratch(program, plan, record, Scratch::default())
     }
 
-    fn with_scratch(program: &'a Program, slots: &'a PeriodSlots, record: &'a Record, scratch: Scratch) -> Self {
+    fn with_scratch(program: &'a Program, plan: &'a Plan, record: &'a Record, scratch: Scratch) -> Self {
         let Scratch {
             frames,
             defs,
@@ -691,7 +692,7 @@ impl<'a> Env<'a> {
         let mut defs: Vec<Value<'a>> = recycle(defs);
         defs.resize(program.definitions.len(), Value::Unknown);
         let mut periodic: Vec<Value<'a>> = recycle(periodic);
-        periodic.resize(slots.total, Value::Unknown);
+        periodic.resize(plan.total, Value::Unknown);
         reset(&mut derived_cache);
         reset(&mut aggregate_cache);
         Env {
@@ -699,7 +700,7 @@ impl<'a> Env<'a> {
             frames,
             defs,
             periodic,
-            slots,
+            plan,
             period: None,
             waitlisted: Vec::new(),
             context: Context::Definition(0),
@@ -710,7 +711,7 @@ impl<'a> Env<'a> {
             accumulators: recycle(accumulators),
             flat_derived: {
                 let mut v: Vec<(usize, Value<'a>)> = recycle(flat_derived);
-                v.resize(slots.flat_count, (0, Value::Unknown));
+                v.resize(plan.flat_count, (0, Value::Unknown));
                 v
             },
         }
@@ -732,7 +733,7 @@ impl<'a> Env<'a> {
 
     /// A per-period definition's value for period `k`.
     fn periodic_at(&self, def: usize, k: usize) -> Value<'a> {
-        match self.slots.runs.get(def) {
+        match self.plan.runs.get(def) {
             Some(&(start, count)) if k < count => self.periodic.get(start + k).copied().unwrap_or(Value::Unknown),
             _ => Value::Unknown,
         }
@@ -740,7 +741,7 @@ impl<'a> Env<'a> {
 
     /// A per-period definition's values, one per period.
     fn periodic_run(&self, def: usize) -> &[Value<'a>] {
-        match self.slots.runs.get(def) {
+        match self.plan.runs.get(def) {
             Some(&(start, count)) => self.periodic.get(start..start + count).unwrap_or(&[]),
             None => &[],
         }
@@ -785,9 +786,9 @@ impl<'a> Env<'a> {
                 }
             }
             Some(p) => {
-                let (start, count) = self.slots.runs.get(i).copied().unwrap_or((0, 0));
+                let (start, count) = self.plan.runs.get(i).copied().unwrap_or((0, 0));
                 if let (Some(Some(split)), Ir::Aggregate(op, list), Some(range)) =
-                    (self.slots.splits.get(i), &def.expr, self.program.periods.get(p))
+                    (self.plan.splits.get(i), &def.expr, self.program.periods.get(p))
                 {
                     // On an error, the pass per period below runs and reports it as it always has.
                     if self.aggregate_by_period(*op, list, *split, range, start).is_ok() {
@@ -858,7 +859,7 @@ impl<'a> Env<'a> {
                     frames: self.frames.clone(),
                     defs: self.defs.clone(),
                     periodic: self.periodic.clone(),
-                    slots: self.slots,
+                    plan: self.plan,
                     period: self.period,
                     waitlisted: self.waitlisted.clone(),
                     context: self.context,
@@ -867,7 +868,7 @@ impl<'a> Env<'a> {
                     aggregate_cache: FxHashMap::default(),
                     cached: Vec::new(),
                     accumulators: Vec::new(),
-                    flat_derived: vec![(0, Value::Unknown); self.slots.flat_count],
+                    flat_derived: vec![(0, Value::Unknown); self.plan.flat_count],
                 };
                 env.eval(other)
             }
@@ -1324,7 +1325,7 @@ impl<'a> Env<'a> {
             .get(frame)
             .map(|r| std::ptr::from_ref::<Record>(*r) as usize)
             .unwrap_or(0);
-        let flat = self.slots.flat.get(level).and_then(|l| l.get(index)).copied().flatten();
+        let flat = self.plan.flat.get(level).and_then(|l| l.get(index)).copied().flatten();
         if let Some(slot) = flat {
             if let Some(&(held, v)) = self.flat_derived.get(slot)
                 && held == address
@@ -1756,7 +1757,7 @@ fn op_holds(op: CmpOp, ord: Ordering) -> bool {
 fn compare_with(op: CmpOp, x: Value<'_>, y: Value<'_>) -> Value<'static> {
     // Equality of texts needs no order: lengths first, then bytes.
     if let (CmpOp::Eq | CmpOp::Ne, Value::Text(a), Value::Text(b)) = (op, x, y) {
-        return Value::Bool((a == b) == (op == CmpOp::Eq));
+        return Value::Bool(text_eq(a, b) == (op == CmpOp::Eq));
     }
     match compare(x, y) {
         Some(ord) => Value::Bool(op_holds(op, ord)),
@@ -1967,7 +1968,7 @@ impl Evaluator<'_> {
     /// Explains a record's outcome (as returned by [`Evaluator::evaluate`] or [`Evaluator::evaluate_all`]).
     pub fn explain(&self, id: &str, record: &Record, outcome: &Outcome) -> Result<Explanation> {
         let program = self.program;
-        let mut env = Env::new(program, &self.slots, record);
+        let mut env = Env::new(program, &self.plan, record);
         env.ranks = outcome.ranks.clone();
         env.waitlisted = outcome
             .rewards
