@@ -7,5 +7,7 @@ pub mod diagnostics;
 pub mod eval;
 pub mod facts;
 pub mod fmt;
+pub mod program;
+pub mod suggest;
 pub mod syntax;
 pub mod testing;

@@ -20,11 +20,12 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use campaign::check::program::{Const, Ir, Program};
-use campaign::check::schema::RecordSchema;
 use campaign::check::{check, check_unoptimised};
 use campaign::eval::Evaluator;
 use campaign::facts::{FactValue, Format, Record, read_records};
+use campaign::program::inputs::Inputs;
+use campaign::program::schema::RecordSchema;
+use campaign::program::{Const, Ir, Program};
 use chrono::{DateTime, TimeDelta, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -67,10 +68,11 @@ fn fact_files() -> Vec<PathBuf> {
     all
 }
 
-/// Sets what the command line would: a reference time and the example holiday calendar.
-fn prepare(program: &mut Program) {
+/// What the command line would give: a reference time and the example holiday calendar.
+fn inputs(program: &Program) -> Inputs {
+    let mut inputs = Inputs::defaults(program);
     if program.uses_as_of {
-        program.as_of = Some("2024-10-01T00:00:00+08:00".parse::<DateTime<Utc>>().unwrap());
+        inputs.as_of = Some("2024-10-01T00:00:00+08:00".parse::<DateTime<Utc>>().unwrap());
     }
     if program.uses_business_days {
         let text = std::fs::read_to_string(root().join("policies/examples/cn-holidays-2024.txt")).unwrap();
@@ -80,19 +82,18 @@ fn prepare(program: &mut Program) {
             .filter(|l| !l.is_empty())
             .map(|l| chrono::NaiveDate::parse_from_str(l, "%Y-%m-%d").unwrap())
             .collect();
-        program.holidays = Some(days);
+        inputs.holidays = Some(days);
     }
+    inputs
 }
 
 /// The campaign compiled both ways.
 fn both(path: &Path) -> (Program, Program) {
     let text = std::fs::read_to_string(path).unwrap();
-    let mut plain = check_unoptimised(&text)
+    let plain = check_unoptimised(&text)
         .program
         .unwrap_or_else(|| panic!("{} does not check", path.display()));
-    let mut fast = check(&text).program.unwrap();
-    prepare(&mut plain);
-    prepare(&mut fast);
+    let fast = check(&text).program.unwrap();
     (plain, fast)
 }
 
@@ -107,7 +108,10 @@ fn records(schema: &RecordSchema, path: &Path) -> Vec<Record> {
 
 /// Evaluates records both ways, one at a time and as a population; panics on any difference.
 fn assert_same(name: &str, plain: &Program, fast: &Program, records: &[Record]) {
-    let (slow, quick) = (Evaluator::plain(plain), Evaluator::new(fast));
+    let (slow, quick) = (
+        Evaluator::plain(plain, inputs(plain)),
+        Evaluator::with_inputs(fast, inputs(fast)),
+    );
     for (i, record) in records.iter().enumerate() {
         assert_eq!(
             slow.evaluate(record),
@@ -358,7 +362,10 @@ fn edited_records_evaluate_the_same_both_ways() {
                     continue;
                 }
                 let targets = targets(&plain);
-                let (slow, quick) = (Evaluator::plain(&plain), Evaluator::new(&fast));
+                let (slow, quick) = (
+                    Evaluator::plain(&plain, inputs(&plain)),
+                    Evaluator::with_inputs(&fast, inputs(&fast)),
+                );
                 let strategy = (0..seeds.len(), proptest::collection::vec(edit(), 1..6));
                 let mut runner = TestRunner::new(Config {
                     cases: 48,

@@ -13,10 +13,10 @@
 
 use std::path::PathBuf;
 
-use campaign::check::schema::{FactType, RecordSchema};
 use campaign::check::{Program, check};
 use campaign::eval::{Evaluator, report};
 use campaign::facts::{Format, InputRecord, RecordError, read_records};
+use campaign::program::schema::{FactType, RecordSchema};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 

@@ -4,9 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use campaign::check::Program;
 use campaign::eval::Evaluator;
 use campaign::facts::{LineParser, Record};
+use campaign::program::Program;
 
 use crate::hand;
 use crate::peers::{Kind, Norm, Rego, Zen, norm_of_campaign, norm_of_hand_edu, norm_of_hand_gmv};

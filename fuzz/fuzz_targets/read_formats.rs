@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use campaign::check::Program;
+use campaign::program::Program;
 use campaign::eval::Evaluator;
 use campaign::facts::{Format, read_records};
 use libfuzzer_sys::fuzz_target;

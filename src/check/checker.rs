@@ -12,12 +12,12 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone,
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
-use super::program::Func;
-use super::program::*;
-use super::schema::{FactType, FieldSchema, RecordSchema};
-use super::suggest::closest;
-use super::types::{CURRENCIES, Dim, Ty, UnitInfo, currency, duration_unit};
 use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::program::Func;
+use crate::program::schema::{FactType, FieldSchema, RecordSchema};
+use crate::program::types::{CURRENCIES, Dim, Ty, UnitInfo, currency, duration_unit};
+use crate::program::*;
+use crate::suggest::closest;
 use crate::syntax::ast::{
     self, AggOp, BinOp, Expr, ExprKind, InTarget, Item, LookupRow, Modifier, PeriodUnit, RangeKind, Scope, TierKind,
     TierRow,
@@ -552,9 +552,7 @@ impl<'a> Checker<'a> {
             rankings,
             units,
             uses_as_of: self.uses_as_of,
-            as_of: None,
             uses_business_days: self.uses_business_days,
-            holidays: None,
         })
     }
 
@@ -968,7 +966,7 @@ impl<'a> Checker<'a> {
         self.params.push(Param {
             name: p.name.name.clone(),
             ty,
-            value,
+            default: value,
             span: p.name.span,
         });
     }

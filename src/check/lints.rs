@@ -82,10 +82,10 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
 use super::checker::local_midnight;
-use super::program::{ArithOp, Const, Ir, Program};
-use super::schema::FactType;
-use super::types::{Dim, Ty, currency, duration_unit};
 use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::program::schema::FactType;
+use crate::program::types::{Dim, Ty, currency, duration_unit};
+use crate::program::{ArithOp, Const, Ir, Program};
 use crate::syntax::ast::{
     AggOp, BinOp, Campaign, Expr, ExprKind, InTarget, Item, Modifier, PeriodBound, PeriodUnit, PeriodsDecl, Range,
     RangeKind, TimestampLit,
@@ -1239,7 +1239,7 @@ fn children(e: &Expr) -> Vec<&Expr> {
 fn const_num(ir: &Ir, program: &Program) -> Option<Decimal> {
     match ir {
         Ir::Const(Const::Num(n)) => Some(*n),
-        Ir::Param(i) => match program.params.get(*i).map(|p| &p.value) {
+        Ir::Param(i) => match program.params.get(*i).map(|p| &p.default) {
             Some(Const::Num(n)) => Some(*n),
             _ => None,
         },

@@ -18,14 +18,9 @@
 mod checker;
 mod lints;
 pub mod optimise;
-pub mod params;
-pub mod program;
-pub mod schema;
-pub mod suggest;
-pub mod types;
 
+pub use crate::program::Program;
 pub use checker::{MAX_CONDITIONS, MAX_PERIODS, expr_text};
-pub use program::Program;
 
 use crate::diagnostics::Diagnostic;
 use crate::syntax;

@@ -12,7 +12,7 @@
 //! The pass runs after the checker and its lints, which therefore never see
 //! the rewritten nodes.
 
-use super::program::*;
+use crate::program::*;
 
 /// Rewrites every expression of a compiled program.
 pub fn optimise(program: &mut Program) {

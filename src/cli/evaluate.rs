@@ -11,10 +11,10 @@ use serde_json::Value as Json;
 use super::Termination;
 use super::progress::{self, Progress, Stage};
 use super::render::graphical;
-use crate::check::Program;
-use crate::check::params::override_param;
 use crate::diagnostics::SourceFile;
 use crate::eval::{Evaluator, Explanation, Outcome, report};
+use crate::program::Program;
+use crate::program::inputs::{Inputs, parse_time};
 use rayon::prelude::*;
 
 use crate::facts::{Format, InputRecord, LineBlock, LineParser, NdjsonLines, Record, RecordError, read_records};
@@ -176,13 +176,13 @@ impl Failure {
 }
 
 /// Sets the reference time and holiday calendar a campaign needs, refusing to run without them.
-fn set_reference(program: &mut Program, args: &EvaluateArgs) -> Result<(), String> {
+fn set_reference(program: &Program, inputs: &mut Inputs, args: &EvaluateArgs) -> Result<(), String> {
     match &args.as_of {
         Some(text) => {
-            let t = crate::check::params::parse_time(text, program.timezone).ok_or_else(|| {
+            let t = parse_time(text, program.timezone).ok_or_else(|| {
                 format!("`{text}` is not a time\n  help: write `--as-of 2024-09-01T00:00:00+08:00` or `--as-of \"2024-09-01 00:00\"`")
             })?;
-            program.as_of = Some(t);
+            inputs.as_of = Some(t);
         }
         None if program.uses_as_of => {
             return Err("this campaign reads the evaluation time `as_of`, which was not given\n  help: add `--as-of 2024-09-01T00:00:00+08:00` (the reference time is never taken from the clock)".into());
@@ -208,7 +208,7 @@ fn set_reference(program: &mut Program, args: &EvaluateArgs) -> Result<(), Strin
                 })?;
                 days.insert(day);
             }
-            program.holidays = Some(days);
+            inputs.holidays = Some(days);
         }
         None if program.uses_business_days => {
             return Err("this campaign counts business days, but no holiday calendar was given\n  help: add `--holidays holidays.txt` (one YYYY-MM-DD per line; an empty file means no holidays)".into());
@@ -297,7 +297,7 @@ pub fn run(args: &EvaluateArgs) -> Termination {
     let checked = crate::check::check_here(&text);
     let file = SourceFile::new(args.policy.display().to_string(), text);
     let colour = super::render::colour_on_stderr();
-    let Some(mut program) = checked.program else {
+    let Some(program) = checked.program else {
         for d in &checked.diagnostics {
             eprint!("{}", graphical(d, &file, colour));
         }
@@ -307,13 +307,14 @@ pub fn run(args: &EvaluateArgs) -> Termination {
         );
         return Termination::Failure;
     };
+    let mut inputs = Inputs::defaults(&program);
     for assignment in &args.params {
-        if let Err(e) = override_param(&mut program, assignment) {
+        if let Err(e) = inputs.set(&program, assignment) {
             eprintln!("error: {}\n  help: {}", e.message, e.help);
             return Termination::Usage;
         }
     }
-    if let Err(message) = set_reference(&mut program, args) {
+    if let Err(message) = set_reference(&program, &mut inputs, args) {
         eprintln!("error: {message}");
         return Termination::Usage;
     }
@@ -376,7 +377,7 @@ pub fn run(args: &EvaluateArgs) -> Termination {
     } else {
         None
     };
-    let evaluator = Evaluator::new(&program);
+    let evaluator = Evaluator::with_inputs(&program, inputs);
     let stdout = std::io::stdout();
     let mut out = Output::new(args.format, &program, BufWriter::with_capacity(1 << 16, stdout.lock()));
     let mut stats = Stats::default();

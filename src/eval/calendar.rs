@@ -6,7 +6,8 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
 use super::value::Value;
-use crate::check::program::{Func, Program};
+use crate::program::inputs::Inputs;
+use crate::program::{Func, Program};
 
 /// The most days a business-day count walks (about 270 years).
 const MAX_DAYS: i64 = 100_000;
@@ -48,7 +49,12 @@ fn whole_arg(values: &[Value<'_>], i: usize) -> Result<i64, &'static str> {
 }
 
 /// Applies a calendar function to known values.
-pub fn apply<'a>(program: &Program, func: Func, values: &[Value<'a>]) -> Result<Value<'a>, &'static str> {
+pub fn apply<'a>(
+    program: &Program,
+    inputs: &Inputs,
+    func: Func,
+    values: &[Value<'a>],
+) -> Result<Value<'a>, &'static str> {
     let tz = program.timezone;
     let too_far = "the date is outside the calendar";
     Ok(match func {
@@ -119,7 +125,7 @@ pub fn apply<'a>(program: &Program, func: Func, values: &[Value<'a>]) -> Result<
             if (to - from).num_days() > MAX_DAYS {
                 return Err("the dates are too far apart to count business days");
             }
-            let holidays = program.holidays.as_ref();
+            let holidays = inputs.holidays.as_ref();
             let mut count = 0i64;
             let mut day: NaiveDate = from;
             while day < to {

@@ -23,9 +23,10 @@ use rayon::prelude::*;
 
 use super::explain::{ConditionLine, Explanation, ItemLine, RewardLine, ValueLine};
 use super::value::*;
-use crate::check::program::*;
-use crate::check::types::{Dim, Ty};
 use crate::facts::{FactValue, Record};
+use crate::program::inputs::Inputs;
+use crate::program::types::{Dim, Ty};
+use crate::program::*;
 use crate::syntax::ast::{AggOp, PeriodUnit, RoundingMode};
 
 type Result<T> = std::result::Result<T, EvalError>;
@@ -40,6 +41,7 @@ type Result<T> = std::result::Result<T, EvalError>;
 #[derive(Debug)]
 pub struct Evaluator<'p> {
     program: &'p Program,
+    inputs: Inputs,
     has_budget: bool,
     has_after_budget: bool,
     plan: Plan,
@@ -85,10 +87,18 @@ impl QueueKey {
 }
 
 impl<'p> Evaluator<'p> {
-    /// Prepares to evaluate a program.
+    /// Prepares to evaluate a program with its defaults: every parameter at its declared
+    /// value, no reference time and no holiday calendar.
     pub fn new(program: &'p Program) -> Self {
+        Evaluator::with_inputs(program, Inputs::defaults(program))
+    }
+
+    /// Prepares to evaluate a program with the given parameter values, reference time and
+    /// holidays.
+    pub fn with_inputs(program: &'p Program, inputs: Inputs) -> Self {
         Evaluator {
             program,
+            inputs,
             has_budget: program.rewards.iter().any(|r| r.budget.is_some()),
             has_after_budget: program.definitions.iter().any(|d| d.after_budget),
             plan: Plan::new(program),
@@ -98,8 +108,8 @@ impl<'p> Evaluator<'p> {
     /// Like [`Evaluator::new`], without the single pass over lists for per-period values: the
     /// outcomes are the same, only slower. For tests that compare the two.
     #[doc(hidden)]
-    pub fn plain(program: &'p Program) -> Self {
-        let mut evaluator = Evaluator::new(program);
+    pub fn plain(program: &'p Program, inputs: Inputs) -> Self {
+        let mut evaluator = Evaluator::with_inputs(program, inputs);
         evaluator.plan.splits.iter_mut().for_each(|s| *s = None);
         evaluator
     }
@@ -125,12 +135,18 @@ impl<'p> Evaluator<'p> {
         // in buffers kept by the thread from one record to the next.
         SCRATCH.with(|cell| match cell.try_borrow_mut() {
             Ok(mut scratch) => {
-                let mut env = Env::with_scratch(self.program, &self.plan, record, std::mem::take(&mut *scratch));
+                let mut env = Env::with_scratch(
+                    self.program,
+                    &self.plan,
+                    &self.inputs,
+                    record,
+                    std::mem::take(&mut *scratch),
+                );
                 let result = self.evaluate_in(&mut env);
                 *scratch = env.into_scratch();
                 result
             }
-            Err(_) => self.evaluate_in(&mut Env::new(self.program, &self.plan, record)),
+            Err(_) => self.evaluate_in(&mut Env::new(self.program, &self.plan, &self.inputs, record)),
         })
     }
 
@@ -265,14 +281,14 @@ impl<'p> Evaluator<'p> {
 
     fn constant<'a>(&'a self, ir: &'a Ir) -> Result<Value<'a>> {
         let empty: &'static Record = &EMPTY;
-        let mut env = Env::new(self.program, &self.plan, empty);
+        let mut env = Env::new(self.program, &self.plan, &self.inputs, empty);
         env.eval(ir)
     }
 
     /// Stage A: the record's own definitions and its ranking keys.
     fn stage_a<'a>(&'a self, record: &'a Record) -> Result<Partial<'a>> {
         let program = self.program;
-        let mut env = Env::new(program, &self.plan, record);
+        let mut env = Env::new(program, &self.plan, &self.inputs, record);
         for (i, def) in program.definitions.iter().enumerate() {
             if !def.after_budget && !def.after_rank {
                 env.compute_def(i, def)?;
@@ -316,7 +332,7 @@ impl<'p> Evaluator<'p> {
     /// Stage B: definitions that use rankings, then conditions and rewards.
     fn stage_b<'a>(&'a self, record: &'a Record, partial: &mut Partial<'a>) -> Result<()> {
         let program = self.program;
-        let mut env = Env::new(program, &self.plan, record);
+        let mut env = Env::new(program, &self.plan, &self.inputs, record);
         env.defs = std::mem::take(&mut partial.defs);
         env.periodic = std::mem::take(&mut partial.periodic);
         env.ranks = partial.ranks.clone();
@@ -400,7 +416,7 @@ impl<'p> Evaluator<'p> {
     /// Stage C: definitions that use `is waitlisted`.
     fn stage_c<'a>(&'a self, record: &'a Record, partial: &mut Partial<'a>, waitlisted: &[bool]) -> Result<()> {
         let program = self.program;
-        let mut env = Env::new(program, &self.plan, record);
+        let mut env = Env::new(program, &self.plan, &self.inputs, record);
         env.defs = std::mem::take(&mut partial.defs);
         env.periodic = std::mem::take(&mut partial.periodic);
         env.ranks = partial.ranks.clone();
@@ -445,6 +461,8 @@ enum Context {
 
 struct Env<'a> {
     program: &'a Program,
+    /// What this evaluation was given: parameter values, reference time, holidays.
+    inputs: &'a Inputs,
     frames: Vec<&'a Record>,
     defs: Vec<Value<'a>>,
     /// The values of per-period definitions, one run of `count` values per definition (see [`Plan`]).
@@ -672,11 +690,17 @@ fn reset<K, V>(map: &mut FxHashMap<K, V>) {
 }
 
 impl<'a> Env<'a> {
-    fn new(program: &'a Program, plan: &'a Plan, record: &'a Record) -> Self {
-        Env::with_scratch(program, plan, record, Scratch::default())
+    fn new(program: &'a Program, plan: &'a Plan, inputs: &'a Inputs, record: &'a Record) -> Self {
+        Env::with_scratch(program, plan, inputs, record, Scratch::default())
     }
 
-    fn with_scratch(program: &'a Program, plan: &'a Plan, record: &'a Record, scratch: Scratch) -> Self {
+    fn with_scratch(
+        program: &'a Program,
+        plan: &'a Plan,
+        inputs: &'a Inputs,
+        record: &'a Record,
+        scratch: Scratch,
+    ) -> Self {
         let Scratch {
             frames,
             defs,
@@ -697,6 +721,7 @@ impl<'a> Env<'a> {
         reset(&mut aggregate_cache);
         Env {
             program,
+            inputs,
             frames,
             defs,
             periodic,
@@ -856,6 +881,7 @@ impl<'a> Env<'a> {
                 // Caps may depend on the record; evaluate in a scratch environment sharing the definitions.
                 let mut env = Env {
                     program: self.program,
+                    inputs: self.inputs,
                     frames: self.frames.clone(),
                     defs: self.defs.clone(),
                     periodic: self.periodic.clone(),
@@ -1152,8 +1178,8 @@ impl<'a> Env<'a> {
     fn eval_rare(&mut self, ir: &'a Ir) -> Result<Value<'a>> {
         Ok(match ir {
             Ir::Unknown => Value::Unknown,
-            Ir::Param(i) => match self.program.params.get(*i) {
-                Some(p) => Value::of_const(&p.value),
+            Ir::Param(i) => match self.inputs.params.get(*i) {
+                Some(value) => Value::of_const(value),
                 None => Value::Unknown,
             },
             Ir::PeriodWindow => match self.period {
@@ -1242,7 +1268,7 @@ impl<'a> Env<'a> {
                 Some(place) => Value::Num(Decimal::from(place)),
                 None => Value::Unknown,
             },
-            Ir::AsOf => match self.program.as_of {
+            Ir::AsOf => match self.inputs.as_of {
                 Some(t) => Value::Time(t),
                 None => return Err(self.fail("the campaign uses `as_of`, but no reference time was given (--as-of)")),
             },
@@ -1255,7 +1281,7 @@ impl<'a> Env<'a> {
                     }
                     values.push(v);
                 }
-                super::calendar::apply(self.program, *func, &values).map_err(|e| self.fail(e))?
+                super::calendar::apply(self.program, self.inputs, *func, &values).map_err(|e| self.fail(e))?
             }
             Ir::Lookup { keys, rows, otherwise } => {
                 let mut values = Vec::with_capacity(keys.len());
@@ -1968,7 +1994,7 @@ impl Evaluator<'_> {
     /// Explains a record's outcome (as returned by [`Evaluator::evaluate`] or [`Evaluator::evaluate_all`]).
     pub fn explain(&self, id: &str, record: &Record, outcome: &Outcome) -> Result<Explanation> {
         let program = self.program;
-        let mut env = Env::new(program, &self.plan, record);
+        let mut env = Env::new(program, &self.plan, &self.inputs, record);
         env.ranks = outcome.ranks.clone();
         env.waitlisted = outcome
             .rewards
@@ -2260,7 +2286,7 @@ impl<'a> Env<'a> {
                     )),
                     (Value::Num(x), Value::Num(c)) if !matches!(op, CmpOp::Eq | CmpOp::Ne) => {
                         let step = match ty {
-                            Ty::Num(Dim::Money(cur)) => crate::check::types::currency(cur)
+                            Ty::Num(Dim::Money(cur)) => crate::program::types::currency(cur)
                                 .map(|(_, minor)| Decimal::new(1, minor))
                                 .unwrap_or(Decimal::new(1, 2)),
                             Ty::Num(Dim::Unit(u)) => program

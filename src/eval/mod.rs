@@ -1,6 +1,6 @@
 //! Evaluating a checked campaign against fact records.
 //!
-//! [`Evaluator`] runs a [`Program`](crate::check::Program): per record for
+//! [`Evaluator`] runs a [`Program`](crate::program::Program): per record for
 //! campaigns without budgets ([`Evaluator::evaluate`]), or over the whole
 //! population when a budget is shared ([`Evaluator::evaluate_all`]). The
 //! outcome of a record ([`Outcome`]) says whether it is eligible, each

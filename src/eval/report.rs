@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Number, Value as Json, json};
 
 use super::value::{Outcome, Shown};
-use crate::check::Program;
+use crate::program::Program;
 
 /// The result object for one evaluated record.
 pub fn result_json(program: &Program, id: &str, outcome: &Outcome) -> Json {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use rust_decimal::Decimal;
 
-use crate::check::program::{Const, Window};
+use crate::program::{Const, Window};
 
 /// A value while evaluating. Texts borrow from the record or the program.
 ///

@@ -10,7 +10,7 @@ use ::csv::{ByteRecord, Reader, ReaderBuilder};
 
 use super::record::{FactValue, Record};
 use super::{BOM, FileError, InputRecord, MISSING, RecordError, Source, code, mismatch, value_from_text};
-use crate::check::schema::{FactType, RecordSchema};
+use crate::program::schema::{FactType, RecordSchema};
 
 /// Reads a CSV file against `schema`: checks the header, then streams the rows.
 pub(super) fn read_csv<'s, R: BufRead + 's>(
@@ -305,7 +305,7 @@ impl<R> Rows<'_, R> {
 mod tests {
     use super::super::{Format, read_records};
     use super::*;
-    use crate::check::schema::FieldSchema;
+    use crate::program::schema::FieldSchema;
     use rust_decimal::Decimal;
     use std::str::FromStr;
 

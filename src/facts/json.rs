@@ -24,7 +24,7 @@ use super::{
     BOM, FileError, InputRecord, MISSING, RecordError, Source, Why, char_column, code, code_json_string, mismatch,
     value_from_bool, value_from_int, value_from_number, value_from_text,
 };
-use crate::check::schema::{FactType, FieldSchema, RecordSchema};
+use crate::program::schema::{FactType, FieldSchema, RecordSchema};
 
 /// The key under which `serde_json` (with `arbitrary_precision`) hands over a
 /// number's text.
@@ -1186,7 +1186,7 @@ impl Iterator for JsonArray<'_> {
 mod tests {
     use super::super::{Format, read_records};
     use super::*;
-    use crate::check::schema::FieldSchema;
+    use crate::program::schema::FieldSchema;
     use rust_decimal::Decimal;
     use std::str::FromStr;
 

@@ -60,7 +60,7 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::check::schema::{FactType, RecordSchema};
+use crate::program::schema::{FactType, RecordSchema};
 
 /// The format of a fact file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

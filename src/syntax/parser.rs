@@ -290,7 +290,7 @@ fn convert_error(text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
         .with_help("add `}` where the block ends (every `{` needs its `}`)");
     }
     if expected.contains(&"an item")
-        && let Some(keyword) = crate::check::suggest::closest(word, ITEM_WORDS.iter().copied())
+        && let Some(keyword) = crate::suggest::closest(word, ITEM_WORDS.iter().copied())
     {
         return Diagnostic::error(
             Code::Syntax,

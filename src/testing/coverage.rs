@@ -8,8 +8,8 @@
 use rust_decimal::Decimal;
 
 use super::run::CaseResult;
-use crate::check::Program;
 use crate::eval::round;
+use crate::program::Program;
 
 /// What the cases of one campaign exercised.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -110,8 +110,8 @@ pub use coverage::Coverage;
 pub use run::{Case, CaseResult, Mismatch, RecordResult, resolve, run_case};
 pub use syntax::{TestFile, parse};
 
-use crate::check::Program;
 use crate::diagnostics::{Diagnostic, SourceFile};
+use crate::program::Program;
 
 /// The results of one campaign's tests.
 #[derive(Debug, Clone)]

@@ -7,9 +7,9 @@ use super::Suite;
 use super::coverage::Coverage;
 use super::run::{CaseResult, RecordResult, shown_text};
 use super::syntax::quote;
-use crate::check::Program;
 use crate::diagnostics::{Diagnostic, SourceFile, render_plain};
 use crate::eval::Outcome;
+use crate::program::Program;
 
 /// Width of rendered diagnostics.
 const WIDTH: usize = 100;

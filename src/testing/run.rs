@@ -14,16 +14,16 @@ use chrono::DateTime;
 use serde_json::{Map, Value as Json};
 
 use super::syntax::{self, Expected, Facts, Item, ParamSetting, Target, TestFile, quote};
-use crate::check::Program;
-use crate::check::params::override_param;
-use crate::check::schema::{FactType, RecordSchema};
-use crate::check::suggest::closest;
-use crate::check::types::{Dim, Ty};
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::eval::report::duration_text;
 use crate::eval::{Evaluator, Explanation, Outcome, Shown};
 use crate::facts::Record;
 use crate::facts::{Format, read_records};
+use crate::program::Program;
+use crate::program::inputs::Inputs;
+use crate::program::schema::{FactType, RecordSchema};
+use crate::program::types::{Dim, Ty};
+use crate::suggest::closest;
 
 /// A case ready to run: a `case` block, or one row of a table.
 #[derive(Debug, Clone)]
@@ -308,7 +308,7 @@ fn resolve_named(name: &str, period: Option<&str>, span: Span, program: &Program
     }
 }
 
-fn value_def(program: &Program, exposed: usize) -> Option<&crate::check::program::Definition> {
+fn value_def(program: &Program, exposed: usize) -> Option<&crate::program::Definition> {
     program.exposed.get(exposed).and_then(|&i| program.definitions.get(i))
 }
 
@@ -452,11 +452,12 @@ fn describe(expected: &Expected) -> String {
 }
 
 fn check_params(params: &[ParamSetting], program: &Program) -> Vec<Diagnostic> {
-    let mut scratch = program.clone();
+    let mut scratch = Inputs::defaults(program);
     params
         .iter()
         .filter_map(|p| {
-            override_param(&mut scratch, &format!("{}={}", p.name, p.value))
+            scratch
+                .set(program, &format!("{}={}", p.name, p.value))
                 .err()
                 .map(|e| Diagnostic::error(Code::ParameterOverride, p.span, e.message, "here").with_help(e.help))
         })
@@ -795,22 +796,16 @@ pub fn run_case(program: &Program, case: &Case) -> CaseResult {
     if !result.problems.is_empty() {
         return result;
     }
-    let mut owned;
-    let program = if case.params.is_empty() {
-        program
-    } else {
-        owned = program.clone();
-        for p in &case.params {
-            if let Err(e) = override_param(&mut owned, &format!("{}={}", p.name, p.value)) {
-                result
-                    .problems
-                    .push(Diagnostic::error(Code::ParameterOverride, p.span, e.message, "here").with_help(e.help));
-                return result;
-            }
+    let mut inputs = Inputs::defaults(program);
+    for p in &case.params {
+        if let Err(e) = inputs.set(program, &format!("{}={}", p.name, p.value)) {
+            result
+                .problems
+                .push(Diagnostic::error(Code::ParameterOverride, p.span, e.message, "here").with_help(e.help));
+            return result;
         }
-        &owned
-    };
-    let (records, facts) = evaluate_records(program, &case.records);
+    }
+    let (records, facts) = evaluate_records(program, &inputs, &case.records);
     result.records = records;
     let several = case.records.len() > 1;
     for check in &case.checks {
@@ -842,7 +837,7 @@ pub fn run_case(program: &Program, case: &Case) -> CaseResult {
         }
     }
     if !result.passed() {
-        let evaluator = Evaluator::new(program);
+        let evaluator = Evaluator::with_inputs(program, inputs);
         for (r, record) in result.records.iter_mut().zip(&facts) {
             if let (Ok(outcome), Some(record)) = (&r.outcome, record) {
                 r.explanation = evaluator.explain(&r.id, record, outcome).ok();
@@ -854,8 +849,12 @@ pub fn run_case(program: &Program, case: &Case) -> CaseResult {
 
 /// Reads each record as one NDJSON line, then evaluates them (all together for a budget).
 /// Also returns the records read, for explanations.
-fn evaluate_records(program: &Program, records: &[CaseRecord]) -> (Vec<RecordResult>, Vec<Option<Record>>) {
-    let evaluator = Evaluator::new(program);
+fn evaluate_records(
+    program: &Program,
+    inputs: &Inputs,
+    records: &[CaseRecord],
+) -> (Vec<RecordResult>, Vec<Option<Record>>) {
+    let evaluator = Evaluator::with_inputs(program, inputs.clone());
     let read: Vec<Result<Record, String>> = records
         .iter()
         .map(

@@ -12,8 +12,8 @@
 //! without a problem, and gives the same values.
 
 use super::{NUMBER_TOKEN, Plan, Seen};
-use crate::check::schema::FactType;
 use crate::facts::record::{FactValue, Record};
+use crate::program::schema::FactType;
 use compact_str::CompactString;
 
 use crate::facts::{

@@ -4,14 +4,18 @@
 //! definitions to indices in evaluation order, periods and windows to
 //! instants. Nothing here is looked up by string while evaluating.
 
+pub mod inputs;
+pub mod schema;
+pub mod types;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
-use super::schema::RecordSchema;
-use super::types::{Dim, Ty, UnitInfo};
+use self::schema::RecordSchema;
+use self::types::{Dim, Ty, UnitInfo};
 use crate::diagnostics::Span;
 use crate::syntax::ast::{AggOp, PeriodUnit, RoundingMode};
 
@@ -44,14 +48,12 @@ pub struct Program {
     pub rankings: Vec<RankingDef>,
     /// The units and currencies the campaign uses.
     pub units: Vec<UnitInfo>,
-    /// Whether the campaign reads the evaluation's reference time (`as_of`).
+    /// Whether the campaign reads the evaluation's reference time (`as_of`): an evaluation
+    /// must then be given one ([`inputs::Inputs::as_of`]).
     pub uses_as_of: bool,
-    /// The evaluation's reference time, given with `evaluate --as-of`; never the clock.
-    pub as_of: Option<DateTime<Utc>>,
-    /// Whether the campaign counts business days.
+    /// Whether the campaign counts business days: an evaluation must then be given a holiday
+    /// calendar ([`inputs::Inputs::holidays`]).
     pub uses_business_days: bool,
-    /// The holidays for business-day counts, given with `evaluate --holidays FILE`.
-    pub holidays: Option<std::collections::BTreeSet<chrono::NaiveDate>>,
 }
 
 /// The calendar functions.
@@ -113,15 +115,15 @@ pub struct Derived {
     pub expr: Ir,
 }
 
-/// A parameter and its current value.
+/// A parameter, with its declared default; an evaluation's values are in [`inputs::Inputs`].
 #[derive(Debug, Clone)]
 pub struct Param {
     /// Its name.
     pub name: String,
     /// Its type.
     pub ty: Ty,
-    /// Its value: the default, or the override.
-    pub value: Const,
+    /// Its declared default.
+    pub default: Const,
     /// Where it is declared.
     pub span: Span,
 }

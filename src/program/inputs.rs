@@ -1,0 +1,192 @@
+//! The run inputs of a program: parameter values, the reference time and the holiday calendar.
+//!
+//! A [`Program`] is what a campaign file means; it never changes after checking. What one
+//! evaluation is given on top of it — `--param NAME=VALUE`, `--as-of`, `--holidays`, or a
+//! test case's `with` lines — is an [`Inputs`] value passed to the evaluator beside it.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use rust_decimal::Decimal;
+
+use super::types::{Dim, Ty};
+use super::{Const, Program};
+use crate::suggest::closest;
+
+/// Why an override was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError {
+    /// What is wrong, naming the parameter.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+impl std::fmt::Display for ParamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}\n  help: {}", self.message, self.help)
+    }
+}
+
+impl std::error::Error for ParamError {}
+
+/// What one evaluation is given besides the program.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inputs {
+    /// The value of each of the program's parameters, in declaration order: its default
+    /// unless overridden.
+    pub params: Vec<Const>,
+    /// The evaluation's reference time (`as_of`), given with `evaluate --as-of`; never the clock.
+    pub as_of: Option<DateTime<Utc>>,
+    /// The holidays for business-day counts, given with `evaluate --holidays FILE`.
+    pub holidays: Option<BTreeSet<NaiveDate>>,
+}
+
+impl Inputs {
+    /// The program's defaults: every parameter at its declared value, no reference time, no
+    /// holiday calendar.
+    pub fn defaults(program: &Program) -> Inputs {
+        Inputs {
+            params: program.params.iter().map(|p| p.default.clone()).collect(),
+            as_of: None,
+            holidays: None,
+        }
+    }
+
+    /// Applies `NAME=VALUE` (`--param`, or a test case's `with` line).
+    ///
+    /// `as_of` and `holidays` are settable the same way (in test cases:
+    /// `with as_of = "2024-09-20 00:00"`, `with holidays = "2024-10-01, 2024-10-02"`) unless the
+    /// campaign declares a parameter of that name, which then wins.
+    pub fn set(&mut self, program: &Program, assignment: &str) -> Result<(), ParamError> {
+        let Some((name, text)) = assignment.split_once('=') else {
+            return Err(ParamError {
+                message: format!("`{assignment}` is not of the form NAME=VALUE"),
+                help: "write for example `--param monthly_packs=80`".into(),
+            });
+        };
+        let (name, text) = (name.trim(), text.trim());
+        let tz = program.timezone;
+        let unquoted = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(text);
+        let declared = program.params.iter().position(|p| p.name == name);
+        if name == "as_of" && declared.is_none() {
+            self.as_of = Some(parse_time(unquoted, tz).ok_or_else(|| ParamError {
+                message: format!("`{unquoted}` is not a time"),
+                help: "write `2024-09-20T00:00:00+08:00` or a local time such as `2024-09-20 00:00`".into(),
+            })?);
+            return Ok(());
+        }
+        if name == "holidays" && declared.is_none() {
+            self.holidays = Some(parse_holidays(unquoted.split([',', ' ']))?);
+            return Ok(());
+        }
+        let (Some(index), Some(param)) = (declared, declared.and_then(|i| program.params.get(i))) else {
+            let names: Vec<&str> = program.params.iter().map(|p| p.name.as_str()).collect();
+            let help = match closest(name, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None if names.is_empty() => "this campaign declares no parameters".into(),
+                None => format!("the campaign's parameters are: {}", names.join(", ")),
+            };
+            return Err(ParamError {
+                message: format!("the campaign has no parameter `{name}`"),
+                help,
+            });
+        };
+        let value = parse_value(&param.ty, text, tz).ok_or_else(|| ParamError {
+            message: format!("`{text}` is not a valid value for `{name}`, which is {}", param.ty),
+            help: value_help(&param.ty),
+        })?;
+        if let Some(slot) = self.params.get_mut(index) {
+            *slot = value;
+        }
+        Ok(())
+    }
+}
+
+/// Holidays written as dates, `YYYY-MM-DD`, empty parts skipped.
+pub fn parse_holidays<'t>(parts: impl Iterator<Item = &'t str>) -> Result<BTreeSet<NaiveDate>, ParamError> {
+    let mut days = BTreeSet::new();
+    for part in parts.map(str::trim).filter(|p| !p.is_empty()) {
+        let day = NaiveDate::parse_from_str(part, "%Y-%m-%d").map_err(|_| ParamError {
+            message: format!("`{part}` is not a date"),
+            help: "list the holidays as dates: `2024-10-01, 2024-10-02`".into(),
+        })?;
+        days.insert(day);
+    }
+    Ok(days)
+}
+
+fn value_help(ty: &Ty) -> String {
+    match ty {
+        Ty::Num(Dim::Count) => "write a whole number of at least 0, e.g. `80`".into(),
+        Ty::Num(Dim::Money(c)) => format!("write an amount, e.g. `5000` or `5000 {c}`"),
+        Ty::Num(Dim::Fraction) => "write a percentage such as `2%` or a fraction such as `0.02`".into(),
+        Ty::Num(_) => "write a number such as `4.2`".into(),
+        Ty::Bool => "write `true` or `false`".into(),
+        Ty::Time => "write a date and time such as `2024-08-16 15:00` or `2024-08-16T15:00:00+08:00`".into(),
+        Ty::Choice(c) => format!("write one of: {}", c.join(", ")),
+        Ty::Duration => "write a duration such as `30 days`, `2 weeks` or `3600` (seconds)".into(),
+        _ => "write a value of the parameter's type".into(),
+    }
+}
+
+fn parse_decimal(text: &str) -> Option<Decimal> {
+    if text.is_empty() || text.contains(['e', 'E', ',']) {
+        return None;
+    }
+    text.parse::<Decimal>().ok()
+}
+
+fn parse_value(ty: &Ty, text: &str, tz: chrono_tz::Tz) -> Option<Const> {
+    Some(match ty {
+        Ty::Num(Dim::Count) => {
+            let n = parse_decimal(text)?;
+            if !n.fract().is_zero() || n.is_sign_negative() {
+                return None;
+            }
+            Const::Num(n)
+        }
+        Ty::Num(Dim::Fraction) => match text.strip_suffix('%') {
+            Some(p) => Const::Num(parse_decimal(p.trim())? / Decimal::ONE_HUNDRED),
+            None => Const::Num(parse_decimal(text)?),
+        },
+        Ty::Num(Dim::Money(unit) | Dim::Unit(unit)) => {
+            let number = text.strip_suffix(&**unit).map(str::trim).unwrap_or(text);
+            Const::Num(parse_decimal(number)?)
+        }
+        Ty::Num(Dim::Decimal) => Const::Num(parse_decimal(text)?),
+        Ty::Bool => match text {
+            "true" => Const::Bool(true),
+            "false" => Const::Bool(false),
+            _ => return None,
+        },
+        Ty::Text => Const::Text(text.into()),
+        Ty::Duration => {
+            let (number, unit) = text.split_once(' ').unwrap_or((text, "seconds"));
+            let seconds = super::types::duration_unit(unit.trim())?;
+            let total = parse_decimal(number.trim())?.checked_mul(Decimal::from(seconds))?;
+            let nanos = total.checked_mul(Decimal::from(1_000_000_000i64))?.trunc();
+            Const::Duration(chrono::TimeDelta::nanoseconds(i64::try_from(nanos).ok()?))
+        }
+        Ty::Choice(choices) => Const::Choice(choices.iter().position(|c| c == text)? as u32),
+        Ty::Time => Const::Time(parse_time(text, tz)?),
+        _ => return None,
+    })
+}
+
+/// A time given on the command line: RFC 3339 with an offset, or a local
+/// `YYYY-MM-DD[ HH:MM[:SS]]` in the campaign's time zone.
+pub fn parse_time(text: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })?;
+    Some(tz.from_local_datetime(&naive).single()?.with_timezone(&Utc))
+}
