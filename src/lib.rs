@@ -1,4 +1,65 @@
 //! campaign: a declarative policy language for e-commerce incentive and admission campaigns.
+//!
+//! # A tour of the pipeline
+//!
+//! Data flows one way, and each stage is a module with one entry point:
+//!
+//! ```text
+//! grammar/campaign.pest
+//!        │ pest
+//!        ▼
+//! syntax ── parse ──▶ AST ── check ──▶ program::Program ── eval::Evaluator ──▶ eval::Outcome ── report
+//!                      │        │            ▲      ▲                ▲
+//!                      fmt      diagnostics  │      program::inputs::Inputs (parameters, as_of, holidays)
+//!                                            │
+//!                                  facts ── records shaped by the program's schema
+//! ```
+//!
+//! - [`syntax`] turns a campaign file into its AST, with a span on everything a diagnostic may
+//!   point at; [`fmt`] prints the AST back in the canonical layout.
+//! - [`check`] resolves names, types, units and unknowns, reports every [`diagnostics::Diagnostic`]
+//!   at once, and compiles the campaign into a [`program::Program`].
+//! - [`program`] is the contract between compiling and running: the IR, the fact schema and the
+//!   types. Nothing in it refers to the checker; what one evaluation is given besides the
+//!   program (parameter values, the reference time, holidays) is a separate
+//!   [`program::inputs::Inputs`].
+//! - [`facts`] reads NDJSON, JSON and CSV straight into records of the program's schema.
+//! - [`eval`] runs a program on records, with exact decimals and three-valued logic, and explains
+//!   its outcomes; [`eval::report`] writes the contract's JSON.
+//! - [`testing`] runs the `.tests` files beside campaigns; [`cli`] is the only code that reads
+//!   files, prints, or decides exit codes.
+//!
+//! # Example
+//!
+//! ```
+//! use campaign::check::check;
+//! use campaign::eval::{Evaluator, report};
+//! use campaign::facts::{Format, read_records};
+//!
+//! let campaign = r#"
+//! campaign "新店激励" {
+//!   timezone Asia/Shanghai
+//!   unit points
+//!   facts { gmv: money CNY }
+//!   eligible when {
+//!     gmv ≥ 10000 CNY   "活动期间 GMV 需达到 1 万元"
+//!   }
+//!   reward growth_points = gmv × 0.9% as points, rounded down, at most 600000 points
+//! }
+//! "#;
+//! let checked = check(campaign);
+//! assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+//! let program = checked.program.expect("a campaign without errors compiles");
+//!
+//! let facts = br#"{"id": "m1", "gmv": "12345.67"}"#;
+//! let mut records = read_records(&program.schema, Format::Ndjson, &facts[..]).expect("readable");
+//! let input = records.next().expect("one record").expect("a valid record");
+//!
+//! let outcome = Evaluator::new(&program).evaluate(&input.record).expect("evaluates");
+//! assert!(outcome.eligible);
+//! let json = report::result_json(&program, "m1", &outcome);
+//! assert_eq!(json["rewards"]["growth_points"]["amount"], "111"); // 12345.67 × 0.9 %, rounded down
+//! ```
 #![warn(missing_docs)]
 
 pub mod check;

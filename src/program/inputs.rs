@@ -190,3 +190,52 @@ pub fn parse_time(text: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
         })?;
     Some(tz.from_local_datetime(&naive).single()?.with_timezone(&Utc))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::check;
+
+    fn program() -> Program {
+        let text = r#"campaign "c" {
+  timezone Asia/Shanghai
+  unit points
+  parameter threshold: money CNY = 100 CNY
+  facts { gmv: money CNY }
+  eligible when { gmv ≥ threshold "enough" }
+  reward p = 1 points
+}"#;
+        let checked = check(text);
+        checked.program.unwrap_or_else(|| panic!("{:?}", checked.diagnostics))
+    }
+
+    #[test]
+    fn defaults_take_the_declared_values_and_no_reference_time() {
+        let program = program();
+        let inputs = Inputs::defaults(&program);
+        assert_eq!(inputs.params, vec![Const::Num(Decimal::ONE_HUNDRED)]);
+        assert_eq!(inputs.as_of, None);
+        assert_eq!(inputs.holidays, None);
+    }
+
+    #[test]
+    fn overrides_change_the_inputs_and_never_the_program() {
+        let program = program();
+        let mut inputs = Inputs::defaults(&program);
+        inputs.set(&program, "threshold=80 CNY").unwrap();
+        inputs.set(&program, "as_of=2024-09-20 00:00").unwrap();
+        inputs.set(&program, "holidays=\"2024-10-01, 2024-10-02\"").unwrap();
+        assert_eq!(inputs.params, vec![Const::Num(Decimal::from(80))]);
+        assert_eq!(inputs.as_of, "2024-09-19T16:00:00Z".parse().ok());
+        assert_eq!(inputs.holidays.map(|h| h.len()), Some(2));
+        assert!(matches!(program.params[0].default, Const::Num(n) if n == Decimal::ONE_HUNDRED));
+    }
+
+    #[test]
+    fn a_misspelt_parameter_is_refused_with_a_suggestion() {
+        let program = program();
+        let error = Inputs::defaults(&program).set(&program, "treshold=80").unwrap_err();
+        assert_eq!(error.message, "the campaign has no parameter `treshold`");
+        assert_eq!(error.help, "did you mean `threshold`?");
+    }
+}
