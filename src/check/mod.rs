@@ -17,6 +17,7 @@
 
 mod checker;
 mod lints;
+pub mod names;
 pub mod optimise;
 
 pub use crate::program::Program;
