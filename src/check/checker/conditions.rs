@@ -1,0 +1,279 @@
+//! Conditions of `eligible when`, what an explanation shows of them, and unknowns without a rule.
+
+use crate::check::program::{CmpOp, ConditionDef, Ir, Operand, Threshold};
+use crate::check::types::Ty;
+use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::syntax::ast::{self, Expr, ExprKind, InTarget};
+
+use super::operators::cmp_of;
+use super::{Checker, expr_text};
+
+impl<'a> Checker<'a> {
+    pub(super) fn condition(&mut self, c: &ast::Condition, campaign: &ast::Campaign) -> Option<ConditionDef> {
+        let _ = campaign;
+        let t = self.expr(&c.expr);
+        let reason = match &c.reason {
+            Some(r) if r.value.trim().is_empty() => {
+                self.error(
+                    Diagnostic::error(Code::EmptyReason, r.span, "the reason text is empty", "empty reason")
+                        .with_help("write the sentence a merchant should read when this condition fails"),
+                );
+                String::new()
+            }
+            Some(r) => r.value.clone(),
+            None => {
+                let end = Span::new(c.expr.span.end, c.expr.span.end);
+                self.error(
+                    Diagnostic::error(
+                        Code::MissingReason,
+                        c.expr.span,
+                        "this condition has no reason text",
+                        "no reason after this condition",
+                    )
+                    .with_label(end, "add the reason here, in quotes")
+                    .with_help("write the sentence a merchant should read when the condition fails, e.g. `store_score ≥ 4.2  \"店铺评分需≥4.2\"`"),
+                );
+                String::new()
+            }
+        };
+        let t = t?;
+        if t.ty != Ty::Bool {
+            self.error(
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    c.expr.span,
+                    format!("a condition must be true or false, but this is {}", t.ty),
+                    "not a condition",
+                )
+                .with_help("compare it with something, e.g. `counted_gmv > 10000 CNY`"),
+            );
+            return None;
+        }
+        if t.maybe {
+            self.unknown_not_handled(&c.expr, "condition");
+            return None;
+        }
+        if t.after_budget {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidScope,
+                    c.expr.span,
+                    "eligibility cannot depend on a budget's outcome",
+                    "uses the budget outcome",
+                )
+                .with_help("budgets are handed out to eligible records; use `is waitlisted` in a value instead"),
+            );
+            return None;
+        }
+        let (operands, threshold) = self.explain_parts(&c.expr);
+        Some(ConditionDef {
+            expr: t.ir,
+            reason,
+            text: expr_text(&c.expr),
+            operands,
+            threshold,
+        })
+    }
+
+    /// What an explanation shows of a condition: the names it reads, and its threshold shape.
+    /// Re-checking parts of an already checked condition must not add diagnostics.
+    fn explain_parts(&mut self, e: &Expr) -> (Vec<Operand>, Option<Threshold>) {
+        let saved = self.diags.len();
+        let mut names = Vec::new();
+        collect_operand_exprs(e, &mut names);
+        let mut operands: Vec<Operand> = Vec::new();
+        for n in names {
+            let text = expr_text(n);
+            if operands.iter().any(|o| o.text == text) {
+                continue;
+            }
+            if let Some(t) = self.expr(n)
+                && t.list.is_none()
+                && !matches!(t.ty, Ty::TextSet | Ty::Periods(_) | Ty::PerPeriod(..))
+            {
+                operands.push(Operand {
+                    text,
+                    ir: t.ir,
+                    ty: t.ty,
+                });
+            }
+        }
+        let mut core = e;
+        while let ExprKind::Paren(inner) | ExprKind::IfUnknown(inner, _) = &core.kind {
+            core = inner;
+        }
+        let threshold = match &core.kind {
+            ExprKind::Binary(op, a, b) if op.is_comparison() => {
+                let (l, r) = (self.expr(a), self.expr(b));
+                match (l, r) {
+                    (Some(l), Some(r)) => match (&l.ir, &r.ir) {
+                        (_, Ir::Const(c)) if !matches!(l.ir, Ir::Const(_)) => Some(Threshold::Compare {
+                            subject: expr_text(a),
+                            ir: l.ir.clone(),
+                            op: cmp_of(*op),
+                            bound: c.clone(),
+                            ty: l.ty.clone(),
+                        }),
+                        (Ir::Const(c), _) => Some(Threshold::Compare {
+                            subject: expr_text(b),
+                            ir: r.ir.clone(),
+                            op: flip(cmp_of(*op)),
+                            bound: c.clone(),
+                            ty: r.ty.clone(),
+                        }),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
+            ExprKind::In {
+                value,
+                target: InTarget::Expr(w),
+                negated: false,
+            } => match (self.expr(value), self.expr(w)) {
+                (Some(v), Some(wt)) if v.ty == Ty::Time && matches!(wt.ty, Ty::Window | Ty::Periods(_)) => {
+                    let window = match wt.ty {
+                        Ty::Periods(p) => Ir::PeriodsWindow(p),
+                        _ => wt.ir,
+                    };
+                    Some(Threshold::InWindow {
+                        subject: expr_text(value),
+                        ir: v.ir,
+                        window,
+                    })
+                }
+                _ => None,
+            },
+            ExprKind::Name(id) => Some(Threshold::Flag {
+                subject: id.name.clone(),
+                expected: true,
+            }),
+            ExprKind::Not(inner) => match &inner.kind {
+                ExprKind::Name(id) => Some(Threshold::Flag {
+                    subject: id.name.clone(),
+                    expected: false,
+                }),
+                _ => None,
+            },
+            _ => None,
+        };
+        self.diags.truncate(saved);
+        (operands, threshold)
+    }
+
+    pub(super) fn unknown_not_handled(&mut self, expr: &Expr, what: &str) {
+        // Name only what can really be unknown here (optional facts and values computed from them).
+        let saved = self.diags.len();
+        let names: Vec<String> = optional_names(expr)
+            .into_iter()
+            .filter(|n| {
+                let probe = Expr {
+                    kind: ExprKind::Name(ast::Ident {
+                        name: n.clone(),
+                        span: expr.span,
+                    }),
+                    span: expr.span,
+                };
+                self.expr(&probe).is_some_and(|t| t.maybe)
+            })
+            .collect();
+        self.diags.truncate(saved);
+        let subject = match names.as_slice() {
+            [] => "a value in it".to_string(),
+            [one] => format!("`{one}`"),
+            [rest @ .., last] => format!(
+                "{} and `{last}`",
+                rest.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        let (message, help) = match what {
+            "condition" => (
+                format!("this condition can be unknown, because {subject} can be unknown"),
+                "say what unknown means: end the condition with `if unknown false` (unknown fails) or `if unknown true` (unknown passes)",
+            ),
+            "filter" => (
+                format!("this filter can be unknown, because {subject} can be unknown"),
+                "say whether a record with unknown data counts: add `if unknown false` (it does not) or `if unknown true` (it does)",
+            ),
+            "reward" => (
+                format!("this reward can be unknown, because {subject} can be unknown"),
+                "a payout must be a number: add `if unknown 0 CNY` (or the right unit), or require the fact in a condition",
+            ),
+            _ => (
+                format!("this {what} can be unknown, because {subject} can be unknown"),
+                "say what unknown means with `if unknown ...`",
+            ),
+        };
+        self.error(Diagnostic::error(Code::UnknownNotHandled, expr.span, message, "may be unknown").with_help(help));
+    }
+}
+
+/// The same comparison with its sides swapped: `c < x` is `x > c`.
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        other => other,
+    }
+}
+
+/// The names and field paths an expression reads (not inside aggregates or tier tables).
+fn collect_operand_exprs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match &e.kind {
+        ExprKind::Name(_) | ExprKind::Field(..) | ExprKind::Aggregate { .. } | ExprKind::Tiers { .. } => out.push(e),
+        ExprKind::Neg(a) | ExprKind::Not(a) | ExprKind::Paren(a) | ExprKind::As(a, _) | ExprKind::IsKnown(a, _) => {
+            collect_operand_exprs(a, out)
+        }
+        ExprKind::IsWaitlisted(_) => {}
+        ExprKind::Binary(_, a, b) | ExprKind::IfUnknown(a, b) | ExprKind::Where(a, b) => {
+            collect_operand_exprs(a, out);
+            collect_operand_exprs(b, out);
+        }
+        ExprKind::In { value, target, .. } => {
+            collect_operand_exprs(value, out);
+            match target {
+                InTarget::Expr(t) => collect_operand_exprs(t, out),
+                InTarget::Range(r) => {
+                    collect_operand_exprs(&r.start, out);
+                    collect_operand_exprs(&r.end, out);
+                }
+            }
+        }
+        ExprKind::Call(_, args) => args.iter().for_each(|a| collect_operand_exprs(a, out)),
+        _ => {}
+    }
+}
+
+/// The names of optional facts an expression reads, for messages.
+fn optional_names(expr: &Expr) -> Vec<String> {
+    let mut out = Vec::new();
+    collect_names(expr, &mut out);
+    out.dedup();
+    out
+}
+
+fn collect_names(expr: &Expr, out: &mut Vec<String>) {
+    match &expr.kind {
+        ExprKind::Name(id) if !out.contains(&id.name) => {
+            out.push(id.name.clone());
+        }
+        ExprKind::Field(b, _) | ExprKind::Neg(b) | ExprKind::Not(b) | ExprKind::Paren(b) | ExprKind::As(b, _) => {
+            collect_names(b, out)
+        }
+        ExprKind::Binary(_, a, b) => {
+            collect_names(a, out);
+            collect_names(b, out);
+        }
+        ExprKind::In { value, target, .. } => {
+            collect_names(value, out);
+            if let InTarget::Range(r) = target {
+                collect_names(&r.start, out);
+                collect_names(&r.end, out);
+            }
+        }
+        ExprKind::IfUnknown(a, _) | ExprKind::IsKnown(a, _) => collect_names(a, out),
+        _ => {}
+    }
+}
