@@ -3,12 +3,68 @@
 use crate::check::program::{CmpOp, ConditionDef, Ir, Operand, Threshold};
 use crate::check::types::Ty;
 use crate::diagnostics::{Code, Diagnostic, Span};
-use crate::syntax::ast::{self, Expr, ExprKind, InTarget};
+use crate::syntax::ast::{self, Expr, ExprKind, InTarget, Item};
 
 use super::operators::cmp_of;
-use super::{Checker, expr_text};
+use super::{Checker, MAX_CONDITIONS, expr_text};
 
 impl<'a> Checker<'a> {
+    /// The conditions of the `eligible when` block.
+    pub(super) fn eligible(&mut self, campaign: &ast::Campaign) -> Vec<ConditionDef> {
+        let mut conditions = Vec::new();
+        let mut eligible_seen: Option<Span> = None;
+        for item in &campaign.items {
+            if let Item::Eligible(block) = item {
+                if let Some(first) = eligible_seen {
+                    self.error(
+                        Diagnostic::error(
+                            Code::DuplicateItem,
+                            block.head_span,
+                            "the campaign has two `eligible when` blocks",
+                            "second block",
+                        )
+                        .with_label(first, "first block")
+                        .with_help("put all conditions in one `eligible when` block: every one of them must hold"),
+                    );
+                    continue;
+                }
+                eligible_seen = Some(block.head_span);
+                if block.conditions.len() > MAX_CONDITIONS {
+                    self.error(
+                        Diagnostic::error(
+                            Code::TooLarge,
+                            block.head_span,
+                            format!(
+                                "`eligible when` has {} conditions, more than the limit of {MAX_CONDITIONS}",
+                                block.conditions.len()
+                            ),
+                            "too many conditions",
+                        )
+                        .with_help("split the announcement into several campaigns, or group conditions with `let`"),
+                    );
+                    continue;
+                }
+                if block.conditions.is_empty() {
+                    self.error(
+                        Diagnostic::warning(
+                            Code::NothingToCheck,
+                            block.head_span,
+                            "`eligible when` has no conditions, so every record is eligible",
+                            "empty block",
+                        )
+                        .with_help("add the announcement's conditions, or remove the block if everyone qualifies"),
+                    );
+                }
+                for c in &block.conditions {
+                    if let Some(def) = self.condition(c, campaign) {
+                        conditions.push(def);
+                    }
+                }
+            }
+        }
+        conditions
+    }
+
     pub(super) fn condition(&mut self, c: &ast::Condition, campaign: &ast::Campaign) -> Option<ConditionDef> {
         let _ = campaign;
         let t = self.expr(&c.expr);

@@ -10,13 +10,75 @@ use crate::check::schema::{FactType, FieldSchema, RecordSchema};
 use crate::check::suggest::closest;
 use crate::check::types::{Dim, Ty, currency};
 use crate::diagnostics::{Code, Diagnostic, Span};
-use crate::syntax::ast::{self, Expr, PeriodUnit};
+use crate::syntax::ast::{self, Expr, Item, Modifier, PeriodUnit, Scope};
 
 use super::units::{currency_alias, ty_of_fact};
-use super::{Checker, LevelBuild, MAX_PERIODS};
+use super::{Checker, LevelBuild, MAX_PERIODS, TopName};
 
 impl<'a> Checker<'a> {
-    pub(super) fn build_schema(&mut self, fields: &[&ast::FieldDecl]) -> RecordSchema {
+    /// Units, facts and top-level names, before anything that uses them. Returns the fact schema.
+    pub(super) fn declare(&mut self, campaign: &'a ast::Campaign) -> RecordSchema {
+        // ---- units
+        for item in &campaign.items {
+            if let Item::Unit(u) = item {
+                self.declare_unit(u);
+            }
+        }
+        // ---- facts
+        let mut facts_blocks = campaign.items.iter().filter_map(|i| match i {
+            Item::Facts(f) => Some(f),
+            _ => None,
+        });
+        let mut fields: Vec<&ast::FieldDecl> = Vec::new();
+        if let Some(first) = facts_blocks.next() {
+            fields.extend(first.fields.iter());
+            for extra in facts_blocks {
+                // Several blocks are allowed (long schemas read better split up); names must still be unique.
+                fields.extend(extra.fields.iter());
+            }
+        }
+        let schema = self.build_schema(&fields);
+        self.build_levels(&schema, String::new(), 0, None);
+        self.declare_names(campaign);
+        schema
+    }
+
+    /// The top-level names: parameters, windows, period ranges, values and rewards.
+    fn declare_names(&mut self, campaign: &'a ast::Campaign) {
+        let mut reward_index = 0usize;
+        for item in &campaign.items {
+            match item {
+                Item::Parameter(p) if self.declare_top(&p.name, TopName::Param(self.params.len())) => {
+                    self.declare_param(p);
+                }
+                Item::Window(w) => {
+                    self.declare_top(&w.name, TopName::Window(w));
+                }
+                Item::Periods(p) if self.declare_top(&p.name, TopName::Periods(self.periods.len())) => {
+                    self.declare_periods(p);
+                }
+                Item::Value(v) => match &v.scope {
+                    Some(Scope::Of(path)) => self.declare_derived(v, path),
+                    _ => {
+                        self.declare_top(&v.name, TopName::Value(v));
+                    }
+                },
+                Item::Reward(r) => {
+                    if self.rewards.contains_key(&r.name.name) || self.top.contains_key(&r.name.name) {
+                        self.duplicate(&r.name);
+                    } else {
+                        self.rewards.insert(r.name.name.clone(), reward_index);
+                        reward_index += 1;
+                        self.reward_has_budget
+                            .push(r.modifiers.iter().any(|m| matches!(m, Modifier::Budget(_))));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn build_schema(&mut self, fields: &[&ast::FieldDecl]) -> RecordSchema {
         let mut schema = RecordSchema::default();
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for f in fields {
@@ -124,13 +186,7 @@ impl<'a> Checker<'a> {
         })
     }
 
-    pub(super) fn build_levels(
-        &mut self,
-        schema: &RecordSchema,
-        path: String,
-        depth: usize,
-        parent: Option<usize>,
-    ) -> usize {
+    fn build_levels(&mut self, schema: &RecordSchema, path: String, depth: usize, parent: Option<usize>) -> usize {
         let index = self.levels.len();
         self.levels.push(LevelBuild {
             path: path.clone(),
@@ -202,7 +258,7 @@ impl<'a> Checker<'a> {
         Some(level)
     }
 
-    pub(super) fn declare_param(&mut self, p: &ast::ParameterDecl) {
+    fn declare_param(&mut self, p: &ast::ParameterDecl) {
         let Some(fact_ty) = self.fact_type(&p.ty) else {
             return;
         };
@@ -257,7 +313,7 @@ impl<'a> Checker<'a> {
         fits.then_some(c)
     }
 
-    pub(super) fn declare_periods(&mut self, p: &ast::PeriodsDecl) {
+    fn declare_periods(&mut self, p: &ast::PeriodsDecl) {
         let tz = self.tz;
         let bound = |b: &ast::PeriodBound| -> Option<NaiveDate> {
             NaiveDate::from_ymd_opt(b.year, b.month, b.day.unwrap_or(1))

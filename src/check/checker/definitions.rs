@@ -12,6 +12,79 @@ use crate::syntax::ast::{self, Item, Scope};
 use super::{Checker, Context, DerivedSlot, State, TopName};
 
 impl<'a> Checker<'a> {
+    /// Checks every definition and computed field, in the order written (dependencies first,
+    /// through `ensure_def`).
+    pub(super) fn check_definitions(&mut self, campaign: &'a ast::Campaign) {
+        for item in &campaign.items {
+            match item {
+                Item::Value(v) if !matches!(v.scope, Some(Scope::Of(_))) => {
+                    self.ensure_def(&v.name.name);
+                }
+                Item::Window(w) => {
+                    self.ensure_def(&w.name.name);
+                }
+                Item::Value(v) => {
+                    // Derived fields are checked even if nothing uses them.
+                    if let Some(Scope::Of(path)) = &v.scope
+                        && let Some(level) = self.level_of_path(path, false)
+                        && let Some(index) = self
+                            .derived
+                            .get(level)
+                            .and_then(|d| d.iter().position(|s| std::ptr::eq(s.decl, v)))
+                    {
+                        self.ensure_derived(level, index);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The values shown in results (`value`), in the order written.
+    pub(super) fn exposed(&mut self, campaign: &ast::Campaign) -> Vec<usize> {
+        let mut exposed = Vec::new();
+        for item in &campaign.items {
+            if let Item::Value(v) = item
+                && v.exposed
+                && !matches!(v.scope, Some(Scope::Of(_)))
+                && let Some(State::Done(idx)) = self.def_state.get(&v.name.name).copied()
+                && let Some(def) = self.definitions.get(idx)
+            {
+                if def.per.is_some() {
+                    self.error(
+                        Diagnostic::error(
+                            Code::InvalidScope,
+                            v.name.span,
+                            format!(
+                                "`{}` has one value per period and cannot be shown as one value",
+                                v.name.name
+                            ),
+                            "per-period value",
+                        )
+                        .with_help(format!(
+                            "write `let` instead of `value`, and show a total such as `value total = sum of {}`",
+                            v.name.name
+                        )),
+                    );
+                } else if !outputtable(&def.ty) {
+                    let ty = def.ty.clone();
+                    self.error(
+                        Diagnostic::error(
+                            Code::TypeMismatch,
+                            v.name.span,
+                            format!("`{}` is {ty}, which cannot be shown in results", v.name.name),
+                            "not a result value",
+                        )
+                        .with_help("write `let` instead of `value` for helpers; results show numbers, amounts, yes/no, texts and timestamps"),
+                    );
+                } else {
+                    exposed.push(idx);
+                }
+            }
+        }
+        exposed
+    }
+
     /// Checks a top-level definition if not done yet; returns its index in evaluation order.
     pub(super) fn ensure_def(&mut self, name: &str) -> Option<usize> {
         let (what, span) = *self.top.get(name)?;
@@ -361,7 +434,7 @@ fn path_text(path: &[ast::Ident]) -> String {
     path.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".")
 }
 
-pub(super) fn outputtable(ty: &Ty) -> bool {
+fn outputtable(ty: &Ty) -> bool {
     matches!(
         ty,
         Ty::Bool | Ty::Text | Ty::Num(_) | Ty::Time | Ty::Duration | Ty::Choice(_)

@@ -12,27 +12,11 @@ use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::syntax::ast::{self, Expr, ExprKind, InTarget, RangeKind};
 
 use super::declarations::local_midnight;
-use super::lists::attach_filters;
 use super::{Checker, MAX_CHECK_WORK, T, expr_text, num_const};
 
 impl<'a> Checker<'a> {
     pub(super) fn expr(&mut self, e: &Expr) -> Option<T> {
-        // List definitions are re-checked where they are used; bound the total work so that
-        // definitions referring to each other many times cannot take exponential time.
-        self.work += 1;
-        if self.work > MAX_CHECK_WORK {
-            if !self.work_exhausted {
-                self.work_exhausted = true;
-                self.error(
-                    Diagnostic::error(
-                        Code::TooLarge,
-                        e.span,
-                        "the campaign is too large to check: its definitions refer to each other too many times",
-                        "checking stopped here",
-                    )
-                    .with_help("simplify the campaign: define shared parts once with `let` and use fewer nested list definitions"),
-                );
-            }
+        if !self.spend_work(e) {
             return None;
         }
         match &e.kind {
@@ -49,64 +33,11 @@ impl<'a> Checker<'a> {
             ExprKind::Text(s) => Some(T::new(Ir::Const(Const::Text(s.as_str().into())), Ty::Text)),
             ExprKind::Bool(b) => Some(T::new(Ir::Const(Const::Bool(*b)), Ty::Bool)),
             ExprKind::Timestamp(lit) => self.timestamp(lit, e.span),
-            ExprKind::Set(items) => {
-                let mut values: Vec<Arc<str>> = Vec::new();
-                for item in items {
-                    if values.iter().any(|v| &**v == item.value.as_str()) {
-                        self.error(
-                            Diagnostic::warning(
-                                Code::DuplicateDefinition,
-                                item.span,
-                                format!("\"{}\" is listed twice", item.value),
-                                "listed again",
-                            )
-                            .with_help("remove the repeated text"),
-                        );
-                    } else {
-                        values.push(item.value.as_str().into());
-                    }
-                }
-                values.sort();
-                Some(T::new(Ir::Const(Const::Set(values.into())), Ty::TextSet))
-            }
+            ExprKind::Set(items) => self.text_set(items),
             ExprKind::Name(id) => self.name(id),
             ExprKind::Field(base, field) => self.field(base, field),
-            ExprKind::Neg(inner) => {
-                let t = self.expr(inner)?;
-                match &t.ty {
-                    Ty::Num(_) | Ty::Duration => {
-                        let ir = match num_const(&t.ir) {
-                            Some(n) => Ir::Const(Const::Num(-n)),
-                            None => Ir::Neg(Box::new(t.ir.clone())),
-                        };
-                        Some(T { ir, ..t })
-                    }
-                    other => {
-                        let other = other.clone();
-                        self.type_error(
-                            inner,
-                            &format!("only numbers can be negated, but this is {other}"),
-                            "remove the `-`",
-                        );
-                        None
-                    }
-                }
-            }
-            ExprKind::Not(inner) => {
-                let t = self.expr(inner)?;
-                if t.ty != Ty::Bool {
-                    self.type_error(
-                        inner,
-                        &format!("`not` needs a condition, but this is {}", t.ty),
-                        "`not` goes before a yes/no fact or a comparison",
-                    );
-                    return None;
-                }
-                Some(T {
-                    ir: Ir::Not(Box::new(t.ir.clone())),
-                    ..t
-                })
-            }
+            ExprKind::Neg(inner) => self.negate(inner),
+            ExprKind::Not(inner) => self.not(inner),
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, e),
             ExprKind::In { value, target, negated } => {
                 let t = self.membership(value, target)?;
@@ -119,182 +50,265 @@ impl<'a> Checker<'a> {
                     t
                 })
             }
-            ExprKind::IsKnown(inner, known) => {
-                let t = self.expr(inner)?;
-                if !t.maybe {
-                    self.error(
-                        Diagnostic::warning(
-                            Code::NeedlessUnknownRule,
-                            e.span,
-                            format!("`{}` is never unknown, so this test is always {}", expr_text(inner), if *known { "true" } else { "false" }),
-                            "always the same",
-                        )
-                        .with_help("only optional facts (`, optional`) and values computed from them can be unknown; remove the test"),
-                    );
-                }
-                let ir = Ir::IsKnown(Box::new(t.ir.clone()));
-                let ir = if *known { ir } else { Ir::Not(Box::new(ir)) };
-                Some(T {
-                    after_budget: t.after_budget,
-                    ..T::new(ir, Ty::Bool)
-                })
-            }
-            ExprKind::IsWaitlisted(inner) => {
-                let ExprKind::Name(id) = &inner.kind else {
-                    self.type_error(
-                        inner,
-                        "`is waitlisted` follows the name of a reward with a budget",
-                        "write `REWARD is waitlisted`",
-                    );
-                    return None;
-                };
-                match self.rewards.get(&id.name).copied() {
-                    Some(i) if self.reward_has_budget.get(i).copied().unwrap_or(false) => Some(T {
-                        after_budget: true,
-                        ..T::new(Ir::Waitlisted(i), Ty::Bool)
-                    }),
-                    Some(_) => {
-                        self.error(
-                            Diagnostic::error(
-                                Code::InvalidScope,
-                                inner.span,
-                                format!("the reward `{}` has no budget, so it is never waitlisted", id.name),
-                                "no budget",
-                            )
-                            .with_help(
-                                "add `, budget ... first come first served by ...` to the reward, or remove this test",
-                            ),
-                        );
-                        None
-                    }
-                    None => {
-                        let names: Vec<String> = self.rewards.keys().cloned().collect();
-                        let mut d = Diagnostic::error(
-                            Code::UnknownName,
-                            id.span,
-                            format!("there is no reward `{}`", id.name),
-                            "unknown reward",
-                        );
-                        d = match closest(&id.name, names.iter().map(String::as_str)) {
-                            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                            None => d.with_help("`is waitlisted` follows the name of a reward with a budget"),
-                        };
-                        self.error(d);
-                        None
-                    }
-                }
-            }
-            ExprKind::IfUnknown(value, default) => {
-                let v = self.expr(value);
-                let d = self.expr(default);
-                let (v, d) = (v?, d?);
-                if !v.maybe {
-                    self.error(
-                        Diagnostic::warning(
-                            Code::NeedlessUnknownRule,
-                            Span::new(value.span.end, e.span.end),
-                            format!("`{}` is never unknown, so `if unknown` has no effect", expr_text(value)),
-                            "never used",
-                        )
-                        .with_help("remove `if unknown ...`"),
-                    );
-                }
-                if !self.compatible(&v.ty, &d.ty, default) {
-                    self.error(
-                        Diagnostic::error(
-                            Code::TypeMismatch,
-                            default.span,
-                            format!(
-                                "what unknown stands for must be {} like the value, but this is {}",
-                                v.ty, d.ty
-                            ),
-                            "wrong kind",
-                        )
-                        .with_help(match &v.ty {
-                            Ty::Bool => "write `if unknown true` or `if unknown false`".to_string(),
-                            Ty::Num(d) => match d.unit_label() {
-                                Some(u) => format!("write `if unknown 0 {u}`"),
-                                None => "write a number, e.g. `if unknown 0`".into(),
-                            },
-                            _ => "write a value of the same kind".into(),
-                        }),
-                    );
-                    return None;
-                }
-                let exact = v.exact && d.exact;
-                Some(
-                    T {
-                        after_budget: v.after_budget || d.after_budget,
-                        ..T::new(Ir::IfUnknown(Box::new(v.ir), Box::new(d.ir)), v.ty)
-                    }
-                    .maybe(d.maybe)
-                    .exact(exact),
-                )
-            }
-            ExprKind::As(value, unit) => {
-                let t = self.expr(value)?;
-                let target = self.units.get(&unit.name).filter(|u| !u.currency).cloned();
-                let Some(info) = target else {
-                    if let Some((code, _)) = currency(&unit.name) {
-                        self.error(
-                            Diagnostic::error(
-                                Code::UnitMismatch,
-                                unit.span,
-                                format!("converting into {code} needs an exchange rate"),
-                                "currency conversion",
-                            )
-                            .with_help(
-                                "multiply by a rate instead; `as` converts money into a declared unit such as points",
-                            ),
-                        );
-                    } else {
-                        self.unknown_unit(unit);
-                    }
-                    return None;
-                };
-                match &t.ty {
-                    Ty::Num(Dim::Money(_) | Dim::Unit(_) | Dim::Count | Dim::Decimal) => Some(
-                        T {
-                            ir: t.ir.clone(),
-                            ty: Ty::Num(Dim::Unit(info.name.clone())),
-                            ..t.clone()
-                        }
-                        .exact(t.exact && matches!(t.ty, Ty::Num(Dim::Count))),
-                    ),
-                    other => {
-                        let other = other.clone();
-                        self.type_error(
-                            value,
-                            &format!("only amounts can be converted with `as`, but this is {other}"),
-                            "convert an amount of money or a count",
-                        );
-                        None
-                    }
-                }
-            }
+            ExprKind::IsKnown(inner, known) => self.is_known(inner, *known, e),
+            ExprKind::IsWaitlisted(inner) => self.is_waitlisted(inner),
+            ExprKind::IfUnknown(value, default) => self.if_unknown(value, default, e),
+            ExprKind::As(value, unit) => self.convert(value, unit),
             ExprKind::Aggregate { op, source, filter } => self.aggregate(*op, source, filter.as_deref(), e),
-            ExprKind::Where(list, filter) => {
-                let t = self.expr(list)?;
-                let Some(mut l) = t.list.clone() else {
-                    self.type_error(
-                        list,
-                        &format!("`where` filters a list, but this is {}", t.ty),
-                        "use `where` after a list fact, e.g. `products where settled_orders < 30`",
-                    );
-                    return None;
-                };
-                let (filters, after_budget, _) = self.filter_in(&l, filter)?;
-                attach_filters(&mut l, filters);
-                Some(T {
-                    list: Some(l),
-                    after_budget: t.after_budget || after_budget,
-                    ..t
-                })
-            }
+            ExprKind::Where(list, filter) => self.where_filter(list, filter),
             ExprKind::Call(name, args) => self.call(name, args, e),
             ExprKind::Tiers { kind, subject, rows } => self.tiers(*kind, subject, rows, e),
             ExprKind::Lookup { keys, rows } => self.lookup(keys, rows, e),
             ExprKind::Rank { keys, within } => self.rank(keys, within, e),
+        }
+    }
+
+    /// Counts one expression check; false (having said so once) when the campaign has used up
+    /// its allowance.
+    fn spend_work(&mut self, e: &Expr) -> bool {
+        // List definitions are re-checked where they are used; bound the total work so that
+        // definitions referring to each other many times cannot take exponential time.
+        self.work += 1;
+        if self.work > MAX_CHECK_WORK {
+            if !self.work_exhausted {
+                self.work_exhausted = true;
+                self.error(
+                    Diagnostic::error(
+                        Code::TooLarge,
+                        e.span,
+                        "the campaign is too large to check: its definitions refer to each other too many times",
+                        "checking stopped here",
+                    )
+                    .with_help("simplify the campaign: define shared parts once with `let` and use fewer nested list definitions"),
+                );
+            }
+            return false;
+        }
+        true
+    }
+
+    /// A set of texts, sorted, each listed once.
+    fn text_set(&mut self, items: &[ast::Text]) -> Option<T> {
+        let mut values: Vec<Arc<str>> = Vec::new();
+        for item in items {
+            if values.iter().any(|v| &**v == item.value.as_str()) {
+                self.error(
+                    Diagnostic::warning(
+                        Code::DuplicateDefinition,
+                        item.span,
+                        format!("\"{}\" is listed twice", item.value),
+                        "listed again",
+                    )
+                    .with_help("remove the repeated text"),
+                );
+            } else {
+                values.push(item.value.as_str().into());
+            }
+        }
+        values.sort();
+        Some(T::new(Ir::Const(Const::Set(values.into())), Ty::TextSet))
+    }
+
+    /// `-x`.
+    fn negate(&mut self, inner: &Expr) -> Option<T> {
+        let t = self.expr(inner)?;
+        match &t.ty {
+            Ty::Num(_) | Ty::Duration => {
+                let ir = match num_const(&t.ir) {
+                    Some(n) => Ir::Const(Const::Num(-n)),
+                    None => Ir::Neg(Box::new(t.ir.clone())),
+                };
+                Some(T { ir, ..t })
+            }
+            other => {
+                let other = other.clone();
+                self.type_error(
+                    inner,
+                    &format!("only numbers can be negated, but this is {other}"),
+                    "remove the `-`",
+                );
+                None
+            }
+        }
+    }
+
+    /// `not x`.
+    fn not(&mut self, inner: &Expr) -> Option<T> {
+        let t = self.expr(inner)?;
+        if t.ty != Ty::Bool {
+            self.type_error(
+                inner,
+                &format!("`not` needs a condition, but this is {}", t.ty),
+                "`not` goes before a yes/no fact or a comparison",
+            );
+            return None;
+        }
+        Some(T {
+            ir: Ir::Not(Box::new(t.ir.clone())),
+            ..t
+        })
+    }
+
+    /// `x is known`, `x is unknown`.
+    fn is_known(&mut self, inner: &Expr, known: bool, e: &Expr) -> Option<T> {
+        let t = self.expr(inner)?;
+        if !t.maybe {
+            self.error(
+                Diagnostic::warning(
+                    Code::NeedlessUnknownRule,
+                    e.span,
+                    format!(
+                        "`{}` is never unknown, so this test is always {}",
+                        expr_text(inner),
+                        if known { "true" } else { "false" }
+                    ),
+                    "always the same",
+                )
+                .with_help(
+                    "only optional facts (`, optional`) and values computed from them can be unknown; remove the test",
+                ),
+            );
+        }
+        let ir = Ir::IsKnown(Box::new(t.ir.clone()));
+        let ir = if known { ir } else { Ir::Not(Box::new(ir)) };
+        Some(T {
+            after_budget: t.after_budget,
+            ..T::new(ir, Ty::Bool)
+        })
+    }
+
+    /// `REWARD is waitlisted`.
+    fn is_waitlisted(&mut self, inner: &Expr) -> Option<T> {
+        let ExprKind::Name(id) = &inner.kind else {
+            self.type_error(
+                inner,
+                "`is waitlisted` follows the name of a reward with a budget",
+                "write `REWARD is waitlisted`",
+            );
+            return None;
+        };
+        match self.rewards.get(&id.name).copied() {
+            Some(i) if self.reward_has_budget.get(i).copied().unwrap_or(false) => Some(T {
+                after_budget: true,
+                ..T::new(Ir::Waitlisted(i), Ty::Bool)
+            }),
+            Some(_) => {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidScope,
+                        inner.span,
+                        format!("the reward `{}` has no budget, so it is never waitlisted", id.name),
+                        "no budget",
+                    )
+                    .with_help("add `, budget ... first come first served by ...` to the reward, or remove this test"),
+                );
+                None
+            }
+            None => {
+                let names: Vec<String> = self.rewards.keys().cloned().collect();
+                let mut d = Diagnostic::error(
+                    Code::UnknownName,
+                    id.span,
+                    format!("there is no reward `{}`", id.name),
+                    "unknown reward",
+                );
+                d = match closest(&id.name, names.iter().map(String::as_str)) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None => d.with_help("`is waitlisted` follows the name of a reward with a budget"),
+                };
+                self.error(d);
+                None
+            }
+        }
+    }
+
+    /// `x if unknown d`.
+    fn if_unknown(&mut self, value: &Expr, default: &Expr, e: &Expr) -> Option<T> {
+        let v = self.expr(value);
+        let d = self.expr(default);
+        let (v, d) = (v?, d?);
+        if !v.maybe {
+            self.error(
+                Diagnostic::warning(
+                    Code::NeedlessUnknownRule,
+                    Span::new(value.span.end, e.span.end),
+                    format!("`{}` is never unknown, so `if unknown` has no effect", expr_text(value)),
+                    "never used",
+                )
+                .with_help("remove `if unknown ...`"),
+            );
+        }
+        if !self.compatible(&v.ty, &d.ty, default) {
+            self.error(
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    default.span,
+                    format!(
+                        "what unknown stands for must be {} like the value, but this is {}",
+                        v.ty, d.ty
+                    ),
+                    "wrong kind",
+                )
+                .with_help(match &v.ty {
+                    Ty::Bool => "write `if unknown true` or `if unknown false`".to_string(),
+                    Ty::Num(d) => match d.unit_label() {
+                        Some(u) => format!("write `if unknown 0 {u}`"),
+                        None => "write a number, e.g. `if unknown 0`".into(),
+                    },
+                    _ => "write a value of the same kind".into(),
+                }),
+            );
+            return None;
+        }
+        let exact = v.exact && d.exact;
+        Some(
+            T {
+                after_budget: v.after_budget || d.after_budget,
+                ..T::new(Ir::IfUnknown(Box::new(v.ir), Box::new(d.ir)), v.ty)
+            }
+            .maybe(d.maybe)
+            .exact(exact),
+        )
+    }
+
+    /// `x as UNIT`: an amount converted into a declared unit.
+    fn convert(&mut self, value: &Expr, unit: &ast::Ident) -> Option<T> {
+        let t = self.expr(value)?;
+        let target = self.units.get(&unit.name).filter(|u| !u.currency).cloned();
+        let Some(info) = target else {
+            if let Some((code, _)) = currency(&unit.name) {
+                self.error(
+                    Diagnostic::error(
+                        Code::UnitMismatch,
+                        unit.span,
+                        format!("converting into {code} needs an exchange rate"),
+                        "currency conversion",
+                    )
+                    .with_help("multiply by a rate instead; `as` converts money into a declared unit such as points"),
+                );
+            } else {
+                self.unknown_unit(unit);
+            }
+            return None;
+        };
+        match &t.ty {
+            Ty::Num(Dim::Money(_) | Dim::Unit(_) | Dim::Count | Dim::Decimal) => Some(
+                T {
+                    ir: t.ir.clone(),
+                    ty: Ty::Num(Dim::Unit(info.name.clone())),
+                    ..t.clone()
+                }
+                .exact(t.exact && matches!(t.ty, Ty::Num(Dim::Count))),
+            ),
+            other => {
+                let other = other.clone();
+                self.type_error(
+                    value,
+                    &format!("only amounts can be converted with `as`, but this is {other}"),
+                    "convert an amount of money or a count",
+                );
+                None
+            }
         }
     }
 

@@ -9,10 +9,30 @@ use super::operators::known_refs;
 use super::{Checker, T, expr_text};
 
 impl<'a> Checker<'a> {
+    /// `list where filter`.
+    pub(super) fn where_filter(&mut self, list: &Expr, filter: &Expr) -> Option<T> {
+        let t = self.expr(list)?;
+        let Some(mut l) = t.list.clone() else {
+            self.type_error(
+                list,
+                &format!("`where` filters a list, but this is {}", t.ty),
+                "use `where` after a list fact, e.g. `products where settled_orders < 30`",
+            );
+            return None;
+        };
+        let (filters, after_budget, _) = self.filter_in(&l, filter)?;
+        attach_filters(&mut l, filters);
+        Some(T {
+            list: Some(l),
+            after_budget: t.after_budget || after_budget,
+            ..t
+        })
+    }
+
     /// Checks a filter in the scope of a list's innermost records, conjunct by conjunct
     /// (each later conjunct sees what the earlier ones proved known).
     /// Returns the conjuncts, whether any depends on a budget, and the references proven known.
-    pub(super) fn filter_in(&mut self, list: &ListExpr, filter: &Expr) -> Option<(Vec<Filter>, bool, Vec<Ir>)> {
+    fn filter_in(&mut self, list: &ListExpr, filter: &Expr) -> Option<(Vec<Filter>, bool, Vec<Ir>)> {
         let levels = self.list_levels(list);
         let depth = self.ctx.frames.len();
         self.ctx.frames.extend(levels);
@@ -234,7 +254,7 @@ impl<'a> Checker<'a> {
     }
 }
 
-pub(super) fn attach_filters(list: &mut ListExpr, filters: Vec<Filter>) {
+fn attach_filters(list: &mut ListExpr, filters: Vec<Filter>) {
     if let Some(last) = list.levels.last_mut() {
         last.filters.extend(filters);
     }

@@ -26,9 +26,7 @@ use crate::check::schema::RecordSchema;
 use crate::check::suggest::closest;
 use crate::check::types::{Ty, UnitInfo};
 use crate::diagnostics::{Code, Diagnostic, Span};
-use crate::syntax::ast::{self, Expr, ExprKind, Item, Modifier, Scope};
-
-use definitions::outputtable;
+use crate::syntax::ast::{self, Expr, ExprKind, Item};
 
 pub(crate) use declarations::local_midnight;
 
@@ -295,136 +293,9 @@ impl<'a> Checker<'a> {
     }
 
     fn run(&mut self, campaign: &'a ast::Campaign, source: Option<String>) -> Option<Program> {
-        // ---- units
-        for item in &campaign.items {
-            if let Item::Unit(u) = item {
-                self.declare_unit(u);
-            }
-        }
-        // ---- facts
-        let mut facts_blocks = campaign.items.iter().filter_map(|i| match i {
-            Item::Facts(f) => Some(f),
-            _ => None,
-        });
-        let mut fields: Vec<&ast::FieldDecl> = Vec::new();
-        if let Some(first) = facts_blocks.next() {
-            fields.extend(first.fields.iter());
-            for extra in facts_blocks {
-                // Several blocks are allowed (long schemas read better split up); names must still be unique.
-                fields.extend(extra.fields.iter());
-            }
-        }
-        let schema = self.build_schema(&fields);
-        self.build_levels(&schema, String::new(), 0, None);
-        // ---- top-level names
-        let mut reward_index = 0usize;
-        for item in &campaign.items {
-            match item {
-                Item::Parameter(p) if self.declare_top(&p.name, TopName::Param(self.params.len())) => {
-                    self.declare_param(p);
-                }
-                Item::Window(w) => {
-                    self.declare_top(&w.name, TopName::Window(w));
-                }
-                Item::Periods(p) if self.declare_top(&p.name, TopName::Periods(self.periods.len())) => {
-                    self.declare_periods(p);
-                }
-                Item::Value(v) => match &v.scope {
-                    Some(Scope::Of(path)) => self.declare_derived(v, path),
-                    _ => {
-                        self.declare_top(&v.name, TopName::Value(v));
-                    }
-                },
-                Item::Reward(r) => {
-                    if self.rewards.contains_key(&r.name.name) || self.top.contains_key(&r.name.name) {
-                        self.duplicate(&r.name);
-                    } else {
-                        self.rewards.insert(r.name.name.clone(), reward_index);
-                        reward_index += 1;
-                        self.reward_has_budget
-                            .push(r.modifiers.iter().any(|m| matches!(m, Modifier::Budget(_))));
-                    }
-                }
-                _ => {}
-            }
-        }
-        // ---- definitions, in the order written (dependencies first, through `ensure_def`)
-        for item in &campaign.items {
-            match item {
-                Item::Value(v) if !matches!(v.scope, Some(Scope::Of(_))) => {
-                    self.ensure_def(&v.name.name);
-                }
-                Item::Window(w) => {
-                    self.ensure_def(&w.name.name);
-                }
-                Item::Value(v) => {
-                    // Derived fields are checked even if nothing uses them.
-                    if let Some(Scope::Of(path)) = &v.scope
-                        && let Some(level) = self.level_of_path(path, false)
-                        && let Some(index) = self
-                            .derived
-                            .get(level)
-                            .and_then(|d| d.iter().position(|s| std::ptr::eq(s.decl, v)))
-                    {
-                        self.ensure_derived(level, index);
-                    }
-                }
-                _ => {}
-            }
-        }
-        // ---- conditions
-        let mut conditions = Vec::new();
-        let mut eligible_seen: Option<Span> = None;
-        for item in &campaign.items {
-            if let Item::Eligible(block) = item {
-                if let Some(first) = eligible_seen {
-                    self.error(
-                        Diagnostic::error(
-                            Code::DuplicateItem,
-                            block.head_span,
-                            "the campaign has two `eligible when` blocks",
-                            "second block",
-                        )
-                        .with_label(first, "first block")
-                        .with_help("put all conditions in one `eligible when` block: every one of them must hold"),
-                    );
-                    continue;
-                }
-                eligible_seen = Some(block.head_span);
-                if block.conditions.len() > MAX_CONDITIONS {
-                    self.error(
-                        Diagnostic::error(
-                            Code::TooLarge,
-                            block.head_span,
-                            format!(
-                                "`eligible when` has {} conditions, more than the limit of {MAX_CONDITIONS}",
-                                block.conditions.len()
-                            ),
-                            "too many conditions",
-                        )
-                        .with_help("split the announcement into several campaigns, or group conditions with `let`"),
-                    );
-                    continue;
-                }
-                if block.conditions.is_empty() {
-                    self.error(
-                        Diagnostic::warning(
-                            Code::NothingToCheck,
-                            block.head_span,
-                            "`eligible when` has no conditions, so every record is eligible",
-                            "empty block",
-                        )
-                        .with_help("add the announcement's conditions, or remove the block if everyone qualifies"),
-                    );
-                }
-                for c in &block.conditions {
-                    if let Some(def) = self.condition(c, campaign) {
-                        conditions.push(def);
-                    }
-                }
-            }
-        }
-        // ---- rewards
+        let schema = self.declare(campaign);
+        self.check_definitions(campaign);
+        let conditions = self.eligible(campaign);
         let mut rewards = Vec::new();
         for item in &campaign.items {
             if let Item::Reward(r) = item
@@ -433,51 +304,36 @@ impl<'a> Checker<'a> {
                 rewards.push(def);
             }
         }
-        // ---- exposed values, in the order written
-        let mut exposed = Vec::new();
-        for item in &campaign.items {
-            if let Item::Value(v) = item
-                && v.exposed
-                && !matches!(v.scope, Some(Scope::Of(_)))
-                && let Some(State::Done(idx)) = self.def_state.get(&v.name.name).copied()
-                && let Some(def) = self.definitions.get(idx)
-            {
-                if def.per.is_some() {
-                    self.error(
-                        Diagnostic::error(
-                            Code::InvalidScope,
-                            v.name.span,
-                            format!(
-                                "`{}` has one value per period and cannot be shown as one value",
-                                v.name.name
-                            ),
-                            "per-period value",
-                        )
-                        .with_help(format!(
-                            "write `let` instead of `value`, and show a total such as `value total = sum of {}`",
-                            v.name.name
-                        )),
-                    );
-                } else if !outputtable(&def.ty) {
-                    let ty = def.ty.clone();
-                    self.error(
-                                    Diagnostic::error(
-                                        Code::TypeMismatch,
-                                        v.name.span,
-                                        format!("`{}` is {ty}, which cannot be shown in results", v.name.name),
-                                        "not a result value",
-                                    )
-                                    .with_help("write `let` instead of `value` for helpers; results show numbers, amounts, yes/no, texts and timestamps"),
-                                );
-                } else {
-                    exposed.push(idx);
-                }
-            }
-        }
-        if let Some(Item::Value(_)) = None::<&Item> {}
+        let exposed = self.exposed(campaign);
         self.unused(campaign);
-        let levels: Vec<Level> = self
-            .levels
+        let levels = self.output_levels();
+        let (definitions, rankings) = self.rank_order(campaign, &levels);
+        let mut units: Vec<UnitInfo> = self.units.values().cloned().collect();
+        units.sort_by(|a, b| a.name.cmp(&b.name));
+        Some(Program {
+            name: campaign.name.value.clone(),
+            timezone: self.tz,
+            source,
+            schema,
+            levels,
+            params: self.params.clone(),
+            periods: self.periods.clone(),
+            definitions,
+            conditions,
+            rewards,
+            exposed,
+            rankings,
+            units,
+            uses_as_of: self.uses_as_of,
+            as_of: None,
+            uses_business_days: self.uses_business_days,
+            holidays: None,
+        })
+    }
+
+    /// The record levels of the program, each with its computed fields.
+    fn output_levels(&self) -> Vec<Level> {
+        self.levels
             .iter()
             .enumerate()
             .map(|(i, l)| Level {
@@ -503,23 +359,27 @@ impl<'a> Checker<'a> {
                     })
                     .unwrap_or_default(),
             })
-            .collect();
-        // Which definitions need the ranking of the whole population first.
+            .collect()
+    }
+
+    /// The definitions, each marked with whether it needs the ranking of the whole population
+    /// first, and the rankings, of which none may order records by another ranking.
+    fn rank_order(&mut self, campaign: &ast::Campaign, levels: &[Level]) -> (Vec<Definition>, Vec<RankingDef>) {
         let mut definitions = std::mem::take(&mut self.definitions);
         let mut flags: Vec<bool> = Vec::with_capacity(definitions.len());
         let mut memo = HashMap::new();
         for def in &definitions {
-            let uses = uses_rank(&def.expr, &flags, &levels, &mut memo)
+            let uses = uses_rank(&def.expr, &flags, levels, &mut memo)
                 || def
                     .adjust
                     .at_most
                     .as_ref()
-                    .is_some_and(|c| uses_rank(c, &flags, &levels, &mut memo))
+                    .is_some_and(|c| uses_rank(c, &flags, levels, &mut memo))
                 || def
                     .adjust
                     .at_least
                     .as_ref()
-                    .is_some_and(|c| uses_rank(c, &flags, &levels, &mut memo));
+                    .is_some_and(|c| uses_rank(c, &flags, levels, &mut memo));
             flags.push(uses);
         }
         for (def, flag) in definitions.iter_mut().zip(&flags) {
@@ -531,7 +391,7 @@ impl<'a> Checker<'a> {
                 .iter()
                 .map(|(k, _)| k)
                 .chain(r.within.iter())
-                .any(|k| uses_rank(k, &flags, &levels, &mut memo))
+                .any(|k| uses_rank(k, &flags, levels, &mut memo))
             {
                 self.error(
                     Diagnostic::error(
@@ -544,27 +404,7 @@ impl<'a> Checker<'a> {
                 );
             }
         }
-        let mut units: Vec<UnitInfo> = self.units.values().cloned().collect();
-        units.sort_by(|a, b| a.name.cmp(&b.name));
-        Some(Program {
-            name: campaign.name.value.clone(),
-            timezone: self.tz,
-            source,
-            schema,
-            levels,
-            params: self.params.clone(),
-            periods: self.periods.clone(),
-            definitions,
-            conditions,
-            rewards,
-            exposed,
-            rankings,
-            units,
-            uses_as_of: self.uses_as_of,
-            as_of: None,
-            uses_business_days: self.uses_business_days,
-            holidays: None,
-        })
+        (definitions, rankings)
     }
 }
 

@@ -284,14 +284,7 @@ impl<'a> Checker<'a> {
     }
 
     fn compare(&mut self, op: BinOp, l: T, r: T, a: &Expr, b: &Expr) -> Option<T> {
-        let cmp = match op {
-            BinOp::Eq => CmpOp::Eq,
-            BinOp::Ne => CmpOp::Ne,
-            BinOp::Lt => CmpOp::Lt,
-            BinOp::Le => CmpOp::Le,
-            BinOp::Gt => CmpOp::Gt,
-            _ => CmpOp::Ge,
-        };
+        let cmp = cmp_of(op);
         let maybe = l.maybe || r.maybe;
         let after_budget = l.after_budget || r.after_budget;
         let ordered = !matches!(cmp, CmpOp::Eq | CmpOp::Ne);
@@ -304,122 +297,14 @@ impl<'a> Checker<'a> {
         };
         match (&l.ty, &r.ty) {
             (Ty::Num(x), Ty::Num(y)) => {
-                // A computed plain number (a ratio, a share of a count) may be compared with a
-                // percentage; only a bare literal next to a percentage is a likely slip (`≥ 2` for `≥ 2%`).
-                let ratio_vs_rate = matches!(
-                    (x, y),
-                    (Dim::Fraction, Dim::Decimal | Dim::Count) | (Dim::Decimal | Dim::Count, Dim::Fraction)
-                ) && !is_literal(a)
-                    && !is_literal(b);
-                let ok = x == y
-                    || ratio_vs_rate
-                    || matches!((x, y), (Dim::Count | Dim::Decimal, Dim::Count | Dim::Decimal))
-                    || literal_value(a) == Some(Decimal::ZERO)
-                    || literal_value(b) == Some(Decimal::ZERO);
-                if ok {
-                    return Some(make(l.ir, r.ir));
-                }
-                // Which side is the bare literal?
-                let (lit, other) = if y.is_scalar() && is_literal(b) {
-                    (Some(b), x)
-                } else if x.is_scalar() && is_literal(a) {
-                    (Some(a), y)
-                } else {
-                    (None, x)
-                };
-                match (lit, other) {
-                    (Some(e), Dim::Fraction) => {
-                        let n = literal_value(e).unwrap_or_default();
-                        let help = if n >= Decimal::ONE {
-                            format!("did you mean `{n}%`?")
-                        } else {
-                            format!(
-                                "did you mean `{}%`? a fraction is written as a percentage",
-                                (n * Decimal::ONE_HUNDRED).normalize()
-                            )
-                        };
-                        self.error(
-                            Diagnostic::error(
-                                Code::PercentExpected,
-                                e.span,
-                                format!("`{}` is compared with a percentage but has no `%`", expr_text(e)),
-                                "plain number",
-                            )
-                            .with_help(help),
-                        );
-                    }
-                    (Some(e), q) if q.unit_label().is_some() => {
-                        self.error(
-                            Diagnostic::error(
-                                Code::BareNumber,
-                                e.span,
-                                format!("`{}` is compared with {q} but has no unit", expr_text(e)),
-                                "no unit",
-                            )
-                            .with_help(format!(
-                                "write the unit: `{} {}`",
-                                expr_text(e),
-                                q.unit_label().unwrap_or("")
-                            )),
-                        );
-                    }
-                    _ => {
-                        let help = match (x, y) {
-                            (Dim::Money(c1), Dim::Money(c2)) => format!(
-                                "{c1} and {c2} are different currencies; convert one with an explicit rate first"
-                            ),
-                            (Dim::Fraction, _) | (_, Dim::Fraction) => "write percentages with `%`, e.g. `2%`".into(),
-                            _ => "compare amounts in the same unit".into(),
-                        };
-                        self.error(
-                            Diagnostic::error(
-                                Code::UnitMismatch,
-                                a.span.to(b.span),
-                                format!("cannot compare {x} with {y}"),
-                                "different units",
-                            )
-                            .with_help(help),
-                        );
-                    }
-                }
-                None
-            }
-            (Ty::Time, Ty::Time) => {
-                // `≤ 2022-12-31` means "up to the first instant of that day", which is rarely meant.
-                let date_side = if r.date_only {
-                    Some(b)
-                } else if l.date_only {
-                    Some(a)
+                if self.comparable_numbers(x, y, a, b) {
+                    Some(make(l.ir, r.ir))
                 } else {
                     None
-                };
-                if let Some(e) = date_side
-                    && matches!(
-                        (cmp, r.date_only),
-                        (CmpOp::Le | CmpOp::Gt, true) | (CmpOp::Ge | CmpOp::Lt, false)
-                    )
-                {
-                    self.error(
-                        Diagnostic::warning(
-                            Code::DateOnlyComparison,
-                            e.span,
-                            format!(
-                                "`{}` means the start of that day (00:00), so the rest of the day is {}",
-                                expr_text(e),
-                                if matches!(cmp, CmpOp::Le | CmpOp::Ge) {
-                                    "left out"
-                                } else {
-                                    "included"
-                                }
-                            ),
-                            "the day's first instant",
-                        )
-                        .with_help(format!(
-                            "to include the whole day write `{} 23:59:59` or compare with `<` and the next day",
-                            expr_text(e)
-                        )),
-                    );
                 }
+            }
+            (Ty::Time, Ty::Time) => {
+                self.date_only_comparison(cmp, l.date_only, r.date_only, a, b);
                 Some(make(l.ir, r.ir))
             }
             (Ty::Duration, Ty::Duration) => Some(make(l.ir, r.ir)),
@@ -485,6 +370,128 @@ impl<'a> Checker<'a> {
                 );
                 None
             }
+        }
+    }
+
+    /// Whether two numbers can be compared, reporting when not.
+    fn comparable_numbers(&mut self, x: &Dim, y: &Dim, a: &Expr, b: &Expr) -> bool {
+        // A computed plain number (a ratio, a share of a count) may be compared with a
+        // percentage; only a bare literal next to a percentage is a likely slip (`≥ 2` for `≥ 2%`).
+        let ratio_vs_rate = matches!(
+            (x, y),
+            (Dim::Fraction, Dim::Decimal | Dim::Count) | (Dim::Decimal | Dim::Count, Dim::Fraction)
+        ) && !is_literal(a)
+            && !is_literal(b);
+        let ok = x == y
+            || ratio_vs_rate
+            || matches!((x, y), (Dim::Count | Dim::Decimal, Dim::Count | Dim::Decimal))
+            || literal_value(a) == Some(Decimal::ZERO)
+            || literal_value(b) == Some(Decimal::ZERO);
+        if ok {
+            return true;
+        }
+        // Which side is the bare literal?
+        let (lit, other) = if y.is_scalar() && is_literal(b) {
+            (Some(b), x)
+        } else if x.is_scalar() && is_literal(a) {
+            (Some(a), y)
+        } else {
+            (None, x)
+        };
+        match (lit, other) {
+            (Some(e), Dim::Fraction) => {
+                let n = literal_value(e).unwrap_or_default();
+                let help = if n >= Decimal::ONE {
+                    format!("did you mean `{n}%`?")
+                } else {
+                    format!(
+                        "did you mean `{}%`? a fraction is written as a percentage",
+                        (n * Decimal::ONE_HUNDRED).normalize()
+                    )
+                };
+                self.error(
+                    Diagnostic::error(
+                        Code::PercentExpected,
+                        e.span,
+                        format!("`{}` is compared with a percentage but has no `%`", expr_text(e)),
+                        "plain number",
+                    )
+                    .with_help(help),
+                );
+            }
+            (Some(e), q) if q.unit_label().is_some() => {
+                self.error(
+                    Diagnostic::error(
+                        Code::BareNumber,
+                        e.span,
+                        format!("`{}` is compared with {q} but has no unit", expr_text(e)),
+                        "no unit",
+                    )
+                    .with_help(format!(
+                        "write the unit: `{} {}`",
+                        expr_text(e),
+                        q.unit_label().unwrap_or("")
+                    )),
+                );
+            }
+            _ => {
+                let help = match (x, y) {
+                    (Dim::Money(c1), Dim::Money(c2)) => {
+                        format!("{c1} and {c2} are different currencies; convert one with an explicit rate first")
+                    }
+                    (Dim::Fraction, _) | (_, Dim::Fraction) => "write percentages with `%`, e.g. `2%`".into(),
+                    _ => "compare amounts in the same unit".into(),
+                };
+                self.error(
+                    Diagnostic::error(
+                        Code::UnitMismatch,
+                        a.span.to(b.span),
+                        format!("cannot compare {x} with {y}"),
+                        "different units",
+                    )
+                    .with_help(help),
+                );
+            }
+        }
+        false
+    }
+
+    /// Warns of `≤ DATE` and the like, which leave out (or take in) the rest of that day.
+    fn date_only_comparison(&mut self, cmp: CmpOp, l_date_only: bool, r_date_only: bool, a: &Expr, b: &Expr) {
+        // `≤ 2022-12-31` means "up to the first instant of that day", which is rarely meant.
+        let date_side = if r_date_only {
+            Some(b)
+        } else if l_date_only {
+            Some(a)
+        } else {
+            None
+        };
+        if let Some(e) = date_side
+            && matches!(
+                (cmp, r_date_only),
+                (CmpOp::Le | CmpOp::Gt, true) | (CmpOp::Ge | CmpOp::Lt, false)
+            )
+        {
+            self.error(
+                Diagnostic::warning(
+                    Code::DateOnlyComparison,
+                    e.span,
+                    format!(
+                        "`{}` means the start of that day (00:00), so the rest of the day is {}",
+                        expr_text(e),
+                        if matches!(cmp, CmpOp::Le | CmpOp::Ge) {
+                            "left out"
+                        } else {
+                            "included"
+                        }
+                    ),
+                    "the day's first instant",
+                )
+                .with_help(format!(
+                    "to include the whole day write `{} 23:59:59` or compare with `<` and the next day",
+                    expr_text(e)
+                )),
+            );
         }
     }
 }

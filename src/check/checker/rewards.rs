@@ -5,8 +5,8 @@ use rust_decimal::Decimal;
 
 use crate::check::program::{Adjust, BudgetDef, Ir, RewardDef};
 use crate::check::types::{Dim, Ty, UnitInfo, currency};
-use crate::diagnostics::{Code, Diagnostic};
-use crate::syntax::ast::{self, Modifier, Scope};
+use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::syntax::ast::{self, Expr, Modifier, RoundingMode, Scope};
 
 use super::units::is_power_of_ten;
 use super::{Checker, T, expr_text, num_const};
@@ -230,227 +230,24 @@ impl<'a> Checker<'a> {
         for m in modifiers {
             match m {
                 Modifier::Rounded { mode, step, span } => {
-                    let Ty::Num(dim) = &t.ty else {
-                        self.error(
-                            Diagnostic::error(
-                                Code::InvalidModifier,
-                                *span,
-                                format!("only amounts can be rounded, but this is {}", t.ty),
-                                "rounding",
-                            )
-                            .with_help("remove the rounding"),
-                        );
-                        ok = false;
-                        continue;
-                    };
-                    let default_step = unit.map(|u| u.precision).or_else(|| match dim {
-                        Dim::Money(c) => currency(c).map(|(_, minor)| Decimal::new(1, minor)),
-                        Dim::Unit(u) => self.units.get(&**u).map(|i| i.precision),
-                        _ => None,
-                    });
-                    let step_value = match step {
-                        Some((s, sspan)) => {
-                            if !is_power_of_ten(*s) {
-                                self.error(
-                                    Diagnostic::error(
-                                        Code::InvalidRounding,
-                                        *sspan,
-                                        format!("rounding steps are powers of ten such as `1` or `0.01`, not `{s}`"),
-                                        "not a power of ten",
-                                    )
-                                    .with_help("write `to 0.01` for fen, `to 1` for whole units"),
-                                );
-                                ok = false;
-                                continue;
-                            }
-                            *s
-                        }
-                        None => match default_step {
-                            Some(s) => s,
-                            None => {
-                                self.error(
-                                    Diagnostic::error(
-                                        Code::InvalidRounding,
-                                        *span,
-                                        "say what to round to: this number has no unit with a payable step",
-                                        "rounding without a step",
-                                    )
-                                    .with_help("add the step: `rounded half up to 0.01`"),
-                                );
-                                ok = false;
-                                continue;
-                            }
-                        },
-                    };
-                    if adjust.rounding.is_some() {
-                        self.error(
-                            Diagnostic::error(
-                                Code::InvalidModifier,
-                                *span,
-                                "the amount is rounded twice",
-                                "second rounding",
-                            )
-                            .with_help("keep one rounding"),
-                        );
-                        ok = false;
-                    }
-                    adjust.rounding = Some((*mode, step_value));
+                    ok &= self.rounding(*mode, *step, *span, t, unit, &mut adjust);
                 }
                 Modifier::AtMost(e, span) | Modifier::AtLeast(e, span) => {
                     let most = matches!(m, Modifier::AtMost(..));
-                    if per_period && !most {
-                        self.error(
-                            Diagnostic::error(
-                                Code::InvalidModifier,
-                                *span,
-                                "a floor on a reward settled per period is not supported",
-                                "floor here",
-                            )
-                            .with_help("put the floor on a per-period value (`let x per month in ... = ..., at least ...`) and pay that"),
-                        );
-                        ok = false;
-                        continue;
-                    }
-                    let Some(cap) = self.expr(e) else {
-                        ok = false;
-                        continue;
-                    };
-                    if !self.same_dim(&t.ty, &cap.ty, e, "cap") {
-                        ok = false;
-                        continue;
-                    }
-                    if cap.maybe {
-                        self.unknown_not_handled(e, "cap");
-                        ok = false;
-                        continue;
-                    }
-                    if let (Some(u), Some(n)) = (unit, num_const(&cap.ir))
-                        && !(n / u.precision).fract().is_zero()
-                    {
-                        self.error(
-                            Diagnostic::error(
-                                Code::InvalidModifier,
-                                e.span,
-                                format!(
-                                    "`{}` is finer than {} pays (steps of {})",
-                                    expr_text(e),
-                                    u.name,
-                                    u.precision
-                                ),
-                                "not payable",
-                            )
-                            .with_help("write the cap in whole payable steps"),
-                        );
-                        ok = false;
-                    }
-                    if most {
-                        adjust.at_most = Some(cap.ir);
-                    } else {
-                        adjust.at_least = Some(cap.ir);
+                    match self.cap(e, *span, most, t, unit, per_period) {
+                        Some((cap, payable)) => {
+                            ok &= payable;
+                            if most {
+                                adjust.at_most = Some(cap);
+                            } else {
+                                adjust.at_least = Some(cap);
+                            }
+                        }
+                        None => ok = false,
                     }
                 }
-                Modifier::Paid(parts, span) => {
-                    if !adjust.parts.is_empty() {
-                        self.error(
-                            Diagnostic::error(
-                                Code::InvalidModifier,
-                                *span,
-                                "the payout is given twice",
-                                "second payout",
-                            )
-                            .with_help("write all the parts in one `paid ... and ...`"),
-                        );
-                        ok = false;
-                        continue;
-                    }
-                    if unit.is_none() || per_period {
-                        self.error(
-                            Diagnostic::error(
-                                Code::InvalidModifier,
-                                *span,
-                                "only a reward paid once per record can be paid in parts",
-                                "payout here",
-                            )
-                            .with_help("move `paid ... on ...` to a reward without `per`"),
-                        );
-                        ok = false;
-                        continue;
-                    }
-                    let total: Decimal = parts.iter().map(|(share, _, _)| *share).sum();
-                    if total != Decimal::ONE_HUNDRED {
-                        self.error(
-                            Diagnostic::error(
-                                Code::InvalidModifier,
-                                *span,
-                                format!("the parts add up to {}%, not 100%", total.normalize()),
-                                "parts of the payout",
-                            )
-                            .with_help("make the shares add up to exactly 100%, e.g. `paid 90% on ... and 10% on ...`"),
-                        );
-                        ok = false;
-                        continue;
-                    }
-                    for (share, _, when) in parts {
-                        let Some(t) = self.definite(
-                            when,
-                            &Ty::Time,
-                            "a part is paid on a date",
-                            "write a date such as `2024-10-01` or `add_months(start_of_month(as_of), 1)`",
-                            "payment date",
-                        ) else {
-                            ok = false;
-                            continue;
-                        };
-                        adjust.parts.push((*share / Decimal::ONE_HUNDRED, t.ir));
-                    }
-                }
-                Modifier::Expires(e, span) => {
-                    if adjust.expires.is_some() {
-                        self.error(
-                            Diagnostic::error(
-                                Code::InvalidModifier,
-                                *span,
-                                "the expiry is given twice",
-                                "second expiry",
-                            )
-                            .with_help("keep one `expires ...`"),
-                        );
-                        ok = false;
-                        continue;
-                    }
-                    if per_period {
-                        self.error(
-                            Diagnostic::error(
-                                Code::InvalidModifier,
-                                *span,
-                                "a reward settled per period cannot carry one expiry",
-                                "expiry here",
-                            )
-                            .with_help("move `expires ...` to a reward paid once per record"),
-                        );
-                        ok = false;
-                        continue;
-                    }
-                    if unit.is_none() {
-                        self.error(
-                            Diagnostic::error(Code::InvalidModifier, *span, "only rewards expire", "expiry here")
-                                .with_help("move `expires ...` to the reward"),
-                        );
-                        ok = false;
-                        continue;
-                    }
-                    let Some(t) = self.definite(
-                        e,
-                        &Ty::Time,
-                        "a reward expires at a time",
-                        "write a date such as `2024-12-31 24:00`",
-                        "expiry",
-                    ) else {
-                        ok = false;
-                        continue;
-                    };
-                    adjust.expires = Some(t.ir);
-                }
+                Modifier::Paid(parts, span) => ok &= self.paid(parts, *span, unit, per_period, &mut adjust),
+                Modifier::Expires(e, span) => ok &= self.expires(e, *span, unit, per_period, &mut adjust),
                 Modifier::Budget(b) => {
                     if unit.is_none() {
                         self.error(
@@ -468,6 +265,253 @@ impl<'a> Checker<'a> {
             }
         }
         ok.then_some(adjust)
+    }
+
+    /// `rounded MODE [to STEP]`; whether it is right.
+    fn rounding(
+        &mut self,
+        mode: RoundingMode,
+        step: Option<(Decimal, Span)>,
+        span: Span,
+        t: &T,
+        unit: Option<&UnitInfo>,
+        adjust: &mut Adjust,
+    ) -> bool {
+        let Ty::Num(dim) = &t.ty else {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidModifier,
+                    span,
+                    format!("only amounts can be rounded, but this is {}", t.ty),
+                    "rounding",
+                )
+                .with_help("remove the rounding"),
+            );
+            return false;
+        };
+        let default_step = unit.map(|u| u.precision).or_else(|| match dim {
+            Dim::Money(c) => currency(c).map(|(_, minor)| Decimal::new(1, minor)),
+            Dim::Unit(u) => self.units.get(&**u).map(|i| i.precision),
+            _ => None,
+        });
+        let step_value = match step {
+            Some((s, sspan)) => {
+                if !is_power_of_ten(s) {
+                    self.error(
+                        Diagnostic::error(
+                            Code::InvalidRounding,
+                            sspan,
+                            format!("rounding steps are powers of ten such as `1` or `0.01`, not `{s}`"),
+                            "not a power of ten",
+                        )
+                        .with_help("write `to 0.01` for fen, `to 1` for whole units"),
+                    );
+                    return false;
+                }
+                s
+            }
+            None => match default_step {
+                Some(s) => s,
+                None => {
+                    self.error(
+                        Diagnostic::error(
+                            Code::InvalidRounding,
+                            span,
+                            "say what to round to: this number has no unit with a payable step",
+                            "rounding without a step",
+                        )
+                        .with_help("add the step: `rounded half up to 0.01`"),
+                    );
+                    return false;
+                }
+            },
+        };
+        let twice = adjust.rounding.is_some();
+        if twice {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidModifier,
+                    span,
+                    "the amount is rounded twice",
+                    "second rounding",
+                )
+                .with_help("keep one rounding"),
+            );
+        }
+        adjust.rounding = Some((mode, step_value));
+        !twice
+    }
+
+    /// `at most CAP` or (`most` false) `at least FLOOR`: the bound, and whether it is in whole
+    /// payable steps.
+    fn cap(
+        &mut self,
+        e: &Expr,
+        span: Span,
+        most: bool,
+        t: &T,
+        unit: Option<&UnitInfo>,
+        per_period: bool,
+    ) -> Option<(Ir, bool)> {
+        if per_period && !most {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidModifier,
+                    span,
+                    "a floor on a reward settled per period is not supported",
+                    "floor here",
+                )
+                .with_help(
+                    "put the floor on a per-period value (`let x per month in ... = ..., at least ...`) and pay that",
+                ),
+            );
+            return None;
+        }
+        let cap = self.expr(e)?;
+        if !self.same_dim(&t.ty, &cap.ty, e, "cap") {
+            return None;
+        }
+        if cap.maybe {
+            self.unknown_not_handled(e, "cap");
+            return None;
+        }
+        let mut payable = true;
+        if let (Some(u), Some(n)) = (unit, num_const(&cap.ir))
+            && !(n / u.precision).fract().is_zero()
+        {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidModifier,
+                    e.span,
+                    format!(
+                        "`{}` is finer than {} pays (steps of {})",
+                        expr_text(e),
+                        u.name,
+                        u.precision
+                    ),
+                    "not payable",
+                )
+                .with_help("write the cap in whole payable steps"),
+            );
+            payable = false;
+        }
+        Some((cap.ir, payable))
+    }
+
+    /// `paid 90% on T1 and 10% on T2`; whether it is right.
+    fn paid(
+        &mut self,
+        parts: &[(Decimal, Span, Expr)],
+        span: Span,
+        unit: Option<&UnitInfo>,
+        per_period: bool,
+        adjust: &mut Adjust,
+    ) -> bool {
+        if !adjust.parts.is_empty() {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidModifier,
+                    span,
+                    "the payout is given twice",
+                    "second payout",
+                )
+                .with_help("write all the parts in one `paid ... and ...`"),
+            );
+            return false;
+        }
+        if unit.is_none() || per_period {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidModifier,
+                    span,
+                    "only a reward paid once per record can be paid in parts",
+                    "payout here",
+                )
+                .with_help("move `paid ... on ...` to a reward without `per`"),
+            );
+            return false;
+        }
+        let total: Decimal = parts.iter().map(|(share, _, _)| *share).sum();
+        if total != Decimal::ONE_HUNDRED {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidModifier,
+                    span,
+                    format!("the parts add up to {}%, not 100%", total.normalize()),
+                    "parts of the payout",
+                )
+                .with_help("make the shares add up to exactly 100%, e.g. `paid 90% on ... and 10% on ...`"),
+            );
+            return false;
+        }
+        let mut ok = true;
+        for (share, _, when) in parts {
+            let Some(t) = self.definite(
+                when,
+                &Ty::Time,
+                "a part is paid on a date",
+                "write a date such as `2024-10-01` or `add_months(start_of_month(as_of), 1)`",
+                "payment date",
+            ) else {
+                ok = false;
+                continue;
+            };
+            adjust.parts.push((*share / Decimal::ONE_HUNDRED, t.ir));
+        }
+        ok
+    }
+
+    /// `expires T`; whether it is right.
+    fn expires(
+        &mut self,
+        e: &Expr,
+        span: Span,
+        unit: Option<&UnitInfo>,
+        per_period: bool,
+        adjust: &mut Adjust,
+    ) -> bool {
+        if adjust.expires.is_some() {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidModifier,
+                    span,
+                    "the expiry is given twice",
+                    "second expiry",
+                )
+                .with_help("keep one `expires ...`"),
+            );
+            return false;
+        }
+        if per_period {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidModifier,
+                    span,
+                    "a reward settled per period cannot carry one expiry",
+                    "expiry here",
+                )
+                .with_help("move `expires ...` to a reward paid once per record"),
+            );
+            return false;
+        }
+        if unit.is_none() {
+            self.error(
+                Diagnostic::error(Code::InvalidModifier, span, "only rewards expire", "expiry here")
+                    .with_help("move `expires ...` to the reward"),
+            );
+            return false;
+        }
+        let Some(t) = self.definite(
+            e,
+            &Ty::Time,
+            "a reward expires at a time",
+            "write a date such as `2024-12-31 24:00`",
+            "expiry",
+        ) else {
+            return false;
+        };
+        adjust.expires = Some(t.ir);
+        true
     }
 }
 

@@ -55,10 +55,9 @@ impl<'a> Checker<'a> {
 
     pub(super) fn name(&mut self, id: &ast::Ident) -> Option<T> {
         // The period variable of a per-period definition.
-        if let Some((var, p)) = &self.ctx.period_var
+        if let Some((var, _)) = &self.ctx.period_var
             && *var == id.name
         {
-            let _ = p;
             return Some(T::new(Ir::PeriodWindow, Ty::Window));
         }
         // Facts and computed fields, innermost record first.
@@ -78,53 +77,7 @@ impl<'a> Checker<'a> {
                 self.used.insert(id.name.clone());
                 Some(T::new(Ir::PeriodsWindow(i), Ty::Periods(i)))
             }
-            Some((TopName::Value(decl), _)) => {
-                self.used.insert(id.name.clone());
-                let idx = self.ensure_def(&id.name)?;
-                let def = self.definitions.get(idx)?.clone();
-                if matches!(def.ty, Ty::Records(_) | Ty::Items(_)) {
-                    // Lists are not computed once: re-check the definition where it is used,
-                    // so that its records line up with the frames in scope here.
-                    let saved_var = self.ctx.period_var.clone();
-                    let t = self.expr(&decl.expr);
-                    self.ctx.period_var = saved_var;
-                    return t;
-                }
-                // A definition that is a constant (a set, a rate) is used as that constant, so
-                // that it works wherever a literal does (`category in trade_categories`).
-                let ir = match (&def.expr, def.per, &def.adjust) {
-                    (
-                        Ir::Const(c),
-                        None,
-                        Adjust {
-                            rounding: None,
-                            at_most: None,
-                            at_least: None,
-                            ..
-                        },
-                    ) => Ir::Const(c.clone()),
-                    _ => Ir::Def(idx),
-                };
-                let base = T {
-                    after_budget: def.after_budget,
-                    ..T::new(ir, def.ty.clone())
-                }
-                .maybe(def.maybe && !self.ctx.known.contains(&Ir::Def(idx)))
-                .exact(def_exact(&def));
-                match def.per {
-                    None => Some(base),
-                    Some(p) => match &self.ctx.period_var {
-                        Some((_, cur)) if *cur == p => Some(T {
-                            ir: Ir::DefAt(idx),
-                            ..base
-                        }),
-                        _ => Some(T {
-                            ty: Ty::PerPeriod(p, Box::new(def.ty.clone())),
-                            ..base
-                        }),
-                    },
-                }
-            }
+            Some((TopName::Value(decl), _)) => self.value_ref(id, decl),
             Some((TopName::Window(_), _)) => {
                 self.used.insert(id.name.clone());
                 let idx = self.ensure_def(&id.name)?;
@@ -142,77 +95,134 @@ impl<'a> Checker<'a> {
                 Some(T::new(Ir::AsOf, Ty::Time))
             }
             None => {
-                if self.rewards.contains_key(&id.name) {
-                    self.error(
-                        Diagnostic::error(
-                            Code::InvalidScope,
-                            id.span,
-                            format!("`{}` is a reward; rewards are computed last and cannot be used in expressions", id.name),
-                            "a reward",
-                        )
-                        .with_help("define the amount as a `let` value and use it in both places, or test `REWARD is waitlisted`"),
-                    );
-                    return None;
-                }
-                let mut candidates: Vec<String> = self.top.keys().cloned().collect();
-                for level in frames.iter() {
-                    if let Some(l) = self.levels.get(*level) {
-                        candidates.extend(l.schema.fields.iter().map(|f| f.name.clone()));
-                    }
-                    if let Some(d) = self.derived.get(*level) {
-                        candidates.extend(d.iter().map(|s| s.decl.name.name.clone()));
-                    }
-                }
-                if let Some((var, _)) = &self.ctx.period_var {
-                    candidates.push(var.clone());
-                }
-                if currency(&id.name).is_some()
-                    || duration_unit(&id.name).is_some()
-                    || self.units.contains_key(&id.name)
-                {
-                    // A number's unit that slipped onto the next line reads as a name.
-                    self.error(
-                        Diagnostic::error(
-                            Code::UnknownName,
-                            id.span,
-                            format!("`{}` is a unit, but no number stands before it on this line", id.name),
-                            "a unit on its own",
-                        )
-                        .with_help(format!(
-                            "write the number and its unit on one line, e.g. `10000 {}`",
-                            id.name
-                        )),
-                    );
-                    return None;
-                }
-                let mut d = Diagnostic::error(
-                    Code::UnknownName,
-                    id.span,
-                    format!("`{}` is not defined", id.name),
-                    "unknown name",
-                );
-                d = match closest(&id.name, candidates.iter().map(String::as_str)) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => {
-                        // A name that exists in a list the expression is not inside.
-                        let nested = self
-                            .levels
-                            .iter()
-                            .find(|l| l.depth > 0 && l.schema.index_of(&id.name).is_some())
-                            .map(|l| l.path.clone());
-                        match nested {
-                            Some(path) => d.with_help(format!(
-                                "`{}` is a fact of each record of `{path}`: use it inside `... of {path} where ...`, or as `{path}.{}`",
-                                id.name, id.name
-                            )),
-                            None => d.with_help("declare it in `facts { ... }`, or define it with `let` or `value`"),
-                        }
-                    }
-                };
-                self.error(d);
+                self.unknown_name(id, &frames);
                 None
             }
         }
+    }
+
+    /// A top-level value by name: its definition, or (for a list) its expression checked here.
+    fn value_ref(&mut self, id: &ast::Ident, decl: &ast::ValueDecl) -> Option<T> {
+        self.used.insert(id.name.clone());
+        let idx = self.ensure_def(&id.name)?;
+        let def = self.definitions.get(idx)?.clone();
+        if matches!(def.ty, Ty::Records(_) | Ty::Items(_)) {
+            // Lists are not computed once: re-check the definition where it is used,
+            // so that its records line up with the frames in scope here.
+            let saved_var = self.ctx.period_var.clone();
+            let t = self.expr(&decl.expr);
+            self.ctx.period_var = saved_var;
+            return t;
+        }
+        // A definition that is a constant (a set, a rate) is used as that constant, so
+        // that it works wherever a literal does (`category in trade_categories`).
+        let ir = match (&def.expr, def.per, &def.adjust) {
+            (
+                Ir::Const(c),
+                None,
+                Adjust {
+                    rounding: None,
+                    at_most: None,
+                    at_least: None,
+                    ..
+                },
+            ) => Ir::Const(c.clone()),
+            _ => Ir::Def(idx),
+        };
+        let base = T {
+            after_budget: def.after_budget,
+            ..T::new(ir, def.ty.clone())
+        }
+        .maybe(def.maybe && !self.ctx.known.contains(&Ir::Def(idx)))
+        .exact(def_exact(&def));
+        match def.per {
+            None => Some(base),
+            Some(p) => match &self.ctx.period_var {
+                Some((_, cur)) if *cur == p => Some(T {
+                    ir: Ir::DefAt(idx),
+                    ..base
+                }),
+                _ => Some(T {
+                    ty: Ty::PerPeriod(p, Box::new(def.ty.clone())),
+                    ..base
+                }),
+            },
+        }
+    }
+
+    /// Reports a name that is not defined, with the likeliest name meant (`frames`: the levels in
+    /// scope).
+    fn unknown_name(&mut self, id: &ast::Ident, frames: &[usize]) {
+        if self.rewards.contains_key(&id.name) {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidScope,
+                    id.span,
+                    format!(
+                        "`{}` is a reward; rewards are computed last and cannot be used in expressions",
+                        id.name
+                    ),
+                    "a reward",
+                )
+                .with_help(
+                    "define the amount as a `let` value and use it in both places, or test `REWARD is waitlisted`",
+                ),
+            );
+            return;
+        }
+        let mut candidates: Vec<String> = self.top.keys().cloned().collect();
+        for level in frames.iter() {
+            if let Some(l) = self.levels.get(*level) {
+                candidates.extend(l.schema.fields.iter().map(|f| f.name.clone()));
+            }
+            if let Some(d) = self.derived.get(*level) {
+                candidates.extend(d.iter().map(|s| s.decl.name.name.clone()));
+            }
+        }
+        if let Some((var, _)) = &self.ctx.period_var {
+            candidates.push(var.clone());
+        }
+        if currency(&id.name).is_some() || duration_unit(&id.name).is_some() || self.units.contains_key(&id.name) {
+            // A number's unit that slipped onto the next line reads as a name.
+            self.error(
+                Diagnostic::error(
+                    Code::UnknownName,
+                    id.span,
+                    format!("`{}` is a unit, but no number stands before it on this line", id.name),
+                    "a unit on its own",
+                )
+                .with_help(format!(
+                    "write the number and its unit on one line, e.g. `10000 {}`",
+                    id.name
+                )),
+            );
+            return;
+        }
+        let mut d = Diagnostic::error(
+            Code::UnknownName,
+            id.span,
+            format!("`{}` is not defined", id.name),
+            "unknown name",
+        );
+        d = match closest(&id.name, candidates.iter().map(String::as_str)) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => {
+                // A name that exists in a list the expression is not inside.
+                let nested = self
+                    .levels
+                    .iter()
+                    .find(|l| l.depth > 0 && l.schema.index_of(&id.name).is_some())
+                    .map(|l| l.path.clone());
+                match nested {
+                    Some(path) => d.with_help(format!(
+                        "`{}` is a fact of each record of `{path}`: use it inside `... of {path} where ...`, or as `{path}.{}`",
+                        id.name, id.name
+                    )),
+                    None => d.with_help("declare it in `facts { ... }`, or define it with `let` or `value`"),
+                }
+            }
+        };
+        self.error(d);
     }
 
     /// A fact or computed field of the record in `frame`, if it has one by that name.

@@ -180,51 +180,10 @@ impl<'a> Checker<'a> {
                 otherwise = Some(Box::new(v.ir));
                 continue;
             };
-            if row_keys.len() != key_types.len() {
-                self.error(
-                    Diagnostic::error(
-                        Code::WrongArity,
-                        row.span,
-                        format!(
-                            "this row has {} keys, but the table looks up {}",
-                            row_keys.len(),
-                            key_types.len()
-                        ),
-                        "wrong number of keys",
-                    )
-                    .with_help("write one key per looked-up value, in the same order"),
-                );
+            let Some(consts) = self.row_keys(row, row_keys, &key_types, &out_rows, &row_spans) else {
                 ok = false;
                 continue;
-            }
-            let mut consts = Vec::new();
-            for (k, ty) in row_keys.iter().zip(&key_types) {
-                match self.key_const(k, ty) {
-                    Some(c) => consts.push(c),
-                    None => ok = false,
-                }
-            }
-            if consts.len() != key_types.len() {
-                continue;
-            }
-            if let Some(i) = out_rows.iter().position(|(c, _)| *c == consts) {
-                let first = row_spans.get(i).copied().unwrap_or(row.span);
-                self.error(
-                    Diagnostic::error(
-                        Code::DuplicateKey,
-                        row.span,
-                        format!(
-                            "the key {} is already in the table",
-                            row_keys.iter().map(expr_text).collect::<Vec<_>>().join(", ")
-                        ),
-                        "same key again",
-                    )
-                    .with_label(first, "first row with this key")
-                    .with_help("each key may appear once; remove or change one of the rows"),
-                );
-                ok = false;
-                continue;
-            }
+            };
             out_rows.push((consts, v.ir));
             row_spans.push(row.span);
         }
@@ -233,38 +192,7 @@ impl<'a> Checker<'a> {
         }
         if otherwise.is_none() {
             // With one choice key, every choice must have a row (or the table is unknown for it).
-            let mut complete = false;
-            if let [Ty::Choice(choices)] = key_types.as_slice() {
-                let missing: Vec<&String> = choices
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| {
-                        !out_rows
-                            .iter()
-                            .any(|(c, _)| c.first() == Some(&Const::Choice(*i as u32)))
-                    })
-                    .map(|(_, c)| c)
-                    .collect();
-                if missing.is_empty() {
-                    complete = true;
-                } else {
-                    let list = missing
-                        .iter()
-                        .map(|m| format!("\"{m}\""))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    self.error(
-                        Diagnostic::warning(
-                            Code::MissingKey,
-                            whole.span,
-                            format!("the table has no row for {list}"),
-                            "incomplete table",
-                        )
-                        .with_help("add a row for each choice, or an `otherwise -> ...` row; without one the value is unknown for those choices"),
-                    );
-                }
-            }
-            maybe |= !complete;
+            maybe |= !self.lookup_complete(&key_types, &out_rows, whole);
         }
         let ty = value_ty.map(|(t, _)| t).unwrap_or(Ty::Num(Dim::Decimal));
         Some(
@@ -282,6 +210,92 @@ impl<'a> Checker<'a> {
             .maybe(maybe)
             .exact(exact),
         )
+    }
+
+    /// The keys of a row, as constants of the looked-up values' types, none of them in an earlier
+    /// row (`seen`, written at `seen_spans`).
+    fn row_keys(
+        &mut self,
+        row: &LookupRow,
+        row_keys: &[Expr],
+        key_types: &[Ty],
+        seen: &[(Vec<Const>, Ir)],
+        seen_spans: &[Span],
+    ) -> Option<Vec<Const>> {
+        if row_keys.len() != key_types.len() {
+            self.error(
+                Diagnostic::error(
+                    Code::WrongArity,
+                    row.span,
+                    format!(
+                        "this row has {} keys, but the table looks up {}",
+                        row_keys.len(),
+                        key_types.len()
+                    ),
+                    "wrong number of keys",
+                )
+                .with_help("write one key per looked-up value, in the same order"),
+            );
+            return None;
+        }
+        let mut consts = Vec::new();
+        for (k, ty) in row_keys.iter().zip(key_types) {
+            if let Some(c) = self.key_const(k, ty) {
+                consts.push(c);
+            }
+        }
+        if consts.len() != key_types.len() {
+            return None;
+        }
+        if let Some(i) = seen.iter().position(|(c, _)| *c == consts) {
+            let first = seen_spans.get(i).copied().unwrap_or(row.span);
+            self.error(
+                Diagnostic::error(
+                    Code::DuplicateKey,
+                    row.span,
+                    format!(
+                        "the key {} is already in the table",
+                        row_keys.iter().map(expr_text).collect::<Vec<_>>().join(", ")
+                    ),
+                    "same key again",
+                )
+                .with_label(first, "first row with this key")
+                .with_help("each key may appear once; remove or change one of the rows"),
+            );
+            return None;
+        }
+        Some(consts)
+    }
+
+    /// Whether a table without `otherwise` has a row for every case: with one choice key, for
+    /// every choice (warning of those it lacks).
+    fn lookup_complete(&mut self, key_types: &[Ty], rows: &[(Vec<Const>, Ir)], whole: &Expr) -> bool {
+        if let [Ty::Choice(choices)] = key_types {
+            let missing: Vec<&String> = choices
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !rows.iter().any(|(c, _)| c.first() == Some(&Const::Choice(*i as u32))))
+                .map(|(_, c)| c)
+                .collect();
+            if missing.is_empty() {
+                return true;
+            }
+            let list = missing
+                .iter()
+                .map(|m| format!("\"{m}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.error(
+                Diagnostic::warning(
+                    Code::MissingKey,
+                    whole.span,
+                    format!("the table has no row for {list}"),
+                    "incomplete table",
+                )
+                .with_help("add a row for each choice, or an `otherwise -> ...` row; without one the value is unknown for those choices"),
+            );
+        }
+        false
     }
 
     /// A row key as a constant of the looked-up key's type.
@@ -363,27 +377,7 @@ impl<'a> Checker<'a> {
 
     pub(super) fn tiers(&mut self, kind: TierKind, subject: &Expr, rows: &[TierRow], whole: &Expr) -> Option<T> {
         let s = self.expr(subject)?;
-        // Bands of timestamps choose by date (editions chosen by a cohort's first listing, say).
-        let (dim, time) = match s.ty.clone() {
-            Ty::Num(dim) => (dim, false),
-            Ty::Time if kind == TierKind::Band => (Dim::Decimal, true),
-            other => {
-                self.type_error(
-                    subject,
-                    &format!(
-                        "a {} table chooses by {}, but this is {other}",
-                        kind.word(),
-                        if kind == TierKind::Band {
-                            "a number, an amount or a timestamp"
-                        } else {
-                            "a number or an amount"
-                        }
-                    ),
-                    "put the amount the bands are about after `of`, e.g. `band of monthly_gmv { ... }`",
-                );
-                return None;
-            }
-        };
+        let (dim, time) = self.tier_subject(kind, subject, &s.ty)?;
         if rows.is_empty() {
             self.error(
                 Diagnostic::error(
@@ -403,99 +397,14 @@ impl<'a> Checker<'a> {
         let mut after_budget = s.after_budget;
         let mut ok = true;
         for row in rows {
-            let start = match &row.start {
-                Some(e) => match self.tier_bound(e, &dim, time) {
-                    Some(v) => Some(v),
-                    None => {
-                        ok = false;
-                        continue;
-                    }
-                },
-                None => None,
-            };
-            let end = match &row.end {
-                Some(e) => match self.tier_bound(e, &dim, time) {
-                    Some(v) => Some(v),
-                    None => {
-                        ok = false;
-                        continue;
-                    }
-                },
-                None => None,
-            };
-            let end_inclusive = row.kind == RangeKind::Through;
-            if kind == TierKind::Marginal && start.is_none() {
-                self.error(
-                    Diagnostic::error(Code::TierUnreachable, row.span, "a band of a marginal table needs a lower end", "no lower end")
-                        .with_help("rates apply to the part of the amount above the band's start: write `0 CNY .. 50000 CNY -> 10%`"),
-                );
-                ok = false;
-                continue;
-            }
-            if let (Some(a), Some(b)) = (start, end)
-                && (b < a || (b == a && !end_inclusive))
-            {
-                self.error(
-                    Diagnostic::error(
-                        Code::TierUnreachable,
-                        row.span,
-                        format!("no value can fall in this band: it ends at {b} before it starts at {a}"),
-                        "empty band",
-                    )
-                    .with_help("write the lower end first: `LOW .. HIGH -> value`"),
-                );
-                ok = false;
-                continue;
-            }
-            if dim == Dim::Count && !time && end.is_some_and(|e| e <= Decimal::ZERO && !(e.is_zero() && end_inclusive))
-            {
-                self.error(
-                    Diagnostic::warning(
-                        Code::TierUnreachable,
-                        row.span,
-                        "no count can fall in this band: counts are never below 0",
-                        "unreachable band",
-                    )
-                    .with_help("remove the band, or start the table at 0"),
-                );
-            }
-            let Some(v) = self.expr(&row.value) else {
+            let Some((start, end, end_inclusive)) = self.band_ends(kind, row, &dim, time) else {
                 ok = false;
                 continue;
             };
-            match kind {
-                TierKind::Band => match &value_ty {
-                    Some((ty, first_span)) => {
-                        if !self.compatible(ty, &v.ty, &row.value) {
-                            let (ty, first_span) = (ty.clone(), *first_span);
-                            self.error(
-                                Diagnostic::error(
-                                    Code::UnitMismatch,
-                                    row.value.span,
-                                    format!("every band must give the same kind of value: this is {}, the first band gives {ty}", v.ty),
-                                    "different kind",
-                                )
-                                .with_label(first_span, "first band's value")
-                                .with_help("give every band's value in the same unit"),
-                            );
-                            ok = false;
-                            continue;
-                        }
-                    }
-                    None => value_ty = Some((v.ty.clone(), row.value.span)),
-                },
-                TierKind::Marginal => {
-                    if !matches!(v.ty, Ty::Num(Dim::Fraction | Dim::Decimal | Dim::Count)) {
-                        self.type_error(
-                            &row.value,
-                            &format!("a marginal band gives a rate, but this is {}", v.ty),
-                            "write the rate for the part of the amount inside the band, e.g. `10%`",
-                        );
-                        ok = false;
-                        continue;
-                    }
-                }
-            }
+            let Some(v) = self.band_value(kind, row, &mut value_ty) else {
+                ok = false;
+                continue;
+            };
             maybe |= v.maybe;
             exact &= v.exact;
             after_budget |= v.after_budget;
@@ -510,87 +419,13 @@ impl<'a> Checker<'a> {
             return None;
         }
         // Overlaps: two bands sharing a value make the table ambiguous.
-        let mut reported_overlap = false;
-        for (i, a) in bands.iter().enumerate() {
-            for (j, b) in bands.iter().enumerate().skip(i + 1) {
-                if let Some(example) = overlap_example(a, b) {
-                    let (ra, rb) = (rows.get(i).map(|r| r.span), rows.get(j).map(|r| r.span));
-                    if let (Some(ra), Some(rb)) = (ra, rb) {
-                        self.error(
-                            Diagnostic::error(
-                                Code::TierOverlap,
-                                rb,
-                                format!(
-                                    "this band overlaps an earlier one: {} falls in both",
-                                    self.show_bound(example, time)
-                                ),
-                                "overlapping band",
-                            )
-                            .with_label(ra, "earlier band")
-                            .with_help(
-                                "make each band start where the previous one ends: `0 .. 10000`, then `10000 .. 50000`",
-                            ),
-                        );
-                        reported_overlap = true;
-                    }
-                }
-            }
-        }
-        if reported_overlap {
+        if self.tier_overlaps(&bands, rows, time) {
             return None;
         }
         // Gaps: values between two bands fall in none.
-        let mut order: Vec<usize> = (0..bands.len()).collect();
-        order.sort_by(|&x, &y| {
-            let sx = bands.get(x).and_then(|b| b.start);
-            let sy = bands.get(y).and_then(|b| b.start);
-            match (sx, sy) {
-                (None, None) => std::cmp::Ordering::Equal,
-                (None, Some(_)) => std::cmp::Ordering::Less,
-                (Some(_), None) => std::cmp::Ordering::Greater,
-                (Some(a), Some(b)) => a.cmp(&b),
-            }
-        });
-        for pair in order.windows(2) {
-            let (Some(&x), Some(&y)) = (pair.first(), pair.get(1)) else {
-                continue;
-            };
-            let (Some(a), Some(b)) = (bands.get(x), bands.get(y)) else {
-                continue;
-            };
-            // For counts, `10 through 19` followed by `20 ..` leaves no whole number out.
-            let whole_step = dim == Dim::Count && !time && a.end_inclusive;
-            if let (Some(end), Some(start)) = (a.end, b.start)
-                && end < start
-                && !(whole_step && start - end <= Decimal::ONE && start.fract().is_zero() && end.fract().is_zero())
-            {
-                let example = if a.end_inclusive {
-                    (end + start) / Decimal::TWO
-                } else {
-                    end
-                };
-                if let (Some(ra), Some(rb)) = (rows.get(x), rows.get(y)) {
-                    let what = if kind == TierKind::Band {
-                        "values there fall in no band, so the table gives unknown for them"
-                    } else {
-                        "the part of the amount there earns nothing"
-                    };
-                    self.error(
-                        Diagnostic::warning(
-                            Code::TierGap,
-                            ra.span.to(rb.span),
-                            format!(
-                                "no band covers the values from {end} to {start} (e.g. {})",
-                                example.normalize()
-                            ),
-                            "gap between these bands",
-                        )
-                        .with_help(format!("{what}; end the first band where the next one starts")),
-                    );
-                }
-                maybe |= kind == TierKind::Band;
-            }
-        }
+        let order = band_order(&bands);
+        let gap = self.tier_gaps(kind, &bands, &order, rows, &dim, time);
+        maybe |= gap && kind == TierKind::Band;
         // Values below the first band or above the last fall in no band.
         if kind == TierKind::Band {
             let lowest = order.first().and_then(|&i| bands.get(i)).and_then(|b| b.start);
@@ -620,6 +455,213 @@ impl<'a> Checker<'a> {
             .exact(exact),
         )
     }
+
+    /// What a tier table chooses by: the subject's quantity, and whether it is a timestamp.
+    fn tier_subject(&mut self, kind: TierKind, subject: &Expr, ty: &Ty) -> Option<(Dim, bool)> {
+        // Bands of timestamps choose by date (editions chosen by a cohort's first listing, say).
+        Some(match ty.clone() {
+            Ty::Num(dim) => (dim, false),
+            Ty::Time if kind == TierKind::Band => (Dim::Decimal, true),
+            other => {
+                self.type_error(
+                    subject,
+                    &format!(
+                        "a {} table chooses by {}, but this is {other}",
+                        kind.word(),
+                        if kind == TierKind::Band {
+                            "a number, an amount or a timestamp"
+                        } else {
+                            "a number or an amount"
+                        }
+                    ),
+                    "put the amount the bands are about after `of`, e.g. `band of monthly_gmv { ... }`",
+                );
+                return None;
+            }
+        })
+    }
+
+    /// The ends of a band, checked: constants in the subject's unit, the lower end first.
+    fn band_ends(
+        &mut self,
+        kind: TierKind,
+        row: &TierRow,
+        dim: &Dim,
+        time: bool,
+    ) -> Option<(Option<Decimal>, Option<Decimal>, bool)> {
+        let start = match &row.start {
+            Some(e) => Some(self.tier_bound(e, dim, time)?),
+            None => None,
+        };
+        let end = match &row.end {
+            Some(e) => Some(self.tier_bound(e, dim, time)?),
+            None => None,
+        };
+        let end_inclusive = row.kind == RangeKind::Through;
+        if kind == TierKind::Marginal && start.is_none() {
+            self.error(
+                Diagnostic::error(
+                    Code::TierUnreachable,
+                    row.span,
+                    "a band of a marginal table needs a lower end",
+                    "no lower end",
+                )
+                .with_help(
+                    "rates apply to the part of the amount above the band's start: write `0 CNY .. 50000 CNY -> 10%`",
+                ),
+            );
+            return None;
+        }
+        if let (Some(a), Some(b)) = (start, end)
+            && (b < a || (b == a && !end_inclusive))
+        {
+            self.error(
+                Diagnostic::error(
+                    Code::TierUnreachable,
+                    row.span,
+                    format!("no value can fall in this band: it ends at {b} before it starts at {a}"),
+                    "empty band",
+                )
+                .with_help("write the lower end first: `LOW .. HIGH -> value`"),
+            );
+            return None;
+        }
+        if *dim == Dim::Count && !time && end.is_some_and(|e| e <= Decimal::ZERO && !(e.is_zero() && end_inclusive)) {
+            self.error(
+                Diagnostic::warning(
+                    Code::TierUnreachable,
+                    row.span,
+                    "no count can fall in this band: counts are never below 0",
+                    "unreachable band",
+                )
+                .with_help("remove the band, or start the table at 0"),
+            );
+        }
+        Some((start, end, end_inclusive))
+    }
+
+    /// The value of a band: of one kind for every band of a table, a rate for a marginal one.
+    fn band_value(&mut self, kind: TierKind, row: &TierRow, value_ty: &mut Option<(Ty, Span)>) -> Option<T> {
+        let v = self.expr(&row.value)?;
+        match kind {
+            TierKind::Band => match value_ty {
+                Some((ty, first_span)) => {
+                    if !self.compatible(ty, &v.ty, &row.value) {
+                        let (ty, first_span) = (ty.clone(), *first_span);
+                        self.error(
+                            Diagnostic::error(
+                                Code::UnitMismatch,
+                                row.value.span,
+                                format!("every band must give the same kind of value: this is {}, the first band gives {ty}", v.ty),
+                                "different kind",
+                            )
+                            .with_label(first_span, "first band's value")
+                            .with_help("give every band's value in the same unit"),
+                        );
+                        return None;
+                    }
+                }
+                None => *value_ty = Some((v.ty.clone(), row.value.span)),
+            },
+            TierKind::Marginal => {
+                if !matches!(v.ty, Ty::Num(Dim::Fraction | Dim::Decimal | Dim::Count)) {
+                    self.type_error(
+                        &row.value,
+                        &format!("a marginal band gives a rate, but this is {}", v.ty),
+                        "write the rate for the part of the amount inside the band, e.g. `10%`",
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(v)
+    }
+
+    /// Reports bands that share values, which make the table ambiguous; whether there are any.
+    fn tier_overlaps(&mut self, bands: &[Band], rows: &[TierRow], time: bool) -> bool {
+        let mut reported_overlap = false;
+        for (i, a) in bands.iter().enumerate() {
+            for (j, b) in bands.iter().enumerate().skip(i + 1) {
+                if let Some(example) = overlap_example(a, b) {
+                    let (ra, rb) = (rows.get(i).map(|r| r.span), rows.get(j).map(|r| r.span));
+                    if let (Some(ra), Some(rb)) = (ra, rb) {
+                        self.error(
+                            Diagnostic::error(
+                                Code::TierOverlap,
+                                rb,
+                                format!(
+                                    "this band overlaps an earlier one: {} falls in both",
+                                    self.show_bound(example, time)
+                                ),
+                                "overlapping band",
+                            )
+                            .with_label(ra, "earlier band")
+                            .with_help(
+                                "make each band start where the previous one ends: `0 .. 10000`, then `10000 .. 50000`",
+                            ),
+                        );
+                        reported_overlap = true;
+                    }
+                }
+            }
+        }
+        reported_overlap
+    }
+
+    /// Warns of values between two bands that fall in none (`order`: the bands by their start);
+    /// whether there are any.
+    fn tier_gaps(
+        &mut self,
+        kind: TierKind,
+        bands: &[Band],
+        order: &[usize],
+        rows: &[TierRow],
+        dim: &Dim,
+        time: bool,
+    ) -> bool {
+        let mut gap = false;
+        for pair in order.windows(2) {
+            let (Some(&x), Some(&y)) = (pair.first(), pair.get(1)) else {
+                continue;
+            };
+            let (Some(a), Some(b)) = (bands.get(x), bands.get(y)) else {
+                continue;
+            };
+            // For counts, `10 through 19` followed by `20 ..` leaves no whole number out.
+            let whole_step = *dim == Dim::Count && !time && a.end_inclusive;
+            if let (Some(end), Some(start)) = (a.end, b.start)
+                && end < start
+                && !(whole_step && start - end <= Decimal::ONE && start.fract().is_zero() && end.fract().is_zero())
+            {
+                let example = if a.end_inclusive {
+                    (end + start) / Decimal::TWO
+                } else {
+                    end
+                };
+                if let (Some(ra), Some(rb)) = (rows.get(x), rows.get(y)) {
+                    let what = if kind == TierKind::Band {
+                        "values there fall in no band, so the table gives unknown for them"
+                    } else {
+                        "the part of the amount there earns nothing"
+                    };
+                    self.error(
+                        Diagnostic::warning(
+                            Code::TierGap,
+                            ra.span.to(rb.span),
+                            format!(
+                                "no band covers the values from {end} to {start} (e.g. {})",
+                                example.normalize()
+                            ),
+                            "gap between these bands",
+                        )
+                        .with_help(format!("{what}; end the first band where the next one starts")),
+                    );
+                }
+                gap = true;
+            }
+        }
+        gap
+    }
 }
 
 /// A value in both bands, if they overlap.
@@ -642,4 +684,20 @@ fn overlap_example(a: &Band, b: &Band) -> Option<Decimal> {
             Some(end - Decimal::ONE)
         }
     }
+}
+
+/// The bands of a table by their start, the one open below first.
+fn band_order(bands: &[Band]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..bands.len()).collect();
+    order.sort_by(|&x, &y| {
+        let sx = bands.get(x).and_then(|b| b.start);
+        let sy = bands.get(y).and_then(|b| b.start);
+        match (sx, sy) {
+            (None, None) => std::cmp::Ordering::Equal,
+            (None, Some(_)) => std::cmp::Ordering::Less,
+            (Some(_), None) => std::cmp::Ordering::Greater,
+            (Some(a), Some(b)) => a.cmp(&b),
+        }
+    });
+    order
 }
