@@ -56,7 +56,7 @@ impl<'a> Checker<'a> {
                     );
                 }
                 for c in &block.conditions {
-                    if let Some(def) = self.condition(c, campaign) {
+                    if let Some(def) = self.condition(c) {
                         conditions.push(def);
                     }
                 }
@@ -65,8 +65,7 @@ impl<'a> Checker<'a> {
         conditions
     }
 
-    pub(super) fn condition(&mut self, c: &ast::Condition, campaign: &ast::Campaign) -> Option<ConditionDef> {
-        let _ = campaign;
+    fn condition(&mut self, c: &ast::Condition) -> Option<ConditionDef> {
         let t = self.expr(&c.expr);
         let reason = match &c.reason {
             Some(r) if r.value.trim().is_empty() => {
@@ -106,7 +105,7 @@ impl<'a> Checker<'a> {
             return None;
         }
         if t.maybe {
-            self.unknown_not_handled(&c.expr, "condition");
+            self.unknown_not_handled(&c.expr, Unhandled::Condition);
             return None;
         }
         if t.after_budget {
@@ -217,7 +216,8 @@ impl<'a> Checker<'a> {
         (operands, threshold)
     }
 
-    pub(super) fn unknown_not_handled(&mut self, expr: &Expr, what: &str) {
+    /// Reports that `expr` can be unknown where `what` needs a known value.
+    pub(super) fn unknown_not_handled(&mut self, expr: &Expr, what: Unhandled) {
         // Name only what can really be unknown here (optional facts and values computed from them).
         let saved = self.diags.len();
         let names: Vec<String> = optional_names(expr)
@@ -242,25 +242,59 @@ impl<'a> Checker<'a> {
                 rest.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
             ),
         };
-        let (message, help) = match what {
-            "condition" => (
-                format!("this condition can be unknown, because {subject} can be unknown"),
-                "say what unknown means: end the condition with `if unknown false` (unknown fails) or `if unknown true` (unknown passes)",
-            ),
-            "filter" => (
-                format!("this filter can be unknown, because {subject} can be unknown"),
-                "say whether a record with unknown data counts: add `if unknown false` (it does not) or `if unknown true` (it does)",
-            ),
-            "reward" => (
-                format!("this reward can be unknown, because {subject} can be unknown"),
-                "a payout must be a number: add `if unknown 0 CNY` (or the right unit), or require the fact in a condition",
-            ),
-            _ => (
-                format!("this {what} can be unknown, because {subject} can be unknown"),
-                "say what unknown means with `if unknown ...`",
-            ),
-        };
-        self.error(Diagnostic::error(Code::UnknownNotHandled, expr.span, message, "may be unknown").with_help(help));
+        let message = format!("this {} can be unknown, because {subject} can be unknown", what.word());
+        self.error(
+            Diagnostic::error(Code::UnknownNotHandled, expr.span, message, "may be unknown").with_help(what.help()),
+        );
+    }
+}
+
+/// What needs a known value, for the message when it can be unknown without a rule for that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Unhandled {
+    Condition,
+    Filter,
+    Reward,
+    Cap,
+    BudgetPeriod,
+    QueueOrder,
+    PaymentDate,
+    Expiry,
+}
+
+impl Unhandled {
+    /// The thing, as the message names it.
+    fn word(self) -> &'static str {
+        match self {
+            Unhandled::Condition => "condition",
+            Unhandled::Filter => "filter",
+            Unhandled::Reward => "reward",
+            Unhandled::Cap => "cap",
+            Unhandled::BudgetPeriod => "budget period",
+            Unhandled::QueueOrder => "queue order",
+            Unhandled::PaymentDate => "payment date",
+            Unhandled::Expiry => "expiry",
+        }
+    }
+
+    /// How to say what unknown means for it.
+    fn help(self) -> &'static str {
+        match self {
+            Unhandled::Condition => {
+                "say what unknown means: end the condition with `if unknown false` (unknown fails) or `if unknown true` (unknown passes)"
+            }
+            Unhandled::Filter => {
+                "say whether a record with unknown data counts: add `if unknown false` (it does not) or `if unknown true` (it does)"
+            }
+            Unhandled::Reward => {
+                "a payout must be a number: add `if unknown 0 CNY` (or the right unit), or require the fact in a condition"
+            }
+            Unhandled::Cap
+            | Unhandled::BudgetPeriod
+            | Unhandled::QueueOrder
+            | Unhandled::PaymentDate
+            | Unhandled::Expiry => "say what unknown means with `if unknown ...`",
+        }
     }
 }
 

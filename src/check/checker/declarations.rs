@@ -96,9 +96,6 @@ impl<'a> Checker<'a> {
                 continue;
             }
             seen.insert(&f.name.name, f.name.span);
-            if f.name.name == "id" && !matches!(f.ty.kind, ast::TypeExprKind::Text) && schema.fields.is_empty() {
-                // `id` is always text; a different type would contradict the records.
-            }
             if f.optional && matches!(f.ty.kind, ast::TypeExprKind::List(_)) {
                 self.error(
                     Diagnostic::error(
@@ -194,7 +191,6 @@ impl<'a> Checker<'a> {
             parent,
             schema: schema.clone(),
             children: HashMap::new(),
-            derived_decls: Vec::new(),
         });
         self.derived.push(Vec::new());
         for (i, f) in schema.fields.iter().enumerate() {

@@ -286,7 +286,6 @@ impl<'a> Checker<'a> {
                 result: None,
             });
         }
-        let _ = &self.levels.get(level).map(|l| l.derived_decls.len());
     }
 
     pub(super) fn ensure_derived(&mut self, level: usize, index: usize) -> Option<(Ty, bool)> {

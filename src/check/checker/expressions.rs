@@ -11,6 +11,7 @@ use crate::check::types::{Dim, Ty, currency, duration_unit};
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::syntax::ast::{self, Expr, ExprKind, InTarget, RangeKind};
 
+use super::conditions::Unhandled;
 use super::declarations::local_midnight;
 use super::{Checker, MAX_CHECK_WORK, T, expr_text, num_const};
 
@@ -314,7 +315,7 @@ impl<'a> Checker<'a> {
 
     /// Checks `e`, requiring a known value of type `ty`: otherwise reports "`mismatch`, but
     /// this is ..." or that unknown is not handled (for a `what`), and gives `None`.
-    pub(super) fn definite(&mut self, e: &Expr, ty: &Ty, mismatch: &str, help: &str, what: &str) -> Option<T> {
+    pub(super) fn definite(&mut self, e: &Expr, ty: &Ty, mismatch: &str, help: &str, what: Unhandled) -> Option<T> {
         let t = self.expr(e)?;
         if t.ty != *ty {
             self.type_error(e, &format!("{mismatch}, but this is {}", t.ty), help);

@@ -5,6 +5,7 @@ use crate::check::types::{Dim, Ty};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::{AggOp, BinOp, Expr, ExprKind};
 
+use super::conditions::Unhandled;
 use super::operators::known_refs;
 use super::{Checker, T, expr_text};
 
@@ -49,7 +50,7 @@ impl<'a> Checker<'a> {
                 &Ty::Bool,
                 "a filter must be true or false",
                 "compare something, e.g. `where at in activity`",
-                "filter",
+                Unhandled::Filter,
             ) else {
                 ok = false;
                 continue;

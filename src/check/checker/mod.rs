@@ -127,7 +127,6 @@ struct LevelBuild {
     schema: RecordSchema,
     /// For each list field of the schema: its child level.
     children: HashMap<usize, usize>,
-    derived_decls: Vec<&'static str>,
 }
 
 struct DerivedSlot<'a> {
@@ -165,8 +164,6 @@ struct Checker<'a> {
     uses_as_of: bool,
     uses_business_days: bool,
     rankings: Vec<RankingDef>,
-    /// The unit of the tier table being checked, for messages.
-    bound_unit: Option<String>,
 }
 
 /// Checks a parsed campaign. Returns the program when there is no error, and every diagnostic.
@@ -273,7 +270,6 @@ pub fn check_campaign(campaign: &ast::Campaign) -> (Option<Program>, Vec<Diagnos
         uses_as_of: false,
         uses_business_days: false,
         rankings: Vec::new(),
-        bound_unit: None,
         ctx: Context {
             frames: vec![0],
             period_var: None,

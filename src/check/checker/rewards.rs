@@ -8,13 +8,16 @@ use crate::check::types::{Dim, Ty, UnitInfo, currency};
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::syntax::ast::{self, Expr, Modifier, RoundingMode, Scope};
 
+use super::conditions::Unhandled;
 use super::units::is_power_of_ten;
 use super::{Checker, T, expr_text, num_const};
 
 impl<'a> Checker<'a> {
     pub(super) fn reward(&mut self, r: &'a ast::RewardDecl) -> Option<RewardDef> {
-        let index = *self.rewards.get(&r.name.name)?;
-        let _ = index;
+        // A reward whose name is taken was reported when it was declared.
+        if !self.rewards.contains_key(&r.name.name) {
+            return None;
+        }
         let per = match &r.per {
             Some(Scope::Per { var, periods }) => {
                 let p = self.periods_ref(periods)?;
@@ -24,8 +27,8 @@ impl<'a> Checker<'a> {
             _ => None,
         };
         let t = self.expr(&r.expr);
-        let saved_period = self.ctx.period_var.take();
-        let _ = saved_period;
+        // The period variable is in scope in the amount only.
+        self.ctx.period_var = None;
         let t = t?;
         let dim = match &t.ty {
             Ty::Num(d @ (Dim::Money(_) | Dim::Unit(_))) => d.clone(),
@@ -58,7 +61,7 @@ impl<'a> Checker<'a> {
             }
         };
         if t.maybe {
-            self.unknown_not_handled(&r.expr, "reward");
+            self.unknown_not_handled(&r.expr, Unhandled::Reward);
             return None;
         }
         if t.after_budget {
@@ -183,7 +186,7 @@ impl<'a> Checker<'a> {
                     return None;
                 }
                 if t.maybe {
-                    self.unknown_not_handled(e, "budget period");
+                    self.unknown_not_handled(e, Unhandled::BudgetPeriod);
                     return None;
                 }
                 Some((*unit, t.ir))
@@ -206,7 +209,7 @@ impl<'a> Checker<'a> {
             return None;
         }
         if order.maybe {
-            self.unknown_not_handled(&b.order, "queue order");
+            self.unknown_not_handled(&b.order, Unhandled::QueueOrder);
             return None;
         }
         Some(BudgetDef {
@@ -372,7 +375,7 @@ impl<'a> Checker<'a> {
             return None;
         }
         if cap.maybe {
-            self.unknown_not_handled(e, "cap");
+            self.unknown_not_handled(e, Unhandled::Cap);
             return None;
         }
         let mut payable = true;
@@ -451,7 +454,7 @@ impl<'a> Checker<'a> {
                 &Ty::Time,
                 "a part is paid on a date",
                 "write a date such as `2024-10-01` or `add_months(start_of_month(as_of), 1)`",
-                "payment date",
+                Unhandled::PaymentDate,
             ) else {
                 ok = false;
                 continue;
@@ -506,7 +509,7 @@ impl<'a> Checker<'a> {
             &Ty::Time,
             "a reward expires at a time",
             "write a date such as `2024-12-31 24:00`",
-            "expiry",
+            Unhandled::Expiry,
         ) else {
             return false;
         };

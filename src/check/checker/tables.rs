@@ -360,13 +360,10 @@ impl<'a> Checker<'a> {
         Some(value)
     }
 
-    /// A band end as written back in messages.
-    fn show_bound(&self, value: Decimal, time: bool) -> String {
+    /// A band end as written back in messages: a number in the table's unit, or a local time.
+    fn show_bound(&self, value: Decimal, time: bool, unit: Option<&str>) -> String {
         if !time {
-            return match &self.bound_unit {
-                Some(u) => format!("{} {u}", value.normalize()),
-                None => value.normalize().to_string(),
-            };
+            return in_unit(value.normalize(), unit);
         }
         let nanos = i64::try_from(value.trunc()).unwrap_or_default();
         chrono::DateTime::from_timestamp_nanos(nanos)
@@ -378,6 +375,10 @@ impl<'a> Checker<'a> {
     pub(super) fn tiers(&mut self, kind: TierKind, subject: &Expr, rows: &[TierRow], whole: &Expr) -> Option<T> {
         let s = self.expr(subject)?;
         let (dim, time) = self.tier_subject(kind, subject, &s.ty)?;
+        // The unit the ends of the bands are in, for messages (timestamps are shown as dates).
+        let unit = if time { None } else { dim.unit_label() };
+        // Whether the subject is a count, which is a whole number and never below 0.
+        let counts = dim == Dim::Count && !time;
         if rows.is_empty() {
             self.error(
                 Diagnostic::error(
@@ -419,19 +420,19 @@ impl<'a> Checker<'a> {
             return None;
         }
         // Overlaps: two bands sharing a value make the table ambiguous.
-        if self.tier_overlaps(&bands, rows, time) {
+        if self.tier_overlaps(&bands, rows, time, unit) {
             return None;
         }
         // Gaps: values between two bands fall in none.
         let order = band_order(&bands);
-        let gap = self.tier_gaps(kind, &bands, &order, rows, &dim, time);
+        let gap = self.tier_gaps(kind, &bands, &order, rows, counts, unit);
         maybe |= gap && kind == TierKind::Band;
         // Values below the first band or above the last fall in no band.
         if kind == TierKind::Band {
             let lowest = order.first().and_then(|&i| bands.get(i)).and_then(|b| b.start);
             let below_possible = match lowest {
                 None => false,
-                Some(low) => !(dim == Dim::Count && !time && low <= Decimal::ZERO),
+                Some(low) => !(counts && low <= Decimal::ZERO),
             };
             let open_top = bands.iter().any(|b| b.end.is_none());
             if below_possible || !open_top {
@@ -578,7 +579,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Reports bands that share values, which make the table ambiguous; whether there are any.
-    fn tier_overlaps(&mut self, bands: &[Band], rows: &[TierRow], time: bool) -> bool {
+    fn tier_overlaps(&mut self, bands: &[Band], rows: &[TierRow], time: bool, unit: Option<&str>) -> bool {
         let mut reported_overlap = false;
         for (i, a) in bands.iter().enumerate() {
             for (j, b) in bands.iter().enumerate().skip(i + 1) {
@@ -591,7 +592,7 @@ impl<'a> Checker<'a> {
                                 rb,
                                 format!(
                                     "this band overlaps an earlier one: {} falls in both",
-                                    self.show_bound(example, time)
+                                    self.show_bound(example, time, unit)
                                 ),
                                 "overlapping band",
                             )
@@ -608,16 +609,16 @@ impl<'a> Checker<'a> {
         reported_overlap
     }
 
-    /// Warns of values between two bands that fall in none (`order`: the bands by their start);
-    /// whether there are any.
+    /// Warns of values between two bands that fall in none, with the table's unit; whether there
+    /// are any. `order`: the bands by their start; `counts`: whether the subject is a count.
     fn tier_gaps(
         &mut self,
         kind: TierKind,
         bands: &[Band],
         order: &[usize],
         rows: &[TierRow],
-        dim: &Dim,
-        time: bool,
+        counts: bool,
+        unit: Option<&str>,
     ) -> bool {
         let mut gap = false;
         for pair in order.windows(2) {
@@ -628,7 +629,7 @@ impl<'a> Checker<'a> {
                 continue;
             };
             // For counts, `10 through 19` followed by `20 ..` leaves no whole number out.
-            let whole_step = *dim == Dim::Count && !time && a.end_inclusive;
+            let whole_step = counts && a.end_inclusive;
             if let (Some(end), Some(start)) = (a.end, b.start)
                 && end < start
                 && !(whole_step && start - end <= Decimal::ONE && start.fract().is_zero() && end.fract().is_zero())
@@ -649,8 +650,10 @@ impl<'a> Checker<'a> {
                             Code::TierGap,
                             ra.span.to(rb.span),
                             format!(
-                                "no band covers the values from {end} to {start} (e.g. {})",
-                                example.normalize()
+                                "no band covers the values from {} to {} (e.g. {})",
+                                in_unit(end, unit),
+                                in_unit(start, unit),
+                                in_unit(example.normalize(), unit)
                             ),
                             "gap between these bands",
                         )
@@ -683,6 +686,14 @@ fn overlap_example(a: &Band, b: &Band) -> Option<Decimal> {
             };
             Some(end - Decimal::ONE)
         }
+    }
+}
+
+/// A number as messages write it, followed by its unit when it has one.
+fn in_unit(value: Decimal, unit: Option<&str>) -> String {
+    match unit {
+        Some(u) => format!("{value} {u}"),
+        None => value.to_string(),
     }
 }
 
