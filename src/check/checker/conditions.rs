@@ -1,0 +1,369 @@
+//! Conditions of `eligible when`, what an explanation shows of them, and unknowns without a rule.
+
+use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::program::types::Ty;
+use crate::program::{CmpOp, ConditionDef, Ir, Operand, Threshold};
+use crate::syntax::ast::{self, Expr, ExprKind, InTarget, Item};
+
+use super::operators::cmp_of;
+use super::{Checker, MAX_CONDITIONS, expr_text};
+
+impl<'a> Checker<'a> {
+    /// The conditions of the `eligible when` block.
+    pub(super) fn eligible(&mut self, campaign: &ast::Campaign) -> Vec<ConditionDef> {
+        let mut conditions = Vec::new();
+        let mut eligible_seen: Option<Span> = None;
+        for item in &campaign.items {
+            if let Item::Eligible(block) = item {
+                if let Some(first) = eligible_seen {
+                    self.error(
+                        Diagnostic::error(
+                            Code::DuplicateItem,
+                            block.head_span,
+                            "the campaign has two `eligible when` blocks",
+                            "second block",
+                        )
+                        .with_label(first, "first block")
+                        .with_help("put all conditions in one `eligible when` block: every one of them must hold"),
+                    );
+                    continue;
+                }
+                eligible_seen = Some(block.head_span);
+                if block.conditions.len() > MAX_CONDITIONS {
+                    self.error(
+                        Diagnostic::error(
+                            Code::TooLarge,
+                            block.head_span,
+                            format!(
+                                "`eligible when` has {} conditions, more than the limit of {MAX_CONDITIONS}",
+                                block.conditions.len()
+                            ),
+                            "too many conditions",
+                        )
+                        .with_help("split the announcement into several campaigns, or group conditions with `let`"),
+                    );
+                    continue;
+                }
+                if block.conditions.is_empty() {
+                    self.error(
+                        Diagnostic::warning(
+                            Code::NothingToCheck,
+                            block.head_span,
+                            "`eligible when` has no conditions, so every record is eligible",
+                            "empty block",
+                        )
+                        .with_help("add the announcement's conditions, or remove the block if everyone qualifies"),
+                    );
+                }
+                for c in &block.conditions {
+                    if let Some(def) = self.condition(c) {
+                        conditions.push(def);
+                    }
+                }
+            }
+        }
+        conditions
+    }
+
+    fn condition(&mut self, c: &ast::Condition) -> Option<ConditionDef> {
+        let t = self.expr(&c.expr);
+        let reason = match &c.reason {
+            Some(r) if r.value.trim().is_empty() => {
+                self.error(
+                    Diagnostic::error(Code::EmptyReason, r.span, "the reason text is empty", "empty reason")
+                        .with_help("write the sentence a merchant should read when this condition fails"),
+                );
+                String::new()
+            }
+            Some(r) => r.value.clone(),
+            None => {
+                let end = Span::new(c.expr.span.end, c.expr.span.end);
+                self.error(
+                    Diagnostic::error(
+                        Code::MissingReason,
+                        c.expr.span,
+                        "this condition has no reason text",
+                        "no reason after this condition",
+                    )
+                    .with_label(end, "add the reason here, in quotes")
+                    .with_help("write the sentence a merchant should read when the condition fails, e.g. `store_score ≥ 4.2  \"店铺评分需≥4.2\"`"),
+                );
+                String::new()
+            }
+        };
+        let t = t?;
+        if t.ty != Ty::Bool {
+            self.error(
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    c.expr.span,
+                    format!("a condition must be true or false, but this is {}", t.ty),
+                    "not a condition",
+                )
+                .with_help("compare it with something, e.g. `counted_gmv > 10000 CNY`"),
+            );
+            return None;
+        }
+        if t.maybe {
+            self.unknown_not_handled(&c.expr, Unhandled::Condition);
+            return None;
+        }
+        if t.after_budget {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidScope,
+                    c.expr.span,
+                    "eligibility cannot depend on a budget's outcome",
+                    "uses the budget outcome",
+                )
+                .with_help("budgets are handed out to eligible records; use `is waitlisted` in a value instead"),
+            );
+            return None;
+        }
+        let (operands, threshold) = self.explain_parts(&c.expr);
+        Some(ConditionDef {
+            expr: t.ir,
+            reason,
+            text: expr_text(&c.expr),
+            operands,
+            threshold,
+        })
+    }
+
+    /// What an explanation shows of a condition: the names it reads, and its threshold shape.
+    /// Re-checking parts of an already checked condition must not add diagnostics.
+    fn explain_parts(&mut self, e: &Expr) -> (Vec<Operand>, Option<Threshold>) {
+        let saved = self.diags.len();
+        let mut names = Vec::new();
+        collect_operand_exprs(e, &mut names);
+        let mut operands: Vec<Operand> = Vec::new();
+        for n in names {
+            let text = expr_text(n);
+            if operands.iter().any(|o| o.text == text) {
+                continue;
+            }
+            if let Some(t) = self.expr(n)
+                && t.list.is_none()
+                && !matches!(t.ty, Ty::TextSet | Ty::Periods(_) | Ty::PerPeriod(..))
+            {
+                operands.push(Operand {
+                    text,
+                    ir: t.ir,
+                    ty: t.ty,
+                });
+            }
+        }
+        let mut core = e;
+        while let ExprKind::Paren(inner) | ExprKind::IfUnknown(inner, _) = &core.kind {
+            core = inner;
+        }
+        let threshold = match &core.kind {
+            ExprKind::Binary(op, a, b) if op.is_comparison() => {
+                let (l, r) = (self.expr(a), self.expr(b));
+                match (l, r) {
+                    (Some(l), Some(r)) => match (&l.ir, &r.ir) {
+                        (_, Ir::Const(c)) if !matches!(l.ir, Ir::Const(_)) => Some(Threshold::Compare {
+                            subject: expr_text(a),
+                            ir: l.ir.clone(),
+                            op: cmp_of(*op),
+                            bound: c.clone(),
+                            ty: l.ty.clone(),
+                        }),
+                        (Ir::Const(c), _) => Some(Threshold::Compare {
+                            subject: expr_text(b),
+                            ir: r.ir.clone(),
+                            op: flip(cmp_of(*op)),
+                            bound: c.clone(),
+                            ty: r.ty.clone(),
+                        }),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
+            ExprKind::In {
+                value,
+                target: InTarget::Expr(w),
+                negated: false,
+            } => match (self.expr(value), self.expr(w)) {
+                (Some(v), Some(wt)) if v.ty == Ty::Time && matches!(wt.ty, Ty::Window | Ty::Periods(_)) => {
+                    let window = match wt.ty {
+                        Ty::Periods(p) => Ir::PeriodsWindow(p),
+                        _ => wt.ir,
+                    };
+                    Some(Threshold::InWindow {
+                        subject: expr_text(value),
+                        ir: v.ir,
+                        window,
+                    })
+                }
+                _ => None,
+            },
+            ExprKind::Name(id) => Some(Threshold::Flag {
+                subject: id.name.clone(),
+                expected: true,
+            }),
+            ExprKind::Not(inner) => match &inner.kind {
+                ExprKind::Name(id) => Some(Threshold::Flag {
+                    subject: id.name.clone(),
+                    expected: false,
+                }),
+                _ => None,
+            },
+            _ => None,
+        };
+        self.diags.truncate(saved);
+        (operands, threshold)
+    }
+
+    /// Reports that `expr` can be unknown where `what` needs a known value.
+    pub(super) fn unknown_not_handled(&mut self, expr: &Expr, what: Unhandled) {
+        // Name only what can really be unknown here (optional facts and values computed from them).
+        let saved = self.diags.len();
+        let names: Vec<String> = optional_names(expr)
+            .into_iter()
+            .filter(|n| {
+                let probe = Expr {
+                    kind: ExprKind::Name(ast::Ident {
+                        name: n.clone(),
+                        span: expr.span,
+                    }),
+                    span: expr.span,
+                };
+                self.expr(&probe).is_some_and(|t| t.maybe)
+            })
+            .collect();
+        self.diags.truncate(saved);
+        let subject = match names.as_slice() {
+            [] => "a value in it".to_string(),
+            [one] => format!("`{one}`"),
+            [rest @ .., last] => format!(
+                "{} and `{last}`",
+                rest.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        let message = format!("this {} can be unknown, because {subject} can be unknown", what.word());
+        self.error(
+            Diagnostic::error(Code::UnknownNotHandled, expr.span, message, "may be unknown").with_help(what.help()),
+        );
+    }
+}
+
+/// What needs a known value, for the message when it can be unknown without a rule for that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Unhandled {
+    Condition,
+    Filter,
+    Reward,
+    Cap,
+    BudgetPeriod,
+    QueueOrder,
+    PaymentDate,
+    Expiry,
+}
+
+impl Unhandled {
+    /// The thing, as the message names it.
+    fn word(self) -> &'static str {
+        match self {
+            Unhandled::Condition => "condition",
+            Unhandled::Filter => "filter",
+            Unhandled::Reward => "reward",
+            Unhandled::Cap => "cap",
+            Unhandled::BudgetPeriod => "budget period",
+            Unhandled::QueueOrder => "queue order",
+            Unhandled::PaymentDate => "payment date",
+            Unhandled::Expiry => "expiry",
+        }
+    }
+
+    /// How to say what unknown means for it.
+    fn help(self) -> &'static str {
+        match self {
+            Unhandled::Condition => {
+                "say what unknown means: end the condition with `if unknown false` (unknown fails) or `if unknown true` (unknown passes)"
+            }
+            Unhandled::Filter => {
+                "say whether a record with unknown data counts: add `if unknown false` (it does not) or `if unknown true` (it does)"
+            }
+            Unhandled::Reward => {
+                "a payout must be a number: add `if unknown 0 CNY` (or the right unit), or require the fact in a condition"
+            }
+            Unhandled::Cap
+            | Unhandled::BudgetPeriod
+            | Unhandled::QueueOrder
+            | Unhandled::PaymentDate
+            | Unhandled::Expiry => "say what unknown means with `if unknown ...`",
+        }
+    }
+}
+
+/// The same comparison with its sides swapped: `c < x` is `x > c`.
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        other => other,
+    }
+}
+
+/// The names and field paths an expression reads (not inside aggregates or tier tables).
+fn collect_operand_exprs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match &e.kind {
+        ExprKind::Name(_) | ExprKind::Field(..) | ExprKind::Aggregate { .. } | ExprKind::Tiers { .. } => out.push(e),
+        ExprKind::Neg(a) | ExprKind::Not(a) | ExprKind::Paren(a) | ExprKind::As(a, _) | ExprKind::IsKnown(a, _) => {
+            collect_operand_exprs(a, out)
+        }
+        ExprKind::IsWaitlisted(_) => {}
+        ExprKind::Binary(_, a, b) | ExprKind::IfUnknown(a, b) | ExprKind::Where(a, b) => {
+            collect_operand_exprs(a, out);
+            collect_operand_exprs(b, out);
+        }
+        ExprKind::In { value, target, .. } => {
+            collect_operand_exprs(value, out);
+            match target {
+                InTarget::Expr(t) => collect_operand_exprs(t, out),
+                InTarget::Range(r) => {
+                    collect_operand_exprs(&r.start, out);
+                    collect_operand_exprs(&r.end, out);
+                }
+            }
+        }
+        ExprKind::Call(_, args) => args.iter().for_each(|a| collect_operand_exprs(a, out)),
+        _ => {}
+    }
+}
+
+/// The names of optional facts an expression reads, for messages.
+fn optional_names(expr: &Expr) -> Vec<String> {
+    let mut out = Vec::new();
+    collect_names(expr, &mut out);
+    out.dedup();
+    out
+}
+
+fn collect_names(expr: &Expr, out: &mut Vec<String>) {
+    match &expr.kind {
+        ExprKind::Name(id) if !out.contains(&id.name) => {
+            out.push(id.name.clone());
+        }
+        ExprKind::Field(b, _) | ExprKind::Neg(b) | ExprKind::Not(b) | ExprKind::Paren(b) | ExprKind::As(b, _) => {
+            collect_names(b, out)
+        }
+        ExprKind::Binary(_, a, b) => {
+            collect_names(a, out);
+            collect_names(b, out);
+        }
+        ExprKind::In { value, target, .. } => {
+            collect_names(value, out);
+            if let InTarget::Range(r) = target {
+                collect_names(&r.start, out);
+                collect_names(&r.end, out);
+            }
+        }
+        ExprKind::IfUnknown(a, _) | ExprKind::IsKnown(a, _) => collect_names(a, out),
+        _ => {}
+    }
+}

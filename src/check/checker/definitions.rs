@@ -1,0 +1,441 @@
+//! Definitions (`let`, `value`, `window`) and computed fields: each checked once, in
+//! dependency order, with cycles reported.
+
+use rust_decimal::Decimal;
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::program::types::{Dim, Ty, currency};
+use crate::program::{Adjust, Const, Definition, Derived, Ir};
+use crate::suggest::closest;
+use crate::syntax::ast::{self, Item, Scope};
+
+use super::{Checker, Context, DerivedSlot, State, TopName};
+
+impl<'a> Checker<'a> {
+    /// Checks every definition and computed field, in the order written (dependencies first,
+    /// through `ensure_def`).
+    pub(super) fn check_definitions(&mut self, campaign: &'a ast::Campaign) {
+        for item in &campaign.items {
+            match item {
+                Item::Value(v) if !matches!(v.scope, Some(Scope::Of(_))) => {
+                    self.ensure_def(&v.name.name);
+                }
+                Item::Window(w) => {
+                    self.ensure_def(&w.name.name);
+                }
+                Item::Value(v) => {
+                    // Derived fields are checked even if nothing uses them.
+                    if let Some(Scope::Of(path)) = &v.scope
+                        && let Some(level) = self.level_of_path(path, false)
+                        && let Some(index) = self
+                            .derived
+                            .get(level)
+                            .and_then(|d| d.iter().position(|s| std::ptr::eq(s.decl, v)))
+                    {
+                        self.ensure_derived(level, index);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The values shown in results (`value`), in the order written.
+    pub(super) fn exposed(&mut self, campaign: &ast::Campaign) -> Vec<usize> {
+        let mut exposed = Vec::new();
+        for item in &campaign.items {
+            if let Item::Value(v) = item
+                && v.exposed
+                && !matches!(v.scope, Some(Scope::Of(_)))
+                && let Some(State::Done(idx)) = self.def_state.get(&v.name.name).copied()
+                && let Some(def) = self.definitions.get(idx)
+            {
+                if def.per.is_some() {
+                    self.error(
+                        Diagnostic::error(
+                            Code::InvalidScope,
+                            v.name.span,
+                            format!(
+                                "`{}` has one value per period and cannot be shown as one value",
+                                v.name.name
+                            ),
+                            "per-period value",
+                        )
+                        .with_help(format!(
+                            "write `let` instead of `value`, and show a total such as `value total = sum of {}`",
+                            v.name.name
+                        )),
+                    );
+                } else if !outputtable(&def.ty) {
+                    let ty = def.ty.clone();
+                    self.error(
+                        Diagnostic::error(
+                            Code::TypeMismatch,
+                            v.name.span,
+                            format!("`{}` is {ty}, which cannot be shown in results", v.name.name),
+                            "not a result value",
+                        )
+                        .with_help("write `let` instead of `value` for helpers; results show numbers, amounts, yes/no, texts and timestamps"),
+                    );
+                } else {
+                    exposed.push(idx);
+                }
+            }
+        }
+        exposed
+    }
+
+    /// Checks a top-level definition if not done yet; returns its index in evaluation order.
+    pub(super) fn ensure_def(&mut self, name: &str) -> Option<usize> {
+        let (what, span) = *self.top.get(name)?;
+        match self.def_state.get(name).copied().unwrap_or(State::Unchecked) {
+            State::Done(i) => return Some(i),
+            State::Failed => return None,
+            State::InProgress => {
+                self.error(
+                    Diagnostic::error(
+                        Code::CyclicDefinition,
+                        span,
+                        format!("`{name}` depends on itself"),
+                        "defined in terms of itself",
+                    )
+                    .with_help("a value must be computable from facts and earlier values; break the circle"),
+                );
+                self.def_state.insert(name.to_string(), State::Failed);
+                return None;
+            }
+            State::Unchecked => {}
+        }
+        self.def_state.insert(name.to_string(), State::InProgress);
+        // Definitions are checked at the top level, whatever the context of their first use.
+        let saved = std::mem::replace(
+            &mut self.ctx,
+            Context {
+                frames: vec![0],
+                period_var: None,
+                known: Vec::new(),
+            },
+        );
+        let result = match what {
+            TopName::Value(v) => self.value_def(v),
+            TopName::Window(w) => self.window_def(w),
+            _ => None,
+        };
+        self.ctx = saved;
+        if self.def_state.get(name) == Some(&State::Failed) {
+            return None;
+        }
+        match result {
+            Some(def) => {
+                let idx = self.definitions.len();
+                self.definitions.push(def);
+                self.def_state.insert(name.to_string(), State::Done(idx));
+                Some(idx)
+            }
+            None => {
+                self.def_state.insert(name.to_string(), State::Failed);
+                None
+            }
+        }
+    }
+
+    fn value_def(&mut self, v: &'a ast::ValueDecl) -> Option<Definition> {
+        let per = match &v.scope {
+            Some(Scope::Per { var, periods }) => {
+                let p = self.periods_ref(periods)?;
+                self.ctx.period_var = Some((var.name.clone(), p));
+                Some(p)
+            }
+            _ => None,
+        };
+        let t = self.expr(&v.expr)?;
+        let adjust = self.adjust(&v.modifiers, &t, None, false)?;
+        // A constant cap in whole payable steps keeps a value exact; a computed one may not.
+        let step = match &t.ty {
+            Ty::Num(Dim::Money(c)) => currency(c).map(|(_, minor)| Decimal::new(1, minor)),
+            Ty::Num(Dim::Unit(u)) => self.units.get(&**u).map(|i| i.precision),
+            _ => None,
+        };
+        let cap_exact = |cap: &Option<Ir>| match cap {
+            None => true,
+            Some(Ir::Const(Const::Num(n))) => step.is_some_and(|s| (*n / s).fract().is_zero()),
+            Some(_) => false,
+        };
+        let exact = t.exact && cap_exact(&adjust.at_most) && cap_exact(&adjust.at_least);
+        Some(Definition {
+            name: v.name.name.clone(),
+            ty: t.ty,
+            maybe: t.maybe,
+            per,
+            expr: t.ir,
+            adjust,
+            after_budget: t.after_budget,
+            after_rank: false,
+            exact,
+            span: v.name.span,
+        })
+    }
+
+    pub(super) fn periods_ref(&mut self, name: &ast::Ident) -> Option<usize> {
+        self.used.insert(name.name.clone());
+        match self.top.get(&name.name) {
+            Some((TopName::Periods(i), _)) => Some(*i),
+            Some(_) => {
+                self.error(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        name.span,
+                        format!("`{}` is not a period range", name.name),
+                        "not a period range",
+                    )
+                    .with_help("declare one with `periods NAME = months 2022-12 through 2023-06`"),
+                );
+                None
+            }
+            None => {
+                let names: Vec<String> = self
+                    .top
+                    .iter()
+                    .filter(|(_, (w, _))| matches!(w, TopName::Periods(_)))
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                let mut d = Diagnostic::error(
+                    Code::UnknownName,
+                    name.span,
+                    format!("there is no period range `{}`", name.name),
+                    "unknown period range",
+                );
+                d = match closest(&name.name, names.iter().map(String::as_str)) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None => d.with_help("declare one with `periods NAME = months 2022-12 through 2023-06`"),
+                };
+                self.error(d);
+                None
+            }
+        }
+    }
+
+    fn window_def(&mut self, w: &ast::WindowDecl) -> Option<Definition> {
+        let t = self.range(&w.range)?;
+        Some(Definition {
+            name: w.name.name.clone(),
+            ty: Ty::Window,
+            maybe: t.maybe,
+            per: None,
+            expr: t.ir,
+            adjust: Adjust::default(),
+            after_budget: false,
+            after_rank: false,
+            exact: true,
+            span: w.name.span,
+        })
+    }
+
+    pub(super) fn declare_derived(&mut self, v: &'a ast::ValueDecl, path: &[ast::Ident]) {
+        let Some(level) = self.level_of_path(path, true) else {
+            return;
+        };
+        if level == 0 {
+            return;
+        }
+        let clash = self
+            .levels
+            .get(level)
+            .map(|l| l.schema.index_of(&v.name.name).is_some())
+            .unwrap_or(false)
+            || self
+                .derived
+                .get(level)
+                .map(|d| d.iter().any(|s| s.decl.name.name == v.name.name))
+                .unwrap_or(false);
+        if clash {
+            self.error(
+                Diagnostic::error(
+                    Code::DuplicateDefinition,
+                    v.name.span,
+                    format!(
+                        "the records of `{}` already have a field `{}`",
+                        path_text(path),
+                        v.name.name
+                    ),
+                    "defined again",
+                )
+                .with_help("choose another name"),
+            );
+            return;
+        }
+        if v.exposed {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidScope,
+                    v.name.span,
+                    format!(
+                        "`{}` is computed for each record of `{}`, so it cannot be shown as one value",
+                        v.name.name,
+                        path_text(path)
+                    ),
+                    "one value per record of the list",
+                )
+                .with_help("write `let` instead of `value`, and show an aggregate such as `count of ... where ...`"),
+            );
+        }
+        if let Some(slots) = self.derived.get_mut(level) {
+            slots.push(DerivedSlot {
+                decl: v,
+                state: State::Unchecked,
+                result: None,
+            });
+        }
+    }
+
+    pub(super) fn ensure_derived(&mut self, level: usize, index: usize) -> Option<(Ty, bool)> {
+        let slot = self.derived.get(level)?.get(index)?;
+        let decl = slot.decl;
+        match slot.state {
+            State::Done(_) => return slot.result.as_ref().map(|d| (d.ty.clone(), d.maybe)),
+            State::Failed => return None,
+            State::InProgress => {
+                self.error(
+                    Diagnostic::error(
+                        Code::CyclicDefinition,
+                        decl.name.span,
+                        format!("`{}` depends on itself", decl.name.name),
+                        "defined in terms of itself",
+                    )
+                    .with_help("a field must be computable from the record's facts; break the circle"),
+                );
+                self.set_derived_state(level, index, State::Failed);
+                return None;
+            }
+            State::Unchecked => {}
+        }
+        self.set_derived_state(level, index, State::InProgress);
+        let mut chain = Vec::new();
+        let mut l = Some(level);
+        while let Some(i) = l {
+            chain.push(i);
+            l = self.levels.get(i).and_then(|x| x.parent);
+        }
+        chain.reverse();
+        let saved = std::mem::replace(
+            &mut self.ctx,
+            Context {
+                frames: chain,
+                period_var: None,
+                known: Vec::new(),
+            },
+        );
+        let t = self.expr(&decl.expr);
+        let t = match t {
+            Some(t) => self.adjust(&decl.modifiers, &t, None, false).map(|a| (t, a)),
+            None => None,
+        };
+        self.ctx = saved;
+        if matches!(
+            self.derived.get(level).and_then(|d| d.get(index)).map(|s| s.state),
+            Some(State::Failed)
+        ) {
+            return None;
+        }
+        match t {
+            Some((t, adjust)) => {
+                if t.list.is_some()
+                    || t.after_budget
+                    || adjust.rounding.is_some()
+                    || adjust.at_most.is_some()
+                    || adjust.at_least.is_some()
+                {
+                    if t.list.is_some() {
+                        self.error(
+                            Diagnostic::error(
+                                Code::TypeMismatch,
+                                decl.expr.span,
+                                "a field computed per record must be a single value, not a list",
+                                "a list",
+                            )
+                            .with_help("aggregate it: `count of ...`, `sum of ...`"),
+                        );
+                        self.set_derived_state(level, index, State::Failed);
+                        return None;
+                    }
+                    if adjust.rounding.is_some() || adjust.at_most.is_some() || adjust.at_least.is_some() {
+                        self.error(
+                            Diagnostic::error(
+                                Code::InvalidModifier,
+                                decl.span,
+                                "rounding and caps are not supported on fields computed per record",
+                                "modifier here",
+                            )
+                            .with_help("write the rounding with `min(...)`/`max(...)` in the expression, or round the aggregate instead"),
+                        );
+                    }
+                }
+                let derived = Derived {
+                    name: decl.name.name.clone(),
+                    ty: t.ty.clone(),
+                    maybe: t.maybe,
+                    expr: t.ir,
+                };
+                if let Some(slot) = self.derived.get_mut(level).and_then(|d| d.get_mut(index)) {
+                    slot.result = Some(derived);
+                    slot.state = State::Done(index);
+                }
+                Some((t.ty, t.maybe))
+            }
+            None => {
+                self.set_derived_state(level, index, State::Failed);
+                None
+            }
+        }
+    }
+
+    fn set_derived_state(&mut self, level: usize, index: usize, state: State) {
+        if let Some(slot) = self.derived.get_mut(level).and_then(|d| d.get_mut(index)) {
+            slot.state = state;
+        }
+    }
+
+    pub(super) fn unused(&mut self, campaign: &ast::Campaign) {
+        for item in &campaign.items {
+            let (name, what) = match item {
+                Item::Value(v) if !v.exposed => (&v.name, "value"),
+                Item::Parameter(p) => (&p.name, "parameter"),
+                Item::Window(w) => (&w.name, "window"),
+                Item::Periods(p) => (&p.name, "period range"),
+                _ => continue,
+            };
+            let derived_used = match item {
+                Item::Value(v) if matches!(v.scope, Some(Scope::Of(_))) => {
+                    self.used.contains(&format!("of:{}", v.name.name))
+                }
+                _ => false,
+            };
+            if !self.used.contains(&name.name) && !derived_used {
+                self.error(
+                    Diagnostic::warning(
+                        Code::UnusedDefinition,
+                        name.span,
+                        format!("the {what} `{}` is never used", name.name),
+                        "never used",
+                    )
+                    .with_help(if what == "value" {
+                        "remove it, or write `value` instead of `let` to show it in results"
+                    } else {
+                        "remove it, or use it in a condition, value or reward"
+                    }),
+                );
+            }
+        }
+    }
+}
+
+fn path_text(path: &[ast::Ident]) -> String {
+    path.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".")
+}
+
+fn outputtable(ty: &Ty) -> bool {
+    matches!(
+        ty,
+        Ty::Bool | Ty::Text | Ty::Num(_) | Ty::Time | Ty::Duration | Ty::Choice(_)
+    )
+}

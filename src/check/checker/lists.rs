@@ -1,0 +1,274 @@
+//! Lists: filters with `where`, and aggregates (`sum of`, `count of`...).
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::program::types::{Dim, Ty};
+use crate::program::{Filter, Ir, ListExpr};
+use crate::syntax::ast::{AggOp, BinOp, Expr, ExprKind};
+
+use super::conditions::Unhandled;
+use super::operators::known_refs;
+use super::{Checker, T, expr_text};
+
+impl<'a> Checker<'a> {
+    /// `list where filter`.
+    pub(super) fn where_filter(&mut self, list: &Expr, filter: &Expr) -> Option<T> {
+        let t = self.expr(list)?;
+        let Some(mut l) = t.list.clone() else {
+            self.type_error(
+                list,
+                &format!("`where` filters a list, but this is {}", t.ty),
+                "use `where` after a list fact, e.g. `products where settled_orders < 30`",
+            );
+            return None;
+        };
+        let (filters, after_budget, _) = self.filter_in(&l, filter)?;
+        attach_filters(&mut l, filters);
+        Some(T {
+            list: Some(l),
+            after_budget: t.after_budget || after_budget,
+            ..t
+        })
+    }
+
+    /// Checks a filter in the scope of a list's innermost records, conjunct by conjunct
+    /// (each later conjunct sees what the earlier ones proved known).
+    /// Returns the conjuncts, whether any depends on a budget, and the references proven known.
+    fn filter_in(&mut self, list: &ListExpr, filter: &Expr) -> Option<(Vec<Filter>, bool, Vec<Ir>)> {
+        let levels = self.list_levels(list);
+        let depth = self.ctx.frames.len();
+        self.ctx.frames.extend(levels);
+        let known_len = self.ctx.known.len();
+        let mut conjuncts = Vec::new();
+        flatten_and(filter, &mut conjuncts);
+        let mut filters = Vec::new();
+        let mut after_budget = false;
+        let mut proven = Vec::new();
+        let mut ok = true;
+        for c in conjuncts {
+            let Some(t) = self.definite(
+                c,
+                &Ty::Bool,
+                "a filter must be true or false",
+                "compare something, e.g. `where at in activity`",
+                Unhandled::Filter,
+            ) else {
+                ok = false;
+                continue;
+            };
+            let known = known_refs(&t.ir);
+            self.ctx.known.extend(known.iter().cloned());
+            proven.extend(known);
+            after_budget |= t.after_budget;
+            filters.push(Filter {
+                ir: t.ir,
+                text: expr_text(c),
+            });
+        }
+        self.ctx.frames.truncate(depth);
+        self.ctx.known.truncate(known_len);
+        ok.then_some((filters, after_budget, proven))
+    }
+
+    /// The record level of each level of a list.
+    fn list_levels(&self, list: &ListExpr) -> Vec<usize> {
+        let mut out = Vec::new();
+        for l in &list.levels {
+            let parent_level = if l.frame < self.ctx.frames.len() {
+                self.ctx.frames.get(l.frame).copied()
+            } else {
+                out.get(l.frame - self.ctx.frames.len()).copied()
+            };
+            let child = parent_level
+                .and_then(|p| self.levels.get(p))
+                .and_then(|p| p.children.get(&l.field))
+                .copied();
+            out.push(child.unwrap_or(0));
+        }
+        out
+    }
+
+    pub(super) fn aggregate(&mut self, op: AggOp, source: &Expr, filter: Option<&Expr>, whole: &Expr) -> Option<T> {
+        let s = self.expr(source)?;
+        if let Ty::PerPeriod(_, inner) = &s.ty {
+            if filter.is_some() {
+                self.type_error(
+                    source,
+                    "a per-period value cannot be filtered with `where`",
+                    "filter inside its definition instead",
+                );
+                return None;
+            }
+            let Ir::Def(idx) = s.ir else { return None };
+            let ty = self.aggregate_type(op, inner, whole)?;
+            // A period range is never empty, so min, max and average of known values are known.
+            let maybe = s.maybe;
+            return Some(
+                T {
+                    after_budget: s.after_budget,
+                    ..T::new(Ir::AggregatePeriods(op, idx), ty)
+                }
+                .maybe(maybe)
+                .exact(s.exact && matches!(op, AggOp::Sum | AggOp::Min | AggOp::Max)),
+            );
+        }
+        let Some(mut list) = s.list.clone() else {
+            self.error(
+                Diagnostic::error(
+                    Code::AggregateOfNonList,
+                    source.span,
+                    format!(
+                        "`{} of` needs a list, but `{}` is {}",
+                        op.words(),
+                        expr_text(source),
+                        s.ty
+                    ),
+                    "not a list",
+                )
+                .with_help("aggregate a list fact or one of its fields, e.g. `sum of sales.gmv`"),
+            );
+            return None;
+        };
+        let mut after_budget = s.after_budget;
+        let mut item_maybe = s.maybe;
+        if let Some(f) = filter {
+            // Narrowing: `sum of x.v where v is known` sums known values only.
+            let (filters, budget_dependent, proven) = self.filter_in(&list, f)?;
+            if list.project.as_deref().is_some_and(|p| proven.contains(p)) {
+                item_maybe = false;
+            }
+            after_budget |= budget_dependent;
+            attach_filters(&mut list, filters);
+        }
+        let item_ty = match &s.ty {
+            Ty::Items(t) => Some((**t).clone()),
+            _ => None,
+        };
+        let ty = match (op, &item_ty) {
+            (AggOp::Count, _) => Ty::Num(Dim::Count),
+            (AggOp::Any, None) => Ty::Bool,
+            (_, None) => {
+                self.error(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        source.span,
+                        format!(
+                            "`{} of` needs values, but `{}` is a list of records",
+                            op.words(),
+                            expr_text(source)
+                        ),
+                        "records, not values",
+                    )
+                    .with_help(format!(
+                        "name the field to {}: e.g. `{} of {}.amount`",
+                        op.words(),
+                        op.words(),
+                        expr_text(source)
+                    )),
+                );
+                return None;
+            }
+            (_, Some(t)) => self.aggregate_type(op, t, whole)?,
+        };
+        if item_maybe && !matches!(op, AggOp::Count) {
+            self.error(
+                Diagnostic::error(
+                    Code::UnknownNotHandled,
+                    source.span,
+                    format!(
+                        "some `{}` values can be unknown, and `{} of` would not know what to do with them",
+                        expr_text(source),
+                        op.words()
+                    ),
+                    "may hold unknown values",
+                )
+                .with_help(format!(
+                    "leave them out with a filter: `{} of {} where {} is known`",
+                    op.words(),
+                    expr_text(source),
+                    match &source.kind {
+                        ExprKind::Field(_, f) => f.name.clone(),
+                        _ => "...".into(),
+                    }
+                )),
+            );
+            return None;
+        }
+        let maybe = matches!(op, AggOp::Min | AggOp::Max | AggOp::Average);
+        let exact = match op {
+            AggOp::Count | AggOp::CountDistinct | AggOp::Any | AggOp::All => true,
+            AggOp::Sum | AggOp::Min | AggOp::Max => s.exact,
+            AggOp::Average => false,
+        };
+        Some(
+            T {
+                after_budget,
+                ..T::new(
+                    Ir::Aggregate(op, {
+                        let mut list = list;
+                        list.record_invariant = list.reads_only_top_record();
+                        list
+                    }),
+                    ty,
+                )
+            }
+            .maybe(maybe)
+            .exact(exact),
+        )
+    }
+
+    fn aggregate_type(&mut self, op: AggOp, item: &Ty, whole: &Expr) -> Option<Ty> {
+        let ok = match op {
+            AggOp::Count | AggOp::CountDistinct => {
+                return if op == AggOp::CountDistinct
+                    && !matches!(item, Ty::Text | Ty::Num(_) | Ty::Choice(_) | Ty::Time | Ty::Bool)
+                {
+                    self.type_error(
+                        whole,
+                        &format!("`distinct count of` needs texts, numbers or timestamps, but these are {item}"),
+                        "count distinct ids or names",
+                    );
+                    None
+                } else {
+                    Some(Ty::Num(Dim::Count))
+                };
+            }
+            AggOp::Sum => matches!(item, Ty::Num(_) | Ty::Duration),
+            AggOp::Average => matches!(item, Ty::Num(_)),
+            AggOp::Min | AggOp::Max => matches!(item, Ty::Num(_) | Ty::Time | Ty::Duration),
+            AggOp::Any | AggOp::All => *item == Ty::Bool,
+        };
+        if !ok {
+            self.type_error(
+                whole,
+                &format!("`{} of` cannot combine {item}", op.words()),
+                match op {
+                    AggOp::Any | AggOp::All => "`any of` and `all of` take yes/no values",
+                    _ => "sum, min, max and average take numbers or amounts",
+                },
+            );
+            return None;
+        }
+        Some(match (op, item) {
+            (AggOp::Average, Ty::Num(Dim::Count)) => Ty::Num(Dim::Decimal),
+            _ => item.clone(),
+        })
+    }
+}
+
+fn attach_filters(list: &mut ListExpr, filters: Vec<Filter>) {
+    if let Some(last) = list.levels.last_mut() {
+        last.filters.extend(filters);
+    }
+}
+
+/// The conjuncts of `a and b and (c and d)`, in order.
+fn flatten_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match &e.kind {
+        ExprKind::Binary(BinOp::And, a, b) => {
+            flatten_and(a, out);
+            flatten_and(b, out);
+        }
+        ExprKind::Paren(inner) if matches!(inner.kind, ExprKind::Binary(BinOp::And, _, _)) => flatten_and(inner, out),
+        _ => out.push(e),
+    }
+}

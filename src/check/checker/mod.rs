@@ -1,0 +1,432 @@
+//! The checker: resolves names, gives every expression a type and a unit,
+//! enforces the unknown rules, and compiles the campaign into a [`Program`].
+//!
+//! It reports every problem it can find in one pass. When an expression is
+//! wrong it reports once and yields `None`, so that one mistake does not
+//! cascade into a page of follow-on errors.
+
+mod conditions;
+mod declarations;
+mod definitions;
+mod expressions;
+mod lists;
+mod operators;
+mod rewards;
+mod scope;
+mod tables;
+mod units;
+
+use std::collections::{HashMap, HashSet};
+
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+
+use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::program::schema::RecordSchema;
+use crate::program::types::{Ty, UnitInfo};
+use crate::program::{Const, Definition, Derived, Ir, Level, ListExpr, Param, PeriodRange, Program, RankingDef};
+use crate::suggest::closest;
+use crate::syntax::ast::{self, Expr, ExprKind, Item};
+
+pub(crate) use declarations::local_midnight;
+
+/// The most periods a period range may hold.
+pub const MAX_PERIODS: usize = 10_000;
+/// The most conditions an `eligible when` block may hold.
+pub const MAX_CONDITIONS: usize = 1_000;
+/// The most expression checks one campaign may take.
+const MAX_CHECK_WORK: usize = 2_000_000;
+
+/// A typed, compiled expression.
+#[derive(Debug, Clone)]
+struct T {
+    ir: Ir,
+    ty: Ty,
+    /// Whether the value can be unknown.
+    maybe: bool,
+    /// Whether the value is a whole multiple of its unit's payable step.
+    exact: bool,
+    /// For a timestamp literal written as a bare date.
+    date_only: bool,
+    /// For list-valued expressions: what to iterate.
+    list: Option<ListExpr>,
+    /// Whether it depends on a budget's outcome.
+    after_budget: bool,
+}
+
+impl T {
+    fn new(ir: Ir, ty: Ty) -> T {
+        T {
+            ir,
+            ty,
+            maybe: false,
+            exact: true,
+            date_only: false,
+            list: None,
+            after_budget: false,
+        }
+    }
+
+    fn maybe(mut self, maybe: bool) -> T {
+        self.maybe = maybe;
+        self
+    }
+
+    fn exact(mut self, exact: bool) -> T {
+        self.exact = exact;
+        self
+    }
+}
+
+fn num_const(ir: &Ir) -> Option<Decimal> {
+    match ir {
+        Ir::Const(Const::Num(n)) => Some(*n),
+        _ => None,
+    }
+}
+
+fn is_literal(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Number(_) => true,
+        ExprKind::Neg(e) | ExprKind::Paren(e) => is_literal(e),
+        _ => false,
+    }
+}
+
+fn literal_value(expr: &Expr) -> Option<Decimal> {
+    match &expr.kind {
+        ExprKind::Number(n) => Some(*n),
+        ExprKind::Neg(e) => literal_value(e).map(|n| -n),
+        ExprKind::Paren(e) => literal_value(e),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Unchecked,
+    InProgress,
+    Done(usize),
+    Failed,
+}
+
+/// A top-level name and what it stands for.
+#[derive(Debug, Clone, Copy)]
+enum TopName<'a> {
+    Value(&'a ast::ValueDecl),
+    Window(&'a ast::WindowDecl),
+    Param(usize),
+    Periods(usize),
+}
+
+#[derive(Debug)]
+struct LevelBuild {
+    path: String,
+    depth: usize,
+    parent: Option<usize>,
+    schema: RecordSchema,
+    /// For each list field of the schema: its child level.
+    children: HashMap<usize, usize>,
+}
+
+struct DerivedSlot<'a> {
+    decl: &'a ast::ValueDecl,
+    state: State,
+    result: Option<Derived>,
+}
+
+struct Context {
+    /// The level of each frame in scope; frame 0 is the top-level record.
+    frames: Vec<usize>,
+    /// `per month in settlement`: the name and the range.
+    period_var: Option<(String, usize)>,
+    /// References known not to be unknown here (narrowed by `x is known and ...`).
+    known: Vec<Ir>,
+}
+
+struct Checker<'a> {
+    diags: Vec<Diagnostic>,
+    tz: Tz,
+    units: HashMap<String, UnitInfo>,
+    levels: Vec<LevelBuild>,
+    derived: Vec<Vec<DerivedSlot<'a>>>,
+    params: Vec<Param>,
+    periods: Vec<PeriodRange>,
+    top: HashMap<String, (TopName<'a>, Span)>,
+    def_state: HashMap<String, State>,
+    definitions: Vec<Definition>,
+    rewards: HashMap<String, usize>,
+    reward_has_budget: Vec<bool>,
+    used: HashSet<String>,
+    ctx: Context,
+    work: usize,
+    work_exhausted: bool,
+    uses_as_of: bool,
+    uses_business_days: bool,
+    rankings: Vec<RankingDef>,
+}
+
+/// Checks a parsed campaign. Returns the program when there is no error, and every diagnostic.
+pub fn check_campaign(campaign: &ast::Campaign) -> (Option<Program>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    // ---- header
+    let mut timezone: Option<(Tz, Span)> = None;
+    let mut source = None;
+    let mut seen_tz: Option<Span> = None;
+    for item in &campaign.items {
+        match item {
+            Item::Timezone(zone) => {
+                if let Some(first) = seen_tz {
+                    diags.push(
+                        Diagnostic::error(
+                            Code::DuplicateItem,
+                            zone.span,
+                            "the time zone is given twice",
+                            "second time zone",
+                        )
+                        .with_label(first, "first given here")
+                        .with_help("keep one `timezone` line"),
+                    );
+                    continue;
+                }
+                seen_tz = Some(zone.span);
+                match zone.name.parse::<Tz>() {
+                    Ok(tz) => timezone = Some((tz, zone.span)),
+                    Err(_) => {
+                        let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
+                        // Names people use for China time that are not IANA zones.
+                        let alias = match zone.name.as_str() {
+                            "CST" | "GMT+8" | "UTC+8" | "Beijing" | "北京时间" | "China" => Some("Asia/Shanghai"),
+                            "PST" | "PDT" => Some("America/Los_Angeles"),
+                            _ => None,
+                        };
+                        let mut d = Diagnostic::error(
+                            Code::UnknownTimezone,
+                            zone.span,
+                            format!("`{}` is not a time zone name", zone.name),
+                            "unknown time zone",
+                        );
+                        d = match alias.or_else(|| closest(&zone.name, names)) {
+                            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                            None => {
+                                d.with_help("use an IANA name such as `Asia/Shanghai`, `America/Los_Angeles` or `UTC`")
+                            }
+                        };
+                        diags.push(d);
+                    }
+                }
+            }
+            Item::Source(text) => {
+                if source.is_some() {
+                    diags.push(
+                        Diagnostic::error(
+                            Code::DuplicateItem,
+                            text.span,
+                            "the source is given twice",
+                            "second source",
+                        )
+                        .with_help("keep one `source` line; put further remarks in `note`"),
+                    );
+                }
+                source = Some(text.value.clone());
+            }
+            _ => {}
+        }
+    }
+    let tz = match timezone {
+        Some((tz, _)) => tz,
+        None => {
+            if seen_tz.is_none() {
+                diags.push(
+                    Diagnostic::error(
+                        Code::MissingTimezone,
+                        campaign.name.span,
+                        "the campaign does not say which time zone its dates are in",
+                        "this campaign",
+                    )
+                    .with_help("add a line such as `timezone Asia/Shanghai` inside the campaign block"),
+                );
+            }
+            // Keep checking the rest with a stand-in zone; no program is produced.
+            chrono_tz::UTC
+        }
+    };
+    let mut checker = Checker {
+        diags,
+        tz,
+        units: HashMap::new(),
+        levels: Vec::new(),
+        derived: Vec::new(),
+        params: Vec::new(),
+        periods: Vec::new(),
+        top: HashMap::new(),
+        def_state: HashMap::new(),
+        definitions: Vec::new(),
+        rewards: HashMap::new(),
+        reward_has_budget: Vec::new(),
+        used: HashSet::new(),
+        work: 0,
+        work_exhausted: false,
+        uses_as_of: false,
+        uses_business_days: false,
+        rankings: Vec::new(),
+        ctx: Context {
+            frames: vec![0],
+            period_var: None,
+            known: Vec::new(),
+        },
+    };
+    let program = checker.run(campaign, source);
+    let has_error = checker.diags.iter().any(Diagnostic::is_error);
+    let mut diags = checker.diags;
+    diags.sort_by_key(|d| (d.span().start, d.severity));
+    (if has_error { None } else { program }, diags)
+}
+
+impl<'a> Checker<'a> {
+    fn error(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn run(&mut self, campaign: &'a ast::Campaign, source: Option<String>) -> Option<Program> {
+        let schema = self.declare(campaign);
+        self.check_definitions(campaign);
+        let conditions = self.eligible(campaign);
+        let mut rewards = Vec::new();
+        for item in &campaign.items {
+            if let Item::Reward(r) = item
+                && let Some(def) = self.reward(r)
+            {
+                rewards.push(def);
+            }
+        }
+        let exposed = self.exposed(campaign);
+        self.unused(campaign);
+        let levels = self.output_levels();
+        let (definitions, rankings) = self.rank_order(campaign, &levels);
+        let mut units: Vec<UnitInfo> = self.units.values().cloned().collect();
+        units.sort_by(|a, b| a.name.cmp(&b.name));
+        Some(Program {
+            name: campaign.name.value.clone(),
+            timezone: self.tz,
+            source,
+            schema,
+            levels,
+            params: self.params.clone(),
+            periods: self.periods.clone(),
+            definitions,
+            conditions,
+            rewards,
+            exposed,
+            rankings,
+            units,
+            uses_as_of: self.uses_as_of,
+            uses_business_days: self.uses_business_days,
+        })
+    }
+
+    /// The record levels of the program, each with its computed fields.
+    fn output_levels(&self) -> Vec<Level> {
+        self.levels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| Level {
+                path: l.path.clone(),
+                depth: l.depth,
+                derived: self
+                    .derived
+                    .get(i)
+                    // Keep every slot, so that `Ir::Derived` indices stay valid: a field that
+                    // failed to check (the campaign then has errors) becomes an unknown placeholder.
+                    .map(|slots| {
+                        slots
+                            .iter()
+                            .map(|s| {
+                                s.result.clone().unwrap_or_else(|| Derived {
+                                    name: s.decl.name.name.clone(),
+                                    ty: Ty::Bool,
+                                    maybe: true,
+                                    expr: Ir::Unknown,
+                                })
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// The definitions, each marked with whether it needs the ranking of the whole population
+    /// first, and the rankings, of which none may order records by another ranking.
+    fn rank_order(&mut self, campaign: &ast::Campaign, levels: &[Level]) -> (Vec<Definition>, Vec<RankingDef>) {
+        let mut definitions = std::mem::take(&mut self.definitions);
+        let mut flags: Vec<bool> = Vec::with_capacity(definitions.len());
+        let mut memo = HashMap::new();
+        for def in &definitions {
+            let uses = uses_rank(&def.expr, &flags, levels, &mut memo)
+                || def
+                    .adjust
+                    .at_most
+                    .as_ref()
+                    .is_some_and(|c| uses_rank(c, &flags, levels, &mut memo))
+                || def
+                    .adjust
+                    .at_least
+                    .as_ref()
+                    .is_some_and(|c| uses_rank(c, &flags, levels, &mut memo));
+            flags.push(uses);
+        }
+        for (def, flag) in definitions.iter_mut().zip(&flags) {
+            def.after_rank = *flag;
+        }
+        let rankings = std::mem::take(&mut self.rankings);
+        for r in &rankings {
+            if r.keys
+                .iter()
+                .map(|(k, _)| k)
+                .chain(r.within.iter())
+                .any(|k| uses_rank(k, &flags, levels, &mut memo))
+            {
+                self.error(
+                    Diagnostic::error(
+                        Code::InvalidScope,
+                        campaign.name.span,
+                        "a ranking orders records by a value that itself depends on a ranking",
+                        "in this campaign",
+                    )
+                    .with_help("rank by facts and values computed from them, not by another ranking"),
+                );
+            }
+        }
+        (definitions, rankings)
+    }
+}
+
+/// Whether evaluating `ir` needs a ranking's result, given which definitions do.
+///
+/// The answer for each computed field is remembered in `memo` (by level and field): a chain of
+/// fields each using the one before twice would otherwise be looked at 2^(length) times.
+/// Definitions are flagged in dependency order, so a field's answer never changes once given.
+fn uses_rank(ir: &Ir, defs: &[bool], levels: &[Level], memo: &mut HashMap<(usize, usize), bool>) -> bool {
+    ir.any(&mut |n| match n {
+        Ir::Rank(_) => true,
+        Ir::Def(j) | Ir::DefAt(j) | Ir::AggregatePeriods(_, j) => defs.get(*j).copied().unwrap_or(false),
+        Ir::Derived { level, index, .. } => {
+            if let Some(known) = memo.get(&(*level, *index)) {
+                return *known;
+            }
+            let uses = levels
+                .get(*level)
+                .and_then(|l| l.derived.get(*index))
+                .is_some_and(|d| uses_rank(&d.expr, defs, levels, memo));
+            memo.insert((*level, *index), uses);
+            uses
+        }
+        _ => false,
+    })
+}
+
+/// An expression written back as text, for messages.
+pub fn expr_text(e: &Expr) -> String {
+    crate::syntax::print::expr(e)
+}

@@ -1,0 +1,546 @@
+//! Binary operators: `and`/`or` with narrowing, arithmetic with units, comparisons.
+
+use rust_decimal::Decimal;
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::program::types::{Dim, Ty};
+use crate::program::{ArithOp, CmpOp, Const, Ir};
+use crate::syntax::ast::{BinOp, Expr};
+
+use super::{Checker, T, expr_text, is_literal, literal_value, num_const};
+
+impl<'a> Checker<'a> {
+    pub(super) fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr, whole: &Expr) -> Option<T> {
+        match op {
+            BinOp::And | BinOp::Or => {
+                let l = self.expr(a)?;
+                // Narrowing: in `x is known and ...` (or `x is unknown or ...`) the right side sees x known.
+                let known_len = self.ctx.known.len();
+                let narrowed = if op == BinOp::And {
+                    known_refs(&l.ir)
+                } else {
+                    unknown_refs(&l.ir)
+                };
+                self.ctx.known.extend(narrowed);
+                let r = self.expr(b);
+                self.ctx.known.truncate(known_len);
+                let r = r?;
+                for (t, e) in [(&l, a), (&r, b)] {
+                    if t.ty != Ty::Bool {
+                        self.type_error(
+                            e,
+                            &format!("`{}` joins conditions, but this is {}", op.symbol(), t.ty),
+                            "compare it with something first",
+                        );
+                        return None;
+                    }
+                }
+                let maybe = l.maybe || r.maybe;
+                let after_budget = l.after_budget || r.after_budget;
+                let ir = if op == BinOp::And {
+                    Ir::And(Box::new(l.ir), Box::new(r.ir))
+                } else {
+                    Ir::Or(Box::new(l.ir), Box::new(r.ir))
+                };
+                Some(
+                    T {
+                        after_budget,
+                        ..T::new(ir, Ty::Bool)
+                    }
+                    .maybe(maybe),
+                )
+            }
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
+                let l = self.expr(a);
+                let r = self.expr(b);
+                self.arith(op, l?, r?, a, b, whole)
+            }
+            _ => {
+                let l = self.expr(a);
+                let r = self.expr(b);
+                self.compare(op, l?, r?, a, b)
+            }
+        }
+    }
+
+    fn arith(&mut self, op: BinOp, l: T, r: T, a: &Expr, b: &Expr, whole: &Expr) -> Option<T> {
+        let maybe = l.maybe || r.maybe;
+        let after_budget = l.after_budget || r.after_budget;
+        let (ty, aop, exact, maybe) = match (op, &l.ty, &r.ty) {
+            (BinOp::Add | BinOp::Sub, Ty::Num(x), Ty::Num(y)) => {
+                let dim = self.additive_dim(x, y, a, b, op)?;
+                let aop = if op == BinOp::Add { ArithOp::Add } else { ArithOp::Sub };
+                (Ty::Num(dim), aop, l.exact && r.exact, maybe)
+            }
+            (BinOp::Mul, Ty::Num(x), Ty::Num(y)) => {
+                let dim = match (x, y) {
+                    (Dim::Count, Dim::Count) => Dim::Count,
+                    (Dim::Fraction, Dim::Fraction) => Dim::Fraction,
+                    (s, q) | (q, s) if s.is_scalar() && !q.is_scalar() => q.clone(),
+                    (s, t) if s.is_scalar() && t.is_scalar() => Dim::Decimal,
+                    _ => {
+                        self.error(
+                            Diagnostic::error(
+                                Code::UnitMismatch,
+                                whole.span,
+                                format!("multiplying {x} by {y} has no meaning"),
+                                "two amounts multiplied",
+                            )
+                            .with_help(
+                                "multiply an amount by a rate or a count, e.g. `gmv × 1%` or `new_active × 100 CNY`",
+                            ),
+                        );
+                        return None;
+                    }
+                };
+                let whole_count = |t: &T| matches!(t.ty, Ty::Num(Dim::Count)) && t.exact;
+                let exact = (l.exact && whole_count(&r)) || (r.exact && whole_count(&l));
+                (Ty::Num(dim), ArithOp::Mul, exact, maybe)
+            }
+            (BinOp::Div, Ty::Num(x), Ty::Num(y)) => {
+                let dim = match (x, y) {
+                    // A ratio of counts or of rates is a plain number.
+                    (q, s) if s.is_scalar() => {
+                        if *q == Dim::Count || (*q == Dim::Fraction && *s == Dim::Fraction) {
+                            Dim::Decimal
+                        } else {
+                            q.clone()
+                        }
+                    }
+                    (q1, q2) if q1 == q2 => Dim::Decimal,
+                    _ => {
+                        self.error(
+                            Diagnostic::error(
+                                Code::UnitMismatch,
+                                whole.span,
+                                format!("dividing {x} by {y} has no meaning"),
+                                "mismatched division",
+                            )
+                            .with_help("divide amounts of the same unit (a ratio), or an amount by a number"),
+                        );
+                        return None;
+                    }
+                };
+                // Division by zero gives unknown, unless the divisor is a non-zero constant.
+                let safe = num_const(&r.ir).is_some_and(|n| !n.is_zero());
+                if num_const(&r.ir).is_some_and(|n| n.is_zero()) {
+                    self.error(
+                        Diagnostic::error(Code::TypeMismatch, b.span, "division by zero", "zero")
+                            .with_help("divide by a number other than 0"),
+                    );
+                    return None;
+                }
+                (Ty::Num(dim), ArithOp::Div, false, maybe || !safe)
+            }
+            (BinOp::Add, Ty::Time, Ty::Duration) | (BinOp::Add, Ty::Duration, Ty::Time) => {
+                let (t, d) = if l.ty == Ty::Time {
+                    (l.ir.clone(), r.ir.clone())
+                } else {
+                    (r.ir.clone(), l.ir.clone())
+                };
+                return Some(
+                    T {
+                        after_budget,
+                        ..T::new(Ir::Arith(ArithOp::TimePlus, Box::new(t), Box::new(d)), Ty::Time)
+                    }
+                    .maybe(maybe),
+                );
+            }
+            (BinOp::Sub, Ty::Time, Ty::Duration) => (Ty::Time, ArithOp::TimeMinus, true, maybe),
+            (BinOp::Sub, Ty::Time, Ty::Time) => (Ty::Duration, ArithOp::TimeDiff, true, maybe),
+            (BinOp::Add, Ty::Duration, Ty::Duration) => (Ty::Duration, ArithOp::DurAdd, true, maybe),
+            (BinOp::Sub, Ty::Duration, Ty::Duration) => (Ty::Duration, ArithOp::DurSub, true, maybe),
+            (BinOp::Mul, Ty::Duration, Ty::Num(d)) if d.is_scalar() => (Ty::Duration, ArithOp::DurMul, true, maybe),
+            (BinOp::Mul, Ty::Num(d), Ty::Duration) if d.is_scalar() => {
+                return Some(
+                    T {
+                        after_budget,
+                        ..T::new(
+                            Ir::Arith(ArithOp::DurMul, Box::new(r.ir.clone()), Box::new(l.ir.clone())),
+                            Ty::Duration,
+                        )
+                    }
+                    .maybe(maybe),
+                );
+            }
+            (_, x, y) => {
+                let (x, y) = (x.clone(), y.clone());
+                let help = match (&x, &y) {
+                    (Ty::Time, Ty::Num(_)) | (Ty::Num(_), Ty::Time) => {
+                        "add a duration to a timestamp: `applied_at - 60 days`"
+                    }
+                    _ => "arithmetic works on numbers, amounts, timestamps and durations",
+                };
+                self.error(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        whole.span,
+                        format!("cannot {} {x} and {y}", verb(op)),
+                        "here",
+                    )
+                    .with_help(help),
+                );
+                return None;
+            }
+        };
+        // Fold constants so windows and caps written as sums stay constants.
+        if let (Some(x), Some(y)) = (num_const(&l.ir), num_const(&r.ir)) {
+            let folded = match aop {
+                ArithOp::Add => x.checked_add(y),
+                ArithOp::Sub => x.checked_sub(y),
+                ArithOp::Mul => x.checked_mul(y),
+                ArithOp::Div => x.checked_div(y),
+                _ => None,
+            };
+            if let Some(v) = folded {
+                return Some(T::new(Ir::Const(Const::Num(v)), ty).exact(exact));
+            }
+        }
+        if let (Ir::Const(Const::Time(t)), Ir::Const(Const::Duration(d)), ArithOp::TimeMinus) = (&l.ir, &r.ir, aop)
+            && let Some(v) = t.checked_sub_signed(*d)
+        {
+            return Some(T::new(Ir::Const(Const::Time(v)), ty));
+        }
+        Some(
+            T {
+                after_budget,
+                ..T::new(Ir::Arith(aop, Box::new(l.ir), Box::new(r.ir)), ty)
+            }
+            .maybe(maybe)
+            .exact(exact),
+        )
+    }
+
+    fn additive_dim(&mut self, x: &Dim, y: &Dim, a: &Expr, b: &Expr, op: BinOp) -> Option<Dim> {
+        if x == y {
+            return Some(x.clone());
+        }
+        match (x, y) {
+            (Dim::Count | Dim::Decimal, Dim::Count | Dim::Decimal) => return Some(Dim::Decimal),
+            (Dim::Fraction, Dim::Decimal | Dim::Count) | (Dim::Decimal | Dim::Count, Dim::Fraction)
+                if !is_literal(a) && !is_literal(b) =>
+            {
+                return Some(Dim::Decimal);
+            }
+            (q, _) if literal_value(b) == Some(Decimal::ZERO) => return Some(q.clone()),
+            (_, q) if literal_value(a) == Some(Decimal::ZERO) => return Some(q.clone()),
+            _ => {}
+        }
+        let (bare, other) = if y.is_scalar() && !x.is_scalar() {
+            (Some(b), x)
+        } else if x.is_scalar() && !y.is_scalar() {
+            (Some(a), y)
+        } else {
+            (None, x)
+        };
+        let verb = verb(op);
+        match bare {
+            Some(e) if is_literal(e) && other.unit_label().is_some() => {
+                let unit = other.unit_label().unwrap_or("");
+                self.error(
+                    Diagnostic::error(
+                        Code::BareNumber,
+                        e.span,
+                        format!("cannot {verb} a plain number and {other}"),
+                        "no unit",
+                    )
+                    .with_help(format!("write the unit: `{} {unit}`", expr_text(e))),
+                );
+            }
+            _ if matches!((x, y), (Dim::Fraction, _) | (_, Dim::Fraction)) => {
+                let e = if *x == Dim::Fraction { b } else { a };
+                let mut d = Diagnostic::error(
+                    Code::PercentExpected,
+                    e.span,
+                    format!("cannot {verb} {x} and {y}"),
+                    "not a percentage",
+                );
+                d = match literal_value(e) {
+                    Some(n) => d.with_help(format!("did you mean `{n}%`?")),
+                    None => d.with_help("write percentages with `%`, e.g. `1%`"),
+                };
+                self.error(d);
+            }
+            _ => {
+                let help = match (x, y) {
+                    (Dim::Money(c1), Dim::Money(c2)) => {
+                        format!("{c1} and {c2} are different currencies; convert one with an explicit rate first")
+                    }
+                    _ => "both sides must be in the same unit; convert with `as UNIT` where the announcement says so"
+                        .to_string(),
+                };
+                self.error(
+                    Diagnostic::error(
+                        Code::UnitMismatch,
+                        a.span.to(b.span),
+                        format!("cannot {verb} {x} and {y}"),
+                        "different units",
+                    )
+                    .with_help(help),
+                );
+            }
+        }
+        None
+    }
+
+    fn compare(&mut self, op: BinOp, l: T, r: T, a: &Expr, b: &Expr) -> Option<T> {
+        let cmp = cmp_of(op);
+        let maybe = l.maybe || r.maybe;
+        let after_budget = l.after_budget || r.after_budget;
+        let ordered = !matches!(cmp, CmpOp::Eq | CmpOp::Ne);
+        let make = |li: Ir, ri: Ir| {
+            T {
+                after_budget,
+                ..T::new(Ir::Compare(cmp, Box::new(li), Box::new(ri)), Ty::Bool)
+            }
+            .maybe(maybe)
+        };
+        match (&l.ty, &r.ty) {
+            (Ty::Num(x), Ty::Num(y)) => {
+                if self.comparable_numbers(x, y, a, b) {
+                    Some(make(l.ir, r.ir))
+                } else {
+                    None
+                }
+            }
+            (Ty::Time, Ty::Time) => {
+                self.date_only_comparison(cmp, l.date_only, r.date_only, a, b);
+                Some(make(l.ir, r.ir))
+            }
+            (Ty::Duration, Ty::Duration) => Some(make(l.ir, r.ir)),
+            (Ty::Text, Ty::Text) | (Ty::Bool, Ty::Bool) if !ordered => Some(make(l.ir, r.ir)),
+            (Ty::Choice(c1), Ty::Choice(c2)) if !ordered && c1 == c2 => Some(make(l.ir, r.ir)),
+            (Ty::Choice(choices), Ty::Text) | (Ty::Text, Ty::Choice(choices)) if !ordered => {
+                let (text_ir, choice_ir, text_expr) = if matches!(l.ty, Ty::Text) {
+                    (&l.ir, &r.ir, a)
+                } else {
+                    (&r.ir, &l.ir, b)
+                };
+                let Ir::Const(Const::Text(s)) = text_ir else {
+                    self.type_error(
+                        text_expr,
+                        "a choice fact can only be compared with a text written in the campaign",
+                        "write the choice in quotes, e.g. `store_status = \"normal\"`",
+                    );
+                    return None;
+                };
+                match choices.iter().position(|c| c.as_str() == &**s) {
+                    Some(i) => Some(make(choice_ir.clone(), Ir::Const(Const::Choice(i as u32)))),
+                    None => {
+                        let choices = choices.clone();
+                        self.unknown_choice(s, &choices, text_expr.span);
+                        None
+                    }
+                }
+            }
+            (Ty::Time, Ty::Num(_)) | (Ty::Num(_), Ty::Time) => {
+                let e = if l.ty == Ty::Time { b } else { a };
+                self.type_error(
+                    e,
+                    "a timestamp can only be compared with another timestamp",
+                    "write a date and time such as `2022-12-31 23:59:59`",
+                );
+                None
+            }
+            (Ty::Duration, Ty::Num(_)) | (Ty::Num(_), Ty::Duration) => {
+                let e = if l.ty == Ty::Duration { b } else { a };
+                let mut d = Diagnostic::error(
+                    Code::BareNumber,
+                    e.span,
+                    "a duration is compared with a number without a time unit",
+                    "no time unit",
+                );
+                d = match literal_value(e) {
+                    Some(n) => d.with_help(format!("write the unit: `{n} days` (or hours, minutes, weeks)")),
+                    None => d.with_help("write a duration such as `30 days`"),
+                };
+                self.error(d);
+                None
+            }
+            (x, y) => {
+                let (x, y) = (x.clone(), y.clone());
+                let message = if ordered && x == y {
+                    format!("{x} cannot be ordered with `{}`", op.symbol())
+                } else {
+                    format!("cannot compare {x} with {y}")
+                };
+                self.error(
+                    Diagnostic::error(Code::TypeMismatch, a.span.to(b.span), message, "here")
+                        .with_help("compare values of the same kind: amounts with amounts, timestamps with timestamps, texts with `=` or `in`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Whether two numbers can be compared, reporting when not.
+    fn comparable_numbers(&mut self, x: &Dim, y: &Dim, a: &Expr, b: &Expr) -> bool {
+        // A computed plain number (a ratio, a share of a count) may be compared with a
+        // percentage; only a bare literal next to a percentage is a likely slip (`≥ 2` for `≥ 2%`).
+        let ratio_vs_rate = matches!(
+            (x, y),
+            (Dim::Fraction, Dim::Decimal | Dim::Count) | (Dim::Decimal | Dim::Count, Dim::Fraction)
+        ) && !is_literal(a)
+            && !is_literal(b);
+        let ok = x == y
+            || ratio_vs_rate
+            || matches!((x, y), (Dim::Count | Dim::Decimal, Dim::Count | Dim::Decimal))
+            || literal_value(a) == Some(Decimal::ZERO)
+            || literal_value(b) == Some(Decimal::ZERO);
+        if ok {
+            return true;
+        }
+        // Which side is the bare literal?
+        let (lit, other) = if y.is_scalar() && is_literal(b) {
+            (Some(b), x)
+        } else if x.is_scalar() && is_literal(a) {
+            (Some(a), y)
+        } else {
+            (None, x)
+        };
+        match (lit, other) {
+            (Some(e), Dim::Fraction) => {
+                let n = literal_value(e).unwrap_or_default();
+                let help = if n >= Decimal::ONE {
+                    format!("did you mean `{n}%`?")
+                } else {
+                    format!(
+                        "did you mean `{}%`? a fraction is written as a percentage",
+                        (n * Decimal::ONE_HUNDRED).normalize()
+                    )
+                };
+                self.error(
+                    Diagnostic::error(
+                        Code::PercentExpected,
+                        e.span,
+                        format!("`{}` is compared with a percentage but has no `%`", expr_text(e)),
+                        "plain number",
+                    )
+                    .with_help(help),
+                );
+            }
+            (Some(e), q) if q.unit_label().is_some() => {
+                self.error(
+                    Diagnostic::error(
+                        Code::BareNumber,
+                        e.span,
+                        format!("`{}` is compared with {q} but has no unit", expr_text(e)),
+                        "no unit",
+                    )
+                    .with_help(format!(
+                        "write the unit: `{} {}`",
+                        expr_text(e),
+                        q.unit_label().unwrap_or("")
+                    )),
+                );
+            }
+            _ => {
+                let help = match (x, y) {
+                    (Dim::Money(c1), Dim::Money(c2)) => {
+                        format!("{c1} and {c2} are different currencies; convert one with an explicit rate first")
+                    }
+                    (Dim::Fraction, _) | (_, Dim::Fraction) => "write percentages with `%`, e.g. `2%`".into(),
+                    _ => "compare amounts in the same unit".into(),
+                };
+                self.error(
+                    Diagnostic::error(
+                        Code::UnitMismatch,
+                        a.span.to(b.span),
+                        format!("cannot compare {x} with {y}"),
+                        "different units",
+                    )
+                    .with_help(help),
+                );
+            }
+        }
+        false
+    }
+
+    /// Warns of `≤ DATE` and the like, which leave out (or take in) the rest of that day.
+    fn date_only_comparison(&mut self, cmp: CmpOp, l_date_only: bool, r_date_only: bool, a: &Expr, b: &Expr) {
+        // `≤ 2022-12-31` means "up to the first instant of that day", which is rarely meant.
+        let date_side = if r_date_only {
+            Some(b)
+        } else if l_date_only {
+            Some(a)
+        } else {
+            None
+        };
+        if let Some(e) = date_side
+            && matches!(
+                (cmp, r_date_only),
+                (CmpOp::Le | CmpOp::Gt, true) | (CmpOp::Ge | CmpOp::Lt, false)
+            )
+        {
+            self.error(
+                Diagnostic::warning(
+                    Code::DateOnlyComparison,
+                    e.span,
+                    format!(
+                        "`{}` means the start of that day (00:00), so the rest of the day is {}",
+                        expr_text(e),
+                        if matches!(cmp, CmpOp::Le | CmpOp::Ge) {
+                            "left out"
+                        } else {
+                            "included"
+                        }
+                    ),
+                    "the day's first instant",
+                )
+                .with_help(format!(
+                    "to include the whole day write `{} 23:59:59` or compare with `<` and the next day",
+                    expr_text(e)
+                )),
+            );
+        }
+    }
+}
+
+fn verb(op: BinOp) -> &'static str {
+    match op {
+        BinOp::Add => "add",
+        BinOp::Sub => "subtract",
+        BinOp::Mul => "multiply",
+        _ => "divide",
+    }
+}
+
+pub(super) fn cmp_of(op: BinOp) -> CmpOp {
+    match op {
+        BinOp::Eq => CmpOp::Eq,
+        BinOp::Ne => CmpOp::Ne,
+        BinOp::Lt => CmpOp::Lt,
+        BinOp::Le => CmpOp::Le,
+        BinOp::Gt => CmpOp::Gt,
+        _ => CmpOp::Ge,
+    }
+}
+
+/// References that a true `ir` proves known: the operands of `x is known`, through `and`.
+pub(super) fn known_refs(ir: &Ir) -> Vec<Ir> {
+    match ir {
+        Ir::IsKnown(inner) => vec![(**inner).clone()],
+        Ir::And(a, b) => {
+            let mut v = known_refs(a);
+            v.extend(known_refs(b));
+            v
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// References that a false `ir` proves known: the operands of `x is unknown`, through `or`.
+fn unknown_refs(ir: &Ir) -> Vec<Ir> {
+    match ir {
+        Ir::Not(inner) => match &**inner {
+            Ir::IsKnown(x) => vec![(**x).clone()],
+            _ => Vec::new(),
+        },
+        Ir::Or(a, b) => {
+            let mut v = unknown_refs(a);
+            v.extend(unknown_refs(b));
+            v
+        }
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,374 @@
+//! Names and their scopes: top-level names, facts and computed fields of the records in scope.
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::program::schema::FactType;
+use crate::program::types::{Dim, Ty, currency, duration_unit};
+use crate::program::{Adjust, Definition, Ir, ListExpr, ListLevel};
+use crate::suggest::closest;
+use crate::syntax::ast::{self, Expr};
+
+use super::units::ty_of_fact;
+use super::{Checker, State, T, TopName, expr_text};
+
+impl<'a> Checker<'a> {
+    pub(super) fn duplicate(&mut self, name: &ast::Ident) {
+        let first = self.top.get(&name.name).map(|(_, s)| *s);
+        let mut d = Diagnostic::error(
+            Code::DuplicateDefinition,
+            name.span,
+            format!("`{}` is defined more than once", name.name),
+            "defined again here",
+        )
+        .with_help("give each fact, value, window, parameter, period range and reward its own name");
+        if let Some(first) = first {
+            d = d.with_label(first, "first defined here");
+        }
+        self.error(d);
+    }
+
+    pub(super) fn declare_top(&mut self, name: &ast::Ident, what: TopName<'a>) -> bool {
+        let clashes_fact = self
+            .levels
+            .first()
+            .and_then(|l| l.schema.index_of(&name.name))
+            .is_some();
+        if self.top.contains_key(&name.name) || clashes_fact {
+            if clashes_fact && !self.top.contains_key(&name.name) {
+                self.error(
+                    Diagnostic::error(
+                        Code::DuplicateDefinition,
+                        name.span,
+                        format!("`{}` is already the name of a fact", name.name),
+                        "defined again here",
+                    )
+                    .with_help("choose another name for the definition"),
+                );
+            } else {
+                self.duplicate(name);
+            }
+            return false;
+        }
+        self.top.insert(name.name.clone(), (what, name.span));
+        self.def_state.insert(name.name.clone(), State::Unchecked);
+        true
+    }
+
+    pub(super) fn name(&mut self, id: &ast::Ident) -> Option<T> {
+        // The period variable of a per-period definition.
+        if let Some((var, _)) = &self.ctx.period_var
+            && *var == id.name
+        {
+            return Some(T::new(Ir::PeriodWindow, Ty::Window));
+        }
+        // Facts and computed fields, innermost record first.
+        let frames = self.ctx.frames.clone();
+        for (frame, level) in frames.iter().enumerate().rev() {
+            if let Some(t) = self.field_of_frame(frame, *level, &id.name) {
+                return t;
+            }
+        }
+        match self.top.get(&id.name).copied() {
+            Some((TopName::Param(i), _)) => {
+                self.used.insert(id.name.clone());
+                let ty = self.params.get(i)?.ty.clone();
+                Some(T::new(Ir::Param(i), ty))
+            }
+            Some((TopName::Periods(i), _)) => {
+                self.used.insert(id.name.clone());
+                Some(T::new(Ir::PeriodsWindow(i), Ty::Periods(i)))
+            }
+            Some((TopName::Value(decl), _)) => self.value_ref(id, decl),
+            Some((TopName::Window(_), _)) => {
+                self.used.insert(id.name.clone());
+                let idx = self.ensure_def(&id.name)?;
+                let def = self.definitions.get(idx)?;
+                let ir = match &def.expr {
+                    c @ Ir::Const(_) => c.clone(),
+                    _ => Ir::Def(idx),
+                };
+                let maybe = def.maybe;
+                Some(T::new(ir, Ty::Window).maybe(maybe))
+            }
+            None if id.name == "as_of" => {
+                // The reference time of the evaluation, given on the command line: never the clock.
+                self.uses_as_of = true;
+                Some(T::new(Ir::AsOf, Ty::Time))
+            }
+            None => {
+                self.unknown_name(id, &frames);
+                None
+            }
+        }
+    }
+
+    /// A top-level value by name: its definition, or (for a list) its expression checked here.
+    fn value_ref(&mut self, id: &ast::Ident, decl: &ast::ValueDecl) -> Option<T> {
+        self.used.insert(id.name.clone());
+        let idx = self.ensure_def(&id.name)?;
+        let def = self.definitions.get(idx)?.clone();
+        if matches!(def.ty, Ty::Records(_) | Ty::Items(_)) {
+            // Lists are not computed once: re-check the definition where it is used,
+            // so that its records line up with the frames in scope here.
+            let saved_var = self.ctx.period_var.clone();
+            let t = self.expr(&decl.expr);
+            self.ctx.period_var = saved_var;
+            return t;
+        }
+        // A definition that is a constant (a set, a rate) is used as that constant, so
+        // that it works wherever a literal does (`category in trade_categories`).
+        let ir = match (&def.expr, def.per, &def.adjust) {
+            (
+                Ir::Const(c),
+                None,
+                Adjust {
+                    rounding: None,
+                    at_most: None,
+                    at_least: None,
+                    ..
+                },
+            ) => Ir::Const(c.clone()),
+            _ => Ir::Def(idx),
+        };
+        let base = T {
+            after_budget: def.after_budget,
+            ..T::new(ir, def.ty.clone())
+        }
+        .maybe(def.maybe && !self.ctx.known.contains(&Ir::Def(idx)))
+        .exact(def_exact(&def));
+        match def.per {
+            None => Some(base),
+            Some(p) => match &self.ctx.period_var {
+                Some((_, cur)) if *cur == p => Some(T {
+                    ir: Ir::DefAt(idx),
+                    ..base
+                }),
+                _ => Some(T {
+                    ty: Ty::PerPeriod(p, Box::new(def.ty.clone())),
+                    ..base
+                }),
+            },
+        }
+    }
+
+    /// Reports a name that is not defined, with the likeliest name meant (`frames`: the levels in
+    /// scope).
+    fn unknown_name(&mut self, id: &ast::Ident, frames: &[usize]) {
+        if self.rewards.contains_key(&id.name) {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidScope,
+                    id.span,
+                    format!(
+                        "`{}` is a reward; rewards are computed last and cannot be used in expressions",
+                        id.name
+                    ),
+                    "a reward",
+                )
+                .with_help(
+                    "define the amount as a `let` value and use it in both places, or test `REWARD is waitlisted`",
+                ),
+            );
+            return;
+        }
+        let mut candidates: Vec<String> = self.top.keys().cloned().collect();
+        for level in frames.iter() {
+            if let Some(l) = self.levels.get(*level) {
+                candidates.extend(l.schema.fields.iter().map(|f| f.name.clone()));
+            }
+            if let Some(d) = self.derived.get(*level) {
+                candidates.extend(d.iter().map(|s| s.decl.name.name.clone()));
+            }
+        }
+        if let Some((var, _)) = &self.ctx.period_var {
+            candidates.push(var.clone());
+        }
+        if currency(&id.name).is_some() || duration_unit(&id.name).is_some() || self.units.contains_key(&id.name) {
+            // A number's unit that slipped onto the next line reads as a name.
+            self.error(
+                Diagnostic::error(
+                    Code::UnknownName,
+                    id.span,
+                    format!("`{}` is a unit, but no number stands before it on this line", id.name),
+                    "a unit on its own",
+                )
+                .with_help(format!(
+                    "write the number and its unit on one line, e.g. `10000 {}`",
+                    id.name
+                )),
+            );
+            return;
+        }
+        let mut d = Diagnostic::error(
+            Code::UnknownName,
+            id.span,
+            format!("`{}` is not defined", id.name),
+            "unknown name",
+        );
+        d = match closest(&id.name, candidates.iter().map(String::as_str)) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => {
+                // A name that exists in a list the expression is not inside.
+                let nested = self
+                    .levels
+                    .iter()
+                    .find(|l| l.depth > 0 && l.schema.index_of(&id.name).is_some())
+                    .map(|l| l.path.clone());
+                match nested {
+                    Some(path) => d.with_help(format!(
+                        "`{}` is a fact of each record of `{path}`: use it inside `... of {path} where ...`, or as `{path}.{}`",
+                        id.name, id.name
+                    )),
+                    None => d.with_help("declare it in `facts { ... }`, or define it with `let` or `value`"),
+                }
+            }
+        };
+        self.error(d);
+    }
+
+    /// A fact or computed field of the record in `frame`, if it has one by that name.
+    fn field_of_frame(&mut self, frame: usize, level: usize, name: &str) -> Option<Option<T>> {
+        let l = self.levels.get(level)?;
+        if let Some(i) = l.schema.index_of(name) {
+            let f = l.schema.fields.get(i)?.clone();
+            if level == 0 {
+                self.used.insert(name.to_string());
+            }
+            let child = l.children.get(&i).copied();
+            let ir = Ir::Fact { frame, field: i };
+            if let Some(child) = child {
+                let mut t = T::new(Ir::Unknown, Ty::Records(child));
+                t.list = Some(ListExpr {
+                    levels: vec![ListLevel {
+                        frame,
+                        field: i,
+                        name: name.to_string(),
+                        filters: Vec::new(),
+                    }],
+                    project: None,
+                    base: self.ctx.frames.len(),
+                    record_invariant: false,
+                });
+                return Some(Some(t));
+            }
+            let known = self.ctx.known.contains(&ir);
+            let ty = ty_of_fact(&f.ty);
+            let exact = !matches!(
+                f.ty,
+                FactType::Money(_) | FactType::Quantity(_) | FactType::Decimal | FactType::Fraction
+            );
+            return Some(Some(T::new(ir, ty).maybe(f.optional && !known).exact(exact)));
+        }
+        let index = self.derived.get(level)?.iter().position(|s| s.decl.name.name == name)?;
+        self.used.insert(format!("of:{name}"));
+        let result = self.ensure_derived(level, index);
+        Some(result.map(|(ty, maybe)| {
+            let ir = Ir::Derived { frame, level, index };
+            let known = self.ctx.known.contains(&ir);
+            T::new(ir, ty).maybe(maybe && !known).exact(false)
+        }))
+    }
+
+    pub(super) fn field(&mut self, base: &Expr, field: &ast::Ident) -> Option<T> {
+        let b = self.expr(base)?;
+        let Some(mut list) = b.list.clone() else {
+            self.error(
+                Diagnostic::error(
+                    Code::UnknownField,
+                    field.span,
+                    format!("`{}` has no fields: it is {}", expr_text(base), b.ty),
+                    "no such field",
+                )
+                .with_help("only lists of records have fields, e.g. `sales.gmv`"),
+            );
+            return None;
+        };
+        if list.project.is_some() {
+            self.error(
+                Diagnostic::error(
+                    Code::UnknownField,
+                    field.span,
+                    format!("`{}` is a list of values, which have no fields", expr_text(base)),
+                    "no such field",
+                )
+                .with_help("take fields of the records: `list.field`"),
+            );
+            return None;
+        }
+        let Ty::Records(level) = b.ty else { return None };
+        let frame = self.ctx.frames.len() + list.levels.len() - 1;
+        let (fields, derived_names): (Vec<String>, Vec<String>) = {
+            let l = self.levels.get(level)?;
+            (
+                l.schema.fields.iter().map(|f| f.name.clone()).collect(),
+                self.derived
+                    .get(level)
+                    .map(|d| d.iter().map(|s| s.decl.name.name.clone()).collect())
+                    .unwrap_or_default(),
+            )
+        };
+        let l = self.levels.get(level)?;
+        if let Some(i) = l.schema.index_of(&field.name) {
+            let f = l.schema.fields.get(i)?.clone();
+            if let Some(child) = l.children.get(&i).copied() {
+                list.levels.push(ListLevel {
+                    frame,
+                    field: i,
+                    name: field.name.clone(),
+                    filters: Vec::new(),
+                });
+                return Some(T {
+                    ty: Ty::Records(child),
+                    list: Some(list),
+                    ..b
+                });
+            }
+            let ty = ty_of_fact(&f.ty);
+            list.project = Some(Box::new(Ir::Fact { frame, field: i }));
+            let exact = !matches!(
+                f.ty,
+                FactType::Money(_) | FactType::Quantity(_) | FactType::Decimal | FactType::Fraction
+            );
+            return Some(T {
+                ty: Ty::Items(Box::new(ty)),
+                list: Some(list),
+                maybe: f.optional,
+                exact,
+                ..b
+            });
+        }
+        if let Some(index) = derived_names.iter().position(|n| *n == field.name) {
+            self.used.insert(format!("of:{}", field.name));
+            let (ty, maybe) = self.ensure_derived(level, index)?;
+            list.project = Some(Box::new(Ir::Derived { frame, level, index }));
+            return Some(T {
+                ty: Ty::Items(Box::new(ty)),
+                list: Some(list),
+                maybe,
+                exact: false,
+                ..b
+            });
+        }
+        let mut all = fields;
+        all.extend(derived_names);
+        let path = self.levels.get(level).map(|l| l.path.clone()).unwrap_or_default();
+        let mut d = Diagnostic::error(
+            Code::UnknownField,
+            field.span,
+            format!("the records of `{path}` have no field `{}`", field.name),
+            "no such field",
+        );
+        d = match closest(&field.name, all.iter().map(String::as_str)) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help(format!("the fields of `{path}` are: {}", all.join(", "))),
+        };
+        self.error(d);
+        None
+    }
+}
+
+fn def_exact(def: &Definition) -> bool {
+    def.exact
+        || def.adjust.rounding.is_some()
+        || matches!(def.expr, Ir::Const(_))
+        || matches!(def.ty, Ty::Num(Dim::Count))
+}

@@ -1,0 +1,714 @@
+//! Tables: rankings, lookup tables and tier tables (`band of`, `marginal of`).
+
+use rust_decimal::Decimal;
+
+use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::program::types::{Dim, Ty};
+use crate::program::{Band, Const, Ir, RankingDef};
+use crate::syntax::ast::{Expr, LookupRow, RangeKind, TierKind, TierRow};
+
+use super::{Checker, T, expr_text, num_const};
+
+impl<'a> Checker<'a> {
+    pub(super) fn rank(&mut self, keys: &[(Expr, bool)], within: &[Expr], whole: &Expr) -> Option<T> {
+        if self.ctx.frames.len() > 1 || self.ctx.period_var.is_some() {
+            self.error(
+                Diagnostic::error(
+                    Code::InvalidScope,
+                    whole.span,
+                    "a ranking orders whole records, so it cannot be used inside a list or per-period definition",
+                    "ranking here",
+                )
+                .with_help("define the ranking at the top level: `value place = rank by ...`"),
+            );
+            return None;
+        }
+        let mut key_irs = Vec::new();
+        for (k, desc) in keys {
+            let t = self.expr(k)?;
+            if !matches!(t.ty, Ty::Num(_) | Ty::Time | Ty::Duration | Ty::Text) {
+                self.type_error(
+                    k,
+                    &format!(
+                        "records are ranked by a number, amount, timestamp or text, but this is {}",
+                        t.ty
+                    ),
+                    "rank by an amount or a score",
+                );
+                return None;
+            }
+            if t.after_budget {
+                self.type_error(
+                    k,
+                    "a ranking cannot depend on a budget's outcome",
+                    "rank by facts and values",
+                );
+                return None;
+            }
+            key_irs.push((t.ir, *desc));
+        }
+        let mut group_irs = Vec::new();
+        for g in within {
+            let t = self.expr(g)?;
+            if !matches!(t.ty, Ty::Num(_) | Ty::Time | Ty::Text | Ty::Choice(_) | Ty::Bool) {
+                self.type_error(
+                    g,
+                    &format!(
+                        "records are grouped by a text, choice, number, yes/no or timestamp, but this is {}",
+                        t.ty
+                    ),
+                    "group by a category, e.g. `within industry`",
+                );
+                return None;
+            }
+            if t.after_budget {
+                self.type_error(
+                    g,
+                    "a ranking cannot group by a budget's outcome",
+                    "group by facts and values",
+                );
+                return None;
+            }
+            group_irs.push(t.ir);
+        }
+        let nested = key_irs
+            .iter()
+            .map(|(ir, _)| ir)
+            .chain(group_irs.iter())
+            .any(|ir| ir.any(&mut |n| matches!(n, Ir::Rank(_))));
+        if nested {
+            self.type_error(
+                whole,
+                "a ranking cannot depend on another ranking",
+                "rank by facts and values",
+            );
+            return None;
+        }
+        let index = self.rankings.len();
+        self.rankings.push(RankingDef {
+            keys: key_irs,
+            within: group_irs,
+        });
+        // A record whose ranking keys are unknown is not ranked: its place is unknown.
+        Some(T::new(Ir::Rank(index), Ty::Num(Dim::Count)).maybe(true))
+    }
+
+    pub(super) fn lookup(&mut self, keys: &[Expr], rows: &[LookupRow], whole: &Expr) -> Option<T> {
+        let mut key_types = Vec::new();
+        let mut maybe = false;
+        let mut after_budget = false;
+        let mut key_irs = Vec::new();
+        for k in keys {
+            let t = self.expr(k)?;
+            if !matches!(t.ty, Ty::Text | Ty::Choice(_) | Ty::Num(_) | Ty::Bool) {
+                self.type_error(
+                    k,
+                    &format!(
+                        "a lookup key must be a text, a choice, a number or a yes/no, but this is {}",
+                        t.ty
+                    ),
+                    "look up by a category, a level or a flag",
+                );
+                return None;
+            }
+            maybe |= t.maybe;
+            after_budget |= t.after_budget;
+            key_types.push(t.ty.clone());
+            key_irs.push(t.ir);
+        }
+        if rows.is_empty() {
+            self.error(
+                Diagnostic::error(
+                    Code::MissingKey,
+                    whole.span,
+                    "the lookup table has no rows",
+                    "empty table",
+                )
+                .with_help("write one row per key: `\"文娱\" -> 2%`, and `otherwise -> ...` for the rest"),
+            );
+            return None;
+        }
+        let mut out_rows: Vec<(Vec<Const>, Ir)> = Vec::new();
+        let mut row_spans: Vec<Span> = Vec::new();
+        let mut otherwise: Option<Box<Ir>> = None;
+        let mut value_ty: Option<(Ty, Span)> = None;
+        let mut exact = true;
+        let mut ok = true;
+        for row in rows {
+            let Some(v) = self.expr(&row.value) else {
+                ok = false;
+                continue;
+            };
+            match &value_ty {
+                Some((ty, first)) if !self.compatible(ty, &v.ty, &row.value) => {
+                    let (ty, first) = (ty.clone(), *first);
+                    self.error(
+                        Diagnostic::error(
+                            Code::UnitMismatch,
+                            row.value.span,
+                            format!(
+                                "every row must give the same kind of value: this is {}, the first row gives {ty}",
+                                v.ty
+                            ),
+                            "different kind",
+                        )
+                        .with_label(first, "first row's value")
+                        .with_help("give every row's value in the same unit"),
+                    );
+                    ok = false;
+                    continue;
+                }
+                Some(_) => {}
+                None => value_ty = Some((v.ty.clone(), row.value.span)),
+            }
+            maybe |= v.maybe;
+            exact &= v.exact;
+            after_budget |= v.after_budget;
+            let Some(row_keys) = &row.keys else {
+                if otherwise.is_some() {
+                    self.error(
+                        Diagnostic::error(
+                            Code::DuplicateKey,
+                            row.span,
+                            "the table has two `otherwise` rows",
+                            "second `otherwise`",
+                        )
+                        .with_help("keep one `otherwise` row"),
+                    );
+                    ok = false;
+                }
+                otherwise = Some(Box::new(v.ir));
+                continue;
+            };
+            let Some(consts) = self.row_keys(row, row_keys, &key_types, &out_rows, &row_spans) else {
+                ok = false;
+                continue;
+            };
+            out_rows.push((consts, v.ir));
+            row_spans.push(row.span);
+        }
+        if !ok {
+            return None;
+        }
+        if otherwise.is_none() {
+            // With one choice key, every choice must have a row (or the table is unknown for it).
+            maybe |= !self.lookup_complete(&key_types, &out_rows, whole);
+        }
+        let ty = value_ty.map(|(t, _)| t).unwrap_or(Ty::Num(Dim::Decimal));
+        Some(
+            T {
+                after_budget,
+                ..T::new(
+                    Ir::Lookup {
+                        keys: key_irs,
+                        rows: out_rows,
+                        otherwise,
+                    },
+                    ty,
+                )
+            }
+            .maybe(maybe)
+            .exact(exact),
+        )
+    }
+
+    /// The keys of a row, as constants of the looked-up values' types, none of them in an earlier
+    /// row (`seen`, written at `seen_spans`).
+    fn row_keys(
+        &mut self,
+        row: &LookupRow,
+        row_keys: &[Expr],
+        key_types: &[Ty],
+        seen: &[(Vec<Const>, Ir)],
+        seen_spans: &[Span],
+    ) -> Option<Vec<Const>> {
+        if row_keys.len() != key_types.len() {
+            self.error(
+                Diagnostic::error(
+                    Code::WrongArity,
+                    row.span,
+                    format!(
+                        "this row has {} keys, but the table looks up {}",
+                        row_keys.len(),
+                        key_types.len()
+                    ),
+                    "wrong number of keys",
+                )
+                .with_help("write one key per looked-up value, in the same order"),
+            );
+            return None;
+        }
+        let mut consts = Vec::new();
+        for (k, ty) in row_keys.iter().zip(key_types) {
+            if let Some(c) = self.key_const(k, ty) {
+                consts.push(c);
+            }
+        }
+        if consts.len() != key_types.len() {
+            return None;
+        }
+        if let Some(i) = seen.iter().position(|(c, _)| *c == consts) {
+            let first = seen_spans.get(i).copied().unwrap_or(row.span);
+            self.error(
+                Diagnostic::error(
+                    Code::DuplicateKey,
+                    row.span,
+                    format!(
+                        "the key {} is already in the table",
+                        row_keys.iter().map(expr_text).collect::<Vec<_>>().join(", ")
+                    ),
+                    "same key again",
+                )
+                .with_label(first, "first row with this key")
+                .with_help("each key may appear once; remove or change one of the rows"),
+            );
+            return None;
+        }
+        Some(consts)
+    }
+
+    /// Whether a table without `otherwise` has a row for every case: with one choice key, for
+    /// every choice (warning of those it lacks).
+    fn lookup_complete(&mut self, key_types: &[Ty], rows: &[(Vec<Const>, Ir)], whole: &Expr) -> bool {
+        if let [Ty::Choice(choices)] = key_types {
+            let missing: Vec<&String> = choices
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !rows.iter().any(|(c, _)| c.first() == Some(&Const::Choice(*i as u32))))
+                .map(|(_, c)| c)
+                .collect();
+            if missing.is_empty() {
+                return true;
+            }
+            let list = missing
+                .iter()
+                .map(|m| format!("\"{m}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.error(
+                Diagnostic::warning(
+                    Code::MissingKey,
+                    whole.span,
+                    format!("the table has no row for {list}"),
+                    "incomplete table",
+                )
+                .with_help("add a row for each choice, or an `otherwise -> ...` row; without one the value is unknown for those choices"),
+            );
+        }
+        false
+    }
+
+    /// A row key as a constant of the looked-up key's type.
+    fn key_const(&mut self, k: &Expr, ty: &Ty) -> Option<Const> {
+        let t = self.expr(k)?;
+        let Ir::Const(c) = t.ir else { return None };
+        match (ty, c) {
+            (Ty::Choice(choices), Const::Text(s)) => match choices.iter().position(|x| x.as_str() == &*s) {
+                Some(i) => Some(Const::Choice(i as u32)),
+                None => {
+                    let choices = choices.clone();
+                    self.unknown_choice(&s, &choices, k.span);
+                    None
+                }
+            },
+            (Ty::Text, c @ Const::Text(_)) | (Ty::Bool, c @ Const::Bool(_)) => Some(c),
+            (Ty::Num(_), c @ Const::Num(_)) => Some(c),
+            (ty, _) => {
+                let ty = ty.clone();
+                self.type_error(
+                    k,
+                    &format!("this key must be {ty} like the looked-up value"),
+                    "write a key of the same kind",
+                );
+                None
+            }
+        }
+    }
+
+    /// A constant end of a band, in the subject's unit (instants as nanoseconds since 1970).
+    fn tier_bound(&mut self, e: &Expr, dim: &Dim, time: bool) -> Option<Decimal> {
+        let t = self.expr(e)?;
+        if time {
+            return match t.ir {
+                Ir::Const(Const::Time(at)) => at.timestamp_nanos_opt().map(Decimal::from),
+                _ => {
+                    self.type_error(
+                        e,
+                        "the ends of a band of timestamps must be written as dates or times",
+                        "write the band's ends as literals such as `2024-01-01`",
+                    );
+                    None
+                }
+            };
+        }
+        let value = num_const(&t.ir);
+        let Some(value) = value else {
+            self.error(
+                Diagnostic::error(
+                    Code::TypeMismatch,
+                    e.span,
+                    "the ends of a band must be written as numbers or amounts",
+                    "not a constant",
+                )
+                .with_help("write the band's ends as literals such as `10000 CNY`"),
+            );
+            return None;
+        };
+        if !self.same_dim(&Ty::Num(dim.clone()), &t.ty, e, "band end") {
+            return None;
+        }
+        Some(value)
+    }
+
+    /// A band end as written back in messages: a number in the table's unit, or a local time.
+    fn show_bound(&self, value: Decimal, time: bool, unit: Option<&str>) -> String {
+        if !time {
+            return in_unit(value.normalize(), unit);
+        }
+        let nanos = i64::try_from(value.trunc()).unwrap_or_default();
+        chrono::DateTime::from_timestamp_nanos(nanos)
+            .with_timezone(&self.tz)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    }
+
+    pub(super) fn tiers(&mut self, kind: TierKind, subject: &Expr, rows: &[TierRow], whole: &Expr) -> Option<T> {
+        let s = self.expr(subject)?;
+        let (dim, time) = self.tier_subject(kind, subject, &s.ty)?;
+        // The unit the ends of the bands are in, for messages (timestamps are shown as dates).
+        let unit = if time { None } else { dim.unit_label() };
+        // Whether the subject is a count, which is a whole number and never below 0.
+        let counts = dim == Dim::Count && !time;
+        if rows.is_empty() {
+            self.error(
+                Diagnostic::error(
+                    Code::TierUnreachable,
+                    whole.span,
+                    "the tier table has no bands",
+                    "empty table",
+                )
+                .with_help("write one band per line: `0 CNY .. 10000 CNY -> 1%`"),
+            );
+            return None;
+        }
+        let mut bands: Vec<Band> = Vec::new();
+        let mut value_ty: Option<(Ty, Span)> = None;
+        let mut maybe = s.maybe;
+        let mut exact = kind == TierKind::Band;
+        let mut after_budget = s.after_budget;
+        let mut ok = true;
+        for row in rows {
+            let Some((start, end, end_inclusive)) = self.band_ends(kind, row, &dim, time) else {
+                ok = false;
+                continue;
+            };
+            let Some(v) = self.band_value(kind, row, &mut value_ty) else {
+                ok = false;
+                continue;
+            };
+            maybe |= v.maybe;
+            exact &= v.exact;
+            after_budget |= v.after_budget;
+            bands.push(Band {
+                start,
+                end,
+                end_inclusive,
+                value: v.ir,
+            });
+        }
+        if !ok {
+            return None;
+        }
+        // Overlaps: two bands sharing a value make the table ambiguous.
+        if self.tier_overlaps(&bands, rows, time, unit) {
+            return None;
+        }
+        // Gaps: values between two bands fall in none.
+        let order = band_order(&bands);
+        let gap = self.tier_gaps(kind, &bands, &order, rows, counts, unit);
+        maybe |= gap && kind == TierKind::Band;
+        // Values below the first band or above the last fall in no band.
+        if kind == TierKind::Band {
+            let lowest = order.first().and_then(|&i| bands.get(i)).and_then(|b| b.start);
+            let below_possible = match lowest {
+                None => false,
+                Some(low) => !(counts && low <= Decimal::ZERO),
+            };
+            let open_top = bands.iter().any(|b| b.end.is_none());
+            if below_possible || !open_top {
+                maybe = true;
+            }
+        }
+        let ir = match kind {
+            TierKind::Band => Ir::Band(Box::new(s.ir), bands),
+            TierKind::Marginal => Ir::Marginal(Box::new(s.ir), bands),
+        };
+        let ty = match kind {
+            TierKind::Band => value_ty.map(|(t, _)| t).unwrap_or(Ty::Num(Dim::Decimal)),
+            TierKind::Marginal => Ty::Num(if dim == Dim::Count { Dim::Decimal } else { dim }),
+        };
+        Some(
+            T {
+                after_budget,
+                ..T::new(ir, ty)
+            }
+            .maybe(maybe)
+            .exact(exact),
+        )
+    }
+
+    /// What a tier table chooses by: the subject's quantity, and whether it is a timestamp.
+    fn tier_subject(&mut self, kind: TierKind, subject: &Expr, ty: &Ty) -> Option<(Dim, bool)> {
+        // Bands of timestamps choose by date (editions chosen by a cohort's first listing, say).
+        Some(match ty.clone() {
+            Ty::Num(dim) => (dim, false),
+            Ty::Time if kind == TierKind::Band => (Dim::Decimal, true),
+            other => {
+                self.type_error(
+                    subject,
+                    &format!(
+                        "a {} table chooses by {}, but this is {other}",
+                        kind.word(),
+                        if kind == TierKind::Band {
+                            "a number, an amount or a timestamp"
+                        } else {
+                            "a number or an amount"
+                        }
+                    ),
+                    "put the amount the bands are about after `of`, e.g. `band of monthly_gmv { ... }`",
+                );
+                return None;
+            }
+        })
+    }
+
+    /// The ends of a band, checked: constants in the subject's unit, the lower end first.
+    fn band_ends(
+        &mut self,
+        kind: TierKind,
+        row: &TierRow,
+        dim: &Dim,
+        time: bool,
+    ) -> Option<(Option<Decimal>, Option<Decimal>, bool)> {
+        let start = match &row.start {
+            Some(e) => Some(self.tier_bound(e, dim, time)?),
+            None => None,
+        };
+        let end = match &row.end {
+            Some(e) => Some(self.tier_bound(e, dim, time)?),
+            None => None,
+        };
+        let end_inclusive = row.kind == RangeKind::Through;
+        if kind == TierKind::Marginal && start.is_none() {
+            self.error(
+                Diagnostic::error(
+                    Code::TierUnreachable,
+                    row.span,
+                    "a band of a marginal table needs a lower end",
+                    "no lower end",
+                )
+                .with_help(
+                    "rates apply to the part of the amount above the band's start: write `0 CNY .. 50000 CNY -> 10%`",
+                ),
+            );
+            return None;
+        }
+        if let (Some(a), Some(b)) = (start, end)
+            && (b < a || (b == a && !end_inclusive))
+        {
+            self.error(
+                Diagnostic::error(
+                    Code::TierUnreachable,
+                    row.span,
+                    format!("no value can fall in this band: it ends at {b} before it starts at {a}"),
+                    "empty band",
+                )
+                .with_help("write the lower end first: `LOW .. HIGH -> value`"),
+            );
+            return None;
+        }
+        if *dim == Dim::Count && !time && end.is_some_and(|e| e <= Decimal::ZERO && !(e.is_zero() && end_inclusive)) {
+            self.error(
+                Diagnostic::warning(
+                    Code::TierUnreachable,
+                    row.span,
+                    "no count can fall in this band: counts are never below 0",
+                    "unreachable band",
+                )
+                .with_help("remove the band, or start the table at 0"),
+            );
+        }
+        Some((start, end, end_inclusive))
+    }
+
+    /// The value of a band: of one kind for every band of a table, a rate for a marginal one.
+    fn band_value(&mut self, kind: TierKind, row: &TierRow, value_ty: &mut Option<(Ty, Span)>) -> Option<T> {
+        let v = self.expr(&row.value)?;
+        match kind {
+            TierKind::Band => match value_ty {
+                Some((ty, first_span)) => {
+                    if !self.compatible(ty, &v.ty, &row.value) {
+                        let (ty, first_span) = (ty.clone(), *first_span);
+                        self.error(
+                            Diagnostic::error(
+                                Code::UnitMismatch,
+                                row.value.span,
+                                format!("every band must give the same kind of value: this is {}, the first band gives {ty}", v.ty),
+                                "different kind",
+                            )
+                            .with_label(first_span, "first band's value")
+                            .with_help("give every band's value in the same unit"),
+                        );
+                        return None;
+                    }
+                }
+                None => *value_ty = Some((v.ty.clone(), row.value.span)),
+            },
+            TierKind::Marginal => {
+                if !matches!(v.ty, Ty::Num(Dim::Fraction | Dim::Decimal | Dim::Count)) {
+                    self.type_error(
+                        &row.value,
+                        &format!("a marginal band gives a rate, but this is {}", v.ty),
+                        "write the rate for the part of the amount inside the band, e.g. `10%`",
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(v)
+    }
+
+    /// Reports bands that share values, which make the table ambiguous; whether there are any.
+    fn tier_overlaps(&mut self, bands: &[Band], rows: &[TierRow], time: bool, unit: Option<&str>) -> bool {
+        let mut reported_overlap = false;
+        for (i, a) in bands.iter().enumerate() {
+            for (j, b) in bands.iter().enumerate().skip(i + 1) {
+                if let Some(example) = overlap_example(a, b) {
+                    let (ra, rb) = (rows.get(i).map(|r| r.span), rows.get(j).map(|r| r.span));
+                    if let (Some(ra), Some(rb)) = (ra, rb) {
+                        self.error(
+                            Diagnostic::error(
+                                Code::TierOverlap,
+                                rb,
+                                format!(
+                                    "this band overlaps an earlier one: {} falls in both",
+                                    self.show_bound(example, time, unit)
+                                ),
+                                "overlapping band",
+                            )
+                            .with_label(ra, "earlier band")
+                            .with_help(
+                                "make each band start where the previous one ends: `0 .. 10000`, then `10000 .. 50000`",
+                            ),
+                        );
+                        reported_overlap = true;
+                    }
+                }
+            }
+        }
+        reported_overlap
+    }
+
+    /// Warns of values between two bands that fall in none, with the table's unit; whether there
+    /// are any. `order`: the bands by their start; `counts`: whether the subject is a count.
+    fn tier_gaps(
+        &mut self,
+        kind: TierKind,
+        bands: &[Band],
+        order: &[usize],
+        rows: &[TierRow],
+        counts: bool,
+        unit: Option<&str>,
+    ) -> bool {
+        let mut gap = false;
+        for pair in order.windows(2) {
+            let (Some(&x), Some(&y)) = (pair.first(), pair.get(1)) else {
+                continue;
+            };
+            let (Some(a), Some(b)) = (bands.get(x), bands.get(y)) else {
+                continue;
+            };
+            // For counts, `10 through 19` followed by `20 ..` leaves no whole number out.
+            let whole_step = counts && a.end_inclusive;
+            if let (Some(end), Some(start)) = (a.end, b.start)
+                && end < start
+                && !(whole_step && start - end <= Decimal::ONE && start.fract().is_zero() && end.fract().is_zero())
+            {
+                let example = if a.end_inclusive {
+                    (end + start) / Decimal::TWO
+                } else {
+                    end
+                };
+                if let (Some(ra), Some(rb)) = (rows.get(x), rows.get(y)) {
+                    let what = if kind == TierKind::Band {
+                        "values there fall in no band, so the table gives unknown for them"
+                    } else {
+                        "the part of the amount there earns nothing"
+                    };
+                    self.error(
+                        Diagnostic::warning(
+                            Code::TierGap,
+                            ra.span.to(rb.span),
+                            format!(
+                                "no band covers the values from {} to {} (e.g. {})",
+                                in_unit(end, unit),
+                                in_unit(start, unit),
+                                in_unit(example.normalize(), unit)
+                            ),
+                            "gap between these bands",
+                        )
+                        .with_help(format!("{what}; end the first band where the next one starts")),
+                    );
+                }
+                gap = true;
+            }
+        }
+        gap
+    }
+}
+
+/// A value in both bands, if they overlap.
+fn overlap_example(a: &Band, b: &Band) -> Option<Decimal> {
+    // The larger of the two starts is the first candidate value in both.
+    let lo = match (a.start, b.start) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    };
+    match lo {
+        Some(v) => (a.contains(v) && b.contains(v)).then_some(v),
+        None => {
+            // Both open below: they share everything below the smaller end.
+            let end = match (a.end, b.end) {
+                (Some(x), Some(y)) => x.min(y),
+                (Some(x), None) | (None, Some(x)) => x,
+                (None, None) => Decimal::ZERO,
+            };
+            Some(end - Decimal::ONE)
+        }
+    }
+}
+
+/// A number as messages write it, followed by its unit when it has one.
+fn in_unit(value: Decimal, unit: Option<&str>) -> String {
+    match unit {
+        Some(u) => format!("{value} {u}"),
+        None => value.to_string(),
+    }
+}
+
+/// The bands of a table by their start, the one open below first.
+fn band_order(bands: &[Band]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..bands.len()).collect();
+    order.sort_by(|&x, &y| {
+        let sx = bands.get(x).and_then(|b| b.start);
+        let sy = bands.get(y).and_then(|b| b.start);
+        match (sx, sy) {
+            (None, None) => std::cmp::Ordering::Equal,
+            (None, Some(_)) => std::cmp::Ordering::Less,
+            (Some(_), None) => std::cmp::Ordering::Greater,
+            (Some(a), Some(b)) => a.cmp(&b),
+        }
+    });
+    order
+}

@@ -1,0 +1,220 @@
+//! Units and types: declared units, currencies, and whether two types are the same quantity.
+
+use rust_decimal::Decimal;
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::program::schema::FactType;
+use crate::program::types::{CURRENCIES, Dim, Ty, UnitInfo, currency, duration_unit};
+use crate::suggest::closest;
+use crate::syntax::ast::{self, Expr};
+
+use super::{Checker, expr_text, is_literal, literal_value};
+
+impl<'a> Checker<'a> {
+    pub(super) fn declare_unit(&mut self, u: &ast::UnitDecl) {
+        if currency(&u.name.name).is_some() || duration_unit(&u.name.name).is_some() {
+            self.error(
+                Diagnostic::error(
+                    Code::DuplicateDefinition,
+                    u.name.span,
+                    format!("`{}` is already a built-in unit", u.name.name),
+                    "built-in unit",
+                )
+                .with_help("currencies and time units need no declaration; remove this line"),
+            );
+            return;
+        }
+        if self.units.contains_key(&u.name.name) {
+            self.error(
+                Diagnostic::error(
+                    Code::DuplicateDefinition,
+                    u.name.span,
+                    format!("the unit `{}` is declared twice", u.name.name),
+                    "declared again",
+                )
+                .with_help("keep one `unit` line per unit"),
+            );
+            return;
+        }
+        let precision = match u.precision {
+            Some((p, span)) => {
+                if !is_power_of_ten(p) {
+                    self.error(
+                        Diagnostic::error(
+                            Code::InvalidRounding,
+                            span,
+                            format!("a unit's precision must be a power of ten such as `1` or `0.01`, not `{p}`"),
+                            "not a power of ten",
+                        )
+                        .with_help("write the smallest step the unit is paid in: `1`, `0.1`, `0.01`..."),
+                    );
+                    Decimal::ONE
+                } else {
+                    p
+                }
+            }
+            None => Decimal::ONE,
+        };
+        self.units.insert(
+            u.name.name.clone(),
+            UnitInfo {
+                name: u.name.name.as_str().into(),
+                precision,
+                currency: false,
+            },
+        );
+    }
+
+    pub(super) fn note_currency(&mut self, code: &str, minor: u32) {
+        self.units.entry(code.to_string()).or_insert_with(|| UnitInfo {
+            name: code.into(),
+            precision: Decimal::new(1, minor),
+            currency: true,
+        });
+    }
+
+    pub(super) fn unknown_currency(&mut self, c: &ast::Ident) {
+        let codes = CURRENCIES.iter().map(|(c, _)| *c);
+        let help = match currency_alias(&c.name).or_else(|| closest(&c.name, codes)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "write an ISO 4217 currency code such as `CNY`, `USD` or `EUR`".into(),
+        };
+        self.error(
+            Diagnostic::error(
+                Code::UnknownUnit,
+                c.span,
+                format!("`{}` is not a currency", c.name),
+                "unknown currency",
+            )
+            .with_help(help),
+        );
+    }
+
+    pub(super) fn unknown_unit(&mut self, u: &ast::Ident) {
+        let mut names: Vec<&str> = self.units.keys().map(String::as_str).collect();
+        names.extend(CURRENCIES.iter().map(|(c, _)| *c));
+        names.extend(["days", "hours", "minutes", "seconds", "weeks"]);
+        let help = match closest(&u.name, names.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "declare it with `unit {}` at the top of the campaign, or use a currency code such as `CNY`",
+                u.name
+            ),
+        };
+        self.error(
+            Diagnostic::error(
+                Code::UnknownUnit,
+                u.span,
+                format!("`{}` is not a known unit", u.name),
+                "unknown unit",
+            )
+            .with_help(help),
+        );
+    }
+
+    pub(super) fn unit_info(&mut self, dim: &Dim) -> Option<UnitInfo> {
+        match dim {
+            Dim::Money(c) => {
+                if let Some((code, minor)) = currency(c) {
+                    self.note_currency(code, minor);
+                }
+                self.units.get(&**c).cloned()
+            }
+            Dim::Unit(u) => self.units.get(&**u).cloned(),
+            _ => None,
+        }
+    }
+
+    /// Whether two types are the same quantity, reporting when not.
+    pub(super) fn same_dim(&mut self, want: &Ty, got: &Ty, expr: &Expr, what: &str) -> bool {
+        match (want, got) {
+            (Ty::Num(a), Ty::Num(b)) if a == b => true,
+            (Ty::Num(_), Ty::Num(_)) if literal_value(expr) == Some(Decimal::ZERO) => true,
+            (Ty::Num(Dim::Decimal | Dim::Count), Ty::Num(Dim::Decimal | Dim::Count)) => true,
+            (Ty::Num(a), Ty::Num(b)) => {
+                let code = if b.is_scalar() && is_literal(expr) {
+                    Code::BareNumber
+                } else {
+                    Code::UnitMismatch
+                };
+                let help = match a.unit_label() {
+                    Some(u) if b.is_scalar() => format!("write the unit: `{} {u}`", expr_text(expr)),
+                    _ => format!("the {what} must be {a}"),
+                };
+                self.error(
+                    Diagnostic::error(
+                        code,
+                        expr.span,
+                        format!("the {what} is {b}, but the amount is {a}"),
+                        "wrong unit",
+                    )
+                    .with_help(help),
+                );
+                false
+            }
+            (a, b) => {
+                let (a, b) = (a.clone(), b.clone());
+                self.error(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        expr.span,
+                        format!("the {what} is {b}, but the amount is {a}"),
+                        "wrong kind",
+                    )
+                    .with_help(format!("the {what} must be {a}")),
+                );
+                false
+            }
+        }
+    }
+
+    /// Whether a value of type `b` (written as `expr`) can stand where `a` is expected.
+    pub(super) fn compatible(&self, a: &Ty, b: &Ty, expr: &Expr) -> bool {
+        match (a, b) {
+            (Ty::Num(x), Ty::Num(y)) => {
+                x == y
+                    || literal_value(expr) == Some(Decimal::ZERO)
+                    || matches!((x, y), (Dim::Count | Dim::Decimal, Dim::Count | Dim::Decimal))
+            }
+            (Ty::Choice(_), Ty::Text) | (Ty::Text, Ty::Choice(_)) => true,
+            (x, y) => x == y,
+        }
+    }
+}
+
+/// The ISO code people usually mean by a non-ISO currency word.
+pub(super) fn currency_alias(word: &str) -> Option<&'static str> {
+    match word {
+        "RMB" | "rmb" | "人民币" | "CNH" => Some("CNY"),
+        "美元" | "US$" => Some("USD"),
+        _ => None,
+    }
+}
+
+pub(super) fn is_power_of_ten(d: Decimal) -> bool {
+    if d <= Decimal::ZERO {
+        return false;
+    }
+    let n = d.normalize();
+    let mut m = n.mantissa();
+    while m % 10 == 0 && m != 0 {
+        m /= 10;
+    }
+    m == 1
+}
+
+pub(super) fn ty_of_fact(f: &FactType) -> Ty {
+    match f {
+        FactType::Text => Ty::Text,
+        FactType::Bool => Ty::Bool,
+        FactType::Count => Ty::Num(Dim::Count),
+        FactType::Decimal => Ty::Num(Dim::Decimal),
+        FactType::Fraction => Ty::Num(Dim::Fraction),
+        FactType::Timestamp => Ty::Time,
+        FactType::Duration => Ty::Duration,
+        FactType::Money(c) => Ty::Num(Dim::Money(c.as_str().into())),
+        FactType::Quantity(u) => Ty::Num(Dim::Unit(u.as_str().into())),
+        FactType::Enum(c) => Ty::Choice(c.clone().into()),
+        FactType::List(_) => Ty::Records(0),
+    }
+}
