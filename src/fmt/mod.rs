@@ -125,7 +125,10 @@ fn internal(text: &str, message: &str) -> Diagnostic {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    #![expect(
+        clippy::panic,
+        reason = "a test stops at its first surprise: `panic!` with the value found says plainly what went wrong"
+    )]
 
     use super::*;
 

@@ -1028,7 +1028,10 @@ pub fn shown_text(shown: &Shown) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    #![expect(
+        clippy::unwrap_used,
+        reason = "a test stops at its first surprise: unwrap says plainly what went wrong"
+    )]
 
     use super::*;
     use rust_decimal::Decimal;

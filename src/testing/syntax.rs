@@ -1490,7 +1490,12 @@ pub fn record_ids(facts: &Facts, name: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    #![expect(
+        clippy::unwrap_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        reason = "a test stops at its first surprise: unwrap, indexing and `panic!` with the value found say plainly what went wrong"
+    )]
 
     use super::*;
 
