@@ -103,6 +103,7 @@ codes! {
     UnknownTimezone => "check::unknown_timezone", "a time zone name that is not in the IANA database";
     DuplicateItem => "check::duplicate_item", "a header item given twice";
     DuplicateDefinition => "check::duplicate_definition", "two definitions with the same name";
+    DuplicateSetItem => "check::duplicate_set_item", "a text listed twice in a set of texts (`in { ... }`)";
     UnknownName => "check::unknown_name", "a name that is not a fact, value, window, parameter or period";
     UnknownField => "check::unknown_field", "a field that the record does not have";
     UnknownUnit => "check::unknown_unit", "a unit or currency that is not declared";
@@ -123,6 +124,7 @@ codes! {
     TierOverlap => "check::tier_overlap", "two bands of a tier table that share values";
     TierGap => "check::tier_gap", "values between two bands of a tier table that no band covers";
     TierUnreachable => "check::tier_unreachable", "a band of a tier table that no value can fall in";
+    EmptyTable => "check::empty_table", "a tier or lookup table without any rows";
     DuplicateKey => "check::duplicate_key", "two rows of a lookup table with the same key";
     MissingKey => "check::missing_key", "a choice that a lookup table has no row for";
     CyclicDefinition => "check::cyclic_definition", "values that depend on themselves";
@@ -142,6 +144,8 @@ codes! {
     WindowOutsideCampaign => "lint::window_outside_periods", "a window that lies outside the campaign's settlement periods";
     DateOnlyComparison => "lint::date_only_comparison", "a timestamp compared with a bare date, which means the start of that day";
     CapBelowMinimum => "lint::cap_below_minimum", "a cap smaller than the smallest amount the reward can pay";
+    TestSyntax => "test::syntax", "a `.tests` file that does not follow the test file format, or a test that checks nothing";
+    Internal => "internal::error", "a fault in campaign itself, not in the file: a step stopped unexpectedly or broke its own rules";
 }
 
 impl fmt::Display for Code {

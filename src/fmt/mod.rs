@@ -119,7 +119,7 @@ fn meaning_changed(text: &str) -> Diagnostic {
 
 fn internal(text: &str, message: &str) -> Diagnostic {
     let first_line = text.find('\n').unwrap_or(text.len());
-    Diagnostic::error(Code::Syntax, Span::new(0, first_line), message, "in this file")
+    Diagnostic::error(Code::Internal, Span::new(0, first_line), message, "in this file")
         .with_help("please report this file")
 }
 

@@ -590,7 +590,7 @@ fn span_of(pair: &Pair<'_, Rule>) -> Span {
 /// The diagnostic for a parser thread that stopped unexpectedly.
 pub(super) fn internal_failure() -> Diagnostic {
     Diagnostic::error(
-        Code::Syntax,
+        Code::Internal,
         Span::new(0, 0),
         "internal error: the parser stopped unexpectedly",
         "while reading this file",
@@ -602,7 +602,7 @@ pub(super) fn internal_failure() -> Diagnostic {
 /// grammar breaks that promise, report it as an error rather than panic.
 fn invariant(span: Span, what: &str) -> Diagnostic {
     Diagnostic::error(
-        Code::Syntax,
+        Code::Internal,
         span,
         format!("internal error: the parser did not produce the expected {what}"),
         "while reading this",

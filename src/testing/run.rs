@@ -638,7 +638,7 @@ fn resolve_table(table: &syntax::TableDef, program: &Program, cases: &mut Vec<Ca
     if !columns.iter().any(|c| matches!(c, Column::Check(..))) && problems.is_empty() {
         problems.push(
             Diagnostic::error(
-                Code::Syntax,
+                Code::TestSyntax,
                 table.span,
                 "this table checks nothing",
                 "no expectation column",
@@ -679,7 +679,7 @@ fn resolve_table(table: &syntax::TableDef, program: &Program, cases: &mut Vec<Ca
                     } else {
                         serde_json::from_str::<Json>(&cell.text).map(Some).map_err(|_| {
                             Diagnostic::error(
-                                Code::Syntax,
+                                Code::TestSyntax,
                                 cell.span,
                                 format!("`{}` is not a JSON value", cell.text),
                                 "not JSON",
@@ -717,7 +717,7 @@ fn resolve_table(table: &syntax::TableDef, program: &Program, cases: &mut Vec<Ca
         if checks.is_empty() && row_problems.is_empty() {
             row_problems.push(
                 Diagnostic::error(
-                    Code::Syntax,
+                    Code::TestSyntax,
                     row.span,
                     "this row checks nothing",
                     "all expectation cells empty",
@@ -767,7 +767,7 @@ fn classify(text: &str, span: Span, program: &Program) -> Result<Column, Diagnos
     }
     let Some(steps) = fact_path(text) else {
         return Err(Diagnostic::error(
-            Code::Syntax,
+            Code::TestSyntax,
             span,
             format!("`{text}` is not a column name"),
             "not a name",
