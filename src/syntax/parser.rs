@@ -55,10 +55,12 @@ pub const MAX_FILE_BYTES: usize = 1 << 20;
 /// How deeply parentheses, braces and prefix operators may nest.
 pub const MAX_NESTING: usize = 64;
 
-type Result<T> = std::result::Result<T, Diagnostic>;
+/// What building the tree gives: the diagnostic is boxed, so that the `Result`s of the deep
+/// recursion through [`build_expr`] take a pointer's room on the stack, not a diagnostic's.
+type Result<T> = std::result::Result<T, Box<Diagnostic>>;
 
 /// Parses a campaign file.
-pub fn parse(text: &str) -> Result<Campaign> {
+pub fn parse(text: &str) -> std::result::Result<Campaign, Diagnostic> {
     if text.len() > MAX_FILE_BYTES {
         return Err(Diagnostic::error(
             Code::FileTooLarge,
@@ -75,16 +77,16 @@ pub fn parse(text: &str) -> Result<Campaign> {
     check_nesting(text)?;
     check_typography(text)?;
     let mut pairs = CampaignParser::parse(Rule::file, text).map_err(|e| convert_error(text, e))?;
-    let file = pairs.next().ok_or_else(|| invariant(Span::new(0, 0), "file"))?;
+    let file = pairs.next().ok_or_else(|| *invariant(Span::new(0, 0), "file"))?;
     let mut inner = file.into_inner();
-    let campaign = expect(&mut inner, Rule::campaign, Span::new(0, text.len()))?;
-    build_campaign(campaign)
+    let campaign = expect(&mut inner, Rule::campaign, Span::new(0, text.len())).map_err(|d| *d)?;
+    build_campaign(campaign).map_err(|d| *d)
 }
 
 // ------------------------------------------------------------------ pre-checks
 
 /// Deep nesting would recurse deeply in the generated parser; refuse it first.
-fn check_nesting(text: &str) -> Result<()> {
+fn check_nesting(text: &str) -> std::result::Result<(), Diagnostic> {
     let mut depth = 0usize;
     let mut in_string = false;
     let mut in_comment = false;
@@ -150,7 +152,7 @@ fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
 
 /// Full-width punctuation typed with a Chinese input method is the most common
 /// slip of all; say so before pest reports a puzzling "expected".
-fn check_typography(text: &str) -> Result<()> {
+fn check_typography(text: &str) -> std::result::Result<(), Diagnostic> {
     let mut in_string = false;
     let mut in_comment = false;
     let mut escaped = false;
@@ -600,14 +602,16 @@ pub(super) fn internal_failure() -> Diagnostic {
 
 /// The grammar guarantees the shape of every pair we walk; if a change to the
 /// grammar breaks that promise, report it as an error rather than panic.
-fn invariant(span: Span, what: &str) -> Diagnostic {
-    Diagnostic::error(
-        Code::Internal,
-        span,
-        format!("internal error: the parser did not produce the expected {what}"),
-        "while reading this",
+fn invariant(span: Span, what: &str) -> Box<Diagnostic> {
+    Box::new(
+        Diagnostic::error(
+            Code::Internal,
+            span,
+            format!("internal error: the parser did not produce the expected {what}"),
+            "while reading this",
+        )
+        .with_help("please report this campaign file to the campaign maintainers"),
     )
-    .with_help("please report this campaign file to the campaign maintainers")
 }
 
 fn expect<'a>(pairs: &mut Pairs<'a, Rule>, rule: Rule, parent: Span) -> Result<Pair<'a, Rule>> {
@@ -653,13 +657,15 @@ fn text(pair: Pair<'_, Rule>) -> Text {
 fn number(pair: &Pair<'_, Rule>) -> Result<Decimal> {
     let cleaned: String = pair.as_str().chars().filter(|c| *c != '_').collect();
     cleaned.parse::<Decimal>().map_err(|_| {
-        Diagnostic::error(
-            Code::NumberTooLarge,
-            span_of(pair),
-            format!("`{}` has more digits than an exact amount can hold", pair.as_str()),
-            "too many digits",
+        Box::new(
+            Diagnostic::error(
+                Code::NumberTooLarge,
+                span_of(pair),
+                format!("`{}` has more digits than an exact amount can hold", pair.as_str()),
+                "too many digits",
+            )
+            .with_help("amounts can have at most 28 significant digits; check for a typing slip"),
         )
-        .with_help("amounts can have at most 28 significant digits; check for a typing slip")
     })
 }
 
