@@ -380,7 +380,8 @@ impl<'a> Parser<'a> {
                     )
                     .with_help(format!(
                         "type the ASCII `{ascii}` instead (switch the keyboard to half-width)"
-                    ));
+                    ))
+                    .with_fix(span, ascii.to_string(), format!("write `{ascii}`"));
                 }
                 Diagnostic::error(
                     Code::TestSyntax,
@@ -852,7 +853,8 @@ impl<'a> Parser<'a> {
                             "full-width `｜` between cells",
                             "full-width punctuation",
                         )
-                        .with_help("type the ASCII `|` instead"));
+                        .with_help("type the ASCII `|` instead")
+                        .with_fix(Span::new(at, self.pos), "|", "write `|`"));
                     }
                 }
             }
@@ -1204,7 +1206,12 @@ impl<'a> Parser<'a> {
                             format!("full-width `{c}` in the facts"),
                             "full-width punctuation",
                         )
-                        .with_help(format!("type the ASCII `{ascii}` instead")));
+                        .with_help(format!("type the ASCII `{ascii}` instead"))
+                        .with_fix(
+                            Span::new(at, self.pos),
+                            ascii.to_string(),
+                            format!("write `{ascii}`"),
+                        ));
                     }
                     clean.push(c);
                 }
