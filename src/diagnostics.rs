@@ -6,6 +6,10 @@
 //! stage) lets the command line render any of them the same way — as miette's
 //! graphical report, as JSON, or as GitHub annotations — and lets one test
 //! check that every code is documented in `docs/errors.md`.
+//!
+//! Where the help line says exactly what to write, the diagnostic also carries
+//! a [`Fix`]: the span to replace and the text to put there, for editors and
+//! other tools to offer as a quick fix. Reports for people show only the help.
 
 use std::fmt;
 use std::sync::Arc;
@@ -103,6 +107,7 @@ codes! {
     UnknownTimezone => "check::unknown_timezone", "a time zone name that is not in the IANA database";
     DuplicateItem => "check::duplicate_item", "a header item given twice";
     DuplicateDefinition => "check::duplicate_definition", "two definitions with the same name";
+    DuplicateSetItem => "check::duplicate_set_item", "a text listed twice in a set of texts (`in { ... }`)";
     UnknownName => "check::unknown_name", "a name that is not a fact, value, window, parameter or period";
     UnknownField => "check::unknown_field", "a field that the record does not have";
     UnknownUnit => "check::unknown_unit", "a unit or currency that is not declared";
@@ -123,6 +128,7 @@ codes! {
     TierOverlap => "check::tier_overlap", "two bands of a tier table that share values";
     TierGap => "check::tier_gap", "values between two bands of a tier table that no band covers";
     TierUnreachable => "check::tier_unreachable", "a band of a tier table that no value can fall in";
+    EmptyTable => "check::empty_table", "a tier or lookup table without any rows";
     DuplicateKey => "check::duplicate_key", "two rows of a lookup table with the same key";
     MissingKey => "check::missing_key", "a choice that a lookup table has no row for";
     CyclicDefinition => "check::cyclic_definition", "values that depend on themselves";
@@ -142,6 +148,8 @@ codes! {
     WindowOutsideCampaign => "lint::window_outside_periods", "a window that lies outside the campaign's settlement periods";
     DateOnlyComparison => "lint::date_only_comparison", "a timestamp compared with a bare date, which means the start of that day";
     CapBelowMinimum => "lint::cap_below_minimum", "a cap smaller than the smallest amount the reward can pay";
+    TestSyntax => "test::syntax", "a `.tests` file that does not follow the test file format, or a test that checks nothing";
+    Internal => "internal::error", "a fault in campaign itself, not in the file: a step stopped unexpectedly or broke its own rules";
 }
 
 impl fmt::Display for Code {
@@ -169,6 +177,21 @@ pub struct Label {
     pub text: String,
 }
 
+/// An edit that fixes a diagnostic: replace the text at `span` with `replacement`.
+///
+/// Attached only where the help line says exactly what to write, so that a tool
+/// can offer it as a quick fix without guessing. A zero-length span inserts; an
+/// empty replacement deletes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// The bytes to replace.
+    pub span: Span,
+    /// What to write instead.
+    pub replacement: String,
+    /// A short imperative for a quick-fix menu, e.g. "write `5%`".
+    pub title: String,
+}
+
 /// One problem found in a campaign file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -182,6 +205,8 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     /// How to fix it, in the policy author's words.
     pub help: Option<String>,
+    /// Edits that fix it, when the help says exactly what to write; in the order given.
+    pub fixes: Vec<Fix>,
 }
 
 impl Diagnostic {
@@ -196,6 +221,7 @@ impl Diagnostic {
                 text: label.into(),
             }],
             help: None,
+            fixes: Vec::new(),
         }
     }
 
@@ -210,6 +236,18 @@ impl Diagnostic {
     /// Adds the help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a fix: replace the text at `span` with `replacement`. `title` is a short
+    /// imperative for a quick-fix menu ("write `5%`"). Only for helps that say exactly
+    /// what to write.
+    pub fn with_fix(mut self, span: Span, replacement: impl Into<String>, title: impl Into<String>) -> Self {
+        self.fixes.push(Fix {
+            span,
+            replacement: replacement.into(),
+            title: title.into(),
+        });
         self
     }
 
@@ -353,4 +391,74 @@ pub fn render_plain(diagnostic: &Diagnostic, file: &SourceFile, width: usize) ->
         out = format!("{}: {}\n", diagnostic.code, diagnostic.message);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_diagnostic_has_no_fix() {
+        let d = Diagnostic::error(Code::Syntax, Span::new(1, 2), "m", "l");
+        assert!(d.fixes.is_empty());
+        let w = Diagnostic::warning(Code::Tab, Span::new(1, 2), "m", "l").with_help("h");
+        assert!(w.fixes.is_empty());
+    }
+
+    #[test]
+    fn with_fix_adds_fixes_in_order_and_nothing_else() {
+        let plain = Diagnostic::error(Code::PercentExpected, Span::new(10, 11), "m", "l").with_help("write `5%`");
+        let fixed = plain.clone().with_fix(Span::new(10, 11), "5%", "write `5%`").with_fix(
+            Span::new(20, 21),
+            "",
+            "delete the space",
+        );
+        assert_eq!(
+            fixed.fixes,
+            [
+                Fix {
+                    span: Span::new(10, 11),
+                    replacement: "5%".into(),
+                    title: "write `5%`".into(),
+                },
+                Fix {
+                    span: Span::new(20, 21),
+                    replacement: String::new(),
+                    title: "delete the space".into(),
+                },
+            ]
+        );
+        // The message, labels, help and severity are the same with or without fixes.
+        assert_eq!(
+            Diagnostic {
+                fixes: Vec::new(),
+                ..fixed.clone()
+            },
+            plain
+        );
+        assert_eq!(fixed.span(), Span::new(10, 11));
+    }
+
+    #[test]
+    fn fixes_do_not_show_in_the_report_for_people() {
+        let file = SourceFile::new("x.campaign", "campaign \"x\"：{}\n");
+        let plain =
+            Diagnostic::error(Code::FullWidthPunctuation, Span::new(12, 15), "m", "write `:` here").with_help("h");
+        let fixed = plain.clone().with_fix(Span::new(12, 15), ":", "a title shown nowhere");
+        let report = render_plain(&fixed, &file, 80);
+        assert_eq!(report, render_plain(&plain, &file, 80));
+        assert!(!report.contains("a title shown nowhere"));
+    }
+
+    #[test]
+    fn new_codes_are_named_for_what_they_are() {
+        assert_eq!(Code::Internal.as_str(), "internal::error");
+        assert_eq!(Code::TestSyntax.as_str(), "test::syntax");
+        assert_eq!(Code::EmptyTable.as_str(), "check::empty_table");
+        assert_eq!(Code::DuplicateSetItem.as_str(), "check::duplicate_set_item");
+        let mut names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Code::ALL.len(), "two codes with one name");
+    }
 }

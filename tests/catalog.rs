@@ -3,8 +3,10 @@
 //!
 //! - every code in `Code::ALL` has a section headed exactly ``## `code` ``,
 //!   and every such section names a code that exists;
-//! - every section has a broken example (a ```` ```campaign ```` block), the
-//!   message it gives (a `> ` line) and the fix (`**Fix:**`);
+//! - every section has a broken example (a ```` ```campaign ```` block; a
+//!   ```` ```text ```` block of a `.tests` file for `test::` codes; none for
+//!   `internal::` codes, which no file is meant to give), the message it
+//!   gives (a `> ` line) and the fix (`**Fix:**`);
 //! - every code appears in at least one UI snapshot, and the message quoted
 //!   in its section is one that a snapshot really shows (so the catalogue
 //!   cannot drift from what `campaign check` prints).
@@ -17,10 +19,43 @@ use std::path::Path;
 use campaign::diagnostics::Code;
 
 /// Codes that `campaign::check::check` cannot produce, so no UI snapshot can show them, and why.
-const NOT_FROM_CHECK: &[(&str, &str)] = &[(
-    "check::parameter_override",
-    "reported for `--param NAME=VALUE` (campaign evaluate, campaign tests), never for a campaign file alone",
-)];
+const NOT_FROM_CHECK: &[(&str, &str)] = &[
+    (
+        "check::parameter_override",
+        "reported for `--param NAME=VALUE` (campaign evaluate, campaign tests), never for a campaign file alone",
+    ),
+    (
+        "test::syntax",
+        "reported for `.tests` files (campaign test), never for a campaign file; tests/testing.rs covers it",
+    ),
+    (
+        "internal::error",
+        "a fault in campaign itself: a campaign file that gives it is a bug to fix, not a case to keep",
+    ),
+];
+
+/// Codes in the catalogue that the checker does not give yet: the diagnostics they are
+/// meant for are still reported under an older, stretched code. When the checker switches
+/// over, add a campaign under tests/ui/ that gives the code and remove it from this list.
+const NOT_YET_FROM_CHECK: &[(&str, &str)] = &[
+    (
+        "check::empty_table",
+        "an empty tier table is still reported as check::tier_unreachable, an empty lookup table as check::missing_key",
+    ),
+    (
+        "check::duplicate_set_item",
+        "a text listed twice in `in { ... }` is still reported as check::duplicate_definition",
+    ),
+];
+
+/// Whether no UI snapshot is expected to show the code, and why.
+fn exemption(code: &str) -> Option<&'static str> {
+    NOT_FROM_CHECK
+        .iter()
+        .chain(NOT_YET_FROM_CHECK)
+        .find(|(c, _)| *c == code)
+        .map(|(_, why)| *why)
+}
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -127,10 +162,17 @@ fn every_code_has_a_section_and_every_section_a_code() {
 #[test]
 fn every_section_has_an_example_a_message_and_a_fix() {
     for (code, body) in sections() {
-        assert!(
-            body.contains("```campaign"),
-            "docs/errors.md `{code}`: add a broken example in a ```campaign block"
-        );
+        if code.starts_with("test::") {
+            assert!(
+                body.contains("```text"),
+                "docs/errors.md `{code}`: add a broken `.tests` excerpt in a ```text block"
+            );
+        } else if !code.starts_with("internal::") {
+            assert!(
+                body.contains("```campaign"),
+                "docs/errors.md `{code}`: add a broken example in a ```campaign block"
+            );
+        }
         assert!(
             body.lines().any(|l| l.starts_with("> ")),
             "docs/errors.md `{code}`: quote the message it gives on a `> ` line"
@@ -147,11 +189,10 @@ fn every_code_appears_in_a_ui_snapshot() {
     let shown: BTreeSet<String> = snapshot_messages().into_iter().map(|(code, _)| code).collect();
     for code in Code::ALL {
         let code = code.as_str();
-        let exempt = NOT_FROM_CHECK.iter().find(|(c, _)| *c == code);
-        match exempt {
-            Some((_, why)) => assert!(
+        match exemption(code) {
+            Some(why) => assert!(
                 !shown.contains(code),
-                "`{code}` now appears in a UI snapshot; remove it from NOT_FROM_CHECK ({why})"
+                "`{code}` now appears in a UI snapshot; remove it from NOT_FROM_CHECK or NOT_YET_FROM_CHECK ({why})"
             ),
             None => assert!(
                 shown.contains(code),
@@ -165,7 +206,7 @@ fn every_code_appears_in_a_ui_snapshot() {
 fn every_quoted_message_is_one_the_checker_gives() {
     let messages = snapshot_messages();
     for (code, body) in sections() {
-        if NOT_FROM_CHECK.iter().any(|(c, _)| *c == code) {
+        if exemption(&code).is_some() {
             continue;
         }
         let quoted: Vec<&str> = body.lines().filter_map(|l| l.strip_prefix("> ")).collect();

@@ -198,6 +198,134 @@ fn check_json_format_reports_unknown_name_with_position_and_help() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The education policy with a full-width colon typed in a fact declaration; returns the
+/// file, its text, and the byte offset of the colon.
+fn full_width_education(dir: &Path) -> (PathBuf, String, usize) {
+    let text = std::fs::read_to_string(root().join(policy(EDU))).unwrap();
+    let needle = "store_score: decimal, optional";
+    assert_eq!(text.matches(needle).count(), 1, "the policy changed; update this test");
+    let broken = text.replace(needle, "store_score： decimal, optional");
+    let offset = broken.find('：').unwrap();
+    let file = dir.join("full-width.campaign");
+    std::fs::write(&file, &broken).unwrap();
+    (file, broken, offset)
+}
+
+#[test]
+fn check_json_format_gives_the_fix_for_a_full_width_colon() {
+    let dir = scratch("check-json-fix");
+    let (file, text, offset) = full_width_education(&dir);
+    let run = campaign(&["check", s(&file), "--format", "json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let diagnostics: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    let list = diagnostics.as_array().expect("a JSON array");
+    assert_eq!(list.len(), 1, "{diagnostics}");
+    let d = &list[0];
+    assert_eq!(d["code"], "parse::full_width_punctuation");
+    let (line, column) = (d["line"].clone(), d["column"].clone());
+    // The fix replaces exactly the colon (3 bytes, 1 character) with `:`, at the diagnostic's place.
+    assert_eq!(
+        d["fixes"],
+        json!([{
+            "line": line,
+            "column": column,
+            "end_line": line,
+            "end_column": column.as_u64().unwrap() + 1,
+            "span": {"offset": offset, "length": "：".len()},
+            "replacement": ":",
+            "title": "write `:`",
+        }]),
+        "{d}"
+    );
+    // The keys come in a fixed order, `fixes` last, after those tools already read.
+    let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "code",
+            "severity",
+            "message",
+            "file",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "span",
+            "label",
+            "help",
+            "fixes"
+        ]
+    );
+    // Applying the fix gives back the policy, which checks clean.
+    let fix = &d["fixes"][0];
+    let (at, len) = (
+        fix["span"]["offset"].as_u64().unwrap() as usize,
+        fix["span"]["length"].as_u64().unwrap() as usize,
+    );
+    let mut repaired = text.clone();
+    repaired.replace_range(at..at + len, fix["replacement"].as_str().unwrap());
+    assert_eq!(repaired, std::fs::read_to_string(root().join(policy(EDU))).unwrap());
+    std::fs::write(&file, &repaired).unwrap();
+    let run = campaign(&["check", s(&file), "--format", "json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn check_json_format_gives_an_empty_fixes_list_when_there_is_no_fix() {
+    let dir = scratch("check-json-no-fix");
+    let (file, ..) = misspelt_education(&dir);
+    let run = campaign(&["check", s(&file), "--format", "json"]);
+    let diagnostics: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    for d in diagnostics.as_array().expect("a JSON array") {
+        assert!(d["fixes"].is_array(), "`fixes` is always a list: {d}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn fixes_do_not_show_in_human_plain_or_github_output() {
+    use campaign::diagnostics::{SourceFile, render_plain};
+    let dir = scratch("check-fix-other-formats");
+    let (file, text, _) = full_width_education(&dir);
+    let mut checked = campaign::check::check(&text);
+    assert!(checked.diagnostics.iter().any(|d| !d.fixes.is_empty()));
+    // What the reports would be if the diagnostics had no fixes.
+    for d in &mut checked.diagnostics {
+        d.fixes.clear();
+    }
+    let source = SourceFile::new(s(&file), text.clone());
+    let report: String = checked
+        .diagnostics
+        .iter()
+        .map(|d| render_plain(d, &source, 200))
+        .collect();
+    for format in ["human", "plain"] {
+        let run = campaign(&["check", s(&file), "--format", format]);
+        assert_eq!(run.code, 1, "{run:?}");
+        assert_eq!(
+            run.stderr,
+            format!("{report}1 error, 0 warnings in 1 file\n"),
+            "{format}"
+        );
+        assert_eq!(run.stdout, "", "{format}");
+    }
+    let run = campaign(&["check", s(&file), "--format", "github"]);
+    let d = &checked.diagnostics[0];
+    let (line, column) = source.line_col(d.span().start);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "::error file={},line={line},col={column},endLine={line},endColumn={},title=parse%3A%3Afull_width_punctuation::{}%0Ahelp: {}\n",
+            s(&file),
+            column + 1,
+            d.message,
+            d.help.as_deref().unwrap()
+        )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn check_github_format_prints_workflow_commands() {
     let dir = scratch("check-github");

@@ -226,7 +226,9 @@ fn documented_codes_exist() {
         let doc = read_doc(name);
         for (i, line) in doc.lines().enumerate() {
             for piece in line.split('`').skip(1).step_by(2) {
-                let looks_like_code = ["parse::", "check::", "lint::"].iter().any(|p| piece.starts_with(p))
+                let looks_like_code = ["parse::", "check::", "lint::", "test::", "internal::"]
+                    .iter()
+                    .any(|p| piece.starts_with(p))
                     && piece.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == ':');
                 if looks_like_code {
                     assert!(

@@ -312,7 +312,13 @@ fn a_syntax_error_is_a_diagnostic_with_line_and_column() {
     dir.policy_with_tests("channels-edu-back-to-school-2024.campaign", "edu", tests);
     let r = run(&["test", dir.path().to_str().unwrap()]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("parse::syntax"), "{}", r.stderr);
+    assert!(r.stderr.contains("test::syntax"), "{}", r.stderr);
+    // The message docs/errors.md quotes for `test::syntax`.
+    assert!(
+        r.stderr.contains("unexpected `=` where a value was expected"),
+        "{}",
+        r.stderr
+    );
     // The second `=` is at line 3, column 25.
     assert!(r.stderr.contains("edu.tests:3:25"), "{}", r.stderr);
     assert_eq!(summary(&r.stdout), (0, 1));

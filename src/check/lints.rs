@@ -194,7 +194,8 @@ fn tabs(text: &str, out: &mut Vec<Diagnostic>) {
             )
             .with_help(
                 "the tab becomes part of the text, so it will not match a text typed with a space; type a space instead",
-            ),
+            )
+            .with_fix(span, " ", "type a space"),
         );
     }
 }

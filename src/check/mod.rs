@@ -50,7 +50,7 @@ pub fn check(text: &str) -> Checked {
             program: None,
             diagnostics: vec![
                 crate::diagnostics::Diagnostic::error(
-                    crate::diagnostics::Code::Syntax,
+                    crate::diagnostics::Code::Internal,
                     crate::diagnostics::Span::new(0, 0),
                     "internal error: checking stopped unexpectedly",
                     "while checking this file",

@@ -574,7 +574,10 @@ fn size(bytes: u64) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test stops at its first surprise: unwrap says plainly what went wrong"
+)]
 mod tests {
     use super::*;
 

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use serde_json::json;
 
 use super::DiagnosticFormat;
-use crate::diagnostics::{Diagnostic, Rendered, Severity, SourceFile};
+use crate::diagnostics::{Diagnostic, Fix, Rendered, Severity, SourceFile};
 
 /// Whether to colour output on stderr: a terminal, and `NO_COLOR` unset.
 pub fn colour_on_stderr() -> bool {
@@ -40,11 +40,12 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
-/// One diagnostic as a JSON object.
+/// One diagnostic as a JSON object. `fixes` is always there, `[]` when there is none.
 pub fn json_object(diagnostic: &Diagnostic, file: &SourceFile) -> serde_json::Value {
     let span = diagnostic.span();
     let (line, column) = file.line_col(span.start);
     let (end_line, end_column) = file.line_col(span.end);
+    let fixes: Vec<serde_json::Value> = diagnostic.fixes.iter().map(|f| json_fix(f, file)).collect();
     json!({
         "code": diagnostic.code.as_str(),
         "severity": diagnostic.severity,
@@ -57,6 +58,22 @@ pub fn json_object(diagnostic: &Diagnostic, file: &SourceFile) -> serde_json::Va
         "span": {"offset": span.start, "length": span.len()},
         "label": diagnostic.labels.first().map(|l| l.text.clone()),
         "help": diagnostic.help,
+        "fixes": fixes,
+    })
+}
+
+/// One fix as a JSON object, its place written like a diagnostic's.
+fn json_fix(fix: &Fix, file: &SourceFile) -> serde_json::Value {
+    let (line, column) = file.line_col(fix.span.start);
+    let (end_line, end_column) = file.line_col(fix.span.end);
+    json!({
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "end_column": end_column,
+        "span": {"offset": fix.span.start, "length": fix.span.len()},
+        "replacement": fix.replacement,
+        "title": fix.title,
     })
 }
 

@@ -467,7 +467,10 @@ pub fn for_each_sub<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    #![expect(
+        clippy::panic,
+        reason = "a test stops at its first surprise: `panic!` with the value found says plainly what went wrong"
+    )]
 
     use super::*;
 

@@ -119,13 +119,16 @@ fn meaning_changed(text: &str) -> Diagnostic {
 
 fn internal(text: &str, message: &str) -> Diagnostic {
     let first_line = text.find('\n').unwrap_or(text.len());
-    Diagnostic::error(Code::Syntax, Span::new(0, first_line), message, "in this file")
+    Diagnostic::error(Code::Internal, Span::new(0, first_line), message, "in this file")
         .with_help("please report this file")
 }
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    #![expect(
+        clippy::panic,
+        reason = "a test stops at its first surprise: `panic!` with the value found says plainly what went wrong"
+    )]
 
     use super::*;
 

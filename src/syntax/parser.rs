@@ -9,7 +9,7 @@ use pest_derive::Parser;
 use rust_decimal::Decimal;
 
 use super::ast::*;
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{Code, Diagnostic, Fix};
 
 #[derive(Parser)]
 #[grammar = "../grammar/campaign.pest"]
@@ -55,10 +55,12 @@ pub const MAX_FILE_BYTES: usize = 1 << 20;
 /// How deeply parentheses, braces and prefix operators may nest.
 pub const MAX_NESTING: usize = 64;
 
-type Result<T> = std::result::Result<T, Diagnostic>;
+/// What building the tree gives: the diagnostic is boxed, so that the `Result`s of the deep
+/// recursion through [`build_expr`] take a pointer's room on the stack, not a diagnostic's.
+type Result<T> = std::result::Result<T, Box<Diagnostic>>;
 
 /// Parses a campaign file.
-pub fn parse(text: &str) -> Result<Campaign> {
+pub fn parse(text: &str) -> std::result::Result<Campaign, Diagnostic> {
     if text.len() > MAX_FILE_BYTES {
         return Err(Diagnostic::error(
             Code::FileTooLarge,
@@ -75,16 +77,16 @@ pub fn parse(text: &str) -> Result<Campaign> {
     check_nesting(text)?;
     check_typography(text)?;
     let mut pairs = CampaignParser::parse(Rule::file, text).map_err(|e| convert_error(text, e))?;
-    let file = pairs.next().ok_or_else(|| invariant(Span::new(0, 0), "file"))?;
+    let file = pairs.next().ok_or_else(|| *invariant(Span::new(0, 0), "file"))?;
     let mut inner = file.into_inner();
-    let campaign = expect(&mut inner, Rule::campaign, Span::new(0, text.len()))?;
-    build_campaign(campaign)
+    let campaign = expect(&mut inner, Rule::campaign, Span::new(0, text.len())).map_err(|d| *d)?;
+    build_campaign(campaign).map_err(|d| *d)
 }
 
 // ------------------------------------------------------------------ pre-checks
 
 /// Deep nesting would recurse deeply in the generated parser; refuse it first.
-fn check_nesting(text: &str) -> Result<()> {
+fn check_nesting(text: &str) -> std::result::Result<(), Diagnostic> {
     let mut depth = 0usize;
     let mut in_string = false;
     let mut in_comment = false;
@@ -150,7 +152,7 @@ fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
 
 /// Full-width punctuation typed with a Chinese input method is the most common
 /// slip of all; say so before pest reports a puzzling "expected".
-fn check_typography(text: &str) -> Result<()> {
+fn check_typography(text: &str) -> std::result::Result<(), Diagnostic> {
     let mut in_string = false;
     let mut in_comment = false;
     let mut escaped = false;
@@ -178,9 +180,10 @@ fn check_typography(text: &str) -> Result<()> {
             }
             _ => {
                 if let Some(ascii) = full_width(c) {
+                    let span = Span::new(i, i + c.len_utf8());
                     return Err(Diagnostic::error(
                         Code::FullWidthPunctuation,
-                        Span::new(i, i + c.len_utf8()),
+                        span,
                         format!("`{c}` is a full-width punctuation mark"),
                         format!("write `{ascii}` here"),
                     )
@@ -190,7 +193,16 @@ fn check_typography(text: &str) -> Result<()> {
                         format!(
                             "switch the input method to half-width (English) punctuation and type `{ascii}`; full-width marks are fine inside quoted text"
                         )
-                    }));
+                    })
+                    .with_fix(
+                        span,
+                        ascii,
+                        if c == '　' {
+                            "type an ordinary space".to_string()
+                        } else {
+                            format!("write `{ascii}`")
+                        },
+                    ));
                 }
             }
         }
@@ -292,16 +304,22 @@ fn convert_error(text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
     if expected.contains(&"an item")
         && let Some(keyword) = crate::suggest::closest(word, ITEM_WORDS.iter().copied())
     {
+        let span = Span::new(pos, pos + word.len());
         return Diagnostic::error(
             Code::Syntax,
-            Span::new(pos, pos + word.len()),
+            span,
             format!("`{word}` does not start an item"),
             "not a word of the language",
         )
-        .with_help(format!("did you mean `{keyword}`?"));
+        .with_help(format!("did you mean `{keyword}`?"))
+        .with_fix(span, keyword, format!("write `{keyword}`"));
     }
     let mut diagnostic = Diagnostic::error(Code::Syntax, span, message, "not expected here");
-    diagnostic.help = Some(syntax_help(text, pos, found, &expected));
+    let (help, fix) = syntax_help(text, pos, found, &expected);
+    diagnostic.help = Some(help);
+    if let Some(fix) = fix {
+        diagnostic.fixes.push(fix);
+    }
     diagnostic
 }
 
@@ -350,36 +368,61 @@ fn unclosed_brace(text: &str) -> Option<usize> {
     open.last().copied()
 }
 
-fn syntax_help(text: &str, pos: usize, found: &str, expected: &[&str]) -> String {
+/// The help line for a syntax error, and the fix when the help says exactly what to write.
+fn syntax_help(text: &str, pos: usize, found: &str, expected: &[&str]) -> (String, Option<Fix>) {
     let before = text.get(..pos).unwrap_or("").trim_end();
+    let help = |h: &str| (h.to_string(), None);
     if found.starts_with(|c: char| c.is_ascii_digit()) && before.ends_with(|c: char| c.is_ascii_digit()) {
-        return "a number and its unit must be on the same line, and two numbers need an operator between them".into();
+        return help("a number and its unit must be on the same line, and two numbers need an operator between them");
     }
     if found == "24:00:01" || found.starts_with("24:") {
-        return "`24:00` is the only time after `23:59`: it means the end of that day".into();
+        return help("`24:00` is the only time after `23:59`: it means the end of that day");
     }
     if expected.contains(&"a reason in quotes") || expected.contains(&"a condition") {
-        return "each condition is written as the rule followed by its reason in quotes, e.g. `store_score ≥ 4.2  \"店铺评分不低于 4.2\"`".into();
+        return help(
+            "each condition is written as the rule followed by its reason in quotes, e.g. `store_score ≥ 4.2  \"店铺评分不低于 4.2\"`",
+        );
     }
+    // `> =`, `==`: the fix replaces from the operator's first mark (the last character
+    // before `found`) through the `=` that was found.
+    let operator = |replacement: &str| {
+        let first = before.chars().next_back().map_or(0, char::len_utf8);
+        Some(Fix {
+            span: Span::new(before.len().saturating_sub(first), pos + found.len()),
+            replacement: replacement.to_string(),
+            title: format!("write `{replacement}`"),
+        })
+    };
     if found == "=" && before.ends_with(['<', '>', '!']) {
-        return "write `>=`, `<=` or `!=` without a space inside".into();
+        let joined = format!("{}=", before.chars().next_back().unwrap_or('='));
+        return (
+            "write `>=`, `<=` or `!=` without a space inside".into(),
+            operator(&joined),
+        );
     }
     if found.starts_with('=') && before.ends_with('=') {
-        return "comparisons use a single `=`: write `store_status = \"normal\"`".into();
+        return (
+            "comparisons use a single `=`: write `store_status = \"normal\"`".into(),
+            operator("="),
+        );
     }
     if expected.contains(&"a value") && (found.starts_with("if") || found.starts_with('"') || found.is_empty()) {
-        return "write the value to compare with after the operator, e.g. `store_score ≥ 4.2`".into();
+        return help("write the value to compare with after the operator, e.g. `store_score ≥ 4.2`");
     }
     if expected.contains(&"`campaign \"name\" {`") {
-        return "a campaign file holds one block: put the items inside `campaign \"name\" { ... }`".into();
+        return help("a campaign file holds one block: put the items inside `campaign \"name\" { ... }`");
     }
     if expected.contains(&"a fact type") {
-        return "fact types are `text`, `bool`, `count`, `decimal`, `fraction`, `timestamp`, `duration`, `money CNY`, `quantity UNIT`, `one of \"a\", \"b\"` and `list of { ... }`".into();
+        return help(
+            "fact types are `text`, `bool`, `count`, `decimal`, `fraction`, `timestamp`, `duration`, `money CNY`, `quantity UNIT`, `one of \"a\", \"b\"` and `list of { ... }`",
+        );
     }
     if expected.contains(&"an item") {
-        return "a campaign block holds `timezone`, `source`, `note`, `unit`, `parameter`, `window`, `periods`, `facts`, `value`, `let`, `eligible when` and `reward` items".into();
+        return help(
+            "a campaign block holds `timezone`, `source`, `note`, `unit`, `parameter`, `window`, `periods`, `facts`, `value`, `let`, `eligible when` and `reward` items",
+        );
     }
-    "see docs/language.md for how this part is written".into()
+    help("see docs/language.md for how this part is written")
 }
 
 fn join_or(items: &[&str]) -> String {
@@ -590,7 +633,7 @@ fn span_of(pair: &Pair<'_, Rule>) -> Span {
 /// The diagnostic for a parser thread that stopped unexpectedly.
 pub(super) fn internal_failure() -> Diagnostic {
     Diagnostic::error(
-        Code::Syntax,
+        Code::Internal,
         Span::new(0, 0),
         "internal error: the parser stopped unexpectedly",
         "while reading this file",
@@ -600,14 +643,16 @@ pub(super) fn internal_failure() -> Diagnostic {
 
 /// The grammar guarantees the shape of every pair we walk; if a change to the
 /// grammar breaks that promise, report it as an error rather than panic.
-fn invariant(span: Span, what: &str) -> Diagnostic {
-    Diagnostic::error(
-        Code::Syntax,
-        span,
-        format!("internal error: the parser did not produce the expected {what}"),
-        "while reading this",
+fn invariant(span: Span, what: &str) -> Box<Diagnostic> {
+    Box::new(
+        Diagnostic::error(
+            Code::Internal,
+            span,
+            format!("internal error: the parser did not produce the expected {what}"),
+            "while reading this",
+        )
+        .with_help("please report this campaign file to the campaign maintainers"),
     )
-    .with_help("please report this campaign file to the campaign maintainers")
 }
 
 fn expect<'a>(pairs: &mut Pairs<'a, Rule>, rule: Rule, parent: Span) -> Result<Pair<'a, Rule>> {
@@ -653,13 +698,15 @@ fn text(pair: Pair<'_, Rule>) -> Text {
 fn number(pair: &Pair<'_, Rule>) -> Result<Decimal> {
     let cleaned: String = pair.as_str().chars().filter(|c| *c != '_').collect();
     cleaned.parse::<Decimal>().map_err(|_| {
-        Diagnostic::error(
-            Code::NumberTooLarge,
-            span_of(pair),
-            format!("`{}` has more digits than an exact amount can hold", pair.as_str()),
-            "too many digits",
+        Box::new(
+            Diagnostic::error(
+                Code::NumberTooLarge,
+                span_of(pair),
+                format!("`{}` has more digits than an exact amount can hold", pair.as_str()),
+                "too many digits",
+            )
+            .with_help("amounts can have at most 28 significant digits; check for a typing slip"),
         )
-        .with_help("amounts can have at most 28 significant digits; check for a typing slip")
     })
 }
 
@@ -1418,4 +1465,131 @@ fn build_timestamp(pair: Pair<'_, Rule>) -> Result<TimestampLit> {
         offset,
         text: raw,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(
+        clippy::panic,
+        reason = "a test stops at its first surprise: `panic!` with the value found says plainly what went wrong"
+    )]
+
+    use super::*;
+
+    /// The one diagnostic for `text`, which must not parse.
+    fn error(text: &str) -> Diagnostic {
+        match parse(text) {
+            Ok(_) => panic!("parsed: {text}"),
+            Err(d) => d,
+        }
+    }
+
+    /// The text with the diagnostic's fixes applied (they do not overlap).
+    fn fixed(text: &str, d: &Diagnostic) -> String {
+        let mut out = text.to_string();
+        let mut fixes = d.fixes.clone();
+        fixes.sort_by_key(|f| std::cmp::Reverse(f.span.start));
+        for f in fixes {
+            out.replace_range(f.span.start..f.span.end, &f.replacement);
+        }
+        out
+    }
+
+    fn campaign_with(condition: &str) -> String {
+        format!(
+            "campaign \"x\" {{\n  facts {{\n    a: count\n  }}\n  eligible when {{\n    {condition}   \"r\"\n  }}\n}}\n"
+        )
+    }
+
+    #[test]
+    fn every_full_width_mark_is_fixed_by_its_ascii_twin() {
+        for c in [
+            '：', '，', '（', '）', '｛', '｝', '“', '”', '＂', '＝', '＞', '＜', '％', '．', '。', '＋', '－', '＊',
+            '／', '；', '　',
+        ] {
+            let Some(ascii) = full_width(c) else {
+                panic!("`{c}` is not in the table")
+            };
+            let text = format!("campaign \"x\" {{\n  note \"n\"\n}}{c}\n");
+            let d = error(&text);
+            assert_eq!(d.code, Code::FullWidthPunctuation);
+            let at = text.find(c).unwrap_or(0);
+            let span = Span::new(at, at + c.len_utf8());
+            assert_eq!(d.fixes.len(), 1, "{d:?}");
+            let fix = d.fixes.first().cloned().unwrap_or_else(|| panic!("no fix"));
+            assert_eq!((fix.span, fix.replacement.as_str()), (span, ascii));
+            assert_eq!(fix.span, d.span());
+            let title = if c == '　' {
+                "type an ordinary space".to_string()
+            } else {
+                format!("write `{ascii}`")
+            };
+            assert_eq!(fix.title, title);
+        }
+    }
+
+    #[test]
+    fn a_fixed_full_width_colon_parses() {
+        let text = "campaign \"x\" {\n  facts {\n    a： count\n  }\n  eligible when {\n    a > 1   \"r\"\n  }\n}\n";
+        let d = error(text);
+        assert!(parse(&fixed(text, &d)).is_ok(), "{}", fixed(text, &d));
+    }
+
+    #[test]
+    fn split_and_doubled_operators_are_fixed() {
+        for (written, operator) in [("> =", ">="), ("< =", "<="), (">  =", ">="), ("==", "="), ("= =", "=")] {
+            let text = campaign_with(&format!("a {written} 1"));
+            let d = error(&text);
+            assert_eq!(d.code, Code::Syntax, "{written}");
+            assert_eq!(d.fixes.len(), 1, "{written}: {d:?}");
+            let fix = d.fixes.first().cloned().unwrap_or_else(|| panic!("no fix"));
+            let at = text.find(written).unwrap_or(0);
+            assert_eq!(fix.span, Span::new(at, at + written.len()), "{written}");
+            assert_eq!(fix.replacement, operator);
+            assert_eq!(fix.title, format!("write `{operator}`"));
+            let after = fixed(&text, &d);
+            assert!(after.contains(&format!("a {operator} 1")), "{after}");
+            assert!(parse(&after).is_ok(), "{after}");
+        }
+    }
+
+    #[test]
+    fn a_misspelled_item_word_is_fixed() {
+        let text = "campaign \"x\" {\n  facts {\n    a: count\n  }\n  eligable when {\n    a > 1   \"r\"\n  }\n}\n";
+        let d = error(text);
+        assert_eq!(d.help.as_deref(), Some("did you mean `eligible`?"));
+        let at = text.find("eligable").unwrap_or(0);
+        assert_eq!(
+            d.fixes,
+            [Fix {
+                span: Span::new(at, at + "eligable".len()),
+                replacement: "eligible".into(),
+                title: "write `eligible`".into(),
+            }]
+        );
+        assert!(parse(&fixed(text, &d)).is_ok());
+    }
+
+    #[test]
+    fn no_fix_where_the_help_does_not_say_exactly_what_to_write() {
+        // Where the closing quote goes is a guess (after the name? before ` {`?).
+        let unterminated = error("campaign \"x {\n}\n");
+        assert_eq!(unterminated.code, Code::UnterminatedString);
+        // Which name to choose instead of a reserved word is the author's choice.
+        let reserved = error("campaign \"x\" {\n  facts {\n    all: count\n  }\n}\n");
+        assert_eq!(reserved.code, Code::ReservedWord);
+        // Where the missing `}` goes.
+        let unclosed = error("campaign \"x\" {\n  facts {\n    a: count\n");
+        // A general syntax error.
+        let general = error(&campaign_with("a > )"));
+        for d in [unterminated, reserved, unclosed, general] {
+            assert!(d.fixes.is_empty(), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn internal_failures_have_their_own_code() {
+        assert_eq!(internal_failure().code, Code::Internal);
+        assert_eq!(invariant(Span::new(0, 0), "file").code, Code::Internal);
+    }
 }

@@ -639,7 +639,7 @@ fn resolve_table(table: &syntax::TableDef, program: &Program, cases: &mut Vec<Ca
     if !columns.iter().any(|c| matches!(c, Column::Check(..))) && problems.is_empty() {
         problems.push(
             Diagnostic::error(
-                Code::Syntax,
+                Code::TestSyntax,
                 table.span,
                 "this table checks nothing",
                 "no expectation column",
@@ -680,7 +680,7 @@ fn resolve_table(table: &syntax::TableDef, program: &Program, cases: &mut Vec<Ca
                     } else {
                         serde_json::from_str::<Json>(&cell.text).map(Some).map_err(|_| {
                             Diagnostic::error(
-                                Code::Syntax,
+                                Code::TestSyntax,
                                 cell.span,
                                 format!("`{}` is not a JSON value", cell.text),
                                 "not JSON",
@@ -718,7 +718,7 @@ fn resolve_table(table: &syntax::TableDef, program: &Program, cases: &mut Vec<Ca
         if checks.is_empty() && row_problems.is_empty() {
             row_problems.push(
                 Diagnostic::error(
-                    Code::Syntax,
+                    Code::TestSyntax,
                     row.span,
                     "this row checks nothing",
                     "all expectation cells empty",
@@ -768,7 +768,7 @@ fn classify(text: &str, span: Span, program: &Program) -> Result<Column, Diagnos
     }
     let Some(steps) = fact_path(text) else {
         return Err(Diagnostic::error(
-            Code::Syntax,
+            Code::TestSyntax,
             span,
             format!("`{text}` is not a column name"),
             "not a name",
@@ -1027,7 +1027,10 @@ pub fn shown_text(shown: &Shown) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    #![expect(
+        clippy::unwrap_used,
+        reason = "a test stops at its first surprise: unwrap says plainly what went wrong"
+    )]
 
     use super::*;
     use rust_decimal::Decimal;

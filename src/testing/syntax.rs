@@ -359,13 +359,13 @@ impl<'a> Parser<'a> {
         let span = self.here();
         match self.peek() {
             None => Diagnostic::error(
-                Code::Syntax,
+                Code::TestSyntax,
                 span,
                 format!("the {} ends where {expected} was expected", self.whole),
                 format!("the {} ends here", self.whole),
             ),
             Some('\n' | '\r') => Diagnostic::error(
-                Code::Syntax,
+                Code::TestSyntax,
                 span,
                 format!("the line ends where {expected} was expected"),
                 format!("expected {expected}"),
@@ -380,10 +380,11 @@ impl<'a> Parser<'a> {
                     )
                     .with_help(format!(
                         "type the ASCII `{ascii}` instead (switch the keyboard to half-width)"
-                    ));
+                    ))
+                    .with_fix(span, ascii.to_string(), format!("write `{ascii}`"));
                 }
                 Diagnostic::error(
-                    Code::Syntax,
+                    Code::TestSyntax,
                     span,
                     format!("unexpected `{c}` where {expected} was expected"),
                     format!("expected {expected}"),
@@ -453,7 +454,7 @@ impl<'a> Parser<'a> {
         match serde_json::from_str::<String>(raw) {
             Ok(s) => Ok((s, span)),
             Err(e) => Err(Diagnostic::error(
-                Code::Syntax,
+                Code::TestSyntax,
                 span,
                 format!("this text in quotes is not valid: {}", json_message(&e)),
                 "invalid text",
@@ -506,7 +507,7 @@ impl<'a> Parser<'a> {
         })?;
         if name.trim().is_empty() {
             return Err(Diagnostic::error(
-                Code::Syntax,
+                Code::TestSyntax,
                 Span::new(start, self.pos),
                 format!("the {kind} has an empty name"),
                 "empty name",
@@ -535,7 +536,7 @@ impl<'a> Parser<'a> {
     fn unclosed(&mut self, kind: &str, span: Span) {
         self.diagnostics.push(
             Diagnostic::error(
-                Code::Syntax,
+                Code::TestSyntax,
                 span,
                 format!("this {kind} is not closed"),
                 format!("the {kind} starts here"),
@@ -576,7 +577,7 @@ impl<'a> Parser<'a> {
                 self.facts_line(line_start).and_then(|f| {
                     if facts.is_some() {
                         Err(Diagnostic::error(
-                            Code::Syntax,
+                            Code::TestSyntax,
                             Span::new(line_start, line_start + "facts".len()),
                             "a case has one `facts`",
                             "second `facts`",
@@ -606,14 +607,14 @@ impl<'a> Parser<'a> {
         }
         let Some(facts) = facts else {
             self.diagnostics.push(
-                Diagnostic::error(Code::Syntax, span, "this case has no facts", "no `facts` line")
+                Diagnostic::error(Code::TestSyntax, span, "this case has no facts", "no `facts` line")
                     .with_help("add a line `facts { \"name\": value, ... }` with the record's facts as JSON"),
             );
             return None;
         };
         if expectations.is_empty() {
             self.diagnostics.push(
-                Diagnostic::error(Code::Syntax, span, "this case expects nothing", "no `expect` line")
+                Diagnostic::error(Code::TestSyntax, span, "this case expects nothing", "no `expect` line")
                     .with_help("add at least one line such as `expect eligible` or `expect growth_points = 90 points`"),
             );
             return None;
@@ -670,7 +671,7 @@ impl<'a> Parser<'a> {
                         None => columns = Some(cells),
                         Some(cols) if cols.len() != cells.len() => self.diagnostics.push(
                             Diagnostic::error(
-                                Code::Syntax,
+                                Code::TestSyntax,
                                 row_span,
                                 format!(
                                     "this row has {} cells but the table has {} columns",
@@ -692,14 +693,14 @@ impl<'a> Parser<'a> {
                 self.facts_line(line_start).and_then(|f| {
                     if facts.is_some() {
                         Err(Diagnostic::error(
-                            Code::Syntax,
+                            Code::TestSyntax,
                             Span::new(line_start, line_start + "facts".len()),
                             "a table has one `facts`: the facts every row starts from",
                             "second `facts`",
                         ))
                     } else if f.is_list {
                         Err(Diagnostic::error(
-                            Code::Syntax,
+                            Code::TestSyntax,
                             f.span,
                             "a table's facts are one record, `{...}`",
                             "a list of records",
@@ -714,7 +715,7 @@ impl<'a> Parser<'a> {
                 self.with_line(line_start).map(|p| params.push(p))
             } else if self.keyword("expect") {
                 Err(Diagnostic::error(
-                    Code::Syntax,
+                    Code::TestSyntax,
                     Span::new(line_start, self.pos),
                     "a table has no `expect` lines",
                     "`expect` in a table",
@@ -735,14 +736,19 @@ impl<'a> Parser<'a> {
         }
         let Some(columns) = columns else {
             self.diagnostics.push(
-                Diagnostic::error(Code::Syntax, span, "this table has no header row", "no `| ... |` line")
-                    .with_help("add a header row naming the columns, e.g. `| store_score | eligible |`"),
+                Diagnostic::error(
+                    Code::TestSyntax,
+                    span,
+                    "this table has no header row",
+                    "no `| ... |` line",
+                )
+                .with_help("add a header row naming the columns, e.g. `| store_score | eligible |`"),
             );
             return None;
         };
         if rows.is_empty() {
             self.diagnostics.push(
-                Diagnostic::error(Code::Syntax, span, "this table has no rows", "no rows")
+                Diagnostic::error(Code::TestSyntax, span, "this table has no rows", "no rows")
                     .with_help("add one row `| ... |` per case under the header row"),
             );
             return None;
@@ -750,7 +756,7 @@ impl<'a> Parser<'a> {
         for (i, c) in columns.iter().enumerate() {
             if c.text.is_empty() {
                 self.diagnostics.push(Diagnostic::error(
-                    Code::Syntax,
+                    Code::TestSyntax,
                     c.span,
                     "a column without a name",
                     "empty column name",
@@ -760,7 +766,7 @@ impl<'a> Parser<'a> {
             if let Some(first) = columns.iter().take(i).find(|d| d.text == c.text) {
                 self.diagnostics.push(
                     Diagnostic::error(
-                        Code::Syntax,
+                        Code::TestSyntax,
                         c.span,
                         format!("the column `{}` is given twice", c.text),
                         "second column",
@@ -805,7 +811,7 @@ impl<'a> Parser<'a> {
                         break;
                     }
                     return Err(Diagnostic::error(
-                        Code::Syntax,
+                        Code::TestSyntax,
                         Span::new(start, at),
                         "a table row ends with `|`",
                         "no closing `|`",
@@ -818,7 +824,7 @@ impl<'a> Parser<'a> {
                         break;
                     }
                     return Err(Diagnostic::error(
-                        Code::Syntax,
+                        Code::TestSyntax,
                         Span::new(at, at + 1),
                         "`#` starts a comment, but the row's last cell is not closed with `|`",
                         "comment inside the row",
@@ -847,7 +853,8 @@ impl<'a> Parser<'a> {
                             "full-width `｜` between cells",
                             "full-width punctuation",
                         )
-                        .with_help("type the ASCII `|` instead"));
+                        .with_help("type the ASCII `|` instead")
+                        .with_fix(Span::new(at, self.pos), "|", "write `|`"));
                     }
                 }
             }
@@ -1025,7 +1032,7 @@ impl<'a> Parser<'a> {
                         Some(items) => (Expected::Texts(items), span),
                         None => {
                             return Err(Diagnostic::error(
-                                Code::Syntax,
+                                Code::TestSyntax,
                                 span,
                                 "a list here holds texts in double quotes",
                                 "not a list of texts",
@@ -1078,8 +1085,13 @@ impl<'a> Parser<'a> {
         let span = Span::new(start, self.pos);
         self.end_line()?;
         let not_object = |span| {
-            Diagnostic::error(Code::Syntax, span, "facts are JSON objects `{...}`", "not an object")
-                .with_help("write the record's facts as `{\"name\": value, ...}`")
+            Diagnostic::error(
+                Code::TestSyntax,
+                span,
+                "facts are JSON objects `{...}`",
+                "not an object",
+            )
+            .with_help("write the record's facts as `{\"name\": value, ...}`")
         };
         match json {
             Json::Object(map) => Ok(Facts {
@@ -1090,7 +1102,7 @@ impl<'a> Parser<'a> {
             Json::Array(items) => {
                 if items.is_empty() {
                     return Err(Diagnostic::error(
-                        Code::Syntax,
+                        Code::TestSyntax,
                         Span::new(line_start, self.pos),
                         "the list of records is empty",
                         "no records",
@@ -1131,7 +1143,7 @@ impl<'a> Parser<'a> {
         loop {
             let Some(c) = self.bump() else {
                 return Err(Diagnostic::error(
-                    Code::Syntax,
+                    Code::TestSyntax,
                     Span::new(start, start + 1),
                     "these facts are not closed",
                     "opened here",
@@ -1194,7 +1206,12 @@ impl<'a> Parser<'a> {
                             format!("full-width `{c}` in the facts"),
                             "full-width punctuation",
                         )
-                        .with_help(format!("type the ASCII `{ascii}` instead")));
+                        .with_help(format!("type the ASCII `{ascii}` instead"))
+                        .with_fix(
+                            Span::new(at, self.pos),
+                            ascii.to_string(),
+                            format!("write `{ascii}`"),
+                        ));
                     }
                     clean.push(c);
                 }
@@ -1205,7 +1222,7 @@ impl<'a> Parser<'a> {
                 // JSON objects would silently keep the last of two equal keys; the fact reader
                 // refuses them, and so do tests.
                 Some((at, len, key)) => Err(Diagnostic::error(
-                    Code::Syntax,
+                    Code::TestSyntax,
                     Span::new(start + at, start + at + len),
                     format!("the key {} appears twice in the same object", quote(&key)),
                     "second time",
@@ -1222,7 +1239,7 @@ impl<'a> Parser<'a> {
                     .and_then(|s| s.chars().next())
                     .map_or(0, char::len_utf8);
                 Err(Diagnostic::error(
-                    Code::Syntax,
+                    Code::TestSyntax,
                     Span::new(at, at + len),
                     format!("the facts are not valid JSON: {}", json_message(&e)),
                     "here",
@@ -1302,7 +1319,7 @@ impl<'a> Parser<'a> {
         let text = self.text.get(start..self.pos).unwrap_or("");
         let span = Span::new(start, self.pos);
         let bad = |message: &str| {
-            Diagnostic::error(Code::Syntax, span, message.to_string(), "not a number")
+            Diagnostic::error(Code::TestSyntax, span, message.to_string(), "not a number")
                 .with_help("write a decimal number such as `90`, `3.42` or `-1.5`, without thousands separators")
         };
         if matches!(self.peek(), Some(',' | 'e' | 'E' | '_')) {
@@ -1420,7 +1437,7 @@ fn check_records(facts: &Facts, expectations: &[Expectation]) -> PResult<()> {
     for (i, id) in ids.iter().enumerate() {
         if ids.iter().take(i).any(|other| other == id) {
             return Err(Diagnostic::error(
-                Code::Syntax,
+                Code::TestSyntax,
                 facts.span,
                 format!("two records have the id {}", quote(id)),
                 "duplicate id",
@@ -1433,7 +1450,7 @@ fn check_records(facts: &Facts, expectations: &[Expectation]) -> PResult<()> {
             None if facts.records.len() > 1 => {
                 let example = ids.first().map(String::as_str).unwrap_or("#1");
                 return Err(Diagnostic::error(
-                    Code::Syntax,
+                    Code::TestSyntax,
                     e.span,
                     format!(
                         "this case has {} records: say which one this is about",
@@ -1448,7 +1465,7 @@ fn check_records(facts: &Facts, expectations: &[Expectation]) -> PResult<()> {
             }
             Some((id, span)) if facts.is_list && !ids.contains(id) => {
                 return Err(Diagnostic::error(
-                    Code::Syntax,
+                    Code::TestSyntax,
                     *span,
                     format!("no record of this case has the id {}", quote(id)),
                     "unknown record",
@@ -1460,7 +1477,7 @@ fn check_records(facts: &Facts, expectations: &[Expectation]) -> PResult<()> {
             }
             Some((_, span)) if !facts.is_list => {
                 return Err(Diagnostic::error(
-                    Code::Syntax,
+                    Code::TestSyntax,
                     *span,
                     "this case has one record: leave out the record's id",
                     "not needed",
@@ -1490,7 +1507,12 @@ pub fn record_ids(facts: &Facts, name: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    #![expect(
+        clippy::unwrap_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        reason = "a test stops at its first surprise: unwrap, indexing and `panic!` with the value found say plainly what went wrong"
+    )]
 
     use super::*;
 
