@@ -16,6 +16,7 @@
 //!   themselves.
 
 mod checker;
+mod errors;
 mod lints;
 pub mod names;
 pub mod optimise;

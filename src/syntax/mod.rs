@@ -5,6 +5,7 @@
 //! of the language (pest's rule names never reach a user).
 
 pub mod ast;
+pub mod keywords;
 mod parser;
 pub mod print;
 

@@ -1,0 +1,1 @@
+//! Messages about the header and declarations: time zone, facts, parameters, period ranges.

@@ -1,0 +1,1 @@
+//! Messages about definitions, their order and cycles, and unused ones.

@@ -1,0 +1,1 @@
+//! Messages about expressions: literals, dates and times, operators, calls, membership.

@@ -1,0 +1,1 @@
+//! Messages about lists, filters and aggregates.

@@ -1,0 +1,1 @@
+//! Messages about conditions, rewards, budgets and modifiers (rounding, caps, payments, expiry).

@@ -1,0 +1,1 @@
+//! Messages about tier tables, lookups and rankings.

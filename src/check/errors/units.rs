@@ -1,0 +1,1 @@
+//! Messages about units, currencies and types.
