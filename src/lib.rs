@@ -26,6 +26,8 @@
 //! - [`facts`] reads NDJSON, JSON and CSV straight into records of the program's schema.
 //! - [`eval`] runs a program on records, with exact decimals and three-valued logic, and explains
 //!   its outcomes; [`eval::report`] writes the contract's JSON.
+//! - [`batch`] runs many records, streaming or as a whole population, in input order and in
+//!   parallel, from any [`batch::RecordSource`] to any [`batch::Sink`].
 //! - [`testing`] runs the `.tests` files beside campaigns; [`cli`] is the only code that reads
 //!   files, prints, or decides exit codes.
 //!
@@ -62,6 +64,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
