@@ -25,15 +25,19 @@
 //!   [`program::inputs::Inputs`].
 //! - [`facts`] reads NDJSON, JSON and CSV straight into records of the program's schema.
 //! - [`eval`] runs a program on records, with exact decimals and three-valued logic, and explains
-//!   its outcomes; [`eval::report`] writes the contract's JSON.
-//! - [`testing`] runs the `.tests` files beside campaigns; [`cli`] is the only code that reads
-//!   files, prints, or decides exit codes.
+//!   its outcomes.
+//! - [`batch`] runs many records, streaming or as a whole population, in input order and in
+//!   parallel, from any [`batch::RecordSource`] to any [`batch::Sink`]; [`report`] writes the
+//!   results as the contract's JSON (one encoder), NDJSON, CSV or a table.
+//! - [`testing`] runs the `.tests` files beside campaigns (through [`batch`]); [`cli`] is the only
+//!   code that reads files, prints, or decides exit codes.
 //!
 //! # Example
 //!
 //! ```
 //! use campaign::check::check;
-//! use campaign::eval::{Evaluator, report};
+//! use campaign::eval::Evaluator;
+//! use campaign::report;
 //! use campaign::facts::{Format, read_records};
 //!
 //! let campaign = r#"
@@ -62,6 +66,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
@@ -69,6 +74,7 @@ pub mod eval;
 pub mod facts;
 pub mod fmt;
 pub mod program;
+pub mod report;
 pub mod suggest;
 pub mod syntax;
 pub mod testing;

@@ -1,23 +1,21 @@
 //! `campaign evaluate POLICY --facts FILE`.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Write};
-use std::ops::Range;
-use std::path::PathBuf;
+use std::io::{BufWriter, Write};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use serde_json::Value as Json;
 
 use super::Termination;
-use super::progress::{self, Progress, Stage};
+use super::progress::{self, Progress};
 use super::render::graphical;
+use crate::batch::{self, Batch, Explain, Failure, Row, Sink};
 use crate::diagnostics::SourceFile;
-use crate::eval::{Evaluator, Explanation, Outcome, report};
+use crate::facts::Format;
 use crate::program::Program;
 use crate::program::inputs::{Inputs, parse_time};
-use rayon::prelude::*;
-
-use crate::facts::{Format, InputRecord, LineBlock, LineParser, NdjsonLines, Record, RecordError, read_records};
+use crate::report::{self, Writer, sanitize};
 
 /// How results are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -127,54 +125,6 @@ pub fn run_explain(args: &ExplainArgs) -> Termination {
     run(&evaluate)
 }
 
-/// An input record awaiting the whole population: read (line, id), or failed.
-type Slot = Result<(usize, String), Failure>;
-
-/// One input record's result.
-enum Row {
-    Evaluated {
-        id: String,
-        outcome: Outcome,
-        explanation: Option<Box<Explanation>>,
-        /// The result already rendered as one line of JSON (by the worker that evaluated it).
-        rendered: Option<String>,
-    },
-    Failed(Failure),
-}
-
-/// A record that could not be read or evaluated.
-struct Failure {
-    line: usize,
-    /// For JSON syntax errors.
-    column: Option<usize>,
-    id: Option<String>,
-    /// The path of the offending fact (`sales[2].gmv`), when one is to blame.
-    fact: Option<String>,
-    error: String,
-}
-
-impl Failure {
-    fn read(e: &RecordError) -> Failure {
-        Failure {
-            line: e.line,
-            column: e.column,
-            id: e.id.clone(),
-            fact: e.fact.clone(),
-            error: record_error_text(e),
-        }
-    }
-
-    fn evaluation(line: usize, id: String, message: String) -> Failure {
-        Failure {
-            line,
-            column: None,
-            id: Some(id),
-            fact: None,
-            error: message,
-        }
-    }
-}
-
 /// Sets the reference time and holiday calendar a campaign needs, refusing to run without them.
 fn set_reference(program: &Program, inputs: &mut Inputs, args: &EvaluateArgs) -> Result<(), String> {
     match &args.as_of {
@@ -218,114 +168,19 @@ fn set_reference(program: &Program, inputs: &mut Inputs, args: &EvaluateArgs) ->
     Ok(())
 }
 
-fn explain_if(
-    args: &EvaluateArgs,
-    evaluator: &Evaluator<'_>,
-    id: &str,
-    record: &Record,
-    outcome: &Outcome,
-) -> Option<Box<Explanation>> {
-    if !args.explain || args.only_id.as_ref().is_some_and(|wanted| wanted != id) {
-        return None;
-    }
-    evaluator.explain(id, record, outcome).ok().map(Box::new)
-}
-
-fn record_error_text(e: &RecordError) -> String {
-    match &e.fact {
-        Some(fact) => format!("`{fact}`: {}", e.message),
-        None => e.message.clone(),
-    }
-}
-
-/// How many input records at most are read, evaluated and written together
-/// (an NDJSON chunk also ends after about 256 KiB of input, see
-/// `NdjsonLines::fill`). Memory stays flat: at most two chunks are held at
-/// once (one being evaluated, the next being read).
-const CHUNK: usize = 2048;
-
-/// Where records come from: raw NDJSON lines (parsed by the workers), or
-/// records parsed by a sequential reader (JSON documents, CSV).
-enum Source<'s> {
-    Lines(NdjsonLines<File>),
-    Records(Box<dyn Iterator<Item = Result<InputRecord, RecordError>> + 's>),
-}
-
-/// One input record on its way through the pipeline.
-enum Item {
-    /// A raw NDJSON line: its number, and where its bytes are in the chunk's block.
-    Raw(usize, Range<usize>),
-    Read(Box<Result<InputRecord, RecordError>>),
-}
-
-/// Up to [`CHUNK`] input records. Reused from chunk to chunk, so that its
-/// memory is allocated once.
-#[derive(Default)]
-struct Chunk {
-    /// The bytes of the raw lines.
-    block: LineBlock,
-    items: Vec<Item>,
-}
-
-impl Source<'_> {
-    /// Reads the next records into `chunk`, replacing what it held (nothing at the end).
-    fn chunk(&mut self, chunk: &mut Chunk) {
-        let items = &mut chunk.items;
-        items.clear();
-        match self {
-            Source::Lines(lines) => lines.fill(&mut chunk.block, CHUNK, |l| {
-                items.push(match l {
-                    Ok((line, range)) => Item::Raw(line, range),
-                    Err(e) => Item::Read(Box::new(Err(e))),
-                })
-            }),
-            Source::Records(records) => items.extend(records.by_ref().take(CHUNK).map(|r| Item::Read(Box::new(r)))),
-        }
-    }
-}
-
 /// Runs `campaign evaluate`.
 pub fn run(args: &EvaluateArgs) -> Termination {
-    let text = match std::fs::read_to_string(&args.policy) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: cannot read the campaign `{}`: {e}", args.policy.display());
+    let program = match load(&args.policy) {
+        Ok(program) => program,
+        Err(t) => return t,
+    };
+    let inputs = match inputs(&program, args) {
+        Ok(inputs) => inputs,
+        Err(message) => {
+            eprintln!("error: {message}");
             return Termination::Usage;
         }
     };
-    // The command line runs on a large stack already (see `cli::main`).
-    let checked = crate::check::check_here(&text);
-    let file = SourceFile::new(args.policy.display().to_string(), text);
-    let colour = super::render::colour_on_stderr();
-    let Some(program) = checked.program else {
-        for d in &checked.diagnostics {
-            eprint!("{}", graphical(d, &file, colour));
-        }
-        eprintln!(
-            "error: the campaign `{}` has errors; nothing was evaluated",
-            args.policy.display()
-        );
-        return Termination::Failure;
-    };
-    let mut inputs = Inputs::defaults(&program);
-    for assignment in &args.params {
-        if let Err(e) = inputs.set(&program, assignment) {
-            eprintln!("error: {}\n  help: {}", e.message, e.help);
-            return Termination::Usage;
-        }
-    }
-    if let Err(message) = set_reference(&program, &mut inputs, args) {
-        eprintln!("error: {message}");
-        return Termination::Usage;
-    }
-    if args.explain && args.format == ResultFormat::Csv {
-        eprintln!("error: `--explain` works with `--format table`, `json` or `ndjson`, not `csv`");
-        return Termination::Usage;
-    }
-    if args.max_errors == Some(0) {
-        eprintln!("error: `--max-errors` must be at least 1");
-        return Termination::Usage;
-    }
     let Some(format) = Format::from_path(&args.facts) else {
         eprintln!(
             "error: cannot tell the format of `{}` from its extension\n  help: name the file .json, .ndjson, .jsonl or .csv",
@@ -340,205 +195,124 @@ pub fn run(args: &EvaluateArgs) -> Termination {
             return Termination::Usage;
         }
     };
+    evaluate(args, &program, inputs, format, file)
+}
+
+/// Reads and checks the campaign, printing its diagnostics if it has errors.
+fn load(policy: &Path) -> Result<Program, Termination> {
+    let text = match std::fs::read_to_string(policy) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read the campaign `{}`: {e}", policy.display());
+            return Err(Termination::Usage);
+        }
+    };
+    // The command line runs on a large stack already (see `cli::main`).
+    let checked = crate::check::check_here(&text);
+    let file = SourceFile::new(policy.display().to_string(), text);
+    let colour = super::render::colour_on_stderr();
+    let Some(program) = checked.program else {
+        for d in &checked.diagnostics {
+            eprint!("{}", graphical(d, &file, colour));
+        }
+        eprintln!(
+            "error: the campaign `{}` has errors; nothing was evaluated",
+            policy.display()
+        );
+        return Err(Termination::Failure);
+    };
+    Ok(program)
+}
+
+/// The run inputs from the arguments (parameters, reference time, holidays),
+/// after checking the options that go together.
+fn inputs(program: &Program, args: &EvaluateArgs) -> Result<Inputs, String> {
+    let mut inputs = Inputs::defaults(program);
+    for assignment in &args.params {
+        inputs
+            .set(program, assignment)
+            .map_err(|e| format!("{}\n  help: {}", e.message, e.help))?;
+    }
+    set_reference(program, &mut inputs, args)?;
+    if args.explain && args.format == ResultFormat::Csv {
+        return Err("`--explain` works with `--format table`, `json` or `ndjson`, not `csv`".into());
+    }
+    if args.max_errors == Some(0) {
+        return Err("`--max-errors` must be at least 1".into());
+    }
+    Ok(inputs)
+}
+
+/// Evaluates the facts in `file` and writes the results on standard output,
+/// failures and the summary on standard error.
+fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Format, file: File) -> Termination {
+    let results = match args.format {
+        ResultFormat::Json => report::Format::Json,
+        ResultFormat::Ndjson => report::Format::Ndjson,
+        ResultFormat::Csv => report::Format::Csv,
+        ResultFormat::Table => report::Format::Table,
+    };
     // Progress on stderr (see cli::progress): published per chunk, cleared before other stderr lines.
     let options = progress::Options {
         quiet: args.quiet,
         whole_input_first: format == Format::Json,
-        results_at_end: args.format == ResultFormat::Table && !args.explain,
+        results_at_end: results == report::Format::Table && !args.explain,
     };
     let progress = Progress::start(&file, options);
-    let parser = LineParser::new(&program.schema);
-    let mut source = if format == Format::Ndjson {
-        Source::Lines(NdjsonLines::new(file))
-    } else {
-        match read_records(&program.schema, format, BufReader::with_capacity(1 << 16, file)) {
-            Ok(r) => Source::Records(r),
-            Err(e) => {
-                progress.finish(0);
-                let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-                eprintln!("error: {}{at}: {}", args.facts.display(), e.message);
-                if let Some(help) = &e.help {
-                    eprintln!("  help: {help}");
-                }
-                return Termination::Failure;
+    let mut source = match batch::open(&program.schema, format, file) {
+        Ok(source) => source,
+        Err(e) => {
+            progress.finish(0);
+            let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+            eprintln!("error: {}{at}: {}", args.facts.display(), e.message);
+            if let Some(help) = &e.help {
+                eprintln!("  help: {help}");
             }
+            return Termination::Failure;
         }
     };
     let threads = args
         .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
-        .max(1);
-    let pool = if threads > 1 {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .stack_size(64 << 20)
-            .build()
-            .ok()
-    } else {
-        None
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let explain = match (&args.only_id, args.explain) {
+        (_, false) => Explain::Nothing,
+        (Some(id), true) => Explain::Only(id.clone()),
+        (None, true) => Explain::Every,
     };
-    let evaluator = Evaluator::with_inputs(&program, inputs);
+    let mut batch = Batch::new(program, inputs).threads(threads).explain(explain);
+    if results.is_json() {
+        // The workers encode the result objects.
+        batch = batch.prepare(move |row| report::encode(program, row));
+    }
     let stdout = std::io::stdout();
-    let mut out = Output::new(args.format, &program, BufWriter::with_capacity(1 << 16, stdout.lock()));
-    let mut stats = Stats::default();
-    let mut sink = Sink {
+    let mut sink = Results {
+        writer: Writer::new(results, program, BufWriter::with_capacity(1 << 16, stdout.lock())),
+        stats: Stats::default(),
         file: args.facts.display().to_string(),
         quiet: args.quiet,
         only_id: args.only_id.as_deref(),
         found: false,
         write_failed: false,
         max_errors: args.max_errors,
-        stopped: false,
         progress: &progress,
     };
-    let read = |block: &LineBlock, item: Item| -> Result<InputRecord, RecordError> {
-        match item {
-            Item::Raw(line, range) => parser.parse(block.line(range), line),
-            Item::Read(r) => *r,
-        }
-    };
-    if evaluator.needs_population() {
-        // Budgets are shared by all records: read everything, then allocate in queue order.
-        let mut slots: Vec<Slot> = Vec::new();
-        let mut population: Vec<Record> = Vec::new();
-        progress.stage(Stage::Reading);
-        let mut chunk = Chunk::default();
-        let mut parsed: Vec<Result<InputRecord, RecordError>> = Vec::new();
-        loop {
-            source.chunk(&mut chunk);
-            if chunk.items.is_empty() {
-                break;
-            }
-            let Chunk { block, items } = &mut chunk;
-            match &pool {
-                Some(pool) => pool.install(|| parsed.par_extend(items.par_drain(..).map(|item| read(block, item)))),
-                None => parsed.extend(items.drain(..).map(|item| read(block, item))),
-            }
-            for item in parsed.drain(..) {
-                match item {
-                    Ok(InputRecord { line, id, record }) => {
-                        slots.push(Ok((line, id)));
-                        population.push(record);
-                    }
-                    Err(e) => slots.push(Err(Failure::read(&e))),
-                }
-            }
-            progress.set(slots.len());
-        }
-        progress.stage(Stage::Evaluating);
-        let outcomes = match &pool {
-            Some(pool) => pool.install(|| evaluator.evaluate_all(&population)),
-            None => evaluator.evaluate_all(&population),
-        };
-        let mut outcomes = outcomes.into_iter();
-        let mut records = population.iter();
-        progress.stage(Stage::Writing(slots.len()));
-        for slot in slots {
-            let row = match slot {
-                Ok((line, id)) => match (outcomes.next(), records.next()) {
-                    (Some(Ok(outcome)), Some(record)) => {
-                        let explanation = explain_if(args, &evaluator, &id, record, &outcome);
-                        Row::Evaluated {
-                            id,
-                            outcome,
-                            explanation,
-                            rendered: None,
-                        }
-                    }
-                    (Some(Err(e)), _) => Row::Failed(Failure::evaluation(line, id, e.message)),
-                    _ => Row::Failed(Failure::evaluation(line, id, "internal error: no result".into())),
-                },
-                Err(failure) => Row::Failed(failure),
-            };
-            sink.emit(row, &mut out, &mut stats);
-            if sink.stopped {
-                break;
-            }
-        }
-    } else {
-        let render = matches!(args.format, ResultFormat::Ndjson | ResultFormat::Json) && !args.explain;
-        let process = |block: &LineBlock, item: Item| -> Row {
-            let row = match read(block, item) {
-                Ok(InputRecord { line, id, record }) => match evaluator.evaluate(&record) {
-                    Ok(outcome) => {
-                        let explanation = explain_if(args, &evaluator, &id, &record, &outcome);
-                        Row::Evaluated {
-                            id,
-                            outcome,
-                            explanation,
-                            rendered: None,
-                        }
-                    }
-                    Err(e) => Row::Failed(Failure::evaluation(line, id, e.message)),
-                },
-                Err(e) => Row::Failed(Failure::read(&e)),
-            };
-            match row {
-                Row::Evaluated { id, outcome, .. } if render => {
-                    let mut line = String::with_capacity(256);
-                    report::write_result(&mut line, &program, &id, &outcome);
-                    Row::Evaluated {
-                        id,
-                        outcome,
-                        explanation: None,
-                        rendered: Some(line),
-                    }
-                }
-                other => other,
-            }
-        };
-        // Two chunks and the rows are reused throughout: memory stays flat and is
-        // allocated once.
-        let mut current = Chunk::default();
-        let mut next = Chunk::default();
-        let mut rows: Vec<Row> = Vec::new();
-        source.chunk(&mut current);
-        while !current.items.is_empty() {
-            let Chunk { block, items } = &mut current;
-            match &pool {
-                Some(pool) => {
-                    // Workers evaluate this chunk while this thread reads the next one;
-                    // extending with an indexed parallel iterator keeps the input order.
-                    pool.in_place_scope(|scope| {
-                        let rows = &mut rows;
-                        let process = &process;
-                        scope.spawn(move |_| rows.par_extend(items.par_drain(..).map(|item| process(block, item))));
-                        source.chunk(&mut next);
-                    });
-                }
-                None => {
-                    rows.extend(items.drain(..).map(|item| process(block, item)));
-                    source.chunk(&mut next);
-                }
-            }
-            for row in rows.drain(..) {
-                sink.emit(row, &mut out, &mut stats);
-                if sink.stopped {
-                    break;
-                }
-            }
-            if sink.stopped {
-                break;
-            }
-            std::mem::swap(&mut current, &mut next);
-        }
-    }
-    progress.finish(stats.read);
-    if out.finish().is_err() || sink.write_failed {
+    let summary = batch.run(&mut source, &mut sink, &progress);
+    progress.finish(sink.stats.read);
+    if sink.writer.finish().is_err() || sink.write_failed {
         eprintln!("error: could not write the results");
         return Termination::Failure;
     }
-    if sink.stopped {
+    if summary.stopped {
         // A campaign that needs the whole population has read every record before writing any.
-        let later = if evaluator.needs_population() {
+        let later = if batch.needs_population() {
             "later records were read but no results were written for them"
         } else {
             "later records were not read"
         };
         eprintln!(
             "error: stopped at line {} after {} failed records (--max-errors {}); {later}",
-            stats.last_line,
-            stats.failed,
+            sink.stats.last_line,
+            sink.stats.failed,
             args.max_errors.unwrap_or(0)
         );
     }
@@ -549,9 +323,9 @@ pub fn run(args: &EvaluateArgs) -> Termination {
         return Termination::Failure;
     }
     if !args.quiet {
-        eprintln!("{}", stats.summary());
+        eprintln!("{}", sink.stats.summary());
     }
-    if stats.failed > 0 {
+    if sink.stats.failed > 0 {
         Termination::Failure
     } else {
         Termination::Success
@@ -561,8 +335,11 @@ pub fn run(args: &EvaluateArgs) -> Termination {
 /// How many failed records are listed on stderr before the rest are only counted.
 const LISTED_FAILURES: usize = 20;
 
-/// Where rows go: filtered by id for `campaign explain`, counted, written.
-struct Sink<'a> {
+/// Where the rows go: filtered by id for `campaign explain`, counted, failures
+/// listed on stderr, written on stdout; stops the run after `--max-errors`.
+struct Results<'a, W: Write> {
+    writer: Writer<'a, W>,
+    stats: Stats,
     /// The fact file's name, for the failure lines on stderr.
     file: String,
     quiet: bool,
@@ -570,55 +347,57 @@ struct Sink<'a> {
     found: bool,
     write_failed: bool,
     max_errors: Option<usize>,
-    stopped: bool,
-    /// Cleared around the failure lines; told the count once per chunk.
+    /// Cleared around the failure lines.
     progress: &'a Progress,
 }
 
-impl Sink<'_> {
-    fn emit<W: Write>(&mut self, row: Row, out: &mut Output<'_, W>, stats: &mut Stats) {
+impl<W: Write> Sink for Results<'_, W> {
+    fn row(&mut self, row: Row) -> ControlFlow<()> {
         if let Some(wanted) = self.only_id {
-            let id = match &row {
-                Row::Evaluated { id, .. } => Some(id.as_str()),
-                Row::Failed(f) => f.id.as_deref(),
-            };
-            if id != Some(wanted) {
-                return;
+            if row.id() != Some(wanted) {
+                return ControlFlow::Continue(());
             }
             self.found = true;
         }
-        stats.count(&row);
-        if stats.read.is_multiple_of(CHUNK) {
-            self.progress.set(stats.read);
-        }
+        self.stats.count(&row);
         if let Row::Failed(f) = &row
             && !self.quiet
         {
-            if stats.failed <= LISTED_FAILURES {
-                let at = match f.column {
-                    Some(c) => format!("{}:{}:{c}", self.file, f.line),
-                    None => format!("{}:{}", self.file, f.line),
-                };
-                let id =
-                    f.id.as_deref()
-                        .map(|i| format!(" (record `{}`)", clean(i)))
-                        .unwrap_or_default();
-                self.progress
-                    .suspend(|| eprintln!("error: {at}{id}: {}", clean(&f.error)));
-            } else if stats.failed == LISTED_FAILURES + 1 {
-                self.progress
-                    .suspend(|| eprintln!("error: more records failed; each has an error object in the results"));
-            }
+            self.list(f);
         }
-        if out.row(&row).is_err() {
+        if self.writer.row(&row).is_err() {
             self.write_failed = true;
         }
-        if self.max_errors.is_some_and(|max| stats.failed >= max) {
-            self.stopped = true;
+        if self.max_errors.is_some_and(|max| self.stats.failed >= max) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
         }
     }
 }
 
+impl<W: Write> Results<'_, W> {
+    /// Lists a failed record on stderr (the first few; then says that there are more).
+    fn list(&self, f: &Failure) {
+        if self.stats.failed <= LISTED_FAILURES {
+            let at = match f.column {
+                Some(c) => format!("{}:{}:{c}", self.file, f.line),
+                None => format!("{}:{}", self.file, f.line),
+            };
+            let id =
+                f.id.as_deref()
+                    .map(|i| format!(" (record `{}`)", sanitize(i)))
+                    .unwrap_or_default();
+            self.progress
+                .suspend(|| eprintln!("error: {at}{id}: {}", sanitize(&f.error)));
+        } else if self.stats.failed == LISTED_FAILURES + 1 {
+            self.progress
+                .suspend(|| eprintln!("error: more records failed; each has an error object in the results"));
+        }
+    }
+}
+
+/// What the summary line counts.
 #[derive(Debug, Default)]
 struct Stats {
     read: usize,
@@ -631,13 +410,13 @@ struct Stats {
 impl Stats {
     fn count(&mut self, row: &Row) {
         self.read += 1;
-        if let Row::Failed(f) = row {
-            self.last_line = self.last_line.max(f.line);
-        }
         match row {
-            Row::Evaluated { outcome, .. } if outcome.eligible => self.eligible += 1,
-            Row::Evaluated { .. } => self.not_eligible += 1,
-            Row::Failed(_) => self.failed += 1,
+            Row::Evaluated(e) if e.outcome.eligible => self.eligible += 1,
+            Row::Evaluated(_) => self.not_eligible += 1,
+            Row::Failed(f) => {
+                self.last_line = self.last_line.max(f.line);
+                self.failed += 1;
+            }
         }
     }
 
@@ -653,265 +432,4 @@ impl Stats {
             self.read
         )
     }
-}
-
-/// Writes rows in the chosen format.
-struct Output<'p, W: Write> {
-    format: ResultFormat,
-    program: &'p Program,
-    out: W,
-    rows: usize,
-    table: Vec<Vec<String>>,
-    /// Whether explanations were written instead of table rows.
-    explained: bool,
-}
-
-impl<'p, W: Write> Output<'p, W> {
-    fn new(format: ResultFormat, program: &'p Program, out: W) -> Self {
-        Output {
-            format,
-            program,
-            out,
-            rows: 0,
-            table: Vec::new(),
-            explained: false,
-        }
-    }
-
-    fn json(&self, row: &Row) -> Json {
-        match row {
-            Row::Evaluated {
-                id,
-                outcome,
-                explanation,
-                ..
-            } => {
-                let mut json = report::result_json(self.program, id, outcome);
-                if let (Some(e), Json::Object(obj)) = (explanation, &mut json) {
-                    obj.insert("explanation".into(), serde_json::to_value(e).unwrap_or(Json::Null));
-                }
-                json
-            }
-            Row::Failed(f) => {
-                let mut json = report::error_json(f.line, f.id.as_deref(), &f.error);
-                if let Json::Object(obj) = &mut json {
-                    if let Some(c) = f.column {
-                        obj.insert("column".into(), Json::from(c));
-                    }
-                    if let Some(fact) = &f.fact {
-                        obj.insert("fact".into(), Json::String(fact.clone()));
-                    }
-                }
-                json
-            }
-        }
-    }
-
-    fn header(&self) -> Vec<String> {
-        let mut h = vec!["id".to_string(), "eligible".to_string()];
-        for r in &self.program.rewards {
-            h.push(r.name.clone());
-            if let Some(range) = r.per.and_then(|p| self.program.periods.get(p)) {
-                for period in &range.periods {
-                    h.push(format!("{}[{}]", r.name, period.key));
-                }
-            }
-        }
-        for &i in &self.program.exposed {
-            if let Some(d) = self.program.definitions.get(i) {
-                h.push(d.name.clone());
-            }
-        }
-        h.push("reasons".into());
-        h.push("error".into());
-        h
-    }
-
-    fn cells(&self, row: &Row) -> Vec<String> {
-        let width = self.header().len();
-        match row {
-            Row::Evaluated { id, outcome, .. } => {
-                let mut c = vec![id.clone(), outcome.eligible.to_string()];
-                for (def, r) in self.program.rewards.iter().zip(&outcome.rewards) {
-                    c.push(r.amount.to_string());
-                    if def.per.is_some() {
-                        for a in r.by_period.iter().flatten() {
-                            c.push(a.to_string());
-                        }
-                    }
-                }
-                for v in &outcome.values {
-                    c.push(match report::shown_json(v) {
-                        Json::Null => String::new(),
-                        Json::String(s) => s,
-                        Json::Object(o) => o.get("amount").and_then(Json::as_str).unwrap_or_default().to_string(),
-                        other => other.to_string(),
-                    });
-                }
-                let reasons: Vec<&str> = self
-                    .program
-                    .conditions
-                    .iter()
-                    .zip(&outcome.conditions)
-                    .filter(|(_, ok)| !**ok)
-                    .map(|(c, _)| c.reason.as_str())
-                    .collect();
-                c.push(reasons.join("; "));
-                c.push(String::new());
-                c
-            }
-            Row::Failed(Failure { line, id, error, .. }) => {
-                let mut c = vec![String::new(); width];
-                if let Some(first) = c.first_mut() {
-                    *first = id.clone().unwrap_or_default();
-                }
-                if let Some(last) = c.last_mut() {
-                    *last = format!("line {line}: {error}");
-                }
-                c
-            }
-        }
-    }
-
-    fn row(&mut self, row: &Row) -> std::io::Result<()> {
-        match self.format {
-            ResultFormat::Ndjson => match row {
-                Row::Evaluated {
-                    rendered: Some(line), ..
-                } => {
-                    self.out.write_all(line.as_bytes())?;
-                    self.out.write_all(b"\n")?;
-                }
-                _ => writeln!(self.out, "{}", self.json(row))?,
-            },
-            ResultFormat::Json => {
-                let sep = if self.rows == 0 { "[\n" } else { ",\n" };
-                match row {
-                    Row::Evaluated {
-                        rendered: Some(line), ..
-                    } => write!(self.out, "{sep}{line}")?,
-                    _ => write!(self.out, "{sep}{}", self.json(row))?,
-                }
-            }
-            ResultFormat::Csv => {
-                if self.rows == 0 {
-                    let header = self.header();
-                    write_csv_row(&mut self.out, &header)?;
-                }
-                let cells = self.cells(row);
-                write_csv_row(&mut self.out, &cells)?;
-            }
-            ResultFormat::Table => {
-                if let Row::Evaluated {
-                    explanation: Some(e), ..
-                } = row
-                {
-                    write!(self.out, "{}", e.to_text())?;
-                    self.explained = true;
-                } else {
-                    let cells = self.cells(row);
-                    self.table.push(cells);
-                }
-            }
-        }
-        self.rows += 1;
-        Ok(())
-    }
-
-    fn finish(&mut self) -> std::io::Result<()> {
-        match self.format {
-            ResultFormat::Json => {
-                if self.rows == 0 {
-                    writeln!(self.out, "[]")?;
-                } else {
-                    writeln!(self.out, "\n]")?;
-                }
-            }
-            ResultFormat::Csv if self.rows == 0 => {
-                let header = self.header();
-                write_csv_row(&mut self.out, &header)?;
-            }
-            ResultFormat::Table if self.table.is_empty() && (self.explained || self.rows == 0) => {}
-            ResultFormat::Table => {
-                let mut rows = vec![self.header()];
-                rows.append(&mut self.table);
-                // Drop the error column when nothing failed, to keep the table narrow.
-                if rows.iter().skip(1).all(|r| r.last().is_none_or(String::is_empty)) {
-                    for r in rows.iter_mut() {
-                        r.pop();
-                    }
-                }
-                let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-                let widths: Vec<usize> = (0..columns)
-                    .map(|i| {
-                        rows.iter()
-                            .map(|r| r.get(i).map(|c| display_width(c)).unwrap_or(0))
-                            .max()
-                            .unwrap_or(0)
-                    })
-                    .collect();
-                for (n, r) in rows.iter().enumerate() {
-                    let mut line = String::new();
-                    for (i, cell) in r.iter().enumerate() {
-                        let w = widths.get(i).copied().unwrap_or(0);
-                        if i > 0 {
-                            line.push_str("  ");
-                        }
-                        line.push_str(&sanitize(cell));
-                        if i + 1 < r.len() {
-                            line.push_str(&" ".repeat(w.saturating_sub(display_width(cell))));
-                        }
-                    }
-                    writeln!(self.out, "{}", line.trim_end())?;
-                    if n == 0 {
-                        let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
-                        writeln!(self.out, "{}", rule.join("  "))?;
-                    }
-                }
-            }
-            _ => {}
-        }
-        self.out.flush()
-    }
-}
-
-/// Terminal columns a text takes: CJK characters take two.
-fn display_width(s: &str) -> usize {
-    s.chars()
-        .map(|c| {
-            let cp = c as u32;
-            let wide = (0x1100..=0x115F).contains(&cp)
-                || (0x2E80..=0xA4CF).contains(&cp)
-                || (0xAC00..=0xD7A3).contains(&cp)
-                || (0xF900..=0xFAFF).contains(&cp)
-                || (0xFE30..=0xFE4F).contains(&cp)
-                || (0xFF00..=0xFF60).contains(&cp)
-                || (0xFFE0..=0xFFE6).contains(&cp);
-            if wide { 2 } else { 1 }
-        })
-        .sum()
-}
-
-/// Input text shown on stderr, without its control characters.
-fn clean(s: &str) -> String {
-    sanitize(s)
-}
-
-/// Control characters from input are never echoed raw to a terminal.
-fn sanitize(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { '�' } else { c }).collect()
-}
-
-fn write_csv_row<W: Write>(out: &mut W, cells: &[String]) -> std::io::Result<()> {
-    let line: Vec<String> = cells
-        .iter()
-        .map(|c| {
-            if c.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", c.replace('"', "\"\""))
-            } else {
-                c.clone()
-            }
-        })
-        .collect();
-    writeln!(out, "{}", line.join(","))
 }

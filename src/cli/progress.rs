@@ -39,17 +39,7 @@ const BAR_SPARE: usize = 16;
 const CLEAR: &str = "\r\x1b[K";
 
 /// What the run is doing, for the label and what can be estimated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// Reading, evaluating and writing records as they come (the default).
-    Streaming,
-    /// Reading every record before evaluating any (budgets, rankings).
-    Reading,
-    /// Evaluating the whole population at once: there is nothing to count.
-    Evaluating,
-    /// Writing the results of this many records.
-    Writing(usize),
-}
+pub use crate::batch::Stage;
 
 /// When the line may be drawn.
 #[derive(Debug, Clone, Copy)]
@@ -235,6 +225,17 @@ impl Progress {
         }
         shared.clear(&mut screen);
         screen.finished = true;
+    }
+}
+
+/// The batch's progress reports, drawn on the line.
+impl crate::batch::Observer for Progress {
+    fn stage(&self, stage: Stage) {
+        Progress::stage(self, stage);
+    }
+
+    fn progress(&self, done: usize) {
+        self.set(done);
     }
 }
 

@@ -4,9 +4,9 @@
 //! which table columns are facts and which are expectations, builds each
 //! record's JSON, and checks every name, period, unit and parameter against
 //! the campaign (a problem there is a diagnostic for that case, which then
-//! fails without running). [`run_case`] reads the records exactly as
-//! `campaign evaluate` does, evaluates them (together, for a campaign with a
-//! budget), and compares every expectation.
+//! fails without running). [`run_case`] reads and evaluates the records
+//! through the same [`Batch`] as `campaign evaluate` (together, for a
+//! campaign with a budget or a ranking), and compares every expectation.
 
 use std::fmt::Write as _;
 
@@ -14,15 +14,15 @@ use chrono::DateTime;
 use serde_json::{Map, Value as Json};
 
 use super::syntax::{self, Expected, Facts, Item, ParamSetting, Target, TestFile, quote};
+use crate::batch::{Batch, Explain, Lines, Row, Unobserved};
 use crate::diagnostics::{Code, Diagnostic, Span};
-use crate::eval::report::duration_text;
-use crate::eval::{Evaluator, Explanation, Outcome, Shown};
-use crate::facts::Record;
-use crate::facts::{Format, read_records};
+use crate::eval::{Explanation, Outcome, Shown};
 use crate::program::Program;
 use crate::program::inputs::Inputs;
 use crate::program::schema::{FactType, RecordSchema};
 use crate::program::types::{Dim, Ty};
+use crate::report::failed_reasons;
+use crate::report::json::duration_text;
 use crate::suggest::closest;
 
 /// A case ready to run: a `case` block, or one row of a table.
@@ -805,8 +805,7 @@ pub fn run_case(program: &Program, case: &Case) -> CaseResult {
             return result;
         }
     }
-    let (records, facts) = evaluate_records(program, &inputs, &case.records);
-    result.records = records;
+    result.records = evaluate_records(program, &inputs, &case.records, Explain::Nothing);
     let several = case.records.len() > 1;
     for check in &case.checks {
         let Some(record) = result.records.get(check.record) else {
@@ -837,69 +836,38 @@ pub fn run_case(program: &Program, case: &Case) -> CaseResult {
         }
     }
     if !result.passed() {
-        let evaluator = Evaluator::with_inputs(program, inputs);
-        for (r, record) in result.records.iter_mut().zip(&facts) {
-            if let (Ok(outcome), Some(record)) = (&r.outcome, record) {
-                r.explanation = evaluator.explain(&r.id, record, outcome).ok();
-            }
+        // Explained again, this time for the report of the failure.
+        let explained = evaluate_records(program, &inputs, &case.records, Explain::Every);
+        for (r, again) in result.records.iter_mut().zip(explained) {
+            r.explanation = again.explanation;
         }
     }
     result
 }
 
-/// Reads each record as one NDJSON line, then evaluates them (all together for a budget).
-/// Also returns the records read, for explanations.
-fn evaluate_records(
-    program: &Program,
-    inputs: &Inputs,
-    records: &[CaseRecord],
-) -> (Vec<RecordResult>, Vec<Option<Record>>) {
-    let evaluator = Evaluator::with_inputs(program, inputs.clone());
-    let read: Vec<Result<Record, String>> = records
+/// Reads each record as one NDJSON line and evaluates them, as `campaign evaluate`
+/// does (all together for a budget or a ranking), explaining those `explain` names.
+fn evaluate_records(program: &Program, inputs: &Inputs, records: &[CaseRecord], explain: Explain) -> Vec<RecordResult> {
+    let batch = Batch::new(program, inputs.clone()).explain(explain);
+    let mut source = Lines::new(records.iter().enumerate().map(|(i, r)| (i + 1, r.json.as_bytes())));
+    let mut rows: Vec<Row> = Vec::with_capacity(records.len());
+    batch.run(&mut source, &mut rows, &Unobserved);
+    let mut rows = rows.into_iter();
+    records
         .iter()
-        .map(
-            |r| match read_records(&program.schema, Format::Ndjson, r.json.as_bytes()) {
-                Ok(mut items) => match items.next() {
-                    Some(Ok(input)) => Ok(input.record),
-                    Some(Err(e)) => Err(match &e.fact {
-                        Some(fact) => format!("`{fact}`: {}", e.message),
-                        None => e.message.clone(),
-                    }),
-                    None => Err("the record is empty".into()),
-                },
-                Err(e) => Err(e.message),
-            },
-        )
-        .collect();
-    let facts: Vec<Option<Record>> = read.iter().map(|r| r.as_ref().ok().cloned()).collect();
-    let outcomes: Vec<Result<Outcome, String>> = if evaluator.needs_population() {
-        let population: Vec<Record> = facts.iter().flatten().cloned().collect();
-        let mut evaluated = evaluator.evaluate_all(&population).into_iter();
-        read.into_iter()
-            .map(|r| match r {
-                Ok(_) => match evaluated.next() {
-                    Some(Ok(o)) => Ok(o),
-                    Some(Err(e)) => Err(e.message),
-                    None => Err("internal error: no result".into()),
-                },
-                Err(e) => Err(e),
-            })
-            .collect()
-    } else {
-        read.into_iter()
-            .map(|r| r.and_then(|record| evaluator.evaluate(&record).map_err(|e| e.message)))
-            .collect()
-    };
-    let results = records
-        .iter()
-        .zip(outcomes)
-        .map(|(r, outcome)| RecordResult {
-            id: r.id.clone(),
-            outcome,
-            explanation: None,
+        .map(|r| {
+            let (outcome, explanation) = match rows.next() {
+                Some(Row::Evaluated(e)) => (Ok(e.outcome), e.explanation.map(|x| *x)),
+                Some(Row::Failed(f)) => (Err(f.error), None),
+                None => (Err("internal error: no result".to_string()), None),
+            };
+            RecordResult {
+                id: r.id.clone(),
+                outcome,
+                explanation,
+            }
         })
-        .collect();
-    (results, facts)
+        .collect()
 }
 
 /// `None` when the expectation holds; otherwise (expected, actual) as text.
@@ -921,13 +889,7 @@ fn compare(program: &Program, check: &Check, outcome: &Result<Outcome, String>) 
         (_, Err(e)) => return Some((expected_text, format!("error: {e}"))),
         (_, Ok(o)) => o,
     };
-    let reasons: Vec<&str> = program
-        .conditions
-        .iter()
-        .zip(&outcome.conditions)
-        .filter(|(_, ok)| !**ok)
-        .map(|(c, _)| c.reason.as_str())
-        .collect();
+    let reasons: Vec<&str> = failed_reasons(program, outcome).collect();
     let reasons_text = || {
         if reasons.is_empty() {
             "no reasons".to_string()

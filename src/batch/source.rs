@@ -1,0 +1,176 @@
+//! Where a batch's records come from, a chunk at a time.
+
+use std::io::{BufReader, Read};
+use std::ops::Range;
+
+use crate::facts::{FileError, Format, InputRecord, LineBlock, NdjsonLines, RecordError, read_records};
+use crate::program::schema::RecordSchema;
+
+/// Gives the records of an input, a chunk at a time, in input order.
+pub trait RecordSource {
+    /// Adds up to `max` of the next input records to `chunk` (which the
+    /// batch has emptied); adding none means the input is exhausted.
+    fn fill(&mut self, chunk: &mut Chunk, max: usize);
+}
+
+impl<S: RecordSource + ?Sized> RecordSource for Box<S> {
+    fn fill(&mut self, chunk: &mut Chunk, max: usize) {
+        (**self).fill(chunk, max);
+    }
+}
+
+/// Input records on their way to the workers: raw NDJSON lines (parsed by
+/// the workers) or records read already. Reused from chunk to chunk, so that
+/// its memory is allocated once.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    /// The bytes of the lines of an [`NdjsonSource`].
+    pub(super) block: LineBlock,
+    /// The bytes of the lines added with [`Chunk::push_line`].
+    pub(super) owned: Vec<u8>,
+    pub(super) items: Vec<Item>,
+}
+
+/// One input record in a chunk.
+#[derive(Debug)]
+pub(super) enum Item {
+    /// A line of the chunk's block: its number, and where its bytes are.
+    Block(usize, Range<usize>),
+    /// A line added with [`Chunk::push_line`]: its number, and where its bytes are in `owned`.
+    Owned(usize, Range<usize>),
+    /// A record read already (boxed: it is large, and most items are lines).
+    Read(Box<Result<InputRecord, RecordError>>),
+}
+
+impl Chunk {
+    /// Adds a record read already (or the error reading it).
+    pub fn push(&mut self, record: Result<InputRecord, RecordError>) {
+        self.items.push(Item::Read(Box::new(record)));
+    }
+
+    /// Adds one NDJSON line, to be parsed by the workers: its 1-based number
+    /// and its bytes, without the line break (blank lines are to be skipped
+    /// by the caller).
+    pub fn push_line(&mut self, line: usize, bytes: &[u8]) {
+        let start = self.owned.len();
+        self.owned.extend_from_slice(bytes);
+        self.items.push(Item::Owned(line, start..self.owned.len()));
+    }
+
+    /// How many records the chunk holds.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether the chunk holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Forgets the records held (keeping the memory).
+    pub fn clear(&mut self) {
+        self.items.clear();
+        self.owned.clear();
+    }
+}
+
+/// The records of an NDJSON input, split into raw lines here and parsed by
+/// the workers: the fast path for NDJSON.
+pub struct NdjsonSource<R> {
+    lines: NdjsonLines<R>,
+}
+
+impl<R> std::fmt::Debug for NdjsonSource<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NdjsonSource").finish_non_exhaustive()
+    }
+}
+
+impl<R: Read> NdjsonSource<R> {
+    /// Reads NDJSON from `input` (in large blocks: no need to buffer it).
+    pub fn new(input: R) -> Self {
+        NdjsonSource {
+            lines: NdjsonLines::new(input),
+        }
+    }
+}
+
+impl<R: Read> RecordSource for NdjsonSource<R> {
+    fn fill(&mut self, chunk: &mut Chunk, max: usize) {
+        let Chunk { block, items, .. } = chunk;
+        self.lines.fill(block, max, |l| {
+            items.push(match l {
+                Ok((line, range)) => Item::Block(line, range),
+                Err(e) => Item::Read(Box::new(Err(e))),
+            })
+        });
+    }
+}
+
+/// Raw NDJSON lines held in memory, parsed by the workers: each a 1-based
+/// line number and the line's bytes, without the line break.
+#[derive(Debug)]
+pub struct Lines<I> {
+    lines: I,
+}
+
+impl<I> Lines<I> {
+    /// The lines of `lines`.
+    pub fn new(lines: I) -> Self {
+        Lines { lines }
+    }
+}
+
+impl<I, B> RecordSource for Lines<I>
+where
+    I: Iterator<Item = (usize, B)>,
+    B: AsRef<[u8]>,
+{
+    fn fill(&mut self, chunk: &mut Chunk, max: usize) {
+        for (line, bytes) in self.lines.by_ref().take(max) {
+            chunk.push_line(line, bytes.as_ref());
+        }
+    }
+}
+
+/// Records read by any reader (such as [`read_records`]), one item per input record.
+#[derive(Debug)]
+pub struct Records<I> {
+    records: I,
+}
+
+impl<I> Records<I> {
+    /// The records of `records`.
+    pub fn new(records: I) -> Self {
+        Records { records }
+    }
+}
+
+impl<I: Iterator<Item = Result<InputRecord, RecordError>>> RecordSource for Records<I> {
+    fn fill(&mut self, chunk: &mut Chunk, max: usize) {
+        for record in self.records.by_ref().take(max) {
+            chunk.push(record);
+        }
+    }
+}
+
+/// The source for a fact file of `format`: NDJSON split into lines that the
+/// workers parse; JSON and CSV read by [`read_records`] (a `.json` file is
+/// read whole here).
+///
+/// # Errors
+///
+/// A [`FileError`] when the file as a whole cannot be read (see [`read_records`]).
+pub fn open<'s, R: Read + 's>(
+    schema: &'s RecordSchema,
+    format: Format,
+    input: R,
+) -> Result<Box<dyn RecordSource + 's>, FileError> {
+    match format {
+        Format::Ndjson => Ok(Box::new(NdjsonSource::new(input))),
+        Format::Json | Format::Csv => {
+            let records = read_records(schema, format, BufReader::with_capacity(1 << 16, input))?;
+            Ok(Box::new(Records::new(records)))
+        }
+    }
+}

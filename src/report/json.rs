@@ -1,0 +1,377 @@
+//! The result objects in the contract's JSON shape: one encoder.
+//!
+//! One object per record, keys in a fixed order so that output is
+//! byte-identical from run to run:
+//! `{"id", "eligible", "rewards", "values", "reasons"}` (and `"explanation"`
+//! when the record was explained); a record that could not be read or
+//! evaluated is `{"line", "id", "error"}` (and `"column"`, `"fact"` when
+//! known).
+//!
+//! The writers here are the only definition of these shapes: they write
+//! compact JSON text directly (fast: no JSON tree), and [`result_json`]
+//! gives the same object as a `serde_json` value by parsing that text.
+
+use std::fmt::Write as _;
+
+use serde_json::Value as Json;
+
+use super::failed_reasons;
+use crate::batch::{Evaluated, Failure, Row};
+use crate::eval::{Explanation, Outcome, Shown};
+use crate::program::Program;
+
+/// The result object for one evaluated record, as a JSON value (the text
+/// [`write_result`] writes, parsed).
+pub fn result_json(program: &Program, id: &str, outcome: &Outcome) -> Json {
+    let mut text = String::with_capacity(256);
+    write_result(&mut text, program, id, outcome);
+    parsed(&text)
+}
+
+/// The JSON object of any row, as a JSON value (the text [`write_row`] writes, parsed).
+pub fn row_json(program: &Program, row: &Row) -> Json {
+    let mut text = String::with_capacity(256);
+    write_row(&mut text, program, row);
+    parsed(&text)
+}
+
+/// The writers always write valid JSON (a unit test checks it), so the
+/// fallback is never taken.
+fn parsed(text: &str) -> Json {
+    serde_json::from_str(text).unwrap_or(Json::Null)
+}
+
+/// Writes the JSON object of a row as compact JSON: see [`write_evaluated`]
+/// and [`write_failure`].
+pub fn write_row(out: &mut String, program: &Program, row: &Row) {
+    match row {
+        Row::Evaluated(e) => write_evaluated(out, program, e),
+        Row::Failed(f) => write_failure(out, f),
+    }
+}
+
+/// Writes the result object of an evaluated record: the text encoded
+/// already, if it was; otherwise the object, with its explanation if any.
+pub fn write_evaluated(out: &mut String, program: &Program, evaluated: &Evaluated) {
+    let Evaluated {
+        id,
+        outcome,
+        explanation,
+        encoded,
+        ..
+    } = evaluated;
+    match (encoded, explanation) {
+        (Some(text), _) => out.push_str(text),
+        (None, Some(e)) => write_explained(out, program, id, outcome, e),
+        (None, None) => write_result(out, program, id, outcome),
+    }
+}
+
+/// Writes the result object for one evaluated record as compact JSON.
+pub fn write_result(out: &mut String, program: &Program, id: &str, outcome: &Outcome) {
+    write_fields(out, program, id, outcome);
+    out.push('}');
+}
+
+/// Writes the result object with an `"explanation"` after the other keys.
+pub fn write_explained(out: &mut String, program: &Program, id: &str, outcome: &Outcome, explanation: &Explanation) {
+    write_fields(out, program, id, outcome);
+    out.push_str(",\"explanation\":");
+    let explanation = serde_json::to_value(explanation).unwrap_or(Json::Null);
+    let _ = write!(out, "{explanation}");
+    out.push('}');
+}
+
+/// Writes the object for a record that could not be read or evaluated.
+pub fn write_failure(out: &mut String, failure: &Failure) {
+    let _ = write!(out, "{{\"line\":{},\"id\":", failure.line);
+    match &failure.id {
+        Some(id) => write_json_string(out, id),
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"error\":");
+    write_json_string(out, &failure.error);
+    if let Some(c) = failure.column {
+        let _ = write!(out, ",\"column\":{c}");
+    }
+    if let Some(fact) = &failure.fact {
+        out.push_str(",\"fact\":");
+        write_json_string(out, fact);
+    }
+    out.push('}');
+}
+
+/// The result object without its closing brace.
+fn write_fields(out: &mut String, program: &Program, id: &str, outcome: &Outcome) {
+    out.push_str("{\"id\":");
+    write_json_string(out, id);
+    out.push_str(",\"eligible\":");
+    out.push_str(if outcome.eligible { "true" } else { "false" });
+    out.push_str(",\"rewards\":{");
+    write_rewards(out, program, outcome);
+    out.push_str("},\"values\":{");
+    let mut first = true;
+    for (&i, shown) in program.exposed.iter().zip(&outcome.values) {
+        let Some(def) = program.definitions.get(i) else {
+            continue;
+        };
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        write_json_string(out, &def.name);
+        out.push(':');
+        write_shown(out, shown);
+    }
+    out.push_str("},\"reasons\":[");
+    for (n, reason) in failed_reasons(program, outcome).enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        write_json_string(out, reason);
+    }
+    out.push(']');
+}
+
+/// The members of the `"rewards"` object.
+fn write_rewards(out: &mut String, program: &Program, outcome: &Outcome) {
+    for (n, (def, r)) in program.rewards.iter().zip(&outcome.rewards).enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        write_json_string(out, &def.name);
+        out.push_str(":{\"amount\":");
+        let _ = write!(out, "\"{}\"", r.amount);
+        out.push_str(",\"unit\":");
+        write_json_string(out, &def.unit.name);
+        if let (Some(by), Some(p)) = (&r.by_period, def.per.and_then(|p| program.periods.get(p))) {
+            out.push_str(",\"by_period\":{");
+            for (k, (period, amount)) in p.periods.iter().zip(by).enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                write_json_string(out, &period.key);
+                let _ = write!(out, ":\"{amount}\"");
+            }
+            out.push('}');
+        }
+        if !r.payments.is_empty() {
+            out.push_str(",\"payments\":[");
+            for (k, (at, amount)) in r.payments.iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                out.push_str("{\"on\":");
+                write_json_string(out, &at.with_timezone(&program.timezone).to_rfc3339());
+                let _ = write!(out, ",\"amount\":\"{amount}\"}}");
+            }
+            out.push(']');
+        }
+        if let Some(at) = r.expires_at {
+            out.push_str(",\"expires_at\":");
+            write_json_string(out, &at.with_timezone(&program.timezone).to_rfc3339());
+        }
+        out.push('}');
+    }
+}
+
+/// Writes a shown value: amounts as `{"amount", "unit"}`, counts as
+/// integers, numbers as decimal strings.
+pub fn write_shown(out: &mut String, shown: &Shown) {
+    match shown {
+        Shown::Unknown => out.push_str("null"),
+        Shown::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Shown::Count(n) => {
+            let _ = write!(out, "{}", n.trunc());
+        }
+        Shown::Amount(n, unit) => {
+            let _ = write!(out, "{{\"amount\":\"{n}\",\"unit\":");
+            write_json_string(out, unit);
+            out.push('}');
+        }
+        Shown::Number(n) => {
+            let _ = write!(out, "\"{n}\"");
+        }
+        Shown::Text(t) => write_json_string(out, t),
+        Shown::Time(t) => write_json_string(out, &t.to_rfc3339()),
+        Shown::Duration(d) => write_json_string(out, &duration_text(*d)),
+    }
+}
+
+/// A shown value as JSON (the text [`write_shown`] writes, parsed).
+pub fn shown_json(shown: &Shown) -> Json {
+    let mut text = String::new();
+    write_shown(&mut text, shown);
+    parsed(&text)
+}
+
+/// A duration as ISO 8601 (`P30D`, `PT1H30M`).
+pub fn duration_text(d: chrono::TimeDelta) -> String {
+    let negative = d < chrono::TimeDelta::zero();
+    let total = d.num_seconds().unsigned_abs();
+    let (days, rest) = (total / 86_400, total % 86_400);
+    let (h, m, s) = (rest / 3600, rest % 3600 / 60, rest % 60);
+    let mut out = String::from(if negative { "-P" } else { "P" });
+    if days > 0 {
+        out.push_str(&format!("{days}D"));
+    }
+    if rest > 0 || days == 0 {
+        out.push('T');
+        if h > 0 {
+            out.push_str(&format!("{h}H"));
+        }
+        if m > 0 {
+            out.push_str(&format!("{m}M"));
+        }
+        if s > 0 || (h == 0 && m == 0) {
+            out.push_str(&format!("{s}S"));
+        }
+    }
+    out
+}
+
+/// Writes a JSON string literal, escaped exactly as `serde_json` does.
+pub fn write_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        // Only ASCII bytes need escaping, so `i` is always on a character boundary here.
+        if b != b'"' && b != b'\\' && b >= 0x20 {
+            continue;
+        }
+        out.push_str(s.get(start..i).unwrap_or(""));
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            _ => {
+                let _ = write!(out, "\\u{b:04x}");
+            }
+        }
+        start = i + 1;
+    }
+    out.push_str(s.get(start..).unwrap_or(""));
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests fail loudly")]
+
+    use super::*;
+    use crate::batch::{Batch, Explain, NdjsonSource, Unobserved};
+    use crate::program::inputs::Inputs;
+
+    #[test]
+    fn escaping_matches_serde_json() {
+        for s in [
+            "plain",
+            "quote \" and \\ backslash",
+            "tab\tnew\nline\r",
+            "\u{1b}[31mred\u{7f}",
+            "\u{08}\u{0c}\u{01}",
+            "中文",
+        ] {
+            let mut out = String::new();
+            write_json_string(&mut out, s);
+            assert_eq!(out, serde_json::to_string(s).unwrap_or_default());
+        }
+    }
+
+    /// Every row of every policy against its contract facts and its broken
+    /// edge cases, explained or not.
+    fn every_row(explain: Explain) -> Vec<(Program, Vec<Row>)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(root.join("policies")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "campaign") {
+                continue;
+            }
+            let program = crate::check::check(&std::fs::read_to_string(&path).unwrap())
+                .program
+                .unwrap();
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let mut rows = Vec::new();
+            for facts in [
+                root.join("tests/fixtures/contract").join(format!("{name}.ndjson")),
+                root.join("tests/fixtures/edges/douyin-broken.ndjson"),
+                root.join("tests/fixtures/edges/coldstart-broken.ndjson"),
+            ] {
+                let text = std::fs::read(&facts).unwrap();
+                let batch = Batch::new(&program, Inputs::defaults(&program)).explain(explain.clone());
+                batch.run(&mut NdjsonSource::new(text.as_slice()), &mut rows, &Unobserved);
+            }
+            out.push((program, rows));
+        }
+        assert!(out.len() >= 6);
+        out
+    }
+
+    /// There is one definition of the result object: the writer. The JSON
+    /// value is parsed from its text, and serializing that value again gives
+    /// the same bytes: the text is valid JSON, escaped and ordered as
+    /// `serde_json` writes it, with no key twice.
+    #[test]
+    fn the_json_value_and_the_fast_writer_agree() {
+        let (mut results, mut failures, mut explained) = (0, 0, 0);
+        for explain in [Explain::Nothing, Explain::Every] {
+            for (program, rows) in every_row(explain) {
+                for row in &rows {
+                    let mut text = String::new();
+                    write_row(&mut text, &program, row);
+                    let json = row_json(&program, row);
+                    assert!(json.is_object(), "{text}");
+                    assert_eq!(json.to_string(), text);
+                    match row {
+                        Row::Evaluated(e) => {
+                            results += 1;
+                            assert_eq!(json["id"], e.id.as_str());
+                            if let Some(x) = &e.explanation {
+                                explained += 1;
+                                assert_eq!(json["explanation"], serde_json::to_value(x).unwrap());
+                            } else {
+                                let mut plain = String::new();
+                                write_result(&mut plain, &program, &e.id, &e.outcome);
+                                assert_eq!(plain, text);
+                                assert_eq!(result_json(&program, &e.id, &e.outcome), json);
+                            }
+                            for shown in &e.outcome.values {
+                                let mut s = String::new();
+                                write_shown(&mut s, shown);
+                                assert_eq!(shown_json(shown).to_string(), s);
+                            }
+                        }
+                        Row::Failed(f) => {
+                            failures += 1;
+                            assert_eq!(json["line"], f.line);
+                            assert_eq!(json["error"], f.error.as_str());
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            results > 100 && failures > 10 && explained > 50,
+            "{results} {failures} {explained}"
+        );
+    }
+
+    #[test]
+    fn the_object_keys_are_in_the_contract_order() {
+        for (program, rows) in every_row(Explain::Nothing) {
+            for row in rows {
+                let json = row_json(&program, &row);
+                let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+                match row {
+                    Row::Evaluated(_) => assert_eq!(keys, ["id", "eligible", "rewards", "values", "reasons"]),
+                    Row::Failed(_) => assert_eq!(keys[..3], ["line", "id", "error"]),
+                }
+            }
+        }
+    }
+}
