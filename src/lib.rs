@@ -73,6 +73,8 @@ pub mod diagnostics;
 pub mod eval;
 pub mod facts;
 pub mod fmt;
+#[cfg(feature = "lsp")]
+pub mod lsp;
 pub mod program;
 pub mod report;
 pub mod suggest;

@@ -11,6 +11,8 @@
 mod check;
 mod evaluate;
 mod fmt;
+#[cfg(feature = "lsp")]
+mod lsp;
 mod progress;
 mod render;
 mod test;
@@ -39,6 +41,9 @@ enum Command {
     Test(test::TestArgs),
     /// Rewrite campaign files in the canonical layout (or, with --check, list those that differ).
     Fmt(fmt::FmtArgs),
+    /// Run the language server for editors, over standard input and output (see docs/editors.md).
+    #[cfg(feature = "lsp")]
+    Lsp(lsp::LspArgs),
 }
 
 /// How diagnostics are printed.
@@ -108,6 +113,8 @@ fn run() -> ExitCode {
         Command::Explain(args) => evaluate::run_explain(&args),
         Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        #[cfg(feature = "lsp")]
+        Command::Lsp(args) => lsp::run(&args),
     };
     outcome.into()
 }
