@@ -20,6 +20,8 @@ mod errors;
 mod lints;
 pub mod names;
 pub mod optimise;
+#[cfg(test)]
+mod tests;
 
 pub use crate::program::Program;
 pub use checker::{MAX_CONDITIONS, MAX_PERIODS, expr_text};
