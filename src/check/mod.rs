@@ -20,12 +20,15 @@ mod errors;
 mod lints;
 pub mod names;
 pub mod optimise;
+#[cfg(test)]
+mod tests;
 
 pub use crate::program::Program;
 pub use checker::{MAX_CONDITIONS, MAX_PERIODS, expr_text};
 
 use crate::diagnostics::Diagnostic;
 use crate::syntax;
+use names::NameTable;
 
 /// The outcome of checking one campaign file.
 #[derive(Debug)]
@@ -34,6 +37,9 @@ pub struct Checked {
     pub program: Option<Program>,
     /// Every error and warning, in file order.
     pub diagnostics: Vec<Diagnostic>,
+    /// Every name declared and each of its uses, as far as checking got (empty when the file
+    /// does not parse).
+    pub names: NameTable,
 }
 
 impl Checked {
@@ -58,6 +64,7 @@ pub fn check(text: &str) -> Checked {
                 )
                 .with_help("please report this campaign file to the campaign maintainers"),
             ],
+            names: NameTable::default(),
         },
     )
 }
@@ -80,7 +87,7 @@ pub fn check_here(text: &str) -> Checked {
 pub fn check_unoptimised(text: &str) -> Checked {
     match syntax::parse_here(text) {
         Ok(campaign) => {
-            let (program, mut diagnostics) = checker::check_campaign(&campaign);
+            let (program, mut diagnostics, names) = checker::check_campaign(&campaign, text);
             lints::lint(text, &campaign, program.as_ref(), &mut diagnostics);
             diagnostics.sort_by_key(|d| (d.span().start, d.severity));
             let program = if diagnostics.iter().any(Diagnostic::is_error) {
@@ -88,11 +95,16 @@ pub fn check_unoptimised(text: &str) -> Checked {
             } else {
                 program
             };
-            Checked { program, diagnostics }
+            Checked {
+                program,
+                diagnostics,
+                names,
+            }
         }
         Err(d) => Checked {
             program: None,
             diagnostics: vec![d],
+            names: NameTable::default(),
         },
     }
 }

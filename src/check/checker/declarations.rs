@@ -5,17 +5,59 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::diagnostics::Span;
 use crate::program::schema::{FactType, FieldSchema, RecordSchema};
 use crate::program::types::{Dim, Ty, currency};
 use crate::program::{Const, Ir, Param, Period, PeriodRange, Window};
 use crate::suggest::closest;
 use crate::syntax::ast::{self, Expr, Item, Modifier, PeriodUnit, Scope};
 
+use super::super::errors::{declarations, names};
+use super::symbols::periods_detail;
 use super::units::{currency_alias, ty_of_fact};
 use super::{Checker, LevelBuild, MAX_PERIODS, TopName};
 
 impl<'a> Checker<'a> {
+    /// The header: the time zone (set on the checker; UTC when missing or wrong, and no program
+    /// is then produced) and the source, which it returns.
+    pub(super) fn header(&mut self, campaign: &ast::Campaign) -> Option<String> {
+        let mut timezone: Option<Tz> = None;
+        let mut source = None;
+        let mut seen_tz: Option<Span> = None;
+        for item in &campaign.items {
+            match item {
+                Item::Timezone(zone) => {
+                    if let Some(first) = seen_tz {
+                        self.error(declarations::time_zone_given_twice(zone.span, first, self.surface));
+                        continue;
+                    }
+                    seen_tz = Some(zone.span);
+                    match zone.name.parse::<Tz>() {
+                        Ok(tz) => timezone = Some(tz),
+                        Err(_) => {
+                            let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
+                            let suggestion = timezone_alias(&zone.name).or_else(|| closest(&zone.name, names));
+                            self.error(declarations::not_a_time_zone(zone.span, &zone.name, suggestion));
+                        }
+                    }
+                }
+                Item::Source(text) => {
+                    if source.is_some() {
+                        self.error(declarations::source_given_twice(text.span));
+                    }
+                    source = Some(text.value.clone());
+                }
+                _ => {}
+            }
+        }
+        if seen_tz.is_none() {
+            self.error(declarations::missing_timezone(campaign.name.span, self.surface));
+        }
+        // Keep checking the rest with a stand-in zone; no program is produced.
+        self.tz = timezone.unwrap_or(chrono_tz::UTC);
+        source
+    }
+
     /// Units, facts and top-level names, before anything that uses them. Returns the fact schema.
     pub(super) fn declare(&mut self, campaign: &'a ast::Campaign) -> RecordSchema {
         // ---- units
@@ -39,6 +81,7 @@ impl<'a> Checker<'a> {
         }
         let schema = self.build_schema(&fields);
         self.build_levels(&schema, String::new(), 0, None);
+        self.declare_facts(&fields, 0);
         self.declare_names(campaign);
         schema
     }
@@ -49,24 +92,29 @@ impl<'a> Checker<'a> {
         for item in &campaign.items {
             match item {
                 Item::Parameter(p) if self.declare_top(&p.name, TopName::Param(self.params.len())) => {
+                    self.declare_item(item);
                     self.declare_param(p);
                 }
-                Item::Window(w) => {
-                    self.declare_top(&w.name, TopName::Window(w));
+                Item::Window(w) if self.declare_top(&w.name, TopName::Window(w)) => {
+                    self.declare_item(item);
                 }
                 Item::Periods(p) if self.declare_top(&p.name, TopName::Periods(self.periods.len())) => {
+                    self.declare_item(item);
                     self.declare_periods(p);
                 }
                 Item::Value(v) => match &v.scope {
                     Some(Scope::Of(path)) => self.declare_derived(v, path),
                     _ => {
-                        self.declare_top(&v.name, TopName::Value(v));
+                        if self.declare_top(&v.name, TopName::Value(v)) {
+                            self.declare_item(item);
+                        }
                     }
                 },
                 Item::Reward(r) => {
                     if self.rewards.contains_key(&r.name.name) || self.top.contains_key(&r.name.name) {
                         self.duplicate(&r.name);
                     } else {
+                        self.declare_item(item);
                         self.rewards.insert(r.name.name.clone(), reward_index);
                         reward_index += 1;
                         self.reward_has_budget
@@ -83,29 +131,13 @@ impl<'a> Checker<'a> {
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for f in fields {
             if let Some(first) = seen.get(f.name.name.as_str()) {
-                self.error(
-                    Diagnostic::error(
-                        Code::DuplicateDefinition,
-                        f.name.span,
-                        format!("the fact `{}` is declared twice", f.name.name),
-                        "declared again",
-                    )
-                    .with_label(*first, "first declared here")
-                    .with_help("remove one of the declarations"),
-                );
+                self.error(declarations::fact_declared_twice(f.name.span, &f.name.name, *first));
                 continue;
             }
             seen.insert(&f.name.name, f.name.span);
             if f.optional && matches!(f.ty.kind, ast::TypeExprKind::List(_)) {
-                self.error(
-                    Diagnostic::error(
-                        Code::OptionalList,
-                        f.span,
-                        format!("the list `{}` cannot be optional", f.name.name),
-                        "optional list",
-                    )
-                    .with_help("remove `, optional`: a record with no items sends an empty list `[]`"),
-                );
+                let mark = self.optional_mark(f);
+                self.error(declarations::optional_list(f.span, &f.name.name, mark, self.surface));
                 // Keep the list (as required) so that its uses do not cascade into more errors.
             }
             if let Some(ty) = self.fact_type(&f.ty) {
@@ -151,6 +183,7 @@ impl<'a> Checker<'a> {
             },
             K::Quantity(u) => {
                 if self.units.contains_key(&u.name) {
+                    self.unit_used(u);
                     FactType::Quantity(u.name.clone())
                 } else {
                     self.unknown_unit(u);
@@ -159,20 +192,16 @@ impl<'a> Checker<'a> {
             }
             K::Enum(choices) => {
                 let mut values: Vec<String> = Vec::new();
+                let mut previous_end = None;
                 for c in choices {
                     if values.contains(&c.value) {
-                        self.error(
-                            Diagnostic::error(
-                                Code::DuplicateDefinition,
-                                c.span,
-                                format!("the choice \"{}\" is listed twice", c.value),
-                                "listed again",
-                            )
-                            .with_help("remove the repeated choice"),
-                        );
+                        // The repeat goes with the comma before it, from the end of the choice before.
+                        let repeat = Span::new(previous_end.unwrap_or(c.span.start), c.span.end);
+                        self.error(declarations::choice_listed_twice(c.span, &c.value, repeat));
                     } else {
                         values.push(c.value.clone());
                     }
+                    previous_end = Some(c.span.end);
                 }
                 FactType::Enum(values)
             }
@@ -215,36 +244,24 @@ impl<'a> Checker<'a> {
             let l = self.levels.get(level)?;
             match l.schema.index_of(&segment.name) {
                 Some(i) if l.children.contains_key(&i) => {
-                    level = *l.children.get(&i)?;
+                    let child = *l.children.get(&i)?;
+                    let symbol = self.symbols.facts.get(&(level, i)).copied();
+                    self.refer(symbol, segment.span);
+                    level = child;
                 }
-                Some(_) => {
+                Some(i) => {
+                    let symbol = self.symbols.facts.get(&(level, i)).copied();
+                    self.refer(symbol, segment.span);
                     if report {
-                        self.error(
-                            Diagnostic::error(
-                                Code::TypeMismatch,
-                                segment.span,
-                                format!("`{}` is not a list", segment.name),
-                                "not a list",
-                            )
-                            .with_help("`let NAME of LIST = ...` defines a field for each record of a list fact"),
-                        );
+                        self.error(names::not_a_list(segment.span, &segment.name, self.surface));
                     }
                     return None;
                 }
                 None => {
                     if report {
-                        let names: Vec<String> = l.schema.fields.iter().map(|f| f.name.clone()).collect();
-                        let mut d = Diagnostic::error(
-                            Code::UnknownName,
-                            segment.span,
-                            format!("there is no list fact `{}`", segment.name),
-                            "unknown list",
-                        );
-                        if let Some(s) = closest(&segment.name, names.iter().map(String::as_str)) {
-                            d = d.with_help(format!("did you mean `{s}`?"));
-                        } else {
-                            d = d.with_help("declare the list in `facts { ... }`");
-                        }
+                        let fields: Vec<String> = l.schema.fields.iter().map(|f| f.name.clone()).collect();
+                        let suggestion = closest(&segment.name, fields.iter().map(String::as_str));
+                        let d = names::no_such_list(segment.span, &segment.name, suggestion, self.surface);
                         self.error(d);
                     }
                     return None;
@@ -259,22 +276,13 @@ impl<'a> Checker<'a> {
             return;
         };
         let ty = ty_of_fact(&fact_ty);
+        let detail = self.fact_detail(&fact_ty, false);
+        self.describe_top(&p.name.name, detail);
         let value = match self.const_of(&p.default, &ty) {
             Some(v) => v,
             None => {
-                self.error(
-                    Diagnostic::error(
-                        Code::InvalidParameter,
-                        p.default.span,
-                        format!(
-                            "the default of `{}` must be a constant of type {}",
-                            p.name.name,
-                            describe_fact_type(&fact_ty)
-                        ),
-                        "not a constant of that type",
-                    )
-                    .with_help("write a literal value such as `50`, `100 CNY`, `2%` or `2024-08-16 15:00`"),
-                );
+                let d = declarations::default_not_constant(p.default.span, &p.name.name, &describe_fact_type(&fact_ty));
+                self.error(d);
                 return;
             }
         };
@@ -319,22 +327,11 @@ impl<'a> Checker<'a> {
             _ => p.first.day.is_none() || p.last.day.is_none(),
         };
         if wrong_shape {
-            let (what, example) = match p.unit {
-                PeriodUnit::Month => ("months are written as `YYYY-MM`", "`months 2022-12 through 2023-06`"),
-                _ => (
-                    "days and weeks are written as dates",
-                    "`days 2024-08-22 through 2024-08-31`",
-                ),
+            let d = match p.unit {
+                PeriodUnit::Month => declarations::months_are_written_as_year_month(p.span, self.surface),
+                _ => declarations::days_and_weeks_are_written_as_dates(p.span, self.surface),
             };
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidPeriods,
-                    p.span,
-                    format!("{what} in a period range"),
-                    "period range",
-                )
-                .with_help(format!("for example {example}")),
-            );
+            self.error(d);
             self.periods.push(PeriodRange {
                 name: p.name.name.clone(),
                 unit: p.unit,
@@ -343,30 +340,12 @@ impl<'a> Checker<'a> {
             return;
         }
         let (Some(first), Some(last)) = (bound(&p.first), bound(&p.last)) else {
-            let span = if bound(&p.first).is_none() {
-                p.first.span
+            let bad = if bound(&p.first).is_none() { &p.first } else { &p.last };
+            self.error(if (1..=12).contains(&bad.month) {
+                declarations::not_a_calendar_date(bad.span)
             } else {
-                p.last.span
-            };
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidDate,
-                    span,
-                    {
-                        let bad = if bound(&p.first).is_none() { &p.first } else { &p.last };
-                        if (1..=12).contains(&bad.month) {
-                            "this is not a date on the calendar".to_string()
-                        } else {
-                            format!(
-                                "`{}-{:02}` is not a month: months run from 01 to 12",
-                                bad.year, bad.month
-                            )
-                        }
-                    },
-                    "no such date",
-                )
-                .with_help("check the month (1–12) and the day of the month"),
-            );
+                declarations::not_a_month(bad.span, bad.year, bad.month)
+            });
             self.periods.push(PeriodRange {
                 name: p.name.name.clone(),
                 unit: p.unit,
@@ -412,43 +391,30 @@ impl<'a> Checker<'a> {
             cursor = next;
         }
         if failed {
-            self.error(
-                Diagnostic::error(
-                    Code::AmbiguousLocalTime,
-                    p.span,
-                    "a period starts at a midnight that the time zone skips",
-                    "period range",
-                )
-                .with_help("use a time zone where midnight exists on every day of the range"),
-            );
+            self.error(declarations::period_starts_at_skipped_midnight(p.span));
         }
         if periods.is_empty() {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidPeriods,
-                    p.span,
-                    "the period range is empty: its last period comes before its first",
-                    "empty range",
-                )
-                .with_help("write the earlier period first"),
-            );
+            self.error(declarations::empty_period_range(p.span));
         } else if periods.len() > MAX_PERIODS {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidPeriods,
-                    p.span,
-                    format!("the period range has more than {MAX_PERIODS} periods"),
-                    "too many periods",
-                )
-                .with_help("use a longer period (weeks or months) or a shorter range"),
-            );
+            self.error(declarations::too_many_periods(p.span, MAX_PERIODS));
             periods.truncate(MAX_PERIODS);
         }
+        let detail = periods_detail(p.unit, periods.len());
+        self.describe_top(&p.name.name, detail);
         self.periods.push(PeriodRange {
             name: p.name.name.clone(),
             unit: p.unit,
             periods,
         });
+    }
+}
+
+/// Names people use for a time zone that are not IANA zones.
+fn timezone_alias(name: &str) -> Option<&'static str> {
+    match name {
+        "CST" | "GMT+8" | "UTC+8" | "Beijing" | "北京时间" | "China" => Some("Asia/Shanghai"),
+        "PST" | "PDT" => Some("America/Los_Angeles"),
+        _ => None,
     }
 }
 

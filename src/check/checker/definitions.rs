@@ -3,12 +3,12 @@
 
 use rust_decimal::Decimal;
 
-use crate::diagnostics::{Code, Diagnostic};
 use crate::program::types::{Dim, Ty, currency};
 use crate::program::{Adjust, Const, Definition, Derived, Ir};
 use crate::suggest::closest;
 use crate::syntax::ast::{self, Item, Scope};
 
+use super::super::errors::{definitions, names};
 use super::{Checker, Context, DerivedSlot, State, TopName};
 
 impl<'a> Checker<'a> {
@@ -51,32 +51,13 @@ impl<'a> Checker<'a> {
                 && let Some(def) = self.definitions.get(idx)
             {
                 if def.per.is_some() {
-                    self.error(
-                        Diagnostic::error(
-                            Code::InvalidScope,
-                            v.name.span,
-                            format!(
-                                "`{}` has one value per period and cannot be shown as one value",
-                                v.name.name
-                            ),
-                            "per-period value",
-                        )
-                        .with_help(format!(
-                            "write `let` instead of `value`, and show a total such as `value total = sum of {}`",
-                            v.name.name
-                        )),
-                    );
+                    let keyword = self.value_keyword(v);
+                    let d = definitions::per_period_value_shown(v.name.span, &v.name.name, keyword, self.surface);
+                    self.error(d);
                 } else if !outputtable(&def.ty) {
-                    let ty = def.ty.clone();
-                    self.error(
-                        Diagnostic::error(
-                            Code::TypeMismatch,
-                            v.name.span,
-                            format!("`{}` is {ty}, which cannot be shown in results", v.name.name),
-                            "not a result value",
-                        )
-                        .with_help("write `let` instead of `value` for helpers; results show numbers, amounts, yes/no, texts and timestamps"),
-                    );
+                    let keyword = self.value_keyword(v);
+                    let d = definitions::cannot_be_shown(v.name.span, &v.name.name, &def.ty, keyword, self.surface);
+                    self.error(d);
                 } else {
                     exposed.push(idx);
                 }
@@ -92,15 +73,7 @@ impl<'a> Checker<'a> {
             State::Done(i) => return Some(i),
             State::Failed => return None,
             State::InProgress => {
-                self.error(
-                    Diagnostic::error(
-                        Code::CyclicDefinition,
-                        span,
-                        format!("`{name}` depends on itself"),
-                        "defined in terms of itself",
-                    )
-                    .with_help("a value must be computable from facts and earlier values; break the circle"),
-                );
+                self.error(definitions::value_depends_on_itself(span, name));
                 self.def_state.insert(name.to_string(), State::Failed);
                 return None;
             }
@@ -127,6 +100,12 @@ impl<'a> Checker<'a> {
         }
         match result {
             Some(def) => {
+                let ty = match def.per {
+                    Some(p) => Ty::PerPeriod(p, Box::new(def.ty.clone())),
+                    None => def.ty.clone(),
+                };
+                let detail = self.ty_detail(&ty, def.maybe);
+                self.describe_top(name, detail);
                 let idx = self.definitions.len();
                 self.definitions.push(def);
                 self.def_state.insert(name.to_string(), State::Done(idx));
@@ -178,37 +157,25 @@ impl<'a> Checker<'a> {
 
     pub(super) fn periods_ref(&mut self, name: &ast::Ident) -> Option<usize> {
         self.used.insert(name.name.clone());
+        if self.top.contains_key(&name.name) {
+            let symbol = self.symbols.top.get(&name.name).copied();
+            self.refer(symbol, name.span);
+        }
         match self.top.get(&name.name) {
             Some((TopName::Periods(i), _)) => Some(*i),
             Some(_) => {
-                self.error(
-                    Diagnostic::error(
-                        Code::TypeMismatch,
-                        name.span,
-                        format!("`{}` is not a period range", name.name),
-                        "not a period range",
-                    )
-                    .with_help("declare one with `periods NAME = months 2022-12 through 2023-06`"),
-                );
+                self.error(names::not_a_period_range(name.span, &name.name, self.surface));
                 None
             }
             None => {
-                let names: Vec<String> = self
+                let ranges: Vec<String> = self
                     .top
                     .iter()
                     .filter(|(_, (w, _))| matches!(w, TopName::Periods(_)))
                     .map(|(n, _)| n.clone())
                     .collect();
-                let mut d = Diagnostic::error(
-                    Code::UnknownName,
-                    name.span,
-                    format!("there is no period range `{}`", name.name),
-                    "unknown period range",
-                );
-                d = match closest(&name.name, names.iter().map(String::as_str)) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => d.with_help("declare one with `periods NAME = months 2022-12 through 2023-06`"),
-                };
+                let suggestion = closest(&name.name, ranges.iter().map(String::as_str));
+                let d = names::no_such_period_range(name.span, &name.name, suggestion, self.surface);
                 self.error(d);
                 None
             }
@@ -249,41 +216,26 @@ impl<'a> Checker<'a> {
                 .map(|d| d.iter().any(|s| s.decl.name.name == v.name.name))
                 .unwrap_or(false);
         if clash {
-            self.error(
-                Diagnostic::error(
-                    Code::DuplicateDefinition,
-                    v.name.span,
-                    format!(
-                        "the records of `{}` already have a field `{}`",
-                        path_text(path),
-                        v.name.name
-                    ),
-                    "defined again",
-                )
-                .with_help("choose another name"),
-            );
+            self.error(names::records_already_have_field(
+                v.name.span,
+                &path_text(path),
+                &v.name.name,
+            ));
             return;
         }
         if v.exposed {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidScope,
-                    v.name.span,
-                    format!(
-                        "`{}` is computed for each record of `{}`, so it cannot be shown as one value",
-                        v.name.name,
-                        path_text(path)
-                    ),
-                    "one value per record of the list",
-                )
-                .with_help("write `let` instead of `value`, and show an aggregate such as `count of ... where ...`"),
-            );
+            let keyword = self.value_keyword(v);
+            let d =
+                definitions::per_record_value_shown(v.name.span, &v.name.name, &path_text(path), keyword, self.surface);
+            self.error(d);
         }
+        let symbol = self.declare_item_field(v, level);
         if let Some(slots) = self.derived.get_mut(level) {
             slots.push(DerivedSlot {
                 decl: v,
                 state: State::Unchecked,
                 result: None,
+                symbol,
             });
         }
     }
@@ -295,15 +247,7 @@ impl<'a> Checker<'a> {
             State::Done(_) => return slot.result.as_ref().map(|d| (d.ty.clone(), d.maybe)),
             State::Failed => return None,
             State::InProgress => {
-                self.error(
-                    Diagnostic::error(
-                        Code::CyclicDefinition,
-                        decl.name.span,
-                        format!("`{}` depends on itself", decl.name.name),
-                        "defined in terms of itself",
-                    )
-                    .with_help("a field must be computable from the record's facts; break the circle"),
-                );
+                self.error(definitions::field_depends_on_itself(decl.name.span, &decl.name.name));
                 self.set_derived_state(level, index, State::Failed);
                 return None;
             }
@@ -346,28 +290,12 @@ impl<'a> Checker<'a> {
                     || adjust.at_least.is_some()
                 {
                     if t.list.is_some() {
-                        self.error(
-                            Diagnostic::error(
-                                Code::TypeMismatch,
-                                decl.expr.span,
-                                "a field computed per record must be a single value, not a list",
-                                "a list",
-                            )
-                            .with_help("aggregate it: `count of ...`, `sum of ...`"),
-                        );
+                        self.error(definitions::per_record_field_is_a_list(decl.expr.span, self.surface));
                         self.set_derived_state(level, index, State::Failed);
                         return None;
                     }
                     if adjust.rounding.is_some() || adjust.at_most.is_some() || adjust.at_least.is_some() {
-                        self.error(
-                            Diagnostic::error(
-                                Code::InvalidModifier,
-                                decl.span,
-                                "rounding and caps are not supported on fields computed per record",
-                                "modifier here",
-                            )
-                            .with_help("write the rounding with `min(...)`/`max(...)` in the expression, or round the aggregate instead"),
-                        );
+                        self.error(definitions::modifier_on_per_record_field(decl.span));
                     }
                 }
                 let derived = Derived {
@@ -376,9 +304,11 @@ impl<'a> Checker<'a> {
                     maybe: t.maybe,
                     expr: t.ir,
                 };
+                let detail = self.ty_detail(&t.ty, t.maybe);
                 if let Some(slot) = self.derived.get_mut(level).and_then(|d| d.get_mut(index)) {
                     slot.result = Some(derived);
                     slot.state = State::Done(index);
+                    self.names.describe(slot.symbol, detail);
                 }
                 Some((t.ty, t.maybe))
             }
@@ -411,19 +341,8 @@ impl<'a> Checker<'a> {
                 _ => false,
             };
             if !self.used.contains(&name.name) && !derived_used {
-                self.error(
-                    Diagnostic::warning(
-                        Code::UnusedDefinition,
-                        name.span,
-                        format!("the {what} `{}` is never used", name.name),
-                        "never used",
-                    )
-                    .with_help(if what == "value" {
-                        "remove it, or write `value` instead of `let` to show it in results"
-                    } else {
-                        "remove it, or use it in a condition, value or reward"
-                    }),
-                );
+                let d = definitions::never_used(name.span, what, &name.name, what == "value", self.surface);
+                self.error(d);
             }
         }
     }

@@ -13,6 +13,7 @@ mod lists;
 mod operators;
 mod rewards;
 mod scope;
+mod symbols;
 mod tables;
 mod units;
 
@@ -21,12 +22,16 @@ use std::collections::{HashMap, HashSet};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
-use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::diagnostics::{Diagnostic, Span};
 use crate::program::schema::RecordSchema;
 use crate::program::types::{Ty, UnitInfo};
 use crate::program::{Const, Definition, Derived, Ir, Level, ListExpr, Param, PeriodRange, Program, RankingDef};
-use crate::suggest::closest;
 use crate::syntax::ast::{self, Expr, ExprKind, Item};
+use crate::syntax::keywords::Surface;
+
+use super::errors;
+use super::names::{NameTable, SymbolId};
+use symbols::Symbols;
 
 pub(crate) use declarations::local_midnight;
 
@@ -133,6 +138,8 @@ struct DerivedSlot<'a> {
     decl: &'a ast::ValueDecl,
     state: State,
     result: Option<Derived>,
+    /// Its symbol in the name table.
+    symbol: SymbolId,
 }
 
 struct Context {
@@ -147,6 +154,14 @@ struct Context {
 struct Checker<'a> {
     diags: Vec<Diagnostic>,
     tz: Tz,
+    /// The keyword set messages quote.
+    surface: Surface,
+    /// The text of the campaign file, for spans the syntax tree does not keep.
+    text: &'a str,
+    /// Every name declared so far, with the uses resolved so far.
+    names: NameTable,
+    /// The symbols of the names in `names`, by what they name.
+    symbols: Symbols,
     units: HashMap<String, UnitInfo>,
     levels: Vec<LevelBuild>,
     derived: Vec<Vec<DerivedSlot<'a>>>,
@@ -166,124 +181,53 @@ struct Checker<'a> {
     rankings: Vec<RankingDef>,
 }
 
-/// Checks a parsed campaign. Returns the program when there is no error, and every diagnostic.
-pub fn check_campaign(campaign: &ast::Campaign) -> (Option<Program>, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
-    // ---- header
-    let mut timezone: Option<(Tz, Span)> = None;
-    let mut source = None;
-    let mut seen_tz: Option<Span> = None;
-    for item in &campaign.items {
-        match item {
-            Item::Timezone(zone) => {
-                if let Some(first) = seen_tz {
-                    diags.push(
-                        Diagnostic::error(
-                            Code::DuplicateItem,
-                            zone.span,
-                            "the time zone is given twice",
-                            "second time zone",
-                        )
-                        .with_label(first, "first given here")
-                        .with_help("keep one `timezone` line"),
-                    );
-                    continue;
-                }
-                seen_tz = Some(zone.span);
-                match zone.name.parse::<Tz>() {
-                    Ok(tz) => timezone = Some((tz, zone.span)),
-                    Err(_) => {
-                        let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
-                        // Names people use for China time that are not IANA zones.
-                        let alias = match zone.name.as_str() {
-                            "CST" | "GMT+8" | "UTC+8" | "Beijing" | "北京时间" | "China" => Some("Asia/Shanghai"),
-                            "PST" | "PDT" => Some("America/Los_Angeles"),
-                            _ => None,
-                        };
-                        let mut d = Diagnostic::error(
-                            Code::UnknownTimezone,
-                            zone.span,
-                            format!("`{}` is not a time zone name", zone.name),
-                            "unknown time zone",
-                        );
-                        d = match alias.or_else(|| closest(&zone.name, names)) {
-                            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                            None => {
-                                d.with_help("use an IANA name such as `Asia/Shanghai`, `America/Los_Angeles` or `UTC`")
-                            }
-                        };
-                        diags.push(d);
-                    }
-                }
-            }
-            Item::Source(text) => {
-                if source.is_some() {
-                    diags.push(
-                        Diagnostic::error(
-                            Code::DuplicateItem,
-                            text.span,
-                            "the source is given twice",
-                            "second source",
-                        )
-                        .with_help("keep one `source` line; put further remarks in `note`"),
-                    );
-                }
-                source = Some(text.value.clone());
-            }
-            _ => {}
-        }
-    }
-    let tz = match timezone {
-        Some((tz, _)) => tz,
-        None => {
-            if seen_tz.is_none() {
-                diags.push(
-                    Diagnostic::error(
-                        Code::MissingTimezone,
-                        campaign.name.span,
-                        "the campaign does not say which time zone its dates are in",
-                        "this campaign",
-                    )
-                    .with_help("add a line such as `timezone Asia/Shanghai` inside the campaign block"),
-                );
-            }
-            // Keep checking the rest with a stand-in zone; no program is produced.
-            chrono_tz::UTC
-        }
-    };
-    let mut checker = Checker {
-        diags,
-        tz,
-        units: HashMap::new(),
-        levels: Vec::new(),
-        derived: Vec::new(),
-        params: Vec::new(),
-        periods: Vec::new(),
-        top: HashMap::new(),
-        def_state: HashMap::new(),
-        definitions: Vec::new(),
-        rewards: HashMap::new(),
-        reward_has_budget: Vec::new(),
-        used: HashSet::new(),
-        work: 0,
-        work_exhausted: false,
-        uses_as_of: false,
-        uses_business_days: false,
-        rankings: Vec::new(),
-        ctx: Context {
-            frames: vec![0],
-            period_var: None,
-            known: Vec::new(),
-        },
-    };
+/// Checks a parsed campaign (`text` is the file it was parsed from). Returns the program when
+/// there is no error, every diagnostic, and the name table as far as checking got.
+pub fn check_campaign(campaign: &ast::Campaign, text: &str) -> (Option<Program>, Vec<Diagnostic>, NameTable) {
+    let mut checker = Checker::new(text);
+    let source = checker.header(campaign);
     let program = checker.run(campaign, source);
     let has_error = checker.diags.iter().any(Diagnostic::is_error);
     let mut diags = checker.diags;
     diags.sort_by_key(|d| (d.span().start, d.severity));
-    (if has_error { None } else { program }, diags)
+    (if has_error { None } else { program }, diags, checker.names)
 }
 
 impl<'a> Checker<'a> {
+    /// A checker for a campaign parsed from `text`, with the English keyword set and, until the
+    /// header is read, UTC.
+    fn new(text: &'a str) -> Self {
+        Checker {
+            diags: Vec::new(),
+            tz: chrono_tz::UTC,
+            surface: Surface::default(),
+            text,
+            names: NameTable::default(),
+            symbols: Symbols::default(),
+            units: HashMap::new(),
+            levels: Vec::new(),
+            derived: Vec::new(),
+            params: Vec::new(),
+            periods: Vec::new(),
+            top: HashMap::new(),
+            def_state: HashMap::new(),
+            definitions: Vec::new(),
+            rewards: HashMap::new(),
+            reward_has_budget: Vec::new(),
+            used: HashSet::new(),
+            work: 0,
+            work_exhausted: false,
+            uses_as_of: false,
+            uses_business_days: false,
+            rankings: Vec::new(),
+            ctx: Context {
+                frames: vec![0],
+                period_var: None,
+                known: Vec::new(),
+            },
+        }
+    }
+
     fn error(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
@@ -300,6 +244,8 @@ impl<'a> Checker<'a> {
                 rewards.push(def);
             }
         }
+        self.describe_rewards(&rewards);
+        self.record_uses(campaign);
         let exposed = self.exposed(campaign);
         self.unused(campaign);
         let levels = self.output_levels();
@@ -387,15 +333,7 @@ impl<'a> Checker<'a> {
                 .chain(r.within.iter())
                 .any(|k| uses_rank(k, &flags, levels, &mut memo))
             {
-                self.error(
-                    Diagnostic::error(
-                        Code::InvalidScope,
-                        campaign.name.span,
-                        "a ranking orders records by a value that itself depends on a ranking",
-                        "in this campaign",
-                    )
-                    .with_help("rank by facts and values computed from them, not by another ranking"),
-                );
+                self.error(errors::definitions::ranking_by_a_ranking(campaign.name.span));
             }
         }
         (definitions, rankings)

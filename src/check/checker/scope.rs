@@ -1,29 +1,19 @@
 //! Names and their scopes: top-level names, facts and computed fields of the records in scope.
 
-use crate::diagnostics::{Code, Diagnostic};
 use crate::program::schema::FactType;
 use crate::program::types::{Dim, Ty, currency, duration_unit};
 use crate::program::{Adjust, Definition, Ir, ListExpr, ListLevel};
 use crate::suggest::closest;
 use crate::syntax::ast::{self, Expr};
 
+use super::super::errors::names;
 use super::units::ty_of_fact;
 use super::{Checker, State, T, TopName, expr_text};
 
 impl<'a> Checker<'a> {
     pub(super) fn duplicate(&mut self, name: &ast::Ident) {
         let first = self.top.get(&name.name).map(|(_, s)| *s);
-        let mut d = Diagnostic::error(
-            Code::DuplicateDefinition,
-            name.span,
-            format!("`{}` is defined more than once", name.name),
-            "defined again here",
-        )
-        .with_help("give each fact, value, window, parameter, period range and reward its own name");
-        if let Some(first) = first {
-            d = d.with_label(first, "first defined here");
-        }
-        self.error(d);
+        self.error(names::defined_more_than_once(name.span, &name.name, first));
     }
 
     pub(super) fn declare_top(&mut self, name: &ast::Ident, what: TopName<'a>) -> bool {
@@ -34,15 +24,7 @@ impl<'a> Checker<'a> {
             .is_some();
         if self.top.contains_key(&name.name) || clashes_fact {
             if clashes_fact && !self.top.contains_key(&name.name) {
-                self.error(
-                    Diagnostic::error(
-                        Code::DuplicateDefinition,
-                        name.span,
-                        format!("`{}` is already the name of a fact", name.name),
-                        "defined again here",
-                    )
-                    .with_help("choose another name for the definition"),
-                );
+                self.error(names::already_a_fact(name.span, &name.name));
             } else {
                 self.duplicate(name);
             }
@@ -63,11 +45,16 @@ impl<'a> Checker<'a> {
         // Facts and computed fields, innermost record first.
         let frames = self.ctx.frames.clone();
         for (frame, level) in frames.iter().enumerate().rev() {
-            if let Some(t) = self.field_of_frame(frame, *level, &id.name) {
+            if let Some(t) = self.field_of_frame(frame, *level, id) {
                 return t;
             }
         }
-        match self.top.get(&id.name).copied() {
+        let top = self.top.get(&id.name).copied();
+        if top.is_some() {
+            let symbol = self.symbols.top.get(&id.name).copied();
+            self.refer(symbol, id.span);
+        }
+        match top {
             Some((TopName::Param(i), _)) => {
                 self.used.insert(id.name.clone());
                 let ty = self.params.get(i)?.ty.clone();
@@ -154,20 +141,9 @@ impl<'a> Checker<'a> {
     /// scope).
     fn unknown_name(&mut self, id: &ast::Ident, frames: &[usize]) {
         if self.rewards.contains_key(&id.name) {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidScope,
-                    id.span,
-                    format!(
-                        "`{}` is a reward; rewards are computed last and cannot be used in expressions",
-                        id.name
-                    ),
-                    "a reward",
-                )
-                .with_help(
-                    "define the amount as a `let` value and use it in both places, or test `REWARD is waitlisted`",
-                ),
-            );
+            let symbol = self.symbols.rewards.get(&id.name).copied();
+            self.refer(symbol, id.span);
+            self.error(names::reward_used_in_expression(id.span, &id.name, self.surface));
             return;
         }
         let mut candidates: Vec<String> = self.top.keys().cloned().collect();
@@ -184,51 +160,31 @@ impl<'a> Checker<'a> {
         }
         if currency(&id.name).is_some() || duration_unit(&id.name).is_some() || self.units.contains_key(&id.name) {
             // A number's unit that slipped onto the next line reads as a name.
-            self.error(
-                Diagnostic::error(
-                    Code::UnknownName,
-                    id.span,
-                    format!("`{}` is a unit, but no number stands before it on this line", id.name),
-                    "a unit on its own",
-                )
-                .with_help(format!(
-                    "write the number and its unit on one line, e.g. `10000 {}`",
-                    id.name
-                )),
-            );
+            self.error(names::unit_without_number(id.span, &id.name));
             return;
         }
-        let mut d = Diagnostic::error(
-            Code::UnknownName,
-            id.span,
-            format!("`{}` is not defined", id.name),
-            "unknown name",
-        );
-        d = match closest(&id.name, candidates.iter().map(String::as_str)) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => {
-                // A name that exists in a list the expression is not inside.
-                let nested = self
-                    .levels
-                    .iter()
-                    .find(|l| l.depth > 0 && l.schema.index_of(&id.name).is_some())
-                    .map(|l| l.path.clone());
-                match nested {
-                    Some(path) => d.with_help(format!(
-                        "`{}` is a fact of each record of `{path}`: use it inside `... of {path} where ...`, or as `{path}.{}`",
-                        id.name, id.name
-                    )),
-                    None => d.with_help("declare it in `facts { ... }`, or define it with `let` or `value`"),
-                }
-            }
+        let suggestion = closest(&id.name, candidates.iter().map(String::as_str));
+        // A name that exists in a list the expression is not inside.
+        let nested = match suggestion {
+            Some(_) => None,
+            None => self
+                .levels
+                .iter()
+                .find(|l| l.depth > 0 && l.schema.index_of(&id.name).is_some())
+                .map(|l| l.path.as_str()),
         };
+        let d = names::not_defined(id.span, &id.name, suggestion, nested, self.surface);
         self.error(d);
     }
 
     /// A fact or computed field of the record in `frame`, if it has one by that name.
-    fn field_of_frame(&mut self, frame: usize, level: usize, name: &str) -> Option<Option<T>> {
+    fn field_of_frame(&mut self, frame: usize, level: usize, id: &ast::Ident) -> Option<Option<T>> {
+        let name = id.name.as_str();
         let l = self.levels.get(level)?;
         if let Some(i) = l.schema.index_of(name) {
+            let symbol = self.symbols.facts.get(&(level, i)).copied();
+            self.refer(symbol, id.span);
+            let l = self.levels.get(level)?;
             let f = l.schema.fields.get(i)?.clone();
             if level == 0 {
                 self.used.insert(name.to_string());
@@ -259,6 +215,8 @@ impl<'a> Checker<'a> {
             return Some(Some(T::new(ir, ty).maybe(f.optional && !known).exact(exact)));
         }
         let index = self.derived.get(level)?.iter().position(|s| s.decl.name.name == name)?;
+        let symbol = self.derived.get(level).and_then(|d| d.get(index)).map(|s| s.symbol);
+        self.refer(symbol, id.span);
         self.used.insert(format!("of:{name}"));
         let result = self.ensure_derived(level, index);
         Some(result.map(|(ty, maybe)| {
@@ -271,27 +229,11 @@ impl<'a> Checker<'a> {
     pub(super) fn field(&mut self, base: &Expr, field: &ast::Ident) -> Option<T> {
         let b = self.expr(base)?;
         let Some(mut list) = b.list.clone() else {
-            self.error(
-                Diagnostic::error(
-                    Code::UnknownField,
-                    field.span,
-                    format!("`{}` has no fields: it is {}", expr_text(base), b.ty),
-                    "no such field",
-                )
-                .with_help("only lists of records have fields, e.g. `sales.gmv`"),
-            );
+            self.error(names::has_no_fields(field.span, &expr_text(base), &b.ty));
             return None;
         };
         if list.project.is_some() {
-            self.error(
-                Diagnostic::error(
-                    Code::UnknownField,
-                    field.span,
-                    format!("`{}` is a list of values, which have no fields", expr_text(base)),
-                    "no such field",
-                )
-                .with_help("take fields of the records: `list.field`"),
-            );
+            self.error(names::values_have_no_fields(field.span, &expr_text(base)));
             return None;
         }
         let Ty::Records(level) = b.ty else { return None };
@@ -308,6 +250,9 @@ impl<'a> Checker<'a> {
         };
         let l = self.levels.get(level)?;
         if let Some(i) = l.schema.index_of(&field.name) {
+            let symbol = self.symbols.facts.get(&(level, i)).copied();
+            self.refer(symbol, field.span);
+            let l = self.levels.get(level)?;
             let f = l.schema.fields.get(i)?.clone();
             if let Some(child) = l.children.get(&i).copied() {
                 list.levels.push(ListLevel {
@@ -337,6 +282,8 @@ impl<'a> Checker<'a> {
             });
         }
         if let Some(index) = derived_names.iter().position(|n| *n == field.name) {
+            let symbol = self.derived.get(level).and_then(|d| d.get(index)).map(|s| s.symbol);
+            self.refer(symbol, field.span);
             self.used.insert(format!("of:{}", field.name));
             let (ty, maybe) = self.ensure_derived(level, index)?;
             list.project = Some(Box::new(Ir::Derived { frame, level, index }));
@@ -351,16 +298,8 @@ impl<'a> Checker<'a> {
         let mut all = fields;
         all.extend(derived_names);
         let path = self.levels.get(level).map(|l| l.path.clone()).unwrap_or_default();
-        let mut d = Diagnostic::error(
-            Code::UnknownField,
-            field.span,
-            format!("the records of `{path}` have no field `{}`", field.name),
-            "no such field",
-        );
-        d = match closest(&field.name, all.iter().map(String::as_str)) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!("the fields of `{path}` are: {}", all.join(", "))),
-        };
+        let suggestion = closest(&field.name, all.iter().map(String::as_str));
+        let d = names::no_such_field(field.span, &path, &field.name, suggestion, &all);
         self.error(d);
         None
     }

@@ -2,52 +2,29 @@
 
 use rust_decimal::Decimal;
 
-use crate::diagnostics::{Code, Diagnostic};
 use crate::program::schema::FactType;
 use crate::program::types::{CURRENCIES, Dim, Ty, UnitInfo, currency, duration_unit};
 use crate::suggest::closest;
-use crate::syntax::ast::{self, Expr};
+use crate::syntax::ast::{self, Expr, ExprKind};
 
+use super::super::errors::units;
 use super::{Checker, expr_text, is_literal, literal_value};
 
 impl<'a> Checker<'a> {
     pub(super) fn declare_unit(&mut self, u: &ast::UnitDecl) {
         if currency(&u.name.name).is_some() || duration_unit(&u.name.name).is_some() {
-            self.error(
-                Diagnostic::error(
-                    Code::DuplicateDefinition,
-                    u.name.span,
-                    format!("`{}` is already a built-in unit", u.name.name),
-                    "built-in unit",
-                )
-                .with_help("currencies and time units need no declaration; remove this line"),
-            );
+            let line = self.unit_declaration(u).map(|decl| self.whole_line(decl));
+            self.error(units::already_built_in(u.name.span, &u.name.name, line));
             return;
         }
         if self.units.contains_key(&u.name.name) {
-            self.error(
-                Diagnostic::error(
-                    Code::DuplicateDefinition,
-                    u.name.span,
-                    format!("the unit `{}` is declared twice", u.name.name),
-                    "declared again",
-                )
-                .with_help("keep one `unit` line per unit"),
-            );
+            self.error(units::unit_declared_twice(u.name.span, &u.name.name, self.surface));
             return;
         }
         let precision = match u.precision {
             Some((p, span)) => {
                 if !is_power_of_ten(p) {
-                    self.error(
-                        Diagnostic::error(
-                            Code::InvalidRounding,
-                            span,
-                            format!("a unit's precision must be a power of ten such as `1` or `0.01`, not `{p}`"),
-                            "not a power of ten",
-                        )
-                        .with_help("write the smallest step the unit is paid in: `1`, `0.1`, `0.01`..."),
-                    );
+                    self.error(units::precision_not_power_of_ten(span, p));
                     Decimal::ONE
                 } else {
                     p
@@ -63,6 +40,7 @@ impl<'a> Checker<'a> {
                 currency: false,
             },
         );
+        self.declare_unit_symbol(u, precision);
     }
 
     pub(super) fn note_currency(&mut self, code: &str, minor: u32) {
@@ -75,41 +53,17 @@ impl<'a> Checker<'a> {
 
     pub(super) fn unknown_currency(&mut self, c: &ast::Ident) {
         let codes = CURRENCIES.iter().map(|(c, _)| *c);
-        let help = match currency_alias(&c.name).or_else(|| closest(&c.name, codes)) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => "write an ISO 4217 currency code such as `CNY`, `USD` or `EUR`".into(),
-        };
-        self.error(
-            Diagnostic::error(
-                Code::UnknownUnit,
-                c.span,
-                format!("`{}` is not a currency", c.name),
-                "unknown currency",
-            )
-            .with_help(help),
-        );
+        let suggestion = currency_alias(&c.name).or_else(|| closest(&c.name, codes));
+        self.error(units::not_a_currency(c.span, &c.name, suggestion));
     }
 
     pub(super) fn unknown_unit(&mut self, u: &ast::Ident) {
         let mut names: Vec<&str> = self.units.keys().map(String::as_str).collect();
         names.extend(CURRENCIES.iter().map(|(c, _)| *c));
         names.extend(["days", "hours", "minutes", "seconds", "weeks"]);
-        let help = match closest(&u.name, names.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => format!(
-                "declare it with `unit {}` at the top of the campaign, or use a currency code such as `CNY`",
-                u.name
-            ),
-        };
-        self.error(
-            Diagnostic::error(
-                Code::UnknownUnit,
-                u.span,
-                format!("`{}` is not a known unit", u.name),
-                "unknown unit",
-            )
-            .with_help(help),
-        );
+        let suggestion = closest(&u.name, names.iter().copied());
+        let d = units::not_a_known_unit(u.span, &u.name, suggestion, self.surface);
+        self.error(d);
     }
 
     pub(super) fn unit_info(&mut self, dim: &Dim) -> Option<UnitInfo> {
@@ -132,37 +86,18 @@ impl<'a> Checker<'a> {
             (Ty::Num(_), Ty::Num(_)) if literal_value(expr) == Some(Decimal::ZERO) => true,
             (Ty::Num(Dim::Decimal | Dim::Count), Ty::Num(Dim::Decimal | Dim::Count)) => true,
             (Ty::Num(a), Ty::Num(b)) => {
-                let code = if b.is_scalar() && is_literal(expr) {
-                    Code::BareNumber
-                } else {
-                    Code::UnitMismatch
+                // A plain number (not in parentheses) takes a unit by writing it after.
+                let plain = match &expr.kind {
+                    ExprKind::Number(_) => true,
+                    ExprKind::Neg(inner) => matches!(inner.kind, ExprKind::Number(_)),
+                    _ => false,
                 };
-                let help = match a.unit_label() {
-                    Some(u) if b.is_scalar() => format!("write the unit: `{} {u}`", expr_text(expr)),
-                    _ => format!("the {what} must be {a}"),
-                };
-                self.error(
-                    Diagnostic::error(
-                        code,
-                        expr.span,
-                        format!("the {what} is {b}, but the amount is {a}"),
-                        "wrong unit",
-                    )
-                    .with_help(help),
-                );
+                let d = units::wrong_unit(expr.span, what, a, b, is_literal(expr), &expr_text(expr), plain);
+                self.error(d);
                 false
             }
             (a, b) => {
-                let (a, b) = (a.clone(), b.clone());
-                self.error(
-                    Diagnostic::error(
-                        Code::TypeMismatch,
-                        expr.span,
-                        format!("the {what} is {b}, but the amount is {a}"),
-                        "wrong kind",
-                    )
-                    .with_help(format!("the {what} must be {a}")),
-                );
+                self.error(units::wrong_kind(expr.span, what, a, b));
                 false
             }
         }

@@ -1,0 +1,329 @@
+//! The name table the checker fills, and the fixes of the checker's messages.
+
+#![expect(clippy::unwrap_used, clippy::panic, reason = "a test stops at its first surprise")]
+
+use std::collections::BTreeSet;
+
+use super::check;
+use super::names::{NameTable, Symbol, SymbolKind};
+use crate::diagnostics::{Code, Diagnostic, Span};
+
+const CAMPAIGN: &str = r#"campaign "names" {
+  timezone Asia/Shanghai
+  unit points
+  parameter bonus: money CNY = 10 CNY
+  window spring = 2024-03-01 through 2024-05-31
+  periods settlement = months 2024-03 through 2024-05
+
+  facts {
+    score: decimal, optional
+    joined_at: timestamp
+    sales: list of {
+      gmv: money CNY
+      paid_at: timestamp
+    },
+  }
+
+  let big of sales = gmv ≥ 100 CNY
+  let total = sum of sales.gmv where big
+  let monthly per month in settlement = sum of sales.gmv where paid_at in month
+  value shown = sum of monthly
+
+  eligible when {
+    joined_at in spring  "joined in spring"
+    score ≥ 60 if unknown false  "a good score"
+    total ≥ bonus  "enough sales"
+  }
+
+  reward cash = total × 1%, rounded down
+  reward extra = 10 points
+}
+"#;
+
+/// The offset of the `nth` occurrence of `needle` in `text`, plus `within` bytes.
+fn offset(text: &str, needle: &str, nth: usize, within: usize) -> usize {
+    text.match_indices(needle).nth(nth).unwrap().0 + within
+}
+
+fn symbol<'t>(table: &'t NameTable, name: &str, kind: SymbolKind) -> &'t Symbol {
+    table
+        .symbols()
+        .iter()
+        .find(|s| s.name == name && s.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind:?} `{name}`"))
+}
+
+fn text_of(text: &str, span: Span) -> &str {
+    &text[span.start..span.end]
+}
+
+#[test]
+fn a_use_finds_its_declaration() {
+    let checked = check(CAMPAIGN);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let table = &checked.names;
+    let at = |needle: &str, nth: usize, within: usize| {
+        let (symbol, span) = table.at(offset(CAMPAIGN, needle, nth, within)).unwrap();
+        (
+            symbol.name.as_str(),
+            symbol.kind,
+            symbol.scope.as_deref(),
+            text_of(CAMPAIGN, span),
+        )
+    };
+    // A fact, a value, a window and a parameter, each where it is used.
+    assert_eq!(at("score ≥", 0, 2), ("score", SymbolKind::Fact, None, "score"));
+    assert_eq!(at("total ≥ bonus", 0, 0), ("total", SymbolKind::Value, None, "total"));
+    assert_eq!(at("in spring", 0, 5), ("spring", SymbolKind::Window, None, "spring"));
+    assert_eq!(at("≥ bonus", 0, 6), ("bonus", SymbolKind::Parameter, None, "bonus"));
+    // `sales.gmv`: the list, then its field.
+    assert_eq!(at("sales.gmv", 0, 1), ("sales", SymbolKind::Fact, None, "sales"));
+    assert_eq!(
+        at("sales.gmv", 0, 7),
+        ("gmv", SymbolKind::ListField, Some("sales"), "gmv")
+    );
+    // A list field used bare inside a per-item value and inside a filter.
+    assert_eq!(
+        at("= gmv ≥", 0, 3),
+        ("gmv", SymbolKind::ListField, Some("sales"), "gmv")
+    );
+    assert_eq!(
+        at("paid_at in month", 0, 0),
+        ("paid_at", SymbolKind::ListField, Some("sales"), "paid_at")
+    );
+    // A per-item value used in a filter, and the list of its `of`.
+    assert_eq!(
+        at("where big", 0, 7),
+        ("big", SymbolKind::ItemField, Some("sales"), "big")
+    );
+    assert_eq!(at("of sales =", 0, 3), ("sales", SymbolKind::Fact, None, "sales"));
+    // A period range in `per month in`, a per-period value, a unit after a number.
+    assert_eq!(
+        at("in settlement", 0, 3),
+        ("settlement", SymbolKind::Periods, None, "settlement")
+    );
+    assert_eq!(at("of monthly", 0, 3), ("monthly", SymbolKind::Value, None, "monthly"));
+    assert_eq!(at("10 points", 0, 3), ("points", SymbolKind::Unit, None, "points"));
+    // A declaration finds itself; keywords and the period's variable find nothing.
+    assert_eq!(at("score: decimal", 0, 1), ("score", SymbolKind::Fact, None, "score"));
+    assert_eq!(at("reward cash", 0, 8), ("cash", SymbolKind::Reward, None, "cash"));
+    assert!(table.at(offset(CAMPAIGN, "eligible", 0, 1)).is_none());
+    assert!(table.at(offset(CAMPAIGN, "in month", 0, 4)).is_none());
+}
+
+#[test]
+fn declarations_span_the_whole_item_and_say_their_type() {
+    let checked = check(CAMPAIGN);
+    let table = &checked.names;
+    let declared = |name: &str, kind: SymbolKind| {
+        let s = symbol(table, name, kind);
+        (text_of(CAMPAIGN, s.declaration), s.detail.as_deref())
+    };
+    assert_eq!(
+        declared("bonus", SymbolKind::Parameter),
+        ("parameter bonus: money CNY = 10 CNY", Some("money CNY"))
+    );
+    assert_eq!(
+        declared("spring", SymbolKind::Window),
+        ("window spring = 2024-03-01 through 2024-05-31", Some("window"))
+    );
+    assert_eq!(
+        declared("settlement", SymbolKind::Periods),
+        ("periods settlement = months 2024-03 through 2024-05", Some("3 months"))
+    );
+    assert_eq!(
+        declared("points", SymbolKind::Unit),
+        ("unit points", Some("precision 1"))
+    );
+    assert_eq!(
+        declared("score", SymbolKind::Fact),
+        ("score: decimal, optional", Some("decimal, optional"))
+    );
+    assert_eq!(
+        declared("gmv", SymbolKind::ListField),
+        ("gmv: money CNY", Some("money CNY"))
+    );
+    let (sales, detail) = declared("sales", SymbolKind::Fact);
+    assert!(sales.starts_with("sales: list of {") && sales.ends_with('}'), "{sales}");
+    assert_eq!(detail, Some("list of { gmv, paid_at }"));
+    assert_eq!(
+        declared("big", SymbolKind::ItemField),
+        ("let big of sales = gmv ≥ 100 CNY", Some("bool"))
+    );
+    assert_eq!(declared("total", SymbolKind::Value).1, Some("money CNY"));
+    assert_eq!(
+        declared("monthly", SymbolKind::Value).1,
+        Some("money CNY per period of settlement")
+    );
+    assert_eq!(declared("cash", SymbolKind::Reward).1, Some("money CNY"));
+    assert_eq!(declared("extra", SymbolKind::Reward).1, Some("quantity points"));
+}
+
+/// The spans of the words of a campaign's text outside comments and quoted texts.
+fn words(text: &str) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut in_text = false;
+    let mut in_comment = false;
+    for (i, c) in text.char_indices() {
+        let word_char = c.is_alphanumeric() || c == '_';
+        if let Some(s) = start
+            && !word_char
+        {
+            out.push(Span::new(s, i));
+            start = None;
+        }
+        match c {
+            '\n' => in_comment = false,
+            '#' if !in_text => in_comment = true,
+            '"' if !in_comment => in_text = !in_text,
+            _ if word_char && start.is_none() && !in_text && !in_comment => start = Some(i),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Every word of the file that is a declared name is that name's declaration or a recorded use.
+fn assert_uses_complete(text: &str, name: &str) -> usize {
+    let checked = check(text);
+    assert!(!checked.has_errors(), "{name}: {:?}", checked.diagnostics);
+    let table = &checked.names;
+    let declared: BTreeSet<&str> = table.symbols().iter().map(|s| s.name.as_str()).collect();
+    let mut seen = BTreeSet::new();
+    for s in table.symbols() {
+        assert!(
+            seen.insert((s.name_span.start, s.name_span.end)),
+            "{name}: `{}` twice",
+            s.name
+        );
+        for r in &s.references {
+            assert_eq!(text_of(text, *r), s.name, "{name}: a use of `{}`", s.name);
+            assert!(seen.insert((r.start, r.end)), "{name}: {r:?} is a use of two names");
+        }
+    }
+    for w in words(text) {
+        let word = text_of(text, w);
+        // Keywords that can also be names: `is waitlisted`, `at most`, `days 2024-06-01 through`,
+        // `30 days`.
+        let (before, after) = (&text[..w.start], &text[w.end..]);
+        let digit = |s: Option<char>| s.is_some_and(|c| c.is_ascii_digit());
+        let period_word = ["days", "weeks", "months"].contains(&word)
+            && (digit(after.strip_prefix(' ').and_then(|s| s.chars().next()))
+                || digit(before.strip_suffix(' ').and_then(|s| s.chars().next_back())));
+        let keyword =
+            before.ends_with("is ") || after.starts_with(" most") || after.starts_with(" least") || period_word;
+        if declared.contains(word) && !keyword && !seen.contains(&(w.start, w.end)) {
+            let line = text[..w.start].lines().count();
+            panic!("{name}: `{word}` on line {line} is not recorded");
+        }
+    }
+    table.symbols().iter().map(|s| s.references.len()).sum()
+}
+
+#[test]
+fn every_use_of_a_name_in_the_seed_policies_is_recorded() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    let mut files: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .chain(
+            std::fs::read_dir(root.join("examples"))
+                .unwrap()
+                .map(|e| e.unwrap().path()),
+        )
+        .filter(|p| p.extension().is_some_and(|e| e == "campaign"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 5);
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_uses_complete(&text, &path.display().to_string());
+    }
+    let seed = std::fs::read_to_string(root.join("kuaishou-provider-gmv-2022.campaign")).unwrap();
+    // 4 top-level facts used once each, `mini_programs` twice (`of` and `sum of`), 6 of its
+    // fields, `orders` and its 3 fields once each, `settlement` and `monthly_gmv` twice,
+    // `qualifying` once.
+    assert_eq!(assert_uses_complete(&seed, "seed 000"), 21);
+    assert_eq!(assert_uses_complete(CAMPAIGN, "names"), 17);
+}
+
+#[test]
+fn a_campaign_with_errors_has_its_names_as_far_as_checking_got() {
+    let text = "campaign \"x\" {\n  facts {\n    score: decimal\n  }\n  let a = score + scroe\n  let b = a\n}\n";
+    let checked = check(text);
+    assert!(checked.has_errors());
+    let table = &checked.names;
+    let score = symbol(table, "score", SymbolKind::Fact);
+    assert_eq!(score.references.len(), 1);
+    assert_eq!(symbol(table, "a", SymbolKind::Value).references.len(), 1);
+    assert_eq!(symbol(table, "a", SymbolKind::Value).detail, None);
+    assert!(check("campaign \"x\" {\n  facts {\n").names.symbols().is_empty());
+}
+
+/// Checks `text`, and for each diagnostic of `code`: it has a fix that writes `replacement`,
+/// and applying it makes the diagnostic go away.
+fn assert_fixed(text: &str, code: Code, replacement: &str) {
+    let checked = check(text);
+    let with_fix: Vec<&Diagnostic> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == code && !d.fixes.is_empty())
+        .collect();
+    assert!(!with_fix.is_empty(), "no fix for {code}: {:?}", checked.diagnostics);
+    for d in with_fix {
+        let mut after = text.to_string();
+        for f in d.fixes.iter().rev() {
+            after.replace_range(f.span.start..f.span.end, &f.replacement);
+        }
+        assert!(d.fixes.iter().any(|f| f.replacement == replacement), "{:?}", d.fixes);
+        let left: Vec<Diagnostic> = check(&after)
+            .diagnostics
+            .into_iter()
+            .filter(|e| e.code == code && e.message == d.message)
+            .collect();
+        assert!(left.is_empty(), "after {:?}:\n{after}\nleft {left:?}", d.fixes);
+    }
+}
+
+fn campaign(body: &str) -> String {
+    format!("campaign \"x\" {{\n  timezone Asia/Shanghai\n{body}}}\n")
+}
+
+#[test]
+fn fixes_write_what_the_help_says() {
+    let facts = "  facts {\n    gmv: money CNY\n    level: one of \"a\", \"b\", \"a\"\n    sales: list of {\n      amount: money CNY\n    }\n  }\n";
+    // A built-in unit declared: the line goes.
+    assert_fixed(
+        &campaign(&format!("  unit CNY\n{facts}")),
+        Code::DuplicateDefinition,
+        "",
+    );
+    // A repeated choice goes with its comma.
+    assert_fixed(&campaign(facts), Code::DuplicateDefinition, "");
+    // A bare number as a cap takes the amount's unit.
+    let cap = format!("{facts}  reward cash = gmv × 1%, rounded down, at most 50\n");
+    assert_fixed(&campaign(&cap), Code::BareNumber, "50 CNY");
+    // Misspelt period range, list, currency alias.
+    let periods = format!(
+        "  periods settlement = months 2024-01 through 2024-03\n{facts}  value m per month in setlement = gmv\n"
+    );
+    assert_fixed(&campaign(&periods), Code::UnknownName, "settlement");
+    let list = format!("{facts}  let big of salse = amount > 1 CNY\n  value n = count of sales where big\n");
+    assert_fixed(&campaign(&list), Code::UnknownName, "sales");
+    assert_fixed(
+        &campaign("  facts {\n    gmv: money rmb\n  }\n  value g = gmv\n"),
+        Code::UnknownUnit,
+        "CNY",
+    );
+    // `value` that cannot be shown: write `let`.
+    let window = format!("{facts}  value w = {{\"a\", \"b\"}}\n");
+    let shown = check(&campaign(&window));
+    assert!(shown.diagnostics.iter().any(|d| d.message.contains("cannot be shown")));
+    assert_fixed(&campaign(&window), Code::TypeMismatch, "let");
+    assert_fixed(
+        &campaign(&periods.replace("setlement", "settlement")),
+        Code::InvalidScope,
+        "let",
+    );
+}
