@@ -128,18 +128,19 @@ pub fn analyse(job: Job) -> Analysis {
 }
 
 fn analyse_campaign(analysis: &mut Analysis) {
-    let checked = crate::check::check(&analysis.text);
+    let text = analysis.text.clone();
+    // The checker does not hand out its syntax tree: the text is parsed for the outline and
+    // the hovers on a second thread while it is checked.
+    let (checked, ast) = std::thread::scope(|scope| {
+        let parsed = scope.spawn(|| crate::syntax::parse(&text).ok());
+        let checked = crate::check::check(&text);
+        (checked, parsed.join().ok().flatten())
+    });
     let file = analysis.file();
     analysis.problems = checked.diagnostics.iter().map(|d| convert(d, file)).collect();
-    let ast = match checked.diagnostics.first() {
-        // A syntax error stops the check at once: there is no tree to read.
-        Some(d) if checked.diagnostics.len() == 1 && d.code.as_str().starts_with("parse::") && d.is_error() => None,
-        _ => crate::syntax::parse(&analysis.text).ok(),
-    };
     analysis.campaign = Some(CampaignView {
         ast,
-        // TODO(names): `checked.names` once the checker fills the name table.
-        names: NameTable::default(),
+        names: checked.names,
         program: checked.program,
     });
 }
