@@ -117,12 +117,11 @@ pub fn code_actions(problems: &[Problem], range: Range, file: File<'_>) -> Vec<C
         let only_one = problem.fixes.len() == 1;
         for fix in &problem.fixes {
             let edit = TextEdit::new(file.range(fix.span), fix.replacement.clone());
-            let changes = HashMap::from([(file.uri.clone(), vec![edit])]);
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: fix.title.clone(),
                 kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: Some(vec![problem.diagnostic.clone()]),
-                edit: Some(WorkspaceEdit::new(changes)),
+                edit: Some(WorkspaceEdit::new(HashMap::from([(file.uri.clone(), vec![edit])]))),
                 command: None,
                 is_preferred: Some(only_one),
                 disabled: None,
@@ -180,7 +179,11 @@ mod tests {
         assert_eq!(related.first().unwrap().location.range.start, Position::new(1, 0));
         assert_eq!(related.first().unwrap().message, "did you mean this?");
 
-        let actions = code_actions(&[p.clone()], Range::new(Position::new(0, 7), Position::new(0, 7)), file);
+        let actions = code_actions(
+            std::slice::from_ref(&p),
+            Range::new(Position::new(0, 7), Position::new(0, 7)),
+            file,
+        );
         assert_eq!(actions.len(), 1);
         let Some(CodeActionOrCommand::CodeAction(action)) = actions.first() else {
             unreachable!("a code action")

@@ -44,22 +44,18 @@ fn declaration(text: &str, span: Span) -> String {
     let mut lines: Vec<&str> = body.lines().take(MAX_DECLARATION_LINES + 1).collect();
     let cut = lines.len() > MAX_DECLARATION_LINES;
     lines.truncate(MAX_DECLARATION_LINES);
-    // Lines after the first keep their indentation relative to the least indented.
-    let indent = lines
-        .iter()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
-        .min()
-        .unwrap_or(0);
+    // Lines after the first keep their indentation relative to the first.
+    let line_start = text.get(..span.start).and_then(|b| b.rfind('\n')).map_or(0, |i| i + 1);
+    let lead = text.get(line_start..span.start).unwrap_or("");
+    let indent = if lead.trim().is_empty() { lead.len() } else { 0 };
     let mut out = String::from("```campaign\n");
     for (i, line) in lines.iter().enumerate() {
-        let line = if i == 0 {
+        let blank = line.len() - line.trim_start().len();
+        out.push_str(if i == 0 {
             line
         } else {
-            line.get(indent.min(line.len())..).unwrap_or(line)
-        };
-        out.push_str(if i == 0 { line.trim_start() } else { line });
+            line.get(indent.min(blank)..).unwrap_or(line)
+        });
         out.push('\n');
     }
     if cut {
@@ -75,7 +71,7 @@ fn describe(symbol: &Symbol, view: &CampaignView, text: &str) -> String {
     if let Some(scope) = &symbol.scope {
         head.push_str(&format!(" of `{scope}`"));
     }
-    if let Some(detail) = &symbol.detail {
+    if let Some(detail) = symbol.detail.as_ref().filter(|d| *d != symbol.kind.describe()) {
         head.push_str(&format!(": `{detail}`"));
     }
     let mut parts = vec![head, declaration(text, symbol.declaration)];
@@ -361,9 +357,9 @@ mod tests {
 
     #[test]
     fn declarations_are_fenced_and_cut() {
-        let text = "value x = a\n    + b\n    + c";
-        let shown = declaration(text, Span::new(0, text.len()));
-        assert_eq!(shown, "```campaign\nvalue x = a\n+ b\n+ c\n```");
+        let text = "  value x = a\n    + b\n      + c";
+        let shown = declaration(text, Span::new(2, text.len()));
+        assert_eq!(shown, "```campaign\nvalue x = a\n  + b\n    + c\n```");
         let long: String = (0..30).map(|i| format!("line {i}\n")).collect();
         let shown = declaration(&long, Span::new(0, long.len()));
         assert!(shown.contains("line 11\n...\n```"), "{shown}");

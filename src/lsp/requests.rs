@@ -1,8 +1,7 @@
 //! The requests the server answers: what each needs, its parameters, and its answer.
 //!
-//! Parameters are read into small structures of their own rather than `lsp-types`' request
-//! parameters, which flatten their fields: serde reads flattened fields through its untagged
-//! buffer, which does not see numbers when `serde_json` keeps arbitrary precision.
+//! Parameters are read into small structures that hold only what the server uses; a request
+//! whose parameters cannot be read gets an `InvalidParams` error.
 
 use lsp_server::{ErrorCode, Request};
 use lsp_types::{

@@ -34,6 +34,7 @@ const SLOW_CHECK: Duration = Duration::from_millis(250);
 
 /// An open document and what is known of it.
 struct Entry {
+    uri: Uri,
     doc: Document,
     /// Counted up when the text, or what its check reads besides, changes.
     generation: u64,
@@ -56,6 +57,32 @@ impl Entry {
     fn touch(&mut self, at: Instant) {
         self.generation += 1;
         self.due = Some(at);
+    }
+}
+
+/// The open documents, by URI.
+#[derive(Default)]
+struct Docs(HashMap<String, Entry>);
+
+impl Docs {
+    fn get(&self, uri: &Uri) -> Option<&Entry> {
+        self.0.get(uri.as_str())
+    }
+
+    fn get_mut(&mut self, uri: &Uri) -> Option<&mut Entry> {
+        self.0.get_mut(uri.as_str())
+    }
+
+    fn insert(&mut self, entry: Entry) {
+        self.0.insert(entry.uri.as_str().to_string(), entry);
+    }
+
+    fn remove(&mut self, uri: &Uri) {
+        self.0.remove(uri.as_str());
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Entry> {
+        self.0.values()
     }
 }
 
@@ -99,7 +126,7 @@ pub struct Server {
     read_file: ReadFile,
     log: fn(&str),
     worker: Worker,
-    docs: HashMap<Uri, Entry>,
+    docs: Docs,
     /// The document and generation the worker is checking.
     in_flight: Option<(Uri, u64)>,
     /// Requests waiting for the check of their document's current text.
@@ -120,7 +147,7 @@ impl Server {
             read_file: config.read_file,
             log: config.log,
             worker: Worker::start()?,
-            docs: HashMap::new(),
+            docs: Docs::default(),
             in_flight: None,
             pending: Vec::new(),
             shutdown: false,
@@ -228,8 +255,8 @@ impl Server {
         let now = Instant::now();
         let next = self
             .docs
-            .iter()
-            .filter_map(|(uri, e)| e.due.filter(|d| *d <= now).map(|d| (d, uri.clone())))
+            .values()
+            .filter_map(|e| e.due.filter(|d| *d <= now).map(|d| (d, e.uri.clone())))
             .min_by_key(|(d, _)| *d);
         let Some((_, uri)) = next else {
             return;
@@ -346,7 +373,13 @@ impl Server {
                 self.request(req);
                 Flow::Continue
             }
-            Incoming::Message(Message::Notification(n)) => self.notification(n),
+            Incoming::Message(Message::Notification(n)) => {
+                let method = n.method.clone();
+                catch_unwind(AssertUnwindSafe(|| self.notification(n))).unwrap_or_else(|_| {
+                    (self.log)(&format!("campaign lsp: internal error handling `{method}`"));
+                    Flow::Continue
+                })
+            }
             Incoming::Message(Message::Response(_)) => Flow::Continue,
             Incoming::Malformed { id, error } => {
                 self.malformed(id, &error);
@@ -420,16 +453,14 @@ impl Server {
                     let item = p.text_document;
                     let kind = DocKind::of(&item.uri, &item.language_id);
                     let generation = self.docs.get(&item.uri).map_or(0, |e| e.generation + 1);
-                    self.docs.insert(
-                        item.uri,
-                        Entry {
-                            doc: Document::new(kind, item.version, item.text),
-                            generation,
-                            due: Some(now),
-                            analysis: None,
-                            names: None,
-                        },
-                    );
+                    self.docs.insert(Entry {
+                        uri: item.uri,
+                        doc: Document::new(kind, item.version, item.text),
+                        generation,
+                        due: Some(now),
+                        analysis: None,
+                        names: None,
+                    });
                 }
                 Err(e) => self.bad_params(&n.method, &e),
             },

@@ -1,11 +1,9 @@
 //! Messages in and out: the `Content-Length` framing of the protocol, read leniently.
 //!
-//! `lsp-server`'s own standard-input reader stops at the first message it cannot read, and reads
-//! the JSON through serde's untagged enums, which do not see numbers when `serde_json` keeps
-//! arbitrary precision (as this crate has it). This reader decodes each message from a
-//! [`serde_json::Value`] by hand instead, and a message it cannot read is answered with an error
-//! (when it has an id) or logged, and the next one is read: nothing a client sends stops the
-//! server but `exit` or the end of its input.
+//! `lsp-server`'s own standard-input reader stops for good at the first message it cannot read.
+//! This one decodes each message from a [`serde_json::Value`], and a message it cannot read is
+//! answered with an error (when it has an id) or logged, and the next one is read: nothing a
+//! client sends stops the server but `exit` or the end of its input.
 
 use std::io::{self, BufRead, Read as _, Write};
 use std::thread::JoinHandle;
@@ -259,7 +257,7 @@ mod tests {
         };
         assert_eq!(r.id, RequestId::from(1));
         assert_eq!(r.method, "initialize");
-        assert_eq!(r.params["x"].as_i64(), Some(1));
+        assert_eq!(r.params.get("x").and_then(Value::as_i64), Some(1));
         assert!(matches!(got.get(1), Some(Incoming::Message(Message::Notification(n))) if n.method == "initialized"));
         assert!(
             matches!(got.get(2), Some(Incoming::Message(Message::Response(r))) if r.id == RequestId::from("a".to_string()))
