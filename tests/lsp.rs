@@ -89,11 +89,14 @@ impl Client {
 
     /// A started and initialized server.
     fn initialized() -> Client {
+        Client::initialized_with("off")
+    }
+
+    /// A started and initialized server, with traces (`off`, `messages`, `verbose`).
+    fn initialized_with(trace: &str) -> Client {
         let mut client = Client::start();
-        let answer = client.request(
-            "initialize",
-            json!({"processId": null, "rootUri": null, "capabilities": {}}),
-        );
+        let params = json!({"processId": null, "rootUri": null, "capabilities": {}, "trace": trace});
+        let answer = client.request("initialize", params);
         assert!(answer["result"]["capabilities"].is_object(), "{answer}");
         client.notify("initialized", json!({}));
         client
@@ -152,6 +155,27 @@ impl Client {
                 Err(_) => panic!("no {what} within {TIMEOUT:?}; received meanwhile: {:?}", self.seen),
             }
         }
+    }
+
+    /// The checks of a document the server reported in traces so far, as `(version, outcome)`.
+    fn checks(&self, uri: &str) -> Vec<(u64, String)> {
+        let prefix = format!("checked {uri} (version ");
+        self.seen
+            .iter()
+            .filter(|m| m["method"] == "$/logTrace")
+            .filter_map(|m| {
+                m["params"]["message"]
+                    .as_str()?
+                    .strip_prefix(&prefix)
+                    .map(str::to_string)
+            })
+            .map(|rest| {
+                let version = rest.split(',').next().unwrap().parse().unwrap();
+                let (_, outcome) = rest.split_once(" ms: ").unwrap();
+                let outcome = outcome.split(':').next().unwrap().to_string();
+                (version, outcome)
+            })
+            .collect()
     }
 
     /// The diagnostics published for a version of a document.
@@ -337,7 +361,7 @@ const URI: &str = "file:///nowhere/editor.campaign";
 
 /// A server with [`CAMPAIGN`] open and checked clean.
 fn with_campaign() -> Client {
-    let mut client = Client::initialized();
+    let mut client = Client::initialized_with("messages");
     client.open(URI, "campaign", CAMPAIGN);
     let diagnostics = client.diagnostics(URI, 1);
     assert_eq!(diagnostics, Vec::<Value>::new(), "the test campaign checks clean");
@@ -591,15 +615,22 @@ fn a_burst_of_changes_is_checked_once_and_old_versions_are_never_published() {
     let diagnostics = client.diagnostics(URI, 6);
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     assert!(diagnostics[0]["message"].as_str().unwrap().contains("gmv6"));
-    // Whatever else arrived meanwhile, no diagnostics of versions 2 to 5.
+    // Whatever else arrived meanwhile, no diagnostics of versions 2 to 5, and one check.
     let hover = client.result("textDocument/hover", params_at(URI, CAMPAIGN, "store_score ≥", 0));
-    assert!(hover.is_object());
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("decimal, optional"),
+        "{hover}"
+    );
     let stale: Vec<&Value> = client
         .seen
         .iter()
         .filter(|m| m["method"] == "textDocument/publishDiagnostics")
         .collect();
     assert!(stale.is_empty(), "{stale:?}");
+    assert_eq!(client.checks(URI), [(1, "published".into()), (6, "published".into())]);
     assert_eq!(client.shutdown().code(), Some(0));
 }
 
@@ -1119,7 +1150,7 @@ fn large_campaign() -> String {
 fn a_large_campaign_stays_responsive_while_it_is_checked() {
     let text = large_campaign();
     assert!(text.len() > 900 << 10 && text.len() <= 1 << 20, "{} bytes", text.len());
-    let mut client = Client::initialized();
+    let mut client = Client::initialized_with("verbose");
     let big = "file:///nowhere/large.campaign";
     let started = Instant::now();
     client.open(big, "campaign", &text);
@@ -1156,6 +1187,9 @@ fn a_large_campaign_stays_responsive_while_it_is_checked() {
             .any(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == big),
         "no diagnostics of versions 1 or 2"
     );
+    // Version 1 was checked and dropped; versions 2 and 3 came together and were checked once.
+    let checks = client.checks(big);
+    assert_eq!(checks, [(1, "dropped".into()), (3, "published".into())], "{checks:?}");
     // Requests that need the check are answered from it.
     let hover = client.result(
         "textDocument/hover",

@@ -18,7 +18,7 @@ use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response}
 use lsp_types::{
     DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams, PublishDiagnosticsParams, Uri,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::analysis::{Analysis, Job, analyse};
 use super::document::{DocKind, Document, campaign_beside, file_path, tests_beside};
@@ -131,6 +131,9 @@ pub struct Server {
     in_flight: Option<(Uri, u64)>,
     /// Requests waiting for the check of their document's current text.
     pending: Vec<Request>,
+    /// Whether the client asked for traces (`trace` at `initialize`, or `$/setTrace`): each
+    /// check is then reported in a `$/logTrace`.
+    trace: bool,
     shutdown: bool,
 }
 
@@ -150,6 +153,7 @@ impl Server {
             docs: Docs::default(),
             in_flight: None,
             pending: Vec::new(),
+            trace: false,
             shutdown: false,
         })
     }
@@ -186,6 +190,7 @@ impl Server {
         while let Ok(incoming) = self.receiver.recv() {
             match incoming {
                 Incoming::Message(Message::Request(req)) if req.method == "initialize" => {
+                    self.trace = traced(req.params.get("trace"));
                     let result = requests::initialize_result();
                     self.send(Response::new_ok(req.id, result).into());
                     return true;
@@ -313,19 +318,32 @@ impl Server {
         {
             self.in_flight = None;
         }
+        let current = self
+            .docs
+            .get(&analysis.uri)
+            .is_some_and(|e| e.generation == analysis.generation);
+        let what = format!(
+            "checked {} (version {}, {} bytes) in {} ms",
+            analysis.uri.as_str(),
+            analysis.version,
+            analysis.text.len(),
+            analysis.elapsed.as_millis()
+        );
         if analysis.elapsed >= SLOW_CHECK {
-            (self.log)(&format!(
-                "campaign lsp: checked {} (version {}, {} bytes) in {} ms",
-                analysis.uri.as_str(),
-                analysis.version,
-                analysis.text.len(),
-                analysis.elapsed.as_millis()
-            ));
+            (self.log)(&format!("campaign lsp: {what}"));
+        }
+        if self.trace {
+            let outcome = if current {
+                "published"
+            } else {
+                "dropped: the text changed meanwhile"
+            };
+            self.notify("$/logTrace", json!({"message": format!("{what}: {outcome}")}));
         }
         let Some(entry) = self.docs.get_mut(&analysis.uri) else {
             return;
         };
-        if entry.generation != analysis.generation {
+        if !current {
             // A newer text (or campaign) replaced the one checked: its own check is due.
             return;
         }
@@ -485,6 +503,7 @@ impl Server {
                     entry.touch(now);
                 }
             }
+            "$/setTrace" => self.trace = traced(n.params.get("value")),
             "$/cancelRequest" => {
                 let id = match n.params.get("id") {
                     Some(Value::String(s)) => Some(RequestId::from(s.clone())),
@@ -532,4 +551,9 @@ impl Server {
             "campaign lsp: ignored `{method}` with unreadable parameters: {error}"
         ));
     }
+}
+
+/// Whether a trace setting (`"off"`, `"messages"` or `"verbose"`) asks for traces.
+fn traced(setting: Option<&Value>) -> bool {
+    setting.and_then(Value::as_str).is_some_and(|s| s != "off")
 }
