@@ -23,6 +23,8 @@ use crate::syntax::ast::{
     TierRow,
 };
 
+mod chains;
+
 /// The most periods a period range may hold.
 pub const MAX_PERIODS: usize = 10_000;
 /// The most conditions an `eligible when` block may hold.
@@ -2317,6 +2319,9 @@ impl<'a> Checker<'a> {
                 })
             }
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, e),
+            ExprKind::And(operands) => self.logic_chain(BinOp::And, operands),
+            ExprKind::Or(operands) => self.logic_chain(BinOp::Or, operands),
+            ExprKind::Arith { first, rest } => self.arith_chain(first, rest),
             ExprKind::In { value, target, negated } => {
                 let t = self.membership(value, target)?;
                 Some(if *negated {
@@ -4011,7 +4016,11 @@ impl<'a> Checker<'a> {
                                         Box::new(Ir::Const(Const::Choice(i as u32))),
                                     );
                                     ir = Some(match ir {
-                                        Some(prev) => Ir::Or(Box::new(prev), Box::new(test)),
+                                        Some(Ir::Or(mut tests)) => {
+                                            tests.push(test);
+                                            Ir::Or(tests)
+                                        }
+                                        Some(prev) => Ir::Or(vec![prev, test]),
                                         None => test,
                                     });
                                 }
@@ -4097,9 +4106,9 @@ impl<'a> Checker<'a> {
                 let maybe = l.maybe || r.maybe;
                 let after_budget = l.after_budget || r.after_budget;
                 let ir = if op == BinOp::And {
-                    Ir::And(Box::new(l.ir), Box::new(r.ir))
+                    Ir::And(vec![l.ir, r.ir])
                 } else {
-                    Ir::Or(Box::new(l.ir), Box::new(r.ir))
+                    Ir::Or(vec![l.ir, r.ir])
                 };
                 Some(
                     T {
@@ -4655,11 +4664,8 @@ fn attach_filters(list: &mut ListExpr, filters: Vec<Filter>) {
 /// The conjuncts of `a and b and (c and d)`, in order.
 fn flatten_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     match &e.kind {
-        ExprKind::Binary(BinOp::And, a, b) => {
-            flatten_and(a, out);
-            flatten_and(b, out);
-        }
-        ExprKind::Paren(inner) if matches!(inner.kind, ExprKind::Binary(BinOp::And, _, _)) => flatten_and(inner, out),
+        ExprKind::And(operands) => operands.iter().for_each(|x| flatten_and(x, out)),
+        ExprKind::Paren(inner) if matches!(inner.kind, ExprKind::And(_)) => flatten_and(inner, out),
         _ => out.push(e),
     }
 }
@@ -4697,6 +4703,11 @@ fn collect_operand_exprs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         ExprKind::Binary(_, a, b) | ExprKind::IfUnknown(a, b) | ExprKind::Where(a, b) => {
             collect_operand_exprs(a, out);
             collect_operand_exprs(b, out);
+        }
+        ExprKind::And(v) | ExprKind::Or(v) => v.iter().for_each(|x| collect_operand_exprs(x, out)),
+        ExprKind::Arith { first, rest } => {
+            collect_operand_exprs(first, out);
+            rest.iter().for_each(|(_, x)| collect_operand_exprs(x, out));
         }
         ExprKind::In { value, target, .. } => {
             collect_operand_exprs(value, out);
@@ -4763,11 +4774,7 @@ fn overlap_example(a: &Band, b: &Band) -> Option<Decimal> {
 fn known_refs(ir: &Ir) -> Vec<Ir> {
     match ir {
         Ir::IsKnown(inner) => vec![(**inner).clone()],
-        Ir::And(a, b) => {
-            let mut v = known_refs(a);
-            v.extend(known_refs(b));
-            v
-        }
+        Ir::And(operands) => operands.iter().flat_map(known_refs).collect(),
         _ => Vec::new(),
     }
 }
@@ -4779,11 +4786,7 @@ fn unknown_refs(ir: &Ir) -> Vec<Ir> {
             Ir::IsKnown(x) => vec![(**x).clone()],
             _ => Vec::new(),
         },
-        Ir::Or(a, b) => {
-            let mut v = unknown_refs(a);
-            v.extend(unknown_refs(b));
-            v
-        }
+        Ir::Or(operands) => operands.iter().flat_map(unknown_refs).collect(),
         _ => Vec::new(),
     }
 }
@@ -4793,10 +4796,9 @@ fn depends_on_record(ir: &Ir) -> bool {
     match ir {
         Ir::Const(_) | Ir::Unknown | Ir::Param(_) | Ir::PeriodsWindow(_) => false,
         Ir::Neg(a) | Ir::Not(a) | Ir::IsKnown(a) => depends_on_record(a),
-        Ir::Arith(_, a, b) | Ir::Compare(_, a, b) | Ir::And(a, b) | Ir::Or(a, b) | Ir::IfUnknown(a, b) => {
-            depends_on_record(a) || depends_on_record(b)
-        }
-        Ir::Min(v) | Ir::Max(v) => v.iter().any(depends_on_record),
+        Ir::Arith(_, a, b) | Ir::Compare(_, a, b) | Ir::IfUnknown(a, b) => depends_on_record(a) || depends_on_record(b),
+        Ir::ArithChain { first, rest } => depends_on_record(first) || rest.iter().any(|(_, x)| depends_on_record(x)),
+        Ir::And(v) | Ir::Or(v) | Ir::Min(v) | Ir::Max(v) => v.iter().any(depends_on_record),
         _ => true,
     }
 }
@@ -4820,6 +4822,11 @@ fn collect_names(expr: &Expr, out: &mut Vec<String>) {
         ExprKind::Binary(_, a, b) => {
             collect_names(a, out);
             collect_names(b, out);
+        }
+        ExprKind::And(v) | ExprKind::Or(v) => v.iter().for_each(|x| collect_names(x, out)),
+        ExprKind::Arith { first, rest } => {
+            collect_names(first, out);
+            rest.iter().for_each(|(_, x)| collect_names(x, out));
         }
         ExprKind::In { value, target, .. } => {
             collect_names(value, out);

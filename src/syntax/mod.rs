@@ -7,6 +7,7 @@
 pub mod ast;
 mod parser;
 pub mod print;
+pub mod visit;
 
 pub use parser::{MAX_FILE_BYTES, MAX_NESTING};
 

@@ -1016,12 +1016,14 @@ fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr> {
 }
 
 /// `a where b`, and the chains of one operator precedence: `a or b`, `a and b`, `a + b - c`,
-/// `a × b ÷ c`, folded from the left.
+/// `a × b ÷ c`. A chain of one operand is that operand; a longer one is one node with its
+/// operands side by side, so that nothing after the parser recurses once per operand.
 fn build_chain(pair: Pair<'_, Rule>) -> Result<Expr> {
     let span = span_of(&pair);
     let rule = pair.as_rule();
     let mut inner = pair.into_inner();
-    let mut lhs = build_expr(next_any(&mut inner, span, "operand")?)?;
+    let first = build_expr(next_any(&mut inner, span, "operand")?)?;
+    let mut rest = Vec::new();
     while let Some(op) = inner.next() {
         let op = match (rule, op.as_str()) {
             (Rule::or_expr, _) => BinOp::Or,
@@ -1032,15 +1034,33 @@ fn build_chain(pair: Pair<'_, Rule>) -> Result<Expr> {
             // `where` in `expr`, whose operator is not kept.
             _ => BinOp::Div,
         };
-        let rhs = build_expr(next_any(&mut inner, span, "operand")?)?;
-        let s = lhs.span.to(rhs.span);
-        let kind = match rule {
-            Rule::expr | Rule::expr_no_where => ExprKind::Where(Box::new(lhs), Box::new(rhs)),
-            _ => ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-        };
-        lhs = Expr { kind, span: s };
+        rest.push((op, build_expr(next_any(&mut inner, span, "operand")?)?));
     }
-    Ok(lhs)
+    let Some(last) = rest.last() else {
+        return Ok(first);
+    };
+    let span = first.span.to(last.1.span);
+    let kind = match rule {
+        Rule::expr | Rule::expr_no_where => {
+            // At most one `where` (the grammar says so): `list where filter`.
+            let mut filters = rest.into_iter().map(|(_, f)| f);
+            let filter = filters.next().ok_or_else(|| invariant(span, "filter"))?;
+            ExprKind::Where(Box::new(first), Box::new(filter))
+        }
+        Rule::or_expr | Rule::and_expr => {
+            let operands = std::iter::once(first).chain(rest.into_iter().map(|(_, e)| e)).collect();
+            if rule == Rule::or_expr {
+                ExprKind::Or(operands)
+            } else {
+                ExprKind::And(operands)
+            }
+        }
+        _ => ExprKind::Arith {
+            first: Box::new(first),
+            rest,
+        },
+    };
+    Ok(Expr { kind, span })
 }
 
 /// The prefix and suffix operators of one operand: `not a`, `-a`, `a if unknown b`, `a as u`,
