@@ -3,6 +3,7 @@
 //! language. No pest type leaves this module.
 
 use pest::Parser as _;
+use pest::Token;
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::{Pair, Pairs};
 use pest_derive::Parser;
@@ -78,6 +79,7 @@ pub fn parse(text: &str) -> Result<Campaign> {
     let file = pairs.next().ok_or_else(|| invariant(Span::new(0, 0), "file"))?;
     let mut inner = file.into_inner();
     let campaign = expect(&mut inner, Rule::campaign, Span::new(0, text.len()))?;
+    check_depth(text, &campaign)?;
     build_campaign(campaign)
 }
 
@@ -138,6 +140,39 @@ fn check_nesting(text: &str) -> Result<()> {
             }
         } else {
             run = 0;
+        }
+    }
+    Ok(())
+}
+
+/// Aggregates and rankings nest without brackets (`count of a where n > count of b where ...`),
+/// and the tree is built (and checked, and evaluated) by recursion: refuse them nested deeper
+/// than brackets may be. The parse is walked as a flat list of tokens, without recursing.
+fn check_depth(text: &str, campaign: &Pair<'_, Rule>) -> Result<()> {
+    let mut depth = 0usize;
+    for token in campaign.clone().tokens() {
+        match token {
+            Token::Start {
+                rule: Rule::aggregate | Rule::rank_expr,
+                pos,
+            } => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    let at = pos.pos();
+                    return Err(Diagnostic::error(
+                        Code::TooDeep,
+                        Span::new(at, next_token_end(text, at)),
+                        format!("aggregates and rankings are nested more than {MAX_NESTING} deep"),
+                        "too deep here",
+                    )
+                    .with_help("name the inner parts with `let` and use the names"));
+                }
+            }
+            Token::End {
+                rule: Rule::aggregate | Rule::rank_expr,
+                ..
+            } => depth = depth.saturating_sub(1),
+            _ => {}
         }
     }
     Ok(())
@@ -1095,8 +1130,18 @@ fn build_operator(pair: Pair<'_, Rule>) -> Result<Expr> {
         }
         _ => {
             let mut base = build_expr(first)?;
-            for field in inner {
+            for (n, field) in inner.enumerate() {
                 let field = ident(field);
+                // Each `.field` is a level of the tree: as deep as brackets may be, no deeper.
+                if n >= MAX_NESTING {
+                    return Err(Diagnostic::error(
+                        Code::TooDeep,
+                        field.span,
+                        format!("more than {MAX_NESTING} `.field` in a row"),
+                        "too deep here",
+                    )
+                    .with_help("a path has one part per list it goes through"));
+                }
                 let s = base.span.to(field.span);
                 base = Expr {
                     kind: ExprKind::Field(Box::new(base), field),
