@@ -1326,3 +1326,21 @@ fn caps(campaign: &Campaign, program: &Program, out: &mut Vec<Diagnostic>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+    use crate::diagnostics::Code;
+
+    /// The walk reaches every expression, `rank by` keys included (it once stopped at rankings).
+    #[test]
+    fn conditions_inside_rankings_are_analysed() {
+        let text = "campaign \"rank\" {\n  timezone Asia/Shanghai\n\n  facts {\n    x: count\n  }\n\n  \
+                    value place = rank by lookup (x > 5 and x < 3) { true -> 1, otherwise -> 0 } descending\n\n  \
+                    eligible when {\n    x > 0  \"r\"\n  }\n}\n";
+        let checked = crate::check::check(text);
+        let codes: Vec<Code> = checked.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::ConditionNeverTrue]);
+    }
+}
