@@ -536,9 +536,10 @@ impl Analysis<'_> {
     fn collect(&self, e: &Expr, strict: bool, atoms: &mut Vec<Atom>, all: &mut bool) {
         match &e.kind {
             ExprKind::Paren(inner) => self.collect(inner, strict, atoms, all),
-            ExprKind::Binary(BinOp::And, a, b) => {
-                self.collect(a, strict, atoms, all);
-                self.collect(b, strict, atoms, all);
+            ExprKind::And(operands) => {
+                for x in operands {
+                    self.collect(x, strict, atoms, all);
+                }
             }
             ExprKind::IfUnknown(inner, default) => match &unparen(default).kind {
                 ExprKind::Bool(false) => self.collect(inner, strict, atoms, all),
@@ -855,33 +856,14 @@ impl Analysis<'_> {
         let test = Some(Context::Test);
         match &e.kind {
             ExprKind::Paren(inner) => self.walk(inner, None, out),
-            ExprKind::Binary(BinOp::And, a, b) => {
-                self.walk(a, None, out);
-                self.walk(b, None, out);
+            ExprKind::And(operands) => {
+                for x in operands {
+                    self.walk(x, None, out);
+                }
             }
             ExprKind::IfUnknown(a, b) => {
                 self.walk(a, None, out);
                 self.walk(b, test, out);
-            }
-            ExprKind::Binary(_, a, b) => {
-                self.walk(a, test, out);
-                self.walk(b, test, out);
-            }
-            ExprKind::Not(x)
-            | ExprKind::Neg(x)
-            | ExprKind::IsKnown(x, _)
-            | ExprKind::IsWaitlisted(x)
-            | ExprKind::As(x, _)
-            | ExprKind::Field(x, _) => self.walk(x, test, out),
-            ExprKind::In { value, target, .. } => {
-                self.walk(value, test, out);
-                match target {
-                    InTarget::Expr(t) => self.walk(t, test, out),
-                    InTarget::Range(r) => {
-                        self.walk(&r.start, test, out);
-                        self.walk(&r.end, test, out);
-                    }
-                }
             }
             ExprKind::Aggregate { source, filter, .. } => {
                 self.walk(source, test, out);
@@ -893,17 +875,9 @@ impl Analysis<'_> {
                 self.walk(list, test, out);
                 self.walk(filter, Some(Context::Filter), out);
             }
-            ExprKind::Call(_, args) => {
-                for a in args {
-                    self.walk(a, test, out);
-                }
-            }
-            // Tables and anything added later: analyse the expressions inside.
-            _ => {
-                for child in children(e) {
-                    self.walk(child, test, out);
-                }
-            }
+            // Everything else, tables and rankings included: each expression inside is a test
+            // of its own.
+            _ => e.for_each_child(&mut |child| self.walk(child, test, out)),
         }
     }
 }
@@ -1023,9 +997,7 @@ impl Analysis<'_> {
                 InTarget::Range(r) => inline.push((r, value)),
             }
         }
-        for child in children(e) {
-            self.window_uses(child, named, inline);
-        }
+        e.for_each_child(&mut |child| self.window_uses(child, named, inline));
     }
 
     fn window_placement(&self, campaign: &Campaign, out: &mut Vec<Diagnostic>) {
@@ -1191,50 +1163,6 @@ fn modifier_exprs(modifiers: &[Modifier]) -> Vec<&Expr> {
     out
 }
 
-/// The expressions directly inside `e`.
-fn children(e: &Expr) -> Vec<&Expr> {
-    match &e.kind {
-        ExprKind::Paren(x)
-        | ExprKind::Not(x)
-        | ExprKind::Neg(x)
-        | ExprKind::IsKnown(x, _)
-        | ExprKind::IsWaitlisted(x)
-        | ExprKind::As(x, _)
-        | ExprKind::Field(x, _) => vec![x],
-        ExprKind::Binary(_, a, b) | ExprKind::IfUnknown(a, b) | ExprKind::Where(a, b) => vec![a, b],
-        ExprKind::In { value, target, .. } => match target {
-            InTarget::Expr(t) => vec![value, t],
-            InTarget::Range(r) => vec![value, &r.start, &r.end],
-        },
-        ExprKind::Aggregate { source, filter, .. } => {
-            let mut v: Vec<&Expr> = vec![source];
-            if let Some(f) = filter {
-                v.push(f);
-            }
-            v
-        }
-        ExprKind::Call(_, args) => args.iter().collect(),
-        ExprKind::Lookup { keys, rows } => {
-            let mut v: Vec<&Expr> = keys.iter().collect();
-            for row in rows {
-                v.extend(row.keys.iter().flatten());
-                v.push(&row.value);
-            }
-            v
-        }
-        ExprKind::Tiers { subject, rows, .. } => {
-            let mut v: Vec<&Expr> = vec![subject];
-            for row in rows {
-                v.extend(row.start.iter());
-                v.extend(row.end.iter());
-                v.push(&row.value);
-            }
-            v
-        }
-        _ => Vec::new(),
-    }
-}
-
 // ------------------------------------------------------------------ caps
 
 fn const_num(ir: &Ir, program: &Program) -> Option<Decimal> {
@@ -1260,8 +1188,17 @@ fn counting(ir: &Ir, program: &Program) -> bool {
         Ir::Param(i) => matches!(program.params.get(*i).map(|p| &p.ty), Some(Ty::Num(Dim::Count))),
         Ir::IfUnknown(a, b) => counting(a, program) && counting(b, program),
         Ir::Arith(ArithOp::Add | ArithOp::Mul, a, b) => counting(a, program) && counting(b, program),
+        Ir::ArithChain { first, rest } => counting_chain(first, rest, program),
         _ => false,
     }
+}
+
+/// Whether a chain of operations is a whole number of things: sums and products of them.
+fn counting_chain(first: &Ir, rest: &[(ArithOp, Ir)], program: &Program) -> bool {
+    counting(first, program)
+        && rest
+            .iter()
+            .all(|(op, x)| matches!(op, ArithOp::Add | ArithOp::Mul) && counting(x, program))
 }
 
 /// The smallest non-zero amount an expression can be, when it is known from literals.
@@ -1276,6 +1213,13 @@ fn min_pay(ir: &Ir, program: &Program, depth: usize) -> Option<Decimal> {
             (Some(x), Some(y)) => x.checked_mul(y).filter(|n| *n > Decimal::ZERO),
             (Some(x), None) if x > Decimal::ZERO && counting(b, program) => Some(x),
             (None, Some(y)) if y > Decimal::ZERO && counting(a, program) => Some(y),
+            _ => None,
+        },
+        // The last operation applied to the chain before it, which is not a constant.
+        Ir::ArithChain { first, rest } => match rest.split_last() {
+            Some(((ArithOp::Mul, last), init)) => {
+                const_num(last, program).filter(|y| *y > Decimal::ZERO && counting_chain(first, init, program))
+            }
             _ => None,
         },
         Ir::IfUnknown(a, b) => {
@@ -1381,5 +1325,23 @@ fn caps(campaign: &Campaign, program: &Program, out: &mut Vec<Diagnostic>) {
                 "every payment would be cut down to {cap_text}, whatever was achieved; check the cap and the amount against the announcement"
             )),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+    use crate::diagnostics::Code;
+
+    /// The walk reaches every expression, `rank by` keys included (it once stopped at rankings).
+    #[test]
+    fn conditions_inside_rankings_are_analysed() {
+        let text = "campaign \"rank\" {\n  timezone Asia/Shanghai\n\n  facts {\n    x: count\n  }\n\n  \
+                    value place = rank by lookup (x > 5 and x < 3) { true -> 1, otherwise -> 0 } descending\n\n  \
+                    eligible when {\n    x > 0  \"r\"\n  }\n}\n";
+        let checked = crate::check::check(text);
+        let codes: Vec<Code> = checked.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::ConditionNeverTrue]);
     }
 }

@@ -332,6 +332,11 @@ fn collect_operand_exprs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
             }
         }
         ExprKind::Call(_, args) => args.iter().for_each(|a| collect_operand_exprs(a, out)),
+        ExprKind::And(v) | ExprKind::Or(v) => v.iter().for_each(|x| collect_operand_exprs(x, out)),
+        ExprKind::Arith { first, rest } => {
+            collect_operand_exprs(first, out);
+            rest.iter().for_each(|(_, x)| collect_operand_exprs(x, out));
+        }
         _ => {}
     }
 }
@@ -364,6 +369,11 @@ fn collect_names(expr: &Expr, out: &mut Vec<String>) {
             }
         }
         ExprKind::IfUnknown(a, _) | ExprKind::IsKnown(a, _) => collect_names(a, out),
+        ExprKind::And(v) | ExprKind::Or(v) => v.iter().for_each(|x| collect_names(x, out)),
+        ExprKind::Arith { first, rest } => {
+            collect_names(first, out);
+            rest.iter().for_each(|(_, x)| collect_names(x, out));
+        }
         _ => {}
     }
 }

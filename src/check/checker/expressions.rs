@@ -9,7 +9,7 @@ use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::program::types::{Dim, Ty, currency, duration_unit};
 use crate::program::{CmpOp, Const, Func, Ir, Window};
 use crate::suggest::closest;
-use crate::syntax::ast::{self, Expr, ExprKind, InTarget, RangeKind};
+use crate::syntax::ast::{self, BinOp, Expr, ExprKind, InTarget, RangeKind};
 
 use super::conditions::Unhandled;
 use super::declarations::local_midnight;
@@ -22,6 +22,9 @@ impl<'a> Checker<'a> {
         }
         match &e.kind {
             ExprKind::Paren(inner) => self.expr(inner),
+            ExprKind::And(operands) => self.logic_chain(BinOp::And, operands),
+            ExprKind::Or(operands) => self.logic_chain(BinOp::Or, operands),
+            ExprKind::Arith { first, rest } => self.arith_chain(first, rest),
             ExprKind::Number(n) => Some(T::new(
                 Ir::Const(Const::Num(*n)),
                 Ty::Num(if n.fract().is_zero() { Dim::Count } else { Dim::Decimal }),
@@ -756,7 +759,11 @@ impl<'a> Checker<'a> {
                                         Box::new(Ir::Const(Const::Choice(i as u32))),
                                     );
                                     ir = Some(match ir {
-                                        Some(prev) => Ir::Or(Box::new(prev), Box::new(test)),
+                                        Some(Ir::Or(mut tests)) => {
+                                            tests.push(test);
+                                            Ir::Or(tests)
+                                        }
+                                        Some(prev) => Ir::Or(vec![prev, test]),
                                         None => test,
                                     });
                                 }

@@ -3,7 +3,7 @@
 use crate::diagnostics::{Code, Diagnostic};
 use crate::program::types::{Dim, Ty};
 use crate::program::{Filter, Ir, ListExpr};
-use crate::syntax::ast::{AggOp, BinOp, Expr, ExprKind};
+use crate::syntax::ast::{AggOp, Expr, ExprKind};
 
 use super::conditions::Unhandled;
 use super::operators::known_refs;
@@ -264,11 +264,8 @@ fn attach_filters(list: &mut ListExpr, filters: Vec<Filter>) {
 /// The conjuncts of `a and b and (c and d)`, in order.
 fn flatten_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     match &e.kind {
-        ExprKind::Binary(BinOp::And, a, b) => {
-            flatten_and(a, out);
-            flatten_and(b, out);
-        }
-        ExprKind::Paren(inner) if matches!(inner.kind, ExprKind::Binary(BinOp::And, _, _)) => flatten_and(inner, out),
+        ExprKind::And(operands) => operands.iter().for_each(|x| flatten_and(x, out)),
+        ExprKind::Paren(inner) if matches!(inner.kind, ExprKind::And(_)) => flatten_and(inner, out),
         _ => out.push(e),
     }
 }

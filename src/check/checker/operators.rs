@@ -38,9 +38,9 @@ impl<'a> Checker<'a> {
                 let maybe = l.maybe || r.maybe;
                 let after_budget = l.after_budget || r.after_budget;
                 let ir = if op == BinOp::And {
-                    Ir::And(Box::new(l.ir), Box::new(r.ir))
+                    Ir::And(vec![l.ir, r.ir])
                 } else {
-                    Ir::Or(Box::new(l.ir), Box::new(r.ir))
+                    Ir::Or(vec![l.ir, r.ir])
                 };
                 Some(
                     T {
@@ -63,7 +63,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn arith(&mut self, op: BinOp, l: T, r: T, a: &Expr, b: &Expr, whole: &Expr) -> Option<T> {
+    pub(super) fn arith(&mut self, op: BinOp, l: T, r: T, a: &Expr, b: &Expr, whole: &Expr) -> Option<T> {
         let maybe = l.maybe || r.maybe;
         let after_budget = l.after_budget || r.after_budget;
         let (ty, aop, exact, maybe) = match (op, &l.ty, &r.ty) {
@@ -520,27 +520,19 @@ pub(super) fn cmp_of(op: BinOp) -> CmpOp {
 pub(super) fn known_refs(ir: &Ir) -> Vec<Ir> {
     match ir {
         Ir::IsKnown(inner) => vec![(**inner).clone()],
-        Ir::And(a, b) => {
-            let mut v = known_refs(a);
-            v.extend(known_refs(b));
-            v
-        }
+        Ir::And(operands) => operands.iter().flat_map(known_refs).collect(),
         _ => Vec::new(),
     }
 }
 
 /// References that a false `ir` proves known: the operands of `x is unknown`, through `or`.
-fn unknown_refs(ir: &Ir) -> Vec<Ir> {
+pub(super) fn unknown_refs(ir: &Ir) -> Vec<Ir> {
     match ir {
         Ir::Not(inner) => match &**inner {
             Ir::IsKnown(x) => vec![(**x).clone()],
             _ => Vec::new(),
         },
-        Ir::Or(a, b) => {
-            let mut v = unknown_refs(a);
-            v.extend(unknown_refs(b));
-            v
-        }
+        Ir::Or(operands) => operands.iter().flat_map(unknown_refs).collect(),
         _ => Vec::new(),
     }
 }

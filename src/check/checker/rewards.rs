@@ -523,10 +523,9 @@ fn depends_on_record(ir: &Ir) -> bool {
     match ir {
         Ir::Const(_) | Ir::Unknown | Ir::Param(_) | Ir::PeriodsWindow(_) => false,
         Ir::Neg(a) | Ir::Not(a) | Ir::IsKnown(a) => depends_on_record(a),
-        Ir::Arith(_, a, b) | Ir::Compare(_, a, b) | Ir::And(a, b) | Ir::Or(a, b) | Ir::IfUnknown(a, b) => {
-            depends_on_record(a) || depends_on_record(b)
-        }
-        Ir::Min(v) | Ir::Max(v) => v.iter().any(depends_on_record),
+        Ir::Arith(_, a, b) | Ir::Compare(_, a, b) | Ir::IfUnknown(a, b) => depends_on_record(a) || depends_on_record(b),
+        Ir::ArithChain { first, rest } => depends_on_record(first) || rest.iter().any(|(_, x)| depends_on_record(x)),
+        Ir::And(v) | Ir::Or(v) | Ir::Min(v) | Ir::Max(v) => v.iter().any(depends_on_record),
         _ => true,
     }
 }
