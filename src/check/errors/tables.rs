@@ -87,7 +87,7 @@ pub(crate) fn lookup_key_wrong_kind(span: Span, ty: &Ty) -> Diagnostic {
 
 /// A lookup table without rows.
 pub(crate) fn empty_lookup_table(surface: Surface, span: Span) -> Diagnostic {
-    Diagnostic::error(Code::MissingKey, span, "the lookup table has no rows", "empty table").with_help(format!(
+    Diagnostic::error(Code::EmptyTable, span, "the lookup table has no rows", "empty table").with_help(format!(
         "write one row per key: `\"文娱\" -> 2%`, and `{} -> ...` for the rest",
         surface.spell(Keyword::Otherwise)
     ))
@@ -172,13 +172,8 @@ pub(crate) fn lookup_key_kind_differs(span: Span, ty: &Ty) -> Diagnostic {
 
 /// A tier table without bands.
 pub(crate) fn empty_tier_table(span: Span) -> Diagnostic {
-    Diagnostic::error(
-        Code::TierUnreachable,
-        span,
-        "the tier table has no bands",
-        "empty table",
-    )
-    .with_help("write one band per line: `0 CNY .. 10000 CNY -> 1%`")
+    Diagnostic::error(Code::EmptyTable, span, "the tier table has no bands", "empty table")
+        .with_help("write one band per line: `0 CNY .. 10000 CNY -> 1%`")
 }
 
 /// A tier table (`kind`) choosing by `ty`, which it cannot choose by.
