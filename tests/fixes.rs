@@ -84,6 +84,7 @@ fn every_fix_removes_its_diagnostic() {
         Code::NeedlessUnknownRule,
         Code::UnknownEnumValue,
         Code::AmbiguousWindowEnd,
+        Code::DuplicateSetItem,
     ] {
         assert!(applied.contains(&code), "no UI campaign has a fix for {code}");
     }
@@ -136,7 +137,7 @@ fn checker_fixes_beyond_the_ui_campaigns() {
         ),
         (
             "  eligible when {\n    store_status in {\"normal\", \"suspended\", \"normal\"}   \"r\"\n  }",
-            Code::DuplicateDefinition,
+            Code::DuplicateSetItem,
             ", \"normal\"",
             "",
         ),

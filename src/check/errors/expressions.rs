@@ -52,7 +52,7 @@ pub(crate) fn too_much_to_check(surface: Surface, span: Span) -> Diagnostic {
 /// before it (`previous`), with the comma between.
 pub(crate) fn duplicate_set_item(span: Span, text: &str, previous: Span) -> Diagnostic {
     Diagnostic::warning(
-        Code::DuplicateDefinition,
+        Code::DuplicateSetItem,
         span,
         format!("\"{text}\" is listed twice"),
         "listed again",
