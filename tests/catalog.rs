@@ -37,16 +37,7 @@ const NOT_FROM_CHECK: &[(&str, &str)] = &[
 /// Codes in the catalogue that the checker does not give yet: the diagnostics they are
 /// meant for are still reported under an older, stretched code. When the checker switches
 /// over, add a campaign under tests/ui/ that gives the code and remove it from this list.
-const NOT_YET_FROM_CHECK: &[(&str, &str)] = &[
-    (
-        "check::empty_table",
-        "an empty tier table is still reported as check::tier_unreachable, an empty lookup table as check::missing_key",
-    ),
-    (
-        "check::duplicate_set_item",
-        "a text listed twice in `in { ... }` is still reported as check::duplicate_definition",
-    ),
-];
+const NOT_YET_FROM_CHECK: &[(&str, &str)] = &[];
 
 /// Whether no UI snapshot is expected to show the code, and why.
 fn exemption(code: &str) -> Option<&'static str> {

@@ -8,6 +8,7 @@
 
 use super::operators::{known_refs, unknown_refs};
 use super::{Checker, T};
+use crate::check::errors;
 use crate::diagnostics::Span;
 use crate::program::Ir;
 use crate::program::types::Ty;
@@ -71,11 +72,8 @@ impl Checker<'_> {
     }
 
     fn not_a_condition(&mut self, op: BinOp, ty: &Ty, e: &Expr) {
-        self.type_error(
-            e,
-            &format!("`{}` joins conditions, but this is {ty}", op.symbol()),
-            "compare it with something first",
-        );
+        let surface = self.surface();
+        self.error(errors::expressions::join_of_non_condition(surface, e.span, op, ty));
     }
 
     /// `a + b - c` or `a × b ÷ c`: each operator applied to the chain so far and the next
