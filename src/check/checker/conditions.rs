@@ -220,31 +220,31 @@ fn flip(op: CmpOp) -> CmpOp {
 fn collect_operand_exprs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     match &e.kind {
         ExprKind::Name(_) | ExprKind::Field(..) | ExprKind::Aggregate { .. } | ExprKind::Tiers { .. } => out.push(e),
-        ExprKind::Neg(a) | ExprKind::Not(a) | ExprKind::Paren(a) | ExprKind::As(a, _) | ExprKind::IsKnown(a, _) => {
-            collect_operand_exprs(a, out)
-        }
-        ExprKind::IsWaitlisted(_) => {}
-        ExprKind::Binary(_, a, b) | ExprKind::IfUnknown(a, b) | ExprKind::Where(a, b) => {
-            collect_operand_exprs(a, out);
-            collect_operand_exprs(b, out);
-        }
-        ExprKind::In { value, target, .. } => {
-            collect_operand_exprs(value, out);
-            match target {
-                InTarget::Expr(t) => collect_operand_exprs(t, out),
-                InTarget::Range(r) => {
-                    collect_operand_exprs(&r.start, out);
-                    collect_operand_exprs(&r.end, out);
-                }
-            }
-        }
-        ExprKind::Call(_, args) => args.iter().for_each(|a| collect_operand_exprs(a, out)),
-        ExprKind::And(v) | ExprKind::Or(v) => v.iter().for_each(|x| collect_operand_exprs(x, out)),
-        ExprKind::Arith { first, rest } => {
-            collect_operand_exprs(first, out);
-            rest.iter().for_each(|(_, x)| collect_operand_exprs(x, out));
-        }
-        _ => {}
+        // Explanations show the operands of comparisons and arithmetic; what a lookup, a ranking or
+        // a waitlist test reads is shown by its own line, and literals are not operands.
+        ExprKind::IsWaitlisted(_)
+        | ExprKind::Lookup { .. }
+        | ExprKind::Rank { .. }
+        | ExprKind::Number(_)
+        | ExprKind::Percent(_)
+        | ExprKind::Quantity(..)
+        | ExprKind::Text(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Timestamp(_)
+        | ExprKind::Set(_) => {}
+        ExprKind::Neg(_)
+        | ExprKind::Not(_)
+        | ExprKind::Paren(_)
+        | ExprKind::As(..)
+        | ExprKind::IsKnown(..)
+        | ExprKind::Binary(..)
+        | ExprKind::IfUnknown(..)
+        | ExprKind::Where(..)
+        | ExprKind::In { .. }
+        | ExprKind::Call(..)
+        | ExprKind::And(_)
+        | ExprKind::Or(_)
+        | ExprKind::Arith { .. } => e.for_each_child(&mut |child| collect_operand_exprs(child, out)),
     }
 }
 
@@ -258,16 +258,12 @@ fn optional_names(expr: &Expr) -> Vec<String> {
 
 fn collect_names(expr: &Expr, out: &mut Vec<String>) {
     match &expr.kind {
-        ExprKind::Name(id) if !out.contains(&id.name) => {
-            out.push(id.name.clone());
+        ExprKind::Name(id) => {
+            if !out.contains(&id.name) {
+                out.push(id.name.clone());
+            }
         }
-        ExprKind::Field(b, _) | ExprKind::Neg(b) | ExprKind::Not(b) | ExprKind::Paren(b) | ExprKind::As(b, _) => {
-            collect_names(b, out)
-        }
-        ExprKind::Binary(_, a, b) => {
-            collect_names(a, out);
-            collect_names(b, out);
-        }
+        // The bounds of a range are read, a set or window it is tested against is not named here.
         ExprKind::In { value, target, .. } => {
             collect_names(value, out);
             if let InTarget::Range(r) = target {
@@ -275,12 +271,32 @@ fn collect_names(expr: &Expr, out: &mut Vec<String>) {
                 collect_names(&r.end, out);
             }
         }
-        ExprKind::IfUnknown(a, _) | ExprKind::IsKnown(a, _) => collect_names(a, out),
-        ExprKind::And(v) | ExprKind::Or(v) => v.iter().for_each(|x| collect_names(x, out)),
-        ExprKind::Arith { first, rest } => {
-            collect_names(first, out);
-            rest.iter().for_each(|(_, x)| collect_names(x, out));
-        }
-        _ => {}
+        // What `if unknown` falls back to is not what may be unknown.
+        ExprKind::IfUnknown(a, _) => collect_names(a, out),
+        ExprKind::Field(..)
+        | ExprKind::Neg(_)
+        | ExprKind::Not(_)
+        | ExprKind::Paren(_)
+        | ExprKind::As(..)
+        | ExprKind::IsKnown(..)
+        | ExprKind::Binary(..)
+        | ExprKind::And(_)
+        | ExprKind::Or(_)
+        | ExprKind::Arith { .. } => expr.for_each_child(&mut |child| collect_names(child, out)),
+        // Aggregates, calls, tables and rankings say what their unknowns mean themselves.
+        ExprKind::Number(_)
+        | ExprKind::Percent(_)
+        | ExprKind::Quantity(..)
+        | ExprKind::Text(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Timestamp(_)
+        | ExprKind::Set(_)
+        | ExprKind::IsWaitlisted(_)
+        | ExprKind::Aggregate { .. }
+        | ExprKind::Where(..)
+        | ExprKind::Call(..)
+        | ExprKind::Rank { .. }
+        | ExprKind::Lookup { .. }
+        | ExprKind::Tiers { .. } => {}
     }
 }
