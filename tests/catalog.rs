@@ -11,7 +11,13 @@
 //!   in its section is one that a snapshot really shows (so the catalogue
 //!   cannot drift from what `campaign check` prints).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failed assertion is a failed test"
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

@@ -1,6 +1,12 @@
 //! `campaign fmt`: the canonical layout, comments kept, meaning unchanged.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failed assertion is a failed test"
+)]
 
 use std::path::{Path, PathBuf};
 

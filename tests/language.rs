@@ -1,6 +1,12 @@
 //! End-to-end tests of language constructs beyond the seed policies, and of
 //! explanations. Every expected value is computed by hand in a comment.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failed assertion is a failed test"
+)]
 
 use std::path::PathBuf;
 

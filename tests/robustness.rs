@@ -1,4 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failed assertion is a failed test"
+)]
 //! Robustness, end to end: `campaign evaluate` over hostile fact files and
 //! `campaign check` over hostile campaign files, run as a subprocess (so a
 //! stack overflow or an abort would fail the test rather than the runner).

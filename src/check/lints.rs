@@ -1330,7 +1330,6 @@ fn caps(campaign: &Campaign, program: &Program, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
     use crate::diagnostics::Code;
 

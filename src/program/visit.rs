@@ -147,7 +147,6 @@ impl ListExpr {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
     use super::*;
     use crate::program::{ArithOp, Const};

@@ -159,7 +159,7 @@ impl Expr {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    #![expect(clippy::unwrap_used, clippy::panic, reason = "a failed assertion is a failed test")]
 
     use super::*;
     use crate::syntax::parse;
