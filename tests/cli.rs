@@ -1,4 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failed assertion is a failed test"
+)]
 //! The command line: `campaign check` and `campaign evaluate`, their formats,
 //! error reporting and exit codes (0 ok, 1 a record failed or a campaign has
 //! errors, 2 a usage error).

@@ -16,7 +16,13 @@
 //! In every `docs/*.md` file owned by this suite (`language.md`, `cli.md`,
 //! `design.md`), each diagnostic code written in backticks must exist.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failed assertion is a failed test"
+)]
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failed assertion is a failed test"
+)]
 //! The evaluator's shortcuts change nothing but speed.
 //!
 //! Two shortcuts make evaluation fast: the last compilation step rewrites common

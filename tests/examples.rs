@@ -1,4 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failed assertion is a failed test"
+)]
 //! The capability examples in `policies/examples/` (issue "Expressiveness beyond the seeds").
 //!
 //! Each example is a campaign file with the announcement it encodes quoted at the top,

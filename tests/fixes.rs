@@ -73,8 +73,87 @@ fn every_fix_removes_its_diagnostic() {
             applied.push(d.code);
         }
     }
-    // The fixes wired so far are all exercised by the UI campaigns.
-    for code in [Code::FullWidthPunctuation, Code::Syntax, Code::Tab] {
+    // The UI campaigns exercise these fixes; `checker_fixes_beyond_the_ui_campaigns` the rest.
+    for code in [
+        Code::FullWidthPunctuation,
+        Code::Syntax,
+        Code::Tab,
+        Code::BareNumber,
+        Code::PercentExpected,
+        Code::MissingRounding,
+        Code::NeedlessUnknownRule,
+        Code::UnknownEnumValue,
+        Code::AmbiguousWindowEnd,
+        Code::DuplicateSetItem,
+    ] {
         assert!(applied.contains(&code), "no UI campaign has a fix for {code}");
+    }
+}
+
+/// A small campaign around `body`, with a choice fact, an amount, an optional amount, a
+/// timestamp and a reward with a budget.
+fn campaign(body: &str) -> String {
+    format!(
+        "campaign \"fixes\" {{\n  timezone Asia/Shanghai\n\n  facts {{\n    store_status: one of \"normal\", \"suspended\"\n    \
+         gmv: money CNY\n    refund: money CNY, optional\n    applied_at: timestamp\n  }}\n\n{body}\n\n  \
+         reward cash = 10 CNY, budget 1000 CNY in total, first come first served by applied_at\n}}\n"
+    )
+}
+
+#[test]
+fn checker_fixes_beyond_the_ui_campaigns() {
+    // (what is wrong, the code, the text replaced, the replacement)
+    let cases = [
+        (
+            "  eligible when {\n    store_status in {\"normall\", \"suspended\"}   \"r\"\n  }",
+            Code::UnknownEnumValue,
+            "\"normall\"",
+            "\"normal\"",
+        ),
+        (
+            "  value rate = lookup store_status {\n    \"normall\" -> 1%\n    otherwise -> 0%\n  }\n\n  \
+             eligible when {\n    rate > 0%   \"r\"\n  }",
+            Code::UnknownEnumValue,
+            "\"normall\"",
+            "\"normal\"",
+        ),
+        (
+            "  eligible when {\n    start_of_mont(applied_at) < 2024-09-01   \"r\"\n  }",
+            Code::UnknownFunction,
+            "start_of_mont",
+            "start_of_month",
+        ),
+        (
+            "  value late = csh is waitlisted\n\n  eligible when {\n    not late   \"r\"\n  }",
+            Code::UnknownName,
+            "csh",
+            "cash",
+        ),
+        (
+            "  eligible when {\n    (refund if unknown false) < gmv   \"r\"\n  }",
+            Code::TypeMismatch,
+            "false",
+            "0 CNY",
+        ),
+        (
+            "  eligible when {\n    store_status in {\"normal\", \"suspended\", \"normal\"}   \"r\"\n  }",
+            Code::DuplicateSetItem,
+            ", \"normal\"",
+            "",
+        ),
+    ];
+    for (body, code, before, after) in cases {
+        let text = campaign(body);
+        let checked = check(&text);
+        let found = checked.diagnostics.iter().find(|d| d.code == code);
+        assert!(found.is_some(), "no {code} for {body}: {:?}", checked.diagnostics);
+        let d = found.unwrap();
+        assert_eq!(d.fixes.len(), 1, "{code} for {body}: {:?}", d.fixes);
+        let fix = d.fixes.first().unwrap();
+        assert_eq!(text.get(fix.span.start..fix.span.end), Some(before), "{body}");
+        assert_eq!(fix.replacement, after, "{body}");
+        let fixed = check(&apply(&text, d));
+        let left: Vec<&Diagnostic> = fixed.diagnostics.iter().filter(|e| e.code == code).collect();
+        assert!(left.is_empty(), "{body}: the fix leaves {left:?}");
     }
 }

@@ -1,6 +1,12 @@
 //! `campaign fmt`: the canonical layout, comments kept, meaning unchanged.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failed assertion is a failed test"
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -1006,6 +1012,36 @@ fn binop() -> impl Strategy<Value = BinOp> {
     ])
 }
 
+/// `l op r` as the parser builds it: a chain for `and`, `or` and arithmetic (longer when the
+/// operand on the left is a chain of the same precedence), a pair for a comparison.
+fn join(op: BinOp, l: Expr, r: Expr) -> Expr {
+    let additive = |o: BinOp| matches!(o, BinOp::Add | BinOp::Sub);
+    let kind = match (op, l.kind) {
+        (BinOp::And, ExprKind::And(mut v)) | (BinOp::Or, ExprKind::Or(mut v)) => {
+            v.push(r);
+            if op == BinOp::And {
+                ExprKind::And(v)
+            } else {
+                ExprKind::Or(v)
+            }
+        }
+        (BinOp::And, k) => ExprKind::And(vec![ex(k), r]),
+        (BinOp::Or, k) => ExprKind::Or(vec![ex(k), r]),
+        (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div, ExprKind::Arith { first, mut rest })
+            if rest.first().is_some_and(|(o, _)| additive(*o) == additive(op)) =>
+        {
+            rest.push((op, r));
+            ExprKind::Arith { first, rest }
+        }
+        (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div, k) => ExprKind::Arith {
+            first: Box::new(ex(k)),
+            rest: vec![(op, r)],
+        },
+        (_, k) => ExprKind::Binary(op, Box::new(ex(k)), Box::new(r)),
+    };
+    ex(kind)
+}
+
 fn agg_op() -> impl Strategy<Value = AggOp> {
     prop::sample::select(vec![
         AggOp::Sum,
@@ -1042,8 +1078,9 @@ fn raw_expr() -> impl Strategy<Value = Expr> {
             1 => (inner.clone(), name()).prop_map(move |(e, f)| ex(ExprKind::Field(b(e), ident(&f)))),
             1 => inner.clone().prop_map(move |e| ex(ExprKind::Neg(b(e)))),
             1 => inner.clone().prop_map(move |e| ex(ExprKind::Not(b(e)))),
-            3 => (binop(), inner.clone(), inner.clone())
-                .prop_map(move |(op, l, r)| ex(ExprKind::Binary(op, b(l), b(r)))),
+            3 => (binop(), inner.clone(), inner.clone()).prop_map(move |(op, l, r)| join(op, l, r)),
+            1 => (binop(), inner.clone(), inner.clone(), inner.clone())
+                .prop_map(move |(op, x, y, z)| join(op, join(op, x, y), z)),
             1 => (inner.clone(), inner.clone(), any::<bool>()).prop_map(move |(v, t, negated)| ex(ExprKind::In {
                 value: b(v),
                 target: InTarget::Expr(b(t)),
@@ -1127,16 +1164,16 @@ fn raw_expr() -> impl Strategy<Value = Expr> {
 fn level(e: &Expr) -> u8 {
     match &e.kind {
         ExprKind::Where(..) => 0,
-        ExprKind::Binary(BinOp::Or, ..) => 1,
+        ExprKind::Or(_) => 1,
         // A filter runs to the end of the enclosing `or`: treat it as loose as one.
         ExprKind::Aggregate { filter: Some(_), .. } => 1,
-        ExprKind::Binary(BinOp::And, ..) => 2,
+        ExprKind::And(_) => 2,
         // `within a and b` runs on over a following `and`.
         ExprKind::Rank { within, .. } if !within.is_empty() => 2,
         ExprKind::Not(_) => 3,
         ExprKind::IfUnknown(..) => 4,
-        ExprKind::Binary(BinOp::Add | BinOp::Sub, ..) => 7,
-        ExprKind::Binary(BinOp::Mul | BinOp::Div, ..) => 8,
+        ExprKind::Arith { rest, .. } if rest.first().is_some_and(|(o, _)| matches!(o, BinOp::Add | BinOp::Sub)) => 7,
+        ExprKind::Arith { .. } => 8,
         ExprKind::Binary(..) | ExprKind::In { .. } | ExprKind::IsKnown(..) | ExprKind::IsWaitlisted(_) => 5,
         ExprKind::As(..) => 6,
         ExprKind::Neg(_) => 9,
@@ -1150,16 +1187,22 @@ fn fix(e: Expr, min: u8) -> Expr {
     let b = Box::new;
     let kind = match e.kind {
         ExprKind::Where(l, f) => ExprKind::Where(b(fix(*l, 1)), b(fix(*f, 1))),
-        ExprKind::Binary(op, l, r) => {
-            let (lmin, rmin) = match op {
-                BinOp::Or => (1, 2),
-                BinOp::And => (2, 3),
-                BinOp::Add | BinOp::Sub => (7, 8),
-                BinOp::Mul | BinOp::Div => (8, 9),
-                _ => (6, 6),
+        // Every operand of a chain binds more tightly than the chain: one of the same
+        // precedence would be read as part of it.
+        ExprKind::Or(v) => ExprKind::Or(v.into_iter().map(|x| fix(x, 2)).collect()),
+        ExprKind::And(v) => ExprKind::And(v.into_iter().map(|x| fix(x, 3)).collect()),
+        ExprKind::Arith { first, rest } => {
+            let min = if rest.first().is_some_and(|(o, _)| matches!(o, BinOp::Add | BinOp::Sub)) {
+                8
+            } else {
+                9
             };
-            ExprKind::Binary(op, b(fix(*l, lmin)), b(fix(*r, rmin)))
+            ExprKind::Arith {
+                first: b(fix(*first, min)),
+                rest: rest.into_iter().map(|(o, x)| (o, fix(x, min))).collect(),
+            }
         }
+        ExprKind::Binary(op, l, r) => ExprKind::Binary(op, b(fix(*l, 6)), b(fix(*r, 6))),
         ExprKind::Not(x) => ExprKind::Not(b(fix(*x, 3))),
         ExprKind::IfUnknown(l, r) => ExprKind::IfUnknown(b(fix(*l, 5)), b(fix(*r, 5))),
         ExprKind::In { value, target, negated } => ExprKind::In {

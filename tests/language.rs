@@ -1,6 +1,12 @@
 //! End-to-end tests of language constructs beyond the seed policies, and of
 //! explanations. Every expected value is computed by hand in a comment.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failed assertion is a failed test"
+)]
 
 use std::path::PathBuf;
 
@@ -332,4 +338,75 @@ fn a_failed_field_does_not_shift_the_other_fields() {
     let checked = campaign::check::check(&text);
     assert!(checked.program.is_none());
     assert!(checked.diagnostics.iter().any(|d| d.is_error()));
+}
+
+/// `a and b and c` is one node evaluated from the left; it means what the pairs `(a and b) and c`
+/// mean (Kleene: false wins over unknown for `and`, true for `or`), for every combination of
+/// true, false and unknown. The same for arithmetic: `a - b - c` is `(a - b) - c`, and unknown
+/// anywhere makes the whole unknown.
+#[test]
+fn chains_mean_what_nested_pairs_mean() {
+    let campaign = r#"campaign "chains" {
+  timezone Asia/Shanghai
+  facts {
+    a: bool, optional
+    b: bool, optional
+    c: bool, optional
+    x: count, optional
+    y: count, optional
+  }
+  value conj = a and b and c
+  value conj_pairs = (a and b) and c
+  value disj = a or b or c
+  value disj_pairs = (a or b) or c
+  value mix = a or b and c or not a
+  value mix_pairs = (a or (b and c)) or not a
+  value diff = x - y - 1
+  value diff_pairs = (x - y) - 1
+  value total = 1 + x × y + y
+  value total_pairs = (1 + (x × y)) + y
+  eligible when {
+    true  "r"
+  }
+}
+"#;
+    let states = ["true", "false", "null"];
+    let mut facts = String::new();
+    for (i, a) in states.iter().enumerate() {
+        for (j, b) in states.iter().enumerate() {
+            for (k, c) in states.iter().enumerate() {
+                let x = if k == 2 {
+                    "null".to_string()
+                } else {
+                    (i * 3 + j).to_string()
+                };
+                facts.push_str(&format!(
+                    "{{\"id\":\"r{i}{j}{k}\",\"a\":{a},\"b\":{b},\"c\":{c},\"x\":{x},\"y\":{j}}}\n"
+                ));
+            }
+        }
+    }
+    let (c, f) = setup("chains", campaign, &facts);
+    let out = run(&["evaluate", c.to_str().unwrap(), "--facts", f.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows = results(&out.stdout);
+    assert_eq!(rows.len(), 27);
+    for r in &rows {
+        let v = &r["values"];
+        for name in ["conj", "disj", "mix", "diff", "total"] {
+            assert_eq!(v[name], v[format!("{name}_pairs")], "{name} in {r}");
+        }
+    }
+    // Spot checks by hand: r110 is a = false, b = false, c = true; r221 is all unknown but c = false.
+    let row = |id: &str| rows.iter().find(|r| r["id"] == id).unwrap()["values"].clone();
+    assert_eq!(
+        (row("r110")["conj"].clone(), row("r110")["disj"].clone()),
+        (Value::Bool(false), Value::Bool(true))
+    );
+    assert_eq!(
+        (row("r221")["conj"].clone(), row("r221")["disj"].clone()),
+        (Value::Bool(false), Value::Null)
+    );
+    assert_eq!(row("r000")["diff"], Value::from(-1));
+    assert_eq!(row("r012")["diff"], Value::Null);
 }

@@ -1,4 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failed assertion is a failed test"
+)]
 //! Robustness, end to end: `campaign evaluate` over hostile fact files and
 //! `campaign check` over hostile campaign files, run as a subprocess (so a
 //! stack overflow or an abort would fail the test rather than the runner).
@@ -1029,6 +1035,93 @@ fn ten_thousand_nested_nots() {
     let (code, codes, _) = check_file("nots_parens", &campaign_with_condition(&condition));
     assert_eq!(code, Some(1));
     assert_eq!(codes, ["parse::too_deep"]);
+}
+
+/// A campaign with a count fact `x`, the value `v`, one condition and a reward of `v` points.
+fn chain_campaign(value: &str, condition: &str) -> String {
+    format!(
+        "campaign \"chain\" {{\n  timezone Asia/Shanghai\n  unit points\n\n  facts {{\n    x: count\n  }}\n\n  \
+         value v = {value}\n\n  eligible when {{\n    {condition}  \"r\"\n  }}\n\n  reward p = v as points\n}}\n"
+    )
+}
+
+/// Checks a campaign of one long chain, then evaluates it on records with `x` of 2, 0 and 7:
+/// the outputs' `eligible` and `values.v`.
+fn check_and_evaluate_chain(test: &str, text: &str) -> Vec<(bool, Value)> {
+    let (code, codes, seconds) = check_file(test, text);
+    eprintln!("{test}: checked in {seconds:.1} s");
+    assert_eq!((code, codes), (Some(0), vec![]));
+    let dir = scratch(&format!("{test}_eval"));
+    let file = dir.join("chain.campaign");
+    std::fs::write(&file, text).unwrap();
+    let facts = dir.join("facts.ndjson");
+    std::fs::write(
+        &facts,
+        "{\"id\":\"a\",\"x\":2}\n{\"id\":\"b\",\"x\":0}\n{\"id\":\"c\",\"x\":7}\n",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let out = evaluate(&file, &facts, &["--jobs", "1"]);
+    eprintln!("{test}: evaluated in {:.1} s", started.elapsed().as_secs_f64());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    lines(&out)
+        .iter()
+        .map(|r| (r["eligible"] == true, r["values"]["v"].clone()))
+        .collect()
+}
+
+/// A sum of 90,000 terms is one node of the tree, checked and evaluated by loops: it used to
+/// be 90,000 nested pairs, and `check` overflowed the stack. Left to right, as written:
+/// 89,998 `x` added, one `x` subtracted, one added.
+#[test]
+fn a_sum_of_ninety_thousand_terms() {
+    let mut sum = vec!["x"; 89_998].join(" + ");
+    sum.push_str(" - x + x");
+    let results = check_and_evaluate_chain("sum_chain", &chain_campaign(&sum, "v > 0"));
+    assert_eq!(
+        results,
+        [(true, json!(2 * 89_998)), (false, json!(0)), (true, json!(7 * 89_998))]
+    );
+}
+
+/// A conjunction of 90,000 comparisons: every one holds for `x` = 2; the first fails for 0
+/// (and the rest are not evaluated); only the last fails for 7.
+#[test]
+fn a_conjunction_of_ninety_thousand_conditions() {
+    let mut all = vec!["x > 0"; 89_999].join(" and ");
+    all.push_str(" and x < 5");
+    let results = check_and_evaluate_chain("and_chain", &chain_campaign("x", &all));
+    assert_eq!(results, [(true, json!(2)), (false, json!(0)), (false, json!(7))]);
+}
+
+/// A disjunction of 9,000 conditions (as long chains as the others, which take long enough in
+/// debug builds), only the last of which can hold.
+#[test]
+fn a_long_disjunction() {
+    let mut any = vec!["x > 100"; 8_999].join(" or ");
+    any.push_str(" or x = 7");
+    let results = check_and_evaluate_chain("or_chain", &chain_campaign("x", &any));
+    assert_eq!(results, [(false, json!(2)), (false, json!(0)), (true, json!(7))]);
+}
+
+/// What still nests without brackets is refused past the bracket limit: `.field` after
+/// `.field`, and aggregates in the filters of aggregates.
+#[test]
+fn fields_and_aggregates_nested_without_brackets() {
+    let deep_path = format!("x{}", ".a".repeat(90_000));
+    let (code, codes, _) = check_file("deep_path", &chain_campaign(&deep_path, "v > 0"));
+    assert_eq!((code, codes), (Some(1), vec!["parse::too_deep".to_string()]));
+    let nested = |n: usize| {
+        format!(
+            "campaign \"nested\" {{\n  timezone Asia/Shanghai\n\n  facts {{\n    items: list of {{\n      n: count\n    }}\n  }}\n\n  \
+             value v = {}0\n\n  eligible when {{\n    v > 0  \"r\"\n  }}\n}}\n",
+            "count of items where n < ".repeat(n)
+        )
+    };
+    let (code, codes, _) = check_file("nested_aggregates", &nested(5_000));
+    assert_eq!((code, codes), (Some(1), vec!["parse::too_deep".to_string()]));
+    let (code, codes, _) = check_file("nested_aggregates_ok", &nested(campaign::syntax::MAX_NESTING));
+    assert_eq!((code, codes), (Some(0), vec![]));
 }
 
 #[test]

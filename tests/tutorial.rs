@@ -20,7 +20,13 @@
 //!   other's test cases, and both give the same results for the tutorial's
 //!   fact file.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failed assertion is a failed test"
+)]
 
 use std::path::{Path, PathBuf};
 

@@ -13,7 +13,13 @@
 //! ui` (or `cargo insta review`), and read the new snapshot: the code, the
 //! label on the exact span, and a help line a policy author can act on.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failed assertion is a failed test"
+)]
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -74,6 +74,9 @@
 //! it becomes part of the text and looks like a space. Tabs in comments are
 //! ignored.
 
+use super::errors;
+use super::errors::lints::Where as Context;
+use crate::syntax::keywords::Surface;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -82,7 +85,7 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
 use super::checker::local_midnight;
-use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::diagnostics::{Diagnostic, Span};
 use crate::program::schema::FactType;
 use crate::program::types::{Dim, Ty, currency, duration_unit};
 use crate::program::{ArithOp, Const, Ir, Program};
@@ -168,35 +171,14 @@ fn tabs(text: &str, out: &mut Vec<Diagnostic>) {
         layout_lines += 1;
     }
     if let Some((span, indentation)) = first_layout {
-        let others = layout_lines.saturating_sub(1);
-        let more = match others {
-            0 => String::new(),
-            1 => " (and on 1 more line)".to_string(),
-            n => format!(" (and on {n} more lines)"),
-        };
-        let (message, label) = if indentation {
-            (format!("this line is indented with a tab{more}"), "tab here")
-        } else {
-            (format!("a tab separates these words{more}"), "tab here")
-        };
-        out.push(
-            Diagnostic::warning(Code::Tab, span, message, label)
-                .with_help("replace the tab with spaces; `campaign fmt` does this for you"),
-        );
+        out.push(errors::lints::layout_tab(
+            span,
+            indentation,
+            layout_lines.saturating_sub(1),
+        ));
     }
     for span in string_tabs {
-        out.push(
-            Diagnostic::warning(
-                Code::Tab,
-                span,
-                "a tab inside quoted text, where it looks like a space",
-                "tab inside the quotes",
-            )
-            .with_help(
-                "the tab becomes part of the text, so it will not match a text typed with a space; type a space instead",
-            )
-            .with_fix(span, " ", "type a space"),
-        );
+        out.push(errors::lints::tab_in_text(span));
     }
 }
 
@@ -536,9 +518,10 @@ impl Analysis<'_> {
     fn collect(&self, e: &Expr, strict: bool, atoms: &mut Vec<Atom>, all: &mut bool) {
         match &e.kind {
             ExprKind::Paren(inner) => self.collect(inner, strict, atoms, all),
-            ExprKind::Binary(BinOp::And, a, b) => {
-                self.collect(a, strict, atoms, all);
-                self.collect(b, strict, atoms, all);
+            ExprKind::And(operands) => {
+                for x in operands {
+                    self.collect(x, strict, atoms, all);
+                }
             }
             ExprKind::IfUnknown(inner, default) => match &unparen(default).kind {
                 ExprKind::Bool(false) => self.collect(inner, strict, atoms, all),
@@ -629,17 +612,6 @@ struct Analysis<'a> {
     windows: &'a HashMap<String, Win>,
 }
 
-/// Where a group of comparisons comes from, for the words of a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Context {
-    /// The conditions of `eligible when`.
-    Eligible,
-    /// A `where` filter.
-    Filter,
-    /// Any other yes/no expression.
-    Test,
-}
-
 impl Analysis<'_> {
     /// Finds comparisons that cannot hold together with the ones before them. Returns, per unit,
     /// whether it was reported.
@@ -690,35 +662,13 @@ impl Analysis<'_> {
                 *r = true;
             }
             let same_unit = held.unit == u;
-            let what = match context {
-                Context::Eligible => "this condition can never be true",
-                Context::Filter => "no record passes this filter",
-                Context::Test => "this can never be true",
+            let contradiction = errors::lints::Contradiction {
+                subject: &atom.subject,
+                held: (&held.bound.words, held.span),
+                new: (&new.words, atom.span),
+                same_unit,
             };
-            let message = format!(
-                "no `{}` is both {} and {}, so {what}",
-                atom.subject, held.bound.words, new.words
-            );
-            let help = match (context, same_unit) {
-                (Context::Eligible, false) => {
-                    "every condition in `eligible when` must hold, so no one can ever be eligible; check both numbers against the announcement".to_string()
-                }
-                (Context::Filter, _) => {
-                    "both sides of `and` must hold, so the aggregate always counts nothing; check the numbers against the announcement, or write `or` if either is enough".to_string()
-                }
-                _ => "both sides of `and` must hold; check the numbers against the announcement, or write `or` if either is enough".to_string(),
-            };
-            let other_label = format!("needs `{}` {}", atom.subject, held.bound.words);
-            out.push(
-                Diagnostic::error(
-                    Code::ConditionNeverTrue,
-                    atom.span,
-                    message,
-                    format!("needs `{}` {}", atom.subject, new.words),
-                )
-                .with_label(held.span, other_label)
-                .with_help(help),
-            );
+            out.push(errors::lints::never_true(Surface::English, context, &contradiction));
         }
         reported
     }
@@ -782,22 +732,14 @@ impl Analysis<'_> {
             }
             let subject = unit.atoms.first().map(|a| a.subject.clone()).unwrap_or_default();
             let repeats = support.iter().all(|(.., same)| *same);
-            let message = if repeats {
-                format!("this condition repeats an earlier one: both need `{subject}` {target_words}")
-            } else {
-                format!("this condition is always true: every `{subject}` {premise_words} is also {target_words}")
-            };
-            let label = if repeats { "said before" } else { "always true" };
-            let mut d = Diagnostic::warning(Code::ConditionAlwaysTrue, unit.span, message, label);
-            let mut seen: Vec<Span> = Vec::new();
-            for (span, words, ..) in &support {
-                if !seen.contains(span) {
-                    seen.push(*span);
-                    d = d.with_label(*span, format!("already needs `{subject}` {words}"));
-                }
-            }
-            out.push(d.with_help(
-                "every condition must hold, so this one never changes who is eligible; remove it, or correct the number if the announcement says something else",
+            let labels: Vec<(Span, String)> = support.iter().map(|(span, words, ..)| (*span, words.clone())).collect();
+            out.push(errors::lints::always_true(
+                unit.span,
+                &subject,
+                &premise_words,
+                &target_words,
+                repeats,
+                &labels,
             ));
         }
     }
@@ -855,33 +797,14 @@ impl Analysis<'_> {
         let test = Some(Context::Test);
         match &e.kind {
             ExprKind::Paren(inner) => self.walk(inner, None, out),
-            ExprKind::Binary(BinOp::And, a, b) => {
-                self.walk(a, None, out);
-                self.walk(b, None, out);
+            ExprKind::And(operands) => {
+                for x in operands {
+                    self.walk(x, None, out);
+                }
             }
             ExprKind::IfUnknown(a, b) => {
                 self.walk(a, None, out);
                 self.walk(b, test, out);
-            }
-            ExprKind::Binary(_, a, b) => {
-                self.walk(a, test, out);
-                self.walk(b, test, out);
-            }
-            ExprKind::Not(x)
-            | ExprKind::Neg(x)
-            | ExprKind::IsKnown(x, _)
-            | ExprKind::IsWaitlisted(x)
-            | ExprKind::As(x, _)
-            | ExprKind::Field(x, _) => self.walk(x, test, out),
-            ExprKind::In { value, target, .. } => {
-                self.walk(value, test, out);
-                match target {
-                    InTarget::Expr(t) => self.walk(t, test, out),
-                    InTarget::Range(r) => {
-                        self.walk(&r.start, test, out);
-                        self.walk(&r.end, test, out);
-                    }
-                }
             }
             ExprKind::Aggregate { source, filter, .. } => {
                 self.walk(source, test, out);
@@ -893,17 +816,9 @@ impl Analysis<'_> {
                 self.walk(list, test, out);
                 self.walk(filter, Some(Context::Filter), out);
             }
-            ExprKind::Call(_, args) => {
-                for a in args {
-                    self.walk(a, test, out);
-                }
-            }
-            // Tables and anything added later: analyse the expressions inside.
-            _ => {
-                for child in children(e) {
-                    self.walk(child, test, out);
-                }
-            }
+            // Everything else, tables and rankings included: each expression inside is a test
+            // of its own.
+            _ => e.for_each_child(&mut |child| self.walk(child, test, out)),
         }
     }
 }
@@ -1023,9 +938,7 @@ impl Analysis<'_> {
                 InTarget::Range(r) => inline.push((r, value)),
             }
         }
-        for child in children(e) {
-            self.window_uses(child, named, inline);
-        }
+        e.for_each_child(&mut |child| self.window_uses(child, named, inline));
     }
 
     fn window_placement(&self, campaign: &Campaign, out: &mut Vec<Diagnostic>) {
@@ -1073,35 +986,24 @@ impl Analysis<'_> {
                 if overlaps {
                     continue;
                 }
-                let (message, label) = if stretches.len() == 1 {
-                    (
-                        format!(
-                            "the window {} lies entirely outside the period range `{}` ({})",
-                            win.describe(),
-                            first.name,
-                            first.text
-                        ),
-                        if win.start >= first.end {
-                            format!("starts after {} ends", first.last_text)
-                        } else {
-                            "ends before the first period starts".to_string()
-                        },
-                    )
+                let side = if win.start >= first.end {
+                    errors::lints::Outside::After(&first.last_text)
                 } else {
-                    (
-                        format!(
-                            "the window {} lies outside all of the campaign's period ranges",
-                            win.describe()
-                        ),
-                        "outside every period range".to_string(),
-                    )
+                    errors::lints::Outside::Before
                 };
-                let mut d = Diagnostic::warning(Code::WindowOutsideCampaign, win.span, message, label);
-                for s in &stretches {
-                    d = d.with_label(s.span, format!("`{}` runs from {}", s.name, s.text));
-                }
-                out.push(d.with_help(
-                    "nothing that happens in this window falls in a settlement period, so it never counts; check the year and the month against the announcement",
+                let named: Vec<errors::lints::Stretch<'_>> = stretches
+                    .iter()
+                    .map(|s| errors::lints::Stretch {
+                        name: &s.name,
+                        span: s.span,
+                        text: &s.text,
+                    })
+                    .collect();
+                out.push(errors::lints::window_outside_periods(
+                    win.span,
+                    &win.describe(),
+                    &named,
+                    side,
                 ));
             }
         }
@@ -1129,23 +1031,14 @@ impl Analysis<'_> {
             if win.end <= end {
                 continue;
             }
-            let name = match &win.name {
-                Some(n) => format!("the sign-up window `{n}`"),
-                None => "this sign-up window".to_string(),
-            };
-            out.push(
-                Diagnostic::warning(
-                    Code::WindowOutsideCampaign,
-                    win.end_span,
-                    format!("{name} closes after {what} has ended"),
-                    "sign-up closes here",
-                )
-                .with_label(end_span, format!("{what} ends here"))
-                .with_help(format!(
-                    "whoever signs up between {end_words} and {} can no longer take part; close the sign-up no later than {end_words}, or check the dates against the announcement",
-                    win.end_words()
-                )),
-            );
+            out.push(errors::lints::signup_closes_late(
+                win.end_span,
+                win.name.as_deref(),
+                &what,
+                end_span,
+                &end_words,
+                &win.end_words(),
+            ));
         }
     }
 }
@@ -1191,50 +1084,6 @@ fn modifier_exprs(modifiers: &[Modifier]) -> Vec<&Expr> {
     out
 }
 
-/// The expressions directly inside `e`.
-fn children(e: &Expr) -> Vec<&Expr> {
-    match &e.kind {
-        ExprKind::Paren(x)
-        | ExprKind::Not(x)
-        | ExprKind::Neg(x)
-        | ExprKind::IsKnown(x, _)
-        | ExprKind::IsWaitlisted(x)
-        | ExprKind::As(x, _)
-        | ExprKind::Field(x, _) => vec![x],
-        ExprKind::Binary(_, a, b) | ExprKind::IfUnknown(a, b) | ExprKind::Where(a, b) => vec![a, b],
-        ExprKind::In { value, target, .. } => match target {
-            InTarget::Expr(t) => vec![value, t],
-            InTarget::Range(r) => vec![value, &r.start, &r.end],
-        },
-        ExprKind::Aggregate { source, filter, .. } => {
-            let mut v: Vec<&Expr> = vec![source];
-            if let Some(f) = filter {
-                v.push(f);
-            }
-            v
-        }
-        ExprKind::Call(_, args) => args.iter().collect(),
-        ExprKind::Lookup { keys, rows } => {
-            let mut v: Vec<&Expr> = keys.iter().collect();
-            for row in rows {
-                v.extend(row.keys.iter().flatten());
-                v.push(&row.value);
-            }
-            v
-        }
-        ExprKind::Tiers { subject, rows, .. } => {
-            let mut v: Vec<&Expr> = vec![subject];
-            for row in rows {
-                v.extend(row.start.iter());
-                v.extend(row.end.iter());
-                v.push(&row.value);
-            }
-            v
-        }
-        _ => Vec::new(),
-    }
-}
-
 // ------------------------------------------------------------------ caps
 
 fn const_num(ir: &Ir, program: &Program) -> Option<Decimal> {
@@ -1260,8 +1109,17 @@ fn counting(ir: &Ir, program: &Program) -> bool {
         Ir::Param(i) => matches!(program.params.get(*i).map(|p| &p.ty), Some(Ty::Num(Dim::Count))),
         Ir::IfUnknown(a, b) => counting(a, program) && counting(b, program),
         Ir::Arith(ArithOp::Add | ArithOp::Mul, a, b) => counting(a, program) && counting(b, program),
+        Ir::ArithChain { first, rest } => counting_chain(first, rest, program),
         _ => false,
     }
+}
+
+/// Whether a chain of operations is a whole number of things: sums and products of them.
+fn counting_chain(first: &Ir, rest: &[(ArithOp, Ir)], program: &Program) -> bool {
+    counting(first, program)
+        && rest
+            .iter()
+            .all(|(op, x)| matches!(op, ArithOp::Add | ArithOp::Mul) && counting(x, program))
 }
 
 /// The smallest non-zero amount an expression can be, when it is known from literals.
@@ -1276,6 +1134,13 @@ fn min_pay(ir: &Ir, program: &Program, depth: usize) -> Option<Decimal> {
             (Some(x), Some(y)) => x.checked_mul(y).filter(|n| *n > Decimal::ZERO),
             (Some(x), None) if x > Decimal::ZERO && counting(b, program) => Some(x),
             (None, Some(y)) if y > Decimal::ZERO && counting(a, program) => Some(y),
+            _ => None,
+        },
+        // The last operation applied to the chain before it, which is not a constant.
+        Ir::ArithChain { first, rest } => match rest.split_last() {
+            Some(((ArithOp::Mul, last), init)) => {
+                const_num(last, program).filter(|y| *y > Decimal::ZERO && counting_chain(first, init, program))
+            }
             _ => None,
         },
         Ir::IfUnknown(a, b) => {
@@ -1316,17 +1181,7 @@ fn caps(campaign: &Campaign, program: &Program, out: &mut Vec<Diagnostic>) {
         let cap_text = print::expr(cap_expr);
         let name = &r.name.name;
         if cap <= Decimal::ZERO {
-            out.push(
-                Diagnostic::warning(
-                    Code::CapBelowMinimum,
-                    cap_span,
-                    format!("the cap `at most {cap_text}` means `{name}` never pays anything"),
-                    "caps every payment at 0",
-                )
-                .with_help(
-                    "write the largest amount the announcement allows per merchant, or remove the cap if there is none",
-                ),
-            );
+            out.push(errors::lints::cap_of_zero(Surface::English, cap_span, &cap_text, name));
             continue;
         }
         let floor = def.adjust.at_least.as_ref().and_then(|f| const_num(f, program));
@@ -1337,16 +1192,15 @@ fn caps(campaign: &Campaign, program: &Program, out: &mut Vec<Diagnostic>) {
                 _ => None,
             })
         {
-            out.push(
-                Diagnostic::warning(
-                    Code::CapBelowMinimum,
-                    cap_span,
-                    format!("the cap `at most {cap_text}` is below the floor of `{name}`, {floor} {unit}"),
-                    "cap below the floor",
-                )
-                .with_label(floor_span, "floor")
-                .with_help("a reward cannot be both at least the floor and at most the cap; check both against the announcement"),
-            );
+            out.push(errors::lints::cap_below_floor(
+                Surface::English,
+                cap_span,
+                &cap_text,
+                name,
+                &floor.to_string(),
+                unit,
+                floor_span,
+            ));
             continue;
         }
         let structural = min_pay(&def.expr, program, 0);
@@ -1369,17 +1223,30 @@ fn caps(campaign: &Campaign, program: &Program, out: &mut Vec<Diagnostic>) {
             Some(span) if from_rounding => (span, format!("pays whole steps of {min} {unit}")),
             _ => (r.expr.span, format!("pays at least {min} {unit} whenever it pays")),
         };
-        out.push(
-            Diagnostic::warning(
-                Code::CapBelowMinimum,
-                cap_span,
-                format!("the cap `at most {cap_text}` is below the smallest amount `{name}` pays, {min} {unit}"),
-                "cap below the smallest payment",
-            )
-            .with_label(source_span, source_label)
-            .with_help(format!(
-                "every payment would be cut down to {cap_text}, whatever was achieved; check the cap and the amount against the announcement"
-            )),
-        );
+        out.push(errors::lints::cap_below_smallest_payment(
+            Surface::English,
+            cap_span,
+            &cap_text,
+            name,
+            (&min.to_string(), unit),
+            (source_span, source_label),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+
+    use crate::diagnostics::Code;
+
+    /// The walk reaches every expression, `rank by` keys included (it once stopped at rankings).
+    #[test]
+    fn conditions_inside_rankings_are_analysed() {
+        let text = "campaign \"rank\" {\n  timezone Asia/Shanghai\n\n  facts {\n    x: count\n  }\n\n  \
+                    value place = rank by lookup (x > 5 and x < 3) { true -> 1, otherwise -> 0 } descending\n\n  \
+                    eligible when {\n    x > 0  \"r\"\n  }\n}\n";
+        let checked = crate::check::check(text);
+        let codes: Vec<Code> = checked.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::ConditionNeverTrue]);
     }
 }

@@ -61,70 +61,9 @@ fn adjust(adjust: &mut Adjust) {
     }
 }
 
-fn list(list: &mut ListExpr) {
-    for level in &mut list.levels {
-        for filter in &mut level.filters {
-            expr(&mut filter.ir);
-        }
-    }
-    if let Some(project) = &mut list.project {
-        expr(project);
-    }
-}
-
 /// Rewrites the children of `ir`, then `ir` itself.
 fn expr(ir: &mut Ir) {
-    match ir {
-        Ir::Const(_)
-        | Ir::Unknown
-        | Ir::Fact { .. }
-        | Ir::Derived { .. }
-        | Ir::Def(_)
-        | Ir::DefAt(_)
-        | Ir::Param(_)
-        | Ir::PeriodWindow
-        | Ir::PeriodsWindow(_)
-        | Ir::AggregatePeriods(..)
-        | Ir::Waitlisted(_)
-        | Ir::AsOf
-        | Ir::Rank(_)
-        | Ir::FactCompare { .. }
-        | Ir::FactInWindow { .. }
-        | Ir::FactInSet { .. } => {}
-        Ir::Neg(a) | Ir::Not(a) | Ir::IsKnown(a) => expr(a),
-        Ir::And(a, b)
-        | Ir::Or(a, b)
-        | Ir::Arith(_, a, b)
-        | Ir::Compare(_, a, b)
-        | Ir::InWindow(a, b)
-        | Ir::InSet(a, b)
-        | Ir::IfUnknown(a, b) => {
-            expr(a);
-            expr(b);
-        }
-        Ir::InRange { value, start, end, .. } => {
-            expr(value);
-            expr(start);
-            expr(end);
-        }
-        Ir::MakeWindow { start, end, .. } => {
-            expr(start);
-            expr(end);
-        }
-        Ir::Aggregate(_, l) => list(l),
-        Ir::Min(v) | Ir::Max(v) | Ir::Func(_, v) => v.iter_mut().for_each(expr),
-        Ir::Lookup { keys, rows, otherwise } => {
-            keys.iter_mut().for_each(expr);
-            rows.iter_mut().for_each(|(_, v)| expr(v));
-            if let Some(o) = otherwise {
-                expr(o);
-            }
-        }
-        Ir::Band(s, bands) | Ir::Marginal(s, bands) => {
-            expr(s);
-            bands.iter_mut().for_each(|b| expr(&mut b.value));
-        }
-    }
+    ir.for_each_child_mut(&mut expr);
     if let Some(fused) = fuse(ir) {
         *ir = fused;
     }

@@ -1134,25 +1134,41 @@ impl<'a> Env<'a> {
                 Value::Bool(b) => Value::Bool(!b),
                 _ => Value::Unknown,
             },
-            Ir::And(a, b) => match self.eval(a)? {
-                Value::Bool(false) => Value::Bool(false),
-                left => match (left, self.eval(b)?) {
-                    (_, Value::Bool(false)) => Value::Bool(false),
-                    (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
-                    _ => Value::Unknown,
-                },
-            },
-            Ir::Or(a, b) => match self.eval(a)? {
-                Value::Bool(true) => Value::Bool(true),
-                left => match (left, self.eval(b)?) {
-                    (_, Value::Bool(true)) => Value::Bool(true),
-                    (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
-                    _ => Value::Unknown,
-                },
-            },
+            // Kleene: the first false decides (the rest is not evaluated); else any unknown
+            // (or non-truth) operand makes the whole unknown.
+            Ir::And(operands) => {
+                let mut all = Value::Bool(true);
+                for x in operands {
+                    match self.eval(x)? {
+                        Value::Bool(false) => return Ok(Value::Bool(false)),
+                        Value::Bool(true) => {}
+                        _ => all = Value::Unknown,
+                    }
+                }
+                all
+            }
+            Ir::Or(operands) => {
+                let mut none = Value::Bool(false);
+                for x in operands {
+                    match self.eval(x)? {
+                        Value::Bool(true) => return Ok(Value::Bool(true)),
+                        Value::Bool(false) => {}
+                        _ => none = Value::Unknown,
+                    }
+                }
+                none
+            }
             Ir::Arith(op, a, b) => {
                 let (x, y) = (self.operand(a)?, self.operand(b)?);
                 self.arith(*op, x, y)?
+            }
+            Ir::ArithChain { first, rest } => {
+                let mut acc = self.operand(first)?;
+                for (op, x) in rest {
+                    let y = self.operand(x)?;
+                    acc = self.arith(*op, acc, y)?;
+                }
+                acc
             }
             Ir::Compare(op, a, b) => {
                 let (x, y) = (self.operand(a)?, self.operand(b)?);
@@ -1341,7 +1357,27 @@ impl<'a> Env<'a> {
                 }
                 _ => Value::Unknown,
             },
-            _ => return Err(self.fail("internal error: an expression was not evaluated")),
+            // The arms `eval` handles itself, listed so that a new node does not compile until
+            // one of the two says how it is evaluated.
+            Ir::Const(_)
+            | Ir::Fact { .. }
+            | Ir::FactCompare { .. }
+            | Ir::FactInWindow { .. }
+            | Ir::FactInSet { .. }
+            | Ir::Derived { .. }
+            | Ir::Def(_)
+            | Ir::DefAt(_)
+            | Ir::Not(_)
+            | Ir::And(_)
+            | Ir::Or(_)
+            | Ir::Arith(..)
+            | Ir::ArithChain { .. }
+            | Ir::Compare(..)
+            | Ir::InWindow(..)
+            | Ir::InSet(..)
+            | Ir::IsKnown(_)
+            | Ir::IfUnknown(..)
+            | Ir::Aggregate(..) => return Err(self.fail("internal error: an expression was not evaluated")),
         })
     }
 
@@ -1690,22 +1726,28 @@ impl<'a> Env<'a> {
                 Truth::False => Truth::True,
                 Truth::Unknown | Truth::Other => Truth::Unknown,
             },
-            Ir::And(a, b) => match self.test(a)? {
-                Truth::False => Truth::False,
-                left => match (left, self.test(b)?) {
-                    (_, Truth::False) => Truth::False,
-                    (Truth::True, Truth::True) => Truth::True,
-                    _ => Truth::Unknown,
-                },
-            },
-            Ir::Or(a, b) => match self.test(a)? {
-                Truth::True => Truth::True,
-                left => match (left, self.test(b)?) {
-                    (_, Truth::True) => Truth::True,
-                    (Truth::False, Truth::False) => Truth::False,
-                    _ => Truth::Unknown,
-                },
-            },
+            Ir::And(operands) => {
+                let mut all = Truth::True;
+                for x in operands {
+                    match self.test(x)? {
+                        Truth::False => return Ok(Truth::False),
+                        Truth::True => {}
+                        Truth::Unknown | Truth::Other => all = Truth::Unknown,
+                    }
+                }
+                all
+            }
+            Ir::Or(operands) => {
+                let mut none = Truth::False;
+                for x in operands {
+                    match self.test(x)? {
+                        Truth::True => return Ok(Truth::True),
+                        Truth::False => {}
+                        Truth::Unknown | Truth::Other => none = Truth::Unknown,
+                    }
+                }
+                none
+            }
             Ir::IfUnknown(a, b) => match self.truth(a)? {
                 Truth::Unknown => self.truth(b)?,
                 known => known,

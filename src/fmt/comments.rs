@@ -343,36 +343,23 @@ pub fn spine_points(e: &Expr) -> Vec<Span> {
             v.extend(chain(filter).1.iter().skip(1).map(|o| o.span));
             v
         }
-        ExprKind::Binary(BinOp::And | BinOp::Or, ..) => chain(e).1.iter().skip(1).map(|o| o.span).collect(),
+        ExprKind::And(_) | ExprKind::Or(_) => chain(e).1.iter().skip(1).map(|o| o.span).collect(),
         ExprKind::IfUnknown(_, b) => vec![b.span],
         _ => Vec::new(),
     }
 }
 
-/// A left-nested chain of one logical operator, flattened: `a and b and c`.
-/// Anything else is a chain of one operand.
+/// A chain of one logical operator: `a and b and c`. Anything else is a chain of one operand.
 pub fn chain(e: &Expr) -> (Option<BinOp>, Vec<&Expr>) {
-    let op = match &e.kind {
-        ExprKind::Binary(op @ (BinOp::And | BinOp::Or), ..) => *op,
-        _ => return (None, vec![e]),
-    };
-    let mut operands = Vec::new();
-    let mut cur = e;
-    while let ExprKind::Binary(o, l, r) = &cur.kind {
-        if *o != op {
-            break;
-        }
-        operands.push(r.as_ref());
-        cur = l;
+    match e.kind.logic() {
+        Some((op, operands)) => (Some(op), operands.iter().collect()),
+        None => (None, vec![e]),
     }
-    operands.push(cur);
-    operands.reverse();
-    (Some(op), operands)
 }
 
 /// Tier and lookup tables anywhere inside an expression: their rows and closing braces.
 fn tables(a: &mut Anchors, e: &Expr) {
-    for_each_sub(e, &mut |sub| {
+    e.for_each(&mut |sub| {
         let rows: Vec<Span> = match &sub.kind {
             ExprKind::Tiers { rows, .. } => rows.iter().map(|r| r.span).collect(),
             ExprKind::Lookup { rows, .. } => rows.iter().map(|r| r.span).collect(),
@@ -385,84 +372,6 @@ fn tables(a: &mut Anchors, e: &Expr) {
         }
         a.anchor(closing(sub.span));
     });
-}
-
-/// Calls `f` on `e` and every expression inside it.
-pub fn for_each_sub<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
-    f(e);
-    match &e.kind {
-        ExprKind::Name(_)
-        | ExprKind::Number(_)
-        | ExprKind::Percent(_)
-        | ExprKind::Quantity(..)
-        | ExprKind::Text(_)
-        | ExprKind::Bool(_)
-        | ExprKind::Timestamp(_)
-        | ExprKind::Set(_) => {}
-        ExprKind::Field(b, _)
-        | ExprKind::Neg(b)
-        | ExprKind::Not(b)
-        | ExprKind::IsKnown(b, _)
-        | ExprKind::IsWaitlisted(b)
-        | ExprKind::As(b, _)
-        | ExprKind::Paren(b) => for_each_sub(b, f),
-        ExprKind::Binary(_, l, r) | ExprKind::IfUnknown(l, r) | ExprKind::Where(l, r) => {
-            for_each_sub(l, f);
-            for_each_sub(r, f);
-        }
-        ExprKind::In { value, target, .. } => {
-            for_each_sub(value, f);
-            match target {
-                InTarget::Expr(t) => for_each_sub(t, f),
-                InTarget::Range(r) => {
-                    for_each_sub(&r.start, f);
-                    for_each_sub(&r.end, f);
-                }
-            }
-        }
-        ExprKind::Aggregate { source, filter, .. } => {
-            for_each_sub(source, f);
-            if let Some(x) = filter {
-                for_each_sub(x, f);
-            }
-        }
-        ExprKind::Call(_, args) => {
-            for a in args {
-                for_each_sub(a, f);
-            }
-        }
-        ExprKind::Rank { keys, within } => {
-            for (k, _) in keys {
-                for_each_sub(k, f);
-            }
-            for g in within {
-                for_each_sub(g, f);
-            }
-        }
-        ExprKind::Lookup { keys, rows } => {
-            for k in keys {
-                for_each_sub(k, f);
-            }
-            for row in rows {
-                for k in row.keys.iter().flatten() {
-                    for_each_sub(k, f);
-                }
-                for_each_sub(&row.value, f);
-            }
-        }
-        ExprKind::Tiers { subject, rows, .. } => {
-            for_each_sub(subject, f);
-            for row in rows {
-                if let Some(s) = &row.start {
-                    for_each_sub(s, f);
-                }
-                if let Some(e) = &row.end {
-                    for_each_sub(e, f);
-                }
-                for_each_sub(&row.value, f);
-            }
-        }
-    }
 }
 
 #[cfg(test)]

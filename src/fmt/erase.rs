@@ -155,73 +155,21 @@ fn modifier(m: &mut Modifier) {
     }
 }
 
+/// Erases the spans of `e` itself and of what it holds besides expressions, then of the
+/// expressions inside it.
 fn expr(e: &mut Expr) {
     e.span = Span::default();
     match &mut e.kind {
-        ExprKind::Name(id) => ident(id),
-        ExprKind::Field(base, f) => {
-            expr(base);
-            ident(f);
-        }
-        ExprKind::Quantity(_, u) => ident(u),
-        ExprKind::Number(_) | ExprKind::Percent(_) | ExprKind::Text(_) | ExprKind::Bool(_) | ExprKind::Timestamp(_) => {
-        }
+        ExprKind::Name(id) | ExprKind::Field(_, id) | ExprKind::Quantity(_, id) | ExprKind::As(_, id) => ident(id),
+        ExprKind::Call(name, _) => ident(name),
         ExprKind::Set(items) => items.iter_mut().for_each(text),
-        ExprKind::Neg(inner) | ExprKind::Not(inner) | ExprKind::IsKnown(inner, _) | ExprKind::IsWaitlisted(inner) => {
-            expr(inner)
-        }
-        ExprKind::Paren(inner) => expr(inner),
-        ExprKind::Binary(_, a, b) | ExprKind::IfUnknown(a, b) | ExprKind::Where(a, b) => {
-            expr(a);
-            expr(b);
-        }
-        ExprKind::In { value, target, .. } => {
-            expr(value);
-            match target {
-                InTarget::Expr(t) => expr(t),
-                InTarget::Range(r) => range(r),
-            }
-        }
-        ExprKind::As(a, u) => {
-            expr(a);
-            ident(u);
-        }
-        ExprKind::Aggregate { source, filter, .. } => {
-            expr(source);
-            if let Some(f) = filter {
-                expr(f);
-            }
-        }
-        ExprKind::Call(name, args) => {
-            ident(name);
-            args.iter_mut().for_each(expr);
-        }
-        ExprKind::Rank { keys, within } => {
-            keys.iter_mut().for_each(|(k, _)| expr(k));
-            within.iter_mut().for_each(expr);
-        }
-        ExprKind::Lookup { keys, rows } => {
-            keys.iter_mut().for_each(expr);
-            for row in rows {
-                if let Some(ks) = &mut row.keys {
-                    ks.iter_mut().for_each(expr);
-                }
-                expr(&mut row.value);
-                row.span = Span::default();
-            }
-        }
-        ExprKind::Tiers { subject, rows, .. } => {
-            expr(subject);
-            for row in rows {
-                if let Some(s) = &mut row.start {
-                    expr(s);
-                }
-                if let Some(x) = &mut row.end {
-                    expr(x);
-                }
-                expr(&mut row.value);
-                row.span = Span::default();
-            }
-        }
+        ExprKind::In {
+            target: InTarget::Range(r),
+            ..
+        } => r.span = Span::default(),
+        ExprKind::Lookup { rows, .. } => rows.iter_mut().for_each(|row| row.span = Span::default()),
+        ExprKind::Tiers { rows, .. } => rows.iter_mut().for_each(|row| row.span = Span::default()),
+        _ => {}
     }
+    e.for_each_child_mut(&mut expr);
 }

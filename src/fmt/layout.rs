@@ -571,7 +571,7 @@ impl<'a> Printer<'a> {
                 self.expr(source);
                 self.filter(filter, cont, broken);
             }
-            ExprKind::Binary(BinOp::And | BinOp::Or, ..) => self.chain(e, cont, broken),
+            ExprKind::And(_) | ExprKind::Or(_) => self.chain(e, cont, broken),
             ExprKind::IfUnknown(a, b) => {
                 self.expr(a);
                 self.cont_point(b.span.start, cont, broken);
@@ -663,6 +663,28 @@ impl<'a> Printer<'a> {
                 self.push(op.symbol());
                 self.push(" ");
                 self.expr(b);
+            }
+            ExprKind::And(operands) | ExprKind::Or(operands) => {
+                let word = if matches!(e.kind, ExprKind::And(_)) {
+                    " and "
+                } else {
+                    " or "
+                };
+                for (i, x) in operands.iter().enumerate() {
+                    if i > 0 {
+                        self.push(word);
+                    }
+                    self.expr(x);
+                }
+            }
+            ExprKind::Arith { first, rest } => {
+                self.expr(first);
+                for (op, x) in rest {
+                    self.push(" ");
+                    self.push(op.symbol());
+                    self.push(" ");
+                    self.expr(x);
+                }
             }
             ExprKind::In { value, target, negated } => {
                 self.expr(value);
@@ -850,7 +872,9 @@ fn blank(out: &mut String, wanted: bool, prev: Prev) {
 fn starts_risky(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Neg(_) | ExprKind::Paren(_) | ExprKind::Set(_) | ExprKind::Text(_) => true,
+        ExprKind::And(operands) | ExprKind::Or(operands) => operands.first().is_some_and(starts_risky),
         ExprKind::Binary(_, l, _)
+        | ExprKind::Arith { first: l, .. }
         | ExprKind::Field(l, _)
         | ExprKind::IsKnown(l, _)
         | ExprKind::IsWaitlisted(l)

@@ -7,6 +7,7 @@
 pub mod inputs;
 pub mod schema;
 pub mod types;
+mod visit;
 
 use std::sync::Arc;
 
@@ -465,12 +466,24 @@ pub enum Ir {
     Neg(Box<Ir>),
     /// `not a` (unknown stays unknown).
     Not(Box<Ir>),
-    /// `a and b` (Kleene: false wins over unknown).
-    And(Box<Ir>, Box<Ir>),
-    /// `a or b` (Kleene: true wins over unknown).
-    Or(Box<Ir>, Box<Ir>),
-    /// Arithmetic.
+    /// `a and b and ...`, two or more operands evaluated from the left until one is false
+    /// (Kleene: false wins over unknown).
+    And(Vec<Ir>),
+    /// `a or b or ...`, two or more operands evaluated from the left until one is true
+    /// (Kleene: true wins over unknown).
+    Or(Vec<Ir>),
+    /// Arithmetic on two operands.
     Arith(ArithOp, Box<Ir>, Box<Ir>),
+    /// Arithmetic on three or more operands, from the left: `((first op1 x1) op2 x2) ...`, each
+    /// operand evaluated in that order. Means what the nested [`Ir::Arith`] nodes would, in one
+    /// node, so that a long sum is evaluated (and checked, and dropped) without recursing
+    /// once per term.
+    ArithChain {
+        /// The leftmost operand.
+        first: Box<Ir>,
+        /// Each further operation with its right operand, in order.
+        rest: Vec<(ArithOp, Ir)>,
+    },
     /// A comparison of two values of the same type.
     Compare(CmpOp, Box<Ir>, Box<Ir>),
     /// Membership in a window.
@@ -587,58 +600,5 @@ impl Adjust {
     /// Whether there is any rounding or bound to apply.
     pub fn is_some(&self) -> bool {
         self.rounding.is_some() || self.at_most.is_some() || self.at_least.is_some()
-    }
-}
-
-impl ListExpr {
-    /// Whether `f` holds for any node of the list's filters and projection.
-    pub fn any(&self, f: &mut dyn FnMut(&Ir) -> bool) -> bool {
-        self.levels.iter().any(|l| l.filters.iter().any(|x| x.ir.any(f)))
-            || self.project.as_ref().is_some_and(|p| p.any(f))
-    }
-}
-
-impl Ir {
-    /// Whether `f` holds for this node or any node inside it.
-    pub fn any(&self, f: &mut dyn FnMut(&Ir) -> bool) -> bool {
-        if f(self) {
-            return true;
-        }
-        match self {
-            Ir::Const(_)
-            | Ir::Unknown
-            | Ir::Fact { .. }
-            | Ir::Derived { .. }
-            | Ir::Def(_)
-            | Ir::DefAt(_)
-            | Ir::Param(_)
-            | Ir::PeriodWindow
-            | Ir::PeriodsWindow(_)
-            | Ir::AggregatePeriods(..)
-            | Ir::Waitlisted(_)
-            | Ir::AsOf
-            | Ir::Rank(_)
-            | Ir::FactCompare { .. }
-            | Ir::FactInWindow { .. }
-            | Ir::FactInSet { .. } => false,
-            Ir::Neg(a) | Ir::Not(a) | Ir::IsKnown(a) => a.any(f),
-            Ir::And(a, b)
-            | Ir::Or(a, b)
-            | Ir::Arith(_, a, b)
-            | Ir::Compare(_, a, b)
-            | Ir::InWindow(a, b)
-            | Ir::InSet(a, b)
-            | Ir::IfUnknown(a, b) => a.any(f) || b.any(f),
-            Ir::InRange { value, start, end, .. } => value.any(f) || start.any(f) || end.any(f),
-            Ir::MakeWindow { start, end, .. } => start.any(f) || end.any(f),
-            Ir::Aggregate(_, list) => list.any(f),
-            Ir::Min(v) | Ir::Max(v) | Ir::Func(_, v) => v.iter().any(|x| x.any(f)),
-            Ir::Lookup { keys, rows, otherwise } => {
-                keys.iter().any(|x| x.any(f))
-                    || rows.iter().any(|(_, v)| v.any(f))
-                    || otherwise.as_ref().is_some_and(|o| o.any(f))
-            }
-            Ir::Band(s, bands) | Ir::Marginal(s, bands) => s.any(f) || bands.iter().any(|b| b.value.any(f)),
-        }
     }
 }

@@ -530,8 +530,23 @@ pub enum ExprKind {
     Neg(Box<Expr>),
     /// `not a`.
     Not(Box<Expr>),
-    /// `a op b`.
+    /// A comparison `a op b` (`=`, `≠`, `<`, `≤`, `>`, `≥`); the parser builds no other
+    /// operator as a `Binary` (chains of `and`, `or` and arithmetic are [`ExprKind::And`],
+    /// [`ExprKind::Or`] and [`ExprKind::Arith`]).
     Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `a and b and c`: two or more operands, evaluated from the left.
+    And(Vec<Expr>),
+    /// `a or b or c`: two or more operands, evaluated from the left.
+    Or(Vec<Expr>),
+    /// `a + b - c` or `a × b ÷ c`: operators of one precedence, applied from the left
+    /// (`((a + b) - c)`). Each part of `rest` is an operator and its right operand; the
+    /// operators are all `+`/`-` or all `×`/`÷`, and there is at least one.
+    Arith {
+        /// The leftmost operand.
+        first: Box<Expr>,
+        /// Each further operator with its operand, in the order written.
+        rest: Vec<(BinOp, Expr)>,
+    },
     /// `a in b`, `a not in b`.
     In {
         /// The value tested.
@@ -587,6 +602,17 @@ pub enum ExprKind {
         /// The bands, in the order written.
         rows: Vec<TierRow>,
     },
+}
+
+impl ExprKind {
+    /// The operator and operands of an `and` or `or` chain.
+    pub fn logic(&self) -> Option<(BinOp, &[Expr])> {
+        match self {
+            ExprKind::And(operands) => Some((BinOp::And, operands)),
+            ExprKind::Or(operands) => Some((BinOp::Or, operands)),
+            _ => None,
+        }
+    }
 }
 
 /// One row of a lookup table.

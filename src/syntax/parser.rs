@@ -3,6 +3,7 @@
 //! language. No pest type leaves this module.
 
 use pest::Parser as _;
+use pest::Token;
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::{Pair, Pairs};
 use pest_derive::Parser;
@@ -80,6 +81,7 @@ pub fn parse(text: &str) -> std::result::Result<Campaign, Diagnostic> {
     let file = pairs.next().ok_or_else(|| *invariant(Span::new(0, 0), "file"))?;
     let mut inner = file.into_inner();
     let campaign = expect(&mut inner, Rule::campaign, Span::new(0, text.len())).map_err(|d| *d)?;
+    check_depth(text, &campaign).map_err(|d| *d)?;
     build_campaign(campaign).map_err(|d| *d)
 }
 
@@ -140,6 +142,41 @@ fn check_nesting(text: &str) -> std::result::Result<(), Diagnostic> {
             }
         } else {
             run = 0;
+        }
+    }
+    Ok(())
+}
+
+/// Aggregates and rankings nest without brackets (`count of a where n > count of b where ...`),
+/// and the tree is built (and checked, and evaluated) by recursion: refuse them nested deeper
+/// than brackets may be. The parse is walked as a flat list of tokens, without recursing.
+fn check_depth(text: &str, campaign: &Pair<'_, Rule>) -> Result<()> {
+    let mut depth = 0usize;
+    for token in campaign.clone().tokens() {
+        match token {
+            Token::Start {
+                rule: Rule::aggregate | Rule::rank_expr,
+                pos,
+            } => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    let at = pos.pos();
+                    return Err(Box::new(
+                        Diagnostic::error(
+                            Code::TooDeep,
+                            Span::new(at, next_token_end(text, at)),
+                            format!("aggregates and rankings are nested more than {MAX_NESTING} deep"),
+                            "too deep here",
+                        )
+                        .with_help("name the inner parts with `let` and use the names"),
+                    ));
+                }
+            }
+            Token::End {
+                rule: Rule::aggregate | Rule::rank_expr,
+                ..
+            } => depth = depth.saturating_sub(1),
+            _ => {}
         }
     }
     Ok(())
@@ -1043,370 +1080,362 @@ fn build_modifier(pair: Pair<'_, Rule>) -> Result<Modifier> {
     })
 }
 
+/// Builds an expression from any rule of the expression grammar, by family: chains of
+/// operators, prefix and suffix operators, tables, and primaries.
 fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr> {
+    match pair.as_rule() {
+        Rule::expr | Rule::expr_no_where | Rule::or_expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr => {
+            build_chain(pair)
+        }
+        Rule::not_expr | Rule::unary_expr | Rule::unknown_expr | Rule::as_expr | Rule::postfix_expr => {
+            build_operator(pair)
+        }
+        Rule::compare_expr => build_compare(pair),
+        Rule::aggregate => build_aggregate(pair),
+        Rule::rank_expr => build_rank(pair),
+        Rule::lookup_table => build_lookup(pair),
+        Rule::tier_table => build_tiers(pair),
+        _ => build_primary(pair),
+    }
+}
+
+/// `a where b`, and the chains of one operator precedence: `a or b`, `a and b`, `a + b - c`,
+/// `a × b ÷ c`. A chain of one operand is that operand; a longer one is one node with its
+/// operands side by side, so that nothing after the parser recurses once per operand.
+fn build_chain(pair: Pair<'_, Rule>) -> Result<Expr> {
     let span = span_of(&pair);
     let rule = pair.as_rule();
-    match rule {
+    let mut inner = pair.into_inner();
+    let first = build_expr(next_any(&mut inner, span, "operand")?)?;
+    let mut rest = Vec::new();
+    while let Some(op) = inner.next() {
+        let op = match (rule, op.as_str()) {
+            (Rule::or_expr, _) => BinOp::Or,
+            (Rule::and_expr, _) => BinOp::And,
+            (_, "+") => BinOp::Add,
+            (_, "-") => BinOp::Sub,
+            (_, "×" | "*") => BinOp::Mul,
+            // `where` in `expr`, whose operator is not kept.
+            _ => BinOp::Div,
+        };
+        rest.push((op, build_expr(next_any(&mut inner, span, "operand")?)?));
+    }
+    let Some(last) = rest.last() else {
+        return Ok(first);
+    };
+    let span = first.span.to(last.1.span);
+    let kind = match rule {
         Rule::expr | Rule::expr_no_where => {
-            let mut inner = pair.into_inner();
-            let mut lhs = build_expr(next_any(&mut inner, span, "expression")?)?;
-            while let Some(_kw) = inner.next() {
-                let rhs = build_expr(next_any(&mut inner, span, "filter")?)?;
-                let s = lhs.span.to(rhs.span);
-                lhs = Expr {
-                    kind: ExprKind::Where(Box::new(lhs), Box::new(rhs)),
-                    span: s,
-                };
-            }
-            Ok(lhs)
+            // At most one `where` (the grammar says so): `list where filter`.
+            let mut filters = rest.into_iter().map(|(_, f)| f);
+            let filter = filters.next().ok_or_else(|| invariant(span, "filter"))?;
+            ExprKind::Where(Box::new(first), Box::new(filter))
         }
         Rule::or_expr | Rule::and_expr => {
-            let op = if rule == Rule::or_expr { BinOp::Or } else { BinOp::And };
-            let mut inner = pair.into_inner();
-            let mut lhs = build_expr(next_any(&mut inner, span, "operand")?)?;
-            while let Some(_kw) = inner.next() {
-                let rhs = build_expr(next_any(&mut inner, span, "operand")?)?;
-                let s = lhs.span.to(rhs.span);
-                lhs = Expr {
-                    kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-                    span: s,
-                };
-            }
-            Ok(lhs)
-        }
-        Rule::add_expr | Rule::mul_expr => {
-            let mut inner = pair.into_inner();
-            let mut lhs = build_expr(next_any(&mut inner, span, "operand")?)?;
-            while let Some(op) = inner.next() {
-                let op = match op.as_str() {
-                    "+" => BinOp::Add,
-                    "-" => BinOp::Sub,
-                    "×" | "*" => BinOp::Mul,
-                    _ => BinOp::Div,
-                };
-                let rhs = build_expr(next_any(&mut inner, span, "operand")?)?;
-                let s = lhs.span.to(rhs.span);
-                lhs = Expr {
-                    kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-                    span: s,
-                };
-            }
-            Ok(lhs)
-        }
-        Rule::not_expr => {
-            let mut inner = pair.into_inner();
-            let first = next_any(&mut inner, span, "operand")?;
-            if first.as_rule() == Rule::kw_not {
-                let operand = build_expr(next_any(&mut inner, span, "operand")?)?;
-                Ok(Expr {
-                    kind: ExprKind::Not(Box::new(operand)),
-                    span,
-                })
+            let operands = std::iter::once(first).chain(rest.into_iter().map(|(_, e)| e)).collect();
+            if rule == Rule::or_expr {
+                ExprKind::Or(operands)
             } else {
-                build_expr(first)
+                ExprKind::And(operands)
             }
         }
-        Rule::unary_expr => {
-            let mut inner = pair.into_inner();
-            let first = next_any(&mut inner, span, "operand")?;
-            if first.as_rule() == Rule::neg_op {
-                let operand = build_expr(next_any(&mut inner, span, "operand")?)?;
-                Ok(Expr {
-                    kind: ExprKind::Neg(Box::new(operand)),
-                    span,
-                })
+        _ => ExprKind::Arith {
+            first: Box::new(first),
+            rest,
+        },
+    };
+    Ok(Expr { kind, span })
+}
+
+/// The prefix and suffix operators of one operand: `not a`, `-a`, `a if unknown b`, `a as u`,
+/// `a.b.c`.
+fn build_operator(pair: Pair<'_, Rule>) -> Result<Expr> {
+    let span = span_of(&pair);
+    let rule = pair.as_rule();
+    let mut inner = pair.into_inner();
+    let first = next_any(&mut inner, span, "operand")?;
+    let kind = match rule {
+        Rule::not_expr | Rule::unary_expr => {
+            if !matches!(first.as_rule(), Rule::kw_not | Rule::neg_op) {
+                return build_expr(first);
+            }
+            let operand = Box::new(build_expr(next_any(&mut inner, span, "operand")?)?);
+            if rule == Rule::not_expr {
+                ExprKind::Not(operand)
             } else {
-                build_expr(first)
+                ExprKind::Neg(operand)
             }
         }
         Rule::unknown_expr => {
-            let mut inner = pair.into_inner();
-            let value = build_expr(next_any(&mut inner, span, "operand")?)?;
-            match inner.next() {
-                Some(_kw) => {
-                    let default = build_expr(next_any(&mut inner, span, "default")?)?;
-                    Ok(Expr {
-                        kind: ExprKind::IfUnknown(Box::new(value), Box::new(default)),
-                        span,
-                    })
-                }
-                None => Ok(value),
-            }
-        }
-        Rule::compare_expr => {
-            let mut inner = pair.into_inner();
-            let lhs = build_expr(next_any(&mut inner, span, "operand")?)?;
-            let Some(tail) = inner.next() else {
-                return Ok(lhs);
-            };
-            let tail_rule = tail.as_rule();
-            let tail_span = span_of(&tail);
-            let mut parts = tail.into_inner();
-            let kind = match tail_rule {
-                Rule::is_known => ExprKind::IsKnown(Box::new(lhs), true),
-                Rule::is_unknown => ExprKind::IsKnown(Box::new(lhs), false),
-                Rule::is_waitlisted => ExprKind::IsWaitlisted(Box::new(lhs)),
-                Rule::in_tail | Rule::not_in_tail => {
-                    let negated = tail_rule == Rule::not_in_tail;
-                    if negated {
-                        expect(&mut parts, Rule::kw_not, tail_span)?;
-                    }
-                    expect(&mut parts, Rule::kw_in, tail_span)?;
-                    let first = build_expr(next_any(&mut parts, tail_span, "operand")?)?;
-                    let target = match parts.next() {
-                        Some(op) => {
-                            let end = build_expr(next_any(&mut parts, tail_span, "range end")?)?;
-                            let rspan = first.span.to(end.span);
-                            InTarget::Range(Range {
-                                start: Box::new(first),
-                                kind: range_kind(&op),
-                                end: Box::new(end),
-                                span: rspan,
-                            })
-                        }
-                        None => InTarget::Expr(Box::new(first)),
-                    };
-                    ExprKind::In {
-                        value: Box::new(lhs),
-                        target,
-                        negated,
-                    }
-                }
-                Rule::cmp_tail => {
-                    let op = expect(&mut parts, Rule::cmp_op, tail_span)?;
-                    let op = match op.as_str() {
-                        ">=" | "≥" => BinOp::Ge,
-                        "<=" | "≤" => BinOp::Le,
-                        "!=" | "≠" => BinOp::Ne,
-                        "=" => BinOp::Eq,
-                        "<" => BinOp::Lt,
-                        _ => BinOp::Gt,
-                    };
-                    let rhs = build_expr(next_any(&mut parts, tail_span, "operand")?)?;
-                    ExprKind::Binary(op, Box::new(lhs), Box::new(rhs))
-                }
-                _ => return Err(invariant(tail_span, "comparison")),
-            };
-            Ok(Expr { kind, span })
+            let value = build_expr(first)?;
+            let Some(_kw) = inner.next() else { return Ok(value) };
+            let default = build_expr(next_any(&mut inner, span, "default")?)?;
+            ExprKind::IfUnknown(Box::new(value), Box::new(default))
         }
         Rule::as_expr => {
-            let mut inner = pair.into_inner();
-            let value = build_expr(next_any(&mut inner, span, "operand")?)?;
-            match inner.next() {
-                Some(_kw) => {
-                    let unit = ident(expect(&mut inner, Rule::ident, span)?);
-                    Ok(Expr {
-                        kind: ExprKind::As(Box::new(value), unit),
-                        span,
-                    })
-                }
-                None => Ok(value),
-            }
+            let value = build_expr(first)?;
+            let Some(_kw) = inner.next() else { return Ok(value) };
+            ExprKind::As(Box::new(value), ident(expect(&mut inner, Rule::ident, span)?))
         }
-        Rule::postfix_expr => {
-            let mut inner = pair.into_inner();
-            let mut base = build_expr(next_any(&mut inner, span, "operand")?)?;
-            for field in inner {
+        _ => {
+            let mut base = build_expr(first)?;
+            for (n, field) in inner.enumerate() {
                 let field = ident(field);
+                // Each `.field` is a level of the tree: as deep as brackets may be, no deeper.
+                if n >= MAX_NESTING {
+                    return Err(Box::new(
+                        Diagnostic::error(
+                            Code::TooDeep,
+                            field.span,
+                            format!("more than {MAX_NESTING} `.field` in a row"),
+                            "too deep here",
+                        )
+                        .with_help("a path has one part per list it goes through"),
+                    ));
+                }
                 let s = base.span.to(field.span);
                 base = Expr {
                     kind: ExprKind::Field(Box::new(base), field),
                     span: s,
                 };
             }
-            Ok(base)
+            return Ok(base);
         }
+    };
+    Ok(Expr { kind, span })
+}
+
+/// `a op b`, `a in b`, `a not in x .. y`, `a is known`, `r is waitlisted`.
+fn build_compare(pair: Pair<'_, Rule>) -> Result<Expr> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    let lhs = build_expr(next_any(&mut inner, span, "operand")?)?;
+    let Some(tail) = inner.next() else {
+        return Ok(lhs);
+    };
+    let tail_rule = tail.as_rule();
+    let tail_span = span_of(&tail);
+    let mut parts = tail.into_inner();
+    let kind = match tail_rule {
+        Rule::is_known => ExprKind::IsKnown(Box::new(lhs), true),
+        Rule::is_unknown => ExprKind::IsKnown(Box::new(lhs), false),
+        Rule::is_waitlisted => ExprKind::IsWaitlisted(Box::new(lhs)),
+        Rule::in_tail | Rule::not_in_tail => {
+            let negated = tail_rule == Rule::not_in_tail;
+            if negated {
+                expect(&mut parts, Rule::kw_not, tail_span)?;
+            }
+            expect(&mut parts, Rule::kw_in, tail_span)?;
+            let first = build_expr(next_any(&mut parts, tail_span, "operand")?)?;
+            let target = match parts.next() {
+                Some(op) => {
+                    let end = build_expr(next_any(&mut parts, tail_span, "range end")?)?;
+                    let rspan = first.span.to(end.span);
+                    InTarget::Range(Range {
+                        start: Box::new(first),
+                        kind: range_kind(&op),
+                        end: Box::new(end),
+                        span: rspan,
+                    })
+                }
+                None => InTarget::Expr(Box::new(first)),
+            };
+            ExprKind::In {
+                value: Box::new(lhs),
+                target,
+                negated,
+            }
+        }
+        Rule::cmp_tail => {
+            let op = expect(&mut parts, Rule::cmp_op, tail_span)?;
+            let op = match op.as_str() {
+                ">=" | "≥" => BinOp::Ge,
+                "<=" | "≤" => BinOp::Le,
+                "!=" | "≠" => BinOp::Ne,
+                "=" => BinOp::Eq,
+                "<" => BinOp::Lt,
+                _ => BinOp::Gt,
+            };
+            let rhs = build_expr(next_any(&mut parts, tail_span, "operand")?)?;
+            ExprKind::Binary(op, Box::new(lhs), Box::new(rhs))
+        }
+        _ => return Err(invariant(tail_span, "comparison")),
+    };
+    Ok(Expr { kind, span })
+}
+
+/// `rank by a descending, then by b within g and h`.
+fn build_rank(pair: Pair<'_, Rule>) -> Result<Expr> {
+    let span = span_of(&pair);
+    let mut keys = Vec::new();
+    let mut within = Vec::new();
+    let mut in_groups = false;
+    for part in pair.into_inner() {
+        match part.as_rule() {
+            Rule::rank_key => {
+                let kspan = span_of(&part);
+                let mut inner = part.into_inner();
+                let e = build_expr(next_any(&mut inner, kspan, "rank key")?)?;
+                let descending = inner
+                    .next()
+                    .and_then(|d| d.into_inner().next())
+                    .map(|d| d.as_rule() == Rule::kw_descending)
+                    .unwrap_or(false);
+                keys.push((e, descending));
+            }
+            Rule::kw_within => in_groups = true,
+            Rule::as_expr if in_groups => within.push(build_expr(part)?),
+            _ => {}
+        }
+    }
+    Ok(Expr {
+        kind: ExprKind::Rank { keys, within },
+        span,
+    })
+}
+
+/// `sum of a.b where c`.
+fn build_aggregate(pair: Pair<'_, Rule>) -> Result<Expr> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    let op_pair = expect(&mut inner, Rule::agg_op, span)?;
+    let op = match op_pair.into_inner().next().map(|p| p.as_rule()) {
+        Some(Rule::kw_sum) => AggOp::Sum,
+        Some(Rule::kw_count) => AggOp::Count,
+        Some(Rule::kw_count_distinct) => AggOp::CountDistinct,
+        Some(Rule::kw_min) => AggOp::Min,
+        Some(Rule::kw_max) => AggOp::Max,
+        Some(Rule::kw_average) => AggOp::Average,
+        Some(Rule::kw_any) => AggOp::Any,
+        _ => AggOp::All,
+    };
+    expect(&mut inner, Rule::kw_of, span)?;
+    let source = build_expr(expect(&mut inner, Rule::postfix_expr, span)?)?;
+    let filter = match inner.next() {
+        Some(_where) => Some(Box::new(build_expr(next_any(&mut inner, span, "filter")?)?)),
+        None => None,
+    };
+    Ok(Expr {
+        kind: ExprKind::Aggregate {
+            op,
+            source: Box::new(source),
+            filter,
+        },
+        span,
+    })
+}
+
+/// `lookup key { "a" -> v, ... }` or `lookup (k1, k2) { ("a", 1) -> v, ... }`.
+fn build_lookup(pair: Pair<'_, Rule>) -> Result<Expr> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    expect(&mut inner, Rule::kw_lookup, span)?;
+    let subject = expect(&mut inner, Rule::lookup_subject, span)?;
+    let keys = subject.into_inner().map(build_expr).collect::<Result<Vec<_>>>()?;
+    let mut rows = Vec::new();
+    for row in inner {
+        let rspan = span_of(&row);
+        let mut parts = row.into_inner();
+        let first = next_any(&mut parts, rspan, "lookup key")?;
+        let row_keys = if first.as_rule() == Rule::kw_otherwise {
+            None
+        } else {
+            let mut ks = Vec::new();
+            for k in first.into_inner() {
+                let kspan = span_of(&k);
+                let mut lit = k.into_inner();
+                ks.push(build_expr(next_any(&mut lit, kspan, "key")?)?);
+            }
+            Some(ks)
+        };
+        let value = build_expr(next_any(&mut parts, rspan, "lookup value")?)?;
+        rows.push(LookupRow {
+            keys: row_keys,
+            value,
+            span: rspan,
+        });
+    }
+    Ok(Expr {
+        kind: ExprKind::Lookup { keys, rows },
+        span,
+    })
+}
+
+/// `band of x { ... }` or `marginal of x { ... }`.
+fn build_tiers(pair: Pair<'_, Rule>) -> Result<Expr> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    let kind_pair = expect(&mut inner, Rule::tier_kind, span)?;
+    let kind = match kind_pair.into_inner().next().map(|p| p.as_rule()) {
+        Some(Rule::kw_marginal) => TierKind::Marginal,
+        _ => TierKind::Band,
+    };
+    expect(&mut inner, Rule::kw_of, span)?;
+    let subject = build_expr(expect(&mut inner, Rule::as_expr, span)?)?;
+    let mut rows = Vec::new();
+    for row in inner {
+        let rspan = span_of(&row);
+        let mut start = None;
+        let mut end = None;
+        let mut kind = RangeKind::Exclusive;
+        let mut value = None;
+        for part in row.into_inner() {
+            match part.as_rule() {
+                Rule::tier_start => start = Some(build_expr(next_any(&mut part.into_inner(), rspan, "band start")?)?),
+                Rule::tier_end => end = Some(build_expr(next_any(&mut part.into_inner(), rspan, "band end")?)?),
+                Rule::range_op => kind = range_kind(&part),
+                _ => value = Some(build_expr(part)?),
+            }
+        }
+        rows.push(TierRow {
+            start,
+            kind,
+            end,
+            value: value.ok_or_else(|| invariant(rspan, "band value"))?,
+            span: rspan,
+        });
+    }
+    Ok(Expr {
+        kind: ExprKind::Tiers {
+            kind,
+            subject: Box::new(subject),
+            rows,
+        },
+        span,
+    })
+}
+
+/// Names, literals, calls and parentheses.
+fn build_primary(pair: Pair<'_, Rule>) -> Result<Expr> {
+    let span = span_of(&pair);
+    let kind = match pair.as_rule() {
         Rule::paren => {
             let mut inner = pair.into_inner();
-            let e = build_expr(expect(&mut inner, Rule::expr, span)?)?;
-            Ok(Expr {
-                kind: ExprKind::Paren(Box::new(e)),
-                span,
-            })
-        }
-        Rule::aggregate => {
-            let mut inner = pair.into_inner();
-            let op_pair = expect(&mut inner, Rule::agg_op, span)?;
-            let op = match op_pair.into_inner().next().map(|p| p.as_rule()) {
-                Some(Rule::kw_sum) => AggOp::Sum,
-                Some(Rule::kw_count) => AggOp::Count,
-                Some(Rule::kw_count_distinct) => AggOp::CountDistinct,
-                Some(Rule::kw_min) => AggOp::Min,
-                Some(Rule::kw_max) => AggOp::Max,
-                Some(Rule::kw_average) => AggOp::Average,
-                Some(Rule::kw_any) => AggOp::Any,
-                _ => AggOp::All,
-            };
-            expect(&mut inner, Rule::kw_of, span)?;
-            let source = build_expr(expect(&mut inner, Rule::postfix_expr, span)?)?;
-            let filter = match inner.next() {
-                Some(_where) => Some(Box::new(build_expr(next_any(&mut inner, span, "filter")?)?)),
-                None => None,
-            };
-            Ok(Expr {
-                kind: ExprKind::Aggregate {
-                    op,
-                    source: Box::new(source),
-                    filter,
-                },
-                span,
-            })
-        }
-        Rule::rank_expr => {
-            let mut keys = Vec::new();
-            let mut within = Vec::new();
-            let mut in_groups = false;
-            for part in pair.into_inner() {
-                match part.as_rule() {
-                    Rule::rank_key => {
-                        let kspan = span_of(&part);
-                        let mut inner = part.into_inner();
-                        let e = build_expr(next_any(&mut inner, kspan, "rank key")?)?;
-                        let descending = inner
-                            .next()
-                            .and_then(|d| d.into_inner().next())
-                            .map(|d| d.as_rule() == Rule::kw_descending)
-                            .unwrap_or(false);
-                        keys.push((e, descending));
-                    }
-                    Rule::kw_within => in_groups = true,
-                    Rule::as_expr if in_groups => within.push(build_expr(part)?),
-                    _ => {}
-                }
-            }
-            Ok(Expr {
-                kind: ExprKind::Rank { keys, within },
-                span,
-            })
-        }
-        Rule::lookup_table => {
-            let mut inner = pair.into_inner();
-            expect(&mut inner, Rule::kw_lookup, span)?;
-            let subject = expect(&mut inner, Rule::lookup_subject, span)?;
-            let keys = subject.into_inner().map(build_expr).collect::<Result<Vec<_>>>()?;
-            let mut rows = Vec::new();
-            for row in inner {
-                let rspan = span_of(&row);
-                let mut parts = row.into_inner();
-                let first = next_any(&mut parts, rspan, "lookup key")?;
-                let row_keys = if first.as_rule() == Rule::kw_otherwise {
-                    None
-                } else {
-                    let mut ks = Vec::new();
-                    for k in first.into_inner() {
-                        let kspan = span_of(&k);
-                        let mut lit = k.into_inner();
-                        ks.push(build_expr(next_any(&mut lit, kspan, "key")?)?);
-                    }
-                    Some(ks)
-                };
-                let value = build_expr(next_any(&mut parts, rspan, "lookup value")?)?;
-                rows.push(LookupRow {
-                    keys: row_keys,
-                    value,
-                    span: rspan,
-                });
-            }
-            Ok(Expr {
-                kind: ExprKind::Lookup { keys, rows },
-                span,
-            })
-        }
-        Rule::tier_table => {
-            let mut inner = pair.into_inner();
-            let kind_pair = expect(&mut inner, Rule::tier_kind, span)?;
-            let kind = match kind_pair.into_inner().next().map(|p| p.as_rule()) {
-                Some(Rule::kw_marginal) => TierKind::Marginal,
-                _ => TierKind::Band,
-            };
-            expect(&mut inner, Rule::kw_of, span)?;
-            let subject = build_expr(expect(&mut inner, Rule::as_expr, span)?)?;
-            let mut rows = Vec::new();
-            for row in inner {
-                let rspan = span_of(&row);
-                let mut start = None;
-                let mut end = None;
-                let mut kind = RangeKind::Exclusive;
-                let mut value = None;
-                for part in row.into_inner() {
-                    match part.as_rule() {
-                        Rule::tier_start => {
-                            start = Some(build_expr(next_any(&mut part.into_inner(), rspan, "band start")?)?)
-                        }
-                        Rule::tier_end => end = Some(build_expr(next_any(&mut part.into_inner(), rspan, "band end")?)?),
-                        Rule::range_op => kind = range_kind(&part),
-                        _ => value = Some(build_expr(part)?),
-                    }
-                }
-                rows.push(TierRow {
-                    start,
-                    kind,
-                    end,
-                    value: value.ok_or_else(|| invariant(rspan, "band value"))?,
-                    span: rspan,
-                });
-            }
-            Ok(Expr {
-                kind: ExprKind::Tiers {
-                    kind,
-                    subject: Box::new(subject),
-                    rows,
-                },
-                span,
-            })
+            ExprKind::Paren(Box::new(build_expr(expect(&mut inner, Rule::expr, span)?)?))
         }
         Rule::call => {
             let mut inner = pair.into_inner();
             let name = ident(expect(&mut inner, Rule::call_name, span)?);
-            let args = inner.map(build_expr).collect::<Result<Vec<_>>>()?;
-            Ok(Expr {
-                kind: ExprKind::Call(name, args),
-                span,
-            })
+            ExprKind::Call(name, inner.map(build_expr).collect::<Result<Vec<_>>>()?)
         }
-        Rule::set_lit => Ok(Expr {
-            kind: ExprKind::Set(pair.into_inner().map(text).collect()),
-            span,
-        }),
-        Rule::bool_lit => Ok(Expr {
-            kind: ExprKind::Bool(pair.as_str() == "true"),
-            span,
-        }),
-        Rule::number => Ok(Expr {
-            kind: ExprKind::Number(number(&pair)?),
-            span,
-        }),
+        Rule::set_lit => ExprKind::Set(pair.into_inner().map(text).collect()),
+        Rule::bool_lit => ExprKind::Bool(pair.as_str() == "true"),
+        Rule::number => ExprKind::Number(number(&pair)?),
         Rule::percent_lit => {
             let mut inner = pair.into_inner();
-            let n = expect(&mut inner, Rule::number, span)?;
-            Ok(Expr {
-                kind: ExprKind::Percent(number(&n)?),
-                span,
-            })
+            ExprKind::Percent(number(&expect(&mut inner, Rule::number, span)?)?)
         }
         Rule::quantity_lit => {
             let mut inner = pair.into_inner();
             let n = expect(&mut inner, Rule::number, span)?;
-            let unit = ident(expect(&mut inner, Rule::unit_word, span)?);
-            Ok(Expr {
-                kind: ExprKind::Quantity(number(&n)?, unit),
-                span,
-            })
+            ExprKind::Quantity(number(&n)?, ident(expect(&mut inner, Rule::unit_word, span)?))
         }
-        Rule::string => Ok(Expr {
-            kind: ExprKind::Text(text(pair).value),
-            span,
-        }),
-        Rule::ident => Ok(Expr {
-            kind: ExprKind::Name(ident(pair)),
-            span,
-        }),
-        Rule::timestamp_lit => Ok(Expr {
-            kind: ExprKind::Timestamp(build_timestamp(pair)?),
-            span,
-        }),
-        _ => Err(invariant(span, "expression")),
-    }
+        Rule::string => ExprKind::Text(text(pair).value),
+        Rule::ident => ExprKind::Name(ident(pair)),
+        Rule::timestamp_lit => ExprKind::Timestamp(build_timestamp(pair)?),
+        _ => return Err(invariant(span, "expression")),
+    };
+    Ok(Expr { kind, span })
 }
 
 fn build_timestamp(pair: Pair<'_, Rule>) -> Result<TimestampLit> {

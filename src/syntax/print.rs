@@ -139,6 +139,30 @@ fn write_expr(out: &mut String, e: &Expr) {
             out.push(' ');
             write_expr(out, b);
         }
+        ExprKind::And(operands) | ExprKind::Or(operands) => {
+            let op = if matches!(e.kind, ExprKind::And(_)) {
+                "and"
+            } else {
+                "or"
+            };
+            for (i, x) in operands.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                    out.push_str(op);
+                    out.push(' ');
+                }
+                write_expr(out, x);
+            }
+        }
+        ExprKind::Arith { first, rest } => {
+            write_expr(out, first);
+            for (op, x) in rest {
+                out.push(' ');
+                out.push_str(op.symbol());
+                out.push(' ');
+                write_expr(out, x);
+            }
+        }
         ExprKind::In { value, target, negated } => {
             write_expr(out, value);
             out.push_str(if *negated { " not in " } else { " in " });

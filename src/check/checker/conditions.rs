@@ -1,14 +1,24 @@
 //! Conditions of `eligible when`, what an explanation shows of them, and unknowns without a rule.
 
-use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::check::errors;
+use crate::diagnostics::Span;
 use crate::program::types::Ty;
 use crate::program::{CmpOp, ConditionDef, Ir, Operand, Threshold};
 use crate::syntax::ast::{self, Expr, ExprKind, InTarget, Item};
+use crate::syntax::keywords::Surface;
 
 use super::operators::cmp_of;
 use super::{Checker, MAX_CONDITIONS, expr_text};
 
+pub(super) use crate::check::errors::rules::Unhandled;
+
 impl<'a> Checker<'a> {
+    /// The keyword set messages quote keywords in: English, until the checker knows which set
+    /// the file is written in.
+    pub(super) fn surface(&self) -> Surface {
+        self.surface
+    }
+
     /// The conditions of the `eligible when` block.
     pub(super) fn eligible(&mut self, campaign: &ast::Campaign) -> Vec<ConditionDef> {
         let mut conditions = Vec::new();
@@ -16,44 +26,25 @@ impl<'a> Checker<'a> {
         for item in &campaign.items {
             if let Item::Eligible(block) = item {
                 if let Some(first) = eligible_seen {
-                    self.error(
-                        Diagnostic::error(
-                            Code::DuplicateItem,
-                            block.head_span,
-                            "the campaign has two `eligible when` blocks",
-                            "second block",
-                        )
-                        .with_label(first, "first block")
-                        .with_help("put all conditions in one `eligible when` block: every one of them must hold"),
-                    );
+                    self.error(errors::rules::two_eligible_blocks(
+                        self.surface(),
+                        block.head_span,
+                        first,
+                    ));
                     continue;
                 }
                 eligible_seen = Some(block.head_span);
                 if block.conditions.len() > MAX_CONDITIONS {
-                    self.error(
-                        Diagnostic::error(
-                            Code::TooLarge,
-                            block.head_span,
-                            format!(
-                                "`eligible when` has {} conditions, more than the limit of {MAX_CONDITIONS}",
-                                block.conditions.len()
-                            ),
-                            "too many conditions",
-                        )
-                        .with_help("split the announcement into several campaigns, or group conditions with `let`"),
-                    );
+                    self.error(errors::rules::too_many_conditions(
+                        self.surface(),
+                        block.head_span,
+                        block.conditions.len(),
+                        MAX_CONDITIONS,
+                    ));
                     continue;
                 }
                 if block.conditions.is_empty() {
-                    self.error(
-                        Diagnostic::warning(
-                            Code::NothingToCheck,
-                            block.head_span,
-                            "`eligible when` has no conditions, so every record is eligible",
-                            "empty block",
-                        )
-                        .with_help("add the announcement's conditions, or remove the block if everyone qualifies"),
-                    );
+                    self.error(errors::rules::empty_eligible_block(self.surface(), block.head_span));
                 }
                 for c in &block.conditions {
                     if let Some(def) = self.condition(c) {
@@ -69,39 +60,18 @@ impl<'a> Checker<'a> {
         let t = self.expr(&c.expr);
         let reason = match &c.reason {
             Some(r) if r.value.trim().is_empty() => {
-                self.error(
-                    Diagnostic::error(Code::EmptyReason, r.span, "the reason text is empty", "empty reason")
-                        .with_help("write the sentence a merchant should read when this condition fails"),
-                );
+                self.error(errors::rules::empty_reason(r.span));
                 String::new()
             }
             Some(r) => r.value.clone(),
             None => {
-                let end = Span::new(c.expr.span.end, c.expr.span.end);
-                self.error(
-                    Diagnostic::error(
-                        Code::MissingReason,
-                        c.expr.span,
-                        "this condition has no reason text",
-                        "no reason after this condition",
-                    )
-                    .with_label(end, "add the reason here, in quotes")
-                    .with_help("write the sentence a merchant should read when the condition fails, e.g. `store_score ≥ 4.2  \"店铺评分需≥4.2\"`"),
-                );
+                self.error(errors::rules::missing_reason(c.expr.span));
                 String::new()
             }
         };
         let t = t?;
         if t.ty != Ty::Bool {
-            self.error(
-                Diagnostic::error(
-                    Code::TypeMismatch,
-                    c.expr.span,
-                    format!("a condition must be true or false, but this is {}", t.ty),
-                    "not a condition",
-                )
-                .with_help("compare it with something, e.g. `counted_gmv > 10000 CNY`"),
-            );
+            self.error(errors::rules::condition_not_yes_no(c.expr.span, &t.ty));
             return None;
         }
         if t.maybe {
@@ -109,15 +79,7 @@ impl<'a> Checker<'a> {
             return None;
         }
         if t.after_budget {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidScope,
-                    c.expr.span,
-                    "eligibility cannot depend on a budget's outcome",
-                    "uses the budget outcome",
-                )
-                .with_help("budgets are handed out to eligible records; use `is waitlisted` in a value instead"),
-            );
+            self.error(errors::rules::eligibility_after_budget(self.surface(), c.expr.span));
             return None;
         }
         let (operands, threshold) = self.explain_parts(&c.expr);
@@ -234,67 +196,12 @@ impl<'a> Checker<'a> {
             })
             .collect();
         self.diags.truncate(saved);
-        let subject = match names.as_slice() {
-            [] => "a value in it".to_string(),
-            [one] => format!("`{one}`"),
-            [rest @ .., last] => format!(
-                "{} and `{last}`",
-                rest.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-            ),
-        };
-        let message = format!("this {} can be unknown, because {subject} can be unknown", what.word());
-        self.error(
-            Diagnostic::error(Code::UnknownNotHandled, expr.span, message, "may be unknown").with_help(what.help()),
-        );
-    }
-}
-
-/// What needs a known value, for the message when it can be unknown without a rule for that.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Unhandled {
-    Condition,
-    Filter,
-    Reward,
-    Cap,
-    BudgetPeriod,
-    QueueOrder,
-    PaymentDate,
-    Expiry,
-}
-
-impl Unhandled {
-    /// The thing, as the message names it.
-    fn word(self) -> &'static str {
-        match self {
-            Unhandled::Condition => "condition",
-            Unhandled::Filter => "filter",
-            Unhandled::Reward => "reward",
-            Unhandled::Cap => "cap",
-            Unhandled::BudgetPeriod => "budget period",
-            Unhandled::QueueOrder => "queue order",
-            Unhandled::PaymentDate => "payment date",
-            Unhandled::Expiry => "expiry",
-        }
-    }
-
-    /// How to say what unknown means for it.
-    fn help(self) -> &'static str {
-        match self {
-            Unhandled::Condition => {
-                "say what unknown means: end the condition with `if unknown false` (unknown fails) or `if unknown true` (unknown passes)"
-            }
-            Unhandled::Filter => {
-                "say whether a record with unknown data counts: add `if unknown false` (it does not) or `if unknown true` (it does)"
-            }
-            Unhandled::Reward => {
-                "a payout must be a number: add `if unknown 0 CNY` (or the right unit), or require the fact in a condition"
-            }
-            Unhandled::Cap
-            | Unhandled::BudgetPeriod
-            | Unhandled::QueueOrder
-            | Unhandled::PaymentDate
-            | Unhandled::Expiry => "say what unknown means with `if unknown ...`",
-        }
+        self.error(errors::rules::unknown_not_handled(
+            self.surface(),
+            expr.span,
+            what,
+            &names,
+        ));
     }
 }
 
@@ -313,26 +220,31 @@ fn flip(op: CmpOp) -> CmpOp {
 fn collect_operand_exprs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     match &e.kind {
         ExprKind::Name(_) | ExprKind::Field(..) | ExprKind::Aggregate { .. } | ExprKind::Tiers { .. } => out.push(e),
-        ExprKind::Neg(a) | ExprKind::Not(a) | ExprKind::Paren(a) | ExprKind::As(a, _) | ExprKind::IsKnown(a, _) => {
-            collect_operand_exprs(a, out)
-        }
-        ExprKind::IsWaitlisted(_) => {}
-        ExprKind::Binary(_, a, b) | ExprKind::IfUnknown(a, b) | ExprKind::Where(a, b) => {
-            collect_operand_exprs(a, out);
-            collect_operand_exprs(b, out);
-        }
-        ExprKind::In { value, target, .. } => {
-            collect_operand_exprs(value, out);
-            match target {
-                InTarget::Expr(t) => collect_operand_exprs(t, out),
-                InTarget::Range(r) => {
-                    collect_operand_exprs(&r.start, out);
-                    collect_operand_exprs(&r.end, out);
-                }
-            }
-        }
-        ExprKind::Call(_, args) => args.iter().for_each(|a| collect_operand_exprs(a, out)),
-        _ => {}
+        // Explanations show the operands of comparisons and arithmetic; what a lookup, a ranking or
+        // a waitlist test reads is shown by its own line, and literals are not operands.
+        ExprKind::IsWaitlisted(_)
+        | ExprKind::Lookup { .. }
+        | ExprKind::Rank { .. }
+        | ExprKind::Number(_)
+        | ExprKind::Percent(_)
+        | ExprKind::Quantity(..)
+        | ExprKind::Text(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Timestamp(_)
+        | ExprKind::Set(_) => {}
+        ExprKind::Neg(_)
+        | ExprKind::Not(_)
+        | ExprKind::Paren(_)
+        | ExprKind::As(..)
+        | ExprKind::IsKnown(..)
+        | ExprKind::Binary(..)
+        | ExprKind::IfUnknown(..)
+        | ExprKind::Where(..)
+        | ExprKind::In { .. }
+        | ExprKind::Call(..)
+        | ExprKind::And(_)
+        | ExprKind::Or(_)
+        | ExprKind::Arith { .. } => e.for_each_child(&mut |child| collect_operand_exprs(child, out)),
     }
 }
 
@@ -346,16 +258,12 @@ fn optional_names(expr: &Expr) -> Vec<String> {
 
 fn collect_names(expr: &Expr, out: &mut Vec<String>) {
     match &expr.kind {
-        ExprKind::Name(id) if !out.contains(&id.name) => {
-            out.push(id.name.clone());
+        ExprKind::Name(id) => {
+            if !out.contains(&id.name) {
+                out.push(id.name.clone());
+            }
         }
-        ExprKind::Field(b, _) | ExprKind::Neg(b) | ExprKind::Not(b) | ExprKind::Paren(b) | ExprKind::As(b, _) => {
-            collect_names(b, out)
-        }
-        ExprKind::Binary(_, a, b) => {
-            collect_names(a, out);
-            collect_names(b, out);
-        }
+        // The bounds of a range are read, a set or window it is tested against is not named here.
         ExprKind::In { value, target, .. } => {
             collect_names(value, out);
             if let InTarget::Range(r) = target {
@@ -363,7 +271,32 @@ fn collect_names(expr: &Expr, out: &mut Vec<String>) {
                 collect_names(&r.end, out);
             }
         }
-        ExprKind::IfUnknown(a, _) | ExprKind::IsKnown(a, _) => collect_names(a, out),
-        _ => {}
+        // What `if unknown` falls back to is not what may be unknown.
+        ExprKind::IfUnknown(a, _) => collect_names(a, out),
+        ExprKind::Field(..)
+        | ExprKind::Neg(_)
+        | ExprKind::Not(_)
+        | ExprKind::Paren(_)
+        | ExprKind::As(..)
+        | ExprKind::IsKnown(..)
+        | ExprKind::Binary(..)
+        | ExprKind::And(_)
+        | ExprKind::Or(_)
+        | ExprKind::Arith { .. } => expr.for_each_child(&mut |child| collect_names(child, out)),
+        // Aggregates, calls, tables and rankings say what their unknowns mean themselves.
+        ExprKind::Number(_)
+        | ExprKind::Percent(_)
+        | ExprKind::Quantity(..)
+        | ExprKind::Text(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Timestamp(_)
+        | ExprKind::Set(_)
+        | ExprKind::IsWaitlisted(_)
+        | ExprKind::Aggregate { .. }
+        | ExprKind::Where(..)
+        | ExprKind::Call(..)
+        | ExprKind::Rank { .. }
+        | ExprKind::Lookup { .. }
+        | ExprKind::Tiers { .. } => {}
     }
 }

@@ -5,11 +5,11 @@ use std::sync::Arc;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc};
 use rust_decimal::Decimal;
 
-use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::check::errors;
+use crate::diagnostics::{Diagnostic, Span};
 use crate::program::types::{Dim, Ty, currency, duration_unit};
 use crate::program::{CmpOp, Const, Func, Ir, Window};
-use crate::suggest::closest;
-use crate::syntax::ast::{self, Expr, ExprKind, InTarget, RangeKind};
+use crate::syntax::ast::{self, BinOp, Expr, ExprKind, InTarget, RangeKind};
 
 use super::conditions::Unhandled;
 use super::declarations::local_midnight;
@@ -22,6 +22,9 @@ impl<'a> Checker<'a> {
         }
         match &e.kind {
             ExprKind::Paren(inner) => self.expr(inner),
+            ExprKind::And(operands) => self.logic_chain(BinOp::And, operands),
+            ExprKind::Or(operands) => self.logic_chain(BinOp::Or, operands),
+            ExprKind::Arith { first, rest } => self.arith_chain(first, rest),
             ExprKind::Number(n) => Some(T::new(
                 Ir::Const(Const::Num(*n)),
                 Ty::Num(if n.fract().is_zero() { Dim::Count } else { Dim::Decimal }),
@@ -73,15 +76,7 @@ impl<'a> Checker<'a> {
         if self.work > MAX_CHECK_WORK {
             if !self.work_exhausted {
                 self.work_exhausted = true;
-                self.error(
-                    Diagnostic::error(
-                        Code::TooLarge,
-                        e.span,
-                        "the campaign is too large to check: its definitions refer to each other too many times",
-                        "checking stopped here",
-                    )
-                    .with_help("simplify the campaign: define shared parts once with `let` and use fewer nested list definitions"),
-                );
+                self.error(errors::expressions::too_much_to_check(self.surface(), e.span));
             }
             return false;
         }
@@ -91,20 +86,15 @@ impl<'a> Checker<'a> {
     /// A set of texts, sorted, each listed once.
     fn text_set(&mut self, items: &[ast::Text]) -> Option<T> {
         let mut values: Vec<Arc<str>> = Vec::new();
+        let mut previous: Option<Span> = None;
         for item in items {
-            if values.iter().any(|v| &**v == item.value.as_str()) {
-                self.error(
-                    Diagnostic::warning(
-                        Code::DuplicateDefinition,
-                        item.span,
-                        format!("\"{}\" is listed twice", item.value),
-                        "listed again",
-                    )
-                    .with_help("remove the repeated text"),
-                );
-            } else {
-                values.push(item.value.as_str().into());
+            match previous {
+                Some(before) if values.iter().any(|v| &**v == item.value.as_str()) => {
+                    self.error(errors::expressions::duplicate_set_item(item.span, &item.value, before));
+                }
+                _ => values.push(item.value.as_str().into()),
             }
+            previous = Some(item.span);
         }
         values.sort();
         Some(T::new(Ir::Const(Const::Set(values.into())), Ty::TextSet))
@@ -122,12 +112,8 @@ impl<'a> Checker<'a> {
                 Some(T { ir, ..t })
             }
             other => {
-                let other = other.clone();
-                self.type_error(
-                    inner,
-                    &format!("only numbers can be negated, but this is {other}"),
-                    "remove the `-`",
-                );
+                let d = errors::expressions::negation_of_non_number(inner.span, other);
+                self.error(d);
                 None
             }
         }
@@ -137,11 +123,11 @@ impl<'a> Checker<'a> {
     fn not(&mut self, inner: &Expr) -> Option<T> {
         let t = self.expr(inner)?;
         if t.ty != Ty::Bool {
-            self.type_error(
-                inner,
-                &format!("`not` needs a condition, but this is {}", t.ty),
-                "`not` goes before a yes/no fact or a comparison",
-            );
+            self.error(errors::expressions::not_of_non_condition(
+                self.surface(),
+                inner.span,
+                &t.ty,
+            ));
             return None;
         }
         Some(T {
@@ -154,21 +140,12 @@ impl<'a> Checker<'a> {
     fn is_known(&mut self, inner: &Expr, known: bool, e: &Expr) -> Option<T> {
         let t = self.expr(inner)?;
         if !t.maybe {
-            self.error(
-                Diagnostic::warning(
-                    Code::NeedlessUnknownRule,
-                    e.span,
-                    format!(
-                        "`{}` is never unknown, so this test is always {}",
-                        expr_text(inner),
-                        if known { "true" } else { "false" }
-                    ),
-                    "always the same",
-                )
-                .with_help(
-                    "only optional facts (`, optional`) and values computed from them can be unknown; remove the test",
-                ),
-            );
+            self.error(errors::expressions::needless_known_test(
+                self.surface(),
+                e.span,
+                &expr_text(inner),
+                known,
+            ));
         }
         let ir = Ir::IsKnown(Box::new(t.ir.clone()));
         let ir = if known { ir } else { Ir::Not(Box::new(ir)) };
@@ -181,11 +158,10 @@ impl<'a> Checker<'a> {
     /// `REWARD is waitlisted`.
     fn is_waitlisted(&mut self, inner: &Expr) -> Option<T> {
         let ExprKind::Name(id) = &inner.kind else {
-            self.type_error(
-                inner,
-                "`is waitlisted` follows the name of a reward with a budget",
-                "write `REWARD is waitlisted`",
-            );
+            self.error(errors::expressions::waitlisted_needs_reward_name(
+                self.surface(),
+                inner.span,
+            ));
             return None;
         };
         match self.rewards.get(&id.name).copied() {
@@ -194,29 +170,20 @@ impl<'a> Checker<'a> {
                 ..T::new(Ir::Waitlisted(i), Ty::Bool)
             }),
             Some(_) => {
-                self.error(
-                    Diagnostic::error(
-                        Code::InvalidScope,
-                        inner.span,
-                        format!("the reward `{}` has no budget, so it is never waitlisted", id.name),
-                        "no budget",
-                    )
-                    .with_help("add `, budget ... first come first served by ...` to the reward, or remove this test"),
-                );
+                self.error(errors::expressions::waitlisted_without_budget(
+                    self.surface(),
+                    inner.span,
+                    &id.name,
+                ));
                 None
             }
             None => {
-                let names: Vec<String> = self.rewards.keys().cloned().collect();
-                let mut d = Diagnostic::error(
-                    Code::UnknownName,
+                let d = errors::expressions::unknown_reward(
+                    self.surface(),
                     id.span,
-                    format!("there is no reward `{}`", id.name),
-                    "unknown reward",
+                    &id.name,
+                    self.rewards.keys().map(String::as_str),
                 );
-                d = match closest(&id.name, names.iter().map(String::as_str)) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => d.with_help("`is waitlisted` follows the name of a reward with a budget"),
-                };
                 self.error(d);
                 None
             }
@@ -229,36 +196,19 @@ impl<'a> Checker<'a> {
         let d = self.expr(default);
         let (v, d) = (v?, d?);
         if !v.maybe {
-            self.error(
-                Diagnostic::warning(
-                    Code::NeedlessUnknownRule,
-                    Span::new(value.span.end, e.span.end),
-                    format!("`{}` is never unknown, so `if unknown` has no effect", expr_text(value)),
-                    "never used",
-                )
-                .with_help("remove `if unknown ...`"),
-            );
+            self.error(errors::expressions::needless_if_unknown(
+                self.surface(),
+                Span::new(value.span.end, e.span.end),
+                &expr_text(value),
+            ));
         }
         if !self.compatible(&v.ty, &d.ty, default) {
-            self.error(
-                Diagnostic::error(
-                    Code::TypeMismatch,
-                    default.span,
-                    format!(
-                        "what unknown stands for must be {} like the value, but this is {}",
-                        v.ty, d.ty
-                    ),
-                    "wrong kind",
-                )
-                .with_help(match &v.ty {
-                    Ty::Bool => "write `if unknown true` or `if unknown false`".to_string(),
-                    Ty::Num(d) => match d.unit_label() {
-                        Some(u) => format!("write `if unknown 0 {u}`"),
-                        None => "write a number, e.g. `if unknown 0`".into(),
-                    },
-                    _ => "write a value of the same kind".into(),
-                }),
-            );
+            self.error(errors::expressions::unknown_default_wrong_kind(
+                self.surface(),
+                default.span,
+                &v.ty,
+                &d.ty,
+            ));
             return None;
         }
         let exact = v.exact && d.exact;
@@ -278,15 +228,11 @@ impl<'a> Checker<'a> {
         let target = self.units.get(&unit.name).filter(|u| !u.currency).cloned();
         let Some(info) = target else {
             if let Some((code, _)) = currency(&unit.name) {
-                self.error(
-                    Diagnostic::error(
-                        Code::UnitMismatch,
-                        unit.span,
-                        format!("converting into {code} needs an exchange rate"),
-                        "currency conversion",
-                    )
-                    .with_help("multiply by a rate instead; `as` converts money into a declared unit such as points"),
-                );
+                self.error(errors::expressions::conversion_needs_rate(
+                    self.surface(),
+                    unit.span,
+                    code,
+                ));
             } else {
                 self.unknown_unit(unit);
             }
@@ -302,23 +248,26 @@ impl<'a> Checker<'a> {
                 .exact(t.exact && matches!(t.ty, Ty::Num(Dim::Count))),
             ),
             other => {
-                let other = other.clone();
-                self.type_error(
-                    value,
-                    &format!("only amounts can be converted with `as`, but this is {other}"),
-                    "convert an amount of money or a count",
-                );
+                let d = errors::expressions::conversion_of_non_amount(self.surface(), value.span, other);
+                self.error(d);
                 None
             }
         }
     }
 
-    /// Checks `e`, requiring a known value of type `ty`: otherwise reports "`mismatch`, but
-    /// this is ..." or that unknown is not handled (for a `what`), and gives `None`.
-    pub(super) fn definite(&mut self, e: &Expr, ty: &Ty, mismatch: &str, help: &str, what: Unhandled) -> Option<T> {
+    /// Checks `e`, requiring a known value of type `ty`: otherwise reports `mismatch` (given
+    /// the span and the type found) or that unknown is not handled (for a `what`), and gives
+    /// `None`.
+    pub(super) fn definite(
+        &mut self,
+        e: &Expr,
+        ty: &Ty,
+        what: Unhandled,
+        mismatch: impl FnOnce(Span, &Ty) -> Diagnostic,
+    ) -> Option<T> {
         let t = self.expr(e)?;
         if t.ty != *ty {
-            self.type_error(e, &format!("{mismatch}, but this is {}", t.ty), help);
+            self.error(mismatch(e.span, &t.ty));
             return None;
         }
         if t.maybe {
@@ -326,10 +275,6 @@ impl<'a> Checker<'a> {
             return None;
         }
         Some(t)
-    }
-
-    pub(super) fn type_error(&mut self, e: &Expr, message: &str, help: &str) {
-        self.error(Diagnostic::error(Code::TypeMismatch, e.span, message, "here").with_help(help));
     }
 
     fn quantity(&mut self, n: Decimal, unit: &ast::Ident) -> Option<T> {
@@ -347,10 +292,7 @@ impl<'a> Checker<'a> {
             return match d {
                 Some(d) => Some(T::new(Ir::Const(Const::Duration(d)), Ty::Duration)),
                 None => {
-                    self.error(
-                        Diagnostic::error(Code::NumberTooLarge, unit.span, "this duration is too long", "too long")
-                            .with_help("durations up to about 290 years are supported"),
-                    );
+                    self.error(errors::expressions::duration_too_long(unit.span));
                     None
                 }
             };
@@ -372,31 +314,13 @@ impl<'a> Checker<'a> {
     fn timestamp(&mut self, lit: &ast::TimestampLit, span: Span) -> Option<T> {
         let date = NaiveDate::from_ymd_opt(lit.year, lit.month, lit.day);
         let Some(date) = date else {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidDate,
-                    span,
-                    format!("`{}` is not a date on the calendar", lit.text),
-                    "no such date",
-                )
-                .with_help("check the month (1–12) and the day of the month"),
-            );
+            self.error(errors::expressions::date_not_on_calendar(span, &lit.text));
             return None;
         };
         let (h, m, s, ns) = lit.time.unwrap_or((0, 0, 0, 0));
         let (date, time) = if h == 24 {
             if m != 0 || s != 0 || ns != 0 {
-                self.error(
-                    Diagnostic::error(
-                        Code::InvalidDate,
-                        span,
-                        format!("`{}` is not a time of day", lit.text),
-                        "no such time",
-                    )
-                    .with_help(
-                        "`24:00` is the only time after `23:59:59`; it means the end of the day (the next day's 00:00)",
-                    ),
-                );
+                self.error(errors::expressions::time_past_end_of_day(span, &lit.text));
                 return None;
             }
             (date.succ_opt()?, NaiveTime::MIN)
@@ -404,10 +328,7 @@ impl<'a> Checker<'a> {
             match NaiveTime::from_hms_nano_opt(h, m, s, ns) {
                 Some(t) if s < 60 => (date, t),
                 _ => {
-                    self.error(
-                        Diagnostic::error(Code::InvalidDate, span, format!("`{}` is not a time of day", lit.text), "no such time")
-                            .with_help("hours run from 00 to 23 (or `24:00` for the end of a day), minutes and seconds from 00 to 59"),
-                    );
+                    self.error(errors::expressions::time_out_of_range(span, &lit.text));
                     return None;
                 }
             }
@@ -420,35 +341,11 @@ impl<'a> Checker<'a> {
             None => match self.tz.from_local_datetime(&naive) {
                 chrono::LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
                 chrono::LocalResult::Ambiguous(_, _) => {
-                    self.error(
-                        Diagnostic::error(
-                            Code::AmbiguousLocalTime,
-                            span,
-                            format!(
-                                "`{}` happens twice in {} (the clocks go back)",
-                                lit.text,
-                                self.tz.name()
-                            ),
-                            "ambiguous time",
-                        )
-                        .with_help("add the offset to say which one, e.g. `2024-11-03 01:30 -07:00`"),
-                    );
+                    self.error(errors::expressions::local_time_twice(span, &lit.text, self.tz.name()));
                     return None;
                 }
                 chrono::LocalResult::None => {
-                    self.error(
-                        Diagnostic::error(
-                            Code::AmbiguousLocalTime,
-                            span,
-                            format!(
-                                "`{}` does not exist in {} (the clocks go forward)",
-                                lit.text,
-                                self.tz.name()
-                            ),
-                            "skipped time",
-                        )
-                        .with_help("choose a time outside the daylight-saving change"),
-                    );
+                    self.error(errors::expressions::local_time_skipped(span, &lit.text, self.tz.name()));
                     return None;
                 }
             },
@@ -466,15 +363,7 @@ impl<'a> Checker<'a> {
         let (start, end) = (start?, end?);
         for (t, e) in [(&start, &r.start), (&end, &r.end)] {
             if t.ty != Ty::Time {
-                self.error(
-                    Diagnostic::error(
-                        Code::TypeMismatch,
-                        e.span,
-                        format!("a window runs between two timestamps, but this is {}", t.ty),
-                        "not a timestamp",
-                    )
-                    .with_help("write a date and time such as `2024-08-16 15:00`"),
-                );
+                self.error(errors::expressions::window_end_not_timestamp(e.span, &t.ty));
                 return None;
             }
         }
@@ -483,18 +372,12 @@ impl<'a> Checker<'a> {
         if end.date_only {
             match r.kind {
                 RangeKind::Exclusive => {
-                    self.error(
-                        Diagnostic::error(
-                            Code::AmbiguousWindowEnd,
-                            r.end.span,
-                            "a window written with `..` excludes its end, so this day would not be in it",
-                            "the start of this day",
-                        )
-                        .with_help(format!(
-                            "to include the whole day write `{} 24:00`, or write the range with `through`",
-                            expr_text(&r.end)
-                        )),
-                    );
+                    self.error(errors::expressions::window_end_excludes_day(
+                        self.surface(),
+                        r.end.span,
+                        &expr_text(&r.end),
+                        matches!(r.end.kind, ExprKind::Timestamp(_)),
+                    ));
                     return None;
                 }
                 RangeKind::Through => {
@@ -512,17 +395,7 @@ impl<'a> Checker<'a> {
         }
         if let (Ir::Const(Const::Time(s)), Ir::Const(Const::Time(e))) = (&start.ir, &end_ir) {
             if e < s || (e == s && !end_inclusive) {
-                self.error(
-                    Diagnostic::error(
-                        Code::WindowBackwards,
-                        r.span,
-                        "the window ends before it starts",
-                        "backwards window",
-                    )
-                    .with_label(r.start.span, "start")
-                    .with_label(r.end.span, "end")
-                    .with_help("write the earlier time first: `START .. END`"),
-                );
+                self.error(errors::expressions::window_backwards(r.span, r.start.span, r.end.span));
                 return None;
             }
             return Some(T::new(
@@ -556,36 +429,22 @@ impl<'a> Checker<'a> {
             "min" => true,
             "max" => false,
             other => {
-                let mut d = Diagnostic::error(
-                    Code::UnknownFunction,
-                    name.span,
-                    format!("there is no function `{other}`"),
-                    "unknown function",
-                );
                 let names = ["min", "max"].into_iter().chain(Func::ALL.iter().map(|(_, n, _)| *n));
-                d = match closest(other, names) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => d.with_help(
-                        "the functions are `min`, `max`, `start_of_day`, `start_of_week`, `start_of_month`, `add_days`, `add_months`, `days_between`, `months_between` and `business_days_between`; aggregates are written `sum of list`",
-                    ),
-                };
-                self.error(d);
+                self.error(errors::expressions::unknown_function(
+                    self.surface(),
+                    name.span,
+                    other,
+                    names,
+                ));
                 return None;
             }
         };
         if args.len() < 2 {
-            self.error(
-                Diagnostic::error(
-                    Code::WrongArity,
-                    whole.span,
-                    format!("`{}` compares at least two values", name.name),
-                    "too few values",
-                )
-                .with_help(format!(
-                    "write `{}(a, b)`; for the {} of a list write `{} of list`",
-                    name.name, name.name, name.name
-                )),
-            );
+            self.error(errors::expressions::min_max_too_few(
+                self.surface(),
+                whole.span,
+                &name.name,
+            ));
             return None;
         }
         let mut typed = Vec::new();
@@ -600,22 +459,18 @@ impl<'a> Checker<'a> {
         let mut irs = Vec::new();
         for (t, a) in &typed {
             if !matches!(t.ty, Ty::Num(_) | Ty::Time | Ty::Duration) {
-                self.type_error(
-                    a,
-                    &format!(
-                        "`{}` picks among numbers, amounts, timestamps or durations, but this is {}",
-                        name.name, t.ty
-                    ),
-                    "use `and`/`or` to combine yes/no values",
-                );
+                self.error(errors::expressions::min_max_of_unordered(
+                    self.surface(),
+                    a.span,
+                    &name.name,
+                    &t.ty,
+                ));
                 return None;
             }
             if !self.compatible(&ty, &t.ty, a) {
-                self.type_error(
-                    a,
-                    &format!("`{}` compares values of one kind: {ty} and {}", name.name, t.ty),
-                    "give every value the same unit",
-                );
+                self.error(errors::expressions::min_max_of_mixed_kinds(
+                    a.span, &name.name, &ty, &t.ty,
+                ));
                 return None;
             }
             maybe |= t.maybe;
@@ -636,23 +491,12 @@ impl<'a> Checker<'a> {
 
     fn calendar_call(&mut self, func: Func, name: &ast::Ident, arity: usize, args: &[Expr], whole: &Expr) -> Option<T> {
         if args.len() != arity {
-            self.error(
-                Diagnostic::error(
-                    Code::WrongArity,
-                    whole.span,
-                    format!(
-                        "`{}` takes {arity} value{}, not {}",
-                        name.name,
-                        if arity == 1 { "" } else { "s" },
-                        args.len()
-                    ),
-                    "wrong number of values",
-                )
-                .with_help(match arity {
-                    1 => format!("write `{}(timestamp)`", name.name),
-                    _ => format!("write `{}(a, b)`", name.name),
-                }),
-            );
+            self.error(errors::expressions::calendar_wrong_arity(
+                whole.span,
+                &name.name,
+                arity,
+                args.len(),
+            ));
             return None;
         }
         let mut typed = Vec::new();
@@ -661,22 +505,16 @@ impl<'a> Checker<'a> {
         }
         let want_second_number = matches!(func, Func::AddDays | Func::AddMonths);
         for (i, (t, a)) in typed.iter().zip(args).enumerate() {
-            let ok = if i == 1 && want_second_number {
+            let number = i == 1 && want_second_number;
+            let ok = if number {
                 matches!(t.ty, Ty::Num(Dim::Count))
             } else {
                 t.ty == Ty::Time
             };
             if !ok {
-                let wanted = if i == 1 && want_second_number {
-                    "a whole number"
-                } else {
-                    "a timestamp"
-                };
-                self.type_error(
-                    a,
-                    &format!("`{}` needs {wanted} here, but this is {}", name.name, t.ty),
-                    "see docs/language.md, calendar functions",
-                );
+                self.error(errors::expressions::calendar_wrong_argument(
+                    a.span, &name.name, number, &t.ty,
+                ));
                 return None;
             }
         }
@@ -708,11 +546,7 @@ impl<'a> Checker<'a> {
                 let w = self.range(r);
                 let (v, w) = (v?, w?);
                 if v.ty != Ty::Time {
-                    self.type_error(
-                        value,
-                        &format!("only timestamps can be in a window, but this is {}", v.ty),
-                        "test a timestamp fact",
-                    );
+                    self.error(errors::expressions::in_window_of_non_timestamp(value.span, &v.ty));
                     return None;
                 }
                 let maybe = v.maybe || w.maybe;
@@ -739,11 +573,7 @@ impl<'a> Checker<'a> {
                     ),
                     (Ty::Choice(choices), Ty::TextSet) => {
                         let Ir::Const(Const::Set(items)) = &w.ir else {
-                            self.type_error(
-                                target,
-                                "a choice can only be tested against a set written in the campaign",
-                                "write the set of choices",
-                            );
+                            self.error(errors::expressions::choice_in_computed_set(target.span));
                             return None;
                         };
                         let mut ir: Option<Ir> = None;
@@ -756,12 +586,17 @@ impl<'a> Checker<'a> {
                                         Box::new(Ir::Const(Const::Choice(i as u32))),
                                     );
                                     ir = Some(match ir {
-                                        Some(prev) => Ir::Or(Box::new(prev), Box::new(test)),
+                                        Some(Ir::Or(mut tests)) => {
+                                            tests.push(test);
+                                            Ir::Or(tests)
+                                        }
+                                        Some(prev) => Ir::Or(vec![prev, test]),
                                         None => test,
                                     });
                                 }
                                 None => {
-                                    self.unknown_choice(item, choices, target.span);
+                                    let written = written_in_set(target, item);
+                                    self.unknown_choice(item, choices, target.span, &written);
                                     return None;
                                 }
                             }
@@ -769,23 +604,13 @@ impl<'a> Checker<'a> {
                         Some(T::new(ir.unwrap_or(Ir::Const(Const::Bool(false))), Ty::Bool).maybe(maybe))
                     }
                     (Ty::Time, other) | (Ty::Text, other) => {
-                        let other = other.clone();
-                        self.type_error(
-                            target,
-                            &format!("`in` needs a window or a set, but this is {other}"),
-                            "write a window name, a range `A .. B`, or a set `{\"a\", \"b\"}`",
-                        );
+                        let d = errors::expressions::in_target_not_window_or_set(self.surface(), target.span, other);
+                        self.error(d);
                         None
                     }
                     (other, _) => {
-                        let other = other.clone();
-                        self.type_error(
-                            value,
-                            &format!(
-                                "`in` tests a timestamp against a window or a text against a set, but this is {other}"
-                            ),
-                            "compare numbers with `<`, `≥`...",
-                        );
+                        let d = errors::expressions::in_of_wrong_kind(self.surface(), value.span, other);
+                        self.error(d);
                         None
                     }
                 }
@@ -793,24 +618,27 @@ impl<'a> Checker<'a> {
         }
     }
 
-    pub(super) fn unknown_choice(&mut self, item: &str, choices: &[String], span: Span) {
-        let mut d = Diagnostic::error(
-            Code::UnknownEnumValue,
-            span,
-            format!(
-                "\"{item}\" is not one of the choices: {}",
-                choices
-                    .iter()
-                    .map(|c| format!("\"{c}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            "not a choice",
-        );
-        d = match closest(item, choices.iter().map(String::as_str)) {
-            Some(s) => d.with_help(format!("did you mean \"{s}\"?")),
-            None => d.with_help("add it to the fact's `one of` list, or correct the text"),
-        };
-        self.error(d);
+    /// Reports that the text `item` is none of `choices`; `written`: where it is written in
+    /// quotes, for the fix.
+    pub(super) fn unknown_choice(&mut self, item: &str, choices: &[String], span: Span, written: &[Span]) {
+        self.error(errors::expressions::unknown_choice(span, item, choices, written));
+    }
+}
+
+/// Where a set written in the campaign (`target`, maybe in parentheses) has the text `item`.
+fn written_in_set(target: &Expr, item: &str) -> Vec<Span> {
+    match &target.kind {
+        ExprKind::Paren(inner) => written_in_set(inner, item),
+        ExprKind::Set(items) => items.iter().filter(|t| t.value == item).map(|t| t.span).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Where a text written in quotes (`e`, maybe in parentheses) is, for a fix that replaces it.
+pub(super) fn written_text(e: &Expr) -> Vec<Span> {
+    match &e.kind {
+        ExprKind::Paren(inner) => written_text(inner),
+        ExprKind::Text(_) => vec![e.span],
+        _ => Vec::new(),
     }
 }

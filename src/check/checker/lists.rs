@@ -1,9 +1,9 @@
 //! Lists: filters with `where`, and aggregates (`sum of`, `count of`...).
 
-use crate::diagnostics::{Code, Diagnostic};
+use crate::check::errors;
 use crate::program::types::{Dim, Ty};
 use crate::program::{Filter, Ir, ListExpr};
-use crate::syntax::ast::{AggOp, BinOp, Expr, ExprKind};
+use crate::syntax::ast::{AggOp, Expr, ExprKind};
 
 use super::conditions::Unhandled;
 use super::operators::known_refs;
@@ -14,11 +14,7 @@ impl<'a> Checker<'a> {
     pub(super) fn where_filter(&mut self, list: &Expr, filter: &Expr) -> Option<T> {
         let t = self.expr(list)?;
         let Some(mut l) = t.list.clone() else {
-            self.type_error(
-                list,
-                &format!("`where` filters a list, but this is {}", t.ty),
-                "use `where` after a list fact, e.g. `products where settled_orders < 30`",
-            );
+            self.error(errors::lists::where_of_non_list(self.surface(), list.span, &t.ty));
             return None;
         };
         let (filters, after_budget, _) = self.filter_in(&l, filter)?;
@@ -44,14 +40,11 @@ impl<'a> Checker<'a> {
         let mut after_budget = false;
         let mut proven = Vec::new();
         let mut ok = true;
+        let surface = self.surface();
         for c in conjuncts {
-            let Some(t) = self.definite(
-                c,
-                &Ty::Bool,
-                "a filter must be true or false",
-                "compare something, e.g. `where at in activity`",
-                Unhandled::Filter,
-            ) else {
+            let Some(t) = self.definite(c, &Ty::Bool, Unhandled::Filter, |span, ty| {
+                errors::lists::filter_not_yes_no(surface, span, ty)
+            }) else {
                 ok = false;
                 continue;
             };
@@ -91,11 +84,7 @@ impl<'a> Checker<'a> {
         let s = self.expr(source)?;
         if let Ty::PerPeriod(_, inner) = &s.ty {
             if filter.is_some() {
-                self.type_error(
-                    source,
-                    "a per-period value cannot be filtered with `where`",
-                    "filter inside its definition instead",
-                );
+                self.error(errors::lists::per_period_value_filtered(self.surface(), source.span));
                 return None;
             }
             let Ir::Def(idx) = s.ir else { return None };
@@ -112,20 +101,13 @@ impl<'a> Checker<'a> {
             );
         }
         let Some(mut list) = s.list.clone() else {
-            self.error(
-                Diagnostic::error(
-                    Code::AggregateOfNonList,
-                    source.span,
-                    format!(
-                        "`{} of` needs a list, but `{}` is {}",
-                        op.words(),
-                        expr_text(source),
-                        s.ty
-                    ),
-                    "not a list",
-                )
-                .with_help("aggregate a list fact or one of its fields, e.g. `sum of sales.gmv`"),
-            );
+            self.error(errors::lists::aggregate_of_non_list(
+                self.surface(),
+                source.span,
+                op,
+                &expr_text(source),
+                &s.ty,
+            ));
             return None;
         };
         let mut after_budget = s.after_budget;
@@ -147,50 +129,28 @@ impl<'a> Checker<'a> {
             (AggOp::Count, _) => Ty::Num(Dim::Count),
             (AggOp::Any, None) => Ty::Bool,
             (_, None) => {
-                self.error(
-                    Diagnostic::error(
-                        Code::TypeMismatch,
-                        source.span,
-                        format!(
-                            "`{} of` needs values, but `{}` is a list of records",
-                            op.words(),
-                            expr_text(source)
-                        ),
-                        "records, not values",
-                    )
-                    .with_help(format!(
-                        "name the field to {}: e.g. `{} of {}.amount`",
-                        op.words(),
-                        op.words(),
-                        expr_text(source)
-                    )),
-                );
+                self.error(errors::lists::aggregate_of_records(
+                    self.surface(),
+                    source.span,
+                    op,
+                    &expr_text(source),
+                ));
                 return None;
             }
             (_, Some(t)) => self.aggregate_type(op, t, whole)?,
         };
         if item_maybe && !matches!(op, AggOp::Count) {
-            self.error(
-                Diagnostic::error(
-                    Code::UnknownNotHandled,
-                    source.span,
-                    format!(
-                        "some `{}` values can be unknown, and `{} of` would not know what to do with them",
-                        expr_text(source),
-                        op.words()
-                    ),
-                    "may hold unknown values",
-                )
-                .with_help(format!(
-                    "leave them out with a filter: `{} of {} where {} is known`",
-                    op.words(),
-                    expr_text(source),
-                    match &source.kind {
-                        ExprKind::Field(_, f) => f.name.clone(),
-                        _ => "...".into(),
-                    }
-                )),
-            );
+            let field = match &source.kind {
+                ExprKind::Field(_, f) => f.name.as_str(),
+                _ => "...",
+            };
+            self.error(errors::lists::aggregate_of_unknowns(
+                self.surface(),
+                source.span,
+                op,
+                &expr_text(source),
+                field,
+            ));
             return None;
         }
         let maybe = matches!(op, AggOp::Min | AggOp::Max | AggOp::Average);
@@ -222,11 +182,11 @@ impl<'a> Checker<'a> {
                 return if op == AggOp::CountDistinct
                     && !matches!(item, Ty::Text | Ty::Num(_) | Ty::Choice(_) | Ty::Time | Ty::Bool)
                 {
-                    self.type_error(
-                        whole,
-                        &format!("`distinct count of` needs texts, numbers or timestamps, but these are {item}"),
-                        "count distinct ids or names",
-                    );
+                    self.error(errors::lists::distinct_count_of_wrong_kind(
+                        self.surface(),
+                        whole.span,
+                        item,
+                    ));
                     None
                 } else {
                     Some(Ty::Num(Dim::Count))
@@ -238,14 +198,12 @@ impl<'a> Checker<'a> {
             AggOp::Any | AggOp::All => *item == Ty::Bool,
         };
         if !ok {
-            self.type_error(
-                whole,
-                &format!("`{} of` cannot combine {item}", op.words()),
-                match op {
-                    AggOp::Any | AggOp::All => "`any of` and `all of` take yes/no values",
-                    _ => "sum, min, max and average take numbers or amounts",
-                },
-            );
+            self.error(errors::lists::aggregate_of_wrong_kind(
+                self.surface(),
+                whole.span,
+                op,
+                item,
+            ));
             return None;
         }
         Some(match (op, item) {
@@ -264,11 +222,8 @@ fn attach_filters(list: &mut ListExpr, filters: Vec<Filter>) {
 /// The conjuncts of `a and b and (c and d)`, in order.
 fn flatten_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     match &e.kind {
-        ExprKind::Binary(BinOp::And, a, b) => {
-            flatten_and(a, out);
-            flatten_and(b, out);
-        }
-        ExprKind::Paren(inner) if matches!(inner.kind, ExprKind::Binary(BinOp::And, _, _)) => flatten_and(inner, out),
+        ExprKind::And(operands) => operands.iter().for_each(|x| flatten_and(x, out)),
+        ExprKind::Paren(inner) if matches!(inner.kind, ExprKind::And(_)) => flatten_and(inner, out),
         _ => out.push(e),
     }
 }

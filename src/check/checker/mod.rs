@@ -5,6 +5,7 @@
 //! wrong it reports once and yields `None`, so that one mistake does not
 //! cascade into a page of follow-on errors.
 
+mod chains;
 mod conditions;
 mod declarations;
 mod definitions;

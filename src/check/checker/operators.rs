@@ -2,11 +2,12 @@
 
 use rust_decimal::Decimal;
 
-use crate::diagnostics::{Code, Diagnostic};
+use crate::check::errors;
 use crate::program::types::{Dim, Ty};
 use crate::program::{ArithOp, CmpOp, Const, Ir};
-use crate::syntax::ast::{BinOp, Expr};
+use crate::syntax::ast::{BinOp, Expr, ExprKind};
 
+use super::expressions::written_text;
 use super::{Checker, T, expr_text, is_literal, literal_value, num_const};
 
 impl<'a> Checker<'a> {
@@ -27,20 +28,21 @@ impl<'a> Checker<'a> {
                 let r = r?;
                 for (t, e) in [(&l, a), (&r, b)] {
                     if t.ty != Ty::Bool {
-                        self.type_error(
-                            e,
-                            &format!("`{}` joins conditions, but this is {}", op.symbol(), t.ty),
-                            "compare it with something first",
-                        );
+                        self.error(errors::expressions::join_of_non_condition(
+                            self.surface(),
+                            e.span,
+                            op,
+                            &t.ty,
+                        ));
                         return None;
                     }
                 }
                 let maybe = l.maybe || r.maybe;
                 let after_budget = l.after_budget || r.after_budget;
                 let ir = if op == BinOp::And {
-                    Ir::And(Box::new(l.ir), Box::new(r.ir))
+                    Ir::And(vec![l.ir, r.ir])
                 } else {
-                    Ir::Or(Box::new(l.ir), Box::new(r.ir))
+                    Ir::Or(vec![l.ir, r.ir])
                 };
                 Some(
                     T {
@@ -63,7 +65,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn arith(&mut self, op: BinOp, l: T, r: T, a: &Expr, b: &Expr, whole: &Expr) -> Option<T> {
+    pub(super) fn arith(&mut self, op: BinOp, l: T, r: T, a: &Expr, b: &Expr, whole: &Expr) -> Option<T> {
         let maybe = l.maybe || r.maybe;
         let after_budget = l.after_budget || r.after_budget;
         let (ty, aop, exact, maybe) = match (op, &l.ty, &r.ty) {
@@ -79,17 +81,7 @@ impl<'a> Checker<'a> {
                     (s, q) | (q, s) if s.is_scalar() && !q.is_scalar() => q.clone(),
                     (s, t) if s.is_scalar() && t.is_scalar() => Dim::Decimal,
                     _ => {
-                        self.error(
-                            Diagnostic::error(
-                                Code::UnitMismatch,
-                                whole.span,
-                                format!("multiplying {x} by {y} has no meaning"),
-                                "two amounts multiplied",
-                            )
-                            .with_help(
-                                "multiply an amount by a rate or a count, e.g. `gmv × 1%` or `new_active × 100 CNY`",
-                            ),
-                        );
+                        self.error(errors::expressions::meaningless_product(whole.span, x, y));
                         return None;
                     }
                 };
@@ -109,25 +101,14 @@ impl<'a> Checker<'a> {
                     }
                     (q1, q2) if q1 == q2 => Dim::Decimal,
                     _ => {
-                        self.error(
-                            Diagnostic::error(
-                                Code::UnitMismatch,
-                                whole.span,
-                                format!("dividing {x} by {y} has no meaning"),
-                                "mismatched division",
-                            )
-                            .with_help("divide amounts of the same unit (a ratio), or an amount by a number"),
-                        );
+                        self.error(errors::expressions::meaningless_division(whole.span, x, y));
                         return None;
                     }
                 };
                 // Division by zero gives unknown, unless the divisor is a non-zero constant.
                 let safe = num_const(&r.ir).is_some_and(|n| !n.is_zero());
                 if num_const(&r.ir).is_some_and(|n| n.is_zero()) {
-                    self.error(
-                        Diagnostic::error(Code::TypeMismatch, b.span, "division by zero", "zero")
-                            .with_help("divide by a number other than 0"),
-                    );
+                    self.error(errors::expressions::division_by_zero(b.span));
                     return None;
                 }
                 (Ty::Num(dim), ArithOp::Div, false, maybe || !safe)
@@ -164,22 +145,8 @@ impl<'a> Checker<'a> {
                 );
             }
             (_, x, y) => {
-                let (x, y) = (x.clone(), y.clone());
-                let help = match (&x, &y) {
-                    (Ty::Time, Ty::Num(_)) | (Ty::Num(_), Ty::Time) => {
-                        "add a duration to a timestamp: `applied_at - 60 days`"
-                    }
-                    _ => "arithmetic works on numbers, amounts, timestamps and durations",
-                };
-                self.error(
-                    Diagnostic::error(
-                        Code::TypeMismatch,
-                        whole.span,
-                        format!("cannot {} {x} and {y}", verb(op)),
-                        "here",
-                    )
-                    .with_help(help),
-                );
+                let d = errors::expressions::arithmetic_on_wrong_kinds(whole.span, op, x, y);
+                self.error(d);
                 return None;
             }
         };
@@ -233,51 +200,36 @@ impl<'a> Checker<'a> {
         } else {
             (None, x)
         };
-        let verb = verb(op);
         match bare {
             Some(e) if is_literal(e) && other.unit_label().is_some() => {
                 let unit = other.unit_label().unwrap_or("");
-                self.error(
-                    Diagnostic::error(
-                        Code::BareNumber,
-                        e.span,
-                        format!("cannot {verb} a plain number and {other}"),
-                        "no unit",
-                    )
-                    .with_help(format!("write the unit: `{} {unit}`", expr_text(e))),
-                );
+                self.error(errors::expressions::sum_with_bare_number(
+                    e.span,
+                    op,
+                    other,
+                    &expr_text(e),
+                    unit,
+                    written_as_digits(e),
+                ));
             }
             _ if matches!((x, y), (Dim::Fraction, _) | (_, Dim::Fraction)) => {
                 let e = if *x == Dim::Fraction { b } else { a };
-                let mut d = Diagnostic::error(
-                    Code::PercentExpected,
+                self.error(errors::expressions::sum_with_percentage(
                     e.span,
-                    format!("cannot {verb} {x} and {y}"),
-                    "not a percentage",
-                );
-                d = match literal_value(e) {
-                    Some(n) => d.with_help(format!("did you mean `{n}%`?")),
-                    None => d.with_help("write percentages with `%`, e.g. `1%`"),
-                };
-                self.error(d);
+                    op,
+                    x,
+                    y,
+                    literal_value(e),
+                ));
             }
             _ => {
-                let help = match (x, y) {
-                    (Dim::Money(c1), Dim::Money(c2)) => {
-                        format!("{c1} and {c2} are different currencies; convert one with an explicit rate first")
-                    }
-                    _ => "both sides must be in the same unit; convert with `as UNIT` where the announcement says so"
-                        .to_string(),
-                };
-                self.error(
-                    Diagnostic::error(
-                        Code::UnitMismatch,
-                        a.span.to(b.span),
-                        format!("cannot {verb} {x} and {y}"),
-                        "different units",
-                    )
-                    .with_help(help),
-                );
+                self.error(errors::expressions::sum_of_different_units(
+                    self.surface(),
+                    a.span.to(b.span),
+                    op,
+                    x,
+                    y,
+                ));
             }
         }
         None
@@ -317,57 +269,38 @@ impl<'a> Checker<'a> {
                     (&r.ir, &l.ir, b)
                 };
                 let Ir::Const(Const::Text(s)) = text_ir else {
-                    self.type_error(
-                        text_expr,
-                        "a choice fact can only be compared with a text written in the campaign",
-                        "write the choice in quotes, e.g. `store_status = \"normal\"`",
-                    );
+                    self.error(errors::expressions::choice_compared_with_computed_text(text_expr.span));
                     return None;
                 };
                 match choices.iter().position(|c| c.as_str() == &**s) {
                     Some(i) => Some(make(choice_ir.clone(), Ir::Const(Const::Choice(i as u32)))),
                     None => {
                         let choices = choices.clone();
-                        self.unknown_choice(s, &choices, text_expr.span);
+                        self.unknown_choice(s, &choices, text_expr.span, &written_text(text_expr));
                         None
                     }
                 }
             }
             (Ty::Time, Ty::Num(_)) | (Ty::Num(_), Ty::Time) => {
                 let e = if l.ty == Ty::Time { b } else { a };
-                self.type_error(
-                    e,
-                    "a timestamp can only be compared with another timestamp",
-                    "write a date and time such as `2022-12-31 23:59:59`",
-                );
+                self.error(errors::expressions::timestamp_compared_with_number(e.span));
                 None
             }
             (Ty::Duration, Ty::Num(_)) | (Ty::Num(_), Ty::Duration) => {
                 let e = if l.ty == Ty::Duration { b } else { a };
-                let mut d = Diagnostic::error(
-                    Code::BareNumber,
+                self.error(errors::expressions::duration_compared_with_number(
                     e.span,
-                    "a duration is compared with a number without a time unit",
-                    "no time unit",
-                );
-                d = match literal_value(e) {
-                    Some(n) => d.with_help(format!("write the unit: `{n} days` (or hours, minutes, weeks)")),
-                    None => d.with_help("write a duration such as `30 days`"),
-                };
-                self.error(d);
+                    literal_value(e),
+                ));
                 None
             }
             (x, y) => {
-                let (x, y) = (x.clone(), y.clone());
-                let message = if ordered && x == y {
-                    format!("{x} cannot be ordered with `{}`", op.symbol())
+                let d = if ordered && x == y {
+                    errors::expressions::cannot_order(self.surface(), a.span.to(b.span), x, op)
                 } else {
-                    format!("cannot compare {x} with {y}")
+                    errors::expressions::cannot_compare(self.surface(), a.span.to(b.span), x, y)
                 };
-                self.error(
-                    Diagnostic::error(Code::TypeMismatch, a.span.to(b.span), message, "here")
-                        .with_help("compare values of the same kind: amounts with amounts, timestamps with timestamps, texts with `=` or `in`"),
-                );
+                self.error(d);
                 None
             }
         }
@@ -401,56 +334,27 @@ impl<'a> Checker<'a> {
         match (lit, other) {
             (Some(e), Dim::Fraction) => {
                 let n = literal_value(e).unwrap_or_default();
-                let help = if n >= Decimal::ONE {
-                    format!("did you mean `{n}%`?")
-                } else {
-                    format!(
-                        "did you mean `{}%`? a fraction is written as a percentage",
-                        (n * Decimal::ONE_HUNDRED).normalize()
-                    )
-                };
-                self.error(
-                    Diagnostic::error(
-                        Code::PercentExpected,
-                        e.span,
-                        format!("`{}` is compared with a percentage but has no `%`", expr_text(e)),
-                        "plain number",
-                    )
-                    .with_help(help),
-                );
+                self.error(errors::expressions::compared_with_percentage_without_percent(
+                    e.span,
+                    &expr_text(e),
+                    n,
+                ));
             }
             (Some(e), q) if q.unit_label().is_some() => {
-                self.error(
-                    Diagnostic::error(
-                        Code::BareNumber,
-                        e.span,
-                        format!("`{}` is compared with {q} but has no unit", expr_text(e)),
-                        "no unit",
-                    )
-                    .with_help(format!(
-                        "write the unit: `{} {}`",
-                        expr_text(e),
-                        q.unit_label().unwrap_or("")
-                    )),
-                );
+                self.error(errors::expressions::compared_with_bare_number(
+                    e.span,
+                    &expr_text(e),
+                    q,
+                    q.unit_label().unwrap_or(""),
+                    written_as_digits(e),
+                ));
             }
             _ => {
-                let help = match (x, y) {
-                    (Dim::Money(c1), Dim::Money(c2)) => {
-                        format!("{c1} and {c2} are different currencies; convert one with an explicit rate first")
-                    }
-                    (Dim::Fraction, _) | (_, Dim::Fraction) => "write percentages with `%`, e.g. `2%`".into(),
-                    _ => "compare amounts in the same unit".into(),
-                };
-                self.error(
-                    Diagnostic::error(
-                        Code::UnitMismatch,
-                        a.span.to(b.span),
-                        format!("cannot compare {x} with {y}"),
-                        "different units",
-                    )
-                    .with_help(help),
-                );
+                self.error(errors::expressions::compared_in_different_units(
+                    a.span.to(b.span),
+                    x,
+                    y,
+                ));
             }
         }
         false
@@ -472,36 +376,21 @@ impl<'a> Checker<'a> {
                 (CmpOp::Le | CmpOp::Gt, true) | (CmpOp::Ge | CmpOp::Lt, false)
             )
         {
-            self.error(
-                Diagnostic::warning(
-                    Code::DateOnlyComparison,
-                    e.span,
-                    format!(
-                        "`{}` means the start of that day (00:00), so the rest of the day is {}",
-                        expr_text(e),
-                        if matches!(cmp, CmpOp::Le | CmpOp::Ge) {
-                            "left out"
-                        } else {
-                            "included"
-                        }
-                    ),
-                    "the day's first instant",
-                )
-                .with_help(format!(
-                    "to include the whole day write `{} 23:59:59` or compare with `<` and the next day",
-                    expr_text(e)
-                )),
-            );
+            self.error(errors::expressions::date_only_comparison(
+                e.span,
+                &expr_text(e),
+                matches!(cmp, CmpOp::Le | CmpOp::Ge),
+            ));
         }
     }
 }
 
-fn verb(op: BinOp) -> &'static str {
-    match op {
-        BinOp::Add => "add",
-        BinOp::Sub => "subtract",
-        BinOp::Mul => "multiply",
-        _ => "divide",
+/// Whether a number is written as digits (`5`, `-5`), so that the unit can follow it as written.
+fn written_as_digits(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Number(_) => true,
+        ExprKind::Neg(inner) => matches!(inner.kind, ExprKind::Number(_)),
+        _ => false,
     }
 }
 
@@ -520,27 +409,19 @@ pub(super) fn cmp_of(op: BinOp) -> CmpOp {
 pub(super) fn known_refs(ir: &Ir) -> Vec<Ir> {
     match ir {
         Ir::IsKnown(inner) => vec![(**inner).clone()],
-        Ir::And(a, b) => {
-            let mut v = known_refs(a);
-            v.extend(known_refs(b));
-            v
-        }
+        Ir::And(operands) => operands.iter().flat_map(known_refs).collect(),
         _ => Vec::new(),
     }
 }
 
 /// References that a false `ir` proves known: the operands of `x is unknown`, through `or`.
-fn unknown_refs(ir: &Ir) -> Vec<Ir> {
+pub(super) fn unknown_refs(ir: &Ir) -> Vec<Ir> {
     match ir {
         Ir::Not(inner) => match &**inner {
             Ir::IsKnown(x) => vec![(**x).clone()],
             _ => Vec::new(),
         },
-        Ir::Or(a, b) => {
-            let mut v = unknown_refs(a);
-            v.extend(unknown_refs(b));
-            v
-        }
+        Ir::Or(operands) => operands.iter().flat_map(unknown_refs).collect(),
         _ => Vec::new(),
     }
 }

@@ -3,7 +3,8 @@
 
 use rust_decimal::Decimal;
 
-use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::check::errors;
+use crate::diagnostics::Span;
 use crate::program::types::{Dim, Ty, UnitInfo, currency};
 use crate::program::{Adjust, BudgetDef, Ir, RewardDef};
 use crate::syntax::ast::{self, Expr, Modifier, RoundingMode, Scope};
@@ -33,30 +34,16 @@ impl<'a> Checker<'a> {
         let dim = match &t.ty {
             Ty::Num(d @ (Dim::Money(_) | Dim::Unit(_))) => d.clone(),
             Ty::Num(_) => {
-                self.error(
-                    Diagnostic::error(
-                        Code::BareNumber,
-                        r.expr.span,
-                        format!("the reward `{}` has no unit", r.name.name),
-                        "a plain number",
-                    )
-                    .with_help(
-                        "say what is paid: multiply by an amount (`new_active × 100 CNY`) or convert with `as points`",
-                    ),
-                );
+                self.error(errors::rules::reward_without_unit(
+                    self.surface(),
+                    r.expr.span,
+                    &r.name.name,
+                ));
                 return None;
             }
             other => {
-                let other = other.clone();
-                self.error(
-                    Diagnostic::error(
-                        Code::TypeMismatch,
-                        r.expr.span,
-                        format!("a reward must be an amount, but this is {other}"),
-                        "not an amount",
-                    )
-                    .with_help("write an amount such as `counted_gmv × 0.9% as points` or `100 CNY`"),
-                );
+                let d = errors::rules::reward_not_an_amount(self.surface(), r.expr.span, other);
+                self.error(d);
                 return None;
             }
         };
@@ -65,63 +52,30 @@ impl<'a> Checker<'a> {
             return None;
         }
         if t.after_budget {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidScope,
-                    r.expr.span,
-                    "a reward cannot depend on a budget's outcome",
-                    "uses the budget outcome",
-                )
-                .with_help("budgets are allocated from the rewards' amounts; use `is waitlisted` in a value instead"),
-            );
+            self.error(errors::rules::reward_after_budget(self.surface(), r.expr.span));
             return None;
         }
         let unit = self.unit_info(&dim)?;
         let budget_ok = per.is_none();
         let adjust = self.adjust(&r.modifiers, &t, Some(&unit), per.is_some())?;
         if !t.exact && adjust.rounding.is_none() {
-            self.error(
-                Diagnostic::error(
-                    Code::MissingRounding,
-                    r.expr.span,
-                    format!(
-                        "the reward `{}` can have more decimals than {} pays, and no rounding is given",
-                        r.name.name, unit.name
-                    ),
-                    "may need rounding",
-                )
-                .with_help(format!(
-                    "add `, rounded down` (or `rounded half up`, `rounded up`) after the amount: {} is paid in steps of {}",
-                    unit.name, unit.precision
-                )),
-            );
+            self.error(errors::rules::missing_rounding(
+                self.surface(),
+                r.expr.span,
+                &r.name.name,
+                &unit,
+            ));
             return None;
         }
         let mut budget = None;
         for m in &r.modifiers {
             if let Modifier::Budget(b) = m {
                 if !budget_ok {
-                    self.error(
-                        Diagnostic::error(
-                            Code::InvalidModifier,
-                            b.span,
-                            "a reward settled per period cannot draw on a budget",
-                            "budget here",
-                        )
-                        .with_help("budgets apply to rewards paid once per record"),
-                    );
+                    self.error(errors::rules::budget_on_per_period_reward(b.span));
                     return None;
                 }
                 if budget.is_some() {
-                    self.error(
-                        Diagnostic::error(
-                            Code::InvalidModifier,
-                            b.span,
-                            "a reward can draw on one budget only",
-                            "second budget",
-                        )
-                        .with_help("remove one of the budgets"),
-                    );
+                    self.error(errors::rules::second_budget(b.span));
                     return None;
                 }
                 budget = Some(self.budget(b, &dim)?);
@@ -146,27 +100,11 @@ impl<'a> Checker<'a> {
             _ => false,
         };
         if !amount_ok {
-            self.error(
-                Diagnostic::error(
-                    Code::UnitMismatch,
-                    b.amount.span,
-                    format!("the budget is {}, but the reward is {dim}", amount.ty),
-                    "budget amount",
-                )
-                .with_help("give the budget in the reward's unit, or as a count of rewards"),
-            );
+            self.error(errors::rules::budget_unit_mismatch(b.amount.span, &amount.ty, dim));
             return None;
         }
         if depends_on_record(&amount.ir) || amount.maybe {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidModifier,
-                    b.amount.span,
-                    "a budget must be the same for every record: it cannot depend on facts",
-                    "depends on facts",
-                )
-                .with_help("use a number or a `parameter`"),
-            );
+            self.error(errors::rules::budget_depends_on_facts(self.surface(), b.amount.span));
             return None;
         }
         let group = match &b.scope {
@@ -174,15 +112,11 @@ impl<'a> Checker<'a> {
             ast::BudgetScope::Per(unit, e) => {
                 let t = self.expr(e)?;
                 if t.ty != Ty::Time {
-                    self.error(
-                        Diagnostic::error(
-                            Code::TypeMismatch,
-                            e.span,
-                            format!("budget periods follow a timestamp, but this is {}", t.ty),
-                            "not a timestamp",
-                        )
-                        .with_help("write the timestamp that decides the period, e.g. `per month of applied_at`"),
-                    );
+                    self.error(errors::rules::budget_period_not_timestamp(
+                        self.surface(),
+                        e.span,
+                        &t.ty,
+                    ));
                     return None;
                 }
                 if t.maybe {
@@ -194,18 +128,11 @@ impl<'a> Checker<'a> {
         };
         let order = self.expr(&b.order)?;
         if !matches!(order.ty, Ty::Time | Ty::Num(_) | Ty::Text | Ty::Duration) {
-            self.error(
-                Diagnostic::error(
-                    Code::TypeMismatch,
-                    b.order.span,
-                    format!(
-                        "records are served in the order of a timestamp, number or text, but this is {}",
-                        order.ty
-                    ),
-                    "cannot be ordered",
-                )
-                .with_help("write what decides the queue, e.g. `first come first served by applied_at`"),
-            );
+            self.error(errors::rules::queue_order_not_orderable(
+                self.surface(),
+                b.order.span,
+                &order.ty,
+            ));
             return None;
         }
         if order.maybe {
@@ -253,15 +180,7 @@ impl<'a> Checker<'a> {
                 Modifier::Expires(e, span) => ok &= self.expires(e, *span, unit, per_period, &mut adjust),
                 Modifier::Budget(b) => {
                     if unit.is_none() {
-                        self.error(
-                            Diagnostic::error(
-                                Code::InvalidModifier,
-                                b.span,
-                                "only rewards can draw on a budget",
-                                "budget here",
-                            )
-                            .with_help("move the budget to the reward"),
-                        );
+                        self.error(errors::rules::budget_not_on_reward(b.span));
                         ok = false;
                     }
                 }
@@ -281,15 +200,7 @@ impl<'a> Checker<'a> {
         adjust: &mut Adjust,
     ) -> bool {
         let Ty::Num(dim) = &t.ty else {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidModifier,
-                    span,
-                    format!("only amounts can be rounded, but this is {}", t.ty),
-                    "rounding",
-                )
-                .with_help("remove the rounding"),
-            );
+            self.error(errors::rules::rounding_not_an_amount(span, &t.ty));
             return false;
         };
         let default_step = unit.map(|u| u.precision).or_else(|| match dim {
@@ -300,15 +211,7 @@ impl<'a> Checker<'a> {
         let step_value = match step {
             Some((s, sspan)) => {
                 if !is_power_of_ten(s) {
-                    self.error(
-                        Diagnostic::error(
-                            Code::InvalidRounding,
-                            sspan,
-                            format!("rounding steps are powers of ten such as `1` or `0.01`, not `{s}`"),
-                            "not a power of ten",
-                        )
-                        .with_help("write `to 0.01` for fen, `to 1` for whole units"),
-                    );
+                    self.error(errors::rules::rounding_step_not_power_of_ten(sspan, s));
                     return false;
                 }
                 s
@@ -316,30 +219,14 @@ impl<'a> Checker<'a> {
             None => match default_step {
                 Some(s) => s,
                 None => {
-                    self.error(
-                        Diagnostic::error(
-                            Code::InvalidRounding,
-                            span,
-                            "say what to round to: this number has no unit with a payable step",
-                            "rounding without a step",
-                        )
-                        .with_help("add the step: `rounded half up to 0.01`"),
-                    );
+                    self.error(errors::rules::rounding_without_step(self.surface(), span));
                     return false;
                 }
             },
         };
         let twice = adjust.rounding.is_some();
         if twice {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidModifier,
-                    span,
-                    "the amount is rounded twice",
-                    "second rounding",
-                )
-                .with_help("keep one rounding"),
-            );
+            self.error(errors::rules::rounded_twice(span));
         }
         adjust.rounding = Some((mode, step_value));
         !twice
@@ -357,17 +244,7 @@ impl<'a> Checker<'a> {
         per_period: bool,
     ) -> Option<(Ir, bool)> {
         if per_period && !most {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidModifier,
-                    span,
-                    "a floor on a reward settled per period is not supported",
-                    "floor here",
-                )
-                .with_help(
-                    "put the floor on a per-period value (`let x per month in ... = ..., at least ...`) and pay that",
-                ),
-            );
+            self.error(errors::rules::floor_on_per_period_reward(self.surface(), span));
             return None;
         }
         let cap = self.expr(e)?;
@@ -382,20 +259,7 @@ impl<'a> Checker<'a> {
         if let (Some(u), Some(n)) = (unit, num_const(&cap.ir))
             && !(n / u.precision).fract().is_zero()
         {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidModifier,
-                    e.span,
-                    format!(
-                        "`{}` is finer than {} pays (steps of {})",
-                        expr_text(e),
-                        u.name,
-                        u.precision
-                    ),
-                    "not payable",
-                )
-                .with_help("write the cap in whole payable steps"),
-            );
+            self.error(errors::rules::cap_finer_than_unit(e.span, &expr_text(e), u));
             payable = false;
         }
         Some((cap.ir, payable))
@@ -411,40 +275,16 @@ impl<'a> Checker<'a> {
         adjust: &mut Adjust,
     ) -> bool {
         if !adjust.parts.is_empty() {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidModifier,
-                    span,
-                    "the payout is given twice",
-                    "second payout",
-                )
-                .with_help("write all the parts in one `paid ... and ...`"),
-            );
+            self.error(errors::rules::payout_twice(self.surface(), span));
             return false;
         }
         if unit.is_none() || per_period {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidModifier,
-                    span,
-                    "only a reward paid once per record can be paid in parts",
-                    "payout here",
-                )
-                .with_help("move `paid ... on ...` to a reward without `per`"),
-            );
+            self.error(errors::rules::payout_in_parts_not_once(self.surface(), span));
             return false;
         }
         let total: Decimal = parts.iter().map(|(share, _, _)| *share).sum();
         if total != Decimal::ONE_HUNDRED {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidModifier,
-                    span,
-                    format!("the parts add up to {}%, not 100%", total.normalize()),
-                    "parts of the payout",
-                )
-                .with_help("make the shares add up to exactly 100%, e.g. `paid 90% on ... and 10% on ...`"),
-            );
+            self.error(errors::rules::payout_parts_not_whole(self.surface(), span, total));
             return false;
         }
         let mut ok = true;
@@ -452,9 +292,8 @@ impl<'a> Checker<'a> {
             let Some(t) = self.definite(
                 when,
                 &Ty::Time,
-                "a part is paid on a date",
-                "write a date such as `2024-10-01` or `add_months(start_of_month(as_of), 1)`",
                 Unhandled::PaymentDate,
+                errors::rules::payment_date_not_timestamp,
             ) else {
                 ok = false;
                 continue;
@@ -474,43 +313,18 @@ impl<'a> Checker<'a> {
         adjust: &mut Adjust,
     ) -> bool {
         if adjust.expires.is_some() {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidModifier,
-                    span,
-                    "the expiry is given twice",
-                    "second expiry",
-                )
-                .with_help("keep one `expires ...`"),
-            );
+            self.error(errors::rules::expiry_twice(self.surface(), span));
             return false;
         }
         if per_period {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidModifier,
-                    span,
-                    "a reward settled per period cannot carry one expiry",
-                    "expiry here",
-                )
-                .with_help("move `expires ...` to a reward paid once per record"),
-            );
+            self.error(errors::rules::expiry_on_per_period_reward(self.surface(), span));
             return false;
         }
         if unit.is_none() {
-            self.error(
-                Diagnostic::error(Code::InvalidModifier, span, "only rewards expire", "expiry here")
-                    .with_help("move `expires ...` to the reward"),
-            );
+            self.error(errors::rules::expiry_not_on_reward(self.surface(), span));
             return false;
         }
-        let Some(t) = self.definite(
-            e,
-            &Ty::Time,
-            "a reward expires at a time",
-            "write a date such as `2024-12-31 24:00`",
-            Unhandled::Expiry,
-        ) else {
+        let Some(t) = self.definite(e, &Ty::Time, Unhandled::Expiry, errors::rules::expiry_not_timestamp) else {
             return false;
         };
         adjust.expires = Some(t.ir);
@@ -523,10 +337,9 @@ fn depends_on_record(ir: &Ir) -> bool {
     match ir {
         Ir::Const(_) | Ir::Unknown | Ir::Param(_) | Ir::PeriodsWindow(_) => false,
         Ir::Neg(a) | Ir::Not(a) | Ir::IsKnown(a) => depends_on_record(a),
-        Ir::Arith(_, a, b) | Ir::Compare(_, a, b) | Ir::And(a, b) | Ir::Or(a, b) | Ir::IfUnknown(a, b) => {
-            depends_on_record(a) || depends_on_record(b)
-        }
-        Ir::Min(v) | Ir::Max(v) => v.iter().any(depends_on_record),
+        Ir::Arith(_, a, b) | Ir::Compare(_, a, b) | Ir::IfUnknown(a, b) => depends_on_record(a) || depends_on_record(b),
+        Ir::ArithChain { first, rest } => depends_on_record(first) || rest.iter().any(|(_, x)| depends_on_record(x)),
+        Ir::And(v) | Ir::Or(v) | Ir::Min(v) | Ir::Max(v) => v.iter().any(depends_on_record),
         _ => true,
     }
 }

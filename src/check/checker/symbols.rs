@@ -14,7 +14,7 @@ use crate::check::names::{Symbol, SymbolId, SymbolKind};
 use crate::diagnostics::Span;
 use crate::program::schema::FactType;
 use crate::program::types::{Dim, Ty};
-use crate::syntax::ast::{self, Expr, ExprKind, InTarget, Item, Modifier, PeriodUnit};
+use crate::syntax::ast::{self, Expr, ExprKind, Item, Modifier, PeriodUnit};
 use crate::syntax::keywords::Keyword;
 
 use super::Checker;
@@ -371,13 +371,6 @@ fn uses_in_modifier<'e>(m: &'e Modifier, out: &mut Vec<(Use, &'e ast::Ident)>) {
 /// expression, in the order written.
 fn uses_in<'e>(e: &'e Expr, out: &mut Vec<(Use, &'e ast::Ident)>) {
     match &e.kind {
-        ExprKind::Name(_)
-        | ExprKind::Number(_)
-        | ExprKind::Percent(_)
-        | ExprKind::Text(_)
-        | ExprKind::Bool(_)
-        | ExprKind::Timestamp(_)
-        | ExprKind::Set(_) => {}
         ExprKind::Quantity(_, unit) => out.push((Use::Unit, unit)),
         ExprKind::As(value, unit) => {
             uses_in(value, out);
@@ -387,49 +380,6 @@ fn uses_in<'e>(e: &'e Expr, out: &mut Vec<(Use, &'e ast::Ident)>) {
             ExprKind::Name(reward) => out.push((Use::Reward, reward)),
             _ => uses_in(inner, out),
         },
-        ExprKind::Field(inner, _)
-        | ExprKind::Neg(inner)
-        | ExprKind::Not(inner)
-        | ExprKind::Paren(inner)
-        | ExprKind::IsKnown(inner, _) => uses_in(inner, out),
-        ExprKind::Binary(_, a, b) | ExprKind::IfUnknown(a, b) | ExprKind::Where(a, b) => {
-            uses_in(a, out);
-            uses_in(b, out);
-        }
-        ExprKind::In { value, target, .. } => {
-            uses_in(value, out);
-            match target {
-                InTarget::Expr(t) => uses_in(t, out),
-                InTarget::Range(r) => {
-                    uses_in(&r.start, out);
-                    uses_in(&r.end, out);
-                }
-            }
-        }
-        ExprKind::Aggregate { source, filter, .. } => {
-            uses_in(source, out);
-            if let Some(f) = filter {
-                uses_in(f, out);
-            }
-        }
-        ExprKind::Call(_, args) => args.iter().for_each(|a| uses_in(a, out)),
-        ExprKind::Rank { keys, within } => {
-            keys.iter().for_each(|(k, _)| uses_in(k, out));
-            within.iter().for_each(|w| uses_in(w, out));
-        }
-        ExprKind::Lookup { keys, rows } => {
-            keys.iter().for_each(|k| uses_in(k, out));
-            for row in rows {
-                row.keys.iter().flatten().for_each(|k| uses_in(k, out));
-                uses_in(&row.value, out);
-            }
-        }
-        ExprKind::Tiers { subject, rows, .. } => {
-            uses_in(subject, out);
-            for row in rows {
-                row.start.iter().chain(&row.end).for_each(|b| uses_in(b, out));
-                uses_in(&row.value, out);
-            }
-        }
+        _ => e.for_each_child(&mut |child| uses_in(child, out)),
     }
 }

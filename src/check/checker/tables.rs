@@ -2,47 +2,30 @@
 
 use rust_decimal::Decimal;
 
-use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::check::errors;
+use crate::diagnostics::Span;
 use crate::program::types::{Dim, Ty};
 use crate::program::{Band, Const, Ir, RankingDef};
 use crate::syntax::ast::{Expr, LookupRow, RangeKind, TierKind, TierRow};
 
+use super::expressions::written_text;
 use super::{Checker, T, expr_text, num_const};
 
 impl<'a> Checker<'a> {
     pub(super) fn rank(&mut self, keys: &[(Expr, bool)], within: &[Expr], whole: &Expr) -> Option<T> {
         if self.ctx.frames.len() > 1 || self.ctx.period_var.is_some() {
-            self.error(
-                Diagnostic::error(
-                    Code::InvalidScope,
-                    whole.span,
-                    "a ranking orders whole records, so it cannot be used inside a list or per-period definition",
-                    "ranking here",
-                )
-                .with_help("define the ranking at the top level: `value place = rank by ...`"),
-            );
+            self.error(errors::tables::ranking_not_at_top_level(self.surface(), whole.span));
             return None;
         }
         let mut key_irs = Vec::new();
         for (k, desc) in keys {
             let t = self.expr(k)?;
             if !matches!(t.ty, Ty::Num(_) | Ty::Time | Ty::Duration | Ty::Text) {
-                self.type_error(
-                    k,
-                    &format!(
-                        "records are ranked by a number, amount, timestamp or text, but this is {}",
-                        t.ty
-                    ),
-                    "rank by an amount or a score",
-                );
+                self.error(errors::tables::rank_key_wrong_kind(k.span, &t.ty));
                 return None;
             }
             if t.after_budget {
-                self.type_error(
-                    k,
-                    "a ranking cannot depend on a budget's outcome",
-                    "rank by facts and values",
-                );
+                self.error(errors::tables::rank_key_after_budget(k.span));
                 return None;
             }
             key_irs.push((t.ir, *desc));
@@ -51,22 +34,11 @@ impl<'a> Checker<'a> {
         for g in within {
             let t = self.expr(g)?;
             if !matches!(t.ty, Ty::Num(_) | Ty::Time | Ty::Text | Ty::Choice(_) | Ty::Bool) {
-                self.type_error(
-                    g,
-                    &format!(
-                        "records are grouped by a text, choice, number, yes/no or timestamp, but this is {}",
-                        t.ty
-                    ),
-                    "group by a category, e.g. `within industry`",
-                );
+                self.error(errors::tables::rank_group_wrong_kind(self.surface(), g.span, &t.ty));
                 return None;
             }
             if t.after_budget {
-                self.type_error(
-                    g,
-                    "a ranking cannot group by a budget's outcome",
-                    "group by facts and values",
-                );
+                self.error(errors::tables::rank_group_after_budget(g.span));
                 return None;
             }
             group_irs.push(t.ir);
@@ -77,11 +49,7 @@ impl<'a> Checker<'a> {
             .chain(group_irs.iter())
             .any(|ir| ir.any(&mut |n| matches!(n, Ir::Rank(_))));
         if nested {
-            self.type_error(
-                whole,
-                "a ranking cannot depend on another ranking",
-                "rank by facts and values",
-            );
+            self.error(errors::tables::ranking_of_ranking(whole.span));
             return None;
         }
         let index = self.rankings.len();
@@ -101,14 +69,7 @@ impl<'a> Checker<'a> {
         for k in keys {
             let t = self.expr(k)?;
             if !matches!(t.ty, Ty::Text | Ty::Choice(_) | Ty::Num(_) | Ty::Bool) {
-                self.type_error(
-                    k,
-                    &format!(
-                        "a lookup key must be a text, a choice, a number or a yes/no, but this is {}",
-                        t.ty
-                    ),
-                    "look up by a category, a level or a flag",
-                );
+                self.error(errors::tables::lookup_key_wrong_kind(k.span, &t.ty));
                 return None;
             }
             maybe |= t.maybe;
@@ -117,15 +78,7 @@ impl<'a> Checker<'a> {
             key_irs.push(t.ir);
         }
         if rows.is_empty() {
-            self.error(
-                Diagnostic::error(
-                    Code::MissingKey,
-                    whole.span,
-                    "the lookup table has no rows",
-                    "empty table",
-                )
-                .with_help("write one row per key: `\"文娱\" -> 2%`, and `otherwise -> ...` for the rest"),
-            );
+            self.error(errors::tables::empty_lookup_table(self.surface(), whole.span));
             return None;
         }
         let mut out_rows: Vec<(Vec<Const>, Ir)> = Vec::new();
@@ -141,20 +94,8 @@ impl<'a> Checker<'a> {
             };
             match &value_ty {
                 Some((ty, first)) if !self.compatible(ty, &v.ty, &row.value) => {
-                    let (ty, first) = (ty.clone(), *first);
-                    self.error(
-                        Diagnostic::error(
-                            Code::UnitMismatch,
-                            row.value.span,
-                            format!(
-                                "every row must give the same kind of value: this is {}, the first row gives {ty}",
-                                v.ty
-                            ),
-                            "different kind",
-                        )
-                        .with_label(first, "first row's value")
-                        .with_help("give every row's value in the same unit"),
-                    );
+                    let d = errors::tables::lookup_values_differ(row.value.span, &v.ty, ty, *first);
+                    self.error(d);
                     ok = false;
                     continue;
                 }
@@ -166,15 +107,7 @@ impl<'a> Checker<'a> {
             after_budget |= v.after_budget;
             let Some(row_keys) = &row.keys else {
                 if otherwise.is_some() {
-                    self.error(
-                        Diagnostic::error(
-                            Code::DuplicateKey,
-                            row.span,
-                            "the table has two `otherwise` rows",
-                            "second `otherwise`",
-                        )
-                        .with_help("keep one `otherwise` row"),
-                    );
+                    self.error(errors::tables::second_otherwise_row(self.surface(), row.span));
                     ok = false;
                 }
                 otherwise = Some(Box::new(v.ir));
@@ -223,19 +156,11 @@ impl<'a> Checker<'a> {
         seen_spans: &[Span],
     ) -> Option<Vec<Const>> {
         if row_keys.len() != key_types.len() {
-            self.error(
-                Diagnostic::error(
-                    Code::WrongArity,
-                    row.span,
-                    format!(
-                        "this row has {} keys, but the table looks up {}",
-                        row_keys.len(),
-                        key_types.len()
-                    ),
-                    "wrong number of keys",
-                )
-                .with_help("write one key per looked-up value, in the same order"),
-            );
+            self.error(errors::tables::lookup_row_arity(
+                row.span,
+                row_keys.len(),
+                key_types.len(),
+            ));
             return None;
         }
         let mut consts = Vec::new();
@@ -249,19 +174,8 @@ impl<'a> Checker<'a> {
         }
         if let Some(i) = seen.iter().position(|(c, _)| *c == consts) {
             let first = seen_spans.get(i).copied().unwrap_or(row.span);
-            self.error(
-                Diagnostic::error(
-                    Code::DuplicateKey,
-                    row.span,
-                    format!(
-                        "the key {} is already in the table",
-                        row_keys.iter().map(expr_text).collect::<Vec<_>>().join(", ")
-                    ),
-                    "same key again",
-                )
-                .with_label(first, "first row with this key")
-                .with_help("each key may appear once; remove or change one of the rows"),
-            );
+            let key = row_keys.iter().map(expr_text).collect::<Vec<_>>().join(", ");
+            self.error(errors::tables::lookup_key_repeated(row.span, &key, first));
             return None;
         }
         Some(consts)
@@ -280,20 +194,8 @@ impl<'a> Checker<'a> {
             if missing.is_empty() {
                 return true;
             }
-            let list = missing
-                .iter()
-                .map(|m| format!("\"{m}\""))
-                .collect::<Vec<_>>()
-                .join(", ");
-            self.error(
-                Diagnostic::warning(
-                    Code::MissingKey,
-                    whole.span,
-                    format!("the table has no row for {list}"),
-                    "incomplete table",
-                )
-                .with_help("add a row for each choice, or an `otherwise -> ...` row; without one the value is unknown for those choices"),
-            );
+            let d = errors::tables::lookup_missing_choices(self.surface(), whole.span, &missing);
+            self.error(d);
         }
         false
     }
@@ -307,19 +209,14 @@ impl<'a> Checker<'a> {
                 Some(i) => Some(Const::Choice(i as u32)),
                 None => {
                     let choices = choices.clone();
-                    self.unknown_choice(&s, &choices, k.span);
+                    self.unknown_choice(&s, &choices, k.span, &written_text(k));
                     None
                 }
             },
             (Ty::Text, c @ Const::Text(_)) | (Ty::Bool, c @ Const::Bool(_)) => Some(c),
             (Ty::Num(_), c @ Const::Num(_)) => Some(c),
             (ty, _) => {
-                let ty = ty.clone();
-                self.type_error(
-                    k,
-                    &format!("this key must be {ty} like the looked-up value"),
-                    "write a key of the same kind",
-                );
+                self.error(errors::tables::lookup_key_kind_differs(k.span, ty));
                 None
             }
         }
@@ -332,26 +229,14 @@ impl<'a> Checker<'a> {
             return match t.ir {
                 Ir::Const(Const::Time(at)) => at.timestamp_nanos_opt().map(Decimal::from),
                 _ => {
-                    self.type_error(
-                        e,
-                        "the ends of a band of timestamps must be written as dates or times",
-                        "write the band's ends as literals such as `2024-01-01`",
-                    );
+                    self.error(errors::tables::band_end_not_literal_time(e.span));
                     None
                 }
             };
         }
         let value = num_const(&t.ir);
         let Some(value) = value else {
-            self.error(
-                Diagnostic::error(
-                    Code::TypeMismatch,
-                    e.span,
-                    "the ends of a band must be written as numbers or amounts",
-                    "not a constant",
-                )
-                .with_help("write the band's ends as literals such as `10000 CNY`"),
-            );
+            self.error(errors::tables::band_end_not_constant(e.span));
             return None;
         };
         if !self.same_dim(&Ty::Num(dim.clone()), &t.ty, e, "band end") {
@@ -380,15 +265,7 @@ impl<'a> Checker<'a> {
         // Whether the subject is a count, which is a whole number and never below 0.
         let counts = dim == Dim::Count && !time;
         if rows.is_empty() {
-            self.error(
-                Diagnostic::error(
-                    Code::TierUnreachable,
-                    whole.span,
-                    "the tier table has no bands",
-                    "empty table",
-                )
-                .with_help("write one band per line: `0 CNY .. 10000 CNY -> 1%`"),
-            );
+            self.error(errors::tables::empty_tier_table(whole.span));
             return None;
         }
         let mut bands: Vec<Band> = Vec::new();
@@ -464,19 +341,12 @@ impl<'a> Checker<'a> {
             Ty::Num(dim) => (dim, false),
             Ty::Time if kind == TierKind::Band => (Dim::Decimal, true),
             other => {
-                self.type_error(
-                    subject,
-                    &format!(
-                        "a {} table chooses by {}, but this is {other}",
-                        kind.word(),
-                        if kind == TierKind::Band {
-                            "a number, an amount or a timestamp"
-                        } else {
-                            "a number or an amount"
-                        }
-                    ),
-                    "put the amount the bands are about after `of`, e.g. `band of monthly_gmv { ... }`",
-                );
+                self.error(errors::tables::tier_subject_wrong_kind(
+                    self.surface(),
+                    subject.span,
+                    kind,
+                    &other,
+                ));
                 return None;
             }
         })
@@ -500,43 +370,17 @@ impl<'a> Checker<'a> {
         };
         let end_inclusive = row.kind == RangeKind::Through;
         if kind == TierKind::Marginal && start.is_none() {
-            self.error(
-                Diagnostic::error(
-                    Code::TierUnreachable,
-                    row.span,
-                    "a band of a marginal table needs a lower end",
-                    "no lower end",
-                )
-                .with_help(
-                    "rates apply to the part of the amount above the band's start: write `0 CNY .. 50000 CNY -> 10%`",
-                ),
-            );
+            self.error(errors::tables::marginal_band_without_start(row.span));
             return None;
         }
         if let (Some(a), Some(b)) = (start, end)
             && (b < a || (b == a && !end_inclusive))
         {
-            self.error(
-                Diagnostic::error(
-                    Code::TierUnreachable,
-                    row.span,
-                    format!("no value can fall in this band: it ends at {b} before it starts at {a}"),
-                    "empty band",
-                )
-                .with_help("write the lower end first: `LOW .. HIGH -> value`"),
-            );
+            self.error(errors::tables::band_backwards(row.span, a, b));
             return None;
         }
         if *dim == Dim::Count && !time && end.is_some_and(|e| e <= Decimal::ZERO && !(e.is_zero() && end_inclusive)) {
-            self.error(
-                Diagnostic::warning(
-                    Code::TierUnreachable,
-                    row.span,
-                    "no count can fall in this band: counts are never below 0",
-                    "unreachable band",
-                )
-                .with_help("remove the band, or start the table at 0"),
-            );
+            self.error(errors::tables::count_band_below_zero(row.span));
         }
         Some((start, end, end_inclusive))
     }
@@ -548,17 +392,8 @@ impl<'a> Checker<'a> {
             TierKind::Band => match value_ty {
                 Some((ty, first_span)) => {
                     if !self.compatible(ty, &v.ty, &row.value) {
-                        let (ty, first_span) = (ty.clone(), *first_span);
-                        self.error(
-                            Diagnostic::error(
-                                Code::UnitMismatch,
-                                row.value.span,
-                                format!("every band must give the same kind of value: this is {}, the first band gives {ty}", v.ty),
-                                "different kind",
-                            )
-                            .with_label(first_span, "first band's value")
-                            .with_help("give every band's value in the same unit"),
-                        );
+                        let d = errors::tables::band_values_differ(row.value.span, &v.ty, ty, *first_span);
+                        self.error(d);
                         return None;
                     }
                 }
@@ -566,11 +401,7 @@ impl<'a> Checker<'a> {
             },
             TierKind::Marginal => {
                 if !matches!(v.ty, Ty::Num(Dim::Fraction | Dim::Decimal | Dim::Count)) {
-                    self.type_error(
-                        &row.value,
-                        &format!("a marginal band gives a rate, but this is {}", v.ty),
-                        "write the rate for the part of the amount inside the band, e.g. `10%`",
-                    );
+                    self.error(errors::tables::marginal_band_not_rate(row.value.span, &v.ty));
                     return None;
                 }
             }
@@ -586,21 +417,8 @@ impl<'a> Checker<'a> {
                 if let Some(example) = overlap_example(a, b) {
                     let (ra, rb) = (rows.get(i).map(|r| r.span), rows.get(j).map(|r| r.span));
                     if let (Some(ra), Some(rb)) = (ra, rb) {
-                        self.error(
-                            Diagnostic::error(
-                                Code::TierOverlap,
-                                rb,
-                                format!(
-                                    "this band overlaps an earlier one: {} falls in both",
-                                    self.show_bound(example, time, unit)
-                                ),
-                                "overlapping band",
-                            )
-                            .with_label(ra, "earlier band")
-                            .with_help(
-                                "make each band start where the previous one ends: `0 .. 10000`, then `10000 .. 50000`",
-                            ),
-                        );
+                        let example = self.show_bound(example, time, unit);
+                        self.error(errors::tables::tier_overlap(rb, &example, ra));
                         reported_overlap = true;
                     }
                 }
@@ -640,25 +458,13 @@ impl<'a> Checker<'a> {
                     end
                 };
                 if let (Some(ra), Some(rb)) = (rows.get(x), rows.get(y)) {
-                    let what = if kind == TierKind::Band {
-                        "values there fall in no band, so the table gives unknown for them"
-                    } else {
-                        "the part of the amount there earns nothing"
-                    };
-                    self.error(
-                        Diagnostic::warning(
-                            Code::TierGap,
-                            ra.span.to(rb.span),
-                            format!(
-                                "no band covers the values from {} to {} (e.g. {})",
-                                in_unit(end, unit),
-                                in_unit(start, unit),
-                                in_unit(example.normalize(), unit)
-                            ),
-                            "gap between these bands",
-                        )
-                        .with_help(format!("{what}; end the first band where the next one starts")),
-                    );
+                    self.error(errors::tables::tier_gap(
+                        ra.span.to(rb.span),
+                        kind,
+                        &in_unit(end, unit),
+                        &in_unit(start, unit),
+                        &in_unit(example.normalize(), unit),
+                    ));
                 }
                 gap = true;
             }

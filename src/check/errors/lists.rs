@@ -1,1 +1,115 @@
 //! Messages about lists, filters and aggregates.
+
+use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::program::types::Ty;
+use crate::syntax::ast::AggOp;
+use crate::syntax::keywords::{Keyword, Surface};
+
+use super::expressions::wrong_kind_here;
+
+/// `x where ...` of `ty`, which is not a list.
+pub(crate) fn where_of_non_list(surface: Surface, span: Span, ty: &Ty) -> Diagnostic {
+    let filter = surface.spell(Keyword::Where);
+    wrong_kind_here(
+        span,
+        format!("`{filter}` filters a list, but this is {ty}"),
+        format!("use `{filter}` after a list fact, e.g. `products {filter} settled_orders < 30`"),
+    )
+}
+
+/// A filter (a conjunct of one) that is `ty` rather than true or false.
+pub(crate) fn filter_not_yes_no(surface: Surface, span: Span, ty: &Ty) -> Diagnostic {
+    wrong_kind_here(
+        span,
+        format!("a filter must be true or false, but this is {ty}"),
+        format!(
+            "compare something, e.g. `{} at {} activity`",
+            surface.spell(Keyword::Where),
+            surface.spell(Keyword::In)
+        ),
+    )
+}
+
+/// An aggregate of a per-period value with a `where` filter.
+pub(crate) fn per_period_value_filtered(surface: Surface, span: Span) -> Diagnostic {
+    wrong_kind_here(
+        span,
+        format!(
+            "a per-period value cannot be filtered with `{}`",
+            surface.spell(Keyword::Where)
+        ),
+        "filter inside its definition instead",
+    )
+}
+
+/// An aggregate (`op of`) of `source` (written so), which is `ty` rather than a list.
+pub(crate) fn aggregate_of_non_list(surface: Surface, span: Span, op: AggOp, source: &str, ty: &Ty) -> Diagnostic {
+    let of = surface.spell(Keyword::Of);
+    Diagnostic::error(
+        Code::AggregateOfNonList,
+        span,
+        format!("`{} {of}` needs a list, but `{source}` is {ty}", op.words()),
+        "not a list",
+    )
+    .with_help(format!(
+        "aggregate a list fact or one of its fields, e.g. `sum {of} sales.gmv`"
+    ))
+}
+
+/// An aggregate (`op of`) of the records of `source` (written so), where it needs values.
+pub(crate) fn aggregate_of_records(surface: Surface, span: Span, op: AggOp, source: &str) -> Diagnostic {
+    let (words, of) = (op.words(), surface.spell(Keyword::Of));
+    Diagnostic::error(
+        Code::TypeMismatch,
+        span,
+        format!("`{words} {of}` needs values, but `{source}` is a list of records"),
+        "records, not values",
+    )
+    .with_help(format!(
+        "name the field to {words}: e.g. `{words} {of} {source}.amount`"
+    ))
+}
+
+/// An aggregate (`op of`) of `source` (written so), some of whose values can be unknown;
+/// `field` names them in the filter the help suggests.
+pub(crate) fn aggregate_of_unknowns(surface: Surface, span: Span, op: AggOp, source: &str, field: &str) -> Diagnostic {
+    let (words, of) = (op.words(), surface.spell(Keyword::Of));
+    Diagnostic::error(
+        Code::UnknownNotHandled,
+        span,
+        format!("some `{source}` values can be unknown, and `{words} {of}` would not know what to do with them"),
+        "may hold unknown values",
+    )
+    .with_help(format!(
+        "leave them out with a filter: `{words} {of} {source} {} {field} {}`",
+        surface.spell(Keyword::Where),
+        surface.spell(Keyword::IsKnown)
+    ))
+}
+
+/// `distinct count of` values of `item`, which cannot be told apart.
+pub(crate) fn distinct_count_of_wrong_kind(surface: Surface, span: Span, item: &Ty) -> Diagnostic {
+    wrong_kind_here(
+        span,
+        format!(
+            "`{} {}` needs texts, numbers or timestamps, but these are {item}",
+            AggOp::CountDistinct.words(),
+            surface.spell(Keyword::Of)
+        ),
+        "count distinct ids or names",
+    )
+}
+
+/// An aggregate (`op of`) of values of `item`, which it cannot combine.
+pub(crate) fn aggregate_of_wrong_kind(surface: Surface, span: Span, op: AggOp, item: &Ty) -> Diagnostic {
+    let of = surface.spell(Keyword::Of);
+    let help = match op {
+        AggOp::Any | AggOp::All => format!(
+            "`{} {of}` and `{} {of}` take yes/no values",
+            AggOp::Any.words(),
+            AggOp::All.words()
+        ),
+        _ => "sum, min, max and average take numbers or amounts".into(),
+    };
+    wrong_kind_here(span, format!("`{} {of}` cannot combine {item}", op.words()), help)
+}

@@ -9,6 +9,7 @@
 pub(crate) mod declarations;
 pub(crate) mod definitions;
 pub(crate) mod expressions;
+pub(crate) mod lints;
 pub(crate) mod lists;
 pub(crate) mod names;
 pub(crate) mod rules;

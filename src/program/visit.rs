@@ -1,0 +1,194 @@
+//! The one traversal of the compiled expression language: which nodes are
+//! directly inside which.
+//!
+//! Every pass that walks [`Ir`] (the checker's flags, the optimiser, the lints,
+//! the evaluator's plan) goes through [`Ir::any_child`],
+//! [`Ir::for_each_child`] or [`Ir::for_each_child_mut`], matching first the
+//! nodes it treats specially. Their matches name every variant, with no
+//! catch-all, so a new node does not compile until it says what its children
+//! are. The children of an aggregate are those of its list: the filters of
+//! every level, then the projection.
+//!
+//! Long chains are single nodes ([`Ir::And`], [`Ir::Or`], [`Ir::ArithChain`])
+//! whose operands are children side by side: walks recurse once per level of
+//! nesting, not once per operand.
+
+use super::{Ir, ListExpr};
+
+impl Ir {
+    /// Calls `f` on each node directly inside this one, in evaluation order, until it returns
+    /// true; returns whether it did.
+    pub fn any_child<'a>(&'a self, f: &mut dyn FnMut(&'a Ir) -> bool) -> bool {
+        match self {
+            Ir::Const(_)
+            | Ir::Unknown
+            | Ir::Fact { .. }
+            | Ir::Derived { .. }
+            | Ir::Def(_)
+            | Ir::DefAt(_)
+            | Ir::Param(_)
+            | Ir::PeriodWindow
+            | Ir::PeriodsWindow(_)
+            | Ir::AggregatePeriods(..)
+            | Ir::Waitlisted(_)
+            | Ir::AsOf
+            | Ir::Rank(_)
+            | Ir::FactCompare { .. }
+            | Ir::FactInWindow { .. }
+            | Ir::FactInSet { .. } => false,
+            Ir::Neg(a) | Ir::Not(a) | Ir::IsKnown(a) => f(a),
+            Ir::Arith(_, a, b) | Ir::Compare(_, a, b) | Ir::InWindow(a, b) | Ir::InSet(a, b) | Ir::IfUnknown(a, b) => {
+                f(a) || f(b)
+            }
+            Ir::And(v) | Ir::Or(v) | Ir::Min(v) | Ir::Max(v) | Ir::Func(_, v) => v.iter().any(f),
+            Ir::ArithChain { first, rest } => f(first) || rest.iter().any(|(_, x)| f(x)),
+            Ir::InRange { value, start, end, .. } => f(value) || f(start) || f(end),
+            Ir::MakeWindow { start, end, .. } => f(start) || f(end),
+            Ir::Aggregate(_, list) => list.any_child(f),
+            Ir::Lookup { keys, rows, otherwise } => {
+                keys.iter().any(&mut *f) || rows.iter().any(|(_, v)| f(v)) || otherwise.as_deref().is_some_and(f)
+            }
+            Ir::Band(s, bands) | Ir::Marginal(s, bands) => f(s) || bands.iter().any(|b| f(&b.value)),
+        }
+    }
+
+    /// Calls `f` on each node directly inside this one, in evaluation order.
+    pub fn for_each_child<'a>(&'a self, f: &mut dyn FnMut(&'a Ir)) {
+        self.any_child(&mut |child| {
+            f(child);
+            false
+        });
+    }
+
+    /// Calls `f` on each node directly inside this one, in evaluation order, for changing.
+    pub fn for_each_child_mut(&mut self, f: &mut dyn FnMut(&mut Ir)) {
+        match self {
+            Ir::Const(_)
+            | Ir::Unknown
+            | Ir::Fact { .. }
+            | Ir::Derived { .. }
+            | Ir::Def(_)
+            | Ir::DefAt(_)
+            | Ir::Param(_)
+            | Ir::PeriodWindow
+            | Ir::PeriodsWindow(_)
+            | Ir::AggregatePeriods(..)
+            | Ir::Waitlisted(_)
+            | Ir::AsOf
+            | Ir::Rank(_)
+            | Ir::FactCompare { .. }
+            | Ir::FactInWindow { .. }
+            | Ir::FactInSet { .. } => {}
+            Ir::Neg(a) | Ir::Not(a) | Ir::IsKnown(a) => f(a),
+            Ir::Arith(_, a, b) | Ir::Compare(_, a, b) | Ir::InWindow(a, b) | Ir::InSet(a, b) | Ir::IfUnknown(a, b) => {
+                f(a);
+                f(b);
+            }
+            Ir::And(v) | Ir::Or(v) | Ir::Min(v) | Ir::Max(v) | Ir::Func(_, v) => v.iter_mut().for_each(f),
+            Ir::ArithChain { first, rest } => {
+                f(first);
+                rest.iter_mut().for_each(|(_, x)| f(x));
+            }
+            Ir::InRange { value, start, end, .. } => {
+                f(value);
+                f(start);
+                f(end);
+            }
+            Ir::MakeWindow { start, end, .. } => {
+                f(start);
+                f(end);
+            }
+            Ir::Aggregate(_, list) => list.for_each_child_mut(f),
+            Ir::Lookup { keys, rows, otherwise } => {
+                keys.iter_mut().for_each(&mut *f);
+                rows.iter_mut().for_each(|(_, v)| f(v));
+                if let Some(o) = otherwise {
+                    f(o);
+                }
+            }
+            Ir::Band(s, bands) | Ir::Marginal(s, bands) => {
+                f(s);
+                bands.iter_mut().for_each(|b| f(&mut b.value));
+            }
+        }
+    }
+
+    /// Whether `f` holds for this node or any node inside it (outermost first; stops at the
+    /// first).
+    pub fn any(&self, f: &mut dyn FnMut(&Ir) -> bool) -> bool {
+        f(self) || self.any_child(&mut |child| child.any(f))
+    }
+}
+
+impl ListExpr {
+    /// Calls `f` on the filters of every level, outermost first, then on the projection, until
+    /// it returns true; returns whether it did.
+    pub fn any_child<'a>(&'a self, f: &mut dyn FnMut(&'a Ir) -> bool) -> bool {
+        self.levels.iter().any(|l| l.filters.iter().any(|x| f(&x.ir))) || self.project.as_deref().is_some_and(f)
+    }
+
+    /// Calls `f` on the filters of every level, outermost first, then on the projection.
+    pub fn for_each_child_mut(&mut self, f: &mut dyn FnMut(&mut Ir)) {
+        for level in &mut self.levels {
+            for filter in &mut level.filters {
+                f(&mut filter.ir);
+            }
+        }
+        if let Some(project) = &mut self.project {
+            f(project);
+        }
+    }
+
+    /// Whether `f` holds for any node of the list's filters and projection.
+    pub fn any(&self, f: &mut dyn FnMut(&Ir) -> bool) -> bool {
+        self.any_child(&mut |child| child.any(f))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+
+    use super::*;
+    use crate::program::{ArithOp, Const};
+    use rust_decimal::Decimal;
+
+    fn num(n: i64) -> Ir {
+        Ir::Const(Const::Num(Decimal::from(n)))
+    }
+
+    #[test]
+    fn children_come_in_evaluation_order() {
+        let ir = Ir::And(vec![
+            Ir::ArithChain {
+                first: Box::new(num(1)),
+                rest: vec![(ArithOp::Add, num(2)), (ArithOp::Sub, num(3))],
+            },
+            Ir::Not(Box::new(num(4))),
+            Ir::Min(vec![num(5), Ir::Neg(Box::new(num(6)))]),
+        ]);
+        let mut seen = Vec::new();
+        ir.any(&mut |n| {
+            if let Ir::Const(Const::Num(d)) = n {
+                seen.push(*d);
+            }
+            false
+        });
+        assert_eq!(seen, (1..=6).map(Decimal::from).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn children_mut_reaches_every_child() {
+        let mut ir = Ir::Or(vec![num(1), Ir::IfUnknown(Box::new(num(2)), Box::new(num(3)))]);
+        fn bump(ir: &mut Ir) {
+            if let Ir::Const(Const::Num(d)) = ir {
+                *d += Decimal::TEN;
+            }
+            ir.for_each_child_mut(&mut bump);
+        }
+        bump(&mut ir);
+        assert_eq!(
+            ir,
+            Ir::Or(vec![num(11), Ir::IfUnknown(Box::new(num(12)), Box::new(num(13)))])
+        );
+    }
+}
