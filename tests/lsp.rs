@@ -443,6 +443,40 @@ fn malformed_messages_get_an_error_or_are_skipped_and_the_server_goes_on() {
     assert_eq!(client.shutdown().code(), Some(0));
 }
 
+#[test]
+fn positions_and_ranges_outside_the_text_are_clamped_not_fatal() {
+    let mut client = with_campaign();
+    let far = json!({"line": 4_000_000_000u32, "character": 4_000_000_000u32});
+    let in_a_comment = json!({"line": 0, "character": 3});
+    for position in [far.clone(), in_a_comment] {
+        let at = json!({"textDocument": {"uri": URI}, "position": position});
+        for method in [
+            "textDocument/hover",
+            "textDocument/definition",
+            "textDocument/completion",
+        ] {
+            let answer = client.request(method, at.clone());
+            assert!(answer.get("error").is_none(), "{method}: {answer}");
+        }
+        let mut rename = at.clone();
+        rename["newName"] = json!("x");
+        assert!(client.request("textDocument/rename", rename).get("error").is_none());
+    }
+    // A change whose range is reversed and past the end appends at the end.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [
+            {"range": {"start": far, "end": {"line": 0, "character": 0}}, "text": "# 结束 😀"}]}),
+    );
+    // The reversed range covered the whole text: what is left is the comment.
+    let diagnostics = client.diagnostics(URI, 2);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "parse::syntax");
+    let folds = client.result("textDocument/foldingRange", json!({"textDocument": {"uri": URI}}));
+    assert_eq!(folds, json!([]));
+    assert_eq!(client.shutdown().code(), Some(0));
+}
+
 // ---------------------------------------------------------------------------
 // Diagnostics and quick fixes.
 
