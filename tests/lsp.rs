@@ -8,7 +8,8 @@
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
-    missing_docs
+    missing_docs,
+    reason = "a failed assertion is a failed test"
 )]
 
 use std::collections::VecDeque;
