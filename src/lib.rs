@@ -31,6 +31,9 @@
 //!   results as the contract's JSON (one encoder), NDJSON, CSV or a table.
 //! - [`testing`] runs the `.tests` files beside campaigns (through [`batch`]); [`cli`] is the only
 //!   code that reads files, prints, or decides exit codes.
+//! - `lsp` (the cargo feature of the same name, on by default) is the language server: it answers
+//!   an editor's requests from the same stages, over the input, output and file reader that
+//!   [`cli`] gives it.
 //!
 //! # Example
 //!

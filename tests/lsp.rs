@@ -68,8 +68,12 @@ fn read_messages(output: impl Read, to: mpsc::Sender<Value>) {
 
 impl Client {
     fn start() -> Client {
+        Client::start_with(&["lsp"])
+    }
+
+    fn start_with(args: &[&str]) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_campaign"))
-            .arg("lsp")
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -402,6 +406,15 @@ fn initialize_announces_every_capability_and_shutdown_exits_cleanly() {
     assert_eq!(refused["error"]["code"], -32600, "{refused}");
     client.notify("exit", Value::Null);
     assert_eq!(client.wait().code(), Some(0));
+}
+
+#[test]
+fn the_stdio_flag_that_vscode_adds_is_accepted() {
+    // vscode-languageclient appends `--stdio` to the arguments of a server it talks to over stdio.
+    let mut client = Client::start_with(&["lsp", "--stdio"]);
+    let answer = client.request("initialize", json!({"capabilities": {}}));
+    assert_eq!(answer["result"]["serverInfo"]["name"], "campaign", "{answer}");
+    assert_eq!(client.shutdown().code(), Some(0));
 }
 
 #[test]

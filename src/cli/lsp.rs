@@ -10,8 +10,8 @@ use super::Termination;
 /// Arguments of `campaign lsp`.
 #[derive(Debug, Args)]
 pub struct LspArgs {
-    /// Accepted for editors that pass it (the server always speaks over standard input and
-    /// output).
+    /// Accepted because editors pass it (VS Code's language client appends `--stdio`); the
+    /// server always speaks over standard input and output.
     #[arg(long, hide = true)]
     stdio: bool,
 }

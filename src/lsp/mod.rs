@@ -1,16 +1,16 @@
 //! `campaign lsp`: the language server (see `docs/editors.md`).
 //!
-//! The server is synchronous: one thread runs the loop of [`server`], which reads messages,
-//! keeps the open documents ([`document`]) and answers requests; one worker thread checks
-//! documents ([`analysis`]), one version at a time. A change is checked after a short pause
+//! The server is synchronous: one thread runs the loop of `server`, which reads messages,
+//! keeps the open documents (`document`) and answers requests; one worker thread checks
+//! documents (`analysis`), one version at a time. A change is checked after a short pause
 //! (the debounce), so that a burst of changes is checked once, and the result of a version that
 //! a newer one replaced while it was being checked is dropped, never published. Requests that
 //! need the check of the current text (hover, definition, references, rename, code actions,
 //! outline) wait for it; completion, formatting and folding answer from the text at once.
 //!
-//! What the requests answer is computed by one module each: [`diagnostics`] (and quick fixes),
-//! [`hover`], [`navigation`] (definition, references, rename), [`completion`] and [`outline`]
-//! (document symbols, folding ranges, formatting). [`transport`] reads and writes the messages.
+//! What the requests answer is computed by one module each: `diagnostics` (and quick fixes),
+//! `hover`, `navigation` (definition, references, rename), `completion` and `outline`
+//! (document symbols, folding ranges, formatting). `transport` reads and writes the messages.
 //! Nothing here reads a file but through the function the command line gives [`serve`].
 
 mod analysis;
