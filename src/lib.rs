@@ -78,3 +78,4 @@ pub mod report;
 pub mod suggest;
 pub mod syntax;
 pub mod testing;
+pub mod time;
