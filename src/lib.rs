@@ -24,6 +24,9 @@
 //!   program (parameter values, the reference time, holidays) is a separate
 //!   [`program::inputs::Inputs`].
 //! - [`facts`] reads NDJSON, JSON and CSV straight into records of the program's schema.
+//! - [`time`] holds every rule about local time and the calendar — the daylight-saving policy,
+//!   periods and their keys, midnights, adding days and months — for the checker, the run
+//!   inputs and the evaluator alike.
 //! - [`eval`] runs a program on records, with exact decimals and three-valued logic, and explains
 //!   its outcomes.
 //! - [`batch`] runs many records, streaming or as a whole population, in input order and in
@@ -83,3 +86,4 @@ pub mod report;
 pub mod suggest;
 pub mod syntax;
 pub mod testing;
+pub mod time;

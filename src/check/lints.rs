@@ -80,11 +80,11 @@ use crate::syntax::keywords::Surface;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
-use super::checker::local_midnight;
+use super::checker::written;
 use crate::diagnostics::{Diagnostic, Span};
 use crate::program::schema::FactType;
 use crate::program::types::{Dim, Ty, currency, duration_unit};
@@ -94,6 +94,7 @@ use crate::syntax::ast::{
     RangeKind, TimestampLit,
 };
 use crate::syntax::print;
+use crate::time;
 
 /// Adds the analyses' findings to `diagnostics`.
 pub fn lint(text: &str, campaign: &Campaign, program: Option<&Program>, diagnostics: &mut Vec<Diagnostic>) {
@@ -195,29 +196,9 @@ fn timezone(campaign: &Campaign) -> Tz {
         .unwrap_or(chrono_tz::UTC)
 }
 
-/// The instant a timestamp literal stands for, when it exists.
+/// The instant a timestamp literal stands for, when it exists (the checker reports it otherwise).
 fn instant(lit: &TimestampLit, tz: Tz) -> Option<DateTime<Utc>> {
-    let date = NaiveDate::from_ymd_opt(lit.year, lit.month, lit.day)?;
-    let (h, m, s, ns) = lit.time.unwrap_or((0, 0, 0, 0));
-    let (date, time) = if h == 24 {
-        if m != 0 || s != 0 || ns != 0 {
-            return None;
-        }
-        (date.succ_opt()?, NaiveTime::MIN)
-    } else {
-        if s >= 60 {
-            return None;
-        }
-        (date, NaiveTime::from_hms_nano_opt(h, m, s, ns)?)
-    };
-    let naive = NaiveDateTime::new(date, time);
-    match lit.offset {
-        Some(offset) => chrono::FixedOffset::east_opt(offset)?
-            .from_local_datetime(&naive)
-            .single()
-            .map(|t| t.with_timezone(&Utc)),
-        None => tz.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc)),
-    }
+    written(lit).instant(tz).ok()
 }
 
 fn unparen(e: &Expr) -> &Expr {
@@ -286,8 +267,7 @@ fn range_window(r: &Range, name: Option<&str>, tz: Tz) -> Option<Win> {
             // `..` a bare date is reported by the checker; do not guess what was meant.
             RangeKind::Exclusive => return None,
             RangeKind::Through => {
-                let local = end.with_timezone(&tz).date_naive();
-                end = local_midnight(tz, local.succ_opt()?)?;
+                end = time::end_of_day(tz, end)?;
                 end_inclusive = false;
                 end_whole_day = true;
             }
@@ -885,21 +865,10 @@ fn stretch(p: &PeriodsDecl, tz: Tz) -> Option<Stretch> {
     }
     let first = bound_date(&p.first)?;
     let last = bound_date(&p.last)?;
-    let monday = |d: NaiveDate| d.checked_sub_signed(TimeDelta::days(i64::from(d.weekday().num_days_from_monday())));
-    let (start, after) = match p.unit {
-        PeriodUnit::Month => {
-            let next = if last.month() == 12 {
-                NaiveDate::from_ymd_opt(last.year() + 1, 1, 1)
-            } else {
-                NaiveDate::from_ymd_opt(last.year(), last.month() + 1, 1)
-            }?;
-            (first, next)
-        }
-        PeriodUnit::Week => (monday(first)?, monday(last)?.checked_add_signed(TimeDelta::days(7))?),
-        PeriodUnit::Day => (first, last.succ_opt()?),
-    };
-    let start = local_midnight(tz, start)?;
-    let end = local_midnight(tz, after)?;
+    let start = time::period_start(p.unit, first)?;
+    let after = time::next_period(p.unit, time::period_start(p.unit, last)?)?;
+    let start = time::midnight(tz, start)?;
+    let end = time::midnight(tz, after)?;
     if end <= start {
         return None;
     }

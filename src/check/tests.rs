@@ -327,3 +327,71 @@ fn fixes_write_what_the_help_says() {
         "let",
     );
 }
+
+// ---- daylight saving (the policy is `crate::time`'s)
+
+/// Whether each record (NDJSON lines) is eligible under `text`.
+fn eligible(text: &str, facts: &str) -> Vec<bool> {
+    let checked = check(text);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let program = checked.program.unwrap();
+    let evaluator = crate::eval::Evaluator::new(&program);
+    let records = crate::facts::read_records(&program.schema, crate::facts::Format::Ndjson, facts.as_bytes()).unwrap();
+    records
+        .map(|r| evaluator.evaluate(&r.unwrap().record).unwrap().eligible)
+        .collect()
+}
+
+/// Santiago skips midnight on 2024-09-08 (00:00 -04 becomes 01:00 -03). Before `crate::time`
+/// this range was refused (`a period starts at a midnight that the time zone skips`); a day
+/// now starts when its midnight would have, as `start_of_day` does.
+#[test]
+fn a_period_over_a_skipped_midnight_starts_after_the_gap() {
+    let text = r#"campaign "c" {
+  timezone America/Santiago
+  periods launch = days 2024-09-07 through 2024-09-08
+  facts { t: timestamp }
+}"#;
+    let checked = check(text);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let program = checked.program.unwrap();
+    let days: Vec<_> = program
+        .periods
+        .first()
+        .unwrap()
+        .periods
+        .iter()
+        .map(|p| (p.key.as_str(), p.window.start.to_rfc3339(), p.window.end.to_rfc3339()))
+        .collect();
+    assert_eq!(
+        days,
+        [
+            (
+                "2024-09-07",
+                "2024-09-07T04:00:00+00:00".into(),
+                "2024-09-08T04:00:00+00:00".into()
+            ),
+            (
+                "2024-09-08",
+                "2024-09-08T04:00:00+00:00".into(),
+                "2024-09-09T03:00:00+00:00".into()
+            ),
+        ]
+    );
+}
+
+/// `through 2024-09-07` ends where 2024-09-08 starts, after the skipped midnight. Before
+/// `crate::time` the checker found no end, and the condition silently disappeared.
+#[test]
+fn through_the_day_before_a_skipped_midnight_ends_after_the_gap() {
+    let text = r#"campaign "c" {
+  timezone America/Santiago
+  window w = 2024-09-01 through 2024-09-07
+  facts { t: timestamp }
+  eligible when { t in w  "in the window" }
+}"#;
+    let facts = r#"{"id": "last", "t": "2024-09-07T23:59:59-04:00"}
+{"id": "next", "t": "2024-09-08T01:00:00-03:00"}
+"#;
+    assert_eq!(eligible(text, facts), [true, false]);
+}

@@ -14,8 +14,9 @@ use crate::batch::{self, Batch, Explain, Failure, Row, Sink};
 use crate::diagnostics::SourceFile;
 use crate::facts::Format;
 use crate::program::Program;
-use crate::program::inputs::{Inputs, parse_time};
+use crate::program::inputs::Inputs;
 use crate::report::{self, Writer, sanitize};
+use crate::time::parse_time;
 
 /// How results are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

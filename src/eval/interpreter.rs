@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashSet};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
-use chrono::{DateTime, Datelike, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use rayon::prelude::*;
@@ -27,7 +27,7 @@ use crate::facts::{FactValue, Record};
 use crate::program::inputs::Inputs;
 use crate::program::types::{Dim, Ty};
 use crate::program::*;
-use crate::syntax::ast::{AggOp, PeriodUnit, RoundingMode};
+use crate::syntax::ast::{AggOp, RoundingMode};
 
 type Result<T> = std::result::Result<T, EvalError>;
 
@@ -383,7 +383,7 @@ impl<'p> Evaluator<'p> {
                 Some(b) if want_claims && eligible && outcome.amount > Decimal::ZERO => {
                     let group = match &b.group {
                         Some((unit, ir)) => match env.eval(ir)? {
-                            Value::Time(t) => period_key(program.timezone, *unit, t),
+                            Value::Time(t) => crate::time::period_key(program.timezone, *unit, t),
                             _ => return Err(env.fail("the budget period's timestamp is unknown")),
                         },
                         None => "total".to_string(),
@@ -435,19 +435,6 @@ impl<'p> Evaluator<'p> {
 }
 
 static EMPTY: Record = Record { values: Vec::new() };
-
-/// The key of the calendar period an instant falls in.
-pub fn period_key(tz: chrono_tz::Tz, unit: PeriodUnit, t: DateTime<Utc>) -> String {
-    let local = t.with_timezone(&tz).date_naive();
-    match unit {
-        PeriodUnit::Month => format!("{:04}-{:02}", local.year(), local.month()),
-        PeriodUnit::Day => local.format("%Y-%m-%d").to_string(),
-        PeriodUnit::Week => {
-            let w = local.iso_week();
-            format!("{:04}-W{:02}", w.year(), w.week())
-        }
-    }
-}
 
 fn zero_like(d: Decimal) -> Decimal {
     let mut z = Decimal::ZERO;

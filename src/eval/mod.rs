@@ -14,5 +14,5 @@ pub mod report;
 pub mod value;
 
 pub use explain::Explanation;
-pub use interpreter::{Evaluator, period_key, round, show, with_scale};
+pub use interpreter::{Evaluator, round, show, with_scale};
 pub use value::{BudgetOutcome, EvalError, Outcome, RewardOutcome, Shown, Value};

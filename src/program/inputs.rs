@@ -6,12 +6,13 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::types::{Dim, Ty};
 use super::{Const, Program};
 use crate::suggest::closest;
+use crate::time::parse_time;
 
 /// Why an override was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,23 +173,6 @@ fn parse_value(ty: &Ty, text: &str, tz: chrono_tz::Tz) -> Option<Const> {
         Ty::Time => Const::Time(parse_time(text, tz)?),
         _ => return None,
     })
-}
-
-/// A time given on the command line: RFC 3339 with an offset, or a local
-/// `YYYY-MM-DD[ HH:MM[:SS]]` in the campaign's time zone.
-pub fn parse_time(text: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(t.with_timezone(&Utc));
-    }
-    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
-        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
-        .ok()
-        .or_else(|| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })?;
-    Some(tz.from_local_datetime(&naive).single()?.with_timezone(&Utc))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use crate::diagnostics::Span;
@@ -11,6 +11,7 @@ use crate::program::types::{Dim, Ty, currency};
 use crate::program::{Const, Ir, Param, Period, PeriodRange, Window};
 use crate::suggest::closest;
 use crate::syntax::ast::{self, Expr, Item, Modifier, PeriodUnit, Scope};
+use crate::time;
 
 use super::super::errors::{declarations, names};
 use super::symbols::periods_detail;
@@ -354,44 +355,23 @@ impl<'a> Checker<'a> {
             return;
         };
         let mut periods = Vec::new();
-        let mut cursor = match p.unit {
-            PeriodUnit::Week => first - TimeDelta::days(i64::from(first.weekday().num_days_from_monday())),
-            _ => first,
-        };
-        let mut failed = false;
-        while cursor <= last {
-            let next = match p.unit {
-                PeriodUnit::Month => add_month(cursor),
-                PeriodUnit::Week => cursor.checked_add_signed(TimeDelta::days(7)),
-                PeriodUnit::Day => cursor.succ_opt(),
+        for (start, next) in time::periods(p.unit, first, last) {
+            // Midnight always resolves (a skipped one is the end of the gap) within the
+            // grammar's four-digit years.
+            let (Some(start_at), Some(end_at)) = (time::midnight(tz, start), time::midnight(tz, next)) else {
+                break;
             };
-            let Some(next) = next else { break };
-            let key = match p.unit {
-                PeriodUnit::Month => format!("{:04}-{:02}", cursor.year(), cursor.month()),
-                PeriodUnit::Day => cursor.format("%Y-%m-%d").to_string(),
-                PeriodUnit::Week => {
-                    let w = cursor.iso_week();
-                    format!("{:04}-W{:02}", w.year(), w.week())
-                }
-            };
-            match (local_midnight(tz, cursor), local_midnight(tz, next)) {
-                (Some(start), Some(end)) => periods.push(Period {
-                    key,
-                    window: Window {
-                        start,
-                        end,
-                        end_inclusive: false,
-                    },
-                }),
-                _ => failed = true,
-            }
+            periods.push(Period {
+                key: time::day_key(p.unit, start),
+                window: Window {
+                    start: start_at,
+                    end: end_at,
+                    end_inclusive: false,
+                },
+            });
             if periods.len() > MAX_PERIODS {
                 break;
             }
-            cursor = next;
-        }
-        if failed {
-            self.error(declarations::period_starts_at_skipped_midnight(p.span));
         }
         if periods.is_empty() {
             self.error(declarations::empty_period_range(p.span));
@@ -432,20 +412,4 @@ fn describe_fact_type(f: &FactType) -> String {
         FactType::Enum(_) => "`one of ...`".into(),
         FactType::List(_) => "`list of ...`".into(),
     }
-}
-
-fn add_month(d: NaiveDate) -> Option<NaiveDate> {
-    let (y, m) = if d.month() == 12 {
-        (d.year() + 1, 1)
-    } else {
-        (d.year(), d.month() + 1)
-    };
-    NaiveDate::from_ymd_opt(y, m, 1)
-}
-
-/// The instant of local midnight at the start of a day.
-pub(crate) fn local_midnight(tz: Tz, d: NaiveDate) -> Option<chrono::DateTime<Utc>> {
-    tz.from_local_datetime(&d.and_time(NaiveTime::MIN))
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
 }

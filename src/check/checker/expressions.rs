@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono::TimeDelta;
 use rust_decimal::Decimal;
 
 use crate::check::errors;
@@ -10,10 +10,19 @@ use crate::diagnostics::{Diagnostic, Span};
 use crate::program::types::{Dim, Ty, currency, duration_unit};
 use crate::program::{CmpOp, Const, Func, Ir, Window};
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, InTarget, RangeKind};
+use crate::time::{self, NotAnInstant, Written};
 
 use super::conditions::Unhandled;
-use super::declarations::local_midnight;
 use super::{Checker, MAX_CHECK_WORK, T, expr_text, num_const};
+
+/// A timestamp literal as the time module reads it.
+pub(crate) fn written(lit: &ast::TimestampLit) -> Written {
+    Written {
+        date: (lit.year, lit.month, lit.day),
+        time: lit.time,
+        offset: lit.offset,
+    }
+}
 
 impl<'a> Checker<'a> {
     pub(super) fn expr(&mut self, e: &Expr) -> Option<T> {
@@ -312,45 +321,24 @@ impl<'a> Checker<'a> {
     }
 
     fn timestamp(&mut self, lit: &ast::TimestampLit, span: Span) -> Option<T> {
-        let date = NaiveDate::from_ymd_opt(lit.year, lit.month, lit.day);
-        let Some(date) = date else {
-            self.error(errors::expressions::date_not_on_calendar(span, &lit.text));
-            return None;
-        };
-        let (h, m, s, ns) = lit.time.unwrap_or((0, 0, 0, 0));
-        let (date, time) = if h == 24 {
-            if m != 0 || s != 0 || ns != 0 {
-                self.error(errors::expressions::time_past_end_of_day(span, &lit.text));
+        let instant = match written(lit).instant(self.tz) {
+            Ok(instant) => instant,
+            Err(why) => {
+                let text = &lit.text;
+                let zone = self.tz.name();
+                let diagnostic = match why {
+                    NotAnInstant::NotOnCalendar => errors::expressions::date_not_on_calendar(span, text),
+                    NotAnInstant::PastEndOfDay => errors::expressions::time_past_end_of_day(span, text),
+                    NotAnInstant::NotATimeOfDay => errors::expressions::time_out_of_range(span, text),
+                    NotAnInstant::Twice => errors::expressions::local_time_twice(span, text, zone),
+                    NotAnInstant::Skipped => errors::expressions::local_time_skipped(span, text, zone),
+                    // Out of reach of the grammar (four-digit years, offsets under a day).
+                    NotAnInstant::OutOfRange => return None,
+                };
+                self.error(diagnostic);
                 return None;
             }
-            (date.succ_opt()?, NaiveTime::MIN)
-        } else {
-            match NaiveTime::from_hms_nano_opt(h, m, s, ns) {
-                Some(t) if s < 60 => (date, t),
-                _ => {
-                    self.error(errors::expressions::time_out_of_range(span, &lit.text));
-                    return None;
-                }
-            }
         };
-        let naive = NaiveDateTime::new(date, time);
-        let instant = match lit.offset {
-            Some(offset) => chrono::FixedOffset::east_opt(offset)
-                .and_then(|o| o.from_local_datetime(&naive).single())
-                .map(|t| t.with_timezone(&Utc)),
-            None => match self.tz.from_local_datetime(&naive) {
-                chrono::LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
-                chrono::LocalResult::Ambiguous(_, _) => {
-                    self.error(errors::expressions::local_time_twice(span, &lit.text, self.tz.name()));
-                    return None;
-                }
-                chrono::LocalResult::None => {
-                    self.error(errors::expressions::local_time_skipped(span, &lit.text, self.tz.name()));
-                    return None;
-                }
-            },
-        };
-        let instant = instant?;
         let mut t = T::new(Ir::Const(Const::Time(instant)), Ty::Time);
         t.date_only = lit.time.is_none();
         Some(t)
@@ -383,8 +371,7 @@ impl<'a> Checker<'a> {
                 RangeKind::Through => {
                     // `through 2023-12-28` includes the whole day: up to the next midnight, excluded.
                     if let Ir::Const(Const::Time(t)) = end_ir {
-                        let local = t.with_timezone(&self.tz).date_naive();
-                        match local.succ_opt().and_then(|d| local_midnight(self.tz, d)) {
+                        match time::end_of_day(self.tz, t) {
                             Some(next) => end_ir = Ir::Const(Const::Time(next)),
                             None => return None,
                         }

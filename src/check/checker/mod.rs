@@ -34,7 +34,7 @@ use super::errors;
 use super::names::{NameTable, SymbolId};
 use symbols::Symbols;
 
-pub(crate) use declarations::local_midnight;
+pub(crate) use expressions::written;
 
 /// The most periods a period range may hold.
 pub const MAX_PERIODS: usize = 10_000;

@@ -161,17 +161,6 @@ pub(crate) fn not_a_month(span: Span, year: i32, month: u32) -> Diagnostic {
     .with_help(CHECK_THE_DATE)
 }
 
-/// `a period starts at a midnight that the time zone skips`.
-pub(crate) fn period_starts_at_skipped_midnight(span: Span) -> Diagnostic {
-    Diagnostic::error(
-        Code::AmbiguousLocalTime,
-        span,
-        "a period starts at a midnight that the time zone skips",
-        "period range",
-    )
-    .with_help("use a time zone where midnight exists on every day of the range")
-}
-
 /// `the period range is empty: its last period comes before its first`.
 pub(crate) fn empty_period_range(span: Span) -> Diagnostic {
     Diagnostic::error(

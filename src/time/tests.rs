@@ -1,0 +1,341 @@
+use chrono_tz::America::{Los_Angeles, Santiago};
+use chrono_tz::Asia::{Beirut, Shanghai};
+use chrono_tz::Europe::Berlin;
+use chrono_tz::Pacific::Apia;
+
+use super::*;
+
+fn utc(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+}
+
+fn naive(text: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").unwrap()
+}
+
+fn day(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+fn written(date: (i32, u32, u32), time: Option<(u32, u32, u32, u32)>) -> Written {
+    Written {
+        date,
+        time,
+        offset: None,
+    }
+}
+
+// ---- period keys
+
+#[test]
+fn period_keys_at_the_turn_of_the_year() {
+    use PeriodUnit::{Day, Month, Week};
+    // 2024-12-30 is the Monday of ISO week 1 of 2025.
+    assert_eq!(day_key(Week, day("2024-12-29")), "2024-W52");
+    assert_eq!(day_key(Week, day("2024-12-30")), "2025-W01");
+    assert_eq!(day_key(Month, day("2024-12-30")), "2024-12");
+    assert_eq!(day_key(Day, day("2024-12-30")), "2024-12-30");
+    // 2021-01-03 (a Sunday) is still in 2020's 53rd week; so is 2027-01-01 in 2026's.
+    assert_eq!(day_key(Week, day("2021-01-03")), "2020-W53");
+    assert_eq!(day_key(Week, day("2021-01-04")), "2021-W01");
+    assert_eq!(day_key(Week, day("2027-01-01")), "2026-W53");
+    assert_eq!(day_key(Month, day("2024-01-01")), "2024-01");
+}
+
+#[test]
+fn period_keys_are_the_zones_days() {
+    use PeriodUnit::{Day, Month, Week};
+    let t = utc("2024-12-31T16:00:00Z");
+    assert_eq!(period_key(Shanghai, Day, t), "2025-01-01");
+    assert_eq!(period_key(Shanghai, Month, t), "2025-01");
+    assert_eq!(period_key(Shanghai, Week, t), "2025-W01");
+    assert_eq!(period_key(chrono_tz::UTC, Day, t), "2024-12-31");
+    assert_eq!(period_key(chrono_tz::UTC, Month, t), "2024-12");
+    // The first instant of a day skipped at midnight is in that day.
+    assert_eq!(period_key(Santiago, Day, utc("2024-09-08T04:00:00Z")), "2024-09-08");
+    assert_eq!(period_key(Santiago, Day, utc("2024-09-08T03:59:59Z")), "2024-09-07");
+}
+
+#[test]
+fn period_ranges_cover_the_periods_of_both_ends() {
+    let weeks: Vec<_> = periods(PeriodUnit::Week, day("2024-12-25"), day("2025-01-06")).collect();
+    assert_eq!(
+        weeks,
+        [
+            (day("2024-12-23"), day("2024-12-30")),
+            (day("2024-12-30"), day("2025-01-06")),
+            (day("2025-01-06"), day("2025-01-13")),
+        ]
+    );
+    let months: Vec<_> = periods(PeriodUnit::Month, day("2024-11-01"), day("2025-02-01")).collect();
+    assert_eq!(months.len(), 4);
+    assert_eq!(months.last(), Some(&(day("2025-02-01"), day("2025-03-01"))));
+    assert_eq!(
+        periods(PeriodUnit::Day, day("2024-03-02"), day("2024-03-01")).count(),
+        0
+    );
+}
+
+// ---- daylight saving
+
+#[test]
+fn a_skipped_time_moves_to_the_end_of_the_gap() {
+    // Los Angeles, 2024-03-10: 02:00 PST becomes 03:00 PDT at 10:00Z.
+    assert_eq!(
+        instant(Los_Angeles, naive("2024-03-10 02:30:00")),
+        Some(utc("2024-03-10T03:00:00-07:00"))
+    );
+    assert_eq!(
+        instant(Los_Angeles, naive("2024-03-10 02:00:00")),
+        Some(utc("2024-03-10T10:00:00Z"))
+    );
+    assert_eq!(
+        instant(Los_Angeles, naive("2024-03-10 01:59:59")),
+        Some(utc("2024-03-10T01:59:59-08:00"))
+    );
+    assert_eq!(
+        instant(Los_Angeles, naive("2024-03-10 03:00:00")),
+        Some(utc("2024-03-10T03:00:00-07:00"))
+    );
+    // Berlin, 2024-03-31: 02:00 CET becomes 03:00 CEST at 01:00Z.
+    assert_eq!(
+        instant(Berlin, naive("2024-03-31 02:30:00")),
+        Some(utc("2024-03-31T01:00:00Z"))
+    );
+}
+
+#[test]
+fn a_skipped_time_with_seconds_moves_to_the_end_of_the_gap_too() {
+    // Before this module the calendar functions moved a skipped time forward a minute at a
+    // time and kept its seconds (03:00:15); the first instant after the gap is 03:00:00.
+    let t = add_days(Los_Angeles, utc("2024-03-09T02:30:15.5-08:00"), 1);
+    assert_eq!(t, Some(utc("2024-03-10T03:00:00-07:00")));
+}
+
+#[test]
+fn a_gap_of_a_whole_day_is_crossed() {
+    // Samoa skipped 2011-12-30: the calendar functions used to give up after three hours.
+    let t = add_days(Apia, utc("2011-12-29T10:00:00-10:00"), 1);
+    assert_eq!(t, Some(utc("2011-12-31T00:00:00+14:00")));
+}
+
+#[test]
+fn a_repeated_time_is_the_earlier_one() {
+    // Los Angeles, 2024-11-03: 01:00-01:59 happens in PDT, then again in PST.
+    assert_eq!(
+        instant(Los_Angeles, naive("2024-11-03 01:30:00")),
+        Some(utc("2024-11-03T01:30:00-07:00"))
+    );
+    // Berlin, 2024-10-27: 02:00-02:59 happens in CEST, then again in CET.
+    assert_eq!(
+        instant(Berlin, naive("2024-10-27 02:30:00")),
+        Some(utc("2024-10-27T02:30:00+02:00"))
+    );
+    assert_eq!(
+        instant(Berlin, naive("2024-10-27 03:00:00")),
+        Some(utc("2024-10-27T03:00:00+01:00"))
+    );
+}
+
+#[test]
+fn a_written_time_must_happen_exactly_once() {
+    let gap = written((2024, 3, 10), Some((2, 30, 0, 0)));
+    let overlap = written((2024, 11, 3), Some((1, 30, 0, 0)));
+    assert_eq!(gap.instant(Los_Angeles), Err(NotAnInstant::Skipped));
+    assert_eq!(overlap.instant(Los_Angeles), Err(NotAnInstant::Twice));
+    assert_eq!(
+        written((2024, 3, 31), Some((2, 30, 0, 0))).instant(Berlin),
+        Err(NotAnInstant::Skipped)
+    );
+    assert_eq!(
+        written((2024, 10, 27), Some((2, 30, 0, 0))).instant(Berlin),
+        Err(NotAnInstant::Twice)
+    );
+    // With the offset it names one instant; elsewhere the zone does not matter.
+    let pdt = Written {
+        offset: Some(-7 * 3600),
+        ..overlap
+    };
+    assert_eq!(pdt.instant(Los_Angeles), Ok(utc("2024-11-03T08:30:00Z")));
+    assert_eq!(gap.instant(Shanghai), Ok(utc("2024-03-10T02:30:00+08:00")));
+    assert_eq!(parse_time("2024-03-10 02:30", Los_Angeles), None);
+    assert_eq!(parse_time("2024-11-03 01:30:00", Los_Angeles), None);
+    assert_eq!(
+        parse_time("2024-11-03T01:30:00-08:00", Los_Angeles),
+        Some(utc("2024-11-03T09:30:00Z"))
+    );
+}
+
+#[test]
+fn written_dates_and_times_are_checked() {
+    let at = |date, time| written(date, time).instant(Shanghai);
+    assert_eq!(
+        at((2024, 8, 28), Some((24, 0, 0, 0))),
+        Ok(utc("2024-08-29T00:00:00+08:00"))
+    );
+    assert_eq!(at((2024, 8, 28), Some((24, 0, 1, 0))), Err(NotAnInstant::PastEndOfDay));
+    assert_eq!(at((2024, 2, 30), None), Err(NotAnInstant::NotOnCalendar));
+    assert_eq!(at((2024, 2, 29), Some((25, 0, 0, 0))), Err(NotAnInstant::NotATimeOfDay));
+    assert_eq!(
+        at((2024, 2, 29), Some((23, 59, 60, 0))),
+        Err(NotAnInstant::NotATimeOfDay)
+    );
+    assert_eq!(at((2024, 2, 29), None), Ok(utc("2024-02-28T16:00:00Z")));
+}
+
+#[test]
+fn command_line_times_are_rfc3339_or_local() {
+    let expected = Some(utc("2024-09-19T16:00:00Z"));
+    for text in [
+        "2024-09-20",
+        "2024-09-20 00:00",
+        "2024-09-20 00:00:00",
+        "2024-09-20T00:00:00+08:00",
+    ] {
+        assert_eq!(parse_time(text, Shanghai), expected, "{text}");
+    }
+    assert_eq!(parse_time("2024-09-20T00:00", Shanghai), None);
+    assert_eq!(parse_time("tomorrow", Shanghai), None);
+}
+
+// ---- midnight
+
+#[test]
+fn a_skipped_midnight_starts_the_day_when_the_clocks_change() {
+    // Santiago, 2024-09-08: 00:00 -04 becomes 01:00 -03.
+    assert_eq!(
+        midnight(Santiago, day("2024-09-08")),
+        Some(utc("2024-09-08T01:00:00-03:00"))
+    );
+    assert_eq!(
+        start_of(Santiago, PeriodUnit::Day, utc("2024-09-08T05:00:00-03:00")),
+        midnight(Santiago, day("2024-09-08"))
+    );
+    assert_eq!(
+        end_of_day(Santiago, utc("2024-09-07T12:00:00-04:00")),
+        Some(utc("2024-09-08T04:00:00Z"))
+    );
+    // Beirut, 2024-03-31: 00:00 +02 becomes 01:00 +03.
+    assert_eq!(
+        midnight(Beirut, day("2024-03-31")),
+        Some(utc("2024-03-31T01:00:00+03:00"))
+    );
+    // 2024-03-31 is a Sunday: its week started on Monday 25th, at an ordinary midnight.
+    assert_eq!(
+        start_of(Beirut, PeriodUnit::Week, utc("2024-03-31T12:00:00+03:00")),
+        Some(utc("2024-03-25T00:00:00+02:00"))
+    );
+    assert_eq!(
+        start_of(Beirut, PeriodUnit::Month, utc("2024-03-31T12:00:00+03:00")),
+        Some(utc("2024-03-01T00:00:00+02:00"))
+    );
+}
+
+#[test]
+fn a_midnight_after_a_repeated_hour_happens_once() {
+    // Beirut, 2024-10-27: 00:00 +03 goes back to 23:00 +02 on the 26th, so 23:00-23:59 on the
+    // 26th happens twice (the earlier is taken) and midnight on the 27th once.
+    assert_eq!(
+        midnight(Beirut, day("2024-10-27")),
+        Some(utc("2024-10-27T00:00:00+02:00"))
+    );
+    assert_eq!(
+        instant(Beirut, naive("2024-10-26 23:30:00")),
+        Some(utc("2024-10-26T23:30:00+03:00"))
+    );
+    // Santiago, 2024-04-07: 00:00 -03 goes back to 23:00 -04 on the 6th.
+    assert_eq!(
+        midnight(Santiago, day("2024-04-07")),
+        Some(utc("2024-04-07T00:00:00-04:00"))
+    );
+    assert_eq!(
+        days_between(
+            Santiago,
+            utc("2024-04-06T23:30:00-03:00"),
+            utc("2024-04-06T23:30:00-04:00")
+        ),
+        0
+    );
+}
+
+// ---- calendar arithmetic
+
+#[test]
+fn months_are_clamped_to_the_month_end() {
+    let t = utc("2024-01-31T22:30:00+08:00");
+    assert_eq!(add_months(Shanghai, t, 1), Some(utc("2024-02-29T22:30:00+08:00")));
+    assert_eq!(add_months(Shanghai, t, 13), Some(utc("2025-02-28T22:30:00+08:00")));
+    assert_eq!(
+        add_months(Shanghai, utc("2024-03-31T00:00:00+08:00"), -1),
+        Some(utc("2024-02-29T00:00:00+08:00"))
+    );
+    assert_eq!(add_months(Shanghai, t, 0), Some(t));
+    assert_eq!(add_months(Shanghai, t, i64::MAX), None);
+    assert_eq!(
+        add_local_months(naive("2023-05-31 10:00:00"), -3),
+        Some(naive("2023-02-28 10:00:00"))
+    );
+}
+
+#[test]
+fn days_keep_the_local_time_across_a_change() {
+    // From docs/language.md: `add_days` is the same local time, `+ 30 days` 720 hours.
+    let march = utc("2024-03-01T00:00:00-08:00");
+    assert_eq!(add_days(Los_Angeles, march, 30), Some(utc("2024-03-31T00:00:00-07:00")));
+    assert_eq!(
+        add_days(Los_Angeles, utc("2024-03-09T02:30:00-08:00"), 1),
+        Some(utc("2024-03-10T03:00:00-07:00"))
+    );
+    assert_eq!(add_days(Los_Angeles, march, -1), Some(utc("2024-02-29T00:00:00-08:00")));
+    assert_eq!(add_days(Los_Angeles, march, i64::MAX), None);
+    assert_eq!(
+        days_between(
+            Shanghai,
+            utc("2024-05-01T23:00:00+08:00"),
+            utc("2024-05-03T01:00:00+08:00")
+        ),
+        2
+    );
+    assert_eq!(
+        days_between(
+            Shanghai,
+            utc("2024-05-03T01:00:00+08:00"),
+            utc("2024-05-01T23:00:00+08:00")
+        ),
+        -2
+    );
+}
+
+#[test]
+fn months_between_counts_whole_months_then_the_part_of_the_next() {
+    let between = |a, b| months_between(Shanghai, utc(a), utc(b)).unwrap();
+    let m = between("2024-05-01T00:00:00+08:00", "2024-06-16T00:00:00+08:00");
+    assert_eq!(
+        (m.whole, m.elapsed, m.next_month, m.backwards),
+        (1, TimeDelta::days(15), TimeDelta::days(30), false)
+    );
+    let m = between("2024-05-31T00:00:00+08:00", "2024-06-30T00:00:00+08:00");
+    assert_eq!((m.whole, m.elapsed), (1, TimeDelta::zero()));
+    let m = between("2024-06-16T00:00:00+08:00", "2024-05-01T00:00:00+08:00");
+    assert_eq!((m.whole, m.elapsed, m.backwards), (1, TimeDelta::days(15), true));
+    // A month across the change in Los Angeles is an hour short.
+    let m = months_between(
+        Los_Angeles,
+        utc("2024-03-01T00:00:00-08:00"),
+        utc("2024-03-15T00:00:00-07:00"),
+    )
+    .unwrap();
+    assert_eq!((m.whole, m.next_month), (0, TimeDelta::days(31) - TimeDelta::hours(1)));
+}
+
+#[test]
+fn business_days_leave_out_weekends_and_holidays() {
+    let from = utc("2024-09-30T09:00:00+08:00");
+    let to = utc("2024-10-08T09:00:00+08:00");
+    assert_eq!(business_days_between(Shanghai, from, to, None), Some(6));
+    let holidays: BTreeSet<NaiveDate> = (1..=7).map(|d| NaiveDate::from_ymd_opt(2024, 10, d).unwrap()).collect();
+    assert_eq!(business_days_between(Shanghai, from, to, Some(&holidays)), Some(1));
+    assert_eq!(business_days_between(Shanghai, to, from, Some(&holidays)), Some(-1));
+    let far = utc("2400-01-01T00:00:00+08:00");
+    assert_eq!(business_days_between(Shanghai, from, far, None), None);
+}
