@@ -773,32 +773,21 @@ fn spoil(text: &str) -> String {
 /// `≥ ≤ ≠ × ÷` as `>= <= != * /`, outside quotes and comments.
 fn ascii_operators(line: &str) -> String {
     let mut out = String::new();
-    let (mut in_string, mut escaped, mut in_comment) = (false, false, false);
-    for c in line.chars() {
-        if in_comment || in_string {
-            if in_string {
-                match c {
-                    _ if escaped => escaped = false,
-                    '\\' => escaped = true,
-                    '"' => in_string = false,
-                    _ => {}
-                }
-            }
-            out.push(c);
+    for segment in campaign::syntax::scan::campaign(line) {
+        let written = segment.text(line);
+        if !segment.is_code() {
+            out.push_str(written);
             continue;
         }
-        match c {
-            '"' => in_string = true,
-            '#' => in_comment = true,
-            _ => {}
-        }
-        match c {
-            '≥' => out.push_str(">="),
-            '≤' => out.push_str("<="),
-            '≠' => out.push_str("!="),
-            '×' => out.push('*'),
-            '÷' => out.push('/'),
-            c => out.push(c),
+        for c in written.chars() {
+            match c {
+                '≥' => out.push_str(">="),
+                '≤' => out.push_str("<="),
+                '≠' => out.push_str("!="),
+                '×' => out.push('*'),
+                '÷' => out.push('/'),
+                c => out.push(c),
+            }
         }
     }
     out
