@@ -740,28 +740,9 @@ impl<'a> Parser<'a> {
             );
             return None;
         }
-        for (i, c) in columns.iter().enumerate() {
-            if c.text.is_empty() {
-                self.diagnostics.push(Diagnostic::error(
-                    Code::TestSyntax,
-                    c.span,
-                    "a column without a name",
-                    "empty column name",
-                ));
-                return None;
-            }
-            if let Some(first) = columns.iter().take(i).find(|d| d.text == c.text) {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        Code::TestSyntax,
-                        c.span,
-                        format!("the column `{}` is given twice", c.text),
-                        "second column",
-                    )
-                    .with_label(first.span, "first column"),
-                );
-                return None;
-            }
+        if let Err(d) = check_columns(&columns) {
+            self.diagnostics.push(d);
+            return None;
         }
         Some(TableDef {
             name,
@@ -1273,6 +1254,30 @@ impl<'a> Parser<'a> {
         let unit = self.ident().map(|(u, _)| u.to_string());
         Ok(Expected::Number { value, unit })
     }
+}
+
+/// Every column of a table's header has a name, and no name is given twice.
+fn check_columns(columns: &[Cell]) -> PResult<()> {
+    for (i, c) in columns.iter().enumerate() {
+        if c.text.is_empty() {
+            return Err(Diagnostic::error(
+                Code::TestSyntax,
+                c.span,
+                "a column without a name",
+                "empty column name",
+            ));
+        }
+        if let Some(first) = columns.iter().take(i).find(|d| d.text == c.text) {
+            return Err(Diagnostic::error(
+                Code::TestSyntax,
+                c.span,
+                format!("the column `{}` is given twice", c.text),
+                "second column",
+            )
+            .with_label(first.span, "first column"));
+        }
+    }
+    Ok(())
 }
 
 /// A row that does not end with `|`: at the end of its line, or before a comment.
