@@ -93,7 +93,7 @@ use crate::syntax::ast::{
     AggOp, BinOp, Campaign, Expr, ExprKind, InTarget, Item, Modifier, PeriodBound, PeriodUnit, PeriodsDecl, Range,
     RangeKind, TimestampLit,
 };
-use crate::syntax::print;
+use crate::syntax::{print, scan};
 use crate::time;
 
 /// Adds the analyses' findings to `diagnostics`.
@@ -113,60 +113,45 @@ pub fn lint(text: &str, campaign: &Campaign, program: Option<&Program>, diagnost
 // ------------------------------------------------------------------ tabs
 
 fn tabs(text: &str, out: &mut Vec<Diagnostic>) {
-    let mut in_string = false;
-    let mut in_comment = false;
-    let mut escaped = false;
     let mut line_start = true;
     // The first tab in the layout, and the lines holding one.
     let mut first_layout: Option<(Span, bool)> = None;
     let mut layout_lines = 0usize;
     let mut line_has_layout_tab = false;
     let mut string_tabs: Vec<Span> = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if c == '\n' {
-            if line_has_layout_tab {
-                layout_lines += 1;
-            }
-            line_has_layout_tab = false;
-            in_comment = false;
-            in_string = false;
-            escaped = false;
-            line_start = true;
-            continue;
-        }
-        if in_comment {
-            continue;
-        }
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                '\t' => string_tabs.push(Span::new(i, i + 1)),
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '#' => in_comment = true,
-            '"' => in_string = true,
-            '\t' => {
-                let mut end = i + 1;
-                while let Some((j, '\t')) = chars.peek().copied() {
-                    end = j + 1;
-                    chars.next();
+    for segment in scan::campaign(text) {
+        let mut chars = segment.char_indices(text).peekable();
+        while let Some((i, c)) = chars.next() {
+            match (segment.kind, c) {
+                (_, '\n') => {
+                    if line_has_layout_tab {
+                        layout_lines += 1;
+                    }
+                    line_has_layout_tab = false;
+                    line_start = true;
                 }
-                if first_layout.is_none() {
-                    first_layout = Some((Span::new(i, end), line_start));
+                (scan::Kind::Comment, _) => {
+                    line_start = false;
+                    break;
                 }
-                line_has_layout_tab = true;
-                continue;
+                (scan::Kind::Text { .. }, '\t') => string_tabs.push(Span::new(i, i + 1)),
+                (scan::Kind::Text { .. }, '"') if i == segment.start => line_start = false,
+                (scan::Kind::Text { .. }, _) => {}
+                (scan::Kind::Code, '\t') => {
+                    let mut end = i + 1;
+                    while let Some((j, '\t')) = chars.peek().copied() {
+                        end = j + 1;
+                        chars.next();
+                    }
+                    if first_layout.is_none() {
+                        first_layout = Some((Span::new(i, end), line_start));
+                    }
+                    line_has_layout_tab = true;
+                }
+                (scan::Kind::Code, ' ' | '\r') => {}
+                (scan::Kind::Code, _) => line_start = false,
             }
-            ' ' | '\r' => continue,
-            _ => {}
         }
-        line_start = false;
     }
     if line_has_layout_tab {
         layout_lines += 1;

@@ -163,22 +163,17 @@ fn declarations_span_the_whole_item_and_say_their_type() {
 fn words(text: &str) -> Vec<Span> {
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
-    let mut in_text = false;
-    let mut in_comment = false;
-    for (i, c) in text.char_indices() {
-        let word_char = c.is_alphanumeric() || c == '_';
-        if let Some(s) = start
-            && !word_char
-        {
-            out.push(Span::new(s, i));
-            start = None;
-        }
-        match c {
-            '\n' => in_comment = false,
-            '#' if !in_text => in_comment = true,
-            '"' if !in_comment => in_text = !in_text,
-            _ if word_char && start.is_none() && !in_text && !in_comment => start = Some(i),
-            _ => {}
+    for segment in crate::syntax::scan::campaign(text) {
+        for (i, c) in segment.char_indices(text) {
+            let word_char = segment.is_code() && (c.is_alphanumeric() || c == '_');
+            match start {
+                Some(s) if !word_char => {
+                    out.push(Span::new(s, i));
+                    start = None;
+                }
+                None if word_char => start = Some(i),
+                _ => {}
+            }
         }
     }
     out

@@ -11,6 +11,7 @@
 use std::fmt::Write as _;
 
 use serde::Serialize;
+use unicode_width::UnicodeWidthStr;
 
 /// The explanation of one record's result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -106,7 +107,8 @@ impl Explanation {
         }
         for v in &self.values {
             let _ = writeln!(out, "    {} = {}", clean(&v.name), clean(&v.result));
-            let width = v.items.iter().map(|i| i.path.chars().count()).max().unwrap_or(0);
+            // Aligned in terminal columns: a path may hold Chinese names, two columns a character.
+            let width = v.items.iter().map(|i| clean(&i.path).width()).max().unwrap_or(0);
             for item in &v.items {
                 let value = item.value.as_deref().map(clean).unwrap_or_default();
                 let verdict = match &item.left_out_by {
@@ -114,8 +116,9 @@ impl Explanation {
                     None if item.counted => "counted".to_string(),
                     None => "left out".to_string(),
                 };
-                let pad = " ".repeat(width.saturating_sub(item.path.chars().count()));
-                let _ = writeln!(out, "      {}{pad}  {value:>14}  {verdict}", clean(&item.path));
+                let path = clean(&item.path);
+                let pad = " ".repeat(width.saturating_sub(path.width()));
+                let _ = writeln!(out, "      {path}{pad}  {value:>14}  {verdict}");
             }
             if v.more_items > 0 {
                 let _ = writeln!(out, "      … and {} more items", v.more_items);

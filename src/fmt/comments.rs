@@ -20,6 +20,7 @@
 use std::collections::BTreeMap;
 
 use crate::syntax::ast::*;
+use crate::syntax::scan;
 
 /// A comment found in the source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,48 +35,23 @@ pub struct Comment {
     pub blank_before: bool,
 }
 
-/// Finds every comment in `text`, in order: `#` outside double-quoted text,
-/// to the end of the line. Inside quotes, `\` escapes the next character.
+/// Finds every comment in `text`, in order: `#` outside quoted text, to the end of
+/// the line (see [`scan`]).
 pub fn extract(text: &str) -> Vec<Comment> {
-    let mut out = Vec::new();
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut chars = text.char_indices();
-    while let Some((i, c)) = chars.next() {
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' | '\n' => in_string = false,
-                _ => {}
+    scan::campaign(text)
+        .filter(|s| s.kind == scan::Kind::Comment)
+        .map(|s| {
+            let i = s.start;
+            let line_start = text.get(..i).and_then(|b| b.rfind('\n')).map_or(0, |n| n + 1);
+            let own_line = text.get(line_start..i).is_some_and(|b| b.trim().is_empty());
+            Comment {
+                start: i,
+                text: s.text(text).trim_end().to_string(),
+                own_line,
+                blank_before: own_line && blank_line_before(text, i),
             }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '#' => {
-                let rest = text.get(i..).unwrap_or("");
-                let len = rest.find('\n').unwrap_or(rest.len());
-                let body = rest.get(..len).unwrap_or("");
-                let line_start = text.get(..i).and_then(|s| s.rfind('\n')).map_or(0, |n| n + 1);
-                let own_line = text.get(line_start..i).is_some_and(|s| s.trim().is_empty());
-                out.push(Comment {
-                    start: i,
-                    text: body.trim_end().to_string(),
-                    own_line,
-                    blank_before: own_line && blank_line_before(text, i),
-                });
-                // Skip to the end of the line.
-                for (_, c) in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    out
+        })
+        .collect()
 }
 
 /// Whether `offset` is the first thing on its line and the line before is blank.
@@ -94,22 +70,26 @@ pub fn blank_line_before(text: &str, offset: usize) -> bool {
     prev_line.trim().is_empty()
 }
 
-/// The first offset at or after `pos` that is not whitespace or a comment.
+/// The first offset at or after `pos` (outside quotes and comments) that is not
+/// whitespace or a comment.
 pub fn next_code(text: &str, pos: usize) -> usize {
-    let mut i = pos;
-    loop {
-        let Some(rest) = text.get(i..) else {
-            return pos;
-        };
-        let trimmed = rest.trim_start();
-        i += rest.len() - trimmed.len();
-        if trimmed.starts_with('#') {
-            let len = trimmed.find('\n').unwrap_or(trimmed.len());
-            i += len;
-        } else {
-            return i;
+    if !text.is_char_boundary(pos) {
+        return pos;
+    }
+    for segment in scan::campaign_from(text, pos) {
+        match segment.kind {
+            scan::Kind::Comment => {}
+            scan::Kind::Code => {
+                let written = segment.text(text);
+                let blank = written.len() - written.trim_start().len();
+                if blank < written.len() {
+                    return segment.start + blank;
+                }
+            }
+            scan::Kind::Text { .. } => return segment.start,
         }
     }
+    text.len()
 }
 
 /// A comment as the printer places it.

@@ -3,7 +3,7 @@
 use super::comments::{self, Attached, Placed, chain, closing, item_extents, spine_points};
 use super::width::width;
 use crate::syntax::ast::*;
-use crate::syntax::print::quoted;
+use crate::syntax::print::{self, quoted};
 
 /// Lines longer than this (in display columns) are broken where the layout allows.
 pub const MAX_WIDTH: usize = 100;
@@ -258,7 +258,7 @@ impl<'a> Printer<'a> {
                 self.push("window ");
                 self.push(&w.name.name);
                 self.push(" = ");
-                self.range(&w.range);
+                print::write_range(self, &w.range);
             }
             Item::Periods(p) => {
                 let unit = match p.unit {
@@ -416,7 +416,7 @@ impl<'a> Printer<'a> {
                 }
                 None => {
                     // Without a reason, a condition could run on into the next one.
-                    if e.conditions.get(i + 1).is_some_and(|n| starts_risky(&n.expr)) {
+                    if e.conditions.get(i + 1).is_some_and(|n| print::starts_risky(&n.expr)) {
                         self.push(",");
                     }
                 }
@@ -614,274 +614,51 @@ impl<'a> Printer<'a> {
 
     // -------------------------------------------------------------- expressions
 
-    fn range(&mut self, r: &Range) {
-        self.expr(&r.start);
-        self.push(range_word(r.kind, true));
-        self.expr(&r.end);
-    }
-
     fn expr(&mut self, e: &Expr) {
-        match &e.kind {
-            ExprKind::Name(id) => self.push(&id.name),
-            ExprKind::Field(base, f) => {
-                self.expr(base);
-                self.push(".");
-                self.push(&f.name);
-            }
-            ExprKind::Number(n) => {
-                let s = self.lit(e.span, || n.to_string());
-                self.push(&s);
-            }
-            ExprKind::Percent(n) => {
-                let s = self.lit(e.span, || format!("{n}%"));
-                self.push(&s);
-            }
-            ExprKind::Quantity(n, u) => {
-                let s = self.lit(e.span, || format!("{n} {}", u.name));
-                self.push(&s);
-            }
-            ExprKind::Text(s) => self.push(&quoted(s)),
-            ExprKind::Bool(b) => self.push(if *b { "true" } else { "false" }),
-            ExprKind::Timestamp(t) => self.push(&t.text),
-            ExprKind::Set(items) => {
-                let items: Vec<String> = items.iter().map(|t| quoted(&t.value)).collect();
-                self.push("{");
-                self.push(&items.join(", "));
-                self.push("}");
-            }
-            ExprKind::Neg(inner) => {
-                self.push("-");
-                self.expr(inner);
-            }
-            ExprKind::Not(inner) => {
-                self.push("not ");
-                self.expr(inner);
-            }
-            ExprKind::Binary(op, a, b) => {
-                self.expr(a);
-                self.push(" ");
-                self.push(op.symbol());
-                self.push(" ");
-                self.expr(b);
-            }
-            ExprKind::And(operands) | ExprKind::Or(operands) => {
-                let word = if matches!(e.kind, ExprKind::And(_)) {
-                    " and "
-                } else {
-                    " or "
-                };
-                for (i, x) in operands.iter().enumerate() {
-                    if i > 0 {
-                        self.push(word);
-                    }
-                    self.expr(x);
-                }
-            }
-            ExprKind::Arith { first, rest } => {
-                self.expr(first);
-                for (op, x) in rest {
-                    self.push(" ");
-                    self.push(op.symbol());
-                    self.push(" ");
-                    self.expr(x);
-                }
-            }
-            ExprKind::In { value, target, negated } => {
-                self.expr(value);
-                self.push(if *negated { " not in " } else { " in " });
-                match target {
-                    InTarget::Expr(t) => self.expr(t),
-                    InTarget::Range(r) => self.range(r),
-                }
-            }
-            ExprKind::IsKnown(inner, known) => {
-                self.expr(inner);
-                self.push(if *known { " is known" } else { " is unknown" });
-            }
-            ExprKind::IsWaitlisted(inner) => {
-                self.expr(inner);
-                self.push(" is waitlisted");
-            }
-            ExprKind::IfUnknown(a, b) => {
-                self.expr(a);
-                self.push(" if unknown ");
-                self.expr(b);
-            }
-            ExprKind::As(a, u) => {
-                self.expr(a);
-                self.push(" as ");
-                self.push(&u.name);
-            }
-            ExprKind::Aggregate { op, source, filter } => {
-                self.push(op.words());
-                self.push(" of ");
-                self.expr(source);
-                if let Some(f) = filter {
-                    self.push(" where ");
-                    self.expr(f);
-                }
-            }
-            ExprKind::Where(list, filter) => {
-                self.expr(list);
-                self.push(" where ");
-                self.expr(filter);
-            }
-            ExprKind::Call(name, args) => {
-                self.push(&name.name);
-                self.push("(");
-                for (i, a) in args.iter().enumerate() {
-                    if i > 0 {
-                        self.push(", ");
-                    }
-                    self.expr(a);
-                }
-                self.push(")");
-            }
-            ExprKind::Paren(inner) => {
-                self.push("(");
-                self.expr(inner);
-                self.push(")");
-            }
-            ExprKind::Rank { keys, within } => {
-                self.push("rank by ");
-                for (i, (k, desc)) in keys.iter().enumerate() {
-                    if i > 0 {
-                        self.push(", then by ");
-                    }
-                    self.expr(k);
-                    if *desc {
-                        self.push(" descending");
-                    } else if self.written_after(k.span.end, "ascending") {
-                        self.push(" ascending");
-                    }
-                }
-                for (i, g) in within.iter().enumerate() {
-                    self.push(if i == 0 { " within " } else { " and " });
-                    self.expr(g);
-                }
-            }
-            ExprKind::Lookup { keys, rows } => {
-                self.push("lookup ");
-                self.key_tuple(keys);
-                self.push(" {");
-                let close = closing(e.span);
-                if rows.is_empty() && !self.has_leading(close) {
-                    self.push("}");
-                    self.merge(close);
-                    return;
-                }
-                let ind = self.cur_indent();
-                for (i, row) in rows.iter().enumerate() {
-                    self.start(ind + INDENT, Some(row.span.start), true);
-                    match &row.keys {
-                        Some(ks) => self.key_tuple(ks),
-                        None => self.push("otherwise"),
-                    }
-                    self.push(" -> ");
-                    self.expr(&row.value);
-                    // A row keyed `(a, b)` could read as a call of the value before it.
-                    if rows
-                        .get(i + 1)
-                        .is_some_and(|n| n.keys.as_ref().is_some_and(|k| k.len() > 1))
-                    {
-                        self.push(",");
-                    }
-                }
-                self.closer(ind, close);
-                self.push("}");
-            }
-            ExprKind::Tiers { kind, subject, rows } => {
-                self.push(kind.word());
-                self.push(" of ");
-                self.expr(subject);
-                self.push(" {");
-                let close = closing(e.span);
-                if rows.is_empty() && !self.has_leading(close) {
-                    self.push("}");
-                    self.merge(close);
-                    return;
-                }
-                let ind = self.cur_indent();
-                for (i, row) in rows.iter().enumerate() {
-                    self.start(ind + INDENT, Some(row.span.start), true);
-                    self.tier_row(row);
-                    // A band without a start, or starting with `-` or `(`, could
-                    // run on from the band before.
-                    if rows
-                        .get(i + 1)
-                        .is_some_and(|n| n.start.as_ref().is_none_or(starts_risky))
-                    {
-                        self.push(",");
-                    }
-                }
-                self.closer(ind, close);
-                self.push("}");
-            }
-        }
-    }
-
-    /// One key as is, several in parentheses.
-    fn key_tuple(&mut self, keys: &[Expr]) {
-        match keys {
-            [one] => self.expr(one),
-            many => {
-                self.push("(");
-                for (i, k) in many.iter().enumerate() {
-                    if i > 0 {
-                        self.push(", ");
-                    }
-                    self.expr(k);
-                }
-                self.push(")");
-            }
-        }
-    }
-
-    fn tier_row(&mut self, row: &TierRow) {
-        if let Some(s) = &row.start {
-            self.expr(s);
-            self.push(" ");
-        }
-        self.push(range_word(row.kind, false));
-        if let Some(e) = &row.end {
-            self.push(" ");
-            self.expr(e);
-        }
-        self.push(" -> ");
-        self.expr(&row.value);
+        print::write_expr(self, e);
     }
 }
 
-fn range_word(kind: RangeKind, spaced: bool) -> &'static str {
-    match (kind, spaced) {
-        (RangeKind::Exclusive, true) => " .. ",
-        (RangeKind::Through, true) => " through ",
-        (RangeKind::Exclusive, false) => "..",
-        (RangeKind::Through, false) => "through",
+/// The formatter writes expressions with the one printer, keeping literals as
+/// written and laying tables out one row a line.
+impl print::Sink for Printer<'_> {
+    fn push(&mut self, s: &str) {
+        Printer::push(self, s);
+    }
+
+    fn literal(&mut self, span: Span, canonical: String) {
+        let s = self.lit(span, || canonical);
+        Printer::push(self, &s);
+    }
+
+    fn ascending_written(&self, key: &Expr) -> bool {
+        self.written_after(key.span.end, "ascending")
+    }
+
+    fn rows(&mut self, table: Span, rows: &[print::Row<'_>]) {
+        Printer::push(self, " {");
+        let close = closing(table);
+        if rows.is_empty() && !self.has_leading(close) {
+            Printer::push(self, "}");
+            self.merge(close);
+            return;
+        }
+        let ind = self.cur_indent();
+        let mut rows = rows.iter().peekable();
+        while let Some(row) = rows.next() {
+            self.start(ind + INDENT, Some(row.start()), true);
+            row.write(self);
+            if rows.peek().is_some_and(|next| next.could_run_on()) {
+                Printer::push(self, ",");
+            }
+        }
+        self.closer(ind, close);
+        Printer::push(self, "}");
     }
 }
 
 fn blank(out: &mut String, wanted: bool, prev: Prev) {
     if wanted && prev == Prev::Other {
         out.push('\n');
-    }
-}
-
-/// Whether an expression begins with a token that could continue the
-/// expression written before it (`-`, `(`, `{`, `"`).
-fn starts_risky(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Neg(_) | ExprKind::Paren(_) | ExprKind::Set(_) | ExprKind::Text(_) => true,
-        ExprKind::And(operands) | ExprKind::Or(operands) => operands.first().is_some_and(starts_risky),
-        ExprKind::Binary(_, l, _)
-        | ExprKind::Arith { first: l, .. }
-        | ExprKind::Field(l, _)
-        | ExprKind::IsKnown(l, _)
-        | ExprKind::IsWaitlisted(l)
-        | ExprKind::IfUnknown(l, _)
-        | ExprKind::As(l, _)
-        | ExprKind::Where(l, _) => starts_risky(l),
-        ExprKind::In { value, .. } => starts_risky(value),
-        _ => false,
     }
 }

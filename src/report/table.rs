@@ -2,6 +2,8 @@
 
 use std::io::Write;
 
+use unicode_width::UnicodeWidthStr;
+
 use super::{failed_reasons, json::duration_text};
 use crate::batch::Row;
 use crate::eval::Shown;
@@ -99,25 +101,33 @@ pub(super) fn write_table<W: Write>(out: &mut W, mut rows: Vec<Vec<String>>) -> 
             r.pop();
         }
     }
+    // The cells as shown, and the terminal columns each takes.
+    let rows: Vec<Vec<(String, usize)>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| {
+                    let shown = sanitize(c);
+                    let width = shown.width();
+                    (shown, width)
+                })
+                .collect()
+        })
+        .collect();
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
-        .map(|i| {
-            rows.iter()
-                .map(|r| r.get(i).map(|c| display_width(c)).unwrap_or(0))
-                .max()
-                .unwrap_or(0)
-        })
+        .map(|i| rows.iter().map(|r| r.get(i).map_or(0, |(_, w)| *w)).max().unwrap_or(0))
         .collect();
     for (n, r) in rows.iter().enumerate() {
         let mut line = String::new();
-        for (i, cell) in r.iter().enumerate() {
+        for (i, (cell, cell_width)) in r.iter().enumerate() {
             let w = widths.get(i).copied().unwrap_or(0);
             if i > 0 {
                 line.push_str("  ");
             }
-            line.push_str(&sanitize(cell));
+            line.push_str(cell);
             if i + 1 < r.len() {
-                line.push_str(&" ".repeat(w.saturating_sub(display_width(cell))));
+                line.push_str(&" ".repeat(w.saturating_sub(*cell_width)));
             }
         }
         writeln!(out, "{}", line.trim_end())?;
@@ -129,25 +139,41 @@ pub(super) fn write_table<W: Write>(out: &mut W, mut rows: Vec<Vec<String>>) -> 
     Ok(())
 }
 
-/// Terminal columns a text takes: CJK characters take two.
-fn display_width(s: &str) -> usize {
-    s.chars()
-        .map(|c| {
-            let cp = c as u32;
-            let wide = (0x1100..=0x115F).contains(&cp)
-                || (0x2E80..=0xA4CF).contains(&cp)
-                || (0xAC00..=0xD7A3).contains(&cp)
-                || (0xF900..=0xFAFF).contains(&cp)
-                || (0xFE30..=0xFE4F).contains(&cp)
-                || (0xFF00..=0xFF60).contains(&cp)
-                || (0xFFE0..=0xFFE6).contains(&cp);
-            if wide { 2 } else { 1 }
-        })
-        .sum()
-}
-
 /// Text from the input without its control characters, which are never
 /// echoed raw to a terminal.
 pub fn sanitize(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { '�' } else { c }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_align_in_terminal_columns() {
+        let cell = |s: &str| s.to_string();
+        let rows = vec![
+            vec![cell("id"), cell("name"), cell("n"), cell("")],
+            vec![cell("a"), cell("店铺"), cell("1"), cell("")],
+            vec![cell("b"), cell("🎁"), cell("2"), cell("")],
+            vec![cell("c"), cell("cafe\u{301}"), cell("3"), cell("")],
+            vec![cell("d"), cell("x\u{1b}"), cell("4"), cell("")],
+        ];
+        let mut out = Vec::new();
+        assert!(write_table(&mut out, rows).is_ok());
+        let text = String::from_utf8(out).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        // Each `n` starts after `name`'s widest cell (4 columns) and two spaces.
+        assert_eq!(
+            lines,
+            vec![
+                "id  name  n",
+                "──  ────  ─",
+                "a   店铺  1",
+                "b   🎁    2",
+                "c   cafe\u{301}  3",
+                "d   x�    4",
+            ]
+        );
+    }
 }

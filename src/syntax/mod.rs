@@ -8,6 +8,7 @@ pub mod ast;
 pub mod keywords;
 mod parser;
 pub mod print;
+pub mod scan;
 pub mod visit;
 
 pub use parser::{MAX_FILE_BYTES, MAX_NESTING};

@@ -10,6 +10,7 @@ use pest_derive::Parser;
 use rust_decimal::Decimal;
 
 use super::ast::*;
+use super::scan;
 use crate::diagnostics::{Code, Diagnostic, Fix};
 
 #[derive(Parser)]
@@ -90,26 +91,8 @@ pub fn parse(text: &str) -> std::result::Result<Campaign, Diagnostic> {
 /// Deep nesting would recurse deeply in the generated parser; refuse it first.
 fn check_nesting(text: &str) -> std::result::Result<(), Diagnostic> {
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut in_comment = false;
-    let mut escaped = false;
-    for (i, c) in text.char_indices() {
-        if in_comment {
-            in_comment = c != '\n';
-            continue;
-        }
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' | '\n' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    for (i, c) in scan::code_chars(text) {
         match c {
-            '#' => in_comment = true,
-            '"' => in_string = true,
             '(' | '{' | '[' => {
                 depth += 1;
                 if depth > MAX_NESTING {
@@ -190,71 +173,53 @@ fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
 /// Full-width punctuation typed with a Chinese input method is the most common
 /// slip of all; say so before pest reports a puzzling "expected".
 fn check_typography(text: &str) -> std::result::Result<(), Diagnostic> {
-    let mut in_string = false;
-    let mut in_comment = false;
-    let mut escaped = false;
-    for (i, c) in text.char_indices() {
-        if in_comment {
-            in_comment = c != '\n';
-            continue;
-        }
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                '\n' => {
-                    return Err(unterminated(text, i));
-                }
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '#' => in_comment = true,
-            '"' => {
-                in_string = true;
-            }
-            _ => {
-                if let Some(ascii) = full_width(c) {
-                    let span = Span::new(i, i + c.len_utf8());
-                    return Err(Diagnostic::error(
-                        Code::FullWidthPunctuation,
-                        span,
-                        format!("`{c}` is a full-width punctuation mark"),
-                        format!("write `{ascii}` here"),
-                    )
-                    .with_help(if c == '　' {
-                        "this is a full-width space: type an ordinary space instead; full-width marks are fine inside quoted text".to_string()
-                    } else {
-                        format!(
-                            "switch the input method to half-width (English) punctuation and type `{ascii}`; full-width marks are fine inside quoted text"
-                        )
-                    })
-                    .with_fix(
-                        span,
-                        ascii,
-                        if c == '　' {
-                            "type an ordinary space".to_string()
-                        } else {
-                            format!("write `{ascii}`")
-                        },
-                    ));
+    for segment in scan::campaign(text) {
+        match segment.kind {
+            scan::Kind::Text { closed: false } => return Err(unterminated(segment)),
+            scan::Kind::Code => {
+                for (i, c) in segment.char_indices(text) {
+                    if let Some(ascii) = full_width(c) {
+                        return Err(full_width_mark(i, c, ascii));
+                    }
                 }
             }
+            scan::Kind::Text { closed: true } | scan::Kind::Comment => {}
         }
-    }
-    if in_string {
-        return Err(unterminated(text, text.len()));
     }
     Ok(())
 }
 
-fn unterminated(text: &str, at: usize) -> Diagnostic {
-    let start = text.get(..at).and_then(|s| s.rfind('"')).unwrap_or(at);
+fn full_width_mark(i: usize, c: char, ascii: &str) -> Diagnostic {
+    let span = Span::new(i, i + c.len_utf8());
+    Diagnostic::error(
+        Code::FullWidthPunctuation,
+        span,
+        format!("`{c}` is a full-width punctuation mark"),
+        format!("write `{ascii}` here"),
+    )
+    .with_help(if c == '　' {
+        "this is a full-width space: type an ordinary space instead; full-width marks are fine inside quoted text".to_string()
+    } else {
+        format!(
+            "switch the input method to half-width (English) punctuation and type `{ascii}`; full-width marks are fine inside quoted text"
+        )
+    })
+    .with_fix(
+        span,
+        ascii,
+        if c == '　' {
+            "type an ordinary space".to_string()
+        } else {
+            format!("write `{ascii}`")
+        },
+    )
+}
+
+/// A text in quotes that is not closed: from its `"` to the line break or the end of the file.
+fn unterminated(text: scan::Segment) -> Diagnostic {
     Diagnostic::error(
         Code::UnterminatedString,
-        Span::new(start, at),
+        Span::new(text.start, text.end),
         "this quoted text is not closed",
         "the text starts here",
     )
@@ -379,27 +344,13 @@ const ITEM_WORDS: &[&str] = &[
 /// The offset of the last `{` that is never closed, outside strings and comments.
 fn unclosed_brace(text: &str) -> Option<usize> {
     let mut open: Vec<usize> = Vec::new();
-    let (mut in_string, mut in_comment, mut escaped) = (false, false, false);
-    for (i, c) in text.char_indices() {
-        if in_comment {
-            in_comment = c != '\n';
-        } else if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' | '\n' => in_string = false,
-                _ => {}
+    for (i, c) in scan::code_chars(text) {
+        match c {
+            '{' => open.push(i),
+            '}' => {
+                open.pop();
             }
-        } else {
-            match c {
-                '#' => in_comment = true,
-                '"' => in_string = true,
-                '{' => open.push(i),
-                '}' => {
-                    open.pop();
-                }
-                _ => {}
-            }
+            _ => {}
         }
     }
     open.last().copied()
@@ -648,20 +599,19 @@ fn friendly(rule: Rule) -> Option<&'static str> {
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
     let s = pair.as_span();
     let text = pair.as_str();
-    let mut end = text.len();
-    // Trailing `# comment` lines and blanks are not part of what a label should underline.
-    loop {
-        let trimmed = text.get(..end).unwrap_or("").trim_end();
-        end = trimmed.len();
-        match trimmed.rfind('\n') {
-            Some(nl)
-                if trimmed
-                    .get(nl + 1..)
-                    .is_some_and(|line| line.trim_start().starts_with('#')) =>
-            {
-                end = nl
-            }
-            _ => break,
+    // Trailing `# comment` lines and blanks are not part of what a label should underline
+    // (a comment at the end of a line of code stays, as the line does).
+    let mut end = 0;
+    let mut line_start = 0;
+    for segment in scan::campaign(text) {
+        let written = segment.text(text);
+        match segment.kind {
+            scan::Kind::Comment if text.get(line_start..segment.start).is_some_and(|b| b.trim().is_empty()) => {}
+            _ if written.trim().is_empty() => {}
+            _ => end = segment.start + written.trim_end().len(),
+        }
+        if let Some(nl) = written.rfind('\n') {
+            line_start = segment.start + nl + 1;
         }
     }
     Span::new(s.start(), s.start() + end)
@@ -1614,6 +1564,21 @@ mod tests {
         for d in [unterminated, reserved, unclosed, general] {
             assert!(d.fixes.is_empty(), "{d:?}");
         }
+    }
+
+    #[test]
+    fn an_unclosed_text_is_underlined_from_its_opening_quote() {
+        // `\"` inside the text is escaped: the text still starts at the first `"`.
+        let text = "campaign \"say \\\"hi\\\" {\n}\n";
+        let d = error(text);
+        assert_eq!(d.code, Code::UnterminatedString);
+        assert_eq!(
+            d.labels.first().map(|l| (l.span.start, l.span.end)),
+            Some((9, text.len() - 3))
+        );
+        // Brackets and `#` inside quotes are neither nesting nor comments.
+        assert!(unclosed_brace("x { \"}\" # }\n").is_some());
+        assert_eq!(unclosed_brace("x { \"{\" # {\n}"), None);
     }
 
     #[test]

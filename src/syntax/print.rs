@@ -1,8 +1,117 @@
-//! Writing syntax back as text: expressions for messages and explanations.
-
-use std::fmt::Write as _;
+//! Writing syntax back as text: the one expression printer.
+//!
+//! [`write_expr`] spells every expression. Where it writes is a [`Sink`]: a
+//! `String` takes the plain, one-line canonical spelling used by messages,
+//! lints and explanations; the formatter (`fmt::layout`) is another sink, which
+//! keeps literals as written and lays tables out one row a line.
 
 use super::ast::*;
+
+/// Where an expression is written.
+///
+/// The defaults give the plain spelling; a sink overrides them to lay an
+/// expression out differently without printing any expression itself.
+pub trait Sink {
+    /// Appends text.
+    fn push(&mut self, s: &str);
+
+    /// A number, percentage or quantity literal at `span`, whose canonical
+    /// spelling is `canonical`.
+    fn literal(&mut self, span: Span, canonical: String) {
+        let _ = span;
+        self.push(&canonical);
+    }
+
+    /// Whether the ranking key `key` is followed by the default order
+    /// `ascending`, written out (the tree does not keep it).
+    fn ascending_written(&self, key: &Expr) -> bool {
+        let _ = key;
+        false
+    }
+
+    /// The rows of the lookup or tier table at `table`, from after its header
+    /// to its closing `}`: ` { row, row }`.
+    fn rows(&mut self, table: Span, rows: &[Row<'_>])
+    where
+        Self: Sized,
+    {
+        let _ = table;
+        self.push(" { ");
+        for (i, row) in rows.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            row.write(self);
+        }
+        self.push(" }");
+    }
+}
+
+impl Sink for String {
+    fn push(&mut self, s: &str) {
+        self.push_str(s);
+    }
+}
+
+/// One row of a lookup or tier table.
+#[derive(Debug, Clone, Copy)]
+pub enum Row<'a> {
+    /// `"文娱" -> 2%`.
+    Lookup(&'a LookupRow),
+    /// `0 CNY .. 10000 CNY -> 1%`.
+    Tier(&'a TierRow),
+}
+
+impl Row<'_> {
+    /// Where the row starts in the source.
+    pub fn start(self) -> usize {
+        match self {
+            Row::Lookup(r) => r.span.start,
+            Row::Tier(r) => r.span.start,
+        }
+    }
+
+    /// Writes the row.
+    pub fn write<S: Sink>(self, out: &mut S) {
+        match self {
+            Row::Lookup(row) => {
+                match &row.keys {
+                    Some(keys) => write_tuple(out, keys),
+                    None => out.push("otherwise"),
+                }
+                out.push(" -> ");
+                write_expr(out, &row.value);
+            }
+            Row::Tier(row) => {
+                if let Some(s) = &row.start {
+                    write_expr(out, s);
+                    out.push(" ");
+                }
+                out.push(match row.kind {
+                    RangeKind::Exclusive => "..",
+                    RangeKind::Through => "through",
+                });
+                if let Some(e) = &row.end {
+                    out.push(" ");
+                    write_expr(out, e);
+                }
+                out.push(" -> ");
+                write_expr(out, &row.value);
+            }
+        }
+    }
+
+    /// Whether the row, written on the line after another without a comma
+    /// between them, could read as part of the row before: a key `(a, b)` as a
+    /// call, a band without a start or starting with `-` or `(` as more of the
+    /// value before.
+    pub fn could_run_on(self) -> bool {
+        match self {
+            Row::Lookup(r) => r.keys.as_ref().is_some_and(|k| k.len() > 1),
+            Row::Tier(r) => r.start.as_ref().is_none_or(starts_risky),
+        }
+    }
+}
 
 /// An expression in canonical spelling (`≥`, `×`, single spaces).
 pub fn expr(e: &Expr) -> String {
@@ -28,237 +137,274 @@ pub fn quoted(s: &str) -> String {
     out
 }
 
-fn write_range(out: &mut String, r: &Range) {
+/// One row of a lookup table: `"文娱" -> 2%`.
+pub fn lookup_row(row: &LookupRow) -> String {
+    let mut out = String::new();
+    Row::Lookup(row).write(&mut out);
+    out
+}
+
+/// One band of a tier table: `0 CNY .. 10000 CNY -> 1%`.
+pub fn tier_row(row: &TierRow) -> String {
+    let mut out = String::new();
+    Row::Tier(row).write(&mut out);
+    out
+}
+
+/// A range: `A .. B` or `A through B`.
+pub fn write_range<S: Sink>(out: &mut S, r: &Range) {
     write_expr(out, &r.start);
-    out.push_str(match r.kind {
+    out.push(match r.kind {
         RangeKind::Exclusive => " .. ",
         RangeKind::Through => " through ",
     });
     write_expr(out, &r.end);
 }
 
-/// One row of a lookup table: `"文娱" -> 2%`.
-pub fn lookup_row(row: &LookupRow) -> String {
-    let mut out = String::new();
-    write_lookup_row(&mut out, row);
-    out
-}
-
-fn write_lookup_row(out: &mut String, row: &LookupRow) {
-    match &row.keys {
-        Some(keys) => write_tuple(out, keys),
-        None => out.push_str("otherwise"),
-    }
-    out.push_str(" -> ");
-    write_expr(out, &row.value);
-}
-
-/// One expression as is, several in parentheses.
-fn write_tuple(out: &mut String, items: &[Expr]) {
-    match items {
-        [one] => write_expr(out, one),
-        many => {
-            out.push('(');
-            for (i, e) in many.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_expr(out, e);
-            }
-            out.push(')');
-        }
-    }
-}
-
-/// One band of a tier table: `0 CNY .. 10000 CNY -> 1%`.
-pub fn tier_row(row: &TierRow) -> String {
-    let mut out = String::new();
-    write_tier_row(&mut out, row);
-    out
-}
-
-fn write_tier_row(out: &mut String, row: &TierRow) {
-    if let Some(s) = &row.start {
-        write_expr(out, s);
-        out.push(' ');
-    }
-    out.push_str(match row.kind {
-        RangeKind::Exclusive => "..",
-        RangeKind::Through => "through",
-    });
-    if let Some(e) = &row.end {
-        out.push(' ');
-        write_expr(out, e);
-    }
-    out.push_str(" -> ");
-    write_expr(out, &row.value);
-}
-
-fn write_expr(out: &mut String, e: &Expr) {
+/// Writes an expression: each family of constructs has its function below.
+pub fn write_expr<S: Sink>(out: &mut S, e: &Expr) {
     match &e.kind {
-        ExprKind::Name(id) => out.push_str(&id.name),
+        ExprKind::Name(id) => out.push(&id.name),
         ExprKind::Field(base, f) => {
             write_expr(out, base);
-            out.push('.');
-            out.push_str(&f.name);
+            out.push(".");
+            out.push(&f.name);
         }
-        ExprKind::Number(n) => {
-            let _ = write!(out, "{n}");
-        }
-        ExprKind::Percent(n) => {
-            let _ = write!(out, "{n}%");
-        }
-        ExprKind::Quantity(n, u) => {
-            let _ = write!(out, "{n} {}", u.name);
-        }
-        ExprKind::Text(s) => out.push_str(&quoted(s)),
-        ExprKind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        ExprKind::Timestamp(t) => out.push_str(&t.text),
+        ExprKind::Number(n) => out.literal(e.span, n.to_string()),
+        ExprKind::Percent(n) => out.literal(e.span, format!("{n}%")),
+        ExprKind::Quantity(n, u) => out.literal(e.span, format!("{n} {}", u.name)),
+        ExprKind::Text(s) => out.push(&quoted(s)),
+        ExprKind::Bool(b) => out.push(if *b { "true" } else { "false" }),
+        ExprKind::Timestamp(t) => out.push(&t.text),
         ExprKind::Set(items) => {
-            out.push('{');
+            out.push("{");
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(", ");
+                    out.push(", ");
                 }
-                out.push_str(&quoted(&item.value));
+                out.push(&quoted(&item.value));
             }
-            out.push('}');
+            out.push("}");
         }
-        ExprKind::Neg(inner) => {
-            out.push('-');
+        ExprKind::Neg(inner) => prefix(out, "-", inner),
+        ExprKind::Not(inner) => prefix(out, "not ", inner),
+        ExprKind::Paren(inner) => {
+            out.push("(");
             write_expr(out, inner);
-        }
-        ExprKind::Not(inner) => {
-            out.push_str("not ");
-            write_expr(out, inner);
+            out.push(")");
         }
         ExprKind::Binary(op, a, b) => {
             write_expr(out, a);
-            out.push(' ');
-            out.push_str(op.symbol());
-            out.push(' ');
-            write_expr(out, b);
+            infix(out, op.symbol(), b);
         }
-        ExprKind::And(operands) | ExprKind::Or(operands) => {
-            let op = if matches!(e.kind, ExprKind::And(_)) {
-                "and"
-            } else {
-                "or"
-            };
-            for (i, x) in operands.iter().enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                    out.push_str(op);
-                    out.push(' ');
-                }
-                write_expr(out, x);
-            }
-        }
+        ExprKind::And(operands) => chain(out, "and", operands),
+        ExprKind::Or(operands) => chain(out, "or", operands),
         ExprKind::Arith { first, rest } => {
             write_expr(out, first);
             for (op, x) in rest {
-                out.push(' ');
-                out.push_str(op.symbol());
-                out.push(' ');
-                write_expr(out, x);
+                infix(out, op.symbol(), x);
             }
         }
-        ExprKind::In { value, target, negated } => {
-            write_expr(out, value);
-            out.push_str(if *negated { " not in " } else { " in " });
-            match target {
-                InTarget::Expr(t) => write_expr(out, t),
-                InTarget::Range(r) => write_range(out, r),
-            }
-        }
-        ExprKind::IsKnown(inner, known) => {
-            write_expr(out, inner);
-            out.push_str(if *known { " is known" } else { " is unknown" });
-        }
-        ExprKind::IsWaitlisted(inner) => {
-            write_expr(out, inner);
-            out.push_str(" is waitlisted");
-        }
+        ExprKind::In { value, target, negated } => membership(out, value, target, *negated),
+        ExprKind::IsKnown(inner, known) => postfix(out, inner, if *known { " is known" } else { " is unknown" }),
+        ExprKind::IsWaitlisted(inner) => postfix(out, inner, " is waitlisted"),
         ExprKind::IfUnknown(a, b) => {
             write_expr(out, a);
-            out.push_str(" if unknown ");
+            out.push(" if unknown ");
             write_expr(out, b);
         }
         ExprKind::As(a, u) => {
-            write_expr(out, a);
-            out.push_str(" as ");
-            out.push_str(&u.name);
+            postfix(out, a, " as ");
+            out.push(&u.name);
         }
-        ExprKind::Aggregate { op, source, filter } => {
-            out.push_str(op.words());
-            out.push_str(" of ");
-            write_expr(out, source);
-            if let Some(f) = filter {
-                out.push_str(" where ");
-                write_expr(out, f);
-            }
-        }
+        ExprKind::Aggregate { op, source, filter } => aggregate(out, op.words(), source, filter.as_deref()),
         ExprKind::Where(list, filter) => {
             write_expr(out, list);
-            out.push_str(" where ");
+            out.push(" where ");
             write_expr(out, filter);
         }
         ExprKind::Call(name, args) => {
-            out.push_str(&name.name);
-            out.push('(');
-            for (i, a) in args.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_expr(out, a);
-            }
-            out.push(')');
+            out.push(&name.name);
+            write_tuple_always(out, args);
         }
-        ExprKind::Rank { keys, within } => {
-            out.push_str("rank by ");
-            for (i, (k, desc)) in keys.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", then by ");
-                }
-                write_expr(out, k);
-                if *desc {
-                    out.push_str(" descending");
-                }
-            }
-            for (i, g) in within.iter().enumerate() {
-                out.push_str(if i == 0 { " within " } else { " and " });
-                write_expr(out, g);
-            }
-        }
+        ExprKind::Rank { keys, within } => rank(out, keys, within),
         ExprKind::Lookup { keys, rows } => {
-            out.push_str("lookup ");
+            out.push("lookup ");
             write_tuple(out, keys);
-            out.push_str(" { ");
-            for (i, row) in rows.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_lookup_row(out, row);
-            }
-            out.push_str(" }");
+            let rows: Vec<Row<'_>> = rows.iter().map(Row::Lookup).collect();
+            out.rows(e.span, &rows);
         }
         ExprKind::Tiers { kind, subject, rows } => {
-            out.push_str(kind.word());
-            out.push_str(" of ");
+            out.push(kind.word());
+            out.push(" of ");
             write_expr(out, subject);
-            out.push_str(" { ");
-            for (i, row) in rows.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_tier_row(out, row);
-            }
-            out.push_str(" }");
+            let rows: Vec<Row<'_>> = rows.iter().map(Row::Tier).collect();
+            out.rows(e.span, &rows);
         }
-        ExprKind::Paren(inner) => {
-            out.push('(');
-            write_expr(out, inner);
-            out.push(')');
+    }
+}
+
+// ------------------------------------------------------------------ operators
+
+fn prefix<S: Sink>(out: &mut S, op: &str, operand: &Expr) {
+    out.push(op);
+    write_expr(out, operand);
+}
+
+fn postfix<S: Sink>(out: &mut S, operand: &Expr, words: &str) {
+    write_expr(out, operand);
+    out.push(words);
+}
+
+/// ` op b`, after the left operand.
+fn infix<S: Sink>(out: &mut S, op: &str, b: &Expr) {
+    out.push(" ");
+    out.push(op);
+    out.push(" ");
+    write_expr(out, b);
+}
+
+/// `a and b and c`.
+fn chain<S: Sink>(out: &mut S, op: &str, operands: &[Expr]) {
+    let mut operands = operands.iter();
+    if let Some(first) = operands.next() {
+        write_expr(out, first);
+    }
+    for x in operands {
+        infix(out, op, x);
+    }
+}
+
+/// `a in b`, `a not in X .. Y`.
+fn membership<S: Sink>(out: &mut S, value: &Expr, target: &InTarget, negated: bool) {
+    write_expr(out, value);
+    out.push(if negated { " not in " } else { " in " });
+    match target {
+        InTarget::Expr(t) => write_expr(out, t),
+        InTarget::Range(r) => write_range(out, r),
+    }
+}
+
+// ------------------------------------------------------------------ lists
+
+/// `sum of sales.gmv where ...`.
+fn aggregate<S: Sink>(out: &mut S, words: &str, source: &Expr, filter: Option<&Expr>) {
+    out.push(words);
+    out.push(" of ");
+    write_expr(out, source);
+    if let Some(f) = filter {
+        out.push(" where ");
+        write_expr(out, f);
+    }
+}
+
+/// `rank by a descending, then by b within c and d`.
+fn rank<S: Sink>(out: &mut S, keys: &[(Expr, bool)], within: &[Expr]) {
+    out.push("rank by ");
+    for (i, (k, desc)) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push(", then by ");
         }
+        write_expr(out, k);
+        if *desc {
+            out.push(" descending");
+        } else if out.ascending_written(k) {
+            out.push(" ascending");
+        }
+    }
+    for (i, g) in within.iter().enumerate() {
+        out.push(if i == 0 { " within " } else { " and " });
+        write_expr(out, g);
+    }
+}
+
+/// One expression as is, several in parentheses.
+fn write_tuple<S: Sink>(out: &mut S, items: &[Expr]) {
+    match items {
+        [one] => write_expr(out, one),
+        many => write_tuple_always(out, many),
+    }
+}
+
+/// `(a, b)`.
+fn write_tuple_always<S: Sink>(out: &mut S, items: &[Expr]) {
+    out.push("(");
+    for (i, e) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(", ");
+        }
+        write_expr(out, e);
+    }
+    out.push(")");
+}
+
+/// Whether an expression begins with a token that could continue the
+/// expression written before it (`-`, `(`, `{`, `"`).
+pub fn starts_risky(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Neg(_) | ExprKind::Paren(_) | ExprKind::Set(_) | ExprKind::Text(_) => true,
+        ExprKind::And(operands) | ExprKind::Or(operands) => operands.first().is_some_and(starts_risky),
+        ExprKind::Binary(_, l, _)
+        | ExprKind::Arith { first: l, .. }
+        | ExprKind::Field(l, _)
+        | ExprKind::IsKnown(l, _)
+        | ExprKind::IsWaitlisted(l)
+        | ExprKind::IfUnknown(l, _)
+        | ExprKind::As(l, _)
+        | ExprKind::Where(l, _) => starts_risky(l),
+        ExprKind::In { value, .. } => starts_risky(value),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The expressions of the values of a campaign, printed plainly.
+    fn printed(items: &str) -> Vec<String> {
+        let text = format!("campaign \"x\" {{\n{items}\n}}\n");
+        let campaign = crate::syntax::parse(&text).unwrap_or_else(|d| Campaign {
+            name: Text {
+                value: d.message,
+                span: Span::default(),
+            },
+            items: Vec::new(),
+            span: Span::default(),
+        });
+        campaign
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Value(v) => Some(expr(&v.expr)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_line_canonical_spelling() {
+        let written = [
+            "lookup (a, b) { (\"x\", \"y\") -> 1.50, otherwise -> 2 }",
+            "marginal of g {\n 0 CNY .. 10 CNY -> 1%,\n through 20 CNY -> 2% }",
+            "rank by a ascending, then by b descending within c and d",
+            "-(a + b) * 2 >= 3 and not x.y is known or z in {\"p\", \"q\"}",
+            "sum of s.gmv where s.at in w if unknown 0 CNY",
+        ];
+        let items: Vec<String> = written
+            .iter()
+            .enumerate()
+            .map(|(i, e)| format!("value v{i} = {e}"))
+            .collect();
+        assert_eq!(
+            printed(&items.join("\n")),
+            vec![
+                "lookup (a, b) { (\"x\", \"y\") -> 1.50, otherwise -> 2 }",
+                "marginal of g { 0 CNY .. 10 CNY -> 1%, through 20 CNY -> 2% }",
+                "rank by a, then by b descending within c and d",
+                "-(a + b) × 2 ≥ 3 and not x.y is known or z in {\"p\", \"q\"}",
+                "sum of s.gmv where s.at in w if unknown 0 CNY",
+            ]
+        );
     }
 }

@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value as Json};
 
 use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::syntax::scan::{self, Kind};
 
 /// A parsed `.tests` file: its cases and tables, in file order.
 #[derive(Debug, Clone, PartialEq)]
@@ -424,30 +425,16 @@ impl<'a> Parser<'a> {
         if self.peek() != Some('"') {
             return Err(self.unexpected("a text in double quotes"));
         }
-        self.bump();
-        let mut escaped = false;
-        loop {
-            match self.peek() {
-                None | Some('\n' | '\r') => {
-                    return Err(Diagnostic::error(
-                        Code::UnterminatedString,
-                        Span::new(start, self.pos),
-                        "this text in quotes is not closed on the same line",
-                        "the closing `\"` is missing",
-                    )
-                    .with_help("end the text with `\"` before the end of the line"));
-                }
-                Some(c) => {
-                    self.bump();
-                    if escaped {
-                        escaped = false;
-                    } else if c == '\\' {
-                        escaped = true;
-                    } else if c == '"' {
-                        break;
-                    }
-                }
-            }
+        let text = scan::tests_from(self.text, start).next();
+        self.pos = text.map_or(self.text.len(), |t| t.end);
+        if !text.is_some_and(|t| t.kind == (Kind::Text { closed: true })) {
+            return Err(Diagnostic::error(
+                Code::UnterminatedString,
+                Span::new(start, self.pos),
+                "this text in quotes is not closed on the same line",
+                "the closing `\"` is missing",
+            )
+            .with_help("end the text with `\"` before the end of the line"));
         }
         let span = Span::new(start, self.pos);
         let raw = self.text.get(start..self.pos).unwrap_or("\"\"");
@@ -753,28 +740,9 @@ impl<'a> Parser<'a> {
             );
             return None;
         }
-        for (i, c) in columns.iter().enumerate() {
-            if c.text.is_empty() {
-                self.diagnostics.push(Diagnostic::error(
-                    Code::TestSyntax,
-                    c.span,
-                    "a column without a name",
-                    "empty column name",
-                ));
-                return None;
-            }
-            if let Some(first) = columns.iter().take(i).find(|d| d.text == c.text) {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        Code::TestSyntax,
-                        c.span,
-                        format!("the column `{}` is given twice", c.text),
-                        "second column",
-                    )
-                    .with_label(first.span, "first column"),
-                );
-                return None;
-            }
+        if let Err(d) = check_columns(&columns) {
+            self.diagnostics.push(d);
+            return None;
         }
         Some(TableDef {
             name,
@@ -792,72 +760,50 @@ impl<'a> Parser<'a> {
         self.bump();
         let mut cells = Vec::new();
         let mut cell_start = self.pos;
-        let mut in_string = false;
-        let mut escaped = false;
-        loop {
-            let at = self.pos;
-            match self.peek() {
-                None | Some('\n' | '\r') => {
-                    if in_string {
-                        return Err(Diagnostic::error(
-                            Code::UnterminatedString,
-                            Span::new(cell_start, at),
-                            "a text in quotes in this cell is not closed",
-                            "the closing `\"` is missing",
-                        ));
-                    }
-                    let tail = self.text.get(cell_start..at).unwrap_or("");
-                    if tail.trim().is_empty() {
-                        break;
-                    }
+        // Where the row ends: a line break, a comment or the end of the file.
+        let mut at = self.text.len();
+        let mut comment = false;
+        'row: for segment in scan::tests_from(self.text, self.pos) {
+            match segment.kind {
+                Kind::Text { closed: true } => {}
+                Kind::Text { closed: false } => {
+                    self.pos = segment.end;
                     return Err(Diagnostic::error(
-                        Code::TestSyntax,
-                        Span::new(start, at),
-                        "a table row ends with `|`",
-                        "no closing `|`",
-                    )
-                    .with_help("write each row as `| cell | cell |`"));
+                        Code::UnterminatedString,
+                        Span::new(cell_start, segment.end),
+                        "a text in quotes in this cell is not closed",
+                        "the closing `\"` is missing",
+                    ));
                 }
-                Some('#') if !in_string => {
-                    let tail = self.text.get(cell_start..at).unwrap_or("");
-                    if tail.trim().is_empty() {
-                        break;
-                    }
-                    return Err(Diagnostic::error(
-                        Code::TestSyntax,
-                        Span::new(at, at + 1),
-                        "`#` starts a comment, but the row's last cell is not closed with `|`",
-                        "comment inside the row",
-                    )
-                    .with_help("put `#` inside quotes if it belongs to a text, or close the row with `|` first"));
+                Kind::Comment => {
+                    (at, comment) = (segment.start, true);
+                    break;
                 }
-                Some(c) => {
-                    self.bump();
-                    if in_string {
-                        if escaped {
-                            escaped = false;
-                        } else if c == '\\' {
-                            escaped = true;
-                        } else if c == '"' {
-                            in_string = false;
+                Kind::Code => {
+                    for (i, c) in segment.char_indices(self.text) {
+                        match c {
+                            '\n' | '\r' => {
+                                at = i;
+                                break 'row;
+                            }
+                            '|' => {
+                                cells.push(cell(self.text, cell_start, i));
+                                cell_start = i + 1;
+                            }
+                            '｜' => {
+                                self.pos = i + c.len_utf8();
+                                return Err(full_width_bar(Span::new(i, self.pos)));
+                            }
+                            _ => {}
                         }
-                    } else if c == '"' {
-                        in_string = true;
-                    } else if c == '|' {
-                        cells.push(cell(self.text, cell_start, at));
-                        cell_start = self.pos;
-                    } else if c == '｜' {
-                        return Err(Diagnostic::error(
-                            Code::FullWidthPunctuation,
-                            Span::new(at, self.pos),
-                            "full-width `｜` between cells",
-                            "full-width punctuation",
-                        )
-                        .with_help("type the ASCII `|` instead")
-                        .with_fix(Span::new(at, self.pos), "|", "write `|`"));
                     }
                 }
             }
+        }
+        self.pos = at;
+        let tail = self.text.get(cell_start..at).unwrap_or("");
+        if !tail.trim().is_empty() {
+            return Err(unclosed_row(Span::new(start, at), comment));
         }
         let end = cell_start.saturating_sub(1).max(start);
         let span = Span::new(start, end + 1);
@@ -898,27 +844,20 @@ impl<'a> Parser<'a> {
     fn line_rest(&mut self) -> (&'a str, usize) {
         self.skip_spaces();
         let start = self.pos;
-        let mut in_string = false;
-        let mut escaped = false;
         let mut end = self.pos;
-        while let Some(c) = self.peek() {
-            if c == '\n' || c == '\r' || (c == '#' && !in_string) {
-                break;
-            }
-            self.bump();
-            if in_string {
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' {
-                    escaped = true;
-                } else if c == '"' {
-                    in_string = false;
+        'line: for segment in scan::tests_from(self.text, self.pos) {
+            match segment.kind {
+                Kind::Comment => break,
+                Kind::Text { .. } => end = segment.start + segment.text(self.text).trim_end().len(),
+                Kind::Code => {
+                    for (i, c) in segment.char_indices(self.text) {
+                        match c {
+                            '\n' | '\r' => break 'line,
+                            c if !c.is_whitespace() => end = i + c.len_utf8(),
+                            _ => {}
+                        }
+                    }
                 }
-            } else if c == '"' {
-                in_string = true;
-            }
-            if !c.is_whitespace() {
-                end = self.pos;
             }
         }
         let text = self.text.get(start..end).unwrap_or("");
@@ -1137,85 +1076,56 @@ impl<'a> Parser<'a> {
         // The JSON text with comments blanked out (same byte offsets), up to its closing bracket.
         let mut clean = String::new();
         let mut depth = 0usize;
-        let mut in_string = false;
-        let mut escaped = false;
-        let mut in_comment = false;
-        loop {
-            let Some(c) = self.bump() else {
-                return Err(Diagnostic::error(
-                    Code::TestSyntax,
-                    Span::new(start, start + 1),
-                    "these facts are not closed",
-                    "opened here",
-                )
-                .with_help("close every `{` with `}` and every `[` with `]`"));
-            };
-            if in_comment {
-                if c == '\n' {
-                    in_comment = false;
-                    clean.push('\n');
-                } else {
-                    clean.extend(std::iter::repeat_n(' ', c.len_utf8()));
-                }
-                continue;
-            }
-            if in_string {
-                clean.push(c);
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' {
-                    escaped = true;
-                } else if c == '"' {
-                    in_string = false;
-                } else if c == '\n' {
+        let mut closed = false;
+        'json: for segment in scan::tests_from(self.text, start) {
+            let written = segment.text(self.text);
+            match segment.kind {
+                Kind::Comment => clean.extend(std::iter::repeat_n(' ', written.len())),
+                Kind::Text { closed: false } if segment.end < self.text.len() => {
+                    // On past the line, as the reader was when it found the line break.
+                    self.pos = segment.end;
+                    self.skip_line();
                     return Err(Diagnostic::error(
                         Code::UnterminatedString,
-                        Span::new(self.pos - 1, self.pos - 1),
+                        Span::new(segment.end, segment.end),
                         "a text in quotes is not closed on its line",
                         "the closing `\"` is missing",
                     ));
                 }
-                continue;
-            }
-            match c {
-                '#' => {
-                    in_comment = true;
-                    clean.push(' ');
-                }
-                '"' => {
-                    in_string = true;
-                    clean.push(c);
-                }
-                '{' | '[' => {
-                    depth += 1;
-                    clean.push(c);
-                }
-                '}' | ']' => {
-                    clean.push(c);
-                    depth = depth.saturating_sub(1);
-                    if depth == 0 {
-                        break;
+                Kind::Text { .. } => clean.push_str(written),
+                Kind::Code => {
+                    for (i, c) in segment.char_indices(self.text) {
+                        clean.push(c);
+                        match c {
+                            '{' | '[' => depth += 1,
+                            '}' | ']' => {
+                                depth = depth.saturating_sub(1);
+                                if depth == 0 {
+                                    self.pos = i + 1;
+                                    closed = true;
+                                    break 'json;
+                                }
+                            }
+                            _ => {
+                                if let Some((_, ascii)) = FULL_WIDTH.iter().find(|(w, _)| *w == c) {
+                                    self.pos = i + c.len_utf8();
+                                    return Err(full_width_in_facts(Span::new(i, self.pos), c, *ascii));
+                                }
+                            }
+                        }
                     }
                 }
-                _ => {
-                    if let Some((_, ascii)) = FULL_WIDTH.iter().find(|(w, _)| *w == c) {
-                        let at = self.pos - c.len_utf8();
-                        return Err(Diagnostic::error(
-                            Code::FullWidthPunctuation,
-                            Span::new(at, self.pos),
-                            format!("full-width `{c}` in the facts"),
-                            "full-width punctuation",
-                        )
-                        .with_help(format!("type the ASCII `{ascii}` instead"))
-                        .with_fix(
-                            Span::new(at, self.pos),
-                            ascii.to_string(),
-                            format!("write `{ascii}`"),
-                        ));
-                    }
-                    clean.push(c);
-                }
             }
+        }
+        if !closed {
+            self.pos = self.text.len();
+            return Err(Diagnostic::error(
+                Code::TestSyntax,
+                Span::new(start, start + 1),
+                "these facts are not closed",
+                "opened here",
+            )
+            .with_help("close every `{` with `}` and every `[` with `]`"));
         }
         match serde_json::from_str::<Json>(&clean) {
             Ok(v) => match duplicate_key(&clean) {
@@ -1346,40 +1256,100 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Every column of a table's header has a name, and no name is given twice.
+fn check_columns(columns: &[Cell]) -> PResult<()> {
+    for (i, c) in columns.iter().enumerate() {
+        if c.text.is_empty() {
+            return Err(Diagnostic::error(
+                Code::TestSyntax,
+                c.span,
+                "a column without a name",
+                "empty column name",
+            ));
+        }
+        if let Some(first) = columns.iter().take(i).find(|d| d.text == c.text) {
+            return Err(Diagnostic::error(
+                Code::TestSyntax,
+                c.span,
+                format!("the column `{}` is given twice", c.text),
+                "second column",
+            )
+            .with_label(first.span, "first column"));
+        }
+    }
+    Ok(())
+}
+
+/// A row that does not end with `|`: at the end of its line, or before a comment.
+fn unclosed_row(span: Span, before_comment: bool) -> Diagnostic {
+    if before_comment {
+        let at = Span::new(span.end, span.end + 1);
+        return Diagnostic::error(
+            Code::TestSyntax,
+            at,
+            "`#` starts a comment, but the row's last cell is not closed with `|`",
+            "comment inside the row",
+        )
+        .with_help("put `#` inside quotes if it belongs to a text, or close the row with `|` first");
+    }
+    Diagnostic::error(Code::TestSyntax, span, "a table row ends with `|`", "no closing `|`")
+        .with_help("write each row as `| cell | cell |`")
+}
+
+/// A full-width `｜` where a row separates its cells.
+fn full_width_bar(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::FullWidthPunctuation,
+        span,
+        "full-width `｜` between cells",
+        "full-width punctuation",
+    )
+    .with_help("type the ASCII `|` instead")
+    .with_fix(span, "|", "write `|`")
+}
+
+/// A full-width punctuation mark in the facts' JSON.
+fn full_width_in_facts(span: Span, c: char, ascii: char) -> Diagnostic {
+    Diagnostic::error(
+        Code::FullWidthPunctuation,
+        span,
+        format!("full-width `{c}` in the facts"),
+        "full-width punctuation",
+    )
+    .with_help(format!("type the ASCII `{ascii}` instead"))
+    .with_fix(span, ascii.to_string(), format!("write `{ascii}`"))
+}
+
 /// The first key given twice in one object of valid JSON text: (offset, length, key).
 fn duplicate_key(json: &str) -> Option<(usize, usize, String)> {
     let mut stack: Vec<Option<std::collections::HashSet<String>>> = Vec::new();
-    let mut chars = json.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '{' => stack.push(Some(std::collections::HashSet::new())),
-            '[' => stack.push(None),
-            '}' | ']' => {
-                stack.pop();
-            }
-            '"' => {
-                let mut escaped = false;
-                let mut end = i + 1;
-                for (j, d) in chars.by_ref() {
-                    end = j + d.len_utf8();
-                    if escaped {
-                        escaped = false;
-                    } else if d == '\\' {
-                        escaped = true;
-                    } else if d == '"' {
-                        break;
+    // Valid JSON: no comments, every text in quotes closed on its line.
+    for segment in scan::tests_from(json, 0) {
+        match segment.kind {
+            Kind::Comment => {}
+            Kind::Code => {
+                for c in segment.text(json).chars() {
+                    match c {
+                        '{' => stack.push(Some(std::collections::HashSet::new())),
+                        '[' => stack.push(None),
+                        '}' | ']' => {
+                            stack.pop();
+                        }
+                        _ => {}
                     }
                 }
+            }
+            Kind::Text { .. } => {
+                let (i, end) = (segment.start, segment.end);
                 let is_key = json.get(end..).is_some_and(|rest| rest.trim_start().starts_with(':'));
                 if is_key
                     && let Some(Some(keys)) = stack.last_mut()
-                    && let Ok(key) = serde_json::from_str::<String>(json.get(i..end).unwrap_or("\"\""))
+                    && let Ok(key) = serde_json::from_str::<String>(segment.text(json))
                     && !keys.insert(key.clone())
                 {
                     return Some((i, end - i, key));
                 }
             }
-            _ => {}
         }
     }
     None

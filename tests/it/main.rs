@@ -1,0 +1,30 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a failed assertion is a failed test"
+)]
+//! The integration tests, built as one test binary: one link instead of one a
+//! file, and one place ([`harness`]) for running the `campaign` binary.
+//!
+//! Each module is what used to be its own file under `tests/`; run one with
+//! `cargo test --test it cli::` (or any part of a test's path). The
+//! interpreter's equivalence test (`tests/equivalence.rs`) stays a binary of
+//! its own.
+
+mod harness;
+
+mod catalog;
+mod cli;
+mod docs;
+mod examples;
+mod fixes;
+mod fmt;
+mod language;
+mod policies;
+mod props;
+mod robustness;
+mod testing;
+mod tutorial;
+mod ui;
