@@ -21,6 +21,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use rayon::prelude::*;
 
+use super::error::{EvalErrorKind, Internal, Place};
 use super::explain::{ConditionLine, Explanation, ItemLine, RewardLine, ValueLine};
 use super::value::*;
 use crate::facts::{FactValue, Record};
@@ -369,7 +370,7 @@ impl<'p> Evaluator<'p> {
                 Truth::False => conditions.push(false),
                 Truth::Unknown | Truth::Other => {
                     let other = env.eval(&c.expr)?;
-                    return Err(env.fail(&format!("the condition gave {other:?} instead of true or false")));
+                    return Err(env.fail(EvalErrorKind::Undecided(format!("{other:?}"))));
                 }
             }
         }
@@ -384,13 +385,13 @@ impl<'p> Evaluator<'p> {
                     let group = match &b.group {
                         Some((unit, ir)) => match env.eval(ir)? {
                             Value::Time(t) => period_key(program.timezone, *unit, t),
-                            _ => return Err(env.fail("the budget period's timestamp is unknown")),
+                            _ => return Err(env.fail(EvalErrorKind::UnknownBudgetPeriod)),
                         },
                         None => "total".to_string(),
                     };
                     let key = match QueueKey::of(env.eval(&b.order)?) {
                         Some(k) => k,
-                        None => return Err(env.fail("the queue order is unknown")),
+                        None => return Err(env.fail(EvalErrorKind::UnknownQueueOrder)),
                     };
                     Some((group, key))
                 }
@@ -775,28 +776,30 @@ impl<'a> Env<'a> {
         }
     }
 
-    fn fail(&self, what: &str) -> EvalError {
+    /// An error of this kind, placed in the definition, condition or reward being evaluated.
+    fn fail(&self, kind: EvalErrorKind) -> EvalError {
         let place = match self.context {
-            Context::Definition(i) => match self.program.definitions.get(i) {
-                Some(d) => format!("in `{}`", d.name),
-                None => String::new(),
-            },
-            Context::Condition(i) => match self.program.conditions.get(i) {
-                Some(c) => format!("in the condition `{}`", c.text),
-                None => String::new(),
-            },
-            Context::Reward(i) => match self.program.rewards.get(i) {
-                Some(r) => format!("in the reward `{}`", r.name),
-                None => String::new(),
-            },
+            Context::Definition(i) => self
+                .program
+                .definitions
+                .get(i)
+                .map_or(Place::Nowhere, |d| Place::Definition(d.name.clone())),
+            Context::Condition(i) => self
+                .program
+                .conditions
+                .get(i)
+                .map_or(Place::Nowhere, |c| Place::Condition(c.text.clone())),
+            Context::Reward(i) => self
+                .program
+                .rewards
+                .get(i)
+                .map_or(Place::Nowhere, |r| Place::Reward(r.name.clone())),
         };
-        EvalError {
-            message: format!("{what} {place}").trim_end().to_string(),
-        }
+        EvalError::new(kind, place)
     }
 
     fn overflow(&self) -> EvalError {
-        self.fail("the arithmetic overflowed (a number grew beyond 28 digits)")
+        self.fail(EvalErrorKind::Overflow)
     }
 
     fn compute_def(&mut self, i: usize, def: &'a Definition) -> Result<()> {
@@ -944,7 +947,7 @@ impl<'a> Env<'a> {
                 let expires_at = match &r.adjust.expires {
                     Some(e) => match self.eval(e)? {
                         Value::Time(t) => Some(t),
-                        _ => return Err(self.fail("the expiry time is unknown")),
+                        _ => return Err(self.fail(EvalErrorKind::UnknownExpiry)),
                     },
                     None => None,
                 };
@@ -1006,7 +1009,7 @@ impl<'a> Env<'a> {
         for (i, (share, when)) in r.adjust.parts.iter().enumerate() {
             let at = match self.eval(when)? {
                 Value::Time(t) => t,
-                _ => return Err(self.fail("a payment date is unknown")),
+                _ => return Err(self.fail(EvalErrorKind::UnknownPaymentDate)),
             };
             let part = if i + 1 == r.adjust.parts.len() {
                 left
@@ -1029,7 +1032,7 @@ impl<'a> Env<'a> {
         }
         match self.operand(ir)? {
             Value::Num(n) => Ok(n),
-            _ => Err(self.fail("the amount is unknown")),
+            _ => Err(self.fail(EvalErrorKind::UnknownAmount)),
         }
     }
 
@@ -1065,7 +1068,7 @@ impl<'a> Env<'a> {
         self.frames
             .get(frame)
             .and_then(|r| r.values.get(field))
-            .ok_or_else(|| self.fail("internal error: a fact is missing from the record"))
+            .ok_or_else(|| self.fail(EvalErrorKind::Internal(Internal::MissingFact)))
     }
 
     /// A fact's value as a value of the expression language.
@@ -1079,7 +1082,7 @@ impl<'a> Env<'a> {
             FactValue::Choice(c) => Value::Choice(*c),
             FactValue::Time(t) => Value::Time(*t),
             FactValue::Seconds(s) => Value::Duration(TimeDelta::try_seconds(*s).ok_or_else(|| self.overflow())?),
-            FactValue::List(_) => return Err(self.fail("internal error: a list used as a value")),
+            FactValue::List(_) => return Err(self.fail(EvalErrorKind::Internal(Internal::ListAsValue))),
         })
     }
 
@@ -1289,7 +1292,7 @@ impl<'a> Env<'a> {
             },
             Ir::AsOf => match self.inputs.as_of {
                 Some(t) => Value::Time(t),
-                None => return Err(self.fail("the campaign uses `as_of`, but no reference time was given (--as-of)")),
+                None => return Err(self.fail(EvalErrorKind::NoReferenceTime)),
             },
             Ir::Func(func, args) => {
                 let mut values = Vec::with_capacity(args.len());
@@ -1300,7 +1303,8 @@ impl<'a> Env<'a> {
                     }
                     values.push(v);
                 }
-                super::calendar::apply(self.program, self.inputs, *func, &values).map_err(|e| self.fail(e))?
+                super::calendar::apply(self.program, self.inputs, *func, &values)
+                    .map_err(|e| self.fail(EvalErrorKind::Calendar(e)))?
             }
             Ir::Lookup { keys, rows, otherwise } => {
                 let mut values = Vec::with_capacity(keys.len());
@@ -1377,7 +1381,7 @@ impl<'a> Env<'a> {
             | Ir::InSet(..)
             | Ir::IsKnown(_)
             | Ir::IfUnknown(..)
-            | Ir::Aggregate(..) => return Err(self.fail("internal error: an expression was not evaluated")),
+            | Ir::Aggregate(..) => return Err(self.fail(EvalErrorKind::Internal(Internal::NotEvaluated))),
         })
     }
 
@@ -1403,7 +1407,7 @@ impl<'a> Env<'a> {
                 .levels
                 .get(level)
                 .and_then(|l| l.derived.get(index))
-                .ok_or_else(|| self.fail("internal error: unknown computed field"))?;
+                .ok_or_else(|| self.fail(EvalErrorKind::Internal(Internal::UnknownComputedField)))?;
             // It iterates no list, so the frames above its own need not be set aside.
             let v = self.derived_value(derived)?;
             if let Some(entry) = self.flat_derived.get_mut(slot) {
@@ -1424,7 +1428,7 @@ impl<'a> Env<'a> {
             .levels
             .get(level)
             .and_then(|l| l.derived.get(index))
-            .ok_or_else(|| self.fail("internal error: unknown computed field"))?;
+            .ok_or_else(|| self.fail(EvalErrorKind::Internal(Internal::UnknownComputedField)))?;
         // The field sees its own record's frame on top, as where it was defined.
         let cut = (frame + 1).min(self.frames.len());
         let outer: SmallVec<[&'a Record; 8]> = self.frames.drain(cut..).collect();
@@ -1513,7 +1517,7 @@ impl<'a> Env<'a> {
                 let nanos = i64::try_from(product).map_err(|_| self.overflow())?;
                 Value::Duration(TimeDelta::nanoseconds(nanos))
             }
-            _ => return Err(self.fail("internal error: arithmetic on values of the wrong kind")),
+            _ => return Err(self.fail(EvalErrorKind::Internal(Internal::WrongKinds))),
         })
     }
 

@@ -8,11 +8,13 @@
 //! each shown value; [`report`] turns it into the contract's JSON.
 
 mod calendar;
+pub mod error;
 pub mod explain;
 mod interpreter;
 pub mod report;
 pub mod value;
 
+pub use error::EvalError;
 pub use explain::Explanation;
 pub use interpreter::{Evaluator, period_key, round, show, with_scale};
-pub use value::{BudgetOutcome, EvalError, Outcome, RewardOutcome, Shown, Value};
+pub use value::{BudgetOutcome, Outcome, RewardOutcome, Shown, Value};
