@@ -39,12 +39,6 @@ impl<'a> Env<'a> {
             // Time and windows.
             Ir::PeriodWindow => Ok(self.period_window()),
             Ir::PeriodsWindow(p) => Ok(self.periods_window(*p)),
-            Ir::InRange {
-                value,
-                start,
-                end,
-                end_inclusive,
-            } => self.in_range(value, start, end, *end_inclusive),
             Ir::MakeWindow {
                 start,
                 end,
@@ -111,21 +105,6 @@ impl<'a> Env<'a> {
             },
             None => Value::Unknown,
         }
-    }
-
-    /// `value in start .. end` (or `through`): unknown unless all three are times.
-    fn in_range(&mut self, value: &'a Ir, start: &'a Ir, end: &'a Ir, end_inclusive: bool) -> Result<Value<'a>> {
-        Ok(match (self.eval(value)?, self.eval(start)?, self.eval(end)?) {
-            (Value::Time(t), Value::Time(s), Value::Time(e)) => Value::Bool(
-                Window {
-                    start: s,
-                    end: e,
-                    end_inclusive,
-                }
-                .contains(t),
-            ),
-            _ => Value::Unknown,
-        })
     }
 
     /// A window from two instants: unknown unless both are times.
