@@ -4,7 +4,7 @@
 //! Filters run for every list item, and most are a fact tested against a constant: these read
 //! the fact and test it without building a value. **Reference:** for every node `ir`,
 //! `truth(ir)` is `Truth::of_value(eval(ir))`, error for error; the logic of `not`, `and`
-//! and `or` is the one of [`logic`](crate::eval::reference::logic), shared with `eval`.
+//! and `or` is the one of [`crate::eval::reference::logic`], shared with `eval`.
 
 use super::super::env::{Env, Result};
 use super::super::reference::logic::{self, Truth};

@@ -13,7 +13,7 @@ use crate::program::{ArithOp, CmpOp};
 use crate::syntax::ast::RoundingMode;
 
 impl<'a> Env<'a> {
-    /// `x op y` of [`Ir::Arith`]: unknown when either is unknown (or when dividing by zero); an
+    /// `x op y` of [`crate::program::Ir::Arith`]: unknown when either is unknown (or when dividing by zero); an
     /// error when the result does not fit.
     pub(in crate::eval) fn arith(&self, op: ArithOp, x: Value<'a>, y: Value<'a>) -> Result<Value<'a>> {
         Ok(match (op, x, y) {
