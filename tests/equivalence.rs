@@ -7,27 +7,38 @@
 )]
 //! The evaluator's shortcuts change nothing but speed.
 //!
-//! Two shortcuts make evaluation fast: the last compilation step rewrites common
-//! expressions into single steps (`check::optimise`), and per-period values are
-//! computed in one pass over their list instead of one pass per period
-//! (`Evaluator::new` versus `Evaluator::plain`). Here every campaign in
-//! `policies/` and `policies/examples/` is evaluated both ways, the plain way
-//! being the unoptimised program with the pass per period, and the outcomes
-//! (or errors) must be identical:
+//! The evaluator states the language's semantics once (`eval::reference`: how
+//! each node evaluates) and computes faster beside it (`eval::fast`): the last
+//! compilation step rewrites common expressions into single steps
+//! (`check::optimise`, the fused nodes); filters and conditions are decided as
+//! truth values; amounts are multiplied and summed in place; per-period values
+//! are computed in one pass over their list instead of one pass per period;
+//! computed fields and record-wide aggregates are remembered. Here every
+//! campaign in `policies/`, `policies/examples/` and `tests/fixtures/coverage/`
+//! is evaluated by the reference (`Evaluator::plain` on the unoptimised
+//! program) and compared with the optimised program evaluated by the reference
+//! (the fused nodes alone), with each shortcut alone
+//! (`Evaluator::with_shortcuts`), and with all of them (`Evaluator::with_inputs`,
+//! as the command line runs); the outcomes (or errors) must be identical:
 //!
 //! - on every record of every fact file of the project that reads under the
-//!   campaign's schema, one at a time and as a population (budgets, rankings);
+//!   campaign's schema, one at a time and as a population (budgets, rankings),
+//!   and the explanations of those records;
 //! - on records derived from those by random edits that aim at the edges the
 //!   shortcuts decide on: timestamps moved onto, just before and just after
 //!   every instant the campaign names (window ends, period boundaries),
 //!   numbers set onto its thresholds, texts swapped for the texts it compares
 //!   with, unknowns, list items dropped and repeated.
+//!
+//! The comparison is only as good as the nodes it meets: every kind of node of
+//! the compiled program must appear in some campaign evaluated here, in the
+//! unoptimised and in the optimised program (`every_node_kind_is_compared`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use campaign::check::{check, check_unoptimised};
-use campaign::eval::Evaluator;
+use campaign::eval::{Evaluator, Shortcuts};
 use campaign::facts::{FactValue, Format, Record, read_records};
 use campaign::program::inputs::Inputs;
 use campaign::program::schema::RecordSchema;
@@ -54,7 +65,11 @@ fn files(dir: &str, ext: &str) -> Vec<PathBuf> {
 fn campaigns() -> Vec<PathBuf> {
     let mut all = files("policies", "campaign");
     all.extend(files("policies/examples", "campaign"));
-    assert!(all.len() >= 26, "the policies and examples are found");
+    all.extend(files("tests/fixtures/coverage", "campaign"));
+    assert!(
+        all.len() >= 27,
+        "the policies, examples and coverage campaigns are found"
+    );
     all
 }
 
@@ -64,6 +79,7 @@ fn fact_files() -> Vec<PathBuf> {
         "tests/fixtures/contract",
         "tests/fixtures/edges",
         "tests/fixtures/regressions",
+        "tests/fixtures/coverage",
         "policies/examples",
     ] {
         if root().join(dir).is_dir() {
@@ -112,28 +128,53 @@ fn records(schema: &RecordSchema, path: &Path) -> Vec<Record> {
     }
 }
 
-/// Evaluates records both ways, one at a time and as a population; panics on any difference.
+/// The reference: the unoptimised program, evaluated without any shortcut.
+fn reference(plain: &Program) -> Evaluator<'_> {
+    Evaluator::plain(plain, inputs(plain))
+}
+
+/// The ways compared with the reference, by name: the fused nodes alone (the optimised program
+/// evaluated by the reference), each shortcut alone on the optimised program, and everything.
+fn fast_ways(fast: &Program) -> Vec<(&'static str, Evaluator<'_>)> {
+    let mut ways = vec![("the fused nodes", Evaluator::plain(fast, inputs(fast)))];
+    for (name, shortcuts) in Shortcuts::each() {
+        ways.push((name, Evaluator::with_shortcuts(fast, inputs(fast), shortcuts)));
+    }
+    ways.push(("every shortcut", Evaluator::with_inputs(fast, inputs(fast))));
+    ways
+}
+
+/// Evaluates records by the reference and by every fast way, one at a time (with their
+/// explanations) and as a population; panics on any difference.
 fn assert_same(name: &str, plain: &Program, fast: &Program, records: &[Record]) {
-    let (slow, quick) = (
-        Evaluator::plain(plain, inputs(plain)),
-        Evaluator::with_inputs(fast, inputs(fast)),
-    );
-    for (i, record) in records.iter().enumerate() {
+    let slow = reference(plain);
+    let expected: Vec<_> = records.iter().map(|r| slow.evaluate(r)).collect();
+    let expected_all = slow.evaluate_all(records);
+    for (way, quick) in fast_ways(fast) {
+        for (i, (record, outcome)) in records.iter().zip(&expected).enumerate() {
+            let got = quick.evaluate(record);
+            assert_eq!(
+                outcome, &got,
+                "{name}: record {i} evaluates differently with {way}: {record:?}"
+            );
+            if let Ok(outcome) = outcome {
+                assert_eq!(
+                    slow.explain("x", record, outcome),
+                    quick.explain("x", record, outcome),
+                    "{name}: record {i} is explained differently with {way}: {record:?}"
+                );
+            }
+        }
         assert_eq!(
-            slow.evaluate(record),
-            quick.evaluate(record),
-            "{name}: record {i} evaluates differently: {record:?}"
+            expected_all,
+            quick.evaluate_all(records),
+            "{name}: the population evaluates differently with {way}"
         );
     }
-    assert_eq!(
-        slow.evaluate_all(records),
-        quick.evaluate_all(records),
-        "{name}: the population evaluates differently"
-    );
 }
 
 #[test]
-fn every_record_of_every_fact_file_evaluates_the_same_both_ways() {
+fn every_record_of_every_fact_file_evaluates_the_same_every_way() {
     let facts = fact_files();
     let mut compared = 0;
     for path in campaigns() {
@@ -146,6 +187,138 @@ fn every_record_of_every_fact_file_evaluates_the_same_both_ways() {
         }
     }
     assert!(compared >= 400, "only {compared} records were compared");
+}
+
+// ---------------------------------------------------------------------------
+// Coverage of the node kinds
+
+/// Declares the kinds of node: `kind` names the kind of a node, `KINDS` lists them all. The
+/// match has no catch-all, so a new kind of node does not compile until it is listed here, and
+/// then `every_node_kind_is_compared` requires a campaign that uses it.
+macro_rules! node_kinds {
+    ($($name:ident),* $(,)?) => {
+        const KINDS: &[&str] = &[$(stringify!($name)),*];
+
+        fn kind(ir: &Ir) -> &'static str {
+            match ir {
+                $(Ir::$name { .. } => stringify!($name),)*
+            }
+        }
+    };
+}
+
+node_kinds!(
+    Const,
+    Unknown,
+    Fact,
+    Derived,
+    Def,
+    DefAt,
+    Param,
+    PeriodWindow,
+    PeriodsWindow,
+    Neg,
+    Not,
+    And,
+    Or,
+    Arith,
+    ArithChain,
+    Compare,
+    InWindow,
+    InSet,
+    MakeWindow,
+    IsKnown,
+    IfUnknown,
+    Aggregate,
+    AggregatePeriods,
+    Min,
+    Max,
+    Waitlisted,
+    AsOf,
+    Rank,
+    Func,
+    Lookup,
+    Band,
+    Marginal,
+    FactCompare,
+    FactInWindow,
+    FactInSet,
+);
+
+/// The kinds of node only the optimiser makes.
+const FUSED: &[&str] = &["FactCompare", "FactInWindow", "FactInSet"];
+
+/// The expressions evaluating a record runs: definitions with their rounding and caps,
+/// conditions, rewards with theirs and their budgets, rankings, computed fields.
+fn roots(program: &Program) -> Vec<&Ir> {
+    fn adjust(a: &campaign::program::Adjust) -> Vec<&Ir> {
+        let mut out: Vec<&Ir> = a.at_most.iter().chain(&a.at_least).chain(&a.expires).collect();
+        out.extend(a.parts.iter().map(|(_, ir)| ir));
+        out
+    }
+    let mut roots: Vec<&Ir> = Vec::new();
+    for d in &program.definitions {
+        roots.push(&d.expr);
+        roots.extend(adjust(&d.adjust));
+    }
+    roots.extend(program.conditions.iter().map(|c| &c.expr));
+    for r in &program.rewards {
+        roots.push(&r.expr);
+        roots.extend(adjust(&r.adjust));
+        if let Some(b) = &r.budget {
+            roots.extend([&b.amount, &b.order]);
+            roots.extend(b.group.as_ref().map(|(_, ir)| ir));
+        }
+    }
+    for ranking in &program.rankings {
+        roots.extend(ranking.keys.iter().map(|(ir, _)| ir));
+        roots.extend(&ranking.within);
+    }
+    roots.extend(program.levels.iter().flat_map(|l| l.derived.iter().map(|d| &d.expr)));
+    roots
+}
+
+/// How many nodes of each kind a program has.
+fn count_kinds(program: &Program, counts: &mut BTreeMap<&'static str, usize>) {
+    for root in roots(program) {
+        root.any(&mut |n| {
+            *counts.entry(kind(n)).or_default() += 1;
+            false
+        });
+    }
+}
+
+#[test]
+fn every_node_kind_is_compared() {
+    let facts = fact_files();
+    let (mut unoptimised, mut optimised) = (BTreeMap::new(), BTreeMap::new());
+    for path in campaigns() {
+        let (plain, fast) = both(&path);
+        // Only campaigns evaluated on some record count.
+        if facts.iter().all(|f| records(&plain.schema, f).is_empty()) {
+            continue;
+        }
+        count_kinds(&plain, &mut unoptimised);
+        count_kinds(&fast, &mut optimised);
+    }
+    let missing = |counts: &BTreeMap<&str, usize>, kinds: &mut dyn Iterator<Item = &&'static str>| {
+        kinds.filter(|k| !counts.contains_key(**k)).copied().collect::<Vec<_>>()
+    };
+    let mut unfused = KINDS.iter().filter(|k| !FUSED.contains(k));
+    assert_eq!(
+        missing(&unoptimised, &mut unfused),
+        Vec::<&str>::new(),
+        "kinds of node no unoptimised program evaluated here has: {unoptimised:?}"
+    );
+    assert_eq!(
+        missing(&optimised, &mut KINDS.iter()),
+        Vec::<&str>::new(),
+        "kinds of node no optimised program evaluated here has: {optimised:?}"
+    );
+    assert!(
+        unoptimised.keys().all(|k| !FUSED.contains(k)),
+        "the unoptimised programs have no fused node"
+    );
 }
 
 #[test]
@@ -355,7 +528,7 @@ fn apply(record: &Record, edit: &Edit, t: &Targets) -> Record {
 }
 
 #[test]
-fn edited_records_evaluate_the_same_both_ways() {
+fn edited_records_evaluate_the_same_every_way() {
     // A thread with an ordinary 8 MB stack (the test harness's threads have 2 MB).
     std::thread::Builder::new()
         .stack_size(8 << 20)
@@ -368,10 +541,8 @@ fn edited_records_evaluate_the_same_both_ways() {
                     continue;
                 }
                 let targets = targets(&plain);
-                let (slow, quick) = (
-                    Evaluator::plain(&plain, inputs(&plain)),
-                    Evaluator::with_inputs(&fast, inputs(&fast)),
-                );
+                let slow = reference(&plain);
+                let ways = fast_ways(&fast);
                 let strategy = (0..seeds.len(), proptest::collection::vec(edit(), 1..6));
                 let mut runner = TestRunner::new(Config {
                     cases: 48,
@@ -384,13 +555,17 @@ fn edited_records_evaluate_the_same_both_ways() {
                         for e in &edits {
                             record = apply(&record, e, &targets);
                         }
-                        prop_assert_eq!(
-                            slow.evaluate(&record),
-                            quick.evaluate(&record),
-                            "{}: {:?}",
-                            path.display(),
-                            record
-                        );
+                        let expected = slow.evaluate(&record);
+                        for (way, quick) in &ways {
+                            prop_assert_eq!(
+                                &expected,
+                                &quick.evaluate(&record),
+                                "{} with {}: {:?}",
+                                path.display(),
+                                way,
+                                record
+                            );
+                        }
                         Ok(())
                     })
                     .unwrap_or_else(|e| panic!("{}: {e}", path.display()));

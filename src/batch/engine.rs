@@ -161,7 +161,7 @@ impl Batch<'_> {
         let row = match self.read(block, owned, item) {
             Ok(InputRecord { line, id, record }) => match self.evaluator.evaluate(&record) {
                 Ok(outcome) => self.evaluated(line, id, &record, outcome),
-                Err(e) => Row::Failed(Failure::evaluation(line, id, e.message)),
+                Err(e) => Row::Failed(Failure::evaluation(line, id, e.to_string())),
             },
             Err(e) => Row::Failed(Failure::read(e)),
         };
@@ -178,7 +178,7 @@ impl Batch<'_> {
                 record,
             } => match (outcome, record) {
                 (Some(Ok(outcome)), Some(record)) => self.evaluated(line, id, record, outcome),
-                (Some(Err(e)), _) => Row::Failed(Failure::evaluation(line, id, e.message)),
+                (Some(Err(e)), _) => Row::Failed(Failure::evaluation(line, id, e.to_string())),
                 _ => Row::Failed(Failure::evaluation(line, id, "internal error: no result".into())),
             },
             Settled::Failed(failure) => Row::Failed(failure),

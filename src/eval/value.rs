@@ -122,17 +122,4 @@ pub struct Outcome {
     pub ranks: Vec<Option<usize>>,
 }
 
-/// Why a record could not be evaluated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EvalError {
-    /// What went wrong, naming the definition or condition.
-    pub message: String,
-}
-
-impl std::fmt::Display for EvalError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for EvalError {}
+pub use super::error::EvalError;

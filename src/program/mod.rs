@@ -488,17 +488,6 @@ pub enum Ir {
     Compare(CmpOp, Box<Ir>, Box<Ir>),
     /// Membership in a window.
     InWindow(Box<Ir>, Box<Ir>),
-    /// Membership in a range written in place.
-    InRange {
-        /// The value tested.
-        value: Box<Ir>,
-        /// The start (included).
-        start: Box<Ir>,
-        /// The end.
-        end: Box<Ir>,
-        /// Whether the end is included.
-        end_inclusive: bool,
-    },
     /// Membership of a text in a set.
     InSet(Box<Ir>, Box<Ir>),
     /// A window from two instants.

@@ -42,7 +42,6 @@ impl Ir {
             }
             Ir::And(v) | Ir::Or(v) | Ir::Min(v) | Ir::Max(v) | Ir::Func(_, v) => v.iter().any(f),
             Ir::ArithChain { first, rest } => f(first) || rest.iter().any(|(_, x)| f(x)),
-            Ir::InRange { value, start, end, .. } => f(value) || f(start) || f(end),
             Ir::MakeWindow { start, end, .. } => f(start) || f(end),
             Ir::Aggregate(_, list) => list.any_child(f),
             Ir::Lookup { keys, rows, otherwise } => {
@@ -88,11 +87,6 @@ impl Ir {
             Ir::ArithChain { first, rest } => {
                 f(first);
                 rest.iter_mut().for_each(|(_, x)| f(x));
-            }
-            Ir::InRange { value, start, end, .. } => {
-                f(value);
-                f(start);
-                f(end);
             }
             Ir::MakeWindow { start, end, .. } => {
                 f(start);

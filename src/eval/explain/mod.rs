@@ -7,11 +7,19 @@
 //! reward arithmetic step by step; and the budget outcome. It renders as text
 //! for people and serialises as JSON for systems. Reason texts appear exactly
 //! as written in the campaign.
+//!
+//! The types and their text are here; `trace` computes them (with the evaluator), `show` writes
+//! values as people read them.
+
+mod show;
+mod trace;
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
+
+pub use show::show;
 
 /// The explanation of one record's result.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,0 +1,358 @@
+//! Explaining a record's outcome: each condition with what it read and what would pass it,
+//! the items each aggregate took and left out (a walk of its list, [`Env::walk`]), and each
+//! reward's arithmetic.
+
+use rust_decimal::Decimal;
+
+use super::show::{group_digits, show, show_time, show_window_end};
+use super::{ConditionLine, Explanation, ItemLine, RewardLine, ValueLine};
+use crate::eval::Evaluator;
+use crate::eval::env::{Context, Env, Result};
+use crate::eval::reference::lists::Visit;
+use crate::eval::reference::values::round;
+use crate::eval::value::*;
+use crate::facts::Record;
+use crate::program::types::{Dim, Ty};
+use crate::program::*;
+
+/// At most this many list items are listed per value in an explanation.
+const MAX_EXPLAINED_ITEMS: usize = 50;
+
+impl Evaluator<'_> {
+    /// Explains a record's outcome (as returned by [`Evaluator::evaluate`] or [`Evaluator::evaluate_all`]).
+    pub fn explain(&self, id: &str, record: &Record, outcome: &Outcome) -> std::result::Result<Explanation, EvalError> {
+        self.explain_one(id, record, outcome).map_err(|e| *e)
+    }
+
+    fn explain_one(&self, id: &str, record: &Record, outcome: &Outcome) -> Result<Explanation> {
+        let program = self.program;
+        let mut env = Env::new(program, &self.plan, &self.inputs, record);
+        env.ranks = outcome.ranks.clone();
+        env.waitlisted = outcome
+            .rewards
+            .iter()
+            .map(|r| r.budget.as_ref().is_some_and(|b| !b.granted))
+            .collect();
+        for (i, def) in program.definitions.iter().enumerate() {
+            env.compute_def(i, def)?;
+        }
+        let mut conditions = Vec::new();
+        for (i, c) in program.conditions.iter().enumerate() {
+            env.context = Context::Condition(i);
+            let passed = outcome.conditions.get(i).copied().unwrap_or(false);
+            let mut actual = Vec::new();
+            for o in &c.operands {
+                let v = env.eval(&o.ir)?;
+                actual.push(format!("{} = {}", o.text, show(program, v, &o.ty)));
+            }
+            let to_pass = match (&c.threshold, passed) {
+                (Some(t), false) => env.hint(t)?,
+                _ => None,
+            };
+            conditions.push(ConditionLine {
+                condition: c.text.clone(),
+                reason: c.reason.clone(),
+                passed,
+                actual,
+                to_pass,
+            });
+        }
+        let mut values = Vec::new();
+        for (i, def) in program.definitions.iter().enumerate() {
+            let Ir::Aggregate(_, list) = &def.expr else { continue };
+            env.context = Context::Definition(i);
+            match def.per.and_then(|p| program.periods.get(p).map(|r| (p, r))) {
+                None => {
+                    let mut items = Vec::new();
+                    env.walk(list, 0, &mut Trace { out: &mut items }, &String::new())?;
+                    let result = show(program, env.defs.get(i).copied().unwrap_or(Value::Unknown), &def.ty);
+                    values.push(value_line(def.name.clone(), result, items));
+                }
+                Some((p, range)) => {
+                    for (k, period) in range.periods.iter().enumerate() {
+                        env.period = Some((p, k));
+                        let mut items = Vec::new();
+                        env.walk(list, 0, &mut Trace { out: &mut items }, &String::new())?;
+                        let v = env.periodic_at(i, k);
+                        let result = show(program, v, &def.ty);
+                        values.push(value_line(format!("{}[{}]", def.name, period.key), result, items));
+                    }
+                    env.period = None;
+                }
+            }
+        }
+        let mut rewards = Vec::new();
+        for (i, (r, o)) in program.rewards.iter().zip(&outcome.rewards).enumerate() {
+            env.context = Context::Reward(i);
+            rewards.push(env.reward_steps(r, o, outcome.eligible)?);
+        }
+        Ok(Explanation {
+            id: id.to_string(),
+            eligible: outcome.eligible,
+            conditions,
+            values,
+            rewards,
+        })
+    }
+}
+
+fn value_line(name: String, result: String, mut items: Vec<ItemLine>) -> ValueLine {
+    let more_items = items.len().saturating_sub(MAX_EXPLAINED_ITEMS);
+    items.truncate(MAX_EXPLAINED_ITEMS);
+    ValueLine {
+        name,
+        result,
+        items,
+        more_items,
+    }
+}
+
+/// The walk of an explanation: each item with its place in the record, counted or left out and
+/// by which conjunct (tested as the reference does), with the value it adds or would have added.
+struct Trace<'v> {
+    out: &'v mut Vec<ItemLine>,
+}
+
+impl<'a> Visit<'a> for Trace<'_> {
+    /// Where the item is in the record: `sales[2]`, `mini_programs[0].orders[3]`.
+    type State = String;
+
+    fn enter(&mut self, level: &'a ListLevel, index: usize, outer: &String) -> Option<String> {
+        if self.out.len() > MAX_EXPLAINED_ITEMS {
+            // Keep counting items beyond the limit without evaluating them.
+            self.out.push(ItemLine {
+                path: String::new(),
+                value: None,
+                counted: false,
+                left_out_by: None,
+            });
+            return None;
+        }
+        Some(if outer.is_empty() {
+            format!("{}[{index}]", level.name)
+        } else {
+            format!("{outer}.{}[{index}]", level.name)
+        })
+    }
+
+    fn keep(&mut self, env: &mut Env<'a>, _: usize, _: usize, filter: &'a Filter, _: &mut String) -> Result<bool> {
+        Ok(env.eval(&filter.ir)? == Value::Bool(true))
+    }
+
+    fn left_out(
+        &mut self,
+        env: &mut Env<'a>,
+        list: &'a ListExpr,
+        last: bool,
+        filter: &'a Filter,
+        path: String,
+    ) -> Result<()> {
+        // The value the item would have added, had it passed (at the innermost level).
+        let value = match (&list.project, last) {
+            (Some(p), true) => env.eval(p).ok().map(|v| item_value(env.program, v)),
+            _ => None,
+        };
+        self.out.push(ItemLine {
+            path,
+            value,
+            counted: false,
+            left_out_by: Some(filter.text.clone()),
+        });
+        Ok(())
+    }
+
+    fn take(&mut self, env: &mut Env<'a>, list: &'a ListExpr, path: String) -> Result<()> {
+        let value = match &list.project {
+            Some(p) => Some(item_value(env.program, env.eval(p)?)),
+            None => None,
+        };
+        self.out.push(ItemLine {
+            path,
+            value,
+            counted: true,
+            left_out_by: None,
+        });
+        Ok(())
+    }
+}
+
+/// The value an item adds to an aggregate, as a plain number (`—` when unknown).
+fn item_value(program: &Program, v: Value<'_>) -> String {
+    show(program, v, &Ty::Num(Dim::Decimal)).replace("unknown", "—")
+}
+
+impl<'a> Env<'a> {
+    /// The smallest change that would pass a failed condition decided by one threshold.
+    fn hint(&mut self, threshold: &'a Threshold) -> Result<Option<String>> {
+        let program = self.program;
+        Ok(match threshold {
+            Threshold::Flag { subject, expected } => Some(format!("`{subject}` must be {expected}")),
+            Threshold::InWindow { subject, ir, window } => match (self.eval(ir)?, self.eval(window)?) {
+                (Value::Unknown, _) => Some(format!("`{subject}` is unknown; it must be a time in the window")),
+                (Value::Time(t), Value::Window(w)) if t < w.start => Some(format!(
+                    "`{subject}` must be at or after {}",
+                    show_time(program, w.start)
+                )),
+                (Value::Time(_), Value::Window(w)) => Some(format!(
+                    "`{subject}` must be {} {}",
+                    if w.end_inclusive { "at or before" } else { "before" },
+                    show_window_end(program, w.end, w.end_inclusive)
+                )),
+                _ => None,
+            },
+            Threshold::Compare {
+                subject,
+                ir,
+                op,
+                bound,
+                ty,
+            } => {
+                let x = self.eval(ir)?;
+                let bound_value = Value::of_const(bound);
+                let bound_text = show(program, bound_value, ty);
+                let words = match op {
+                    CmpOp::Eq => "equal to",
+                    CmpOp::Ne => "other than",
+                    CmpOp::Lt => "below",
+                    CmpOp::Le => "at most",
+                    CmpOp::Gt => "above",
+                    CmpOp::Ge => "at least",
+                };
+                match (x, bound_value) {
+                    (Value::Unknown, _) => Some(format!(
+                        "`{subject}` is unknown; it must be known and {words} {bound_text}"
+                    )),
+                    (Value::Num(x), Value::Num(c)) if !matches!(op, CmpOp::Eq | CmpOp::Ne) => {
+                        let step = match ty {
+                            Ty::Num(Dim::Money(cur)) => crate::program::types::currency(cur)
+                                .map(|(_, minor)| Decimal::new(1, minor))
+                                .unwrap_or(Decimal::new(1, 2)),
+                            Ty::Num(Dim::Unit(u)) => program
+                                .units
+                                .iter()
+                                .find(|i| *i.name == **u)
+                                .map(|i| i.precision)
+                                .unwrap_or(Decimal::ONE),
+                            Ty::Num(Dim::Count) => Decimal::ONE,
+                            _ => Decimal::new(1, x.scale().max(c.scale()).max(2)),
+                        };
+                        let (diff, more) = match op {
+                            CmpOp::Ge => (c - x, true),
+                            CmpOp::Gt => (c + step - x, true),
+                            CmpOp::Le => (x - c, false),
+                            _ => (x - c + step, false),
+                        };
+                        let diff = diff.normalize().max(step);
+                        let amount = show(program, Value::Num(diff), ty);
+                        let target = if more { x + diff } else { x - diff };
+                        let target_text = show(program, Value::Num(target), ty);
+                        Some(format!(
+                            "{amount} {} `{subject}`: {target_text} would pass (it must be {words} {bound_text})",
+                            if more { "more" } else { "less" }
+                        ))
+                    }
+                    (Value::Time(_), Value::Time(_)) | (Value::Duration(_), Value::Duration(_)) => {
+                        Some(format!("`{subject}` must be {words} {bound_text}"))
+                    }
+                    _ => Some(format!("`{subject}` must be {words} {bound_text}")),
+                }
+            }
+        })
+    }
+
+    fn reward_steps(&mut self, r: &'a RewardDef, o: &RewardOutcome, eligible: bool) -> Result<RewardLine> {
+        let unit = &r.unit.name;
+        let amount = format!("{} {unit}", group_digits(o.amount));
+        let mut steps = Vec::new();
+        if !eligible {
+            steps.push("not eligible: nothing is paid".to_string());
+            return Ok(RewardLine {
+                name: r.name.clone(),
+                amount,
+                steps,
+            });
+        }
+        let rounding = r
+            .adjust
+            .rounding
+            .map(|(mode, step)| format!("rounded {} to {}", mode.words(), step));
+        match (
+            &o.by_period,
+            r.per.and_then(|p| self.program.periods.get(p).map(|range| (p, range))),
+        ) {
+            (Some(paid), Some((p, range))) => {
+                for (k, (period, paid)) in range.periods.iter().zip(paid).enumerate() {
+                    self.period = Some((p, k));
+                    let raw = match self.eval(&r.expr)? {
+                        Value::Num(n) => n,
+                        _ => Decimal::ZERO,
+                    };
+                    let mut line = format!("{}: computed {} {unit}", period.key, raw.normalize());
+                    if let Some(rw) = &rounding {
+                        line.push_str(&format!(", {rw}"));
+                    }
+                    line.push_str(&format!(", paid {paid} {unit}"));
+                    steps.push(line);
+                }
+                self.period = None;
+                if let Some(cap) = &r.adjust.at_most
+                    && let Value::Num(c) = self.eval(cap)?
+                {
+                    steps.push(format!(
+                        "at most {} {unit} in total, consumed month by month",
+                        group_digits(c)
+                    ));
+                }
+            }
+            _ => {
+                steps.push(format!("computed: {} {unit}", group_digits(o.raw.normalize())));
+                let mut current = o.raw;
+                if let Some((mode, step)) = r.adjust.rounding {
+                    current = round(current, mode, step).unwrap_or(current);
+                    steps.push(format!(
+                        "{}: {} {unit}",
+                        rounding.unwrap_or_default(),
+                        group_digits(current)
+                    ));
+                }
+                if let Some(cap) = &r.adjust.at_most
+                    && let Value::Num(c) = self.eval(cap)?
+                {
+                    if current > c {
+                        steps.push(format!("at most {} {unit}: capped", group_digits(c)));
+                        current = c;
+                    } else {
+                        steps.push(format!("at most {} {unit}: not reached", group_digits(c)));
+                    }
+                }
+                if let Some(floor) = &r.adjust.at_least
+                    && let Value::Num(c) = self.eval(floor)?
+                {
+                    if current < c {
+                        steps.push(format!("at least {} {unit}: raised", group_digits(c)));
+                    } else {
+                        steps.push(format!("at least {} {unit}: already above", group_digits(c)));
+                    }
+                }
+            }
+        }
+        if let Some(b) = &o.budget {
+            steps.push(format!(
+                "budget for {}: place {} in the queue, {} {unit} left before this claim: {}",
+                b.group,
+                b.position,
+                group_digits(b.remaining_before),
+                if b.granted {
+                    "granted"
+                } else {
+                    "waitlisted (the budget had run out)"
+                }
+            ));
+        }
+        Ok(RewardLine {
+            name: r.name.clone(),
+            amount,
+            steps,
+        })
+    }
+}

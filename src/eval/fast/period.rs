@@ -1,0 +1,186 @@
+//! The period split: a per-period aggregate computed in one pass over its list.
+//!
+//! A per-period aggregate whose list has one filter conjunct that places an item in a period
+//! (`redeemed_at in month`) and none other that depends on the period: instead of one pass
+//! over the list per period, one pass finds each item's period by the timestamp (a binary
+//! search of the periods, which are in calendar order and do not overlap) and adds the item to
+//! that period's total. Every other conjunct is evaluated once per item instead of once per
+//! period.
+//!
+//! **Reference:** for each period, the aggregate as [`Env::eval`] gives it with that period
+//! current (the pass per period of `Env::compute_def`). On any error the split gives up and
+//! the pass per period runs, so errors are the reference's too.
+
+use chrono::{DateTime, Utc};
+
+use super::super::env::{Env, Result};
+use super::super::reference::Accumulator;
+use super::super::reference::lists::Visit;
+use crate::program::{Const, Definition, Filter, Ir, ListExpr, ListLevel, PeriodRange, Program};
+use crate::syntax::ast::AggOp;
+
+/// Where a per-period aggregate's list places an item in its period: the list level and the
+/// position of the conjunct among that level's filters.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::eval) struct PeriodSplit {
+    level: usize,
+    conjunct: usize,
+}
+
+/// Whether an expression depends on the current period.
+fn uses_period(ir: &Ir) -> bool {
+    ir.any(&mut |n| matches!(n, Ir::PeriodWindow | Ir::DefAt(_)))
+}
+
+impl PeriodSplit {
+    /// How to compute a per-period definition in one pass, when it can be.
+    pub(in crate::eval) fn of(program: &Program, def: &Definition, range: &PeriodRange) -> Option<PeriodSplit> {
+        let Ir::Aggregate(_, list) = &def.expr else { return None };
+        let in_order = range.periods.windows(2).all(|pair| match pair {
+            [a, b] => a.window.end < b.window.start || (a.window.end == b.window.start && !a.window.end_inclusive),
+            _ => true,
+        });
+        let derived_use_period = program
+            .levels
+            .iter()
+            .any(|l| l.derived.iter().any(|d| uses_period(&d.expr)));
+        if !in_order || derived_use_period || list.project.as_deref().is_some_and(uses_period) {
+            return None;
+        }
+        let mut found = None;
+        for (level, l) in list.levels.iter().enumerate() {
+            for (conjunct, f) in l.filters.iter().enumerate() {
+                if !uses_period(&f.ir) {
+                    continue;
+                }
+                if found.is_some() || period_subject(&f.ir).is_none() {
+                    return None;
+                }
+                found = Some(PeriodSplit { level, conjunct });
+            }
+        }
+        found
+    }
+}
+
+/// The timestamp of a conjunct `t in <the period>` (or `(t in <the period>) if unknown false`),
+/// when `t` itself does not depend on the period.
+fn period_subject(ir: &Ir) -> Option<&Ir> {
+    let test = match ir {
+        Ir::IfUnknown(test, otherwise) if **otherwise == Ir::Const(Const::Bool(false)) => test,
+        other => other,
+    };
+    match test {
+        Ir::InWindow(subject, window) if **window == Ir::PeriodWindow && !uses_period(subject) => Some(subject),
+        _ => None,
+    }
+}
+
+/// The period (of periods in calendar order that do not overlap) an instant falls in.
+fn period_of(range: &PeriodRange, t: DateTime<Utc>) -> Option<usize> {
+    let after = range.periods.partition_point(|p| p.window.start <= t);
+    let k = after.checked_sub(1)?;
+    range.periods.get(k).filter(|p| p.window.contains(t)).map(|_| k)
+}
+
+/// The walk of the one pass: the period conjunct finds the item's period, the others are
+/// tested as filters are, and each item that passes is added to its period's accumulator.
+struct ByPeriod<'v, 'a> {
+    split: PeriodSplit,
+    range: &'a PeriodRange,
+    accumulators: &'v mut [Accumulator<'a>],
+    /// Whether adding to an accumulator overflowed.
+    failed: bool,
+}
+
+impl<'a> Visit<'a> for ByPeriod<'_, 'a> {
+    /// The period the item (or the item it is inside) falls in, once found.
+    type State = Option<usize>;
+
+    #[inline]
+    fn enter(&mut self, _: &'a ListLevel, _: usize, outer: &Option<usize>) -> Option<Option<usize>> {
+        Some(*outer)
+    }
+
+    #[inline]
+    fn keep(
+        &mut self,
+        env: &mut Env<'a>,
+        level: usize,
+        conjunct: usize,
+        filter: &'a Filter,
+        period: &mut Option<usize>,
+    ) -> Result<bool> {
+        if level != self.split.level || conjunct != self.split.conjunct {
+            return env.keeps(filter);
+        }
+        let Some(subject) = period_subject(&filter.ir) else {
+            return Ok(false);
+        };
+        Ok(match env.operand(subject)? {
+            crate::eval::Value::Time(t) => match period_of(self.range, t) {
+                Some(k) => {
+                    *period = Some(k);
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        })
+    }
+
+    #[inline]
+    fn left_out(&mut self, _: &mut Env<'a>, _: &'a ListExpr, _: bool, _: &'a Filter, _: Option<usize>) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn take(&mut self, env: &mut Env<'a>, list: &'a ListExpr, period: Option<usize>) -> Result<()> {
+        if let Some(acc) = period.and_then(|k| self.accumulators.get_mut(k))
+            && env.project(list.project.as_deref(), acc)?.is_none()
+        {
+            self.failed = true;
+        }
+        Ok(())
+    }
+}
+
+impl<'a> Env<'a> {
+    /// An aggregate per period in one pass over the list, its values written to `periodic`
+    /// from `start` on.
+    pub(in crate::eval) fn aggregate_by_period(
+        &mut self,
+        op: AggOp,
+        list: &'a ListExpr,
+        split: PeriodSplit,
+        range: &'a PeriodRange,
+        start: usize,
+    ) -> Result<()> {
+        let mut accumulators = std::mem::take(&mut self.accumulators);
+        accumulators.clear();
+        accumulators.extend(range.periods.iter().map(|_| Accumulator::new(op)));
+        let mut pass = ByPeriod {
+            split,
+            range,
+            accumulators: &mut accumulators,
+            failed: false,
+        };
+        let walked = self.walk(list, 0, &mut pass, &None);
+        let failed = pass.failed;
+        let mut result = walked.and_then(|()| if failed { Err(self.overflow()) } else { Ok(()) });
+        if result.is_ok() {
+            for (k, acc) in accumulators.drain(..).enumerate() {
+                match acc.finish() {
+                    Some(v) => {
+                        if let Some(slot) = self.periodic.get_mut(start + k) {
+                            *slot = v;
+                        }
+                    }
+                    None => result = Err(self.overflow()),
+                }
+            }
+        }
+        self.accumulators = accumulators;
+        result
+    }
+}

@@ -1,0 +1,73 @@
+//! What the evaluator works out once per program: where per-period definitions' values live,
+//! and which shortcuts apply where ([`super::fast`]).
+
+use super::fast::Shortcuts;
+use super::fast::cache::{flat_fields, record_invariant_lists};
+use super::fast::period::PeriodSplit;
+use crate::program::{ListExpr, Program};
+
+/// What the evaluator works out once per program: where per-period definitions' values live in
+/// [`super::env::Env::periodic`], which of them are computed in one pass, which computed fields
+/// are flat, which aggregates are remembered for the record.
+#[derive(Debug)]
+pub(super) struct Plan<'p> {
+    /// The shortcuts taken.
+    pub(super) shortcuts: Shortcuts,
+    /// For each definition: the start of its run of values and its length (0 for definitions
+    /// not per period).
+    pub(super) runs: Vec<(usize, usize)>,
+    /// The total length.
+    pub(super) total: usize,
+    /// For each definition: how to compute all its periods in one pass over its list, when it
+    /// can be (and the shortcut is taken).
+    pub(super) splits: Vec<Option<PeriodSplit>>,
+    /// For each list level and computed field: its slot among the flat fields' values when the
+    /// field is flat (see [`flat_fields`]) and the caches are used.
+    pub(super) flat: Vec<Vec<Option<usize>>>,
+    /// The number of such slots.
+    pub(super) flat_count: usize,
+    /// The lists of aggregates that read only the top-level record, each remembered under its
+    /// position here (when the caches are used).
+    pub(super) invariant: Vec<&'p ListExpr>,
+}
+
+impl<'p> Plan<'p> {
+    pub(super) fn new(program: &'p Program, shortcuts: Shortcuts) -> Self {
+        let mut runs = Vec::with_capacity(program.definitions.len());
+        let mut splits = Vec::with_capacity(program.definitions.len());
+        let mut total = 0usize;
+        for def in &program.definitions {
+            let range = def.per.and_then(|p| program.periods.get(p));
+            let count = range.map_or(0, |r| r.periods.len());
+            runs.push((total, count));
+            total += count;
+            let split = range.and_then(|range| PeriodSplit::of(program, def, range));
+            splits.push(split.filter(|_| shortcuts.period_split));
+        }
+        let (flat, flat_count) = if shortcuts.caches {
+            flat_fields(program)
+        } else {
+            (Vec::new(), 0)
+        };
+        let invariant = if shortcuts.caches {
+            record_invariant_lists(program)
+        } else {
+            Vec::new()
+        };
+        Plan {
+            shortcuts,
+            runs,
+            total,
+            splits,
+            flat,
+            flat_count,
+            invariant,
+        }
+    }
+
+    /// The position of an aggregate's list among those remembered for the record.
+    #[inline]
+    pub(super) fn invariant_slot(&self, list: &ListExpr) -> Option<usize> {
+        self.invariant.iter().position(|l| std::ptr::eq(*l, list))
+    }
+}

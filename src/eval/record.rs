@@ -1,0 +1,265 @@
+//! What one record computes from its program: each definition (per period, rounded and
+//! capped), each reward (rounded, capped, split into parts) and the values shown in results.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::env::{Context, Env, Result};
+use super::error::EvalErrorKind;
+use super::reference::values::{round, with_scale};
+use super::value::*;
+use crate::program::types::{Dim, Ty};
+use crate::program::*;
+use crate::syntax::ast::RoundingMode;
+
+impl<'a> Env<'a> {
+    /// Computes a definition (for each period of a per-period one), rounded and capped.
+    pub(super) fn compute_def(&mut self, i: usize, def: &'a Definition) -> Result<()> {
+        self.context = Context::Definition(i);
+        match def.per {
+            None => {
+                let v = match &def.expr {
+                    // Computed once here: no use for the cache of record-wide aggregates.
+                    Ir::Aggregate(op, list) => self.aggregate(*op, list)?,
+                    other => self.operand(other)?,
+                };
+                let v = self.adjust(v, &def.adjust)?;
+                if let Some(slot) = self.defs.get_mut(i) {
+                    *slot = v;
+                }
+            }
+            Some(p) => {
+                let (start, count) = self.plan.runs.get(i).copied().unwrap_or((0, 0));
+                if let (Some(Some(split)), Ir::Aggregate(op, list), Some(range)) =
+                    (self.plan.splits.get(i), &def.expr, self.program.periods.get(p))
+                {
+                    // On an error, the pass per period below (the reference) runs and reports it.
+                    if self.aggregate_by_period(*op, list, *split, range, start).is_ok() {
+                        if def.adjust.is_some() {
+                            for k in 0..count {
+                                self.period = Some((p, k));
+                                if let Some(&v) = self.periodic.get(start + k) {
+                                    let v = self.adjust(v, &def.adjust)?;
+                                    if let Some(slot) = self.periodic.get_mut(start + k) {
+                                        *slot = v;
+                                    }
+                                }
+                            }
+                            self.period = None;
+                        }
+                        return Ok(());
+                    }
+                }
+                for k in 0..count {
+                    self.period = Some((p, k));
+                    let v = self.eval(&def.expr)?;
+                    let v = self.adjust(v, &def.adjust)?;
+                    if let Some(slot) = self.periodic.get_mut(start + k) {
+                        *slot = v;
+                    }
+                }
+                self.period = None;
+            }
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn adjust(&self, v: Value<'a>, adjust: &'a Adjust) -> Result<Value<'a>> {
+        if !adjust.is_some() {
+            return Ok(v);
+        }
+        self.adjust_number(v, adjust)
+    }
+
+    fn adjust_number(&self, v: Value<'a>, adjust: &'a Adjust) -> Result<Value<'a>> {
+        let Value::Num(mut n) = v else { return Ok(v) };
+        if let Some((mode, step)) = adjust.rounding {
+            n = round(n, mode, step).ok_or_else(|| self.overflow())?;
+        }
+        if let Some(cap) = &adjust.at_most
+            && let Value::Num(c) = self.eval_const_or(cap)?
+            && n > c
+        {
+            n = c;
+        }
+        if let Some(floor) = &adjust.at_least
+            && let Value::Num(c) = self.eval_const_or(floor)?
+            && n < c
+        {
+            n = c;
+        }
+        Ok(Value::Num(n))
+    }
+
+    fn eval_const_or(&self, ir: &'a Ir) -> Result<Value<'a>> {
+        match ir {
+            Ir::Const(c) => Ok(Value::of_const(c)),
+            // Caps may depend on the record; evaluate in a scratch environment sharing the definitions.
+            other => self.aside().eval(other),
+        }
+    }
+
+    /// A reward's outcome: its amount (per period when settled per period), rounded and capped,
+    /// and its parts and expiry.
+    pub(super) fn reward(&mut self, r: &'a RewardDef, eligible: bool) -> Result<RewardOutcome> {
+        let periods = r
+            .per
+            .and_then(|p| self.program.periods.get(p).map(|range| (p, range.periods.len())));
+        let step = r.adjust.rounding.map(|(_, s)| s).unwrap_or(r.unit.precision);
+        if !eligible {
+            let zero = with_scale(Decimal::ZERO, step);
+            return Ok(RewardOutcome {
+                amount: zero,
+                by_period: periods.map(|(_, n)| vec![zero; n]),
+                raw: Decimal::ZERO,
+                budget: None,
+                payments: Vec::new(),
+                expires_at: None,
+            });
+        }
+        match periods {
+            None => {
+                let raw = self.amount(&r.expr)?;
+                let mut n = raw;
+                if let Some((mode, s)) = r.adjust.rounding {
+                    n = round(n, mode, s).ok_or_else(|| self.overflow())?;
+                }
+                // Caps computed from facts may be finer than the unit pays: a cap is rounded down
+                // and a floor up to the payable step, so the amount never breaks either.
+                if let Some(cap) = &r.adjust.at_most
+                    && let Value::Num(c) = self.eval(cap)?
+                {
+                    n = n.min(round(c, RoundingMode::Down, step).ok_or_else(|| self.overflow())?);
+                }
+                if let Some(floor) = &r.adjust.at_least
+                    && let Value::Num(c) = self.eval(floor)?
+                {
+                    n = n.max(round(c, RoundingMode::Up, step).ok_or_else(|| self.overflow())?);
+                }
+                let amount = with_scale(n, step);
+                let payments = self.payments(r, amount, step)?;
+                let expires_at = match &r.adjust.expires {
+                    Some(e) => match self.eval(e)? {
+                        Value::Time(t) => Some(t),
+                        _ => return Err(self.fail(EvalErrorKind::UnknownExpiry)),
+                    },
+                    None => None,
+                };
+                Ok(RewardOutcome {
+                    amount,
+                    by_period: None,
+                    raw,
+                    budget: None,
+                    payments,
+                    expires_at,
+                })
+            }
+            Some((p, count)) => {
+                let mut amounts = Vec::with_capacity(count);
+                let mut raw_total = Decimal::ZERO;
+                for k in 0..count {
+                    self.period = Some((p, k));
+                    let raw = self.amount(&r.expr)?;
+                    raw_total = raw_total.checked_add(raw).ok_or_else(|| self.overflow())?;
+                    let n = match r.adjust.rounding {
+                        Some((mode, s)) => round(raw, mode, s).ok_or_else(|| self.overflow())?,
+                        None => raw,
+                    };
+                    amounts.push(n);
+                }
+                self.period = None;
+                // A cap on the total is consumed in calendar order: once reached, later periods pay nothing.
+                if let Some(cap) = &r.adjust.at_most
+                    && let Value::Num(left) = self.eval(cap)?
+                {
+                    let mut left = round(left, RoundingMode::Down, step).ok_or_else(|| self.overflow())?;
+                    for a in amounts.iter_mut() {
+                        let paid = (*a).min(left.max(Decimal::ZERO));
+                        left -= paid;
+                        *a = paid;
+                    }
+                }
+                let mut total = Decimal::ZERO;
+                for a in &amounts {
+                    total = total.checked_add(*a).ok_or_else(|| self.overflow())?;
+                }
+                Ok(RewardOutcome {
+                    amount: with_scale(total, step),
+                    by_period: Some(amounts.into_iter().map(|a| with_scale(a, step)).collect()),
+                    raw: raw_total,
+                    budget: None,
+                    payments: Vec::new(),
+                    expires_at: None,
+                })
+            }
+        }
+    }
+
+    /// Splits an amount into its parts: each part but the last rounded down to the payable
+    /// step, the last taking the rest, so the parts always add up to the amount.
+    fn payments(&mut self, r: &'a RewardDef, amount: Decimal, step: Decimal) -> Result<Vec<(DateTime<Utc>, Decimal)>> {
+        let mut out = Vec::with_capacity(r.adjust.parts.len());
+        let mut left = amount;
+        for (i, (share, when)) in r.adjust.parts.iter().enumerate() {
+            let at = match self.eval(when)? {
+                Value::Time(t) => t,
+                _ => return Err(self.fail(EvalErrorKind::UnknownPaymentDate)),
+            };
+            let part = if i + 1 == r.adjust.parts.len() {
+                left
+            } else {
+                let p = amount.checked_mul(*share).ok_or_else(|| self.overflow())?;
+                round(p, RoundingMode::Down, step).ok_or_else(|| self.overflow())?
+            };
+            left -= part;
+            out.push((at, with_scale(part, step)));
+        }
+        Ok(out)
+    }
+
+    /// A reward's amount: a number, or an error.
+    fn amount(&mut self, ir: &'a Ir) -> Result<Decimal> {
+        // The commonest reward, an amount times a rate, without the general evaluation (in
+        // place: the same as `eval` of the product, which runs when either is not a number).
+        if self.plan.shortcuts.in_place
+            && let Ir::Arith(ArithOp::Mul, a, b) = ir
+            && let (Value::Num(x), Value::Num(y)) = (self.operand(a)?, self.operand(b)?)
+        {
+            return x.checked_mul(y).ok_or_else(|| self.overflow());
+        }
+        match self.operand(ir)? {
+            Value::Num(n) => Ok(n),
+            _ => Err(self.fail(EvalErrorKind::UnknownAmount)),
+        }
+    }
+
+    /// The values shown in results, owning their data.
+    pub(super) fn shown_values(&self) -> Vec<Shown> {
+        let tz = self.program.timezone;
+        self.program
+            .exposed
+            .iter()
+            .map(|&i| {
+                let Some(def) = self.program.definitions.get(i) else {
+                    return Shown::Unknown;
+                };
+                let v = self.defs.get(i).copied().unwrap_or(Value::Unknown);
+                match (v, &def.ty) {
+                    (Value::Unknown, _) => Shown::Unknown,
+                    (Value::Bool(b), _) => Shown::Bool(b),
+                    (Value::Num(n), Ty::Num(Dim::Count)) => Shown::Count(n),
+                    (Value::Num(n), Ty::Num(Dim::Money(u) | Dim::Unit(u))) => Shown::Amount(n, u.clone()),
+                    (Value::Num(n), _) => Shown::Number(n),
+                    (Value::Text(t), _) => Shown::Text(t.to_string()),
+                    (Value::Choice(c), Ty::Choice(choices)) => {
+                        Shown::Text(choices.get(c as usize).cloned().unwrap_or_default())
+                    }
+                    (Value::Time(t), _) => Shown::Time(t.with_timezone(&tz).fixed_offset()),
+                    (Value::Duration(d), _) => Shown::Duration(d),
+                    _ => Shown::Unknown,
+                }
+            })
+            .collect()
+    }
+}
