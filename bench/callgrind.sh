@@ -19,8 +19,9 @@
 # the `evaluate` counts is off by more than TOLERANCE % (default 3).
 #
 # Variables:
-#   PROFILE     cargo profile of the measured binary (default: release; the
-#               profiles are described in docs/performance.md, "Build profiles")
+#   PROFILE     cargo profile of the measured binary (default: measure, the
+#               profile of every figure in docs/performance.md; see "Build
+#               profiles" there)
 #   RECORDS     records per campaign (default 1e5)
 #   CAMPAIGNS   default "edu gmv"
 #   DATA_DIR    where the NDJSON is generated once and reused
@@ -35,13 +36,15 @@
 # /dev/null and stderr to a log file (so no progress line is ever drawn), and
 # with address-space randomisation off (`setarch -R`, where allowed). The
 # counts then repeat to within about 0.1 % (edu) and 0.001 % (gmv) from one run
-# to the next; what varies is inside glibc's malloc.
+# to the next; what varies is inside glibc's malloc. The same source built in
+# another target directory can differ by about 0.1 % (paths embedded in the
+# binary), so compare builds made in the same directory.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-PROFILE="${PROFILE:-release}"
+PROFILE="${PROFILE:-measure}"
 RECORDS="${RECORDS:-1e5}"
 CAMPAIGNS="${CAMPAIGNS:-edu gmv}"
 DATA_DIR="${DATA_DIR:-$root/target/bench-data}"

@@ -1,7 +1,7 @@
 //! The benchmark. One command runs it all:
 //!
 //! ```text
-//! cargo run --release -p campaign-bench --bin run -- --sizes 1e5,1e6,1e7
+//! cargo run --profile measure -p campaign-bench --bin run -- --sizes 1e5,1e6,1e7
 //! ```
 //!
 //! For the education and Kuaishou-GMV campaigns and each size: end-to-end
@@ -21,8 +21,8 @@
 //! Options: `--sizes 1e5,1e6,1e7`, `--campaigns edu,gmv`, `--repeat N` (end-to-end
 //! runs per measurement below 10^7 records; the best is kept), `--eval-max N`
 //! (records timed evaluation-only per size; default 10^6), `--peer-records N`
-//! (default 10^5), `--campaign-bin PATH` (default: `target/release/campaign`,
-//! built first), `--skip e2e,eval,peers,growth,check`.
+//! (default 10^5), `--campaign-bin PATH` (default: `campaign` built first
+//! with this binary's profile, into the same directory), `--skip e2e,eval,peers,growth,check`.
 //!
 //! `run profile-eval --campaign edu --records 1e5 --repeat 20` only loops
 //! `Evaluator::evaluate` (for `perf record`).
@@ -712,17 +712,24 @@ fn main() {
     let skip: Vec<&str> = args.get("skip").unwrap_or("").split(',').collect();
     let exe = std::env::current_exe().expect("current exe");
     let bench_bin = exe.parent().expect("bin dir").to_path_buf();
+    // The profile this binary was built with (`target/<profile>/run`; `dev` builds into
+    // `debug/`): `campaign` is built with the same one, beside it.
+    let profile = match bench_bin.file_name().and_then(|n| n.to_str()) {
+        Some("debug") | None => "dev".to_string(),
+        Some(name) => name.to_string(),
+    };
     let campaign_bin = match args.get("campaign-bin") {
         Some(p) => PathBuf::from(p),
         None => {
-            eprintln!("building `campaign` (release)…");
+            eprintln!("building `campaign` (profile {profile})…");
             let status = Command::new(env!("CARGO"))
                 .current_dir(&root)
                 // With the bench package in the same invocation, features unify as in
                 // `cargo run -p campaign-bench`, so nothing is compiled twice.
                 .args([
                     "build",
-                    "--release",
+                    "--profile",
+                    &profile,
                     "--quiet",
                     "-p",
                     "campaign",
@@ -735,7 +742,7 @@ fn main() {
                 eprintln!("error: could not build `campaign`; pass --campaign-bin PATH");
                 std::process::exit(1);
             }
-            root.join("target/release/campaign")
+            bench_bin.join("campaign")
         }
     };
     let mut ctx = Ctx {
@@ -755,6 +762,7 @@ fn main() {
     let mut header = String::new();
     let _ = writeln!(header, "## Benchmark run\n");
     let _ = writeln!(header, "- campaign binary: `{}`", ctx.campaign_bin.display());
+    let _ = writeln!(header, "- profile of the benchmark: `{profile}`");
     let rev = Command::new("git")
         .current_dir(&root)
         .args(["describe", "--always", "--dirty"])
