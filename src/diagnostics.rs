@@ -379,9 +379,46 @@ impl miette::Diagnostic for Rendered<'_> {
     }
 }
 
+/// The longest line, in bytes, that a graphical report shows as a snippet. miette pads columns
+/// with format widths, which Rust limits to `u16::MAX`: a label further right than that would
+/// panic inside it, so such a diagnostic is reported without its snippet.
+const LONGEST_SHOWN_LINE: usize = 60_000;
+
+/// Whether every label of a diagnostic is on a line short enough to show.
+pub fn fits_a_snippet(diagnostic: &Diagnostic, file: &SourceFile) -> bool {
+    let text: &str = &file.text;
+    diagnostic.labels.iter().all(|label| {
+        let start = label.span.start.min(text.len());
+        let end = label.span.end.min(text.len());
+        let line_start = text.get(..start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+        let line_end = text
+            .get(end..)
+            .and_then(|t| t.find('\n'))
+            .map_or(text.len(), |i| end + i);
+        line_end - line_start <= LONGEST_SHOWN_LINE
+    })
+}
+
+/// A diagnostic on a line too long to show: its code, message, place and help, without the
+/// snippet.
+pub fn render_without_snippet(diagnostic: &Diagnostic, file: &SourceFile) -> String {
+    let (line, column) = file.line_col(diagnostic.span().start);
+    let mut out = format!(
+        "{}\n\n  × {}\n  at {}:{line}:{column} (the line is too long to show)\n",
+        diagnostic.code, diagnostic.message, file.name
+    );
+    if let Some(help) = &diagnostic.help {
+        out.push_str(&format!("  help: {help}\n"));
+    }
+    out
+}
+
 /// Renders a diagnostic as miette's graphical report, without colour, at the given width.
 /// Used by tests and by the command line when colour is off.
 pub fn render_plain(diagnostic: &Diagnostic, file: &SourceFile, width: usize) -> String {
+    if !fits_a_snippet(diagnostic, file) {
+        return render_without_snippet(diagnostic, file);
+    }
     let mut out = String::new();
     let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
         .with_width(width)

@@ -14,6 +14,9 @@ pub fn colour_on_stderr() -> bool {
 
 /// Renders one diagnostic for people.
 pub fn graphical(diagnostic: &Diagnostic, file: &SourceFile, colour: bool) -> String {
+    if !crate::diagnostics::fits_a_snippet(diagnostic, file) {
+        return crate::diagnostics::render_without_snippet(diagnostic, file);
+    }
     let theme = if colour {
         miette::GraphicalTheme::unicode()
     } else {

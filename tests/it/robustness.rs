@@ -1276,3 +1276,30 @@ fn chained_computed_fields_are_linear() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(lines(&out)[0]["values"]["kept"], 150);
 }
+
+/// A syntax error 100,000 columns to the right on one long line: the graphical report cannot
+/// draw a snippet that wide (its column padding would overflow), so the diagnostic is reported
+/// with its place and without the snippet, and nothing panics.
+#[test]
+fn an_error_far_right_on_a_very_long_line_is_reported_without_a_snippet() {
+    let dir = crate::harness::TempDir::new("robustness", "long_line_error");
+    let terms = vec!["x"; 25_000].join(" + ");
+    let text = format!(
+        "campaign \"c\" {{ timezone Asia/Shanghai unit points facts {{ x: count }} value v = {terms} + ) \
+         eligible when {{ v > 0 \"r\" }} reward p = v as points }}"
+    );
+    let file = dir.join("wide.campaign");
+    std::fs::write(&file, &text).unwrap();
+    let column = text.find(" + )").unwrap() + 4;
+    for format in ["human", "plain"] {
+        let run = crate::harness::campaign(&["check", "--format", format, file.to_str().unwrap()]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{format}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains(&format!("wide.campaign:1:{column} (the line is too long to show)")),
+            "{format}: {}",
+            run.stderr
+        );
+    }
+}
