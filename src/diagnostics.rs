@@ -117,6 +117,7 @@ codes! {
     UnitMismatch => "check::unit_mismatch", "quantities in different units combined or compared";
     BareNumber => "check::bare_number", "a number without a unit where the other side has one";
     PercentExpected => "check::percent_expected", "a plain number compared with a fraction where a percentage was probably meant";
+    BareMultiplier => "check::bare_multiplier", "an amount scaled by a number written without `%` or `times`, or a rate without `%` in a tier table";
     UnknownNotHandled => "check::unknown_not_handled", "an optional fact used without saying what unknown means";
     NeedlessUnknownRule => "check::needless_unknown_rule", "an `if unknown` rule on something that is never unknown";
     MissingRounding => "check::missing_rounding", "a payable amount that can have more decimals than its unit pays, without a rounding rule";

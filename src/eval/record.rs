@@ -77,17 +77,27 @@ impl<'a> Env<'a> {
         if let Some((mode, step)) = adjust.rounding {
             n = round(n, mode, step).ok_or_else(|| self.overflow())?;
         }
+        // As for a reward: a rounded value stays on its step, so a cap from facts is rounded down
+        // and a floor up to it (a floor of 7.771 CNY on a value rounded to the fen is 7.78).
+        let on_step = |c: Decimal, mode: RoundingMode| match adjust.rounding {
+            Some((_, step)) => round(c, mode, step).ok_or_else(|| self.overflow()),
+            None => Ok(c),
+        };
         if let Some(cap) = &adjust.at_most
             && let Value::Num(c) = self.eval_const_or(cap)?
-            && n > c
         {
-            n = c;
+            let c = on_step(c, RoundingMode::Down)?;
+            if n > c {
+                n = c;
+            }
         }
         if let Some(floor) = &adjust.at_least
             && let Value::Num(c) = self.eval_const_or(floor)?
-            && n < c
         {
-            n = c;
+            let c = on_step(c, RoundingMode::Up)?;
+            if n < c {
+                n = c;
+            }
         }
         Ok(Value::Num(n))
     }

@@ -287,6 +287,14 @@ impl<'a> Checker<'a> {
                 return;
             }
         };
+        // A plain-number parameter written without `times` reads like a rate that lost its `%`.
+        if matches!(ty, Ty::Num(Dim::Count | Dim::Decimal))
+            && let Some(bare) = super::written_number(&p.default)
+        {
+            // No fix: `5%` is not a default of a plain-number type; the help says what to declare.
+            self.param_bare
+                .insert(self.params.len(), super::Bare { value: None, ..bare });
+        }
         self.params.push(Param {
             name: p.name.name.clone(),
             ty,

@@ -128,6 +128,9 @@ impl<'a> Checker<'a> {
             _ => None,
         };
         let t = self.expr(&v.expr)?;
+        if let Some(bare) = t.bare {
+            self.def_bare.insert(v.name.name.clone(), bare);
+        }
         let adjust = self.adjust(&v.modifiers, &t, None, false)?;
         // A constant cap in whole payable steps keeps a value exact; a computed one may not.
         let step = match &t.ty {
@@ -140,7 +143,14 @@ impl<'a> Checker<'a> {
             Some(Ir::Const(Const::Num(n))) => step.is_some_and(|s| (*n / s).fract().is_zero()),
             Some(_) => false,
         };
-        let exact = t.exact && cap_exact(&adjust.at_most) && cap_exact(&adjust.at_least);
+        // Rounded, the value is on its rounding step whatever the caps (the evaluator rounds a
+        // cap down and a floor up to that step), so it is payable as it is when that step is a
+        // whole number of payable steps; unrounded, only when the amount and constant caps are.
+        let exact = match (adjust.rounding, step) {
+            (Some((_, rounded_to)), Some(payable)) => (rounded_to / payable).fract().is_zero(),
+            (Some(_), None) => true,
+            (None, _) => t.exact && cap_exact(&adjust.at_most) && cap_exact(&adjust.at_least),
+        };
         Some(Definition {
             name: v.name.name.clone(),
             ty: t.ty,
@@ -297,6 +307,9 @@ impl<'a> Checker<'a> {
                     if adjust.rounding.is_some() || adjust.at_most.is_some() || adjust.at_least.is_some() {
                         self.error(definitions::modifier_on_per_record_field(decl.span));
                     }
+                }
+                if let Some(bare) = t.bare {
+                    self.derived_bare.insert((level, index), bare);
                 }
                 let derived = Derived {
                     name: decl.name.name.clone(),

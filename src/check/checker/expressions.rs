@@ -13,7 +13,10 @@ use crate::syntax::ast::{self, BinOp, Expr, ExprKind, InTarget, RangeKind};
 use crate::time::{self, NotAnInstant, Written};
 
 use super::conditions::Unhandled;
-use super::{Checker, MAX_CHECK_WORK, T, expr_text, num_const};
+use super::{Checker, MAX_CHECK_WORK, T, expr_text, num_const, written_number};
+
+/// The words that mark a number as a plain multiplier (`2 times`, `2 倍`) rather than a rate.
+pub(crate) const MULTIPLIER_WORDS: [&str; 2] = ["times", "倍"];
 
 /// A timestamp literal as the time module reads it.
 pub(crate) fn written(lit: &ast::TimestampLit) -> Written {
@@ -34,10 +37,13 @@ impl<'a> Checker<'a> {
             ExprKind::And(operands) => self.logic_chain(BinOp::And, operands),
             ExprKind::Or(operands) => self.logic_chain(BinOp::Or, operands),
             ExprKind::Arith { first, rest } => self.arith_chain(first, rest),
-            ExprKind::Number(n) => Some(T::new(
-                Ir::Const(Const::Num(*n)),
-                Ty::Num(if n.fract().is_zero() { Dim::Count } else { Dim::Decimal }),
-            )),
+            ExprKind::Number(n) => Some(
+                T::new(
+                    Ir::Const(Const::Num(*n)),
+                    Ty::Num(if n.fract().is_zero() { Dim::Count } else { Dim::Decimal }),
+                )
+                .bare(written_number(e)),
+            ),
             ExprKind::Percent(n) => Some(T::new(
                 Ir::Const(Const::Num(*n / Decimal::ONE_HUNDRED)),
                 Ty::Num(Dim::Fraction),
@@ -227,7 +233,8 @@ impl<'a> Checker<'a> {
                 ..T::new(Ir::IfUnknown(Box::new(v.ir), Box::new(d.ir)), v.ty)
             }
             .maybe(d.maybe)
-            .exact(exact),
+            .exact(exact)
+            .bare(v.bare.or(d.bare)),
         )
     }
 
@@ -288,6 +295,12 @@ impl<'a> Checker<'a> {
 
     fn quantity(&mut self, n: Decimal, unit: &ast::Ident) -> Option<T> {
         // Percentage points: `rate - 1 pp` lowers a rate by one point (not by one percent of it).
+        // An explicit multiplier: `2 times` (`2 倍`) is the plain number 2, written so that nobody
+        // reads it as a percentage that lost its `%`.
+        if MULTIPLIER_WORDS.contains(&unit.name.as_str()) {
+            let dim = if n.fract().is_zero() { Dim::Count } else { Dim::Decimal };
+            return Some(T::new(Ir::Const(Const::Num(n)), Ty::Num(dim)));
+        }
         if unit.name == "pp" {
             return Some(T::new(
                 Ir::Const(Const::Num(n / Decimal::ONE_HUNDRED)),
@@ -360,12 +373,7 @@ impl<'a> Checker<'a> {
         if end.date_only {
             match r.kind {
                 RangeKind::Exclusive => {
-                    self.error(errors::expressions::window_end_excludes_day(
-                        self.surface(),
-                        r.end.span,
-                        &expr_text(&r.end),
-                        matches!(r.end.kind, ExprKind::Timestamp(_)),
-                    ));
+                    self.window_end_excludes_day(r, &start.ir, &end.ir);
                     return None;
                 }
                 RangeKind::Through => {
@@ -382,7 +390,7 @@ impl<'a> Checker<'a> {
         }
         if let (Ir::Const(Const::Time(s)), Ir::Const(Const::Time(e))) = (&start.ir, &end_ir) {
             if e < s || (e == s && !end_inclusive) {
-                self.error(errors::expressions::window_backwards(r.span, r.start.span, r.end.span));
+                self.error(errors::expressions::window_backwards(r.start.span, r.end.span));
                 return None;
             }
             return Some(T::new(
@@ -406,6 +414,46 @@ impl<'a> Checker<'a> {
             )
             .maybe(maybe),
         )
+    }
+
+    /// Reports a window `START .. DATE`, whose bare-date end would leave that day out, with the
+    /// end most likely meant; or that it is backwards, when no reading of the end comes after
+    /// the start (`2021-12-31 24:00 .. 2021-01-01`), so that no suggestion is itself wrong.
+    fn window_end_excludes_day(&mut self, r: &ast::Range, start: &Ir, end: &Ir) {
+        let (Ir::Const(Const::Time(s)), Ir::Const(Const::Time(e))) = (start, end) else {
+            let d = errors::expressions::window_end_excludes_day(
+                self.surface(),
+                r.end.span,
+                &expr_text(&r.end),
+                None,
+                matches!(r.end.kind, ExprKind::Timestamp(_)),
+            );
+            self.error(d);
+            return;
+        };
+        let whole_day = time::end_of_day(self.tz, *e);
+        if whole_day.is_none_or(|end| end <= *s) {
+            self.error(errors::expressions::window_backwards(r.start.span, r.end.span));
+            return;
+        }
+        // `2024-01-01 .. 2025-01-01` is a year: the first of a month as the end most likely
+        // marks where the window stops, so the day before ends it (`2024-12-31 24:00`).
+        let day_before = match &r.end.kind {
+            ExprKind::Timestamp(lit) if lit.day == 1 && e > s => {
+                chrono::NaiveDate::from_ymd_opt(lit.year, lit.month, 1)
+                    .and_then(|d| d.pred_opt())
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+            }
+            _ => None,
+        };
+        let d = errors::expressions::window_end_excludes_day(
+            self.surface(),
+            r.end.span,
+            &expr_text(&r.end),
+            day_before.as_deref(),
+            matches!(r.end.kind, ExprKind::Timestamp(_)),
+        );
+        self.error(d);
     }
 
     fn call(&mut self, name: &ast::Ident, args: &[Expr], whole: &Expr) -> Option<T> {
@@ -465,6 +513,7 @@ impl<'a> Checker<'a> {
             after_budget |= t.after_budget;
             irs.push(t.ir.clone());
         }
+        let bare = typed.iter().find_map(|(t, _)| t.bare);
         let ir = if is_min { Ir::Min(irs) } else { Ir::Max(irs) };
         Some(
             T {
@@ -472,7 +521,8 @@ impl<'a> Checker<'a> {
                 ..T::new(ir, ty)
             }
             .maybe(maybe)
-            .exact(exact),
+            .exact(exact)
+            .bare(bare),
         )
     }
 

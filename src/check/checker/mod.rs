@@ -58,6 +58,17 @@ struct T {
     list: Option<ListExpr>,
     /// Whether it depends on a budget's outcome.
     after_budget: bool,
+    /// For a plain number: the number written in the campaign without `%` or `times` that it
+    /// is (or is chosen from), which must not scale an amount (`gmv × 5` for 5 %).
+    bare: Option<Bare>,
+}
+
+/// A plain number written in the campaign without `%`, a unit or `times`: where, and its value
+/// when the place is a number literal (so that a fix can write it as a percentage).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Bare {
+    span: Span,
+    value: Option<Decimal>,
 }
 
 impl T {
@@ -70,7 +81,13 @@ impl T {
             date_only: false,
             list: None,
             after_budget: false,
+            bare: None,
         }
+    }
+
+    fn bare(mut self, bare: Option<Bare>) -> T {
+        self.bare = bare;
+        self
     }
 
     fn maybe(mut self, maybe: bool) -> T {
@@ -96,6 +113,18 @@ fn is_literal(expr: &Expr) -> bool {
         ExprKind::Number(_) => true,
         ExprKind::Neg(e) | ExprKind::Paren(e) => is_literal(e),
         _ => false,
+    }
+}
+
+/// A non-zero number literal as a [`Bare`] (`0` takes any unit and scales nothing).
+fn written_number(expr: &Expr) -> Option<Bare> {
+    match &expr.kind {
+        ExprKind::Number(n) if !n.is_zero() => Some(Bare {
+            span: expr.span,
+            value: Some(*n),
+        }),
+        ExprKind::Paren(e) | ExprKind::Neg(e) => written_number(e),
+        _ => None,
     }
 }
 
@@ -180,6 +209,13 @@ struct Checker<'a> {
     uses_as_of: bool,
     uses_business_days: bool,
     rankings: Vec<RankingDef>,
+    /// The written plain number each top-level definition is (by name), each computed field
+    /// (by level and index) and each parameter of a plain-number type (by index).
+    def_bare: HashMap<String, Bare>,
+    derived_bare: HashMap<(usize, usize), Bare>,
+    param_bare: HashMap<usize, Bare>,
+    /// Written plain numbers already reported as scaling an amount (one report each).
+    bare_reported: HashSet<Span>,
 }
 
 /// Checks a parsed campaign (`text` is the file it was parsed from). Returns the program when
@@ -221,6 +257,10 @@ impl<'a> Checker<'a> {
             uses_as_of: false,
             uses_business_days: false,
             rankings: Vec::new(),
+            def_bare: HashMap::new(),
+            derived_bare: HashMap::new(),
+            param_bare: HashMap::new(),
+            bare_reported: HashSet::new(),
             ctx: Context {
                 frames: vec![0],
                 period_var: None,

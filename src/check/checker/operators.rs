@@ -8,7 +8,7 @@ use crate::program::{ArithOp, CmpOp, Const, Ir};
 use crate::syntax::ast::{BinOp, Expr, ExprKind};
 
 use super::expressions::written_text;
-use super::{Checker, T, expr_text, is_literal, literal_value, num_const};
+use super::{Bare, Checker, T, expr_text, is_literal, literal_value, num_const};
 
 impl<'a> Checker<'a> {
     pub(super) fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr, whole: &Expr) -> Option<T> {
@@ -85,6 +85,7 @@ impl<'a> Checker<'a> {
                         return None;
                     }
                 };
+                self.bare_multiplier(&l, &r, whole);
                 let whole_count = |t: &T| matches!(t.ty, Ty::Num(Dim::Count)) && t.exact;
                 let exact = (l.exact && whole_count(&r)) || (r.exact && whole_count(&l));
                 (Ty::Num(dim), ArithOp::Mul, exact, maybe)
@@ -150,6 +151,14 @@ impl<'a> Checker<'a> {
                 return None;
             }
         };
+        // Arithmetic on written plain numbers only (`2 + 3`) is a written plain number too.
+        let bare = match (&ty, l.bare, r.bare) {
+            (Ty::Num(Dim::Count | Dim::Decimal), Some(_), Some(_)) => Some(Bare {
+                span: whole.span,
+                value: None,
+            }),
+            _ => None,
+        };
         // Fold constants so windows and caps written as sums stay constants.
         if let (Some(x), Some(y)) = (num_const(&l.ir), num_const(&r.ir)) {
             let folded = match aop {
@@ -160,7 +169,8 @@ impl<'a> Checker<'a> {
                 _ => None,
             };
             if let Some(v) = folded {
-                return Some(T::new(Ir::Const(Const::Num(v)), ty).exact(exact));
+                let bare = bare.map(|b| Bare { value: Some(v), ..b });
+                return Some(T::new(Ir::Const(Const::Num(v)), ty).exact(exact).bare(bare));
             }
         }
         if let (Ir::Const(Const::Time(t)), Ir::Const(Const::Duration(d)), ArithOp::TimeMinus) = (&l.ir, &r.ir, aop)
@@ -174,8 +184,32 @@ impl<'a> Checker<'a> {
                 ..T::new(Ir::Arith(aop, Box::new(l.ir), Box::new(r.ir)), ty)
             }
             .maybe(maybe)
-            .exact(exact),
+            .exact(exact)
+            .bare(bare),
         )
+    }
+
+    /// Refuses an amount computed from facts scaled by a plain number written without `%` or
+    /// `times` (`gmv × 5`, meant as 5 %), reported once where the number is written. A price
+    /// written in the file times a number of units (`2 × 100 CNY`, `packs × 100 CNY`) is a
+    /// quantity, not a rate, and passes.
+    fn bare_multiplier(&mut self, l: &T, r: &T, whole: &Expr) {
+        let amount = |t: &T| matches!(t.ty, Ty::Num(Dim::Money(_) | Dim::Unit(_)));
+        let (amount_side, number_side) = match (amount(l), amount(r)) {
+            (true, false) => (l, r),
+            (false, true) => (r, l),
+            _ => return,
+        };
+        if matches!(amount_side.ir, Ir::Const(_) | Ir::Param(_)) {
+            return;
+        }
+        let Some(bare) = number_side.bare else { return };
+        if !self.bare_reported.insert(bare.span) {
+            return;
+        }
+        let text = self.text.get(bare.span.start..bare.span.end).unwrap_or("").to_string();
+        let d = errors::units::bare_multiplier(bare.span, &text, bare.value, whole.span);
+        self.error(d);
     }
 
     fn additive_dim(&mut self, x: &Dim, y: &Dim, a: &Expr, b: &Expr, op: BinOp) -> Option<Dim> {

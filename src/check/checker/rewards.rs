@@ -214,6 +214,14 @@ impl<'a> Checker<'a> {
                     self.error(errors::rules::rounding_step_not_power_of_ten(sspan, s));
                     return false;
                 }
+                // A reward pays what it is rounded to: a step finer than the unit pays would pay
+                // amounts that cannot be paid (1.005 CNY).
+                if let Some(u) = unit
+                    && !(s / u.precision).fract().is_zero()
+                {
+                    self.error(errors::rules::rounding_finer_than_unit(sspan, s, u));
+                    return false;
+                }
                 s
             }
             None => match default_step {

@@ -58,7 +58,7 @@ impl<'a> Checker<'a> {
             Some((TopName::Param(i), _)) => {
                 self.used.insert(id.name.clone());
                 let ty = self.params.get(i)?.ty.clone();
-                Some(T::new(Ir::Param(i), ty))
+                Some(T::new(Ir::Param(i), ty).bare(self.param_bare.get(&i).copied()))
             }
             Some((TopName::Periods(i), _)) => {
                 self.used.insert(id.name.clone());
@@ -121,7 +121,8 @@ impl<'a> Checker<'a> {
             ..T::new(ir, def.ty.clone())
         }
         .maybe(def.maybe && !self.ctx.known.contains(&Ir::Def(idx)))
-        .exact(def_exact(&def));
+        .exact(def_exact(&def))
+        .bare(self.def_bare.get(&id.name).copied());
         match def.per {
             None => Some(base),
             Some(p) => match &self.ctx.period_var {
@@ -222,7 +223,8 @@ impl<'a> Checker<'a> {
         Some(result.map(|(ty, maybe)| {
             let ir = Ir::Derived { frame, level, index };
             let known = self.ctx.known.contains(&ir);
-            T::new(ir, ty).maybe(maybe && !known).exact(false)
+            let bare = self.derived_bare.get(&(level, index)).copied();
+            T::new(ir, ty).maybe(maybe && !known).exact(false).bare(bare)
         }))
     }
 
@@ -306,8 +308,6 @@ impl<'a> Checker<'a> {
 }
 
 fn def_exact(def: &Definition) -> bool {
-    def.exact
-        || def.adjust.rounding.is_some()
-        || matches!(def.expr, Ir::Const(_))
-        || matches!(def.ty, Ty::Num(Dim::Count))
+    // A rounded definition is exact only when its step is payable: `value_def` decides.
+    def.exact || matches!(def.expr, Ir::Const(_)) || matches!(def.ty, Ty::Num(Dim::Count))
 }

@@ -1,5 +1,6 @@
 //! Tables: rankings, lookup tables and tier tables (`band of`, `marginal of`).
 
+use chrono::Timelike;
 use rust_decimal::Decimal;
 
 use crate::check::errors;
@@ -86,6 +87,7 @@ impl<'a> Checker<'a> {
         let mut otherwise: Option<Box<Ir>> = None;
         let mut value_ty: Option<(Ty, Span)> = None;
         let mut exact = true;
+        let mut bare = None;
         let mut ok = true;
         for row in rows {
             let Some(v) = self.expr(&row.value) else {
@@ -105,6 +107,7 @@ impl<'a> Checker<'a> {
             maybe |= v.maybe;
             exact &= v.exact;
             after_budget |= v.after_budget;
+            bare = bare.or(v.bare);
             let Some(row_keys) = &row.keys else {
                 if otherwise.is_some() {
                     self.error(errors::tables::second_otherwise_row(self.surface(), row.span));
@@ -141,7 +144,8 @@ impl<'a> Checker<'a> {
                 )
             }
             .maybe(maybe)
-            .exact(exact),
+            .exact(exact)
+            .bare(bare),
         )
     }
 
@@ -181,9 +185,14 @@ impl<'a> Checker<'a> {
         Some(consts)
     }
 
-    /// Whether a table without `otherwise` has a row for every case: with one choice key, for
-    /// every choice (warning of those it lacks).
+    /// Whether a table without `otherwise` has a row for every case: with one yes/no key, for
+    /// `true` and `false`; with one choice key, for every choice (warning of those it lacks).
     fn lookup_complete(&mut self, key_types: &[Ty], rows: &[(Vec<Const>, Ir)], whole: &Expr) -> bool {
+        // A yes/no key has two cases: rows for `true` and `false` cover it.
+        if let [Ty::Bool] = key_types {
+            let has = |b: bool| rows.iter().any(|(c, _)| c.first() == Some(&Const::Bool(b)));
+            return has(true) && has(false);
+        }
         if let [Ty::Choice(choices)] = key_types {
             let missing: Vec<&String> = choices
                 .iter()
@@ -250,11 +259,25 @@ impl<'a> Checker<'a> {
         if !time {
             return in_unit(value.normalize(), unit);
         }
+        // As a campaign writes it: a bare date for midnight, minutes unless seconds are needed.
         let nanos = i64::try_from(value.trunc()).unwrap_or_default();
-        chrono::DateTime::from_timestamp_nanos(nanos)
-            .with_timezone(&self.tz)
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string()
+        let local = chrono::DateTime::from_timestamp_nanos(nanos).with_timezone(&self.tz);
+        let format = match (local.hour(), local.minute(), local.second(), local.nanosecond()) {
+            (0, 0, 0, 0) => "%Y-%m-%d",
+            (_, _, 0, 0) => "%Y-%m-%d %H:%M",
+            (_, _, _, 0) => "%Y-%m-%d %H:%M:%S",
+            _ => "%Y-%m-%d %H:%M:%S%.f",
+        };
+        local.format(format).to_string()
+    }
+
+    /// An end of a gap between bands, for messages: a local time, or the number as computed.
+    fn show_gap_end(&self, value: Decimal, time: bool, unit: Option<&str>) -> String {
+        if time {
+            self.show_bound(value, true, unit)
+        } else {
+            in_unit(value, unit)
+        }
     }
 
     pub(super) fn tiers(&mut self, kind: TierKind, subject: &Expr, rows: &[TierRow], whole: &Expr) -> Option<T> {
@@ -273,6 +296,7 @@ impl<'a> Checker<'a> {
         let mut maybe = s.maybe;
         let mut exact = kind == TierKind::Band;
         let mut after_budget = s.after_budget;
+        let mut bare = None;
         let mut ok = true;
         for row in rows {
             let Some((start, end, end_inclusive)) = self.band_ends(kind, row, &dim, time) else {
@@ -286,6 +310,7 @@ impl<'a> Checker<'a> {
             maybe |= v.maybe;
             exact &= v.exact;
             after_budget |= v.after_budget;
+            bare = bare.or(v.bare);
             bands.push(Band {
                 start,
                 end,
@@ -302,7 +327,7 @@ impl<'a> Checker<'a> {
         }
         // Gaps: values between two bands fall in none.
         let order = band_order(&bands);
-        let gap = self.tier_gaps(kind, &bands, &order, rows, counts, unit);
+        let gap = self.tier_gaps(kind, &bands, &order, rows, counts, time, unit);
         maybe |= gap && kind == TierKind::Band;
         // Values below the first band or above the last fall in no band.
         if kind == TierKind::Band {
@@ -324,13 +349,17 @@ impl<'a> Checker<'a> {
             TierKind::Band => value_ty.map(|(t, _)| t).unwrap_or(Ty::Num(Dim::Decimal)),
             TierKind::Marginal => Ty::Num(if dim == Dim::Count { Dim::Decimal } else { dim }),
         };
+        // A `band of` giving written plain numbers gives one of them; a `marginal of` gives an
+        // amount (its rates were checked above).
+        let bare = if kind == TierKind::Band { bare } else { None };
         Some(
             T {
                 after_budget,
                 ..T::new(ir, ty)
             }
             .maybe(maybe)
-            .exact(exact),
+            .exact(exact)
+            .bare(bare),
         )
     }
 
@@ -404,6 +433,13 @@ impl<'a> Checker<'a> {
                     self.error(errors::tables::marginal_band_not_rate(row.value.span, &v.ty));
                     return None;
                 }
+                // Each rate scales part of the amount: `-> 5` pays 500 % of it.
+                if let Some(bare) = v.bare
+                    && self.bare_reported.insert(bare.span)
+                {
+                    let text = self.text.get(bare.span.start..bare.span.end).unwrap_or("");
+                    self.error(errors::units::bare_rate_in_table(bare.span, text, bare.value));
+                }
             }
         }
         Some(v)
@@ -428,7 +464,8 @@ impl<'a> Checker<'a> {
     }
 
     /// Warns of values between two bands that fall in none, with the table's unit; whether there
-    /// are any. `order`: the bands by their start; `counts`: whether the subject is a count.
+    /// are any. `order`: the bands by their start; `counts`: whether the subject is a count;
+    /// `time`: whether the ends are instants (shown as the file writes them).
     fn tier_gaps(
         &mut self,
         kind: TierKind,
@@ -436,6 +473,7 @@ impl<'a> Checker<'a> {
         order: &[usize],
         rows: &[TierRow],
         counts: bool,
+        time: bool,
         unit: Option<&str>,
     ) -> bool {
         let mut gap = false;
@@ -461,9 +499,9 @@ impl<'a> Checker<'a> {
                     self.error(errors::tables::tier_gap(
                         ra.span.to(rb.span),
                         kind,
-                        &in_unit(end, unit),
-                        &in_unit(start, unit),
-                        &in_unit(example.normalize(), unit),
+                        &self.show_gap_end(end, time, unit),
+                        &self.show_gap_end(start, time, unit),
+                        &self.show_gap_end(example.normalize(), time, unit),
                     ));
                 }
                 gap = true;

@@ -58,6 +58,11 @@ impl<'a> Checker<'a> {
     }
 
     pub(super) fn unknown_unit(&mut self, u: &ast::Ident) {
+        // `10000 RMB` is money: the currency's ISO code is meant, not a unit to declare.
+        if let Some(code) = currency_alias(&u.name) {
+            self.error(units::not_a_currency(u.span, &u.name, Some(code)));
+            return;
+        }
         let mut names: Vec<&str> = self.units.keys().map(String::as_str).collect();
         names.extend(CURRENCIES.iter().map(|(c, _)| *c));
         names.extend(["days", "hours", "minutes", "seconds", "weeks"]);

@@ -136,35 +136,54 @@ pub(crate) fn window_end_not_timestamp(span: Span, ty: &Ty) -> Diagnostic {
 }
 
 /// A window `.. DATE` (the end written `end`) that leaves its last day out. Fix, when the end
-/// is a date as written (`literal`): `DATE 24:00`, the first way the help names.
-pub(crate) fn window_end_excludes_day(surface: Surface, span: Span, end: &str, literal: bool) -> Diagnostic {
+/// is a date as written (`literal`): `DATE 24:00`, the first way the help names; or, for the
+/// first day of a month (`day_before` is the day before it), `DAY_BEFORE 24:00`, which keeps
+/// the window as written and says so.
+pub(crate) fn window_end_excludes_day(
+    surface: Surface,
+    span: Span,
+    end: &str,
+    day_before: Option<&str>,
+    literal: bool,
+) -> Diagnostic {
+    let through = surface.spell(Keyword::Through);
     let d = Diagnostic::error(
         Code::AmbiguousWindowEnd,
         span,
         "a window written with `..` excludes its end, so this day would not be in it",
         "the start of this day",
-    )
-    .with_help(format!(
-        "to include the whole day write `{end} 24:00`, or write the range with `{}`",
-        surface.spell(Keyword::Through)
-    ));
+    );
+    let (d, replacement) = match day_before {
+        Some(before) => (
+            d.with_help(format!(
+                "to end the window with `{before}`, write `{before} 24:00` (or `{through} {before}`); to include `{end}` as well, write `{end} 24:00`"
+            )),
+            format!("{before} 24:00"),
+        ),
+        None => (
+            d.with_help(format!(
+                "to include the whole day write `{end} 24:00`, or write the range with `{through}`"
+            )),
+            format!("{end} 24:00"),
+        ),
+    };
     if literal {
-        d.with_fix(span, format!("{end} 24:00"), format!("write `{end} 24:00`"))
+        let title = format!("write `{replacement}`");
+        d.with_fix(span, replacement, title)
     } else {
         d
     }
 }
 
-/// A window (`span`) whose end is before its start.
-pub(crate) fn window_backwards(span: Span, start: Span, end: Span) -> Diagnostic {
+/// A window whose end (written at `end`) is before its start (written at `start`), or at it.
+pub(crate) fn window_backwards(start: Span, end: Span) -> Diagnostic {
     Diagnostic::error(
         Code::WindowBackwards,
-        span,
+        end,
         "the window ends before it starts",
-        "backwards window",
+        "the end, before the start",
     )
-    .with_label(start, "start")
-    .with_label(end, "end")
+    .with_label(start, "the start")
     .with_help("write the earlier time first: `START .. END`")
 }
 

@@ -357,6 +357,22 @@ pub(crate) fn rounding_step_not_power_of_ten(span: Span, step: Decimal) -> Diagn
     .with_help("write `to 0.01` for fen, `to 1` for whole units")
 }
 
+/// `rounded ... to STEP` on a reward, with a step finer than its unit pays (`to 0.001` for CNY).
+pub(crate) fn rounding_finer_than_unit(span: Span, step: Decimal, unit: &UnitInfo) -> Diagnostic {
+    let payable = unit.precision.normalize().to_string();
+    Diagnostic::error(
+        Code::InvalidRounding,
+        span,
+        format!(
+            "a reward in {} cannot be rounded to `{step}`, finer than it pays (steps of {payable})",
+            unit.name
+        ),
+        "finer than payable",
+    )
+    .with_help(format!("round to the payable step or a coarser one: `to {payable}`"))
+    .with_fix(span, payable.clone(), format!("round to `{payable}`"))
+}
+
 /// A rounding without a step of a number that has no unit to take the step from.
 pub(crate) fn rounding_without_step(surface: Surface, span: Span) -> Diagnostic {
     Diagnostic::error(

@@ -128,3 +128,69 @@ pub(crate) fn wrong_kind(span: Span, what: &str, want: &Ty, got: &Ty) -> Diagnos
     )
     .with_help(format!("the {what} must be {want}"))
 }
+
+/// What a plain number written without `%` reads as, and the fix that writes it as a percentage:
+/// `5` was probably `5%` (as written it is 500 %); `0.05` is 5 % as written, so the fix keeps
+/// that value (and the help names the other reading).
+fn as_percentage(text: &str, value: Decimal) -> (String, String, String) {
+    let hundredfold = (value * Decimal::ONE_HUNDRED).normalize();
+    if value.abs() >= Decimal::ONE {
+        let fix = format!("{text}%");
+        let help = format!("did you mean `{fix}`? As written, `{text}` is {hundredfold}%");
+        (fix, help, format!("read as {hundredfold}%"))
+    } else {
+        let fix = format!("{hundredfold}%");
+        let help = format!("as written, `{text}` is `{fix}`: write `{fix}`, or `{text}%` if that is meant");
+        (fix, help, format!("read as {hundredfold}%"))
+    }
+}
+
+/// `` the amount is multiplied by `5`, a number written without `%` ``: money or points scaled
+/// by a plain number written in the campaign (`bare`), at the product `product`.
+pub(crate) fn bare_multiplier(bare: Span, text: &str, value: Option<Decimal>, product: Span) -> Diagnostic {
+    let times = format!("`{text} times`");
+    let d = match value {
+        Some(n) => {
+            let (fix, help, label) = as_percentage(text, n);
+            Diagnostic::error(
+                Code::BareMultiplier,
+                bare,
+                format!("an amount is multiplied by `{text}`, a number written without `%`"),
+                label,
+            )
+            .with_help(format!("{help}; if the amount is meant to be multiplied by {text}, write {times}"))
+            .with_fix(bare, fix.clone(), format!("write `{fix}`"))
+        }
+        None => Diagnostic::error(
+            Code::BareMultiplier,
+            bare,
+            format!("an amount is multiplied by `{text}`, a number written without `%`"),
+            "a plain number",
+        )
+        .with_help(
+            "write a rate as a percentage (`5%`, in a parameter of type `fraction`), or a multiplier with `times` (`2 times`)",
+        ),
+    };
+    if bare.start >= product.start && bare.end <= product.end {
+        d
+    } else {
+        d.with_label(product, "the amount it multiplies")
+    }
+}
+
+/// `` the rate `5` of a `marginal of` table is written without `%` ``.
+pub(crate) fn bare_rate_in_table(span: Span, text: &str, value: Option<Decimal>) -> Diagnostic {
+    let message = format!("the rate `{text}` of a `marginal of` table is written without `%`");
+    match value {
+        Some(n) => {
+            let (fix, help, label) = as_percentage(text, n);
+            Diagnostic::error(Code::BareMultiplier, span, message, label)
+                .with_help(format!(
+                    "{help}; if the band's part is meant to be multiplied by {text}, write `{text} times`"
+                ))
+                .with_fix(span, fix.clone(), format!("write `{fix}`"))
+        }
+        None => Diagnostic::error(Code::BareMultiplier, span, message, "a plain number")
+            .with_help("write each rate as a percentage (`5%`), or a multiplier with `times` (`2 times`)"),
+    }
+}
