@@ -8,9 +8,10 @@ use crate::syntax::ast::{self, Expr, ExprKind, InTarget, Item};
 use crate::syntax::keywords::Surface;
 
 use super::operators::cmp_of;
-use super::{Checker, MAX_CONDITIONS, expr_text};
+use super::{Checker, Context, MAX_CONDITIONS, TopName, expr_text};
 
 pub(super) use crate::check::errors::rules::Unhandled;
+use crate::check::errors::rules::UnknownRoot;
 
 impl<'a> Checker<'a> {
     /// The keyword set messages quote keywords in: English, until the checker knows which set
@@ -196,12 +197,72 @@ impl<'a> Checker<'a> {
             })
             .collect();
         self.diags.truncate(saved);
+        if what == Unhandled::Reward {
+            // `if unknown 0 CNY` on the whole amount would pay (or charge) nothing: point at
+            // where the unknown comes from instead.
+            let mut roots = Vec::new();
+            let mut seen = Vec::new();
+            for n in &names {
+                self.unknown_roots(n, &mut roots, &mut seen);
+            }
+            self.diags.truncate(saved);
+            self.error(errors::rules::unknown_payable(self.surface(), expr.span, &names, &roots));
+            return;
+        }
         self.error(errors::rules::unknown_not_handled(
             self.surface(),
             expr.span,
             what,
             &names,
         ));
+    }
+
+    /// Where the unknown of the top-level name `name` comes from: the optional facts it is
+    /// computed from, through definitions; or the definition itself when nothing it reads can
+    /// be unknown (a division by a value that can be 0, a table with no row for a case). Each
+    /// name is looked at once (`seen`).
+    fn unknown_roots(&mut self, name: &str, roots: &mut Vec<UnknownRoot>, seen: &mut Vec<String>) {
+        if seen.iter().any(|n| n == name) {
+            return;
+        }
+        seen.push(name.to_string());
+        if let Some(level) = self.levels.first()
+            && let Some(f) = level.schema.index_of(name).and_then(|i| level.schema.fields.get(i))
+        {
+            if f.optional {
+                roots.push(UnknownRoot::OptionalFact(name.to_string()));
+            }
+            return;
+        }
+        let Some((TopName::Value(decl), _)) = self.top.get(name).copied() else {
+            roots.push(UnknownRoot::Computed(name.to_string()));
+            return;
+        };
+        let before = roots.len();
+        let saved_ctx = std::mem::replace(
+            &mut self.ctx,
+            Context {
+                frames: vec![0],
+                period_var: None,
+                known: Vec::new(),
+            },
+        );
+        for inner in names_passing_unknowns(&decl.expr) {
+            let probe = Expr {
+                kind: ExprKind::Name(ast::Ident {
+                    name: inner.clone(),
+                    span: decl.expr.span,
+                }),
+                span: decl.expr.span,
+            };
+            if self.expr(&probe).is_some_and(|t| t.maybe) {
+                self.unknown_roots(&inner, roots, seen);
+            }
+        }
+        self.ctx = saved_ctx;
+        if roots.len() == before {
+            roots.push(UnknownRoot::Computed(name.to_string()));
+        }
     }
 }
 
@@ -249,6 +310,25 @@ fn collect_operand_exprs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
 }
 
 /// The names of optional facts an expression reads, for messages.
+/// The names an expression reads whose unknown can reach its value: every name in it, through
+/// calls and tables, except where `if unknown` or `is known` already says what unknown means.
+fn names_passing_unknowns(expr: &Expr) -> Vec<String> {
+    fn walk(e: &Expr, out: &mut Vec<String>) {
+        match &e.kind {
+            ExprKind::Name(id) => {
+                if !out.contains(&id.name) {
+                    out.push(id.name.clone());
+                }
+            }
+            ExprKind::IfUnknown(..) | ExprKind::IsKnown(..) => {}
+            _ => e.for_each_child(&mut |child| walk(child, out)),
+        }
+    }
+    let mut out = Vec::new();
+    walk(expr, &mut out);
+    out
+}
+
 fn optional_names(expr: &Expr) -> Vec<String> {
     let mut out = Vec::new();
     collect_names(expr, &mut out);

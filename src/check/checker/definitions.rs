@@ -1,12 +1,15 @@
 //! Definitions (`let`, `value`, `window`) and computed fields: each checked once, in
 //! dependency order, with cycles reported.
 
+use std::collections::HashSet;
+
 use rust_decimal::Decimal;
 
 use crate::program::types::{Dim, Ty, currency};
 use crate::program::{Adjust, Const, Definition, Derived, Ir};
 use crate::suggest::closest;
-use crate::syntax::ast::{self, Item, Scope};
+use crate::diagnostics::Span;
+use crate::syntax::ast::{self, Expr, ExprKind, Item, Scope};
 
 use super::super::errors::{definitions, names};
 use super::{Checker, Context, DerivedSlot, State, TopName};
@@ -339,6 +342,9 @@ impl<'a> Checker<'a> {
     }
 
     pub(super) fn unused(&mut self, campaign: &ast::Campaign) {
+        // Checking an item stops at its first error, before some of the names in it are looked
+        // up: a name written in an item with an error counts as used.
+        let in_failed_items = self.names_in_items_with_errors(campaign);
         for item in &campaign.items {
             let (name, what) = match item {
                 Item::Value(v) if !v.exposed => (&v.name, "value"),
@@ -353,11 +359,78 @@ impl<'a> Checker<'a> {
                 }
                 _ => false,
             };
-            if !self.used.contains(&name.name) && !derived_used {
+            if !self.used.contains(&name.name) && !derived_used && !in_failed_items.contains(name.name.as_str()) {
                 let d = definitions::never_used(name.span, what, &name.name, what == "value", self.surface);
                 self.error(d);
             }
         }
+    }
+}
+
+impl<'a> Checker<'a> {
+    /// The names written in the expressions of items that have an error.
+    fn names_in_items_with_errors<'c>(&self, campaign: &'c ast::Campaign) -> HashSet<&'c str> {
+        let errors: Vec<Span> = self.diags.iter().filter(|d| d.is_error()).map(|d| d.span()).collect();
+        let mut names = HashSet::new();
+        for item in &campaign.items {
+            let exprs = item_exprs(item);
+            let failed = errors
+                .iter()
+                .any(|e| exprs.iter().any(|x| x.span.start <= e.start && e.end <= x.span.end));
+            if failed {
+                for x in exprs {
+                    x.for_each(&mut |e| {
+                        if let ExprKind::Name(id) = &e.kind {
+                            names.insert(id.name.as_str());
+                        }
+                    });
+                }
+            }
+        }
+        names
+    }
+}
+
+/// The expressions written in an item: its definition, modifiers, conditions or window ends.
+fn item_exprs(item: &Item) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    match item {
+        Item::Parameter(p) => out.push(&p.default),
+        Item::Window(w) => {
+            out.push(&w.range.start);
+            out.push(&w.range.end);
+        }
+        Item::Value(v) => {
+            out.push(&v.expr);
+            for m in &v.modifiers {
+                modifier_exprs(m, &mut out);
+            }
+        }
+        Item::Reward(r) => {
+            out.push(&r.expr);
+            for m in &r.modifiers {
+                modifier_exprs(m, &mut out);
+            }
+        }
+        Item::Eligible(block) => out.extend(block.conditions.iter().map(|c| &c.expr)),
+        Item::Timezone(_) | Item::Source(_) | Item::Note(_) | Item::Unit(_) | Item::Periods(_) | Item::Facts(_) => {}
+    }
+    out
+}
+
+/// The expressions written in a modifier.
+fn modifier_exprs<'e>(m: &'e ast::Modifier, out: &mut Vec<&'e Expr>) {
+    match m {
+        ast::Modifier::Rounded { .. } => {}
+        ast::Modifier::AtMost(e, _) | ast::Modifier::AtLeast(e, _) | ast::Modifier::Expires(e, _) => out.push(e),
+        ast::Modifier::Budget(b) => {
+            out.push(&b.amount);
+            out.push(&b.order);
+            if let ast::BudgetScope::Per(_, e) = &b.scope {
+                out.push(e);
+            }
+        }
+        ast::Modifier::Paid(shares, _) => out.extend(shares.iter().map(|(_, _, e)| e)),
     }
 }
 

@@ -176,6 +176,62 @@ pub(crate) fn unknown_not_handled(surface: Surface, span: Span, what: Unhandled,
     .with_help(what.help(surface))
 }
 
+/// Where an unknown comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum UnknownRoot {
+    /// An optional fact, missing or `null` in a record.
+    OptionalFact(String),
+    /// A value that can be unknown by itself: a division by a value that can be 0, a table with
+    /// no row (or band) for a case.
+    Computed(String),
+}
+
+/// A reward that can be unknown, because `names` can be, themselves unknown because of `roots`.
+/// The help points at the roots: `if unknown 0 CNY` on the whole amount would pay nothing
+/// whenever a fact is missing, which waives a fee written as a reward.
+pub(crate) fn unknown_payable(surface: Surface, span: Span, names: &[String], roots: &[UnknownRoot]) -> Diagnostic {
+    let d = unknown_not_handled(surface, span, Unhandled::Reward, names);
+    let if_unknown = surface.spell(Keyword::IfUnknown);
+    let optional = surface.spell(Keyword::Optional);
+    let facts: Vec<&str> = roots
+        .iter()
+        .filter_map(|r| match r {
+            UnknownRoot::OptionalFact(f) => Some(f.as_str()),
+            UnknownRoot::Computed(_) => None,
+        })
+        .collect();
+    let computed: Vec<&str> = roots
+        .iter()
+        .filter_map(|r| match r {
+            UnknownRoot::Computed(v) => Some(v.as_str()),
+            UnknownRoot::OptionalFact(_) => None,
+        })
+        .collect();
+    let quoted = |xs: &[&str]| xs.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ");
+    let mut parts = Vec::new();
+    if let Some(first) = facts.first() {
+        parts.push(format!(
+            "{} {} {optional}: make it required in `facts` (remove `{optional}`), or say what a missing value means where it is used (`{first} {if_unknown} ...`)",
+            quoted(&facts),
+            if facts.len() == 1 { "is" } else { "are" },
+        ));
+    }
+    if let Some(first) = computed.first() {
+        parts.push(format!(
+            "{} can be unknown by {} (a division by 0, or a case no row covers): say what that means in its definition (`{first} = ... {if_unknown} ...`)",
+            quoted(&computed),
+            if computed.len() == 1 { "itself" } else { "themselves" },
+        ));
+    }
+    if parts.is_empty() {
+        return d;
+    }
+    d.with_help(format!(
+        "{}; `{if_unknown} 0` on the whole amount would pay nothing (or waive a fee) whenever it is unknown",
+        parts.join("; ")
+    ))
+}
+
 // ---- rewards
 
 /// A reward whose amount is a plain number, without a unit.
