@@ -206,7 +206,12 @@ impl<'a> Checker<'a> {
                 self.unknown_roots(n, &mut roots, &mut seen);
             }
             self.diags.truncate(saved);
-            self.error(errors::rules::unknown_payable(self.surface(), expr.span, &names, &roots));
+            self.error(errors::rules::unknown_payable(
+                self.surface(),
+                expr.span,
+                &names,
+                &roots,
+            ));
             return;
         }
         self.error(errors::rules::unknown_not_handled(

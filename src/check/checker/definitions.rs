@@ -5,10 +5,10 @@ use std::collections::HashSet;
 
 use rust_decimal::Decimal;
 
+use crate::diagnostics::Span;
 use crate::program::types::{Dim, Ty, currency};
 use crate::program::{Adjust, Const, Definition, Derived, Ir};
 use crate::suggest::closest;
-use crate::diagnostics::Span;
 use crate::syntax::ast::{self, Expr, ExprKind, Item, Scope};
 
 use super::super::errors::{definitions, names};
