@@ -272,11 +272,11 @@ impl<'a> Checker<'a> {
     }
 
     /// An end of a gap between bands, for messages: a local time, or the number as computed.
-    fn show_gap_end(&self, value: Decimal, time: bool, unit: Option<&str>) -> String {
-        if time {
-            self.show_bound(value, true, unit)
+    fn show_gap_end(&self, value: Decimal, ends: BandEnds) -> String {
+        if ends.time {
+            self.show_bound(value, true, ends.unit)
         } else {
-            in_unit(value, unit)
+            in_unit(value, ends.unit)
         }
     }
 
@@ -327,7 +327,7 @@ impl<'a> Checker<'a> {
         }
         // Gaps: values between two bands fall in none.
         let order = band_order(&bands);
-        let gap = self.tier_gaps(kind, &bands, &order, rows, counts, time, unit);
+        let gap = self.tier_gaps(kind, &bands, &order, rows, counts, BandEnds { time, unit });
         maybe |= gap && kind == TierKind::Band;
         // Values below the first band or above the last fall in no band.
         if kind == TierKind::Band {
@@ -465,7 +465,7 @@ impl<'a> Checker<'a> {
 
     /// Warns of values between two bands that fall in none, with the table's unit; whether there
     /// are any. `order`: the bands by their start; `counts`: whether the subject is a count;
-    /// `time`: whether the ends are instants (shown as the file writes them).
+    /// `ends`: what the ends of the bands are, for the message.
     fn tier_gaps(
         &mut self,
         kind: TierKind,
@@ -473,8 +473,7 @@ impl<'a> Checker<'a> {
         order: &[usize],
         rows: &[TierRow],
         counts: bool,
-        time: bool,
-        unit: Option<&str>,
+        ends: BandEnds,
     ) -> bool {
         let mut gap = false;
         for pair in order.windows(2) {
@@ -499,9 +498,9 @@ impl<'a> Checker<'a> {
                     self.error(errors::tables::tier_gap(
                         ra.span.to(rb.span),
                         kind,
-                        &self.show_gap_end(end, time, unit),
-                        &self.show_gap_end(start, time, unit),
-                        &self.show_gap_end(example.normalize(), time, unit),
+                        &self.show_gap_end(end, ends),
+                        &self.show_gap_end(start, ends),
+                        &self.show_gap_end(example.normalize(), ends),
                     ));
                 }
                 gap = true;
@@ -509,6 +508,14 @@ impl<'a> Checker<'a> {
         }
         gap
     }
+}
+
+/// What the ends of a table's bands are: instants (shown as the file writes them), or numbers
+/// in `unit`.
+#[derive(Debug, Clone, Copy)]
+struct BandEnds<'u> {
+    time: bool,
+    unit: Option<&'u str>,
 }
 
 /// A value in both bands, if they overlap.
