@@ -19,7 +19,7 @@ campaign "streaming" {
   facts { gmv: money CNY }
   eligible when { gmv ≥ 100 CNY  "GMV 需达到 100 元" }
   reward points = gmv × 1% as points, rounded down
-  value doubled = gmv × 2
+  value doubled = gmv × 2 times
 }
 "#;
 

@@ -320,7 +320,10 @@ fn literal(e: &Expr, tz: Tz) -> Option<Lit> {
         ExprKind::Number(n) => ("number".to_string(), Val::Num(*n)),
         ExprKind::Percent(n) => ("percent".to_string(), Val::Num(*n)),
         ExprKind::Quantity(n, unit) => {
-            if let Some(seconds) = duration_unit(&unit.name) {
+            if super::checker::MULTIPLIER_WORDS.contains(&unit.name.as_str()) {
+                // `2 times` is the number 2, said to be a multiplier.
+                ("number".to_string(), Val::Num(*n))
+            } else if let Some(seconds) = duration_unit(&unit.name) {
                 ("duration".to_string(), Val::Num(n.checked_mul(Decimal::from(seconds))?))
             } else if let Some((code, _)) = currency(&unit.name) {
                 (code.to_string(), Val::Num(*n))

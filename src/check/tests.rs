@@ -390,3 +390,73 @@ fn through_the_day_before_a_skipped_midnight_ends_after_the_gap() {
 "#;
     assert_eq!(eligible(text, facts), [true, false]);
 }
+
+/// A campaign with `facts` and `body`, checked: the codes it gives, and the text under each
+/// `check::bare_multiplier`.
+fn bare_multipliers(body: &str) -> Vec<String> {
+    let text = format!(
+        "campaign \"m\" {{\n  timezone Asia/Shanghai\n  unit points\n  facts {{ gmv: money CNY, n: count, vip: bool, items: list of {{ amount: money CNY }} }}\n{body}\n}}\n"
+    );
+    check(&text)
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::BareMultiplier)
+        .map(|d| text_of(&text, d.span()).to_string())
+        .collect()
+}
+
+#[test]
+fn every_way_a_written_number_reaches_an_amount_is_a_bare_multiplier() {
+    let cases = [
+        ("  reward r = gmv × 5, rounded down", "5"),
+        ("  reward r = 5 × gmv, rounded down", "5"),
+        ("  reward r = gmv × (5), rounded down", "5"),
+        ("  reward r = gmv × -5, rounded down", "5"),
+        ("  reward r = gmv × (2 + 3), rounded down", "2 + 3"),
+        ("  let k = 3\n  reward r = gmv × k, rounded down", "3"),
+        ("  let k = max(n, 3)\n  reward r = gmv × k, rounded down", "3"),
+        ("  let k = n ÷ n if unknown 1\n  reward r = gmv × k, rounded down", "1"),
+        (
+            "  let k = lookup vip { true -> 2, false -> 1 }\n  reward r = gmv × k, rounded down",
+            "2",
+        ),
+        (
+            "  let k = band of n { 0 .. 10 -> 1, 10 .. -> 2 }\n  reward r = gmv × k, rounded down",
+            "1",
+        ),
+        (
+            "  parameter k: decimal = 1.5\n  reward r = gmv × k, rounded down",
+            "1.5",
+        ),
+        (
+            "  let k of items = 2\n  let t of items = amount × k\n  value s = sum of items.t",
+            "2",
+        ),
+        ("  reward r = marginal of gmv { 0 CNY .. -> 5 }, rounded down", "5"),
+        ("  reward r = gmv × 2 as points, rounded down", "2"),
+    ];
+    for (body, under) in cases {
+        assert_eq!(bare_multipliers(body), [under], "{body}");
+    }
+}
+
+#[test]
+fn multipliers_said_explicitly_and_numbers_from_facts_are_not_bare_multipliers() {
+    let cases = [
+        "  reward r = gmv × 5%, rounded down",
+        "  reward r = gmv × 2 times, rounded down",
+        "  reward r = gmv × 1.5 倍, rounded down",
+        "  reward r = gmv × (band of n { 0 .. 10 -> 1 times, 10 .. -> 2 times }), rounded down",
+        "  reward r = n × 100 CNY",
+        "  reward r = 2 × 100 CNY",
+        "  parameter packs: count = 2\n  reward r = packs × 100 CNY",
+        "  reward r = gmv ÷ 12, rounded down",
+        "  reward r = gmv × 0, rounded down",
+        "  reward r = gmv × (n ÷ 4) if unknown 0 CNY, rounded down",
+        "  reward r = marginal of gmv { 0 CNY .. -> 2 times }, rounded down",
+        "  value score = n × 2",
+    ];
+    for body in cases {
+        assert_eq!(bare_multipliers(body), Vec::<String>::new(), "{body}");
+    }
+}

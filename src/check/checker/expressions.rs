@@ -13,10 +13,7 @@ use crate::syntax::ast::{self, BinOp, Expr, ExprKind, InTarget, RangeKind};
 use crate::time::{self, NotAnInstant, Written};
 
 use super::conditions::Unhandled;
-use super::{Checker, MAX_CHECK_WORK, T, expr_text, num_const, written_number};
-
-/// The words that mark a number as a plain multiplier (`2 times`, `2 倍`) rather than a rate.
-pub(crate) const MULTIPLIER_WORDS: [&str; 2] = ["times", "倍"];
+use super::{Checker, MAX_CHECK_WORK, MULTIPLIER_WORDS, T, expr_text, num_const, written_number};
 
 /// A timestamp literal as the time module reads it.
 pub(crate) fn written(lit: &ast::TimestampLit) -> Written {

@@ -36,6 +36,9 @@ use symbols::Symbols;
 
 pub(crate) use expressions::written;
 
+/// The words that mark a number as a plain multiplier (`2 times`, `2 倍`) rather than a rate.
+pub(crate) const MULTIPLIER_WORDS: [&str; 2] = ["times", "倍"];
+
 /// The most periods a period range may hold.
 pub const MAX_PERIODS: usize = 10_000;
 /// The most conditions an `eligible when` block may hold.

@@ -12,7 +12,10 @@ use super::{Checker, expr_text, is_literal, literal_value};
 
 impl<'a> Checker<'a> {
     pub(super) fn declare_unit(&mut self, u: &ast::UnitDecl) {
-        if currency(&u.name.name).is_some() || duration_unit(&u.name.name).is_some() {
+        if currency(&u.name.name).is_some()
+            || duration_unit(&u.name.name).is_some()
+            || super::MULTIPLIER_WORDS.contains(&u.name.name.as_str())
+        {
             let line = self.unit_declaration(u).map(|decl| self.whole_line(decl));
             self.error(units::already_built_in(u.name.span, &u.name.name, line));
             return;

@@ -15,7 +15,7 @@ pub(crate) fn already_built_in(span: Span, name: &str, line: Option<Span>) -> Di
         format!("`{name}` is already a built-in unit"),
         "built-in unit",
     )
-    .with_help("currencies and time units need no declaration; remove this line");
+    .with_help("currencies, time units and `times` need no declaration; remove this line");
     match line {
         Some(line) => d.with_fix(line, "", "remove this line"),
         None => d,
