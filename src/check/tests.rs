@@ -460,3 +460,18 @@ fn multipliers_said_explicitly_and_numbers_from_facts_are_not_bare_multipliers()
         assert_eq!(bare_multipliers(body), Vec::<String>::new(), "{body}");
     }
 }
+
+#[test]
+fn a_lookup_with_a_row_for_every_yes_no_and_choice_combination_is_never_unknown() {
+    let text = |rows: &str| {
+        format!(
+            "campaign \"m\" {{\n  timezone Asia/Shanghai\n  facts {{ gmv: money CNY, vip: bool, tier: one of \"a\", \"b\" }}\n  let rate = lookup (vip, tier) {{\n{rows}\n  }}\n  reward r = gmv × rate, rounded down\n}}\n"
+        )
+    };
+    let every = "    (true, \"a\") -> 1%\n    (true, \"b\") -> 2%\n    (false, \"a\") -> 3%\n    (false, \"b\") -> 4%";
+    let checked = check(&text(every));
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let missing = "    (true, \"a\") -> 1%\n    (true, \"b\") -> 2%\n    (false, \"a\") -> 3%";
+    let codes: Vec<Code> = check(&text(missing)).diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, [Code::UnknownNotHandled]);
+}

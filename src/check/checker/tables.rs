@@ -188,10 +188,10 @@ impl<'a> Checker<'a> {
     /// Whether a table without `otherwise` has a row for every case: with one yes/no key, for
     /// `true` and `false`; with one choice key, for every choice (warning of those it lacks).
     fn lookup_complete(&mut self, key_types: &[Ty], rows: &[(Vec<Const>, Ir)], whole: &Expr) -> bool {
-        // A yes/no key has two cases: rows for `true` and `false` cover it.
-        if let [Ty::Bool] = key_types {
-            let has = |b: bool| rows.iter().any(|(c, _)| c.first() == Some(&Const::Bool(b)));
-            return has(true) && has(false);
+        // A yes/no key has two cases, `true` and `false`; several yes/no or choice keys have
+        // every combination of theirs (up to a bound, beyond which the table counts as partial).
+        if key_types.len() > 1 || matches!(key_types, [Ty::Bool]) {
+            return every_case_has_a_row(key_types, rows);
         }
         if let [Ty::Choice(choices)] = key_types {
             let missing: Vec<&String> = choices
@@ -508,6 +508,40 @@ impl<'a> Checker<'a> {
         }
         gap
     }
+}
+
+/// The most combinations of keys [`every_case_has_a_row`] looks through.
+const MAX_KEY_CASES: usize = 4096;
+
+/// Whether a row of `rows` has every combination of the keys' values, each key a yes/no or a
+/// choice; false for any other key, or for more combinations than [`MAX_KEY_CASES`].
+fn every_case_has_a_row(key_types: &[Ty], rows: &[(Vec<Const>, Ir)]) -> bool {
+    let mut domains: Vec<Vec<Const>> = Vec::new();
+    for ty in key_types {
+        domains.push(match ty {
+            Ty::Bool => vec![Const::Bool(true), Const::Bool(false)],
+            Ty::Choice(choices) => (0..choices.len()).map(|i| Const::Choice(i as u32)).collect(),
+            _ => return false,
+        });
+    }
+    let cases = domains.iter().try_fold(1usize, |n, d| n.checked_mul(d.len()));
+    if cases.is_none_or(|n| n > MAX_KEY_CASES) {
+        return false;
+    }
+    let mut combos: Vec<Vec<Const>> = vec![Vec::new()];
+    for domain in &domains {
+        combos = combos
+            .into_iter()
+            .flat_map(|prefix| {
+                domain.iter().map(move |v| {
+                    let mut next = prefix.clone();
+                    next.push(v.clone());
+                    next
+                })
+            })
+            .collect();
+    }
+    combos.iter().all(|combo| rows.iter().any(|(keys, _)| keys == combo))
 }
 
 /// What the ends of a table's bands are: instants (shown as the file writes them), or numbers
