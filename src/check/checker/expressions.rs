@@ -224,6 +224,10 @@ impl<'a> Checker<'a> {
             return None;
         }
         let exact = v.exact && d.exact;
+        // Both written plain numbers: the fallback is reported with the value's.
+        if let (Some(first), Some(fallback)) = (v.bare, d.bare) {
+            self.bare_siblings.entry(first.span).or_default().push(fallback);
+        }
         Some(
             T {
                 after_budget: v.after_budget || d.after_budget,

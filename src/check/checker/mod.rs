@@ -219,6 +219,9 @@ struct Checker<'a> {
     param_bare: HashMap<usize, Bare>,
     /// Written plain numbers already reported as scaling an amount (one report each).
     bare_reported: HashSet<Span>,
+    /// The other written plain numbers of a table whose value is the first one (by its span):
+    /// each is reported with it, so that one round of fixes covers the table.
+    bare_siblings: HashMap<Span, Vec<Bare>>,
 }
 
 /// Checks a parsed campaign (`text` is the file it was parsed from). Returns the program when
@@ -264,6 +267,7 @@ impl<'a> Checker<'a> {
             derived_bare: HashMap::new(),
             param_bare: HashMap::new(),
             bare_reported: HashSet::new(),
+            bare_siblings: HashMap::new(),
             ctx: Context {
                 frames: vec![0],
                 period_var: None,

@@ -204,12 +204,15 @@ impl<'a> Checker<'a> {
             return;
         }
         let Some(bare) = number_side.bare else { return };
-        if !self.bare_reported.insert(bare.span) {
-            return;
+        let siblings = self.bare_siblings.get(&bare.span).cloned().unwrap_or_default();
+        for b in std::iter::once(bare).chain(siblings) {
+            if !self.bare_reported.insert(b.span) {
+                continue;
+            }
+            let text = self.text.get(b.span.start..b.span.end).unwrap_or("").to_string();
+            let d = errors::units::bare_multiplier(b.span, &text, b.value, whole.span);
+            self.error(d);
         }
-        let text = self.text.get(bare.span.start..bare.span.end).unwrap_or("").to_string();
-        let d = errors::units::bare_multiplier(bare.span, &text, bare.value, whole.span);
-        self.error(d);
     }
 
     fn additive_dim(&mut self, x: &Dim, y: &Dim, a: &Expr, b: &Expr, op: BinOp) -> Option<Dim> {

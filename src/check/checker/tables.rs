@@ -10,7 +10,7 @@ use crate::program::{Band, Const, Ir, RankingDef};
 use crate::syntax::ast::{Expr, LookupRow, RangeKind, TierKind, TierRow};
 
 use super::expressions::written_text;
-use super::{Checker, T, expr_text, num_const};
+use super::{Bare, Checker, T, expr_text, num_const};
 
 impl<'a> Checker<'a> {
     pub(super) fn rank(&mut self, keys: &[(Expr, bool)], within: &[Expr], whole: &Expr) -> Option<T> {
@@ -87,7 +87,7 @@ impl<'a> Checker<'a> {
         let mut otherwise: Option<Box<Ir>> = None;
         let mut value_ty: Option<(Ty, Span)> = None;
         let mut exact = true;
-        let mut bare = None;
+        let mut bares = Vec::new();
         let mut ok = true;
         for row in rows {
             let Some(v) = self.expr(&row.value) else {
@@ -107,7 +107,7 @@ impl<'a> Checker<'a> {
             maybe |= v.maybe;
             exact &= v.exact;
             after_budget |= v.after_budget;
-            bare = bare.or(v.bare);
+            bares.extend(v.bare);
             let Some(row_keys) = &row.keys else {
                 if otherwise.is_some() {
                     self.error(errors::tables::second_otherwise_row(self.surface(), row.span));
@@ -131,6 +131,7 @@ impl<'a> Checker<'a> {
             maybe |= !self.lookup_complete(&key_types, &out_rows, whole);
         }
         let ty = value_ty.map(|(t, _)| t).unwrap_or(Ty::Num(Dim::Decimal));
+        let bare = self.table_bare(bares);
         Some(
             T {
                 after_budget,
@@ -271,6 +272,19 @@ impl<'a> Checker<'a> {
         local.format(format).to_string()
     }
 
+    /// The written plain number a table's value is, given all of them (the first stands for
+    /// the table; the others are reported with it).
+    fn table_bare(&mut self, mut bares: Vec<Bare>) -> Option<Bare> {
+        if bares.is_empty() {
+            return None;
+        }
+        let first = bares.remove(0);
+        if !bares.is_empty() {
+            self.bare_siblings.insert(first.span, bares);
+        }
+        Some(first)
+    }
+
     /// An end of a gap between bands, for messages: a local time, or the number as computed.
     fn show_gap_end(&self, value: Decimal, ends: BandEnds) -> String {
         if ends.time {
@@ -296,7 +310,7 @@ impl<'a> Checker<'a> {
         let mut maybe = s.maybe;
         let mut exact = kind == TierKind::Band;
         let mut after_budget = s.after_budget;
-        let mut bare = None;
+        let mut bares = Vec::new();
         let mut ok = true;
         for row in rows {
             let Some((start, end, end_inclusive)) = self.band_ends(kind, row, &dim, time) else {
@@ -310,7 +324,7 @@ impl<'a> Checker<'a> {
             maybe |= v.maybe;
             exact &= v.exact;
             after_budget |= v.after_budget;
-            bare = bare.or(v.bare);
+            bares.extend(v.bare);
             bands.push(Band {
                 start,
                 end,
@@ -351,7 +365,11 @@ impl<'a> Checker<'a> {
         };
         // A `band of` giving written plain numbers gives one of them; a `marginal of` gives an
         // amount (its rates were checked above).
-        let bare = if kind == TierKind::Band { bare } else { None };
+        let bare = if kind == TierKind::Band {
+            self.table_bare(bares)
+        } else {
+            None
+        };
         Some(
             T {
                 after_budget,
