@@ -48,11 +48,21 @@ pub fn run(args: &CheckArgs) -> Termination {
     for path in &found.files {
         let text = match read::text(path, CAMPAIGN_LIMIT) {
             Ok(t) => t,
+            Err(ReadError::TooLarge(_, size)) => {
+                // Reported as the parser reports it, without the file's text.
+                errors += 1;
+                let diagnostic = crate::syntax::file_too_large(size);
+                reports.push((
+                    SourceFile::new(path.display().to_string(), String::new()),
+                    vec![diagnostic],
+                ));
+                continue;
+            }
             Err(e) => {
                 say!("error: {}", e.message());
                 match e {
                     ReadError::Unreadable(_) => unreadable = true,
-                    ReadError::Refused(_) => errors += 1,
+                    ReadError::Refused(_) | ReadError::TooLarge(..) => errors += 1,
                 }
                 continue;
             }
@@ -89,4 +99,3 @@ pub fn run(args: &CheckArgs) -> Termination {
         Termination::Success
     }
 }
-

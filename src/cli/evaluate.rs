@@ -236,7 +236,7 @@ fn load(policy: &Path) -> Result<Program, Termination> {
             say!("error: {message}");
             return Err(Termination::Usage);
         }
-        Err(super::read::ReadError::Refused(message)) => {
+        Err(super::read::ReadError::Refused(message) | super::read::ReadError::TooLarge(message, _)) => {
             say!("error: {message}");
             return Err(Termination::Failure);
         }
@@ -287,13 +287,6 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
         ResultFormat::Table => report::Format::Table,
     };
     // Progress on stderr (see cli::progress): published per chunk, cleared before other stderr lines.
-    // The table streams after its first rows, so only an explained table (held to the end)
-    // keeps standard output quiet while the run lasts.
-    let options = progress::Options {
-        quiet: args.quiet,
-        whole_input_first: format == Format::Json,
-        results_at_end: false,
-    };
     let output = match Output::open(args.output.as_deref()) {
         Ok(o) => o,
         Err(message) => {
@@ -302,6 +295,13 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
         }
     };
     let (what, on_stdout) = (output.describe(), output.is_stdout());
+    // The table streams after its first rows: only results going to a file keep standard
+    // output quiet while the run lasts.
+    let options = progress::Options {
+        quiet: args.quiet,
+        whole_input_first: format == Format::Json,
+        results_at_end: !on_stdout,
+    };
     let progress = Progress::start(&file, options);
     let mut source = match batch::open(&program.schema, format, file) {
         Ok(source) => source,
@@ -464,8 +464,7 @@ impl<W: Write> Results<'_, W> {
                 f.id.as_deref()
                     .map(|i| format!(" (record `{}`)", shown(i)))
                     .unwrap_or_default();
-            self.progress
-                .suspend(|| say!("error: {at}{id}: {}", shown(&f.error)));
+            self.progress.suspend(|| say!("error: {at}{id}: {}", shown(&f.error)));
         } else if self.stats.failed == LISTED_FAILURES + 1 {
             self.progress
                 .suspend(|| say!("error: more records failed; each has an error object in the results"));

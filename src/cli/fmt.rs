@@ -92,7 +92,7 @@ fn one(args: &FmtArgs, path: &Path, counts: &mut Counts, out: &mut impl Write) -
             say!("error: {}", e.message());
             match e {
                 ReadError::Unreadable(_) => counts.unreadable = true,
-                ReadError::Refused(_) => counts.broken += 1,
+                ReadError::Refused(_) | ReadError::TooLarge(..) => counts.broken += 1,
             }
             return Ok(());
         }
@@ -124,7 +124,10 @@ fn one(args: &FmtArgs, path: &Path, counts: &mut Counts, out: &mut impl Write) -
         return Err(Stop::Usage);
     }
     if let Err(e) = replace_file(&target, formatted.as_bytes()) {
-        say!("error: cannot write `{}`: {e} (the file was left as it was)", shown_path(path));
+        say!(
+            "error: cannot write `{}`: {e} (the file was left as it was)",
+            shown_path(path)
+        );
         return Err(Stop::Usage);
     }
     Ok(())

@@ -22,6 +22,14 @@ use crate::report::shown_path;
 pub enum Output {
     /// Standard output.
     Stdout(BufWriter<Stdout>),
+    /// A file that exists and is not a regular file (`/dev/null`, a FIFO): written in place,
+    /// since there is nothing to replace atomically (and a device must never be renamed over).
+    Stream {
+        /// The opened file.
+        file: BufWriter<std::fs::File>,
+        /// Its name.
+        path: PathBuf,
+    },
     /// A temporary file beside `path`, renamed over it by [`Output::commit`].
     File {
         /// The temporary file.
@@ -42,6 +50,16 @@ impl Output {
             return Ok(Output::Stdout(BufWriter::with_capacity(1 << 16, io::stdout())));
         };
         let path = target_of(path);
+        if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(|e| format!("cannot write `{}`: {e}", shown_path(&path)))?;
+            return Ok(Output::Stream {
+                file: BufWriter::with_capacity(1 << 16, file),
+                path,
+            });
+        }
         let folder = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -68,6 +86,7 @@ impl Output {
     pub fn commit(self) -> io::Result<()> {
         match self {
             Output::Stdout(mut out) => out.flush(),
+            Output::Stream { mut file, .. } => file.flush(),
             Output::File { temp, path } => {
                 let temp = temp.into_inner().map_err(io::IntoInnerError::into_error)?;
                 persist(temp, &path)
@@ -79,7 +98,7 @@ impl Output {
     pub fn describe(&self) -> String {
         match self {
             Output::Stdout(_) => "standard output".into(),
-            Output::File { path, .. } => format!("`{}`", shown_path(path)),
+            Output::File { path, .. } | Output::Stream { path, .. } => format!("`{}`", shown_path(path)),
         }
     }
 
@@ -93,6 +112,7 @@ impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Output::Stdout(out) => out.write(buf),
+            Output::Stream { file, .. } => file.write(buf),
             Output::File { temp, .. } => temp.write(buf),
         }
     }
@@ -100,6 +120,7 @@ impl Write for Output {
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match self {
             Output::Stdout(out) => out.write_all(buf),
+            Output::Stream { file, .. } => file.write_all(buf),
             Output::File { temp, .. } => temp.write_all(buf),
         }
     }
@@ -107,6 +128,7 @@ impl Write for Output {
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Output::Stdout(out) => out.flush(),
+            Output::Stream { file, .. } => file.flush(),
             Output::File { temp, .. } => temp.flush(),
         }
     }
@@ -134,7 +156,10 @@ pub fn target_of(path: &Path) -> PathBuf {
 /// A new temporary file in `folder`, named after `path` and hidden (`.NAME.XXXXXX.tmp`), with
 /// the permissions a new file gets (0666 less the umask).
 fn temp_beside(folder: &Path, path: &Path) -> io::Result<NamedTempFile> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let prefix = format!(".{name}.");
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).suffix(".tmp");
@@ -173,4 +198,75 @@ pub fn replace_file(path: &Path, text: &[u8]) -> io::Result<()> {
     temp.write_all(text)?;
     temp.flush()?;
     persist(temp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use super::*;
+
+    fn folder(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("campaign-output-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_file_appears_whole_or_not_at_all() {
+        let dir = folder("whole");
+        let path = dir.join("out.txt");
+        std::fs::write(&path, "old").unwrap();
+        let mut out = Output::open(Some(&path)).unwrap();
+        out.write_all(b"new").unwrap();
+        out.flush().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "old",
+            "not replaced before commit"
+        );
+        out.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(entries(&dir), ["out.txt"], "no temporary file left");
+
+        // An output dropped without commit (a failed run) leaves the old file and no temporary file.
+        let mut out = Output::open(Some(&path)).unwrap();
+        out.write_all(b"partial").unwrap();
+        drop(out);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(entries(&dir), ["out.txt"]);
+
+        // A rename that fails (a folder is in the way) removes the temporary file.
+        let blocked = dir.join("blocked");
+        std::fs::create_dir(&blocked).unwrap();
+        std::fs::write(blocked.join("inside"), "x").unwrap();
+        let temp = temp_beside(&dir, &blocked).unwrap();
+        assert!(persist(temp, &blocked).is_err());
+        assert_eq!(entries(&dir), ["blocked", "out.txt"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_keeps_its_permissions() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = folder("mode");
+        let path = dir.join("x.campaign");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, Permissions::from_mode(0o640)).unwrap();
+        replace_file(&path, b"new").unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -49,9 +49,9 @@ pub struct Options {
     /// The input is read whole before its first record (a `.json` file): its
     /// size measures only that read, not the records.
     pub whole_input_first: bool,
-    /// Nothing is written on standard output before the end (`--format table`
-    /// without `--explain`), so the line may be drawn even when standard
-    /// output is the same terminal.
+    /// Nothing is written on standard output while the run lasts (the results
+    /// go to `-o FILE`), so the line may be drawn even when standard output is
+    /// the same terminal.
     pub results_at_end: bool,
 }
 

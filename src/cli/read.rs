@@ -22,13 +22,16 @@ pub enum ReadError {
     Unreadable(String),
     /// It is over the limit or not UTF-8: a problem with the file (exit 1).
     Refused(String),
+    /// It is over the limit (its size, when known from its metadata): a problem with the
+    /// file (exit 1).
+    TooLarge(String, Option<u64>),
 }
 
 impl ReadError {
     /// The message, without `error: `.
     pub fn message(&self) -> &str {
         match self {
-            ReadError::Unreadable(m) | ReadError::Refused(m) => m,
+            ReadError::Unreadable(m) | ReadError::Refused(m) | ReadError::TooLarge(m, _) => m,
         }
     }
 }
@@ -40,17 +43,19 @@ impl ReadError {
 /// When the file cannot be read, is larger than `limit` or is not UTF-8.
 pub fn text(path: &Path, limit: usize) -> Result<String, ReadError> {
     let name = shown_path(path);
-    let too_large = |size: String| {
-        ReadError::Refused(format!(
-            "`{name}` is {size} the limit of {limit} bytes for this kind of file; it was skipped"
-        ))
+    let too_large = |size: Option<u64>| {
+        let what = size.map_or_else(|| "larger than".to_string(), |s| format!("{s} bytes, more than"));
+        ReadError::TooLarge(
+            format!("`{name}` is {what} the limit of {limit} bytes for this kind of file; it was skipped"),
+            size,
+        )
     };
     let file = std::fs::File::open(path).map_err(|e| ReadError::Unreadable(format!("cannot read `{name}`: {e}")))?;
     if let Ok(meta) = file.metadata()
         && meta.is_file()
         && meta.len() > limit as u64
     {
-        return Err(too_large(format!("{} bytes, more than", meta.len())));
+        return Err(too_large(Some(meta.len())));
     }
     let mut bytes = Vec::new();
     let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
@@ -58,7 +63,7 @@ pub fn text(path: &Path, limit: usize) -> Result<String, ReadError> {
         .read_to_end(&mut bytes)
         .map_err(|e| ReadError::Unreadable(format!("cannot read `{name}`: {e}")))?;
     if bytes.len() > limit {
-        return Err(too_large("larger than".into()));
+        return Err(too_large(None));
     }
     String::from_utf8(bytes).map_err(|e| {
         ReadError::Refused(format!(

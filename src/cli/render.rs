@@ -33,12 +33,13 @@ pub fn graphical(diagnostic: &Diagnostic, file: &SourceFile, colour: bool) -> St
     let safe_name = shown(&file.name);
     let safe_text = masked(&file.text);
     let safe;
-    let file = if matches!(safe_name, std::borrow::Cow::Borrowed(_)) && matches!(safe_text, std::borrow::Cow::Borrowed(_)) {
-        file
-    } else {
-        safe = SourceFile::new(safe_name.into_owned(), safe_text.into_owned());
-        &safe
-    };
+    let file =
+        if matches!(safe_name, std::borrow::Cow::Borrowed(_)) && matches!(safe_text, std::borrow::Cow::Borrowed(_)) {
+            file
+        } else {
+            safe = SourceFile::new(safe_name.into_owned(), safe_text.into_owned());
+            &safe
+        };
     let cleaned;
     let diagnostic = if texts_of(diagnostic).any(|t| matches!(shown(t), std::borrow::Cow::Owned(_))) {
         let mut d = diagnostic.clone();

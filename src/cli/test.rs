@@ -144,13 +144,19 @@ pub fn run(args: &TestArgs) -> Termination {
             say_raw!("{}", graphical(d, &suite.campaign, colour));
         }
         if !suite.campaign_errors.is_empty() {
-            say!("error: `{}` has errors; none of its cases ran", shown_path(Path::new(&suite.campaign.name)));
+            say!(
+                "error: `{}` has errors; none of its cases ran",
+                shown_path(Path::new(&suite.campaign.name))
+            );
         }
         for d in &suite.syntax_errors {
             say_raw!("{}", graphical(d, &suite.tests, colour));
         }
         if !suite.syntax_errors.is_empty() {
-            say!("error: `{}` has errors; none of its cases ran", shown_path(Path::new(&suite.tests.name)));
+            say!(
+                "error: `{}` has errors; none of its cases ran",
+                shown_path(Path::new(&suite.tests.name))
+            );
         }
         passed += suite.passed();
         failed += suite.failed();
@@ -204,7 +210,7 @@ fn suite_of(target: &Target, verbose: bool) -> Result<Option<Suite>, Problem> {
             say!("error: {}", e.message());
             match e {
                 ReadError::Unreadable(_) => Problem::Unreadable,
-                ReadError::Refused(_) => Problem::Failed,
+                ReadError::Refused(_) | ReadError::TooLarge(..) => Problem::Failed,
             }
         })
     };

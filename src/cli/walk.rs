@@ -51,7 +51,7 @@ fn walk(dir: &Path, wanted: &impl Fn(&Path) -> bool, found: &mut Found) {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let at = e.path().map(|p| shown_path(p)).unwrap_or_else(|| shown_path(dir));
+                let at = e.path().map(shown_path).unwrap_or_else(|| shown_path(dir));
                 let why = e.io_error().map_or_else(|| e.to_string(), ToString::to_string);
                 say!("error: cannot read `{at}`: {why}");
                 found.unreadable = true;

@@ -13,9 +13,9 @@ pub mod terminal;
 
 pub use json::{result_json, row_json, write_result};
 pub use table::{CHUNK as TABLE_CHUNK, SHOWN_DECIMALS, TableOptions};
-pub use terminal::{shown, shown_path};
 /// The former name of [`shown`]: text from the input, safe on a terminal.
 pub use terminal::shown as sanitize;
+pub use terminal::{shown, shown_path};
 
 use std::io::Write;
 

@@ -54,7 +54,10 @@ impl Column {
 /// The columns: `id`, `eligible`, each reward (then its periods), each
 /// shown value, `reasons`, `error`.
 pub(super) fn header(program: &Program) -> Vec<(String, Column)> {
-    let mut h = vec![("id".to_string(), Column::Id), ("eligible".to_string(), Column::Eligible)];
+    let mut h = vec![
+        ("id".to_string(), Column::Id),
+        ("eligible".to_string(), Column::Eligible),
+    ];
     for r in &program.rewards {
         h.push((r.name.clone(), Column::Reward));
         if let Some(range) = r.per.and_then(|p| program.periods.get(p)) {
@@ -141,7 +144,9 @@ fn is_number(s: &str) -> bool {
 
 /// Writes one CSV record with the `csv` crate (quoting the cells that need it).
 pub(super) fn write_csv_row<W: Write>(out: &mut W, cells: &[String]) -> std::io::Result<()> {
-    let mut writer = csv::WriterBuilder::new().buffer_capacity(256).from_writer(Vec::with_capacity(128));
+    let mut writer = csv::WriterBuilder::new()
+        .buffer_capacity(256)
+        .from_writer(Vec::with_capacity(128));
     writer.write_record(cells.iter().map(|c| csv_cell(c)))?;
     let bytes = writer.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
     out.write_all(&bytes)
@@ -262,7 +267,9 @@ impl Layout {
             }
             if total(&widths) > limit {
                 let wrapped: Vec<usize> = (0..header.len())
-                    .filter(|&i| header.get(i).is_some_and(|(_, k)| k.wraps()) && widths.get(i).is_some_and(Option::is_some))
+                    .filter(|&i| {
+                        header.get(i).is_some_and(|(_, k)| k.wraps()) && widths.get(i).is_some_and(Option::is_some)
+                    })
                     .collect();
                 let fixed: usize = widths
                     .iter()
@@ -322,7 +329,9 @@ impl Layout {
                 .collect();
             if !parts.is_empty() {
                 let text = parts.join(", ");
-                let options = textwrap::Options::new(below_width).initial_indent("  ").subsequent_indent("    ");
+                let options = textwrap::Options::new(below_width)
+                    .initial_indent("  ")
+                    .subsequent_indent("    ");
                 for line in textwrap::wrap(&text, options) {
                     writeln!(out, "{}", line.trim_end())?;
                 }
@@ -332,7 +341,9 @@ impl Layout {
             && !error.is_empty()
         {
             let text = format!("error: {}", shown(error));
-            let options = textwrap::Options::new(below_width).initial_indent("  ").subsequent_indent("    ");
+            let options = textwrap::Options::new(below_width)
+                .initial_indent("  ")
+                .subsequent_indent("    ");
             for line in textwrap::wrap(&text, options) {
                 writeln!(out, "{}", line.trim_end())?;
             }
@@ -440,7 +451,15 @@ mod tests {
         ];
         let rows: &[&[&str]] = &[
             &["a", "true", "10.123456789", "4", "6.123456789", "", ""],
-            &["b", "false", "0", "", "", "GMV must reach 100; the store score must be 4.2 or more", ""],
+            &[
+                "b",
+                "false",
+                "0",
+                "",
+                "",
+                "GMV must reach 100; the store score must be 4.2 or more",
+                "",
+            ],
         ];
         let wide = table(&header, rows, TableOptions::default());
         assert!(wide.lines().next().unwrap().contains("cash[2023-01]"), "{wide}");
@@ -456,7 +475,10 @@ mod tests {
         for line in narrow.lines() {
             assert!(line.width() <= 40, "{line:?} in\n{narrow}");
         }
-        assert!(narrow.contains("  cash[2022-12] 4, cash[2023-01] 6.123456…"), "{narrow}");
+        assert!(
+            narrow.contains("  cash[2022-12] 4, cash[2023-01] 6.123456…"),
+            "{narrow}"
+        );
         assert!(!narrow.lines().next().unwrap().contains("cash[2022-12]"), "{narrow}");
         let full = table(
             &header,
@@ -479,13 +501,16 @@ mod tests {
         let mut t = Table::new(header, TableOptions::default());
         let mut out = Vec::new();
         for n in 0..CHUNK - 1 {
-            t.push(&mut out, vec![n.to_string(), String::new(), String::new()]).unwrap();
+            t.push(&mut out, vec![n.to_string(), String::new(), String::new()])
+                .unwrap();
         }
         assert!(out.is_empty());
-        t.push(&mut out, vec!["last of the chunk".into(), String::new(), String::new()]).unwrap();
+        t.push(&mut out, vec!["last of the chunk".into(), String::new(), String::new()])
+            .unwrap();
         let written = out.len();
         assert!(written > 0);
-        t.push(&mut out, vec!["x".into(), String::new(), "line 9: bad".into()]).unwrap();
+        t.push(&mut out, vec!["x".into(), String::new(), "line 9: bad".into()])
+            .unwrap();
         assert!(out.len() > written, "a row after the chunk is written at once");
         assert!(String::from_utf8(out).unwrap().ends_with("x\n  error: line 9: bad\n"));
     }

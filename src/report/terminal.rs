@@ -14,7 +14,8 @@ use std::path::Path;
 
 /// Whether `c` is a character a terminal would act on instead of showing.
 pub fn is_unsafe(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+    c.is_control()
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
 }
 
 /// `s` with each unsafe character written as a visible escape (`\u{1b}`); borrowed when there
@@ -87,10 +88,19 @@ mod tests {
 
     #[test]
     fn masking_keeps_every_byte_offset_and_the_layout() {
-        for s in ["a\u{1b}[2Jb\n", "x\u{9b}y", "r\u{202e}l\tz\r\nw", "lone\rcr", "中\u{7}文"] {
+        for s in [
+            "a\u{1b}[2Jb\n",
+            "x\u{9b}y",
+            "r\u{202e}l\tz\r\nw",
+            "lone\rcr",
+            "中\u{7}文",
+        ] {
             let m = masked(s);
             assert_eq!(m.len(), s.len(), "{s:?}");
-            assert!(!m.chars().any(|c| is_unsafe(c) && c != '\n' && c != '\t' && c != '\r'), "{m:?}");
+            assert!(
+                !m.chars().any(|c| is_unsafe(c) && c != '\n' && c != '\t' && c != '\r'),
+                "{m:?}"
+            );
         }
         assert_eq!(masked("r\u{202e}l\tz\r\nw"), "r�l\tz\r\nw");
         assert_eq!(masked("x\u{9b}y"), "x??y");
