@@ -427,11 +427,11 @@ mod tests {
         assert_eq!(
             lines,
             vec![
-                "id  name      n",
-                "──  ────────  ─",
-                "a   店铺      1",
-                "b   🎁        2",
-                "c   cafe\u{301}      3",
+                "id  name     n",
+                "──  ───────  ─",
+                "a   店铺     1",
+                "b   🎁       2",
+                "c   cafe\u{301}     3",
                 "d   x\\u{1b}  4",
             ]
         );
@@ -468,12 +468,12 @@ mod tests {
             &header,
             rows,
             TableOptions {
-                width: Some(40),
+                width: Some(44),
                 ..TableOptions::default()
             },
         );
         for line in narrow.lines() {
-            assert!(line.width() <= 40, "{line:?} in\n{narrow}");
+            assert!(line.width() <= 44, "{line:?} in\n{narrow}");
         }
         assert!(
             narrow.contains("  cash[2022-12] 4, cash[2023-01] 6.123456…"),
