@@ -1,12 +1,13 @@
 //! `campaign check PATH...`.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
 
 use super::output::{Output, write_failed};
 use super::read::{self, CAMPAIGN_LIMIT, ReadError};
-use super::render::{print_all, summary};
+use super::render::{graphical, print_all, summary};
 use super::{DiagnosticFormat, Termination, walk};
 use crate::diagnostics::{Diagnostic, SourceFile};
 
@@ -27,8 +28,8 @@ pub struct CheckArgs {
     /// when every file passes.
     #[arg(long, short)]
     quiet: bool,
-    /// Write the `json` or `github` diagnostics to FILE instead of standard output (written
-    /// whole, then renamed into place).
+    /// Write the diagnostics to FILE instead of standard output (or, for `human` and
+    /// `plain`, standard error), without colour; written whole, then renamed into place.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
 }
@@ -85,7 +86,16 @@ pub fn run(args: &CheckArgs) -> Termination {
     };
     let (what, on_stdout) = (output.describe(), output.is_stdout());
     let mut output = output;
-    if let Err(e) = print_all(args.format, &reports, &mut output).and_then(|()| output.commit()) {
+    let printed = if on_stdout || !matches!(args.format, DiagnosticFormat::Human | DiagnosticFormat::Plain) {
+        print_all(args.format, &reports, &mut output)
+    } else {
+        // `-o FILE` with a report for people: the reports go to the file, without colour.
+        reports
+            .iter()
+            .flat_map(|(file, diags)| diags.iter().map(move |d| graphical(d, file, false)))
+            .try_for_each(|text| output.write_all(text.as_bytes()))
+    };
+    if let Err(e) = printed.and_then(|()| output.commit()) {
         return write_failed(&e, &what, on_stdout);
     }
     if matches!(args.format, DiagnosticFormat::Human | DiagnosticFormat::Plain) && !args.quiet {

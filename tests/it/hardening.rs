@@ -477,11 +477,25 @@ fn output_files_are_written_whole_by_every_command() {
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&diagnostics).unwrap()).unwrap();
     assert!(json.is_array());
 
+    // Reports for people go to the file too, without colour; the summary stays on stderr.
+    let bad = dir.join("bad.campaign");
+    std::fs::write(&bad, CLEAN.replace("gmv ≥", "gmz ≥")).unwrap();
+    let report = dir.join("check.txt");
+    let run = campaign(&["check", "--color", "always", "-o", s(&report), s(&bad)]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.contains("gmz") && !text.contains('\u{1b}'), "{text}");
+    assert!(
+        run.stderr.contains("1 error") && !run.stderr.contains("gmz"),
+        "{}",
+        run.stderr
+    );
+
     let names: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(names.len(), 4, "no temporary file left: {names:?}");
+    assert_eq!(names.len(), 6, "no temporary file left: {names:?}");
 
     // A folder that does not exist: exit 2, nothing written.
     let run = campaign(&["evaluate", DOUYIN, "--facts", facts, "-o", s(&dir.join("no/such/out"))]);
