@@ -122,6 +122,19 @@ fn parse_jobs(text: &str) -> Result<usize, String> {
     }
 }
 
+/// Bytes of fact file per thread worth starting: a smaller file is evaluated in less time
+/// than threads take to start.
+const BYTES_PER_THREAD: u64 = 4096;
+
+/// The threads worth starting for an input of `bytes` (a regular file; unknown for a pipe):
+/// at most one per [`BYTES_PER_THREAD`], at least one.
+fn capped_to_input(threads: usize, bytes: Option<u64>) -> usize {
+    match bytes {
+        Some(bytes) => threads.min(usize::try_from(bytes / BYTES_PER_THREAD).unwrap_or(usize::MAX).max(1)),
+        None => threads,
+    }
+}
+
 /// How `campaign explain` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExplainFormat {
@@ -303,6 +316,7 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
         results_at_end: !on_stdout,
     };
     let progress = Progress::start(&file, options);
+    let input_bytes = file.metadata().ok().filter(std::fs::Metadata::is_file).map(|m| m.len());
     let mut source = match batch::open(&program.schema, format, file) {
         Ok(source) => source,
         Err(e) => {
@@ -318,6 +332,7 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
     let threads = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let threads = capped_to_input(threads, input_bytes);
     let explain = match (&args.only_id, args.explain) {
         (_, false) => Explain::Nothing,
         (Some(id), true) => Explain::Only(id.clone()),
@@ -506,5 +521,20 @@ impl Stats {
             self.failed,
             self.read
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_are_bounded_and_capped_to_the_input() {
+        assert_eq!(parse_jobs("256"), Ok(256));
+        assert!(parse_jobs("257").is_err() && parse_jobs("0").is_err() && parse_jobs("x").is_err());
+        assert_eq!(capped_to_input(256, Some(150)), 1, "a two-record file: one thread");
+        assert_eq!(capped_to_input(256, Some(40_000)), 9);
+        assert_eq!(capped_to_input(4, Some(10 << 20)), 4);
+        assert_eq!(capped_to_input(8, None), 8, "a pipe: as asked");
     }
 }
