@@ -160,7 +160,8 @@ pub fn run(args: &TestArgs) -> Termination {
         }
         passed += suite.passed();
         failed += suite.failed();
-        if human && let Err(e) = write_human(&mut out, &suite, args.verbose) {
+        // Each campaign's line appears as soon as its cases ran.
+        if human && let Err(e) = write_human(&mut out, &suite, args.verbose).and_then(|()| out.flush()) {
             return write_failed(&e, &what, on_stdout);
         }
         suites.push(suite);
