@@ -9,9 +9,9 @@
 //! | 2 | usage error: bad arguments, unreadable file, unknown format; output that could not be written |
 //!
 //! Nothing here prints with `println!`/`eprintln!`, which panic when the stream is closed
-//! or full: standard error goes through [`say!`] (a failed message is dropped, never the
-//! results), results through [`output::Output`], whose errors end the run as
-//! [`output::write_failed`] says (a closed pipe quietly, anything else reported once).
+//! or full: standard error goes through `say!` (a failed message is dropped, never the
+//! results), results through `output::Output`, whose errors end the run as
+//! `output::write_failed` says (a closed pipe quietly, anything else reported once).
 
 /// Writes one line on standard error, ignoring a closed or failing stream: a message that
 /// cannot be shown must never stop the results from being written.
