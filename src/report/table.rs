@@ -327,15 +327,7 @@ impl Layout {
                 .filter(|((_, kind), cell)| *kind == Column::Period && !cell.is_empty())
                 .map(|((name, kind), cell)| format!("{} {}", shown(name), display(cell, *kind, self.full_numbers)))
                 .collect();
-            if !parts.is_empty() {
-                let text = parts.join(", ");
-                let options = textwrap::Options::new(below_width)
-                    .initial_indent("  ")
-                    .subsequent_indent("    ");
-                for line in textwrap::wrap(&text, options) {
-                    writeln!(out, "{}", line.trim_end())?;
-                }
-            }
+            write_packed(out, &parts, below_width)?;
         }
         if let (Some(None), Some(error)) = (self.widths.last(), cells.last())
             && !error.is_empty()
@@ -376,6 +368,32 @@ impl Layout {
         }
         Ok(())
     }
+}
+
+/// Writes `parts` (`cash[2022-12] 4.00`) separated by commas, as many on a line as fit in
+/// `width` (a part is never split), the first line indented by two spaces, the others by four.
+fn write_packed<W: Write>(out: &mut W, parts: &[String], width: usize) -> std::io::Result<()> {
+    let mut line = String::new();
+    for (n, part) in parts.iter().enumerate() {
+        let piece = if n + 1 < parts.len() {
+            format!("{part},")
+        } else {
+            part.clone()
+        };
+        if line.is_empty() {
+            line = format!("  {piece}");
+        } else if line.width() + 1 + piece.width() <= width {
+            line.push(' ');
+            line.push_str(&piece);
+        } else {
+            writeln!(out, "{line}")?;
+            line = format!("    {piece}");
+        }
+    }
+    if !line.is_empty() {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
 }
 
 /// A cell as the table shows it: control characters escaped, a number with more than
