@@ -148,9 +148,11 @@ pub fn github_line(diagnostic: &Diagnostic, file: &SourceFile) -> String {
     )
 }
 
-/// Escapes a GitHub workflow command's message.
+/// Escapes a GitHub workflow command's message (shown in CI logs, so made terminal-safe
+/// first, line breaks kept as the workflow command's escapes).
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    let lines: Vec<String> = s.split('\n').map(|line| shown(line).into_owned()).collect();
+    lines.join("\n").replace('%', "%25").replace('\n', "%0A")
 }
 
 /// Escapes a GitHub workflow command's property (`file=`, `title=`).

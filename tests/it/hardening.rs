@@ -399,6 +399,7 @@ fn control_characters_in_names_and_sources_never_reach_the_terminal_raw() {
         vec!["check", "--format", "plain", s(&file)],
         vec!["check", "--color", "always", s(&file)],
         vec!["fmt", "--check", s(&dir)],
+        vec!["check", "--format", "github", s(&dir)],
         vec![
             "evaluate",
             s(&file),
@@ -410,7 +411,8 @@ fn control_characters_in_names_and_sources_never_reach_the_terminal_raw() {
         assert!(run.code != 0, "{args:?}: {run:?}");
         let colourless = run.stderr.replace("\u{1b}[", "");
         assert!(!raw(&colourless) && !raw(&run.stdout), "{args:?}: {:?}", run.stderr);
-        assert!(run.stderr.contains("\\u{1b}]0;pwned\\u{7}"), "{args:?}: {}", run.stderr);
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(all.contains("\\u{1b}]0;pwned\\u{7}"), "{args:?}: {all}");
     }
 }
 
