@@ -1,17 +1,21 @@
 //! `campaign check PATH...`.
 
-use std::path::{Path, PathBuf};
+use std::io::Write as _;
+use std::path::PathBuf;
 
 use clap::Args;
 
-use super::render::{print_all, summary};
-use super::{DiagnosticFormat, Termination};
+use super::output::{Output, write_failed};
+use super::read::{self, CAMPAIGN_LIMIT, ReadError};
+use super::render::{graphical, print_all, summary};
+use super::{DiagnosticFormat, Termination, walk};
 use crate::diagnostics::{Diagnostic, SourceFile};
 
 /// Arguments of `campaign check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Campaign files, or folders searched recursively for *.campaign files.
+    /// Campaign files, or folders searched recursively for *.campaign files (symbolic links
+    /// inside a folder are not followed).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// How to print diagnostics.
@@ -20,77 +24,86 @@ pub struct CheckArgs {
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     deny_warnings: bool,
-}
-
-/// Finds the campaign files a path names, sorted.
-pub fn campaign_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for entry in entries {
-            if entry.is_dir() {
-                campaign_files(&entry, out)?;
-            } else if entry.extension().is_some_and(|e| e == "campaign") {
-                out.push(entry);
-            }
-        }
-    } else {
-        out.push(path.to_path_buf());
-    }
-    Ok(())
+    /// Print only errors (and warnings with --deny-warnings), and no summary: nothing at all
+    /// when every file passes.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Write the diagnostics to FILE instead of standard output (or, for `human` and
+    /// `plain`, standard error), without colour; written whole, then renamed into place.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 /// Runs `campaign check`.
 pub fn run(args: &CheckArgs) -> Termination {
-    let mut files = Vec::new();
-    for path in &args.paths {
-        if !path.exists() {
-            eprintln!("error: `{}` does not exist", path.display());
-            return Termination::Usage;
+    let found = walk::files(&args.paths, walk::is_campaign);
+    if found.files.is_empty() {
+        if !found.unreadable {
+            say!("error: no campaign files (*.campaign) found in the given paths");
         }
-        if let Err(e) = campaign_files(path, &mut files) {
-            eprintln!("error: cannot read `{}`: {e}", path.display());
-            return Termination::Usage;
-        }
-    }
-    if files.is_empty() {
-        eprintln!("error: no campaign files (*.campaign) found in the given paths");
         return Termination::Usage;
     }
     let mut reports: Vec<(SourceFile, Vec<Diagnostic>)> = Vec::new();
     let (mut errors, mut warnings) = (0, 0);
-    for path in &files {
-        let text = match std::fs::read(path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!(
-                        "error: `{}` is not UTF-8 text (byte {})",
-                        path.display(),
-                        e.utf8_error().valid_up_to()
-                    );
-                    errors += 1;
-                    continue;
-                }
-            },
+    let mut unreadable = found.unreadable;
+    for path in &found.files {
+        let text = match read::text(path, CAMPAIGN_LIMIT) {
+            Ok(t) => t,
+            Err(ReadError::TooLarge(_, size)) => {
+                // Reported as the parser reports it, without the file's text.
+                errors += 1;
+                let diagnostic = crate::syntax::file_too_large(size);
+                reports.push((
+                    SourceFile::new(path.display().to_string(), String::new()),
+                    vec![diagnostic],
+                ));
+                continue;
+            }
             Err(e) => {
-                eprintln!("error: cannot read `{}`: {e}", path.display());
-                return Termination::Usage;
+                say!("error: {}", e.message());
+                match e {
+                    ReadError::Unreadable(_) => unreadable = true,
+                    ReadError::Refused(_) | ReadError::TooLarge(..) => errors += 1,
+                }
+                continue;
             }
         };
         // The command line runs on a large stack already (see `cli::main`).
-        let checked = crate::check::check_here(&text);
-        errors += checked.diagnostics.iter().filter(|d| d.is_error()).count();
-        warnings += checked.diagnostics.iter().filter(|d| !d.is_error()).count();
-        reports.push((SourceFile::new(path.display().to_string(), text), checked.diagnostics));
+        let mut checked = crate::check::check_here(&text).diagnostics;
+        errors += checked.iter().filter(|d| d.is_error()).count();
+        warnings += checked.iter().filter(|d| !d.is_error()).count();
+        if args.quiet && !args.deny_warnings {
+            checked.retain(Diagnostic::is_error);
+        }
+        reports.push((SourceFile::new(path.display().to_string(), text), checked));
     }
-    print_all(args.format, &reports);
-    if matches!(args.format, DiagnosticFormat::Human | DiagnosticFormat::Plain) {
-        eprintln!("{}", summary(errors, warnings, files.len()));
+    let output = match Output::open(args.output.as_deref()) {
+        Ok(o) => o,
+        Err(message) => {
+            say!("error: {message}");
+            return Termination::Usage;
+        }
+    };
+    let (what, on_stdout) = (output.describe(), output.is_stdout());
+    let mut output = output;
+    let printed = if on_stdout || !matches!(args.format, DiagnosticFormat::Human | DiagnosticFormat::Plain) {
+        print_all(args.format, &reports, &mut output)
+    } else {
+        // `-o FILE` with a report for people: the reports go to the file, without colour.
+        reports
+            .iter()
+            .flat_map(|(file, diags)| diags.iter().map(move |d| graphical(d, file, false)))
+            .try_for_each(|text| output.write_all(text.as_bytes()))
+    };
+    if let Err(e) = printed.and_then(|()| output.commit()) {
+        return write_failed(&e, &what, on_stdout);
     }
-    if errors > 0 || (args.deny_warnings && warnings > 0) {
+    if matches!(args.format, DiagnosticFormat::Human | DiagnosticFormat::Plain) && !args.quiet {
+        say!("{}", summary(errors, warnings, found.files.len()));
+    }
+    if unreadable {
+        Termination::Usage
+    } else if errors > 0 || (args.deny_warnings && warnings > 0) {
         Termination::Failure
     } else {
         Termination::Success

@@ -1,13 +1,14 @@
 //! `campaign evaluate POLICY --facts FILE`.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{IsTerminal, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
 use super::Termination;
+use super::output::{Output, write_failed};
 use super::progress::{self, Progress};
 use super::render::graphical;
 use crate::batch::{self, Batch, Explain, Failure, Row, Sink};
@@ -15,7 +16,7 @@ use crate::diagnostics::SourceFile;
 use crate::facts::Format;
 use crate::program::Program;
 use crate::program::inputs::Inputs;
-use crate::report::{self, Writer, sanitize};
+use crate::report::{self, TableOptions, Writer, shown, shown_path};
 use crate::time::parse_time;
 
 /// How results are written.
@@ -52,8 +53,9 @@ pub struct EvaluateArgs {
     /// A holiday calendar for `business_days_between`: one date (YYYY-MM-DD) per line, `#` comments.
     #[arg(long, value_name = "FILE")]
     holidays: Option<PathBuf>,
-    /// Evaluate on this many threads (default: every core). Output is identical for any number.
-    #[arg(long, value_name = "N")]
+    /// Evaluate on this many threads, 1 to 256 (default: every core). Output is identical for
+    /// any number.
+    #[arg(long, value_name = "N", value_parser = parse_jobs)]
     jobs: Option<usize>,
     /// Stop after this many records failed to read or evaluate.
     #[arg(long, value_name = "N")]
@@ -66,6 +68,14 @@ pub struct EvaluateArgs {
     /// Do not print the summary on stderr.
     #[arg(long, short)]
     quiet: bool,
+    /// Write the results to FILE instead of standard output (written whole, then renamed into
+    /// place: never left cut short).
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// In `--format table`, show every decimal place (long decimals are otherwise cut after
+    /// six places, marked `…`).
+    #[arg(long)]
+    full_numbers: bool,
     /// Only this record (used by `campaign explain`).
     #[arg(skip)]
     only_id: Option<String>,
@@ -94,6 +104,35 @@ pub struct ExplainArgs {
     /// A holiday calendar for `business_days_between`.
     #[arg(long, value_name = "FILE")]
     holidays: Option<PathBuf>,
+    /// Write the explanation to FILE instead of standard output (written whole, then renamed
+    /// into place).
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+/// The most threads `--jobs` accepts: beyond it threads only cost memory (each has a large
+/// stack) and time to start.
+pub const MAX_JOBS: usize = 256;
+
+/// Parses `--jobs`: a whole number from 1 to [`MAX_JOBS`].
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=MAX_JOBS).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number of threads from 1 to {MAX_JOBS}")),
+    }
+}
+
+/// Bytes of fact file per thread worth starting: a smaller file is evaluated in less time
+/// than threads take to start.
+const BYTES_PER_THREAD: u64 = 4096;
+
+/// The threads worth starting for an input of `bytes` (a regular file; unknown for a pipe):
+/// at most one per [`BYTES_PER_THREAD`], at least one.
+fn capped_to_input(threads: usize, bytes: Option<u64>) -> usize {
+    match bytes {
+        Some(bytes) => threads.min(usize::try_from(bytes / BYTES_PER_THREAD).unwrap_or(usize::MAX).max(1)),
+        None => threads,
+    }
 }
 
 /// How `campaign explain` writes.
@@ -121,6 +160,8 @@ pub fn run_explain(args: &ExplainArgs) -> Termination {
         holidays: args.holidays.clone(),
         jobs: None,
         max_errors: None,
+        output: args.output.clone(),
+        full_numbers: false,
         only_id: Some(args.id.clone()),
     };
     run(&evaluate)
@@ -143,7 +184,7 @@ fn set_reference(program: &Program, inputs: &mut Inputs, args: &EvaluateArgs) ->
     match &args.holidays {
         Some(path) => {
             let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read the holidays `{}`: {e}", path.display()))?;
+                .map_err(|e| format!("cannot read the holidays `{}`: {e}", shown_path(path)))?;
             let mut days = std::collections::BTreeSet::new();
             for (n, line) in text.lines().enumerate() {
                 let line = line.split('#').next().unwrap_or("").trim();
@@ -152,9 +193,10 @@ fn set_reference(program: &Program, inputs: &mut Inputs, args: &EvaluateArgs) ->
                 }
                 let day = chrono::NaiveDate::parse_from_str(line, "%Y-%m-%d").map_err(|_| {
                     format!(
-                        "{}:{}: `{line}` is not a date\n  help: write one date per line as YYYY-MM-DD",
-                        path.display(),
-                        n + 1
+                        "{}:{}: `{}` is not a date\n  help: write one date per line as YYYY-MM-DD",
+                        shown_path(path),
+                        n + 1,
+                        shown(line)
                     )
                 })?;
                 days.insert(day);
@@ -178,21 +220,21 @@ pub fn run(args: &EvaluateArgs) -> Termination {
     let inputs = match inputs(&program, args) {
         Ok(inputs) => inputs,
         Err(message) => {
-            eprintln!("error: {message}");
+            say!("error: {message}");
             return Termination::Usage;
         }
     };
     let Some(format) = Format::from_path(&args.facts) else {
-        eprintln!(
+        say!(
             "error: cannot tell the format of `{}` from its extension\n  help: name the file .json, .ndjson, .jsonl or .csv",
-            args.facts.display()
+            shown_path(&args.facts)
         );
         return Termination::Usage;
     };
     let file = match File::open(&args.facts) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: cannot read the facts `{}`: {e}", args.facts.display());
+            say!("error: cannot read the facts `{}`: {e}", shown_path(&args.facts));
             return Termination::Usage;
         }
     };
@@ -201,11 +243,15 @@ pub fn run(args: &EvaluateArgs) -> Termination {
 
 /// Reads and checks the campaign, printing its diagnostics if it has errors.
 fn load(policy: &Path) -> Result<Program, Termination> {
-    let text = match std::fs::read_to_string(policy) {
+    let text = match super::read::text(policy, super::read::CAMPAIGN_LIMIT) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: cannot read the campaign `{}`: {e}", policy.display());
+        Err(super::read::ReadError::Unreadable(message)) => {
+            say!("error: {message}");
             return Err(Termination::Usage);
+        }
+        Err(super::read::ReadError::Refused(message) | super::read::ReadError::TooLarge(message, _)) => {
+            say!("error: {message}");
+            return Err(Termination::Failure);
         }
     };
     // The command line runs on a large stack already (see `cli::main`).
@@ -214,11 +260,11 @@ fn load(policy: &Path) -> Result<Program, Termination> {
     let colour = super::render::colour_on_stderr();
     let Some(program) = checked.program else {
         for d in &checked.diagnostics {
-            eprint!("{}", graphical(d, &file, colour));
+            say_raw!("{}", graphical(d, &file, colour));
         }
-        eprintln!(
+        say!(
             "error: the campaign `{}` has errors; nothing was evaluated",
-            policy.display()
+            shown_path(policy)
         );
         return Err(Termination::Failure);
     };
@@ -254,20 +300,31 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
         ResultFormat::Table => report::Format::Table,
     };
     // Progress on stderr (see cli::progress): published per chunk, cleared before other stderr lines.
+    let output = match Output::open(args.output.as_deref()) {
+        Ok(o) => o,
+        Err(message) => {
+            say!("error: {message}");
+            return Termination::Usage;
+        }
+    };
+    let (what, on_stdout) = (output.describe(), output.is_stdout());
+    // The table streams after its first rows: only results going to a file keep standard
+    // output quiet while the run lasts.
     let options = progress::Options {
         quiet: args.quiet,
         whole_input_first: format == Format::Json,
-        results_at_end: results == report::Format::Table && !args.explain,
+        results_at_end: !on_stdout,
     };
     let progress = Progress::start(&file, options);
+    let input_bytes = file.metadata().ok().filter(std::fs::Metadata::is_file).map(|m| m.len());
     let mut source = match batch::open(&program.schema, format, file) {
         Ok(source) => source,
         Err(e) => {
             progress.finish(0);
             let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-            eprintln!("error: {}{at}: {}", args.facts.display(), e.message);
+            say!("error: {}{at}: {}", shown_path(&args.facts), shown(&e.message));
             if let Some(help) = &e.help {
-                eprintln!("  help: {help}");
+                say!("  help: {}", shown(help));
             }
             return Termination::Failure;
         }
@@ -275,6 +332,7 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
     let threads = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let threads = capped_to_input(threads, input_bytes);
     let explain = match (&args.only_id, args.explain) {
         (_, false) => Explain::Nothing,
         (Some(id), true) => Explain::Only(id.clone()),
@@ -285,23 +343,32 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
         // The workers encode the result objects.
         batch = batch.prepare(move |row| report::encode(program, row));
     }
-    let stdout = std::io::stdout();
+    let table = TableOptions {
+        width: table_width(on_stdout),
+        full_numbers: args.full_numbers,
+        hold: args.explain,
+    };
     let mut sink = Results {
-        writer: Writer::new(results, program, BufWriter::with_capacity(1 << 16, stdout.lock())),
+        writer: Writer::with_table(results, program, output, table),
         stats: Stats::default(),
-        file: args.facts.display().to_string(),
+        file: shown_path(&args.facts),
         quiet: args.quiet,
         only_id: args.only_id.as_deref(),
         found: false,
-        write_failed: false,
+        write_error: None,
         max_errors: args.max_errors,
         progress: &progress,
     };
     let summary = batch.run(&mut source, &mut sink, &progress);
     progress.finish(sink.stats.read);
-    if sink.writer.finish().is_err() || sink.write_failed {
-        eprintln!("error: could not write the results");
-        return Termination::Failure;
+    let written = match sink.write_error.take() {
+        Some(e) => Err(e),
+        None => sink.writer.finish(),
+    };
+    if let Err(e) = written.and_then(|()| sink.writer.into_inner().commit()) {
+        // The results are incomplete: say so (unless the reader closed the pipe), never exit 0
+        // with a file cut short.
+        return write_failed(&e, &what, on_stdout);
     }
     if summary.stopped {
         // A campaign that needs the whole population has read every record before writing any.
@@ -310,7 +377,7 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
         } else {
             "later records were not read"
         };
-        eprintln!(
+        say!(
             "error: stopped at line {} after {} failed records (--max-errors {}); {later}",
             sink.stats.last_line,
             sink.stats.failed,
@@ -320,16 +387,37 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
     if let Some(wanted) = &args.only_id
         && !sink.found
     {
-        eprintln!("error: no record with id `{wanted}` in `{}`", args.facts.display());
+        say!(
+            "error: no record with id `{}` in `{}`",
+            shown(wanted),
+            shown_path(&args.facts)
+        );
         return Termination::Failure;
     }
     if !args.quiet {
-        eprintln!("{}", sink.stats.summary());
+        say!("{}", sink.stats.summary());
     }
     if sink.stats.failed > 0 {
         Termination::Failure
     } else {
         Termination::Success
+    }
+}
+
+/// The width the table is fitted to when it goes to standard output: `COLUMNS` when set,
+/// else the terminal's; `None` (no fitting) for `-o FILE` or a pipe without `COLUMNS`.
+fn table_width(on_stdout: bool) -> Option<usize> {
+    if !on_stdout {
+        return None;
+    }
+    if let Some(columns) = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse().ok()) {
+        return Some(columns);
+    }
+    let stdout = std::io::stdout();
+    if stdout.is_terminal() {
+        terminal_size::terminal_size_of(stdout).map(|(w, _)| usize::from(w.0))
+    } else {
+        None
     }
 }
 
@@ -346,7 +434,8 @@ struct Results<'a, W: Write> {
     quiet: bool,
     only_id: Option<&'a str>,
     found: bool,
-    write_failed: bool,
+    /// The first failed write: the run stops there.
+    write_error: Option<std::io::Error>,
     max_errors: Option<usize>,
     /// Cleared around the failure lines.
     progress: &'a Progress,
@@ -366,8 +455,9 @@ impl<W: Write> Sink for Results<'_, W> {
         {
             self.list(f);
         }
-        if self.writer.row(&row).is_err() {
-            self.write_failed = true;
+        if let Err(e) = self.writer.row(&row) {
+            self.write_error = Some(e);
+            return ControlFlow::Break(());
         }
         if self.max_errors.is_some_and(|max| self.stats.failed >= max) {
             ControlFlow::Break(())
@@ -387,13 +477,12 @@ impl<W: Write> Results<'_, W> {
             };
             let id =
                 f.id.as_deref()
-                    .map(|i| format!(" (record `{}`)", sanitize(i)))
+                    .map(|i| format!(" (record `{}`)", shown(i)))
                     .unwrap_or_default();
-            self.progress
-                .suspend(|| eprintln!("error: {at}{id}: {}", sanitize(&f.error)));
+            self.progress.suspend(|| say!("error: {at}{id}: {}", shown(&f.error)));
         } else if self.stats.failed == LISTED_FAILURES + 1 {
             self.progress
-                .suspend(|| eprintln!("error: more records failed; each has an error object in the results"));
+                .suspend(|| say!("error: more records failed; each has an error object in the results"));
         }
     }
 }
@@ -432,5 +521,20 @@ impl Stats {
             self.failed,
             self.read
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_are_bounded_and_capped_to_the_input() {
+        assert_eq!(parse_jobs("256"), Ok(256));
+        assert!(parse_jobs("257").is_err() && parse_jobs("0").is_err() && parse_jobs("x").is_err());
+        assert_eq!(capped_to_input(256, Some(150)), 1, "a two-record file: one thread");
+        assert_eq!(capped_to_input(256, Some(40_000)), 9);
+        assert_eq!(capped_to_input(4, Some(10 << 20)), 4);
+        assert_eq!(capped_to_input(8, None), 8, "a pipe: as asked");
     }
 }

@@ -1,104 +1,162 @@
-//! `campaign fmt [--check] PATH...`.
+//! `campaign fmt [--check [--diff]] PATH...`.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::Termination;
+use super::output::{replace_file, target_of, write_failed};
+use super::read::{self, CAMPAIGN_LIMIT, ReadError};
 use super::render::{colour_on_stderr, graphical};
+use super::{Termination, walk};
 use crate::diagnostics::SourceFile;
+use crate::report::shown_path;
 
 /// Arguments of `campaign fmt`.
 #[derive(Debug, Args)]
 pub struct FmtArgs {
-    /// Campaign files, or folders searched recursively for *.campaign files.
+    /// Campaign files, or folders searched recursively for *.campaign files (symbolic links
+    /// inside a folder are not followed; a link named here is formatted at its target).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Do not write: list the files that would change and exit 1 if any.
     #[arg(long)]
     check: bool,
+    /// With --check: print a unified diff of what would change, instead of the file names.
+    #[arg(long, requires = "check")]
+    diff: bool,
+    /// Print only errors, and no summary: nothing at all when every file is formatted.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// What happened to the files.
+#[derive(Debug, Default)]
+struct Counts {
+    changed: usize,
+    unchanged: usize,
+    broken: usize,
+    unreadable: bool,
 }
 
 /// Runs `campaign fmt`: rewrites each file that is not in the canonical layout
-/// (only those), or with `--check` lists them (`would reformat PATH` on
-/// stdout) and exits 1 if there are any. A file that does not parse is
-/// reported on stderr and makes the command exit 1; a missing or unreadable
-/// path exits 2.
+/// (only those; atomically, through a temporary file beside it), or with `--check` lists
+/// them (`would reformat PATH` on stdout, or with `--diff` their diffs) and exits 1 if there
+/// are any. A file that does not parse is reported on stderr and makes the command exit 1;
+/// a missing or unreadable path, or a file that cannot be written, exits 2.
 pub fn run(args: &FmtArgs) -> Termination {
-    let mut files = Vec::new();
-    for path in &args.paths {
-        if !path.exists() {
-            eprintln!("error: `{}` does not exist", path.display());
-            return Termination::Usage;
-        }
-        if let Err(e) = super::check::campaign_files(path, &mut files) {
-            eprintln!("error: cannot read `{}`: {e}", path.display());
-            return Termination::Usage;
-        }
-    }
-    let mut failed = false;
-    let (mut changed, mut unchanged, mut broken) = (0usize, 0usize, 0usize);
-    for path in &files {
-        let text = match std::fs::read(path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!(
-                        "error: `{}` is not UTF-8 text (byte {})",
-                        path.display(),
-                        e.utf8_error().valid_up_to()
-                    );
-                    failed = true;
-                    broken += 1;
-                    continue;
-                }
-            },
-            Err(e) => {
-                eprintln!("error: cannot read `{}`: {e}", path.display());
-                return Termination::Usage;
-            }
-        };
-        let formatted = match crate::fmt::format(&text) {
-            Ok(f) => f,
-            Err(diagnostic) => {
-                let file = SourceFile::new(path.display().to_string(), text.as_str());
-                eprint!("{}", graphical(&diagnostic, &file, colour_on_stderr()));
-                failed = true;
-                broken += 1;
-                continue;
-            }
-        };
-        if formatted == text {
-            unchanged += 1;
-            continue;
-        }
-        changed += 1;
-        if args.check {
-            println!("would reformat {}", path.display());
-            failed = true;
-        } else if let Err(e) = std::fs::write(path, formatted) {
-            eprintln!("error: cannot write `{}`: {e}", path.display());
-            return Termination::Usage;
-        }
-    }
-    let verb = if args.check {
-        "would be reformatted"
-    } else {
-        "reformatted"
+    let found = walk::files(&args.paths, walk::is_campaign);
+    let mut counts = Counts {
+        unreadable: found.unreadable,
+        ..Counts::default()
     };
-    let mut summary = format!(
-        "{changed} {} {verb}, {unchanged} already formatted",
-        plural(changed, "file", "files")
-    );
-    if broken > 0 {
-        summary.push_str(&format!(", {broken} could not be formatted"));
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for path in &found.files {
+        match one(args, path, &mut counts, &mut out) {
+            Ok(()) => {}
+            Err(Stop::Write(e)) => return write_failed(&e, "standard output", true),
+            Err(Stop::Usage) => return Termination::Usage,
+        }
     }
-    eprintln!("{summary}");
-    if failed {
+    if let Err(e) = out.flush() {
+        return write_failed(&e, "standard output", true);
+    }
+    if !args.quiet {
+        say!("{}", summary(args.check, &counts));
+    }
+    if counts.unreadable {
+        Termination::Usage
+    } else if counts.broken > 0 || (args.check && counts.changed > 0) {
         Termination::Failure
     } else {
         Termination::Success
     }
+}
+
+/// Why the run stops before the end.
+enum Stop {
+    /// Standard output could not be written.
+    Write(std::io::Error),
+    /// A file could not be written (reported).
+    Usage,
+}
+
+/// Formats one file.
+fn one(args: &FmtArgs, path: &Path, counts: &mut Counts, out: &mut impl Write) -> Result<(), Stop> {
+    // A link named on the command line is formatted at its target (the link is kept).
+    let target = target_of(path);
+    let text = match read::text(&target, CAMPAIGN_LIMIT) {
+        Ok(t) => t,
+        Err(e) => {
+            say!("error: {}", e.message());
+            match e {
+                ReadError::Unreadable(_) => counts.unreadable = true,
+                ReadError::Refused(_) | ReadError::TooLarge(..) => counts.broken += 1,
+            }
+            return Ok(());
+        }
+    };
+    let formatted = match crate::fmt::format(&text) {
+        Ok(f) => f,
+        Err(diagnostic) => {
+            let file = SourceFile::new(path.display().to_string(), text.as_str());
+            say_raw!("{}", graphical(&diagnostic, &file, colour_on_stderr()));
+            counts.broken += 1;
+            return Ok(());
+        }
+    };
+    if formatted == text {
+        counts.unchanged += 1;
+        return Ok(());
+    }
+    counts.changed += 1;
+    if args.check {
+        let written = if args.diff {
+            write!(out, "{}", diff(path, &text, &formatted))
+        } else {
+            writeln!(out, "would reformat {}", shown_path(path))
+        };
+        return written.map_err(Stop::Write);
+    }
+    if !std::fs::metadata(&target).is_ok_and(|m| m.is_file()) {
+        say!("error: cannot write `{}`: not a regular file", shown_path(path));
+        return Err(Stop::Usage);
+    }
+    if let Err(e) = replace_file(&target, formatted.as_bytes()) {
+        say!(
+            "error: cannot write `{}`: {e} (the file was left as it was)",
+            shown_path(path)
+        );
+        return Err(Stop::Usage);
+    }
+    Ok(())
+}
+
+/// The unified diff from `before` to `after`, headed `--- PATH` / `+++ PATH (formatted)`.
+fn diff(path: &Path, before: &str, after: &str) -> String {
+    let name = shown_path(path);
+    let text = similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&name, &format!("{name} (formatted)"))
+        .to_string();
+    crate::report::terminal::masked(&text).into_owned()
+}
+
+/// `2 files would be reformatted, 4 already formatted`.
+fn summary(check: bool, counts: &Counts) -> String {
+    let verb = if check { "would be reformatted" } else { "reformatted" };
+    let mut summary = format!(
+        "{} {} {verb}, {} already formatted",
+        counts.changed,
+        plural(counts.changed, "file", "files"),
+        counts.unchanged
+    );
+    if counts.broken > 0 {
+        summary.push_str(&format!(", {} could not be formatted", counts.broken));
+    }
+    summary
 }
 
 fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {

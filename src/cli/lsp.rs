@@ -21,7 +21,7 @@ fn read_file(path: &Path) -> Option<String> {
 }
 
 fn log(line: &str) {
-    eprintln!("{line}");
+    say!("{line}");
 }
 
 /// Runs `campaign lsp` until the editor says `exit` or closes standard input.
@@ -36,7 +36,7 @@ pub fn run(args: &LspArgs) -> Termination {
         // `exit` without `shutdown` first: the protocol asks for exit code 1.
         Ok(false) => Termination::Failure,
         Err(e) => {
-            eprintln!("error: the language server stopped: {e}");
+            say!("error: the language server stopped: {e}");
             Termination::Failure
         }
     }

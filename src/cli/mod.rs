@@ -6,16 +6,41 @@
 //! |------|---------|
 //! | 0 | success: every file valid, every record evaluated |
 //! | 1 | a campaign has errors, or some records failed |
-//! | 2 | usage error: bad arguments, unreadable file, unknown format |
+//! | 2 | usage error: bad arguments, unreadable file, unknown format; output that could not be written |
+//!
+//! Nothing here prints with `println!`/`eprintln!`, which panic when the stream is closed
+//! or full: standard error goes through `say!` (a failed message is dropped, never the
+//! results), results through `output::Output`, whose errors end the run as
+//! `output::write_failed` says (a closed pipe quietly, anything else reported once).
+
+/// Writes one line on standard error, ignoring a closed or failing stream: a message that
+/// cannot be shown must never stop the results from being written.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+/// Writes text on standard error without a line break, ignoring a closed or failing stream.
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
 
 mod check;
 mod evaluate;
 mod fmt;
 #[cfg(feature = "lsp")]
 mod lsp;
+mod output;
 mod progress;
+mod read;
 mod render;
 mod test;
+mod walk;
 
 use std::process::ExitCode;
 
@@ -27,6 +52,21 @@ use clap::{Parser, Subcommand, ValueEnum};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// When to colour diagnostics: `auto` (a terminal, and `NO_COLOR` unset or empty),
+    /// `always` or `never`. The flag wins over `NO_COLOR`.
+    #[arg(long, value_enum, global = true, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    color: ColorWhen,
+}
+
+/// `--color`: when diagnostics are coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless `NO_COLOR` is set to a non-empty value.
+    Auto,
+    /// Always, even off a terminal and with `NO_COLOR` set.
+    Always,
+    /// Never.
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,8 +106,11 @@ pub enum Termination {
     Success,
     /// Something the command checked failed (a campaign error, a failed record).
     Failure,
-    /// The command could not run as asked.
+    /// The command could not run as asked (or its output could not be written).
     Usage,
+    /// Standard output was closed by its reader (`| head`): the run ended quietly, as
+    /// grep and ripgrep do.
+    Closed,
 }
 
 impl From<Termination> for ExitCode {
@@ -76,6 +119,7 @@ impl From<Termination> for ExitCode {
             Termination::Success => 0,
             Termination::Failure => 1,
             Termination::Usage => 2,
+            Termination::Closed => 0,
         })
     }
 }
@@ -88,7 +132,7 @@ const STACK_BYTES: usize = 256 << 20;
 pub fn main() -> ExitCode {
     match std::thread::Builder::new().stack_size(STACK_BYTES).spawn(run) {
         Ok(handle) => handle.join().unwrap_or_else(|_| {
-            eprintln!("error: internal error: the command stopped unexpectedly; please report it");
+            say!("error: internal error: the command stopped unexpectedly; please report it");
             Termination::Failure.into()
         }),
         Err(_) => run(),
@@ -107,6 +151,7 @@ fn run() -> ExitCode {
             };
         }
     };
+    render::choose_colour(cli.color);
     let outcome = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Evaluate(args) => evaluate::run(&args),

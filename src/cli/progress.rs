@@ -14,6 +14,14 @@
 //! Anything else printed on standard error while the line may be drawn goes
 //! through [`Progress::suspend`], which clears the line first, and
 //! [`Progress::finish`] clears it before the summary.
+//!
+//! Why not indicatif (considered for issue 15): its rate and ETA come from its own estimator
+//! over the ticks it is given, not from the input's read offset sampled through a duplicate
+//! descriptor over a five-second window; it hides itself off a terminal, where
+//! `CAMPAIGN_PROGRESS=always` must draw (the tests and logs read those frames); and the
+//! staged labels, the bar dropped first on a narrow terminal and `suspend` around whole
+//! stderr lines would each need a custom template or draw target. Keeping this tested
+//! behaviour with indicatif would not have made the module smaller.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -49,9 +57,9 @@ pub struct Options {
     /// The input is read whole before its first record (a `.json` file): its
     /// size measures only that read, not the records.
     pub whole_input_first: bool,
-    /// Nothing is written on standard output before the end (`--format table`
-    /// without `--explain`), so the line may be drawn even when standard
-    /// output is the same terminal.
+    /// Nothing is written on standard output while the run lasts (the results
+    /// go to `-o FILE`), so the line may be drawn even when standard output is
+    /// the same terminal.
     pub results_at_end: bool,
 }
 

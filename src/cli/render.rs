@@ -1,19 +1,58 @@
 //! Printing diagnostics: graphical, plain, JSON, GitHub annotations.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
+use anstream::{AutoStream, ColorChoice};
 use serde_json::json;
 
-use super::DiagnosticFormat;
+use super::{ColorWhen, DiagnosticFormat};
 use crate::diagnostics::{Diagnostic, Fix, Rendered, Severity, SourceFile};
+use crate::report::terminal::{masked, shown};
 
-/// Whether to colour output on stderr: a terminal, and `NO_COLOR` unset.
-pub fn colour_on_stderr() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+/// Records the `--color` choice for the run (anstream's global choice; `auto` leaves the
+/// decision to [`colour_on_stderr`]).
+pub fn choose_colour(when: ColorWhen) {
+    let choice = match when {
+        ColorWhen::Auto => ColorChoice::Auto,
+        ColorWhen::Always => ColorChoice::Always,
+        ColorWhen::Never => ColorChoice::Never,
+    };
+    choice.write_global();
 }
 
-/// Renders one diagnostic for people.
+/// Whether to colour diagnostics on standard error, as anstream decides: `--color always` or
+/// `never` as given; `auto`: standard error is a terminal that supports colour (or
+/// `CLICOLOR_FORCE` is set), and `NO_COLOR` is unset or empty. Miette's rendering follows it.
+pub fn colour_on_stderr() -> bool {
+    AutoStream::choice(&std::io::stderr()) != ColorChoice::Never
+}
+
+/// Renders one diagnostic for people. The file's name and the source lines shown are made
+/// safe for a terminal first (see [`crate::report::terminal`]); offsets are unchanged.
 pub fn graphical(diagnostic: &Diagnostic, file: &SourceFile, colour: bool) -> String {
+    let safe_name = shown(&file.name);
+    let safe_text = masked(&file.text);
+    let safe;
+    let file =
+        if matches!(safe_name, std::borrow::Cow::Borrowed(_)) && matches!(safe_text, std::borrow::Cow::Borrowed(_)) {
+            file
+        } else {
+            safe = SourceFile::new(safe_name.into_owned(), safe_text.into_owned());
+            &safe
+        };
+    let cleaned;
+    let diagnostic = if texts_of(diagnostic).any(|t| matches!(shown(t), std::borrow::Cow::Owned(_))) {
+        let mut d = diagnostic.clone();
+        d.message = shown(&d.message).into_owned();
+        d.help = d.help.map(|h| shown(&h).into_owned());
+        for label in &mut d.labels {
+            label.text = shown(&label.text).into_owned();
+        }
+        cleaned = d;
+        &cleaned
+    } else {
+        diagnostic
+    };
     if !crate::diagnostics::fits_a_snippet(diagnostic, file) {
         return crate::diagnostics::render_without_snippet(diagnostic, file);
     }
@@ -34,6 +73,13 @@ pub fn graphical(diagnostic: &Diagnostic, file: &SourceFile, colour: bool) -> St
         out = format!("{}: {}\n", diagnostic.code, diagnostic.message);
     }
     out
+}
+
+/// The texts of a diagnostic that may quote the input: message, help, labels.
+fn texts_of(d: &Diagnostic) -> impl Iterator<Item = &str> {
+    std::iter::once(d.message.as_str())
+        .chain(d.help.as_deref())
+        .chain(d.labels.iter().map(|l| l.text.as_str()))
 }
 
 fn terminal_width() -> usize {
@@ -102,16 +148,29 @@ pub fn github_line(diagnostic: &Diagnostic, file: &SourceFile) -> String {
     )
 }
 
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+/// Escapes a GitHub workflow command's message (shown in CI logs, so made terminal-safe
+/// first, line breaks kept as the workflow command's escapes).
+pub fn escape_data(s: &str) -> String {
+    let lines: Vec<String> = s.split('\n').map(|line| shown(line).into_owned()).collect();
+    lines.join("\n").replace('%', "%25").replace('\n', "%0A")
 }
 
-fn escape_property(s: &str) -> String {
+/// Escapes a GitHub workflow command's property (`file=`, `title=`).
+pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// Prints the diagnostics of several files in the chosen format.
-pub fn print_all(format: DiagnosticFormat, reports: &[(SourceFile, Vec<Diagnostic>)]) {
+/// Prints the diagnostics of several files in the chosen format: for people on standard
+/// error (a failed write there is ignored), JSON and GitHub annotations on `out`.
+///
+/// # Errors
+///
+/// When `out` cannot be written.
+pub fn print_all(
+    format: DiagnosticFormat,
+    reports: &[(SourceFile, Vec<Diagnostic>)],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     match format {
         DiagnosticFormat::Human | DiagnosticFormat::Plain => {
             let colour = format == DiagnosticFormat::Human && colour_on_stderr();
@@ -121,26 +180,26 @@ pub fn print_all(format: DiagnosticFormat, reports: &[(SourceFile, Vec<Diagnosti
                     let _ = write!(err, "{}", graphical(d, file, colour));
                 }
             }
+            Ok(())
         }
         DiagnosticFormat::Json => {
             let all: Vec<serde_json::Value> = reports
                 .iter()
                 .flat_map(|(f, ds)| ds.iter().map(move |d| json_object(d, f)))
                 .collect();
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(
+            writeln!(
                 out,
                 "{}",
                 serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".into())
-            );
+            )
         }
         DiagnosticFormat::Github => {
-            let mut out = std::io::stdout().lock();
             for (file, diags) in reports {
                 for d in diags {
-                    let _ = writeln!(out, "{}", github_line(d, file));
+                    writeln!(out, "{}", github_line(d, file))?;
                 }
             }
+            Ok(())
         }
     }
 }

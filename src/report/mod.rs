@@ -9,9 +9,13 @@
 
 pub mod json;
 mod table;
+pub mod terminal;
 
 pub use json::{result_json, row_json, write_result};
-pub use table::sanitize;
+pub use table::{CHUNK as TABLE_CHUNK, SHOWN_DECIMALS, TableOptions};
+/// The former name of [`shown`]: text from the input, safe on a terminal.
+pub use terminal::shown as sanitize;
+pub use terminal::{shown, shown_path};
 
 use std::io::Write;
 
@@ -72,11 +76,9 @@ pub struct Writer<'p, W: Write> {
     /// Rows written so far.
     rows: usize,
     /// The columns of CSV and the table.
-    header: Vec<String>,
-    /// The table's rows, laid out at the end.
-    table: Vec<Vec<String>>,
-    /// Whether explanations were written instead of table rows.
-    explained: bool,
+    header: Vec<(String, table::Column)>,
+    /// The table: its layout from the first rows, then streamed.
+    table: table::Table,
     /// Room to encode a row that was not encoded already.
     text: String,
 }
@@ -84,19 +86,29 @@ pub struct Writer<'p, W: Write> {
 impl<'p, W: Write> Writer<'p, W> {
     /// Writes the results of `program` to `out` in `format`.
     pub fn new(format: Format, program: &'p Program, out: W) -> Self {
+        Self::with_table(format, program, out, TableOptions::default())
+    }
+
+    /// Like [`Writer::new`], with the table shown as `options` say.
+    pub fn with_table(format: Format, program: &'p Program, out: W, options: TableOptions) -> Self {
+        let header = table::header(program);
         Writer {
             format,
             program,
             out,
             rows: 0,
-            header: table::header(program),
-            table: Vec::new(),
-            explained: false,
+            table: table::Table::new(header.clone(), options),
+            header,
             text: String::new(),
         }
     }
 
-    /// Writes one row (the table holds it until [`Writer::finish`]).
+    /// The output, to commit it once [`Writer::finish`] succeeded.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    /// Writes one row (the table holds the first [`TABLE_CHUNK`] rows to lay them out).
     ///
     /// # Errors
     ///
@@ -124,7 +136,7 @@ impl<'p, W: Write> Writer<'p, W> {
             }
             Format::Csv => {
                 if self.rows == 0 {
-                    table::write_csv_row(&mut self.out, &self.header)?;
+                    self.write_csv_header()?;
                 }
                 let cells = table::cells(self.program, row, self.header.len());
                 table::write_csv_row(&mut self.out, &cells)?;
@@ -134,11 +146,10 @@ impl<'p, W: Write> Writer<'p, W> {
                     explanation: Some(e), ..
                 }) => {
                     write!(self.out, "{}", e.to_text())?;
-                    self.explained = true;
                 }
                 _ => {
                     let cells = table::cells(self.program, row, self.header.len());
-                    self.table.push(cells);
+                    self.table.push(&mut self.out, cells)?;
                 }
             },
         }
@@ -156,16 +167,16 @@ impl<'p, W: Write> Writer<'p, W> {
         match self.format {
             Format::Json if self.rows == 0 => writeln!(self.out, "[]")?,
             Format::Json => writeln!(self.out, "\n]")?,
-            Format::Csv if self.rows == 0 => table::write_csv_row(&mut self.out, &self.header)?,
-            Format::Table if self.table.is_empty() && (self.explained || self.rows == 0) => {}
-            Format::Table => {
-                let mut rows = vec![self.header.clone()];
-                rows.append(&mut self.table);
-                table::write_table(&mut self.out, rows)?;
-            }
+            Format::Csv if self.rows == 0 => self.write_csv_header()?,
+            Format::Table => self.table.finish(&mut self.out)?,
             Format::Ndjson | Format::Csv => {}
         }
         self.out.flush()
+    }
+
+    fn write_csv_header(&mut self) -> std::io::Result<()> {
+        let names: Vec<String> = self.header.iter().map(|(n, _)| n.clone()).collect();
+        table::write_csv_row(&mut self.out, &names)
     }
 }
 

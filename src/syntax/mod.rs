@@ -11,7 +11,7 @@ pub mod print;
 pub mod scan;
 pub mod visit;
 
-pub use parser::{MAX_FILE_BYTES, MAX_NESTING};
+pub use parser::{MAX_FILE_BYTES, MAX_NESTING, file_too_large};
 
 use crate::diagnostics::Diagnostic;
 

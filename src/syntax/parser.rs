@@ -61,20 +61,21 @@ pub const MAX_NESTING: usize = 64;
 /// recursion through [`build_expr`] take a pointer's room on the stack, not a diagnostic's.
 type Result<T> = std::result::Result<T, Box<Diagnostic>>;
 
+/// The diagnostic for a campaign file over [`MAX_FILE_BYTES`]: `size` is its size when known
+/// (the command line stops reading a stream past the limit, so it may not be).
+pub fn file_too_large(size: Option<u64>) -> Diagnostic {
+    let message = match size {
+        Some(size) => format!("the campaign file is {size} bytes, more than the limit of {MAX_FILE_BYTES} bytes"),
+        None => format!("the campaign file is larger than the limit of {MAX_FILE_BYTES} bytes"),
+    };
+    Diagnostic::error(Code::FileTooLarge, Span::new(0, 0), message, "this file")
+        .with_help("split the announcement into several campaign files")
+}
+
 /// Parses a campaign file.
 pub fn parse(text: &str) -> std::result::Result<Campaign, Diagnostic> {
     if text.len() > MAX_FILE_BYTES {
-        return Err(Diagnostic::error(
-            Code::FileTooLarge,
-            Span::new(0, 0),
-            format!(
-                "the campaign file is {} bytes, more than the limit of {} bytes",
-                text.len(),
-                MAX_FILE_BYTES
-            ),
-            "this file",
-        )
-        .with_help("split the announcement into several campaign files"));
+        return Err(file_too_large(Some(text.len() as u64)));
     }
     check_nesting(text)?;
     check_typography(text)?;

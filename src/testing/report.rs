@@ -201,114 +201,97 @@ pub fn coverage(suite: &Suite, coverage: &Coverage) -> String {
     out
 }
 
-/// The run as JUnit XML: one `testsuite` per campaign, one `testcase` per case.
+/// The run as JUnit XML (written by quick-junit): one `testsuite` per campaign, one
+/// `testcase` per case, with `file` and `line` attributes where the case is written.
 pub fn junit(suites: &[Suite]) -> String {
-    let total: usize = suites.iter().map(|s| s.passed() + s.failed()).sum();
-    let failures: usize = suites.iter().map(Suite::failed).sum();
-    let mut out = String::new();
-    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"campaign test\" tests=\"{total}\" failures=\"{failures}\">"
-    );
+    let mut report = quick_junit::Report::new("campaign test");
     for suite in suites {
-        let classname = std::path::Path::new(&suite.campaign.name)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| suite.campaign.name.clone());
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" file=\"{}\">",
-            xml(&suite.campaign.name),
-            suite.passed() + suite.failed(),
-            suite.failed(),
-            xml(&suite.tests.name)
-        );
-        let mut broken = |name: &str, message: &str, file: &SourceFile, diags: &[Diagnostic]| {
-            let body: String = diags.iter().map(|d| diagnostic_text(d, file)).collect();
-            let _ = writeln!(
-                out,
-                "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\">\n      <failure message=\"{}\" type=\"error\">{}</failure>\n    </testcase>",
-                xml(name),
-                xml(&classname),
-                xml(&file.name),
-                xml(message),
-                xml(&body)
-            );
-        };
-        if !suite.campaign_errors.is_empty() {
-            broken(
-                "campaign check",
-                "the campaign has errors",
-                &suite.campaign,
-                &suite.campaign_errors,
-            );
-        }
-        if !suite.syntax_errors.is_empty() {
-            broken(
-                "tests file",
-                "the tests file has errors",
-                &suite.tests,
-                &suite.syntax_errors,
-            );
-        }
-        for result in &suite.results {
-            let (line, _) = suite.tests.line_col(result.span.start);
-            let _ = write!(
-                out,
-                "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{line}\"",
-                xml(&result.name),
-                xml(&classname),
-                xml(&suite.tests.name)
-            );
-            if result.passed() {
-                out.push_str("/>\n");
-            } else {
-                let message = if result.problems.is_empty() {
-                    let n = result.mismatches.len();
-                    format!("{n} expectation{} did not hold", if n == 1 { "" } else { "s" })
-                } else {
-                    "the case could not run".to_string()
-                };
-                let _ = writeln!(
-                    out,
-                    ">\n      <failure message=\"{}\" type=\"mismatch\">{}</failure>\n    </testcase>",
-                    xml(&message),
-                    xml(&failure(suite, result))
-                );
-            }
-        }
-        out.push_str("  </testsuite>\n");
+        report.add_test_suite(junit_suite(suite));
     }
-    out.push_str("</testsuites>\n");
+    report
+        .to_string()
+        .unwrap_or_else(|e| format!("<!-- the JUnit report could not be written: {e} -->\n"))
+}
+
+/// One campaign's `testsuite`.
+fn junit_suite(suite: &Suite) -> quick_junit::TestSuite {
+    use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+    let classname = std::path::Path::new(&suite.campaign.name)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| suite.campaign.name.clone());
+    let mut out = TestSuite::new(suite.campaign.name.as_str());
+    out.extra.insert("file".into(), suite.tests.name.as_str().into());
+    let failed = |message: &str, kind: &str, description: String| {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status.set_message(message).set_type(kind).set_description(description);
+        status
+    };
+    let broken = |name: &str, message: &str, file: &SourceFile, diags: &[Diagnostic]| {
+        let body: String = diags.iter().map(|d| diagnostic_text(d, file)).collect();
+        let mut case = TestCase::new(name, failed(message, "error", body));
+        case.set_classname(classname.as_str());
+        case.extra.insert("file".into(), file.name.as_str().into());
+        case
+    };
+    if !suite.campaign_errors.is_empty() {
+        out.add_test_case(broken(
+            "campaign check",
+            "the campaign has errors",
+            &suite.campaign,
+            &suite.campaign_errors,
+        ));
+    }
+    if !suite.syntax_errors.is_empty() {
+        out.add_test_case(broken(
+            "tests file",
+            "the tests file has errors",
+            &suite.tests,
+            &suite.syntax_errors,
+        ));
+    }
+    for result in &suite.results {
+        let (line, _) = suite.tests.line_col(result.span.start);
+        let status = if result.passed() {
+            TestCaseStatus::success()
+        } else {
+            failed(&failure_message(result), "mismatch", failure(suite, result))
+        };
+        let mut case = TestCase::new(result.name.as_str(), status);
+        case.set_classname(classname.as_str());
+        case.extra.insert("file".into(), suite.tests.name.as_str().into());
+        case.extra.insert("line".into(), line.to_string().into());
+        out.add_test_case(case);
+    }
     out
 }
 
-/// Escapes text for XML content and attributes; drops characters XML cannot hold.
-fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' | '\t' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
+/// The one-line message of a failed case: how many expectations did not hold, or that it
+/// could not run.
+pub fn failure_message(result: &CaseResult) -> String {
+    if result.problems.is_empty() {
+        let n = result.mismatches.len();
+        format!("{n} expectation{} did not hold", if n == 1 { "" } else { "s" })
+    } else {
+        "the case could not run".to_string()
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
+    #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
     use super::*;
 
     #[test]
-    fn escapes_xml() {
-        assert_eq!(xml("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;\u{FFFD}");
+    fn junit_is_escaped_xml() {
+        let campaign = SourceFile::new("a<b>&\"c\".campaign".to_string(), String::new());
+        let tests = SourceFile::new("a.tests".to_string(), String::new());
+        let suite = crate::testing::run_suite(campaign, tests);
+        let xml = junit(&[suite]);
+        assert!(xml.starts_with("<?xml"), "{xml}");
+        assert!(xml.contains("a&lt;b&gt;&amp;&quot;c&quot;.campaign"), "{xml}");
+        assert!(!xml.contains("a<b>"), "{xml}");
+        let _ = xml.find("testsuite").unwrap();
     }
 }

@@ -21,6 +21,7 @@ mod docs;
 mod examples;
 mod fixes;
 mod fmt;
+mod hardening;
 mod language;
 mod money;
 mod policies;

@@ -145,7 +145,8 @@ impl Explanation {
     }
 }
 
-/// Text from input is shown, never its control characters.
+/// Text from input is shown, never its control characters (one rule for every output
+/// people read: [`crate::report::shown`]).
 fn clean(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { '�' } else { c }).collect()
+    crate::report::shown(s).into_owned()
 }
