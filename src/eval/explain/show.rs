@@ -48,13 +48,9 @@ pub(super) fn show_window_end(program: &Program, t: DateTime<Utc>, inclusive: bo
     show_time(program, t)
 }
 
+/// A time as a campaign writes it, reading back as the same instant ([`crate::time::local_text`]).
 pub(super) fn show_time(program: &Program, t: DateTime<Utc>) -> String {
-    let local = t.with_timezone(&program.timezone);
-    if local.timestamp_subsec_nanos() == 0 {
-        local.format("%Y-%m-%d %H:%M:%S").to_string()
-    } else {
-        local.format("%Y-%m-%d %H:%M:%S%.f").to_string()
-    }
+    crate::time::local_text(program.timezone, t)
 }
 
 pub(super) fn show_duration(d: TimeDelta) -> String {
