@@ -354,5 +354,5 @@ pub fn business_days_between(
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests fail loudly")]
+#[expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests fail loudly")]
 mod tests;
