@@ -25,7 +25,12 @@ report=target/policy-ci/junit.xml
 # --- the workflow's commands (docs/ci.md), in its order
 campaign check --format github policies/
 campaign fmt --check policies/
-campaign test --format junit policies/ > "$report"
+campaign test --format junit policies/ > "$report" || {
+  # The report is for machines: show the failures to the person reading the log too.
+  echo "error: test cases failed (JUnit report in $report); the failures:" >&2
+  campaign test policies/ >&2 || true
+  exit 1
+}
 # ---
 
 grep -q '<testsuites' "$report" || { echo "error: $report is not a JUnit report" >&2; exit 1; }

@@ -668,3 +668,45 @@ fn one_reader_for_durations() {
         assert_eq!(parse_duration(text), Err(why), "{text}");
     }
 }
+
+/// The instant the checker gives a timestamp literal written `text` in zone `tz`.
+fn literal(text: &str, tz: Tz) -> Option<DateTime<Utc>> {
+    let campaign = format!("campaign \"c\" {{\n  timezone {}\n  value t = {text}\n}}\n", tz.name());
+    let checked = crate::check::check(&campaign);
+    match checked.program?.definitions.first()?.expr {
+        crate::program::Ir::Const(crate::program::Const::Time(t)) => Some(t),
+        _ => None,
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(64))]
+    /// What explanations print is a timestamp literal the checker reads as the same instant.
+    #[test]
+    fn explained_instants_are_literals_of_the_same_instant(
+        seconds in EARLIEST.timestamp()..=LATEST.timestamp(),
+        nanos in proptest::prop_oneof![proptest::strategy::Just(0u32), 0u32..1_000_000_000],
+        zone in 0usize..7,
+    ) {
+        let tz = ZONES[zone];
+        let t = DateTime::from_timestamp(seconds, nanos).unwrap();
+        let text = local_text(tz, t);
+        proptest::prop_assert_eq!(literal(&text, tz), Some(t), "{}", text);
+    }
+}
+
+#[test]
+fn explained_edge_instants_are_literals_of_the_same_instant() {
+    for tz in ZONES {
+        for t in [
+            EARLIEST,
+            LATEST,
+            utc("2024-11-03T01:30:00-08:00"),
+            utc("2024-11-03T01:30:00-07:00"),
+            utc("1900-06-01T00:00:00Z"),
+        ] {
+            let text = local_text(tz, t);
+            assert_eq!(literal(&text, tz), Some(t), "{tz} {text}");
+        }
+    }
+}

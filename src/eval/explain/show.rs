@@ -39,8 +39,10 @@ pub fn show(program: &Program, v: Value<'_>, ty: &Ty) -> String {
 /// A window's end as an author writes it: an excluded midnight is the previous day's `24:00`.
 pub(super) fn show_window_end(program: &Program, t: DateTime<Utc>, inclusive: bool) -> String {
     let local = t.with_timezone(&program.timezone);
+    // Only where midnight reads back as this instant (not where it happens twice).
     if !inclusive
         && local.time() == chrono::NaiveTime::MIN
+        && crate::time::local_text(program.timezone, t).ends_with(" 00:00:00")
         && let Some(day) = local.date_naive().pred_opt()
     {
         return format!("{} 24:00", day.format("%Y-%m-%d"));
