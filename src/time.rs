@@ -27,6 +27,13 @@
 //!
 //! Days run from local midnight to local midnight, weeks from Monday (ISO weeks), months from
 //! the first. A period's key names it: `2024-08-16`, `2024-W34`, `2024-08`.
+//!
+//! # Text
+//!
+//! Reading and printing instants and durations is [`text`]'s: the range of instants (years
+//! 0000 to 9999 in UTC), timestamps refused rather than cut (digits beyond nanoseconds, leap
+//! seconds), printing that always reads back as the same instant, and the one reader of
+//! durations for fact files, `--param` and test cases.
 
 use std::collections::BTreeSet;
 
@@ -35,7 +42,7 @@ use chrono_tz::Tz;
 
 use crate::syntax::ast::PeriodUnit;
 
-mod text;
+pub mod text;
 
 pub use text::{
     DurationError, EARLIEST, LATEST, MAX_DURATION_SECONDS, OUT_OF_RANGE, TimeError, TimestampError, checked_add,
