@@ -63,9 +63,9 @@ pub fn completions(args: &CompletionsArgs) -> Termination {
 
 /// `campaign man [--out DIR]`.
 pub fn man(args: &ManArgs) -> Termination {
-    let command = Cli::command().version(env!("CAMPAIGN_VERSION"));
+    let command = Cli::command();
     let Some(dir) = &args.out else {
-        return match page(&command) {
+        return match page(&command, "campaign") {
             Ok(page) => write_stdout(&page),
             Err(e) => fail(&format!("cannot write the manual page: {e}")),
         };
@@ -75,18 +75,17 @@ pub fn man(args: &ManArgs) -> Termination {
     }
     let mut pages = vec![("campaign".to_string(), command.clone())];
     for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+        // The page is `campaign-evaluate(1)`, its synopsis the whole command: `campaign evaluate`.
         let name = format!("campaign-{}", sub.get_name());
-        // The page's title and synopsis name the whole command: `campaign-evaluate`.
         let sub = sub
             .clone()
             .display_name(name.clone())
-            .bin_name(format!("campaign {}", sub.get_name()))
-            .version(env!("CAMPAIGN_VERSION"));
+            .bin_name(format!("campaign {}", sub.get_name()));
         pages.push((name, sub));
     }
     for (name, command) in pages {
         let path = dir.join(format!("{name}.1"));
-        let written = page(&command).and_then(|page| std::fs::write(&path, page));
+        let written = page(&command, &name).and_then(|page| std::fs::write(&path, page));
         if let Err(e) = written {
             return fail(&format!("cannot write `{}`: {e}", path.display()));
         }
@@ -94,10 +93,14 @@ pub fn man(args: &ManArgs) -> Termination {
     Termination::Success
 }
 
-/// One command's manual page, in roff.
-fn page(command: &clap::Command) -> std::io::Result<Vec<u8>> {
+/// One command's manual page, in roff: titled `title` (`campaign-evaluate`), with the version
+/// and commit in the footer.
+fn page(command: &clap::Command, title: &str) -> std::io::Result<Vec<u8>> {
     let mut page = Vec::new();
-    clap_mangen::Man::new(command.clone()).render(&mut page)?;
+    clap_mangen::Man::new(command.clone())
+        .title(title)
+        .source(format!("campaign {}", env!("CAMPAIGN_VERSION")))
+        .render(&mut page)?;
     Ok(page)
 }
 
