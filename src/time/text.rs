@@ -156,12 +156,12 @@ impl fmt::Display for TimestampError {
         f.write_str(match self {
             TimestampError::NotRfc3339 => "write RFC 3339 with an offset, e.g. 2024-08-22T10:00:00+08:00",
             TimestampError::BeyondNanoseconds => {
-                "more than 9 digits after the seconds' point: times are read to the nanosecond, and digits beyond are refused rather than dropped"
+                "more than 9 digits after the seconds' point; times are read to the nanosecond, and digits beyond are refused rather than dropped"
             }
             TimestampError::LeapSecond => {
-                "a leap second (:60) is not counted: write 23:59:59.999999999 or the next second's 00"
+                "a leap second (:60) is not counted; write 23:59:59.999999999 or the next second's 00"
             }
-            TimestampError::OutOfRange => "out of range: timestamps run from year 0000 to 9999 (in UTC)",
+            TimestampError::OutOfRange => "out of range; timestamps run from year 0000 to 9999 (in UTC)",
         })
     }
 }
