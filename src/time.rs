@@ -27,6 +27,13 @@
 //!
 //! Days run from local midnight to local midnight, weeks from Monday (ISO weeks), months from
 //! the first. A period's key names it: `2024-08-16`, `2024-W34`, `2024-08`.
+//!
+//! # Text
+//!
+//! Reading and printing instants and durations is [`text`]'s: the range of instants (years
+//! 0000 to 9999 in UTC), timestamps refused rather than cut (digits beyond nanoseconds, leap
+//! seconds), printing that always reads back as the same instant, and the one reader of
+//! durations for fact files, `--param` and test cases.
 
 use std::collections::BTreeSet;
 
@@ -34,6 +41,14 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveDateTime, NaiveTime, Ti
 use chrono_tz::Tz;
 
 use crate::syntax::ast::PeriodUnit;
+
+pub mod text;
+
+pub use text::{
+    DurationError, EARLIEST, LATEST, MAX_DURATION_SECONDS, OUT_OF_RANGE, TimeError, TimestampError, checked_add,
+    checked_sub, in_range, local_text, offset_text, parse_duration, parse_rfc3339, parse_time, rfc3339,
+    rfc3339_reading, shown, within_limit,
+};
 
 // ------------------------------------------------------------------ local time and instants
 
@@ -51,9 +66,14 @@ pub fn local_date(tz: Tz, t: DateTime<Utc>) -> NaiveDate {
 
 /// The instant of a computed local date and time: a skipped time moves to the first instant
 /// after the gap, a repeated one is the earlier of the two (see the module documentation).
-/// `None` only outside the calendar chrono can represent.
+/// `None` outside the range of instants ([`EARLIEST`] to [`LATEST`]).
 #[inline]
 pub fn instant(tz: Tz, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
+    in_range(instant_unbounded(tz, naive)?)
+}
+
+/// [`instant`] without the range check, for a bound that is only measured against.
+fn instant_unbounded(tz: Tz, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
     match tz.from_local_datetime(&naive) {
         chrono::LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
         chrono::LocalResult::Ambiguous(earlier, _) => Some(earlier.with_timezone(&Utc)),
@@ -106,9 +126,15 @@ pub enum NotAnInstant {
     Twice,
     /// The clocks go forward over it: it never happens in the zone.
     Skipped,
-    /// Outside the calendar chrono represents, or an offset of a day or more.
+    /// More than nine digits after the seconds' point (the parser gives
+    /// [`BEYOND_NANOSECONDS`]): refused rather than cut.
+    BeyondNanoseconds,
+    /// Outside the range of instants ([`EARLIEST`] to [`LATEST`]).
     OutOfRange,
 }
+
+/// The nanoseconds of a written time whose fraction has more than nine digits.
+pub const BEYOND_NANOSECONDS: u32 = u32::MAX;
 
 /// A date and time as written in a campaign: `2024-08-16`, `2024-08-16 15:00:30.5`, `2024-08-28
 /// 24:00` (midnight at the end of the day), `2024-11-03 01:30 -07:00`.
@@ -129,6 +155,9 @@ impl Written {
         let (year, month, day) = self.date;
         let date = NaiveDate::from_ymd_opt(year, month, day).ok_or(NotAnInstant::NotOnCalendar)?;
         let (h, m, s, ns) = self.time.unwrap_or((0, 0, 0, 0));
+        if ns == BEYOND_NANOSECONDS {
+            return Err(NotAnInstant::BeyondNanoseconds);
+        }
         let (date, time) = if h == 24 {
             if m != 0 || s != 0 || ns != 0 {
                 return Err(NotAnInstant::PastEndOfDay);
@@ -141,13 +170,14 @@ impl Written {
             }
         };
         let naive = NaiveDateTime::new(date, time);
-        match self.offset {
+        let t = match self.offset {
             Some(offset) => chrono::FixedOffset::east_opt(offset)
                 .and_then(|o| o.from_local_datetime(&naive).single())
                 .map(|t| t.with_timezone(&Utc))
-                .ok_or(NotAnInstant::OutOfRange),
-            None => exactly_once(tz, naive),
-        }
+                .ok_or(NotAnInstant::OutOfRange)?,
+            None => exactly_once(tz, naive)?,
+        };
+        in_range(t).ok_or(NotAnInstant::OutOfRange)
     }
 }
 
@@ -158,23 +188,6 @@ fn exactly_once(tz: Tz, naive: NaiveDateTime) -> Result<DateTime<Utc>, NotAnInst
         chrono::LocalResult::Ambiguous(..) => Err(NotAnInstant::Twice),
         chrono::LocalResult::None => Err(NotAnInstant::Skipped),
     }
-}
-
-/// A time given on the command line (`--as-of`, a parameter value): RFC 3339 with an offset,
-/// or a local `YYYY-MM-DD[ HH:MM[:SS]]` in the zone, which must happen exactly once.
-pub fn parse_time(text: &str, tz: Tz) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(t.with_timezone(&Utc));
-    }
-    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
-        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
-        .ok()
-        .or_else(|| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })?;
-    exactly_once(tz, naive).ok()
 }
 
 // ------------------------------------------------------------------ periods
@@ -275,24 +288,38 @@ pub fn days_between(tz: Tz, a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
 /// Months from one instant to another: whole months, and the part of the next one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MonthsBetween {
-    /// The most whole months `k` for which `add_months(earlier, k)` is not after the later.
+    /// The most whole months `k` for which `add_months(earlier, k)` is not after the later
+    /// instant (`add_months(earlier, 0)` is the earlier instant itself).
     pub whole: u32,
-    /// The time from `add_months(earlier, whole)` to the later instant.
+    /// The time from `add_months(earlier, whole)` to the later instant, to the nanosecond.
     pub elapsed: TimeDelta,
     /// The length of the next month: from `add_months(earlier, whole)` to `add_months(earlier, whole + 1)`.
     pub next_month: TimeDelta,
-    /// Whether `b` is before `a` (the count is negative).
+    /// Whether `b` is before `a` (the count is negative: `months_between(a, b)` is
+    /// `-months_between(b, a)`).
     pub backwards: bool,
 }
 
-/// Months from `a` to `b` (see [`MonthsBetween`]); `None` outside the calendar.
+/// Months from `a` to `b` (see [`MonthsBetween`] and docs/language.md, "months_between");
+/// `None` outside the range of instants.
 pub fn months_between(tz: Tz, a: DateTime<Utc>, b: DateTime<Utc>) -> Option<MonthsBetween> {
     let (from, to, backwards) = if b >= a { (a, b, false) } else { (b, a, true) };
     let start = local(tz, from);
-    let after = |k: u32| instant(tz, start.checked_add_months(Months::new(k))?);
-    let mut whole = 0u32;
-    // Whole months first (at most a few thousand steps: dates are bounded).
-    while whole < 120_000 && after(whole + 1).is_some_and(|n| n <= to) {
+    // `add_months(from, k)`, which never decreases as `k` grows; `k = 0` is `from` itself, even
+    // when its local reading happens twice (the instant of that reading is the earlier one).
+    let after = |k: u32| match k {
+        0 => Some(from),
+        _ => instant_unbounded(tz, start.checked_add_months(Months::new(k))?),
+    };
+    // The calendar months between the two local dates, off by at most one (the day and time of
+    // day may not have come round yet), then corrected.
+    let end = local(tz, to);
+    let estimate = (end.year() - start.year()) * 12 + end.month() as i32 - start.month() as i32;
+    let mut whole = u32::try_from(estimate.max(0)).ok()?;
+    while whole > 0 && after(whole)? > to {
+        whole -= 1;
+    }
+    while after(whole.checked_add(1)?)? <= to {
         whole += 1;
     }
     let lower = after(whole)?;
@@ -334,5 +361,5 @@ pub fn business_days_between(
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests fail loudly")]
+#[expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests fail loudly")]
 mod tests;

@@ -171,8 +171,8 @@ pub fn run_explain(args: &ExplainArgs) -> Termination {
 fn set_reference(program: &Program, inputs: &mut Inputs, args: &EvaluateArgs) -> Result<(), String> {
     match &args.as_of {
         Some(text) => {
-            let t = parse_time(text, program.timezone).ok_or_else(|| {
-                format!("`{text}` is not a time\n  help: write `--as-of 2024-09-01T00:00:00+08:00` or `--as-of \"2024-09-01 00:00\"`")
+            let t = parse_time(text, program.timezone).map_err(|why| {
+                crate::program::inputs::not_a_time(text, program.timezone, &why, "--as-of ").to_string()
             })?;
             inputs.as_of = Some(t);
         }

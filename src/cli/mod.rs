@@ -33,6 +33,7 @@ macro_rules! say_raw {
 mod check;
 mod evaluate;
 mod fmt;
+mod generate;
 #[cfg(feature = "lsp")]
 mod lsp;
 mod output;
@@ -48,7 +49,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// campaign: check and evaluate incentive and admission campaigns.
 #[derive(Debug, Parser)]
-#[command(name = "campaign", version, about, long_about = None)]
+#[command(name = "campaign", version = env!("CAMPAIGN_VERSION"), about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -84,6 +85,10 @@ enum Command {
     /// Run the language server for editors, over standard input and output (see docs/editors.md).
     #[cfg(feature = "lsp")]
     Lsp(lsp::LspArgs),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish) on standard output.
+    Completions(generate::CompletionsArgs),
+    /// Print the manual page, or write one page per command into a folder (--out).
+    Man(generate::ManArgs),
 }
 
 /// How diagnostics are printed.
@@ -160,6 +165,8 @@ fn run() -> ExitCode {
         Command::Fmt(args) => fmt::run(&args),
         #[cfg(feature = "lsp")]
         Command::Lsp(args) => lsp::run(&args),
+        Command::Completions(args) => generate::completions(&args),
+        Command::Man(args) => generate::man(&args),
     };
     outcome.into()
 }

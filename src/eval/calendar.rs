@@ -28,6 +28,18 @@ fn whole_arg(values: &[Value<'_>], i: usize) -> Result<i64, &'static str> {
     }
 }
 
+/// `months_between` as a number: the whole months plus the elapsed part of the next month,
+/// measured to the nanosecond (a month is at most 32 days, so both fit), negative when
+/// backwards. The quotient is rounded to 28 significant digits, which keeps a fraction of even
+/// a nanosecond above zero and one a nanosecond short of a month below one: `rounded up`
+/// counts any part of a month as a month, and a whole number of months stays whole.
+fn months_between(m: &time::MonthsBetween) -> Option<Decimal> {
+    let part = Decimal::from(m.elapsed.num_nanoseconds()?);
+    let span = Decimal::from(m.next_month.num_nanoseconds()?.max(1));
+    let months = Decimal::from(m.whole).checked_add(part.checked_div(span)?)?;
+    Some(if m.backwards { -months } else { months })
+}
+
 /// Applies a calendar function to known values.
 pub fn apply<'a>(
     program: &Program,
@@ -36,7 +48,7 @@ pub fn apply<'a>(
     values: &[Value<'a>],
 ) -> Result<Value<'a>, &'static str> {
     let tz = program.timezone;
-    let too_far = "the date is outside the calendar";
+    let too_far = time::OUT_OF_RANGE;
     let t = |i| time_arg(values, i);
     Ok(match func {
         Func::StartOfDay => Value::Time(time::start_of(tz, PeriodUnit::Day, t(0)?).ok_or(too_far)?),
@@ -46,16 +58,7 @@ pub fn apply<'a>(
         Func::AddMonths => Value::Time(time::add_months(tz, t(0)?, whole_arg(values, 1)?).ok_or(too_far)?),
         Func::DaysBetween => Value::Num(Decimal::from(time::days_between(tz, t(0)?, t(1)?))),
         Func::MonthsBetween => {
-            let m = time::months_between(tz, t(0)?, t(1)?).ok_or(too_far)?;
-            let part = Decimal::from(m.elapsed.num_seconds());
-            let span = Decimal::from(m.next_month.num_seconds().max(1));
-            let fraction = part.checked_div(span).ok_or(too_far)?;
-            let sign = if m.backwards {
-                Decimal::NEGATIVE_ONE
-            } else {
-                Decimal::ONE
-            };
-            Value::Num(sign * (Decimal::from(m.whole) + fraction))
+            Value::Num(months_between(&time::months_between(tz, t(0)?, t(1)?).ok_or(too_far)?).ok_or(too_far)?)
         }
         Func::BusinessDaysBetween => {
             let holidays = inputs.holidays.as_ref();

@@ -222,6 +222,11 @@ impl<'a> Env<'a> {
         self.fail(EvalErrorKind::Overflow)
     }
 
+    /// A time computed outside the range of instants (years 0000 to 9999).
+    pub(super) fn out_of_range(&self) -> Box<EvalError> {
+        self.fail(EvalErrorKind::Calendar(crate::time::OUT_OF_RANGE))
+    }
+
     pub(super) fn internal(&self, what: Internal) -> Box<EvalError> {
         self.fail(EvalErrorKind::Internal(what))
     }

@@ -265,7 +265,7 @@ impl<'a> Env<'a> {
                     (Value::Choice(c), Ty::Choice(choices)) => {
                         Shown::Text(choices.get(c as usize).cloned().unwrap_or_default())
                     }
-                    (Value::Time(t), _) => Shown::Time(t.with_timezone(&tz).fixed_offset()),
+                    (Value::Time(t), _) => Shown::Time(crate::time::shown(tz, t)),
                     (Value::Duration(d), _) => Shown::Duration(d),
                     _ => Shown::Unknown,
                 }

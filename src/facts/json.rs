@@ -1442,7 +1442,10 @@ mod tests {
         assert_eq!(e.message, "expected text, found `12`");
         assert_eq!(value(r#","wait":"30 days""#, 8), FactValue::Seconds(2_592_000));
         let e = error(r#","wait":1.5"#);
-        assert_eq!(e.message, "expected a duration in seconds, found `1.5`");
+        assert_eq!(
+            e.message,
+            "expected a duration in seconds, found `1.5`: durations are whole seconds, and this is not (fractions of a second are refused, not cut)"
+        );
     }
 
     #[test]

@@ -421,6 +421,10 @@ enum Why {
     NoOffset,
     /// A date where a timestamp is expected.
     DateOnly,
+    /// A timestamp the time module refuses (see [`crate::time::parse_rfc3339`]).
+    Timestamp(crate::time::TimestampError),
+    /// Not a duration (see [`crate::time::parse_duration`]).
+    Duration(crate::time::DurationError),
 }
 
 /// The message for a value `found` (already rendered: `` `12` `` or
@@ -442,6 +446,8 @@ fn mismatch(ty: &FactType, found: &str, why: Why) -> String {
         Why::DateOnly => {
             format!("expected {expected}, found {found}: add the time and the offset, e.g. T00:00:00+08:00")
         }
+        Why::Timestamp(why) => format!("expected {expected}, found {found}: {why}"),
+        Why::Duration(why) => format!("expected {expected}, found {found}: {why}"),
     }
 }
 
@@ -514,11 +520,7 @@ fn value_from_number(ty: &FactType, text: &str) -> Result<FactValue, Why> {
         FactType::Count => count(text).map(FactValue::Number),
         FactType::Decimal | FactType::Money(_) | FactType::Fraction => decimal(text).map(FactValue::Number),
         FactType::Quantity(_) => non_negative(decimal(text)?).map(FactValue::Number),
-        FactType::Duration => match number_shape(text) {
-            Shape::Integer => text.parse().map(FactValue::Seconds).map_err(|_| Why::TooManyDigits),
-            Shape::Exponent => Err(Why::Exponent),
-            Shape::Decimal | Shape::Invalid => Err(Why::Mismatch),
-        },
+        FactType::Duration => duration(text).map(FactValue::Seconds),
         _ => Err(Why::Mismatch),
     }
 }
@@ -532,7 +534,11 @@ fn value_from_int(ty: &FactType, n: i128) -> Result<FactValue, Why> {
         FactType::Count | FactType::Decimal | FactType::Money(_) | FactType::Fraction | FactType::Quantity(_) => {
             number().map(FactValue::Number)
         }
-        FactType::Duration => i64::try_from(n).map(FactValue::Seconds).map_err(|_| Why::TooManyDigits),
+        FactType::Duration => i64::try_from(n)
+            .map_err(|_| crate::time::DurationError::TooLong)
+            .and_then(crate::time::within_limit)
+            .map(FactValue::Seconds)
+            .map_err(Why::Duration),
         _ => Err(Why::Mismatch),
     }
 }
@@ -679,13 +685,15 @@ fn percent(d: Decimal) -> Result<Decimal, Why> {
     Decimal::try_from_i128_with_scale(d.mantissa(), scale).map_err(|_| Why::TooManyDigits)
 }
 
-/// An RFC 3339 timestamp with an offset.
+/// An RFC 3339 timestamp with an offset, by the rules of [`crate::time::parse_rfc3339`].
 fn timestamp(text: &str) -> Result<DateTime<Utc>, Why> {
     if let Some(t) = rfc3339_fast(text) {
         return Ok(t);
     }
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
+    match crate::time::parse_rfc3339(text) {
+        Ok(t) => return Ok(t),
+        Err(crate::time::TimestampError::NotRfc3339) => {}
+        Err(why) => return Err(Why::Timestamp(why)),
     }
     let naive = [
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -780,30 +788,14 @@ fn rfc3339_fast(text: &str) -> Option<DateTime<Utc>> {
         _ => return None,
     };
     let time = NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(seconds.rem_euclid(86_400)).ok()?, nanos)?;
-    Some(NaiveDateTime::new(date, time).and_utc())
+    // Outside years 0000 to 9999 in UTC, the general reader refuses it with the reason.
+    crate::time::in_range(NaiveDateTime::new(date, time).and_utc())
 }
 
-/// A duration: whole seconds (`3600`) or a whole number and a unit (`30 days`).
+/// A duration, by the one reader of [`crate::time::parse_duration`] (as `--param` and test
+/// cases read it).
 fn duration(text: &str) -> Result<i64, Why> {
-    match number_shape(text) {
-        Shape::Integer => return text.parse().map_err(|_| Why::TooManyDigits),
-        Shape::Exponent => return Err(Why::Exponent),
-        Shape::Decimal | Shape::Invalid => {}
-    }
-    let (amount, unit) = text.split_once(' ').ok_or(Why::Mismatch)?;
-    if amount.is_empty() || !amount.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Why::Mismatch);
-    }
-    let seconds: i64 = match unit {
-        "second" | "seconds" => 1,
-        "minute" | "minutes" => 60,
-        "hour" | "hours" => 3_600,
-        "day" | "days" => 86_400,
-        "week" | "weeks" => 604_800,
-        _ => return Err(Why::Mismatch),
-    };
-    let amount: i64 = amount.parse().map_err(|_| Why::TooManyDigits)?;
-    amount.checked_mul(seconds).ok_or(Why::TooManyDigits)
+    crate::time::parse_duration(text).map_err(Why::Duration)
 }
 
 #[cfg(test)]
@@ -959,9 +951,11 @@ mod tests {
             "2024-08-22T10:00:00+08:00",
             "2024-08-22T02:00:00Z",
             "2024-02-29T23:59:59.999999999-23:59",
-            "0000-01-01T00:00:00+23:59",
+            "0000-01-01T00:00:00-23:59",
+            "0000-01-01T00:00:00Z",
             "0000-03-01T00:00:00Z",
-            "9999-12-31T23:59:59-23:59",
+            "9999-12-31T23:59:59.999999999Z",
+            "9999-12-31T23:59:59+23:59",
             "1970-01-01T00:00:00.5Z",
             "1969-12-31T23:59:59.000000001Z",
             "2000-02-29T12:00:00+00:00",
@@ -992,9 +986,26 @@ mod tests {
             "2024-08-22T10:00:00",
             "+2024-08-22T10:00:00Z",
             "2024-08-22T10:00:00UTC",
+            // Outside years 0000 to 9999 in UTC: refused with the reason.
+            "0000-01-01T00:00:00+00:01",
+            "9999-12-31T23:59:59-00:01",
         ] {
             assert_eq!(rfc3339_fast(text), None, "{text}");
         }
+        use crate::time::TimestampError;
+        assert_eq!(
+            timestamp("0000-01-01T00:00:00+00:01"),
+            Err(Why::Timestamp(TimestampError::OutOfRange))
+        );
+        assert_eq!(
+            timestamp("2024-08-22T10:00:60Z"),
+            Err(Why::Timestamp(TimestampError::LeapSecond))
+        );
+        // Digits beyond nanoseconds are refused, never cut to "on time".
+        assert_eq!(
+            timestamp("2024-08-22T23:59:59.0000000009+08:00"),
+            Err(Why::Timestamp(TimestampError::BeyondNanoseconds))
+        );
     }
 
     proptest::proptest! {
@@ -1037,11 +1048,19 @@ mod tests {
                     let plain = !use_junk
                         && second < 60
                         && fraction.as_ref().is_none_or(|f| (1..=9).contains(&f.len()));
-                    proptest::prop_assert!(!(plain && chrono.is_some()), "{} not read", text);
+                    let in_range = chrono.and_then(crate::time::in_range).is_some();
+                    proptest::prop_assert!(!(plain && in_range), "{} not read", text);
                 }
             }
-            // Whatever the path, `timestamp` agrees with chrono.
-            proptest::prop_assert_eq!(timestamp(&text).ok(), chrono);
+            // Whatever the path, `timestamp` agrees with chrono, except where chrono reads a
+            // leap second, cuts digits beyond nanoseconds or gives an instant out of range.
+            let long_fraction = text
+                .split_once('.')
+                .is_some_and(|(_, rest)| rest.bytes().take_while(u8::is_ascii_digit).count() > 9);
+            let expected = chrono
+                .filter(|t| chrono::Timelike::nanosecond(t) < 1_000_000_000 && !long_fraction)
+                .and_then(crate::time::in_range);
+            proptest::prop_assert_eq!(timestamp(&text).ok(), expected);
         }
     }
 
@@ -1050,10 +1069,23 @@ mod tests {
         assert_eq!(duration("3600"), Ok(3600));
         assert_eq!(duration("30 days"), Ok(30 * 86_400));
         assert_eq!(duration("1 hour"), Ok(3600));
-        assert_eq!(duration("30 months"), Err(Why::Mismatch));
-        assert_eq!(duration("1.5"), Err(Why::Mismatch));
-        assert_eq!(duration(&format!("{} weeks", "9".repeat(18))), Err(Why::TooManyDigits));
-        assert_eq!(value_from_number(&FactType::Duration, "1e3"), Err(Why::Exponent));
+        use crate::time::DurationError;
+        assert_eq!(duration("30 months"), Err(Why::Duration(DurationError::NotADuration)));
+        assert_eq!(duration("1.5"), Err(Why::Duration(DurationError::NotWholeSeconds)));
+        assert_eq!(duration("1.5 hours"), Ok(5400));
+        assert_eq!(duration("PT1H30M"), Ok(5400));
+        assert_eq!(
+            duration(&format!("{} weeks", "9".repeat(18))),
+            Err(Why::Duration(DurationError::TooLong))
+        );
+        assert_eq!(
+            value_from_number(&FactType::Duration, "1e3"),
+            Err(Why::Duration(DurationError::Exponent))
+        );
+        assert_eq!(
+            value_from_number(&FactType::Duration, "3600.5"),
+            Err(Why::Duration(DurationError::NotWholeSeconds))
+        );
         assert_eq!(value_from_int(&FactType::Duration, 60), Ok(FactValue::Seconds(60)));
     }
 

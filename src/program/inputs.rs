@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use super::types::{Dim, Ty};
 use super::{Const, Program};
 use crate::suggest::closest;
-use crate::time::parse_time;
+use crate::time::{DurationError, TimeError, offset_text, parse_duration, parse_time, rfc3339_reading};
 
 /// Why an override was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,10 +71,7 @@ impl Inputs {
         let unquoted = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(text);
         let declared = program.params.iter().position(|p| p.name == name);
         if name == "as_of" && declared.is_none() {
-            self.as_of = Some(parse_time(unquoted, tz).ok_or_else(|| ParamError {
-                message: format!("`{unquoted}` is not a time"),
-                help: "write `2024-09-20T00:00:00+08:00` or a local time such as `2024-09-20 00:00`".into(),
-            })?);
+            self.as_of = Some(parse_time(unquoted, tz).map_err(|why| not_a_time(unquoted, tz, &why, "as_of="))?);
             return Ok(());
         }
         if name == "holidays" && declared.is_none() {
@@ -93,9 +90,19 @@ impl Inputs {
                 help,
             });
         };
-        let value = parse_value(&param.ty, text, tz).ok_or_else(|| ParamError {
-            message: format!("`{text}` is not a valid value for `{name}`, which is {}", param.ty),
-            help: value_help(&param.ty),
+        let value = parse_value(&param.ty, text, tz).map_err(|why| match why {
+            ValueError::Time(why) => not_a_time(unquoted, tz, &why, &format!("{name}=")),
+            ValueError::Duration(why) => ParamError {
+                message: format!(
+                    "`{text}` is not a valid value for `{name}`, which is {}: {why}",
+                    param.ty
+                ),
+                help: value_help(&param.ty),
+            },
+            ValueError::Invalid => ParamError {
+                message: format!("`{text}` is not a valid value for `{name}`, which is {}", param.ty),
+                help: value_help(&param.ty),
+            },
         })?;
         if let Some(slot) = self.params.get_mut(index) {
             *slot = value;
@@ -117,6 +124,61 @@ pub fn parse_holidays<'t>(parts: impl Iterator<Item = &'t str>) -> Result<BTreeS
     Ok(days)
 }
 
+/// Why a time given as `text` (`--as-of`, a parameter) names no instant in the zone, with the
+/// zone's own offsets in the help; `flag` is how the value is given (`--as-of `, `as_of=`).
+pub fn not_a_time(text: &str, tz: chrono_tz::Tz, why: &TimeError, flag: &str) -> ParamError {
+    let zone = tz.name();
+    match why {
+        TimeError::Skipped { gap, offsets } => ParamError {
+            message: format!(
+                "`{text}` falls in the daylight-saving gap in {zone}: on {} the clocks go forward from {} to {}, so that local time never happens",
+                gap.0.format("%Y-%m-%d"),
+                gap.0.format("%H:%M"),
+                gap.1.format("%H:%M"),
+            ),
+            help: format!(
+                "write a time outside the gap, such as `{flag}\"{}\"` (the first instant after it), or give the offset: {zone} is {} before the change and {} after",
+                gap.1.format("%Y-%m-%d %H:%M"),
+                offset_text(offsets.0),
+                offset_text(offsets.1),
+            ),
+        },
+        TimeError::Twice { reading, offsets } => {
+            let rfc = |offset: i32| rfc3339_reading(*reading, offset);
+            ParamError {
+                message: format!("`{text}` happens twice in {zone}: the clocks go back over it"),
+                help: format!(
+                    "give the offset: `{flag}{}` is the first, `{flag}{}` the second",
+                    rfc(offsets.0),
+                    rfc(offsets.1)
+                ),
+            }
+        }
+        TimeError::Timestamp(why) => ParamError {
+            message: format!("`{text}` is not a time: {why}"),
+            help: time_example(tz, flag),
+        },
+        TimeError::NotATime => ParamError {
+            message: format!("`{text}` is not a time"),
+            help: time_example(tz, flag),
+        },
+    }
+}
+
+/// `write `--as-of 2024-09-01T00:00:00-07:00` or ...`, with the zone's offset on that day.
+fn time_example(tz: chrono_tz::Tz, flag: &str) -> String {
+    use chrono::{Offset, TimeZone};
+    let offset = NaiveDate::from_ymd_opt(2024, 9, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|n| tz.offset_from_utc_datetime(&n).fix().local_minus_utc())
+        .unwrap_or(0);
+    format!(
+        "write `{flag}2024-09-01T00:00:00{}` or a local time in {}: `{flag}\"2024-09-01 00:00\"`",
+        offset_text(offset),
+        tz.name()
+    )
+}
+
 fn value_help(ty: &Ty) -> String {
     match ty {
         Ty::Num(Dim::Count) => "write a whole number of at least 0, e.g. `80`".into(),
@@ -126,9 +188,19 @@ fn value_help(ty: &Ty) -> String {
         Ty::Bool => "write `true` or `false`".into(),
         Ty::Time => "write a date and time such as `2024-08-16 15:00` or `2024-08-16T15:00:00+08:00`".into(),
         Ty::Choice(c) => format!("write one of: {}", c.join(", ")),
-        Ty::Duration => "write a duration such as `30 days`, `2 weeks` or `3600` (seconds)".into(),
+        Ty::Duration => "write a duration such as `30 days`, `1.5 hours`, `3600` (seconds) or `P30D`".into(),
         _ => "write a value of the parameter's type".into(),
     }
+}
+
+/// Why a parameter value was refused.
+enum ValueError {
+    /// Not a value of the type.
+    Invalid,
+    /// A time that names no instant.
+    Time(TimeError),
+    /// Not a duration.
+    Duration(DurationError),
 }
 
 fn parse_decimal(text: &str) -> Option<Decimal> {
@@ -138,7 +210,18 @@ fn parse_decimal(text: &str) -> Option<Decimal> {
     text.parse::<Decimal>().ok()
 }
 
-fn parse_value(ty: &Ty, text: &str, tz: chrono_tz::Tz) -> Option<Const> {
+fn parse_value(ty: &Ty, text: &str, tz: chrono_tz::Tz) -> Result<Const, ValueError> {
+    let unquoted = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(text);
+    match ty {
+        Ty::Duration => parse_duration(unquoted)
+            .map(|seconds| Const::Duration(chrono::TimeDelta::seconds(seconds)))
+            .map_err(ValueError::Duration),
+        Ty::Time => parse_time(unquoted, tz).map(Const::Time).map_err(ValueError::Time),
+        _ => parse_plain(ty, text).ok_or(ValueError::Invalid),
+    }
+}
+
+fn parse_plain(ty: &Ty, text: &str) -> Option<Const> {
     Some(match ty {
         Ty::Num(Dim::Count) => {
             let n = parse_decimal(text)?;
@@ -162,15 +245,7 @@ fn parse_value(ty: &Ty, text: &str, tz: chrono_tz::Tz) -> Option<Const> {
             _ => return None,
         },
         Ty::Text => Const::Text(text.into()),
-        Ty::Duration => {
-            let (number, unit) = text.split_once(' ').unwrap_or((text, "seconds"));
-            let seconds = super::types::duration_unit(unit.trim())?;
-            let total = parse_decimal(number.trim())?.checked_mul(Decimal::from(seconds))?;
-            let nanos = total.checked_mul(Decimal::from(1_000_000_000i64))?.trunc();
-            Const::Duration(chrono::TimeDelta::nanoseconds(i64::try_from(nanos).ok()?))
-        }
         Ty::Choice(choices) => Const::Choice(choices.iter().position(|c| c == text)? as u32),
-        Ty::Time => Const::Time(parse_time(text, tz)?),
         _ => return None,
     })
 }

@@ -162,14 +162,14 @@ fn write_rewards(out: &mut String, program: &Program, outcome: &Outcome) {
                     out.push(',');
                 }
                 out.push_str("{\"on\":");
-                write_json_string(out, &at.with_timezone(&program.timezone).to_rfc3339());
+                write_json_string(out, &crate::time::rfc3339(program.timezone, *at));
                 let _ = write!(out, ",\"amount\":\"{amount}\"}}");
             }
             out.push(']');
         }
         if let Some(at) = r.expires_at {
             out.push_str(",\"expires_at\":");
-            write_json_string(out, &at.with_timezone(&program.timezone).to_rfc3339());
+            write_json_string(out, &crate::time::rfc3339(program.timezone, at));
         }
         out.push('}');
     }

@@ -1416,6 +1416,10 @@ fn build_timestamp(pair: Pair<'_, Rule>) -> Result<TimestampLit> {
                 seconds_written = sec.is_some();
                 let nanos = frac
                     .map(|f| {
+                        if f.len() > 9 {
+                            // Refused by the checker rather than cut to nanoseconds.
+                            return crate::time::BEYOND_NANOSECONDS;
+                        }
                         let digits: String = f.chars().chain(std::iter::repeat('0')).take(9).collect();
                         digits.parse::<u32>().unwrap_or(0)
                     })

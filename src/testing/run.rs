@@ -10,7 +10,6 @@
 
 use std::fmt::Write as _;
 
-use chrono::DateTime;
 use serde_json::{Map, Value as Json};
 
 use super::syntax::{self, Expected, Facts, Item, ParamSetting, Target, TestFile, quote};
@@ -424,14 +423,14 @@ fn check_expected(
                     _ => Err(wrong("a text", &format!("{label} = \"...\""))),
                 },
                 Ty::Time => match expected {
-                    Expected::Text(t) if DateTime::parse_from_rfc3339(t).is_ok() => Ok(()),
+                    Expected::Text(t) if crate::time::parse_rfc3339(t).is_ok() => Ok(()),
                     _ => Err(wrong(
                         "a timestamp",
                         &format!("{label} = \"2024-08-22T10:00:00+08:00\""),
                     )),
                 },
                 Ty::Duration => match expected {
-                    Expected::Text(_) => Ok(()),
+                    Expected::Text(t) if crate::time::parse_duration(t).is_ok() => Ok(()),
                     _ => Err(wrong("a duration", &format!("{label} = \"P30D\""))),
                 },
                 _ => Ok(()),
@@ -968,8 +967,11 @@ fn shown_matches(shown: &Shown, expected: &Expected) -> bool {
         (Shown::Bool(a), Expected::Bool(b)) => a == b,
         (Shown::Count(n) | Shown::Number(n) | Shown::Amount(n, _), Expected::Number { value, .. }) => n == value,
         (Shown::Text(a), Expected::Text(b)) => a == b,
-        (Shown::Time(t), Expected::Text(b)) => DateTime::parse_from_rfc3339(b).is_ok_and(|b| b == *t),
-        (Shown::Duration(d), Expected::Text(b)) => duration_text(*d) == *b,
+        (Shown::Time(t), Expected::Text(b)) => crate::time::parse_rfc3339(b).is_ok_and(|b| b == *t),
+        // Any form of the same length: `"P1D"`, `"PT24H"`, `"86400"`, `"1 day"`.
+        (Shown::Duration(d), Expected::Text(b)) => {
+            crate::time::parse_duration(b).is_ok_and(|seconds| chrono::TimeDelta::try_seconds(seconds) == Some(*d))
+        }
         _ => false,
     }
 }

@@ -4,6 +4,7 @@ use chrono_tz::Europe::Berlin;
 use chrono_tz::Pacific::Apia;
 
 use super::*;
+use chrono_tz::Tz;
 
 fn utc(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
@@ -158,11 +159,23 @@ fn a_written_time_must_happen_exactly_once() {
     };
     assert_eq!(pdt.instant(Los_Angeles), Ok(utc("2024-11-03T08:30:00Z")));
     assert_eq!(gap.instant(Shanghai), Ok(utc("2024-03-10T02:30:00+08:00")));
-    assert_eq!(parse_time("2024-03-10 02:30", Los_Angeles), None);
-    assert_eq!(parse_time("2024-11-03 01:30:00", Los_Angeles), None);
+    assert!(matches!(
+        parse_time("2024-03-10 02:30", Los_Angeles),
+        Err(TimeError::Skipped {
+            offsets: (-28_800, -25_200),
+            ..
+        })
+    ));
+    assert!(matches!(
+        parse_time("2024-11-03 01:30:00", Los_Angeles),
+        Err(TimeError::Twice {
+            offsets: (-25_200, -28_800),
+            ..
+        })
+    ));
     assert_eq!(
         parse_time("2024-11-03T01:30:00-08:00", Los_Angeles),
-        Some(utc("2024-11-03T09:30:00Z"))
+        Ok(utc("2024-11-03T09:30:00Z"))
     );
 }
 
@@ -185,7 +198,7 @@ fn written_dates_and_times_are_checked() {
 
 #[test]
 fn command_line_times_are_rfc3339_or_local() {
-    let expected = Some(utc("2024-09-19T16:00:00Z"));
+    let expected = Ok(utc("2024-09-19T16:00:00Z"));
     for text in [
         "2024-09-20",
         "2024-09-20 00:00",
@@ -194,8 +207,8 @@ fn command_line_times_are_rfc3339_or_local() {
     ] {
         assert_eq!(parse_time(text, Shanghai), expected, "{text}");
     }
-    assert_eq!(parse_time("2024-09-20T00:00", Shanghai), None);
-    assert_eq!(parse_time("tomorrow", Shanghai), None);
+    assert_eq!(parse_time("2024-09-20T00:00", Shanghai), Err(TimeError::NotATime));
+    assert_eq!(parse_time("tomorrow", Shanghai), Err(TimeError::NotATime));
 }
 
 // ---- midnight
@@ -338,4 +351,362 @@ fn business_days_leave_out_weekends_and_holidays() {
     assert_eq!(business_days_between(Shanghai, to, from, Some(&holidays)), Some(-1));
     let far = utc("2400-01-01T00:00:00+08:00");
     assert_eq!(business_days_between(Shanghai, from, far, None), None);
+}
+
+// ---- months_between: the definition in docs/language.md, "months_between"
+
+/// `months_between` as the calendar function gives it (whole months plus the part of the next).
+fn months(tz: Tz, a: &str, b: &str) -> rust_decimal::Decimal {
+    let m = months_between(tz, utc(a), utc(b)).unwrap();
+    let part = rust_decimal::Decimal::from(m.elapsed.num_nanoseconds().unwrap());
+    let span = rust_decimal::Decimal::from(m.next_month.num_nanoseconds().unwrap());
+    let value = rust_decimal::Decimal::from(m.whole) + part / span;
+    if m.backwards { -value } else { value }
+}
+
+#[test]
+fn months_between_counts_fractions_of_a_second() {
+    // Onboarded half a second before midnight: a sliver of a month, not 0 (it used to count
+    // whole seconds only, so `rounded up to 1` paid nothing).
+    let m = months_between(
+        Shanghai,
+        utc("2024-12-31T23:59:59.5+08:00"),
+        utc("2025-01-01T00:00:00+08:00"),
+    )
+    .unwrap();
+    assert_eq!((m.whole, m.elapsed), (0, TimeDelta::milliseconds(500)));
+    let one_ns = months(
+        Shanghai,
+        "2024-12-31T23:59:59.999999999+08:00",
+        "2025-01-01T00:00:00+08:00",
+    );
+    assert!(one_ns > rust_decimal::Decimal::ZERO, "{one_ns}");
+    // A nanosecond short of a month stays below one.
+    let almost = months(
+        Shanghai,
+        "2024-05-01T00:00:00+08:00",
+        "2024-05-31T23:59:59.999999999+08:00",
+    );
+    assert!(almost < rust_decimal::Decimal::ONE, "{almost}");
+}
+
+#[test]
+fn months_between_at_month_ends() {
+    let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+    // One month after January 31 is February 29 (clamped): exactly one month.
+    assert_eq!(
+        months(Shanghai, "2024-01-31T00:00:00+08:00", "2024-02-29T00:00:00+08:00"),
+        d("1")
+    );
+    // From February 29, one month is March 29; two more days of the month to April 29 (31 days).
+    assert_eq!(
+        months(Shanghai, "2024-02-29T00:00:00+08:00", "2024-03-31T00:00:00+08:00"),
+        d("1") + d("2") / d("31")
+    );
+    // Months are counted from `a` each time, never from a clamped month: January 31 plus two
+    // months is March 31, not March 29.
+    assert_eq!(
+        months(Shanghai, "2024-01-31T00:00:00+08:00", "2024-03-31T00:00:00+08:00"),
+        d("2")
+    );
+}
+
+#[test]
+fn months_between_backwards_is_the_negative_of_forwards() {
+    // docs/language.md: negative when `b` is earlier, `months_between(a, b) = −months_between(b, a)`.
+    for (a, b) in [
+        ("2024-03-31T00:00:00+08:00", "2024-02-29T00:00:00+08:00"),
+        ("2024-06-16T00:00:00+08:00", "2024-05-01T00:00:00+08:00"),
+        ("2025-01-01T00:00:00+08:00", "2024-12-31T23:59:59.5+08:00"),
+    ] {
+        assert_eq!(months(Shanghai, a, b), -months(Shanghai, b, a), "{a} {b}");
+        assert!(months(Shanghai, a, b) < rust_decimal::Decimal::ZERO);
+    }
+    let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+    // From March 31 back to February 29 is −(1 + 2/31), not −1 (which `add_months(a, −1)` would give).
+    assert_eq!(
+        months(Shanghai, "2024-03-31T00:00:00+08:00", "2024-02-29T00:00:00+08:00"),
+        -(d("1") + d("2") / d("31"))
+    );
+}
+
+#[test]
+fn months_between_from_a_repeated_time_starts_at_that_instant() {
+    // 01:30 PST on 2024-11-03 is the second 01:30 in Los Angeles; zero months from it is itself,
+    // not the first 01:30 an hour earlier.
+    let a = utc("2024-11-03T01:30:00-08:00");
+    let m = months_between(Los_Angeles, a, utc("2024-11-03T02:00:00-08:00")).unwrap();
+    assert_eq!((m.whole, m.elapsed), (0, TimeDelta::minutes(30)));
+}
+
+#[test]
+fn months_between_is_out_of_range_only_outside_the_calendar() {
+    let m = months_between(Shanghai, utc("9999-12-15T00:00:00Z"), utc("9999-12-20T00:00:00Z")).unwrap();
+    assert_eq!((m.whole, m.elapsed), (0, TimeDelta::days(5)));
+    let m = months_between(Shanghai, utc("0000-01-01T00:00:00Z"), utc("9999-12-31T00:00:00Z")).unwrap();
+    assert_eq!(m.whole, 9999 * 12 + 11);
+}
+
+proptest::proptest! {
+    /// For `a ≤ b`, the whole months `k` satisfy `add_months(a, k) ≤ b < add_months(a, k + 1)`,
+    /// the fraction is zero exactly when `b = add_months(a, k)`, and backwards is the negative.
+    #[test]
+    fn months_between_follows_its_definition(
+        a in -2_208_988_800i64..4_102_444_800,
+        span in 0i64..400_000_000,
+        a_nanos in 0u32..1_000_000_000,
+        b_nanos in 0u32..1_000_000_000,
+        zone in 0usize..4,
+    ) {
+        let tz = [Shanghai, Los_Angeles, Santiago, Apia][zone];
+        let a = DateTime::from_timestamp(a, a_nanos).unwrap();
+        let b = DateTime::from_timestamp(a.timestamp() + span, b_nanos).unwrap().max(a);
+        let m = months_between(tz, a, b).unwrap();
+        let step = |k: u32| if k == 0 { Some(a) } else { instant(tz, local(tz, a).checked_add_months(Months::new(k)).unwrap()) };
+        proptest::prop_assert!(step(m.whole).unwrap() <= b);
+        proptest::prop_assert!(step(m.whole + 1).unwrap() > b);
+        proptest::prop_assert_eq!(m.elapsed.is_zero(), step(m.whole) == Some(b));
+        proptest::prop_assert!(m.elapsed < m.next_month);
+        let back = months_between(tz, b, a).unwrap();
+        proptest::prop_assert_eq!((back.whole, back.elapsed, back.next_month), (m.whole, m.elapsed, m.next_month));
+        proptest::prop_assert_eq!(back.backwards, b != a);
+    }
+}
+
+// ---- the range of instants, printing and reading back
+
+/// Reads `local_text`'s output as the checker reads a timestamp literal.
+fn read_local_text(text: &str, tz: Tz) -> DateTime<Utc> {
+    let mut parts = text.split(' ');
+    let date = parts.next().unwrap();
+    let time = parts.next().unwrap();
+    let offset = parts.next().map(|o| match o {
+        "Z" => 0,
+        _ => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            let (h, m) = o[1..].split_once(':').unwrap();
+            sign * (h.parse::<i32>().unwrap() * 3600 + m.parse::<i32>().unwrap() * 60)
+        }
+    });
+    let d: Vec<i32> = date.split('-').map(|p| p.parse().unwrap()).collect();
+    let (hms, fraction) = time.split_once('.').unwrap_or((time, ""));
+    let t: Vec<u32> = hms.split(':').map(|p| p.parse().unwrap()).collect();
+    let nanos: u32 = if fraction.is_empty() {
+        0
+    } else {
+        format!("{fraction:0<9}").parse().unwrap()
+    };
+    let written = Written {
+        date: (d[0], d[1] as u32, d[2] as u32),
+        time: Some((t[0], t[1], t[2], nanos)),
+        offset,
+    };
+    written.instant(tz).unwrap()
+}
+
+const ZONES: [Tz; 7] = [
+    Shanghai,
+    Los_Angeles,
+    Santiago,
+    Apia,
+    Beirut,
+    chrono_tz::UTC,
+    // +14:00 and −12:00 push local years past 9999 and before 0000.
+    chrono_tz::Pacific::Kiritimati,
+];
+
+proptest::proptest! {
+    /// Whatever instant the program accepts, what it prints in results (RFC 3339) and in
+    /// explanations (a campaign's timestamp literal) reads back as the same instant.
+    #[test]
+    fn printed_instants_read_back(
+        seconds in EARLIEST.timestamp()..=LATEST.timestamp(),
+        nanos in proptest::prop_oneof![proptest::strategy::Just(0u32), 0u32..1_000_000_000],
+        zone in 0usize..7,
+    ) {
+        let tz = ZONES[zone];
+        let t = DateTime::from_timestamp(seconds, nanos).unwrap();
+        proptest::prop_assert_eq!(parse_rfc3339(&rfc3339(tz, t)), Ok(t), "{}", rfc3339(tz, t));
+        proptest::prop_assert_eq!(read_local_text(&local_text(tz, t), tz), t, "{}", local_text(tz, t));
+    }
+
+    /// A duration the program prints (ISO 8601) reads back as the same length.
+    #[test]
+    fn printed_durations_read_back(seconds in -MAX_DURATION_SECONDS..=MAX_DURATION_SECONDS) {
+        let text = crate::report::json::duration_text(TimeDelta::seconds(seconds));
+        proptest::prop_assert_eq!(parse_duration(&text), Ok(seconds), "{}", text);
+    }
+}
+
+#[test]
+fn the_ends_of_the_range_read_back() {
+    for tz in ZONES {
+        for t in [EARLIEST, LATEST] {
+            assert_eq!(parse_rfc3339(&rfc3339(tz, t)), Ok(t), "{tz} {}", rfc3339(tz, t));
+            assert_eq!(read_local_text(&local_text(tz, t), tz), t, "{tz} {}", local_text(tz, t));
+        }
+    }
+}
+
+#[test]
+fn local_mean_time_with_seconds_is_printed_in_utc() {
+    // Shanghai kept local mean time, +08:05:43, until 1901: RFC 3339 cannot write that offset.
+    let t = utc("1900-06-01T00:00:00Z");
+    assert_eq!(rfc3339(Shanghai, t), "1900-06-01T00:00:00+00:00");
+    // An explanation writes the local time, which a campaign reads as that instant.
+    assert_eq!(local_text(Shanghai, t), "1900-06-01 08:05:43");
+    // A year past 9999 in the zone is printed in UTC.
+    assert_eq!(
+        rfc3339(chrono_tz::Pacific::Kiritimati, LATEST),
+        "9999-12-31T23:59:59.999999999+00:00"
+    );
+}
+
+#[test]
+fn a_repeated_local_time_is_explained_with_its_offset() {
+    assert_eq!(
+        local_text(Los_Angeles, utc("2024-11-03T01:30:00-08:00")),
+        "2024-11-03 01:30:00 -08:00"
+    );
+    assert_eq!(
+        local_text(Los_Angeles, utc("2024-11-03T00:30:00-07:00")),
+        "2024-11-03 00:30:00"
+    );
+}
+
+#[test]
+fn timestamps_beyond_nanoseconds_leap_seconds_and_out_of_range_are_refused() {
+    assert_eq!(
+        parse_rfc3339("2024-12-31T23:59:59.0000000009+08:00"),
+        Err(TimestampError::BeyondNanoseconds)
+    );
+    assert_eq!(
+        parse_rfc3339("2024-12-31T23:59:59.999999999+08:00"),
+        Ok(utc("2024-12-31T15:59:59.999999999Z"))
+    );
+    // 2016-12-31 had a real leap second; the instants counted here have none.
+    assert_eq!(parse_rfc3339("2016-12-31T23:59:60Z"), Err(TimestampError::LeapSecond));
+    assert_eq!(
+        parse_rfc3339("2024-02-29T23:59:60+08:00"),
+        Err(TimestampError::LeapSecond)
+    );
+    assert_eq!(
+        parse_rfc3339("0000-01-01T00:00:00+08:00"),
+        Err(TimestampError::OutOfRange)
+    );
+    assert_eq!(
+        parse_rfc3339("9999-12-31T23:59:59-01:00"),
+        Err(TimestampError::OutOfRange)
+    );
+    assert_eq!(
+        parse_time("2024-02-29 23:59:60", Shanghai),
+        Err(TimeError::Timestamp(TimestampError::LeapSecond))
+    );
+    assert_eq!(
+        written((2024, 2, 29), Some((23, 59, 59, BEYOND_NANOSECONDS))).instant(Shanghai),
+        Err(NotAnInstant::BeyondNanoseconds)
+    );
+    assert_eq!(
+        Written {
+            date: (0, 1, 1),
+            time: None,
+            offset: Some(3600),
+        }
+        .instant(Shanghai),
+        Err(NotAnInstant::OutOfRange)
+    );
+}
+
+#[test]
+fn calculations_stop_at_the_end_of_the_range() {
+    let t = utc("9999-12-15T00:00:00Z");
+    assert_eq!(add_months(chrono_tz::UTC, t, 1), None);
+    assert_eq!(add_days(chrono_tz::UTC, t, 17), None);
+    assert_eq!(checked_add(t, TimeDelta::days(17)), None);
+    assert_eq!(checked_add(t, TimeDelta::days(16)), Some(utc("9999-12-31T00:00:00Z")));
+    assert_eq!(checked_sub(utc("0000-01-02T00:00:00Z"), TimeDelta::days(2)), None);
+}
+
+#[test]
+fn one_reader_for_durations() {
+    for (text, seconds) in [
+        ("3600", 3600),
+        ("-60", -60),
+        ("30 days", 2_592_000),
+        ("1.5 hours", 5400),
+        ("90 minutes", 5400),
+        ("1 week", 604_800),
+        ("2 周", 1_209_600),
+        ("30天", 2_592_000),
+        ("3600.0", 3600),
+        ("P30D", 2_592_000),
+        ("PT1H30M", 5400),
+        ("P1DT2H", 93_600),
+        ("P2W", 1_209_600),
+        ("-PT5S", -5),
+        ("PT0S", 0),
+    ] {
+        assert_eq!(parse_duration(text), Ok(seconds), "{text}");
+    }
+    for (text, why) in [
+        ("3600.5", DurationError::NotWholeSeconds),
+        ("0.5 seconds", DurationError::NotWholeSeconds),
+        ("1.0000001 minutes", DurationError::NotWholeSeconds),
+        ("3.6e3", DurationError::Exponent),
+        ("30 months", DurationError::NotADuration),
+        ("P1M", DurationError::NotADuration),
+        ("P1Y", DurationError::NotADuration),
+        ("P", DurationError::NotADuration),
+        ("PT", DurationError::NotADuration),
+        ("P1H", DurationError::NotADuration),
+        ("PT1.5S", DurationError::NotADuration),
+        ("", DurationError::NotADuration),
+        ("1,000", DurationError::NotADuration),
+        ("10000000000", DurationError::TooLong),
+        ("1000000 weeks", DurationError::TooLong),
+    ] {
+        assert_eq!(parse_duration(text), Err(why), "{text}");
+    }
+}
+
+/// The instant the checker gives a timestamp literal written `text` in zone `tz`.
+fn literal(text: &str, tz: Tz) -> Option<DateTime<Utc>> {
+    let campaign = format!("campaign \"c\" {{\n  timezone {}\n  value t = {text}\n}}\n", tz.name());
+    let checked = crate::check::check(&campaign);
+    match checked.program?.definitions.first()?.expr {
+        crate::program::Ir::Const(crate::program::Const::Time(t)) => Some(t),
+        _ => None,
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(64))]
+    /// What explanations print is a timestamp literal the checker reads as the same instant.
+    #[test]
+    fn explained_instants_are_literals_of_the_same_instant(
+        seconds in EARLIEST.timestamp()..=LATEST.timestamp(),
+        nanos in proptest::prop_oneof![proptest::strategy::Just(0u32), 0u32..1_000_000_000],
+        zone in 0usize..7,
+    ) {
+        let tz = ZONES[zone];
+        let t = DateTime::from_timestamp(seconds, nanos).unwrap();
+        let text = local_text(tz, t);
+        proptest::prop_assert_eq!(literal(&text, tz), Some(t), "{}", text);
+    }
+}
+
+#[test]
+fn explained_edge_instants_are_literals_of_the_same_instant() {
+    for tz in ZONES {
+        for t in [
+            EARLIEST,
+            LATEST,
+            utc("2024-11-03T01:30:00-08:00"),
+            utc("2024-11-03T01:30:00-07:00"),
+            utc("1900-06-01T00:00:00Z"),
+        ] {
+            let text = local_text(tz, t);
+            assert_eq!(literal(&text, tz), Some(t), "{tz} {text}");
+        }
+    }
 }

@@ -346,8 +346,8 @@ impl<'a> Checker<'a> {
                     NotAnInstant::NotATimeOfDay => errors::expressions::time_out_of_range(span, text),
                     NotAnInstant::Twice => errors::expressions::local_time_twice(span, text, zone),
                     NotAnInstant::Skipped => errors::expressions::local_time_skipped(span, text, zone),
-                    // Out of reach of the grammar (four-digit years, offsets under a day).
-                    NotAnInstant::OutOfRange => return None,
+                    NotAnInstant::BeyondNanoseconds => errors::expressions::time_beyond_nanoseconds(span, text),
+                    NotAnInstant::OutOfRange => errors::expressions::date_out_of_range(span, text),
                 };
                 self.error(diagnostic);
                 return None;

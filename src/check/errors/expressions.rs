@@ -100,6 +100,28 @@ pub(crate) fn time_out_of_range(span: Span, text: &str) -> Diagnostic {
     .with_help("hours run from 00 to 23 (or `24:00` for the end of a day), minutes and seconds from 00 to 59")
 }
 
+/// A time (written `text`) with more than nine digits after the seconds' point.
+pub(crate) fn time_beyond_nanoseconds(span: Span, text: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidDate,
+        span,
+        format!("`{text}` has more than 9 digits after the seconds' point"),
+        "beyond nanoseconds",
+    )
+    .with_help("times are counted to the nanosecond: write at most 9 digits after the point")
+}
+
+/// A date and time (written `text`) outside years 0000 to 9999 in UTC.
+pub(crate) fn date_out_of_range(span: Span, text: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidDate,
+        span,
+        format!("`{text}` is out of range"),
+        "out of range",
+    )
+    .with_help("dates and times run from 0000-01-01 00:00 UTC to the end of 9999 UTC")
+}
+
 /// A local time that happens twice in `zone` (the clocks go back).
 pub(crate) fn local_time_twice(span: Span, text: &str, zone: &str) -> Diagnostic {
     Diagnostic::error(

@@ -39,8 +39,10 @@ pub fn show(program: &Program, v: Value<'_>, ty: &Ty) -> String {
 /// A window's end as an author writes it: an excluded midnight is the previous day's `24:00`.
 pub(super) fn show_window_end(program: &Program, t: DateTime<Utc>, inclusive: bool) -> String {
     let local = t.with_timezone(&program.timezone);
+    // Only where midnight reads back as this instant (not where it happens twice).
     if !inclusive
         && local.time() == chrono::NaiveTime::MIN
+        && crate::time::local_text(program.timezone, t).ends_with(" 00:00:00")
         && let Some(day) = local.date_naive().pred_opt()
     {
         return format!("{} 24:00", day.format("%Y-%m-%d"));
@@ -48,13 +50,9 @@ pub(super) fn show_window_end(program: &Program, t: DateTime<Utc>, inclusive: bo
     show_time(program, t)
 }
 
+/// A time as a campaign writes it, reading back as the same instant ([`crate::time::local_text`]).
 pub(super) fn show_time(program: &Program, t: DateTime<Utc>) -> String {
-    let local = t.with_timezone(&program.timezone);
-    if local.timestamp_subsec_nanos() == 0 {
-        local.format("%Y-%m-%d %H:%M:%S").to_string()
-    } else {
-        local.format("%Y-%m-%d %H:%M:%S%.f").to_string()
-    }
+    crate::time::local_text(program.timezone, t)
 }
 
 pub(super) fn show_duration(d: TimeDelta) -> String {

@@ -35,10 +35,10 @@ impl<'a> Env<'a> {
                 }
             }
             (ArithOp::TimePlus, Value::Time(t), Value::Duration(d)) => {
-                Value::Time(t.checked_add_signed(d).ok_or_else(|| self.overflow())?)
+                Value::Time(crate::time::checked_add(t, d).ok_or_else(|| self.out_of_range())?)
             }
             (ArithOp::TimeMinus, Value::Time(t), Value::Duration(d)) => {
-                Value::Time(t.checked_sub_signed(d).ok_or_else(|| self.overflow())?)
+                Value::Time(crate::time::checked_sub(t, d).ok_or_else(|| self.out_of_range())?)
             }
             (ArithOp::TimeDiff, Value::Time(a), Value::Time(b)) => Value::Duration(a.signed_duration_since(b)),
             (ArithOp::DurAdd, Value::Duration(a), Value::Duration(b)) => {
