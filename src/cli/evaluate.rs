@@ -10,7 +10,8 @@ use clap::{Args, ValueEnum};
 use super::Termination;
 use super::progress::{self, Progress};
 use super::render::graphical;
-use crate::batch::{self, Batch, Explain, Failure, Row, Sink};
+use super::tables::{self, TableArgs};
+use crate::batch::{Batch, Explain, Failure, Row, Sink};
 use crate::diagnostics::SourceFile;
 use crate::facts::Format;
 use crate::program::Program;
@@ -36,9 +37,12 @@ pub enum ResultFormat {
 pub struct EvaluateArgs {
     /// The campaign file.
     policy: PathBuf,
-    /// The fact file: .json (an object or an array), .ndjson/.jsonl, or .csv (flat campaigns only).
+    /// The fact file: .json (an object or an array), .ndjson/.jsonl, .csv or .xlsx (flat
+    /// records; lists with --list).
     #[arg(long)]
     facts: PathBuf,
+    #[command(flatten)]
+    tables: TableArgs,
     /// How to write results.
     #[arg(long, value_enum, default_value_t = ResultFormat::Ndjson)]
     format: ResultFormat,
@@ -79,6 +83,8 @@ pub struct ExplainArgs {
     /// The fact file holding the record (all of it is read: budgets depend on every record).
     #[arg(long)]
     facts: PathBuf,
+    #[command(flatten)]
+    tables: TableArgs,
     /// The id of the record to explain.
     #[arg(long)]
     id: String,
@@ -110,6 +116,7 @@ pub fn run_explain(args: &ExplainArgs) -> Termination {
     let evaluate = EvaluateArgs {
         policy: args.policy.clone(),
         facts: args.facts.clone(),
+        tables: args.tables.clone(),
         format: match args.format {
             ExplainFormat::Text => ResultFormat::Table,
             ExplainFormat::Json => ResultFormat::Ndjson,
@@ -184,7 +191,7 @@ pub fn run(args: &EvaluateArgs) -> Termination {
     };
     let Some(format) = Format::from_path(&args.facts) else {
         eprintln!(
-            "error: cannot tell the format of `{}` from its extension\n  help: name the file .json, .ndjson, .jsonl or .csv",
+            "error: cannot tell the format of `{}` from its extension\n  help: name the file .json, .ndjson, .jsonl, .csv or .xlsx",
             args.facts.display()
         );
         return Termination::Usage;
@@ -256,20 +263,16 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
     // Progress on stderr (see cli::progress): published per chunk, cleared before other stderr lines.
     let options = progress::Options {
         quiet: args.quiet,
-        whole_input_first: format == Format::Json,
+        whole_input_first: matches!(format, Format::Json | Format::Xlsx),
         results_at_end: results == report::Format::Table && !args.explain,
     };
     let progress = Progress::start(&file, options);
-    let mut source = match batch::open(&program.schema, format, file) {
+    let mut join = None;
+    let mut source = match tables::open(&program.schema, format, file, &args.facts, &args.tables, &mut join) {
         Ok(source) => source,
-        Err(e) => {
+        Err(refusal) => {
             progress.finish(0);
-            let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-            eprintln!("error: {}{at}: {}", args.facts.display(), e.message);
-            if let Some(help) = &e.help {
-                eprintln!("  help: {help}");
-            }
-            return Termination::Failure;
+            return refusal.report();
         }
     };
     let threads = args
@@ -382,6 +385,8 @@ impl<W: Write> Results<'_, W> {
     fn list(&self, f: &Failure) {
         if self.stats.failed <= LISTED_FAILURES {
             let at = match f.column {
+                // Line 0: a row of a joined table without a record (its place is in the message).
+                _ if f.line == 0 => self.file.clone(),
                 Some(c) => format!("{}:{}:{c}", self.file, f.line),
                 None => format!("{}:{}", self.file, f.line),
             };

@@ -15,6 +15,7 @@ mod fmt;
 mod lsp;
 mod progress;
 mod render;
+mod tables;
 mod test;
 
 use std::process::ExitCode;

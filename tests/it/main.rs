@@ -28,3 +28,4 @@ mod robustness;
 mod testing;
 mod tutorial;
 mod ui;
+mod xlsx;
