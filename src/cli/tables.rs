@@ -93,7 +93,10 @@ pub fn open<'a>(
     let zone = zone(args, format, &lists)?;
     if args.sheet.is_some() && format != Format::Xlsx {
         return Err(Refusal::usage(
-            format!("`--sheet` names a sheet of an .xlsx fact file, and `{}` is not one", path.display()),
+            format!(
+                "`--sheet` names a sheet of an .xlsx fact file, and `{}` is not one",
+                path.display()
+            ),
             None,
         ));
     }
@@ -117,7 +120,8 @@ pub fn open<'a>(
                 sheet: args.sheet.clone(),
                 timezone: zone,
             };
-            book.records(plan.flat(), &options).map_err(|e| Refusal::table(path, e))?
+            book.records(plan.flat(), &options)
+                .map_err(|e| Refusal::table(path, e))?
         }
         Format::Csv | Format::Json | Format::Ndjson => {
             read_records(plan.flat(), format, BufReader::with_capacity(1 << 16, file))
@@ -138,7 +142,9 @@ pub fn open<'a>(
                     sheet: None,
                     timezone: zone,
                 };
-                let rows = plan.sheet_table(i, &mut other, &options).map_err(|e| Refusal::table(table, e))?;
+                let rows = plan
+                    .sheet_table(i, &mut other, &options)
+                    .map_err(|e| Refusal::table(table, e))?;
                 plan.group(i, format!("`{}`", table.display()), true, rows)
             }
             Source::Sheet(sheet) => {
@@ -149,7 +155,9 @@ pub fn open<'a>(
                     sheet: Some(sheet.clone()),
                     timezone: zone,
                 };
-                let rows = plan.sheet_table(i, book, &options).map_err(|e| Refusal::table(path, e))?;
+                let rows = plan
+                    .sheet_table(i, book, &options)
+                    .map_err(|e| Refusal::table(path, e))?;
                 plan.group(i, format!("sheet `{sheet}`"), true, rows)
             }
         });

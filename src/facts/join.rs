@@ -99,7 +99,11 @@ impl<'s> JoinPlan<'s> {
                     "export the facts as NDJSON (one JSON object per line)".into(),
                 ));
             }
-            lists.push((index, schema.fields.get(index).map_or("", |f| f.name.as_str()), &**items));
+            lists.push((
+                index,
+                schema.fields.get(index).map_or("", |f| f.name.as_str()),
+                &**items,
+            ));
         }
         let missing: Vec<&str> = list_facts.into_iter().filter(|f| !joined.contains(f)).collect();
         if !missing.is_empty() {
@@ -146,17 +150,25 @@ impl<'s> JoinPlan<'s> {
     /// # Errors
     ///
     /// A [`FileError`] when the sheet cannot be read as a whole.
-    pub fn sheet_table(&self, list: usize, book: &mut Workbook, options: &SheetOptions) -> Result<Records<'s>, FileError> {
+    pub fn sheet_table(
+        &self,
+        list: usize,
+        book: &mut Workbook,
+        options: &SheetOptions,
+    ) -> Result<Records<'s>, FileError> {
         book.records_keyed(self.items(list)?, PARENT_KEY, options)
     }
 
     /// The items' schema of the `list`-th joined list.
     fn items(&self, list: usize) -> Result<&'s RecordSchema, FileError> {
-        self.lists.get(list).map(|&(_, _, items)| items).ok_or_else(|| FileError {
-            line: None,
-            message: format!("no list number {list} is joined"),
-            help: None,
-        })
+        self.lists
+            .get(list)
+            .map(|&(_, _, items)| items)
+            .ok_or_else(|| FileError {
+                line: None,
+                message: format!("no list number {list} is joined"),
+                help: None,
+            })
     }
 
     /// Reads the rows of the `list`-th joined list's table into memory,
@@ -266,8 +278,9 @@ struct Group {
     lines: Vec<usize>,
     /// The first row that could not be read: its position in the record's rows, and why.
     problem: Option<(usize, RecordError)>,
-    /// Whether a record of the main table has this id.
-    used: bool,
+    /// The line of the record of the main table that has this id, once read
+    /// (the items are then moved to it: memory is not held twice).
+    taken_by: Option<usize>,
 }
 
 /// The records of a main table with their joined lists (see [`JoinPlan::join`]).
@@ -298,7 +311,7 @@ where
                 Some(Err(e)) => {
                     // The record exists, though it cannot be read: its rows are not orphans.
                     if let Some(id) = &e.id {
-                        self.mark_used(id);
+                        self.mark_taken(id, e.line);
                     }
                     return Some(Err(e));
                 }
@@ -310,10 +323,14 @@ where
 }
 
 impl<I> Joined<'_, '_, I> {
-    fn mark_used(&mut self, id: &str) {
+    /// Notes that the record on `line` has `id`, which takes its rows away (unread).
+    fn mark_taken(&mut self, id: &str, line: usize) {
         for table in &mut self.tables {
-            if let Some(group) = table.groups.get_mut(id) {
-                group.used = true;
+            if let Some(group) = table.groups.get_mut(id)
+                && group.taken_by.is_none()
+            {
+                group.taken_by = Some(line);
+                group.items = Vec::new();
             }
         }
     }
@@ -330,7 +347,20 @@ impl<I> Joined<'_, '_, I> {
                 lists.push((index, Vec::new()));
                 continue;
             };
-            group.used = true;
+            if let Some(first) = group.taken_by {
+                // Whose rows they are cannot be told: never given to both, nor to either silently.
+                return Err(RecordError {
+                    line,
+                    column: None,
+                    id: Some(id),
+                    fact: Some(name.to_owned()),
+                    message: format!(
+                        "the record on line {first} has this id too, and the rows of {} went to it: ids must be unique to join a table",
+                        table.place.table
+                    ),
+                });
+            }
+            group.taken_by = Some(line);
             if let Some((item, e)) = &group.problem {
                 let fact = match &e.fact {
                     Some(fact) => format!("{name}[{item}].{fact}"),
@@ -344,7 +374,7 @@ impl<I> Joined<'_, '_, I> {
                     message: format!("{}: {}", table.place.at(e.line), e.message),
                 });
             }
-            lists.push((index, group.items.clone()));
+            lists.push((index, std::mem::take(&mut group.items)));
         }
         let mut flat = record.values.into_iter();
         let mut values = Vec::with_capacity(self.plan.schema.fields.len());
@@ -369,7 +399,7 @@ impl<I> Joined<'_, '_, I> {
             let name = self.plan.lists.get(table.list).map_or("", |&(_, name, _)| name);
             let mut rows: Vec<(usize, RecordError)> = Vec::new();
             for (id, group) in &table.groups {
-                if group.used {
+                if group.taken_by.is_some() {
                     continue;
                 }
                 for &line in &group.lines {

@@ -1093,7 +1093,10 @@ mod tests {
             Ok(FactValue::Bool(false))
         );
         for (text, b) in [("TRUE", true), ("False", false), ("tRUE", true), ("FALSE", false)] {
-            assert_eq!(value_from_text(&FactType::Bool, text, Source::Csv), Ok(FactValue::Bool(b)));
+            assert_eq!(
+                value_from_text(&FactType::Bool, text, Source::Csv),
+                Ok(FactValue::Bool(b))
+            );
             assert_eq!(value_from_text(&FactType::Bool, text, Source::Json), Err(Why::Mismatch));
         }
         for bad in ["1", "0", "yes", "", "truee", " true"] {

@@ -322,7 +322,14 @@ impl<'s> SheetRows<'s> {
         let id = match cell(self.id_column).map(id_text) {
             Some(Ok(id)) => id,
             Some(Err(message)) => return Err(fail(None, self.key, self.id_column, message)),
-            None => return Err(fail(None, self.key, self.id_column, format!("{MISSING} (the cell is empty)"))),
+            None => {
+                return Err(fail(
+                    None,
+                    self.key,
+                    self.id_column,
+                    format!("{MISSING} (the cell is empty)"),
+                ));
+            }
         };
         let mut values = Vec::with_capacity(self.schema.fields.len());
         for (field, column) in self.schema.fields.iter().zip(&self.columns) {
@@ -333,7 +340,12 @@ impl<'s> SheetRows<'s> {
                     continue;
                 }
                 let column = column.unwrap_or(self.id_column);
-                return Err(fail(Some(&id), &field.name, column, format!("{MISSING} (the cell is empty)")));
+                return Err(fail(
+                    Some(&id),
+                    &field.name,
+                    column,
+                    format!("{MISSING} (the cell is empty)"),
+                ));
             };
             match fact_value(&field.ty, value, self.zone) {
                 Ok(v) => values.push(v),
@@ -401,10 +413,9 @@ fn id_text(value: &Value) -> Result<String, String> {
         Value::Text(s) => Ok(s.clone()),
         Value::Int(_) | Value::Float(_) => number_text(value),
         Value::Error(e) => Err(error_cell(e)),
-        Value::Bool(_) | Value::Serial(_) | Value::IsoDate(_) | Value::IsoDuration(_) => Err(format!(
-            "expected an id (text or a number), found {}",
-            describe(value)
-        )),
+        Value::Bool(_) | Value::Serial(_) | Value::IsoDate(_) | Value::IsoDuration(_) => {
+            Err(format!("expected an id (text or a number), found {}", describe(value)))
+        }
     }
 }
 
@@ -542,7 +553,9 @@ fn serial_datetime(t: &ExcelDateTime) -> Result<NaiveDateTime, String> {
             return Err("the date cell holds a time of day without a date".into());
         }
         (false, 60) => {
-            return Err("the date cell holds 1900-02-29, a day that does not exist (Excel counts 1900 as a leap year)".into());
+            return Err(
+                "the date cell holds 1900-02-29, a day that does not exist (Excel counts 1900 as a leap year)".into(),
+            );
         }
         // Excel's day 1 is 1900-01-01, and it counts a 29 February 1900.
         (false, 1..=59) => ((1899, 12, 31), days),

@@ -48,7 +48,11 @@ impl Workbook {
     /// # Errors
     ///
     /// Never returns: no workbook exists in this build.
-    pub fn records<'s>(&mut self, _schema: &'s RecordSchema, _options: &SheetOptions) -> Result<Records<'s>, FileError> {
+    pub fn records<'s>(
+        &mut self,
+        _schema: &'s RecordSchema,
+        _options: &SheetOptions,
+    ) -> Result<Records<'s>, FileError> {
         match self._never {}
     }
 

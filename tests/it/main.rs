@@ -28,4 +28,5 @@ mod robustness;
 mod testing;
 mod tutorial;
 mod ui;
+#[cfg(feature = "xlsx")]
 mod xlsx;

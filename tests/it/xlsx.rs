@@ -150,7 +150,11 @@ fn a_flat_campaign_from_xlsx_gives_the_same_results_as_csv() {
     // The first sheet by default: not the facts.
     let first = campaign(&["evaluate", COLDSTART, "--facts", s(&book), "--facts-timezone", "UTC"]);
     assert_eq!(first.code, 1, "{first:?}");
-    assert!(first.stderr.contains("the header row has no column"), "{}", first.stderr);
+    assert!(
+        first.stderr.contains("the header row has no column"),
+        "{}",
+        first.stderr
+    );
     // A sheet that is not there: the sheets are listed, with the closest.
     let typo = campaign(&["evaluate", COLDSTART, "--facts", s(&book), "--sheet", "Acounts"]);
     assert_eq!(typo.code, 1, "{typo:?}");
@@ -192,7 +196,14 @@ fn date_cells_need_a_zone() {
     assert!(error.contains("--facts-timezone"), "{error}");
 
     // With the zone the cells were written in: the CSV's instants.
-    let shanghai = campaign(&["evaluate", COLDSTART, "--facts", s(&book), "--facts-timezone", "Asia/Shanghai"]);
+    let shanghai = campaign(&[
+        "evaluate",
+        COLDSTART,
+        "--facts",
+        s(&book),
+        "--facts-timezone",
+        "Asia/Shanghai",
+    ]);
     assert_eq!(shanghai.code, 0, "{shanghai:?}");
     let csv = ndjson(&campaign(&["evaluate", COLDSTART, "--facts", "tests/fixtures/csv/coldstart.csv"]).stdout);
     assert_eq!(ndjson(&shanghai.stdout), csv[..3].to_vec());
@@ -204,7 +215,14 @@ fn date_cells_need_a_zone() {
     let opened = |t: &str| vec![text("m1"), Cell::Number(1.0), Cell::Date(t.into())];
     write_workbook(
         &early,
-        &[("Sheet1", vec![["id", "gmv", "opened"].map(text).to_vec(), opened("2024-08-22 05:00:00"), opened("2024-03-10 02:30:00")])],
+        &[(
+            "Sheet1",
+            vec![
+                ["id", "gmv", "opened"].map(text).to_vec(),
+                opened("2024-08-22 05:00:00"),
+                opened("2024-03-10 02:30:00"),
+            ],
+        )],
     );
     let in_activity = |zone: &str| {
         let run = campaign(&["evaluate", s(&policy), "--facts", s(&early), "--facts-timezone", zone]);
@@ -216,10 +234,20 @@ fn date_cells_need_a_zone() {
     // A wall time the zone skips is not moved to another: it is an error.
     let (_, skipped) = in_activity("America/New_York");
     let e = skipped["error"].as_str().unwrap();
-    assert!(e.contains("cell Sheet1!C3: the time `2024-03-10 02:30:00` does not exist in America/New_York"), "{e}");
+    assert!(
+        e.contains("cell Sheet1!C3: the time `2024-03-10 02:30:00` does not exist in America/New_York"),
+        "{e}"
+    );
 
     // A zone that does not exist, and a zone given where nothing reads it.
-    let bad = campaign(&["evaluate", COLDSTART, "--facts", s(&book), "--facts-timezone", "Asia/Beijing"]);
+    let bad = campaign(&[
+        "evaluate",
+        COLDSTART,
+        "--facts",
+        s(&book),
+        "--facts-timezone",
+        "Asia/Beijing",
+    ]);
     assert_eq!(bad.code, 2, "{bad:?}");
     assert!(bad.stderr.contains("is not a time zone"), "{}", bad.stderr);
     let unused = campaign(&[
@@ -269,26 +297,89 @@ fn cells_of_every_kind() {
     let sheet = vec![
         header,
         // 2: numbers by their shortest decimal (0.1 + 0.2 would not be), a percentage cell.
-        vec![text("m1"), Cell::Number(1234.5), Cell::Number(0.02), Cell::Date("2024-08-22 10:00:00".into()), Cell::Bool(true), Cell::Number(7.0)],
+        vec![
+            text("m1"),
+            Cell::Number(1234.5),
+            Cell::Number(0.02),
+            Cell::Date("2024-08-22 10:00:00".into()),
+            Cell::Bool(true),
+            Cell::Number(7.0),
+        ],
         // 3: TRUE/FALSE as text in any case, money as text, an id typed as a number.
-        vec![Cell::Number(10001.0), text("12.30"), text("2.5%"), Cell::Blank, text("False"), text("x")],
+        vec![
+            Cell::Number(10001.0),
+            text("12.30"),
+            text("2.5%"),
+            Cell::Blank,
+            text("False"),
+            text("x"),
+        ],
         // 4: 16 significant digits: refused, naming the cell.
-        vec![text("m3"), Cell::Number(1234567890123456.0), Cell::Blank, Cell::Blank, Cell::Blank, Cell::Blank],
+        vec![
+            text("m3"),
+            Cell::Number(1234567890123456.0),
+            Cell::Blank,
+            Cell::Blank,
+            Cell::Blank,
+            Cell::Blank,
+        ],
         // 5: an error cell.
-        vec![text("m4"), Cell::Error("#DIV/0!"), Cell::Blank, Cell::Blank, Cell::Blank, Cell::Blank],
+        vec![
+            text("m4"),
+            Cell::Error("#DIV/0!"),
+            Cell::Blank,
+            Cell::Blank,
+            Cell::Blank,
+            Cell::Blank,
+        ],
         // 6: blank rows are skipped; an empty required cell is missing.
         vec![],
-        vec![text("m5"), Cell::Blank, Cell::Blank, Cell::Blank, text("true"), Cell::Blank],
+        vec![
+            text("m5"),
+            Cell::Blank,
+            Cell::Blank,
+            Cell::Blank,
+            text("true"),
+            Cell::Blank,
+        ],
         // 8: #N/A in an optional fact is still an error; a bool cell is not a number.
-        vec![text("m6"), Cell::Bool(true), Cell::Error("#N/A"), Cell::Blank, Cell::Blank, Cell::Blank],
+        vec![
+            text("m6"),
+            Cell::Bool(true),
+            Cell::Error("#N/A"),
+            Cell::Blank,
+            Cell::Blank,
+            Cell::Blank,
+        ],
         // 9: 15 digits are kept exactly; a date in a bool column is refused.
-        vec![text("m7"), Cell::Number(123456789012.345), Cell::Blank, Cell::Blank, Cell::Date("2024-08-22 00:00:00".into()), Cell::Blank],
+        vec![
+            text("m7"),
+            Cell::Number(123456789012.345),
+            Cell::Blank,
+            Cell::Blank,
+            Cell::Date("2024-08-22 00:00:00".into()),
+            Cell::Blank,
+        ],
         // 10: fine again.
-        vec![text("m8"), Cell::Number(-5.0), Cell::Blank, Cell::Blank, Cell::Bool(false), Cell::Blank],
+        vec![
+            text("m8"),
+            Cell::Number(-5.0),
+            Cell::Blank,
+            Cell::Blank,
+            Cell::Bool(false),
+            Cell::Blank,
+        ],
     ];
     let book = dir.join("cells.xlsx");
     write_workbook(&book, &[("Sheet1", sheet)]);
-    let run = campaign(&["evaluate", s(&policy), "--facts", s(&book), "--facts-timezone", "Asia/Shanghai"]);
+    let run = campaign(&[
+        "evaluate",
+        s(&policy),
+        "--facts",
+        s(&book),
+        "--facts-timezone",
+        "Asia/Shanghai",
+    ]);
     assert_eq!(run.code, 1, "{run:?}");
     let results = ndjson(&run.stdout);
     let ids: Vec<&str> = results.iter().map(|r| r["id"].as_str().unwrap_or("")).collect();
@@ -302,10 +393,19 @@ fn cells_of_every_kind() {
     assert_eq!(r["values"]["shown_gmv"]["amount"], "12.30");
     assert_eq!(r["values"]["shown_rate"], "0.025");
     assert_eq!(r["eligible"], false);
-    let error = |i: usize| (results[i]["line"].as_u64().unwrap(), results[i]["fact"].as_str().unwrap(), results[i]["error"].as_str().unwrap());
+    let error = |i: usize| {
+        (
+            results[i]["line"].as_u64().unwrap(),
+            results[i]["fact"].as_str().unwrap(),
+            results[i]["error"].as_str().unwrap(),
+        )
+    };
     let (line, fact, e) = error(2);
     assert_eq!((line, fact), (4, "gmv"));
-    assert!(e.contains("cell Sheet1!B4: the number `1234567890123456` has 16 significant digits, but Excel keeps only 15"), "{e}");
+    assert!(
+        e.contains("cell Sheet1!B4: the number `1234567890123456` has 16 significant digits, but Excel keeps only 15"),
+        "{e}"
+    );
     assert!(e.contains("store the column as text"), "{e}");
     let (line, fact, e) = error(3);
     assert_eq!((line, fact), (5, "gmv"));
@@ -319,7 +419,10 @@ fn cells_of_every_kind() {
     assert!(e.contains("the logical value `TRUE`"), "{e}");
     let (line, fact, e) = error(6);
     assert_eq!((line, fact), (9, "active"));
-    assert!(e.contains("cell Sheet1!E9: expected true or false, found the date cell `2024-08-22 00:00:00`"), "{e}");
+    assert!(
+        e.contains("cell Sheet1!E9: expected true or false, found the date cell `2024-08-22 00:00:00`"),
+        "{e}"
+    );
     assert_eq!(results[7]["values"]["shown_gmv"]["amount"], "-5");
     assert_eq!(summary(&run.stderr), [8, 1, 2, 5]);
     // Failures are listed with the file and the row.
@@ -329,11 +432,14 @@ fn cells_of_every_kind() {
     let fifteen = dir.join("fifteen.xlsx");
     write_workbook(
         &fifteen,
-        &[("Sheet1", vec![
-            ["id", "gmv"].map(text).to_vec(),
-            vec![text("a"), Cell::Number(123456789012.345)],
-            vec![text("b"), Cell::Number(0.1)],
-        ])],
+        &[(
+            "Sheet1",
+            vec![
+                ["id", "gmv"].map(text).to_vec(),
+                vec![text("a"), Cell::Number(123456789012.345)],
+                vec![text("b"), Cell::Number(0.1)],
+            ],
+        )],
     );
     let run = campaign(&["evaluate", s(&policy), "--facts", s(&fifteen)]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -362,7 +468,12 @@ fn edu_tables() -> (Vec<Value>, Vec<Vec<String>>, Vec<Vec<String>>) {
     let records = ndjson(&std::fs::read_to_string(root().join(EDU_FACTS)).unwrap());
     let mut main = vec![vec!["id".to_owned(), "store_score".into(), "registered_at".into()]];
     let item = ["at", "live_category", "category_l1", "category_l2", "gmv"];
-    let mut sales = vec![std::iter::once("parent_id").chain(item).map(str::to_owned).collect::<Vec<_>>()];
+    let mut sales = vec![
+        std::iter::once("parent_id")
+            .chain(item)
+            .map(str::to_owned)
+            .collect::<Vec<_>>(),
+    ];
     let cell = |v: &Value| match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
@@ -401,11 +512,24 @@ fn lists_joined_from_a_second_csv_file() {
 
     // A row whose record is missing is an error of its own, after the records; a bad
     // row fails its record, naming the item; a record with no rows has an empty list.
-    let with_sales = records.iter().position(|r| !r["sales"].as_array().unwrap().is_empty()).unwrap();
+    let with_sales = records
+        .iter()
+        .position(|r| !r["sales"].as_array().unwrap().is_empty())
+        .unwrap();
     let id = records[with_sales]["id"].as_str().unwrap();
     let first_row = sales.iter().position(|r| r[0] == id).unwrap();
     sales[first_row][5] = "12.3O".into();
-    sales.insert(3, vec!["ghost".into(), "2024-08-23T10:00:00+08:00".into(), "购物".into(), "x".into(), "y".into(), "1".into()]);
+    sales.insert(
+        3,
+        vec![
+            "ghost".into(),
+            "2024-08-23T10:00:00+08:00".into(),
+            "购物".into(),
+            "x".into(),
+            "y".into(),
+            "1".into(),
+        ],
+    );
     write_csv(&orders, &sales);
     let run = campaign(&["evaluate", EDU, "--facts", s(&merchants), "--list", &list]);
     assert_eq!(run.code, 1, "{run:?}");
@@ -416,14 +540,37 @@ fn lists_joined_from_a_second_csv_file() {
     assert_eq!(failed["line"], with_sales + 2);
     assert_eq!(failed["fact"], "sales[0].gmv");
     let e = failed["error"].as_str().unwrap();
-    assert!(e.contains(&format!("sales.csv` line {}: expected an amount of CNY", first_row + 1)), "{e}");
+    assert!(
+        e.contains(&format!("sales.csv` line {}: expected an amount of CNY", first_row + 1)),
+        "{e}"
+    );
     let orphan = results.last().unwrap();
-    assert_eq!((orphan["line"].as_u64(), orphan["id"].as_str(), orphan["fact"].as_str()), (Some(0), Some("ghost"), Some("sales")));
+    assert_eq!(
+        (orphan["line"].as_u64(), orphan["id"].as_str(), orphan["fact"].as_str()),
+        (Some(0), Some("ghost"), Some("sales"))
+    );
     let e = orphan["error"].as_str().unwrap();
-    assert!(e.contains("sales.csv` line 4: this row's `parent_id` is `ghost`, but no record has that id"), "{e}");
-    assert!(run.stderr.contains("error: ") && run.stderr.contains("merchants.csv (record `ghost`)"), "{}", run.stderr);
-    let others: Vec<&Value> = results[..records.len()].iter().enumerate().filter(|(i, _)| *i != with_sales).map(|(_, r)| r).collect();
-    let expected_others: Vec<&Value> = expected.iter().enumerate().filter(|(i, _)| *i != with_sales).map(|(_, r)| r).collect();
+    assert!(
+        e.contains("sales.csv` line 4: this row's `parent_id` is `ghost`, but no record has that id"),
+        "{e}"
+    );
+    assert!(
+        run.stderr.contains("error: ") && run.stderr.contains("merchants.csv (record `ghost`)"),
+        "{}",
+        run.stderr
+    );
+    let others: Vec<&Value> = results[..records.len()]
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != with_sales)
+        .map(|(_, r)| r)
+        .collect();
+    let expected_others: Vec<&Value> = expected
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != with_sales)
+        .map(|(_, r)| r)
+        .collect();
     assert_eq!(others, expected_others);
 }
 
@@ -434,12 +581,26 @@ fn lists_joined_from_a_second_sheet() {
     let expected = ndjson(&campaign(&["evaluate", EDU, "--facts", EDU_FACTS]).stdout);
     let as_cells = |rows: &[Vec<String>]| -> Vec<Vec<Cell>> {
         rows.iter()
-            .map(|r| r.iter().map(|v| if v.is_empty() { Cell::Blank } else { text(v) }).collect())
+            .map(|r| {
+                r.iter()
+                    .map(|v| if v.is_empty() { Cell::Blank } else { text(v) })
+                    .collect()
+            })
             .collect()
     };
     let mut sales_sheet = as_cells(&sales);
     // An orphan row in the middle of the sheet (row 5).
-    sales_sheet.insert(4, vec![text("ghost"), text("2024-08-23T10:00:00+08:00"), text("购物"), text("x"), text("y"), Cell::Number(1.0)]);
+    sales_sheet.insert(
+        4,
+        vec![
+            text("ghost"),
+            text("2024-08-23T10:00:00+08:00"),
+            text("购物"),
+            text("x"),
+            text("y"),
+            Cell::Number(1.0),
+        ],
+    );
     let book = dir.join("book.xlsx");
     write_workbook(&book, &[("Merchants", as_cells(&main)), ("Sales", sales_sheet)]);
     let run = campaign(&["evaluate", EDU, "--facts", s(&book), "--list", "sales=Sales"]);
@@ -447,9 +608,15 @@ fn lists_joined_from_a_second_sheet() {
     let results = ndjson(&run.stdout);
     assert_eq!(results[..records.len()].to_vec(), expected);
     let orphan = &results[records.len()];
-    assert_eq!((orphan["line"].as_u64(), orphan["id"].as_str()), (Some(0), Some("ghost")));
+    assert_eq!(
+        (orphan["line"].as_u64(), orphan["id"].as_str()),
+        (Some(0), Some("ghost"))
+    );
     let e = orphan["error"].as_str().unwrap();
-    assert!(e.contains("sheet `Sales` row 5: this row's `parent_id` is `ghost`"), "{e}");
+    assert!(
+        e.contains("sheet `Sales` row 5: this row's `parent_id` is `ghost`"),
+        "{e}"
+    );
     assert_eq!(summary(&run.stderr)[3], 1);
 
     // A sheet name that is not a sheet; a list that is not a fact; a list without a table.
@@ -467,5 +634,9 @@ fn lists_joined_from_a_second_sheet() {
     write_csv(&merchants, &main);
     let run = campaign(&["evaluate", EDU, "--facts", s(&merchants), "--list", "sales=Sales"]);
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("is neither a .csv nor an .xlsx file"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is neither a .csv nor an .xlsx file"),
+        "{}",
+        run.stderr
+    );
 }

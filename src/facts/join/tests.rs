@@ -52,8 +52,18 @@ fn sale(id: &str, amount: i64) -> Record {
 /// Joins `main` (CSV) with the `sales` and `tags` tables (CSV).
 fn joined(schema: &RecordSchema, main: &str, sales: &str, tags: &str) -> Vec<Result<InputRecord, RecordError>> {
     let plan = JoinPlan::new(schema, &["sales", "tags"]).unwrap();
-    let sales = plan.group(0, "`sales.csv`".into(), false, plan.csv_table(0, sales.as_bytes()).unwrap());
-    let tags = plan.group(1, "sheet `Tags`".into(), true, plan.csv_table(1, tags.as_bytes()).unwrap());
+    let sales = plan.group(
+        0,
+        "`sales.csv`".into(),
+        false,
+        plan.csv_table(0, sales.as_bytes()).unwrap(),
+    );
+    let tags = plan.group(
+        1,
+        "sheet `Tags`".into(),
+        true,
+        plan.csv_table(1, tags.as_bytes()).unwrap(),
+    );
     let parents = read_records(plan.flat(), Format::Csv, main.as_bytes()).unwrap();
     plan.join(parents, vec![sales, tags]).collect()
 }
@@ -89,8 +99,16 @@ fn lists_in_row_order_and_empty_when_absent() {
             }]),
         ]
     );
-    // An id given twice: each record with it has its rows.
-    assert_eq!(rs[2].as_ref().unwrap().record.values[0], m1.record.values[0]);
+    // An id given twice: whose rows they are cannot be told.
+    let e = rs[2].as_ref().unwrap_err();
+    assert_eq!(
+        (e.line, e.id.as_deref(), e.fact.as_deref()),
+        (4, Some("m1"), Some("sales"))
+    );
+    assert_eq!(
+        e.message,
+        "the record on line 2 has this id too, and the rows of `sales.csv` went to it: ids must be unique to join a table"
+    );
 }
 
 #[test]
@@ -122,10 +140,30 @@ fn bad_rows_fail_their_record_and_orphans_are_reported() {
     assert_eq!(
         rest,
         vec![
-            (0, Some("ghost"), Some("sales"), "`sales.csv` line 3: this row's `parent_id` is `ghost`, but no record has that id"),
-            (0, None, Some("sales"), "`sales.csv` line 6: `parent_id`: missing required fact"),
-            (0, Some("ghost"), Some("sales"), "`sales.csv` line 8: this row's `parent_id` is `ghost`, but no record has that id"),
-            (0, Some("nobody"), Some("tags"), "sheet `Tags` row 2: this row's `parent_id` is `nobody`, but no record has that id"),
+            (
+                0,
+                Some("ghost"),
+                Some("sales"),
+                "`sales.csv` line 3: this row's `parent_id` is `ghost`, but no record has that id"
+            ),
+            (
+                0,
+                None,
+                Some("sales"),
+                "`sales.csv` line 6: `parent_id`: missing required fact"
+            ),
+            (
+                0,
+                Some("ghost"),
+                Some("sales"),
+                "`sales.csv` line 8: this row's `parent_id` is `ghost`, but no record has that id"
+            ),
+            (
+                0,
+                Some("nobody"),
+                Some("tags"),
+                "sheet `Tags` row 2: this row's `parent_id` is `nobody`, but no record has that id"
+            ),
         ]
     );
 }
@@ -134,20 +172,31 @@ fn bad_rows_fail_their_record_and_orphans_are_reported() {
 fn plans_that_cannot_be() {
     let schema = schema();
     let message = |joined: &[&str]| JoinPlan::new(&schema, joined).unwrap_err().message;
-    assert_eq!(message(&["sales"]), "this campaign has list facts (`tags`), which a table (a CSV file or a sheet) cannot hold");
+    assert_eq!(
+        message(&["sales"]),
+        "this campaign has list facts (`tags`), which a table (a CSV file or a sheet) cannot hold"
+    );
     assert_eq!(message(&["sales", "tags", "gmv"]), "the fact `gmv` is not a list");
     assert_eq!(message(&["sales", "tags", "sale"]), "the campaign has no fact `sale`");
-    assert_eq!(message(&["sales", "tags", "sales"]), "the list `sales` is given more than one table");
+    assert_eq!(
+        message(&["sales", "tags", "sales"]),
+        "the list `sales` is given more than one table"
+    );
     let e = JoinPlan::new(&schema, &[]).unwrap_err();
     assert_eq!(
         e.help.as_deref(),
-        Some("read each list from a table of its own joined by the record id (`--list sales=FILE.csv`, see docs/cli.md), or export the facts as NDJSON")
+        Some(
+            "read each list from a table of its own joined by the record id (`--list sales=FILE.csv`, see docs/cli.md), or export the facts as NDJSON"
+        )
     );
     let nested = RecordSchema {
         fields: vec![field("programs", FactType::List(Box::new(schema.clone())), false)],
     };
     let e = JoinPlan::new(&nested, &["programs"]).unwrap_err();
-    assert_eq!(e.message, "the items of `programs` have list facts (`sales`, `tags`), which a table cannot hold");
+    assert_eq!(
+        e.message,
+        "the items of `programs` have list facts (`sales`, `tags`), which a table cannot hold"
+    );
     // A flat campaign needs no plan, and an empty one changes nothing.
     let flat = RecordSchema {
         fields: vec![field("gmv", FactType::Decimal, false)],

@@ -42,7 +42,10 @@ fn numbers_by_their_shortest_decimal() {
     }
     assert_eq!(number_text(&Value::Int(-1_000_000)), Ok("-1000000".into()));
     assert!(number_text(&Value::Int(1_234_567_890_123_456)).is_err());
-    assert_eq!(number_text(&Value::Int(1_000_000_000_000_000_000)), Ok("1000000000000000000".into()));
+    assert_eq!(
+        number_text(&Value::Int(1_000_000_000_000_000_000)),
+        Ok("1000000000000000000".into())
+    );
 }
 
 #[test]
@@ -53,12 +56,20 @@ fn number_cells_by_fact_type() {
         Ok(FactValue::Number(Decimal::new(123, 1)))
     );
     assert_eq!(read(&FactType::Count, 30.0), Ok(FactValue::Number(Decimal::from(30))));
-    assert!(read(&FactType::Count, 30.5).unwrap_err().starts_with("expected a whole number"));
+    assert!(
+        read(&FactType::Count, 30.5)
+            .unwrap_err()
+            .starts_with("expected a whole number")
+    );
     assert_eq!(read(&FactType::Duration, 3600.0), Ok(FactValue::Seconds(3600)));
     assert_eq!(read(&FactType::Text, 7.0), Ok(FactValue::Text("7".into())));
     let choice = FactType::Enum(vec!["1".into(), "2".into()]);
     assert_eq!(read(&choice, 2.0), Ok(FactValue::Choice(1)));
-    assert!(read(&FactType::Bool, 1.0).unwrap_err().starts_with("expected true or false, found `1`"));
+    assert!(
+        read(&FactType::Bool, 1.0)
+            .unwrap_err()
+            .starts_with("expected true or false, found `1`")
+    );
     assert!(read(&FactType::Timestamp, 45000.0).is_err());
     // Too small for an exact decimal.
     assert!(read(&FactType::Decimal, 1e-30).unwrap_err().contains("more digits"));
@@ -67,7 +78,10 @@ fn number_cells_by_fact_type() {
 #[test]
 fn text_bool_and_error_cells() {
     let read = |ty: &FactType, v: Value| fact_value(ty, &v, None);
-    assert_eq!(read(&FactType::Bool, Value::Text("TRUE".into())), Ok(FactValue::Bool(true)));
+    assert_eq!(
+        read(&FactType::Bool, Value::Text("TRUE".into())),
+        Ok(FactValue::Bool(true))
+    );
     assert_eq!(read(&FactType::Bool, Value::Bool(false)), Ok(FactValue::Bool(false)));
     assert_eq!(
         read(&FactType::Text, Value::Bool(true)),
@@ -100,14 +114,28 @@ fn date_cells_exactly() {
     assert_eq!(serial_datetime(&serial(1.0, false)), Ok(naive("1900-01-01 00:00:00")));
     assert_eq!(serial_datetime(&serial(59.0, false)), Ok(naive("1900-02-28 00:00:00")));
     assert_eq!(serial_datetime(&serial(61.0, false)), Ok(naive("1900-03-01 00:00:00")));
-    assert!(serial_datetime(&serial(60.0, false)).unwrap_err().contains("1900-02-29"));
-    assert!(serial_datetime(&serial(0.5, false)).unwrap_err().contains("time of day without a date"));
-    assert_eq!(serial_datetime(&serial(2_958_465.0, false)), Ok(naive("9999-12-31 00:00:00")));
+    assert!(
+        serial_datetime(&serial(60.0, false))
+            .unwrap_err()
+            .contains("1900-02-29")
+    );
+    assert!(
+        serial_datetime(&serial(0.5, false))
+            .unwrap_err()
+            .contains("time of day without a date")
+    );
+    assert_eq!(
+        serial_datetime(&serial(2_958_465.0, false)),
+        Ok(naive("9999-12-31 00:00:00"))
+    );
     assert!(serial_datetime(&serial(2_958_466.0, false)).is_err());
     assert!(serial_datetime(&serial(-1.0, false)).is_err());
     // The 1904 system: day 0 is 1904-01-01.
     assert_eq!(serial_datetime(&serial(0.0, true)), Ok(naive("1904-01-01 00:00:00")));
-    assert_eq!(serial_datetime(&serial(44_065.0, true)), Ok(naive("2024-08-23 00:00:00")));
+    assert_eq!(
+        serial_datetime(&serial(44_065.0, true)),
+        Ok(naive("2024-08-23 00:00:00"))
+    );
 }
 
 #[test]
@@ -119,7 +147,10 @@ fn date_cells_in_a_zone() {
     };
     assert_eq!(instant.to_rfc3339(), "2024-08-22T02:00:00+00:00");
     let e = fact_value(&FactType::Timestamp, &t, None).unwrap_err();
-    assert!(e.starts_with("the date cell `2024-08-22 10:00:00` has no time zone"), "{e}");
+    assert!(
+        e.starts_with("the date cell `2024-08-22 10:00:00` has no time zone"),
+        "{e}"
+    );
     // A wall time that happens twice.
     let new_york: Tz = "America/New_York".parse().unwrap();
     let e = in_zone(naive("2024-11-03 01:30:00"), Some(new_york)).unwrap_err();
@@ -130,7 +161,9 @@ fn date_cells_in_a_zone() {
         "2024-08-22T02:00:00+00:00"
     );
     assert_eq!(
-        iso_timestamp("2024-08-22T10:00:00", Some(shanghai)).unwrap().to_rfc3339(),
+        iso_timestamp("2024-08-22T10:00:00", Some(shanghai))
+            .unwrap()
+            .to_rfc3339(),
         "2024-08-22T02:00:00+00:00"
     );
     assert!(iso_timestamp("2024-08-22T10:00:00", None).is_err());
@@ -141,7 +174,11 @@ fn duration_cells_in_whole_seconds() {
     let duration = |x: f64| ExcelDateTime::new(x, ExcelDateTimeType::TimeDelta, false);
     assert_eq!(serial_seconds(&duration(1.0 / 24.0)), Ok(3600));
     assert_eq!(serial_seconds(&duration(36.5 / 24.0)), Ok(131_400));
-    assert!(serial_seconds(&duration(1.5 / 86_400.0)).unwrap_err().contains("whole seconds"));
+    assert!(
+        serial_seconds(&duration(1.5 / 86_400.0))
+            .unwrap_err()
+            .contains("whole seconds")
+    );
     let v = Value::Serial(duration(1.0 / 24.0));
     assert_eq!(fact_value(&FactType::Duration, &v, None), Ok(FactValue::Seconds(3600)));
     assert!(fact_value(&FactType::Timestamp, &v, None).is_err());
@@ -187,21 +224,39 @@ fn header_and_rows_anywhere_on_the_sheet() {
         ],
     };
     // The table starts at B3; a blank row; a cell far away is only one more cell.
-    let mut book = book(&[&["x", "id", "gmv"], &["", "a", "1"], &["", "", ""], &["", "b", ""], &["", "c", "2"]], true);
+    let mut book = book(
+        &[
+            &["x", "id", "gmv"],
+            &["", "a", "1"],
+            &["", "", ""],
+            &["", "b", ""],
+            &["", "c", "2"],
+        ],
+        true,
+    );
     assert_eq!(book.sheet_names(), ["Data"]);
     let rows: Vec<_> = book.records(&schema, &SheetOptions::default()).unwrap().collect();
     assert_eq!(rows.len(), 4);
     let a = rows[0].as_ref().unwrap();
     assert_eq!((a.line, a.id.as_str()), (4, "a"));
-    assert_eq!(a.record.values, vec![FactValue::Number(Decimal::ONE), FactValue::Unknown]);
+    assert_eq!(
+        a.record.values,
+        vec![FactValue::Number(Decimal::ONE), FactValue::Unknown]
+    );
     let e = rows[1].as_ref().unwrap_err();
-    assert_eq!((e.line, e.id.as_deref(), e.fact.as_deref()), (6, Some("b"), Some("gmv")));
+    assert_eq!(
+        (e.line, e.id.as_deref(), e.fact.as_deref()),
+        (6, Some("b"), Some("gmv"))
+    );
     assert_eq!(e.message, "cell Data!D6: missing required fact (the cell is empty)");
     assert_eq!(rows[2].as_ref().unwrap().line, 7);
     // The far cell's row has no id.
     let e = rows[3].as_ref().unwrap_err();
     assert_eq!((e.line, e.fact.as_deref()), (1_048_576, Some("id")));
-    assert_eq!(e.message, "cell Data!C1048576: missing required fact (the cell is empty)");
+    assert_eq!(
+        e.message,
+        "cell Data!C1048576: missing required fact (the cell is empty)"
+    );
 }
 
 #[test]
@@ -211,9 +266,18 @@ fn sheets_that_cannot_be_read() {
     };
     let mut b = book(&[&["id", "gmx"]], false);
     let e = b.records(&schema, &SheetOptions::default()).err().unwrap();
-    assert_eq!((e.line, e.message.as_str()), (Some(3), "the header row has no column for `gmv`"));
+    assert_eq!(
+        (e.line, e.message.as_str()),
+        (Some(3), "the header row has no column for `gmv`")
+    );
     let e = b
-        .records(&schema, &SheetOptions { sheet: Some("data".into()), timezone: None })
+        .records(
+            &schema,
+            &SheetOptions {
+                sheet: Some("data".into()),
+                timezone: None,
+            },
+        )
         .err()
         .unwrap();
     assert_eq!(e.message, "the workbook has no sheet `data`");
