@@ -1,9 +1,10 @@
 //! Reading merchant fact files into [`Record`]s shaped by a campaign's
 //! [`RecordSchema`].
 //!
-//! Three formats are read (see [`Format`]): NDJSON (one JSON object per
-//! line), JSON (one object, or an array of objects) and CSV (flat schemas
-//! only). [`read_records`] streams one item per input record, in input order:
+//! Four formats are read (see [`Format`]): NDJSON (one JSON object per
+//! line), JSON (one object, or an array of objects), CSV and `.xlsx`
+//! workbooks (flat schemas; [`join`] reads list facts from further tables
+//! joined by id). [`read_records`] streams one item per input record, in input order:
 //! a record that cannot be read yields a [`RecordError`] and reading goes on
 //! with the next record. Only problems with the file as a whole (a CSV header
 //! lacking required columns, a JSON file that holds neither an object nor an

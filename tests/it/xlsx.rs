@@ -2,7 +2,6 @@
 //! second table (issue 15, item 18), end to end through `campaign evaluate`.
 //! The workbooks are written here with `rust_xlsxwriter`.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
@@ -44,15 +43,21 @@ fn write_workbook(path: &Path, sheets: &[(&str, Vec<Vec<Cell>>)]) {
             for (c, cell) in row.iter().enumerate() {
                 let c = u16::try_from(c).unwrap();
                 match cell {
-                    Cell::Text(s) => drop(sheet.write_string(r, c, s).unwrap()),
-                    Cell::Number(x) => drop(sheet.write_number(r, c, *x).unwrap()),
-                    Cell::Bool(b) => drop(sheet.write_boolean(r, c, *b).unwrap()),
+                    Cell::Text(s) => {
+                        sheet.write_string(r, c, s).unwrap();
+                    }
+                    Cell::Number(x) => {
+                        sheet.write_number(r, c, *x).unwrap();
+                    }
+                    Cell::Bool(b) => {
+                        sheet.write_boolean(r, c, *b).unwrap();
+                    }
                     Cell::Date(s) => {
                         let t = ExcelDateTime::parse_from_str(s).unwrap();
-                        drop(sheet.write_datetime_with_format(r, c, &t, &date).unwrap());
+                        sheet.write_datetime_with_format(r, c, &t, &date).unwrap();
                     }
                     Cell::Error(e) => {
-                        drop(sheet.write_formula(r, c, Formula::new("=1/0").set_result(*e)).unwrap());
+                        sheet.write_formula(r, c, Formula::new("=1/0").set_result(*e)).unwrap();
                     }
                     Cell::Blank => {}
                 }
@@ -73,13 +78,6 @@ fn csv_rows(path: &str) -> Vec<Vec<String>> {
 
 fn ndjson(stdout: &str) -> Vec<Value> {
     stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-}
-
-fn by_id(results: &[Value]) -> BTreeMap<String, Value> {
-    results
-        .iter()
-        .map(|r| (r["id"].as_str().unwrap().to_owned(), r.clone()))
-        .collect()
 }
 
 /// The records read, eligible, not eligible and failed, from the summary line.

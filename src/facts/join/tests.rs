@@ -1,8 +1,7 @@
 #![expect(
     clippy::unwrap_used,
     clippy::indexing_slicing,
-    clippy::panic,
-    reason = "a test stops at its first surprise: unwrap, indexing and `panic!` with the value found say plainly what went wrong"
+    reason = "a test stops at its first surprise: unwrap and indexing say plainly what went wrong"
 )]
 
 use rust_decimal::Decimal;

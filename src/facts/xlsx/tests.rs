@@ -296,3 +296,51 @@ fn sheets_that_cannot_be_read() {
     let e = Workbook::open(b"id,gmv\n".to_vec()).err().unwrap();
     assert!(e.message.starts_with("the file is not a workbook"), "{}", e.message);
 }
+
+/// A small workbook's bytes, for mutating.
+fn workbook_bytes() -> Vec<u8> {
+    let mut w = rust_xlsxwriter::Workbook::new();
+    let sheet = w.add_worksheet();
+    for (r, row) in [["id", "gmv"], ["a", "1"], ["b", "x"]].iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *cell).unwrap();
+        }
+    }
+    sheet.write_number(3, 1, 2.5).unwrap();
+    w.save_to_buffer().unwrap()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// A damaged workbook is refused or read, row by row; never a panic.
+    #[test]
+    fn damaged_workbooks_never_panic(
+        flips in proptest::collection::vec((proptest::num::usize::ANY, proptest::num::u8::ANY), 1..6),
+        cut in proptest::option::of(proptest::num::usize::ANY),
+    ) {
+        let mut bytes = workbook_bytes();
+        for (at, byte) in flips {
+            let len = bytes.len();
+            bytes[at % len] = byte;
+        }
+        if let Some(cut) = cut {
+            bytes.truncate(cut % bytes.len());
+        }
+        let schema = RecordSchema {
+            fields: vec![field("gmv", FactType::Decimal, true)],
+        };
+        if let Ok(mut book) = Workbook::open(bytes) {
+            for name in book.sheet_names() {
+                let options = SheetOptions { sheet: Some(name), timezone: None };
+                if let Ok(rows) = book.records(&schema, &options) {
+                    for row in rows {
+                        if let Err(e) = row {
+                            proptest::prop_assert!(e.line >= 1 && !e.message.is_empty());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
