@@ -107,15 +107,26 @@ impl<'s> JoinPlan<'s> {
         }
         let missing: Vec<&str> = list_facts.into_iter().filter(|f| !joined.contains(f)).collect();
         if !missing.is_empty() {
+            let nested = missing.iter().copied().filter(|name| {
+                let items = schema.index_of(name).and_then(|i| schema.fields.get(i)).map(|f| &f.ty);
+                matches!(items, Some(FactType::List(items)) if items.has_lists())
+            });
+            let help = match nested.collect::<Vec<_>>().as_slice() {
+                [] => format!(
+                    "read each list from a table of its own joined by the record id (`--list {}=FILE.csv`, see docs/cli.md), or export the facts as NDJSON",
+                    missing.first().copied().unwrap_or_default()
+                ),
+                nested => format!(
+                    "export the facts as NDJSON (one JSON object per line): the items of {} have lists of their own, which no table can hold",
+                    named(nested)
+                ),
+            };
             return Err(refuse(
                 format!(
                     "this campaign has list facts ({}), which a table (a CSV file or a sheet) cannot hold",
                     named(&missing)
                 ),
-                format!(
-                    "read each list from a table of its own joined by the record id (`--list {}=FILE.csv`, see docs/cli.md), or export the facts as NDJSON",
-                    missing.first().copied().unwrap_or_default()
-                ),
+                help,
             ));
         }
         let flat = RecordSchema {

@@ -425,6 +425,21 @@ fn cells_of_every_kind() {
     assert_eq!(summary(&run.stderr), [8, 1, 2, 5]);
     // Failures are listed with the file and the row.
     assert!(run.stderr.contains("cells.xlsx:5 (record `m4`)"), "{}", run.stderr);
+    // `explain` reads the same options.
+    let explain = campaign(&[
+        "explain",
+        s(&policy),
+        "--facts",
+        s(&book),
+        "--facts-timezone",
+        "Asia/Shanghai",
+        "--id",
+        "10001",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(explain.code, 0, "{explain:?}");
+    assert_eq!(ndjson(&explain.stdout)[0]["values"]["shown_gmv"]["amount"], "12.30");
 
     // 15 significant digits, exactly.
     let fifteen = dir.join("fifteen.xlsx");

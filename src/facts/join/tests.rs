@@ -191,6 +191,13 @@ fn plans_that_cannot_be() {
     let nested = RecordSchema {
         fields: vec![field("programs", FactType::List(Box::new(schema.clone())), false)],
     };
+    let e = JoinPlan::new(&nested, &[]).unwrap_err();
+    assert_eq!(
+        e.help.as_deref(),
+        Some(
+            "export the facts as NDJSON (one JSON object per line): the items of `programs` have lists of their own, which no table can hold"
+        )
+    );
     let e = JoinPlan::new(&nested, &["programs"]).unwrap_err();
     assert_eq!(
         e.message,
