@@ -66,3 +66,14 @@ impl Workbook {
         match self._never {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workbooks_are_refused_saying_why() {
+        let message = Workbook::open(Vec::new()).err().map(|e| e.message).unwrap_or_default();
+        assert!(message.contains("without the `xlsx` feature"), "{message}");
+    }
+}
