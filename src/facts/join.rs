@@ -203,8 +203,9 @@ impl<'s> JoinPlan<'s> {
                         let group = groups.entry(id).or_default();
                         let index = group.lines.len();
                         group.lines.push(e.line);
-                        if group.problem.is_none() {
-                            group.problem = Some((index, e));
+                        match group.problem {
+                            None => group.problem = Some((index, e)),
+                            Some(_) => group.more_problems.push(e.line),
                         }
                     }
                     None => loose.push((
@@ -261,6 +262,20 @@ impl Place {
     }
 }
 
+/// What a record's error adds about its other rows that cannot be read
+/// (one error a record: the others are named, never hidden).
+fn more_problems(rows: bool, lines: &[usize]) -> String {
+    let unit = if rows { "row" } else { "line" };
+    match lines {
+        [] => String::new(),
+        [one] => format!(" (its {unit} {one} cannot be read either)"),
+        [first @ .., last] => {
+            let first: Vec<String> = first.iter().map(usize::to_string).collect();
+            format!(" (its {unit}s {} and {last} cannot be read either)", first.join(", "))
+        }
+    }
+}
+
 /// A child row's error as one text: its fact, then what is wrong.
 fn child_message(e: &RecordError) -> String {
     match &e.fact {
@@ -289,6 +304,8 @@ struct Group {
     lines: Vec<usize>,
     /// The first row that could not be read: its position in the record's rows, and why.
     problem: Option<(usize, RecordError)>,
+    /// The lines of the record's other rows that could not be read.
+    more_problems: Vec<usize>,
     /// The line of the record of the main table that has this id, once read
     /// (the items are then moved to it: memory is not held twice).
     taken_by: Option<usize>,
@@ -382,7 +399,12 @@ impl<I> Joined<'_, '_, I> {
                     column: None,
                     id: Some(id),
                     fact: Some(fact),
-                    message: format!("{}: {}", table.place.at(e.line), e.message),
+                    message: format!(
+                        "{}: {}{}",
+                        table.place.at(e.line),
+                        e.message,
+                        more_problems(table.place.rows, &group.more_problems)
+                    ),
                 });
             }
             lists.push((index, std::mem::take(&mut group.items)));

@@ -116,7 +116,7 @@ fn bad_rows_fail_their_record_and_orphans_are_reported() {
     let rs = joined(
         &schema,
         "id,gmv\nm1,10\nm2,x\nm3,30\n",
-        "parent_id,id,amount\nm1,s1,1\nghost,s9,9\nm3,s3,1\nm3,s4,oops\n,s5,5\nm2,s6,6\nghost,s10,10\n",
+        "parent_id,id,amount\nm1,s1,1\nghost,s9,9\nm3,s3,1\nm3,s4,oops\n,s5,5\nm2,s6,6\nghost,s10,10\nm3,s11,x\nm3,s12,y\n",
         "parent_id,tag\nnobody,x\n",
     );
     let errors: Vec<&RecordError> = rs.iter().filter_map(|r| r.as_ref().err()).collect();
@@ -130,7 +130,10 @@ fn bad_rows_fail_their_record_and_orphans_are_reported() {
         (e.line, e.id.as_deref(), e.fact.as_deref()),
         (4, Some("m3"), Some("sales[1].amount"))
     );
-    assert_eq!(e.message, "`sales.csv` line 5: expected a decimal number, found `oops`");
+    assert_eq!(
+        e.message,
+        "`sales.csv` line 5: expected a decimal number, found `oops` (its lines 9 and 10 cannot be read either)"
+    );
     // Then the rows without a record, in table and row order.
     let rest: Vec<(usize, Option<&str>, Option<&str>, &str)> = errors[2..]
         .iter()
@@ -212,4 +215,14 @@ fn plans_that_cannot_be() {
     let plan = JoinPlan::new(&schema, &["sales", "tags"]).unwrap();
     let e = plan.csv_table(0, &b"id,amount\n"[..]).err().unwrap();
     assert_eq!(e.message, "the header row has no column for `parent_id`");
+}
+
+#[test]
+fn other_bad_rows_are_named() {
+    assert_eq!(more_problems(true, &[]), "");
+    assert_eq!(more_problems(true, &[7]), " (its row 7 cannot be read either)");
+    assert_eq!(
+        more_problems(false, &[3, 5, 8]),
+        " (its lines 3, 5 and 8 cannot be read either)"
+    );
 }

@@ -344,3 +344,9 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_cell_held_is_small() {
+    // docs/cli.md promises about 40 bytes a cell, plus its text.
+    assert!(std::mem::size_of::<Cell>() <= 40, "{}", std::mem::size_of::<Cell>());
+}
