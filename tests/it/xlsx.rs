@@ -632,6 +632,16 @@ fn lists_joined_from_a_second_sheet() {
     );
     assert_eq!(summary(&run.stderr)[3], 1);
 
+    // The same table as the first sheet of a workbook of its own, joined to a CSV file.
+    let merchants = dir.join("merchants.csv");
+    write_csv(&merchants, &main);
+    let other = dir.join("sales.xlsx");
+    write_workbook(&other, &[("Sales", as_cells(&sales))]);
+    let list = format!("sales={}", s(&other));
+    let run = campaign(&["evaluate", EDU, "--facts", s(&merchants), "--list", &list]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(ndjson(&run.stdout), expected);
+
     // A sheet name that is not a sheet; a list that is not a fact; a list without a table.
     let run = campaign(&["evaluate", EDU, "--facts", s(&book), "--list", "sales=Sale"]);
     assert_eq!(run.code, 1, "{run:?}");
@@ -643,8 +653,6 @@ fn lists_joined_from_a_second_sheet() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("--list sales="), "{}", run.stderr);
     // A sheet named while the facts are CSV.
-    let merchants = dir.join("merchants.csv");
-    write_csv(&merchants, &main);
     let run = campaign(&["evaluate", EDU, "--facts", s(&merchants), "--list", "sales=Sales"]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
