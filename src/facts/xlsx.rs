@@ -19,8 +19,9 @@
 //!
 //! Every record error names its cell (`Sheet1!C12`); the record's line is
 //! the sheet's row number. A sheet's cells are held in memory while it is
-//! read (about 40 bytes a cell plus its text), never the rectangle around
-//! them, so that a stray cell at `XFD1048576` costs no more than any other.
+//! read (about 40 bytes a cell plus its text; below the header, only the
+//! columns read), never the rectangle around them, so that a stray cell at
+//! `XFD1048576` costs no more than any other.
 
 use std::io::Cursor;
 
@@ -110,7 +111,12 @@ impl Workbook {
         options: &SheetOptions,
     ) -> Result<Records<'s>, FileError> {
         let name = self.sheet_name(options.sheet.as_deref())?;
-        let cells = self.cells(&name)?;
+        let wanted = |column: &str| column == key || schema.index_of(column).is_some();
+        let cells = match self.cells(&name, Some(&wanted))? {
+            Some(cells) => cells,
+            // Out of row order: the header cannot be told while reading, so keep every column.
+            None => self.cells(&name, None)?.unwrap_or_default(),
+        };
         let rows = SheetRows::new(schema, key, name, cells, options.timezone)?;
         Ok(Box::new(rows))
     }
@@ -147,17 +153,53 @@ impl Workbook {
         })
     }
 
-    /// Every cell of the sheet `name` that holds something, in row order.
-    fn cells(&mut self, name: &str) -> Result<Vec<Cell>, FileError> {
+    /// Every cell of the sheet `name` that holds something, in row order;
+    /// with `wanted`, below the header row only the cells of the columns
+    /// whose names it wants (a warehouse export's other columns cost
+    /// nothing), and `None` when the cells are not in row order.
+    fn cells(&mut self, name: &str, wanted: Option<&dyn Fn(&str) -> bool>) -> Result<Option<Vec<Cell>>, FileError> {
         let broken = |e: &dyn std::fmt::Display| FileError {
             line: None,
             message: format!("the sheet {} cannot be read: {e}", code(name)),
             help: Some("open the workbook in Excel and save it again".into()),
         };
         let mut reader = self.book.worksheet_cells_reader(name).map_err(|e| broken(&e))?;
-        let mut cells = Vec::new();
+        let mut cells: Vec<Cell> = Vec::new();
+        // The header's row and its wanted columns, once the header row is read.
+        let mut kept: Option<Vec<u32>> = None;
+        let mut last = (0, 0);
         while let Some(cell) = reader.next_cell().map_err(|e| broken(&e))? {
             let (row, column) = cell.get_position();
+            let blank = match cell.get_value() {
+                DataRef::Empty => true,
+                DataRef::SharedString(s) => s.is_empty(),
+                DataRef::String(s) => s.is_empty(),
+                _ => false,
+            };
+            if blank {
+                continue;
+            }
+            if let Some(wanted) = wanted {
+                if (row, column) < last {
+                    return Ok(None);
+                }
+                last = (row, column);
+                if kept.is_none() && cells.first().is_some_and(|first| first.row != row) {
+                    let names = cells
+                        .iter()
+                        .filter(|c| header_name(&c.value).is_some_and(|n| wanted(&n)));
+                    kept = Some(names.map(|c| c.column).collect());
+                }
+                if kept.as_ref().is_some_and(|columns| !columns.contains(&column)) {
+                    // The row is not blank, so it is a record (without an id, an error):
+                    // one empty cell says so, never read, its column being none of the facts'.
+                    if cells.last().is_none_or(|c| c.row != row) {
+                        let value = Value::Text(String::new());
+                        cells.push(Cell { row, column, value });
+                    }
+                    continue;
+                }
+            }
             let value = match cell.get_value() {
                 DataRef::Empty => continue,
                 DataRef::SharedString(s) => Value::Text((*s).to_owned()),
@@ -170,14 +212,11 @@ impl Workbook {
                 DataRef::DurationIso(s) => Value::IsoDuration(s.clone()),
                 DataRef::Error(e) => Value::Error(e.clone()),
             };
-            if matches!(&value, Value::Text(s) if s.is_empty()) {
-                continue;
-            }
             cells.push(Cell { row, column, value });
         }
         // Cells are written row by row; a stable sort keeps any other file right.
         cells.sort_by_key(|c| (c.row, c.column));
-        Ok(cells)
+        Ok(Some(cells))
     }
 }
 
