@@ -155,8 +155,8 @@ impl<I: Iterator<Item = Result<InputRecord, RecordError>>> RecordSource for Reco
 }
 
 /// The source for a fact file of `format`: NDJSON split into lines that the
-/// workers parse; JSON and CSV read by [`read_records`] (a `.json` file is
-/// read whole here).
+/// workers parse; JSON, CSV and `.xlsx` read by [`read_records`] (a `.json`
+/// or `.xlsx` file is read whole here).
 ///
 /// # Errors
 ///
@@ -168,7 +168,7 @@ pub fn open<'s, R: Read + 's>(
 ) -> Result<Box<dyn RecordSource + 's>, FileError> {
     match format {
         Format::Ndjson => Ok(Box::new(NdjsonSource::new(input))),
-        Format::Json | Format::Csv => {
+        Format::Json | Format::Csv | Format::Xlsx => {
             let records = read_records(schema, format, BufReader::with_capacity(1 << 16, input))?;
             Ok(Box::new(Records::new(records)))
         }

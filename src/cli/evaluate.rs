@@ -11,7 +11,8 @@ use super::Termination;
 use super::output::{Output, write_failed};
 use super::progress::{self, Progress};
 use super::render::graphical;
-use crate::batch::{self, Batch, Explain, Failure, Row, Sink};
+use super::tables::{self, TableArgs};
+use crate::batch::{Batch, Explain, Failure, Row, Sink};
 use crate::diagnostics::SourceFile;
 use crate::facts::Format;
 use crate::program::Program;
@@ -37,9 +38,12 @@ pub enum ResultFormat {
 pub struct EvaluateArgs {
     /// The campaign file.
     policy: PathBuf,
-    /// The fact file: .json (an object or an array), .ndjson/.jsonl, or .csv (flat campaigns only).
+    /// The fact file: .json (an object or an array), .ndjson/.jsonl, .csv or .xlsx (flat
+    /// records; lists with --list).
     #[arg(long)]
     facts: PathBuf,
+    #[command(flatten)]
+    tables: TableArgs,
     /// How to write results.
     #[arg(long, value_enum, default_value_t = ResultFormat::Ndjson)]
     format: ResultFormat,
@@ -89,6 +93,8 @@ pub struct ExplainArgs {
     /// The fact file holding the record (all of it is read: budgets depend on every record).
     #[arg(long)]
     facts: PathBuf,
+    #[command(flatten)]
+    tables: TableArgs,
     /// The id of the record to explain.
     #[arg(long)]
     id: String,
@@ -149,6 +155,7 @@ pub fn run_explain(args: &ExplainArgs) -> Termination {
     let evaluate = EvaluateArgs {
         policy: args.policy.clone(),
         facts: args.facts.clone(),
+        tables: args.tables.clone(),
         format: match args.format {
             ExplainFormat::Text => ResultFormat::Table,
             ExplainFormat::Json => ResultFormat::Ndjson,
@@ -226,7 +233,7 @@ pub fn run(args: &EvaluateArgs) -> Termination {
     };
     let Some(format) = Format::from_path(&args.facts) else {
         say!(
-            "error: cannot tell the format of `{}` from its extension\n  help: name the file .json, .ndjson, .jsonl or .csv",
+            "error: cannot tell the format of `{}` from its extension\n  help: name the file .json, .ndjson, .jsonl, .csv or .xlsx",
             shown_path(&args.facts)
         );
         return Termination::Usage;
@@ -312,21 +319,17 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
     // output quiet while the run lasts.
     let options = progress::Options {
         quiet: args.quiet,
-        whole_input_first: format == Format::Json,
+        whole_input_first: matches!(format, Format::Json | Format::Xlsx),
         results_at_end: !on_stdout,
     };
     let progress = Progress::start(&file, options);
     let input_bytes = file.metadata().ok().filter(std::fs::Metadata::is_file).map(|m| m.len());
-    let mut source = match batch::open(&program.schema, format, file) {
+    let mut join = None;
+    let mut source = match tables::open(&program.schema, format, file, &args.facts, &args.tables, &mut join) {
         Ok(source) => source,
-        Err(e) => {
+        Err(refusal) => {
             progress.finish(0);
-            let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-            say!("error: {}{at}: {}", shown_path(&args.facts), shown(&e.message));
-            if let Some(help) = &e.help {
-                say!("  help: {}", shown(help));
-            }
-            return Termination::Failure;
+            return refusal.report();
         }
     };
     let threads = args
@@ -472,6 +475,8 @@ impl<W: Write> Results<'_, W> {
     fn list(&self, f: &Failure) {
         if self.stats.failed <= LISTED_FAILURES {
             let at = match f.column {
+                // Line 0: a row of a joined table without a record (its place is in the message).
+                _ if f.line == 0 => self.file.clone(),
                 Some(c) => format!("{}:{}:{c}", self.file, f.line),
                 None => format!("{}:{}", self.file, f.line),
             };

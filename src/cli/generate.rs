@@ -115,6 +115,6 @@ fn write_stdout(bytes: &[u8]) -> Termination {
 }
 
 fn fail(message: &str) -> Termination {
-    eprintln!("error: {message}");
+    say!("error: {}", crate::report::shown(message));
     Termination::Usage
 }

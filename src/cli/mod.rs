@@ -40,6 +40,7 @@ mod output;
 mod progress;
 mod read;
 mod render;
+mod tables;
 mod test;
 mod walk;
 

@@ -15,6 +15,16 @@ use crate::program::schema::{FactType, RecordSchema};
 /// Reads a CSV file against `schema`: checks the header, then streams the rows.
 pub(super) fn read_csv<'s, R: BufRead + 's>(
     schema: &'s RecordSchema,
+    input: R,
+) -> Result<Box<dyn Iterator<Item = Result<InputRecord, RecordError>> + 's>, FileError> {
+    read_csv_keyed(schema, "id", input)
+}
+
+/// [`read_csv`] with the records' ids in the column `key` (a joined table's
+/// rows name their parent record in `parent_id`, see [`super::join`]).
+pub(super) fn read_csv_keyed<'s, R: BufRead + 's>(
+    schema: &'s RecordSchema,
+    key: &'s str,
     mut input: R,
 ) -> Result<Box<dyn Iterator<Item = Result<InputRecord, RecordError>> + 's>, FileError> {
     let lists: Vec<String> = schema
@@ -90,24 +100,24 @@ pub(super) fn read_csv<'s, R: BufRead + 's>(
         Ok(first)
     };
 
-    let id_column = column("id")?;
+    let id_column = column(key)?;
     let mut columns = Vec::with_capacity(schema.fields.len());
     let mut missing = Vec::new();
     if id_column.is_none() {
-        missing.push("`id`".to_owned());
+        missing.push(format!("`{key}`"));
     }
     for field in &schema.fields {
         let col = column(&field.name)?;
-        if col.is_none() && !field.optional && field.name != "id" {
+        if col.is_none() && !field.optional && field.name != key {
             missing.push(format!("`{}`", field.name));
         }
         columns.push(col);
     }
     let Some(id_column) = id_column else {
-        return Err(missing_columns(header_line, &missing));
+        return Err(missing_columns(Some(header_line), key, &missing));
     };
     if !missing.is_empty() {
-        return Err(missing_columns(header_line, &missing));
+        return Err(missing_columns(Some(header_line), key, &missing));
     }
 
     Ok(Box::new(Rows {
@@ -117,24 +127,25 @@ pub(super) fn read_csv<'s, R: BufRead + 's>(
         row: ByteRecord::new(),
         width: header.len(),
         id_column,
+        key,
         columns,
         done: false,
     }))
 }
 
-/// The header lacks the columns `missing` (already in backticks).
-fn missing_columns(line: usize, missing: &[String]) -> FileError {
+/// The header (on `line`) lacks the columns `missing` (already in backticks);
+/// the ids are in the column `key`.
+pub(super) fn missing_columns(line: Option<usize>, key: &str, missing: &[String]) -> FileError {
     let (noun, list) = match missing {
         [one] => ("column", one.clone()),
         _ => ("columns", missing.join(", ")),
     };
     FileError {
-        line: Some(line),
+        line,
         message: format!("the header row has no {noun} for {list}"),
-        help: Some(
-            "the header must name a column for `id` and for every required fact; only optional facts' columns may be left out"
-                .into(),
-        ),
+        help: Some(format!(
+            "the header must name a column for `{key}` and for every required fact; only optional facts' columns may be left out"
+        )),
     }
 }
 
@@ -203,6 +214,8 @@ struct Rows<'s, R> {
     /// The number of fields in the header.
     width: usize,
     id_column: usize,
+    /// The name of the id column.
+    key: &'s str,
     /// For each fact, its column (`None` for an optional fact without one).
     columns: Vec<Option<usize>>,
     done: bool,
@@ -269,7 +282,7 @@ impl<R> Rows<'_, R> {
                 Some(cell) if !cell.is_empty() => "the value is not valid UTF-8".into(),
                 _ => MISSING.into(),
             };
-            return Err(fail(None, Some("id"), message));
+            return Err(fail(None, Some(self.key), message));
         };
 
         let mut values = Vec::with_capacity(self.schema.fields.len());
@@ -404,7 +417,7 @@ mod tests {
                      a,1,1,true,\r\n\
                      b,\"12,000\",1,true,\r\n\
                      c,1,-3,true,\r\n\
-                     d,1,1,TRUE,\r\n\
+                     d,1,1,yes,\r\n\
                      e,1,1,true,2024-08-22T10:00:00\r\n\
                      f,1\r\n\
                      ,1,1,true,\r\n\
@@ -429,7 +442,7 @@ mod tests {
             "expected an amount of CNY such as 12.30 or \"12.30\", found `12,000`"
         );
         assert_eq!(err(2).message, "expected a whole number of at least 0, found `-3`");
-        assert_eq!(err(3).message, "expected true or false, found `TRUE`");
+        assert_eq!(err(3).message, "expected true or false, found `yes`");
         assert!(err(4).message.contains("add the offset, e.g. +08:00"));
         let e = err(5);
         assert_eq!((e.line, e.id.as_deref(), e.fact.as_deref()), (7, Some("f"), None));

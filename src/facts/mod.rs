@@ -1,9 +1,10 @@
 //! Reading merchant fact files into [`Record`]s shaped by a campaign's
 //! [`RecordSchema`].
 //!
-//! Three formats are read (see [`Format`]): NDJSON (one JSON object per
-//! line), JSON (one object, or an array of objects) and CSV (flat schemas
-//! only). [`read_records`] streams one item per input record, in input order:
+//! Four formats are read (see [`Format`]): NDJSON (one JSON object per
+//! line), JSON (one object, or an array of objects), CSV and `.xlsx`
+//! workbooks (flat schemas; [`join`] reads list facts from further tables
+//! joined by id). [`read_records`] streams one item per input record, in input order:
 //! a record that cannot be read yields a [`RecordError`] and reading goes on
 //! with the next record. Only problems with the file as a whole (a CSV header
 //! lacking required columns, a JSON file that holds neither an object nor an
@@ -26,8 +27,9 @@
 //! - `fraction`: a number or decimal string as a ratio (`0.02` is 2 %), or a
 //!   string ending in `%` as a percentage (`"2.5%"` is `0.025`).
 //! - `count`: a whole number of at least 0 (`30` or `"30"`; not `30.0`).
-//! - `bool`: JSON `true`/`false`; in CSV the cells `true` and `false`
-//!   (nothing else).
+//! - `bool`: JSON `true`/`false`; in CSV (and text cells of a workbook)
+//!   `true` and `false` in any case (`TRUE` and `FALSE` are what Excel
+//!   writes), nothing else.
 //! - `text`: a JSON string, kept exactly (never trimmed).
 //! - `one of`: a string among the declared choices.
 //! - `timestamp`: RFC 3339 with an offset (`2024-08-22T10:00:00+08:00`,
@@ -45,10 +47,18 @@
 //! the record's id when it could be read, and the path of the offending fact
 //! (`sales[2].gmv`).
 
+pub mod join;
 pub mod record;
 
 mod csv;
 mod json;
+#[cfg(feature = "xlsx")]
+mod xlsx;
+#[cfg(not(feature = "xlsx"))]
+#[path = "xlsx_off.rs"]
+mod xlsx;
+
+pub use xlsx::{SheetOptions, Workbook};
 
 pub use record::{FactValue, Record};
 
@@ -71,18 +81,23 @@ pub enum Format {
     Ndjson,
     /// Comma-separated values with a header row (flat schemas only).
     Csv,
+    /// An Excel workbook (`.xlsx`): one sheet read like a CSV file, the
+    /// first row its header (see [`Workbook`]).
+    Xlsx,
 }
 
 impl Format {
     /// The format for a file name, by its extension (case-insensitive):
     /// `.json` is [`Format::Json`], `.ndjson` and `.jsonl` are
-    /// [`Format::Ndjson`], `.csv` is [`Format::Csv`]; anything else is `None`.
+    /// [`Format::Ndjson`], `.csv` is [`Format::Csv`], `.xlsx` is
+    /// [`Format::Xlsx`]; anything else is `None`.
     pub fn from_path(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "json" => Some(Format::Json),
             "ndjson" | "jsonl" => Some(Format::Ndjson),
             "csv" => Some(Format::Csv),
+            "xlsx" => Some(Format::Xlsx),
             _ => None,
         }
     }
@@ -188,6 +203,16 @@ pub fn read_records<'s, R: BufRead + 's>(
             json::read_document(schema, bytes)
         }
         Format::Csv => csv::read_csv(schema, input),
+        Format::Xlsx => {
+            // A workbook is a zip archive, read from its end: it is read whole.
+            let mut bytes = Vec::new();
+            input.read_to_end(&mut bytes).map_err(|e| FileError {
+                line: None,
+                message: format!("could not read the input: {e}"),
+                help: None,
+            })?;
+            Workbook::open(bytes)?.records(schema, &SheetOptions::default())
+        }
     }
 }
 
@@ -490,10 +515,11 @@ fn char_column(line: &[u8], index: usize) -> usize {
 fn value_from_text(ty: &FactType, text: &str, source: Source) -> Result<FactValue, Why> {
     match ty {
         FactType::Text => Ok(FactValue::Text(text.into())),
-        FactType::Bool => match (source, text) {
-            (Source::Csv, "true") => Ok(FactValue::Bool(true)),
-            (Source::Csv, "false") => Ok(FactValue::Bool(false)),
-            _ => Err(Why::Mismatch),
+        // Any case: Excel writes `TRUE` and `FALSE` when it saves a CSV file.
+        FactType::Bool => match source {
+            Source::Csv if text.eq_ignore_ascii_case("true") => Ok(FactValue::Bool(true)),
+            Source::Csv if text.eq_ignore_ascii_case("false") => Ok(FactValue::Bool(false)),
+            Source::Csv | Source::Json => Err(Why::Mismatch),
         },
         FactType::Count => count(text).map(FactValue::Number),
         FactType::Decimal | FactType::Money(_) => decimal(text).map(FactValue::Number),
@@ -1099,7 +1125,14 @@ mod tests {
             value_from_text(&FactType::Bool, "false", Source::Csv),
             Ok(FactValue::Bool(false))
         );
-        for bad in ["TRUE", "1", "0", "yes", ""] {
+        for (text, b) in [("TRUE", true), ("False", false), ("tRUE", true), ("FALSE", false)] {
+            assert_eq!(
+                value_from_text(&FactType::Bool, text, Source::Csv),
+                Ok(FactValue::Bool(b))
+            );
+            assert_eq!(value_from_text(&FactType::Bool, text, Source::Json), Err(Why::Mismatch));
+        }
+        for bad in ["1", "0", "yes", "", "truee", " true"] {
             assert_eq!(value_from_text(&FactType::Bool, bad, Source::Csv), Err(Why::Mismatch));
         }
         assert_eq!(

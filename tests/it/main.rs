@@ -32,3 +32,5 @@ mod testing;
 mod time;
 mod tutorial;
 mod ui;
+#[cfg(feature = "xlsx")]
+mod xlsx;
