@@ -20,9 +20,10 @@ use std::io::BufRead;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::record::{FactValue, Record};
+use super::undeclared::{UndeclaredFields, closest_fact};
 use super::{
-    BOM, FileError, InputRecord, MISSING, RecordError, Source, Why, char_column, code, code_json_string, mismatch,
-    value_from_bool, value_from_int, value_from_number, value_from_text,
+    BOM, FileError, InputRecord, MISSING, ReadOptions, RecordError, Source, Why, char_column, code, code_json_string,
+    mismatch, value_from_bool, value_from_int, value_from_number, value_from_text,
 };
 use crate::program::schema::{FactType, FieldSchema, RecordSchema};
 
@@ -45,6 +46,14 @@ pub(super) struct Plan<'s> {
     id_index: Option<usize>,
     /// Whether no two facts have the same name.
     distinct: bool,
+    /// This record schema's number among those of the input record (see
+    /// `undeclared::schemas`), under which its undeclared fields are counted.
+    pub(super) number: u32,
+    /// Whether an undeclared field is an error (`--strict-facts`).
+    pub(super) strict: bool,
+    /// Where undeclared fields are counted (the input record's plan counts
+    /// those of its lists' items too).
+    pub(super) undeclared: UndeclaredFields,
 }
 
 impl<'s> Plan<'s> {
@@ -62,7 +71,15 @@ impl<'s> Plan<'s> {
     }
 
     /// Prepares `schema` and its nested schemas.
-    pub(super) fn new(schema: &'s RecordSchema) -> Plan<'s> {
+    pub(super) fn new(schema: &'s RecordSchema, options: &ReadOptions) -> Plan<'s> {
+        Plan::numbered(schema, options, &mut 0)
+    }
+
+    /// Prepares `schema` as the schema numbered `*next`, and its nested
+    /// schemas with the numbers after it, depth first.
+    fn numbered(schema: &'s RecordSchema, options: &ReadOptions, next: &mut u32) -> Plan<'s> {
+        let number = *next;
+        *next = next.saturating_add(1);
         let mut index = HashMap::with_capacity(schema.fields.len());
         for (i, field) in schema.fields.iter().enumerate() {
             index.entry(field.name.as_str()).or_insert(i);
@@ -71,7 +88,7 @@ impl<'s> Plan<'s> {
             .fields
             .iter()
             .map(|field| match &field.ty {
-                FactType::List(item) => Some(Plan::new(item)),
+                FactType::List(item) => Some(Plan::numbered(item, options, next)),
                 _ => None,
             })
             .collect();
@@ -81,6 +98,9 @@ impl<'s> Plan<'s> {
             distinct: index.len() == schema.fields.len(),
             index,
             items,
+            number,
+            strict: options.strict,
+            undeclared: options.undeclared.clone(),
         }
     }
 }
@@ -131,6 +151,8 @@ struct Ctx {
     id: Option<String>,
     /// The first problem: the fact's path and the message.
     problem: Option<(Option<String>, String)>,
+    /// The undeclared fields met, with the number of their record schema.
+    undeclared: Vec<(u32, Box<str>)>,
 }
 
 impl Ctx {
@@ -304,6 +326,14 @@ impl<'de> KeySet<'de> {
             self.many = Some(self.few.drain(..).collect());
         }
         Ok(())
+    }
+
+    /// The keys, in no particular order.
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        self.few
+            .iter()
+            .chain(self.many.iter().flatten())
+            .map(|key| &**key)
     }
 }
 
@@ -618,8 +648,10 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
                 .lookup(&key)
                 .and_then(|i| Some((i, plan.fields.get(i)?, seen.get(i))));
             let Some((i, field, given)) = declared else {
-                if !ctx.failed()
-                    && let Err(key) = others.insert(key)
+                if plan.strict {
+                    ctx.fail(&Path::Field(&path, &key), not_declared(&key, plan, top));
+                } else if let Err(key) = others.insert(key)
+                    && !ctx.failed()
                 {
                     ctx.fail(&Path::Field(&path, &key), format!("duplicate key {}", code(&key)));
                 }
@@ -663,11 +695,13 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
             }
         }
 
+        ctx.undeclared
+            .extend(others.iter().map(|key| (plan.number, Box::<str>::from(key))));
         if ctx.failed() {
             return Ok(None);
         }
         if top && !id_seen {
-            ctx.fail(&Path::Field(&path, "id"), MISSING);
+            ctx.fail(&Path::Field(&path, "id"), missing("id", &others));
             return Ok(None);
         }
         // A fact not given stays unknown if it is optional.
@@ -677,10 +711,38 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
             .enumerate()
             .find_map(|(i, field)| (!field.optional && !seen.get(i)).then_some(field))
         {
-            ctx.fail(&Path::Field(&path, &field.name), MISSING);
+            ctx.fail(&Path::Field(&path, &field.name), missing(&field.name, &others));
             return Ok(None);
         }
         Ok(Some(Record { values }))
+    }
+}
+
+/// The message for a field that `plan` does not declare (`--strict-facts`).
+fn not_declared(key: &str, plan: &Plan<'_>, top: bool) -> String {
+    let declared = declared_names_of(plan, top);
+    match closest_fact(key, declared.iter().copied()) {
+        Some(name) => format!("{} is not a declared fact; did you mean `{name}`?", code(key)),
+        None => format!("{} is not a declared fact (--strict-facts)", code(key)),
+    }
+}
+
+/// The names a record read with `plan` may have.
+fn declared_names_of<'p>(plan: &Plan<'p>, top: bool) -> Vec<&'p str> {
+    let mut names: Vec<&str> = plan.fields.iter().map(|f| f.name.as_str()).collect();
+    if top && !names.contains(&"id") {
+        names.push("id");
+    }
+    names
+}
+
+/// The message for the required fact `name` missing from a record whose
+/// undeclared fields are `others`: with "did you mean" when one of them looks
+/// like it.
+fn missing(name: &str, others: &KeySet<'_>) -> String {
+    match others.iter().find(|key| closest_fact(key, [name]).is_some()) {
+        Some(key) => format!("{MISSING}; the record has {}, which is not a declared fact: did you mean `{name}`?", code(key)),
+        None => MISSING.into(),
     }
 }
 
@@ -738,6 +800,10 @@ fn read_record(plan: &Plan<'_>, text: &str) -> Result<(String, Record), Failure>
         top: true,
     };
     let result = seed.deserialize(&mut de).and_then(|r| de.end().map(|()| r));
+    if !ctx.undeclared.is_empty() {
+        plan.undeclared
+            .add(ctx.undeclared.iter().map(|(number, key)| (*number, &**key)));
+    }
     match result {
         Err(e) => Err(Failure {
             id: ctx.id,
@@ -793,9 +859,9 @@ pub(super) struct Ndjson<'s, R> {
 
 impl<'s, R: BufRead> Ndjson<'s, R> {
     /// Reads `input` against `schema`.
-    pub(super) fn new(schema: &'s RecordSchema, input: R) -> Self {
+    pub(super) fn new(schema: &'s RecordSchema, input: R, options: &ReadOptions) -> Self {
         Ndjson {
-            plan: Plan::new(schema),
+            plan: Plan::new(schema, options),
             input,
             buf: Vec::new(),
             line: 0,
@@ -882,6 +948,7 @@ pub(super) fn read_line(plan: &Plan<'_>, bytes: &[u8], line: usize) -> Result<In
 pub(super) fn read_document<'s>(
     schema: &'s RecordSchema,
     bytes: Vec<u8>,
+    options: &ReadOptions,
 ) -> Result<Box<dyn Iterator<Item = Result<InputRecord, RecordError>> + 's>, FileError> {
     let mut text = String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
@@ -907,7 +974,7 @@ pub(super) fn read_document<'s>(
     let (line, _) = position(bytes, start);
     match bytes.get(start) {
         Some(b'{') => {
-            let plan = Plan::new(schema);
+            let plan = Plan::new(schema, options);
             let item = match read_record(&plan, &text) {
                 Ok((id, record)) => Ok(InputRecord { line, id, record }),
                 Err(f) => {
@@ -937,7 +1004,7 @@ pub(super) fn read_document<'s>(
             Ok(Box::new(std::iter::once(item)))
         }
         Some(b'[') => Ok(Box::new(JsonArray {
-            plan: Plan::new(schema),
+            plan: Plan::new(schema, options),
             pos: start.saturating_add(1),
             line,
             line_pos: start,
@@ -1891,7 +1958,7 @@ mod tests {
     #[test]
     fn plain_records_take_the_fast_path() {
         let schema = schema();
-        let plan = Plan::new(&schema);
+        let plan = Plan::new(&schema, &ReadOptions::default());
         for line in [
             r#"{"id":"r1","store_score":4.5,"gmv":"100.00"}"#,
             r#" { "id" : "r1" , "store_score" : "4.5" , "gmv" : 100 } "#,
@@ -1908,7 +1975,7 @@ mod tests {
     #[test]
     fn unusual_records_are_left_to_serde() {
         let schema = schema();
-        let plan = Plan::new(&schema);
+        let plan = Plan::new(&schema, &ReadOptions::default());
         for line in [
             r#"{"id":"r\u0031","store_score":4.5,"gmv":"100.00"}"#,
             r#"{"id":"r1","store_score":4.5,"gmv":"100.00","x":"\"","x2":1}"#,
@@ -2141,7 +2208,7 @@ mod tests {
             #[test]
             fn fast_path_reads_as_serde_does(text in line()) {
                 let schema = schema();
-                let plan = Plan::new(&schema);
+                let plan = Plan::new(&schema, &ReadOptions::default());
                 if let Some(fast) = fast_read(&plan, &text) {
                     prop_assert_eq!(Some(fast), serde_read(&plan, &text), "{}", text);
                 }

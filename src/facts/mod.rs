@@ -49,8 +49,10 @@ pub mod record;
 
 mod csv;
 mod json;
+mod undeclared;
 
 pub use record::{FactValue, Record};
+pub use undeclared::{UndeclaredField, UndeclaredFields};
 
 use std::fmt;
 use std::io::{BufRead, Read};
@@ -158,6 +160,32 @@ impl fmt::Display for FileError {
 
 impl std::error::Error for FileError {}
 
+/// How fact files are read, beyond their format.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Whether a field the schema does not declare is an error for its record
+    /// (`--strict-facts`); otherwise it is ignored, and counted.
+    pub strict: bool,
+    /// Where the undeclared fields are counted (when not `strict`), for the
+    /// warning about those that look like a declared fact
+    /// ([`UndeclaredFields::report`]). Share one between the readers of a run.
+    pub undeclared: UndeclaredFields,
+}
+
+/// Streams the records of `input`, read as `format` against `schema`, with
+/// the default [`ReadOptions`] (undeclared fields are ignored).
+///
+/// # Errors
+///
+/// See [`read_records_with`].
+pub fn read_records<'s, R: BufRead + 's>(
+    schema: &'s RecordSchema,
+    format: Format,
+    input: R,
+) -> Result<Box<dyn Iterator<Item = Result<InputRecord, RecordError>> + 's>, FileError> {
+    read_records_with(schema, format, input, &ReadOptions::default())
+}
+
 /// Streams the records of `input`, read as `format` against `schema`.
 ///
 /// Each input record yields exactly one item, in input order: the record, or
@@ -171,13 +199,14 @@ impl std::error::Error for FileError {}
 /// empty CSV file, a JSON file whose top level is neither an object nor an
 /// array, a `.json` file that is not UTF-8, or an I/O error reading a `.json`
 /// file or a CSV header.
-pub fn read_records<'s, R: BufRead + 's>(
+pub fn read_records_with<'s, R: BufRead + 's>(
     schema: &'s RecordSchema,
     format: Format,
     mut input: R,
+    options: &ReadOptions,
 ) -> Result<Box<dyn Iterator<Item = Result<InputRecord, RecordError>> + 's>, FileError> {
     match format {
-        Format::Ndjson => Ok(Box::new(json::Ndjson::new(schema, input))),
+        Format::Ndjson => Ok(Box::new(json::Ndjson::new(schema, input, options))),
         Format::Json => {
             let mut bytes = Vec::new();
             input.read_to_end(&mut bytes).map_err(|e| FileError {
@@ -185,9 +214,9 @@ pub fn read_records<'s, R: BufRead + 's>(
                 message: format!("could not read the input: {e}"),
                 help: None,
             })?;
-            json::read_document(schema, bytes)
+            json::read_document(schema, bytes, options)
         }
-        Format::Csv => csv::read_csv(schema, input),
+        Format::Csv => csv::read_csv(schema, input, options),
     }
 }
 
@@ -199,10 +228,16 @@ pub struct LineParser<'s> {
 }
 
 impl<'s> LineParser<'s> {
-    /// Prepares to parse lines against `schema`.
+    /// Prepares to parse lines against `schema`, with the default
+    /// [`ReadOptions`].
     pub fn new(schema: &'s RecordSchema) -> Self {
+        LineParser::with_options(schema, &ReadOptions::default())
+    }
+
+    /// Prepares to parse lines against `schema`, as `options` say.
+    pub fn with_options(schema: &'s RecordSchema, options: &ReadOptions) -> Self {
         LineParser {
-            plan: json::Plan::new(schema),
+            plan: json::Plan::new(schema, options),
         }
     }
 
