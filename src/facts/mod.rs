@@ -271,7 +271,7 @@ impl LineBlock {
 }
 
 /// The raw non-blank lines of an NDJSON input, numbered from 1, with a leading
-/// byte order mark and `\r\n` line ends removed. An I/O error ends the stream
+/// byte order mark removed; a line ends at an LF, a CR or a CRLF. An I/O error ends the stream
 /// with one error item.
 ///
 /// The input is read in large blocks into a [`LineBlock`] and lines are handed
@@ -325,17 +325,28 @@ impl<R: Read> NdjsonLines<R> {
         let mut emitted = 0;
         while emitted < max {
             let unscanned = block.bytes.get(scanned..block.filled).unwrap_or_default();
-            if let Some(at) = memchr::memchr(b'\n', unscanned) {
-                let end = scanned + at;
+            // A line ends at an LF, a CR, or a CRLF (a CR is never part of a
+            // JSON text: inside a string it must be escaped).
+            let found = memchr::memchr2(b'\n', b'\r', unscanned).map(|at| scanned + at);
+            let line_end = found.and_then(|end| {
+                let filled = block.bytes.get(..block.filled).unwrap_or_default();
+                match (filled.get(end), filled.get(end + 1)) {
+                    (Some(b'\r'), Some(b'\n')) => Some((end, end + 2)),
+                    // A CR last in the block: an LF may follow in the next read.
+                    (Some(b'\r'), None) if !self.ended => None,
+                    _ => Some((end, end + 1)),
+                }
+            });
+            if let Some((end, next)) = line_end {
                 if let Some(range) = self.content(block, start..end) {
                     emit(Ok((self.line, range)));
                     emitted += 1;
                 }
-                start = end + 1;
+                start = next;
                 scanned = start;
                 continue;
             }
-            scanned = block.filled;
+            scanned = found.unwrap_or(block.filled);
             if self.ended {
                 // The last line, without a line break.
                 if start < block.filled
@@ -1154,7 +1165,7 @@ mod tests {
         let mut line = 0usize;
         loop {
             let mut buf = Vec::new();
-            match input.read_until(b'\n', &mut buf) {
+            match read_line_any_end(&mut input, &mut buf) {
                 Ok(0) => return out,
                 Ok(_) => {
                     line += 1;
@@ -1178,6 +1189,37 @@ mod tests {
                     out.push(Err((line + 1, format!("could not read the input: {e}"))));
                     return out;
                 }
+            }
+        }
+    }
+
+    /// `read_until` for a line ending at an LF, a CR or a CRLF (the line
+    /// end is kept in `buf`, as `read_until` keeps it).
+    fn read_line_any_end<R: BufRead>(input: &mut R, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+        fn peek<R: BufRead>(input: &mut R) -> std::io::Result<Option<u8>> {
+            loop {
+                match input.fill_buf() {
+                    Ok(buf) => return Ok(buf.first().copied()),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        loop {
+            let Some(b) = peek(input)? else {
+                return Ok(buf.len());
+            };
+            input.consume(1);
+            buf.push(b);
+            if b == b'\n' {
+                return Ok(buf.len());
+            }
+            if b == b'\r' {
+                if peek(input)? == Some(b'\n') {
+                    input.consume(1);
+                    buf.push(b'\n');
+                }
+                return Ok(buf.len());
             }
         }
     }
@@ -1216,7 +1258,7 @@ mod tests {
             Ok((1, b"{\"a\":1}".to_vec())),
             Ok((4, b"{\"b\":2}".to_vec())),
             Ok((5, b"\xEF\xBB\xBF".to_vec())),
-            Ok((7, b"{\"c\":\"\xff\"}".to_vec())),
+            Ok((8, b"{\"c\":\"\xff\"}".to_vec())),
         ];
         assert_eq!(reference(&input[..]), want);
         for max in [1, 2, 3, 100] {
