@@ -49,9 +49,11 @@ pub mod record;
 
 mod csv;
 mod json;
+mod encoding;
 mod undeclared;
 
 pub use record::{FactValue, Record};
+pub use encoding::{Decoding, Opened};
 pub use undeclared::{UndeclaredField, UndeclaredFields};
 
 use std::fmt;
