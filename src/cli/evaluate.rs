@@ -12,7 +12,7 @@ use super::progress::{self, Progress};
 use super::render::graphical;
 use crate::batch::{self, Batch, Explain, Failure, Row, Sink};
 use crate::diagnostics::SourceFile;
-use crate::facts::Format;
+use crate::facts::{Decoding, Format, LineParser, ReadOptions, UndeclaredFields};
 use crate::program::Program;
 use crate::program::inputs::Inputs;
 use crate::report::{self, Writer, sanitize};
@@ -36,9 +36,12 @@ pub enum ResultFormat {
 pub struct EvaluateArgs {
     /// The campaign file.
     policy: PathBuf,
-    /// The fact file: .json (an object or an array), .ndjson/.jsonl, or .csv (flat campaigns only).
+    /// The fact file: .json (an object or an array), .ndjson/.jsonl, or .csv (flat campaigns only);
+    /// `-` reads standard input (with --facts-format).
     #[arg(long)]
     facts: PathBuf,
+    #[command(flatten)]
+    reading: FactReading,
     /// How to write results.
     #[arg(long, value_enum, default_value_t = ResultFormat::Ndjson)]
     format: ResultFormat,
@@ -71,14 +74,69 @@ pub struct EvaluateArgs {
     only_id: Option<String>,
 }
 
+/// How the fact file is read (options of `evaluate` and `explain`).
+#[derive(Debug, Clone, Args)]
+pub struct FactReading {
+    /// The fact file's format, instead of telling it from the extension (required with `--facts -`).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    facts_format: Option<FactsFormat>,
+    /// The fact file's text encoding, any WHATWG label (`gb18030`, `gbk`, `utf-16le`, `shift_jis`...);
+    /// default UTF-8 (a UTF-16 byte order mark is followed, and said).
+    #[arg(long, value_name = "LABEL")]
+    encoding: Option<String>,
+    /// Make every field the campaign does not declare an error for its record (otherwise ignored,
+    /// with a warning for those that look like a declared fact).
+    #[arg(long)]
+    strict_facts: bool,
+}
+
+/// A fact file format named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FactsFormat {
+    /// One JSON object, or an array of objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+    /// A header row, then one record per row.
+    Csv,
+}
+
+impl FactReading {
+    /// The format of the facts at `path`: named, or told by its extension.
+    fn format(&self, path: &Path) -> Result<Format, String> {
+        match self.facts_format {
+            Some(FactsFormat::Json) => Ok(Format::Json),
+            Some(FactsFormat::Ndjson) => Ok(Format::Ndjson),
+            Some(FactsFormat::Csv) => Ok(Format::Csv),
+            None if is_stdin(path) => Err(
+                "reading facts from standard input (`--facts -`) needs their format\n  help: add `--facts-format ndjson` (or `json`, `csv`)".into(),
+            ),
+            None => Format::from_path(path).ok_or_else(|| {
+                format!(
+                    "cannot tell the format of `{}` from its extension\n  help: name the file .json, .ndjson, .jsonl or .csv, or add `--facts-format ndjson` (or `json`, `csv`)",
+                    sanitize(&path.display().to_string())
+                )
+            }),
+        }
+    }
+}
+
+/// Whether `--facts` names standard input.
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
 /// Arguments of `campaign explain`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The campaign file.
     policy: PathBuf,
-    /// The fact file holding the record (all of it is read: budgets depend on every record).
+    /// The fact file holding the record (all of it is read: budgets depend on every record);
+    /// `-` reads standard input (with --facts-format).
     #[arg(long)]
     facts: PathBuf,
+    #[command(flatten)]
+    reading: FactReading,
     /// The id of the record to explain.
     #[arg(long)]
     id: String,
@@ -114,6 +172,7 @@ pub fn run_explain(args: &ExplainArgs) -> Termination {
             ExplainFormat::Text => ResultFormat::Table,
             ExplainFormat::Json => ResultFormat::Ndjson,
         },
+        reading: args.reading.clone(),
         params: args.params.clone(),
         explain: true,
         quiet: true,
@@ -182,21 +241,41 @@ pub fn run(args: &EvaluateArgs) -> Termination {
             return Termination::Usage;
         }
     };
-    let Some(format) = Format::from_path(&args.facts) else {
-        eprintln!(
-            "error: cannot tell the format of `{}` from its extension\n  help: name the file .json, .ndjson, .jsonl or .csv",
-            args.facts.display()
-        );
-        return Termination::Usage;
-    };
-    let file = match File::open(&args.facts) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: cannot read the facts `{}`: {e}", args.facts.display());
+    let format = match args.reading.format(&args.facts) {
+        Ok(format) => format,
+        Err(message) => {
+            eprintln!("error: {message}");
             return Termination::Usage;
         }
     };
-    evaluate(args, &program, inputs, format, file)
+    let decoding = match &args.reading.encoding {
+        Some(label) => match Decoding::named(label) {
+            Ok(decoding) => decoding,
+            Err(message) => {
+                eprintln!("error: --encoding: {message}");
+                return Termination::Usage;
+            }
+        },
+        None => Decoding::detect(),
+    };
+    if is_stdin(&args.facts) {
+        return evaluate(args, &program, inputs, (format, decoding), None);
+    }
+    let shown = sanitize(&args.facts.display().to_string());
+    if args.facts.is_dir() {
+        eprintln!(
+            "error: the facts `{shown}` are a folder\n  help: give one fact file (.json, .ndjson, .jsonl or .csv), or `-` for standard input"
+        );
+        return Termination::Usage;
+    }
+    let file = match File::open(&args.facts) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: cannot read the facts `{shown}`: {e}");
+            return Termination::Usage;
+        }
+    };
+    evaluate(args, &program, inputs, (format, decoding), Some(file))
 }
 
 /// Reads and checks the campaign, printing its diagnostics if it has errors.
@@ -244,9 +323,16 @@ fn inputs(program: &Program, args: &EvaluateArgs) -> Result<Inputs, String> {
     Ok(inputs)
 }
 
-/// Evaluates the facts in `file` and writes the results on standard output,
-/// failures and the summary on standard error.
-fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Format, file: File) -> Termination {
+/// Evaluates the facts in `file` (standard input for `None`), read as
+/// `format` in the encoding `decoding` tells, and writes the results on
+/// standard output, failures and the summary on standard error.
+fn evaluate(
+    args: &EvaluateArgs,
+    program: &Program,
+    inputs: Inputs,
+    (format, decoding): (Format, Decoding),
+    file: Option<File>,
+) -> Termination {
     let results = match args.format {
         ResultFormat::Json => report::Format::Json,
         ResultFormat::Ndjson => report::Format::Ndjson,
@@ -259,18 +345,39 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
         whole_input_first: format == Format::Json,
         results_at_end: results == report::Format::Table && !args.explain,
     };
-    let progress = Progress::start(&file, options);
-    let mut source = match batch::open(&program.schema, format, file) {
-        Ok(source) => source,
-        Err(e) => {
-            progress.finish(0);
-            let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-            eprintln!("error: {}{at}: {}", args.facts.display(), e.message);
-            if let Some(help) = &e.help {
-                eprintln!("  help: {help}");
-            }
-            return Termination::Failure;
+    let progress = file.as_ref().map_or_else(Progress::off, |file| Progress::start(file, options));
+    let input: Box<dyn std::io::Read> = match file {
+        Some(file) => Box::new(file),
+        None => Box::new(std::io::stdin().lock()),
+    };
+    let facts_name = if is_stdin(&args.facts) {
+        "standard input".to_owned()
+    } else {
+        sanitize(&args.facts.display().to_string())
+    };
+    let file_error = |e: crate::facts::FileError| {
+        progress.finish(0);
+        let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+        eprintln!("error: {facts_name}{at}: {}", sanitize(&e.message));
+        if let Some(help) = &e.help {
+            eprintln!("  help: {help}");
         }
+        Termination::Failure
+    };
+    let opened = match decoding.open(input) {
+        Ok(opened) => opened,
+        Err(e) => return file_error(e),
+    };
+    if let Some(note) = &opened.note {
+        progress.suspend(|| eprintln!("note: {facts_name}: {note}"));
+    }
+    let reading = ReadOptions {
+        strict: args.reading.strict_facts,
+        undeclared: UndeclaredFields::default(),
+    };
+    let mut source = match batch::open_with(&program.schema, format, opened.reader, &reading) {
+        Ok(source) => source,
+        Err(e) => return file_error(e),
     };
     let threads = args
         .jobs
@@ -280,7 +387,10 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
         (Some(id), true) => Explain::Only(id.clone()),
         (None, true) => Explain::Every,
     };
-    let mut batch = Batch::new(program, inputs).threads(threads).explain(explain);
+    let mut batch = Batch::new(program, inputs)
+        .threads(threads)
+        .explain(explain)
+        .parser(LineParser::with_options(&program.schema, &reading));
     if results.is_json() {
         // The workers encode the result objects.
         batch = batch.prepare(move |row| report::encode(program, row));
@@ -289,7 +399,7 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
     let mut sink = Results {
         writer: Writer::new(results, program, BufWriter::with_capacity(1 << 16, stdout.lock())),
         stats: Stats::default(),
-        file: args.facts.display().to_string(),
+        file: facts_name.clone(),
         quiet: args.quiet,
         only_id: args.only_id.as_deref(),
         found: false,
@@ -298,7 +408,12 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
         progress: &progress,
     };
     let summary = batch.run(&mut source, &mut sink, &progress);
+    // The CSV reader counts its undeclared columns when it is dropped.
+    drop(source);
     progress.finish(sink.stats.read);
+    for field in reading.undeclared.report(&program.schema) {
+        eprintln!("warning: {facts_name}: {}", sanitize(&field.message()));
+    }
     if sink.writer.finish().is_err() || sink.write_failed {
         eprintln!("error: could not write the results");
         return Termination::Failure;
@@ -320,7 +435,7 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
     if let Some(wanted) = &args.only_id
         && !sink.found
     {
-        eprintln!("error: no record with id `{wanted}` in `{}`", args.facts.display());
+        eprintln!("error: no record with id `{}` in `{facts_name}`", sanitize(wanted));
         return Termination::Failure;
     }
     if !args.quiet {

@@ -556,8 +556,8 @@ impl<R> Rows<'_, R> {
         {
             let names = super::undeclared::declared_names(self.schema, true);
             let message = match closest_fact(&u.name, names.iter().copied()) {
-                Some(name) => format!("{} is not a declared fact; did you mean `{name}`?", code(&u.name)),
-                None => format!("{} is not a declared fact (--strict-facts)", code(&u.name)),
+                Some(name) => format!("not a declared fact; did you mean `{name}`?"),
+                None => "not a declared fact (--strict-facts)".into(),
             };
             return Err(fail(Some(id), Some(&u.name), message));
         }
@@ -889,10 +889,10 @@ mod tests {
             .collect();
         let e = rs[1].as_ref().unwrap_err();
         assert_eq!(e.fact.as_deref(), Some("region"));
-        assert_eq!(e.message, "`region` is not a declared fact (--strict-facts)");
+        assert_eq!(e.message, "not a declared fact (--strict-facts)");
         assert_eq!(
             rs[0].as_ref().unwrap_err().message,
-            "`acitve` is not a declared fact; did you mean `active`?"
+            "not a declared fact; did you mean `active`?"
         );
         let e = file_error(&schema, b"id,gmvv\na,1\n");
         assert_eq!(e.help.as_deref(), Some("the header has `gmvv`: did you mean `gmv`?"));

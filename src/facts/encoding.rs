@@ -48,7 +48,8 @@ impl Decoding {
         match Encoding::for_label_no_replacement(label.trim().as_bytes()) {
             Some(encoding) => Ok(Decoding { named: Some(encoding) }),
             None => Err(format!(
-                "`{label}` is not an encoding\n  help: name one as browsers do, e.g. `utf-8`, `gb18030`, `gbk`, `big5`, `shift_jis`, `euc-kr`, `utf-16le`, `windows-1252`"
+                "{} is not an encoding\n  help: name one as browsers do, e.g. `utf-8`, `gb18030`, `gbk`, `big5`, `shift_jis`, `euc-kr`, `utf-16le`, `windows-1252`",
+                super::code(label)
             )),
         }
     }

@@ -721,11 +721,12 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
 }
 
 /// The message for a field that `plan` does not declare (`--strict-facts`).
+/// (The field's path goes with the message, as for every fact.)
 fn not_declared(key: &str, plan: &Plan<'_>, top: bool) -> String {
     let declared = declared_names_of(plan, top);
     match closest_fact(key, declared.iter().copied()) {
-        Some(name) => format!("{} is not a declared fact; did you mean `{name}`?", code(key)),
-        None => format!("{} is not a declared fact (--strict-facts)", code(key)),
+        Some(name) => format!("not a declared fact; did you mean `{name}`?"),
+        None => "not a declared fact (--strict-facts)".into(),
     }
 }
 
