@@ -55,6 +55,7 @@ mod undeclared;
 pub use record::{FactValue, Record};
 pub use encoding::{Decoding, Opened};
 pub use undeclared::{UndeclaredField, UndeclaredFields};
+pub(crate) use undeclared::closest_fact;
 
 use std::fmt;
 use std::io::{BufRead, Read};

@@ -207,7 +207,7 @@ pub(super) fn declared_names(schema: &RecordSchema, top: bool) -> Vec<&str> {
 /// The declared name that `wrong` most likely meant: the same name ignoring
 /// case and the separators `_`, `-`, `.` and spaces (`fraudFlagged`,
 /// `Fraud-Flagged`), or else the closest by edit distance.
-pub(super) fn closest_fact<'a>(wrong: &str, declared: impl IntoIterator<Item = &'a str> + Clone) -> Option<&'a str> {
+pub(crate) fn closest_fact<'a>(wrong: &str, declared: impl IntoIterator<Item = &'a str> + Clone) -> Option<&'a str> {
     fn folded(name: &str) -> String {
         name.chars()
             .filter(|c| !matches!(c, '_' | '-' | '.' | ' '))
