@@ -13,7 +13,9 @@
 //!
 //! - Every record has an `id`, a string, even when the schema does not
 //!   declare it; when it does, the id is also stored as that fact. Fields the
-//!   schema does not declare are ignored.
+//!   schema does not declare are ignored and counted, for a warning about
+//!   those that look like a declared fact ([`UndeclaredFields`]), or are an
+//!   error for their record ([`ReadOptions::strict`]).
 //! - An optional fact may be missing or `null` (in CSV: an empty cell or a
 //!   missing column): both read as [`FactValue::Unknown`]. A required fact that
 //!   is missing or `null` is an error.
@@ -38,12 +40,16 @@
 //! - `list of`: a JSON array of objects, each read against the nested schema.
 //! - A key that appears twice in one JSON object is an error.
 //!
-//! NDJSON skips blank lines; accepts CRLF line ends and a UTF-8 byte order
-//! mark; a line that is not valid UTF-8 or not valid JSON is an error for that
-//! line only. CSV reads the header row to find the columns, and each cell is
-//! read like a JSON string (an empty cell is unknown). Errors carry the line,
-//! the record's id when it could be read, and the path of the offending fact
-//! (`sales[2].gmv`).
+//! NDJSON skips blank lines; a line ends at an LF, a CR or a CRLF; a UTF-8
+//! byte order mark is skipped; a line that is not valid UTF-8 or not valid
+//! JSON is an error for that line only. CSV reads the header row to find the
+//! columns, and each cell is read like a JSON string (an empty cell is
+//! unknown); a stray quote spoils only its row (see the `csv` module). In a
+//! `.json` array a syntax error spoils only its element where the brackets
+//! still match, and otherwise says which bytes were not read. Other encodings
+//! than UTF-8 are decoded before reading ([`Decoding`]). Errors carry the
+//! line, the record's id when it could be read, and the path of the offending
+//! fact (`sales[2].gmv`).
 
 pub mod record;
 
