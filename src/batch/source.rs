@@ -3,7 +3,9 @@
 use std::io::{BufReader, Read};
 use std::ops::Range;
 
-use crate::facts::{FileError, Format, InputRecord, LineBlock, NdjsonLines, ReadOptions, RecordError, read_records_with};
+use crate::facts::{
+    FileError, Format, InputRecord, LineBlock, NdjsonLines, ReadOptions, RecordError, read_records_with,
+};
 use crate::program::schema::RecordSchema;
 
 /// Gives the records of an input, a chunk at a time, in input order.

@@ -345,7 +345,9 @@ fn evaluate(
         whole_input_first: format == Format::Json,
         results_at_end: results == report::Format::Table && !args.explain,
     };
-    let progress = file.as_ref().map_or_else(Progress::off, |file| Progress::start(file, options));
+    let progress = file
+        .as_ref()
+        .map_or_else(Progress::off, |file| Progress::start(file, options));
     let input: Box<dyn std::io::Read> = match file {
         Some(file) => Box::new(file),
         None => Box::new(std::io::stdin().lock()),

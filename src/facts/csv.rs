@@ -838,7 +838,11 @@ mod tests {
         let rs = read(&schema, input.as_bytes());
         let e = rs[0].as_ref().unwrap_err();
         assert_eq!((e.line, e.id.as_deref()), (2, Some("a")));
-        assert!(e.message.starts_with("this row has 2 fields but the header has 3"), "{}", e.message);
+        assert!(
+            e.message.starts_with("this row has 2 fields but the header has 3"),
+            "{}",
+            e.message
+        );
         // b's line is read again, on its own.
         let b = rs[1].as_ref().unwrap();
         assert_eq!((b.line, b.id.as_str()), (3, "b"));

@@ -113,7 +113,10 @@ fn not_utf8(head: &[u8]) -> Option<FileError> {
     if let Some(utf16) = likely_utf16(head) {
         return Some(FileError {
             line: None,
-            message: format!("this file is not UTF-8: it reads as {} without a byte order mark", utf16.name()),
+            message: format!(
+                "this file is not UTF-8: it reads as {} without a byte order mark",
+                utf16.name()
+            ),
             help: Some(format!(
                 "pass --encoding {}, or save the file as UTF-8",
                 utf16.name().to_ascii_lowercase()
@@ -126,6 +129,20 @@ fn not_utf8(head: &[u8]) -> Option<FileError> {
         Err(e) if e.error_len().is_none() => return None,
         Err(e) => e,
     };
+    // A stray byte on one line of a UTF-8 file spoils that record only (the
+    // reader says so); a file is taken for another encoding when its lines
+    // are not UTF-8 throughout: two lines or more, or most of them.
+    let lines = head.split(|&b| b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace));
+    let (mut bad, mut all) = (0usize, 0usize);
+    for line in lines {
+        all += 1;
+        if std::str::from_utf8(line).is_err_and(|e| e.error_len().is_some()) {
+            bad += 1;
+        }
+    }
+    if bad < 2 && bad * 2 <= all {
+        return None;
+    }
     let at = error.valid_up_to();
     let likely = likely_encoding(head);
     let help = match likely {
@@ -137,8 +154,18 @@ fn not_utf8(head: &[u8]) -> Option<FileError> {
         None => "save the file as UTF-8, or name its encoding with --encoding".into(),
     };
     Some(FileError {
-        line: Some(head.get(..at).unwrap_or_default().iter().filter(|&&b| b == b'\n').count() + 1),
-        message: format!("this file is not UTF-8 (byte {} is not part of a UTF-8 character)", at + 1),
+        line: Some(
+            head.get(..at)
+                .unwrap_or_default()
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1,
+        ),
+        message: format!(
+            "this file is not UTF-8 (byte {} is not part of a UTF-8 character)",
+            at + 1
+        ),
         help: Some(help),
     })
 }
@@ -288,7 +315,9 @@ mod tests {
     use super::*;
 
     fn read_all(decoding: Decoding, bytes: &[u8]) -> Result<(String, Option<String>), String> {
-        let opened = decoding.open(bytes).map_err(|e| format!("{} / {:?}", e.message, e.help))?;
+        let opened = decoding
+            .open(bytes)
+            .map_err(|e| format!("{} / {:?}", e.message, e.help))?;
         let mut out = String::new();
         let mut reader = opened.reader;
         reader.read_to_string(&mut out).map_err(|e| e.to_string())?;
@@ -310,7 +339,10 @@ mod tests {
         }
         let (text, note) = read_all(Decoding::detect(), &bytes).unwrap();
         assert_eq!(text, "{\"id\":\"备\"}\n");
-        assert_eq!(note.unwrap(), "the file starts with a UTF-16LE byte order mark: it is read as UTF-16LE");
+        assert_eq!(
+            note.unwrap(),
+            "the file starts with a UTF-16LE byte order mark: it is read as UTF-16LE"
+        );
     }
 
     #[test]
@@ -326,10 +358,22 @@ mod tests {
     }
 
     #[test]
+    fn one_stray_byte_is_left_to_the_reader() {
+        let bytes = b"{\"id\":\"a\"}\n{\"id\":\"caf\xe9\"}\n{\"id\":\"c\"}\n";
+        let opened = Decoding::detect().open(&bytes[..]).unwrap();
+        assert_eq!(opened.note, None);
+        let two = b"{\"id\":\"\xe9\"}\n{\"id\":\"\xe9\"}\n{\"id\":\"c\"}\n{\"id\":\"d\"}\n{\"id\":\"e\"}\n";
+        assert!(Decoding::detect().open(&two[..]).is_err());
+    }
+
+    #[test]
     fn utf16_without_a_bom_is_recognised() {
         let bytes: Vec<u8> = "{\"id\":\"a\"}\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
         let e = read_all(Decoding::detect(), &bytes).unwrap_err();
-        assert!(e.starts_with("this file is not UTF-8: it reads as UTF-16LE without a byte order mark"), "{e}");
+        assert!(
+            e.starts_with("this file is not UTF-8: it reads as UTF-16LE without a byte order mark"),
+            "{e}"
+        );
         assert!(e.contains("pass --encoding utf-16le"), "{e}");
     }
 

@@ -13,9 +13,9 @@
 mod fast;
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::collections::VecDeque;
 use std::io::Read;
 use std::ops::Range;
 
@@ -24,8 +24,8 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use super::record::{FactValue, Record};
 use super::undeclared::{UndeclaredFields, closest_fact};
 use super::{
-    FileError, InputRecord, LineBlock, MISSING, NdjsonLines, ReadOptions, RecordError, Source, Why, char_column, code, code_json_string,
-    mismatch, value_from_bool, value_from_int, value_from_number, value_from_text,
+    FileError, InputRecord, LineBlock, MISSING, NdjsonLines, ReadOptions, RecordError, Source, Why, char_column, code,
+    code_json_string, mismatch, value_from_bool, value_from_int, value_from_number, value_from_text,
 };
 use crate::program::schema::{FactType, FieldSchema, RecordSchema};
 
@@ -332,10 +332,7 @@ impl<'de> KeySet<'de> {
 
     /// The keys, in no particular order.
     fn iter(&self) -> impl Iterator<Item = &str> {
-        self.few
-            .iter()
-            .chain(self.many.iter().flatten())
-            .map(|key| &**key)
+        self.few.iter().chain(self.many.iter().flatten()).map(|key| &**key)
     }
 }
 
@@ -744,7 +741,10 @@ fn declared_names_of<'p>(plan: &Plan<'p>, top: bool) -> Vec<&'p str> {
 /// like it.
 fn missing(name: &str, others: &KeySet<'_>) -> String {
     match others.iter().find(|key| closest_fact(key, [name]).is_some()) {
-        Some(key) => format!("{MISSING}; the record has {}, which is not a declared fact: did you mean `{name}`?", code(key)),
+        Some(key) => format!(
+            "{MISSING}; the record has {}, which is not a declared fact: did you mean `{name}`?",
+            code(key)
+        ),
         None => MISSING.into(),
     }
 }
@@ -880,7 +880,8 @@ impl<R: Read> Iterator for Ndjson<'_, R> {
     fn next(&mut self) -> Option<Self::Item> {
         if self.pending.is_empty() {
             let pending = &mut self.pending;
-            self.lines.fill(&mut self.block, Self::LINES, |item| pending.push_back(item));
+            self.lines
+                .fill(&mut self.block, Self::LINES, |item| pending.push_back(item));
         }
         Some(match self.pending.pop_front()? {
             Ok((line, range)) => read_line(&self.plan, self.block.line(range), line),
@@ -1181,7 +1182,11 @@ impl JsonArray<'_> {
         } else {
             (format!("lines {first}–{last}"), "were")
         };
-        let end = if to >= bytes.len() { "the end of the file" } else { "the next record" };
+        let end = if to >= bytes.len() {
+            "the end of the file"
+        } else {
+            "the next record"
+        };
         format!(
             "; {lines} (bytes {}–{}, up to {end}) {were} not read",
             from.saturating_add(1),
@@ -1222,7 +1227,9 @@ impl JsonArray<'_> {
         let bytes = self.text.as_bytes();
         let mut at = from;
         loop {
-            at = at.saturating_add(memchr::memchr(b'\n', bytes.get(at..)?)?).saturating_add(1);
+            at = at
+                .saturating_add(memchr::memchr(b'\n', bytes.get(at..)?)?)
+                .saturating_add(1);
             let line_end = memchr::memchr(b'\n', bytes.get(at..)?).map_or(bytes.len(), |i| at.saturating_add(i));
             let line = bytes.get(at..line_end)?;
             let Some(open) = line.iter().position(|&b| !is_ws(b)) else {
@@ -1940,7 +1947,11 @@ mod tests {
         assert_eq!(rs.len(), 3);
         let e = rs[1].as_ref().unwrap_err();
         assert_eq!((e.line, e.column, e.id.as_deref()), (8, Some(3), Some("b")));
-        assert!(e.message.starts_with("invalid JSON: expected `,` or `}`; lines 6–9"), "{}", e.message);
+        assert!(
+            e.message.starts_with("invalid JSON: expected `,` or `}`; lines 6–9"),
+            "{}",
+            e.message
+        );
         assert_eq!(rs[2].as_ref().unwrap().id, "c");
 
         let rs = json(&schema, "[{\"id\":\"a\",\"store_score\":1,\"gmv\":1},]");
@@ -1951,7 +1962,10 @@ mod tests {
 
         let rs = json(&schema, "[{\"id\":\"a\",\"store_score\":1,\"gmv\":1} 3]");
         let e = rs[1].as_ref().unwrap_err();
-        assert_eq!(e.message, "invalid JSON: expected `,` or `]`; line 1 (bytes 37–38, up to the end of the file) was not read");
+        assert_eq!(
+            e.message,
+            "invalid JSON: expected `,` or `]`; line 1 (bytes 37–38, up to the end of the file) was not read"
+        );
 
         // A missing comma spoils the element after it.
         let rs = json(
@@ -1961,7 +1975,10 @@ mod tests {
         assert_eq!(rs.len(), 3);
         let e = rs[1].as_ref().unwrap_err();
         assert_eq!((e.line, e.column, e.id.as_deref()), (2, Some(1), Some("b")));
-        assert_eq!(e.message, "invalid JSON: expected `,` before this record; the record is not read");
+        assert_eq!(
+            e.message,
+            "invalid JSON: expected `,` before this record; the record is not read"
+        );
         assert_eq!(rs[2].as_ref().unwrap().id, "c");
 
         let rs = json(&schema, "[{\"id\":\"a\",\"store_score\":1,\"gmv\":1}");
@@ -1997,14 +2014,26 @@ mod tests {
         assert_eq!(ids, [Some("a".into()), None, Some("c".into()), Some("d".into())]);
         let e = rs[1].as_ref().unwrap_err();
         assert_eq!(e.id, None);
-        assert!(e.message.ends_with("line 3 (bytes 39–74, up to the next record) was not read; reading goes on at line 4"), "{}", e.message);
+        assert!(
+            e.message
+                .ends_with("line 3 (bytes 39–74, up to the next record) was not read; reading goes on at line 4"),
+            "{}",
+            e.message
+        );
         // All on one line: the rest of the file is not read, and said so.
         let input = format!("[{}, {{\"id\":\"b, \"gmv\":1}}, {}]", line("a"), line("c"));
         let rs = json(&schema, &input);
         assert_eq!(rs.len(), 2);
         let e = rs[1].as_ref().unwrap_err();
         assert_eq!(e.id, None);
-        assert!(e.message.ends_with(&format!("line 1 (bytes 38–{}, up to the end of the file) was not read", input.len())), "{}", e.message);
+        assert!(
+            e.message.ends_with(&format!(
+                "line 1 (bytes 38–{}, up to the end of the file) was not read",
+                input.len()
+            )),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -54,14 +54,14 @@
 pub mod record;
 
 mod csv;
-mod json;
 mod encoding;
+mod json;
 mod undeclared;
 
-pub use record::{FactValue, Record};
 pub use encoding::{Decoding, Opened};
-pub use undeclared::{UndeclaredField, UndeclaredFields};
+pub use record::{FactValue, Record};
 pub(crate) use undeclared::closest_fact;
+pub use undeclared::{UndeclaredField, UndeclaredFields};
 
 use std::fmt;
 use std::io::{BufRead, Read};

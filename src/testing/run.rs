@@ -457,12 +457,7 @@ fn describe(expected: &Expected) -> String {
 /// any depth): a fact file may carry more fields than a campaign reads, but a
 /// test whose fact is misspelt tests something else than it says.
 fn undeclared_facts(facts: &Facts, program: &Program) -> Vec<Diagnostic> {
-    fn walk(
-        map: &Map<String, Json>,
-        schema: &RecordSchema,
-        prefix: &str,
-        found: &mut Vec<(String, Option<String>)>,
-    ) {
+    fn walk(map: &Map<String, Json>, schema: &RecordSchema, prefix: &str, found: &mut Vec<(String, Option<String>)>) {
         for (key, value) in map {
             if prefix.is_empty() && key == "id" {
                 continue;

@@ -43,7 +43,11 @@ fn setup(name: &str, campaign: &str) -> TempDir {
 
 fn evaluate(dir: &Path, facts: &str, extra: &[&str]) -> Run {
     let policy = dir.join("c.campaign");
-    let facts = if facts == "-" { "-".to_owned() } else { dir.join(facts).display().to_string() };
+    let facts = if facts == "-" {
+        "-".to_owned()
+    } else {
+        dir.join(facts).display().to_string()
+    };
     let mut args = vec!["evaluate", policy.to_str().unwrap(), "--facts", &facts];
     args.extend_from_slice(extra);
     campaign(&args)
@@ -79,13 +83,15 @@ fn a_stray_quote_in_a_csv_row_spoils_only_that_row() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(result_ids(&run.stdout).len(), 999);
     assert!(
-        run.stderr.contains("f.csv:11 (record `r10`): a quote opened in this row is never closed"),
+        run.stderr
+            .contains("f.csv:11 (record `r10`): a quote opened in this row is never closed"),
         "{}",
         run.stderr
     );
     assert!(run.stderr.contains("reading goes on at line 12"), "{}", run.stderr);
     assert!(
-        run.stderr.contains("1000 records read: 999 eligible, 0 not eligible, 1 failed"),
+        run.stderr
+            .contains("1000 records read: 999 eligible, 0 not eligible, 1 failed"),
         "{}",
         run.stderr
     );
@@ -101,7 +107,8 @@ fn a_syntax_error_in_a_json_array_spoils_only_that_record() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(result_ids(&run.stdout).len(), 999);
     assert!(
-        run.stderr.contains("f.json:10:12 (record `r9`): invalid JSON: expected `,` or `}`; line 10"),
+        run.stderr
+            .contains("f.json:10:12 (record `r9`): invalid JSON: expected `,` or `}`; line 10"),
         "{}",
         run.stderr
     );
@@ -130,7 +137,8 @@ fn a_missing_comma_in_a_json_array_spoils_only_the_record_after_it() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(result_ids(&run.stdout).len(), 999);
     assert!(
-        run.stderr.contains("f.json:22:1 (record `r21`): invalid JSON: expected `,` before this record"),
+        run.stderr
+            .contains("f.json:22:1 (record `r21`): invalid JSON: expected `,` before this record"),
         "{}",
         run.stderr
     );
@@ -167,7 +175,12 @@ fn a_broken_json_array_says_exactly_what_was_not_read() {
         text.len()
     );
     assert!(run.stderr.contains(&unread), "{}", run.stderr);
-    assert!(run.stderr.contains("9 records read: 8 eligible, 0 not eligible, 1 failed"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("9 records read: 8 eligible, 0 not eligible, 1 failed"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -178,7 +191,8 @@ fn text_after_a_json_array_is_an_error() {
     assert_eq!(run.code, 1);
     assert_eq!(result_ids(&run.stdout), ["a"]);
     assert!(
-        run.stderr.contains("f.json:1:22: invalid JSON: text after the closing `]` of the array"),
+        run.stderr
+            .contains("f.json:1:22: invalid JSON: text after the closing `]` of the array"),
         "{}",
         run.stderr
     );
@@ -188,7 +202,11 @@ fn text_after_a_json_array_is_an_error() {
 #[test]
 fn cr_only_line_ends_are_line_ends() {
     let dir = setup("cr", FLAT);
-    std::fs::write(dir.join("f.ndjson"), "{\"id\":\"a\",\"gmv\":1}\r{\"id\":\"b\",\"gmv\":2}\r\r{\"id\":\"c\",\"gmv\":x}\r").unwrap();
+    std::fs::write(
+        dir.join("f.ndjson"),
+        "{\"id\":\"a\",\"gmv\":1}\r{\"id\":\"b\",\"gmv\":2}\r\r{\"id\":\"c\",\"gmv\":x}\r",
+    )
+    .unwrap();
     let run = evaluate(&dir, "f.ndjson", &[]);
     assert_eq!(result_ids(&run.stdout), ["a", "b"]);
     assert!(run.stderr.contains("f.ndjson:4:"), "{}", run.stderr);
@@ -232,7 +250,11 @@ fn a_gb18030_csv_names_its_encoding_and_reads_with_it() {
     assert_eq!(run.code, 1);
     assert!(run.stdout.is_empty());
     assert!(run.stderr.contains("this file is not UTF-8"), "{}", run.stderr);
-    assert!(run.stderr.contains("it reads as gb18030: pass --encoding gb18030"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("it reads as gb18030: pass --encoding gb18030"),
+        "{}",
+        run.stderr
+    );
     let run = evaluate(&dir, "f.csv", &["--encoding", "gb18030"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(result_ids(&run.stdout), ["店铺一", "店铺二"]);
@@ -291,12 +313,28 @@ fn facts_from_standard_input_need_their_format() {
         ("csv", "id,gmv\na,1\nb,2\n"),
     ] {
         let out = command()
-            .args(["evaluate", policy.to_str().unwrap(), "--facts", "-", "--facts-format", format])
+            .args([
+                "evaluate",
+                policy.to_str().unwrap(),
+                "--facts",
+                "-",
+                "--facts-format",
+                format,
+            ])
             .write_stdin(input)
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{format}: {}", String::from_utf8_lossy(&out.stderr));
-        assert_eq!(result_ids(&String::from_utf8(out.stdout).unwrap()), ["a", "b"], "{format}");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            result_ids(&String::from_utf8(out.stdout).unwrap()),
+            ["a", "b"],
+            "{format}"
+        );
     }
 }
 
@@ -308,8 +346,17 @@ fn facts_format_overrides_the_extension() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("--facts-format"), "{}", run.stderr);
     let run = evaluate(&dir, "export.txt", &["--facts-format", "csv"]);
-    assert_eq!((run.code, result_ids(&run.stdout)), (0, vec!["a".to_owned()]), "{}", run.stderr);
-    std::fs::write(dir.join("lines.json"), "{\"id\":\"a\",\"gmv\":1}\n{\"id\":\"b\",\"gmv\":1}\n").unwrap();
+    assert_eq!(
+        (run.code, result_ids(&run.stdout)),
+        (0, vec!["a".to_owned()]),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(
+        dir.join("lines.json"),
+        "{\"id\":\"a\",\"gmv\":1}\n{\"id\":\"b\",\"gmv\":1}\n",
+    )
+    .unwrap();
     let run = evaluate(&dir, "lines.json", &["--facts-format", "ndjson"]);
     assert_eq!(result_ids(&run.stdout), ["a", "b"], "{}", run.stderr);
 }
@@ -327,7 +374,11 @@ fn a_misspelt_optional_fact_is_warned_about_once_with_a_count() {
         csv.push_str(&format!("r{i},{i},true,north\n"));
     }
     std::fs::write(dir.join("f.csv"), csv).unwrap();
-    for (file, field) in [("f.ndjson", "fraud_flaged"), ("f.json", "fraud_flaged"), ("f.csv", "Fraud-Flagged")] {
+    for (file, field) in [
+        ("f.ndjson", "fraud_flaged"),
+        ("f.json", "fraud_flaged"),
+        ("f.csv", "Fraud-Flagged"),
+    ] {
         for jobs in ["1", "3"] {
             let run = evaluate(&dir, file, &["--jobs", jobs]);
             assert_eq!(run.code, 0, "{}", run.stderr);
@@ -348,7 +399,9 @@ fn a_misspelt_field_of_a_list_item_is_warned_about() {
     std::fs::write(dir.join("f.ndjson"), format!("{line}\n{line}\n")).unwrap();
     let run = evaluate(&dir, "f.ndjson", &[]);
     assert!(
-        run.stderr.contains("field `sales[].refundd` (in 2 list items) is not a declared fact; did you mean `sales[].refunded`?"),
+        run.stderr.contains(
+            "field `sales[].refundd` (in 2 list items) is not a declared fact; did you mean `sales[].refunded`?"
+        ),
         "{}",
         run.stderr
     );
@@ -366,12 +419,14 @@ fn strict_facts_make_every_undeclared_field_an_error() {
     assert_eq!(run.code, 1);
     assert_eq!(result_ids(&run.stdout), ["c"]);
     assert!(
-        run.stderr.contains("f.ndjson:1 (record `a`): `fraud_flaged`: not a declared fact; did you mean `fraud_flagged`?"),
+        run.stderr
+            .contains("f.ndjson:1 (record `a`): `fraud_flaged`: not a declared fact; did you mean `fraud_flagged`?"),
         "{}",
         run.stderr
     );
     assert!(
-        run.stderr.contains("f.ndjson:2 (record `b`): `region`: not a declared fact (--strict-facts)"),
+        run.stderr
+            .contains("f.ndjson:2 (record `b`): `region`: not a declared fact (--strict-facts)"),
         "{}",
         run.stderr
     );
@@ -379,7 +434,11 @@ fn strict_facts_make_every_undeclared_field_an_error() {
     std::fs::write(dir.join("f.csv"), "id,gmv,region\na,1,x\nb,1,\n").unwrap();
     let run = evaluate(&dir, "f.csv", &["--strict-facts"]);
     assert_eq!(result_ids(&run.stdout), ["b"]);
-    assert!(run.stderr.contains("(record `a`): `region`: not a declared fact"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("(record `a`): `region`: not a declared fact"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -397,7 +456,11 @@ fn a_missing_required_fact_suggests_the_field_that_looks_like_it() {
     );
     std::fs::write(dir.join("f.csv"), "id,gvm\na,1\n").unwrap();
     let run = evaluate(&dir, "f.csv", &[]);
-    assert!(run.stderr.contains("help: the header has `gvm`: did you mean `gmv`?"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("help: the header has `gvm`: did you mean `gmv`?"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
