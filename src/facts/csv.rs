@@ -160,11 +160,11 @@ fn missing_columns(line: usize, missing: &[&str], undeclared: &[Undeclared]) -> 
             Some(format!("the header has {}: did you mean `{name}`?", code(&slip.name)))
         })
         .collect();
+    let rule = "the header must name a column for `id` and for every required fact; only optional facts' columns may be left out";
     let help = if slips.is_empty() {
-        "the header must name a column for `id` and for every required fact; only optional facts' columns may be left out"
-            .to_owned()
+        rule.to_owned()
     } else {
-        slips.join("; ")
+        format!("{} ({rule})", slips.join("; "))
     };
     FileError {
         line: Some(line),
@@ -899,7 +899,11 @@ mod tests {
             "not a declared fact; did you mean `active`?"
         );
         let e = file_error(&schema, b"id,gmvv\na,1\n");
-        assert_eq!(e.help.as_deref(), Some("the header has `gmvv`: did you mean `gmv`?"));
+        assert!(
+            e.help.as_deref().unwrap().starts_with("the header has `gmvv`: did you mean `gmv`? (the header must name"),
+            "{:?}",
+            e.help
+        );
     }
 
     proptest::proptest! {

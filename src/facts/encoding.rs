@@ -310,7 +310,7 @@ impl<R: Read> Read for Decoder<R> {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, clippy::panic, reason = "a test stops at its first surprise")]
+#[expect(clippy::unwrap_used, reason = "a test stops at its first surprise")]
 mod tests {
     use super::*;
 
