@@ -241,6 +241,13 @@ pub fn run(args: &EvaluateArgs) -> Termination {
             return Termination::Usage;
         }
     };
+    if args.facts.is_dir() {
+        eprintln!(
+            "error: the facts `{}` are a folder\n  help: give one fact file (.json, .ndjson, .jsonl or .csv), or `-` for standard input",
+            sanitize(&args.facts.display().to_string())
+        );
+        return Termination::Usage;
+    }
     let format = match args.reading.format(&args.facts) {
         Ok(format) => format,
         Err(message) => {
@@ -262,12 +269,6 @@ pub fn run(args: &EvaluateArgs) -> Termination {
         return evaluate(args, &program, inputs, (format, decoding), None);
     }
     let shown = sanitize(&args.facts.display().to_string());
-    if args.facts.is_dir() {
-        eprintln!(
-            "error: the facts `{shown}` are a folder\n  help: give one fact file (.json, .ndjson, .jsonl or .csv), or `-` for standard input"
-        );
-        return Termination::Usage;
-    }
     let file = match File::open(&args.facts) {
         Ok(f) => f,
         Err(e) => {

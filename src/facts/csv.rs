@@ -900,7 +900,10 @@ mod tests {
         );
         let e = file_error(&schema, b"id,gmvv\na,1\n");
         assert!(
-            e.help.as_deref().unwrap().starts_with("the header has `gmvv`: did you mean `gmv`? (the header must name"),
+            e.help
+                .as_deref()
+                .unwrap()
+                .starts_with("the header has `gmvv`: did you mean `gmv`? (the header must name"),
             "{:?}",
             e.help
         );

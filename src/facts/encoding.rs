@@ -132,7 +132,9 @@ fn not_utf8(head: &[u8]) -> Option<FileError> {
     // A stray byte on one line of a UTF-8 file spoils that record only (the
     // reader says so); a file is taken for another encoding when its lines
     // are not UTF-8 throughout: two lines or more, or most of them.
-    let lines = head.split(|&b| b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace));
+    let lines = head
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace));
     let (mut bad, mut all) = (0usize, 0usize);
     for line in lines {
         all += 1;
