@@ -55,7 +55,7 @@
 mod engine;
 pub mod source;
 
-pub use source::{Chunk, Lines, NdjsonSource, RecordSource, Records, open};
+pub use source::{Chunk, Lines, NdjsonSource, RecordSource, Records, open, open_with};
 
 use std::ops::ControlFlow;
 
@@ -294,6 +294,14 @@ impl<'p> Batch<'p> {
         } else {
             None
         };
+        self
+    }
+
+    /// Parses NDJSON lines with `parser` (built with the run's
+    /// [`ReadOptions`](crate::facts::ReadOptions): strict facts, where
+    /// undeclared fields are counted).
+    pub fn parser(mut self, parser: LineParser<'p>) -> Self {
+        self.parser = parser;
         self
     }
 

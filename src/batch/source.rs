@@ -3,7 +3,9 @@
 use std::io::{BufReader, Read};
 use std::ops::Range;
 
-use crate::facts::{FileError, Format, InputRecord, LineBlock, NdjsonLines, RecordError, read_records};
+use crate::facts::{
+    FileError, Format, InputRecord, LineBlock, NdjsonLines, ReadOptions, RecordError, read_records_with,
+};
 use crate::program::schema::RecordSchema;
 
 /// Gives the records of an input, a chunk at a time, in input order.
@@ -133,7 +135,7 @@ where
     }
 }
 
-/// Records read by any reader (such as [`read_records`]), one item per input record.
+/// Records read by any reader (such as [`read_records`](crate::facts::read_records)), one item per input record.
 #[derive(Debug)]
 pub struct Records<I> {
     records: I,
@@ -160,16 +162,36 @@ impl<I: Iterator<Item = Result<InputRecord, RecordError>>> RecordSource for Reco
 ///
 /// # Errors
 ///
-/// A [`FileError`] when the file as a whole cannot be read (see [`read_records`]).
+/// A [`FileError`] when the file as a whole cannot be read (see
+/// [`read_records`](crate::facts::read_records)).
 pub fn open<'s, R: Read + 's>(
     schema: &'s RecordSchema,
     format: Format,
     input: R,
 ) -> Result<Box<dyn RecordSource + 's>, FileError> {
+    open_with(schema, format, input, &ReadOptions::default())
+}
+
+/// The source for a fact file of `format`: NDJSON split into lines that the
+/// workers parse (with the batch's [`LineParser`](crate::facts::LineParser),
+/// which `options` do not reach: build it with the same options); JSON and
+/// CSV read by [`read_records_with`] with `options` (a `.json` file is read
+/// whole here).
+///
+/// # Errors
+///
+/// A [`FileError`] when the file as a whole cannot be read (see
+/// [`read_records_with`]).
+pub fn open_with<'s, R: Read + 's>(
+    schema: &'s RecordSchema,
+    format: Format,
+    input: R,
+    options: &ReadOptions,
+) -> Result<Box<dyn RecordSource + 's>, FileError> {
     match format {
         Format::Ndjson => Ok(Box::new(NdjsonSource::new(input))),
         Format::Json | Format::Csv | Format::Xlsx => {
-            let records = read_records(schema, format, BufReader::with_capacity(1 << 16, input))?;
+            let records = read_records_with(schema, format, BufReader::with_capacity(1 << 16, input), options)?;
             Ok(Box::new(Records::new(records)))
         }
     }

@@ -14,7 +14,7 @@ use super::render::graphical;
 use super::tables::{self, TableArgs};
 use crate::batch::{Batch, Explain, Failure, Row, Sink};
 use crate::diagnostics::SourceFile;
-use crate::facts::Format;
+use crate::facts::{Decoding, Format, LineParser, ReadOptions, UndeclaredFields};
 use crate::program::Program;
 use crate::program::inputs::Inputs;
 use crate::report::{self, TableOptions, Writer, shown, shown_path};
@@ -39,9 +39,11 @@ pub struct EvaluateArgs {
     /// The campaign file.
     policy: PathBuf,
     /// The fact file: .json (an object or an array), .ndjson/.jsonl, .csv or .xlsx (flat
-    /// records; lists with --list).
+    /// records; lists with --list); `-` reads standard input (with --facts-format).
     #[arg(long)]
     facts: PathBuf,
+    #[command(flatten)]
+    reading: FactReading,
     #[command(flatten)]
     tables: TableArgs,
     /// How to write results.
@@ -85,14 +87,72 @@ pub struct EvaluateArgs {
     only_id: Option<String>,
 }
 
+/// How the fact file is read (options of `evaluate` and `explain`).
+#[derive(Debug, Clone, Args)]
+pub struct FactReading {
+    /// The fact file's format, instead of telling it from the extension (required with `--facts -`).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    facts_format: Option<FactsFormat>,
+    /// The fact file's text encoding, any WHATWG label (`gb18030`, `gbk`, `utf-16le`, `shift_jis`...);
+    /// default UTF-8 (a UTF-16 byte order mark is followed, and said).
+    #[arg(long, value_name = "LABEL")]
+    encoding: Option<String>,
+    /// Make every field the campaign does not declare an error for its record (otherwise ignored,
+    /// with a warning for those that look like a declared fact).
+    #[arg(long)]
+    strict_facts: bool,
+}
+
+/// A fact file format named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FactsFormat {
+    /// One JSON object, or an array of objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+    /// A header row, then one record per row.
+    Csv,
+    /// An Excel workbook (read whole: its directory is at its end).
+    Xlsx,
+}
+
+impl FactReading {
+    /// The format of the facts at `path`: named, or told by its extension.
+    fn format(&self, path: &Path) -> Result<Format, String> {
+        match self.facts_format {
+            Some(FactsFormat::Json) => Ok(Format::Json),
+            Some(FactsFormat::Ndjson) => Ok(Format::Ndjson),
+            Some(FactsFormat::Csv) => Ok(Format::Csv),
+            Some(FactsFormat::Xlsx) => Ok(Format::Xlsx),
+            None if is_stdin(path) => Err(
+                "reading facts from standard input (`--facts -`) needs their format\n  help: add `--facts-format ndjson` (or `json`, `csv`)".into(),
+            ),
+            None => Format::from_path(path).ok_or_else(|| {
+                format!(
+                    "cannot tell the format of `{}` from its extension\n  help: name the file .json, .ndjson, .jsonl, .csv or .xlsx, or add `--facts-format ndjson` (or `json`, `csv`, `xlsx`)",
+                    shown_path(path)
+                )
+            }),
+        }
+    }
+}
+
+/// Whether `--facts` names standard input.
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
 /// Arguments of `campaign explain`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The campaign file.
     policy: PathBuf,
-    /// The fact file holding the record (all of it is read: budgets depend on every record).
+    /// The fact file holding the record (all of it is read: budgets depend on every record);
+    /// `-` reads standard input (with --facts-format).
     #[arg(long)]
     facts: PathBuf,
+    #[command(flatten)]
+    reading: FactReading,
     #[command(flatten)]
     tables: TableArgs,
     /// The id of the record to explain.
@@ -160,6 +220,7 @@ pub fn run_explain(args: &ExplainArgs) -> Termination {
             ExplainFormat::Text => ResultFormat::Table,
             ExplainFormat::Json => ResultFormat::Ndjson,
         },
+        reading: args.reading.clone(),
         params: args.params.clone(),
         explain: true,
         quiet: true,
@@ -231,13 +292,33 @@ pub fn run(args: &EvaluateArgs) -> Termination {
             return Termination::Usage;
         }
     };
-    let Some(format) = Format::from_path(&args.facts) else {
+    if args.facts.is_dir() {
         say!(
-            "error: cannot tell the format of `{}` from its extension\n  help: name the file .json, .ndjson, .jsonl, .csv or .xlsx",
+            "error: the facts `{}` are a folder\n  help: give one fact file (.json, .ndjson, .jsonl, .csv or .xlsx), or `-` for standard input",
             shown_path(&args.facts)
         );
         return Termination::Usage;
+    }
+    let format = match args.reading.format(&args.facts) {
+        Ok(format) => format,
+        Err(message) => {
+            say!("error: {message}");
+            return Termination::Usage;
+        }
     };
+    let decoding = match &args.reading.encoding {
+        Some(label) => match Decoding::named(label) {
+            Ok(decoding) => decoding,
+            Err(message) => {
+                say!("error: --encoding: {}", shown(&message));
+                return Termination::Usage;
+            }
+        },
+        None => Decoding::detect(),
+    };
+    if is_stdin(&args.facts) {
+        return evaluate(args, &program, inputs, (format, decoding), None);
+    }
     let file = match File::open(&args.facts) {
         Ok(f) => f,
         Err(e) => {
@@ -245,7 +326,7 @@ pub fn run(args: &EvaluateArgs) -> Termination {
             return Termination::Usage;
         }
     };
-    evaluate(args, &program, inputs, format, file)
+    evaluate(args, &program, inputs, (format, decoding), Some(file))
 }
 
 /// Reads and checks the campaign, printing its diagnostics if it has errors.
@@ -297,9 +378,16 @@ fn inputs(program: &Program, args: &EvaluateArgs) -> Result<Inputs, String> {
     Ok(inputs)
 }
 
-/// Evaluates the facts in `file` and writes the results on standard output,
-/// failures and the summary on standard error.
-fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Format, file: File) -> Termination {
+/// Evaluates the facts in `file` (standard input for `None`), read as
+/// `format` in the encoding `decoding` tells, and writes the results on
+/// standard output, failures and the summary on standard error.
+fn evaluate(
+    args: &EvaluateArgs,
+    program: &Program,
+    inputs: Inputs,
+    (format, decoding): (Format, Decoding),
+    file: Option<File>,
+) -> Termination {
     let results = match args.format {
         ResultFormat::Json => report::Format::Json,
         ResultFormat::Ndjson => report::Format::Ndjson,
@@ -322,10 +410,51 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
         whole_input_first: matches!(format, Format::Json | Format::Xlsx),
         results_at_end: !on_stdout,
     };
-    let progress = Progress::start(&file, options);
-    let input_bytes = file.metadata().ok().filter(std::fs::Metadata::is_file).map(|m| m.len());
+    let input_bytes = file
+        .as_ref()
+        .and_then(|file| file.metadata().ok())
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.len());
+    let progress = file
+        .as_ref()
+        .map_or_else(Progress::off, |file| Progress::start(file, options));
+    let input: Box<dyn std::io::Read> = match file {
+        Some(file) => Box::new(file),
+        None => Box::new(std::io::stdin().lock()),
+    };
+    let facts_name = if is_stdin(&args.facts) {
+        "standard input".to_owned()
+    } else {
+        shown_path(&args.facts)
+    };
+    let file_error = |e: crate::facts::FileError| {
+        progress.finish(0);
+        let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+        say!("error: {facts_name}{at}: {}", shown(&e.message));
+        if let Some(help) = &e.help {
+            say!("  help: {}", shown(help));
+        }
+        Termination::Failure
+    };
+    let opened = match decoding.open(input) {
+        Ok(opened) => opened,
+        Err(e) => return file_error(e),
+    };
+    if let Some(note) = &opened.note {
+        progress.suspend(|| say!("note: {facts_name}: {}", shown(note)));
+    }
+    let reading = ReadOptions {
+        strict: args.reading.strict_facts,
+        undeclared: UndeclaredFields::default(),
+    };
     let mut join = None;
-    let mut source = match tables::open(&program.schema, format, file, &args.facts, &args.tables, &mut join) {
+    let opened_facts = tables::Opened {
+        format,
+        input: opened.reader,
+        path: &args.facts,
+        reading: &reading,
+    };
+    let mut source = match tables::open(&program.schema, opened_facts, &args.tables, &mut join) {
         Ok(source) => source,
         Err(refusal) => {
             progress.finish(0);
@@ -341,7 +470,10 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
         (Some(id), true) => Explain::Only(id.clone()),
         (None, true) => Explain::Every,
     };
-    let mut batch = Batch::new(program, inputs).threads(threads).explain(explain);
+    let mut batch = Batch::new(program, inputs)
+        .threads(threads)
+        .explain(explain)
+        .parser(LineParser::with_options(&program.schema, &reading));
     if results.is_json() {
         // The workers encode the result objects.
         batch = batch.prepare(move |row| report::encode(program, row));
@@ -354,7 +486,7 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
     let mut sink = Results {
         writer: Writer::with_table(results, program, output, table),
         stats: Stats::default(),
-        file: shown_path(&args.facts),
+        file: facts_name.clone(),
         quiet: args.quiet,
         only_id: args.only_id.as_deref(),
         found: false,
@@ -363,7 +495,12 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
         progress: &progress,
     };
     let summary = batch.run(&mut source, &mut sink, &progress);
+    // The CSV reader counts its undeclared columns when it is dropped.
+    drop(source);
     progress.finish(sink.stats.read);
+    for field in reading.undeclared.report(&program.schema) {
+        say!("warning: {facts_name}: {}", shown(&field.message()));
+    }
     let written = match sink.write_error.take() {
         Some(e) => Err(e),
         None => sink.writer.finish(),
@@ -390,11 +527,7 @@ fn evaluate(args: &EvaluateArgs, program: &Program, inputs: Inputs, format: Form
     if let Some(wanted) = &args.only_id
         && !sink.found
     {
-        say!(
-            "error: no record with id `{}` in `{}`",
-            shown(wanted),
-            shown_path(&args.facts)
-        );
+        say!("error: no record with id `{}` in `{facts_name}`", shown(wanted));
         return Termination::Failure;
     }
     if !args.quiet {

@@ -11,7 +11,7 @@ use clap::Args;
 use super::Termination;
 use crate::batch::{self, RecordSource, Records};
 use crate::facts::join::{JoinPlan, Table};
-use crate::facts::{FileError, Format, SheetOptions, Workbook, read_records};
+use crate::facts::{FileError, Format, ReadOptions, SheetOptions, Workbook, read_records_with};
 use crate::program::schema::RecordSchema;
 use crate::report::{shown, shown_path};
 
@@ -71,6 +71,18 @@ impl Refusal {
     }
 }
 
+/// The `--facts` input, opened and decoded.
+pub struct Opened<'a, 'p> {
+    /// How the facts are written.
+    pub format: Format,
+    /// The facts' bytes, as UTF-8.
+    pub input: Box<dyn Read + 'a>,
+    /// Where they come from (`-` for standard input), for messages.
+    pub path: &'p Path,
+    /// Strict or counted undeclared fields.
+    pub reading: &'p ReadOptions,
+}
+
 /// Where a joined list's table is.
 enum Source {
     Csv(PathBuf),
@@ -83,12 +95,16 @@ enum Source {
 /// joined to it; `plan` holds the join for as long as the source is read.
 pub fn open<'a>(
     schema: &'a RecordSchema,
-    format: Format,
-    file: File,
-    path: &Path,
+    facts: Opened<'a, '_>,
     args: &TableArgs,
     plan: &'a mut Option<JoinPlan<'a>>,
 ) -> Result<Box<dyn RecordSource + 'a>, Refusal> {
+    let Opened {
+        format,
+        input,
+        path,
+        reading,
+    } = facts;
     let lists = parse_lists(&args.lists, format)?;
     let zone = zone(args, format, &lists)?;
     if args.sheet.is_some() && format != Format::Xlsx {
@@ -101,7 +117,7 @@ pub fn open<'a>(
         ));
     }
     if !matches!(format, Format::Csv | Format::Xlsx) {
-        return batch::open(schema, format, file).map_err(|e| Refusal::table(path, e));
+        return batch::open_with(schema, format, input, reading).map_err(|e| Refusal::table(path, e));
     }
     let names: Vec<&str> = lists.iter().map(|(name, _)| name.as_str()).collect();
     let plan = &*plan.insert(JoinPlan::new(schema, &names).map_err(|e| {
@@ -115,7 +131,7 @@ pub fn open<'a>(
     let mut book = None;
     let parents = match format {
         Format::Xlsx => {
-            let book = book.insert(workbook(path, file)?);
+            let book = book.insert(workbook(path, input)?);
             let options = SheetOptions {
                 sheet: args.sheet.clone(),
                 timezone: zone,
@@ -124,7 +140,7 @@ pub fn open<'a>(
                 .map_err(|e| Refusal::table(path, e))?
         }
         Format::Csv | Format::Json | Format::Ndjson => {
-            read_records(plan.flat(), format, BufReader::with_capacity(1 << 16, file))
+            read_records_with(plan.flat(), format, BufReader::with_capacity(1 << 16, input), reading)
                 .map_err(|e| Refusal::table(path, e))?
         }
     };
@@ -233,7 +249,7 @@ fn open_file(path: &Path) -> Result<File, Refusal> {
 }
 
 /// Reads the workbook in `file` (at `path`).
-fn workbook(path: &Path, mut file: File) -> Result<Workbook, Refusal> {
+fn workbook(path: &Path, mut file: impl Read) -> Result<Workbook, Refusal> {
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)
         .map_err(|e| Refusal::usage(format!("cannot read `{}`: {e}", shown_path(path)), None))?;

@@ -1,23 +1,38 @@
 //! Reading CSV fact files (flat schemas only).
 //!
 //! The header row names the columns; columns the schema does not declare are
-//! ignored. Each cell is read like a JSON string; an empty cell is unknown.
+//! not read (but counted, see [`super::undeclared`]; with `--strict-facts` a
+//! non-empty cell in one is an error for its row). Each cell is read like a
+//! JSON string; an empty cell is unknown.
+//!
+//! Rows are split here rather than by the `csv` crate, because a stray quote
+//! must not swallow the rest of the file: a quoted field may span lines, but
+//! a row whose quote is still open at the end of the file (or after
+//! [`MAX_SPAN`] bytes), or a row spanning lines whose field count comes out
+//! wrong, is an error for that row, and reading resumes at the line after
+//! the one where it starts. CR, LF and CRLF all end a line. Quoting follows
+//! RFC 4180 as the `csv` crate reads it: a quote opens a quoted field only at
+//! the start of a field, `""` inside one is a quote, and text after the
+//! closing quote is kept (`"a"b` is `ab`).
 
-use std::collections::VecDeque;
-use std::io::{BufRead, Read};
-
-use ::csv::{ByteRecord, Reader, ReaderBuilder};
+use std::io::BufRead;
 
 use super::record::{FactValue, Record};
-use super::{BOM, FileError, InputRecord, MISSING, RecordError, Source, code, mismatch, value_from_text};
+use super::undeclared::{UndeclaredFields, closest_fact};
+use super::{BOM, FileError, InputRecord, MISSING, ReadOptions, RecordError, Source, code, mismatch, value_from_text};
 use crate::program::schema::{FactType, RecordSchema};
+
+/// The most bytes a row whose quoted field spans lines may take: beyond, the
+/// quote is taken to be a stray one that is never closed.
+pub(super) const MAX_SPAN: usize = 1 << 20;
 
 /// Reads a CSV file against `schema`: checks the header, then streams the rows.
 pub(super) fn read_csv<'s, R: BufRead + 's>(
     schema: &'s RecordSchema,
     input: R,
+    options: &ReadOptions,
 ) -> Result<Box<dyn Iterator<Item = Result<InputRecord, RecordError>> + 's>, FileError> {
-    read_csv_keyed(schema, "id", input)
+    read_csv_keyed(schema, "id", input, options)
 }
 
 /// [`read_csv`] with the records' ids in the column `key` (a joined table's
@@ -25,7 +40,8 @@ pub(super) fn read_csv<'s, R: BufRead + 's>(
 pub(super) fn read_csv_keyed<'s, R: BufRead + 's>(
     schema: &'s RecordSchema,
     key: &'s str,
-    mut input: R,
+    input: R,
+    options: &ReadOptions,
 ) -> Result<Box<dyn Iterator<Item = Result<InputRecord, RecordError>> + 's>, FileError> {
     let lists: Vec<String> = schema
         .fields
@@ -44,36 +60,35 @@ pub(super) fn read_csv_keyed<'s, R: BufRead + 's>(
         });
     }
 
-    let io_error = |e: &dyn std::fmt::Display| FileError {
-        line: None,
-        message: format!("could not read the input: {e}"),
-        help: None,
+    let mut splitter = Splitter::new(input);
+    let header = match splitter.next_row() {
+        Err(e) => {
+            return Err(FileError {
+                line: None,
+                message: format!("could not read the input: {e}"),
+                help: None,
+            });
+        }
+        Ok(None) => {
+            return Err(FileError {
+                line: None,
+                message: "the file is empty".into(),
+                help: Some("a CSV file starts with a header row naming the columns".into()),
+            });
+        }
+        Ok(Some(header)) => header,
     };
-    // Skip a byte order mark (the csv crate does not).
-    if input.fill_buf().map_err(|e| io_error(&e))?.starts_with(BOM) {
-        input.consume(BOM.len());
-    }
-    let mut reader = ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(LineBreaks {
-            inner: input,
-            offset: 0,
-            breaks: VecDeque::new(),
-        });
-    let mut header = ByteRecord::new();
-    if !reader.read_byte_record(&mut header).map_err(|e| io_error(&e))? {
+    let header_line = header.line;
+    if header.unclosed {
         return Err(FileError {
-            line: None,
-            message: "the file is empty".into(),
-            help: Some("a CSV file starts with a header row naming the columns".into()),
+            line: Some(header_line),
+            message: "a quote in the header row is never closed".into(),
+            help: Some("remove the stray `\"` or close the quoted column name".into()),
         });
     }
-    let mut lines = Lines { newlines: 0 };
-    let header_line = lines.line_of(&mut reader, &header);
 
     let mut names = Vec::with_capacity(header.len());
-    for (i, name) in header.iter().enumerate() {
+    for (i, name) in (0..header.len()).filter_map(|i| header.get(i)).enumerate() {
         let name = if i == 0 {
             name.strip_prefix(BOM).unwrap_or(name)
         } else {
@@ -82,13 +97,14 @@ pub(super) fn read_csv_keyed<'s, R: BufRead + 's>(
         let name = std::str::from_utf8(name).map_err(|_| FileError {
             line: Some(header_line),
             message: format!("the header row is not valid UTF-8 (column {})", i.saturating_add(1)),
-            help: Some("save the file as UTF-8".into()),
+            help: Some("save the file as UTF-8, or name its encoding with --encoding".into()),
         })?;
-        names.push(name);
+        names.push(name.to_owned());
     }
+    splitter.accept();
     // The column of a name; a name the reader uses must appear at most once.
     let column = |name: &str| -> Result<Option<usize>, FileError> {
-        let mut found = names.iter().enumerate().filter(|(_, n)| **n == name);
+        let mut found = names.iter().enumerate().filter(|(_, n)| *n == name);
         let first = found.next().map(|(i, _)| i);
         if found.next().is_some() {
             return Err(FileError {
@@ -104,113 +120,319 @@ pub(super) fn read_csv_keyed<'s, R: BufRead + 's>(
     let mut columns = Vec::with_capacity(schema.fields.len());
     let mut missing = Vec::new();
     if id_column.is_none() {
-        missing.push(format!("`{key}`"));
+        missing.push(key);
     }
     for field in &schema.fields {
         let col = column(&field.name)?;
         if col.is_none() && !field.optional && field.name != key {
-            missing.push(format!("`{}`", field.name));
+            missing.push(field.name.as_str());
         }
         columns.push(col);
     }
-    let Some(id_column) = id_column else {
-        return Err(missing_columns(Some(header_line), key, &missing));
+    let undeclared: Vec<Undeclared> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| *name != key && schema.index_of(name).is_none())
+        .map(|(column, name)| Undeclared {
+            column,
+            name: name.clone(),
+            given: 0,
+        })
+        .collect();
+    let Some(id_column) = id_column.filter(|_| missing.is_empty()) else {
+        let names: Vec<&str> = undeclared.iter().map(|u| u.name.as_str()).collect();
+        return Err(missing_columns(Some(header_line), key, &missing, &names));
     };
-    if !missing.is_empty() {
-        return Err(missing_columns(Some(header_line), key, &missing));
-    }
 
     Ok(Box::new(Rows {
         schema,
-        reader,
-        lines,
-        row: ByteRecord::new(),
-        width: header.len(),
+        splitter,
+        width: names.len(),
         id_column,
         key,
         columns,
+        undeclared,
+        strict: options.strict,
+        tally: options.undeclared.clone(),
         done: false,
     }))
 }
 
-/// The header (on `line`) lacks the columns `missing` (already in backticks);
-/// the ids are in the column `key`.
-pub(super) fn missing_columns(line: Option<usize>, key: &str, missing: &[String]) -> FileError {
-    let (noun, list) = match missing {
+/// The header (on `line`) lacks the columns `missing`, the ids being in the
+/// column `key`; `undeclared` are the columns it has that the campaign does not
+/// declare, one of which may be a slip.
+pub(super) fn missing_columns(line: Option<usize>, key: &str, missing: &[&str], undeclared: &[&str]) -> FileError {
+    let quoted: Vec<String> = missing.iter().map(|name| format!("`{name}`")).collect();
+    let (noun, list) = match quoted.as_slice() {
         [one] => ("column", one.clone()),
-        _ => ("columns", missing.join(", ")),
+        _ => ("columns", quoted.join(", ")),
+    };
+    let slips: Vec<String> = missing
+        .iter()
+        .filter_map(|name| {
+            let slip = undeclared.iter().find(|u| closest_fact(u, [*name]).is_some())?;
+            Some(format!("the header has {}: did you mean `{name}`?", code(slip)))
+        })
+        .collect();
+    let rule = format!(
+        "the header must name a column for `{key}` and for every required fact; only optional facts' columns may be left out"
+    );
+    let help = if slips.is_empty() {
+        rule
+    } else {
+        format!("{} ({rule})", slips.join("; "))
     };
     FileError {
         line,
         message: format!("the header row has no {noun} for {list}"),
-        help: Some(format!(
-            "the header must name a column for `{key}` and for every required fact; only optional facts' columns may be left out"
-        )),
+        help: Some(help),
     }
 }
 
-/// A reader that notes where the line breaks are, so that rows can be given
-/// their line numbers (the `csv` crate miscounts lines ending in CRLF).
-struct LineBreaks<R> {
-    inner: R,
-    /// The number of bytes read so far.
-    offset: u64,
-    /// The offsets of the CR and LF bytes read but not yet passed by a row,
-    /// with whether each is an LF.
-    breaks: VecDeque<(u64, bool)>,
+/// A column the campaign does not declare.
+struct Undeclared {
+    column: usize,
+    name: String,
+    /// In how many rows read so far its cell is not empty.
+    given: u64,
 }
 
-impl<R: Read> Read for LineBreaks<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        for (i, &b) in buf.get(..n).unwrap_or_default().iter().enumerate() {
-            if b == b'\r' || b == b'\n' {
-                let at = self.offset.saturating_add(u64::try_from(i).unwrap_or(u64::MAX));
-                self.breaks.push_back((at, b == b'\n'));
-            }
+/// One row split into fields.
+#[derive(Debug, Default)]
+struct SplitRow {
+    /// The 1-based line where the row starts.
+    line: usize,
+    /// How many line breaks are inside its quoted fields.
+    breaks: usize,
+    /// The fields' bytes, one after the other (quotes removed).
+    bytes: Vec<u8>,
+    /// Where each field ends in `bytes`.
+    ends: Vec<usize>,
+    /// The bytes of the row as read, from the end of its first line on: what
+    /// is read again if the row is refused.
+    rest: Vec<u8>,
+    /// Whether the first line ended with a CR (so that an LF starting `rest`
+    /// belongs to it).
+    rest_after_cr: bool,
+    /// Whether a quote is still open at the end of the file (or after
+    /// [`MAX_SPAN`] bytes).
+    unclosed: bool,
+}
+
+impl SplitRow {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        let end = *self.ends.get(i)?;
+        let start = match i.checked_sub(1) {
+            Some(before) => *self.ends.get(before)?,
+            None => 0,
+        };
+        self.bytes.get(start..end)
+    }
+}
+
+/// Where the scanner is within a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// At the start of a field.
+    FieldStart,
+    /// In a field without quotes.
+    Unquoted,
+    /// In a quoted field.
+    Quoted,
+    /// Just after a quote inside a quoted field: a second quote is a quote,
+    /// anything else closes the field's quotes.
+    AfterQuote,
+}
+
+/// Splits CSV input into rows, keeping what it needs to read the input again
+/// from the line after a refused row's first line.
+struct Splitter<R> {
+    input: R,
+    /// Bytes to read before the input's own: the rest of a refused row.
+    replay: Vec<u8>,
+    replay_at: usize,
+    /// The number of the line being read (1-based).
+    line: usize,
+    /// Whether the last byte read was a CR (so that an LF right after it does
+    /// not end another line).
+    after_cr: bool,
+    /// The row read last, until it is accepted or refused.
+    row: SplitRow,
+    /// The line and `after_cr` after the row read last.
+    next_line: usize,
+    next_after_cr: bool,
+    /// Whether a byte order mark may still come (at the very start).
+    first: bool,
+}
+
+impl<R: BufRead> Splitter<R> {
+    fn new(input: R) -> Self {
+        Splitter {
+            input,
+            replay: Vec::new(),
+            replay_at: 0,
+            line: 1,
+            after_cr: false,
+            row: SplitRow::default(),
+            next_line: 1,
+            next_after_cr: false,
+            first: true,
         }
-        self.offset = self.offset.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
-        Ok(n)
     }
-}
 
-/// Counts the lines before each row.
-struct Lines {
-    /// The LF bytes before the last row read.
-    newlines: usize,
-}
-
-impl Lines {
-    /// The 1-based line where `row` (just read from `reader`) starts.
-    ///
-    /// A row's recorded position may point at line breaks before it (after a
-    /// CRLF or blank lines), but a row never starts with a CR or LF: it starts
-    /// at the first other byte from there.
-    fn line_of<R: Read>(&mut self, reader: &mut Reader<LineBreaks<R>>, row: &ByteRecord) -> usize {
-        let breaks = &mut reader.get_mut().breaks;
-        let mut start = row.position().map_or(0, |p| p.byte());
-        while let Some(&(at, lf)) = breaks.front() {
-            if at <= start {
-                if at == start {
-                    start = start.saturating_add(1);
+    /// The next byte of the input (after the bytes to replay).
+    fn byte(&mut self) -> std::io::Result<Option<u8>> {
+        if let Some(&b) = self.replay.get(self.replay_at) {
+            self.replay_at += 1;
+            return Ok(Some(b));
+        }
+        loop {
+            match self.input.fill_buf() {
+                Ok(buf) => {
+                    let Some(&b) = buf.first() else { return Ok(None) };
+                    self.input.consume(1);
+                    return Ok(Some(b));
                 }
-                self.newlines = self.newlines.saturating_add(usize::from(lf));
-                breaks.pop_front();
-            } else {
-                break;
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
         }
-        self.newlines.saturating_add(1)
+    }
+
+    /// Splits the next row (skipping blank lines); `None` at the end of the
+    /// input. The row stays in `self.row` until [`Splitter::accept`] or
+    /// [`Splitter::refuse`].
+    fn next_row(&mut self) -> std::io::Result<Option<&SplitRow>> {
+        if self.first {
+            self.first = false;
+            if self.input.fill_buf()?.starts_with(BOM) {
+                self.input.consume(BOM.len());
+            }
+        }
+        let row = &mut self.row;
+        row.bytes.clear();
+        row.ends.clear();
+        row.rest.clear();
+        row.breaks = 0;
+        row.unclosed = false;
+        let mut state = State::FieldStart;
+        let mut started = false;
+        let mut first_line_done = false;
+        let mut after_cr = self.after_cr;
+        let mut line = self.line;
+        let mut size = 0usize;
+        loop {
+            let Some(b) = self.byte()? else {
+                let row = &mut self.row;
+                if !started {
+                    self.next_line = line;
+                    self.next_after_cr = after_cr;
+                    return Ok(None);
+                }
+                row.unclosed = state == State::Quoted;
+                row.ends.push(row.bytes.len());
+                self.next_line = line;
+                self.next_after_cr = false;
+                return Ok(Some(&self.row));
+            };
+            let row = &mut self.row;
+            if first_line_done {
+                row.rest.push(b);
+            }
+            let lf_after_cr = b == b'\n' && after_cr;
+            after_cr = b == b'\r';
+            if !started {
+                match b {
+                    // A blank line (or the LF of a CRLF).
+                    b'\n' if lf_after_cr => continue,
+                    b'\r' | b'\n' => {
+                        line += 1;
+                        continue;
+                    }
+                    _ => {
+                        started = true;
+                        row.line = line;
+                    }
+                }
+            }
+            size += 1;
+            match state {
+                State::Quoted => match b {
+                    b'"' => state = State::AfterQuote,
+                    b'\r' | b'\n' => {
+                        row.bytes.push(b);
+                        if !lf_after_cr {
+                            line += 1;
+                            row.breaks += 1;
+                        }
+                        if !first_line_done {
+                            first_line_done = true;
+                            row.rest_after_cr = b == b'\r';
+                        }
+                        if size > MAX_SPAN {
+                            row.unclosed = true;
+                            row.ends.push(row.bytes.len());
+                            self.next_line = line;
+                            self.next_after_cr = after_cr;
+                            return Ok(Some(&self.row));
+                        }
+                    }
+                    _ => row.bytes.push(b),
+                },
+                State::FieldStart | State::Unquoted | State::AfterQuote => match b {
+                    b'"' if state == State::AfterQuote => {
+                        row.bytes.push(b);
+                        state = State::Quoted;
+                    }
+                    b'"' if state == State::FieldStart => state = State::Quoted,
+                    b',' => {
+                        row.ends.push(row.bytes.len());
+                        state = State::FieldStart;
+                    }
+                    b'\r' | b'\n' => {
+                        row.ends.push(row.bytes.len());
+                        self.next_line = line + 1;
+                        self.next_after_cr = after_cr;
+                        return Ok(Some(&self.row));
+                    }
+                    _ => {
+                        row.bytes.push(b);
+                        state = State::Unquoted;
+                    }
+                },
+            }
+        }
+    }
+
+    /// Goes on after the row read last.
+    fn accept(&mut self) {
+        self.line = self.next_line;
+        self.after_cr = self.next_after_cr;
+    }
+
+    /// Refuses the row read last: reading goes on at the line after the one
+    /// where it starts.
+    fn refuse(&mut self) {
+        if self.row.rest.is_empty() {
+            return self.accept();
+        }
+        let mut replay = std::mem::take(&mut self.row.rest);
+        replay.extend_from_slice(self.replay.get(self.replay_at..).unwrap_or_default());
+        self.replay = replay;
+        self.replay_at = 0;
+        self.line = self.row.line + 1;
+        self.after_cr = self.row.rest_after_cr;
     }
 }
 
 /// The rows after the header, one record each.
 struct Rows<'s, R> {
     schema: &'s RecordSchema,
-    reader: Reader<LineBreaks<R>>,
-    lines: Lines,
-    /// The current row (reused).
-    row: ByteRecord,
+    splitter: Splitter<R>,
     /// The number of fields in the header.
     width: usize,
     id_column: usize,
@@ -218,29 +440,53 @@ struct Rows<'s, R> {
     key: &'s str,
     /// For each fact, its column (`None` for an optional fact without one).
     columns: Vec<Option<usize>>,
+    /// The columns the campaign does not declare.
+    undeclared: Vec<Undeclared>,
+    /// Whether a non-empty cell in an undeclared column is an error.
+    strict: bool,
+    /// Where the undeclared columns are counted, when reading ends.
+    tally: UndeclaredFields,
     done: bool,
 }
 
-impl<R: Read> Iterator for Rows<'_, R> {
+impl<R> Drop for Rows<'_, R> {
+    fn drop(&mut self) {
+        for u in &self.undeclared {
+            if u.given > 0 {
+                self.tally.add_many(0, &u.name, u.given);
+            }
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for Rows<'_, R> {
     type Item = Result<InputRecord, RecordError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;
         }
-        match self.reader.read_byte_record(&mut self.row) {
-            Ok(true) => {
-                let line = self.lines.line_of(&mut self.reader, &self.row);
-                Some(self.record(line))
+        match self.splitter.next_row() {
+            Ok(Some(_)) => {
+                let row = &self.splitter.row;
+                let spans = row.breaks > 0;
+                if row.unclosed || (spans && row.len() != self.width) {
+                    let item = Err(self.refused());
+                    self.splitter.refuse();
+                    return Some(item);
+                }
+                let item = self.record();
+                self.splitter.accept();
+                Some(item)
             }
-            Ok(false) => {
+            Ok(None) => {
                 self.done = true;
                 None
             }
             Err(e) => {
                 self.done = true;
                 Some(Err(RecordError {
-                    line: self.lines.newlines.saturating_add(1),
+                    line: self.splitter.line,
                     column: None,
                     id: None,
                     fact: None,
@@ -252,8 +498,42 @@ impl<R: Read> Iterator for Rows<'_, R> {
 }
 
 impl<R> Rows<'_, R> {
-    /// Reads the current row, which starts on `line`.
-    fn record(&self, line: usize) -> Result<InputRecord, RecordError> {
+    /// The error for a row whose quote is never closed, or that spans lines
+    /// and has the wrong number of fields.
+    fn refused(&self) -> RecordError {
+        let row = &self.splitter.row;
+        let id = row
+            .get(self.id_column)
+            .and_then(|cell| std::str::from_utf8(cell).ok())
+            .filter(|id| !id.is_empty() && !id.contains(['\r', '\n']));
+        let next = row.line.saturating_add(1);
+        let message = if row.unclosed {
+            format!(
+                "a quote opened in this row is never closed (not by the end of the file, nor within 1 MiB); \
+                 the row is not read, and reading goes on at line {next}"
+            )
+        } else {
+            format!(
+                "this row has {} fields but the header has {}, with a quoted field running over {} lines: \
+                 is a quote missing or stray? the row is not read, and reading goes on at line {next}",
+                row.len(),
+                self.width,
+                row.breaks.saturating_add(1)
+            )
+        };
+        RecordError {
+            line: row.line,
+            column: None,
+            id: id.map(str::to_owned),
+            fact: None,
+            message,
+        }
+    }
+
+    /// Reads the current row.
+    fn record(&mut self) -> Result<InputRecord, RecordError> {
+        let row = &self.splitter.row;
+        let line = row.line;
         let fail = |id: Option<&str>, fact: Option<&str>, message: String| RecordError {
             line,
             column: None,
@@ -262,19 +542,15 @@ impl<R> Rows<'_, R> {
             message,
         };
 
-        let id_cell = self.row.get(self.id_column);
+        let id_cell = row.get(self.id_column);
         let id = id_cell
             .and_then(|cell| std::str::from_utf8(cell).ok())
             .filter(|id| !id.is_empty());
-        if self.row.len() != self.width {
+        if row.len() != self.width {
             return Err(fail(
                 id,
                 None,
-                format!(
-                    "this row has {} fields but the header has {}",
-                    self.row.len(),
-                    self.width
-                ),
+                format!("this row has {} fields but the header has {}", row.len(), self.width),
             ));
         }
         let Some(id) = id else {
@@ -285,9 +561,28 @@ impl<R> Rows<'_, R> {
             return Err(fail(None, Some(self.key), message));
         };
 
+        for u in &mut self.undeclared {
+            if row.get(u.column).is_some_and(|cell| !cell.is_empty()) {
+                u.given = u.given.saturating_add(1);
+            }
+        }
+        if self.strict
+            && let Some(u) = self
+                .undeclared
+                .iter()
+                .find(|u| row.get(u.column).is_some_and(|cell| !cell.is_empty()))
+        {
+            let names = super::undeclared::declared_names(self.schema, true);
+            let message = match closest_fact(&u.name, names.iter().copied()) {
+                Some(name) => format!("not a declared fact; did you mean `{name}`?"),
+                None => "not a declared fact (--strict-facts)".into(),
+            };
+            return Err(fail(Some(id), Some(&u.name), message));
+        }
+
         let mut values = Vec::with_capacity(self.schema.fields.len());
         for (field, column) in self.schema.fields.iter().zip(&self.columns) {
-            let cell = column.and_then(|c| self.row.get(c)).unwrap_or_default();
+            let cell = column.and_then(|c| row.get(c)).unwrap_or_default();
             if cell.is_empty() {
                 if field.optional {
                     values.push(FactValue::Unknown);
@@ -530,5 +825,145 @@ mod tests {
         // Undeclared duplicates do not matter.
         assert_eq!(read(&schema, b"id,gmv,x,x\na,1,2,3\n").len(), 1);
         assert!(read(&schema, b"id,gmv\n").is_empty());
+    }
+
+    #[test]
+    fn a_stray_quote_spoils_only_its_row() {
+        let schema = schema();
+        let mut input = String::from("id,gmv,note\n");
+        for i in 1..=1000 {
+            if i == 10 {
+                input.push_str("r10,10,\"5 inch screen\n");
+            } else {
+                input.push_str(&format!("r{i},{i},ok\n"));
+            }
+        }
+        let rs = read(&schema, input.as_bytes());
+        assert_eq!(rs.len(), 1000);
+        let e = rs[9].as_ref().unwrap_err();
+        assert_eq!((e.line, e.id.as_deref()), (11, Some("r10")));
+        assert!(e.message.contains("never closed"), "{}", e.message);
+        assert!(e.message.contains("reading goes on at line 12"), "{}", e.message);
+        let r = rs[10].as_ref().unwrap();
+        assert_eq!((r.line, r.id.as_str()), (12, "r11"));
+        assert_eq!(rs.iter().filter(|r| r.is_ok()).count(), 999);
+    }
+
+    #[test]
+    fn a_quote_closed_rows_later_with_the_wrong_width_spoils_only_its_row() {
+        let schema = schema();
+        let input = "id,gmv,note\na,\"1\nb,2,y\"\nc,3,z\n";
+        let rs = read(&schema, input.as_bytes());
+        let e = rs[0].as_ref().unwrap_err();
+        assert_eq!((e.line, e.id.as_deref()), (2, Some("a")));
+        assert!(
+            e.message.starts_with("this row has 2 fields but the header has 3"),
+            "{}",
+            e.message
+        );
+        // b's line is read again, on its own.
+        let b = rs[1].as_ref().unwrap();
+        assert_eq!((b.line, b.id.as_str()), (3, "b"));
+        assert_eq!(b.record.values[6], FactValue::Text("y\"".into()));
+        assert_eq!(rs[2].as_ref().unwrap().id, "c");
+        assert_eq!(rs.len(), 3);
+    }
+
+    #[test]
+    fn cr_lf_and_crlf_all_end_lines() {
+        let schema = schema();
+        for input in ["id,gmv\ra,1\rb,2\r", "id,gmv\na,1\nb,2", "id,gmv\r\na,1\r\n\r\nb,2\r\n"] {
+            let rs = read(&schema, input.as_bytes());
+            let ids: Vec<_> = rs.iter().map(|r| r.as_ref().unwrap().id.as_str()).collect();
+            assert_eq!(ids, ["a", "b"], "{input:?}");
+        }
+        let rs = read(&schema, b"id,gmv\r\ra,1\r\nb,x\rc,1\n");
+        assert_eq!(rs[0].as_ref().unwrap().line, 3);
+        assert_eq!(rs[1].as_ref().unwrap_err().line, 4);
+        assert_eq!(rs[2].as_ref().unwrap().line, 5);
+    }
+
+    #[test]
+    fn strict_and_undeclared_columns() {
+        let schema = schema();
+        let tally = UndeclaredFields::default();
+        let options = ReadOptions {
+            strict: false,
+            undeclared: tally.clone(),
+        };
+        let input = b"id,gmv,acitve,region\na,1,true,x\nb,2,,y\nc,3,false,z\n";
+        let rs: Vec<_> = super::super::read_records_with(&schema, Format::Csv, &input[..], &options)
+            .unwrap()
+            .collect();
+        assert!(rs.iter().all(Result::is_ok));
+        let report = tally.report(&schema);
+        assert_eq!(report.len(), 1);
+        assert_eq!(
+            report[0].message(),
+            "field `acitve` (in 2 records) is not a declared fact; did you mean `active`?"
+        );
+        let strict = ReadOptions {
+            strict: true,
+            undeclared: UndeclaredFields::default(),
+        };
+        let rs: Vec<_> = super::super::read_records_with(&schema, Format::Csv, &input[..], &strict)
+            .unwrap()
+            .collect();
+        let e = rs[1].as_ref().unwrap_err();
+        assert_eq!(e.fact.as_deref(), Some("region"));
+        assert_eq!(e.message, "not a declared fact (--strict-facts)");
+        assert_eq!(
+            rs[0].as_ref().unwrap_err().message,
+            "not a declared fact; did you mean `active`?"
+        );
+        let e = file_error(&schema, b"id,gmvv\na,1\n");
+        assert!(
+            e.help
+                .as_deref()
+                .unwrap()
+                .starts_with("the header has `gmvv`: did you mean `gmv`? (the header must name"),
+            "{:?}",
+            e.help
+        );
+    }
+
+    proptest::proptest! {
+        /// On well-formed CSV (every quote closed), rows are split into
+        /// exactly the fields the `csv` crate reads.
+        #[test]
+        fn splitting_agrees_with_the_csv_crate(
+            rows in proptest::collection::vec(
+                proptest::collection::vec("[a\",\r\n é]{0,6}", 1..4),
+                1..6,
+            ),
+            ends in proptest::sample::select(vec!["\n", "\r\n", "\r"]),
+        ) {
+            let mut text = String::new();
+            for row in &rows {
+                let cells: Vec<String> = row
+                    .iter()
+                    .map(|c| if c.contains(['"', ',', '\r', '\n']) || c.is_empty() {
+                        format!("\"{}\"", c.replace('"', "\"\""))
+                    } else {
+                        c.clone()
+                    })
+                    .collect();
+                text.push_str(&cells.join(","));
+                text.push_str(ends);
+            }
+            let mut want = Vec::new();
+            let mut reader = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+            for record in reader.byte_records() {
+                want.push(record.unwrap().iter().map(<[u8]>::to_vec).collect::<Vec<_>>());
+            }
+            let mut got = Vec::new();
+            let mut splitter = Splitter::new(text.as_bytes());
+            while let Some(row) = splitter.next_row().unwrap() {
+                proptest::prop_assert!(!row.unclosed);
+                got.push((0..row.len()).map(|i| row.get(i).unwrap().to_vec()).collect::<Vec<_>>());
+                splitter.accept();
+            }
+            proptest::prop_assert_eq!(got, want, "{:?}", text);
+        }
     }
 }

@@ -153,7 +153,7 @@ impl<'s> JoinPlan<'s> {
     /// A [`FileError`] when the table cannot be read as a whole (its header
     /// lacks `parent_id` or a required item fact's column, ...).
     pub fn csv_table<R: BufRead + 's>(&self, list: usize, input: R) -> Result<Records<'s>, FileError> {
-        super::csv::read_csv_keyed(self.items(list)?, PARENT_KEY, input)
+        super::csv::read_csv_keyed(self.items(list)?, PARENT_KEY, input, &super::ReadOptions::default())
     }
 
     /// Reads the table of the `list`-th joined list from a sheet of `book`.

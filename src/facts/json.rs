@@ -13,16 +13,19 @@
 mod fast;
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::io::BufRead;
+use std::io::Read;
+use std::ops::Range;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::record::{FactValue, Record};
+use super::undeclared::{UndeclaredFields, closest_fact};
 use super::{
-    BOM, FileError, InputRecord, MISSING, RecordError, Source, Why, char_column, code, code_json_string, mismatch,
-    value_from_bool, value_from_int, value_from_number, value_from_text,
+    FileError, InputRecord, LineBlock, MISSING, NdjsonLines, ReadOptions, RecordError, Source, Why, char_column, code,
+    code_json_string, mismatch, value_from_bool, value_from_int, value_from_number, value_from_text,
 };
 use crate::program::schema::{FactType, FieldSchema, RecordSchema};
 
@@ -45,6 +48,14 @@ pub(super) struct Plan<'s> {
     id_index: Option<usize>,
     /// Whether no two facts have the same name.
     distinct: bool,
+    /// This record schema's number among those of the input record (see
+    /// `undeclared::schemas`), under which its undeclared fields are counted.
+    pub(super) number: u32,
+    /// Whether an undeclared field is an error (`--strict-facts`).
+    pub(super) strict: bool,
+    /// Where undeclared fields are counted (the input record's plan counts
+    /// those of its lists' items too).
+    pub(super) undeclared: UndeclaredFields,
 }
 
 impl<'s> Plan<'s> {
@@ -62,7 +73,15 @@ impl<'s> Plan<'s> {
     }
 
     /// Prepares `schema` and its nested schemas.
-    pub(super) fn new(schema: &'s RecordSchema) -> Plan<'s> {
+    pub(super) fn new(schema: &'s RecordSchema, options: &ReadOptions) -> Plan<'s> {
+        Plan::numbered(schema, options, &mut 0)
+    }
+
+    /// Prepares `schema` as the schema numbered `*next`, and its nested
+    /// schemas with the numbers after it, depth first.
+    fn numbered(schema: &'s RecordSchema, options: &ReadOptions, next: &mut u32) -> Plan<'s> {
+        let number = *next;
+        *next = next.saturating_add(1);
         let mut index = HashMap::with_capacity(schema.fields.len());
         for (i, field) in schema.fields.iter().enumerate() {
             index.entry(field.name.as_str()).or_insert(i);
@@ -71,7 +90,7 @@ impl<'s> Plan<'s> {
             .fields
             .iter()
             .map(|field| match &field.ty {
-                FactType::List(item) => Some(Plan::new(item)),
+                FactType::List(item) => Some(Plan::numbered(item, options, next)),
                 _ => None,
             })
             .collect();
@@ -81,6 +100,9 @@ impl<'s> Plan<'s> {
             distinct: index.len() == schema.fields.len(),
             index,
             items,
+            number,
+            strict: options.strict,
+            undeclared: options.undeclared.clone(),
         }
     }
 }
@@ -131,6 +153,8 @@ struct Ctx {
     id: Option<String>,
     /// The first problem: the fact's path and the message.
     problem: Option<(Option<String>, String)>,
+    /// The undeclared fields met, with the number of their record schema.
+    undeclared: Vec<(u32, Box<str>)>,
 }
 
 impl Ctx {
@@ -304,6 +328,11 @@ impl<'de> KeySet<'de> {
             self.many = Some(self.few.drain(..).collect());
         }
         Ok(())
+    }
+
+    /// The keys, in no particular order.
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        self.few.iter().chain(self.many.iter().flatten()).map(|key| &**key)
     }
 }
 
@@ -618,8 +647,10 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
                 .lookup(&key)
                 .and_then(|i| Some((i, plan.fields.get(i)?, seen.get(i))));
             let Some((i, field, given)) = declared else {
-                if !ctx.failed()
-                    && let Err(key) = others.insert(key)
+                if plan.strict {
+                    ctx.fail(&Path::Field(&path, &key), not_declared(&key, plan, top));
+                } else if let Err(key) = others.insert(key)
+                    && !ctx.failed()
                 {
                     ctx.fail(&Path::Field(&path, &key), format!("duplicate key {}", code(&key)));
                 }
@@ -663,11 +694,13 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
             }
         }
 
+        ctx.undeclared
+            .extend(others.iter().map(|key| (plan.number, Box::<str>::from(key))));
         if ctx.failed() {
             return Ok(None);
         }
         if top && !id_seen {
-            ctx.fail(&Path::Field(&path, "id"), MISSING);
+            ctx.fail(&Path::Field(&path, "id"), missing("id", &others));
             return Ok(None);
         }
         // A fact not given stays unknown if it is optional.
@@ -677,10 +710,42 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
             .enumerate()
             .find_map(|(i, field)| (!field.optional && !seen.get(i)).then_some(field))
         {
-            ctx.fail(&Path::Field(&path, &field.name), MISSING);
+            ctx.fail(&Path::Field(&path, &field.name), missing(&field.name, &others));
             return Ok(None);
         }
         Ok(Some(Record { values }))
+    }
+}
+
+/// The message for a field that `plan` does not declare (`--strict-facts`).
+/// (The field's path goes with the message, as for every fact.)
+fn not_declared(key: &str, plan: &Plan<'_>, top: bool) -> String {
+    let declared = declared_names_of(plan, top);
+    match closest_fact(key, declared.iter().copied()) {
+        Some(name) => format!("not a declared fact; did you mean `{name}`?"),
+        None => "not a declared fact (--strict-facts)".into(),
+    }
+}
+
+/// The names a record read with `plan` may have.
+fn declared_names_of<'p>(plan: &Plan<'p>, top: bool) -> Vec<&'p str> {
+    let mut names: Vec<&str> = plan.fields.iter().map(|f| f.name.as_str()).collect();
+    if top && !names.contains(&"id") {
+        names.push("id");
+    }
+    names
+}
+
+/// The message for the required fact `name` missing from a record whose
+/// undeclared fields are `others`: with "did you mean" when one of them looks
+/// like it.
+fn missing(name: &str, others: &KeySet<'_>) -> String {
+    match others.iter().find(|key| closest_fact(key, [name]).is_some()) {
+        Some(key) => format!(
+            "{MISSING}; the record has {}, which is not a declared fact: did you mean `{name}`?",
+            code(key)
+        ),
+        None => MISSING.into(),
     }
 }
 
@@ -738,6 +803,10 @@ fn read_record(plan: &Plan<'_>, text: &str) -> Result<(String, Record), Failure>
         top: true,
     };
     let result = seed.deserialize(&mut de).and_then(|r| de.end().map(|()| r));
+    if !ctx.undeclared.is_empty() {
+        plan.undeclared
+            .add(ctx.undeclared.iter().map(|(number, key)| (*number, &**key)));
+    }
     match result {
         Err(e) => Err(Failure {
             id: ctx.id,
@@ -780,64 +849,44 @@ fn is_ws(b: u8) -> bool {
 // ---------------------------------------------------------------------------
 // NDJSON
 
-/// Reads NDJSON: one record per non-blank line.
+/// Reads NDJSON: one record per non-blank line (split by [`NdjsonLines`], as
+/// the batch engine splits them).
 pub(super) struct Ndjson<'s, R> {
     plan: Plan<'s>,
-    input: R,
-    /// The current line's bytes (reused).
-    buf: Vec<u8>,
-    /// The number of the last line read.
-    line: usize,
-    done: bool,
+    lines: NdjsonLines<R>,
+    block: LineBlock,
+    /// The lines of `block` not read yet.
+    pending: VecDeque<Result<(usize, Range<usize>), RecordError>>,
 }
 
-impl<'s, R: BufRead> Ndjson<'s, R> {
+impl<'s, R: Read> Ndjson<'s, R> {
+    /// Lines split off at a time.
+    const LINES: usize = 256;
+
     /// Reads `input` against `schema`.
-    pub(super) fn new(schema: &'s RecordSchema, input: R) -> Self {
+    pub(super) fn new(schema: &'s RecordSchema, input: R, options: &ReadOptions) -> Self {
         Ndjson {
-            plan: Plan::new(schema),
-            input,
-            buf: Vec::new(),
-            line: 0,
-            done: false,
+            plan: Plan::new(schema, options),
+            lines: NdjsonLines::new(input),
+            block: LineBlock::default(),
+            pending: VecDeque::new(),
         }
     }
 }
 
-impl<R: BufRead> Iterator for Ndjson<'_, R> {
+impl<R: Read> Iterator for Ndjson<'_, R> {
     type Item = Result<InputRecord, RecordError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        while !self.done {
-            self.buf.clear();
-            match self.input.read_until(b'\n', &mut self.buf) {
-                Ok(0) => self.done = true,
-                Ok(_) => {
-                    self.line = self.line.saturating_add(1);
-                    let mut bytes = self.buf.as_slice();
-                    if self.line == 1 {
-                        bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
-                    }
-                    bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-                    bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-                    if bytes.iter().all(u8::is_ascii_whitespace) {
-                        continue;
-                    }
-                    return Some(read_line(&self.plan, bytes, self.line));
-                }
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(RecordError {
-                        line: self.line.saturating_add(1),
-                        column: None,
-                        id: None,
-                        fact: None,
-                        message: format!("could not read the input: {e}"),
-                    }));
-                }
-            }
+        if self.pending.is_empty() {
+            let pending = &mut self.pending;
+            self.lines
+                .fill(&mut self.block, Self::LINES, |item| pending.push_back(item));
         }
-        None
+        Some(match self.pending.pop_front()? {
+            Ok((line, range)) => read_line(&self.plan, self.block.line(range), line),
+            Err(e) => Err(e),
+        })
     }
 }
 
@@ -882,6 +931,7 @@ pub(super) fn read_line(plan: &Plan<'_>, bytes: &[u8], line: usize) -> Result<In
 pub(super) fn read_document<'s>(
     schema: &'s RecordSchema,
     bytes: Vec<u8>,
+    options: &ReadOptions,
 ) -> Result<Box<dyn Iterator<Item = Result<InputRecord, RecordError>> + 's>, FileError> {
     let mut text = String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
@@ -907,7 +957,7 @@ pub(super) fn read_document<'s>(
     let (line, _) = position(bytes, start);
     match bytes.get(start) {
         Some(b'{') => {
-            let plan = Plan::new(schema);
+            let plan = Plan::new(schema, options);
             let item = match read_record(&plan, &text) {
                 Ok((id, record)) => Ok(InputRecord { line, id, record }),
                 Err(f) => {
@@ -937,11 +987,13 @@ pub(super) fn read_document<'s>(
             Ok(Box::new(std::iter::once(item)))
         }
         Some(b'[') => Ok(Box::new(JsonArray {
-            plan: Plan::new(schema),
+            plan: Plan::new(schema, options),
             pos: start.saturating_add(1),
             line,
             line_pos: start,
             first: true,
+            one_per_line: None,
+            last_end: start,
             done: false,
             text,
         })),
@@ -1048,6 +1100,14 @@ fn value_end(bytes: &[u8], start: usize) -> usize {
 }
 
 /// Reads the elements of a top-level JSON array, one record each.
+///
+/// A syntax error inside an element spoils only that element when the
+/// brackets around it still match (reading goes on at the next element); a
+/// `,` missing between two elements spoils the second one. When the structure
+/// itself is broken (a string never closed, a bracket missing), reading goes
+/// on at the next line that holds a whole element if the array has one
+/// element per line; otherwise the rest of the file is not read. Either way
+/// the error says exactly which lines and bytes were not read.
 struct JsonArray<'s> {
     plan: Plan<'s>,
     text: String,
@@ -1056,8 +1116,15 @@ struct JsonArray<'s> {
     /// The line number of byte `line_pos`.
     line: usize,
     line_pos: usize,
-    /// Whether no element was read yet.
+    /// Whether an element comes next (rather than `,` or `]`): at the start,
+    /// and after skipping to a line that holds one.
     first: bool,
+    /// Whether every element so far sat on one line, on a line of its own,
+    /// and at least one did: then a broken element can be skipped to the
+    /// next line.
+    one_per_line: Option<bool>,
+    /// Where the last element ended.
+    last_end: usize,
     done: bool,
 }
 
@@ -1082,17 +1149,49 @@ impl JsonArray<'_> {
         self.line
     }
 
-    /// A syntax error at byte `pos`, after which reading stops.
-    fn stop(&mut self, pos: usize, message: &str) -> Option<Result<InputRecord, RecordError>> {
+    /// A syntax error at byte `pos`, after which reading stops: the rest of
+    /// the file, from `from`, is not read.
+    fn stop(&mut self, from: usize, pos: usize, message: &str) -> Option<Result<InputRecord, RecordError>> {
         self.done = true;
         let (line, column) = position(self.text.as_bytes(), pos);
+        let unread = self.unread(from, self.text.len());
         Some(Err(RecordError {
             line,
             column: Some(column),
             id: None,
             fact: None,
-            message: format!("invalid JSON: {message}"),
+            message: format!("invalid JSON: {message}{unread}"),
         }))
+    }
+
+    /// What is said of the bytes `from..to` that were not read: nothing when
+    /// they hold only whitespace and the closing `]`.
+    fn unread(&self, from: usize, to: usize) -> String {
+        let bytes = self.text.as_bytes();
+        let Some(part) = bytes.get(from..to) else {
+            return String::new();
+        };
+        if part.iter().all(|&b| is_ws(b) || b == b']') {
+            return String::new();
+        }
+        let (first, _) = position(bytes, from);
+        let last_byte = to.saturating_sub(1).max(from);
+        let (last, _) = position(bytes, last_byte);
+        let (lines, were) = if first == last {
+            (format!("line {first}"), "was")
+        } else {
+            (format!("lines {first}–{last}"), "were")
+        };
+        let end = if to >= bytes.len() {
+            "the end of the file"
+        } else {
+            "the next record"
+        };
+        format!(
+            "; {lines} (bytes {}–{}, up to {end}) {were} not read",
+            from.saturating_add(1),
+            to
+        )
     }
 
     /// After the closing `]`: only whitespace may follow.
@@ -1100,10 +1199,74 @@ impl JsonArray<'_> {
         self.done = true;
         let p = self.skip_ws(after);
         if p < self.text.len() {
-            self.stop(p, "trailing characters after the array")
+            self.stop(
+                p,
+                p,
+                "text after the closing `]` of the array (a .json file holds one object or one array of objects)",
+            )
         } else {
             None
         }
+    }
+
+    /// Notes how the element at `start..end` was laid out.
+    fn note_layout(&mut self, start: usize, end: usize) {
+        let bytes = self.text.as_bytes();
+        let inside = bytes.get(start..end).is_some_and(|e| e.contains(&b'\n'));
+        let own_line = self.one_per_line.is_none()
+            || bytes
+                .get(self.last_end..start)
+                .is_some_and(|between| between.contains(&b'\n'));
+        self.one_per_line = Some(self.one_per_line.unwrap_or(true) && !inside && own_line);
+        self.last_end = end;
+    }
+
+    /// Where the next line holding one whole element starts, after the line
+    /// of byte `from` (each line is looked at once, up to its end).
+    fn next_element_line(&self, from: usize) -> Option<usize> {
+        let bytes = self.text.as_bytes();
+        let mut at = from;
+        loop {
+            at = at
+                .saturating_add(memchr::memchr(b'\n', bytes.get(at..)?)?)
+                .saturating_add(1);
+            let line_end = memchr::memchr(b'\n', bytes.get(at..)?).map_or(bytes.len(), |i| at.saturating_add(i));
+            let line = bytes.get(at..line_end)?;
+            let Some(open) = line.iter().position(|&b| !is_ws(b)) else {
+                continue;
+            };
+            if line.get(open) != Some(&b'{') {
+                continue;
+            }
+            let element = line.get(open..)?;
+            let end = value_end(element, 0);
+            let balanced = end > 0 && element.get(end.saturating_sub(1)) == Some(&b'}');
+            let after = element.get(end..).unwrap_or_default();
+            let after = after.iter().copied().filter(|&b| !is_ws(b));
+            let tail_ok = matches!(after.collect::<Vec<u8>>().as_slice(), [] | [b','] | [b']']);
+            if balanced && tail_ok {
+                return Some(at.saturating_add(open));
+            }
+        }
+    }
+
+    /// Whether the element `p..end` is followed by `,`, `]` or nothing: its
+    /// brackets matched, so a syntax error in it spoils it alone.
+    ///
+    /// In an array of one element per line, an element running over several
+    /// lines is not sound: a quote out of place may have merged lines.
+    fn sound(&self, start: usize, end: usize) -> bool {
+        let bytes = self.text.as_bytes();
+        let next = self.skip_ws(end);
+        let merged = self.one_per_line == Some(true) && bytes.get(start..end).is_some_and(|e| e.contains(&b'\n'));
+        // The element closes where it opened (`value_end` runs to the end of
+        // the text when it does not).
+        let closed = match (bytes.get(start), bytes.get(end.saturating_sub(1))) {
+            (Some(b'{'), Some(b'}')) | (Some(b'['), Some(b']')) | (Some(b'"'), Some(b'"')) => end > start + 1,
+            (Some(b'{' | b'[' | b'"'), _) => false,
+            _ => true,
+        };
+        closed && !merged && matches!(bytes.get(next), None | Some(b',' | b']'))
     }
 }
 
@@ -1116,6 +1279,7 @@ impl Iterator for JsonArray<'_> {
         }
         let mut p = self.skip_ws(self.pos);
         let at = self.text.as_bytes().get(p).copied();
+        let mut missing_comma = false;
         if std::mem::take(&mut self.first) {
             if at == Some(b']') {
                 return self.finish(p.saturating_add(1));
@@ -1124,23 +1288,41 @@ impl Iterator for JsonArray<'_> {
             match at {
                 Some(b',') => p = self.skip_ws(p.saturating_add(1)),
                 Some(b']') => return self.finish(p.saturating_add(1)),
-                Some(_) => return self.stop(p, "expected `,` or `]`"),
+                // Another element: the `,` before it is missing.
+                Some(b'{') => missing_comma = true,
+                Some(_) => return self.stop(p, p, "expected `,` or `]`"),
                 None => {
-                    return self.stop(p, "unexpected end of input while parsing a list");
+                    return self.stop(p, p, "unexpected end of input while parsing a list");
                 }
             }
         }
         match self.text.as_bytes().get(p) {
-            None => return self.stop(p, "unexpected end of input while parsing a list"),
-            Some(b']' | b',') => return self.stop(p, "expected a value"),
+            None => return self.stop(p, p, "unexpected end of input while parsing a list"),
+            Some(b']' | b',') => return self.stop(p, p, "expected a value"),
             Some(_) => {}
         }
         let end = value_end(self.text.as_bytes(), p);
         let line = self.line_at(p);
+        let sound = self.sound(p, end);
+        if sound {
+            self.note_layout(p, end);
+        }
         let Some(element) = self.text.get(p..end) else {
-            return self.stop(p, "expected a value");
+            return self.stop(p, p, "expected a value");
         };
-        match read_record(&self.plan, element) {
+        let read = read_record(&self.plan, element);
+        match read {
+            Ok((id, _)) if missing_comma => {
+                self.pos = end;
+                let (line, column) = position(self.text.as_bytes(), p);
+                Some(Err(RecordError {
+                    line,
+                    column: Some(column),
+                    id: Some(id),
+                    fact: None,
+                    message: "invalid JSON: expected `,` before this record; the record is not read".into(),
+                }))
+            }
             Ok((id, record)) => {
                 self.pos = end;
                 Some(Ok(InputRecord { line, id, record }))
@@ -1166,16 +1348,43 @@ impl Iterator for JsonArray<'_> {
                 at: Some((l, c)),
                 ..
             }) => {
-                self.done = true;
                 let offset = p.saturating_add(offset_in(element.as_bytes(), l, c));
                 let (line, column) = position(self.text.as_bytes(), offset);
-                Some(Err(RecordError {
-                    line,
-                    column: Some(column),
-                    id,
-                    fact: None,
-                    message,
-                }))
+                // The id is trusted only when the element's brackets matched.
+                let error = |message: String| {
+                    Some(Err(RecordError {
+                        line,
+                        column: Some(column),
+                        id: id.filter(|_| sound),
+                        fact: None,
+                        message,
+                    }))
+                };
+                if sound {
+                    // Only this element is spoilt (said with its extent: a
+                    // quote out of place may have joined elements).
+                    self.pos = end;
+                    let unread = self.unread(p, end);
+                    return error(format!("{message}{unread}"));
+                }
+                let resume = match self.one_per_line {
+                    Some(true) => self.next_element_line(p),
+                    _ => None,
+                };
+                match resume {
+                    Some(next) => {
+                        let (next_line, _) = position(self.text.as_bytes(), next);
+                        let unread = self.unread(p, next);
+                        self.pos = next;
+                        self.first = true;
+                        error(format!("{message}{unread}; reading goes on at line {next_line}"))
+                    }
+                    None => {
+                        self.done = true;
+                        let unread = self.unread(p, self.text.len());
+                        error(format!("{message}{unread}"))
+                    }
+                }
             }
         }
     }
@@ -1720,16 +1929,33 @@ mod tests {
     }
 
     #[test]
-    fn json_array_syntax_error_stops() {
+    fn json_array_syntax_error_spoils_one_element() {
         let schema = schema();
         let input = "[\n{\"id\":\"a\",\"store_score\":1,\"gmv\":1},\n{\"id\":\"b\",\n\"store_score\":1 \"gmv\":1},\n{\"id\":\"c\",\"store_score\":1,\"gmv\":1}\n]";
         let rs = json(&schema, input);
-        assert_eq!(rs.len(), 2);
+        assert_eq!(rs.len(), 3);
         assert!(rs[0].is_ok());
         let e = rs[1].as_ref().unwrap_err();
         assert_eq!((e.line, e.column), (4, Some(17)));
-        assert_eq!(e.message, "invalid JSON: expected `,` or `}`");
-        assert_eq!(e.id.as_deref(), Some("b"));
+        // After a record on one line, one over two lines is suspect: it is skipped to the next line.
+        assert_eq!(
+            e.message,
+            "invalid JSON: expected `,` or `}`; lines 3–4 (bytes 39–75, up to the next record) were not read; reading goes on at line 5"
+        );
+        assert_eq!(e.id, None);
+        assert_eq!(rs[2].as_ref().unwrap().id, "c");
+        // Pretty-printed: the element is spoilt alone.
+        let input = "[\n {\n  \"id\": \"a\", \"store_score\": 1,\n  \"gmv\": 1\n },\n {\n  \"id\": \"b\"\n  \"gmv\": 1\n },\n {\"id\": \"c\", \"store_score\": 1, \"gmv\": 1}\n]";
+        let rs = json(&schema, input);
+        assert_eq!(rs.len(), 3);
+        let e = rs[1].as_ref().unwrap_err();
+        assert_eq!((e.line, e.column, e.id.as_deref()), (8, Some(3), Some("b")));
+        assert!(
+            e.message.starts_with("invalid JSON: expected `,` or `}`; lines 6–9"),
+            "{}",
+            e.message
+        );
+        assert_eq!(rs[2].as_ref().unwrap().id, "c");
 
         let rs = json(&schema, "[{\"id\":\"a\",\"store_score\":1,\"gmv\":1},]");
         assert_eq!(rs.len(), 2);
@@ -1739,7 +1965,24 @@ mod tests {
 
         let rs = json(&schema, "[{\"id\":\"a\",\"store_score\":1,\"gmv\":1} 3]");
         let e = rs[1].as_ref().unwrap_err();
-        assert_eq!(e.message, "invalid JSON: expected `,` or `]`");
+        assert_eq!(
+            e.message,
+            "invalid JSON: expected `,` or `]`; line 1 (bytes 37–38, up to the end of the file) was not read"
+        );
+
+        // A missing comma spoils the element after it.
+        let rs = json(
+            &schema,
+            "[{\"id\":\"a\",\"store_score\":1,\"gmv\":1}\n{\"id\":\"b\",\"store_score\":1,\"gmv\":1},{\"id\":\"c\",\"store_score\":1,\"gmv\":1}]",
+        );
+        assert_eq!(rs.len(), 3);
+        let e = rs[1].as_ref().unwrap_err();
+        assert_eq!((e.line, e.column, e.id.as_deref()), (2, Some(1), Some("b")));
+        assert_eq!(
+            e.message,
+            "invalid JSON: expected `,` before this record; the record is not read"
+        );
+        assert_eq!(rs[2].as_ref().unwrap().id, "c");
 
         let rs = json(&schema, "[{\"id\":\"a\",\"store_score\":1,\"gmv\":1}");
         let e = rs[1].as_ref().unwrap_err();
@@ -1747,12 +1990,53 @@ mod tests {
 
         let rs = json(&schema, "[{\"id\":\"a\",\"store_score\":1,\"gmv\":1}] x");
         let e = rs[1].as_ref().unwrap_err();
-        assert_eq!(e.message, "invalid JSON: trailing characters after the array");
+        assert_eq!(
+            e.message,
+            "invalid JSON: text after the closing `]` of the array (a .json file holds one object or one array of objects); line 1 (bytes 38–38, up to the end of the file) was not read"
+        );
         assert_eq!(e.column, Some(38));
 
         let rs = json(&schema, "[{\"id\":\"a\",\"store_score\":1,\"gm");
         assert_eq!(rs.len(), 1);
         assert!(rs[0].as_ref().unwrap_err().message.contains("end of input"));
+    }
+
+    #[test]
+    fn json_array_broken_structure_skips_to_the_next_line_or_says_what_is_lost() {
+        let schema = schema();
+        let line = |id: &str| format!("{{\"id\":\"{id}\",\"store_score\":1,\"gmv\":1}}");
+        // One element per line: a string never closed spoils its line only.
+        let input = format!(
+            "[\n{},\n{{\"id\":\"b, \"store_score\":1,\"gmv\":1}},\n{},\n{}\n]\n",
+            line("a"),
+            line("c"),
+            line("d")
+        );
+        let rs = json(&schema, &input);
+        let ids: Vec<_> = rs.iter().map(|r| r.as_ref().map(|r| r.id.clone()).ok()).collect();
+        assert_eq!(ids, [Some("a".into()), None, Some("c".into()), Some("d".into())]);
+        let e = rs[1].as_ref().unwrap_err();
+        assert_eq!(e.id, None);
+        assert!(
+            e.message
+                .ends_with("line 3 (bytes 39–74, up to the next record) was not read; reading goes on at line 4"),
+            "{}",
+            e.message
+        );
+        // All on one line: the rest of the file is not read, and said so.
+        let input = format!("[{}, {{\"id\":\"b, \"gmv\":1}}, {}]", line("a"), line("c"));
+        let rs = json(&schema, &input);
+        assert_eq!(rs.len(), 2);
+        let e = rs[1].as_ref().unwrap_err();
+        assert_eq!(e.id, None);
+        assert!(
+            e.message.ends_with(&format!(
+                "line 1 (bytes 38–{}, up to the end of the file) was not read",
+                input.len()
+            )),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -1894,7 +2178,7 @@ mod tests {
     #[test]
     fn plain_records_take_the_fast_path() {
         let schema = schema();
-        let plan = Plan::new(&schema);
+        let plan = Plan::new(&schema, &ReadOptions::default());
         for line in [
             r#"{"id":"r1","store_score":4.5,"gmv":"100.00"}"#,
             r#" { "id" : "r1" , "store_score" : "4.5" , "gmv" : 100 } "#,
@@ -1911,7 +2195,7 @@ mod tests {
     #[test]
     fn unusual_records_are_left_to_serde() {
         let schema = schema();
-        let plan = Plan::new(&schema);
+        let plan = Plan::new(&schema, &ReadOptions::default());
         for line in [
             r#"{"id":"r\u0031","store_score":4.5,"gmv":"100.00"}"#,
             r#"{"id":"r1","store_score":4.5,"gmv":"100.00","x":"\"","x2":1}"#,
@@ -2144,7 +2428,7 @@ mod tests {
             #[test]
             fn fast_path_reads_as_serde_does(text in line()) {
                 let schema = schema();
-                let plan = Plan::new(&schema);
+                let plan = Plan::new(&schema, &ReadOptions::default());
                 if let Some(fast) = fast_read(&plan, &text) {
                     prop_assert_eq!(Some(fast), serde_read(&plan, &text), "{}", text);
                 }

@@ -14,7 +14,9 @@
 //!
 //! - Every record has an `id`, a string, even when the schema does not
 //!   declare it; when it does, the id is also stored as that fact. Fields the
-//!   schema does not declare are ignored.
+//!   schema does not declare are ignored and counted, for a warning about
+//!   those that look like a declared fact ([`UndeclaredFields`]), or are an
+//!   error for their record ([`ReadOptions::strict`]).
 //! - An optional fact may be missing or `null` (in CSV: an empty cell or a
 //!   missing column): both read as [`FactValue::Unknown`]. A required fact that
 //!   is missing or `null` is an error.
@@ -40,17 +42,22 @@
 //! - `list of`: a JSON array of objects, each read against the nested schema.
 //! - A key that appears twice in one JSON object is an error.
 //!
-//! NDJSON skips blank lines; accepts CRLF line ends and a UTF-8 byte order
-//! mark; a line that is not valid UTF-8 or not valid JSON is an error for that
-//! line only. CSV reads the header row to find the columns, and each cell is
-//! read like a JSON string (an empty cell is unknown). Errors carry the line,
-//! the record's id when it could be read, and the path of the offending fact
-//! (`sales[2].gmv`).
+//! NDJSON skips blank lines; a line ends at an LF, a CR or a CRLF; a UTF-8
+//! byte order mark is skipped; a line that is not valid UTF-8 or not valid
+//! JSON is an error for that line only. CSV reads the header row to find the
+//! columns, and each cell is read like a JSON string (an empty cell is
+//! unknown); a stray quote spoils only its row (see the `csv` module). In a
+//! `.json` array a syntax error spoils only its element where the brackets
+//! still match, and otherwise says which bytes were not read. Other encodings
+//! than UTF-8 are decoded before reading ([`Decoding`]). Errors carry the
+//! line, the record's id when it could be read, and the path of the offending
+//! fact (`sales[2].gmv`).
 
 pub mod join;
 pub mod record;
 
 mod csv;
+mod encoding;
 mod json;
 #[cfg(feature = "xlsx")]
 mod xlsx;
@@ -59,8 +66,12 @@ mod xlsx;
 mod xlsx;
 
 pub use xlsx::{SheetOptions, Workbook};
+mod undeclared;
 
+pub use encoding::{Decoding, Opened};
 pub use record::{FactValue, Record};
+pub(crate) use undeclared::closest_fact;
+pub use undeclared::{UndeclaredField, UndeclaredFields};
 
 use std::fmt;
 use std::io::{BufRead, Read};
@@ -173,6 +184,32 @@ impl fmt::Display for FileError {
 
 impl std::error::Error for FileError {}
 
+/// How fact files are read, beyond their format.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Whether a field the schema does not declare is an error for its record
+    /// (`--strict-facts`); otherwise it is ignored, and counted.
+    pub strict: bool,
+    /// Where the undeclared fields are counted (when not `strict`), for the
+    /// warning about those that look like a declared fact
+    /// ([`UndeclaredFields::report`]). Share one between the readers of a run.
+    pub undeclared: UndeclaredFields,
+}
+
+/// Streams the records of `input`, read as `format` against `schema`, with
+/// the default [`ReadOptions`] (undeclared fields are ignored).
+///
+/// # Errors
+///
+/// See [`read_records_with`].
+pub fn read_records<'s, R: BufRead + 's>(
+    schema: &'s RecordSchema,
+    format: Format,
+    input: R,
+) -> Result<Box<dyn Iterator<Item = Result<InputRecord, RecordError>> + 's>, FileError> {
+    read_records_with(schema, format, input, &ReadOptions::default())
+}
+
 /// Streams the records of `input`, read as `format` against `schema`.
 ///
 /// Each input record yields exactly one item, in input order: the record, or
@@ -186,13 +223,14 @@ impl std::error::Error for FileError {}
 /// empty CSV file, a JSON file whose top level is neither an object nor an
 /// array, a `.json` file that is not UTF-8, or an I/O error reading a `.json`
 /// file or a CSV header.
-pub fn read_records<'s, R: BufRead + 's>(
+pub fn read_records_with<'s, R: BufRead + 's>(
     schema: &'s RecordSchema,
     format: Format,
     mut input: R,
+    options: &ReadOptions,
 ) -> Result<Box<dyn Iterator<Item = Result<InputRecord, RecordError>> + 's>, FileError> {
     match format {
-        Format::Ndjson => Ok(Box::new(json::Ndjson::new(schema, input))),
+        Format::Ndjson => Ok(Box::new(json::Ndjson::new(schema, input, options))),
         Format::Json => {
             let mut bytes = Vec::new();
             input.read_to_end(&mut bytes).map_err(|e| FileError {
@@ -200,9 +238,9 @@ pub fn read_records<'s, R: BufRead + 's>(
                 message: format!("could not read the input: {e}"),
                 help: None,
             })?;
-            json::read_document(schema, bytes)
+            json::read_document(schema, bytes, options)
         }
-        Format::Csv => csv::read_csv(schema, input),
+        Format::Csv => csv::read_csv(schema, input, options),
         Format::Xlsx => {
             // A workbook is a zip archive, read from its end: it is read whole.
             let mut bytes = Vec::new();
@@ -224,10 +262,16 @@ pub struct LineParser<'s> {
 }
 
 impl<'s> LineParser<'s> {
-    /// Prepares to parse lines against `schema`.
+    /// Prepares to parse lines against `schema`, with the default
+    /// [`ReadOptions`].
     pub fn new(schema: &'s RecordSchema) -> Self {
+        LineParser::with_options(schema, &ReadOptions::default())
+    }
+
+    /// Prepares to parse lines against `schema`, as `options` say.
+    pub fn with_options(schema: &'s RecordSchema, options: &ReadOptions) -> Self {
         LineParser {
-            plan: json::Plan::new(schema),
+            plan: json::Plan::new(schema, options),
         }
     }
 
@@ -261,7 +305,7 @@ impl LineBlock {
 }
 
 /// The raw non-blank lines of an NDJSON input, numbered from 1, with a leading
-/// byte order mark and `\r\n` line ends removed. An I/O error ends the stream
+/// byte order mark removed; a line ends at an LF, a CR or a CRLF. An I/O error ends the stream
 /// with one error item.
 ///
 /// The input is read in large blocks into a [`LineBlock`] and lines are handed
@@ -315,17 +359,28 @@ impl<R: Read> NdjsonLines<R> {
         let mut emitted = 0;
         while emitted < max {
             let unscanned = block.bytes.get(scanned..block.filled).unwrap_or_default();
-            if let Some(at) = memchr::memchr(b'\n', unscanned) {
-                let end = scanned + at;
+            // A line ends at an LF, a CR, or a CRLF (a CR is never part of a
+            // JSON text: inside a string it must be escaped).
+            let found = memchr::memchr2(b'\n', b'\r', unscanned).map(|at| scanned + at);
+            let line_end = found.and_then(|end| {
+                let filled = block.bytes.get(..block.filled).unwrap_or_default();
+                match (filled.get(end), filled.get(end + 1)) {
+                    (Some(b'\r'), Some(b'\n')) => Some((end, end + 2)),
+                    // A CR last in the block: an LF may follow in the next read.
+                    (Some(b'\r'), None) if !self.ended => None,
+                    _ => Some((end, end + 1)),
+                }
+            });
+            if let Some((end, next)) = line_end {
                 if let Some(range) = self.content(block, start..end) {
                     emit(Ok((self.line, range)));
                     emitted += 1;
                 }
-                start = end + 1;
+                start = next;
                 scanned = start;
                 continue;
             }
-            scanned = block.filled;
+            scanned = found.unwrap_or(block.filled);
             if self.ended {
                 // The last line, without a line break.
                 if start < block.filled
@@ -1184,7 +1239,7 @@ mod tests {
         let mut line = 0usize;
         loop {
             let mut buf = Vec::new();
-            match input.read_until(b'\n', &mut buf) {
+            match read_line_any_end(&mut input, &mut buf) {
                 Ok(0) => return out,
                 Ok(_) => {
                     line += 1;
@@ -1208,6 +1263,37 @@ mod tests {
                     out.push(Err((line + 1, format!("could not read the input: {e}"))));
                     return out;
                 }
+            }
+        }
+    }
+
+    /// `read_until` for a line ending at an LF, a CR or a CRLF (the line
+    /// end is kept in `buf`, as `read_until` keeps it).
+    fn read_line_any_end<R: BufRead>(input: &mut R, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+        fn peek<R: BufRead>(input: &mut R) -> std::io::Result<Option<u8>> {
+            loop {
+                match input.fill_buf() {
+                    Ok(buf) => return Ok(buf.first().copied()),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        loop {
+            let Some(b) = peek(input)? else {
+                return Ok(buf.len());
+            };
+            input.consume(1);
+            buf.push(b);
+            if b == b'\n' {
+                return Ok(buf.len());
+            }
+            if b == b'\r' {
+                if peek(input)? == Some(b'\n') {
+                    input.consume(1);
+                    buf.push(b'\n');
+                }
+                return Ok(buf.len());
             }
         }
     }
@@ -1246,7 +1332,7 @@ mod tests {
             Ok((1, b"{\"a\":1}".to_vec())),
             Ok((4, b"{\"b\":2}".to_vec())),
             Ok((5, b"\xEF\xBB\xBF".to_vec())),
-            Ok((7, b"{\"c\":\"\xff\"}".to_vec())),
+            Ok((8, b"{\"c\":\"\xff\"}".to_vec())),
         ];
         assert_eq!(reference(&input[..]), want);
         for max in [1, 2, 3, 100] {

@@ -320,17 +320,17 @@ impl<'s> SheetRows<'s> {
         let mut columns = Vec::with_capacity(schema.fields.len());
         let mut missing = Vec::new();
         if id_column.is_none() {
-            missing.push(format!("`{key}`"));
+            missing.push(key);
         }
         for field in &schema.fields {
             let col = column(&field.name)?;
             if col.is_none() && !field.optional && field.name != key {
-                missing.push(format!("`{}`", field.name));
+                missing.push(field.name.as_str());
             }
             columns.push(col);
         }
         let (Some(id_column), true) = (id_column, missing.is_empty()) else {
-            return Err(missing_columns(line, key, &missing));
+            return Err(missing_columns(line, key, &missing, &[]));
         };
         Ok(SheetRows {
             schema,

@@ -16,6 +16,7 @@ use super::syntax::{self, Expected, Facts, Item, ParamSetting, Target, TestFile,
 use crate::batch::{Batch, Explain, Lines, Row, Unobserved};
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::eval::{Explanation, Outcome, Shown};
+use crate::facts::closest_fact;
 use crate::program::Program;
 use crate::program::inputs::Inputs;
 use crate::program::schema::{FactType, RecordSchema};
@@ -145,6 +146,7 @@ pub fn resolve(file: &TestFile, program: &Program) -> Vec<Case> {
         match item {
             Item::Case(def) => {
                 let mut problems = check_params(&def.params, program);
+                problems.extend(undeclared_facts(&def.facts, program));
                 let ids = syntax::record_ids(&def.facts, &def.name);
                 let records = records(&def.facts.records, &ids);
                 let mut checks = Vec::new();
@@ -450,6 +452,62 @@ fn describe(expected: &Expected) -> String {
     }
 }
 
+/// An error for each field of `facts` that the campaign does not declare (at
+/// any depth): a fact file may carry more fields than a campaign reads, but a
+/// test whose fact is misspelt tests something else than it says.
+fn undeclared_facts(facts: &Facts, program: &Program) -> Vec<Diagnostic> {
+    fn walk(map: &Map<String, Json>, schema: &RecordSchema, prefix: &str, found: &mut Vec<(String, Option<String>)>) {
+        for (key, value) in map {
+            if prefix.is_empty() && key == "id" {
+                continue;
+            }
+            let Some(field) = schema.fields.iter().find(|f| f.name == *key) else {
+                let path = format!("{prefix}{key}");
+                if !found.iter().any(|(p, _)| *p == path) {
+                    let names = schema.fields.iter().map(|f| f.name.as_str());
+                    let suggestion = closest_fact(key, names).map(|s| format!("{prefix}{s}"));
+                    found.push((path, suggestion));
+                }
+                continue;
+            };
+            if let (FactType::List(item), Json::Array(items)) = (&field.ty, value) {
+                for item_map in items.iter().filter_map(Json::as_object) {
+                    walk(item_map, item, &format!("{prefix}{key}[]."), found);
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for record in &facts.records {
+        walk(record, &program.schema, "", &mut found);
+    }
+    found
+        .into_iter()
+        .map(|(path, suggestion)| {
+            let help = match suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "the campaign's facts are: {}",
+                    program
+                        .schema
+                        .fields
+                        .iter()
+                        .map(|f| format!("`{}`", f.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            Diagnostic::error(
+                Code::UnknownName,
+                facts.span,
+                format!("`{path}` is not a fact of the campaign"),
+                "in these facts",
+            )
+            .with_help(help)
+        })
+        .collect()
+}
+
 fn check_params(params: &[ParamSetting], program: &Program) -> Vec<Diagnostic> {
     let mut scratch = Inputs::defaults(program);
     params
@@ -624,6 +682,9 @@ enum Column {
 
 fn resolve_table(table: &syntax::TableDef, program: &Program, cases: &mut Vec<Case>) {
     let mut problems = check_params(&table.params, program);
+    if let Some(facts) = &table.facts {
+        problems.extend(undeclared_facts(facts, program));
+    }
     let columns: Vec<Column> = table
         .columns
         .iter()

@@ -19,6 +19,7 @@ mod catalog;
 mod cli;
 mod docs;
 mod examples;
+mod fact_files;
 mod fixes;
 mod fmt;
 mod hardening;

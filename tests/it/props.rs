@@ -280,13 +280,18 @@ fn line_bytes(schema: &RecordSchema) -> BoxedStrategy<Vec<u8>> {
 
 /// The records the NDJSON rules say `bytes` holds: its non-blank lines.
 fn non_blank_lines(bytes: &[u8]) -> usize {
+    // A line ends at an LF, a CR or a CRLF.
+    let text = bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| !(b == b'\n' && i > 0 && bytes[i - 1] == b'\r'));
+    let bytes: Vec<u8> = text.map(|(_, &b)| if b == b'\r' { b'\n' } else { b }).collect();
     let mut count = 0;
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let mut line = line;
         if i == 0 {
             line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
         }
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
         if !line.iter().all(u8::is_ascii_whitespace) {
             count += 1;
         }

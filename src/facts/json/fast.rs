@@ -23,7 +23,11 @@ use crate::facts::{
 /// Reads `text` (valid UTF-8) as an input record: its id and values, or
 /// `None` when the `serde` reader must read it.
 pub(super) fn read(plan: &Plan<'_>, text: &str) -> Option<(String, Record)> {
-    let mut cursor = Cursor { text, pos: 0 };
+    let mut cursor = Cursor {
+        text,
+        pos: 0,
+        undeclared: Vec::new(),
+    };
     cursor.ws();
     let mut id = None;
     let record = cursor.record(plan, Some(&mut id))?;
@@ -31,7 +35,13 @@ pub(super) fn read(plan: &Plan<'_>, text: &str) -> Option<(String, Record)> {
     if cursor.pos != text.len() {
         return None;
     }
-    Some((id?, record))
+    let id = id?;
+    // Counted only once the record is read: a record given up on is read
+    // again, and counted, by the `serde` reader.
+    if !cursor.undeclared.is_empty() {
+        plan.undeclared.add(cursor.undeclared);
+    }
+    Some((id, record))
 }
 
 /// Undeclared keys of one object remembered to detect duplicates; an object
@@ -46,6 +56,9 @@ const DEPTH: u32 = 64;
 struct Cursor<'t> {
     text: &'t str,
     pos: usize,
+    /// The undeclared fields met, with the number of their record schema
+    /// (allocated only when there is one).
+    undeclared: Vec<(u32, &'t str)>,
 }
 
 impl<'t> Cursor<'t> {
@@ -276,9 +289,10 @@ impl<'t> Cursor<'t> {
                     seen.set(i);
                 } else {
                     let earlier = others.get(..n_others)?;
-                    if earlier.contains(&key) {
+                    if plan.strict || earlier.contains(&key) {
                         return None;
                     }
+                    self.undeclared.push((plan.number, key));
                     *others.get_mut(n_others)? = key;
                     n_others += 1;
                     self.skip_value()?;
