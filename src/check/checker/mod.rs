@@ -143,6 +143,10 @@ struct DerivedSlot<'a> {
     symbol: SymbolId,
 }
 
+/// What the names in scope depend on: the levels in scope, the period variable, and how many
+/// top-level names and computed fields of those levels are declared.
+type SuggestionScope = (Vec<usize>, Option<String>, usize, usize);
+
 struct Context {
     /// The level of each frame in scope; frame 0 is the top-level record.
     frames: Vec<usize>,
@@ -166,6 +170,10 @@ struct Checker<'a> {
     units: HashMap<String, UnitInfo>,
     levels: Vec<LevelBuild>,
     derived: Vec<Vec<DerivedSlot<'a>>>,
+    /// The index in `derived[level]` of each computed field, by level and name.
+    derived_index: HashMap<(usize, &'a str), usize>,
+    /// Names in scope indexed for "did you mean", by scope (see `names_in_scope`).
+    suggestions: HashMap<SuggestionScope, crate::suggest::Names>,
     params: Vec<Param>,
     periods: Vec<PeriodRange>,
     top: HashMap<String, (TopName<'a>, Span)>,
@@ -208,6 +216,8 @@ impl<'a> Checker<'a> {
             units: HashMap::new(),
             levels: Vec::new(),
             derived: Vec::new(),
+            derived_index: HashMap::new(),
+            suggestions: HashMap::new(),
             params: Vec::new(),
             periods: Vec::new(),
             top: HashMap::new(),
