@@ -98,6 +98,7 @@ codes! {
     UnterminatedString => "parse::unterminated_string", "a text in quotes that is not closed on the same line";
     NumberTooLarge => "parse::number_too_large", "a number with more digits than an exact decimal can hold";
     TooDeep => "parse::too_deep", "expressions nested deeper than the limit";
+    NegativeBandStart => "parse::negative_band_start", "a band starting with a negative number, read as a subtraction from the band above";
     FileTooLarge => "parse::file_too_large", "a campaign file larger than the limit";
     TooLarge => "check::too_large", "a campaign with more conditions, or more work to check, than the limits allow";
     OptionalList => "check::optional_list", "a list fact marked optional";
@@ -215,10 +216,10 @@ impl Diagnostic {
         Diagnostic {
             code,
             severity: Severity::Error,
-            message: message.into(),
+            message: visible(&message.into()),
             labels: vec![Label {
                 span,
-                text: label.into(),
+                text: visible(&label.into()),
             }],
             help: None,
             fixes: Vec::new(),
@@ -235,7 +236,7 @@ impl Diagnostic {
 
     /// Adds the help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(visible(&help.into()));
         self
     }
 
@@ -255,7 +256,7 @@ impl Diagnostic {
     pub fn with_label(mut self, span: Span, text: impl Into<String>) -> Self {
         self.labels.push(Label {
             span,
-            text: text.into(),
+            text: visible(&text.into()),
         });
         self
     }
@@ -269,6 +270,42 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
+
+/// Whether a character shows nothing where it stands: a control character other than a line
+/// break or a tab, or an invisible format character (zero-width spaces and joiners, direction
+/// marks and overrides, the byte order mark, the soft hyphen).
+pub fn is_invisible(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
+}
+
+/// The text with every invisible character written as an escape (`\u{200B}`), so that a
+/// message quoting it shows what is there.
+pub fn visible(text: &str) -> String {
+    if !text.chars().any(is_invisible) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if is_invisible(c) {
+                format!("\\u{{{:04X}}}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// A campaign file's text with its name, shared by the diagnostics about it.

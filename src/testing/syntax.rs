@@ -272,6 +272,25 @@ struct Parser<'a> {
 
 type PResult<T> = Result<T, Diagnostic>;
 
+/// Whether text read as one statement holds, after its first line, a line starting with `}`:
+/// the reader took what was probably the end of the block.
+fn took_a_close(read: &str) -> bool {
+    read.lines().skip(1).any(|line| line.trim_start().starts_with('}'))
+}
+
+/// The start of the line at `at` when that line starts a statement of a `.tests` file
+/// (`expect`, `with`, `facts`, `case`, `table`), which no JSON line can.
+fn statement_line(text: &str, at: usize) -> Option<usize> {
+    let line = text.get(at..)?;
+    let content = line.trim_start_matches([' ', '\t']);
+    let starts = ["expect", "with", "facts", "case", "table"].iter().any(|word| {
+        content
+            .strip_prefix(word)
+            .is_some_and(|after| after.starts_with([' ', '\t', '"', '\n', '\r']) || after.is_empty())
+    });
+    starts.then_some(at)
+}
+
 fn is_ident_start(c: char) -> bool {
     c.is_alphabetic() || c == '_'
 }
@@ -545,10 +564,15 @@ impl<'a> Parser<'a> {
         let mut params = Vec::new();
         let mut expectations = Vec::new();
         let errors_before = self.diagnostics.len();
+        let mut lost_lines = false;
         loop {
             self.skip_blank();
             if self.eof() || self.at_block_start() {
-                self.unclosed("case", span);
+                // An error that read past its own line (facts not closed) may have taken the
+                // `}` with it: that error is the one to fix, not a second one about the block.
+                if !lost_lines {
+                    self.unclosed("case", span);
+                }
                 break;
             }
             let line_start = self.pos;
@@ -586,6 +610,7 @@ impl<'a> Parser<'a> {
             };
             if let Err(d) = step {
                 self.diagnostics.push(d);
+                lost_lines |= self.text.get(line_start..self.pos).is_some_and(took_a_close);
                 self.skip_line();
             }
         }
@@ -633,10 +658,15 @@ impl<'a> Parser<'a> {
         let mut columns: Option<Vec<Cell>> = None;
         let mut rows = Vec::new();
         let errors_before = self.diagnostics.len();
+        let mut lost_lines = false;
         loop {
             self.skip_blank();
             if self.eof() || self.at_block_start() {
-                self.unclosed("table", span);
+                // An error that read past its own line (facts not closed) may have taken the
+                // `}` with it: that error is the one to fix, not a second one about the block.
+                if !lost_lines {
+                    self.unclosed("table", span);
+                }
                 break;
             }
             let line_start = self.pos;
@@ -715,6 +745,7 @@ impl<'a> Parser<'a> {
             };
             if let Err(d) = step {
                 self.diagnostics.push(d);
+                lost_lines |= self.text.get(line_start..self.pos).is_some_and(took_a_close);
                 self.skip_line();
             }
         }
@@ -1095,6 +1126,19 @@ impl<'a> Parser<'a> {
                 Kind::Text { .. } => clean.push_str(written),
                 Kind::Code => {
                     for (i, c) in segment.char_indices(self.text) {
+                        if c == '\n' && let Some(next) = statement_line(self.text, i + 1) {
+                            // Facts not closed before the next statement: stop there, so that
+                            // the statement (and the rest of the file) is read as written.
+                            // On the line break: the caller skips to the end of this line.
+                            self.pos = next - 1;
+                            return Err(Diagnostic::error(
+                                Code::TestSyntax,
+                                Span::new(start, start + 1),
+                                "these facts are not closed",
+                                "opened here",
+                            )
+                            .with_help("close every `{` with `}` and every `[` with `]` before the next line"));
+                        }
                         clean.push(c);
                         match c {
                             '{' | '[' => depth += 1,

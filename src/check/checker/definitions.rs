@@ -210,7 +210,7 @@ impl<'a> Checker<'a> {
         let clash = self
             .levels
             .get(level)
-            .map(|l| l.schema.index_of(&v.name.name).is_some())
+            .map(|l| l.index_of(&v.name.name).is_some())
             .unwrap_or(false)
             || self.derived_index.contains_key(&(level, v.name.name.as_str()));
         if clash {

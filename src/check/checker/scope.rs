@@ -20,7 +20,7 @@ impl<'a> Checker<'a> {
         let clashes_fact = self
             .levels
             .first()
-            .and_then(|l| l.schema.index_of(&name.name))
+            .and_then(|l| l.index_of(&name.name))
             .is_some();
         if self.top.contains_key(&name.name) || clashes_fact {
             if clashes_fact && !self.top.contains_key(&name.name) {
@@ -159,7 +159,7 @@ impl<'a> Checker<'a> {
             None => self
                 .levels
                 .iter()
-                .find(|l| l.depth > 0 && l.schema.index_of(&id.name).is_some())
+                .find(|l| l.depth > 0 && l.index_of(&id.name).is_some())
                 .map(|l| l.path.as_str()),
         };
         let d = names::not_defined(id.span, &id.name, suggestion, nested, self.surface);
@@ -201,7 +201,7 @@ impl<'a> Checker<'a> {
     fn field_of_frame(&mut self, frame: usize, level: usize, id: &ast::Ident) -> Option<Option<T>> {
         let name = id.name.as_str();
         let l = self.levels.get(level)?;
-        if let Some(i) = l.schema.index_of(name) {
+        if let Some(i) = l.index_of(name) {
             let symbol = self.symbols.facts.get(&(level, i)).copied();
             self.refer(symbol, id.span);
             let l = self.levels.get(level)?;
@@ -259,7 +259,7 @@ impl<'a> Checker<'a> {
         let Ty::Records(level) = b.ty else { return None };
         let frame = self.ctx.frames.len() + list.levels.len() - 1;
         let l = self.levels.get(level)?;
-        if let Some(i) = l.schema.index_of(&field.name) {
+        if let Some(i) = l.index_of(&field.name) {
             let symbol = self.symbols.facts.get(&(level, i)).copied();
             self.refer(symbol, field.span);
             let l = self.levels.get(level)?;
