@@ -266,7 +266,7 @@ fn convert_error(text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
     };
     expected.sort_unstable();
     expected.dedup();
-    if let Some(d) = misleading_mark(text, pos, found, &expected) {
+    if let Some(d) = misleading_mark(text, pos, found) {
         return d;
     }
     let found_words = if found.is_empty() {
@@ -352,15 +352,26 @@ const ITEM_WORDS: &[&str] = &[
 
 /// A mark written the way another language or habit writes it: `=>` for `->`, `5 %` for `5%`,
 /// or an invisible character.
-fn misleading_mark(text: &str, pos: usize, found: &str, expected: &[&str]) -> Option<Diagnostic> {
+fn misleading_mark(text: &str, pos: usize, found: &str) -> Option<Diagnostic> {
     let rest = text.get(pos..).unwrap_or("");
     let before = text.get(..pos).unwrap_or("");
-    if rest.starts_with("=>") {
-        let span = Span::new(pos, pos + 2);
-        let line = before.rsplit('\n').next().unwrap_or("").trim_start();
+    // `=>` stops the grammar at its `=` (`a => b`) or, after a comparison's `=`, at its `>`.
+    let arrow_at = if rest.starts_with("=>") {
+        Some(pos)
+    } else if rest.starts_with('>') && before.ends_with('=') {
+        Some(pos - 1)
+    } else {
+        None
+    };
+    if let Some(at) = arrow_at {
+        let span = Span::new(at, at + 2);
+        let line = text.get(..at).unwrap_or("").rsplit('\n').next().unwrap_or("").trim();
+        let literal_key = !line.is_empty()
+            && (line.parse::<Decimal>().is_ok() || line == "true" || line == "false");
         let in_a_row = [".. ", "..", " through ", "otherwise"].iter().any(|w| line.contains(w))
-            || line.starts_with(['"', '(']);
-        let (meant, what) = if in_a_row || !expected.contains(&"an operator") {
+            || line.starts_with(['"', '('])
+            || literal_key;
+        let (meant, what) = if in_a_row {
             ("->", "the arrow of a table row is `->` (or `→`)")
         } else {
             (">=", "`at least` is written `>=` (or `≥`), with `=` second")
@@ -1692,6 +1703,93 @@ mod tests {
             out.replace_range(f.span.start..f.span.end, &f.replacement);
         }
         out
+    }
+
+    fn campaign_with(body: &str) -> String {
+        format!("campaign \"c\" {{\n  timezone UTC\n  facts {{ gmv: money CNY, growth: decimal }}\n{body}}}\n")
+    }
+
+    #[test]
+    fn a_fat_arrow_in_a_row_is_told_to_be_an_arrow_and_fixed() {
+        let text = campaign_with("  value r = band of gmv {\n    0 CNY .. 100 CNY => 1%\n    100 CNY .. -> 2%\n  }\n");
+        let d = error(&text);
+        assert_eq!(d.message, "`=>` is not a mark of the campaign language");
+        assert!(parse(&fixed(&text, &d)).is_ok(), "{}", fixed(&text, &d));
+        assert!(fixed(&text, &d).contains("100 CNY -> 1%"));
+    }
+
+    #[test]
+    fn a_fat_arrow_in_a_condition_is_told_to_be_at_least() {
+        let text = campaign_with("  eligible when {\n    growth => 4.2 \"r\"\n  }\n");
+        let d = error(&text);
+        assert!(d.help.as_deref().unwrap_or_default().contains("`>=`"), "{d:?}");
+        assert!(fixed(&text, &d).contains("growth >= 4.2"));
+    }
+
+    #[test]
+    fn a_space_before_percent_is_told_and_removed() {
+        let text = campaign_with("  value fee = gmv × 5 %\n");
+        let d = error(&text);
+        assert_eq!(d.message, "a percentage is written without a space before `%`");
+        assert!(fixed(&text, &d).contains("gmv × 5%\n"));
+        assert!(parse(&fixed(&text, &d)).is_ok());
+    }
+
+    #[test]
+    fn a_leading_byte_order_mark_is_not_part_of_the_campaign() {
+        let text = campaign_with("  value v = gmv\n");
+        let with_mark = format!("\u{FEFF}{text}");
+        let (plain, marked) = (parse(&text), parse(&with_mark));
+        assert!(marked.is_ok());
+        // Only where it starts moves.
+        assert_eq!(plain.map(|c| c.items.len()).ok(), marked.map(|c| c.items.len()).ok());
+        // Anywhere else it is an invisible character, shown escaped.
+        let d = error(&text.replace("= gmv", "= \u{FEFF}gmv"));
+        assert!(d.message.contains("`\\u{FEFF}`"), "{}", d.message);
+    }
+
+    #[test]
+    fn invisible_and_control_characters_are_shown_escaped() {
+        for mark in ['\u{200B}', '\u{1}', '\u{202E}'] {
+            let text = campaign_with(&format!("  value v = gmv{mark} + gmv\n"));
+            let d = error(&text);
+            assert!(d.message.contains(&format!("\\u{{{:04X}}}", u32::from(mark))), "{}", d.message);
+            assert!(!d.message.contains(mark));
+            assert!(parse(&fixed(&text, &d)).is_ok());
+        }
+    }
+
+    #[test]
+    fn a_block_not_closed_is_reported_at_its_brace_and_where_it_should_end() {
+        let text = "campaign \"c\" {\n  timezone UTC\n  facts {\n    gmv: money CNY\n\n  value v = gmv\n}\n";
+        let d = error(text);
+        assert_eq!(d.message, "this block is not closed");
+        assert_eq!(d.span().start, text.find("facts {").map(|i| i + 6).unwrap_or(0));
+        assert_eq!(d.labels.get(1).map(|l| l.span.start), text.find("value"));
+        let fixed = fixed(text, &d);
+        assert!(fixed.contains("    gmv: money CNY\n  }\n"), "{fixed}");
+        assert!(parse(&fixed).is_ok(), "{fixed}");
+        // A `}` that lines up with the outer block closes the inner one in the grammar: the
+        // inner block is the one reported.
+        let text = "campaign \"c\" {\n  timezone UTC\n  facts { gmv: money CNY }\n  eligible when {\n    gmv > 0 CNY \"r\"\n}\n";
+        let d = error(text);
+        assert_eq!(d.span().start, text.find("when {").map(|i| i + 5).unwrap_or(0));
+        assert!(parse(&self::fixed(text, &d)).is_ok());
+    }
+
+    #[test]
+    fn a_band_starting_negative_after_another_is_refused_and_the_fix_separates_them() {
+        let text = campaign_with("  value f = band of growth {\n    0 .. 10 -> 1\n    -10 .. 0 -> 2\n  }\n");
+        let d = error(&text);
+        assert_eq!(d.code, Code::NegativeBandStart);
+        let fixed = fixed(&text, &d);
+        assert!(fixed.contains("-> 1,\n"), "{fixed}");
+        let Ok(campaign) = parse(&fixed) else { panic!("{fixed}") };
+        let Some(Item::Value(v)) = campaign.items.last() else { panic!("{campaign:?}") };
+        let ExprKind::Tiers { rows, .. } = &v.expr.kind else { panic!("{v:?}") };
+        assert!(rows.iter().all(|r| r.start.is_some()));
+        // A subtraction inside a band's value, on one line, is still a subtraction.
+        assert!(parse(&campaign_with("  value f = band of growth {\n    0 .. 10 -> 3 - 1\n    10 .. -> 2\n  }\n")).is_ok());
     }
 
     fn campaign_with(condition: &str) -> String {

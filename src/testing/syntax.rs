@@ -1582,6 +1582,27 @@ table "t" {
         assert_eq!(t.rows[1].cells[1].text, "");
     }
 
+    /// Facts whose `{` is never closed: one error at the facts, and the lines after them (the
+    /// `expect`, the `}`, the next case) are read as written instead of as more facts.
+    #[test]
+    fn facts_not_closed_are_one_error_and_the_next_case_is_read() {
+        let text = "case \"one\" {\n  facts {\"a\": 1,\n         \"b\": 2\n  expect eligible\n}\n\ncase \"two\" {\n  facts {\"a\": 1}\n  expect eligible\n}\n";
+        let errs = parse(text).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:#?}");
+        assert_eq!(errs[0].message, "these facts are not closed");
+        assert_eq!(errs[0].span().start, text.find('{').map(|i| i + 10).unwrap());
+    }
+
+    /// Facts missing their `}` that took the case's `}` as theirs: the JSON error is reported,
+    /// not a second error saying the case is not closed.
+    #[test]
+    fn a_json_error_that_took_the_cases_end_is_reported_once() {
+        let text = "case \"one\" {\n  facts {\"a\": 1\n}\n\ncase \"two\" {\n  facts {\"a\": 1}\n  expect eligible\n}\n";
+        let errs = parse(text).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:#?}");
+        assert!(errs[0].message.contains("not valid JSON"), "{}", errs[0].message);
+    }
+
     #[test]
     fn errors_have_spans() {
         let text = "case \"a\" {\n  facts {\"x\": }\n  expect eligible\n}\n";

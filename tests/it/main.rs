@@ -22,6 +22,7 @@ mod examples;
 mod fixes;
 mod fmt;
 mod language;
+mod large;
 mod policies;
 mod props;
 mod robustness;
