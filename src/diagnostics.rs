@@ -336,7 +336,12 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.lines.newline_ends.partition_point(|end| *end <= offset);
         let line_start = self.lines.line_start(line);
-        let column = self.text.get(line_start..offset).map(|s| s.chars().count()).unwrap_or(0) + 1;
+        let column = self
+            .text
+            .get(line_start..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or(0)
+            + 1;
         (line + 1, column)
     }
 }
@@ -409,7 +414,11 @@ impl miette::SourceCode for IndexedSource {
         let line = self.lines.line_of(span.offset());
         let first = line.saturating_sub(context_lines_before);
         let from = self.lines.line_start(first);
-        let rest = self.text.as_bytes().get(from..).ok_or(miette::MietteError::OutOfBounds)?;
+        let rest = self
+            .text
+            .as_bytes()
+            .get(from..)
+            .ok_or(miette::MietteError::OutOfBounds)?;
         let shifted = SourceSpan::new((span.offset().saturating_sub(from)).into(), span.len());
         let inner = rest.read_span(&shifted, context_lines_before, context_lines_after)?;
         let contents = miette::MietteSpanContents::new_named(

@@ -136,7 +136,8 @@ impl Names {
         for key in keys {
             let slot = self.by_key.entry(key).or_insert([i, u32::MAX]);
             let first_lower = slot.first().and_then(|f| self.lower.get(*f as usize));
-            if slot.get(1) == Some(&u32::MAX) && slot.first() != Some(&i) && first_lower.is_some_and(|f| **f != *lower) {
+            if slot.get(1) == Some(&u32::MAX) && slot.first() != Some(&i) && first_lower.is_some_and(|f| **f != *lower)
+            {
                 if let Some(second) = slot.get_mut(1) {
                     *second = i;
                 }
@@ -213,7 +214,9 @@ impl Names {
                 .filter(|i| *i != u32::MAX)
                 .find(|i| self.lower.get(*i as usize).is_some_and(|l| **l != *lower));
             let Some(i) = hit else { continue };
-            let Some(candidate) = self.lower.get(i as usize) else { continue };
+            let Some(candidate) = self.lower.get(i as usize) else {
+                continue;
+            };
             if edit_distance(lower, candidate) != 1 {
                 collided = true;
                 continue;
@@ -244,12 +247,16 @@ impl Names {
                     return best.map(|(_, i)| i);
                 }
                 self.far_work_left.set(left - cost);
-                let Some(&(given_chars, _)) = self.chars.get(i as usize) else { continue };
+                let Some(&(given_chars, _)) = self.chars.get(i as usize) else {
+                    continue;
+                };
                 let bound = limit(wrong_chars, given_chars).min(best.map_or(usize::MAX, |(d, _)| d));
                 if apart > bound || self.name(i) == Some(wrong) {
                     continue;
                 }
-                let Some(candidate) = self.lower.get(i as usize) else { continue };
+                let Some(candidate) = self.lower.get(i as usize) else {
+                    continue;
+                };
                 let distance = edit_distance(lower, candidate);
                 if distance < from || distance > bound {
                     continue;
@@ -387,10 +394,29 @@ mod tests {
 
     #[test]
     fn the_index_answers_as_the_scan_does_on_each_kind_of_slip() {
-        let names = ["amount_a", "amount_b", "amunot_c", "store", "stores", "Store", "店铺评分"];
+        let names = [
+            "amount_a",
+            "amount_b",
+            "amunot_c",
+            "store",
+            "stores",
+            "Store",
+            "店铺评分",
+        ];
         for wrong in [
-            "amount_c", "amount_x", "amuont_a", "amount_", "amount_ab", "stor", "STORE", "Store", "storse", "店铺分",
-            "x", "", "amount_zz",
+            "amount_c",
+            "amount_x",
+            "amuont_a",
+            "amount_",
+            "amount_ab",
+            "stor",
+            "STORE",
+            "Store",
+            "storse",
+            "店铺分",
+            "x",
+            "",
+            "amount_zz",
         ] {
             assert_eq!(Names::new(names).closest(wrong), closest(wrong, names), "{wrong:?}");
         }

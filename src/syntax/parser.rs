@@ -366,8 +366,7 @@ fn misleading_mark(text: &str, pos: usize, found: &str) -> Option<Diagnostic> {
     if let Some(at) = arrow_at {
         let span = Span::new(at, at + 2);
         let line = text.get(..at).unwrap_or("").rsplit('\n').next().unwrap_or("").trim();
-        let literal_key = !line.is_empty()
-            && (line.parse::<Decimal>().is_ok() || line == "true" || line == "false");
+        let literal_key = !line.is_empty() && (line.parse::<Decimal>().is_ok() || line == "true" || line == "false");
         let in_a_row = [".. ", "..", " through ", "otherwise"].iter().any(|w| line.contains(w))
             || line.starts_with(['"', '('])
             || literal_key;
@@ -377,9 +376,14 @@ fn misleading_mark(text: &str, pos: usize, found: &str) -> Option<Diagnostic> {
             (">=", "`at least` is written `>=` (or `≥`), with `=` second")
         };
         return Some(
-            Diagnostic::error(Code::Syntax, span, "`=>` is not a mark of the campaign language", "not `->` or `>=`")
-                .with_help(format!("{what}: write `{meant}`"))
-                .with_fix(span, meant, format!("write `{meant}`")),
+            Diagnostic::error(
+                Code::Syntax,
+                span,
+                "`=>` is not a mark of the campaign language",
+                "not `->` or `>=`",
+            )
+            .with_help(format!("{what}: write `{meant}`"))
+            .with_fix(span, meant, format!("write `{meant}`")),
         );
     }
     let number_end = before.trim_end_matches([' ', '\t']).len();
@@ -402,7 +406,10 @@ fn misleading_mark(text: &str, pos: usize, found: &str) -> Option<Diagnostic> {
         Diagnostic::error(
             Code::Syntax,
             span,
-            format!("an invisible character `{}` is in the way", crate::diagnostics::visible(&invisible.to_string())),
+            format!(
+                "an invisible character `{}` is in the way",
+                crate::diagnostics::visible(&invisible.to_string())
+            ),
             "invisible character here",
         )
         .with_help("delete it (it often comes with text copied from a web page or a chat)")
@@ -1561,7 +1568,11 @@ fn band_start_read_as_subtraction(above: &TierRow, below: &TierRow, at: usize, t
         return None;
     };
     let (op, last) = rest.last()?;
-    let before_last = rest.len().checked_sub(2).and_then(|i| rest.get(i)).map_or(&**first, |(_, e)| e);
+    let before_last = rest
+        .len()
+        .checked_sub(2)
+        .and_then(|i| rest.get(i))
+        .map_or(&**first, |(_, e)| e);
     if *op != BinOp::Sub {
         return None;
     }
@@ -1705,13 +1716,13 @@ mod tests {
         out
     }
 
-    fn campaign_with(body: &str) -> String {
+    fn with_body(body: &str) -> String {
         format!("campaign \"c\" {{\n  timezone UTC\n  facts {{ gmv: money CNY, growth: decimal }}\n{body}}}\n")
     }
 
     #[test]
     fn a_fat_arrow_in_a_row_is_told_to_be_an_arrow_and_fixed() {
-        let text = campaign_with("  value r = band of gmv {\n    0 CNY .. 100 CNY => 1%\n    100 CNY .. -> 2%\n  }\n");
+        let text = with_body("  value r = band of gmv {\n    0 CNY .. 100 CNY => 1%\n    100 CNY .. -> 2%\n  }\n");
         let d = error(&text);
         assert_eq!(d.message, "`=>` is not a mark of the campaign language");
         assert!(parse(&fixed(&text, &d)).is_ok(), "{}", fixed(&text, &d));
@@ -1720,7 +1731,7 @@ mod tests {
 
     #[test]
     fn a_fat_arrow_in_a_condition_is_told_to_be_at_least() {
-        let text = campaign_with("  eligible when {\n    growth => 4.2 \"r\"\n  }\n");
+        let text = with_body("  eligible when {\n    growth => 4.2 \"r\"\n  }\n");
         let d = error(&text);
         assert!(d.help.as_deref().unwrap_or_default().contains("`>=`"), "{d:?}");
         assert!(fixed(&text, &d).contains("growth >= 4.2"));
@@ -1728,7 +1739,7 @@ mod tests {
 
     #[test]
     fn a_space_before_percent_is_told_and_removed() {
-        let text = campaign_with("  value fee = gmv × 5 %\n");
+        let text = with_body("  value fee = gmv × 5 %\n");
         let d = error(&text);
         assert_eq!(d.message, "a percentage is written without a space before `%`");
         assert!(fixed(&text, &d).contains("gmv × 5%\n"));
@@ -1737,7 +1748,7 @@ mod tests {
 
     #[test]
     fn a_leading_byte_order_mark_is_not_part_of_the_campaign() {
-        let text = campaign_with("  value v = gmv\n");
+        let text = with_body("  value v = gmv\n");
         let with_mark = format!("\u{FEFF}{text}");
         let (plain, marked) = (parse(&text), parse(&with_mark));
         assert!(marked.is_ok());
@@ -1751,9 +1762,13 @@ mod tests {
     #[test]
     fn invisible_and_control_characters_are_shown_escaped() {
         for mark in ['\u{200B}', '\u{1}', '\u{202E}'] {
-            let text = campaign_with(&format!("  value v = gmv{mark} + gmv\n"));
+            let text = with_body(&format!("  value v = gmv{mark} + gmv\n"));
             let d = error(&text);
-            assert!(d.message.contains(&format!("\\u{{{:04X}}}", u32::from(mark))), "{}", d.message);
+            assert!(
+                d.message.contains(&format!("\\u{{{:04X}}}", u32::from(mark))),
+                "{}",
+                d.message
+            );
             assert!(!d.message.contains(mark));
             assert!(parse(&fixed(&text, &d)).is_ok());
         }
@@ -1779,17 +1794,26 @@ mod tests {
 
     #[test]
     fn a_band_starting_negative_after_another_is_refused_and_the_fix_separates_them() {
-        let text = campaign_with("  value f = band of growth {\n    0 .. 10 -> 1\n    -10 .. 0 -> 2\n  }\n");
+        let text = with_body("  value f = band of growth {\n    0 .. 10 -> 1\n    -10 .. 0 -> 2\n  }\n");
         let d = error(&text);
         assert_eq!(d.code, Code::NegativeBandStart);
         let fixed = fixed(&text, &d);
         assert!(fixed.contains("-> 1,\n"), "{fixed}");
         let Ok(campaign) = parse(&fixed) else { panic!("{fixed}") };
-        let Some(Item::Value(v)) = campaign.items.last() else { panic!("{campaign:?}") };
-        let ExprKind::Tiers { rows, .. } = &v.expr.kind else { panic!("{v:?}") };
+        let Some(Item::Value(v)) = campaign.items.last() else {
+            panic!("{campaign:?}")
+        };
+        let ExprKind::Tiers { rows, .. } = &v.expr.kind else {
+            panic!("{v:?}")
+        };
         assert!(rows.iter().all(|r| r.start.is_some()));
         // A subtraction inside a band's value, on one line, is still a subtraction.
-        assert!(parse(&campaign_with("  value f = band of growth {\n    0 .. 10 -> 3 - 1\n    10 .. -> 2\n  }\n")).is_ok());
+        assert!(
+            parse(&with_body(
+                "  value f = band of growth {\n    0 .. 10 -> 3 - 1\n    10 .. -> 2\n  }\n"
+            ))
+            .is_ok()
+        );
     }
 
     fn campaign_with(condition: &str) -> String {

@@ -1126,11 +1126,20 @@ impl<'a> Parser<'a> {
                 Kind::Text { .. } => clean.push_str(written),
                 Kind::Code => {
                     for (i, c) in segment.char_indices(self.text) {
-                        if c == '\n' && let Some(next) = statement_line(self.text, i + 1) {
+                        if c == '\n'
+                            && let Some(next) = statement_line(self.text, i + 1)
+                        {
                             // Facts not closed before the next statement: stop there, so that
                             // the statement (and the rest of the file) is read as written.
                             // On the line break: the caller skips to the end of this line.
                             self.pos = next - 1;
+                            // A mistake inside what was read (`[}`) is the one to report; only
+                            // JSON that is merely unfinished is "not closed".
+                            if let Err(e) = serde_json::from_str::<Json>(&clean)
+                                && !e.is_eof()
+                            {
+                                return Err(self.invalid_json(start, &clean, &e));
+                            }
                             return Err(Diagnostic::error(
                                 Code::TestSyntax,
                                 Span::new(start, start + 1),
@@ -1184,26 +1193,30 @@ impl<'a> Parser<'a> {
                 .with_help("give each fact once")),
                 None => Ok(v),
             },
-            Err(e) => {
-                let at = start + offset_of(&clean, e.line(), e.column());
-                let at = floor_boundary(self.text, at);
-                let len = self
-                    .text
-                    .get(at..)
-                    .and_then(|s| s.chars().next())
-                    .map_or(0, char::len_utf8);
-                Err(Diagnostic::error(
-                    Code::TestSyntax,
-                    Span::new(at, at + len),
-                    format!("the facts are not valid JSON: {}", json_message(&e)),
-                    "here",
-                )
-                .with_help(
-                    "names and texts go in double quotes, items are separated by commas, \
-                     and there is no comma after the last item",
-                ))
-            }
+            Err(e) => Err(self.invalid_json(start, &clean, &e)),
         }
+    }
+
+    /// The diagnostic for JSON that serde refused, at the place it names in `clean` (the JSON
+    /// text from `start`, comments blanked).
+    fn invalid_json(&self, start: usize, clean: &str, e: &serde_json::Error) -> Diagnostic {
+        let at = start + offset_of(clean, e.line(), e.column());
+        let at = floor_boundary(self.text, at);
+        let len = self
+            .text
+            .get(at..)
+            .and_then(|s| s.chars().next())
+            .map_or(0, char::len_utf8);
+        Diagnostic::error(
+            Code::TestSyntax,
+            Span::new(at, at + len),
+            format!("the facts are not valid JSON: {}", json_message(e)),
+            "here",
+        )
+        .with_help(
+            "names and texts go in double quotes, items are separated by commas, \
+             and there is no comma after the last item",
+        )
     }
 
     // -------------------------------------------------------------------
@@ -1597,7 +1610,8 @@ table "t" {
     /// not a second error saying the case is not closed.
     #[test]
     fn a_json_error_that_took_the_cases_end_is_reported_once() {
-        let text = "case \"one\" {\n  facts {\"a\": 1\n}\n\ncase \"two\" {\n  facts {\"a\": 1}\n  expect eligible\n}\n";
+        let text =
+            "case \"one\" {\n  facts {\"a\": 1,\n}\n\ncase \"two\" {\n  facts {\"a\": 1}\n  expect eligible\n}\n";
         let errs = parse(text).unwrap_err();
         assert_eq!(errs.len(), 1, "{errs:#?}");
         assert!(errs[0].message.contains("not valid JSON"), "{}", errs[0].message);

@@ -221,7 +221,13 @@ impl<'a> Checker<'a> {
             parent,
             schema: schema.clone(),
             children: HashMap::new(),
-            fact_index: schema.fields.iter().enumerate().rev().map(|(i, f)| (f.name.clone(), i)).collect(),
+            fact_index: schema
+                .fields
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, f)| (f.name.clone(), i))
+                .collect(),
         });
         self.derived.push(Vec::new());
         for (i, f) in schema.fields.iter().enumerate() {

@@ -154,7 +154,8 @@ struct DerivedSlot<'a> {
 }
 
 /// What the names in scope depend on: the levels in scope, the period variable, and how many
-/// top-level names and computed fields of those levels are declared.
+/// top-level names and computed fields of those levels are declared (`usize::MAX` top-level
+/// names for the fields of one record alone, after `.`).
 type SuggestionScope = (Vec<usize>, Option<String>, usize, usize);
 
 struct Context {

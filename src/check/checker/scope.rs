@@ -3,7 +3,6 @@
 use crate::program::schema::FactType;
 use crate::program::types::{Dim, Ty, currency, duration_unit};
 use crate::program::{Adjust, Definition, Ir, ListExpr, ListLevel};
-use crate::suggest::closest;
 use crate::syntax::ast::{self, Expr};
 
 use super::super::errors::names;
@@ -17,11 +16,7 @@ impl<'a> Checker<'a> {
     }
 
     pub(super) fn declare_top(&mut self, name: &ast::Ident, what: TopName<'a>) -> bool {
-        let clashes_fact = self
-            .levels
-            .first()
-            .and_then(|l| l.index_of(&name.name))
-            .is_some();
+        let clashes_fact = self.levels.first().and_then(|l| l.index_of(&name.name)).is_some();
         if self.top.contains_key(&name.name) || clashes_fact {
             if clashes_fact && !self.top.contains_key(&name.name) {
                 self.error(names::already_a_fact(name.span, &name.name));
@@ -314,7 +309,20 @@ impl<'a> Checker<'a> {
             all.extend(d.iter().map(|s| s.decl.name.name.clone()));
         }
         let path = self.levels.get(level).map(|l| l.path.clone()).unwrap_or_default();
-        let suggestion = closest(&field.name, all.iter().map(String::as_str));
+        // Indexed once per record (and number of computed fields), as names in scope are.
+        let key = (
+            vec![level],
+            None,
+            usize::MAX,
+            self.derived.get(level).map_or(0, Vec::len),
+        );
+        let suggestion = self
+            .suggestions
+            .entry(key)
+            .or_insert_with(|| crate::suggest::Names::new(&all))
+            .closest(&field.name)
+            .map(str::to_string);
+        let suggestion = suggestion.as_deref();
         let d = names::no_such_field(field.span, &path, &field.name, suggestion, &all);
         self.error(d);
         None
