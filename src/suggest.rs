@@ -136,11 +136,12 @@ impl Names {
         for key in keys {
             let slot = self.by_key.entry(key).or_insert([i, u32::MAX]);
             let first_lower = slot.first().and_then(|f| self.lower.get(*f as usize));
-            if slot.get(1) == Some(&u32::MAX) && slot.first() != Some(&i) && first_lower.is_some_and(|f| **f != *lower)
+            if slot.get(1) == Some(&u32::MAX)
+                && slot.first() != Some(&i)
+                && first_lower.is_some_and(|f| **f != *lower)
+                && let Some(second) = slot.get_mut(1)
             {
-                if let Some(second) = slot.get_mut(1) {
-                    *second = i;
-                }
+                *second = i;
             }
         }
         self.names.push(name.into());
