@@ -158,6 +158,32 @@ impl Names {
         answer.and_then(|i| self.name(i))
     }
 
+    /// The closest of the candidates and one more, `last`, taken as if it came after them all
+    /// (for a candidate that changes from one question to the next, such as the variable of a
+    /// per-period definition, without indexing the others again).
+    pub fn closest_with<'a>(&'a self, wrong: &str, last: Option<&'a str>) -> Option<&'a str> {
+        let found = self.closest(wrong);
+        let Some(last) = last.filter(|l| *l != wrong) else {
+            return found;
+        };
+        let lower = wrong.to_lowercase();
+        let last_lower = last.to_lowercase();
+        let found_lower = found.map(str::to_lowercase);
+        if found_lower.as_deref() == Some(lower.as_str()) {
+            return found;
+        }
+        if last_lower == lower {
+            return Some(last);
+        }
+        let distance = edit_distance(&lower, &last_lower);
+        let within = distance <= limit(wrong.chars().count(), last.chars().count());
+        match found_lower {
+            Some(f) if edit_distance(&lower, &f) <= distance => found,
+            _ if within => Some(last),
+            _ => found,
+        }
+    }
+
     /// Whether some candidate other than `name` itself is close enough to `name` to be a
     /// likely slip for it.
     pub fn is_close(&self, name: &str) -> bool {
@@ -424,6 +450,24 @@ mod tests {
     }
 
     #[test]
+    fn one_more_candidate_is_taken_as_the_last() {
+        let names = ["month_gmv", "months"];
+        for (wrong, last) in [
+            ("mnth", "mnth_"),
+            ("month", "Month"),
+            ("monthgmv", "monthgmvv"),
+            ("zzz", "zzy"),
+        ] {
+            let all: Vec<&str> = names.iter().copied().chain([last]).collect();
+            assert_eq!(
+                Names::new(names).closest_with(wrong, Some(last)),
+                closest(wrong, all),
+                "{wrong} {last}"
+            );
+        }
+    }
+
+    #[test]
     fn far_matches_stop_after_the_work_allowed_but_one_edit_slips_do_not() {
         let names = ["registration_time", "settlement_month"];
         let index = Names::with_far_search_work(names, 0);
@@ -446,6 +490,13 @@ mod tests {
             prop_assert_eq!(index.closest(&wrong), expected);
             // Asked again, from the answers kept.
             prop_assert_eq!(index.closest(&wrong), expected);
+        }
+
+        #[test]
+        fn one_more_candidate_agrees_with_the_scan(candidates in proptest::collection::vec(name(), 0..8), last in name(), wrong in name()) {
+            let index = Names::new(&candidates);
+            let all: Vec<&str> = candidates.iter().map(String::as_str).chain([last.as_str()]).collect();
+            prop_assert_eq!(index.closest_with(&wrong, Some(&last)), closest(&wrong, all));
         }
     }
 }

@@ -153,10 +153,10 @@ struct DerivedSlot<'a> {
     symbol: SymbolId,
 }
 
-/// What the names in scope depend on: the levels in scope, the period variable, and how many
-/// top-level names and computed fields of those levels are declared (`usize::MAX` top-level
-/// names for the fields of one record alone, after `.`).
-type SuggestionScope = (Vec<usize>, Option<String>, usize, usize);
+/// What the names in scope depend on: the levels in scope, and how many top-level names and
+/// computed fields of those levels are declared (`usize::MAX` top-level names for the fields of
+/// one record alone, after `.`).
+type SuggestionScope = (Vec<usize>, usize, usize);
 
 struct Context {
     /// The level of each frame in scope; frame 0 is the top-level record.

@@ -146,7 +146,11 @@ impl<'a> Checker<'a> {
             self.error(names::unit_without_number(id.span, &id.name));
             return;
         }
-        let suggestion = self.names_in_scope(frames).closest(&id.name).map(str::to_string);
+        let var = self.ctx.period_var.as_ref().map(|(var, _)| var.clone());
+        let suggestion = self
+            .names_in_scope(frames)
+            .closest_with(&id.name, var.as_deref())
+            .map(str::to_string);
         let suggestion = suggestion.as_deref();
         // A name that exists in a list the expression is not inside.
         let nested = match suggestion {
@@ -162,17 +166,17 @@ impl<'a> Checker<'a> {
     }
 
     /// The names usable where the records of `frames` are in scope, indexed for "did you mean"
-    /// (top-level names in the order declared, then the fields of each record, then the period
-    /// variable). Built once per scope and kept while no name is declared, so that thousands of
+    /// (top-level names in the order declared, then the fields of each record). Built once per scope and kept while no name is declared, so that thousands of
     /// unknown names cost time in proportion to their number, not to its square.
     fn names_in_scope(&mut self, frames: &[usize]) -> &crate::suggest::Names {
         let derived: usize = frames
             .iter()
             .map(|level| self.derived.get(*level).map_or(0, Vec::len))
             .sum();
-        let period_var = self.ctx.period_var.as_ref().map(|(var, _)| var.clone());
-        let key = (frames.to_vec(), period_var, self.top.len(), derived);
-        let (top, levels, derived, var) = (&self.top, &self.levels, &self.derived, key.1.clone());
+        // The period variable is not indexed (each per-period definition may name its own):
+        // the caller adds it as the last candidate.
+        let key = (frames.to_vec(), self.top.len(), derived);
+        let (top, levels, derived) = (&self.top, &self.levels, &self.derived);
         self.suggestions.entry(key).or_insert_with(|| {
             let mut declared: Vec<(&String, usize)> = top.iter().map(|(name, (_, span))| (name, span.start)).collect();
             declared.sort_by_key(|(_, at)| *at);
@@ -184,9 +188,6 @@ impl<'a> Checker<'a> {
                 if let Some(d) = derived.get(*level) {
                     candidates.extend(d.iter().map(|s| s.decl.name.name.as_str()));
                 }
-            }
-            if let Some(var) = &var {
-                candidates.push(var);
             }
             crate::suggest::Names::new(candidates)
         })
@@ -310,12 +311,7 @@ impl<'a> Checker<'a> {
         }
         let path = self.levels.get(level).map(|l| l.path.clone()).unwrap_or_default();
         // Indexed once per record (and number of computed fields), as names in scope are.
-        let key = (
-            vec![level],
-            None,
-            usize::MAX,
-            self.derived.get(level).map_or(0, Vec::len),
-        );
+        let key = (vec![level], usize::MAX, self.derived.get(level).map_or(0, Vec::len));
         let suggestion = self
             .suggestions
             .entry(key)
