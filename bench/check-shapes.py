@@ -5,7 +5,9 @@
     python3 bench/check-shapes.py --write DIR [--bytes N]   # only write the campaigns
 
 Each shape is written as one campaign file of about `--bytes` bytes (the file limit is
-1 MiB), then checked once; the table gives the size, the number of terms and the wall time.
+1 MiB), then checked once; the table gives the size, the number of terms, the exit code, the
+CPU time (user + system: what a busy machine does not inflate), the wall time and the peak
+memory.
 The shapes are those of issue 14 item 12 and the deep chains of its stack-overflow report:
 
   and        one condition `n > 0 and n > 1 and ...`
@@ -123,7 +125,7 @@ def main():
     folder = args.write or args.keep or tempfile.mkdtemp(prefix="check-shapes-")
     os.makedirs(folder, exist_ok=True)
     if not args.write:
-        print(f"| shape | bytes | terms | exit | seconds |\n|---|---:|---:|---:|---:|")
+        print("| shape | bytes | terms | exit | CPU s | wall s | MiB |\n|---|---:|---:|---:|---:|---:|---:|")
     for name in args.shapes:
         text, terms = SHAPES[name](args.bytes)
         path = os.path.join(folder, f"{name}.campaign")
@@ -132,9 +134,13 @@ def main():
         if args.write:
             continue
         start = time.perf_counter()
-        done = subprocess.run([args.binary, "check", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        child = subprocess.Popen([args.binary, "check", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - start
-        print(f"| {name} | {len(text.encode())} | {terms} | {done.returncode} | {seconds:.2f} |", flush=True)
+        cpu = usage.ru_utime + usage.ru_stime
+        memory = usage.ru_maxrss / 1024
+        code = os.waitstatus_to_exitcode(status)
+        print(f"| {name} | {len(text.encode())} | {terms} | {code} | {cpu:.2f} | {seconds:.2f} | {memory:.0f} |", flush=True)
 
 
 if __name__ == "__main__":
