@@ -14,7 +14,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{LabeledSpan, NamedSource, SourceSpan};
+use miette::{LabeledSpan, SourceSpan};
 use serde::Serialize;
 
 /// A byte range in a campaign file: `start..end`.
@@ -98,6 +98,7 @@ codes! {
     UnterminatedString => "parse::unterminated_string", "a text in quotes that is not closed on the same line";
     NumberTooLarge => "parse::number_too_large", "a number with more digits than an exact decimal can hold";
     TooDeep => "parse::too_deep", "expressions nested deeper than the limit";
+    NegativeBandStart => "parse::negative_band_start", "a band starting with a negative number, read as a subtraction from the band above";
     FileTooLarge => "parse::file_too_large", "a campaign file larger than the limit";
     TooLarge => "check::too_large", "a campaign with more conditions, or more work to check, than the limits allow";
     OptionalList => "check::optional_list", "a list fact marked optional";
@@ -216,10 +217,10 @@ impl Diagnostic {
         Diagnostic {
             code,
             severity: Severity::Error,
-            message: message.into(),
+            message: visible(&message.into()),
             labels: vec![Label {
                 span,
-                text: label.into(),
+                text: visible(&label.into()),
             }],
             help: None,
             fixes: Vec::new(),
@@ -236,7 +237,7 @@ impl Diagnostic {
 
     /// Adds the help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(visible(&help.into()));
         self
     }
 
@@ -256,7 +257,7 @@ impl Diagnostic {
     pub fn with_label(mut self, span: Span, text: impl Into<String>) -> Self {
         self.labels.push(Label {
             span,
-            text: text.into(),
+            text: visible(&text.into()),
         });
         self
     }
@@ -272,6 +273,42 @@ impl Diagnostic {
     }
 }
 
+/// Whether a character shows nothing where it stands: a control character other than a line
+/// break or a tab, or an invisible format character (zero-width spaces and joiners, direction
+/// marks and overrides, the byte order mark, the soft hyphen).
+pub fn is_invisible(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
+}
+
+/// The text with every invisible character written as an escape (`\u{200B}`), so that a
+/// message quoting it shows what is there.
+pub fn visible(text: &str) -> String {
+    if !text.chars().any(is_invisible) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if is_invisible(c) {
+                format!("\\u{{{:04X}}}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// A campaign file's text with its name, shared by the diagnostics about it.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -279,25 +316,122 @@ pub struct SourceFile {
     pub name: String,
     /// The whole text.
     pub text: Arc<str>,
+    /// Where each line starts, so that finding the line of an offset takes a binary search,
+    /// not a scan from the top: thousands of diagnostics in a large file render in linear time.
+    lines: Arc<LineIndex>,
 }
 
 impl SourceFile {
     /// A source file from a name and its text.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
         SourceFile {
             name: name.into(),
-            text: text.into(),
+            lines: Arc::new(LineIndex::new(&text)),
+            text,
         }
     }
 
     /// The 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let before = self.text.get(..offset).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-        let column = before.get(line_start..).map(|s| s.chars().count()).unwrap_or(0) + 1;
-        (line, column)
+        let line = self.lines.newline_ends.partition_point(|end| *end <= offset);
+        let line_start = self.lines.line_start(line);
+        let column = self
+            .text
+            .get(line_start..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or(0)
+            + 1;
+        (line + 1, column)
+    }
+}
+
+/// The ends of the line breaks of a text, as miette counts them: `\n`, `\r\n` and a lone `\r`.
+#[derive(Debug)]
+struct LineIndex {
+    /// The offset just after each line break, in order.
+    newline_ends: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        let mut newline_ends = Vec::new();
+        let mut i = 0;
+        while let Some(found) = memchr::memchr2(b'\n', b'\r', bytes.get(i..).unwrap_or_default()) {
+            let at = i + found;
+            let crlf = bytes.get(at) == Some(&b'\r') && bytes.get(at + 1) == Some(&b'\n');
+            i = at + if crlf { 2 } else { 1 };
+            newline_ends.push(i);
+        }
+        LineIndex { newline_ends }
+    }
+
+    /// The offset where the 0-based `line` starts.
+    fn line_start(&self, line: usize) -> usize {
+        line.checked_sub(1)
+            .and_then(|before| self.newline_ends.get(before))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The 0-based line holding `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.newline_ends.partition_point(|end| *end <= offset)
+    }
+
+    /// The offset just past the end of the line holding `offset`, before its line break.
+    fn line_end(&self, text: &str, offset: usize) -> usize {
+        let next = self.line_of(offset);
+        match self.newline_ends.get(next) {
+            None => text.len(),
+            Some(after) => {
+                let crlf = text.as_bytes().get(after.saturating_sub(2)..*after) == Some(b"\r\n".as_slice());
+                after - if crlf { 2 } else { 1 }
+            }
+        }
+    }
+}
+
+/// The text of a file for miette, read through its [`LineIndex`]: miette's own reader scans
+/// from the top of the file for every snippet. This one hands miette's reader only the text
+/// from a few lines before the span on, and shifts what it finds back into the whole file,
+/// so that every report is the same as miette's.
+#[derive(Debug)]
+struct IndexedSource {
+    name: String,
+    text: Arc<str>,
+    lines: Arc<LineIndex>,
+}
+
+impl miette::SourceCode for IndexedSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let line = self.lines.line_of(span.offset());
+        let first = line.saturating_sub(context_lines_before);
+        let from = self.lines.line_start(first);
+        let rest = self
+            .text
+            .as_bytes()
+            .get(from..)
+            .ok_or(miette::MietteError::OutOfBounds)?;
+        let shifted = SourceSpan::new((span.offset().saturating_sub(from)).into(), span.len());
+        let inner = rest.read_span(&shifted, context_lines_before, context_lines_after)?;
+        let contents = miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            SourceSpan::new((inner.span().offset() + from).into(), inner.span().len()),
+            inner.line() + first,
+            inner.column(),
+            inner.line_count() + first,
+        )
+        .with_language("campaign");
+        Ok(Box::new(contents))
     }
 }
 
@@ -305,7 +439,7 @@ impl SourceFile {
 #[derive(Debug)]
 pub struct Rendered<'a> {
     diagnostic: &'a Diagnostic,
-    source: NamedSource<Arc<str>>,
+    source: IndexedSource,
 }
 
 impl<'a> Rendered<'a> {
@@ -313,24 +447,23 @@ impl<'a> Rendered<'a> {
     pub fn new(diagnostic: &'a Diagnostic, file: &SourceFile) -> Self {
         Rendered {
             diagnostic,
-            source: NamedSource::new(file.name.clone(), file.text.clone()).with_language("campaign"),
+            source: IndexedSource {
+                name: file.name.clone(),
+                text: file.text.clone(),
+                lines: file.lines.clone(),
+            },
         }
     }
 
     fn clamp(&self, span: Span) -> SourceSpan {
         // miette cannot point past the end of the text (miette#465): clamp, and
         // keep a zero-length span at EOF on the last character instead.
-        let len = self.source.inner().len();
+        let text: &str = &self.source.text;
+        let len = text.len();
         let start = span.start.min(len);
         let end = span.end.min(len);
         if start == end && start == len && len > 0 {
-            let prev = self
-                .source
-                .inner()
-                .get(..len)
-                .and_then(|s| s.char_indices().last())
-                .map(|(i, _)| i)
-                .unwrap_or(0);
+            let prev = text.char_indices().next_back().map(|(i, _)| i).unwrap_or(0);
             return SourceSpan::new(prev.into(), len - prev);
         }
         SourceSpan::new(start.into(), end - start)
@@ -380,10 +513,12 @@ impl miette::Diagnostic for Rendered<'_> {
     }
 }
 
-/// The longest line, in bytes, that a graphical report shows as a snippet. miette pads columns
-/// with format widths, which Rust limits to `u16::MAX`: a label further right than that would
-/// panic inside it, so such a diagnostic is reported without its snippet.
-const LONGEST_SHOWN_LINE: usize = 60_000;
+/// The longest line, in bytes, that a graphical report shows as a snippet. A longer line is
+/// unreadable drawn in a terminal, and drawing it under each of its diagnostics would make the
+/// report grow as their number times its length (miette also pads columns with format widths,
+/// which Rust limits to `u16::MAX`: a label further right would panic inside it). Such a
+/// diagnostic is reported with its place and without the snippet.
+const LONGEST_SHOWN_LINE: usize = 4_096;
 
 /// Whether every label of a diagnostic is on a line short enough to show.
 pub fn fits_a_snippet(diagnostic: &Diagnostic, file: &SourceFile) -> bool {
@@ -391,12 +526,9 @@ pub fn fits_a_snippet(diagnostic: &Diagnostic, file: &SourceFile) -> bool {
     diagnostic.labels.iter().all(|label| {
         let start = label.span.start.min(text.len());
         let end = label.span.end.min(text.len());
-        let line_start = text.get(..start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
-        let line_end = text
-            .get(end..)
-            .and_then(|t| t.find('\n'))
-            .map_or(text.len(), |i| end + i);
-        line_end - line_start <= LONGEST_SHOWN_LINE
+        let line_start = file.lines.line_start(file.lines.line_of(start));
+        let line_end = file.lines.line_end(text, end);
+        line_end.saturating_sub(line_start) <= LONGEST_SHOWN_LINE
     })
 }
 

@@ -69,6 +69,9 @@ pub struct Symbol {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NameTable {
     symbols: Vec<Symbol>,
+    /// Whether some symbol's references were recorded out of file order and await
+    /// [`NameTable::finished`].
+    unordered: bool,
 }
 
 /// The index of a symbol in its [`NameTable`].
@@ -83,14 +86,32 @@ impl NameTable {
     }
 
     /// Records a use of a declared name. Uses are kept in file order and without repeats (the
-    /// checker may resolve the same expression more than once).
+    /// checker may resolve the same expression more than once, and resolves definitions in the
+    /// order they depend on each other): a use after the last one is appended, any other is
+    /// put in place by [`NameTable::finished`], so that recording n uses takes O(n log n), not
+    /// O(n²) moves.
     pub fn reference(&mut self, id: SymbolId, span: Span) {
         if let Some(symbol) = self.symbols.get_mut(id.0) {
-            let at = symbol.references.partition_point(|s| s.start < span.start);
-            if symbol.references.get(at) != Some(&span) {
-                symbol.references.insert(at, span);
+            match symbol.references.last() {
+                Some(last) if *last == span => {}
+                Some(last) if (last.start, last.end) > (span.start, span.end) => {
+                    symbol.references.push(span);
+                    self.unordered = true;
+                }
+                _ => symbol.references.push(span),
             }
         }
+    }
+
+    /// The table with every symbol's uses in file order and without repeats.
+    pub fn finished(mut self) -> Self {
+        if std::mem::take(&mut self.unordered) {
+            for symbol in &mut self.symbols {
+                symbol.references.sort_by_key(|s| (s.start, s.end));
+                symbol.references.dedup();
+            }
+        }
+        self
     }
 
     /// Sets the type and unit shown for a symbol.
@@ -155,6 +176,7 @@ mod tests {
         table.reference(id, Span::new(80, 83));
         table.reference(id, Span::new(40, 43));
         table.reference(id, Span::new(80, 83));
+        let table = table.finished();
         assert_eq!(
             table.get(id).unwrap().references,
             vec![Span::new(40, 43), Span::new(80, 83)]

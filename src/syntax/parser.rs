@@ -267,10 +267,13 @@ fn convert_error(text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
     };
     expected.sort_unstable();
     expected.dedup();
+    if let Some(d) = misleading_mark(text, pos, found) {
+        return d;
+    }
     let found_words = if found.is_empty() {
         "the end of the file".to_string()
     } else {
-        format!("`{found}`")
+        format!("`{}`", crate::diagnostics::visible(found))
     };
     let message = if expected.is_empty() {
         format!("unexpected {found_words}")
@@ -291,6 +294,12 @@ fn convert_error(text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
         .with_help(format!(
             "choose another name, such as `{word}_value` or a more specific word"
         ));
+    }
+    if (found.is_empty() || ITEM_WORDS.contains(&word))
+        && let Some(block) = unclosed_block(text)
+        && block.next_line <= pos
+    {
+        return block.diagnostic(text);
     }
     if found.is_empty()
         && let Some(open) = unclosed_brace(text)
@@ -341,6 +350,189 @@ const ITEM_WORDS: &[&str] = &[
     "eligible",
     "reward",
 ];
+
+/// A mark written the way another language or habit writes it: `=>` for `->`, `5 %` for `5%`,
+/// or an invisible character.
+fn misleading_mark(text: &str, pos: usize, found: &str) -> Option<Diagnostic> {
+    let rest = text.get(pos..).unwrap_or("");
+    let before = text.get(..pos).unwrap_or("");
+    // `=>` stops the grammar at its `=` (`a => b`) or, after a comparison's `=`, at its `>`.
+    let arrow_at = if rest.starts_with("=>") {
+        Some(pos)
+    } else if rest.starts_with('>') && before.ends_with('=') {
+        Some(pos - 1)
+    } else {
+        None
+    };
+    if let Some(at) = arrow_at {
+        let span = Span::new(at, at + 2);
+        let line = text.get(..at).unwrap_or("").rsplit('\n').next().unwrap_or("").trim();
+        let literal_key = !line.is_empty() && (line.parse::<Decimal>().is_ok() || line == "true" || line == "false");
+        let in_a_row = [".. ", "..", " through ", "otherwise"].iter().any(|w| line.contains(w))
+            || line.starts_with(['"', '('])
+            || literal_key;
+        let (meant, what) = if in_a_row {
+            ("->", "the arrow of a table row is `->` (or `→`)")
+        } else {
+            (">=", "`at least` is written `>=` (or `≥`), with `=` second")
+        };
+        return Some(
+            Diagnostic::error(
+                Code::Syntax,
+                span,
+                "`=>` is not a mark of the campaign language",
+                "not `->` or `>=`",
+            )
+            .with_help(format!("{what}: write `{meant}`"))
+            .with_fix(span, meant, format!("write `{meant}`")),
+        );
+    }
+    let number_end = before.trim_end_matches([' ', '\t']).len();
+    if found == "%" && number_end < pos && before.trim_end().ends_with(|c: char| c.is_ascii_digit()) {
+        let span = Span::new(number_end, pos + 1);
+        return Some(
+            Diagnostic::error(
+                Code::Syntax,
+                span,
+                "a percentage is written without a space before `%`",
+                "space before `%`",
+            )
+            .with_help("write the number and `%` together, as in `5%`")
+            .with_fix(span, "%", "remove the space"),
+        );
+    }
+    let invisible = found.chars().next().filter(|c| crate::diagnostics::is_invisible(*c))?;
+    let span = Span::new(pos, pos + invisible.len_utf8());
+    Some(
+        Diagnostic::error(
+            Code::Syntax,
+            span,
+            format!(
+                "an invisible character `{}` is in the way",
+                crate::diagnostics::visible(&invisible.to_string())
+            ),
+            "invisible character here",
+        )
+        .with_help("delete it (it often comes with text copied from a web page or a chat)")
+        .with_fix(span, "", "delete the invisible character"),
+    )
+}
+
+/// A block whose `}` is missing, found by the indentation of the lines after it.
+struct UnclosedBlock {
+    /// The offset of its `{`.
+    open: usize,
+    /// The start of the first word of the line that shows it should have ended.
+    next_line: usize,
+    /// Whether that line is a `}` (of an outer block) rather than the next item.
+    by_brace: bool,
+    /// Where to put the missing `}`: the end of the last line with code before `next_line`.
+    insert_at: usize,
+    /// The indentation of the line of the `{`.
+    indent: String,
+}
+
+impl UnclosedBlock {
+    fn diagnostic(&self, text: &str) -> Diagnostic {
+        let word_end = next_token_end(text, self.next_line);
+        let (line, _) = crate::diagnostics::SourceFile::new("", text).line_col(self.next_line);
+        let next = if self.by_brace {
+            "this `}` lines up with an outer block"
+        } else {
+            "the next item starts here"
+        };
+        let insert = Span::new(self.insert_at, self.insert_at);
+        Diagnostic::error(
+            Code::Syntax,
+            Span::new(self.open, self.open + 1),
+            "this block is not closed",
+            "this `{` has no `}`",
+        )
+        .with_label(Span::new(self.next_line, word_end), next)
+        .with_help(format!("add `}}` at the end of the block, before line {line}"))
+        .with_fix(insert, format!("\n{}}}", self.indent), "close the block")
+    }
+}
+
+/// The first block still open at a line that, by its indentation, is outside it: a line
+/// starting an item at the indentation of the block's `{` line or less, or a `}` indented
+/// less than it. Campaigns are indented by blocks (`fmt` writes them so), and a missing `}` is
+/// best reported where the block should have ended, not where the grammar noticed.
+fn unclosed_block(text: &str) -> Option<UnclosedBlock> {
+    // The open braces: offset and the indentation of their line.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut line_start = 0usize;
+    let mut first_on_line = true;
+    let mut last_code_end = 0usize;
+    let mut last_line_code_end = 0usize;
+    for segment in scan::campaign(text) {
+        match segment.kind {
+            scan::Kind::Comment => continue,
+            scan::Kind::Text { .. } => {
+                first_on_line = false;
+                last_code_end = segment.end;
+                continue;
+            }
+            scan::Kind::Code => {}
+        }
+        for (i, c) in segment.char_indices(text) {
+            if c == '\n' {
+                line_start = i + 1;
+                first_on_line = true;
+                last_line_code_end = last_code_end;
+                continue;
+            }
+            if c.is_whitespace() {
+                continue;
+            }
+            if first_on_line {
+                first_on_line = false;
+                let indent = i - line_start;
+                let rest = text.get(i..).unwrap_or("");
+                let item = ITEM_WORDS.iter().any(|w| {
+                    rest.strip_prefix(w)
+                        .is_some_and(|after| after.starts_with(|c: char| c.is_whitespace()))
+                });
+                let outside = match open.last() {
+                    // Not the campaign block itself: items belong there.
+                    Some((_, block_indent)) if open.len() > 1 && item => indent <= *block_indent,
+                    Some((_, block_indent)) if c == '}' => indent < *block_indent,
+                    _ => false,
+                };
+                if outside && let Some((brace, block_indent)) = open.last() {
+                    let line = text.get(line_start_of(text, *brace)..).unwrap_or("");
+                    return Some(UnclosedBlock {
+                        open: *brace,
+                        next_line: i,
+                        by_brace: c == '}',
+                        insert_at: last_line_code_end,
+                        indent: line.chars().take(*block_indent).collect(),
+                    });
+                }
+            }
+            match c {
+                '{' => open.push((i, indent_of(text, i))),
+                '}' => {
+                    open.pop();
+                }
+                _ => {}
+            }
+            last_code_end = i + c.len_utf8();
+        }
+    }
+    None
+}
+
+fn line_start_of(text: &str, at: usize) -> usize {
+    text.get(..at).and_then(|t| t.rfind('\n')).map_or(0, |n| n + 1)
+}
+
+/// The number of spaces and tabs at the start of the line holding `at`.
+fn indent_of(text: &str, at: usize) -> usize {
+    let start = line_start_of(text, at);
+    text.get(start..at)
+        .map_or(0, |line| line.len() - line.trim_start_matches([' ', '\t']).len())
+}
 
 /// The offset of the last `{` that is never closed, outside strings and comments.
 fn unclosed_brace(text: &str) -> Option<usize> {
@@ -1323,9 +1515,14 @@ fn build_tiers(pair: Pair<'_, Rule>) -> Result<Expr> {
     };
     expect(&mut inner, Rule::kw_of, span)?;
     let subject = build_expr(expect(&mut inner, Rule::as_expr, span)?)?;
-    let mut rows = Vec::new();
+    let mut rows: Vec<TierRow> = Vec::new();
+    // Where each row's value starts in the file, and its text, to see how it was written.
+    let mut written: Vec<(usize, &str)> = Vec::new();
     for row in inner {
         let rspan = span_of(&row);
+        if let Some(value) = row.clone().into_inner().last() {
+            written.push((value.as_span().start(), value.as_str()));
+        }
         let mut start = None;
         let mut end = None;
         let mut kind = RangeKind::Exclusive;
@@ -1346,6 +1543,14 @@ fn build_tiers(pair: Pair<'_, Rule>) -> Result<Expr> {
             span: rspan,
         });
     }
+    for (k, pair) in rows.windows(2).enumerate() {
+        if let ([above, below], Some(&(at, text))) = (pair, written.get(k))
+            && below.start.is_none()
+            && let Some(d) = band_start_read_as_subtraction(above, below, at, text)
+        {
+            return Err(Box::new(d));
+        }
+    }
     Ok(Expr {
         kind: ExprKind::Tiers {
             kind,
@@ -1354,6 +1559,43 @@ fn build_tiers(pair: Pair<'_, Rule>) -> Result<Expr> {
         },
         span,
     })
+}
+
+/// `0 .. 10 -> 1` then, on the next line, `-10 .. 0 -> 2`: whitespace (line breaks included)
+/// is insignificant, so the second band's `-10` continues the first band's value (`1 - 10`) and
+/// the second band is left without a start. Refused, with the ways to say what was meant.
+fn band_start_read_as_subtraction(above: &TierRow, below: &TierRow, at: usize, text: &str) -> Option<Diagnostic> {
+    let ExprKind::Arith { first, rest } = &above.value.kind else {
+        return None;
+    };
+    let (op, last) = rest.last()?;
+    let before_last = rest
+        .len()
+        .checked_sub(2)
+        .and_then(|i| rest.get(i))
+        .map_or(&**first, |(_, e)| e);
+    if *op != BinOp::Sub {
+        return None;
+    }
+    let between = text.get(before_last.span.end.checked_sub(at)?..last.span.start.checked_sub(at)?)?;
+    if !between.contains('\n') || between.trim() != "-" {
+        return None;
+    }
+    let minus = before_last.span.end + between.find('-')?;
+    let comma = Span::new(before_last.span.end, before_last.span.end);
+    Some(
+        Diagnostic::error(
+            Code::NegativeBandStart,
+            Span::new(minus, last.span.end),
+            "this negative number continues the value of the band above as a subtraction",
+            "read as a subtraction from the value above",
+        )
+        .with_label(below.span, "so this band has no start")
+        .with_help(
+            "line breaks do not separate bands: end the band above with a comma, or write the start in parentheses, e.g. `(-10) .. 0`",
+        )
+        .with_fix(comma, ",", "end the band above with a comma"),
+    )
 }
 
 /// Names, literals, calls and parentheses.
@@ -1477,6 +1719,106 @@ mod tests {
             out.replace_range(f.span.start..f.span.end, &f.replacement);
         }
         out
+    }
+
+    fn with_body(body: &str) -> String {
+        format!("campaign \"c\" {{\n  timezone UTC\n  facts {{ gmv: money CNY, growth: decimal }}\n{body}}}\n")
+    }
+
+    #[test]
+    fn a_fat_arrow_in_a_row_is_told_to_be_an_arrow_and_fixed() {
+        let text = with_body("  value r = band of gmv {\n    0 CNY .. 100 CNY => 1%\n    100 CNY .. -> 2%\n  }\n");
+        let d = error(&text);
+        assert_eq!(d.message, "`=>` is not a mark of the campaign language");
+        assert!(parse(&fixed(&text, &d)).is_ok(), "{}", fixed(&text, &d));
+        assert!(fixed(&text, &d).contains("100 CNY -> 1%"));
+    }
+
+    #[test]
+    fn a_fat_arrow_in_a_condition_is_told_to_be_at_least() {
+        let text = with_body("  eligible when {\n    growth => 4.2 \"r\"\n  }\n");
+        let d = error(&text);
+        assert!(d.help.as_deref().unwrap_or_default().contains("`>=`"), "{d:?}");
+        assert!(fixed(&text, &d).contains("growth >= 4.2"));
+    }
+
+    #[test]
+    fn a_space_before_percent_is_told_and_removed() {
+        let text = with_body("  value fee = gmv × 5 %\n");
+        let d = error(&text);
+        assert_eq!(d.message, "a percentage is written without a space before `%`");
+        assert!(fixed(&text, &d).contains("gmv × 5%\n"));
+        assert!(parse(&fixed(&text, &d)).is_ok());
+    }
+
+    #[test]
+    fn a_leading_byte_order_mark_is_not_part_of_the_campaign() {
+        let text = with_body("  value v = gmv\n");
+        let with_mark = format!("\u{FEFF}{text}");
+        let (plain, marked) = (parse(&text), parse(&with_mark));
+        assert!(marked.is_ok());
+        // Only where it starts moves.
+        assert_eq!(plain.map(|c| c.items.len()).ok(), marked.map(|c| c.items.len()).ok());
+        // Anywhere else it is an invisible character, shown escaped.
+        let d = error(&text.replace("= gmv", "= \u{FEFF}gmv"));
+        assert!(d.message.contains("`\\u{FEFF}`"), "{}", d.message);
+    }
+
+    #[test]
+    fn invisible_and_control_characters_are_shown_escaped() {
+        for mark in ['\u{200B}', '\u{1}', '\u{202E}'] {
+            let text = with_body(&format!("  value v = gmv{mark} + gmv\n"));
+            let d = error(&text);
+            assert!(
+                d.message.contains(&format!("\\u{{{:04X}}}", u32::from(mark))),
+                "{}",
+                d.message
+            );
+            assert!(!d.message.contains(mark));
+            assert!(parse(&fixed(&text, &d)).is_ok());
+        }
+    }
+
+    #[test]
+    fn a_block_not_closed_is_reported_at_its_brace_and_where_it_should_end() {
+        let text = "campaign \"c\" {\n  timezone UTC\n  facts {\n    gmv: money CNY\n\n  value v = gmv\n}\n";
+        let d = error(text);
+        assert_eq!(d.message, "this block is not closed");
+        assert_eq!(d.span().start, text.find("facts {").map(|i| i + 6).unwrap_or(0));
+        assert_eq!(d.labels.get(1).map(|l| l.span.start), text.find("value"));
+        let fixed = fixed(text, &d);
+        assert!(fixed.contains("    gmv: money CNY\n  }\n"), "{fixed}");
+        assert!(parse(&fixed).is_ok(), "{fixed}");
+        // A `}` that lines up with the outer block closes the inner one in the grammar: the
+        // inner block is the one reported.
+        let text = "campaign \"c\" {\n  timezone UTC\n  facts { gmv: money CNY }\n  eligible when {\n    gmv > 0 CNY \"r\"\n}\n";
+        let d = error(text);
+        assert_eq!(d.span().start, text.find("when {").map(|i| i + 5).unwrap_or(0));
+        assert!(parse(&self::fixed(text, &d)).is_ok());
+    }
+
+    #[test]
+    fn a_band_starting_negative_after_another_is_refused_and_the_fix_separates_them() {
+        let text = with_body("  value f = band of growth {\n    0 .. 10 -> 1\n    -10 .. 0 -> 2\n  }\n");
+        let d = error(&text);
+        assert_eq!(d.code, Code::NegativeBandStart);
+        let fixed = fixed(&text, &d);
+        assert!(fixed.contains("-> 1,\n"), "{fixed}");
+        let Ok(campaign) = parse(&fixed) else { panic!("{fixed}") };
+        let Some(Item::Value(v)) = campaign.items.last() else {
+            panic!("{campaign:?}")
+        };
+        let ExprKind::Tiers { rows, .. } = &v.expr.kind else {
+            panic!("{v:?}")
+        };
+        assert!(rows.iter().all(|r| r.start.is_some()));
+        // A subtraction inside a band's value, on one line, is still a subtraction.
+        assert!(
+            parse(&with_body(
+                "  value f = band of growth {\n    0 .. 10 -> 3 - 1\n    10 .. -> 2\n  }\n"
+            ))
+            .is_ok()
+        );
     }
 
     fn campaign_with(condition: &str) -> String {

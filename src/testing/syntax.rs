@@ -272,6 +272,25 @@ struct Parser<'a> {
 
 type PResult<T> = Result<T, Diagnostic>;
 
+/// Whether text read as one statement holds, after its first line, a line starting with `}`:
+/// the reader took what was probably the end of the block.
+fn took_a_close(read: &str) -> bool {
+    read.lines().skip(1).any(|line| line.trim_start().starts_with('}'))
+}
+
+/// The start of the line at `at` when that line starts a statement of a `.tests` file
+/// (`expect`, `with`, `facts`, `case`, `table`), which no JSON line can.
+fn statement_line(text: &str, at: usize) -> Option<usize> {
+    let line = text.get(at..)?;
+    let content = line.trim_start_matches([' ', '\t']);
+    let starts = ["expect", "with", "facts", "case", "table"].iter().any(|word| {
+        content
+            .strip_prefix(word)
+            .is_some_and(|after| after.starts_with([' ', '\t', '"', '\n', '\r']) || after.is_empty())
+    });
+    starts.then_some(at)
+}
+
 fn is_ident_start(c: char) -> bool {
     c.is_alphabetic() || c == '_'
 }
@@ -545,10 +564,15 @@ impl<'a> Parser<'a> {
         let mut params = Vec::new();
         let mut expectations = Vec::new();
         let errors_before = self.diagnostics.len();
+        let mut lost_lines = false;
         loop {
             self.skip_blank();
             if self.eof() || self.at_block_start() {
-                self.unclosed("case", span);
+                // An error that read past its own line (facts not closed) may have taken the
+                // `}` with it: that error is the one to fix, not a second one about the block.
+                if !lost_lines {
+                    self.unclosed("case", span);
+                }
                 break;
             }
             let line_start = self.pos;
@@ -586,6 +610,7 @@ impl<'a> Parser<'a> {
             };
             if let Err(d) = step {
                 self.diagnostics.push(d);
+                lost_lines |= self.text.get(line_start..self.pos).is_some_and(took_a_close);
                 self.skip_line();
             }
         }
@@ -633,10 +658,15 @@ impl<'a> Parser<'a> {
         let mut columns: Option<Vec<Cell>> = None;
         let mut rows = Vec::new();
         let errors_before = self.diagnostics.len();
+        let mut lost_lines = false;
         loop {
             self.skip_blank();
             if self.eof() || self.at_block_start() {
-                self.unclosed("table", span);
+                // An error that read past its own line (facts not closed) may have taken the
+                // `}` with it: that error is the one to fix, not a second one about the block.
+                if !lost_lines {
+                    self.unclosed("table", span);
+                }
                 break;
             }
             let line_start = self.pos;
@@ -715,6 +745,7 @@ impl<'a> Parser<'a> {
             };
             if let Err(d) = step {
                 self.diagnostics.push(d);
+                lost_lines |= self.text.get(line_start..self.pos).is_some_and(took_a_close);
                 self.skip_line();
             }
         }
@@ -1095,6 +1126,28 @@ impl<'a> Parser<'a> {
                 Kind::Text { .. } => clean.push_str(written),
                 Kind::Code => {
                     for (i, c) in segment.char_indices(self.text) {
+                        if c == '\n'
+                            && let Some(next) = statement_line(self.text, i + 1)
+                        {
+                            // Facts not closed before the next statement: stop there, so that
+                            // the statement (and the rest of the file) is read as written.
+                            // On the line break: the caller skips to the end of this line.
+                            self.pos = next - 1;
+                            // A mistake inside what was read (`[}`) is the one to report; only
+                            // JSON that is merely unfinished is "not closed".
+                            if let Err(e) = serde_json::from_str::<Json>(&clean)
+                                && !e.is_eof()
+                            {
+                                return Err(self.invalid_json(start, &clean, &e));
+                            }
+                            return Err(Diagnostic::error(
+                                Code::TestSyntax,
+                                Span::new(start, start + 1),
+                                "these facts are not closed",
+                                "opened here",
+                            )
+                            .with_help("close every `{` with `}` and every `[` with `]` before the next line"));
+                        }
                         clean.push(c);
                         match c {
                             '{' | '[' => depth += 1,
@@ -1140,26 +1193,30 @@ impl<'a> Parser<'a> {
                 .with_help("give each fact once")),
                 None => Ok(v),
             },
-            Err(e) => {
-                let at = start + offset_of(&clean, e.line(), e.column());
-                let at = floor_boundary(self.text, at);
-                let len = self
-                    .text
-                    .get(at..)
-                    .and_then(|s| s.chars().next())
-                    .map_or(0, char::len_utf8);
-                Err(Diagnostic::error(
-                    Code::TestSyntax,
-                    Span::new(at, at + len),
-                    format!("the facts are not valid JSON: {}", json_message(&e)),
-                    "here",
-                )
-                .with_help(
-                    "names and texts go in double quotes, items are separated by commas, \
-                     and there is no comma after the last item",
-                ))
-            }
+            Err(e) => Err(self.invalid_json(start, &clean, &e)),
         }
+    }
+
+    /// The diagnostic for JSON that serde refused, at the place it names in `clean` (the JSON
+    /// text from `start`, comments blanked).
+    fn invalid_json(&self, start: usize, clean: &str, e: &serde_json::Error) -> Diagnostic {
+        let at = start + offset_of(clean, e.line(), e.column());
+        let at = floor_boundary(self.text, at);
+        let len = self
+            .text
+            .get(at..)
+            .and_then(|s| s.chars().next())
+            .map_or(0, char::len_utf8);
+        Diagnostic::error(
+            Code::TestSyntax,
+            Span::new(at, at + len),
+            format!("the facts are not valid JSON: {}", json_message(e)),
+            "here",
+        )
+        .with_help(
+            "names and texts go in double quotes, items are separated by commas, \
+             and there is no comma after the last item",
+        )
     }
 
     // -------------------------------------------------------------------
@@ -1536,6 +1593,28 @@ table "t" {
         assert_eq!(t.rows.len(), 2);
         assert_eq!(t.rows[0].cells[2].text, "\"a|b\"");
         assert_eq!(t.rows[1].cells[1].text, "");
+    }
+
+    /// Facts whose `{` is never closed: one error at the facts, and the lines after them (the
+    /// `expect`, the `}`, the next case) are read as written instead of as more facts.
+    #[test]
+    fn facts_not_closed_are_one_error_and_the_next_case_is_read() {
+        let text = "case \"one\" {\n  facts {\"a\": 1,\n         \"b\": 2\n  expect eligible\n}\n\ncase \"two\" {\n  facts {\"a\": 1}\n  expect eligible\n}\n";
+        let errs = parse(text).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:#?}");
+        assert_eq!(errs[0].message, "these facts are not closed");
+        assert_eq!(errs[0].span().start, text.find('{').map(|i| i + 10).unwrap());
+    }
+
+    /// Facts missing their `}` that took the case's `}` as theirs: the JSON error is reported,
+    /// not a second error saying the case is not closed.
+    #[test]
+    fn a_json_error_that_took_the_cases_end_is_reported_once() {
+        let text =
+            "case \"one\" {\n  facts {\"a\": 1,\n}\n\ncase \"two\" {\n  facts {\"a\": 1}\n  expect eligible\n}\n";
+        let errs = parse(text).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:#?}");
+        assert!(errs[0].message.contains("not valid JSON"), "{}", errs[0].message);
     }
 
     #[test]

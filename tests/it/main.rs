@@ -24,6 +24,7 @@ mod fixes;
 mod fmt;
 mod hardening;
 mod language;
+mod large;
 mod money;
 mod policies;
 mod props;

@@ -221,6 +221,13 @@ impl<'a> Checker<'a> {
             parent,
             schema: schema.clone(),
             children: HashMap::new(),
+            fact_index: schema
+                .fields
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, f)| (f.name.clone(), i))
+                .collect(),
         });
         self.derived.push(Vec::new());
         for (i, f) in schema.fields.iter().enumerate() {
@@ -243,7 +250,7 @@ impl<'a> Checker<'a> {
         let mut level = 0usize;
         for segment in path {
             let l = self.levels.get(level)?;
-            match l.schema.index_of(&segment.name) {
+            match l.index_of(&segment.name) {
                 Some(i) if l.children.contains_key(&i) => {
                     let child = *l.children.get(&i)?;
                     let symbol = self.symbols.facts.get(&(level, i)).copied();

@@ -30,10 +30,12 @@ impl<'a> Checker<'a> {
                     // Derived fields are checked even if nothing uses them.
                     if let Some(Scope::Of(path)) = &v.scope
                         && let Some(level) = self.level_of_path(path, false)
-                        && let Some(index) = self
+                        && let Some(index) = self.derived_index.get(&(level, v.name.name.as_str())).copied()
+                        && self
                             .derived
                             .get(level)
-                            .and_then(|d| d.iter().position(|s| std::ptr::eq(s.decl, v)))
+                            .and_then(|d| d.get(index))
+                            .is_some_and(|s| std::ptr::eq(s.decl, v))
                     {
                         self.ensure_derived(level, index);
                     }
@@ -221,13 +223,9 @@ impl<'a> Checker<'a> {
         let clash = self
             .levels
             .get(level)
-            .map(|l| l.schema.index_of(&v.name.name).is_some())
+            .map(|l| l.index_of(&v.name.name).is_some())
             .unwrap_or(false)
-            || self
-                .derived
-                .get(level)
-                .map(|d| d.iter().any(|s| s.decl.name.name == v.name.name))
-                .unwrap_or(false);
+            || self.derived_index.contains_key(&(level, v.name.name.as_str()));
         if clash {
             self.error(names::records_already_have_field(
                 v.name.span,
@@ -244,6 +242,7 @@ impl<'a> Checker<'a> {
         }
         let symbol = self.declare_item_field(v, level);
         if let Some(slots) = self.derived.get_mut(level) {
+            self.derived_index.insert((level, v.name.name.as_str()), slots.len());
             slots.push(DerivedSlot {
                 decl: v,
                 state: State::Unchecked,

@@ -98,13 +98,18 @@ impl<'a> Checker<'a> {
     /// A set of texts, sorted, each listed once.
     fn text_set(&mut self, items: &[ast::Text]) -> Option<T> {
         let mut values: Vec<Arc<str>> = Vec::new();
+        // Seen items by value: a set of 100,000 texts is checked in linear time.
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::with_capacity(items.len());
         let mut previous: Option<Span> = None;
         for item in items {
             match previous {
-                Some(before) if values.iter().any(|v| &**v == item.value.as_str()) => {
+                Some(before) if !seen.insert(item.value.as_str()) => {
                     self.error(errors::expressions::duplicate_set_item(item.span, &item.value, before));
                 }
-                _ => values.push(item.value.as_str().into()),
+                _ => {
+                    seen.insert(item.value.as_str());
+                    values.push(item.value.as_str().into());
+                }
             }
             previous = Some(item.span);
         }

@@ -165,6 +165,16 @@ struct LevelBuild {
     schema: RecordSchema,
     /// For each list field of the schema: its child level.
     children: HashMap<usize, usize>,
+    /// The index of each fact of the schema by name (the first, if declared twice), so that a
+    /// campaign with thousands of facts resolves each use in constant time.
+    fact_index: HashMap<String, usize>,
+}
+
+impl LevelBuild {
+    /// The index of a fact of this record by name.
+    fn index_of(&self, name: &str) -> Option<usize> {
+        self.fact_index.get(name).copied()
+    }
 }
 
 struct DerivedSlot<'a> {
@@ -174,6 +184,11 @@ struct DerivedSlot<'a> {
     /// Its symbol in the name table.
     symbol: SymbolId,
 }
+
+/// What the names in scope depend on: the levels in scope, and how many top-level names and
+/// computed fields of those levels are declared (`usize::MAX` top-level names for the fields of
+/// one record alone, after `.`).
+type SuggestionScope = (Vec<usize>, usize, usize);
 
 struct Context {
     /// The level of each frame in scope; frame 0 is the top-level record.
@@ -198,6 +213,10 @@ struct Checker<'a> {
     units: HashMap<String, UnitInfo>,
     levels: Vec<LevelBuild>,
     derived: Vec<Vec<DerivedSlot<'a>>>,
+    /// The index in `derived[level]` of each computed field, by level and name.
+    derived_index: HashMap<(usize, &'a str), usize>,
+    /// Names in scope indexed for "did you mean", by scope (see `names_in_scope`).
+    suggestions: HashMap<SuggestionScope, crate::suggest::Names>,
     params: Vec<Param>,
     periods: Vec<PeriodRange>,
     top: HashMap<String, (TopName<'a>, Span)>,
@@ -233,7 +252,7 @@ pub fn check_campaign(campaign: &ast::Campaign, text: &str) -> (Option<Program>,
     let has_error = checker.diags.iter().any(Diagnostic::is_error);
     let mut diags = checker.diags;
     diags.sort_by_key(|d| (d.span().start, d.severity));
-    (if has_error { None } else { program }, diags, checker.names)
+    (if has_error { None } else { program }, diags, checker.names.finished())
 }
 
 impl<'a> Checker<'a> {
@@ -250,6 +269,8 @@ impl<'a> Checker<'a> {
             units: HashMap::new(),
             levels: Vec::new(),
             derived: Vec::new(),
+            derived_index: HashMap::new(),
+            suggestions: HashMap::new(),
             params: Vec::new(),
             periods: Vec::new(),
             top: HashMap::new(),

@@ -114,37 +114,17 @@ impl<'a> Checker<'a> {
                 }
                 (Ty::Num(dim), ArithOp::Div, false, maybe || !safe)
             }
+            // Operands keep their written order (the evaluator takes either), so that nothing
+            // is cloned and a chain like `t - t + t - ...` stays flat.
             (BinOp::Add, Ty::Time, Ty::Duration) | (BinOp::Add, Ty::Duration, Ty::Time) => {
-                let (t, d) = if l.ty == Ty::Time {
-                    (l.ir.clone(), r.ir.clone())
-                } else {
-                    (r.ir.clone(), l.ir.clone())
-                };
-                return Some(
-                    T {
-                        after_budget,
-                        ..T::new(Ir::Arith(ArithOp::TimePlus, Box::new(t), Box::new(d)), Ty::Time)
-                    }
-                    .maybe(maybe),
-                );
+                (Ty::Time, ArithOp::TimePlus, true, maybe)
             }
             (BinOp::Sub, Ty::Time, Ty::Duration) => (Ty::Time, ArithOp::TimeMinus, true, maybe),
             (BinOp::Sub, Ty::Time, Ty::Time) => (Ty::Duration, ArithOp::TimeDiff, true, maybe),
             (BinOp::Add, Ty::Duration, Ty::Duration) => (Ty::Duration, ArithOp::DurAdd, true, maybe),
             (BinOp::Sub, Ty::Duration, Ty::Duration) => (Ty::Duration, ArithOp::DurSub, true, maybe),
             (BinOp::Mul, Ty::Duration, Ty::Num(d)) if d.is_scalar() => (Ty::Duration, ArithOp::DurMul, true, maybe),
-            (BinOp::Mul, Ty::Num(d), Ty::Duration) if d.is_scalar() => {
-                return Some(
-                    T {
-                        after_budget,
-                        ..T::new(
-                            Ir::Arith(ArithOp::DurMul, Box::new(r.ir.clone()), Box::new(l.ir.clone())),
-                            Ty::Duration,
-                        )
-                    }
-                    .maybe(maybe),
-                );
-            }
+            (BinOp::Mul, Ty::Num(d), Ty::Duration) if d.is_scalar() => (Ty::Duration, ArithOp::DurMul, true, maybe),
             (_, x, y) => {
                 let d = errors::expressions::arithmetic_on_wrong_kinds(whole.span, op, x, y);
                 self.error(d);

@@ -3,7 +3,6 @@
 use crate::program::schema::FactType;
 use crate::program::types::{Dim, Ty, currency, duration_unit};
 use crate::program::{Adjust, Definition, Ir, ListExpr, ListLevel};
-use crate::suggest::closest;
 use crate::syntax::ast::{self, Expr};
 
 use super::super::errors::names;
@@ -17,11 +16,7 @@ impl<'a> Checker<'a> {
     }
 
     pub(super) fn declare_top(&mut self, name: &ast::Ident, what: TopName<'a>) -> bool {
-        let clashes_fact = self
-            .levels
-            .first()
-            .and_then(|l| l.schema.index_of(&name.name))
-            .is_some();
+        let clashes_fact = self.levels.first().and_then(|l| l.index_of(&name.name)).is_some();
         if self.top.contains_key(&name.name) || clashes_fact {
             if clashes_fact && !self.top.contains_key(&name.name) {
                 self.error(names::already_a_fact(name.span, &name.name));
@@ -147,42 +142,63 @@ impl<'a> Checker<'a> {
             self.error(names::reward_used_in_expression(id.span, &id.name, self.surface));
             return;
         }
-        let mut candidates: Vec<String> = self.top.keys().cloned().collect();
-        for level in frames.iter() {
-            if let Some(l) = self.levels.get(*level) {
-                candidates.extend(l.schema.fields.iter().map(|f| f.name.clone()));
-            }
-            if let Some(d) = self.derived.get(*level) {
-                candidates.extend(d.iter().map(|s| s.decl.name.name.clone()));
-            }
-        }
-        if let Some((var, _)) = &self.ctx.period_var {
-            candidates.push(var.clone());
-        }
         if currency(&id.name).is_some() || duration_unit(&id.name).is_some() || self.units.contains_key(&id.name) {
             // A number's unit that slipped onto the next line reads as a name.
             self.error(names::unit_without_number(id.span, &id.name));
             return;
         }
-        let suggestion = closest(&id.name, candidates.iter().map(String::as_str));
+        let var = self.ctx.period_var.as_ref().map(|(var, _)| var.clone());
+        let suggestion = self
+            .names_in_scope(frames)
+            .closest_with(&id.name, var.as_deref())
+            .map(str::to_string);
+        let suggestion = suggestion.as_deref();
         // A name that exists in a list the expression is not inside.
         let nested = match suggestion {
             Some(_) => None,
             None => self
                 .levels
                 .iter()
-                .find(|l| l.depth > 0 && l.schema.index_of(&id.name).is_some())
+                .find(|l| l.depth > 0 && l.index_of(&id.name).is_some())
                 .map(|l| l.path.as_str()),
         };
         let d = names::not_defined(id.span, &id.name, suggestion, nested, self.surface);
         self.error(d);
     }
 
+    /// The names usable where the records of `frames` are in scope, indexed for "did you mean"
+    /// (top-level names in the order declared, then the fields of each record). Built once per scope and kept while no name is declared, so that thousands of
+    /// unknown names cost time in proportion to their number, not to its square.
+    fn names_in_scope(&mut self, frames: &[usize]) -> &crate::suggest::Names {
+        let derived: usize = frames
+            .iter()
+            .map(|level| self.derived.get(*level).map_or(0, Vec::len))
+            .sum();
+        // The period variable is not indexed (each per-period definition may name its own):
+        // the caller adds it as the last candidate.
+        let key = (frames.to_vec(), self.top.len(), derived);
+        let (top, levels, derived) = (&self.top, &self.levels, &self.derived);
+        self.suggestions.entry(key).or_insert_with(|| {
+            let mut declared: Vec<(&String, usize)> = top.iter().map(|(name, (_, span))| (name, span.start)).collect();
+            declared.sort_by_key(|(_, at)| *at);
+            let mut candidates: Vec<&str> = declared.into_iter().map(|(name, _)| name.as_str()).collect();
+            for level in frames {
+                if let Some(l) = levels.get(*level) {
+                    candidates.extend(l.schema.fields.iter().map(|f| f.name.as_str()));
+                }
+                if let Some(d) = derived.get(*level) {
+                    candidates.extend(d.iter().map(|s| s.decl.name.name.as_str()));
+                }
+            }
+            crate::suggest::Names::new(candidates)
+        })
+    }
+
     /// A fact or computed field of the record in `frame`, if it has one by that name.
     fn field_of_frame(&mut self, frame: usize, level: usize, id: &ast::Ident) -> Option<Option<T>> {
         let name = id.name.as_str();
         let l = self.levels.get(level)?;
-        if let Some(i) = l.schema.index_of(name) {
+        if let Some(i) = l.index_of(name) {
             let symbol = self.symbols.facts.get(&(level, i)).copied();
             self.refer(symbol, id.span);
             let l = self.levels.get(level)?;
@@ -215,7 +231,7 @@ impl<'a> Checker<'a> {
             );
             return Some(Some(T::new(ir, ty).maybe(f.optional && !known).exact(exact)));
         }
-        let index = self.derived.get(level)?.iter().position(|s| s.decl.name.name == name)?;
+        let index = self.derived_index.get(&(level, name)).copied()?;
         let symbol = self.derived.get(level).and_then(|d| d.get(index)).map(|s| s.symbol);
         self.refer(symbol, id.span);
         self.used.insert(format!("of:{name}"));
@@ -240,18 +256,8 @@ impl<'a> Checker<'a> {
         }
         let Ty::Records(level) = b.ty else { return None };
         let frame = self.ctx.frames.len() + list.levels.len() - 1;
-        let (fields, derived_names): (Vec<String>, Vec<String>) = {
-            let l = self.levels.get(level)?;
-            (
-                l.schema.fields.iter().map(|f| f.name.clone()).collect(),
-                self.derived
-                    .get(level)
-                    .map(|d| d.iter().map(|s| s.decl.name.name.clone()).collect())
-                    .unwrap_or_default(),
-            )
-        };
         let l = self.levels.get(level)?;
-        if let Some(i) = l.schema.index_of(&field.name) {
+        if let Some(i) = l.index_of(&field.name) {
             let symbol = self.symbols.facts.get(&(level, i)).copied();
             self.refer(symbol, field.span);
             let l = self.levels.get(level)?;
@@ -283,7 +289,7 @@ impl<'a> Checker<'a> {
                 ..b
             });
         }
-        if let Some(index) = derived_names.iter().position(|n| *n == field.name) {
+        if let Some(index) = self.derived_index.get(&(level, field.name.as_str())).copied() {
             let symbol = self.derived.get(level).and_then(|d| d.get(index)).map(|s| s.symbol);
             self.refer(symbol, field.span);
             self.used.insert(format!("of:{}", field.name));
@@ -297,10 +303,24 @@ impl<'a> Checker<'a> {
                 ..b
             });
         }
-        let mut all = fields;
-        all.extend(derived_names);
+        let mut all: Vec<String> = self
+            .levels
+            .get(level)
+            .map(|l| l.schema.fields.iter().map(|f| f.name.clone()).collect())
+            .unwrap_or_default();
+        if let Some(d) = self.derived.get(level) {
+            all.extend(d.iter().map(|s| s.decl.name.name.clone()));
+        }
         let path = self.levels.get(level).map(|l| l.path.clone()).unwrap_or_default();
-        let suggestion = closest(&field.name, all.iter().map(String::as_str));
+        // Indexed once per record (and number of computed fields), as names in scope are.
+        let key = (vec![level], usize::MAX, self.derived.get(level).map_or(0, Vec::len));
+        let suggestion = self
+            .suggestions
+            .entry(key)
+            .or_insert_with(|| crate::suggest::Names::new(&all))
+            .closest(&field.name)
+            .map(str::to_string);
+        let suggestion = suggestion.as_deref();
         let d = names::no_such_field(field.span, &path, &field.name, suggestion, &all);
         self.error(d);
         None

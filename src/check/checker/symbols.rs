@@ -76,7 +76,7 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let l = self.levels.get(level);
-            let index = l.and_then(|l| l.schema.index_of(&f.name.name));
+            let index = l.and_then(|l| l.index_of(&f.name.name));
             let field = index.and_then(|i| l?.schema.fields.get(i)).cloned();
             let child = index.and_then(|i| l?.children.get(&i)).copied();
             let detail = field.map(|field| self.fact_detail(&field.ty, field.optional));

@@ -34,7 +34,10 @@ impl<'a> Env<'a> {
                     Value::Num(a.checked_div(b).ok_or_else(|| self.overflow())?)
                 }
             }
-            (ArithOp::TimePlus, Value::Time(t), Value::Duration(d)) => {
+            // A duration plus a timestamp keeps its written order, so that a chain such as
+            // `t - t + t - ...` stays one flat chain (the checker swaps nothing).
+            (ArithOp::TimePlus, Value::Time(t), Value::Duration(d))
+            | (ArithOp::TimePlus, Value::Duration(d), Value::Time(t)) => {
                 Value::Time(crate::time::checked_add(t, d).ok_or_else(|| self.out_of_range())?)
             }
             (ArithOp::TimeMinus, Value::Time(t), Value::Duration(d)) => {
@@ -47,7 +50,8 @@ impl<'a> Env<'a> {
             (ArithOp::DurSub, Value::Duration(a), Value::Duration(b)) => {
                 Value::Duration(a.checked_sub(&b).ok_or_else(|| self.overflow())?)
             }
-            (ArithOp::DurMul, Value::Duration(d), Value::Num(n)) => {
+            (ArithOp::DurMul, Value::Duration(d), Value::Num(n))
+            | (ArithOp::DurMul, Value::Num(n), Value::Duration(d)) => {
                 let nanos = Decimal::from(d.num_nanoseconds().ok_or_else(|| self.overflow())?);
                 let product = nanos.checked_mul(n).ok_or_else(|| self.overflow())?.trunc();
                 let nanos = i64::try_from(product).map_err(|_| self.overflow())?;
