@@ -307,6 +307,10 @@ pub fn run(args: &EvaluateArgs) -> Termination {
         }
     };
     let decoding = match &args.reading.encoding {
+        Some(_) if format == Format::Xlsx => {
+            say!("error: --encoding names the encoding of a text file; an .xlsx workbook has its own");
+            return Termination::Usage;
+        }
         Some(label) => match Decoding::named(label) {
             Ok(decoding) => decoding,
             Err(message) => {
@@ -436,7 +440,16 @@ fn evaluate(
         }
         Termination::Failure
     };
-    let opened = match decoding.open(input) {
+    // A workbook is a zip archive of its own encoding: only text formats are decoded.
+    let decoded = if format == Format::Xlsx {
+        Ok(crate::facts::Opened {
+            reader: input,
+            note: None,
+        })
+    } else {
+        decoding.open(input)
+    };
+    let opened = match decoded {
         Ok(opened) => opened,
         Err(e) => return file_error(e),
     };
