@@ -234,8 +234,14 @@ impl<'a> Env<'a> {
                 .get(level)
                 .and_then(|l| l.derived.get(index))
                 .ok_or_else(|| self.internal(Internal::UnknownComputedField))?;
-            // It iterates no list, so the frames above its own need not be set aside.
-            let v = self.derived_value(derived)?;
+            // It iterates no list, so the frames above its own need not be set aside when the
+            // frames below are its own scope; when they are not (it is used from another
+            // list's item), they are rebuilt as the reference does.
+            let v = if self.is_own_chain(frame) {
+                self.derived_value(derived)?
+            } else {
+                self.field_value(frame, derived)?
+            };
             if let Some(entry) = self.caches.flat.get_mut(slot) {
                 *entry = (visit, v);
             }
