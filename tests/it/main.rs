@@ -22,6 +22,7 @@ mod examples;
 mod fixes;
 mod fmt;
 mod language;
+mod per_item;
 mod policies;
 mod props;
 mod robustness;
