@@ -52,6 +52,10 @@ pub struct EvaluateArgs {
     /// A holiday calendar for `business_days_between`: one date (YYYY-MM-DD) per line, `#` comments.
     #[arg(long, value_name = "FILE")]
     holidays: Option<PathBuf>,
+    /// How many evaluation steps (list items and periods gone through) one record may take
+    /// before it fails (default 100000000).
+    #[arg(long, value_name = "N")]
+    work_limit: Option<String>,
     /// Evaluate on this many threads (default: every core). Output is identical for any number.
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
@@ -94,6 +98,9 @@ pub struct ExplainArgs {
     /// A holiday calendar for `business_days_between`.
     #[arg(long, value_name = "FILE")]
     holidays: Option<PathBuf>,
+    /// How many evaluation steps one record may take before it fails (default 100000000).
+    #[arg(long, value_name = "N")]
+    work_limit: Option<String>,
 }
 
 /// How `campaign explain` writes.
@@ -119,6 +126,7 @@ pub fn run_explain(args: &ExplainArgs) -> Termination {
         quiet: true,
         as_of: args.as_of.clone(),
         holidays: args.holidays.clone(),
+        work_limit: args.work_limit.clone(),
         jobs: None,
         max_errors: None,
         only_id: Some(args.id.clone()),
@@ -235,6 +243,10 @@ fn inputs(program: &Program, args: &EvaluateArgs) -> Result<Inputs, String> {
             .map_err(|e| format!("{}\n  help: {}", e.message, e.help))?;
     }
     set_reference(program, &mut inputs, args)?;
+    if let Some(limit) = &args.work_limit {
+        inputs.work_limit = crate::program::inputs::parse_work_limit(limit)
+            .map_err(|e| format!("{}\n  help: {}", e.message, e.help))?;
+    }
     if args.explain && args.format == ResultFormat::Csv {
         return Err("`--explain` works with `--format table`, `json` or `ndjson`, not `csv`".into());
     }

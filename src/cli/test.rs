@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::Termination;
 use super::render::{colour_on_stderr, graphical};
 use crate::diagnostics::SourceFile;
-use crate::testing::{Suite, report, run_suite, tests_path};
+use crate::testing::{Suite, report, run_suite_with_limit, tests_path};
 
 /// How results are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -34,6 +34,9 @@ pub struct TestArgs {
     /// After the run, show which conditions were never seen true or false, and how rewards paid.
     #[arg(long)]
     coverage: bool,
+    /// How many evaluation steps one record may take before it fails (default 100000000).
+    #[arg(long, value_name = "N")]
+    work_limit: Option<String>,
 }
 
 /// A campaign to test: the campaign file and its tests file.
@@ -87,6 +90,16 @@ pub fn run(args: &TestArgs) -> Termination {
         vec![PathBuf::from("policies")]
     } else {
         args.paths.clone()
+    };
+    let work_limit = match &args.work_limit {
+        Some(text) => match crate::program::inputs::parse_work_limit(text) {
+            Ok(limit) => limit,
+            Err(e) => {
+                eprintln!("error: {}\n  help: {}", e.message, e.help);
+                return Termination::Usage;
+            }
+        },
+        None => crate::program::inputs::DEFAULT_WORK_LIMIT,
     };
     let mut targets = Vec::new();
     for path in &paths {
@@ -149,9 +162,10 @@ pub fn run(args: &TestArgs) -> Termination {
                 return Termination::Usage;
             }
         };
-        let suite = run_suite(
+        let suite = run_suite_with_limit(
             SourceFile::new(target.campaign.display().to_string(), campaign_text),
             SourceFile::new(target.tests.display().to_string(), tests_text),
+            work_limit,
         );
         for d in &suite.campaign_errors {
             eprint!("{}", graphical(d, &suite.campaign, colour));

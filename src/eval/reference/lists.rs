@@ -110,6 +110,7 @@ impl<'a> Env<'a> {
             FactValue::List(items) => items,
             _ => &[],
         };
+        self.charge(items.len())?;
         let last = level + 1 == list.levels.len();
         for (index, item) in items.iter().enumerate() {
             let Some(state) = visit.enter(l, index, outer) else {
