@@ -125,10 +125,17 @@ impl Inputs {
 /// A work limit (`--work-limit N`, or a test case's `with work_limit = N`): a whole number of
 /// evaluation steps, at least 1.
 pub fn parse_work_limit(text: &str) -> Result<u64, ParamError> {
-    text.trim().replace('_', "").parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| ParamError {
-        message: format!("`{text}` is not a work limit"),
-        help: format!("write a whole number of evaluation steps of at least 1; the default is {DEFAULT_WORK_LIMIT}"),
-    })
+    text.trim()
+        .replace('_', "")
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ParamError {
+            message: format!("`{text}` is not a work limit"),
+            help: format!(
+                "write a whole number of evaluation steps of at least 1; the default is {DEFAULT_WORK_LIMIT}"
+            ),
+        })
 }
 
 /// Holidays written as dates, `YYYY-MM-DD`, empty parts skipped.

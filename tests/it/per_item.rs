@@ -11,7 +11,11 @@ fn values(name: &str, body: &str, record: &str) -> Value {
     let dir = TempDir::new("per-item", name);
     let c = dir.path().join("c.campaign");
     let f = dir.path().join("f.ndjson");
-    std::fs::write(&c, format!("campaign \"{name}\" {{\n  timezone Asia/Shanghai\n{body}\n}}\n")).unwrap();
+    std::fs::write(
+        &c,
+        format!("campaign \"{name}\" {{\n  timezone Asia/Shanghai\n{body}\n}}\n"),
+    )
+    .unwrap();
     std::fs::write(&f, format!("{record}\n")).unwrap();
     let r = run(&["evaluate", c.to_str().unwrap(), "--facts", f.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);

@@ -212,7 +212,9 @@ impl<'a> Checker<'a> {
 
     /// Whether the records of a level have a fact or computed field by that name.
     fn level_has_name(&self, level: usize, name: &str) -> bool {
-        self.levels.get(level).is_some_and(|l| l.schema.index_of(name).is_some())
+        self.levels
+            .get(level)
+            .is_some_and(|l| l.schema.index_of(name).is_some())
             || self
                 .derived
                 .get(level)

@@ -112,7 +112,9 @@ pub(crate) fn not_defined(
 pub(crate) fn ambiguous_item_name(span: Span, name: &str, inner: &str, outer: &str) -> Diagnostic {
     let (message, help) = if inner == outer {
         (
-            format!("`{name}` could be the field of either item of `{inner}` here: the one iterated or the one it is computed for"),
+            format!(
+                "`{name}` could be the field of either item of `{inner}` here: the one iterated or the one it is computed for"
+            ),
             format!(
                 "an item of `{inner}` cannot be compared with the other items of `{inner}` by an unqualified name; compute what is compared at the top level (a `let` over the whole list) instead"
             ),
