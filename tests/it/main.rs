@@ -29,3 +29,4 @@ mod robustness;
 mod testing;
 mod tutorial;
 mod ui;
+mod work_limit;
