@@ -4,6 +4,7 @@
 use super::fast::Shortcuts;
 use super::fast::cache::{flat_fields, record_invariant_lists};
 use super::fast::period::PeriodSplit;
+use super::fast::sorted::{SortedCount, sorted_counts};
 use crate::program::{ListExpr, Program};
 
 /// What the evaluator works out once per program: where per-period definitions' values live in
@@ -29,6 +30,9 @@ pub(super) struct Plan<'p> {
     /// The lists of aggregates that read only the top-level record, each remembered under its
     /// position here (when the caches are used).
     pub(super) invariant: Vec<&'p ListExpr>,
+    /// The counts done by a sorted index (when that shortcut is taken), each remembered under
+    /// its position here.
+    pub(super) sorted: Vec<(&'p ListExpr, SortedCount)>,
 }
 
 impl<'p> Plan<'p> {
@@ -54,7 +58,13 @@ impl<'p> Plan<'p> {
         } else {
             Vec::new()
         };
+        let sorted = if shortcuts.sorted {
+            sorted_counts(program)
+        } else {
+            Vec::new()
+        };
         Plan {
+            sorted,
             shortcuts,
             runs,
             total,

@@ -74,7 +74,11 @@ fn periods_count_as_steps() {
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     let over = run(&["evaluate", &c, "--facts", &f, "--work-limit", "5"]);
     assert_eq!(over.code, 1);
-    assert!(lines(&over)[0]["error"].as_str().unwrap().contains("work limit"), "{}", over.stdout);
+    assert!(
+        lines(&over)[0]["error"].as_str().unwrap().contains("work limit"),
+        "{}",
+        over.stdout
+    );
 }
 
 /// Aggregates nested 30 deep, each over a list of its own and filtered by a fact of the item
@@ -92,13 +96,20 @@ fn work_that_grows_with_a_power_of_the_record_is_stopped() {
         "campaign \"deep\" {{\n  timezone Asia/Shanghai\n  facts {{ {} }}\n  value v = count of l0 where {expr}\n}}\n",
         lists.join(", ")
     );
-    let items: Vec<String> = (0..depth).map(|i| format!("\"l{i}\":[{{\"f{i}\":1}},{{\"f{i}\":2}}]")).collect();
+    let items: Vec<String> = (0..depth)
+        .map(|i| format!("\"l{i}\":[{{\"f{i}\":1}},{{\"f{i}\":2}}]"))
+        .collect();
     let (_dir, c, f) = setup("deep", &campaign, &format!("{{\"id\":\"r\",{}}}\n", items.join(",")));
     let check = run(&["check", &c]);
     assert_eq!(check.code, 0, "{}", check.stderr);
     let r = run(&["evaluate", &c, "--facts", &f, "--work-limit", "100000"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(lines(&r)[0]["error"].as_str().unwrap().contains("more than 100000 evaluation steps"));
+    assert!(
+        lines(&r)[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("more than 100000 evaluation steps")
+    );
 }
 
 #[test]
@@ -106,7 +117,12 @@ fn explain_and_test_take_the_limit_too() {
     let (dir, c, f) = setup("explain", TWO_COUNTS, RECORDS);
     let r = run(&["explain", &c, "--facts", &f, "--id", "three", "--work-limit", "5"]);
     assert_ne!(r.code, 0);
-    assert!(format!("{}{}", r.stdout, r.stderr).contains("work limit"), "{} {}", r.stdout, r.stderr);
+    assert!(
+        format!("{}{}", r.stdout, r.stderr).contains("work limit"),
+        "{} {}",
+        r.stdout,
+        r.stderr
+    );
     let tests = dir.path().join("c.tests");
     std::fs::write(
         &tests,

@@ -42,6 +42,8 @@ pub(in crate::eval) struct Caches<'a> {
     aggregates: FxHashMap<(usize, Option<(usize, usize)>), u32>,
     /// The values the two maps point to.
     values: Vec<Value<'a>>,
+    /// The sorted indexes of counts ([`super::sorted`]), by position in the plan.
+    pub(in crate::eval) sorted: FxHashMap<usize, super::sorted::SortedKeys<'a>>,
 }
 
 /// Empties a cache, giving back the memory of one that a very large record made big.
@@ -69,6 +71,7 @@ impl<'a> Caches<'a> {
             mut fields,
             mut aggregates,
             values,
+            sorted: _,
         } = self;
         reset(&mut fields);
         reset(&mut aggregates);
@@ -79,6 +82,8 @@ impl<'a> Caches<'a> {
             fields,
             aggregates,
             values: recycle(values),
+            // Its keys borrow the record: a new map (which allocates nothing until used).
+            sorted: FxHashMap::default(),
         }
     }
 }
