@@ -2,7 +2,7 @@
 //! and which shortcuts apply where ([`super::fast`]).
 
 use super::fast::Shortcuts;
-use super::fast::cache::{flat_fields, record_invariant_lists};
+use super::fast::cache::{flat_fields, hoisted_lists, record_invariant_lists};
 use super::fast::period::PeriodSplit;
 use super::fast::sorted::{SortedCount, sorted_counts};
 use crate::program::{ListExpr, Program};
@@ -33,6 +33,9 @@ pub(super) struct Plan<'p> {
     /// The counts done by a sorted index (when that shortcut is taken), each remembered under
     /// its position here.
     pub(super) sorted: Vec<(&'p ListExpr, SortedCount)>,
+    /// The aggregates that read an item around them but not the innermost ones, with the deepest
+    /// frame they read, each remembered under its position here (when the caches are used).
+    pub(super) hoisted: Vec<(&'p ListExpr, usize)>,
 }
 
 impl<'p> Plan<'p> {
@@ -63,7 +66,13 @@ impl<'p> Plan<'p> {
         } else {
             Vec::new()
         };
+        let hoisted = if shortcuts.caches {
+            hoisted_lists(program)
+        } else {
+            Vec::new()
+        };
         Plan {
+            hoisted,
             sorted,
             shortcuts,
             runs,

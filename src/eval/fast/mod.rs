@@ -12,7 +12,7 @@
 //! | in place ([`Shortcuts::in_place`]) | an amount `a × b` multiplied without a general value; sums of amounts added without building a value | `eval` of the product; [`Accumulator::add`](super::reference::Accumulator) of the value |
 //! | the period split ([`period`]) | a per-period aggregate whose list has one test "timestamp in the period" computed in one pass over the list, each item placed in its period by a binary search | one pass per period, each period's aggregate as `eval` gives it |
 //! | sorted counts ([`sorted`]) | `count of ys where y > x` for each item of another list: the kept items' `y` sorted once per record, each count two binary searches | the aggregate as [`Env::aggregate`](super::env::Env) walks it |
-//! | caches ([`cache`]) | a computed field computed once per item (once per visit for flat fields), an aggregate that reads only the top-level record once per record and period | the field's expression evaluated at each use, with its record on top; the aggregate evaluated at each use |
+//! | caches ([`cache`]) | a computed field computed once per item (once per visit for flat fields), an aggregate that reads only the top-level record once per record and period, one that reads an item around it but not the innermost ones once per visit of that item and period | the field's expression evaluated at each use, with its record on top; the aggregate evaluated at each use |
 //!
 //! `Evaluator::plain` takes none of them; `Evaluator::with_shortcuts` takes the given ones.
 

@@ -170,6 +170,11 @@ impl<'a> Env<'a> {
         if list.record_invariant && self.plan.shortcuts.caches {
             return self.cached_aggregate(op, list);
         }
+        if !self.plan.hoisted.is_empty()
+            && let Some(v) = self.hoisted_aggregate(op, list)?
+        {
+            return Ok(v);
+        }
         if !self.plan.sorted.is_empty()
             && let Some(v) = self.sorted_count(list)?
         {
