@@ -12,8 +12,9 @@
 #   quadratic   `let above of xs = count of ys where y > x`, 16,000 items each
 #   per-day     a per-day value whose filter uses other per-day values: 10,000 days,
 #               100,000 orders
-#   nested      aggregates nested 27 deep, each the same for every item around it, over
-#               one list of 64 items (a 1 KB record)
+#   nested      aggregates nested 27 deep, each over a list of its own (2 items), all
+#               filtered by a fact of the outermost item only: each is the same for every
+#               item of the walks between (2^27 steps when computed for each)
 #   dependent   aggregates nested 30 deep, each over a list of its own and filtered by a
 #               fact of the item around it, 2 items a list: 2^30 steps, stopped by the work
 #               limit (the time is the time to fail)
@@ -78,15 +79,20 @@ write("per-day", f"""campaign "per day" {{
 }}
 """, {"id": "d", "orders": orders})
 
-expr = "n ≥ 0"
-for _ in range(27):
-    expr = f"(count of items where {expr}) ≥ 0"
+depth = 27
+expr = "f0 > 0"
+for level in range(depth, 0, -1):
+    expr = f"(count of l{level} where {expr}) ≥ 0"
+lists = ", ".join(f"l{i}: list of {{ f{i}: count }}" for i in range(depth + 1))
+record = {"id": "n"}
+for i in range(depth + 1):
+    record[f"l{i}"] = [{f"f{i}": 1}, {f"f{i}": 2}]
 write("nested", f"""campaign "nested" {{
   timezone Asia/Shanghai
-  facts {{ items: list of {{ n: count }} }}
-  value v = count of items where {expr}
+  facts {{ {lists} }}
+  value v = count of l0 where {expr}
 }}
-""", {"id": "n", "items": [{"n": i} for i in range(64)]})
+""", record)
 
 depth = 30
 expr = "1 > 0"
