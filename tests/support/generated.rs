@@ -1,9 +1,9 @@
 //! A campaign written from a tape of random choices: facts with nested lists, per-item fields
 //! on every list (using the facts of their item, of the items it is inside and of other
 //! lists), aggregates with filters at any depth, per-period values whose filters use other
-//! per-period values, tier tables, rankings of records and of items. Names that two unrelated
-//! items in scope share (`n`, `tag`, `ok` of `a` and `b`) are written as freely as the others:
-//! `check` refuses those, and every campaign it refuses is dropped.
+//! per-period values, tier tables, rankings of records by aggregates of per-item fields. Names
+//! that two unrelated items in scope share (`n`, `tag`, `ok` of `a` and `b`) are written as
+//! freely as the others: `check` refuses those, and every campaign it refuses is dropped.
 //!
 //! Shared by `tests/equivalence.rs` (a property test) and `fuzz/fuzz_targets/generated.rs`.
 
@@ -246,11 +246,9 @@ impl Writer<'_> {
             let path = ["a", "a.sub", "b"][w.pick(3)];
             let scope = Writer::chain(path);
             let numeric = w.pick(3) != 0;
-            let expr = match (numeric, w.pick(6)) {
-                // A place among the items of the list, by a fact.
-                (true, 0) => format!("rank by {} descending", level(path).nums[0]),
-                (true, _) => w.num(&scope, 2),
-                (false, _) => w.flag(&scope, 2),
+            let expr = match numeric {
+                true => w.num(&scope, 2),
+                false => w.flag(&scope, 2),
             };
             text.push_str(&format!("  let f{i} of {path} = {expr}\n"));
             w.fields.push((path, format!("f{i}"), numeric));
@@ -284,7 +282,11 @@ impl Writer<'_> {
             text.push_str(&format!("  value all_{name} = {aggregate}\n"));
         }
         if w.pick(3) == 0 {
-            text.push_str("  value place = rank by x descending within flag\n");
+            // A ranking of the records by what their per-item fields add up to.
+            let key = w.num(&[""], 2);
+            text.push_str(&format!(
+                "  value place = rank by {key} descending, then by x within flag\n"
+            ));
         }
         text.push_str("}\n");
         text
