@@ -593,8 +593,12 @@ mod generated;
 /// computes).
 #[test]
 fn generated_checked_campaigns_never_fail_inside_and_agree() {
+    // More with `GENERATED_CASES=N` (a longer search, not run by default).
     let mut runner = TestRunner::new(Config {
-        cases: 400,
+        cases: std::env::var("GENERATED_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(400),
         failure_persistence: None,
         ..Config::default()
     });
