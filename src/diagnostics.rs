@@ -111,6 +111,7 @@ codes! {
     DuplicateSetItem => "check::duplicate_set_item", "a text listed twice in a set of texts (`in { ... }`)";
     UnknownName => "check::unknown_name", "a name that is not a fact, value, window, parameter or period";
     UnknownField => "check::unknown_field", "a field that the record does not have";
+    AmbiguousName => "check::ambiguous_name", "a name that is a field of two list items in scope, neither inside the other";
     UnknownUnit => "check::unknown_unit", "a unit or currency that is not declared";
     UnknownFunction => "check::unknown_function", "a function that the language does not have";
     UnknownEnumValue => "check::unknown_enum_value", "a text compared with a choice fact that is not one of its choices";

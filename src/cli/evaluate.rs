@@ -59,6 +59,10 @@ pub struct EvaluateArgs {
     /// A holiday calendar for `business_days_between`: one date (YYYY-MM-DD) per line, `#` comments.
     #[arg(long, value_name = "FILE")]
     holidays: Option<PathBuf>,
+    /// How many evaluation steps (list items and periods gone through) one record may take
+    /// before it fails (default 100000000).
+    #[arg(long, value_name = "N")]
+    work_limit: Option<String>,
     /// Evaluate on this many threads, 1 to 256 (default: every core). Output is identical for
     /// any number.
     #[arg(long, value_name = "N", value_parser = parse_jobs)]
@@ -174,6 +178,9 @@ pub struct ExplainArgs {
     /// into place).
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// How many evaluation steps one record may take before it fails (default 100000000).
+    #[arg(long, value_name = "N")]
+    work_limit: Option<String>,
 }
 
 /// The most threads `--jobs` accepts: beyond it threads only cost memory (each has a large
@@ -226,6 +233,7 @@ pub fn run_explain(args: &ExplainArgs) -> Termination {
         quiet: true,
         as_of: args.as_of.clone(),
         holidays: args.holidays.clone(),
+        work_limit: args.work_limit.clone(),
         jobs: None,
         max_errors: None,
         output: args.output.clone(),
@@ -373,6 +381,10 @@ fn inputs(program: &Program, args: &EvaluateArgs) -> Result<Inputs, String> {
             .map_err(|e| format!("{}\n  help: {}", e.message, e.help))?;
     }
     set_reference(program, &mut inputs, args)?;
+    if let Some(limit) = &args.work_limit {
+        inputs.work_limit = crate::program::inputs::parse_work_limit(limit)
+            .map_err(|e| format!("{}\n  help: {}", e.message, e.help))?;
+    }
     if args.explain && args.format == ResultFormat::Csv {
         return Err("`--explain` works with `--format table`, `json` or `ndjson`, not `csv`".into());
     }

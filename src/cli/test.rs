@@ -12,7 +12,7 @@ use super::render::{colour_on_stderr, escape_data, escape_property, graphical, j
 use super::{Termination, walk};
 use crate::diagnostics::SourceFile;
 use crate::report::shown_path;
-use crate::testing::{Suite, report, run_suite, tests_path};
+use crate::testing::{Suite, report, run_suite_with_limit, tests_path};
 
 /// How results are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -46,6 +46,9 @@ pub struct TestArgs {
     /// into place).
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// How many evaluation steps one record may take before it fails (default 100000000).
+    #[arg(long, value_name = "N")]
+    work_limit: Option<String>,
 }
 
 /// A campaign to test: the campaign file and its tests file.
@@ -114,6 +117,16 @@ pub fn run(args: &TestArgs) -> Termination {
     } else {
         args.paths.clone()
     };
+    let work_limit = match &args.work_limit {
+        Some(text) => match crate::program::inputs::parse_work_limit(text) {
+            Ok(limit) => limit,
+            Err(e) => {
+                say!("error: {}\n  help: {}", e.message, e.help);
+                return Termination::Usage;
+            }
+        },
+        None => crate::program::inputs::DEFAULT_WORK_LIMIT,
+    };
     let (targets, mut unreadable) = targets(&paths);
     let mut out = match Output::open(args.output.as_deref()) {
         Ok(o) => o,
@@ -128,7 +141,7 @@ pub fn run(args: &TestArgs) -> Termination {
     let mut suites: Vec<Suite> = Vec::new();
     let (mut passed, mut failed) = (0usize, 0usize);
     for target in targets {
-        let suite = match suite_of(&target, args.verbose) {
+        let suite = match suite_of(&target, args.verbose, work_limit) {
             Ok(Some(suite)) => suite,
             Ok(None) => continue,
             Err(Problem::Failed) => {
@@ -187,7 +200,7 @@ enum Problem {
 }
 
 /// Reads a target's files and runs its cases; `None` when it has no tests.
-fn suite_of(target: &Target, verbose: bool) -> Result<Option<Suite>, Problem> {
+fn suite_of(target: &Target, verbose: bool, work_limit: u64) -> Result<Option<Suite>, Problem> {
     if !target.tests.exists() {
         if verbose || target.explicit {
             say!(
@@ -217,9 +230,10 @@ fn suite_of(target: &Target, verbose: bool) -> Result<Option<Suite>, Problem> {
     };
     let campaign_text = read(&target.campaign, CAMPAIGN_LIMIT)?;
     let tests_text = read(&target.tests, TESTS_LIMIT)?;
-    Ok(Some(run_suite(
+    Ok(Some(run_suite_with_limit(
         SourceFile::new(target.campaign.display().to_string(), campaign_text),
         SourceFile::new(target.tests.display().to_string(), tests_text),
+        work_limit,
     )))
 }
 

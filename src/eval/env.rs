@@ -63,6 +63,8 @@ pub(super) struct Env<'a> {
     pub(super) caches: Caches<'a>,
     /// The accumulators of an aggregate per period in one pass.
     pub(super) accumulators: Vec<Accumulator<'a>>,
+    /// The evaluation steps taken so far for the record (see [`Env::charge`]).
+    pub(super) steps: u64,
 }
 
 /// Buffers of one evaluation, kept from one record to the next so that evaluating a record
@@ -133,6 +135,7 @@ impl<'a> Env<'a> {
             ranks: Vec::new(),
             caches: caches.recycle(plan.flat_count),
             accumulators: recycle(accumulators),
+            steps: 0,
         }
     }
 
@@ -164,6 +167,7 @@ impl<'a> Env<'a> {
             ranks: self.ranks.clone(),
             caches: Caches::new(self.plan.flat_count),
             accumulators: Vec::new(),
+            steps: self.steps,
         }
     }
 
@@ -178,6 +182,20 @@ impl<'a> Env<'a> {
             parent,
             index,
         });
+    }
+
+    /// Counts `n` evaluation steps (the items of a list about to be walked, the periods of a
+    /// per-period definition or an aggregate of one): an error once the record has taken more
+    /// than its work limit. Everything else evaluation does is bounded by the size of the
+    /// program for each step, so this bounds the work of a record. The count is of the work
+    /// done: with the shortcuts, which skip work, a record takes fewer steps than the reference.
+    #[inline]
+    pub(super) fn charge(&mut self, n: usize) -> Result<()> {
+        self.steps = self.steps.saturating_add(n as u64);
+        if self.steps > self.inputs.work_limit {
+            return Err(self.fail(EvalErrorKind::WorkLimit(self.inputs.work_limit)));
+        }
+        Ok(())
     }
 
     /// A per-period definition's value for period `k`.

@@ -38,6 +38,8 @@ pub enum EvalErrorKind {
     NoReferenceTime,
     /// A calendar function refused its arguments (its message).
     Calendar(&'static str),
+    /// The record needed more evaluation steps than the work limit (the limit) allows.
+    WorkLimit(u64),
     /// The program and the record disagree, or the evaluator missed a case: a bug, never the
     /// campaign's or the facts' fault.
     Internal(Internal),
@@ -93,6 +95,10 @@ impl fmt::Display for EvalErrorKind {
                 f.write_str("the campaign uses `as_of`, but no reference time was given (--as-of)")
             }
             EvalErrorKind::Calendar(message) => f.write_str(message),
+            EvalErrorKind::WorkLimit(limit) => write!(
+                f,
+                "the record needs more than {limit} evaluation steps, the work limit (raise it with --work-limit)"
+            ),
             EvalErrorKind::Internal(what) => write!(f, "internal error: {what}"),
         }
     }
@@ -157,6 +163,10 @@ mod tests {
             (
                 EvalError::new(EvalErrorKind::Internal(Internal::MissingFact), Place::Nowhere),
                 "internal error: a fact is missing from the record",
+            ),
+            (
+                EvalError::new(EvalErrorKind::WorkLimit(1000), Place::Definition("total".into())),
+                "the record needs more than 1000 evaluation steps, the work limit (raise it with --work-limit) in `total`",
             ),
             (
                 EvalError::new(EvalErrorKind::Calendar("the dates are too far apart"), Place::Nowhere),

@@ -58,6 +58,8 @@ struct Partial<'a> {
     outcome: Outcome,
     /// For each budgeted reward: (group key, queue key), for eligible records with a positive claim.
     claims: Vec<Option<(String, QueueKey)>>,
+    /// The evaluation steps taken so far: the work limit is for the record, all stages together.
+    steps: u64,
 }
 
 /// A sortable key (for queues, rankings and groups).
@@ -326,6 +328,7 @@ impl<'p> Evaluator<'p> {
             rank_keys.push(known.then_some((groups, order)));
         }
         Ok(Partial {
+            steps: env.steps,
             defs: env.defs,
             periodic: env.periodic,
             rank_keys,
@@ -348,6 +351,7 @@ impl<'p> Evaluator<'p> {
         env.defs = std::mem::take(&mut partial.defs);
         env.periodic = std::mem::take(&mut partial.periodic);
         env.ranks = partial.ranks.clone();
+        env.steps = partial.steps;
         for (i, def) in program.definitions.iter().enumerate() {
             if def.after_rank && !def.after_budget {
                 env.compute_def(i, def)?;
@@ -356,6 +360,7 @@ impl<'p> Evaluator<'p> {
         let (outcome, claims) = self.decide(&mut env, partial.ranks.clone(), true)?;
         partial.outcome = outcome;
         partial.claims = claims;
+        partial.steps = env.steps;
         partial.defs = env.defs;
         partial.periodic = env.periodic;
         Ok(())
@@ -436,6 +441,7 @@ impl<'p> Evaluator<'p> {
         env.periodic = std::mem::take(&mut partial.periodic);
         env.ranks = partial.ranks.clone();
         env.waitlisted = waitlisted.to_vec();
+        env.steps = partial.steps;
         for (i, def) in program.definitions.iter().enumerate() {
             if def.after_budget {
                 env.compute_def(i, def)?;

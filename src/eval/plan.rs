@@ -2,8 +2,9 @@
 //! and which shortcuts apply where ([`super::fast`]).
 
 use super::fast::Shortcuts;
-use super::fast::cache::{flat_fields, record_invariant_lists};
+use super::fast::cache::{flat_fields, hoisted_lists, record_invariant_lists};
 use super::fast::period::PeriodSplit;
+use super::fast::sorted::{SortedCount, sorted_counts};
 use crate::program::{ListExpr, Program};
 
 /// What the evaluator works out once per program: where per-period definitions' values live in
@@ -29,6 +30,12 @@ pub(super) struct Plan<'p> {
     /// The lists of aggregates that read only the top-level record, each remembered under its
     /// position here (when the caches are used).
     pub(super) invariant: Vec<&'p ListExpr>,
+    /// The counts done by a sorted index (when that shortcut is taken), each remembered under
+    /// its position here.
+    pub(super) sorted: Vec<(&'p ListExpr, SortedCount)>,
+    /// The aggregates that read an item around them but not the innermost ones, with the deepest
+    /// frame they read, each remembered under its position here (when the caches are used).
+    pub(super) hoisted: Vec<(&'p ListExpr, usize)>,
 }
 
 impl<'p> Plan<'p> {
@@ -54,7 +61,19 @@ impl<'p> Plan<'p> {
         } else {
             Vec::new()
         };
+        let sorted = if shortcuts.sorted {
+            sorted_counts(program)
+        } else {
+            Vec::new()
+        };
+        let hoisted = if shortcuts.caches {
+            hoisted_lists(program)
+        } else {
+            Vec::new()
+        };
         Plan {
+            hoisted,
+            sorted,
             shortcuts,
             runs,
             total,

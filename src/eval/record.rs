@@ -30,6 +30,7 @@ impl<'a> Env<'a> {
             }
             Some(p) => {
                 let (start, count) = self.plan.runs.get(i).copied().unwrap_or((0, 0));
+                self.charge(count)?;
                 if let (Some(Some(split)), Ir::Aggregate(op, list), Some(range)) =
                     (self.plan.splits.get(i), &def.expr, self.program.periods.get(p))
                 {

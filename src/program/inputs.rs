@@ -41,7 +41,19 @@ pub struct Inputs {
     pub as_of: Option<DateTime<Utc>>,
     /// The holidays for business-day counts, given with `evaluate --holidays FILE`.
     pub holidays: Option<BTreeSet<NaiveDate>>,
+    /// How many evaluation steps one record may take ([`DEFAULT_WORK_LIMIT`] unless raised
+    /// with `--work-limit`): a step is a list item or a period an aggregate or a per-period
+    /// definition goes through. A record that needs more fails with
+    /// [`EvalErrorKind::WorkLimit`](crate::eval::error::EvalErrorKind::WorkLimit).
+    pub work_limit: u64,
 }
+
+/// The work limit of a record when none is given: a hundred million steps, far more than any
+/// campaign in this project takes on records of any size it handles (a step is a list item or
+/// a period gone through; evaluating one takes tens to hundreds of nanoseconds), and few
+/// enough that a record whose work grows with a power of its size fails in seconds instead
+/// of running for hours.
+pub const DEFAULT_WORK_LIMIT: u64 = 100_000_000;
 
 impl Inputs {
     /// The program's defaults: every parameter at its declared value, no reference time, no
@@ -51,14 +63,16 @@ impl Inputs {
             params: program.params.iter().map(|p| p.default.clone()).collect(),
             as_of: None,
             holidays: None,
+            work_limit: DEFAULT_WORK_LIMIT,
         }
     }
 
     /// Applies `NAME=VALUE` (`--param`, or a test case's `with` line).
     ///
-    /// `as_of` and `holidays` are settable the same way (in test cases:
-    /// `with as_of = "2024-09-20 00:00"`, `with holidays = "2024-10-01, 2024-10-02"`) unless the
-    /// campaign declares a parameter of that name, which then wins.
+    /// `as_of`, `holidays` and `work_limit` are settable the same way (in test cases:
+    /// `with as_of = "2024-09-20 00:00"`, `with holidays = "2024-10-01, 2024-10-02"`,
+    /// `with work_limit = 1000`) unless the campaign declares a parameter of that name, which
+    /// then wins.
     pub fn set(&mut self, program: &Program, assignment: &str) -> Result<(), ParamError> {
         let Some((name, text)) = assignment.split_once('=') else {
             return Err(ParamError {
@@ -76,6 +90,10 @@ impl Inputs {
         }
         if name == "holidays" && declared.is_none() {
             self.holidays = Some(parse_holidays(unquoted.split([',', ' ']))?);
+            return Ok(());
+        }
+        if name == "work_limit" && declared.is_none() {
+            self.work_limit = parse_work_limit(unquoted)?;
             return Ok(());
         }
         let (Some(index), Some(param)) = (declared, declared.and_then(|i| program.params.get(i))) else {
@@ -109,6 +127,22 @@ impl Inputs {
         }
         Ok(())
     }
+}
+
+/// A work limit (`--work-limit N`, or a test case's `with work_limit = N`): a whole number of
+/// evaluation steps, at least 1.
+pub fn parse_work_limit(text: &str) -> Result<u64, ParamError> {
+    text.trim()
+        .replace('_', "")
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ParamError {
+            message: format!("`{text}` is not a work limit"),
+            help: format!(
+                "write a whole number of evaluation steps of at least 1; the default is {DEFAULT_WORK_LIMIT}"
+            ),
+        })
 }
 
 /// Holidays written as dates, `YYYY-MM-DD`, empty parts skipped.

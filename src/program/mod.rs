@@ -3,6 +3,17 @@
 //! Every name is resolved to a slot: facts to `(frame, field)` positions,
 //! definitions to indices in evaluation order, periods and windows to
 //! instants. Nothing here is looked up by string while evaluating.
+//!
+//! A frame is an item binder: frame 0 is the top-level record, and each walk of a list
+//! ([`ListExpr`]) binds its items at the frame after those in scope where it is written
+//! ([`ListExpr::base`]), each level's list read from a named frame ([`ListLevel::frame`]).
+//! So every fact and per-item field names the item it is read from ([`Ir::Fact`],
+//! [`Ir::Derived`]) and the list it belongs to ([`Ir::Derived::level`]); which item an
+//! unqualified name means is decided once, by the checker (innermost item first; a name of two
+//! unrelated items in scope is refused). A per-item field's own expression ([`Derived::expr`])
+//! names frames as its item's scope has them: 0 the top-level record, then each item its item
+//! is inside, outermost first, then its item; the evaluator gives it that scope wherever the
+//! field is used.
 
 pub mod inputs;
 pub mod schema;
@@ -443,7 +454,9 @@ pub enum Ir {
         /// The field index.
         field: usize,
     },
-    /// A derived field of the record in a frame.
+    /// A derived field of the record in a frame, computed in that record's own scope (its
+    /// expression's frames are the record's chain from the top-level record, whatever the
+    /// frames where it is used).
     Derived {
         /// The frame.
         frame: usize,

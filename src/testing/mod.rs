@@ -107,7 +107,7 @@ pub mod run;
 pub mod syntax;
 
 pub use coverage::Coverage;
-pub use run::{Case, CaseResult, Mismatch, RecordResult, resolve, run_case};
+pub use run::{Case, CaseResult, Mismatch, RecordResult, resolve, run_case, run_case_with_limit};
 pub use syntax::{TestFile, parse};
 
 use crate::diagnostics::{Diagnostic, SourceFile};
@@ -165,6 +165,11 @@ pub fn tests_path(campaign: &std::path::Path) -> std::path::PathBuf {
 
 /// Checks a campaign, parses its tests and runs every case.
 pub fn run_suite(campaign: SourceFile, tests: SourceFile) -> Suite {
+    run_suite_with_limit(campaign, tests, crate::program::inputs::DEFAULT_WORK_LIMIT)
+}
+
+/// [`run_suite`] with a work limit per record (`test --work-limit`).
+pub fn run_suite_with_limit(campaign: SourceFile, tests: SourceFile, work_limit: u64) -> Suite {
     let checked = crate::check::check(&campaign.text);
     let campaign_errors: Vec<Diagnostic> = checked.diagnostics.into_iter().filter(Diagnostic::is_error).collect();
     let mut suite = Suite {
@@ -182,7 +187,7 @@ pub fn run_suite(campaign: SourceFile, tests: SourceFile) -> Suite {
         Ok(file) => {
             suite.results = resolve(&file, &program)
                 .iter()
-                .map(|case| run_case(&program, case))
+                .map(|case| run_case_with_limit(&program, case, work_limit))
                 .collect();
         }
         Err(diagnostics) => suite.syntax_errors = diagnostics,

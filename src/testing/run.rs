@@ -846,6 +846,12 @@ fn classify(text: &str, span: Span, program: &Program) -> Result<Column, Diagnos
 
 /// Reads and evaluates a case's records and compares every expectation.
 pub fn run_case(program: &Program, case: &Case) -> CaseResult {
+    run_case_with_limit(program, case, crate::program::inputs::DEFAULT_WORK_LIMIT)
+}
+
+/// [`run_case`] with a work limit per record (`test --work-limit`; a case's own
+/// `with work_limit = N` wins).
+pub fn run_case_with_limit(program: &Program, case: &Case, work_limit: u64) -> CaseResult {
     let mut result = CaseResult {
         name: case.name.clone(),
         span: case.span,
@@ -857,6 +863,7 @@ pub fn run_case(program: &Program, case: &Case) -> CaseResult {
         return result;
     }
     let mut inputs = Inputs::defaults(program);
+    inputs.work_limit = work_limit;
     for p in &case.params {
         if let Err(e) = inputs.set(program, &format!("{}={}", p.name, p.value)) {
             result

@@ -26,6 +26,7 @@ mod hardening;
 mod language;
 mod large;
 mod money;
+mod per_item;
 mod policies;
 mod props;
 mod release;
@@ -34,5 +35,6 @@ mod testing;
 mod time;
 mod tutorial;
 mod ui;
+mod work_limit;
 #[cfg(feature = "xlsx")]
 mod xlsx;

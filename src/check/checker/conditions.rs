@@ -248,6 +248,8 @@ impl<'a> Checker<'a> {
             &mut self.ctx,
             Context {
                 frames: vec![0],
+                parents: vec![0],
+                hidden_below: 0,
                 period_var: None,
                 known: Vec::new(),
             },

@@ -90,6 +90,8 @@ impl<'a> Checker<'a> {
             &mut self.ctx,
             Context {
                 frames: vec![0],
+                parents: vec![0],
+                hidden_below: 0,
                 period_var: None,
                 known: Vec::new(),
             },
@@ -273,10 +275,14 @@ impl<'a> Checker<'a> {
             l = self.levels.get(i).and_then(|x| x.parent);
         }
         chain.reverse();
+        // Each record of the chain is inside the one before it.
+        let parents = (0..chain.len()).map(|k| k.saturating_sub(1)).collect();
         let saved = std::mem::replace(
             &mut self.ctx,
             Context {
                 frames: chain,
+                parents,
+                hidden_below: 0,
                 period_var: None,
                 known: Vec::new(),
             },

@@ -33,6 +33,7 @@ impl<'a> Checker<'a> {
         let levels = self.list_levels(list);
         let depth = self.ctx.frames.len();
         self.ctx.frames.extend(levels);
+        self.ctx.parents.extend(list.levels.iter().map(|l| l.frame));
         let known_len = self.ctx.known.len();
         let mut conjuncts = Vec::new();
         flatten_and(filter, &mut conjuncts);
@@ -58,6 +59,7 @@ impl<'a> Checker<'a> {
             });
         }
         self.ctx.frames.truncate(depth);
+        self.ctx.parents.truncate(depth);
         self.ctx.known.truncate(known_len);
         ok.then_some((filters, after_budget, proven))
     }

@@ -193,6 +193,15 @@ type SuggestionScope = (Vec<usize>, usize, usize);
 struct Context {
     /// The level of each frame in scope; frame 0 is the top-level record.
     frames: Vec<usize>,
+    /// For each frame, the frame holding the list its item is in (0 for frame 0): the item's
+    /// record is inside that frame's. A name found in two frames is ambiguous unless one of
+    /// them is inside the other this way ([`Checker::name`]).
+    parents: Vec<usize>,
+    /// Frames `1..hidden_below` are out of sight of names: while a list definition
+    /// (`let small = items where n < limit`) is checked again where it is used, inside another
+    /// list's filter or a per-item definition, its names mean what they mean where it is
+    /// written (the top-level record and its own items), not the items around the use.
+    hidden_below: usize,
     /// `per month in settlement`: the name and the range.
     period_var: Option<(String, usize)>,
     /// References known not to be unknown here (narrowed by `x is known and ...`).
@@ -291,6 +300,8 @@ impl<'a> Checker<'a> {
             bare_siblings: HashMap::new(),
             ctx: Context {
                 frames: vec![0],
+                parents: vec![0],
+                hidden_below: 0,
                 period_var: None,
                 known: Vec::new(),
             },

@@ -40,7 +40,15 @@ impl<'a> Checker<'a> {
         // Facts and computed fields, innermost record first.
         let frames = self.ctx.frames.clone();
         for (frame, level) in frames.iter().enumerate().rev() {
+            if self.is_hidden(frame) {
+                continue;
+            }
             if let Some(t) = self.field_of_frame(frame, *level, id) {
+                if let Some(other) = self.unrelated_frame_with(frame, &id.name) {
+                    let (inner, outer) = (self.level_path(*level), self.level_path(other));
+                    self.error(names::ambiguous_item_name(id.span, &id.name, &inner, &outer));
+                    return None;
+                }
                 return t;
             }
         }
@@ -92,7 +100,9 @@ impl<'a> Checker<'a> {
             // Lists are not computed once: re-check the definition where it is used,
             // so that its records line up with the frames in scope here.
             let saved_var = self.ctx.period_var.clone();
+            let saved_hidden = std::mem::replace(&mut self.ctx.hidden_below, self.ctx.frames.len());
             let t = self.expr(&decl.expr);
+            self.ctx.hidden_below = saved_hidden;
             self.ctx.period_var = saved_var;
             return t;
         }
@@ -192,6 +202,45 @@ impl<'a> Checker<'a> {
             }
             crate::suggest::Names::new(candidates)
         })
+    }
+
+    /// The level of a frame below `frame` whose record also has a fact or computed field `name`
+    /// and that does not hold `frame`'s record (directly or through the records between): then
+    /// `name` could mean either item. The top-level record and the items a record is nested in
+    /// are not ambiguous with it: the innermost record's name hides theirs, as a list's item
+    /// hides the record it is in.
+    fn unrelated_frame_with(&self, frame: usize, name: &str) -> Option<usize> {
+        let mut ancestors = Vec::new();
+        let mut at = frame;
+        while at != 0 {
+            at = self.ctx.parents.get(at).copied().filter(|p| *p < at).unwrap_or(0);
+            ancestors.push(at);
+        }
+        (1..frame).rev().find_map(|g| {
+            let level = *self.ctx.frames.get(g)?;
+            (!ancestors.contains(&g) && !self.is_hidden(g) && self.level_has_name(level, name)).then_some(level)
+        })
+    }
+
+    /// Whether names cannot see the record in `frame` (see `Context::hidden_below`).
+    fn is_hidden(&self, frame: usize) -> bool {
+        frame >= 1 && frame < self.ctx.hidden_below
+    }
+
+    /// Whether the records of a level have a fact or computed field by that name.
+    fn level_has_name(&self, level: usize, name: &str) -> bool {
+        self.levels
+            .get(level)
+            .is_some_and(|l| l.schema.index_of(name).is_some())
+            || self
+                .derived
+                .get(level)
+                .is_some_and(|d| d.iter().any(|s| s.decl.name.name == name))
+    }
+
+    /// The path of a level's list (`mini_programs.orders`).
+    fn level_path(&self, level: usize) -> String {
+        self.levels.get(level).map(|l| l.path.clone()).unwrap_or_default()
     }
 
     /// A fact or computed field of the record in `frame`, if it has one by that name.

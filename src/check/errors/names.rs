@@ -106,6 +106,31 @@ pub(crate) fn not_defined(
     }
 }
 
+/// `` `NAME` could be the field of the item of `INNER` or of the item of `OUTER` ``: a name
+/// inside an aggregate over one list, written where an item of another list (or another item
+/// of the same list) is in scope, and both have it.
+pub(crate) fn ambiguous_item_name(span: Span, name: &str, inner: &str, outer: &str) -> Diagnostic {
+    let (message, help) = if inner == outer {
+        (
+            format!(
+                "`{name}` could be the field of either item of `{inner}` here: the one iterated or the one it is computed for"
+            ),
+            format!(
+                "an item of `{inner}` cannot be compared with the other items of `{inner}` by an unqualified name; compute what is compared at the top level (a `let` over the whole list) instead"
+            ),
+        )
+    } else {
+        (
+            format!("`{name}` could be the field of the item of `{inner}` or of the item of `{outer}`"),
+            format!(
+                "give one of them another name with a per-item `let` (for example `let {outer_last}_{name} of {outer} = {name}`) and use that",
+                outer_last = outer.rsplit('.').next().unwrap_or(outer)
+            ),
+        )
+    };
+    Diagnostic::error(Code::AmbiguousName, span, message, "ambiguous name").with_help(help)
+}
+
 /// `` `EXPR` has no fields: it is TYPE ``: a field taken of something that is not a list.
 pub(crate) fn has_no_fields(span: Span, base: &str, ty: &Ty) -> Diagnostic {
     Diagnostic::error(

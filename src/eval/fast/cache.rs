@@ -13,6 +13,12 @@
 //!   in the plan and the period (inside another list's filter it would otherwise be recomputed
 //!   for every item).
 //!
+//! - An aggregate that reads an item around it but not the innermost ones (`count of v where
+//!   w > k` inside `count of u where ...` inside a field of `t`, with `k` of `t`'s item) has the
+//!   same value for every item of the walks between: it is remembered under its position among
+//!   such lists in the plan, the period and the visit ([`Frame::visit`]) of the deepest item it
+//!   reads, instead of being computed again for each item of `u`.
+//!
 //! **Reference:** the field's expression evaluated at each use with its record's frame on top
 //! ([`Env::field_value`]); the aggregate evaluated at each use ([`Env::aggregate`]).
 
@@ -29,6 +35,10 @@ use crate::syntax::ast::AggOp;
 /// first (empty for the top-level record).
 type ItemPath = SmallVec<[usize; 4]>;
 
+/// Where a hoisted aggregate's value is remembered: its position in the plan, the period, the
+/// visit of the deepest item it reads.
+type HoistedKey = (usize, Option<(usize, usize)>, u64);
+
 /// The caches of one record's evaluation.
 #[derive(Default)]
 pub(in crate::eval) struct Caches<'a> {
@@ -40,8 +50,13 @@ pub(in crate::eval) struct Caches<'a> {
     /// Aggregates that read only the top-level record, by (position in the plan, period), as
     /// positions in `values`.
     aggregates: FxHashMap<(usize, Option<(usize, usize)>), u32>,
-    /// The values the two maps point to.
+    /// Aggregates that read an item around them but not the innermost ones, by (position in
+    /// the plan, period, visit of the deepest item they read), as positions in `values`.
+    hoisted: FxHashMap<HoistedKey, u32>,
+    /// The values the maps point to.
     values: Vec<Value<'a>>,
+    /// The sorted indexes of counts ([`super::sorted`]), by position in the plan.
+    pub(in crate::eval) sorted: FxHashMap<usize, super::sorted::SortedKeys<'a>>,
 }
 
 /// Empties a cache, giving back the memory of one that a very large record made big.
@@ -68,17 +83,23 @@ impl<'a> Caches<'a> {
             flat: slots,
             mut fields,
             mut aggregates,
+            mut hoisted,
             values,
+            sorted: _,
         } = self;
         reset(&mut fields);
         reset(&mut aggregates);
+        reset(&mut hoisted);
         let mut slots: Vec<(u64, Value<'b>)> = recycle(slots);
         slots.resize(flat, (0, Value::Unknown));
         Caches {
             flat: slots,
             fields,
             aggregates,
+            hoisted,
             values: recycle(values),
+            // Its keys borrow the record: a new map (which allocates nothing until used).
+            sorted: FxHashMap::default(),
         }
     }
 }
@@ -190,6 +211,59 @@ pub(in crate::eval) fn record_invariant_lists(program: &Program) -> Vec<&ListExp
     out
 }
 
+/// The deepest frame below its own items that a list reads (0 when only the top-level record).
+fn deepest_outer_frame(list: &ListExpr) -> usize {
+    let base = list.base;
+    let mut deepest = 0;
+    let mut note = |frame: usize| {
+        if frame < base {
+            deepest = deepest.max(frame);
+        }
+    };
+    for level in &list.levels {
+        note(level.frame);
+    }
+    list.any(&mut |n| {
+        match n {
+            Ir::Fact { frame, .. }
+            | Ir::Derived { frame, .. }
+            | Ir::FactCompare { frame, .. }
+            | Ir::FactInWindow { frame, .. }
+            | Ir::FactInSet { frame, .. } => note(*frame),
+            Ir::Aggregate(_, inner) => inner.levels.iter().for_each(|l| note(l.frame)),
+            _ => {}
+        }
+        false
+    });
+    deepest
+}
+
+/// The lists of the aggregates that read an item around them but not the innermost item in
+/// scope where they are written, with the deepest frame they read, wherever they are.
+pub(in crate::eval) fn hoisted_lists(program: &Program) -> Vec<(&ListExpr, usize)> {
+    fn collect<'p>(ir: &'p Ir, out: &mut Vec<(&'p ListExpr, usize)>) {
+        if let Ir::Aggregate(_, list) = ir
+            && !list.record_invariant
+        {
+            let deepest = deepest_outer_frame(list);
+            if deepest > 0 && deepest + 1 < list.base {
+                out.push((list, deepest));
+            }
+        }
+        ir.for_each_child(&mut |child| collect(child, out));
+    }
+    let mut out = Vec::new();
+    for level in &program.levels {
+        for d in &level.derived {
+            collect(&d.expr, &mut out);
+        }
+    }
+    for d in &program.definitions {
+        collect(&d.expr, &mut out);
+    }
+    out
+}
+
 /// The expressions of rounding and caps.
 fn adjust_irs(adjust: &crate::program::Adjust) -> impl Iterator<Item = &Ir> {
     adjust
@@ -234,8 +308,14 @@ impl<'a> Env<'a> {
                 .get(level)
                 .and_then(|l| l.derived.get(index))
                 .ok_or_else(|| self.internal(Internal::UnknownComputedField))?;
-            // It iterates no list, so the frames above its own need not be set aside.
-            let v = self.derived_value(derived)?;
+            // It iterates no list, so the frames above its own need not be set aside when the
+            // frames below are its own scope; when they are not (it is used from another
+            // list's item), they are rebuilt as the reference does.
+            let v = if self.is_own_chain(frame) {
+                self.derived_value(derived)?
+            } else {
+                self.field_value(frame, derived)?
+            };
             if let Some(entry) = self.caches.flat.get_mut(slot) {
                 *entry = (visit, v);
             }
@@ -264,6 +344,39 @@ impl<'a> Env<'a> {
         Ok(v)
     }
 
+    /// An aggregate that reads an item around it but not the innermost ones, remembered for the
+    /// visit of the deepest item it reads (see the module's text); `None` when it is not one.
+    pub(in crate::eval) fn hoisted_aggregate(&mut self, op: AggOp, list: &'a ListExpr) -> Result<Option<Value<'a>>> {
+        let Some(position) = self.plan.hoisted.iter().position(|(l, _)| std::ptr::eq(*l, list)) else {
+            return Ok(None);
+        };
+        let deepest = self.plan.hoisted.get(position).map_or(0, |(_, frame)| *frame);
+        // Evaluated where it is written: the frames are those in scope there.
+        let Some(visit) = self
+            .frames
+            .get(deepest)
+            .map(|f| f.visit)
+            .filter(|_| self.frames.len() == list.base)
+        else {
+            return Ok(None);
+        };
+        let key = (position, self.period, visit);
+        if let Some(v) = self
+            .caches
+            .hoisted
+            .get(&key)
+            .and_then(|&slot| self.caches.values.get(slot as usize))
+        {
+            return Ok(Some(*v));
+        }
+        let v = self.aggregate(op, list)?;
+        if let Ok(slot) = u32::try_from(self.caches.values.len()) {
+            self.caches.values.push(v);
+            self.caches.hoisted.insert(key, slot);
+        }
+        Ok(Some(v))
+    }
+
     /// An aggregate that reads only the top-level record, remembered for the record and period.
     pub(in crate::eval) fn cached_aggregate(&mut self, op: AggOp, list: &'a ListExpr) -> Result<Value<'a>> {
         let Some(position) = self.plan.invariant_slot(list) else {
@@ -284,5 +397,36 @@ impl<'a> Env<'a> {
             self.caches.aggregates.insert(key, slot);
         }
         Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hoisted(definitions: &str) -> Vec<usize> {
+        let text = format!(
+            "campaign \"c\" {{\n  timezone Asia/Shanghai\n  facts {{ t: list of {{ k: decimal }}, u: list of {{ j: decimal }}, v: list of {{ w: decimal }} }}\n{definitions}\n}}\n"
+        );
+        let checked = crate::check::check(&text);
+        assert!(checked.program.is_some(), "{:?}", checked.diagnostics);
+        let Some(program) = checked.program else {
+            return Default::default();
+        };
+        hoisted_lists(&program).iter().map(|(_, frame)| *frame).collect()
+    }
+
+    #[test]
+    fn an_aggregate_reading_an_item_around_it_but_not_the_innermost_is_hoisted() {
+        // Inside `count of u where ...` in a field of `t`: reads `k` of `t` (frame 1), not `u`'s item.
+        assert_eq!(
+            hoisted("  let s of t = count of u where (count of v where w > k) > 0\n  value x = sum of t.s"),
+            vec![1]
+        );
+        // Reads `j` of the innermost item: computed for each.
+        assert_eq!(
+            hoisted("  let s of t = count of u where (count of v where w > j + k) > 0\n  value x = sum of t.s"),
+            Vec::<usize>::new()
+        );
     }
 }

@@ -10,13 +10,15 @@
 //! | truth values ([`truth`]) | filters, conditions and yes/no computed fields decided as a one-byte [`Truth`](super::reference::Truth) in registers; tests of a fact against a constant read the fact in place | [`Truth::of_value`](super::reference::Truth::of_value) of [`Env::eval`](super::env::Env) of the same node |
 //! | fused nodes (`check::optimise`) | `FactCompare`, `FactInWindow`, `FactInSet`: a fact tested against a constant in one node | the unfused `Compare(op, Fact, Const)`, `InWindow(Fact, Const)`, `InSet(Fact, Const)`, as the unoptimised program has them; `eval` of a fused node is written as that of the unfused one |
 //! | in place ([`Shortcuts::in_place`]) | an amount `a × b` multiplied without a general value; sums of amounts added without building a value | `eval` of the product; [`Accumulator::add`](super::reference::Accumulator) of the value |
-//! | the period split ([`period`]) | a per-period aggregate whose list has one test "timestamp in the period" computed in one pass over the list, each item placed in its period by a binary search | one pass per period, each period's aggregate as `eval` gives it |
-//! | caches ([`cache`]) | a computed field computed once per item (once per visit for flat fields), an aggregate that reads only the top-level record once per record and period | the field's expression evaluated at each use, with its record on top; the aggregate evaluated at each use |
+//! | the period split ([`period`]) | a per-period aggregate whose list has one test "timestamp in the period" computed in one pass over the list, each item placed in its period by a binary search (later conjuncts that use other per-period values evaluated with the item's period current) | one pass per period, each period's aggregate as `eval` gives it |
+//! | sorted counts ([`sorted`]) | `count of ys where y > x` (and `sum of ys.v where ...`) for each item of another list: the kept items' `y` sorted once per record (with prefix sums of `v`), each count or sum two binary searches | the aggregate as [`Env::aggregate`](super::env::Env) walks it |
+//! | caches ([`cache`]) | a computed field computed once per item (once per visit for flat fields), an aggregate that reads only the top-level record once per record and period, one that reads an item around it but not the innermost ones once per visit of that item and period | the field's expression evaluated at each use, with its record on top; the aggregate evaluated at each use |
 //!
 //! `Evaluator::plain` takes none of them; `Evaluator::with_shortcuts` takes the given ones.
 
 pub(super) mod cache;
 pub(super) mod period;
+pub(super) mod sorted;
 pub(super) mod truth;
 
 /// Which of the evaluator's shortcuts are taken. The outcome is the same whichever are; only
@@ -33,6 +35,8 @@ pub struct Shortcuts {
     pub period_split: bool,
     /// Computed fields and record-wide aggregates computed once and remembered ([`cache`]).
     pub caches: bool,
+    /// Counts of a list by a comparison with another item done by binary search ([`sorted`]).
+    pub sorted: bool,
 }
 
 impl Shortcuts {
@@ -42,6 +46,7 @@ impl Shortcuts {
         in_place: true,
         period_split: true,
         caches: true,
+        sorted: true,
     };
 
     /// No shortcut: the reference semantics alone.
@@ -50,10 +55,11 @@ impl Shortcuts {
         in_place: false,
         period_split: false,
         caches: false,
+        sorted: false,
     };
 
     /// Each shortcut alone, with its name.
-    pub fn each() -> [(&'static str, Shortcuts); 4] {
+    pub fn each() -> [(&'static str, Shortcuts); 5] {
         let none = Shortcuts::NONE;
         [
             ("truth values", Shortcuts { truth: true, ..none }),
@@ -66,6 +72,7 @@ impl Shortcuts {
                 },
             ),
             ("caches", Shortcuts { caches: true, ..none }),
+            ("sorted counts", Shortcuts { sorted: true, ..none }),
         ]
     }
 }

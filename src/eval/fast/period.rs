@@ -5,7 +5,10 @@
 //! over the list per period, one pass finds each item's period by the timestamp (a binary
 //! search of the periods, which are in calendar order and do not overlap) and adds the item to
 //! that period's total. Every other conjunct is evaluated once per item instead of once per
-//! period.
+//! period. The conjuncts after the one that places the item, and the value taken from it, may
+//! depend on the period too (`where paid_at in day and amount ≥ daily_threshold`, with
+//! `daily_threshold` a per-day value): they are evaluated with the item's period current, the
+//! only period whose pass would have gone on to them.
 //!
 //! **Reference:** for each period, the aggregate as [`Env::eval`] gives it with that period
 //! current (the pass per period of `Env::compute_def`). On any error the split gives up and
@@ -25,6 +28,10 @@ use crate::syntax::ast::AggOp;
 pub(in crate::eval) struct PeriodSplit {
     level: usize,
     conjunct: usize,
+    /// The period range.
+    range: usize,
+    /// Whether a conjunct after the placing one, or the value taken, depends on the period.
+    dependent: bool,
 }
 
 /// Whether an expression depends on the current period.
@@ -44,22 +51,34 @@ impl PeriodSplit {
             .levels
             .iter()
             .any(|l| l.derived.iter().any(|d| uses_period(&d.expr)));
-        if !in_order || derived_use_period || list.project.as_deref().is_some_and(uses_period) {
+        if !in_order || derived_use_period {
             return None;
         }
-        let mut found = None;
+        let range = def.per?;
+        let mut found: Option<PeriodSplit> = None;
         for (level, l) in list.levels.iter().enumerate() {
             for (conjunct, f) in l.filters.iter().enumerate() {
                 if !uses_period(&f.ir) {
                     continue;
                 }
-                if found.is_some() || period_subject(&f.ir).is_none() {
-                    return None;
+                match &mut found {
+                    // Evaluated with the item's period current, once the item is placed.
+                    Some(split) => split.dependent = true,
+                    None if period_subject(&f.ir).is_some() => {
+                        found = Some(PeriodSplit {
+                            level,
+                            conjunct,
+                            range,
+                            dependent: false,
+                        });
+                    }
+                    None => return None,
                 }
-                found = Some(PeriodSplit { level, conjunct });
             }
         }
-        found
+        let mut found = found?;
+        found.dependent |= list.project.as_deref().is_some_and(uses_period);
+        Some(found)
     }
 }
 
@@ -112,7 +131,10 @@ impl<'a> Visit<'a> for ByPeriod<'_, 'a> {
         period: &mut Option<usize>,
     ) -> Result<bool> {
         if level != self.split.level || conjunct != self.split.conjunct {
-            return env.keeps(filter);
+            return match *period {
+                Some(k) if self.split.dependent => env.in_period(self.split.range, k, |env| env.keeps(filter)),
+                _ => env.keeps(filter),
+            };
         }
         let Some(subject) = period_subject(&filter.ir) else {
             return Ok(false);
@@ -136,9 +158,15 @@ impl<'a> Visit<'a> for ByPeriod<'_, 'a> {
 
     #[inline]
     fn take(&mut self, env: &mut Env<'a>, list: &'a ListExpr, period: Option<usize>) -> Result<()> {
-        if let Some(acc) = period.and_then(|k| self.accumulators.get_mut(k))
-            && env.project(list.project.as_deref(), acc)?.is_none()
-        {
+        let (Some(k), Some(acc)) = (period, period.and_then(|k| self.accumulators.get_mut(k))) else {
+            return Ok(());
+        };
+        let added = if self.split.dependent {
+            env.in_period(self.split.range, k, |env| env.project(list.project.as_deref(), acc))?
+        } else {
+            env.project(list.project.as_deref(), acc)?
+        };
+        if added.is_none() {
             self.failed = true;
         }
         Ok(())
@@ -146,6 +174,14 @@ impl<'a> Visit<'a> for ByPeriod<'_, 'a> {
 }
 
 impl<'a> Env<'a> {
+    /// Runs `f` with period `k` of range `range` current, as the pass of that period would.
+    fn in_period<T>(&mut self, range: usize, k: usize, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let saved = self.period.replace((range, k));
+        let result = f(self);
+        self.period = saved;
+        result
+    }
+
     /// An aggregate per period in one pass over the list, its values written to `periodic`
     /// from `start` on.
     pub(in crate::eval) fn aggregate_by_period(

@@ -110,6 +110,7 @@ impl<'a> Env<'a> {
             FactValue::List(items) => items,
             _ => &[],
         };
+        self.charge(items.len())?;
         let last = level + 1 == list.levels.len();
         for (index, item) in items.iter().enumerate() {
             let Some(state) = visit.enter(l, index, outer) else {
@@ -169,6 +170,16 @@ impl<'a> Env<'a> {
         if list.record_invariant && self.plan.shortcuts.caches {
             return self.cached_aggregate(op, list);
         }
+        if !self.plan.hoisted.is_empty()
+            && let Some(v) = self.hoisted_aggregate(op, list)?
+        {
+            return Ok(v);
+        }
+        if !self.plan.sorted.is_empty()
+            && let Some(v) = self.sorted_count(list)?
+        {
+            return Ok(v);
+        }
         self.aggregate(op, list)
     }
 
@@ -207,14 +218,73 @@ impl<'a> Env<'a> {
         self.field_value(frame, derived)
     }
 
-    /// A computed field's value for the record in `frame`, the frames above it set aside while
-    /// it is computed.
+    /// A computed field's value for the record in `frame`, evaluated in its item's own scope
+    /// ([`Env::in_scope_of`]).
     pub(in crate::eval) fn field_value(&mut self, frame: usize, derived: &'a Derived) -> Result<Value<'a>> {
-        let cut = (frame + 1).min(self.frames.len());
-        let outer: SmallVec<[Frame<'a>; 8]> = self.frames.drain(cut..).collect();
-        let v = self.derived_value(derived);
-        self.frames.extend(outer);
+        self.in_scope_of(frame, |env| env.derived_value(derived))
+    }
+
+    /// Runs `f` with the frames as a computed field of the item in `frame` was checked: the
+    /// top-level record in frame 0, then each item the item is inside, outermost first, then the
+    /// item (frame `k` holds its ancestor `k` lists deep). The field's expression names records
+    /// by those positions, whatever the frames are where the field is used: inside
+    /// `let s of t = sum of u.p`, `u`'s item is in frame 2 above `t`'s item, but `p` of `u`
+    /// reads its facts from frame 1. When the frames up to `frame` are already that chain (the
+    /// field is used inside its own list's walk, the usual case), only the frames above are set
+    /// aside; otherwise the chain is rebuilt from each frame's parent.
+    #[inline]
+    pub(in crate::eval) fn in_scope_of(
+        &mut self,
+        frame: usize,
+        f: impl FnOnce(&mut Self) -> Result<Value<'a>>,
+    ) -> Result<Value<'a>> {
+        if self.is_own_chain(frame) {
+            let cut = (frame + 1).min(self.frames.len());
+            let outer: SmallVec<[Frame<'a>; 8]> = self.frames.drain(cut..).collect();
+            let v = f(self);
+            self.frames.extend(outer);
+            return v;
+        }
+        let chain = self.chain_of(frame);
+        let saved = std::mem::replace(&mut self.frames, chain);
+        let v = f(self);
+        self.frames = saved;
         v
+    }
+
+    /// Whether frames `0..=frame` are the item in `frame` and the items it is inside, each in
+    /// the frame after its parent's.
+    #[inline]
+    pub(in crate::eval) fn is_own_chain(&self, frame: usize) -> bool {
+        let mut at = frame;
+        while at != 0 {
+            match self.frames.get(at) {
+                Some(f) if f.parent + 1 == at => at -= 1,
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    /// The item in `frame` with the items it is inside and the top-level record, as the frames
+    /// of its own scope (each item's parent the frame before it).
+    #[cold]
+    fn chain_of(&self, frame: usize) -> Vec<Frame<'a>> {
+        let mut chain = Vec::new();
+        let mut at = frame;
+        while let Some(f) = self.frames.get(at) {
+            chain.push(*f);
+            // A list is always held by a frame below its items': the walk ends.
+            if at == 0 || f.parent >= at {
+                break;
+            }
+            at = f.parent;
+        }
+        chain.reverse();
+        for (k, f) in chain.iter_mut().enumerate() {
+            f.parent = k.saturating_sub(1);
+        }
+        chain
     }
 
     /// A computed field's expression, in the frames as they are.

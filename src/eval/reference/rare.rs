@@ -154,7 +154,8 @@ impl<'a> Env<'a> {
     }
 
     /// An aggregate over a per-period definition's values, in calendar order.
-    fn aggregate_periods(&self, op: AggOp, def: usize) -> Result<Value<'a>> {
+    fn aggregate_periods(&mut self, op: AggOp, def: usize) -> Result<Value<'a>> {
+        self.charge(self.periodic_run(def).len())?;
         let mut acc = Accumulator::new(op);
         let in_place = self.plan.shortcuts.in_place;
         for v in self.periodic_run(def) {
