@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::value::Value;
+use crate::number::{self, Number, Op};
 use crate::program::inputs::Inputs;
 use crate::program::{Func, Program};
 use crate::syntax::ast::PeriodUnit;
@@ -23,7 +24,7 @@ fn whole_arg(values: &[Value<'_>], i: usize) -> Result<i64, &'static str> {
         Some(Value::Num(n)) if n.fract().is_zero() => {
             i64::try_from(*n).map_err(|_| "the number of days or months is too large")
         }
-        Some(Value::Num(_)) => Err("the number of days or months must be a whole number"),
+        Some(Value::Num(_) | Value::Ratio(_)) => Err("the number of days or months must be a whole number"),
         _ => Err("internal error: a calendar function got a value that is not a number"),
     }
 }
@@ -49,13 +50,15 @@ pub fn apply<'a>(
             let m = time::months_between(tz, t(0)?, t(1)?).ok_or(too_far)?;
             let part = Decimal::from(m.elapsed.num_seconds());
             let span = Decimal::from(m.next_month.num_seconds().max(1));
-            let fraction = part.checked_div(span).ok_or(too_far)?;
-            let sign = if m.backwards {
-                Decimal::NEGATIVE_ONE
-            } else {
-                Decimal::ONE
-            };
-            Value::Num(sign * (Decimal::from(m.whole) + fraction))
+            // The fraction of the month exactly (a ratio when it does not end), not rounded
+            // to 28 digits.
+            let whole = Number::Decimal(Decimal::from(m.whole));
+            let months = number::divide_decimals(part, span)
+                .ok()
+                .flatten()
+                .and_then(|fraction| number::apply(Op::Add, whole, fraction).ok().flatten())
+                .ok_or(too_far)?;
+            Value::of_number(if m.backwards { months.neg() } else { months })
         }
         Func::BusinessDaysBetween => {
             let holidays = inputs.holidays.as_ref();

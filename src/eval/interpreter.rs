@@ -63,7 +63,7 @@ struct Partial<'a> {
 /// A sortable key (for queues, rankings and groups).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum QueueKey {
-    Num(Decimal),
+    Num(crate::number::Ordered),
     Time(DateTime<Utc>),
     Duration(TimeDelta),
     Text(String),
@@ -74,7 +74,8 @@ enum QueueKey {
 impl QueueKey {
     fn of(v: Value<'_>) -> Option<QueueKey> {
         Some(match v {
-            Value::Num(n) => QueueKey::Num(n.normalize()),
+            Value::Num(n) => QueueKey::Num(crate::number::Ordered(crate::number::Number::Decimal(n.normalize()))),
+            Value::Ratio(r) => QueueKey::Num(crate::number::Ordered(crate::number::Number::Ratio(r))),
             Value::Time(t) => QueueKey::Time(t),
             Value::Duration(d) => QueueKey::Duration(d),
             Value::Text(t) => QueueKey::Text(t.to_string()),
