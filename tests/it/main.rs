@@ -19,6 +19,7 @@ mod catalog;
 mod cli;
 mod docs;
 mod examples;
+mod exact;
 mod fixes;
 mod fmt;
 mod language;
