@@ -187,20 +187,27 @@ impl Number {
         }
     }
 
-    /// `-x`, exact.
-    pub fn neg(self) -> Number {
-        match self {
-            Number::Decimal(d) => Number::Decimal(-d),
-            Number::Ratio(r) => Number::Ratio(Ratio { num: -r.num, den: r.den }),
-        }
-    }
-
     /// Whether the number is zero.
     pub fn is_zero(self) -> bool {
         match self {
             Number::Decimal(d) => d.is_zero(),
             // A ratio is never a whole number, let alone zero.
             Number::Ratio(_) => false,
+        }
+    }
+}
+
+impl std::ops::Neg for Number {
+    type Output = Number;
+
+    /// `-x`, exact.
+    fn neg(self) -> Number {
+        match self {
+            Number::Decimal(d) => Number::Decimal(-d),
+            Number::Ratio(r) => Number::Ratio(Ratio {
+                num: -r.num,
+                den: r.den,
+            }),
         }
     }
 }

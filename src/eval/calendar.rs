@@ -58,7 +58,7 @@ pub fn apply<'a>(
                 .flatten()
                 .and_then(|fraction| number::apply(Op::Add, whole, fraction).ok().flatten())
                 .ok_or(too_far)?;
-            Value::of_number(if m.backwards { months.neg() } else { months })
+            Value::of_number(if m.backwards { -months } else { months })
         }
         Func::BusinessDaysBetween => {
             let holidays = inputs.holidays.as_ref();

@@ -291,7 +291,9 @@ impl<'a> Env<'a> {
                     (Value::Num(n), Ty::Num(Dim::Money(u) | Dim::Unit(u))) => Shown::Amount(n, u.clone()),
                     (Value::Num(n), _) => Shown::Number(n),
                     // A quotient without a finite decimal form, shown to 28 significant digits.
-                    (Value::Ratio(r), Ty::Num(Dim::Money(u) | Dim::Unit(u))) => Shown::Amount(r.to_decimal(), u.clone()),
+                    (Value::Ratio(r), Ty::Num(Dim::Money(u) | Dim::Unit(u))) => {
+                        Shown::Amount(r.to_decimal(), u.clone())
+                    }
                     (Value::Ratio(r), _) => Shown::Number(r.to_decimal()),
                     (Value::Text(t), _) => Shown::Text(t.to_string()),
                     (Value::Choice(c), Ty::Choice(choices)) => {

@@ -23,15 +23,16 @@ fn evaluate(name: &str, text: &str, facts: &str) -> Vec<Json> {
         "ndjson",
     ]);
     assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
-    run.stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
 fn amount(result: &Json, kind: &str, name: &str) -> String {
     let v = &result[kind][name];
-    v.get("amount").unwrap_or(v).as_str().unwrap_or_else(|| panic!("{result}")).to_string()
+    v.get("amount")
+        .unwrap_or(v)
+        .as_str()
+        .unwrap_or_else(|| panic!("{result}"))
+        .to_string()
 }
 
 #[test]

@@ -9,9 +9,9 @@ use super::{ConditionLine, Explanation, ItemLine, RewardLine, ValueLine};
 use crate::eval::Evaluator;
 use crate::eval::env::{Context, Env, Result};
 use crate::eval::reference::lists::Visit;
-use crate::number::Number;
 use crate::eval::value::*;
 use crate::facts::Record;
+use crate::number::Number;
 use crate::program::types::{Dim, Ty};
 use crate::program::*;
 

@@ -49,7 +49,7 @@ impl<'a> Env<'a> {
             // Numbers.
             Ir::Neg(a) => Ok(match self.eval(a)? {
                 Value::Num(n) => Value::Num(-n),
-                Value::Ratio(r) => Value::of_number(Number::Ratio(r).neg()),
+                Value::Ratio(r) => Value::of_number(-Number::Ratio(r)),
                 Value::Duration(d) => Value::Duration(-d),
                 _ => Value::Unknown,
             }),

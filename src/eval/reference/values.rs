@@ -81,12 +81,7 @@ impl<'a> Env<'a> {
         let product = match number::apply(Op::Mul, nanos, factor) {
             Ok(Some(Number::Decimal(p))) if p.fract().is_zero() => p,
             Ok(_) => {
-                return Err(self.inexact(
-                    Op::Mul,
-                    Value::Duration(d),
-                    n,
-                    Unrepresentable::FractionOfNanosecond,
-                ));
+                return Err(self.inexact(Op::Mul, Value::Duration(d), n, Unrepresentable::FractionOfNanosecond));
             }
             Err(why) => return Err(self.inexact(Op::Mul, Value::Duration(d), n, why)),
         };
@@ -100,7 +95,10 @@ impl<'a> Env<'a> {
     pub(in crate::eval) fn inexact(&self, op: Op, x: Value<'a>, y: Value<'a>, why: Unrepresentable) -> Box<EvalError> {
         let operand = |v: Value<'a>| match (v.number(), v) {
             (Some(n), _) => n.to_string(),
-            (None, Value::Duration(d)) => format!("{} seconds", Decimal::from_i128_with_scale(i128::from(d.num_nanoseconds().unwrap_or(0)), 9).normalize()),
+            (None, Value::Duration(d)) => format!(
+                "{} seconds",
+                Decimal::from_i128_with_scale(i128::from(d.num_nanoseconds().unwrap_or(0)), 9).normalize()
+            ),
             (None, other) => format!("{other:?}"),
         };
         self.fail(EvalErrorKind::NotRepresentable {
