@@ -212,7 +212,22 @@ impl<'p> Evaluator<'p> {
                 let granted = claim <= *left;
                 let before = *left;
                 if granted {
-                    *left -= claim;
+                    // Exact: a claim that cannot be taken from what is left without rounding
+                    // (a budget of 29 digits, a claim in fen) fails its record instead.
+                    match crate::number::sub_decimals(before, claim) {
+                        Ok(rest) => *left = rest,
+                        Err(why) => {
+                            let kind = EvalErrorKind::NotRepresentable {
+                                expression: format!("{before} - {claim}"),
+                                why,
+                            };
+                            let place = super::error::Place::Reward(reward.name.clone());
+                            if let Some(p) = partials.get_mut(index) {
+                                *p = Err(Box::new(super::error::EvalError::new(kind, place)));
+                            }
+                            continue;
+                        }
+                    }
                 }
                 if let Some(Ok(p)) = partials.get_mut(index)
                     && let Some(r) = p.outcome.rewards.get_mut(ri)

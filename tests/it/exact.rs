@@ -134,3 +134,32 @@ fn a_result_a_number_cannot_hold_fails_its_record_and_only_it() {
     assert_eq!(amount(&results[2], "values", "half"), "39614081257132168796771975167");
     assert_eq!(amount(&results[2], "values", "squared"), "0.0001");
 }
+
+#[test]
+fn a_claim_a_budget_cannot_take_exactly_fails_its_record() {
+    // 79228162514264337593543950335 - 0.01 has 31 digits: the budget left was rounded back to
+    // the whole budget, as if the claim had cost nothing.
+    let text = r#"campaign "budget" {
+  timezone Asia/Shanghai
+  facts {
+    paid: money CNY
+    applied_at: timestamp
+  }
+  reward cash = paid, rounded down,
+    budget 79228162514264337593543950335 CNY in total, first come first served by applied_at
+}"#;
+    let results = evaluate(
+        "budget",
+        text,
+        concat!(
+            "{\"id\":\"a\",\"paid\":\"0.01\",\"applied_at\":\"2024-01-01T00:00:00+08:00\"}\n",
+            "{\"id\":\"b\",\"paid\":\"5\",\"applied_at\":\"2024-01-02T00:00:00+08:00\"}\n",
+        ),
+    );
+    assert_eq!(
+        results[0]["error"],
+        "the exact result of `79228162514264337593543950335 - 0.01` cannot be held: its digits would \
+         exceed 79228162514264337593543950335 in the reward `cash`"
+    );
+    assert_eq!(amount(&results[1], "rewards", "cash"), "5.00");
+}
