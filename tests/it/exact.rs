@@ -450,3 +450,31 @@ fn the_evaluator_computes_what_the_exact_rational_model_computes() {
         failed.get()
     );
 }
+
+#[test]
+fn a_duration_times_a_quotient_is_exact_to_the_nanosecond() {
+    let text = r#"campaign "durations" {
+  timezone Asia/Shanghai
+  facts {
+    start: timestamp
+    finish: timestamp
+  }
+  value third = (finish - start) × (1 ÷ 3)
+}"#;
+    let results = evaluate(
+        "durations",
+        text,
+        concat!(
+            "{\"id\":\"a\",\"start\":\"2024-01-01T00:00:00+08:00\",\"finish\":\"2024-01-01T00:00:03+08:00\"}\n",
+            "{\"id\":\"b\",\"start\":\"2024-01-01T00:00:00+08:00\",\"finish\":\"2024-01-01T00:00:01+08:00\"}\n",
+        ),
+    );
+    // A third of 3 seconds is 1 second (it was 0.999999999 s, shown as PT0S).
+    assert_eq!(results[0]["values"]["third"], "PT1S", "{}", results[0]);
+    // A third of a second is no whole number of nanoseconds: an error, not a truncation.
+    assert_eq!(
+        results[1]["error"],
+        "the exact result of `1 second × (1 ÷ 3)` cannot be held: a length of time would have a \
+         fraction of a nanosecond in `third`"
+    );
+}

@@ -95,10 +95,14 @@ impl<'a> Env<'a> {
     pub(in crate::eval) fn inexact(&self, op: Op, x: Value<'a>, y: Value<'a>, why: Unrepresentable) -> Box<EvalError> {
         let operand = |v: Value<'a>| match (v.number(), v) {
             (Some(n), _) => n.to_string(),
-            (None, Value::Duration(d)) => format!(
-                "{} seconds",
-                Decimal::from_i128_with_scale(i128::from(d.num_nanoseconds().unwrap_or(0)), 9).normalize()
-            ),
+            (None, Value::Duration(d)) => {
+                let nanos = i128::from(d.num_nanoseconds().unwrap_or(i64::MAX));
+                let seconds = Decimal::from_i128_with_scale(nanos, 9).normalize();
+                format!(
+                    "{seconds} {}",
+                    if seconds == Decimal::ONE { "second" } else { "seconds" }
+                )
+            }
             (None, other) => format!("{other:?}"),
         };
         self.fail(EvalErrorKind::NotRepresentable {
