@@ -318,8 +318,9 @@ pub fn apply(op: Op, x: Number, y: Number) -> Exact<Option<Number>> {
 pub fn add_decimals(a: Decimal, b: Decimal) -> Exact<Decimal> {
     let near = a.checked_add(b);
     match near {
-        // Nothing was rounded when the sum keeps the larger scale.
-        Some(sum) if sum.scale() == a.scale().max(b.scale()) => Ok(sum),
+        // Nothing was rounded when the sum keeps the larger scale, or when an operand is zero
+        // (`rust_decimal` then gives the other one as it is).
+        Some(sum) if sum.scale() == a.scale().max(b.scale()) || a.is_zero() || b.is_zero() => Ok(sum),
         _ => decimal_slow(Op::Add, a, b, near),
     }
 }
@@ -329,7 +330,9 @@ pub fn add_decimals(a: Decimal, b: Decimal) -> Exact<Decimal> {
 pub fn sub_decimals(a: Decimal, b: Decimal) -> Exact<Decimal> {
     let near = a.checked_sub(b);
     match near {
-        Some(difference) if difference.scale() == a.scale().max(b.scale()) => Ok(difference),
+        Some(difference) if difference.scale() == a.scale().max(b.scale()) || a.is_zero() || b.is_zero() => {
+            Ok(difference)
+        }
         _ => decimal_slow(Op::Sub, a, b, near),
     }
 }
@@ -339,8 +342,10 @@ pub fn sub_decimals(a: Decimal, b: Decimal) -> Exact<Decimal> {
 pub fn mul_decimals(a: Decimal, b: Decimal) -> Exact<Decimal> {
     let near = a.checked_mul(b);
     match near {
-        // Nothing was rounded when the product keeps the sum of the scales.
-        Some(product) if product.scale() == a.scale() + b.scale() => Ok(product),
+        // Nothing was rounded when the product keeps the sum of the scales, or when an operand
+        // is zero (`rust_decimal` gives a zero product without decimals). A zero product of
+        // non-zero operands is an underflow rounded away: the slow path reports it.
+        Some(product) if product.scale() == a.scale() + b.scale() || a.is_zero() || b.is_zero() => Ok(product),
         _ => decimal_slow(Op::Mul, a, b, near),
     }
 }

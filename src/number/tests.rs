@@ -443,3 +443,18 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn zeros_take_the_fast_path_as_rust_decimal_shows_them() {
+    // rust_decimal gives a zero product without decimals and a sum with zero as the other
+    // operand: exact, and shown as before.
+    assert_eq!(mul_decimals(d("0.00"), d("0.01")).unwrap().to_string(), "0");
+    assert_eq!(add_decimals(d("0.000"), d("5")).unwrap().to_string(), "5");
+    assert_eq!(
+        sub_decimals(d("0.00"), d("79228162514264337593543950335"))
+            .unwrap()
+            .to_string(),
+        "-79228162514264337593543950335"
+    );
+    assert_eq!(add_decimals(d("1.5"), d("0")).unwrap().to_string(), "1.5");
+}
