@@ -291,6 +291,7 @@ impl Number {
 }
 
 /// `x op y` exactly; `Ok(None)` when dividing by zero.
+#[inline]
 pub fn apply(op: Op, x: Number, y: Number) -> Exact<Option<Number>> {
     if let (Number::Decimal(a), Number::Decimal(b)) = (x, y) {
         return match op {
@@ -300,6 +301,12 @@ pub fn apply(op: Op, x: Number, y: Number) -> Exact<Option<Number>> {
             Op::Div => divide_decimals(a, b),
         };
     }
+    apply_fractions(op, x, y)
+}
+
+/// `x op y` exactly, computed on fractions of big integers; `Ok(None)` when dividing by zero.
+#[inline(never)]
+fn apply_fractions(op: Op, x: Number, y: Number) -> Exact<Option<Number>> {
     if op == Op::Div && y.is_zero() {
         return Ok(None);
     }

@@ -108,11 +108,20 @@ impl<'a> Env<'a> {
     }
 
     /// `a op b` of decimals of a reward (amounts and their parts), exact or an error.
+    #[inline]
     fn decimal_op(&self, op: Op, a: Decimal, b: Decimal) -> Result<Decimal> {
-        match self.number_op(op, Number::Decimal(a), Number::Decimal(b))? {
-            Number::Decimal(d) => Ok(d),
-            Number::Ratio(r) => Err(self.fail(EvalErrorKind::UnroundedAmount(r.to_decimal().to_string()))),
-        }
+        let exact = match op {
+            Op::Add => number::add_decimals(a, b),
+            Op::Sub => number::sub_decimals(a, b),
+            Op::Mul => number::mul_decimals(a, b),
+            Op::Div => {
+                return match self.number_op(op, Number::Decimal(a), Number::Decimal(b))? {
+                    Number::Decimal(d) => Ok(d),
+                    Number::Ratio(r) => Err(self.fail(EvalErrorKind::UnroundedAmount(r.to_decimal().to_string()))),
+                };
+            }
+        };
+        exact.map_err(|why| self.inexact(op, Value::Num(a), Value::Num(b), why))
     }
 
     fn eval_const_or(&self, ir: &'a Ir) -> Result<Value<'a>> {
@@ -190,7 +199,10 @@ impl<'a> Env<'a> {
                 for k in 0..count {
                     self.period = Some((p, k));
                     let raw = self.amount(&r.expr)?;
-                    raw_total = self.number_op(Op::Add, raw_total, raw)?;
+                    raw_total = match (raw_total, raw) {
+                        (Number::Decimal(a), Number::Decimal(b)) => Number::Decimal(self.decimal_op(Op::Add, a, b)?),
+                        (a, b) => self.number_op(Op::Add, a, b)?,
+                    };
                     let n = match r.adjust.rounding {
                         Some((mode, s)) => self.round_number(raw, mode, s)?,
                         None => self.payable(raw)?,
