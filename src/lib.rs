@@ -81,6 +81,7 @@ pub mod facts;
 pub mod fmt;
 #[cfg(feature = "lsp")]
 pub mod lsp;
+pub mod number;
 pub mod program;
 pub mod report;
 pub mod suggest;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::value::Value;
+use crate::number::{self, Number, Op};
 use crate::program::inputs::Inputs;
 use crate::program::{Func, Program};
 use crate::syntax::ast::PeriodUnit;
@@ -23,7 +24,7 @@ fn whole_arg(values: &[Value<'_>], i: usize) -> Result<i64, &'static str> {
         Some(Value::Num(n)) if n.fract().is_zero() => {
             i64::try_from(*n).map_err(|_| "the number of days or months is too large")
         }
-        Some(Value::Num(_)) => Err("the number of days or months must be a whole number"),
+        Some(Value::Num(_) | Value::Ratio(_)) => Err("the number of days or months must be a whole number"),
         _ => Err("internal error: a calendar function got a value that is not a number"),
     }
 }
@@ -33,10 +34,14 @@ fn whole_arg(values: &[Value<'_>], i: usize) -> Result<i64, &'static str> {
 /// backwards. The quotient is rounded to 28 significant digits, which keeps a fraction of even
 /// a nanosecond above zero and one a nanosecond short of a month below one: `rounded up`
 /// counts any part of a month as a month, and a whole number of months stays whole.
-fn months_between(m: &time::MonthsBetween) -> Option<Decimal> {
+fn months_between(m: &time::MonthsBetween) -> Option<Number> {
     let part = Decimal::from(m.elapsed.num_nanoseconds()?);
     let span = Decimal::from(m.next_month.num_nanoseconds()?.max(1));
-    let months = Decimal::from(m.whole).checked_add(part.checked_div(span)?)?;
+    // The fraction of the month exactly (a ratio when it does not end), not rounded to 28 digits.
+    let fraction = number::divide_decimals(part, span).ok().flatten()?;
+    let months = number::apply(Op::Add, Number::Decimal(Decimal::from(m.whole)), fraction)
+        .ok()
+        .flatten()?;
     Some(if m.backwards { -months } else { months })
 }
 
@@ -58,7 +63,7 @@ pub fn apply<'a>(
         Func::AddMonths => Value::Time(time::add_months(tz, t(0)?, whole_arg(values, 1)?).ok_or(too_far)?),
         Func::DaysBetween => Value::Num(Decimal::from(time::days_between(tz, t(0)?, t(1)?))),
         Func::MonthsBetween => {
-            Value::Num(months_between(&time::months_between(tz, t(0)?, t(1)?).ok_or(too_far)?).ok_or(too_far)?)
+            Value::of_number(months_between(&time::months_between(tz, t(0)?, t(1)?).ok_or(too_far)?).ok_or(too_far)?)
         }
         Func::BusinessDaysBetween => {
             let holidays = inputs.holidays.as_ref();

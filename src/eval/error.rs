@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use crate::number::Unrepresentable;
+
 /// Why a record could not be evaluated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvalError {
@@ -22,6 +24,18 @@ pub enum EvalErrorKind {
     /// A number grew beyond what a decimal holds (28 digits), or a time or duration beyond
     /// its range.
     Overflow,
+    /// The exact result of an operation is not a number the evaluator holds
+    /// ([`crate::number`]): never rounded instead. The operation as written with its operands'
+    /// values (`79228162514264337593543950335 × 0.5`), and why.
+    NotRepresentable {
+        /// The operation with its operands' values.
+        expression: String,
+        /// Why its result cannot be held.
+        why: Unrepresentable,
+    },
+    /// A reward's amount, not rounded by the campaign, has no finite decimal form (shown to 28
+    /// significant digits): it cannot be paid without a rounding the campaign declares.
+    UnroundedAmount(String),
     /// A reward's amount is unknown.
     UnknownAmount,
     /// A reward's expiry time is unknown.
@@ -85,6 +99,13 @@ impl fmt::Display for EvalErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EvalErrorKind::Overflow => f.write_str("the arithmetic overflowed (a number grew beyond 28 digits)"),
+            EvalErrorKind::NotRepresentable { expression, why } => {
+                write!(f, "the exact result of `{expression}` cannot be held: {why}")
+            }
+            EvalErrorKind::UnroundedAmount(amount) => write!(
+                f,
+                "the amount {amount} has no finite decimal form: declare how it is rounded (`rounded down`)"
+            ),
             EvalErrorKind::UnknownAmount => f.write_str("the amount is unknown"),
             EvalErrorKind::UnknownExpiry => f.write_str("the expiry time is unknown"),
             EvalErrorKind::UnknownPaymentDate => f.write_str("a payment date is unknown"),

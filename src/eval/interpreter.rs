@@ -65,7 +65,7 @@ struct Partial<'a> {
 /// A sortable key (for queues, rankings and groups).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum QueueKey {
-    Num(Decimal),
+    Num(crate::number::Ordered),
     Time(DateTime<Utc>),
     Duration(TimeDelta),
     Text(String),
@@ -76,7 +76,8 @@ enum QueueKey {
 impl QueueKey {
     fn of(v: Value<'_>) -> Option<QueueKey> {
         Some(match v {
-            Value::Num(n) => QueueKey::Num(n.normalize()),
+            Value::Num(n) => QueueKey::Num(crate::number::Ordered(crate::number::Number::Decimal(n.normalize()))),
+            Value::Ratio(r) => QueueKey::Num(crate::number::Ordered(crate::number::Number::Ratio(r))),
             Value::Time(t) => QueueKey::Time(t),
             Value::Duration(d) => QueueKey::Duration(d),
             Value::Text(t) => QueueKey::Text(t.to_string()),
@@ -213,7 +214,22 @@ impl<'p> Evaluator<'p> {
                 let granted = claim <= *left;
                 let before = *left;
                 if granted {
-                    *left -= claim;
+                    // Exact: a claim that cannot be taken from what is left without rounding
+                    // (a budget of 29 digits, a claim in fen) fails its record instead.
+                    match crate::number::sub_decimals(before, claim) {
+                        Ok(rest) => *left = rest,
+                        Err(why) => {
+                            let kind = EvalErrorKind::NotRepresentable {
+                                expression: format!("{before} - {claim}"),
+                                why,
+                            };
+                            let place = super::error::Place::Reward(reward.name.clone());
+                            if let Some(p) = partials.get_mut(index) {
+                                *p = Err(Box::new(super::error::EvalError::new(kind, place)));
+                            }
+                            continue;
+                        }
+                    }
                 }
                 if let Some(Ok(p)) = partials.get_mut(index)
                     && let Some(r) = p.outcome.rewards.get_mut(ri)

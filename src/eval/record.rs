@@ -1,13 +1,16 @@
 //! What one record computes from its program: each definition (per period, rounded and
 //! capped), each reward (rounded, capped, split into parts) and the values shown in results.
 
+use std::cmp::Ordering;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::env::{Context, Env, Result};
 use super::error::EvalErrorKind;
-use super::reference::values::{round, with_scale};
+use super::reference::values::with_scale;
 use super::value::*;
+use crate::number::{self, Number, Op};
 use crate::program::types::{Dim, Ty};
 use crate::program::*;
 use crate::syntax::ast::RoundingMode;
@@ -73,34 +76,63 @@ impl<'a> Env<'a> {
         self.adjust_number(v, adjust)
     }
 
+    /// Rounds and bounds a definition's number: the rounding exact (of a ratio too), the
+    /// bounds compared exactly; anything but a number is left as it is.
     fn adjust_number(&self, v: Value<'a>, adjust: &'a Adjust) -> Result<Value<'a>> {
-        let Value::Num(mut n) = v else { return Ok(v) };
+        let Some(mut n) = v.number() else { return Ok(v) };
         if let Some((mode, step)) = adjust.rounding {
-            n = round(n, mode, step).ok_or_else(|| self.overflow())?;
+            n = Number::Decimal(self.round_number(n, mode, step)?);
         }
         // As for a reward: a rounded value stays on its step, so a cap from facts is rounded down
         // and a floor up to it (a floor of 7.771 CNY on a value rounded to the fen is 7.78).
-        let on_step = |c: Decimal, mode: RoundingMode| match adjust.rounding {
-            Some((_, step)) => round(c, mode, step).ok_or_else(|| self.overflow()),
+        let on_step = |c: Number, mode: RoundingMode| match adjust.rounding {
+            Some((_, step)) => self.round_number(c, mode, step).map(Number::Decimal),
             None => Ok(c),
         };
         if let Some(cap) = &adjust.at_most
-            && let Value::Num(c) = self.eval_const_or(cap)?
+            && let Some(c) = self.eval_const_or(cap)?.number()
         {
             let c = on_step(c, RoundingMode::Down)?;
-            if n > c {
+            if number::compare(n, c) == Ordering::Greater {
                 n = c;
             }
         }
         if let Some(floor) = &adjust.at_least
-            && let Value::Num(c) = self.eval_const_or(floor)?
+            && let Some(c) = self.eval_const_or(floor)?.number()
         {
             let c = on_step(c, RoundingMode::Up)?;
-            if n < c {
+            if number::compare(n, c) == Ordering::Less {
                 n = c;
             }
         }
-        Ok(Value::Num(n))
+        Ok(Value::of_number(n))
+    }
+
+    /// A number rounded to a step, exactly; an error when the result cannot be held.
+    fn round_number(&self, n: Number, mode: RoundingMode, step: Decimal) -> Result<Decimal> {
+        number::round(n, mode, step).map_err(|why| {
+            self.fail(EvalErrorKind::NotRepresentable {
+                expression: format!("{n} rounded {} to {step}", mode.words()),
+                why,
+            })
+        })
+    }
+
+    /// `a op b` of decimals of a reward (amounts and their parts), exact or an error.
+    #[inline]
+    fn decimal_op(&self, op: Op, a: Decimal, b: Decimal) -> Result<Decimal> {
+        let exact = match op {
+            Op::Add => number::add_decimals(a, b),
+            Op::Sub => number::sub_decimals(a, b),
+            Op::Mul => number::mul_decimals(a, b),
+            Op::Div => {
+                return match self.number_op(op, Number::Decimal(a), Number::Decimal(b))? {
+                    Number::Decimal(d) => Ok(d),
+                    Number::Ratio(r) => Err(self.fail(EvalErrorKind::UnroundedAmount(r.to_decimal().to_string()))),
+                };
+            }
+        };
+        exact.map_err(|why| self.inexact(op, Value::Num(a), Value::Num(b), why))
     }
 
     fn eval_const_or(&self, ir: &'a Ir) -> Result<Value<'a>> {
@@ -134,21 +166,27 @@ impl<'a> Env<'a> {
                 let raw = self.amount(&r.expr)?;
                 let mut n = raw;
                 if let Some((mode, s)) = r.adjust.rounding {
-                    n = round(n, mode, s).ok_or_else(|| self.overflow())?;
+                    n = Number::Decimal(self.round_number(n, mode, s)?);
                 }
                 // Caps computed from facts may be finer than the unit pays: a cap is rounded down
                 // and a floor up to the payable step, so the amount never breaks either.
                 if let Some(cap) = &r.adjust.at_most
-                    && let Value::Num(c) = self.eval(cap)?
+                    && let Some(c) = self.eval(cap)?.number()
                 {
-                    n = n.min(round(c, RoundingMode::Down, step).ok_or_else(|| self.overflow())?);
+                    let c = Number::Decimal(self.round_number(c, RoundingMode::Down, step)?);
+                    if number::compare(c, n) == Ordering::Less {
+                        n = c;
+                    }
                 }
                 if let Some(floor) = &r.adjust.at_least
-                    && let Value::Num(c) = self.eval(floor)?
+                    && let Some(c) = self.eval(floor)?.number()
                 {
-                    n = n.max(round(c, RoundingMode::Up, step).ok_or_else(|| self.overflow())?);
+                    let c = Number::Decimal(self.round_number(c, RoundingMode::Up, step)?);
+                    if number::compare(c, n) == Ordering::Greater {
+                        n = c;
+                    }
                 }
-                let amount = with_scale(n, step);
+                let amount = with_scale(self.payable(n)?, step);
                 let payments = self.payments(r, amount, step)?;
                 let expires_at = match &r.adjust.expires {
                     Some(e) => match self.eval(e)? {
@@ -160,7 +198,7 @@ impl<'a> Env<'a> {
                 Ok(RewardOutcome {
                     amount,
                     by_period: None,
-                    raw,
+                    raw: raw.to_decimal(),
                     budget: None,
                     payments,
                     expires_at,
@@ -168,42 +206,53 @@ impl<'a> Env<'a> {
             }
             Some((p, count)) => {
                 let mut amounts = Vec::with_capacity(count);
-                let mut raw_total = Decimal::ZERO;
+                let mut raw_total = Number::Decimal(Decimal::ZERO);
                 for k in 0..count {
                     self.period = Some((p, k));
                     let raw = self.amount(&r.expr)?;
-                    raw_total = raw_total.checked_add(raw).ok_or_else(|| self.overflow())?;
+                    raw_total = match (raw_total, raw) {
+                        (Number::Decimal(a), Number::Decimal(b)) => Number::Decimal(self.decimal_op(Op::Add, a, b)?),
+                        (a, b) => self.number_op(Op::Add, a, b)?,
+                    };
                     let n = match r.adjust.rounding {
-                        Some((mode, s)) => round(raw, mode, s).ok_or_else(|| self.overflow())?,
-                        None => raw,
+                        Some((mode, s)) => self.round_number(raw, mode, s)?,
+                        None => self.payable(raw)?,
                     };
                     amounts.push(n);
                 }
                 self.period = None;
                 // A cap on the total is consumed in calendar order: once reached, later periods pay nothing.
                 if let Some(cap) = &r.adjust.at_most
-                    && let Value::Num(left) = self.eval(cap)?
+                    && let Some(left) = self.eval(cap)?.number()
                 {
-                    let mut left = round(left, RoundingMode::Down, step).ok_or_else(|| self.overflow())?;
+                    let mut left = self.round_number(left, RoundingMode::Down, step)?;
                     for a in amounts.iter_mut() {
                         let paid = (*a).min(left.max(Decimal::ZERO));
-                        left -= paid;
+                        left = self.decimal_op(Op::Sub, left, paid)?;
                         *a = paid;
                     }
                 }
                 let mut total = Decimal::ZERO;
                 for a in &amounts {
-                    total = total.checked_add(*a).ok_or_else(|| self.overflow())?;
+                    total = self.decimal_op(Op::Add, total, *a)?;
                 }
                 Ok(RewardOutcome {
                     amount: with_scale(total, step),
                     by_period: Some(amounts.into_iter().map(|a| with_scale(a, step)).collect()),
-                    raw: raw_total,
+                    raw: raw_total.to_decimal(),
                     budget: None,
                     payments: Vec::new(),
                     expires_at: None,
                 })
             }
+        }
+    }
+
+    /// An amount to pay: a decimal, never a ratio the campaign did not round.
+    fn payable(&self, n: Number) -> Result<Decimal> {
+        match n {
+            Number::Decimal(d) => Ok(d),
+            Number::Ratio(r) => Err(self.fail(EvalErrorKind::UnroundedAmount(r.to_decimal().to_string()))),
         }
     }
 
@@ -220,28 +269,30 @@ impl<'a> Env<'a> {
             let part = if i + 1 == r.adjust.parts.len() {
                 left
             } else {
-                let p = amount.checked_mul(*share).ok_or_else(|| self.overflow())?;
-                round(p, RoundingMode::Down, step).ok_or_else(|| self.overflow())?
+                let p = self.decimal_op(Op::Mul, amount, *share)?;
+                self.round_number(Number::Decimal(p), RoundingMode::Down, step)?
             };
-            left -= part;
+            left = self.decimal_op(Op::Sub, left, part)?;
             out.push((at, with_scale(part, step)));
         }
         Ok(out)
     }
 
     /// A reward's amount: a number, or an error.
-    fn amount(&mut self, ir: &'a Ir) -> Result<Decimal> {
+    fn amount(&mut self, ir: &'a Ir) -> Result<Number> {
         // The commonest reward, an amount times a rate, without the general evaluation (in
         // place: the same as `eval` of the product, which runs when either is not a number).
         if self.plan.shortcuts.in_place
             && let Ir::Arith(ArithOp::Mul, a, b) = ir
-            && let (Value::Num(x), Value::Num(y)) = (self.operand(a)?, self.operand(b)?)
+            && let (x @ Value::Num(a), y @ Value::Num(b)) = (self.operand(a)?, self.operand(b)?)
         {
-            return x.checked_mul(y).ok_or_else(|| self.overflow());
+            return number::mul_decimals(a, b)
+                .map(Number::Decimal)
+                .map_err(|why| self.inexact(Op::Mul, x, y, why));
         }
-        match self.operand(ir)? {
-            Value::Num(n) => Ok(n),
-            _ => Err(self.fail(EvalErrorKind::UnknownAmount)),
+        match self.operand(ir)?.number() {
+            Some(n) => Ok(n),
+            None => Err(self.fail(EvalErrorKind::UnknownAmount)),
         }
     }
 
@@ -262,6 +313,11 @@ impl<'a> Env<'a> {
                     (Value::Num(n), Ty::Num(Dim::Count)) => Shown::Count(n),
                     (Value::Num(n), Ty::Num(Dim::Money(u) | Dim::Unit(u))) => Shown::Amount(n, u.clone()),
                     (Value::Num(n), _) => Shown::Number(n),
+                    // A quotient without a finite decimal form, shown to 28 significant digits.
+                    (Value::Ratio(r), Ty::Num(Dim::Money(u) | Dim::Unit(u))) => {
+                        Shown::Amount(r.to_decimal(), u.clone())
+                    }
+                    (Value::Ratio(r), _) => Shown::Number(r.to_decimal()),
                     (Value::Text(t), _) => Shown::Text(t.to_string()),
                     (Value::Choice(c), Ty::Choice(choices)) => {
                         Shown::Text(choices.get(c as usize).cloned().unwrap_or_default())

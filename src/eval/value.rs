@@ -5,6 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use rust_decimal::Decimal;
 
+use crate::number::{Number, Ratio};
 use crate::program::{Const, Window};
 
 /// A value while evaluating. Texts borrow from the record or the program.
@@ -19,8 +20,12 @@ pub enum Value<'a> {
     Unknown,
     /// A yes/no.
     Bool(bool),
-    /// A number (fractions as ratios).
+    /// A number with a finite decimal form (fractions as ratios: 2 % is 0.02): every fact,
+    /// literal, sum and product, and the quotients that end.
     Num(Decimal),
+    /// A quotient without a finite decimal form (`1 ÷ 3`), kept exact until it is rounded
+    /// ([`crate::number`]).
+    Ratio(Ratio),
     /// A text.
     Text(&'a str),
     /// A choice by index.
@@ -53,6 +58,32 @@ impl<'a> Value<'a> {
     /// Whether the value is unknown.
     pub fn is_unknown(&self) -> bool {
         matches!(self, Value::Unknown)
+    }
+
+    /// The value as a number, when it is one.
+    #[inline]
+    pub fn number(&self) -> Option<Number> {
+        match *self {
+            Value::Num(d) => Some(Number::Decimal(d)),
+            Value::Ratio(r) => Some(Number::Ratio(r)),
+            Value::Unknown
+            | Value::Bool(_)
+            | Value::Text(_)
+            | Value::Choice(_)
+            | Value::Time(_)
+            | Value::Duration(_)
+            | Value::Window(_)
+            | Value::Set(_) => None,
+        }
+    }
+
+    /// A number as a value.
+    #[inline]
+    pub fn of_number(n: Number) -> Value<'static> {
+        match n {
+            Number::Decimal(d) => Value::Num(d),
+            Number::Ratio(r) => Value::Ratio(r),
+        }
     }
 }
 
@@ -123,3 +154,22 @@ pub struct Outcome {
 }
 
 pub use super::error::EvalError;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ratio_makes_a_value_no_larger() {
+        // A ratio (a decimal and a 64-bit divisor) fits in the room a window already takes:
+        // exactness costs nothing in the size of every value copied where nothing divides.
+        use std::mem::size_of;
+        assert!(
+            size_of::<Ratio>() <= size_of::<Window>(),
+            "{} > {}",
+            size_of::<Ratio>(),
+            size_of::<Window>()
+        );
+        assert_eq!(size_of::<Value<'_>>(), 40);
+    }
+}

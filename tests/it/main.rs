@@ -18,6 +18,7 @@ mod harness;
 mod catalog;
 mod cli;
 mod docs;
+mod exact;
 mod examples;
 mod fact_files;
 mod fixes;

@@ -759,7 +759,7 @@ fn decimal_overflow_is_an_error_for_the_record() {
         &Expect {
             id: Some("b3"),
             fact: None,
-            words: &["overflowed", "`scaled`"],
+            words: &["cannot be held", "× 10000000000", "`scaled`"],
         },
     );
     let results = lines(&out);

@@ -139,13 +139,19 @@ impl<'a> Checker<'a> {
             }),
             _ => None,
         };
-        // Fold constants so windows and caps written as sums stay constants.
+        // Fold constants so windows and caps written as sums stay constants. Only an exact
+        // decimal result is folded: `1 ÷ 3` (a ratio) and a result that cannot be held are left
+        // to the evaluator, which keeps the first exact and reports the second.
         if let (Some(x), Some(y)) = (num_const(&l.ir), num_const(&r.ir)) {
+            use crate::number::{self, Number};
             let folded = match aop {
-                ArithOp::Add => x.checked_add(y),
-                ArithOp::Sub => x.checked_sub(y),
-                ArithOp::Mul => x.checked_mul(y),
-                ArithOp::Div => x.checked_div(y),
+                ArithOp::Add => number::add_decimals(x, y).ok(),
+                ArithOp::Sub => number::sub_decimals(x, y).ok(),
+                ArithOp::Mul => number::mul_decimals(x, y).ok(),
+                ArithOp::Div => match number::divide_decimals(x, y) {
+                    Ok(Some(Number::Decimal(q))) => Some(q),
+                    _ => None,
+                },
                 _ => None,
             };
             if let Some(v) = folded {

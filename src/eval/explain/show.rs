@@ -9,11 +9,19 @@ use crate::program::Program;
 use crate::program::types::{Dim, Ty};
 
 /// A value as people read it: amounts with their unit, percentages with `%`, times in the campaign's zone.
+///
+/// A ratio (a quotient without a finite decimal form) is shown to 28 significant digits
+/// ([`crate::number::Ratio::to_decimal`]).
 pub fn show(program: &Program, v: Value<'_>, ty: &Ty) -> String {
     match (v, ty) {
         (Value::Unknown, _) => "unknown".into(),
         (Value::Bool(b), _) => b.to_string(),
-        (Value::Num(n), Ty::Num(Dim::Fraction)) => format!("{}%", (n * Decimal::ONE_HUNDRED).normalize()),
+        (Value::Ratio(r), _) => show(program, Value::Num(r.to_decimal()), ty),
+        (Value::Num(n), Ty::Num(Dim::Fraction)) => match crate::number::mul_decimals(n, Decimal::ONE_HUNDRED) {
+            Ok(percent) => format!("{}%", percent.normalize()),
+            // A fraction too large to read as a percentage.
+            Err(_) => n.to_string(),
+        },
         (Value::Num(n), Ty::Num(Dim::Money(u) | Dim::Unit(u))) => format!("{} {u}", group_digits(n)),
         (Value::Num(n), _) => n.to_string(),
         (Value::Text(t), _) => format!("\"{t}\""),

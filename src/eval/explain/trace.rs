@@ -9,9 +9,9 @@ use super::{ConditionLine, Explanation, ItemLine, RewardLine, ValueLine};
 use crate::eval::Evaluator;
 use crate::eval::env::{Context, Env, Result};
 use crate::eval::reference::lists::Visit;
-use crate::eval::reference::values::round;
 use crate::eval::value::*;
 use crate::facts::Record;
+use crate::number::Number;
 use crate::program::types::{Dim, Ty};
 use crate::program::*;
 
@@ -218,6 +218,11 @@ impl<'a> Env<'a> {
                     CmpOp::Gt => "above",
                     CmpOp::Ge => "at least",
                 };
+                // A ratio is measured against the bound by its 28 digits: a hint, not a payment.
+                let x = match x {
+                    Value::Ratio(r) => Value::Num(r.to_decimal()),
+                    other => other,
+                };
                 match (x, bound_value) {
                     (Value::Unknown, _) => Some(format!(
                         "`{subject}` is unknown; it must be known and {words} {bound_text}"
@@ -236,15 +241,22 @@ impl<'a> Env<'a> {
                             Ty::Num(Dim::Count) => Decimal::ONE,
                             _ => Decimal::new(1, x.scale().max(c.scale()).max(2)),
                         };
+                        // Checked: a hint on numbers near the largest decimal is left out, never a panic.
                         let (diff, more) = match op {
-                            CmpOp::Ge => (c - x, true),
-                            CmpOp::Gt => (c + step - x, true),
-                            CmpOp::Le => (x - c, false),
-                            _ => (x - c + step, false),
+                            CmpOp::Ge => (c.checked_sub(x), true),
+                            CmpOp::Gt => (c.checked_add(step).and_then(|c| c.checked_sub(x)), true),
+                            CmpOp::Le => (x.checked_sub(c), false),
+                            _ => (x.checked_sub(c).and_then(|d| d.checked_add(step)), false),
+                        };
+                        let Some(diff) = diff else {
+                            return Ok(Some(format!("`{subject}` must be {words} {bound_text}")));
                         };
                         let diff = diff.normalize().max(step);
                         let amount = show(program, Value::Num(diff), ty);
-                        let target = if more { x + diff } else { x - diff };
+                        let target = if more { x.checked_add(diff) } else { x.checked_sub(diff) };
+                        let Some(target) = target else {
+                            return Ok(Some(format!("`{subject}` must be {words} {bound_text}")));
+                        };
                         let target_text = show(program, Value::Num(target), ty);
                         Some(format!(
                             "{amount} {} `{subject}`: {target_text} would pass (it must be {words} {bound_text})",
@@ -283,10 +295,7 @@ impl<'a> Env<'a> {
             (Some(paid), Some((p, range))) => {
                 for (k, (period, paid)) in range.periods.iter().zip(paid).enumerate() {
                     self.period = Some((p, k));
-                    let raw = match self.eval(&r.expr)? {
-                        Value::Num(n) => n,
-                        _ => Decimal::ZERO,
-                    };
+                    let raw = self.eval(&r.expr)?.number().map_or(Decimal::ZERO, Number::to_decimal);
                     let mut line = format!("{}: computed {} {unit}", period.key, raw.normalize());
                     if let Some(rw) = &rounding {
                         line.push_str(&format!(", {rw}"));
@@ -296,7 +305,7 @@ impl<'a> Env<'a> {
                 }
                 self.period = None;
                 if let Some(cap) = &r.adjust.at_most
-                    && let Value::Num(c) = self.eval(cap)?
+                    && let Some(c) = self.eval(cap)?.number().map(Number::to_decimal)
                 {
                     steps.push(format!(
                         "at most {} {unit} in total, consumed month by month",
@@ -308,7 +317,9 @@ impl<'a> Env<'a> {
                 steps.push(format!("computed: {} {unit}", group_digits(o.raw.normalize())));
                 let mut current = o.raw;
                 if let Some((mode, step)) = r.adjust.rounding {
-                    current = round(current, mode, step).unwrap_or(current);
+                    // The exact amount rounded, as the reward is (not its 28 digits shown).
+                    let exact = self.eval(&r.expr)?.number().unwrap_or(Number::Decimal(current));
+                    current = crate::number::round(exact, mode, step).unwrap_or(current);
                     steps.push(format!(
                         "{}: {} {unit}",
                         rounding.unwrap_or_default(),
@@ -316,7 +327,7 @@ impl<'a> Env<'a> {
                     ));
                 }
                 if let Some(cap) = &r.adjust.at_most
-                    && let Value::Num(c) = self.eval(cap)?
+                    && let Some(c) = self.eval(cap)?.number().map(Number::to_decimal)
                 {
                     if current > c {
                         steps.push(format!("at most {} {unit}: capped", group_digits(c)));
@@ -326,7 +337,7 @@ impl<'a> Env<'a> {
                     }
                 }
                 if let Some(floor) = &r.adjust.at_least
-                    && let Value::Num(c) = self.eval(floor)?
+                    && let Some(c) = self.eval(floor)?.number().map(Number::to_decimal)
                 {
                     if current < c {
                         steps.push(format!("at least {} {unit}: raised", group_digits(c)));

@@ -20,6 +20,7 @@ use crate::eval::env::{Env, Frame, Result};
 use crate::eval::error::Internal;
 use crate::eval::value::Value;
 use crate::facts::{FactValue, Record};
+use crate::number::{self, Number, Op, Unrepresentable};
 use crate::program::types::Ty;
 use crate::program::{Derived, Filter, Ir, ListExpr, ListLevel};
 use crate::syntax::ast::AggOp;
@@ -158,9 +159,19 @@ impl<'a> Env<'a> {
         };
         self.walk(list, 0, &mut fold, &())?;
         if fold.failed {
-            return Err(self.overflow());
+            return Err(self.unheld(acc.take_failure()));
         }
-        acc.finish().ok_or_else(|| self.overflow())
+        acc.finish_or_why().map_err(|why| self.unheld(why))
+    }
+
+    /// The error of an aggregate whose fold failed: the operation whose exact result could not
+    /// be held, or an overflow (a sum of durations).
+    #[cold]
+    pub(in crate::eval) fn unheld(&self, failure: Option<Box<Unheld>>) -> Box<crate::eval::error::EvalError> {
+        match failure {
+            Some(u) => self.inexact(u.op, Value::of_number(u.a), Value::of_number(u.b), u.why),
+            None => self.overflow(),
+        }
     }
 
     /// An aggregate node: [`Env::aggregate`], remembered for the record when it reads only the
@@ -318,6 +329,17 @@ pub(in crate::eval) struct Accumulator<'a> {
         reason = "boxed on purpose: the other aggregates then carry 8 bytes for the set instead of 48"
     )]
     distinct: Option<Box<HashSet<String>>>,
+    /// Why adding failed, when an exact sum could not be held (boxed: rare).
+    failure: Option<Box<Unheld>>,
+}
+
+/// An operation of an aggregate whose exact result could not be held.
+#[derive(Debug)]
+pub(in crate::eval) struct Unheld {
+    pub(in crate::eval) op: Op,
+    pub(in crate::eval) a: Number,
+    pub(in crate::eval) b: Number,
+    pub(in crate::eval) why: Unrepresentable,
 }
 
 impl<'a> Accumulator<'a> {
@@ -329,6 +351,24 @@ impl<'a> Accumulator<'a> {
             any: false,
             all: true,
             distinct: None,
+            failure: None,
+        }
+    }
+
+    /// Why the last addition failed (`None` for an overflow of durations).
+    pub(in crate::eval) fn take_failure(&mut self) -> Option<Box<Unheld>> {
+        self.failure.take()
+    }
+
+    /// `a op b` exactly; `None` (the failure kept) when the result cannot be held.
+    fn exact(&mut self, op: Op, a: Number, b: Number) -> Option<Number> {
+        match number::apply(op, a, b) {
+            Ok(Some(n)) => Some(n),
+            Ok(None) => None,
+            Err(why) => {
+                self.failure = Some(Box::new(Unheld { op, a, b, why }));
+                None
+            }
         }
     }
 
@@ -339,12 +379,16 @@ impl<'a> Accumulator<'a> {
         if !matches!(self.op, AggOp::Sum | AggOp::Average) {
             return self.add(Value::Num(n));
         }
-        self.count += 1;
         match &mut self.sum {
-            Some(Value::Num(total)) => *total = total.checked_add(n)?,
+            Some(Value::Num(total)) => match number::add_decimals(*total, n) {
+                Ok(sum) => *total = sum,
+                Err(_) => return self.add(Value::Num(n)),
+            },
             None => self.sum = Some(Value::Num(n)),
-            Some(other) => *other = Value::Unknown,
+            // A ratio so far (or a value of another kind): the general addition.
+            Some(_) => return self.add(Value::Num(n)),
         }
+        self.count += 1;
         Some(())
     }
 
@@ -360,6 +404,8 @@ impl<'a> Accumulator<'a> {
             AggOp::CountDistinct => {
                 let key = match v {
                     Value::Num(n) => format!("n{}", n.normalize()),
+                    // A ratio is in its smallest form: equal ratios have equal parts.
+                    Value::Ratio(r) => format!("r{r}"),
                     Value::Text(t) => format!("t{t}"),
                     Value::Choice(c) => format!("c{c}"),
                     Value::Time(t) => format!("i{}", t.timestamp_nanos_opt().unwrap_or_default()),
@@ -371,7 +417,20 @@ impl<'a> Accumulator<'a> {
             AggOp::Sum | AggOp::Average => {
                 self.sum = Some(match (self.sum, v) {
                     (None, v) => v,
-                    (Some(Value::Num(a)), Value::Num(b)) => Value::Num(a.checked_add(b)?),
+                    (Some(Value::Num(a)), Value::Num(b)) => match number::add_decimals(a, b) {
+                        Ok(sum) => Value::Num(sum),
+                        Err(why) => {
+                            let (a, b) = (Number::Decimal(a), Number::Decimal(b));
+                            self.failure = Some(Box::new(Unheld { op: Op::Add, a, b, why }));
+                            return None;
+                        }
+                    },
+                    (Some(x @ (Value::Num(_) | Value::Ratio(_))), Value::Num(_) | Value::Ratio(_)) => {
+                        match (x.number(), v.number()) {
+                            (Some(a), Some(b)) => Value::of_number(self.exact(Op::Add, a, b)?),
+                            _ => Value::Unknown,
+                        }
+                    }
                     (Some(Value::Duration(a)), Value::Duration(b)) => Value::Duration(a.checked_add(&b)?),
                     _ => Value::Unknown,
                 });
@@ -395,15 +454,30 @@ impl<'a> Accumulator<'a> {
         Some(())
     }
 
+    /// The aggregate's value; `None` when it cannot be held.
     pub(in crate::eval) fn finish(self) -> Option<Value<'a>> {
-        Some(match self.op {
+        self.finish_or_why().ok()
+    }
+
+    /// The aggregate's value, or why it cannot be held ([`Accumulator::take_failure`]).
+    pub(in crate::eval) fn finish_or_why(mut self) -> std::result::Result<Value<'a>, Option<Box<Unheld>>> {
+        let average = match (self.op, self.sum) {
+            (AggOp::Average, Some(s)) if self.count > 0 => s.number(),
+            _ => None,
+        };
+        if let Some(sum) = average {
+            // An exact quotient: a ratio when it does not end (the average of 1, 1 and 2).
+            let count = Number::Decimal(Decimal::from(self.count));
+            return match self.exact(Op::Div, sum, count) {
+                Some(n) => Ok(Value::of_number(n)),
+                None => Err(self.failure.take()),
+            };
+        }
+        Ok(match self.op {
             AggOp::Count => Value::Num(Decimal::from(self.count)),
             AggOp::CountDistinct => Value::Num(Decimal::from(self.distinct.map_or(0, |d| d.len()))),
             AggOp::Sum => self.sum.unwrap_or(Value::Num(Decimal::ZERO)),
-            AggOp::Average => match self.sum {
-                Some(Value::Num(s)) if self.count > 0 => Value::Num(s.checked_div(Decimal::from(self.count))?),
-                _ => Value::Unknown,
-            },
+            AggOp::Average => Value::Unknown,
             AggOp::Min | AggOp::Max => self.sum.unwrap_or(Value::Unknown),
             AggOp::Any => Value::Bool(self.any),
             AggOp::All => Value::Bool(self.all),

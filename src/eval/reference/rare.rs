@@ -10,6 +10,7 @@ use super::values::compare;
 use crate::eval::env::{Env, Result};
 use crate::eval::error::{EvalErrorKind, Internal};
 use crate::eval::value::Value;
+use crate::number::{self, Number, Op};
 use crate::program::{Band, Const, Func, Ir, Window};
 use crate::syntax::ast::AggOp;
 
@@ -48,6 +49,7 @@ impl<'a> Env<'a> {
             // Numbers.
             Ir::Neg(a) => Ok(match self.eval(a)? {
                 Value::Num(n) => Value::Num(-n),
+                Value::Ratio(r) => Value::of_number(-Number::Ratio(r)),
                 Value::Duration(d) => Value::Duration(-d),
                 _ => Value::Unknown,
             }),
@@ -163,9 +165,11 @@ impl<'a> Env<'a> {
                 Value::Num(n) if in_place => acc.add_num(*n),
                 other => acc.add(*other),
             };
-            added.ok_or_else(|| self.overflow())?;
+            if added.is_none() {
+                return Err(self.unheld(acc.take_failure()));
+            }
         }
-        acc.finish().ok_or_else(|| self.overflow())
+        acc.finish_or_why().map_err(|why| self.unheld(why))
     }
 
     /// `lookup`: the value of the first row whose keys equal the keys looked up, else the
@@ -193,42 +197,56 @@ impl<'a> Env<'a> {
         }
     }
 
-    /// `band of x`: the value of the first band `x` falls in, unknown when in none.
+    /// `band of x`: the value of the first band `x` falls in, unknown when in none. A ratio is
+    /// placed exactly: `2 ÷ 3` is below a band starting at `0.6666666666666666666666666667`.
     fn band(&mut self, subject: &'a Ir, bands: &'a [Band]) -> Result<Value<'a>> {
         let x = match self.eval(subject)? {
-            Value::Num(x) => Some(x),
+            Value::Num(x) => Some(Number::Decimal(x)),
+            Value::Ratio(r) => Some(Number::Ratio(r)),
             // Bands of timestamps have their ends as nanoseconds since 1970.
-            Value::Time(t) => t.timestamp_nanos_opt().map(Decimal::from),
+            Value::Time(t) => t.timestamp_nanos_opt().map(|n| Number::Decimal(Decimal::from(n))),
             _ => None,
         };
-        match x.and_then(|x| bands.iter().find(|b| b.contains(x))) {
+        match x.and_then(|x| bands.iter().find(|b| band_contains(b, x))) {
             Some(band) => self.eval(&band.value),
             None => Ok(Value::Unknown),
         }
     }
 
     /// `marginal of x`: the sum over bands of rate × the part of `x` inside the band; unknown
-    /// when `x`, or the rate of a band `x` reaches into, is.
+    /// when `x`, or the rate of a band `x` reaches into, is. Exact, as every operation.
     fn marginal(&mut self, subject: &'a Ir, bands: &'a [Band]) -> Result<Value<'a>> {
-        let Value::Num(x) = self.eval(subject)? else {
+        let Some(x) = self.eval(subject)?.number() else {
             return Ok(Value::Unknown);
         };
-        let mut total = Decimal::ZERO;
+        let mut total = Number::Decimal(Decimal::ZERO);
         for band in bands {
-            let start = band.start.unwrap_or(Decimal::ZERO);
-            let top = band.end.map_or(x, |e| x.min(e));
-            let part = top - start;
-            if part <= Decimal::ZERO {
+            let start = Number::Decimal(band.start.unwrap_or(Decimal::ZERO));
+            let top = match band.end {
+                Some(e) if number::compare(x, Number::Decimal(e)) == Ordering::Greater => Number::Decimal(e),
+                _ => x,
+            };
+            if number::compare(top, start) != Ordering::Greater {
                 continue;
             }
-            match self.eval(&band.value)? {
-                Value::Num(rate) => {
-                    let paid = part.checked_mul(rate).ok_or_else(|| self.overflow())?;
-                    total = total.checked_add(paid).ok_or_else(|| self.overflow())?;
+            let part = self.number_op(Op::Sub, top, start)?;
+            match self.eval(&band.value)?.number() {
+                Some(rate) => {
+                    let paid = self.number_op(Op::Mul, part, rate)?;
+                    total = self.number_op(Op::Add, total, paid)?;
                 }
-                _ => return Ok(Value::Unknown),
+                None => return Ok(Value::Unknown),
             }
         }
-        Ok(Value::Num(total))
+        Ok(Value::of_number(total))
     }
+}
+
+/// Whether a number falls in a band of numbers (compared exactly).
+fn band_contains(band: &Band, x: Number) -> bool {
+    let from = |e: Decimal| number::compare(x, Number::Decimal(e));
+    band.start.is_none_or(|s| from(s) != Ordering::Less)
+        && band
+            .end
+            .is_none_or(|e| from(e) == Ordering::Less || (band.end_inclusive && from(e) == Ordering::Equal))
 }

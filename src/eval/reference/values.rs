@@ -4,35 +4,41 @@
 use std::cmp::Ordering;
 
 use chrono::TimeDelta;
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 
 use crate::eval::env::{Env, Result};
-use crate::eval::error::Internal;
+use crate::eval::error::{EvalError, EvalErrorKind, Internal};
 use crate::eval::value::Value;
+use crate::number::{self, Number, Op, Unrepresentable};
 use crate::program::{ArithOp, CmpOp};
 use crate::syntax::ast::RoundingMode;
 
 impl<'a> Env<'a> {
-    /// `x op y` of [`crate::program::Ir::Arith`]: unknown when either is unknown (or when dividing by zero); an
-    /// error when the result does not fit.
+    /// `x op y` of [`crate::program::Ir::Arith`]: unknown when either is unknown (or when
+    /// dividing by zero); exact ([`crate::number`]), and an error when the exact result is not
+    /// a number the evaluator holds or a time or duration beyond its range.
+    #[inline]
     pub(in crate::eval) fn arith(&self, op: ArithOp, x: Value<'a>, y: Value<'a>) -> Result<Value<'a>> {
         Ok(match (op, x, y) {
             (_, Value::Unknown, _) | (_, _, Value::Unknown) => Value::Unknown,
+            // Decimals without a division: the fast path, exact or an error.
             (ArithOp::Add, Value::Num(a), Value::Num(b)) => {
-                Value::Num(a.checked_add(b).ok_or_else(|| self.overflow())?)
+                Value::Num(number::add_decimals(a, b).map_err(|why| self.inexact(Op::Add, x, y, why))?)
             }
             (ArithOp::Sub, Value::Num(a), Value::Num(b)) => {
-                Value::Num(a.checked_sub(b).ok_or_else(|| self.overflow())?)
+                Value::Num(number::sub_decimals(a, b).map_err(|why| self.inexact(Op::Sub, x, y, why))?)
             }
             (ArithOp::Mul, Value::Num(a), Value::Num(b)) => {
-                Value::Num(a.checked_mul(b).ok_or_else(|| self.overflow())?)
+                Value::Num(number::mul_decimals(a, b).map_err(|why| self.inexact(Op::Mul, x, y, why))?)
             }
-            (ArithOp::Div, Value::Num(a), Value::Num(b)) => {
-                if b.is_zero() {
-                    Value::Unknown
-                } else {
-                    Value::Num(a.checked_div(b).ok_or_else(|| self.overflow())?)
-                }
+            (ArithOp::Add | ArithOp::Sub | ArithOp::Mul | ArithOp::Div, _, _) => {
+                let op = match op {
+                    ArithOp::Add => Op::Add,
+                    ArithOp::Sub => Op::Sub,
+                    ArithOp::Mul => Op::Mul,
+                    _ => Op::Div,
+                };
+                self.exact(op, x, y)?
             }
             // A duration plus a timestamp keeps its written order, so that a chain such as
             // `t - t + t - ...` stays one flat chain (the checker swaps nothing).
@@ -50,15 +56,74 @@ impl<'a> Env<'a> {
             (ArithOp::DurSub, Value::Duration(a), Value::Duration(b)) => {
                 Value::Duration(a.checked_sub(&b).ok_or_else(|| self.overflow())?)
             }
-            (ArithOp::DurMul, Value::Duration(d), Value::Num(n))
-            | (ArithOp::DurMul, Value::Num(n), Value::Duration(d)) => {
-                let nanos = Decimal::from(d.num_nanoseconds().ok_or_else(|| self.overflow())?);
-                let product = nanos.checked_mul(n).ok_or_else(|| self.overflow())?.trunc();
-                let nanos = i64::try_from(product).map_err(|_| self.overflow())?;
-                Value::Duration(TimeDelta::nanoseconds(nanos))
+            (ArithOp::DurMul, Value::Duration(d), n) | (ArithOp::DurMul, n, Value::Duration(d)) => {
+                self.scale_duration(d, n)?
             }
             _ => return Err(self.internal(Internal::WrongKinds)),
         })
+    }
+
+    /// `x op y` of numbers, at least one of them a ratio or the operation a division: exact,
+    /// unknown when dividing by zero.
+    #[inline(never)]
+    fn exact(&self, op: Op, x: Value<'a>, y: Value<'a>) -> Result<Value<'a>> {
+        let (Some(a), Some(b)) = (x.number(), y.number()) else {
+            return Err(self.internal(Internal::WrongKinds));
+        };
+        match number::apply(op, a, b) {
+            Ok(Some(n)) => Ok(Value::of_number(n)),
+            Ok(None) => Ok(Value::Unknown),
+            Err(why) => Err(self.inexact(op, x, y, why)),
+        }
+    }
+
+    /// A duration times a number: exact, in whole nanoseconds, or an error.
+    fn scale_duration(&self, d: TimeDelta, n: Value<'a>) -> Result<Value<'a>> {
+        let Some(factor) = n.number() else {
+            return Err(self.internal(Internal::WrongKinds));
+        };
+        let nanos = Number::Decimal(Decimal::from(d.num_nanoseconds().ok_or_else(|| self.overflow())?));
+        let product = match number::apply(Op::Mul, nanos, factor) {
+            Ok(Some(Number::Decimal(p))) if p.fract().is_zero() => p,
+            Ok(_) => {
+                return Err(self.inexact(Op::Mul, Value::Duration(d), n, Unrepresentable::FractionOfNanosecond));
+            }
+            Err(why) => return Err(self.inexact(Op::Mul, Value::Duration(d), n, why)),
+        };
+        let nanos = i64::try_from(product).map_err(|_| self.overflow())?;
+        Ok(Value::Duration(TimeDelta::nanoseconds(nanos)))
+    }
+
+    /// The error of an operation whose exact result cannot be held, naming it with its
+    /// operands' exact values.
+    #[cold]
+    pub(in crate::eval) fn inexact(&self, op: Op, x: Value<'a>, y: Value<'a>, why: Unrepresentable) -> Box<EvalError> {
+        let operand = |v: Value<'a>| match (v.number(), v) {
+            (Some(n), _) => n.to_string(),
+            (None, Value::Duration(d)) => {
+                let nanos = i128::from(d.num_nanoseconds().unwrap_or(i64::MAX));
+                let seconds = Decimal::from_i128_with_scale(nanos, 9).normalize();
+                format!(
+                    "{seconds} {}",
+                    if seconds == Decimal::ONE { "second" } else { "seconds" }
+                )
+            }
+            (None, other) => format!("{other:?}"),
+        };
+        self.fail(EvalErrorKind::NotRepresentable {
+            expression: format!("{} {} {}", operand(x), op.symbol(), operand(y)),
+            why,
+        })
+    }
+
+    /// An exact operation on numbers of an aggregate, tier table or reward, as an error of the
+    /// record when its result cannot be held.
+    pub(in crate::eval) fn number_op(&self, op: Op, a: Number, b: Number) -> Result<Number> {
+        match number::apply(op, a, b) {
+            Ok(Some(n)) => Ok(n),
+            Ok(None) => Err(self.internal(Internal::WrongKinds)),
+            Err(why) => Err(self.inexact(op, Value::of_number(a), Value::of_number(b), why)),
+        }
     }
 }
 
@@ -125,6 +190,9 @@ pub(in crate::eval) fn set_contains(set: &[std::sync::Arc<str>], t: &str) -> boo
 pub(in crate::eval) fn compare(x: Value<'_>, y: Value<'_>) -> Option<Ordering> {
     match (x, y) {
         (Value::Num(a), Value::Num(b)) => Some(a.cmp(&b)),
+        (Value::Num(_) | Value::Ratio(_), Value::Num(_) | Value::Ratio(_)) => {
+            Some(number::compare(x.number()?, y.number()?))
+        }
         (Value::Time(a), Value::Time(b)) => Some(a.cmp(&b)),
         (Value::Duration(a), Value::Duration(b)) => Some(a.cmp(&b)),
         (Value::Text(a), Value::Text(b)) => Some(a.cmp(b)),
@@ -134,49 +202,12 @@ pub(in crate::eval) fn compare(x: Value<'_>, y: Value<'_>) -> Option<Ordering> {
     }
 }
 
-/// Rounds to a multiple of `step` (a power of ten); `None` on overflow.
+/// Rounds a decimal to a multiple of `step`, exactly; `None` when the result cannot be held.
 pub fn round(n: Decimal, mode: RoundingMode, step: Decimal) -> Option<Decimal> {
-    let strategy = match mode {
-        RoundingMode::Down => RoundingStrategy::ToZero,
-        RoundingMode::Up => RoundingStrategy::AwayFromZero,
-        RoundingMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
-        RoundingMode::HalfDown => RoundingStrategy::MidpointTowardZero,
-        RoundingMode::HalfEven => RoundingStrategy::MidpointNearestEven,
-    };
-    if step.is_zero() {
-        return None;
-    }
-    if step.mantissa() == 1 {
-        // A step of 1, 0.1, 0.01...: rounding to that many decimals is the same, without a division.
-        return Some(with_scale(n.round_dp_with_strategy(step.scale(), strategy), step));
-    }
-    let units = n.checked_div(step)?.round_dp_with_strategy(0, strategy);
-    let rounded = units.checked_mul(step)?;
-    Some(with_scale(rounded, step))
+    number::round(Number::Decimal(n), mode, step).ok()
 }
 
-/// Shows an amount with exactly the decimals of its payable step (`0.00` for fen), never `-0`.
-pub fn with_scale(n: Decimal, step: Decimal) -> Decimal {
-    if step.mantissa() == 1 && n.scale() == step.scale() && !(n.is_zero() && n.is_sign_negative()) {
-        // Already shown with the step's decimals (the usual case after rounding).
-        return n;
-    }
-    let mut out = n;
-    if out.is_zero() {
-        out.set_sign_positive(true);
-    }
-    let scale = if step.mantissa() == 1 {
-        step.scale()
-    } else {
-        step.normalize().scale()
-    };
-    if out.scale() < scale {
-        out.rescale(scale);
-    } else if out.scale() > scale && out.round_dp(scale) == out {
-        out = out.round_dp(scale);
-    }
-    out
-}
+pub use number::with_scale;
 
 #[cfg(test)]
 mod tests {
