@@ -90,12 +90,14 @@ function commentRule(suffix) {
   };
 }
 
-/** The scope of a unit word: a currency, a duration, percentage points or a declared unit. */
+/** The scope of a unit word: a currency, a duration, percentage points, a multiplier or a declared unit. */
 function unitPatterns(suffix) {
   return [
     { name: `keyword.other.unit.currency.${suffix}`, match: `${B}${CURRENCY_WORD}` },
     { name: `keyword.other.unit.duration.${suffix}`, match: `${B}${DURATION_WORD}` },
     { name: `keyword.other.unit.percentage-point.${suffix}`, match: `${B}pp${E}` },
+    // `2 times` / `2 倍`: a plain multiplier said explicitly (docs/language.md, "Multipliers").
+    { name: `keyword.other.unit.multiplier.${suffix}`, match: `${B}(?:times|倍)${E}` },
     { name: `keyword.other.unit.${suffix}`, match: `${B}${IDENT}` },
   ];
 }
