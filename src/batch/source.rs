@@ -156,9 +156,10 @@ impl<I: Iterator<Item = Result<InputRecord, RecordError>>> RecordSource for Reco
     }
 }
 
-/// The source for a fact file of `format`: NDJSON split into lines that the
-/// workers parse; JSON, CSV and `.xlsx` read by [`read_records`] (a `.json`
-/// or `.xlsx` file is read whole here).
+/// The source for a fact file of `format`, read with the default
+/// [`ReadOptions`]: NDJSON split into lines that the workers parse; JSON, CSV
+/// and `.xlsx` read by [`read_records`](crate::facts::read_records) (a `.json`
+/// or `.xlsx` file is read whole here). See [`open_with`].
 ///
 /// # Errors
 ///
