@@ -1,6 +1,9 @@
 //! Printing diagnostics: graphical, plain, JSON, GitHub annotations.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::io::Write;
+use std::sync::Arc;
 
 use anstream::{AutoStream, ColorChoice};
 use serde_json::json;
@@ -27,19 +30,38 @@ pub fn colour_on_stderr() -> bool {
     AutoStream::choice(&std::io::stderr()) != ColorChoice::Never
 }
 
+/// `file` as a terminal may show it (name and text masked, offsets kept), or `None` when it is
+/// safe as it is. Made once per file and kept for the next diagnostic about it: masking scans
+/// the whole text, and a file with thousands of diagnostics was scanned once for each.
+fn safe_file(file: &SourceFile) -> Option<SourceFile> {
+    type Last = Option<(Arc<str>, String, Option<SourceFile>)>;
+    thread_local! {
+        static LAST: RefCell<Last> = const { RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some((text, name, safe)) = last.as_ref()
+            && Arc::ptr_eq(text, &file.text)
+            && *name == file.name
+        {
+            return safe.clone();
+        }
+        let (safe_name, safe_text) = (shown(&file.name), masked(&file.text));
+        let safe = if matches!(safe_name, Cow::Borrowed(_)) && matches!(safe_text, Cow::Borrowed(_)) {
+            None
+        } else {
+            Some(SourceFile::new(safe_name.into_owned(), safe_text.into_owned()))
+        };
+        *last = Some((Arc::clone(&file.text), file.name.clone(), safe.clone()));
+        safe
+    })
+}
+
 /// Renders one diagnostic for people. The file's name and the source lines shown are made
 /// safe for a terminal first (see [`crate::report::terminal`]); offsets are unchanged.
 pub fn graphical(diagnostic: &Diagnostic, file: &SourceFile, colour: bool) -> String {
-    let safe_name = shown(&file.name);
-    let safe_text = masked(&file.text);
-    let safe;
-    let file =
-        if matches!(safe_name, std::borrow::Cow::Borrowed(_)) && matches!(safe_text, std::borrow::Cow::Borrowed(_)) {
-            file
-        } else {
-            safe = SourceFile::new(safe_name.into_owned(), safe_text.into_owned());
-            &safe
-        };
+    let safe = safe_file(file);
+    let file = safe.as_ref().unwrap_or(file);
     let cleaned;
     let diagnostic = if texts_of(diagnostic).any(|t| matches!(shown(t), std::borrow::Cow::Owned(_))) {
         let mut d = diagnostic.clone();

@@ -365,7 +365,7 @@ impl<I> Joined<'_, '_, I> {
 
     /// Gives `record` (read against the flat schema) its lists.
     fn attach(&mut self, record: InputRecord) -> Result<InputRecord, RecordError> {
-        let InputRecord { line, id, record } = record;
+        let InputRecord { line, id, mut record } = record;
         let mut lists: Vec<(usize, Vec<Record>)> = Vec::with_capacity(self.tables.len());
         for table in &mut self.tables {
             let Some(&(index, name, _)) = self.plan.lists.get(table.list) else {
@@ -409,7 +409,7 @@ impl<I> Joined<'_, '_, I> {
             }
             lists.push((index, std::mem::take(&mut group.items)));
         }
-        let mut flat = record.values.into_iter();
+        let mut flat = std::mem::take(&mut record.values).into_iter();
         let mut values = Vec::with_capacity(self.plan.schema.fields.len());
         for (index, _) in self.plan.schema.fields.iter().enumerate() {
             match lists.iter_mut().find(|(i, _)| *i == index) {
