@@ -26,15 +26,20 @@ static PROGRAMS: LazyLock<Vec<Program>> = LazyLock::new(|| {
         .collect()
 });
 
-/// The non-blank lines of an NDJSON input (the reader's rule).
+/// The non-blank lines of an NDJSON input (the reader's rule: a line ends at
+/// an LF, a CR or a CRLF).
 fn non_blank_lines(bytes: &[u8]) -> usize {
+    let text = bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| !(b == b'\n' && i > 0 && bytes.get(i - 1) == Some(&b'\r')));
+    let bytes: Vec<u8> = text.map(|(_, &b)| if b == b'\r' { b'\n' } else { b }).collect();
     let mut count = 0;
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let mut line = line;
         if i == 0 {
             line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
         }
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
         if !line.iter().all(u8::is_ascii_whitespace) {
             count += 1;
         }
