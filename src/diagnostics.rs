@@ -338,14 +338,18 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.lines.newline_ends.partition_point(|end| *end <= offset);
         let line_start = self.lines.line_start(line);
-        let column = self
-            .text
-            .get(line_start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(0)
-            + 1;
+        let bytes = self.text.as_bytes();
+        let column = self.lines.chars_before(bytes, offset) - self.lines.chars_before(bytes, line_start) + 1;
         (line + 1, column)
     }
+}
+
+/// How many bytes of text each entry of [`LineIndex::chars_at_marks`] stands for.
+const CHAR_MARK_BYTES: usize = 512;
+
+/// Whether a byte starts a character (is not a UTF-8 continuation byte).
+fn starts_char(byte: &u8) -> bool {
+    (*byte as i8) >= -0x40
 }
 
 /// The ends of the line breaks of a text, as miette counts them: `\n`, `\r\n` and a lone `\r`.
@@ -353,6 +357,10 @@ impl SourceFile {
 struct LineIndex {
     /// The offset just after each line break, in order.
     newline_ends: Vec<usize>,
+    /// The number of characters before each multiple of [`CHAR_MARK_BYTES`]: a column on a
+    /// line of a megabyte is counted from the nearest mark, not from the line's start, so
+    /// thousands of diagnostics on one long line cost linear time, not quadratic.
+    chars_at_marks: Vec<usize>,
 }
 
 impl LineIndex {
@@ -366,7 +374,26 @@ impl LineIndex {
             i = at + if crlf { 2 } else { 1 };
             newline_ends.push(i);
         }
-        LineIndex { newline_ends }
+        let mut chars_at_marks = vec![0];
+        let mut chars = 0;
+        for chunk in bytes.chunks(CHAR_MARK_BYTES) {
+            chars += chunk.iter().filter(|b| starts_char(b)).count();
+            chars_at_marks.push(chars);
+        }
+        LineIndex {
+            newline_ends,
+            chars_at_marks,
+        }
+    }
+
+    /// The number of characters before byte `offset` of `text` (the text this index was made
+    /// from): the count at the mark below, plus those between the mark and the offset.
+    fn chars_before(&self, text: &[u8], offset: usize) -> usize {
+        let offset = offset.min(text.len());
+        let mark = offset / CHAR_MARK_BYTES;
+        let counted = self.chars_at_marks.get(mark).copied().unwrap_or(0);
+        let rest = text.get(mark * CHAR_MARK_BYTES..offset).unwrap_or_default();
+        counted + rest.iter().filter(|b| starts_char(b)).count()
     }
 
     /// The offset where the 0-based `line` starts.
@@ -567,6 +594,49 @@ pub fn render_plain(diagnostic: &Diagnostic, file: &SourceFile, width: usize) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The line and column by the definition: count the characters from the line's start.
+    fn line_col_by_scanning(text: &str, offset: usize) -> (usize, usize) {
+        let before = text.get(..offset).unwrap_or(text);
+        let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+        let breaks = LineIndex::new(before).newline_ends.len();
+        (
+            breaks + 1,
+            before.get(line_start..).map_or(0, |s| s.chars().count()) + 1,
+        )
+    }
+
+    #[test]
+    fn columns_on_long_lines_count_characters_across_marks() {
+        // Lines longer than a mark, with characters of 1 to 4 bytes straddling the marks,
+        // and every kind of line break.
+        let mut text = String::new();
+        for line_break in ["\n", "\r\n", "\r"] {
+            text.extend(
+                ['a', 'é', '中', '😀']
+                    .into_iter()
+                    .cycle()
+                    .skip(text.len() % 4)
+                    .take(1500),
+            );
+            text.push_str(line_break);
+        }
+        let file = SourceFile::new("long", text.as_str());
+        // (The offset between the `\r` and `\n` of a CRLF is left out: by itself, the prefix
+        // before it would end in a lone `\r`.)
+        let inside_crlf = |offset: usize| text.get(offset.saturating_sub(1)..=offset) == Some("\r\n");
+        for (offset, _) in text
+            .char_indices()
+            .chain([(text.len(), ' ')])
+            .filter(|(o, _)| !inside_crlf(*o))
+        {
+            assert_eq!(
+                file.line_col(offset),
+                line_col_by_scanning(&text, offset),
+                "at {offset}"
+            );
+        }
+    }
 
     #[test]
     fn a_new_diagnostic_has_no_fix() {

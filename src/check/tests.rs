@@ -478,3 +478,29 @@ fn a_lookup_with_a_row_for_every_yes_no_and_choice_combination_is_never_unknown(
     let codes: Vec<Code> = check(&text(missing)).diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, [Code::UnknownNotHandled]);
 }
+
+/// A name used only by an item with an error is not reported as never used: checking an
+/// item stops at its first error, before it looks some names up (the arguments of a function,
+/// the rows of a lookup), and the error is the thing to fix first. The error may be in any
+/// part of the item (its definition or a modifier); a name nobody uses is still reported.
+#[test]
+fn names_used_in_items_with_errors_are_not_called_unused() {
+    let text = r#"campaign "errors" {
+  timezone UTC
+  facts { n: count }
+  let in_function = n
+  let in_lookup = n
+  let in_modifier = n
+  let nobody = n
+  value a = max(misspelt_a, in_function)
+  value b = lookup misspelt_b { 1 -> in_lookup, 2 -> 3 }
+  value c = n, at most max(misspelt_c, in_modifier)
+}"#;
+    let checked = check(text);
+    let unused: BTreeSet<&str> = (checked.diagnostics.iter())
+        .filter(|d| d.code == Code::UnusedDefinition)
+        .map(|d| text_of(text, d.span()))
+        .collect();
+    assert_eq!(unused, BTreeSet::from(["nobody"]));
+    assert_eq!(checked.diagnostics.iter().filter(|d| d.is_error()).count(), 3);
+}
