@@ -35,15 +35,15 @@
 //! seconds), printing that always reads back as the same instant, and the one reader of
 //! durations for fact files, `--param` and test cases.
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::syntax::ast::PeriodUnit;
 
+pub mod business;
 pub mod text;
 
+pub use business::{HolidayCalendar, MAX_BUSINESS_DAYS, add_business_days, business_days_between, is_business_day};
 pub use text::{
     DurationError, EARLIEST, LATEST, MAX_DURATION_SECONDS, OUT_OF_RANGE, TimeError, TimestampError, checked_add,
     checked_sub, in_range, local_text, offset_text, parse_duration, parse_rfc3339, parse_time, rfc3339,
@@ -250,9 +250,6 @@ pub fn period_key(tz: Tz, unit: PeriodUnit, t: DateTime<Utc>) -> String {
 
 // ------------------------------------------------------------------ calendar arithmetic
 
-/// The most days a business-day count walks (about 270 years).
-pub const MAX_BUSINESS_DAYS: i64 = 100_000;
-
 /// The start of the day, week (Monday) or month `t` falls in: local midnight.
 pub fn start_of(tz: Tz, unit: PeriodUnit, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
     midnight(tz, period_start(unit, local_date(tz, t))?)
@@ -330,34 +327,6 @@ pub fn months_between(tz: Tz, a: DateTime<Utc>, b: DateTime<Utc>) -> Option<Mont
         next_month: upper - lower,
         backwards,
     })
-}
-
-/// Days from `a`'s day (counted) to `b`'s day (not counted) that are neither Saturday, Sunday
-/// nor in `holidays`; negative when `b` is earlier. `None` when the days are more than
-/// [`MAX_BUSINESS_DAYS`] apart.
-pub fn business_days_between(
-    tz: Tz,
-    a: DateTime<Utc>,
-    b: DateTime<Utc>,
-    holidays: Option<&BTreeSet<NaiveDate>>,
-) -> Option<i64> {
-    let a = local_date(tz, a);
-    let b = local_date(tz, b);
-    let (from, to, sign) = if b >= a { (a, b, 1i64) } else { (b, a, -1i64) };
-    if (to - from).num_days() > MAX_BUSINESS_DAYS {
-        return None;
-    }
-    let mut count = 0i64;
-    let mut day = from;
-    while day < to {
-        let weekend = day.weekday().num_days_from_monday() >= 5;
-        let holiday = holidays.is_some_and(|h| h.contains(&day));
-        if !weekend && !holiday {
-            count += 1;
-        }
-        day = day.succ_opt()?;
-    }
-    Some(sign * count)
 }
 
 #[cfg(test)]

@@ -97,13 +97,8 @@ fn inputs(program: &Program) -> Inputs {
         inputs.as_of = Some("2024-10-01T00:00:00+08:00".parse::<DateTime<Utc>>().unwrap());
     }
     if program.uses_business_days {
-        let text = std::fs::read_to_string(root().join("policies/examples/cn-holidays-2024.txt")).unwrap();
-        let days = text
-            .lines()
-            .map(|l| l.split('#').next().unwrap().trim())
-            .filter(|l| !l.is_empty())
-            .map(|l| chrono::NaiveDate::parse_from_str(l, "%Y-%m-%d").unwrap())
-            .collect();
+        let text = std::fs::read_to_string(root().join("policies/examples/cn-calendar-2024.txt")).unwrap();
+        let days = campaign::program::inputs::parse_holiday_file(&text).unwrap();
         inputs.holidays = Some(days);
     }
     inputs

@@ -56,7 +56,8 @@ pub struct EvaluateArgs {
     /// RFC 3339 (`2024-09-01T00:00:00+08:00`) or a local time in the campaign's zone (`2024-09-01 00:00`).
     #[arg(long, value_name = "TIME")]
     as_of: Option<String>,
-    /// A holiday calendar for `business_days_between`: one date (YYYY-MM-DD) per line, `#` comments.
+    /// A holiday calendar for the business-day functions: one date (YYYY-MM-DD) per line, `YYYY-MM-DD
+    /// workday` for a weekend working day, `#` comments.
     #[arg(long, value_name = "FILE")]
     holidays: Option<PathBuf>,
     /// How many evaluation steps (list items and periods gone through) one record may take
@@ -171,7 +172,7 @@ pub struct ExplainArgs {
     /// The evaluation's reference time, for campaigns that use `as_of`.
     #[arg(long, value_name = "TIME")]
     as_of: Option<String>,
-    /// A holiday calendar for `business_days_between`.
+    /// A holiday calendar for the business-day functions.
     #[arg(long, value_name = "FILE")]
     holidays: Option<PathBuf>,
     /// Write the explanation to FILE instead of standard output (written whole, then renamed
@@ -261,26 +262,18 @@ fn set_reference(program: &Program, inputs: &mut Inputs, args: &EvaluateArgs) ->
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read the holidays `{}`: {e}", shown_path(path)))?;
-            let mut days = std::collections::BTreeSet::new();
-            for (n, line) in text.lines().enumerate() {
-                let line = line.split('#').next().unwrap_or("").trim();
-                if line.is_empty() {
-                    continue;
-                }
-                let day = chrono::NaiveDate::parse_from_str(line, "%Y-%m-%d").map_err(|_| {
-                    format!(
-                        "{}:{}: `{}` is not a date\n  help: write one date per line as YYYY-MM-DD",
-                        shown_path(path),
-                        n + 1,
-                        shown(line)
-                    )
-                })?;
-                days.insert(day);
-            }
+            let days = crate::program::inputs::parse_holiday_file(&text).map_err(|e| {
+                format!(
+                    "{}:{}: {}\n  help: write one date per line as YYYY-MM-DD, and a weekend working day as `YYYY-MM-DD workday`",
+                    shown_path(path),
+                    e.line,
+                    shown(&e.message)
+                )
+            })?;
             inputs.holidays = Some(days);
         }
         None if program.uses_business_days => {
-            return Err("this campaign counts business days, but no holiday calendar was given\n  help: add `--holidays holidays.txt` (one YYYY-MM-DD per line; an empty file means no holidays)".into());
+            return Err("this campaign counts business days, but no holiday calendar was given\n  help: add `--holidays holidays.txt` (one YYYY-MM-DD per line, `YYYY-MM-DD workday` for a weekend working day; an empty file means no holidays)".into());
         }
         None => {}
     }
@@ -380,6 +373,9 @@ fn inputs(program: &Program, args: &EvaluateArgs) -> Result<Inputs, String> {
             .set(program, assignment)
             .map_err(|e| format!("{}\n  help: {}", e.message, e.help))?;
     }
+    inputs
+        .check_tables(program)
+        .map_err(|e| format!("{}\n  help: {}", e.message, e.help))?;
     set_reference(program, &mut inputs, args)?;
     if let Some(limit) = &args.work_limit {
         inputs.work_limit = crate::program::inputs::parse_work_limit(limit)

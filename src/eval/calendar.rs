@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use super::value::Value;
 use crate::number::{self, Number, Op};
 use crate::program::inputs::Inputs;
-use crate::program::{Func, Program};
+use crate::program::{Func, Program, Window};
 use crate::syntax::ast::PeriodUnit;
 use crate::time;
 
@@ -16,6 +16,13 @@ fn time_arg(values: &[Value<'_>], i: usize) -> Result<DateTime<Utc>, &'static st
     match values.get(i) {
         Some(Value::Time(t)) => Ok(*t),
         _ => Err("internal error: a calendar function got a value that is not a timestamp"),
+    }
+}
+
+fn window_arg(values: &[Value<'_>]) -> Result<Window, &'static str> {
+    match values.first() {
+        Some(Value::Window(w)) => Ok(*w),
+        _ => Err("internal error: a calendar function got a value that is not a window"),
     }
 }
 
@@ -71,5 +78,15 @@ pub fn apply<'a>(
                 .ok_or("the dates are too far apart to count business days")?;
             Value::Num(Decimal::from(count))
         }
+        Func::AddBusinessDays => {
+            let holidays = inputs.holidays.as_ref();
+            Value::Time(
+                time::add_business_days(tz, t(0)?, whole_arg(values, 1)?, holidays)
+                    .ok_or("the business day is too far away: more than 100,000 days, or out of range")?,
+            )
+        }
+        Func::IsBusinessDay => Value::Bool(time::is_business_day(tz, t(0)?, inputs.holidays.as_ref())),
+        Func::StartOf => Value::Time(window_arg(values)?.start),
+        Func::EndOf => Value::Time(window_arg(values)?.end),
     })
 }

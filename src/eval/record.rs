@@ -159,6 +159,7 @@ impl<'a> Env<'a> {
                 budget: None,
                 payments: Vec::new(),
                 expires_at: None,
+                expires_by_period: Vec::new(),
             });
         }
         match periods {
@@ -189,10 +190,7 @@ impl<'a> Env<'a> {
                 let amount = with_scale(self.payable(n)?, step);
                 let payments = self.payments(r, amount, step)?;
                 let expires_at = match &r.adjust.expires {
-                    Some(e) => match self.eval(e)? {
-                        Value::Time(t) => Some(t),
-                        _ => return Err(self.fail(EvalErrorKind::UnknownExpiry)),
-                    },
+                    Some(e) => Some(self.expiry(e)?),
                     None => None,
                 };
                 Ok(RewardOutcome {
@@ -202,6 +200,7 @@ impl<'a> Env<'a> {
                     budget: None,
                     payments,
                     expires_at,
+                    expires_by_period: Vec::new(),
                 })
             }
             Some((p, count)) => {
@@ -236,15 +235,36 @@ impl<'a> Env<'a> {
                 for a in &amounts {
                     total = self.decimal_op(Op::Add, total, *a)?;
                 }
+                // Then each period's amount, capped, is split into its parts and dated, with
+                // its own period in scope.
+                let mut payments = Vec::new();
+                let mut expires_by_period = Vec::new();
+                for (k, a) in amounts.iter().enumerate() {
+                    self.period = Some((p, k));
+                    payments.extend(self.payments(r, *a, step)?);
+                    if let Some(e) = &r.adjust.expires {
+                        expires_by_period.push(self.expiry(e)?);
+                    }
+                }
+                self.period = None;
                 Ok(RewardOutcome {
                     amount: with_scale(total, step),
                     by_period: Some(amounts.into_iter().map(|a| with_scale(a, step)).collect()),
                     raw: raw_total.to_decimal(),
                     budget: None,
-                    payments: Vec::new(),
+                    payments,
                     expires_at: None,
+                    expires_by_period,
                 })
             }
+        }
+    }
+
+    /// When a reward expires (`expires T`).
+    fn expiry(&mut self, e: &'a Ir) -> Result<DateTime<Utc>> {
+        match self.eval(e)? {
+            Value::Time(t) => Ok(t),
+            _ => Err(self.fail(EvalErrorKind::UnknownExpiry)),
         }
     }
 

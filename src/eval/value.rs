@@ -132,10 +132,15 @@ pub struct RewardOutcome {
     pub raw: Decimal,
     /// The budget outcome, for rewards drawn from a budget (eligible records only).
     pub budget: Option<BudgetOutcome>,
-    /// For rewards paid in parts: when each part is paid and how much.
+    /// For rewards paid in parts: when each part is paid and how much. For a reward settled per
+    /// period, every period's parts in calendar order, each period's in the order written (the
+    /// period of payment `i` is `i / parts`, `parts` the number of parts written).
     pub payments: Vec<(DateTime<Utc>, Decimal)>,
-    /// For rewards that expire: when.
+    /// For rewards paid once that expire: when.
     pub expires_at: Option<DateTime<Utc>>,
+    /// For rewards settled per period that expire: when each period's amount expires, in
+    /// calendar order.
+    pub expires_by_period: Vec<DateTime<Utc>>,
 }
 
 /// The outcome of evaluating one record.

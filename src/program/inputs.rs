@@ -4,15 +4,15 @@
 //! evaluation is given on top of it — `--param NAME=VALUE`, `--as-of`, `--holidays`, or a
 //! test case's `with` lines — is an [`Inputs`] value passed to the evaluator beside it.
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::types::{Dim, Ty};
 use super::{Const, Program};
 use crate::suggest::closest;
-use crate::time::{DurationError, TimeError, offset_text, parse_duration, parse_time, rfc3339_reading};
+use crate::time::{
+    DurationError, HolidayCalendar, TimeError, offset_text, parse_duration, parse_time, rfc3339_reading,
+};
 
 /// Why an override was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,8 +39,9 @@ pub struct Inputs {
     pub params: Vec<Const>,
     /// The evaluation's reference time (`as_of`), given with `evaluate --as-of`; never the clock.
     pub as_of: Option<DateTime<Utc>>,
-    /// The holidays for business-day counts, given with `evaluate --holidays FILE`.
-    pub holidays: Option<BTreeSet<NaiveDate>>,
+    /// The holiday calendar for business-day counts (holidays and make-up working days), given
+    /// with `evaluate --holidays FILE`.
+    pub holidays: Option<HolidayCalendar>,
     /// How many evaluation steps one record may take ([`DEFAULT_WORK_LIMIT`] unless raised
     /// with `--work-limit`): a step is a list item or a period an aggregate or a per-period
     /// definition goes through. A record that needs more fails with
@@ -129,6 +130,14 @@ impl Inputs {
     }
 }
 
+impl Inputs {
+    /// Refuses parameter values that break a tier table whose band ends are parameters (see
+    /// [`super::tables`]): call it once every value is set, before evaluating.
+    pub fn check_tables(&self, program: &Program) -> Result<(), ParamError> {
+        super::tables::check_tables(program, &self.params)
+    }
+}
+
 /// A work limit (`--work-limit N`, or a test case's `with work_limit = N`): a whole number of
 /// evaluation steps, at least 1.
 pub fn parse_work_limit(text: &str) -> Result<u64, ParamError> {
@@ -145,17 +154,79 @@ pub fn parse_work_limit(text: &str) -> Result<u64, ParamError> {
         })
 }
 
-/// Holidays written as dates, `YYYY-MM-DD`, empty parts skipped.
-pub fn parse_holidays<'t>(parts: impl Iterator<Item = &'t str>) -> Result<BTreeSet<NaiveDate>, ParamError> {
-    let mut days = BTreeSet::new();
+/// A holiday calendar written in one line (a test case's `with holidays = "..."`, `--param
+/// holidays=...`): dates `YYYY-MM-DD` separated by commas or spaces, each a holiday unless
+/// followed by the word `workday` (a weekend day that is a working day, 调休补班).
+pub fn parse_holidays<'t>(parts: impl Iterator<Item = &'t str>) -> Result<HolidayCalendar, ParamError> {
+    let help = "list the holidays as dates, and make-up working days as dates followed by `workday`: `2024-10-01, 2024-10-12 workday`";
+    let refused = |message: String| ParamError {
+        message,
+        help: help.into(),
+    };
+    let mut calendar = HolidayCalendar::default();
+    // The last date read, not yet added: a following `workday` makes it a working day.
+    let mut pending: Option<NaiveDate> = None;
     for part in parts.map(str::trim).filter(|p| !p.is_empty()) {
-        let day = NaiveDate::parse_from_str(part, "%Y-%m-%d").map_err(|_| ParamError {
-            message: format!("`{part}` is not a date"),
-            help: "list the holidays as dates: `2024-10-01, 2024-10-02`".into(),
-        })?;
-        days.insert(day);
+        if part == WORKDAY {
+            let day = pending
+                .take()
+                .ok_or_else(|| refused(format!("`{WORKDAY}` follows no date")))?;
+            calendar.add(day, true).map_err(refused)?;
+            continue;
+        }
+        if let Some(day) = pending.take() {
+            calendar.add(day, false).map_err(refused)?;
+        }
+        pending = Some(holiday_date(part).ok_or_else(|| refused(format!("`{part}` is not a date")))?);
     }
-    Ok(days)
+    if let Some(day) = pending {
+        calendar.add(day, false).map_err(refused)?;
+    }
+    Ok(calendar)
+}
+
+/// The word after a date that makes it a working day.
+pub const WORKDAY: &str = "workday";
+
+/// Why a line of a holiday file was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HolidayLineError {
+    /// The line, from 1.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A holiday file (`--holidays FILE`): one day a line, `YYYY-MM-DD` for a holiday or
+/// `YYYY-MM-DD workday` for a Saturday or Sunday that is a working day (调休补班); `#` starts
+/// a comment, blank lines are skipped.
+pub fn parse_holiday_file(text: &str) -> Result<HolidayCalendar, HolidayLineError> {
+    let mut calendar = HolidayCalendar::default();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let refused = |message: String| HolidayLineError { line: n + 1, message };
+        let mut words = line.split_whitespace();
+        let date = words.next().unwrap_or("");
+        let workday = match (words.next(), words.next()) {
+            (None, _) => false,
+            (Some(WORKDAY), None) => true,
+            _ => {
+                return Err(refused(format!(
+                    "`{line}` is not a date, or a date followed by `{WORKDAY}`"
+                )));
+            }
+        };
+        let day = holiday_date(date).ok_or_else(|| refused(format!("`{date}` is not a date")))?;
+        calendar.add(day, workday).map_err(refused)?;
+    }
+    Ok(calendar)
+}
+
+fn holiday_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
 }
 
 /// Why a time given as `text` (`--as-of`, a parameter) names no instant in the zone, with the
@@ -326,8 +397,44 @@ mod tests {
         inputs.set(&program, "holidays=\"2024-10-01, 2024-10-02\"").unwrap();
         assert_eq!(inputs.params, vec![Const::Num(Decimal::from(80))]);
         assert_eq!(inputs.as_of, "2024-09-19T16:00:00Z".parse().ok());
-        assert_eq!(inputs.holidays.map(|h| h.len()), Some(2));
+        assert_eq!(inputs.holidays.map(|h| h.holidays.len()), Some(2));
         assert!(matches!(program.params[0].default, Const::Num(n) if n == Decimal::ONE_HUNDRED));
+    }
+
+    #[test]
+    fn make_up_working_days_follow_their_date() {
+        let day = |m, d| NaiveDate::from_ymd_opt(2024, m, d).unwrap();
+        let calendar =
+            parse_holidays("2024-10-01, 2024-10-12 workday 2024-10-02 2024-09-29 workday".split([',', ' '])).unwrap();
+        assert_eq!(calendar.holidays, [day(10, 1), day(10, 2)].into_iter().collect());
+        assert_eq!(calendar.workdays, [day(9, 29), day(10, 12)].into_iter().collect());
+        let alone = parse_holidays(["workday"].into_iter()).unwrap_err();
+        assert_eq!(alone.message, "`workday` follows no date");
+        let weekday = parse_holidays(["2024-10-08", "workday"].into_iter()).unwrap_err();
+        assert!(
+            weekday.message.starts_with("2024-10-08 is a Tuesday"),
+            "{}",
+            weekday.message
+        );
+        assert!(weekday.help.contains("2024-10-12 workday"), "{}", weekday.help);
+    }
+
+    #[test]
+    fn a_holiday_file_names_the_line_it_refuses() {
+        let text = "# 国庆\n2024-10-01\n\n2024-10-12 workday  # 补班\n2024-10-01 workday\n";
+        let error = parse_holiday_file(text).unwrap_err();
+        assert_eq!(error.line, 5);
+        assert_eq!(
+            error.message,
+            "2024-10-01 is given both as a holiday and as a working day"
+        );
+        let calendar = parse_holiday_file("2024-10-01\n2024-10-12 workday\n").unwrap();
+        assert_eq!(calendar.workdays.len(), 1);
+        let two_words = parse_holiday_file("2024-10-12 workday extra\n").unwrap_err();
+        assert_eq!(
+            (two_words.line, two_words.message.contains("followed by `workday`")),
+            (1, true)
+        );
     }
 
     #[test]

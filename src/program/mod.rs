@@ -17,6 +17,7 @@
 
 pub mod inputs;
 pub mod schema;
+pub mod tables;
 pub mod types;
 mod visit;
 
@@ -85,8 +86,16 @@ pub enum Func {
     DaysBetween,
     /// `months_between(a, b)`: whole calendar months from a to b plus the fraction of the next.
     MonthsBetween,
-    /// `business_days_between(a, b)`: weekdays from a's date (included) to b's date (excluded), holidays left out.
+    /// `business_days_between(a, b)`: business days from a's date (included) to b's date (excluded).
     BusinessDaysBetween,
+    /// `add_business_days(t, n)`: the same local time on the n-th business day after t's date.
+    AddBusinessDays,
+    /// `is_business_day(t)`: whether t's date is a business day.
+    IsBusinessDay,
+    /// `start_of(w)`: the first instant of a window or period.
+    StartOf,
+    /// `end_of(w)`: where a window or period ends (its first instant after, unless its end is included).
+    EndOf,
 }
 
 impl Func {
@@ -100,7 +109,19 @@ impl Func {
         (Func::DaysBetween, "days_between", 2),
         (Func::MonthsBetween, "months_between", 2),
         (Func::BusinessDaysBetween, "business_days_between", 2),
+        (Func::AddBusinessDays, "add_business_days", 2),
+        (Func::IsBusinessDay, "is_business_day", 1),
+        (Func::StartOf, "start_of", 1),
+        (Func::EndOf, "end_of", 1),
     ];
+
+    /// Whether the function counts business days (an evaluation then needs a holiday calendar).
+    pub fn counts_business_days(self) -> bool {
+        matches!(
+            self,
+            Func::BusinessDaysBetween | Func::AddBusinessDays | Func::IsBusinessDay
+        )
+    }
 }
 
 /// One level of records: the top-level record or the items of a list fact.
@@ -578,7 +599,9 @@ pub enum Ir {
     },
 }
 
-/// One band of a tier table, with constant ends.
+/// One band of a tier table. Its ends are constants, or parameters (`start_param`,
+/// `end_param`) whose value an evaluation gives; `start` and `end` then hold the parameter's
+/// declared default, which the checker's analyses used ([`tables`] checks a run's values).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Band {
     /// The lower end (included), if any.
@@ -589,12 +612,32 @@ pub struct Band {
     pub end_inclusive: bool,
     /// The value (`band`) or rate (`marginal`).
     pub value: Ir,
+    /// The parameter the lower end is, if it is one.
+    pub start_param: Option<usize>,
+    /// The parameter the upper end is, if it is one.
+    pub end_param: Option<usize>,
 }
 
 impl Band {
-    /// Whether `x` lies in the band.
+    /// Whether `x` lies in the band (with its parameter ends at their defaults).
     pub fn contains(&self, x: rust_decimal::Decimal) -> bool {
         self.start.is_none_or(|s| x >= s) && self.end.is_none_or(|e| x < e || (self.end_inclusive && x == e))
+    }
+
+    /// The ends under an evaluation's parameter values (in declaration order): a parameter end
+    /// is its value (an instant as nanoseconds since 1970, as the ends of a table of
+    /// timestamps are).
+    #[inline]
+    pub fn ends(&self, params: &[Const]) -> (Option<rust_decimal::Decimal>, Option<rust_decimal::Decimal>) {
+        let end = |constant: Option<rust_decimal::Decimal>, param: Option<usize>| match param {
+            None => constant,
+            Some(i) => match params.get(i) {
+                Some(Const::Num(n)) => Some(*n),
+                Some(Const::Time(t)) => t.timestamp_nanos_opt().map(rust_decimal::Decimal::from),
+                _ => constant,
+            },
+        };
+        (end(self.start, self.start_param), end(self.end, self.end_param))
     }
 }
 

@@ -155,13 +155,22 @@ fn write_rewards(out: &mut String, program: &Program, outcome: &Outcome) {
             }
             out.push('}');
         }
+        // Per period, each part names its period: the parts of one period follow each other.
+        let periods = def.per.and_then(|p| program.periods.get(p));
+        let parts = def.adjust.parts.len().max(1);
         if !r.payments.is_empty() {
             out.push_str(",\"payments\":[");
             for (k, (at, amount)) in r.payments.iter().enumerate() {
                 if k > 0 {
                     out.push(',');
                 }
-                out.push_str("{\"on\":");
+                out.push('{');
+                if let Some(period) = periods.and_then(|p| p.periods.get(k / parts)) {
+                    out.push_str("\"period\":");
+                    write_json_string(out, &period.key);
+                    out.push(',');
+                }
+                out.push_str("\"on\":");
                 write_json_string(out, &crate::time::rfc3339(program.timezone, *at));
                 let _ = write!(out, ",\"amount\":\"{amount}\"}}");
             }
@@ -170,6 +179,18 @@ fn write_rewards(out: &mut String, program: &Program, outcome: &Outcome) {
         if let Some(at) = r.expires_at {
             out.push_str(",\"expires_at\":");
             write_json_string(out, &crate::time::rfc3339(program.timezone, at));
+        }
+        if let (false, Some(p)) = (r.expires_by_period.is_empty(), periods) {
+            out.push_str(",\"expires_by_period\":{");
+            for (k, (period, at)) in p.periods.iter().zip(&r.expires_by_period).enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                write_json_string(out, &period.key);
+                out.push(':');
+                write_json_string(out, &crate::time::rfc3339(program.timezone, *at));
+            }
+            out.push('}');
         }
         out.push('}');
     }

@@ -872,6 +872,13 @@ pub fn run_case_with_limit(program: &Program, case: &Case, work_limit: u64) -> C
             return result;
         }
     }
+    // Values that break a tier table with parameter ends: at the case's last `with` line.
+    if let (Err(e), Some(p)) = (inputs.check_tables(program), case.params.last()) {
+        result
+            .problems
+            .push(Diagnostic::error(Code::ParameterOverride, p.span, e.message, "here").with_help(e.help));
+        return result;
+    }
     result.records = evaluate_records(program, &inputs, &case.records, Explain::Nothing);
     let several = case.records.len() > 1;
     for check in &case.checks {

@@ -346,11 +346,102 @@ fn business_days_leave_out_weekends_and_holidays() {
     let from = utc("2024-09-30T09:00:00+08:00");
     let to = utc("2024-10-08T09:00:00+08:00");
     assert_eq!(business_days_between(Shanghai, from, to, None), Some(6));
-    let holidays: BTreeSet<NaiveDate> = (1..=7).map(|d| NaiveDate::from_ymd_opt(2024, 10, d).unwrap()).collect();
+    let holidays = HolidayCalendar::of_holidays((1..=7).map(|d| NaiveDate::from_ymd_opt(2024, 10, d).unwrap()));
     assert_eq!(business_days_between(Shanghai, from, to, Some(&holidays)), Some(1));
     assert_eq!(business_days_between(Shanghai, to, from, Some(&holidays)), Some(-1));
     let far = utc("2400-01-01T00:00:00+08:00");
     assert_eq!(business_days_between(Shanghai, from, far, None), None);
+}
+
+/// 国庆 2024: October 1 to 7 off, Sunday September 29 and Saturday October 12 worked (调休补班).
+fn national_day_2024() -> HolidayCalendar {
+    let day = |m, d| NaiveDate::from_ymd_opt(2024, m, d).unwrap();
+    let mut c = HolidayCalendar::default();
+    for d in 1..=7 {
+        c.add(day(10, d), false).unwrap();
+    }
+    c.add(day(9, 29), true).unwrap();
+    c.add(day(10, 12), true).unwrap();
+    c
+}
+
+#[test]
+fn make_up_working_days_count_as_business_days() {
+    let c = national_day_2024();
+    // Sat 09-28 .. Mon 09-30 (excluded): only Sunday 09-29, a make-up working day.
+    let (sat, mon) = (utc("2024-09-28T10:00:00+08:00"), utc("2024-09-30T10:00:00+08:00"));
+    assert_eq!(business_days_between(Shanghai, sat, mon, Some(&c)), Some(1));
+    assert_eq!(business_days_between(Shanghai, sat, mon, None), Some(0));
+    // Tue 10-08 .. Mon 10-14 (excluded): 8, 9, 10, 11 and Saturday 12.
+    let (tue, next_mon) = (utc("2024-10-08T00:00:00+08:00"), utc("2024-10-14T00:00:00+08:00"));
+    assert_eq!(business_days_between(Shanghai, tue, next_mon, Some(&c)), Some(5));
+    assert!(is_business_day(Shanghai, utc("2024-10-12T23:00:00+08:00"), Some(&c)));
+    assert!(!is_business_day(Shanghai, utc("2024-10-12T23:00:00+08:00"), None));
+    assert!(!is_business_day(Shanghai, utc("2024-10-03T09:00:00+08:00"), Some(&c)));
+}
+
+#[test]
+fn a_calendar_refuses_contradictions_and_weekday_workdays() {
+    let mut c = national_day_2024();
+    let day = |m, d| NaiveDate::from_ymd_opt(2024, m, d).unwrap();
+    assert!(
+        c.add(day(10, 1), true)
+            .unwrap_err()
+            .contains("both as a holiday and as a working day")
+    );
+    assert!(c.add(day(9, 29), false).unwrap_err().contains("both"));
+    let weekday = c.add(day(10, 8), true).unwrap_err();
+    assert!(weekday.contains("2024-10-08 is a Tuesday"), "{weekday}");
+    // Given twice the same way is harmless.
+    c.add(day(10, 1), false).unwrap();
+    c.add(day(9, 29), true).unwrap();
+}
+
+#[test]
+fn adding_business_days_skips_holidays_and_counts_make_up_days() {
+    let c = national_day_2024();
+    // From Monday 09-30 15:00: the 1st business day after is 10-08, the 5th Saturday 10-12.
+    let mon = utc("2024-09-30T15:00:00+08:00");
+    assert_eq!(
+        add_business_days(Shanghai, mon, 1, Some(&c)),
+        Some(utc("2024-10-08T15:00:00+08:00"))
+    );
+    assert_eq!(
+        add_business_days(Shanghai, mon, 5, Some(&c)),
+        Some(utc("2024-10-12T15:00:00+08:00"))
+    );
+    // Without the make-up day the 5th is Monday 10-14; without any calendar, Monday 10-07.
+    let holidays_only = HolidayCalendar::of_holidays(c.holidays.iter().copied());
+    assert_eq!(
+        add_business_days(Shanghai, mon, 5, Some(&holidays_only)),
+        Some(utc("2024-10-14T15:00:00+08:00"))
+    );
+    assert_eq!(
+        add_business_days(Shanghai, mon, 5, None),
+        Some(utc("2024-10-07T15:00:00+08:00"))
+    );
+    // Backwards: the business day before Tuesday 10-08 is Monday 09-30; two before, Sunday 09-29.
+    let tue = utc("2024-10-08T09:00:00+08:00");
+    assert_eq!(
+        add_business_days(Shanghai, tue, -1, Some(&c)),
+        Some(utc("2024-09-30T09:00:00+08:00"))
+    );
+    assert_eq!(
+        add_business_days(Shanghai, tue, -2, Some(&c)),
+        Some(utc("2024-09-29T09:00:00+08:00"))
+    );
+    // 0 is the instant itself, even on a holiday; the own day is never counted.
+    let holiday = utc("2024-10-03T09:00:00+08:00");
+    assert_eq!(add_business_days(Shanghai, holiday, 0, Some(&c)), Some(holiday));
+    assert_eq!(
+        add_business_days(Shanghai, holiday, 1, Some(&c)),
+        Some(utc("2024-10-08T09:00:00+08:00"))
+    );
+    // From a business day, counting back gives n.
+    let back = add_business_days(Shanghai, mon, 7, Some(&c)).unwrap();
+    assert_eq!(business_days_between(Shanghai, mon, back, Some(&c)), Some(7));
+    // A day more than MAX_BUSINESS_DAYS calendar days away is not looked for.
+    assert_eq!(add_business_days(Shanghai, mon, 200_000, None), None);
 }
 
 // ---- months_between: the definition in docs/language.md, "months_between"

@@ -56,7 +56,8 @@ const DURATIONS = [
 /** src/program/mod.rs: Func::ALL, and `min` / `max` (pest: call_name). */
 const FUNCTIONS = [
   'start_of_day', 'start_of_week', 'start_of_month', 'add_days', 'add_months',
-  'days_between', 'months_between', 'business_days_between', 'min', 'max',
+  'days_between', 'months_between', 'business_days_between', 'add_business_days',
+  'is_business_day', 'start_of', 'end_of', 'min', 'max',
 ];
 /** src/syntax/parser.rs: full_width, punctuation a Chinese keyboard types, refused outside texts. */
 const FULL_WIDTH = '：，（）｛｝“”＂＝＞＜％．。＋－＊／；　';

@@ -6,6 +6,7 @@ use chrono::TimeDelta;
 use rust_decimal::Decimal;
 
 use crate::check::errors;
+use crate::check::errors::expressions::CalendarArg;
 use crate::diagnostics::{Diagnostic, Span};
 use crate::program::types::{Dim, Ty, currency, duration_unit};
 use crate::program::{CmpOp, Const, Func, Ir, Window};
@@ -546,28 +547,41 @@ impl<'a> Checker<'a> {
         for a in args {
             typed.push(self.expr(a)?);
         }
-        let want_second_number = matches!(func, Func::AddDays | Func::AddMonths);
+        let want_second_number = matches!(func, Func::AddDays | Func::AddMonths | Func::AddBusinessDays);
+        let want_window = matches!(func, Func::StartOf | Func::EndOf);
         for (i, (t, a)) in typed.iter().zip(args).enumerate() {
-            let number = i == 1 && want_second_number;
-            let ok = if number {
-                matches!(t.ty, Ty::Num(Dim::Count))
-            } else {
-                t.ty == Ty::Time
+            let wanted = match (i == 1 && want_second_number, want_window) {
+                (true, _) => CalendarArg::Number,
+                (false, true) => CalendarArg::Window,
+                (false, false) => CalendarArg::Timestamp,
+            };
+            let ok = match wanted {
+                CalendarArg::Number => matches!(t.ty, Ty::Num(Dim::Count)),
+                CalendarArg::Window => matches!(t.ty, Ty::Window | Ty::Periods(_)),
+                CalendarArg::Timestamp => t.ty == Ty::Time,
             };
             if !ok {
                 self.error(errors::expressions::calendar_wrong_argument(
-                    a.span, &name.name, number, &t.ty,
+                    a.span, &name.name, wanted, &t.ty,
                 ));
                 return None;
             }
         }
-        if func == Func::BusinessDaysBetween {
+        if func.counts_business_days() {
             self.uses_business_days = true;
         }
         let ty = match func {
-            Func::StartOfDay | Func::StartOfWeek | Func::StartOfMonth | Func::AddDays | Func::AddMonths => Ty::Time,
+            Func::StartOfDay
+            | Func::StartOfWeek
+            | Func::StartOfMonth
+            | Func::AddDays
+            | Func::AddMonths
+            | Func::AddBusinessDays
+            | Func::StartOf
+            | Func::EndOf => Ty::Time,
             Func::DaysBetween | Func::BusinessDaysBetween => Ty::Num(Dim::Count),
             Func::MonthsBetween => Ty::Num(Dim::Decimal),
+            Func::IsBusinessDay => Ty::Bool,
         };
         let maybe = typed.iter().any(|t| t.maybe);
         let after_budget = typed.iter().any(|t| t.after_budget);

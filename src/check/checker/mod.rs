@@ -239,6 +239,9 @@ struct Checker<'a> {
     work_exhausted: bool,
     uses_as_of: bool,
     uses_business_days: bool,
+    /// While a per-period reward's modifiers are checked: its period variable, for the payment
+    /// dates and expiry (not the cap).
+    reward_period_var: Option<(String, usize)>,
     rankings: Vec<RankingDef>,
     /// The written plain number each top-level definition is (by name), each computed field
     /// (by level and index) and each parameter of a plain-number type (by index).
@@ -292,6 +295,7 @@ impl<'a> Checker<'a> {
             work_exhausted: false,
             uses_as_of: false,
             uses_business_days: false,
+            reward_period_var: None,
             rankings: Vec::new(),
             def_bare: HashMap::new(),
             derived_bare: HashMap::new(),

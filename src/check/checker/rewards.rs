@@ -28,8 +28,9 @@ impl<'a> Checker<'a> {
             _ => None,
         };
         let t = self.expr(&r.expr);
-        // The period variable is in scope in the amount only.
-        self.ctx.period_var = None;
+        // The period variable is in scope in the amount, and in the payment dates and expiry
+        // (each period's own, see `period_dates`); never in the cap, which caps the total.
+        let period_var = self.ctx.period_var.take();
         let t = t?;
         let dim = match &t.ty {
             Ty::Num(d @ (Dim::Money(_) | Dim::Unit(_))) => d.clone(),
@@ -57,7 +58,7 @@ impl<'a> Checker<'a> {
         }
         let unit = self.unit_info(&dim)?;
         let budget_ok = per.is_none();
-        let adjust = self.adjust(&r.modifiers, &t, Some(&unit), per.is_some())?;
+        let adjust = self.with_period_var(period_var, |c| c.adjust(&r.modifiers, &t, Some(&unit), per.is_some()))?;
         if !t.exact && adjust.rounding.is_none() {
             self.error(errors::rules::missing_rounding(
                 self.surface(),
@@ -90,6 +91,24 @@ impl<'a> Checker<'a> {
             adjust,
             budget,
         })
+    }
+
+    /// Runs `f` with the period variable of a per-period reward set aside, for the payment dates
+    /// and expiry to take back (`period_dates`).
+    fn with_period_var<R>(&mut self, var: Option<(String, usize)>, f: impl FnOnce(&mut Self) -> R) -> R {
+        self.reward_period_var = var;
+        let out = f(self);
+        self.reward_period_var = None;
+        out
+    }
+
+    /// Checks `f` (a payment date or an expiry) with the reward's period variable in scope, when
+    /// the reward is settled per period: each period's dates are its own.
+    fn period_dates<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        self.ctx.period_var = self.reward_period_var.clone();
+        let out = f(self);
+        self.ctx.period_var = None;
+        out
     }
 
     fn budget(&mut self, b: &ast::Budget, dim: &Dim) -> Option<BudgetDef> {
@@ -176,8 +195,8 @@ impl<'a> Checker<'a> {
                         None => ok = false,
                     }
                 }
-                Modifier::Paid(parts, span) => ok &= self.paid(parts, *span, unit, per_period, &mut adjust),
-                Modifier::Expires(e, span) => ok &= self.expires(e, *span, unit, per_period, &mut adjust),
+                Modifier::Paid(parts, span) => ok &= self.paid(parts, *span, unit, &mut adjust),
+                Modifier::Expires(e, span) => ok &= self.expires(e, *span, unit, &mut adjust),
                 Modifier::Budget(b) => {
                     if unit.is_none() {
                         self.error(errors::rules::budget_not_on_reward(b.span));
@@ -273,21 +292,21 @@ impl<'a> Checker<'a> {
         Some((cap.ir, payable))
     }
 
-    /// `paid 90% on T1 and 10% on T2`; whether it is right.
+    /// `paid 90% on T1 and 10% on T2` (on a reward settled per period, each period's dates);
+    /// whether it is right.
     fn paid(
         &mut self,
         parts: &[(Decimal, Span, Expr)],
         span: Span,
         unit: Option<&UnitInfo>,
-        per_period: bool,
         adjust: &mut Adjust,
     ) -> bool {
         if !adjust.parts.is_empty() {
             self.error(errors::rules::payout_twice(self.surface(), span));
             return false;
         }
-        if unit.is_none() || per_period {
-            self.error(errors::rules::payout_in_parts_not_once(self.surface(), span));
+        if unit.is_none() {
+            self.error(errors::rules::payout_in_parts_not_on_reward(self.surface(), span));
             return false;
         }
         let total: Decimal = parts.iter().map(|(share, _, _)| *share).sum();
@@ -297,12 +316,15 @@ impl<'a> Checker<'a> {
         }
         let mut ok = true;
         for (share, _, when) in parts {
-            let Some(t) = self.definite(
-                when,
-                &Ty::Time,
-                Unhandled::PaymentDate,
-                errors::rules::payment_date_not_timestamp,
-            ) else {
+            let t = self.period_dates(|c| {
+                c.definite(
+                    when,
+                    &Ty::Time,
+                    Unhandled::PaymentDate,
+                    errors::rules::payment_date_not_timestamp,
+                )
+            });
+            let Some(t) = t else {
                 ok = false;
                 continue;
             };
@@ -312,27 +334,17 @@ impl<'a> Checker<'a> {
     }
 
     /// `expires T`; whether it is right.
-    fn expires(
-        &mut self,
-        e: &Expr,
-        span: Span,
-        unit: Option<&UnitInfo>,
-        per_period: bool,
-        adjust: &mut Adjust,
-    ) -> bool {
+    fn expires(&mut self, e: &Expr, span: Span, unit: Option<&UnitInfo>, adjust: &mut Adjust) -> bool {
         if adjust.expires.is_some() {
             self.error(errors::rules::expiry_twice(self.surface(), span));
-            return false;
-        }
-        if per_period {
-            self.error(errors::rules::expiry_on_per_period_reward(self.surface(), span));
             return false;
         }
         if unit.is_none() {
             self.error(errors::rules::expiry_not_on_reward(self.surface(), span));
             return false;
         }
-        let Some(t) = self.definite(e, &Ty::Time, Unhandled::Expiry, errors::rules::expiry_not_timestamp) else {
+        let t = self.period_dates(|c| c.definite(e, &Ty::Time, Unhandled::Expiry, errors::rules::expiry_not_timestamp));
+        let Some(t) = t else {
             return false;
         };
         adjust.expires = Some(t.ir);

@@ -232,19 +232,31 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// A constant end of a band, in the subject's unit (instants as nanoseconds since 1970).
-    fn tier_bound(&mut self, e: &Expr, dim: &Dim, time: bool) -> Option<Decimal> {
+    /// An end of a band, in the subject's unit (instants as nanoseconds since 1970): a constant,
+    /// or a parameter with its default (the analyses below use it) and its index.
+    fn tier_bound(&mut self, e: &Expr, dim: &Dim, time: bool) -> Option<(Decimal, Option<usize>)> {
         let t = self.expr(e)?;
+        // A parameter stands for its declared default here; a run's value is checked again
+        // against the table (`program::tables`).
+        let (constant, param) = match &t.ir {
+            Ir::Param(i) => (self.params.get(*i).map(|p| p.default.clone()), Some(*i)),
+            Ir::Const(c) => (Some(c.clone()), None),
+            _ => (None, None),
+        };
         if time {
-            return match t.ir {
-                Ir::Const(Const::Time(at)) => at.timestamp_nanos_opt().map(Decimal::from),
+            return match constant {
+                Some(Const::Time(at)) => at.timestamp_nanos_opt().map(|n| (Decimal::from(n), param)),
                 _ => {
                     self.error(errors::tables::band_end_not_literal_time(e.span));
                     None
                 }
             };
         }
-        let value = num_const(&t.ir);
+        let value = match (param, &constant) {
+            (Some(_), Some(Const::Num(n))) => Some(*n),
+            (Some(_), _) => None,
+            (None, _) => num_const(&t.ir),
+        };
         let Some(value) = value else {
             self.error(errors::tables::band_end_not_constant(e.span));
             return None;
@@ -252,7 +264,7 @@ impl<'a> Checker<'a> {
         if !self.same_dim(&Ty::Num(dim.clone()), &t.ty, e, "band end") {
             return None;
         }
-        Some(value)
+        Some((value, param))
     }
 
     /// A band end as written back in messages: a number in the table's unit, or a local time.
@@ -313,7 +325,8 @@ impl<'a> Checker<'a> {
         let mut bares = Vec::new();
         let mut ok = true;
         for row in rows {
-            let Some((start, end, end_inclusive)) = self.band_ends(kind, row, &dim, time) else {
+            let Some(((start, start_param), (end, end_param), end_inclusive)) = self.band_ends(kind, row, &dim, time)
+            else {
                 ok = false;
                 continue;
             };
@@ -330,6 +343,8 @@ impl<'a> Checker<'a> {
                 end,
                 end_inclusive,
                 value: v.ir,
+                start_param,
+                end_param,
             });
         }
         if !ok {
@@ -399,21 +414,16 @@ impl<'a> Checker<'a> {
         })
     }
 
-    /// The ends of a band, checked: constants in the subject's unit, the lower end first.
-    fn band_ends(
-        &mut self,
-        kind: TierKind,
-        row: &TierRow,
-        dim: &Dim,
-        time: bool,
-    ) -> Option<(Option<Decimal>, Option<Decimal>, bool)> {
-        let start = match &row.start {
-            Some(e) => Some(self.tier_bound(e, dim, time)?),
-            None => None,
+    /// The ends of a band, checked: constants or parameters in the subject's unit, the lower end
+    /// first.
+    fn band_ends(&mut self, kind: TierKind, row: &TierRow, dim: &Dim, time: bool) -> Option<(BandEnd, BandEnd, bool)> {
+        let (start, start_param) = match &row.start {
+            Some(e) => self.tier_bound(e, dim, time).map(|(v, p)| (Some(v), p))?,
+            None => (None, None),
         };
-        let end = match &row.end {
-            Some(e) => Some(self.tier_bound(e, dim, time)?),
-            None => None,
+        let (end, end_param) = match &row.end {
+            Some(e) => self.tier_bound(e, dim, time).map(|(v, p)| (Some(v), p))?,
+            None => (None, None),
         };
         let end_inclusive = row.kind == RangeKind::Through;
         if kind == TierKind::Marginal && start.is_none() {
@@ -429,7 +439,7 @@ impl<'a> Checker<'a> {
         if *dim == Dim::Count && !time && end.is_some_and(|e| e <= Decimal::ZERO && !(e.is_zero() && end_inclusive)) {
             self.error(errors::tables::count_band_below_zero(row.span));
         }
-        Some((start, end, end_inclusive))
+        Some(((start, start_param), (end, end_param), end_inclusive))
     }
 
     /// The value of a band: of one kind for every band of a table, a rate for a marginal one.
@@ -527,6 +537,9 @@ impl<'a> Checker<'a> {
         gap
     }
 }
+
+/// An end of a band, if it has one, and the parameter it is, if it is one.
+type BandEnd = (Option<Decimal>, Option<usize>);
 
 /// The most combinations of keys [`every_case_has_a_row`] looks through.
 const MAX_KEY_CASES: usize = 4096;

@@ -388,7 +388,7 @@ pub(crate) fn unknown_function<'a>(
             .with_help(format!("did you mean `{s}`?"))
             .with_fix(span, s, format!("write `{s}`")),
         None => d.with_help(format!(
-            "the functions are `min`, `max`, `start_of_day`, `start_of_week`, `start_of_month`, `add_days`, `add_months`, `days_between`, `months_between` and `business_days_between`; aggregates are written `sum {} list`",
+            "the functions are `min`, `max`, `start_of_day`, `start_of_week`, `start_of_month`, `add_days`, `add_months`, `days_between`, `months_between`, `business_days_between`, `add_business_days`, `is_business_day`, `start_of` and `end_of`; aggregates are written `sum {} list`",
             surface.spell(Keyword::Of)
         )),
     }
@@ -442,20 +442,38 @@ pub(crate) fn calendar_wrong_arity(span: Span, name: &str, arity: usize, given: 
         "wrong number of values",
     )
     .with_help(match arity {
+        1 if matches!(name, "start_of" | "end_of") => format!("write `{name}(window)`"),
         1 => format!("write `{name}(timestamp)`"),
         _ => format!("write `{name}(a, b)`"),
     })
 }
 
-/// A value of a calendar function `name` of `ty`, where it needs a whole number (`number`) or
-/// a timestamp.
-pub(crate) fn calendar_wrong_argument(span: Span, name: &str, number: bool, ty: &Ty) -> Diagnostic {
-    let wanted = if number { "a whole number" } else { "a timestamp" };
-    wrong_kind_here(
-        span,
-        format!("`{name}` needs {wanted} here, but this is {ty}"),
-        "see docs/language.md, calendar functions",
-    )
+/// What a calendar function takes in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CalendarArg {
+    /// A timestamp.
+    Timestamp,
+    /// A whole number of days or months.
+    Number,
+    /// A window or a period.
+    Window,
+}
+
+/// A value of a calendar function `name` of `ty`, where it needs something else (`wanted`).
+pub(crate) fn calendar_wrong_argument(span: Span, name: &str, wanted: CalendarArg, ty: &Ty) -> Diagnostic {
+    let help = match wanted {
+        // The likeliest mix-up: the start of a timestamp's own day, week or month.
+        CalendarArg::Window if *ty == Ty::Time => {
+            "for a timestamp's day, week or month write `start_of_day`, `start_of_week` or `start_of_month`"
+        }
+        _ => "see docs/language.md, calendar functions",
+    };
+    let wanted = match wanted {
+        CalendarArg::Timestamp => "a timestamp",
+        CalendarArg::Number => "a whole number",
+        CalendarArg::Window => "a window or a period (`month` in a per-month definition)",
+    };
+    wrong_kind_here(span, format!("`{name}` needs {wanted} here, but this is {ty}"), help)
 }
 
 // ---- membership (`in`) and choices

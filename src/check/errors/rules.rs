@@ -499,18 +499,17 @@ pub(crate) fn payout_twice(surface: Surface, span: Span) -> Diagnostic {
     ))
 }
 
-/// `paid ... on ...` on a value, or on a reward settled per period.
-pub(crate) fn payout_in_parts_not_once(surface: Surface, span: Span) -> Diagnostic {
+/// `paid ... on ...` on a value rather than a reward.
+pub(crate) fn payout_in_parts_not_on_reward(surface: Surface, span: Span) -> Diagnostic {
     Diagnostic::error(
         Code::InvalidModifier,
         span,
-        "only a reward paid once per record can be paid in parts",
+        "only a reward can be paid in parts",
         "payout here",
     )
     .with_help(format!(
-        "move `{} ... on ...` to a reward without `{}`",
-        surface.spell(Keyword::Paid),
-        surface.spell(Keyword::Per)
+        "move `{} ... on ...` to the reward",
+        surface.spell(Keyword::Paid)
     ))
 }
 
@@ -547,20 +546,6 @@ pub(crate) fn expiry_twice(surface: Surface, span: Span) -> Diagnostic {
         "second expiry",
     )
     .with_help(format!("keep one `{} ...`", surface.spell(Keyword::Expires)))
-}
-
-/// `expires ...` on a reward settled per period.
-pub(crate) fn expiry_on_per_period_reward(surface: Surface, span: Span) -> Diagnostic {
-    Diagnostic::error(
-        Code::InvalidModifier,
-        span,
-        "a reward settled per period cannot carry one expiry",
-        "expiry here",
-    )
-    .with_help(format!(
-        "move `{} ...` to a reward paid once per record",
-        surface.spell(Keyword::Expires)
-    ))
 }
 
 /// `expires ...` on a value rather than a reward.

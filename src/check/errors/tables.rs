@@ -201,8 +201,8 @@ pub(crate) fn tier_subject_wrong_kind(surface: Surface, span: Span, kind: TierKi
 pub(crate) fn band_end_not_literal_time(span: Span) -> Diagnostic {
     wrong_kind_here(
         span,
-        "the ends of a band of timestamps must be written as dates or times".into(),
-        "write the band's ends as literals such as `2024-01-01`",
+        "the ends of a band of timestamps must be written as dates or times, or be parameters".into(),
+        "write the band's ends as literals such as `2024-01-01`, or declare a `parameter` of type timestamp",
     )
 }
 
@@ -211,10 +211,10 @@ pub(crate) fn band_end_not_constant(span: Span) -> Diagnostic {
     Diagnostic::error(
         Code::TypeMismatch,
         span,
-        "the ends of a band must be written as numbers or amounts",
+        "the ends of a band must be written as numbers or amounts, or be parameters",
         "not a constant",
     )
-    .with_help("write the band's ends as literals such as `10000 CNY`")
+    .with_help("write the band's ends as literals such as `10000 CNY`, or declare a `parameter` for a threshold left to be set")
 }
 
 /// A band of a marginal table without a lower end.

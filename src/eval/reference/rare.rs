@@ -207,7 +207,8 @@ impl<'a> Env<'a> {
             Value::Time(t) => t.timestamp_nanos_opt().map(|n| Number::Decimal(Decimal::from(n))),
             _ => None,
         };
-        match x.and_then(|x| bands.iter().find(|b| band_contains(b, x))) {
+        let params = &self.inputs.params;
+        match x.and_then(|x| bands.iter().find(|b| band_contains(b.ends(params), b.end_inclusive, x))) {
             Some(band) => self.eval(&band.value),
             None => Ok(Value::Unknown),
         }
@@ -221,8 +222,9 @@ impl<'a> Env<'a> {
         };
         let mut total = Number::Decimal(Decimal::ZERO);
         for band in bands {
-            let start = Number::Decimal(band.start.unwrap_or(Decimal::ZERO));
-            let top = match band.end {
+            let (start, end) = band.ends(&self.inputs.params);
+            let start = Number::Decimal(start.unwrap_or(Decimal::ZERO));
+            let top = match end {
                 Some(e) if number::compare(x, Number::Decimal(e)) == Ordering::Greater => Number::Decimal(e),
                 _ => x,
             };
@@ -242,11 +244,9 @@ impl<'a> Env<'a> {
     }
 }
 
-/// Whether a number falls in a band of numbers (compared exactly).
-fn band_contains(band: &Band, x: Number) -> bool {
+/// Whether a number falls in a band of numbers with these ends (compared exactly).
+fn band_contains((start, end): (Option<Decimal>, Option<Decimal>), end_inclusive: bool, x: Number) -> bool {
     let from = |e: Decimal| number::compare(x, Number::Decimal(e));
-    band.start.is_none_or(|s| from(s) != Ordering::Less)
-        && band
-            .end
-            .is_none_or(|e| from(e) == Ordering::Less || (band.end_inclusive && from(e) == Ordering::Equal))
+    start.is_none_or(|s| from(s) != Ordering::Less)
+        && end.is_none_or(|e| from(e) == Ordering::Less || (end_inclusive && from(e) == Ordering::Equal))
 }
