@@ -1,4 +1,4 @@
-//! The calendar functions (`start_of_day`, `add_months`, `business_days_between`, ...) on
+//! The calendar functions (`start_of_day`, `add_months`, `business_days_between`, `end_of`, ...) on
 //! evaluated values: their arguments are checked here, the date arithmetic and the
 //! daylight-saving policy are [`crate::time`]'s.
 
@@ -16,6 +16,14 @@ fn time_arg(values: &[Value<'_>], i: usize) -> Result<DateTime<Utc>, &'static st
     match values.get(i) {
         Some(Value::Time(t)) => Ok(*t),
         _ => Err("internal error: a calendar function got a value that is not a timestamp"),
+    }
+}
+
+/// A window's start or end (`end`), as `start_of` and `end_of` give it.
+fn window_bound<'a>(values: &[Value<'a>], end: bool) -> Result<Value<'a>, &'static str> {
+    match values.first() {
+        Some(Value::Window(w)) => Ok(Value::Time(if end { w.end } else { w.start })),
+        _ => Err("internal error: a calendar function got a value that is not a window"),
     }
 }
 
@@ -71,5 +79,8 @@ pub fn apply<'a>(
                 .ok_or("the dates are too far apart to count business days")?;
             Value::Num(Decimal::from(count))
         }
+        Func::StartOfYear => Value::Time(time::start_of(tz, PeriodUnit::Year, t(0)?).ok_or(too_far)?),
+        Func::StartOf => window_bound(values, false)?,
+        Func::EndOf => window_bound(values, true)?,
     })
 }

@@ -87,6 +87,12 @@ pub enum Func {
     MonthsBetween,
     /// `business_days_between(a, b)`: weekdays from a's date (included) to b's date (excluded), holidays left out.
     BusinessDaysBetween,
+    /// `start_of_year(t)`: the first instant of t's year.
+    StartOfYear,
+    /// `start_of(w)`: the first instant of a window (a period, a range of periods, a window).
+    StartOf,
+    /// `end_of(w)`: where a window ends (for a period, the next period's start).
+    EndOf,
 }
 
 impl Func {
@@ -100,6 +106,32 @@ impl Func {
         (Func::DaysBetween, "days_between", 2),
         (Func::MonthsBetween, "months_between", 2),
         (Func::BusinessDaysBetween, "business_days_between", 2),
+        (Func::StartOfYear, "start_of_year", 1),
+        (Func::StartOf, "start_of", 1),
+        (Func::EndOf, "end_of", 1),
+    ];
+}
+
+/// The functions of a per-period definition or reward that read other periods than the
+/// current one, or where the current one stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodFunc {
+    /// `previous(x)`: a per-period definition's value in the period before the current one.
+    Previous,
+    /// `cumulative(x)`: the sum of a per-period definition's values from the range's first
+    /// period through the current one.
+    Cumulative,
+    /// `period_number(p, t)`: the number of the current period counted from the period `t`
+    /// falls in (that one is 1).
+    PeriodNumber,
+}
+
+impl PeriodFunc {
+    /// Every such function with its name and number of arguments.
+    pub const ALL: &'static [(PeriodFunc, &'static str, usize)] = &[
+        (PeriodFunc::Previous, "previous", 1),
+        (PeriodFunc::Cumulative, "cumulative", 1),
+        (PeriodFunc::PeriodNumber, "period_number", 2),
     ];
 }
 
@@ -576,6 +608,20 @@ pub enum Ir {
         /// The set, sorted.
         set: Arc<[Arc<str>]>,
     },
+    /// `previous(x)`, `previous(x, first)`: a per-period definition's value in the period
+    /// before the current one; in the range's first period, `first` (unknown without it).
+    Previous {
+        /// The definition.
+        def: usize,
+        /// The value in the first period.
+        first: Option<Box<Ir>>,
+    },
+    /// `cumulative(x)`: the sum of a per-period definition's values from the range's first
+    /// period through the current one (unknown from its first unknown period on).
+    Cumulative(usize),
+    /// `period_number(p, t)`: the current period's number counted in periods of its range's
+    /// unit from the period the instant falls in (1), in the campaign's time zone.
+    PeriodNumber(Box<Ir>),
 }
 
 /// One band of a tier table, with constant ends.

@@ -6,9 +6,10 @@ use chrono::TimeDelta;
 use rust_decimal::Decimal;
 
 use crate::check::errors;
+use crate::check::errors::expressions::Wanted;
 use crate::diagnostics::{Diagnostic, Span};
 use crate::program::types::{Dim, Ty, currency, duration_unit};
-use crate::program::{CmpOp, Const, Func, Ir, Window};
+use crate::program::{CmpOp, Const, Func, Ir, PeriodFunc, Window};
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, InTarget, RangeKind};
 use crate::time::{self, NotAnInstant, Written};
 
@@ -466,11 +467,17 @@ impl<'a> Checker<'a> {
         if let Some(&(func, _, arity)) = Func::ALL.iter().find(|(_, n, _)| *n == name.name) {
             return self.calendar_call(func, name, arity, args, whole);
         }
+        if let Some(&(func, _, _)) = PeriodFunc::ALL.iter().find(|(_, n, _)| *n == name.name) {
+            return self.period_call(func, name, args, whole);
+        }
         let is_min = match name.name.as_str() {
             "min" => true,
             "max" => false,
             other => {
-                let names = ["min", "max"].into_iter().chain(Func::ALL.iter().map(|(_, n, _)| *n));
+                let names = ["min", "max"]
+                    .into_iter()
+                    .chain(Func::ALL.iter().map(|(_, n, _)| *n))
+                    .chain(PeriodFunc::ALL.iter().map(|(_, n, _)| *n));
                 self.error(errors::expressions::unknown_function(
                     self.surface(),
                     name.span,
@@ -547,16 +554,21 @@ impl<'a> Checker<'a> {
             typed.push(self.expr(a)?);
         }
         let want_second_number = matches!(func, Func::AddDays | Func::AddMonths);
+        let want_window = matches!(func, Func::StartOf | Func::EndOf);
         for (i, (t, a)) in typed.iter().zip(args).enumerate() {
-            let number = i == 1 && want_second_number;
-            let ok = if number {
-                matches!(t.ty, Ty::Num(Dim::Count))
-            } else {
-                t.ty == Ty::Time
+            let wanted = match (i, want_second_number, want_window) {
+                (1, true, _) => Wanted::Number,
+                (_, _, true) => Wanted::Window,
+                _ => Wanted::Timestamp,
+            };
+            let ok = match wanted {
+                Wanted::Number => matches!(t.ty, Ty::Num(Dim::Count)),
+                Wanted::Window => matches!(t.ty, Ty::Window | Ty::Periods(_)),
+                Wanted::Timestamp => t.ty == Ty::Time,
             };
             if !ok {
                 self.error(errors::expressions::calendar_wrong_argument(
-                    a.span, &name.name, number, &t.ty,
+                    a.span, &name.name, wanted, &t.ty,
                 ));
                 return None;
             }
@@ -565,7 +577,14 @@ impl<'a> Checker<'a> {
             self.uses_business_days = true;
         }
         let ty = match func {
-            Func::StartOfDay | Func::StartOfWeek | Func::StartOfMonth | Func::AddDays | Func::AddMonths => Ty::Time,
+            Func::StartOfDay
+            | Func::StartOfWeek
+            | Func::StartOfMonth
+            | Func::AddDays
+            | Func::AddMonths
+            | Func::StartOfYear
+            | Func::StartOf
+            | Func::EndOf => Ty::Time,
             Func::DaysBetween | Func::BusinessDaysBetween => Ty::Num(Dim::Count),
             Func::MonthsBetween => Ty::Num(Dim::Decimal),
         };

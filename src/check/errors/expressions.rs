@@ -377,20 +377,32 @@ pub(crate) fn unknown_function<'a>(
     name: &str,
     functions: impl IntoIterator<Item = &'a str>,
 ) -> Diagnostic {
+    let names: Vec<&str> = functions.into_iter().collect();
     let d = Diagnostic::error(
         Code::UnknownFunction,
         span,
         format!("there is no function `{name}`"),
         "unknown function",
     );
-    match closest(name, functions) {
+    match closest(name, names.iter().copied()) {
         Some(s) => d
             .with_help(format!("did you mean `{s}`?"))
             .with_fix(span, s, format!("write `{s}`")),
         None => d.with_help(format!(
-            "the functions are `min`, `max`, `start_of_day`, `start_of_week`, `start_of_month`, `add_days`, `add_months`, `days_between`, `months_between` and `business_days_between`; aggregates are written `sum {} list`",
+            "the functions are {}; aggregates are written `sum {} list`",
+            listed(&names),
             surface.spell(Keyword::Of)
         )),
+    }
+}
+
+/// Names in backquotes: `a`, `b` and `c`.
+fn listed(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
     }
 }
 
@@ -430,6 +442,17 @@ pub(crate) fn min_max_of_mixed_kinds(span: Span, name: &str, first: &Ty, ty: &Ty
     )
 }
 
+/// What a calendar function takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wanted {
+    /// A whole number (of days, of months).
+    Number,
+    /// A timestamp.
+    Timestamp,
+    /// A window: a period, a range of periods, a named window.
+    Window,
+}
+
 /// A calendar function `name`, which takes `arity` values, given `given`.
 pub(crate) fn calendar_wrong_arity(span: Span, name: &str, arity: usize, given: usize) -> Diagnostic {
     Diagnostic::error(
@@ -449,8 +472,12 @@ pub(crate) fn calendar_wrong_arity(span: Span, name: &str, arity: usize, given: 
 
 /// A value of a calendar function `name` of `ty`, where it needs a whole number (`number`) or
 /// a timestamp.
-pub(crate) fn calendar_wrong_argument(span: Span, name: &str, number: bool, ty: &Ty) -> Diagnostic {
-    let wanted = if number { "a whole number" } else { "a timestamp" };
+pub(crate) fn calendar_wrong_argument(span: Span, name: &str, wanted: Wanted, ty: &Ty) -> Diagnostic {
+    let wanted = match wanted {
+        Wanted::Number => "a whole number",
+        Wanted::Timestamp => "a timestamp",
+        Wanted::Window => "a window or a period",
+    };
     wrong_kind_here(
         span,
         format!("`{name}` needs {wanted} here, but this is {ty}"),
