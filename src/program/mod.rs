@@ -413,6 +413,11 @@ pub enum ArithOp {
     DurSub,
     /// Duration × number.
     DurMul,
+    /// Duration ÷ number: rounded to the nanosecond, halves away from zero (unknown when
+    /// dividing by zero).
+    DurDiv,
+    /// Duration ÷ duration: a plain number, exact (unknown when dividing by zero).
+    DurRatio,
 }
 
 /// A list of records to iterate: each level comes from a field of the level

@@ -205,17 +205,19 @@ pub fn shown_json(shown: &Shown) -> Json {
     parsed(&text)
 }
 
-/// A duration as ISO 8601 (`P30D`, `PT1H30M`).
+/// A duration as ISO 8601 (`P30D`, `PT1H30M`); a part of a second (a duration divided or
+/// averaged) as a decimal fraction of the seconds (`PT26M40.25S`), never dropped.
 pub fn duration_text(d: chrono::TimeDelta) -> String {
     let negative = d < chrono::TimeDelta::zero();
     let total = d.num_seconds().unsigned_abs();
+    let nanos = d.subsec_nanos().unsigned_abs();
     let (days, rest) = (total / 86_400, total % 86_400);
     let (h, m, s) = (rest / 3600, rest % 3600 / 60, rest % 60);
     let mut out = String::from(if negative { "-P" } else { "P" });
     if days > 0 {
         out.push_str(&format!("{days}D"));
     }
-    if rest > 0 || days == 0 {
+    if rest > 0 || nanos > 0 || days == 0 {
         out.push('T');
         if h > 0 {
             out.push_str(&format!("{h}H"));
@@ -223,7 +225,10 @@ pub fn duration_text(d: chrono::TimeDelta) -> String {
         if m > 0 {
             out.push_str(&format!("{m}M"));
         }
-        if s > 0 || (h == 0 && m == 0) {
+        if nanos > 0 {
+            let fraction = format!("{nanos:09}");
+            out.push_str(&format!("{s}.{}S", fraction.trim_end_matches('0')));
+        } else if s > 0 || (h == 0 && m == 0) {
             out.push_str(&format!("{s}S"));
         }
     }

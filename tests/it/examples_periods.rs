@@ -1,7 +1,7 @@
 //! The examples of running values across periods and of year periods (issue 16, items 1
 //! and 8): a growth rebate whose monthly tier is reached on cumulative sales since the
 //! programme began, compared with last month, with the merchant's Nth month; an annual fee
-//! refund settled per calendar year.
+//! refund settled per calendar year; a reply-time reward on durations averaged and divided.
 //!
 //! As in `examples.rs`, every expectation is **computed by hand** from the announcement quoted
 //! at the top of the campaign and from docs/language.md, the arithmetic beside each record.
@@ -12,10 +12,15 @@ use serde_json::{Value, json};
 use super::examples::{assert_no_errors, assert_reports, cny, expect, variant};
 
 /// The examples this file tests (`examples.rs` requires every example to be tested somewhere).
-pub(crate) const EXAMPLES: &[&str] = &["merchant-growth-rebate-cumulative", "tmall-annual-fee-refund-by-year"];
+pub(crate) const EXAMPLES: &[&str] = &[
+    "merchant-growth-rebate-cumulative",
+    "tmall-annual-fee-refund-by-year",
+    "channels-reply-time-average-duration",
+];
 
 const GROWTH: &str = "merchant-growth-rebate-cumulative";
 const FEE: &str = "tmall-annual-fee-refund-by-year";
+const REPLY: &str = "channels-reply-time-average-duration";
 
 /// A reward paid per month of January to June 2025 (amounts in CNY, each month given).
 fn half_year(total: &str, months: [&str; 6]) -> Value {
@@ -184,4 +189,45 @@ fn years_are_written_as_years() {
     assert_reports(&text, "check::invalid_periods", Severity::Error);
     let text = variant(FEE, "= years 2024 through 2026", "= months 2024 through 2026");
     assert_reports(&text, "check::invalid_periods", Severity::Error);
+}
+
+#[test]
+fn reply_times_averaged_per_month_then_over_the_months_and_divided() {
+    let row = |id: &str, months: [&str; 3], monthly: &str, quarterly: &str, average: Value| {
+        json!({"id": id, "eligible": true,
+               "rewards": {
+                   "monthly_award": {"amount": monthly, "unit": "CNY",
+                       "by_period": {"2025-01": months[0], "2025-02": months[1], "2025-03": months[2]}},
+                   "quarterly_award": cny(quarterly)},
+               "values": {"quarter_average": average}})
+    };
+    expect(
+        REPLY,
+        &[],
+        &[
+            // Jan: (600 + 1200 + 2400) ÷ 3 = 1400 s (23 min 20 s) ≤ 30 min: 200 (the session of
+            // 01-31 23:59:59 is January's). Feb: (1800 + 1801) ÷ 2 = 1800.5 s, half a second over
+            // 30 minutes: 0. Mar: its only session has no reply: unknown, 0.
+            // Quarter: (1400 + 1800.5) ÷ 2 = 1600.25 s = 26 min 40.25 s (March left out).
+            // 100 × 1800 ÷ 1600.25 = 112.4824…, half up 112.48.
+            row("steady", ["200.00", "0", "0"], "200.00", "112.48", json!("PT26M40.25S")),
+            // Jan: (1 + 1 + 2) ÷ 3 = 1.3333… s, to the nanosecond 1.333333333 s: 200. The quarter's
+            // average is January's alone. 100 × 1800 ÷ 1.333333333 = 135000.0000337…: at most 300.
+            row(
+                "thirds",
+                ["200.00", "0", "0"],
+                "200.00",
+                "300.00",
+                json!("PT1.333333333S"),
+            ),
+            // No session at all: every month unknown, so the quarter's average too: no award.
+            row("none", ["0", "0", "0"], "0", "0", Value::Null),
+        ],
+    );
+}
+
+#[test]
+fn a_number_divided_by_a_duration_is_refused() {
+    let text = variant(REPLY, "(30 minutes ÷ quarter_average)", "(1 ÷ quarter_average)");
+    assert_reports(&text, "check::type_mismatch", Severity::Error);
 }
