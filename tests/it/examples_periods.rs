@@ -231,3 +231,26 @@ fn a_number_divided_by_a_duration_is_refused() {
     let text = variant(REPLY, "(30 minutes ÷ quarter_average)", "(1 ÷ quarter_average)");
     assert_reports(&text, "check::type_mismatch", Severity::Error);
 }
+
+#[test]
+fn explain_says_what_each_month_read_of_the_others() {
+    // "Why is my May at 2 %?": the running total since January reached 500,000 in May (70000 +
+    // 50000 + 60000 + 0 + 320000); "why a bonus in March?": February's 50,000 × 120 % = 60,000.
+    let run = crate::harness::campaign(&[
+        "explain",
+        "policies/examples/merchant-growth-rebate-cumulative.campaign",
+        "--facts",
+        "policies/examples/merchant-growth-rebate-cumulative.ndjson",
+        "--id",
+        "veteran",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for line in [
+        "cumulative_gmv[2025-05] = 500,000 CNY\n      read: cumulative(net_gmv) = 500,000 CNY",
+        "grew[2025-01] = false\n      read: previous(net_gmv) = unknown",
+        "grew[2025-03] = true\n      read: previous(net_gmv) = 50,000 CNY",
+        "merchant_month[2025-01] = 21\n      read: period_number = 21",
+    ] {
+        assert!(run.stdout.contains(line), "explain lacks {line:?}:\n{}", run.stdout);
+    }
+}
