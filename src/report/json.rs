@@ -272,6 +272,25 @@ mod tests {
     use crate::program::inputs::Inputs;
 
     #[test]
+    fn durations_show_a_part_of_a_second_and_whole_seconds_as_before() {
+        use chrono::TimeDelta;
+        let cases = [
+            (TimeDelta::seconds(5400), "PT1H30M"),
+            (TimeDelta::days(30), "P30D"),
+            (TimeDelta::zero(), "PT0S"),
+            (TimeDelta::seconds(-5), "-PT5S"),
+            (TimeDelta::milliseconds(1_600_250), "PT26M40.25S"),
+            (TimeDelta::nanoseconds(1_333_333_333), "PT1.333333333S"),
+            (TimeDelta::nanoseconds(500_000_000), "PT0.5S"),
+            (TimeDelta::nanoseconds(-1_500_000_000), "-PT1.5S"),
+            (TimeDelta::days(1) + TimeDelta::nanoseconds(1), "P1DT0.000000001S"),
+        ];
+        for (d, text) in cases {
+            assert_eq!(duration_text(d), text, "{d:?}");
+        }
+    }
+
+    #[test]
     fn escaping_matches_serde_json() {
         for s in [
             "plain",
