@@ -142,6 +142,7 @@ codes! {
     ParameterOverride => "check::parameter_override", "a `--param` override that names no parameter or has the wrong type";
     InvalidScope => "check::invalid_scope", "a per-record or per-period definition used outside its scope";
     InvalidPeriods => "check::invalid_periods", "a period range that is empty or malformed";
+    InvalidPeriodReference => "check::invalid_period_reference", "`previous`, `cumulative` or `period_number` where there is no current period, or on what is not a per-period value of its range";
     AggregateOfNonList => "check::aggregate_of_non_list", "an aggregate over something that is not a list";
     WrongArity => "check::wrong_arity", "a function given the wrong number of arguments";
     NothingToCheck => "check::nothing_to_check", "an `eligible when` block with no conditions";

@@ -192,12 +192,14 @@ fn exactly_once(tz: Tz, naive: NaiveDateTime) -> Result<DateTime<Utc>, NotAnInst
 
 // ------------------------------------------------------------------ periods
 
-/// The first day of the period `day` falls in: itself, its Monday, or the first of its month.
+/// The first day of the period `day` falls in: itself, its Monday, the first of its month or
+/// of its year.
 pub fn period_start(unit: PeriodUnit, day: NaiveDate) -> Option<NaiveDate> {
     match unit {
         PeriodUnit::Day => Some(day),
         PeriodUnit::Week => day.checked_sub_signed(TimeDelta::days(i64::from(day.weekday().num_days_from_monday()))),
         PeriodUnit::Month => day.with_day(1),
+        PeriodUnit::Year => NaiveDate::from_ymd_opt(day.year(), 1, 1),
     }
 }
 
@@ -214,6 +216,7 @@ pub fn next_period(unit: PeriodUnit, day: NaiveDate) -> Option<NaiveDate> {
             };
             NaiveDate::from_ymd_opt(y, m, 1)
         }
+        PeriodUnit::Year => NaiveDate::from_ymd_opt(day.year().checked_add(1)?, 1, 1),
     }
 }
 
@@ -230,10 +233,11 @@ pub fn periods(unit: PeriodUnit, first: NaiveDate, last: NaiveDate) -> impl Iter
 }
 
 /// The key of the period a local day falls in: `2024-08-16`, `2024-W34` (the ISO week and its
-/// year, which may differ from the day's year), `2024-08`.
+/// year, which may differ from the day's year), `2024-08`, `2024`.
 pub fn day_key(unit: PeriodUnit, day: NaiveDate) -> String {
     match unit {
         PeriodUnit::Month => format!("{:04}-{:02}", day.year(), day.month()),
+        PeriodUnit::Year => format!("{:04}", day.year()),
         PeriodUnit::Day => day.format("%Y-%m-%d").to_string(),
         PeriodUnit::Week => {
             let w = day.iso_week();
@@ -248,9 +252,26 @@ pub fn period_key(tz: Tz, unit: PeriodUnit, t: DateTime<Utc>) -> String {
     day_key(unit, local_date(tz, t))
 }
 
+/// How many periods of `unit` the period `later` falls in comes after the one `earlier` falls
+/// in: 0 for the same period, negative when `later`'s period is the earlier one. Weeks start
+/// on Monday.
+pub fn periods_apart(unit: PeriodUnit, earlier: NaiveDate, later: NaiveDate) -> i64 {
+    let month_index = |d: NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month0());
+    match unit {
+        PeriodUnit::Day => (later - earlier).num_days(),
+        PeriodUnit::Week => {
+            // Mondays are whole weeks apart: the days between them divide exactly.
+            let monday = |d: NaiveDate| i64::from(d.num_days_from_ce()) - i64::from(d.weekday().num_days_from_monday());
+            (monday(later) - monday(earlier)) / 7
+        }
+        PeriodUnit::Month => month_index(later) - month_index(earlier),
+        PeriodUnit::Year => i64::from(later.year()) - i64::from(earlier.year()),
+    }
+}
+
 // ------------------------------------------------------------------ calendar arithmetic
 
-/// The start of the day, week (Monday) or month `t` falls in: local midnight.
+/// The start of the day, week (Monday), month or year `t` falls in: local midnight.
 pub fn start_of(tz: Tz, unit: PeriodUnit, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
     midnight(tz, period_start(unit, local_date(tz, t))?)
 }

@@ -238,6 +238,9 @@ node_kinds!(
     FactCompare,
     FactInWindow,
     FactInSet,
+    Previous,
+    Cumulative,
+    PeriodNumber,
 );
 
 /// The kinds of node only the optimiser makes.

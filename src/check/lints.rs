@@ -90,8 +90,8 @@ use crate::program::schema::FactType;
 use crate::program::types::{Dim, Ty, currency, duration_unit};
 use crate::program::{ArithOp, Const, Ir, Program};
 use crate::syntax::ast::{
-    AggOp, BinOp, Campaign, Expr, ExprKind, InTarget, Item, Modifier, PeriodBound, PeriodUnit, PeriodsDecl, Range,
-    RangeKind, TimestampLit,
+    AggOp, BinOp, Campaign, Expr, ExprKind, InTarget, Item, Modifier, PeriodBound, PeriodsDecl, Range, RangeKind,
+    TimestampLit,
 };
 use crate::syntax::{print, scan};
 use crate::time;
@@ -842,13 +842,13 @@ fn bound_date(b: &PeriodBound) -> Option<NaiveDate> {
 fn period_bound_text(b: &PeriodBound) -> String {
     match b.day {
         Some(d) => format!("{:04}-{:02}-{:02}", b.year, b.month, d),
+        None if b.year_only => format!("{:04}", b.year),
         None => format!("{:04}-{:02}", b.year, b.month),
     }
 }
 
 fn stretch(p: &PeriodsDecl, tz: Tz) -> Option<Stretch> {
-    let month_shape = p.first.day.is_none() && p.last.day.is_none();
-    if month_shape != (p.unit == PeriodUnit::Month) {
+    if !p.written_as_its_unit() {
         return None;
     }
     let first = bound_date(&p.first)?;

@@ -1,4 +1,4 @@
-//! The calendar functions (`start_of_day`, `add_months`, `business_days_between`, ...) on
+//! The calendar functions (`start_of_day`, `add_months`, `business_days_between`, `end_of`, ...) on
 //! evaluated values: their arguments are checked here, the date arithmetic and the
 //! daylight-saving policy are [`crate::time`]'s.
 
@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use super::value::Value;
 use crate::number::{self, Number, Op};
 use crate::program::inputs::Inputs;
-use crate::program::{Func, Program, Window};
+use crate::program::{Func, Program};
 use crate::syntax::ast::PeriodUnit;
 use crate::time;
 
@@ -19,9 +19,10 @@ fn time_arg(values: &[Value<'_>], i: usize) -> Result<DateTime<Utc>, &'static st
     }
 }
 
-fn window_arg(values: &[Value<'_>]) -> Result<Window, &'static str> {
+/// A window's start or end (`end`), as `start_of` and `end_of` give it.
+fn window_bound<'a>(values: &[Value<'a>], end: bool) -> Result<Value<'a>, &'static str> {
     match values.first() {
-        Some(Value::Window(w)) => Ok(*w),
+        Some(Value::Window(w)) => Ok(Value::Time(if end { w.end } else { w.start })),
         _ => Err("internal error: a calendar function got a value that is not a window"),
     }
 }
@@ -86,7 +87,8 @@ pub fn apply<'a>(
             )
         }
         Func::IsBusinessDay => Value::Bool(time::is_business_day(tz, t(0)?, inputs.holidays.as_ref())),
-        Func::StartOf => Value::Time(window_arg(values)?.start),
-        Func::EndOf => Value::Time(window_arg(values)?.end),
+        Func::StartOfYear => Value::Time(time::start_of(tz, PeriodUnit::Year, t(0)?).ok_or(too_far)?),
+        Func::StartOf => window_bound(values, false)?,
+        Func::EndOf => window_bound(values, true)?,
     })
 }

@@ -5,7 +5,34 @@ use super::fast::Shortcuts;
 use super::fast::cache::{flat_fields, hoisted_lists, record_invariant_lists};
 use super::fast::period::PeriodSplit;
 use super::fast::sorted::{SortedCount, sorted_counts};
-use crate::program::{ListExpr, Program};
+use crate::program::{Ir, ListExpr, Program};
+
+/// The definitions some `cumulative` reads, anywhere in the program (with repeats).
+fn cumulated(program: &Program) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut note = |ir: &Ir| {
+        ir.any(&mut |n| {
+            if let Ir::Cumulative(i) = n {
+                out.push(*i);
+            }
+            false
+        });
+    };
+    // `cumulative` needs a current period: only per-period definitions and rewards have one.
+    for def in program.definitions.iter().filter(|d| d.per.is_some()) {
+        note(&def.expr);
+        def.adjust
+            .at_most
+            .iter()
+            .chain(&def.adjust.at_least)
+            .for_each(&mut note);
+    }
+    for r in program.rewards.iter().filter(|r| r.per.is_some()) {
+        note(&r.expr);
+        r.adjust.at_most.iter().chain(&r.adjust.at_least).for_each(&mut note);
+    }
+    out
+}
 
 /// What the evaluator works out once per program: where per-period definitions' values live in
 /// [`super::env::Env::periodic`], which of them are computed in one pass, which computed fields
@@ -17,6 +44,9 @@ pub(super) struct Plan<'p> {
     /// For each definition: the start of its run of values and its length (0 for definitions
     /// not per period).
     pub(super) runs: Vec<(usize, usize)>,
+    /// For each definition some `cumulative` reads: the start of the run of its running sums
+    /// (in calendar order, after the runs of values), filled when it is computed.
+    pub(super) sums: Vec<Option<usize>>,
     /// The total length.
     pub(super) total: usize,
     /// For each definition: how to compute all its periods in one pass over its list, when it
@@ -51,6 +81,15 @@ impl<'p> Plan<'p> {
             let split = range.and_then(|range| PeriodSplit::of(program, def, range));
             splits.push(split.filter(|_| shortcuts.period_split));
         }
+        let mut sums = vec![None; program.definitions.len()];
+        for i in cumulated(program) {
+            if let (Some(slot), Some(&(_, count))) = (sums.get_mut(i), runs.get(i))
+                && slot.is_none()
+            {
+                *slot = Some(total);
+                total += count;
+            }
+        }
         let (flat, flat_count) = if shortcuts.caches {
             flat_fields(program)
         } else {
@@ -76,6 +115,7 @@ impl<'p> Plan<'p> {
             sorted,
             shortcuts,
             runs,
+            sums,
             total,
             splits,
             flat,

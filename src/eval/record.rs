@@ -16,8 +16,37 @@ use crate::program::*;
 use crate::syntax::ast::RoundingMode;
 
 impl<'a> Env<'a> {
-    /// Computes a definition (for each period of a per-period one), rounded and capped.
+    /// Computes a definition (for each period of a per-period one), rounded and capped, and
+    /// the running sums `cumulative` reads of it.
     pub(super) fn compute_def(&mut self, i: usize, def: &'a Definition) -> Result<()> {
+        self.compute_values(i, def)?;
+        if let Some(&Some(sums)) = self.plan.sums.get(i) {
+            self.running_sums(i, sums)?;
+        }
+        Ok(())
+    }
+
+    /// A per-period definition's running sums, in calendar order, written from `to` on: each
+    /// the exact sum of the rounded and capped values of the periods up to it, unknown from the
+    /// first unknown period on (as `sum of` its periods is).
+    fn running_sums(&mut self, i: usize, to: usize) -> Result<()> {
+        let count = self.periodic_run(i).len();
+        self.charge(count)?;
+        let mut sum = Some(Number::Decimal(Decimal::ZERO));
+        for k in 0..count {
+            sum = match (sum, self.periodic_at(i, k).number()) {
+                (Some(a), Some(b)) => Some(self.number_op(Op::Add, a, b)?),
+                _ => None,
+            };
+            if let Some(slot) = self.periodic.get_mut(to + k) {
+                *slot = sum.map_or(Value::Unknown, Value::of_number);
+            }
+        }
+        Ok(())
+    }
+
+    /// A definition's value, or each of its periods' values.
+    fn compute_values(&mut self, i: usize, def: &'a Definition) -> Result<()> {
         self.context = Context::Definition(i);
         match def.per {
             None => {

@@ -265,6 +265,7 @@ impl<'a> Printer<'a> {
                     PeriodUnit::Month => "months",
                     PeriodUnit::Week => "weeks",
                     PeriodUnit::Day => "days",
+                    PeriodUnit::Year => "years",
                 };
                 let first = self.bound(&p.first);
                 let last = self.bound(&p.last);
@@ -307,6 +308,7 @@ impl<'a> Printer<'a> {
     fn bound(&self, b: &PeriodBound) -> String {
         self.lit(b.span, || match b.day {
             Some(d) => format!("{:04}-{:02}-{:02}", b.year, b.month, d),
+            None if b.year_only => format!("{:04}", b.year),
             None => format!("{:04}-{:02}", b.year, b.month),
         })
     }

@@ -10,7 +10,7 @@ use lsp_types::{CompletionItem, CompletionItemKind, CompletionResponse, InsertTe
 use super::analysis::Analysis;
 use super::document::{DocKind, Document, Lexical, is_name_char, lexical_at};
 use crate::check::names::{Symbol, SymbolKind};
-use crate::program::Func;
+use crate::program::{Func, PeriodFunc};
 
 /// The completions at a byte offset of a document.
 pub fn complete(doc: &Document, offset: usize, names: Option<&Analysis>) -> Option<CompletionResponse> {
@@ -120,6 +120,18 @@ fn campaign_items(symbols: &[Symbol]) -> Vec<CompletionItem> {
             ..CompletionItem::default()
         });
     }
+    for (_, name, arity) in PeriodFunc::ALL {
+        let args: Vec<String> = (1..=*arity).map(|i| format!("${{{i}}}")).collect();
+        items.push(CompletionItem {
+            label: (*name).to_string(),
+            kind: Some(CompletionItemKind::FUNCTION),
+            detail: Some("function of the current period (per-period values and rewards)".to_string()),
+            insert_text: Some(format!("{name}({})", args.join(", "))),
+            insert_text_format: Some(InsertTextFormat::SNIPPET),
+            sort_text: Some(format!("2{name}")),
+            ..CompletionItem::default()
+        });
+    }
     items.extend(KEYWORDS.iter().map(|k| keyword_item(k)));
     items.extend(
         SNIPPETS
@@ -174,6 +186,7 @@ const KEYWORDS: &[&str] = &[
     "months",
     "weeks",
     "days",
+    "years",
     "month",
     "week",
     "day",
@@ -267,7 +280,7 @@ const SNIPPETS: &[(&str, &str, &str)] = &[
     (
         "periods",
         "calendar periods",
-        "periods ${1:settlement} = ${2|months,weeks,days|} ${3:2024-01} through ${4:2024-06}",
+        "periods ${1:settlement} = ${2|months,weeks,days,years|} ${3:2024-01} through ${4:2024-06}",
     ),
     ("value", "a value shown in results", "value ${1:name} = ${2:expression}"),
     ("let", "an internal value", "let ${1:name} = ${2:expression}"),

@@ -229,7 +229,7 @@ const KEYWORDS: &[(&str, &str)] = &[
     ),
     (
         "periods",
-        "`periods NAME = months A through B`: calendar periods, for values and rewards settled per period.",
+        "`periods NAME = months A through B` (or `weeks`, `days`, `years`): calendar periods, for values and rewards settled per period.",
     ),
     (
         "facts",

@@ -92,9 +92,12 @@ pub enum Func {
     AddBusinessDays,
     /// `is_business_day(t)`: whether t's date is a business day.
     IsBusinessDay,
-    /// `start_of(w)`: the first instant of a window or period.
+    /// `start_of_year(t)`: the first instant of t's year.
+    StartOfYear,
+    /// `start_of(w)`: the first instant of a window (a period, a range of periods, a window).
     StartOf,
-    /// `end_of(w)`: where a window or period ends (its first instant after, unless its end is included).
+    /// `end_of(w)`: where a window ends, its first instant after (for a period, the next
+    /// period's start).
     EndOf,
 }
 
@@ -111,6 +114,7 @@ impl Func {
         (Func::BusinessDaysBetween, "business_days_between", 2),
         (Func::AddBusinessDays, "add_business_days", 2),
         (Func::IsBusinessDay, "is_business_day", 1),
+        (Func::StartOfYear, "start_of_year", 1),
         (Func::StartOf, "start_of", 1),
         (Func::EndOf, "end_of", 1),
     ];
@@ -122,6 +126,29 @@ impl Func {
             Func::BusinessDaysBetween | Func::AddBusinessDays | Func::IsBusinessDay
         )
     }
+}
+
+/// The functions of a per-period definition or reward that read other periods than the
+/// current one, or where the current one stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodFunc {
+    /// `previous(x)`: a per-period definition's value in the period before the current one.
+    Previous,
+    /// `cumulative(x)`: the sum of a per-period definition's values from the range's first
+    /// period through the current one.
+    Cumulative,
+    /// `period_number(p, t)`: the number of the current period counted from the period `t`
+    /// falls in (that one is 1).
+    PeriodNumber,
+}
+
+impl PeriodFunc {
+    /// Every such function with its name and number of arguments.
+    pub const ALL: &'static [(PeriodFunc, &'static str, usize)] = &[
+        (PeriodFunc::Previous, "previous", 1),
+        (PeriodFunc::Cumulative, "cumulative", 1),
+        (PeriodFunc::PeriodNumber, "period_number", 2),
+    ];
 }
 
 /// One level of records: the top-level record or the items of a list fact.
@@ -402,6 +429,11 @@ pub enum ArithOp {
     DurSub,
     /// Duration × number.
     DurMul,
+    /// Duration ÷ number: rounded to the nanosecond, halves away from zero (unknown when
+    /// dividing by zero).
+    DurDiv,
+    /// Duration ÷ duration: a plain number, exact (unknown when dividing by zero).
+    DurRatio,
 }
 
 /// A list of records to iterate: each level comes from a field of the level
@@ -597,6 +629,20 @@ pub enum Ir {
         /// The set, sorted.
         set: Arc<[Arc<str>]>,
     },
+    /// `previous(x)`, `previous(x, first)`: a per-period definition's value in the period
+    /// before the current one; in the range's first period, `first` (unknown without it).
+    Previous {
+        /// The definition.
+        def: usize,
+        /// The value in the first period.
+        first: Option<Box<Ir>>,
+    },
+    /// `cumulative(x)`: the sum of a per-period definition's values from the range's first
+    /// period through the current one (unknown from its first unknown period on).
+    Cumulative(usize),
+    /// `period_number(p, t)`: the current period's number counted in periods of its range's
+    /// unit from the period the instant falls in (1), in the campaign's time zone.
+    PeriodNumber(Box<Ir>),
 }
 
 /// One band of a tier table. Its ends are constants, or parameters (`start_param`,

@@ -35,8 +35,10 @@ impl Ir {
             | Ir::Rank(_)
             | Ir::FactCompare { .. }
             | Ir::FactInWindow { .. }
-            | Ir::FactInSet { .. } => false,
-            Ir::Neg(a) | Ir::Not(a) | Ir::IsKnown(a) => f(a),
+            | Ir::FactInSet { .. }
+            | Ir::Cumulative(_) => false,
+            Ir::Previous { first, .. } => first.as_deref().is_some_and(f),
+            Ir::Neg(a) | Ir::Not(a) | Ir::IsKnown(a) | Ir::PeriodNumber(a) => f(a),
             Ir::Arith(_, a, b) | Ir::Compare(_, a, b) | Ir::InWindow(a, b) | Ir::InSet(a, b) | Ir::IfUnknown(a, b) => {
                 f(a) || f(b)
             }
@@ -77,8 +79,14 @@ impl Ir {
             | Ir::Rank(_)
             | Ir::FactCompare { .. }
             | Ir::FactInWindow { .. }
-            | Ir::FactInSet { .. } => {}
-            Ir::Neg(a) | Ir::Not(a) | Ir::IsKnown(a) => f(a),
+            | Ir::FactInSet { .. }
+            | Ir::Cumulative(_) => {}
+            Ir::Previous { first, .. } => {
+                if let Some(first) = first {
+                    f(first);
+                }
+            }
+            Ir::Neg(a) | Ir::Not(a) | Ir::IsKnown(a) | Ir::PeriodNumber(a) => f(a),
             Ir::Arith(_, a, b) | Ir::Compare(_, a, b) | Ir::InWindow(a, b) | Ir::InSet(a, b) | Ir::IfUnknown(a, b) => {
                 f(a);
                 f(b);

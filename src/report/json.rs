@@ -226,17 +226,19 @@ pub fn shown_json(shown: &Shown) -> Json {
     parsed(&text)
 }
 
-/// A duration as ISO 8601 (`P30D`, `PT1H30M`).
+/// A duration as ISO 8601 (`P30D`, `PT1H30M`); a part of a second (a duration divided or
+/// averaged) as a decimal fraction of the seconds (`PT26M40.25S`), never dropped.
 pub fn duration_text(d: chrono::TimeDelta) -> String {
     let negative = d < chrono::TimeDelta::zero();
     let total = d.num_seconds().unsigned_abs();
+    let nanos = d.subsec_nanos().unsigned_abs();
     let (days, rest) = (total / 86_400, total % 86_400);
     let (h, m, s) = (rest / 3600, rest % 3600 / 60, rest % 60);
     let mut out = String::from(if negative { "-P" } else { "P" });
     if days > 0 {
         out.push_str(&format!("{days}D"));
     }
-    if rest > 0 || days == 0 {
+    if rest > 0 || nanos > 0 || days == 0 {
         out.push('T');
         if h > 0 {
             out.push_str(&format!("{h}H"));
@@ -244,7 +246,10 @@ pub fn duration_text(d: chrono::TimeDelta) -> String {
         if m > 0 {
             out.push_str(&format!("{m}M"));
         }
-        if s > 0 || (h == 0 && m == 0) {
+        if nanos > 0 {
+            let fraction = format!("{nanos:09}");
+            out.push_str(&format!("{s}.{}S", fraction.trim_end_matches('0')));
+        } else if s > 0 || (h == 0 && m == 0) {
             out.push_str(&format!("{s}S"));
         }
     }
@@ -286,6 +291,25 @@ mod tests {
     use super::*;
     use crate::batch::{Batch, Explain, NdjsonSource, Unobserved};
     use crate::program::inputs::Inputs;
+
+    #[test]
+    fn durations_show_a_part_of_a_second_and_whole_seconds_as_before() {
+        use chrono::TimeDelta;
+        let cases = [
+            (TimeDelta::seconds(5400), "PT1H30M"),
+            (TimeDelta::days(30), "P30D"),
+            (TimeDelta::zero(), "PT0S"),
+            (TimeDelta::seconds(-5), "-PT5S"),
+            (TimeDelta::milliseconds(1_600_250), "PT26M40.25S"),
+            (TimeDelta::nanoseconds(1_333_333_333), "PT1.333333333S"),
+            (TimeDelta::nanoseconds(500_000_000), "PT0.5S"),
+            (TimeDelta::nanoseconds(-1_500_000_000), "-PT1.5S"),
+            (TimeDelta::days(1) + TimeDelta::nanoseconds(1), "P1DT0.000000001S"),
+        ];
+        for (d, text) in cases {
+            assert_eq!(duration_text(d), text, "{d:?}");
+        }
+    }
 
     #[test]
     fn escaping_matches_serde_json() {

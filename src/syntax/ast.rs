@@ -122,7 +122,7 @@ pub enum RangeKind {
 pub struct PeriodsDecl {
     /// The range's name.
     pub name: Ident,
-    /// Months, weeks or days.
+    /// Months, weeks, days or years.
     pub unit: PeriodUnit,
     /// The first period as written (`2022-12` or `2024-08-22`).
     pub first: PeriodBound,
@@ -130,6 +130,19 @@ pub struct PeriodsDecl {
     pub last: PeriodBound,
     /// The whole item.
     pub span: Span,
+}
+
+impl PeriodsDecl {
+    /// Whether both bounds are written as the unit's periods are: months as `YYYY-MM`, years
+    /// as `YYYY`, days and weeks as dates.
+    pub fn written_as_its_unit(&self) -> bool {
+        let shape = |b: &PeriodBound| match self.unit {
+            PeriodUnit::Month => b.day.is_none() && !b.year_only,
+            PeriodUnit::Year => b.year_only,
+            PeriodUnit::Week | PeriodUnit::Day => b.day.is_some(),
+        };
+        shape(&self.first) && shape(&self.last)
+    }
 }
 
 /// A calendar period length.
@@ -141,6 +154,8 @@ pub enum PeriodUnit {
     Week,
     /// Calendar days.
     Day,
+    /// Calendar years (January 1 to December 31).
+    Year,
 }
 
 impl PeriodUnit {
@@ -150,6 +165,7 @@ impl PeriodUnit {
             PeriodUnit::Month => "month",
             PeriodUnit::Week => "week",
             PeriodUnit::Day => "day",
+            PeriodUnit::Year => "year",
         }
     }
 }
@@ -163,6 +179,8 @@ pub struct PeriodBound {
     pub month: u32,
     /// Day, when written.
     pub day: Option<u32>,
+    /// Whether only the year is written (`2024`, for a range of years; `month` is then 1).
+    pub year_only: bool,
     /// Where.
     pub span: Span,
 }

@@ -721,7 +721,7 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         | Rule::neg_op
         | Rule::kw_not => "a value",
         Rule::date_lit => "a date such as `2024-08-16`",
-        Rule::month_lit | Rule::period_bound => "a month such as `2022-12` or a date",
+        Rule::month_lit | Rule::year_lit | Rule::period_bound => "a month such as `2022-12` or a date",
         Rule::time_lit => "a time such as `15:00`",
         Rule::offset_lit => "an offset such as `+08:00`",
         Rule::unit_word => "a unit",
@@ -743,7 +743,9 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         | Rule::is_waitlisted => "an operator",
         Rule::range_op | Rule::kw_through => "`..` or `through`",
         Rule::window_range => "a range such as `2024-08-16 15:00 .. 2024-08-28 24:00`",
-        Rule::period_unit | Rule::kw_months | Rule::kw_weeks | Rule::kw_days => "`months`, `weeks` or `days`",
+        Rule::period_unit | Rule::kw_months | Rule::kw_weeks | Rule::kw_days | Rule::kw_years => {
+            "`months`, `weeks`, `days` or `years`"
+        }
         Rule::period_unit_single | Rule::kw_month | Rule::kw_week | Rule::kw_day => "`month`, `week` or `day`",
         Rule::of_scope | Rule::kw_of => "`of`",
         Rule::per_scope | Rule::kw_per => "`per`",
@@ -939,6 +941,7 @@ fn build_item(pair: Pair<'_, Rule>) -> Result<Item> {
             let unit = match unit_pair.into_inner().next().map(|p| p.as_rule()) {
                 Some(Rule::kw_months) => PeriodUnit::Month,
                 Some(Rule::kw_weeks) => PeriodUnit::Week,
+                Some(Rule::kw_years) => PeriodUnit::Year,
                 _ => PeriodUnit::Day,
             };
             let first = build_period_bound(expect(&mut inner, Rule::period_bound, span)?)?;
@@ -1045,10 +1048,13 @@ fn build_period_bound(pair: Pair<'_, Rule>) -> Result<PeriodBound> {
             .and_then(|s| s.parse::<u32>().ok())
             .ok_or_else(|| invariant(span, "period bound"))
     };
+    // A year alone (`2024`) stands for its January for whatever reads the month.
+    let year_only = parts.len() == 1;
     Ok(PeriodBound {
         year: i32::try_from(num(0)?).map_err(|_| invariant(span, "year"))?,
-        month: num(1)?,
+        month: if year_only { 1 } else { num(1)? },
         day: if parts.len() > 2 { Some(num(2)?) } else { None },
+        year_only,
         span,
     })
 }

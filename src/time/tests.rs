@@ -77,6 +77,45 @@ fn period_ranges_cover_the_periods_of_both_ends() {
     );
 }
 
+#[test]
+fn year_periods_run_from_january_to_january() {
+    let years: Vec<_> = periods(PeriodUnit::Year, day("2024-01-01"), day("2026-01-01")).collect();
+    assert_eq!(
+        years,
+        [
+            (day("2024-01-01"), day("2025-01-01")),
+            (day("2025-01-01"), day("2026-01-01")),
+            (day("2026-01-01"), day("2027-01-01")),
+        ]
+    );
+    assert_eq!(day_key(PeriodUnit::Year, day("2024-12-31")), "2024");
+    // The year is the zone's: 2024-12-31 16:30 UTC is 2025 in Shanghai.
+    assert_eq!(
+        period_key(Shanghai, PeriodUnit::Year, utc("2024-12-31T16:30:00Z")),
+        "2025"
+    );
+    assert_eq!(
+        start_of(Shanghai, PeriodUnit::Year, utc("2024-12-31T16:30:00Z")),
+        Some(utc("2025-01-01T00:00:00+08:00"))
+    );
+}
+
+#[test]
+fn periods_apart_count_calendar_periods_not_lengths() {
+    use PeriodUnit::{Day, Month, Week, Year};
+    // March 31 to April 1 is one month apart, January 1 to January 31 none.
+    assert_eq!(periods_apart(Month, day("2025-03-31"), day("2025-04-01")), 1);
+    assert_eq!(periods_apart(Month, day("2025-01-01"), day("2025-01-31")), 0);
+    assert_eq!(periods_apart(Month, day("2024-12-15"), day("2025-01-01")), 1);
+    assert_eq!(periods_apart(Month, day("2025-04-01"), day("2025-01-31")), -3);
+    // Sunday 2024-12-29 and Monday 2024-12-30 are in consecutive weeks; Monday to Sunday is one.
+    assert_eq!(periods_apart(Week, day("2024-12-29"), day("2024-12-30")), 1);
+    assert_eq!(periods_apart(Week, day("2024-12-30"), day("2025-01-05")), 0);
+    assert_eq!(periods_apart(Week, day("2025-01-06"), day("2024-12-29")), -2);
+    assert_eq!(periods_apart(Day, day("2024-02-28"), day("2024-03-01")), 2);
+    assert_eq!(periods_apart(Year, day("2024-12-31"), day("2025-01-01")), 1);
+}
+
 // ---- daylight saving
 
 #[test]

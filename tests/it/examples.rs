@@ -206,7 +206,7 @@ fn differences(actual: &Value, expected: &Value) -> Vec<String> {
 
 /// Evaluates example NAME (with EXTRA arguments) and compares every result with `expected`,
 /// which must name every record of the fact file.
-fn expect(name: &str, extra: &[&str], expected: &[Value]) {
+pub(crate) fn expect(name: &str, extra: &[&str], expected: &[Value]) {
     let results = evaluate(name, extra);
     let by_id: BTreeMap<String, &Value> = results
         .iter()
@@ -231,7 +231,7 @@ fn money(amount: &str, unit: &str) -> Value {
     json!({"amount": amount, "unit": unit})
 }
 
-fn cny(amount: &str) -> Value {
+pub(crate) fn cny(amount: &str) -> Value {
     money(amount, "CNY")
 }
 
@@ -252,7 +252,7 @@ fn diagnostics(text: &str) -> Vec<(String, Severity)> {
 }
 
 /// An example's text with `from` (which must occur exactly once) replaced by `to`.
-fn variant(name: &str, from: &str, to: &str) -> String {
+pub(crate) fn variant(name: &str, from: &str, to: &str) -> String {
     let text = read(&policy(name));
     assert_eq!(
         text.matches(from).count(),
@@ -262,7 +262,7 @@ fn variant(name: &str, from: &str, to: &str) -> String {
     text.replace(from, to)
 }
 
-fn assert_reports(text: &str, code: &str, severity: Severity) {
+pub(crate) fn assert_reports(text: &str, code: &str, severity: Severity) {
     let found = diagnostics(text);
     assert!(
         found.iter().any(|(c, s)| c == code && *s == severity),
@@ -270,7 +270,7 @@ fn assert_reports(text: &str, code: &str, severity: Severity) {
     );
 }
 
-fn assert_no_errors(text: &str) {
+pub(crate) fn assert_no_errors(text: &str) {
     let errors: Vec<String> = check(text)
         .diagnostics
         .iter()
@@ -333,7 +333,11 @@ fn every_example_quotes_its_announcement_and_has_facts() {
             _ => {}
         }
     }
-    let listed: BTreeSet<String> = EXAMPLES.iter().map(|s| s.to_string()).collect();
+    let listed: BTreeSet<String> = EXAMPLES
+        .iter()
+        .chain(super::examples_periods::EXAMPLES)
+        .map(|s| s.to_string())
+        .collect();
     assert_eq!(found, listed, "every example is tested here");
 }
 

@@ -21,6 +21,7 @@ mod docs;
 mod exact;
 mod examples;
 mod examples_schedules;
+mod examples_periods;
 mod fact_files;
 mod fixes;
 mod fmt;

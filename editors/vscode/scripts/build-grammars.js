@@ -53,11 +53,12 @@ const DURATIONS = [
   'seconds', 'second', '秒', 'minutes', 'minute', '分钟', 'hours', 'hour', '小时',
   'days', 'day', '天', 'weeks', 'week', '周',
 ];
-/** src/program/mod.rs: Func::ALL, and `min` / `max` (pest: call_name). */
+/** src/program/mod.rs: Func::ALL, PeriodFunc::ALL, and `min` / `max` (pest: call_name). */
 const FUNCTIONS = [
   'start_of_day', 'start_of_week', 'start_of_month', 'add_days', 'add_months',
   'days_between', 'months_between', 'business_days_between', 'add_business_days',
-  'is_business_day', 'start_of', 'end_of', 'min', 'max',
+  'is_business_day', 'start_of_year', 'start_of', 'end_of', 'previous', 'cumulative',
+  'period_number', 'min', 'max',
 ];
 /** src/syntax/parser.rs: full_width, punctuation a Chinese keyboard types, refused outside texts. */
 const FULL_WIDTH = '：，（）｛｝“”＂＝＞＜％．。＋－＊／；　';
@@ -204,13 +205,18 @@ const campaignGrammar = {
           end: '$',
           patterns: [
             { include: '#comment' },
-            kw('(?:months|weeks|days)', 'keyword.other.period-unit'),
+            kw('(?:months|weeks|days|years)', 'keyword.other.period-unit'),
             kw('through', 'keyword.operator.range.through'),
             timestampRule(C),
             {
               comment: 'pest: month_lit, a period bound',
               name: `constant.numeric.month.${C}`,
               match: `${NB}[0-9]{4}-[0-9]{1,2}(?![0-9-])`,
+            },
+            {
+              comment: 'pest: year_lit, a period bound',
+              name: `constant.numeric.year.${C}`,
+              match: `${NB}[0-9]{4}(?![0-9-])`,
             },
             { include: '#expression' },
           ],

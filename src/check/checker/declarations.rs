@@ -338,14 +338,13 @@ impl<'a> Checker<'a> {
         let bound = |b: &ast::PeriodBound| -> Option<NaiveDate> {
             NaiveDate::from_ymd_opt(b.year, b.month, b.day.unwrap_or(1))
         };
-        let wrong_shape = match p.unit {
-            PeriodUnit::Month => p.first.day.is_some() || p.last.day.is_some(),
-            _ => p.first.day.is_none() || p.last.day.is_none(),
-        };
-        if wrong_shape {
+        if !p.written_as_its_unit() {
             let d = match p.unit {
                 PeriodUnit::Month => declarations::months_are_written_as_year_month(p.span, self.surface),
-                _ => declarations::days_and_weeks_are_written_as_dates(p.span, self.surface),
+                PeriodUnit::Year => declarations::years_are_written_as_years(p.span, self.surface),
+                PeriodUnit::Week | PeriodUnit::Day => {
+                    declarations::days_and_weeks_are_written_as_dates(p.span, self.surface)
+                }
             };
             self.error(d);
             self.periods.push(PeriodRange {

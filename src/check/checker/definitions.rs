@@ -106,7 +106,8 @@ impl<'a> Checker<'a> {
             return None;
         }
         match result {
-            Some(def) => {
+            Some(mut def) => {
+                self.finish_own_previous(&mut def, self.definitions.len());
                 let ty = match def.per {
                     Some(p) => Ty::PerPeriod(p, Box::new(def.ty.clone())),
                     None => def.ty.clone(),
@@ -119,6 +120,7 @@ impl<'a> Checker<'a> {
                 Some(idx)
             }
             None => {
+                self.own_previous.retain(|o| o.name != name);
                 self.def_state.insert(name.to_string(), State::Failed);
                 None
             }
@@ -134,7 +136,15 @@ impl<'a> Checker<'a> {
             }
             _ => None,
         };
-        let t = self.expr(&v.expr)?;
+        // While it is checked, `previous` may read its own earlier periods.
+        if per.is_some() {
+            self.defining.push(v.name.name.clone());
+        }
+        let t = self.expr(&v.expr);
+        if per.is_some() {
+            self.defining.pop();
+        }
+        let t = t?;
         if let Some(bare) = t.bare {
             self.def_bare.insert(v.name.name.clone(), bare);
         }

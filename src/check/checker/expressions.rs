@@ -9,7 +9,7 @@ use crate::check::errors;
 use crate::check::errors::expressions::CalendarArg;
 use crate::diagnostics::{Diagnostic, Span};
 use crate::program::types::{Dim, Ty, currency, duration_unit};
-use crate::program::{CmpOp, Const, Func, Ir, Window};
+use crate::program::{CmpOp, Const, Func, Ir, PeriodFunc, Window};
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, InTarget, RangeKind};
 use crate::time::{self, NotAnInstant, Written};
 
@@ -467,11 +467,17 @@ impl<'a> Checker<'a> {
         if let Some(&(func, _, arity)) = Func::ALL.iter().find(|(_, n, _)| *n == name.name) {
             return self.calendar_call(func, name, arity, args, whole);
         }
+        if let Some(&(func, _, _)) = PeriodFunc::ALL.iter().find(|(_, n, _)| *n == name.name) {
+            return self.period_call(func, name, args, whole);
+        }
         let is_min = match name.name.as_str() {
             "min" => true,
             "max" => false,
             other => {
-                let names = ["min", "max"].into_iter().chain(Func::ALL.iter().map(|(_, n, _)| *n));
+                let names = ["min", "max"]
+                    .into_iter()
+                    .chain(Func::ALL.iter().map(|(_, n, _)| *n))
+                    .chain(PeriodFunc::ALL.iter().map(|(_, n, _)| *n));
                 self.error(errors::expressions::unknown_function(
                     self.surface(),
                     name.span,
@@ -577,6 +583,7 @@ impl<'a> Checker<'a> {
             | Func::AddDays
             | Func::AddMonths
             | Func::AddBusinessDays
+            | Func::StartOfYear
             | Func::StartOf
             | Func::EndOf => Ty::Time,
             Func::DaysBetween | Func::BusinessDaysBetween => Ty::Num(Dim::Count),

@@ -12,6 +12,7 @@ mod definitions;
 mod expressions;
 mod lists;
 mod operators;
+mod periods;
 mod rewards;
 mod scope;
 mod symbols;
@@ -253,6 +254,10 @@ struct Checker<'a> {
     /// The other written plain numbers of a table whose value is the first one (by its span):
     /// each is reported with it, so that one round of fixes covers the table.
     bare_siblings: HashMap<Span, Vec<Bare>>,
+    /// The per-period definitions being checked, innermost last.
+    defining: Vec<String>,
+    /// Reads of a definition's own earlier periods, checked once the definition is.
+    own_previous: Vec<periods::OwnPrevious>,
 }
 
 /// Checks a parsed campaign (`text` is the file it was parsed from). Returns the program when
@@ -302,6 +307,8 @@ impl<'a> Checker<'a> {
             param_bare: HashMap::new(),
             bare_reported: HashSet::new(),
             bare_siblings: HashMap::new(),
+            defining: Vec::new(),
+            own_previous: Vec::new(),
             ctx: Context {
                 frames: vec![0],
                 parents: vec![0],
@@ -432,7 +439,9 @@ impl<'a> Checker<'a> {
 fn uses_rank(ir: &Ir, defs: &[bool], levels: &[Level], memo: &mut HashMap<(usize, usize), bool>) -> bool {
     ir.any(&mut |n| match n {
         Ir::Rank(_) => true,
-        Ir::Def(j) | Ir::DefAt(j) | Ir::AggregatePeriods(_, j) => defs.get(*j).copied().unwrap_or(false),
+        Ir::Def(j) | Ir::DefAt(j) | Ir::AggregatePeriods(_, j) | Ir::Previous { def: j, .. } | Ir::Cumulative(j) => {
+            defs.get(*j).copied().unwrap_or(false)
+        }
         Ir::Derived { level, index, .. } => {
             if let Some(known) = memo.get(&(*level, *index)) {
                 return *known;

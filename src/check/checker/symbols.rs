@@ -332,6 +332,8 @@ pub(super) fn periods_detail(unit: PeriodUnit, count: usize) -> String {
         (PeriodUnit::Week, _) => "weeks",
         (PeriodUnit::Day, 1) => "day",
         (PeriodUnit::Day, _) => "days",
+        (PeriodUnit::Year, 1) => "year",
+        (PeriodUnit::Year, _) => "years",
     };
     format!("{count} {word}")
 }

@@ -136,6 +136,21 @@ pub(crate) fn days_and_weeks_are_written_as_dates(span: Span, surface: Surface) 
     ))
 }
 
+/// `years are written as `YYYY` in a period range`.
+pub(crate) fn years_are_written_as_years(span: Span, surface: Surface) -> Diagnostic {
+    // `years` has no `Keyword` yet.
+    Diagnostic::error(
+        Code::InvalidPeriods,
+        span,
+        "years are written as `YYYY` in a period range",
+        "period range",
+    )
+    .with_help(format!(
+        "for example `years 2024 {} 2026`",
+        surface.spell(Keyword::Through)
+    ))
+}
+
 /// The help of a date that is not on the calendar.
 const CHECK_THE_DATE: &str = "check the month (1–12) and the day of the month";
 

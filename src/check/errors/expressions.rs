@@ -377,20 +377,32 @@ pub(crate) fn unknown_function<'a>(
     name: &str,
     functions: impl IntoIterator<Item = &'a str>,
 ) -> Diagnostic {
+    let names: Vec<&str> = functions.into_iter().collect();
     let d = Diagnostic::error(
         Code::UnknownFunction,
         span,
         format!("there is no function `{name}`"),
         "unknown function",
     );
-    match closest(name, functions) {
+    match closest(name, names.iter().copied()) {
         Some(s) => d
             .with_help(format!("did you mean `{s}`?"))
             .with_fix(span, s, format!("write `{s}`")),
         None => d.with_help(format!(
-            "the functions are `min`, `max`, `start_of_day`, `start_of_week`, `start_of_month`, `add_days`, `add_months`, `days_between`, `months_between`, `business_days_between`, `add_business_days`, `is_business_day`, `start_of` and `end_of`; aggregates are written `sum {} list`",
+            "the functions are {}; aggregates are written `sum {} list`",
+            listed(&names),
             surface.spell(Keyword::Of)
         )),
+    }
+}
+
+/// Names in backquotes: `a`, `b` and `c`.
+fn listed(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
     }
 }
 

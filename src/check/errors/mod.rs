@@ -12,6 +12,7 @@ pub(crate) mod expressions;
 pub(crate) mod lints;
 pub(crate) mod lists;
 pub(crate) mod names;
+pub(crate) mod periods;
 pub(crate) mod rules;
 pub(crate) mod tables;
 pub(crate) mod units;

@@ -62,6 +62,11 @@ pub struct ValueLine {
     pub items: Vec<ItemLine>,
     /// How many more items there were than are listed.
     pub more_items: usize,
+    /// For a per-period value that reads other periods: what it read in this one
+    /// (`cumulative(monthly_gmv) = 520,000 CNY`, `previous(monthly_gmv) = ...`,
+    /// `period_number = 3`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reads: Vec<String>,
 }
 
 /// One list item's part in an aggregate.
@@ -115,6 +120,9 @@ impl Explanation {
         }
         for v in &self.values {
             let _ = writeln!(out, "    {} = {}", clean(&v.name), clean(&v.result));
+            if !v.reads.is_empty() {
+                let _ = writeln!(out, "      read: {}", clean(&v.reads.join("; ")));
+            }
             // Aligned in terminal columns: a path may hold Chinese names, two columns a character.
             let width = v.items.iter().map(|i| clean(&i.path).width()).max().unwrap_or(0);
             for item in &v.items {

@@ -59,23 +59,35 @@ impl Evaluator<'_> {
         }
         let mut values = Vec::new();
         for (i, def) in program.definitions.iter().enumerate() {
-            let Ir::Aggregate(_, list) = &def.expr else { continue };
+            let list = match &def.expr {
+                Ir::Aggregate(_, list) => Some(list),
+                _ => None,
+            };
+            let reads_periods = def.per.is_some() && reads_other_periods(&def.expr);
             env.context = Context::Definition(i);
-            match def.per.and_then(|p| program.periods.get(p).map(|r| (p, r))) {
-                None => {
+            match (def.per.and_then(|p| program.periods.get(p).map(|r| (p, r))), list) {
+                (None, None) => {}
+                (None, Some(list)) => {
                     let mut items = Vec::new();
                     env.walk(list, 0, &mut Trace { out: &mut items }, &String::new())?;
                     let result = show(program, env.defs.get(i).copied().unwrap_or(Value::Unknown), &def.ty);
                     values.push(value_line(def.name.clone(), result, items));
                 }
-                Some((p, range)) => {
+                (Some(_), None) if !reads_periods => {}
+                (Some((p, range)), list) => {
                     for (k, period) in range.periods.iter().enumerate() {
                         env.period = Some((p, k));
                         let mut items = Vec::new();
-                        env.walk(list, 0, &mut Trace { out: &mut items }, &String::new())?;
+                        if let Some(list) = list {
+                            env.walk(list, 0, &mut Trace { out: &mut items }, &String::new())?;
+                        }
                         let v = env.periodic_at(i, k);
                         let result = show(program, v, &def.ty);
-                        values.push(value_line(format!("{}[{}]", def.name, period.key), result, items));
+                        let mut line = value_line(format!("{}[{}]", def.name, period.key), result, items);
+                        if reads_periods {
+                            line.reads = env.period_reads(&def.expr)?;
+                        }
+                        values.push(line);
                     }
                     env.period = None;
                 }
@@ -104,7 +116,46 @@ fn value_line(name: String, result: String, mut items: Vec<ItemLine>) -> ValueLi
         result,
         items,
         more_items,
+        reads: Vec::new(),
     }
+}
+
+/// Whether an expression reads other periods than the current one, or numbers it.
+fn reads_other_periods(ir: &Ir) -> bool {
+    ir.any(&mut |n| matches!(n, Ir::Previous { .. } | Ir::Cumulative(_) | Ir::PeriodNumber(_)))
+}
+
+impl<'a> Env<'a> {
+    /// What an expression reads of other periods in the current one, as `cumulative(gmv) =
+    /// 520,000 CNY`, in the order written: the answer to "why is March's tier 2?".
+    fn period_reads(&mut self, ir: &'a Ir) -> Result<Vec<String>> {
+        let mut nodes: Vec<&'a Ir> = Vec::new();
+        collect_period_reads(ir, &mut nodes);
+        let program = self.program;
+        let name = |j: usize| program.definitions.get(j).map(|d| (d.name.as_str(), &d.ty));
+        let mut out = Vec::new();
+        for node in nodes {
+            let v = self.eval(node)?;
+            let line = match node {
+                Ir::Previous { def, .. } => {
+                    name(*def).map(|(n, ty)| format!("previous({n}) = {}", show(program, v, ty)))
+                }
+                Ir::Cumulative(def) => name(*def).map(|(n, ty)| format!("cumulative({n}) = {}", show(program, v, ty))),
+                _ => Some(format!("period_number = {}", show(program, v, &Ty::Num(Dim::Count)))),
+            };
+            out.extend(line.filter(|l| !out.contains(l)));
+        }
+        Ok(out)
+    }
+}
+
+/// The reads of other periods in an expression, outermost first, in the order written.
+fn collect_period_reads<'a>(ir: &'a Ir, out: &mut Vec<&'a Ir>) {
+    if matches!(ir, Ir::Previous { .. } | Ir::Cumulative(_) | Ir::PeriodNumber(_)) {
+        out.push(ir);
+        return;
+    }
+    ir.for_each_child(&mut |child| collect_period_reads(child, out));
 }
 
 /// The walk of an explanation: each item with its place in the record, counted or left out and

@@ -12,7 +12,8 @@
 //!
 //! **Reference:** for each period, the aggregate as [`Env::eval`] gives it with that period
 //! current (the pass per period of `Env::compute_def`). On any error the split gives up and
-//! the pass per period runs, so errors are the reference's too.
+//! the pass per period runs, so errors are the reference's too. A definition that reads its
+//! own earlier periods (`previous`) is not split.
 
 use chrono::{DateTime, Utc};
 
@@ -36,7 +37,12 @@ pub(in crate::eval) struct PeriodSplit {
 
 /// Whether an expression depends on the current period.
 fn uses_period(ir: &Ir) -> bool {
-    ir.any(&mut |n| matches!(n, Ir::PeriodWindow | Ir::DefAt(_)))
+    ir.any(&mut |n| {
+        matches!(
+            n,
+            Ir::PeriodWindow | Ir::DefAt(_) | Ir::Previous { .. } | Ir::Cumulative(_) | Ir::PeriodNumber(_)
+        )
+    })
 }
 
 impl PeriodSplit {
@@ -51,7 +57,10 @@ impl PeriodSplit {
             .levels
             .iter()
             .any(|l| l.derived.iter().any(|d| uses_period(&d.expr)));
-        if !in_order || derived_use_period {
+        // A definition reading its own earlier periods needs each period finished before the
+        // next is computed: one pass computes them all at once.
+        let reads_earlier = def.expr.any(&mut |n| matches!(n, Ir::Previous { .. }));
+        if !in_order || derived_use_period || reads_earlier {
             return None;
         }
         let range = def.per?;

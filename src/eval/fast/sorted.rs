@@ -75,7 +75,7 @@ fn reads_only_item(ir: &Ir, base: usize) -> bool {
         | Ir::FactInWindow { frame, .. }
         | Ir::FactInSet { frame, .. } => outer(*frame),
         Ir::Aggregate(_, list) => list.levels.iter().any(|l| outer(l.frame)),
-        Ir::PeriodWindow | Ir::DefAt(_) => true,
+        Ir::PeriodWindow | Ir::DefAt(_) | Ir::Previous { .. } | Ir::Cumulative(_) | Ir::PeriodNumber(_) => true,
         _ => false,
     })
 }

@@ -13,6 +13,7 @@ use crate::eval::value::Value;
 use crate::number::{self, Number, Op};
 use crate::program::{Band, Const, Func, Ir, Window};
 use crate::syntax::ast::AggOp;
+use crate::time;
 
 use super::Accumulator;
 
@@ -56,6 +57,10 @@ impl<'a> Env<'a> {
             Ir::Min(args) => self.extreme(args, Ordering::Less),
             Ir::Max(args) => self.extreme(args, Ordering::Greater),
             Ir::AggregatePeriods(op, i) => self.aggregate_periods(*op, *i),
+            // Other periods.
+            Ir::Previous { def, first } => self.previous(*def, first.as_deref()),
+            Ir::Cumulative(i) => Ok(self.cumulative(*i)),
+            Ir::PeriodNumber(at) => self.period_number(at),
             // Tables.
             Ir::Lookup { keys, rows, otherwise } => self.lookup(keys, rows, otherwise.as_deref()),
             Ir::Band(subject, bands) => self.band(subject, bands),
@@ -92,6 +97,48 @@ impl<'a> Env<'a> {
             },
             None => Value::Unknown,
         }
+    }
+
+    /// `previous(x, first)`: `x`'s value in the period before the current one; in the first
+    /// period, `first` (unknown without it). Unknown outside a period.
+    fn previous(&mut self, def: usize, first: Option<&'a Ir>) -> Result<Value<'a>> {
+        match (self.period, first) {
+            (Some((_, 0)), Some(first)) => self.eval(first),
+            (Some((_, k)), _) if k > 0 => Ok(self.periodic_at(def, k - 1)),
+            _ => Ok(Value::Unknown),
+        }
+    }
+
+    /// `cumulative(x)`: the running sum of `x` through the current period (see
+    /// `Env::running_sums`). Unknown outside a period.
+    fn cumulative(&self, def: usize) -> Value<'a> {
+        match (self.period, self.plan.sums.get(def)) {
+            (Some((_, k)), Some(&Some(start))) if k < self.periodic_run(def).len() => {
+                self.periodic.get(start + k).copied().unwrap_or(Value::Unknown)
+            }
+            _ => Value::Unknown,
+        }
+    }
+
+    /// `period_number(p, t)`: how many periods of the current range's unit the current period
+    /// comes after the one `t` falls in, plus one, in the campaign's time zone.
+    fn period_number(&mut self, at: &'a Ir) -> Result<Value<'a>> {
+        let Value::Time(t) = self.eval(at)? else {
+            return Ok(Value::Unknown);
+        };
+        let Some((p, k)) = self.period else {
+            return Ok(Value::Unknown);
+        };
+        let Some((range, period)) = self.program.periods.get(p).and_then(|r| Some((r, r.periods.get(k)?))) else {
+            return Ok(Value::Unknown);
+        };
+        let tz = self.program.timezone;
+        let apart = time::periods_apart(
+            range.unit,
+            time::local_date(tz, t),
+            time::local_date(tz, period.window.start),
+        );
+        Ok(Value::Num(Decimal::from(apart) + Decimal::ONE))
     }
 
     /// A range of periods as one window, from its first start to its last end.

@@ -59,6 +59,25 @@ impl<'a> Env<'a> {
             (ArithOp::DurMul, Value::Duration(d), n) | (ArithOp::DurMul, n, Value::Duration(d)) => {
                 self.scale_duration(d, n)?
             }
+            (ArithOp::DurDiv, Value::Duration(d), n) => {
+                let divisor = n.number().ok_or_else(|| self.internal(Internal::WrongKinds))?;
+                match duration_quotient(d, divisor) {
+                    Ok(Some(q)) => Value::Duration(q),
+                    Ok(None) => Value::Unknown,
+                    Err(why) => return Err(self.inexact(Op::Div, x, y, why)),
+                }
+            }
+            (ArithOp::DurRatio, Value::Duration(a), Value::Duration(b)) => {
+                let nanos = |d: TimeDelta| d.num_nanoseconds().map(|n| Number::Decimal(Decimal::from(n)));
+                let (Some(a), Some(b)) = (nanos(a), nanos(b)) else {
+                    return Err(self.overflow());
+                };
+                match number::apply(Op::Div, a, b) {
+                    Ok(Some(n)) => Value::of_number(n),
+                    Ok(None) => Value::Unknown,
+                    Err(why) => return Err(self.inexact(Op::Div, x, y, why)),
+                }
+            }
             _ => return Err(self.internal(Internal::WrongKinds)),
         })
     }
@@ -125,6 +144,22 @@ impl<'a> Env<'a> {
             Err(why) => Err(self.inexact(op, Value::of_number(a), Value::of_number(b), why)),
         }
     }
+}
+
+/// A duration divided by a number, rounded to the nanosecond with halves away from zero (as
+/// `rounded half up to 1` rounds): `Ok(None)` when dividing by zero, an error when the result
+/// cannot be held. `duration ÷ n` and `average of` durations both divide this way.
+pub(in crate::eval) fn duration_quotient(
+    d: TimeDelta,
+    divisor: Number,
+) -> std::result::Result<Option<TimeDelta>, Unrepresentable> {
+    let nanos = Number::Decimal(Decimal::from(d.num_nanoseconds().ok_or(Unrepresentable::TooLarge)?));
+    let Some(quotient) = number::apply(Op::Div, nanos, divisor)? else {
+        return Ok(None);
+    };
+    let whole = number::round(quotient, RoundingMode::HalfUp, Decimal::ONE)?;
+    let whole = i64::try_from(whole).map_err(|_| Unrepresentable::TooLarge)?;
+    Ok(Some(TimeDelta::nanoseconds(whole)))
 }
 
 /// Whether an ordering satisfies a comparison.

@@ -466,6 +466,7 @@ fn item() -> impl Strategy<Value = Item> {
         year,
         month,
         day,
+        year_only: false,
         span: sp(),
     });
     prop_oneof![
