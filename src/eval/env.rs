@@ -22,6 +22,8 @@ pub(super) enum Context {
     Definition(usize),
     Condition(usize),
     Reward(usize),
+    /// A condition of a reward's `when` block: the reward, then the condition.
+    RewardCondition(usize, usize),
 }
 
 /// A record in scope: the top-level record (frame 0) or a list item a walk put on top.
@@ -232,6 +234,12 @@ impl<'a> Env<'a> {
                 .rewards
                 .get(i)
                 .map_or(Place::Nowhere, |r| Place::Reward(r.name.clone())),
+            Context::RewardCondition(i, k) => self
+                .program
+                .rewards
+                .get(i)
+                .and_then(|r| r.gate.as_ref()?.get(k))
+                .map_or(Place::Nowhere, |c| Place::Condition(c.text.clone())),
         };
         Box::new(EvalError::new(kind, place))
     }

@@ -24,7 +24,6 @@ use super::env::{Context, Env, Result, SCRATCH};
 use super::error::EvalErrorKind;
 use super::fast::Shortcuts;
 use super::plan::Plan;
-use super::reference::Truth;
 use super::value::*;
 use crate::facts::Record;
 use crate::program::inputs::Inputs;
@@ -397,23 +396,22 @@ impl<'p> Evaluator<'p> {
         let mut conditions = Vec::with_capacity(program.conditions.len());
         for (i, c) in program.conditions.iter().enumerate() {
             env.context = Context::Condition(i);
-            match env.truth_of(&c.expr)? {
-                Truth::True => conditions.push(true),
-                Truth::False => conditions.push(false),
-                Truth::Unknown | Truth::Other => {
-                    let other = env.eval(&c.expr)?;
-                    return Err(env.fail(EvalErrorKind::Undecided(format!("{other:?}"))));
-                }
-            }
+            conditions.push(env.decided(&c.expr)?);
         }
         let eligible = conditions.iter().all(|c| *c);
         let mut rewards = Vec::with_capacity(program.rewards.len());
         let mut claims = Vec::with_capacity(if want_claims { program.rewards.len() } else { 0 });
         for (i, r) in program.rewards.iter().enumerate() {
+            // A reward's own conditions are decided for every record, eligible or not, so that
+            // results give every reason at once; it pays (and claims a budget) only when the
+            // record is eligible and all of them hold.
+            let gate = env.reward_gate(i, r)?;
+            let earned = eligible && gate.as_ref().is_none_or(|g| g.iter().all(|c| *c));
             env.context = Context::Reward(i);
-            let outcome = env.reward(r, eligible)?;
+            let mut outcome = env.reward(r, earned)?;
+            outcome.gate = gate;
             let claim = match &r.budget {
-                Some(b) if want_claims && eligible && outcome.amount > Decimal::ZERO => {
+                Some(b) if want_claims && earned && outcome.amount > Decimal::ZERO => {
                     let group = match &b.group {
                         Some((unit, ir)) => match env.eval(ir)? {
                             Value::Time(t) => crate::time::period_key(program.timezone, *unit, t),

@@ -136,6 +136,16 @@ pub struct RewardOutcome {
     pub payments: Vec<(DateTime<Utc>, Decimal)>,
     /// For rewards that expire: when.
     pub expires_at: Option<DateTime<Utc>>,
+    /// For a reward with a `when` block: whether each of its conditions holds, in order (the
+    /// reward pays nothing unless all do). None for a reward without one.
+    pub gate: Option<Vec<bool>>,
+}
+
+impl RewardOutcome {
+    /// Whether the reward's own conditions hold (true for a reward without a `when` block).
+    pub fn gate_passed(&self) -> bool {
+        self.gate.as_ref().is_none_or(|g| g.iter().all(|c| *c))
+    }
 }
 
 /// The outcome of evaluating one record.

@@ -50,6 +50,9 @@ const RESERVED: &[&str] = &[
     "within",
     "ascending",
     "descending",
+    "then",
+    "else",
+    "when",
 ];
 
 /// The largest campaign file accepted, in bytes.
@@ -136,6 +139,7 @@ fn check_nesting(text: &str) -> std::result::Result<(), Diagnostic> {
 /// than brackets may be. The parse is walked as a flat list of tokens, without recursing.
 fn check_depth(text: &str, campaign: &Pair<'_, Rule>) -> Result<()> {
     let mut depth = 0usize;
+    let mut conditionals = 0usize;
     for token in campaign.clone().tokens() {
         match token {
             Token::Start {
@@ -160,6 +164,28 @@ fn check_depth(text: &str, campaign: &Pair<'_, Rule>) -> Result<()> {
                 rule: Rule::aggregate | Rule::rank_expr,
                 ..
             } => depth = depth.saturating_sub(1),
+            // `else if` nests in the parse, though the tree keeps a chain flat.
+            Token::Start {
+                rule: Rule::if_expr,
+                pos,
+            } => {
+                conditionals += 1;
+                if conditionals > MAX_NESTING {
+                    let at = pos.pos();
+                    return Err(Box::new(
+                        Diagnostic::error(
+                            Code::TooDeep,
+                            Span::new(at, next_token_end(text, at)),
+                            format!("`if` expressions are nested more than {MAX_NESTING} deep"),
+                            "too deep here",
+                        )
+                        .with_help("name the inner parts with `let`, or choose by a `lookup` or `band of` table"),
+                    ));
+                }
+            }
+            Token::End {
+                rule: Rule::if_expr, ..
+            } => conditionals = conditionals.saturating_sub(1),
             _ => {}
         }
     }
@@ -775,6 +801,9 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         Rule::rank_expr | Rule::kw_rank => "a value",
         Rule::rank_key => "what to rank by",
         Rule::kw_then => "`then`",
+        Rule::if_expr | Rule::kw_if => "a value",
+        Rule::kw_else => "`else`",
+        Rule::reward_gate => "`when {`",
         Rule::kw_within => "`within`",
         Rule::lookup_subject => "the key to look up",
         Rule::lookup_row | Rule::lookup_key | Rule::key_literal | Rule::kw_otherwise => {
@@ -978,18 +1007,7 @@ fn build_item(pair: Pair<'_, Rule>) -> Result<Item> {
         Rule::eligible_item => {
             let when = expect(&mut inner, Rule::kw_when, span)?;
             let head_span = Span::new(span.start, span_of(&when).end);
-            let mut conditions = Vec::new();
-            for c in inner {
-                let cspan = span_of(&c);
-                let mut parts = c.into_inner();
-                let expr = build_expr(expect(&mut parts, Rule::expr, cspan)?)?;
-                let reason = parts.next().map(text);
-                conditions.push(Condition {
-                    expr,
-                    reason,
-                    span: cspan,
-                });
-            }
+            let conditions = build_conditions(inner)?;
             Item::Eligible(EligibleBlock {
                 conditions,
                 head_span,
@@ -1000,16 +1018,55 @@ fn build_item(pair: Pair<'_, Rule>) -> Result<Item> {
             let name = ident(expect(&mut inner, Rule::ident, span)?);
             let (per, expr_pair) = scope_then_expr(&mut inner, span)?;
             let expr = build_expr(expr_pair)?;
-            let modifiers = inner.map(build_modifier).collect::<Result<Vec<_>>>()?;
+            let mut modifiers = Vec::new();
+            let mut gate = None;
+            for part in inner {
+                if part.as_rule() == Rule::reward_gate {
+                    gate = Some(build_gate(part)?);
+                } else {
+                    modifiers.push(build_modifier(part)?);
+                }
+            }
             Item::Reward(RewardDecl {
                 name,
                 per,
                 expr,
                 modifiers,
+                gate,
                 span,
             })
         }
         _ => return Err(invariant(span, "item")),
+    })
+}
+
+/// The conditions of a block, each with its reason.
+fn build_conditions(pairs: Pairs<'_, Rule>) -> Result<Vec<Condition>> {
+    let mut conditions = Vec::new();
+    for c in pairs {
+        let cspan = span_of(&c);
+        let mut parts = c.into_inner();
+        let expr = build_expr(expect(&mut parts, Rule::expr, cspan)?)?;
+        let reason = parts.next().map(text);
+        conditions.push(Condition {
+            expr,
+            reason,
+            span: cspan,
+        });
+    }
+    Ok(conditions)
+}
+
+/// A reward's own `when { ... }` block.
+fn build_gate(pair: Pair<'_, Rule>) -> Result<RewardGate> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    let when = expect(&mut inner, Rule::kw_when, span)?;
+    let conditions = build_conditions(inner)?;
+    Ok(RewardGate {
+        conditions,
+        head_span: span_of(&when),
+        span,
     })
 }
 
@@ -1238,6 +1295,7 @@ fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr> {
         Rule::rank_expr => build_rank(pair),
         Rule::lookup_table => build_lookup(pair),
         Rule::tier_table => build_tiers(pair),
+        Rule::if_expr => build_if(pair),
         _ => build_primary(pair),
     }
 }
@@ -1405,6 +1463,37 @@ fn build_compare(pair: Pair<'_, Rule>) -> Result<Expr> {
         _ => return Err(invariant(tail_span, "comparison")),
     };
     Ok(Expr { kind, span })
+}
+
+/// `if c1 then a else if c2 then b else d`: one node for the whole chain, so that nothing after
+/// the parser recurses once per `else if` (an `else` branch in parentheses stays a branch).
+fn build_if(pair: Pair<'_, Rule>) -> Result<Expr> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    expect(&mut inner, Rule::kw_if, span)?;
+    let test = build_expr(expect(&mut inner, Rule::or_expr, span)?)?;
+    expect(&mut inner, Rule::kw_then, span)?;
+    let value = build_expr(expect(&mut inner, Rule::or_expr, span)?)?;
+    expect(&mut inner, Rule::kw_else, span)?;
+    let otherwise = build_expr(expect(&mut inner, Rule::or_expr, span)?)?;
+    let mut branches = vec![(test, value)];
+    let otherwise = match otherwise.kind {
+        ExprKind::If {
+            branches: more,
+            otherwise,
+        } => {
+            branches.extend(more);
+            otherwise
+        }
+        kind => Box::new(Expr {
+            kind,
+            span: otherwise.span,
+        }),
+    };
+    Ok(Expr {
+        kind: ExprKind::If { branches, otherwise },
+        span,
+    })
 }
 
 /// `rank by a descending, then by b within g and h`.

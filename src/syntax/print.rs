@@ -241,7 +241,20 @@ pub fn write_expr<S: Sink>(out: &mut S, e: &Expr) {
             let rows: Vec<Row<'_>> = rows.iter().map(Row::Tier).collect();
             out.rows(e.span, &rows);
         }
+        ExprKind::If { branches, otherwise } => conditional(out, branches, otherwise),
     }
+}
+
+/// `if c1 then a else if c2 then b else d`.
+fn conditional<S: Sink>(out: &mut S, branches: &[(Expr, Expr)], otherwise: &Expr) {
+    for (i, (test, value)) in branches.iter().enumerate() {
+        out.push(if i == 0 { "if " } else { " else if " });
+        write_expr(out, test);
+        out.push(" then ");
+        write_expr(out, value);
+    }
+    out.push(" else ");
+    write_expr(out, otherwise);
 }
 
 // ------------------------------------------------------------------ operators

@@ -54,6 +54,9 @@ impl Expr {
                         .iter()
                         .any(|row| row.keys.iter().flatten().any(&mut *f) || f(&row.value))
             }
+            ExprKind::If { branches, otherwise } => {
+                branches.iter().any(|(test, value)| f(test) || f(value)) || f(otherwise)
+            }
             ExprKind::Tiers { subject, rows, .. } => {
                 f(subject)
                     || rows.iter().any(|row| {
@@ -139,6 +142,13 @@ impl Expr {
                     }
                     f(&mut row.value);
                 }
+            }
+            ExprKind::If { branches, otherwise } => {
+                for (test, value) in branches {
+                    f(test);
+                    f(value);
+                }
+                f(otherwise);
             }
         }
     }

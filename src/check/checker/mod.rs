@@ -6,6 +6,7 @@
 //! cascade into a page of follow-on errors.
 
 mod chains;
+mod conditional;
 mod conditions;
 mod declarations;
 mod definitions;

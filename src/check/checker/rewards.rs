@@ -30,6 +30,11 @@ impl<'a> Checker<'a> {
         let t = self.expr(&r.expr);
         // The period variable is in scope in the amount only.
         self.ctx.period_var = None;
+        // The reward's own conditions are checked whatever its amount gives, for their messages.
+        let gate = match &r.gate {
+            Some(g) => self.reward_gate(&r.name.name, g).map(Some),
+            None => Some(None),
+        };
         let t = t?;
         let dim = match &t.ty {
             Ty::Num(d @ (Dim::Money(_) | Dim::Unit(_))) => d.clone(),
@@ -89,6 +94,7 @@ impl<'a> Checker<'a> {
             expr: t.ir,
             adjust,
             budget,
+            gate: gate?,
         })
     }
 

@@ -14,7 +14,7 @@ use crate::number::{self, Number, Op};
 use crate::program::{Band, Const, Func, Ir, Window};
 use crate::syntax::ast::AggOp;
 
-use super::Accumulator;
+use super::{Accumulator, Truth};
 
 impl<'a> Env<'a> {
     /// The arms of [`Env::eval`] that are not run for every list item. It names every node, so
@@ -60,6 +60,13 @@ impl<'a> Env<'a> {
             Ir::Lookup { keys, rows, otherwise } => self.lookup(keys, rows, otherwise.as_deref()),
             Ir::Band(subject, bands) => self.band(subject, bands),
             Ir::Marginal(subject, bands) => self.marginal(subject, bands),
+            // Choices.
+            Ir::If { branches, otherwise } => {
+                match super::logic::choose(branches, otherwise, |c| self.eval(c).map(Truth::of_value))? {
+                    Some(chosen) => self.eval(chosen),
+                    None => Ok(Value::Unknown),
+                }
+            }
             // The arms `eval` handles itself.
             Ir::Const(_)
             | Ir::Fact { .. }
