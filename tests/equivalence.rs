@@ -244,6 +244,7 @@ node_kinds!(
     FactInWindow,
     FactInSet,
     If,
+    Earned,
 );
 
 /// The kinds of node only the optimiser makes.

@@ -58,6 +58,8 @@ pub(super) struct Env<'a> {
     /// The current period: (range, index in the range).
     pub(super) period: Option<(usize, usize)>,
     pub(super) waitlisted: Vec<bool>,
+    /// For the rewards decided so far: whether each is earned (`REWARD is earned`).
+    pub(super) earned: Vec<bool>,
     pub(super) context: Context,
     /// The record's place in each ranking.
     pub(super) ranks: Vec<Option<usize>>,
@@ -133,6 +135,7 @@ impl<'a> Env<'a> {
             periodic,
             period: None,
             waitlisted: Vec::new(),
+            earned: Vec::new(),
             context: Context::Definition(0),
             ranks: Vec::new(),
             caches: caches.recycle(plan.flat_count),
@@ -165,6 +168,7 @@ impl<'a> Env<'a> {
             periodic: self.periodic.clone(),
             period: self.period,
             waitlisted: self.waitlisted.clone(),
+            earned: self.earned.clone(),
             context: self.context,
             ranks: self.ranks.clone(),
             caches: Caches::new(self.plan.flat_count),

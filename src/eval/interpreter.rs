@@ -399,6 +399,7 @@ impl<'p> Evaluator<'p> {
             conditions.push(env.decided(&c.expr)?);
         }
         let eligible = conditions.iter().all(|c| *c);
+        env.earned.clear();
         let mut rewards = Vec::with_capacity(program.rewards.len());
         let mut claims = Vec::with_capacity(if want_claims { program.rewards.len() } else { 0 });
         for (i, r) in program.rewards.iter().enumerate() {
@@ -410,6 +411,8 @@ impl<'p> Evaluator<'p> {
             env.context = Context::Reward(i);
             let mut outcome = env.reward(r, earned)?;
             outcome.gate = gate;
+            // Read by the rewards after it (`REWARD is earned`); a budgeted reward is never read.
+            env.earned.push(earned && outcome.amount > Decimal::ZERO);
             let claim = match &r.budget {
                 Some(b) if want_claims && earned && outcome.amount > Decimal::ZERO => {
                     let group = match &b.group {

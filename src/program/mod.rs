@@ -559,6 +559,9 @@ pub enum Ir {
         /// The value when every condition is false.
         otherwise: Box<Ir>,
     },
+    /// `reward is earned`: whether the record is eligible, the reward's own conditions hold and
+    /// it pays more than 0 (a reward written before the one that reads it).
+    Earned(usize),
     /// A fact compared with a constant (`store_score ≥ 4.2`): `Compare(op, Fact, Const)` in one
     /// step. Made by [`crate::check::optimise`], never by the checker.
     FactCompare {

@@ -31,6 +31,7 @@ impl Ir {
             | Ir::PeriodsWindow(_)
             | Ir::AggregatePeriods(..)
             | Ir::Waitlisted(_)
+            | Ir::Earned(_)
             | Ir::AsOf
             | Ir::Rank(_)
             | Ir::FactCompare { .. }
@@ -74,6 +75,7 @@ impl Ir {
             | Ir::PeriodsWindow(_)
             | Ir::AggregatePeriods(..)
             | Ir::Waitlisted(_)
+            | Ir::Earned(_)
             | Ir::AsOf
             | Ir::Rank(_)
             | Ir::FactCompare { .. }

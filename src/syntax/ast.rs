@@ -622,6 +622,8 @@ pub enum ExprKind {
         /// The value when no condition holds.
         otherwise: Box<Expr>,
     },
+    /// `reward is earned`.
+    IsEarned(Box<Expr>),
 }
 
 impl ExprKind {

@@ -115,6 +115,8 @@ pub enum Keyword {
     Else,
     /// `when` of a reward's `when { ... }` block.
     When,
+    /// `is earned`.
+    IsEarned,
 }
 
 impl Surface {
@@ -177,6 +179,7 @@ fn english(keyword: Keyword) -> &'static str {
         Keyword::Then => "then",
         Keyword::Else => "else",
         Keyword::When => "when",
+        Keyword::IsEarned => "is earned",
     }
 }
 

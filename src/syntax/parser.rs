@@ -766,7 +766,8 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         | Rule::not_in_tail
         | Rule::is_known
         | Rule::is_unknown
-        | Rule::is_waitlisted => "an operator",
+        | Rule::is_waitlisted
+        | Rule::is_earned => "an operator",
         Rule::range_op | Rule::kw_through => "`..` or `through`",
         Rule::window_range => "a range such as `2024-08-16 15:00 .. 2024-08-28 24:00`",
         Rule::period_unit | Rule::kw_months | Rule::kw_weeks | Rule::kw_days => "`months`, `weeks` or `days`",
@@ -795,7 +796,9 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         Rule::order_dir | Rule::kw_ascending | Rule::kw_descending => "`ascending` or `descending`",
         Rule::kw_when => "`when`",
         Rule::kw_precision => "`precision`",
-        Rule::kw_known | Rule::kw_unknown | Rule::kw_waitlisted => "`known`, `unknown` or `waitlisted`",
+        Rule::kw_known | Rule::kw_unknown | Rule::kw_waitlisted | Rule::kw_earned => {
+            "`known`, `unknown`, `waitlisted` or `earned`"
+        }
         Rule::value_scope => "`of` or `per`",
         Rule::lookup_table | Rule::kw_lookup => "a value",
         Rule::rank_expr | Rule::kw_rank => "a value",
@@ -1421,6 +1424,7 @@ fn build_compare(pair: Pair<'_, Rule>) -> Result<Expr> {
         Rule::is_known => ExprKind::IsKnown(Box::new(lhs), true),
         Rule::is_unknown => ExprKind::IsKnown(Box::new(lhs), false),
         Rule::is_waitlisted => ExprKind::IsWaitlisted(Box::new(lhs)),
+        Rule::is_earned => ExprKind::IsEarned(Box::new(lhs)),
         Rule::in_tail | Rule::not_in_tail => {
             let negated = tail_rule == Rule::not_in_tail;
             if negated {

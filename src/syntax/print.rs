@@ -208,6 +208,7 @@ pub fn write_expr<S: Sink>(out: &mut S, e: &Expr) {
         ExprKind::In { value, target, negated } => membership(out, value, target, *negated),
         ExprKind::IsKnown(inner, known) => postfix(out, inner, if *known { " is known" } else { " is unknown" }),
         ExprKind::IsWaitlisted(inner) => postfix(out, inner, " is waitlisted"),
+        ExprKind::IsEarned(inner) => postfix(out, inner, " is earned"),
         ExprKind::IfUnknown(a, b) => {
             write_expr(out, a);
             out.push(" if unknown ");
@@ -362,6 +363,7 @@ pub fn starts_risky(e: &Expr) -> bool {
         | ExprKind::Field(l, _)
         | ExprKind::IsKnown(l, _)
         | ExprKind::IsWaitlisted(l)
+        | ExprKind::IsEarned(l)
         | ExprKind::IfUnknown(l, _)
         | ExprKind::As(l, _)
         | ExprKind::Where(l, _) => starts_risky(l),

@@ -33,6 +33,7 @@ impl Expr {
             | ExprKind::Not(x)
             | ExprKind::IsKnown(x, _)
             | ExprKind::IsWaitlisted(x)
+            | ExprKind::IsEarned(x)
             | ExprKind::As(x, _)
             | ExprKind::Paren(x) => f(x),
             ExprKind::Binary(_, a, b) | ExprKind::IfUnknown(a, b) | ExprKind::Where(a, b) => f(a) || f(b),
@@ -92,6 +93,7 @@ impl Expr {
             | ExprKind::Not(x)
             | ExprKind::IsKnown(x, _)
             | ExprKind::IsWaitlisted(x)
+            | ExprKind::IsEarned(x)
             | ExprKind::As(x, _)
             | ExprKind::Paren(x) => f(x),
             ExprKind::Binary(_, a, b) | ExprKind::IfUnknown(a, b) | ExprKind::Where(a, b) => {

@@ -6,7 +6,7 @@ use super::{Checker, T, is_literal, literal_value};
 use crate::check::errors;
 use crate::program::Ir;
 use crate::program::types::Ty;
-use crate::syntax::ast::Expr;
+use crate::syntax::ast::{Expr, ExprKind};
 
 impl Checker<'_> {
     /// A chain of `if … then … else if … else …`: every condition a yes/no, every branch the
@@ -109,5 +109,57 @@ impl Checker<'_> {
             .exact(exact)
             .bare(bare),
         )
+    }
+}
+
+impl Checker<'_> {
+    /// `REWARD is earned`: read only inside a reward, of a reward written before it that is not
+    /// drawn from a budget (rewards are decided in the order written, budgets after them all).
+    pub(super) fn is_earned(&mut self, inner: &Expr) -> Option<T> {
+        let ExprKind::Name(id) = &inner.kind else {
+            self.error(errors::conditional::earned_needs_reward_name(
+                self.surface(),
+                inner.span,
+            ));
+            return None;
+        };
+        let Some(i) = self.rewards.get(&id.name).copied() else {
+            let d = errors::conditional::earned_unknown_reward(
+                self.surface(),
+                id.span,
+                &id.name,
+                self.rewards.keys().map(String::as_str),
+            );
+            self.error(d);
+            return None;
+        };
+        let Some(reader) = self.current_reward else {
+            self.error(errors::conditional::earned_outside_reward(self.surface(), inner.span));
+            return None;
+        };
+        if i >= reader {
+            let reader_name = self
+                .rewards
+                .iter()
+                .find(|(_, k)| **k == reader)
+                .map(|(n, _)| n.clone())
+                .unwrap_or_default();
+            self.error(errors::conditional::earned_not_before(
+                self.surface(),
+                inner.span,
+                &id.name,
+                &reader_name,
+            ));
+            return None;
+        }
+        if self.reward_has_budget.get(i).copied().unwrap_or(false) {
+            self.error(errors::conditional::earned_with_budget(
+                self.surface(),
+                inner.span,
+                &id.name,
+            ));
+            return None;
+        }
+        Some(T::new(Ir::Earned(i), Ty::Bool))
     }
 }

@@ -319,6 +319,7 @@ fn collect_operand_exprs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         // Explanations show the operands of comparisons and arithmetic; what a lookup, a ranking or
         // a waitlist test reads is shown by its own line, and literals are not operands.
         ExprKind::IsWaitlisted(_)
+        | ExprKind::IsEarned(_)
         | ExprKind::Lookup { .. }
         | ExprKind::Rank { .. }
         | ExprKind::Number(_)
@@ -409,6 +410,7 @@ fn collect_names(expr: &Expr, out: &mut Vec<String>) {
         | ExprKind::Timestamp(_)
         | ExprKind::Set(_)
         | ExprKind::IsWaitlisted(_)
+        | ExprKind::IsEarned(_)
         | ExprKind::Aggregate { .. }
         | ExprKind::Where(..)
         | ExprKind::Call(..)

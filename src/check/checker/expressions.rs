@@ -77,6 +77,7 @@ impl<'a> Checker<'a> {
             ExprKind::Lookup { keys, rows } => self.lookup(keys, rows, e),
             ExprKind::Rank { keys, within } => self.rank(keys, within, e),
             ExprKind::If { branches, otherwise } => self.conditional(branches, otherwise),
+            ExprKind::IsEarned(inner) => self.is_earned(inner),
         }
     }
 

@@ -16,9 +16,14 @@ use super::{Checker, T, expr_text, num_const};
 impl<'a> Checker<'a> {
     pub(super) fn reward(&mut self, r: &'a ast::RewardDecl) -> Option<RewardDef> {
         // A reward whose name is taken was reported when it was declared.
-        if !self.rewards.contains_key(&r.name.name) {
-            return None;
-        }
+        let index = self.rewards.get(&r.name.name).copied()?;
+        self.current_reward = Some(index);
+        let def = self.reward_parts(r);
+        self.current_reward = None;
+        def
+    }
+
+    fn reward_parts(&mut self, r: &'a ast::RewardDecl) -> Option<RewardDef> {
         let per = match &r.per {
             Some(Scope::Per { var, periods }) => {
                 let p = self.periods_ref(periods)?;

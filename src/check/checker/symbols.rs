@@ -384,7 +384,7 @@ fn uses_in<'e>(e: &'e Expr, out: &mut Vec<(Use, &'e ast::Ident)>) {
             uses_in(value, out);
             out.push((Use::Unit, unit));
         }
-        ExprKind::IsWaitlisted(inner) => match &inner.kind {
+        ExprKind::IsWaitlisted(inner) | ExprKind::IsEarned(inner) => match &inner.kind {
             ExprKind::Name(reward) => out.push((Use::Reward, reward)),
             _ => uses_in(inner, out),
         },

@@ -36,6 +36,13 @@ impl Evaluator<'_> {
         for (i, def) in program.definitions.iter().enumerate() {
             env.compute_def(i, def)?;
         }
+        // As when it was decided: each reward earned when eligible, its own conditions held and
+        // it paid more than 0 (a budgeted reward, which no reward reads, as granted).
+        env.earned = outcome
+            .rewards
+            .iter()
+            .map(|r| outcome.eligible && r.gate_passed() && r.amount > Decimal::ZERO)
+            .collect();
         let mut conditions = Vec::new();
         for (i, c) in program.conditions.iter().enumerate() {
             env.context = Context::Condition(i);

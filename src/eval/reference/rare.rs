@@ -29,6 +29,7 @@ impl<'a> Env<'a> {
                 None => Value::Unknown,
             }),
             Ir::Waitlisted(i) => Ok(Value::Bool(self.waitlisted.get(*i).copied().unwrap_or(false))),
+            Ir::Earned(i) => Ok(Value::Bool(self.earned.get(*i).copied().unwrap_or(false))),
             Ir::Rank(k) => Ok(match self.ranks.get(*k).copied().flatten() {
                 Some(place) => Value::Num(Decimal::from(place)),
                 None => Value::Unknown,
