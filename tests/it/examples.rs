@@ -105,7 +105,7 @@ fn same_value(actual: &Value, expected: &Value) -> bool {
 
 /// Every difference between a result and its expectation (empty when they agree):
 /// `eligible`; each reward's amount and unit, its `by_period` (every period), its
-/// `payments` (dates and amounts) and `expires_at`, each present exactly when expected;
+/// `payments` (dates and amounts), `expires_at` and its own `reasons`, each present exactly when expected;
 /// every value; `reasons` exactly when the expectation lists them, otherwise empty
 /// exactly when eligible.
 fn differences(actual: &Value, expected: &Value) -> Vec<String> {
@@ -167,6 +167,14 @@ fn differences(actual: &Value, expected: &Value) -> Vec<String> {
             }
             (a, e) => diff(format!("reward {name} payments {a:?} instead of {e:?}")),
         }
+        // A reward with a `when` block: its own reasons, exactly, whenever expected.
+        if a.get("reasons") != e.get("reasons") {
+            diff(format!(
+                "reward {name} reasons {:?} instead of {:?}",
+                a.get("reasons"),
+                e.get("reasons")
+            ));
+        }
         if a.get("expires_at") != e.get("expires_at") {
             diff(format!(
                 "reward {name} expires_at {:?} instead of {:?}",
@@ -206,7 +214,7 @@ fn differences(actual: &Value, expected: &Value) -> Vec<String> {
 
 /// Evaluates example NAME (with EXTRA arguments) and compares every result with `expected`,
 /// which must name every record of the fact file.
-fn expect(name: &str, extra: &[&str], expected: &[Value]) {
+pub(super) fn expect(name: &str, extra: &[&str], expected: &[Value]) {
     let results = evaluate(name, extra);
     let by_id: BTreeMap<String, &Value> = results
         .iter()
@@ -227,7 +235,7 @@ fn expect(name: &str, extra: &[&str], expected: &[Value]) {
     assert!(problems.is_empty(), "{name} {extra:?}:\n  {}", problems.join("\n  "));
 }
 
-fn money(amount: &str, unit: &str) -> Value {
+pub(super) fn money(amount: &str, unit: &str) -> Value {
     json!({"amount": amount, "unit": unit})
 }
 
@@ -235,7 +243,7 @@ fn cny(amount: &str) -> Value {
     money(amount, "CNY")
 }
 
-fn usd(amount: &str) -> Value {
+pub(super) fn usd(amount: &str) -> Value {
     money(amount, "USD")
 }
 
@@ -252,7 +260,7 @@ fn diagnostics(text: &str) -> Vec<(String, Severity)> {
 }
 
 /// An example's text with `from` (which must occur exactly once) replaced by `to`.
-fn variant(name: &str, from: &str, to: &str) -> String {
+pub(super) fn variant(name: &str, from: &str, to: &str) -> String {
     let text = read(&policy(name));
     assert_eq!(
         text.matches(from).count(),
@@ -262,7 +270,7 @@ fn variant(name: &str, from: &str, to: &str) -> String {
     text.replace(from, to)
 }
 
-fn assert_reports(text: &str, code: &str, severity: Severity) {
+pub(super) fn assert_reports(text: &str, code: &str, severity: Severity) {
     let found = diagnostics(text);
     assert!(
         found.iter().any(|(c, s)| c == code && *s == severity),
@@ -270,7 +278,7 @@ fn assert_reports(text: &str, code: &str, severity: Severity) {
     );
 }
 
-fn assert_no_errors(text: &str) {
+pub(super) fn assert_no_errors(text: &str) {
     let errors: Vec<String> = check(text)
         .diagnostics
         .iter()
@@ -283,7 +291,7 @@ fn assert_no_errors(text: &str) {
 // ---------------------------------------------------------------------------
 // The examples as a whole
 
-const EXAMPLES: [&str; 20] = [
+const EXAMPLES: [&str; 21] = [
     "amazon-brand-rebate-multicurrency",
     "amazon-new-seller-brand-bonus",
     "douyin-live-daily-peak-tier",
@@ -304,6 +312,7 @@ const EXAMPLES: [&str; 20] = [
     "channels-ship-on-time-business-days",
     "douyin-anchor-weekly-ranking",
     "kuaishou-sprint-bonus-payout-parts",
+    "marketplace-new-seller-launch-benefits",
 ];
 
 #[test]
