@@ -42,6 +42,8 @@ pub struct Evaluator<'p> {
     pub(super) inputs: Inputs,
     has_budget: bool,
     has_after_budget: bool,
+    /// Whether some reward reads `REWARD is earned`: only then is it recorded per reward.
+    reads_earned: bool,
     pub(super) plan: Plan<'p>,
 }
 
@@ -102,6 +104,7 @@ impl<'p> Evaluator<'p> {
             inputs,
             has_budget: program.rewards.iter().any(|r| r.budget.is_some()),
             has_after_budget: program.definitions.iter().any(|d| d.after_budget),
+            reads_earned: program.rewards.iter().any(reads_earned),
             plan: Plan::new(program, Shortcuts::ALL),
         }
     }
@@ -412,7 +415,9 @@ impl<'p> Evaluator<'p> {
             let mut outcome = env.reward(r, earned)?;
             outcome.gate = gate;
             // Read by the rewards after it (`REWARD is earned`); a budgeted reward is never read.
-            env.earned.push(earned && outcome.amount > Decimal::ZERO);
+            if self.reads_earned {
+                env.earned.push(earned && outcome.amount > Decimal::ZERO);
+            }
             let claim = match &r.budget {
                 Some(b) if want_claims && earned && outcome.amount > Decimal::ZERO => {
                     let group = match &b.group {
@@ -467,6 +472,20 @@ impl<'p> Evaluator<'p> {
         partial.outcome.values = env.shown_values();
         Ok(())
     }
+}
+
+/// Whether a reward's amount, modifiers or `when` block read `REWARD is earned`.
+fn reads_earned(r: &RewardDef) -> bool {
+    let adjust = &r.adjust;
+    let mut roots: Vec<&Ir> = vec![&r.expr];
+    roots.extend(adjust.at_most.iter().chain(&adjust.at_least).chain(&adjust.expires));
+    roots.extend(adjust.parts.iter().map(|(_, ir)| ir));
+    roots.extend(r.gate.iter().flatten().map(|c| &c.expr));
+    if let Some(b) = &r.budget {
+        roots.extend([&b.amount, &b.order]);
+        roots.extend(b.group.as_ref().map(|(_, ir)| ir));
+    }
+    roots.iter().any(|ir| ir.any(&mut |n| matches!(n, Ir::Earned(_))))
 }
 
 pub(super) static EMPTY: Record = Record { values: Vec::new() };

@@ -254,6 +254,7 @@ impl<'a> Env<'a> {
 
     /// Whether each condition of a reward's `when` block holds, in order; every one is decided,
     /// so that results give every reason at once. None for a reward without the block.
+    #[inline]
     pub(super) fn reward_gate(&mut self, i: usize, r: &'a RewardDef) -> Result<Option<Vec<bool>>> {
         let Some(gate) = &r.gate else { return Ok(None) };
         let mut passed = Vec::with_capacity(gate.len());
@@ -266,6 +267,7 @@ impl<'a> Env<'a> {
 
     /// A condition's truth: true or false (the checker makes sure it is never unknown), or an
     /// error naming the value it gave instead.
+    #[inline]
     pub(super) fn decided(&mut self, ir: &'a Ir) -> Result<bool> {
         match self.truth_of(ir)? {
             Truth::True => Ok(true),
