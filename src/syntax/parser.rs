@@ -2022,6 +2022,59 @@ mod tests {
     }
 
     #[test]
+    fn an_else_if_chain_is_one_choice_and_a_parenthesised_else_stays_a_branch() {
+        let value = |body: &str| match parse(&with_body(body)) {
+            Ok(c) => match c.items.last() {
+                Some(Item::Value(v)) => v.expr.clone(),
+                other => panic!("not a value: {other:?}"),
+            },
+            Err(d) => panic!("{}", d.message),
+        };
+        let chain = value("  value r = if gmv > 1 CNY then 3% else if gmv > 0 CNY then 2% else 1%\n");
+        match &chain.kind {
+            ExprKind::If { branches, otherwise } => {
+                assert_eq!(branches.len(), 2);
+                assert!(matches!(otherwise.kind, ExprKind::Percent(_)));
+            }
+            other => panic!("{other:?}"),
+        }
+        let nested = value("  value r = if gmv > 1 CNY then 3% else (if gmv > 0 CNY then 2% else 1%)\n");
+        match &nested.kind {
+            ExprKind::If { branches, otherwise } => {
+                assert_eq!(branches.len(), 1);
+                assert!(matches!(otherwise.kind, ExprKind::Paren(_)));
+            }
+            other => panic!("{other:?}"),
+        }
+        // The `else` branch runs on to the end of the `or` expression: `+ 1` is part of it.
+        let run_on = value("  value r = if growth > 1 then 1 else growth + 1\n");
+        match &run_on.kind {
+            ExprKind::If { otherwise, .. } => assert!(matches!(otherwise.kind, ExprKind::Arith { .. })),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn else_if_chains_deeper_than_the_limit_are_refused() {
+        let mut body = String::from("  value r = ");
+        for _ in 0..=MAX_NESTING {
+            body.push_str("if growth > 1 then 1 else ");
+        }
+        body.push_str("0\n");
+        assert_eq!(error(&with_body(&body)).code, Code::TooDeep);
+    }
+
+    #[test]
+    fn then_else_and_when_are_reserved() {
+        for word in ["then", "else", "when"] {
+            let d = error(&format!(
+                "campaign \"c\" {{\n  timezone UTC\n  facts {{ {word}: bool }}\n}}\n"
+            ));
+            assert_eq!(d.code, Code::ReservedWord, "{word}");
+        }
+    }
+
+    #[test]
     fn internal_failures_have_their_own_code() {
         assert_eq!(internal_failure().code, Code::Internal);
         assert_eq!(invariant(Span::new(0, 0), "file").code, Code::Internal);
