@@ -241,6 +241,8 @@ node_kinds!(
     Previous,
     Cumulative,
     PeriodNumber,
+    If,
+    Earned,
 );
 
 /// The kinds of node only the optimiser makes.
@@ -263,6 +265,7 @@ fn roots(program: &Program) -> Vec<&Ir> {
     for r in &program.rewards {
         roots.push(&r.expr);
         roots.extend(adjust(&r.adjust));
+        roots.extend(r.gate.iter().flatten().map(|c| &c.expr));
         if let Some(b) = &r.budget {
             roots.extend([&b.amount, &b.order]);
             roots.extend(b.group.as_ref().map(|(_, ir)| ir));

@@ -723,6 +723,9 @@ impl Analysis<'_> {
                 Item::Reward(r) => {
                     self.walk(&r.expr, Some(Context::Test), out);
                     self.walk_modifiers(&r.modifiers, out);
+                    for c in r.gate.iter().flat_map(|g| &g.conditions) {
+                        self.walk(&c.expr, None, out);
+                    }
                 }
                 Item::Eligible(b) => {
                     for c in &b.conditions {
@@ -1012,6 +1015,7 @@ fn campaign_exprs(campaign: &Campaign) -> Vec<&Expr> {
             Item::Reward(r) => {
                 out.push(&r.expr);
                 out.extend(modifier_exprs(&r.modifiers));
+                out.extend(r.gate.iter().flat_map(|g| g.conditions.iter().map(|c| &c.expr)));
             }
             Item::Eligible(b) => out.extend(b.conditions.iter().map(|c| &c.expr)),
             Item::Parameter(p) => out.push(&p.default),
@@ -1065,6 +1069,9 @@ fn counting(ir: &Ir, program: &Program) -> bool {
         Ir::Def(i) => matches!(program.definitions.get(*i).map(|d| &d.ty), Some(Ty::Num(Dim::Count))),
         Ir::Param(i) => matches!(program.params.get(*i).map(|p| &p.ty), Some(Ty::Num(Dim::Count))),
         Ir::IfUnknown(a, b) => counting(a, program) && counting(b, program),
+        Ir::If { branches, otherwise } => {
+            branches.iter().all(|(_, v)| counting(v, program)) && counting(otherwise, program)
+        }
         Ir::Arith(ArithOp::Add | ArithOp::Mul, a, b) => counting(a, program) && counting(b, program),
         Ir::ArithChain { first, rest } => counting_chain(first, rest, program),
         _ => false,

@@ -31,6 +31,9 @@ pub fn optimise(program: &mut Program) {
     for reward in &mut program.rewards {
         expr(&mut reward.expr);
         adjust(&mut reward.adjust);
+        for condition in reward.gate.iter_mut().flatten() {
+            expr(&mut condition.expr);
+        }
         if let Some(budget) = &mut reward.budget {
             expr(&mut budget.amount);
             expr(&mut budget.order);

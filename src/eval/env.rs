@@ -22,6 +22,8 @@ pub(super) enum Context {
     Definition(usize),
     Condition(usize),
     Reward(usize),
+    /// A condition of a reward's `when` block: the reward, then the condition.
+    RewardCondition(usize, usize),
 }
 
 /// A record in scope: the top-level record (frame 0) or a list item a walk put on top.
@@ -56,6 +58,8 @@ pub(super) struct Env<'a> {
     /// The current period: (range, index in the range).
     pub(super) period: Option<(usize, usize)>,
     pub(super) waitlisted: Vec<bool>,
+    /// For the rewards decided so far: whether each is earned (`REWARD is earned`).
+    pub(super) earned: Vec<bool>,
     pub(super) context: Context,
     /// The record's place in each ranking.
     pub(super) ranks: Vec<Option<usize>>,
@@ -131,6 +135,7 @@ impl<'a> Env<'a> {
             periodic,
             period: None,
             waitlisted: Vec::new(),
+            earned: Vec::new(),
             context: Context::Definition(0),
             ranks: Vec::new(),
             caches: caches.recycle(plan.flat_count),
@@ -163,6 +168,7 @@ impl<'a> Env<'a> {
             periodic: self.periodic.clone(),
             period: self.period,
             waitlisted: self.waitlisted.clone(),
+            earned: self.earned.clone(),
             context: self.context,
             ranks: self.ranks.clone(),
             caches: Caches::new(self.plan.flat_count),
@@ -232,6 +238,12 @@ impl<'a> Env<'a> {
                 .rewards
                 .get(i)
                 .map_or(Place::Nowhere, |r| Place::Reward(r.name.clone())),
+            Context::RewardCondition(i, k) => self
+                .program
+                .rewards
+                .get(i)
+                .and_then(|r| r.gate.as_ref()?.get(k))
+                .map_or(Place::Nowhere, |c| Place::Condition(c.text.clone())),
         };
         Box::new(EvalError::new(kind, place))
     }

@@ -24,7 +24,6 @@ use super::env::{Context, Env, Result, SCRATCH};
 use super::error::EvalErrorKind;
 use super::fast::Shortcuts;
 use super::plan::Plan;
-use super::reference::Truth;
 use super::value::*;
 use crate::facts::Record;
 use crate::program::inputs::Inputs;
@@ -43,6 +42,8 @@ pub struct Evaluator<'p> {
     pub(super) inputs: Inputs,
     has_budget: bool,
     has_after_budget: bool,
+    /// Whether some reward reads `REWARD is earned`: only then is it recorded per reward.
+    reads_earned: bool,
     pub(super) plan: Plan<'p>,
 }
 
@@ -103,6 +104,7 @@ impl<'p> Evaluator<'p> {
             inputs,
             has_budget: program.rewards.iter().any(|r| r.budget.is_some()),
             has_after_budget: program.definitions.iter().any(|d| d.after_budget),
+            reads_earned: program.rewards.iter().any(reads_earned),
             plan: Plan::new(program, Shortcuts::ALL),
         }
     }
@@ -397,23 +399,27 @@ impl<'p> Evaluator<'p> {
         let mut conditions = Vec::with_capacity(program.conditions.len());
         for (i, c) in program.conditions.iter().enumerate() {
             env.context = Context::Condition(i);
-            match env.truth_of(&c.expr)? {
-                Truth::True => conditions.push(true),
-                Truth::False => conditions.push(false),
-                Truth::Unknown | Truth::Other => {
-                    let other = env.eval(&c.expr)?;
-                    return Err(env.fail(EvalErrorKind::Undecided(format!("{other:?}"))));
-                }
-            }
+            conditions.push(env.decided(&c.expr)?);
         }
         let eligible = conditions.iter().all(|c| *c);
+        env.earned.clear();
         let mut rewards = Vec::with_capacity(program.rewards.len());
         let mut claims = Vec::with_capacity(if want_claims { program.rewards.len() } else { 0 });
         for (i, r) in program.rewards.iter().enumerate() {
+            // A reward's own conditions are decided for every record, eligible or not, so that
+            // results give every reason at once; it pays (and claims a budget) only when the
+            // record is eligible and all of them hold.
+            let gate = env.reward_gate(i, r)?;
+            let earned = eligible && gate.as_ref().is_none_or(|g| g.iter().all(|c| *c));
             env.context = Context::Reward(i);
-            let outcome = env.reward(r, eligible)?;
+            let mut outcome = env.reward(r, earned)?;
+            outcome.gate = gate;
+            // Read by the rewards after it (`REWARD is earned`); a budgeted reward is never read.
+            if self.reads_earned {
+                env.earned.push(earned && outcome.amount > Decimal::ZERO);
+            }
             let claim = match &r.budget {
-                Some(b) if want_claims && eligible && outcome.amount > Decimal::ZERO => {
+                Some(b) if want_claims && earned && outcome.amount > Decimal::ZERO => {
                     let group = match &b.group {
                         Some((unit, ir)) => match env.eval(ir)? {
                             Value::Time(t) => crate::time::period_key(program.timezone, *unit, t),
@@ -466,6 +472,20 @@ impl<'p> Evaluator<'p> {
         partial.outcome.values = env.shown_values();
         Ok(())
     }
+}
+
+/// Whether a reward's amount, modifiers or `when` block read `REWARD is earned`.
+fn reads_earned(r: &RewardDef) -> bool {
+    let adjust = &r.adjust;
+    let mut roots: Vec<&Ir> = vec![&r.expr];
+    roots.extend(adjust.at_most.iter().chain(&adjust.at_least).chain(&adjust.expires));
+    roots.extend(adjust.parts.iter().map(|(_, ir)| ir));
+    roots.extend(r.gate.iter().flatten().map(|c| &c.expr));
+    if let Some(b) = &r.budget {
+        roots.extend([&b.amount, &b.order]);
+        roots.extend(b.group.as_ref().map(|(_, ir)| ir));
+    }
+    roots.iter().any(|ir| ir.any(&mut |n| matches!(n, Ir::Earned(_))))
 }
 
 pub(super) static EMPTY: Record = Record { values: Vec::new() };

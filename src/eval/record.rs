@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 
 use super::env::{Context, Env, Result};
 use super::error::EvalErrorKind;
+use super::reference::Truth;
 use super::reference::values::with_scale;
 use super::value::*;
 use crate::number::{self, Number, Op};
@@ -189,6 +190,7 @@ impl<'a> Env<'a> {
                 payments: Vec::new(),
                 expires_at: None,
                 expires_by_period: Vec::new(),
+                gate: None,
             });
         }
         match periods {
@@ -230,6 +232,7 @@ impl<'a> Env<'a> {
                     payments,
                     expires_at,
                     expires_by_period: Vec::new(),
+                    gate: None,
                 })
             }
             Some((p, count)) => {
@@ -284,6 +287,7 @@ impl<'a> Env<'a> {
                     payments,
                     expires_at: None,
                     expires_by_period,
+                    gate: None,
                 })
             }
         }
@@ -294,6 +298,33 @@ impl<'a> Env<'a> {
         match self.eval(e)? {
             Value::Time(t) => Ok(t),
             _ => Err(self.fail(EvalErrorKind::UnknownExpiry)),
+        }
+    }
+
+    /// Whether each condition of a reward's `when` block holds, in order; every one is decided,
+    /// so that results give every reason at once. None for a reward without the block.
+    #[inline]
+    pub(super) fn reward_gate(&mut self, i: usize, r: &'a RewardDef) -> Result<Option<Vec<bool>>> {
+        let Some(gate) = &r.gate else { return Ok(None) };
+        let mut passed = Vec::with_capacity(gate.len());
+        for (k, c) in gate.iter().enumerate() {
+            self.context = Context::RewardCondition(i, k);
+            passed.push(self.decided(&c.expr)?);
+        }
+        Ok(Some(passed))
+    }
+
+    /// A condition's truth: true or false (the checker makes sure it is never unknown), or an
+    /// error naming the value it gave instead.
+    #[inline]
+    pub(super) fn decided(&mut self, ir: &'a Ir) -> Result<bool> {
+        match self.truth_of(ir)? {
+            Truth::True => Ok(true),
+            Truth::False => Ok(false),
+            Truth::Unknown | Truth::Other => {
+                let other = self.eval(ir)?;
+                Err(self.fail(EvalErrorKind::Undecided(format!("{other:?}"))))
+            }
         }
     }
 

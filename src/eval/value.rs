@@ -141,6 +141,16 @@ pub struct RewardOutcome {
     /// For rewards settled per period that expire: when each period's amount expires, in
     /// calendar order.
     pub expires_by_period: Vec<DateTime<Utc>>,
+    /// For a reward with a `when` block: whether each of its conditions holds, in order (the
+    /// reward pays nothing unless all do). None for a reward without one.
+    pub gate: Option<Vec<bool>>,
+}
+
+impl RewardOutcome {
+    /// Whether the reward's own conditions hold (true for a reward without a `when` block).
+    pub fn gate_passed(&self) -> bool {
+        self.gate.as_ref().is_none_or(|g| g.iter().all(|c| *c))
+    }
 }
 
 /// The outcome of evaluating one record.

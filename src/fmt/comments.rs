@@ -243,14 +243,17 @@ pub fn anchors(campaign: &Campaign, text: &str) -> Anchors {
                 a.anchor(closing(f.span));
             }
             Item::Value(v) => definition(&mut a, &v.expr, &v.modifiers),
-            Item::Reward(r) => definition(&mut a, &r.expr, &r.modifiers),
-            Item::Eligible(e) => {
-                for c in &e.conditions {
-                    a.anchor(c.span.start);
-                    a.extent(c.span);
-                    spine(&mut a, &c.expr);
-                    tables(&mut a, &c.expr);
+            Item::Reward(r) => {
+                definition(&mut a, &r.expr, &r.modifiers);
+                if let Some(gate) = &r.gate {
+                    a.anchor(gate.span.start);
+                    a.extent(gate.span);
+                    conditions(&mut a, &gate.conditions);
+                    a.anchor(closing(gate.span));
                 }
+            }
+            Item::Eligible(e) => {
+                conditions(&mut a, &e.conditions);
                 a.anchor(closing(e.span));
             }
         }
@@ -258,6 +261,15 @@ pub fn anchors(campaign: &Campaign, text: &str) -> Anchors {
     a.anchor(closing(campaign.span));
     a.anchor(text.len());
     a
+}
+
+fn conditions(a: &mut Anchors, conditions: &[Condition]) {
+    for c in conditions {
+        a.anchor(c.span.start);
+        a.extent(c.span);
+        spine(a, &c.expr);
+        tables(a, &c.expr);
+    }
 }
 
 fn fields(a: &mut Anchors, fields: &[FieldDecl]) {
@@ -325,6 +337,11 @@ pub fn spine_points(e: &Expr) -> Vec<Span> {
         }
         ExprKind::And(_) | ExprKind::Or(_) => chain(e).1.iter().skip(1).map(|o| o.span).collect(),
         ExprKind::IfUnknown(_, b) => vec![b.span],
+        ExprKind::If { branches, otherwise } => {
+            let mut v: Vec<Span> = branches.iter().skip(1).map(|(test, _)| test.span).collect();
+            v.push(otherwise.span);
+            v
+        }
         _ => Vec::new(),
     }
 }

@@ -47,19 +47,18 @@ pub fn erase_spans(campaign: &Campaign) -> Campaign {
             Item::Eligible(e) => {
                 e.head_span = Span::default();
                 e.span = Span::default();
-                for c in &mut e.conditions {
-                    expr(&mut c.expr);
-                    if let Some(r) = &mut c.reason {
-                        text(r);
-                    }
-                    c.span = Span::default();
-                }
+                e.conditions.iter_mut().for_each(condition);
             }
             Item::Reward(r) => {
                 ident(&mut r.name);
                 scope(r.per.as_mut());
                 expr(&mut r.expr);
                 r.modifiers.iter_mut().for_each(modifier);
+                if let Some(gate) = &mut r.gate {
+                    gate.head_span = Span::default();
+                    gate.span = Span::default();
+                    gate.conditions.iter_mut().for_each(condition);
+                }
                 r.span = Span::default();
             }
         }
@@ -72,6 +71,14 @@ pub fn erase_spans(campaign: &Campaign) -> Campaign {
 pub fn same_meaning(a: &Campaign, b: &Campaign) -> bool {
     let (a, b) = (erase_spans(a), erase_spans(b));
     a == b && format!("{a:?}") == format!("{b:?}")
+}
+
+fn condition(c: &mut Condition) {
+    expr(&mut c.expr);
+    if let Some(r) = &mut c.reason {
+        text(r);
+    }
+    c.span = Span::default();
 }
 
 fn ident(i: &mut Ident) {

@@ -287,6 +287,11 @@ impl<'a> Printer<'a> {
                 self.push(&r.name.name);
                 self.scope(r.per.as_ref());
                 self.definition(&r.expr, &r.modifiers, ind);
+                if let Some(gate) = &r.gate {
+                    // On the line after the amount, at the item's indent, like a block of its own.
+                    self.start(ind + CONTINUATION, Some(gate.span.start), false);
+                    self.conditions("when {", &gate.conditions, gate.span, ind + CONTINUATION);
+                }
             }
         }
     }
@@ -376,17 +381,22 @@ impl<'a> Printer<'a> {
     }
 
     fn eligible(&mut self, e: &EligibleBlock, ind: usize) {
-        self.push("eligible when {");
-        let close = closing(e.span);
-        if e.conditions.is_empty() && !self.has_leading(close) {
+        self.conditions("eligible when {", &e.conditions, e.span, ind);
+    }
+
+    /// A block of conditions with their reasons (`eligible when {`, a reward's `when {`), the
+    /// reasons lined up in a column.
+    fn conditions(&mut self, head: &str, conditions: &[Condition], span: Span, ind: usize) {
+        self.push(head);
+        let close = closing(span);
+        if conditions.is_empty() && !self.has_leading(close) {
             self.push("}");
             self.merge(close);
             return;
         }
         let cind = ind + INDENT;
         // (width of the condition, on one line, broken onto continuation lines)
-        let shapes: Vec<(usize, bool, bool)> = e
-            .conditions
+        let shapes: Vec<(usize, bool, bool)> = conditions
             .iter()
             .map(|c| {
                 let forced = spine_points(&c.expr).iter().any(|p| self.has_leading(p.start));
@@ -404,7 +414,7 @@ impl<'a> Printer<'a> {
             .filter(|(w, single, _)| *single && *w <= REASON_COLUMN_CAP)
             .map(|(w, ..)| *w)
             .max();
-        for (i, (c, (w, single, broken))) in e.conditions.iter().zip(shapes).enumerate() {
+        for (i, (c, (w, single, broken))) in conditions.iter().zip(shapes).enumerate() {
             self.start(cind, Some(c.span.start), true);
             self.spine(&c.expr, cind, broken);
             match &c.reason {
@@ -418,7 +428,7 @@ impl<'a> Printer<'a> {
                 }
                 None => {
                     // Without a reason, a condition could run on into the next one.
-                    if e.conditions.get(i + 1).is_some_and(|n| print::starts_risky(&n.expr)) {
+                    if conditions.get(i + 1).is_some_and(|n| print::starts_risky(&n.expr)) {
                         self.push(",");
                     }
                 }
@@ -579,6 +589,22 @@ impl<'a> Printer<'a> {
                 self.cont_point(b.span.start, cont, broken);
                 self.push("if unknown ");
                 self.expr(b);
+            }
+            // Broken, each `else` begins a line: the choices read as a list.
+            ExprKind::If { branches, otherwise } => {
+                for (i, (test, value)) in branches.iter().enumerate() {
+                    if i > 0 {
+                        self.cont_point(test.span.start, cont, broken);
+                        self.push("else ");
+                    }
+                    self.push("if ");
+                    self.expr(test);
+                    self.push(" then ");
+                    self.expr(value);
+                }
+                self.cont_point(otherwise.span.start, cont, broken);
+                self.push("else ");
+                self.expr(otherwise);
             }
             _ => self.expr(e),
         }

@@ -231,7 +231,13 @@ const KEYWORDS: &[&str] = &[
     "is known",
     "is unknown",
     "is waitlisted",
+    "is earned",
     "if unknown",
+    "if",
+    "then",
+    "else",
+    "else if",
+    "when",
     "as",
     "true",
     "false",
@@ -331,6 +337,16 @@ const SNIPPETS: &[(&str, &str, &str)] = &[
     ),
     ("parameter", "a parameter", "parameter ${1:name}: ${2:count} = ${3:1}"),
     ("if unknown", "what unknown means", "if unknown ${1|false,true,0|}"),
+    (
+        "if then else",
+        "a choice",
+        "if ${1:condition} then ${2:value} else ${3:value}",
+    ),
+    (
+        "when",
+        "the conditions of one reward, with their reasons",
+        "when {\n  ${1:condition}  \"${2:reason shown to merchants}\"\n}",
+    ),
 ];
 
 /// The words of a `.tests` file.

@@ -248,7 +248,26 @@ const KEYWORDS: &[(&str, &str)] = &[
         "eligible",
         "`eligible when { CONDITION \"REASON\" ... }`: every condition must hold; a merchant who fails one is told its reason.",
     ),
-    ("when", "`eligible when { ... }`: the conditions for taking part."),
+    (
+        "when",
+        "`eligible when { ... }`: the conditions for taking part; `reward NAME = ... when { ... }`: those of one reward alone.",
+    ),
+    (
+        "if",
+        "`if C then A else B`: `A` when `C` holds, else `B` (unknown when `C` is); `x if unknown v`: `v` when `x` is unknown.",
+    ),
+    (
+        "then",
+        "`if C then A else B`: the value when `C` holds; `then by`: the next key of a ranking.",
+    ),
+    (
+        "else",
+        "`if C then A else B`: the value when `C` does not hold; `else if` chains further choices.",
+    ),
+    (
+        "earned",
+        "`reward is earned`: whether a reward written above is paid (eligible, its own conditions met, more than 0).",
+    ),
     (
         "reward",
         "`reward NAME = AMOUNT, rounded ..., at most ...`: what an eligible merchant is paid.",

@@ -374,6 +374,10 @@ pub struct RewardDef {
     pub adjust: Adjust,
     /// The budget it is paid from, if any.
     pub budget: Option<BudgetDef>,
+    /// `when { ... }`: the conditions of this reward alone, in the order written. The reward
+    /// pays only when the record is eligible and every one of them holds; results list the
+    /// reasons of those that fail. None when the reward has no `when` block.
+    pub gate: Option<Vec<ConditionDef>>,
 }
 
 /// A budget shared by the records of an evaluation.
@@ -599,6 +603,18 @@ pub enum Ir {
     Band(Box<Ir>, Vec<Band>),
     /// `marginal of x { ... }`: the sum over bands of rate × the part of `x` inside the band.
     Marginal(Box<Ir>, Vec<Band>),
+    /// `if c1 then a else if c2 then b else d`: the value of the first branch whose condition
+    /// is true, the conditions tested in order; unknown as soon as one is unknown (Kleene: the
+    /// choice cannot be made). Only the chosen branch is evaluated.
+    If {
+        /// Each condition with its value.
+        branches: Vec<(Ir, Ir)>,
+        /// The value when every condition is false.
+        otherwise: Box<Ir>,
+    },
+    /// `reward is earned`: whether the record is eligible, the reward's own conditions hold and
+    /// it pays more than 0 (a reward written before the one that reads it).
+    Earned(usize),
     /// A fact compared with a constant (`store_score ≥ 4.2`): `Compare(op, Fact, Const)` in one
     /// step. Made by [`crate::check::optimise`], never by the checker.
     FactCompare {

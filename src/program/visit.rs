@@ -31,6 +31,7 @@ impl Ir {
             | Ir::PeriodsWindow(_)
             | Ir::AggregatePeriods(..)
             | Ir::Waitlisted(_)
+            | Ir::Earned(_)
             | Ir::AsOf
             | Ir::Rank(_)
             | Ir::FactCompare { .. }
@@ -50,6 +51,7 @@ impl Ir {
                 keys.iter().any(&mut *f) || rows.iter().any(|(_, v)| f(v)) || otherwise.as_deref().is_some_and(f)
             }
             Ir::Band(s, bands) | Ir::Marginal(s, bands) => f(s) || bands.iter().any(|b| f(&b.value)),
+            Ir::If { branches, otherwise } => branches.iter().any(|(c, v)| f(c) || f(v)) || f(otherwise),
         }
     }
 
@@ -75,6 +77,7 @@ impl Ir {
             | Ir::PeriodsWindow(_)
             | Ir::AggregatePeriods(..)
             | Ir::Waitlisted(_)
+            | Ir::Earned(_)
             | Ir::AsOf
             | Ir::Rank(_)
             | Ir::FactCompare { .. }
@@ -111,6 +114,13 @@ impl Ir {
             Ir::Band(s, bands) | Ir::Marginal(s, bands) => {
                 f(s);
                 bands.iter_mut().for_each(|b| f(&mut b.value));
+            }
+            Ir::If { branches, otherwise } => {
+                for (c, v) in branches {
+                    f(c);
+                    f(v);
+                }
+                f(otherwise);
             }
         }
     }

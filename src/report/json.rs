@@ -192,6 +192,17 @@ fn write_rewards(out: &mut String, program: &Program, outcome: &Outcome) {
             }
             out.push('}');
         }
+        // Only a reward with a `when` block has reasons of its own (empty when they all hold).
+        if def.gate.is_some() {
+            out.push_str(",\"reasons\":[");
+            for (k, reason) in super::failed_gate_reasons(def, r).enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                write_json_string(out, reason);
+            }
+            out.push(']');
+        }
         out.push('}');
     }
 }

@@ -20,8 +20,8 @@ pub use terminal::{shown, shown_path};
 use std::io::Write;
 
 use crate::batch::{Evaluated, Row};
-use crate::eval::Outcome;
-use crate::program::Program;
+use crate::eval::{Outcome, RewardOutcome};
+use crate::program::{Program, RewardDef};
 
 /// How results are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +50,17 @@ pub fn failed_reasons<'a>(program: &'a Program, outcome: &'a Outcome) -> impl It
         .conditions
         .iter()
         .zip(&outcome.conditions)
+        .filter(|(_, passed)| !**passed)
+        .map(|(c, _)| c.reason.as_str())
+}
+
+/// The reasons of the conditions of a reward's `when` block that a record failed, in the
+/// order written (none for a reward without the block).
+pub fn failed_gate_reasons<'a>(def: &'a RewardDef, outcome: &'a RewardOutcome) -> impl Iterator<Item = &'a str> + 'a {
+    def.gate
+        .iter()
+        .flatten()
+        .zip(outcome.gate.iter().flatten())
         .filter(|(_, passed)| !**passed)
         .map(|(c, _)| c.reason.as_str())
 }

@@ -10,7 +10,7 @@ use std::io::Write;
 use unicode_width::UnicodeWidthStr;
 
 use super::terminal::shown;
-use super::{failed_reasons, json::duration_text};
+use super::{failed_gate_reasons, failed_reasons, json::duration_text};
 use crate::batch::Row;
 use crate::eval::Shown;
 use crate::program::Program;
@@ -65,6 +65,10 @@ pub(super) fn header(program: &Program) -> Vec<(String, Column)> {
                 h.push((format!("{}[{}]", r.name, period.key), Column::Period));
             }
         }
+        // A reward with a `when` block: why it was not earned.
+        if r.gate.is_some() {
+            h.push((format!("{}.reasons", r.name), Column::Reasons));
+        }
     }
     for &i in &program.exposed {
         if let Some(d) = program.definitions.get(i) {
@@ -88,6 +92,9 @@ pub(super) fn cells(program: &Program, row: &Row, width: usize) -> Vec<String> {
                     for a in r.by_period.iter().flatten() {
                         c.push(a.to_string());
                     }
+                }
+                if def.gate.is_some() {
+                    c.push(failed_gate_reasons(def, r).collect::<Vec<_>>().join("; "));
                 }
             }
             c.extend(outcome.values.iter().map(shown_cell));

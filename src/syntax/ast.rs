@@ -307,7 +307,20 @@ pub struct RewardDecl {
     pub expr: Expr,
     /// Rounding, caps, budget.
     pub modifiers: Vec<Modifier>,
+    /// `when { ... }`: the conditions of this reward alone.
+    pub gate: Option<RewardGate>,
     /// The whole item.
+    pub span: Span,
+}
+
+/// A reward's own `when { condition "reason" ... }` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RewardGate {
+    /// The conditions, all of which must hold for the reward to be paid.
+    pub conditions: Vec<Condition>,
+    /// The `when` word.
+    pub head_span: Span,
+    /// The whole block.
     pub span: Span,
 }
 
@@ -620,6 +633,15 @@ pub enum ExprKind {
         /// The bands, in the order written.
         rows: Vec<TierRow>,
     },
+    /// `if c1 then a else if c2 then b else d`: a whole `else if` chain in one node.
+    If {
+        /// Each condition with the value it chooses, in the order written.
+        branches: Vec<(Expr, Expr)>,
+        /// The value when no condition holds.
+        otherwise: Box<Expr>,
+    },
+    /// `reward is earned`.
+    IsEarned(Box<Expr>),
 }
 
 impl ExprKind {

@@ -107,6 +107,16 @@ pub enum Keyword {
     True,
     /// `false`.
     False,
+    /// `if` of `if … then … else …`.
+    If,
+    /// `then`.
+    Then,
+    /// `else`.
+    Else,
+    /// `when` of a reward's `when { ... }` block.
+    When,
+    /// `is earned`.
+    IsEarned,
 }
 
 impl Surface {
@@ -165,6 +175,11 @@ fn english(keyword: Keyword) -> &'static str {
         Keyword::Not => "not",
         Keyword::True => "true",
         Keyword::False => "false",
+        Keyword::If => "if",
+        Keyword::Then => "then",
+        Keyword::Else => "else",
+        Keyword::When => "when",
+        Keyword::IsEarned => "is earned",
     }
 }
 

@@ -50,6 +50,9 @@ const RESERVED: &[&str] = &[
     "within",
     "ascending",
     "descending",
+    "then",
+    "else",
+    "when",
 ];
 
 /// The largest campaign file accepted, in bytes.
@@ -136,6 +139,7 @@ fn check_nesting(text: &str) -> std::result::Result<(), Diagnostic> {
 /// than brackets may be. The parse is walked as a flat list of tokens, without recursing.
 fn check_depth(text: &str, campaign: &Pair<'_, Rule>) -> Result<()> {
     let mut depth = 0usize;
+    let mut conditionals = 0usize;
     for token in campaign.clone().tokens() {
         match token {
             Token::Start {
@@ -160,6 +164,28 @@ fn check_depth(text: &str, campaign: &Pair<'_, Rule>) -> Result<()> {
                 rule: Rule::aggregate | Rule::rank_expr,
                 ..
             } => depth = depth.saturating_sub(1),
+            // `else if` nests in the parse, though the tree keeps a chain flat.
+            Token::Start {
+                rule: Rule::if_expr,
+                pos,
+            } => {
+                conditionals += 1;
+                if conditionals > MAX_NESTING {
+                    let at = pos.pos();
+                    return Err(Box::new(
+                        Diagnostic::error(
+                            Code::TooDeep,
+                            Span::new(at, next_token_end(text, at)),
+                            format!("`if` expressions are nested more than {MAX_NESTING} deep"),
+                            "too deep here",
+                        )
+                        .with_help("name the inner parts with `let`, or choose by a `lookup` or `band of` table"),
+                    ));
+                }
+            }
+            Token::End {
+                rule: Rule::if_expr, ..
+            } => conditionals = conditionals.saturating_sub(1),
             _ => {}
         }
     }
@@ -740,7 +766,8 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         | Rule::not_in_tail
         | Rule::is_known
         | Rule::is_unknown
-        | Rule::is_waitlisted => "an operator",
+        | Rule::is_waitlisted
+        | Rule::is_earned => "an operator",
         Rule::range_op | Rule::kw_through => "`..` or `through`",
         Rule::window_range => "a range such as `2024-08-16 15:00 .. 2024-08-28 24:00`",
         Rule::period_unit | Rule::kw_months | Rule::kw_weeks | Rule::kw_days | Rule::kw_years => {
@@ -771,12 +798,17 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         Rule::order_dir | Rule::kw_ascending | Rule::kw_descending => "`ascending` or `descending`",
         Rule::kw_when => "`when`",
         Rule::kw_precision => "`precision`",
-        Rule::kw_known | Rule::kw_unknown | Rule::kw_waitlisted => "`known`, `unknown` or `waitlisted`",
+        Rule::kw_known | Rule::kw_unknown | Rule::kw_waitlisted | Rule::kw_earned => {
+            "`known`, `unknown`, `waitlisted` or `earned`"
+        }
         Rule::value_scope => "`of` or `per`",
         Rule::lookup_table | Rule::kw_lookup => "a value",
         Rule::rank_expr | Rule::kw_rank => "a value",
         Rule::rank_key => "what to rank by",
         Rule::kw_then => "`then`",
+        Rule::if_expr | Rule::kw_if => "a value",
+        Rule::kw_else => "`else`",
+        Rule::reward_gate => "`when {`",
         Rule::kw_within => "`within`",
         Rule::lookup_subject => "the key to look up",
         Rule::lookup_row | Rule::lookup_key | Rule::key_literal | Rule::kw_otherwise => {
@@ -981,18 +1013,7 @@ fn build_item(pair: Pair<'_, Rule>) -> Result<Item> {
         Rule::eligible_item => {
             let when = expect(&mut inner, Rule::kw_when, span)?;
             let head_span = Span::new(span.start, span_of(&when).end);
-            let mut conditions = Vec::new();
-            for c in inner {
-                let cspan = span_of(&c);
-                let mut parts = c.into_inner();
-                let expr = build_expr(expect(&mut parts, Rule::expr, cspan)?)?;
-                let reason = parts.next().map(text);
-                conditions.push(Condition {
-                    expr,
-                    reason,
-                    span: cspan,
-                });
-            }
+            let conditions = build_conditions(inner)?;
             Item::Eligible(EligibleBlock {
                 conditions,
                 head_span,
@@ -1003,16 +1024,55 @@ fn build_item(pair: Pair<'_, Rule>) -> Result<Item> {
             let name = ident(expect(&mut inner, Rule::ident, span)?);
             let (per, expr_pair) = scope_then_expr(&mut inner, span)?;
             let expr = build_expr(expr_pair)?;
-            let modifiers = inner.map(build_modifier).collect::<Result<Vec<_>>>()?;
+            let mut modifiers = Vec::new();
+            let mut gate = None;
+            for part in inner {
+                if part.as_rule() == Rule::reward_gate {
+                    gate = Some(build_gate(part)?);
+                } else {
+                    modifiers.push(build_modifier(part)?);
+                }
+            }
             Item::Reward(RewardDecl {
                 name,
                 per,
                 expr,
                 modifiers,
+                gate,
                 span,
             })
         }
         _ => return Err(invariant(span, "item")),
+    })
+}
+
+/// The conditions of a block, each with its reason.
+fn build_conditions(pairs: Pairs<'_, Rule>) -> Result<Vec<Condition>> {
+    let mut conditions = Vec::new();
+    for c in pairs {
+        let cspan = span_of(&c);
+        let mut parts = c.into_inner();
+        let expr = build_expr(expect(&mut parts, Rule::expr, cspan)?)?;
+        let reason = parts.next().map(text);
+        conditions.push(Condition {
+            expr,
+            reason,
+            span: cspan,
+        });
+    }
+    Ok(conditions)
+}
+
+/// A reward's own `when { ... }` block.
+fn build_gate(pair: Pair<'_, Rule>) -> Result<RewardGate> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    let when = expect(&mut inner, Rule::kw_when, span)?;
+    let conditions = build_conditions(inner)?;
+    Ok(RewardGate {
+        conditions,
+        head_span: span_of(&when),
+        span,
     })
 }
 
@@ -1244,6 +1304,7 @@ fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr> {
         Rule::rank_expr => build_rank(pair),
         Rule::lookup_table => build_lookup(pair),
         Rule::tier_table => build_tiers(pair),
+        Rule::if_expr => build_if(pair),
         _ => build_primary(pair),
     }
 }
@@ -1369,6 +1430,7 @@ fn build_compare(pair: Pair<'_, Rule>) -> Result<Expr> {
         Rule::is_known => ExprKind::IsKnown(Box::new(lhs), true),
         Rule::is_unknown => ExprKind::IsKnown(Box::new(lhs), false),
         Rule::is_waitlisted => ExprKind::IsWaitlisted(Box::new(lhs)),
+        Rule::is_earned => ExprKind::IsEarned(Box::new(lhs)),
         Rule::in_tail | Rule::not_in_tail => {
             let negated = tail_rule == Rule::not_in_tail;
             if negated {
@@ -1411,6 +1473,37 @@ fn build_compare(pair: Pair<'_, Rule>) -> Result<Expr> {
         _ => return Err(invariant(tail_span, "comparison")),
     };
     Ok(Expr { kind, span })
+}
+
+/// `if c1 then a else if c2 then b else d`: one node for the whole chain, so that nothing after
+/// the parser recurses once per `else if` (an `else` branch in parentheses stays a branch).
+fn build_if(pair: Pair<'_, Rule>) -> Result<Expr> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    expect(&mut inner, Rule::kw_if, span)?;
+    let test = build_expr(expect(&mut inner, Rule::or_expr, span)?)?;
+    expect(&mut inner, Rule::kw_then, span)?;
+    let value = build_expr(expect(&mut inner, Rule::or_expr, span)?)?;
+    expect(&mut inner, Rule::kw_else, span)?;
+    let otherwise = build_expr(expect(&mut inner, Rule::or_expr, span)?)?;
+    let mut branches = vec![(test, value)];
+    let otherwise = match otherwise.kind {
+        ExprKind::If {
+            branches: more,
+            otherwise,
+        } => {
+            branches.extend(more);
+            otherwise
+        }
+        kind => Box::new(Expr {
+            kind,
+            span: otherwise.span,
+        }),
+    };
+    Ok(Expr {
+        kind: ExprKind::If { branches, otherwise },
+        span,
+    })
 }
 
 /// `rank by a descending, then by b within g and h`.
@@ -1932,6 +2025,59 @@ mod tests {
         // Brackets and `#` inside quotes are neither nesting nor comments.
         assert!(unclosed_brace("x { \"}\" # }\n").is_some());
         assert_eq!(unclosed_brace("x { \"{\" # {\n}"), None);
+    }
+
+    #[test]
+    fn an_else_if_chain_is_one_choice_and_a_parenthesised_else_stays_a_branch() {
+        let value = |body: &str| match parse(&with_body(body)) {
+            Ok(c) => match c.items.last() {
+                Some(Item::Value(v)) => v.expr.clone(),
+                other => panic!("not a value: {other:?}"),
+            },
+            Err(d) => panic!("{}", d.message),
+        };
+        let chain = value("  value r = if gmv > 1 CNY then 3% else if gmv > 0 CNY then 2% else 1%\n");
+        match &chain.kind {
+            ExprKind::If { branches, otherwise } => {
+                assert_eq!(branches.len(), 2);
+                assert!(matches!(otherwise.kind, ExprKind::Percent(_)));
+            }
+            other => panic!("{other:?}"),
+        }
+        let nested = value("  value r = if gmv > 1 CNY then 3% else (if gmv > 0 CNY then 2% else 1%)\n");
+        match &nested.kind {
+            ExprKind::If { branches, otherwise } => {
+                assert_eq!(branches.len(), 1);
+                assert!(matches!(otherwise.kind, ExprKind::Paren(_)));
+            }
+            other => panic!("{other:?}"),
+        }
+        // The `else` branch runs on to the end of the `or` expression: `+ 1` is part of it.
+        let run_on = value("  value r = if growth > 1 then 1 else growth + 1\n");
+        match &run_on.kind {
+            ExprKind::If { otherwise, .. } => assert!(matches!(otherwise.kind, ExprKind::Arith { .. })),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn else_if_chains_deeper_than_the_limit_are_refused() {
+        let mut body = String::from("  value r = ");
+        for _ in 0..=MAX_NESTING {
+            body.push_str("if growth > 1 then 1 else ");
+        }
+        body.push_str("0\n");
+        assert_eq!(error(&with_body(&body)).code, Code::TooDeep);
+    }
+
+    #[test]
+    fn then_else_and_when_are_reserved() {
+        for word in ["then", "else", "when"] {
+            let d = error(&format!(
+                "campaign \"c\" {{\n  timezone UTC\n  facts {{ {word}: bool }}\n}}\n"
+            ));
+            assert_eq!(d.code, Code::ReservedWord, "{word}");
+        }
     }
 
     #[test]

@@ -208,6 +208,7 @@ pub fn write_expr<S: Sink>(out: &mut S, e: &Expr) {
         ExprKind::In { value, target, negated } => membership(out, value, target, *negated),
         ExprKind::IsKnown(inner, known) => postfix(out, inner, if *known { " is known" } else { " is unknown" }),
         ExprKind::IsWaitlisted(inner) => postfix(out, inner, " is waitlisted"),
+        ExprKind::IsEarned(inner) => postfix(out, inner, " is earned"),
         ExprKind::IfUnknown(a, b) => {
             write_expr(out, a);
             out.push(" if unknown ");
@@ -241,7 +242,20 @@ pub fn write_expr<S: Sink>(out: &mut S, e: &Expr) {
             let rows: Vec<Row<'_>> = rows.iter().map(Row::Tier).collect();
             out.rows(e.span, &rows);
         }
+        ExprKind::If { branches, otherwise } => conditional(out, branches, otherwise),
     }
+}
+
+/// `if c1 then a else if c2 then b else d`.
+fn conditional<S: Sink>(out: &mut S, branches: &[(Expr, Expr)], otherwise: &Expr) {
+    for (i, (test, value)) in branches.iter().enumerate() {
+        out.push(if i == 0 { "if " } else { " else if " });
+        write_expr(out, test);
+        out.push(" then ");
+        write_expr(out, value);
+    }
+    out.push(" else ");
+    write_expr(out, otherwise);
 }
 
 // ------------------------------------------------------------------ operators
@@ -349,6 +363,7 @@ pub fn starts_risky(e: &Expr) -> bool {
         | ExprKind::Field(l, _)
         | ExprKind::IsKnown(l, _)
         | ExprKind::IsWaitlisted(l)
+        | ExprKind::IsEarned(l)
         | ExprKind::IfUnknown(l, _)
         | ExprKind::As(l, _)
         | ExprKind::Where(l, _) => starts_risky(l),

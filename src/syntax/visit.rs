@@ -33,6 +33,7 @@ impl Expr {
             | ExprKind::Not(x)
             | ExprKind::IsKnown(x, _)
             | ExprKind::IsWaitlisted(x)
+            | ExprKind::IsEarned(x)
             | ExprKind::As(x, _)
             | ExprKind::Paren(x) => f(x),
             ExprKind::Binary(_, a, b) | ExprKind::IfUnknown(a, b) | ExprKind::Where(a, b) => f(a) || f(b),
@@ -53,6 +54,9 @@ impl Expr {
                     || rows
                         .iter()
                         .any(|row| row.keys.iter().flatten().any(&mut *f) || f(&row.value))
+            }
+            ExprKind::If { branches, otherwise } => {
+                branches.iter().any(|(test, value)| f(test) || f(value)) || f(otherwise)
             }
             ExprKind::Tiers { subject, rows, .. } => {
                 f(subject)
@@ -89,6 +93,7 @@ impl Expr {
             | ExprKind::Not(x)
             | ExprKind::IsKnown(x, _)
             | ExprKind::IsWaitlisted(x)
+            | ExprKind::IsEarned(x)
             | ExprKind::As(x, _)
             | ExprKind::Paren(x) => f(x),
             ExprKind::Binary(_, a, b) | ExprKind::IfUnknown(a, b) | ExprKind::Where(a, b) => {
@@ -139,6 +144,13 @@ impl Expr {
                     }
                     f(&mut row.value);
                 }
+            }
+            ExprKind::If { branches, otherwise } => {
+                for (test, value) in branches {
+                    f(test);
+                    f(value);
+                }
+                f(otherwise);
             }
         }
     }

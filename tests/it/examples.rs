@@ -105,7 +105,7 @@ fn same_value(actual: &Value, expected: &Value) -> bool {
 
 /// Every difference between a result and its expectation (empty when they agree):
 /// `eligible`; each reward's amount and unit, its `by_period` (every period), its
-/// `payments` (dates and amounts) and `expires_at`, each present exactly when expected;
+/// `payments` (dates and amounts), `expires_at` and its own `reasons`, each present exactly when expected;
 /// every value; `reasons` exactly when the expectation lists them, otherwise empty
 /// exactly when eligible.
 fn differences(actual: &Value, expected: &Value) -> Vec<String> {
@@ -167,6 +167,14 @@ fn differences(actual: &Value, expected: &Value) -> Vec<String> {
             }
             (a, e) => diff(format!("reward {name} payments {a:?} instead of {e:?}")),
         }
+        // A reward with a `when` block: its own reasons, exactly, whenever expected.
+        if a.get("reasons") != e.get("reasons") {
+            diff(format!(
+                "reward {name} reasons {:?} instead of {:?}",
+                a.get("reasons"),
+                e.get("reasons")
+            ));
+        }
         if a.get("expires_at") != e.get("expires_at") {
             diff(format!(
                 "reward {name} expires_at {:?} instead of {:?}",
@@ -227,7 +235,7 @@ pub(crate) fn expect(name: &str, extra: &[&str], expected: &[Value]) {
     assert!(problems.is_empty(), "{name} {extra:?}:\n  {}", problems.join("\n  "));
 }
 
-fn money(amount: &str, unit: &str) -> Value {
+pub(super) fn money(amount: &str, unit: &str) -> Value {
     json!({"amount": amount, "unit": unit})
 }
 
@@ -235,7 +243,7 @@ pub(crate) fn cny(amount: &str) -> Value {
     money(amount, "CNY")
 }
 
-fn usd(amount: &str) -> Value {
+pub(super) fn usd(amount: &str) -> Value {
     money(amount, "USD")
 }
 
@@ -283,7 +291,7 @@ pub(crate) fn assert_no_errors(text: &str) {
 // ---------------------------------------------------------------------------
 // The examples as a whole
 
-const EXAMPLES: [&str; 21] = [
+const EXAMPLES: &[&str] = &[
     "amazon-brand-rebate-multicurrency",
     "amazon-new-seller-brand-bonus",
     "douyin-live-daily-peak-tier",
@@ -306,6 +314,7 @@ const EXAMPLES: [&str; 21] = [
     "kuaishou-sprint-bonus-payout-parts",
     // Tested in examples_schedules.rs.
     "douyin-monthly-credits-schedule",
+    "marketplace-new-seller-launch-benefits",
 ];
 
 #[test]

@@ -880,3 +880,44 @@ fn a_missing_path_is_a_usage_error() {
 }
 
 mod props;
+
+#[test]
+fn choices_and_reward_conditions() {
+    // A choice that fits stays on its line; a long one puts each `else` at the start of a
+    // continuation line. A reward's `when` block goes on the line after its amount, with its
+    // reasons in a column, like `eligible when`.
+    assert_format!(
+        r##"
+campaign "choices" {
+  timezone UTC
+  facts { orders_in_the_first_ninety_days: count, brand: bool, listed: bool }
+  value short = if orders_in_the_first_ninety_days >= 10 then 3% else 1%
+  value long = if orders_in_the_first_ninety_days >= 100 then 3% else if orders_in_the_first_ninety_days >= 30 then 2% else 1%
+  reward brand_bonus = 300 USD when { brand "The brand bonus needs a registered brand" listed "And a listing" }
+  reward kicker = if brand_bonus is earned then 100 USD else 0 USD, at most 100 USD when {
+  }
+}
+"##,
+        r##"
+campaign "choices" {
+  timezone UTC
+  facts {
+    orders_in_the_first_ninety_days: count
+    brand: bool
+    listed: bool
+  }
+  value short = if orders_in_the_first_ninety_days ≥ 10 then 3% else 1%
+  value long = if orders_in_the_first_ninety_days ≥ 100 then 3%
+    else if orders_in_the_first_ninety_days ≥ 30 then 2%
+    else 1%
+  reward brand_bonus = 300 USD
+    when {
+      brand   "The brand bonus needs a registered brand"
+      listed  "And a listing"
+    }
+  reward kicker = if brand_bonus is earned then 100 USD else 0 USD, at most 100 USD
+    when {}
+}
+"##,
+    );
+}

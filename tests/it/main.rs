@@ -22,6 +22,7 @@ mod exact;
 mod examples;
 mod examples_schedules;
 mod examples_periods;
+mod examples_rewards;
 mod fact_files;
 mod fixes;
 mod fmt;

@@ -29,7 +29,7 @@ const RESERVED = [
   'where', 'and', 'or', 'not', 'in', 'is', 'known', 'unknown', 'if', 'as', 'of',
   'per', 'through', 'true', 'false', 'sum', 'count', 'min', 'max', 'any', 'all',
   'average', 'distinct', 'band', 'marginal', 'lookup', 'otherwise', 'rank', 'within',
-  'ascending', 'descending',
+  'ascending', 'descending', 'then', 'else', 'when',
 ];
 const NOT_RESERVED = `(?!(?:${RESERVED.join('|')})${E})`;
 /** pest: `ident = @{ !(keyword ~ !ident_char) ~ ident_start ~ ident_char* }`. */
@@ -385,6 +385,7 @@ const campaignGrammar = {
         kw(`is${S}known`, 'keyword.operator.is-known'),
         kw(`is${S}unknown`, 'keyword.operator.is-unknown'),
         kw(`is${S}waitlisted`, 'keyword.operator.is-waitlisted'),
+        kw(`is${S}earned`, 'keyword.operator.is-earned'),
         kw(`not${S}in`, 'keyword.operator.not-in'),
         kw(`in${S}total`, 'keyword.other.in-total'),
         kw(`at${S}most`, 'keyword.other.at-most'),
@@ -512,7 +513,7 @@ const campaignGrammar = {
         kw('where', 'keyword.control.where'),
         kw('otherwise', 'keyword.control.otherwise'),
         {
-          match: `${B}(lookup|rank|within|ascending|descending|band|marginal|of|per|as|is|known|unknown|if|distinct|sum|count|min|max|any|all|average)${E}`,
+          match: `${B}(lookup|rank|within|ascending|descending|band|marginal|of|per|as|is|known|unknown|if|then|else|when|distinct|sum|count|min|max|any|all|average)${E}`,
           captures: { 1: { name: `keyword.other.$1.${C}` } },
         },
       ],

@@ -57,6 +57,34 @@ impl<'a> Checker<'a> {
         conditions
     }
 
+    /// The conditions of a reward's own `when { ... }` block: checked as those of `eligible
+    /// when` are (a reason each, never unknown without `if unknown`, not after a budget), in
+    /// the scope of the record (not of a period, for a reward settled per period).
+    pub(super) fn reward_gate(&mut self, reward: &str, gate: &ast::RewardGate) -> Option<Vec<ConditionDef>> {
+        if gate.conditions.len() > MAX_CONDITIONS {
+            self.error(errors::rules::too_many_reward_conditions(
+                self.surface(),
+                gate.head_span,
+                reward,
+                gate.conditions.len(),
+                MAX_CONDITIONS,
+            ));
+            return None;
+        }
+        if gate.conditions.is_empty() {
+            self.error(errors::rules::empty_reward_gate(self.surface(), gate.head_span, reward));
+        }
+        let mut conditions = Vec::with_capacity(gate.conditions.len());
+        let mut ok = true;
+        for c in &gate.conditions {
+            match self.condition(c) {
+                Some(def) => conditions.push(def),
+                None => ok = false,
+            }
+        }
+        ok.then_some(conditions)
+    }
+
     fn condition(&mut self, c: &ast::Condition) -> Option<ConditionDef> {
         let t = self.expr(&c.expr);
         let reason = match &c.reason {
@@ -291,6 +319,7 @@ fn collect_operand_exprs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         // Explanations show the operands of comparisons and arithmetic; what a lookup, a ranking or
         // a waitlist test reads is shown by its own line, and literals are not operands.
         ExprKind::IsWaitlisted(_)
+        | ExprKind::IsEarned(_)
         | ExprKind::Lookup { .. }
         | ExprKind::Rank { .. }
         | ExprKind::Number(_)
@@ -312,7 +341,8 @@ fn collect_operand_exprs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         | ExprKind::Call(..)
         | ExprKind::And(_)
         | ExprKind::Or(_)
-        | ExprKind::Arith { .. } => e.for_each_child(&mut |child| collect_operand_exprs(child, out)),
+        | ExprKind::Arith { .. }
+        | ExprKind::If { .. } => e.for_each_child(&mut |child| collect_operand_exprs(child, out)),
     }
 }
 
@@ -369,7 +399,8 @@ fn collect_names(expr: &Expr, out: &mut Vec<String>) {
         | ExprKind::Binary(..)
         | ExprKind::And(_)
         | ExprKind::Or(_)
-        | ExprKind::Arith { .. } => expr.for_each_child(&mut |child| collect_names(child, out)),
+        | ExprKind::Arith { .. }
+        | ExprKind::If { .. } => expr.for_each_child(&mut |child| collect_names(child, out)),
         // Aggregates, calls, tables and rankings say what their unknowns mean themselves.
         ExprKind::Number(_)
         | ExprKind::Percent(_)
@@ -379,6 +410,7 @@ fn collect_names(expr: &Expr, out: &mut Vec<String>) {
         | ExprKind::Timestamp(_)
         | ExprKind::Set(_)
         | ExprKind::IsWaitlisted(_)
+        | ExprKind::IsEarned(_)
         | ExprKind::Aggregate { .. }
         | ExprKind::Where(..)
         | ExprKind::Call(..)

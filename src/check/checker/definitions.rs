@@ -439,6 +439,7 @@ fn item_exprs(item: &Item) -> Vec<&Expr> {
             for m in &r.modifiers {
                 modifier_exprs(m, &mut out);
             }
+            out.extend(r.gate.iter().flat_map(|g| g.conditions.iter().map(|c| &c.expr)));
         }
         Item::Eligible(block) => out.extend(block.conditions.iter().map(|c| &c.expr)),
         Item::Timezone(_) | Item::Source(_) | Item::Note(_) | Item::Unit(_) | Item::Periods(_) | Item::Facts(_) => {}

@@ -77,6 +77,8 @@ impl<'a> Checker<'a> {
             ExprKind::Tiers { kind, subject, rows } => self.tiers(*kind, subject, rows, e),
             ExprKind::Lookup { keys, rows } => self.lookup(keys, rows, e),
             ExprKind::Rank { keys, within } => self.rank(keys, within, e),
+            ExprKind::If { branches, otherwise } => self.conditional(branches, otherwise),
+            ExprKind::IsEarned(inner) => self.is_earned(inner),
         }
     }
 

@@ -6,6 +6,7 @@
 //! cascade into a page of follow-on errors.
 
 mod chains;
+mod conditional;
 mod conditions;
 mod declarations;
 mod definitions;
@@ -234,6 +235,9 @@ struct Checker<'a> {
     definitions: Vec<Definition>,
     rewards: HashMap<String, usize>,
     reward_has_budget: Vec<bool>,
+    /// The reward being checked (its amount, modifiers and `when` block): the only place
+    /// `REWARD is earned` may be read, of rewards before it.
+    current_reward: Option<usize>,
     used: HashSet<String>,
     ctx: Context,
     work: usize,
@@ -295,6 +299,7 @@ impl<'a> Checker<'a> {
             definitions: Vec::new(),
             rewards: HashMap::new(),
             reward_has_budget: Vec::new(),
+            current_reward: None,
             used: HashSet::new(),
             work: 0,
             work_exhausted: false,

@@ -16,9 +16,14 @@ use super::{Checker, T, expr_text, num_const};
 impl<'a> Checker<'a> {
     pub(super) fn reward(&mut self, r: &'a ast::RewardDecl) -> Option<RewardDef> {
         // A reward whose name is taken was reported when it was declared.
-        if !self.rewards.contains_key(&r.name.name) {
-            return None;
-        }
+        let index = self.rewards.get(&r.name.name).copied()?;
+        self.current_reward = Some(index);
+        let def = self.reward_parts(r);
+        self.current_reward = None;
+        def
+    }
+
+    fn reward_parts(&mut self, r: &'a ast::RewardDecl) -> Option<RewardDef> {
         let per = match &r.per {
             Some(Scope::Per { var, periods }) => {
                 let p = self.periods_ref(periods)?;
@@ -29,8 +34,14 @@ impl<'a> Checker<'a> {
         };
         let t = self.expr(&r.expr);
         // The period variable is in scope in the amount, and in the payment dates and expiry
-        // (each period's own, see `period_dates`); never in the cap, which caps the total.
+        // (each period's own, see `period_dates`); never in the cap, which caps the total, nor
+        // in the reward's own conditions, which are about the record.
         let period_var = self.ctx.period_var.take();
+        // The reward's own conditions are checked whatever its amount gives, for their messages.
+        let gate = match &r.gate {
+            Some(g) => self.reward_gate(&r.name.name, g).map(Some),
+            None => Some(None),
+        };
         let t = t?;
         let dim = match &t.ty {
             Ty::Num(d @ (Dim::Money(_) | Dim::Unit(_))) => d.clone(),
@@ -90,6 +101,7 @@ impl<'a> Checker<'a> {
             expr: t.ir,
             adjust,
             budget,
+            gate: gate?,
         })
     }
 

@@ -174,11 +174,19 @@ impl<'a> Checker<'a> {
                     uses_in(&w.range.start, &mut found);
                     uses_in(&w.range.end, &mut found);
                 }
-                Item::Value(ast::ValueDecl { expr, modifiers, .. })
-                | Item::Reward(ast::RewardDecl { expr, modifiers, .. }) => {
+                Item::Value(ast::ValueDecl { expr, modifiers, .. }) => {
                     uses_in(expr, &mut found);
                     for m in modifiers {
                         uses_in_modifier(m, &mut found);
+                    }
+                }
+                Item::Reward(r) => {
+                    uses_in(&r.expr, &mut found);
+                    for m in &r.modifiers {
+                        uses_in_modifier(m, &mut found);
+                    }
+                    for c in r.gate.iter().flat_map(|g| &g.conditions) {
+                        uses_in(&c.expr, &mut found);
                     }
                 }
                 Item::Eligible(block) => {
@@ -378,7 +386,7 @@ fn uses_in<'e>(e: &'e Expr, out: &mut Vec<(Use, &'e ast::Ident)>) {
             uses_in(value, out);
             out.push((Use::Unit, unit));
         }
-        ExprKind::IsWaitlisted(inner) => match &inner.kind {
+        ExprKind::IsWaitlisted(inner) | ExprKind::IsEarned(inner) => match &inner.kind {
             ExprKind::Name(reward) => out.push((Use::Reward, reward)),
             _ => uses_in(inner, out),
         },

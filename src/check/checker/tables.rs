@@ -286,7 +286,7 @@ impl<'a> Checker<'a> {
 
     /// The written plain number a table's value is, given all of them (the first stands for
     /// the table; the others are reported with it).
-    fn table_bare(&mut self, mut bares: Vec<Bare>) -> Option<Bare> {
+    pub(super) fn table_bare(&mut self, mut bares: Vec<Bare>) -> Option<Bare> {
         if bares.is_empty() {
             return None;
         }

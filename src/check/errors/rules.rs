@@ -56,6 +56,44 @@ pub(crate) fn empty_eligible_block(surface: Surface, span: Span) -> Diagnostic {
     .with_help("add the announcement's conditions, or remove the block if everyone qualifies")
 }
 
+/// A reward's `when { }` block without conditions.
+pub(crate) fn empty_reward_gate(surface: Surface, span: Span, reward: &str) -> Diagnostic {
+    Diagnostic::warning(
+        Code::NothingToCheck,
+        span,
+        format!(
+            "the `{}` block of `{reward}` has no conditions, so it adds nothing to `{}`",
+            surface.spell(Keyword::When),
+            surface.spell(Keyword::EligibleWhen)
+        ),
+        "empty block",
+    )
+    .with_help("add the conditions this reward alone needs, or remove the block")
+}
+
+/// A reward's `when` block with more conditions than the limit.
+pub(crate) fn too_many_reward_conditions(
+    surface: Surface,
+    span: Span,
+    reward: &str,
+    count: usize,
+    limit: usize,
+) -> Diagnostic {
+    Diagnostic::error(
+        Code::TooLarge,
+        span,
+        format!(
+            "the `{}` block of `{reward}` has {count} conditions, more than the limit of {limit}",
+            surface.spell(Keyword::When)
+        ),
+        "too many conditions",
+    )
+    .with_help(format!(
+        "group conditions with `{}` and test the groups",
+        surface.spell(Keyword::Let)
+    ))
+}
+
 /// A condition's reason text that is empty or blank.
 pub(crate) fn empty_reason(span: Span) -> Diagnostic {
     Diagnostic::error(Code::EmptyReason, span, "the reason text is empty", "empty reason")

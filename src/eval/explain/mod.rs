@@ -91,6 +91,10 @@ pub struct RewardLine {
     pub amount: String,
     /// The steps from the computed amount to the amount paid.
     pub steps: Vec<String>,
+    /// For a reward with a `when` block: each of its conditions, in order (absent otherwise,
+    /// so that explanations of campaigns without the block are as they were).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Vec<ConditionLine>>,
 }
 
 impl Explanation {
@@ -103,17 +107,7 @@ impl Explanation {
             let _ = writeln!(out, "  conditions");
         }
         for c in &self.conditions {
-            let mark = if c.passed { "✓" } else { "✗" };
-            let _ = writeln!(out, "    {mark} {}", clean(&c.condition));
-            if !c.passed {
-                let _ = writeln!(out, "        reason: {}", clean(&c.reason));
-            }
-            if !c.actual.is_empty() {
-                let _ = writeln!(out, "        actual: {}", clean(&c.actual.join("; ")));
-            }
-            if let Some(hint) = &c.to_pass {
-                let _ = writeln!(out, "        to pass: {}", clean(hint));
-            }
+            condition_text(&mut out, c, "    ");
         }
         if !self.values.is_empty() {
             let _ = writeln!(out, "  values");
@@ -145,11 +139,33 @@ impl Explanation {
         }
         for r in &self.rewards {
             let _ = writeln!(out, "    {} = {}", clean(&r.name), clean(&r.amount));
+            if let Some(conditions) = &r.conditions {
+                let _ = writeln!(out, "      when");
+                for c in conditions {
+                    condition_text(&mut out, c, "        ");
+                }
+            }
             for s in &r.steps {
                 let _ = writeln!(out, "      {}", clean(s));
             }
         }
         out
+    }
+}
+
+/// A condition's lines, indented by `ind`: its mark and text, then its reason when it fails,
+/// what it read and what would pass it.
+fn condition_text(out: &mut String, c: &ConditionLine, ind: &str) {
+    let mark = if c.passed { "✓" } else { "✗" };
+    let _ = writeln!(out, "{ind}{mark} {}", clean(&c.condition));
+    if !c.passed {
+        let _ = writeln!(out, "{ind}    reason: {}", clean(&c.reason));
+    }
+    if !c.actual.is_empty() {
+        let _ = writeln!(out, "{ind}    actual: {}", clean(&c.actual.join("; ")));
+    }
+    if let Some(hint) = &c.to_pass {
+        let _ = writeln!(out, "{ind}    to pass: {}", clean(hint));
     }
 }
 

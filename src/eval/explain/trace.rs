@@ -36,26 +36,18 @@ impl Evaluator<'_> {
         for (i, def) in program.definitions.iter().enumerate() {
             env.compute_def(i, def)?;
         }
+        // As when it was decided: each reward earned when eligible, its own conditions held and
+        // it paid more than 0 (a budgeted reward, which no reward reads, as granted).
+        env.earned = outcome
+            .rewards
+            .iter()
+            .map(|r| outcome.eligible && r.gate_passed() && r.amount > Decimal::ZERO)
+            .collect();
         let mut conditions = Vec::new();
         for (i, c) in program.conditions.iter().enumerate() {
             env.context = Context::Condition(i);
             let passed = outcome.conditions.get(i).copied().unwrap_or(false);
-            let mut actual = Vec::new();
-            for o in &c.operands {
-                let v = env.eval(&o.ir)?;
-                actual.push(format!("{} = {}", o.text, show(program, v, &o.ty)));
-            }
-            let to_pass = match (&c.threshold, passed) {
-                (Some(t), false) => env.hint(t)?,
-                _ => None,
-            };
-            conditions.push(ConditionLine {
-                condition: c.text.clone(),
-                reason: c.reason.clone(),
-                passed,
-                actual,
-                to_pass,
-            });
+            conditions.push(env.condition_line(c, passed)?);
         }
         let mut values = Vec::new();
         for (i, def) in program.definitions.iter().enumerate() {
@@ -95,8 +87,21 @@ impl Evaluator<'_> {
         }
         let mut rewards = Vec::new();
         for (i, (r, o)) in program.rewards.iter().zip(&outcome.rewards).enumerate() {
+            let gate = match (&r.gate, &o.gate) {
+                (Some(defs), Some(passed)) => {
+                    let mut lines = Vec::with_capacity(defs.len());
+                    for (k, (c, passed)) in defs.iter().zip(passed).enumerate() {
+                        env.context = Context::RewardCondition(i, k);
+                        lines.push(env.condition_line(c, *passed)?);
+                    }
+                    Some(lines)
+                }
+                _ => None,
+            };
             env.context = Context::Reward(i);
-            rewards.push(env.reward_steps(r, o, outcome.eligible)?);
+            let mut line = env.reward_steps(r, o, outcome.eligible)?;
+            line.conditions = gate;
+            rewards.push(line);
         }
         Ok(Explanation {
             id: id.to_string(),
@@ -323,16 +328,44 @@ impl<'a> Env<'a> {
         })
     }
 
+    /// A condition's line: its outcome, what it read, and what would pass it.
+    fn condition_line(&mut self, c: &'a ConditionDef, passed: bool) -> Result<ConditionLine> {
+        let mut actual = Vec::new();
+        for o in &c.operands {
+            let v = self.eval(&o.ir)?;
+            actual.push(format!("{} = {}", o.text, show(self.program, v, &o.ty)));
+        }
+        let to_pass = match (&c.threshold, passed) {
+            (Some(t), false) => self.hint(t)?,
+            _ => None,
+        };
+        Ok(ConditionLine {
+            condition: c.text.clone(),
+            reason: c.reason.clone(),
+            passed,
+            actual,
+            to_pass,
+        })
+    }
+
     fn reward_steps(&mut self, r: &'a RewardDef, o: &RewardOutcome, eligible: bool) -> Result<RewardLine> {
         let unit = &r.unit.name;
         let amount = format!("{} {unit}", group_digits(o.amount));
         let mut steps = Vec::new();
-        if !eligible {
-            steps.push("not eligible: nothing is paid".to_string());
+        if !eligible || !o.gate_passed() {
+            steps.push(
+                if eligible {
+                    "its own conditions do not all hold: nothing is paid"
+                } else {
+                    "not eligible: nothing is paid"
+                }
+                .to_string(),
+            );
             return Ok(RewardLine {
                 name: r.name.clone(),
                 amount,
                 steps,
+                conditions: None,
             });
         }
         let rounding = r
@@ -415,6 +448,7 @@ impl<'a> Env<'a> {
             name: r.name.clone(),
             amount,
             steps,
+            conditions: None,
         })
     }
 }

@@ -181,7 +181,8 @@ pub(in crate::eval) fn record_invariant_lists(program: &Program) -> Vec<&ListExp
         roots.push(&def.expr);
         roots.extend(adjust_irs(&def.adjust));
     }
-    for c in &program.conditions {
+    let gates = program.rewards.iter().flat_map(|r| r.gate.iter().flatten());
+    for c in program.conditions.iter().chain(gates) {
         roots.push(&c.expr);
         roots.extend(c.operands.iter().map(|o| &o.ir));
         match &c.threshold {

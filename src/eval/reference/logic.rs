@@ -82,3 +82,23 @@ pub(in crate::eval) fn any<'a>(operands: &'a [Ir], mut test: impl FnMut(&'a Ir) 
     }
     Ok(none)
 }
+
+/// `if c1 then a else if c2 then b else d`: the value to evaluate, the conditions tested from
+/// the left until one is true (its value) or all are false (`otherwise`); none when a condition
+/// is unknown (or not a truth value), which leaves the choice unknown. The conditions after the
+/// deciding one, and every value but the chosen one, are not evaluated.
+#[inline]
+pub(in crate::eval) fn choose<'a>(
+    branches: &'a [(Ir, Ir)],
+    otherwise: &'a Ir,
+    mut test: impl FnMut(&'a Ir) -> Result<Truth>,
+) -> Result<Option<&'a Ir>> {
+    for (condition, value) in branches {
+        match test(condition)? {
+            Truth::True => return Ok(Some(value)),
+            Truth::False => {}
+            Truth::Unknown | Truth::Other => return Ok(None),
+        }
+    }
+    Ok(Some(otherwise))
+}

@@ -15,7 +15,7 @@ use crate::program::{Band, Const, Func, Ir, Window};
 use crate::syntax::ast::AggOp;
 use crate::time;
 
-use super::Accumulator;
+use super::{Accumulator, Truth};
 
 impl<'a> Env<'a> {
     /// The arms of [`Env::eval`] that are not run for every list item. It names every node, so
@@ -30,6 +30,7 @@ impl<'a> Env<'a> {
                 None => Value::Unknown,
             }),
             Ir::Waitlisted(i) => Ok(Value::Bool(self.waitlisted.get(*i).copied().unwrap_or(false))),
+            Ir::Earned(i) => Ok(Value::Bool(self.earned.get(*i).copied().unwrap_or(false))),
             Ir::Rank(k) => Ok(match self.ranks.get(*k).copied().flatten() {
                 Some(place) => Value::Num(Decimal::from(place)),
                 None => Value::Unknown,
@@ -65,6 +66,13 @@ impl<'a> Env<'a> {
             Ir::Lookup { keys, rows, otherwise } => self.lookup(keys, rows, otherwise.as_deref()),
             Ir::Band(subject, bands) => self.band(subject, bands),
             Ir::Marginal(subject, bands) => self.marginal(subject, bands),
+            // Choices.
+            Ir::If { branches, otherwise } => {
+                match super::logic::choose(branches, otherwise, |c| self.eval(c).map(Truth::of_value))? {
+                    Some(chosen) => self.eval(chosen),
+                    None => Ok(Value::Unknown),
+                }
+            }
             // The arms `eval` handles itself.
             Ir::Const(_)
             | Ir::Fact { .. }

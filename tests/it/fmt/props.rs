@@ -253,6 +253,8 @@ fn raw_expr() -> impl Strategy<Value = Expr> {
                         })
                         .collect(),
                 })),
+            1 => (prop::collection::vec((inner.clone(), inner.clone()), 1..3), inner.clone())
+                .prop_map(move |(branches, otherwise)| ex(ExprKind::If { branches, otherwise: b(otherwise) })),
         ]
     })
 }
@@ -264,6 +266,8 @@ fn level(e: &Expr) -> u8 {
         ExprKind::Or(_) => 1,
         // A filter runs to the end of the enclosing `or`: treat it as loose as one.
         ExprKind::Aggregate { filter: Some(_), .. } => 1,
+        // So does the `else` branch.
+        ExprKind::If { .. } => 1,
         ExprKind::And(_) => 2,
         // `within a and b` runs on over a following `and`.
         ExprKind::Rank { within, .. } if !within.is_empty() => 2,
@@ -363,6 +367,17 @@ fn fix(e: Expr, min: u8) -> Expr {
                     span: sp(),
                 })
                 .collect(),
+        },
+        ExprKind::If { branches, otherwise } => ExprKind::If {
+            branches: branches.into_iter().map(|(c, v)| (fix(c, 1), fix(v, 1))).collect(),
+            // An `if` written right after `else` continues the chain: in parentheses it is a branch.
+            otherwise: b(match fix(*otherwise, 1) {
+                nested @ Expr {
+                    kind: ExprKind::If { .. },
+                    ..
+                } => ex(ExprKind::Paren(b(nested))),
+                other => other,
+            }),
         },
         other => other,
     };
@@ -533,9 +548,10 @@ fn item() -> impl Strategy<Value = Item> {
             name(),
             prop::option::of((name(), name())),
             expr_at(0),
-            prop::collection::vec(modifier(), 0..3)
+            prop::collection::vec(modifier(), 0..3),
+            prop::option::of(prop::collection::vec((expr_at(0), prop::option::of(text_value())), 0..3))
         )
-            .prop_map(|(n, per, expr, modifiers)| Item::Reward(RewardDecl {
+            .prop_map(|(n, per, expr, modifiers, gate)| Item::Reward(RewardDecl {
                 name: ident(&n),
                 per: per.map(|(v, p)| Scope::Per {
                     var: ident(&v),
@@ -543,6 +559,18 @@ fn item() -> impl Strategy<Value = Item> {
                 }),
                 expr,
                 modifiers,
+                gate: gate.map(|conds| RewardGate {
+                    conditions: conds
+                        .into_iter()
+                        .map(|(expr, reason)| Condition {
+                            expr,
+                            reason: reason.map(|r| txt(&r)),
+                            span: sp(),
+                        })
+                        .collect(),
+                    head_span: sp(),
+                    span: sp(),
+                }),
                 span: sp(),
             })),
     ]
