@@ -107,6 +107,8 @@ pub enum Keyword {
     True,
     /// `false`.
     False,
+    /// `fee`.
+    Fee,
 }
 
 impl Surface {
@@ -165,6 +167,7 @@ fn english(keyword: Keyword) -> &'static str {
         Keyword::Not => "not",
         Keyword::True => "true",
         Keyword::False => "false",
+        Keyword::Fee => "fee",
     }
 }
 

@@ -283,7 +283,7 @@ fn assert_no_errors(text: &str) {
 // ---------------------------------------------------------------------------
 // The examples as a whole
 
-const EXAMPLES: [&str; 20] = [
+const EXAMPLES: [&str; 21] = [
     "amazon-brand-rebate-multicurrency",
     "amazon-new-seller-brand-bonus",
     "douyin-live-daily-peak-tier",
@@ -304,6 +304,7 @@ const EXAMPLES: [&str; 20] = [
     "channels-ship-on-time-business-days",
     "douyin-anchor-weekly-ranking",
     "kuaishou-sprint-bonus-payout-parts",
+    "platform-technical-service-fee",
 ];
 
 #[test]

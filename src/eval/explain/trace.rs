@@ -87,6 +87,7 @@ impl Evaluator<'_> {
             rewards.push(env.reward_steps(r, o, outcome.eligible)?);
         }
         Ok(Explanation {
+            kind: program.output_kind(),
             id: id.to_string(),
             eligible: outcome.eligible,
             conditions,
@@ -277,7 +278,7 @@ impl<'a> Env<'a> {
         let amount = format!("{} {unit}", group_digits(o.amount));
         let mut steps = Vec::new();
         if !eligible {
-            steps.push("not eligible: nothing is paid".to_string());
+            steps.push(format!("{}: nothing is {}", r.kind.verdict(false), r.kind.settled()));
             return Ok(RewardLine {
                 name: r.name.clone(),
                 amount,
@@ -300,7 +301,7 @@ impl<'a> Env<'a> {
                     if let Some(rw) = &rounding {
                         line.push_str(&format!(", {rw}"));
                     }
-                    line.push_str(&format!(", paid {paid} {unit}"));
+                    line.push_str(&format!(", {} {paid} {unit}", r.kind.settled()));
                     steps.push(line);
                 }
                 self.period = None;
