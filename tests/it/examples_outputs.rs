@@ -329,6 +329,16 @@ fn a_tests_file_checks_a_per_period_value_one_period_at_a_time() {
     let r = campaign(&["test", dir.path().to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("2 passed, 0 failed"), "{}", r.stdout);
+    // Coverage speaks of charging the liable, not of paying the eligible: both cases' records are
+    // liable and owe a non-zero fee (0.30 CNY, then 20.00 × 3 % = 0.60 CNY).
+    let r = campaign(&["test", "--coverage", dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("fee technical_service_fee: charged 2 records, 0 to 0 liable"),
+        "{}",
+        r.stdout
+    );
 
     for (expect, message) in [
         (

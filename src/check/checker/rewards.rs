@@ -28,14 +28,15 @@ impl<'a> Checker<'a> {
             }
             _ => None,
         };
-        if r.kind == OutputKind::Fee && !self.fee_modifiers(&r.modifiers) {
-            self.ctx.period_var = None;
-            return None;
-        }
+        let modifiers_ok = r.kind != OutputKind::Fee || self.fee_modifiers(&r.modifiers);
         let t = self.expr(&r.expr);
         // The period variable is in scope in the amount only.
         self.ctx.period_var = None;
         let t = t?;
+        // The amount is checked even so (its own mistakes are reported, its names used).
+        if !modifiers_ok {
+            return None;
+        }
         let dim = match &t.ty {
             Ty::Num(d @ (Dim::Money(_) | Dim::Unit(_))) => d.clone(),
             Ty::Num(_) => {
