@@ -154,6 +154,7 @@ codes! {
     CapBelowMinimum => "lint::cap_below_minimum", "a cap smaller than the smallest amount the reward can pay";
     TestSyntax => "test::syntax", "a `.tests` file that does not follow the test file format, or a test that checks nothing";
     Internal => "internal::error", "a fault in campaign itself, not in the file: a step stopped unexpectedly or broke its own rules";
+    MixedOutputs => "check::mixed_outputs", "a campaign that declares both rewards and fees";
 }
 
 impl fmt::Display for Code {

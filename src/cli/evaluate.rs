@@ -15,8 +15,8 @@ use super::tables::{self, TableArgs};
 use crate::batch::{Batch, Explain, Failure, Row, Sink};
 use crate::diagnostics::SourceFile;
 use crate::facts::{Decoding, Format, LineParser, ReadOptions, UndeclaredFields};
-use crate::program::Program;
 use crate::program::inputs::Inputs;
+use crate::program::{OutputKind, Program};
 use crate::report::{self, TableOptions, Writer, shown, shown_path};
 use crate::time::parse_time;
 
@@ -552,7 +552,7 @@ fn evaluate(
         return Termination::Failure;
     }
     if !args.quiet {
-        say!("{}", sink.stats.summary());
+        say!("{}", sink.stats.summary(program.output_kind()));
     }
     if sink.stats.failed > 0 {
         Termination::Failure
@@ -669,12 +669,16 @@ impl Stats {
         }
     }
 
-    fn summary(&self) -> String {
+    /// The summary line, in the words of the campaign's amounts: records eligible for rewards,
+    /// or liable for fees.
+    fn summary(&self, kind: OutputKind) -> String {
         format!(
-            "{} records read: {} eligible, {} not eligible, {} failed ({} results + {} errors = {} records)",
+            "{} records read: {} {}, {} {}, {} failed ({} results + {} errors = {} records)",
             self.read,
             self.eligible,
+            kind.verdict(true),
             self.not_eligible,
+            kind.verdict(false),
             self.failed,
             self.eligible + self.not_eligible,
             self.failed,

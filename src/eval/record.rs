@@ -376,9 +376,8 @@ impl<'a> Env<'a> {
         }
     }
 
-    /// The values shown in results, owning their data.
+    /// The values shown in results, owning their data: a per-period value period by period.
     pub(super) fn shown_values(&self) -> Vec<Shown> {
-        let tz = self.program.timezone;
         self.program
             .exposed
             .iter()
@@ -386,27 +385,40 @@ impl<'a> Env<'a> {
                 let Some(def) = self.program.definitions.get(i) else {
                     return Shown::Unknown;
                 };
-                let v = self.defs.get(i).copied().unwrap_or(Value::Unknown);
-                match (v, &def.ty) {
-                    (Value::Unknown, _) => Shown::Unknown,
-                    (Value::Bool(b), _) => Shown::Bool(b),
-                    (Value::Num(n), Ty::Num(Dim::Count)) => Shown::Count(n),
-                    (Value::Num(n), Ty::Num(Dim::Money(u) | Dim::Unit(u))) => Shown::Amount(n, u.clone()),
-                    (Value::Num(n), _) => Shown::Number(n),
-                    // A quotient without a finite decimal form, shown to 28 significant digits.
-                    (Value::Ratio(r), Ty::Num(Dim::Money(u) | Dim::Unit(u))) => {
-                        Shown::Amount(r.to_decimal(), u.clone())
-                    }
-                    (Value::Ratio(r), _) => Shown::Number(r.to_decimal()),
-                    (Value::Text(t), _) => Shown::Text(t.to_string()),
-                    (Value::Choice(c), Ty::Choice(choices)) => {
-                        Shown::Text(choices.get(c as usize).cloned().unwrap_or_default())
-                    }
-                    (Value::Time(t), _) => Shown::Time(crate::time::shown(tz, t)),
-                    (Value::Duration(d), _) => Shown::Duration(d),
-                    _ => Shown::Unknown,
+                match def.per.and_then(|p| self.program.periods.get(p)) {
+                    Some(range) => Shown::ByPeriod(
+                        range
+                            .periods
+                            .iter()
+                            .zip(self.periodic_run(i))
+                            .map(|(period, &v)| (period.key.clone(), self.shown(v, &def.ty)))
+                            .collect(),
+                    ),
+                    None => self.shown(self.defs.get(i).copied().unwrap_or(Value::Unknown), &def.ty),
                 }
             })
             .collect()
+    }
+
+    /// One value of type `ty` as results show it.
+    fn shown(&self, v: Value<'a>, ty: &Ty) -> Shown {
+        let tz = self.program.timezone;
+        match (v, ty) {
+            (Value::Unknown, _) => Shown::Unknown,
+            (Value::Bool(b), _) => Shown::Bool(b),
+            (Value::Num(n), Ty::Num(Dim::Count)) => Shown::Count(n),
+            (Value::Num(n), Ty::Num(Dim::Money(u) | Dim::Unit(u))) => Shown::Amount(n, u.clone()),
+            (Value::Num(n), _) => Shown::Number(n),
+            // A quotient without a finite decimal form, shown to 28 significant digits.
+            (Value::Ratio(r), Ty::Num(Dim::Money(u) | Dim::Unit(u))) => Shown::Amount(r.to_decimal(), u.clone()),
+            (Value::Ratio(r), _) => Shown::Number(r.to_decimal()),
+            (Value::Text(t), _) => Shown::Text(t.to_string()),
+            (Value::Choice(c), Ty::Choice(choices)) => {
+                Shown::Text(choices.get(c as usize).cloned().unwrap_or_default())
+            }
+            (Value::Time(t), _) => Shown::Time(crate::time::shown(tz, t)),
+            (Value::Duration(d), _) => Shown::Duration(d),
+            _ => Shown::Unknown,
+        }
     }
 }

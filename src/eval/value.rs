@@ -106,6 +106,9 @@ pub enum Shown {
     Time(DateTime<chrono::FixedOffset>),
     /// A duration.
     Duration(TimeDelta),
+    /// A per-period value: each period's key (`2023-01`) and value, in the order of its range's
+    /// periods (a period's value is never itself per period).
+    ByPeriod(Vec<(String, Shown)>),
 }
 
 /// What a budget did for one record's reward.

@@ -3,6 +3,7 @@
 use super::comments::{self, Attached, Placed, chain, closing, item_extents, spine_points};
 use super::width::width;
 use crate::syntax::ast::*;
+use crate::syntax::keywords::Surface;
 use crate::syntax::print::{self, quoted};
 
 /// Lines longer than this (in display columns) are broken where the layout allows.
@@ -283,7 +284,8 @@ impl<'a> Printer<'a> {
             }
             Item::Eligible(e) => self.eligible(e, ind),
             Item::Reward(r) => {
-                self.push("reward ");
+                self.push(Surface::English.spell(r.kind.keyword()));
+                self.push(" ");
                 self.push(&r.name.name);
                 self.scope(r.per.as_ref());
                 self.definition(&r.expr, &r.modifiers, ind);

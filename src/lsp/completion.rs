@@ -212,6 +212,7 @@ const KEYWORDS: &[&str] = &[
     "in total",
     "eligible when",
     "reward",
+    "fee",
     "rounded down",
     "rounded up",
     "rounded half up",
@@ -309,6 +310,11 @@ const SNIPPETS: &[(&str, &str, &str)] = &[
         "reward",
         "a reward with rounding and a cap",
         "reward ${1:name} = ${2:amount}, rounded ${3|down,up,half up,half even|}, at most ${4:cap}",
+    ),
+    (
+        "fee",
+        "a fee owed, with rounding and a cap",
+        "fee ${1:name} = ${2:amount}, rounded ${3|down,up,half up,half even|}, at most ${4:cap}",
     ),
     (
         "budget",

@@ -13,6 +13,7 @@ use crate::check::names::{Symbol, SymbolKind};
 use crate::diagnostics::Span;
 use crate::program::{Const, Ir, Program, Window};
 use crate::syntax::ast::{self, Item, Modifier};
+use crate::syntax::keywords::Surface;
 
 /// The longest declaration shown, in lines.
 const MAX_DECLARATION_LINES: usize = 12;
@@ -67,7 +68,13 @@ fn declaration(text: &str, span: Span) -> String {
 
 /// The markdown shown for a name.
 fn describe(symbol: &Symbol, view: &CampaignView, text: &str) -> String {
-    let mut head = format!("**{}** `{}`", symbol.kind.describe(), symbol.name);
+    let item = view.ast.as_ref().and_then(|c| item_named(c, symbol));
+    // A fee is declared as a reward is, in its own word.
+    let kind = match item {
+        Some(Item::Reward(r)) => Surface::English.spell(r.kind.keyword()),
+        _ => symbol.kind.describe(),
+    };
+    let mut head = format!("**{kind}** `{}`", symbol.name);
     if let Some(scope) = &symbol.scope {
         head.push_str(&format!(" of `{scope}`"));
     }
@@ -76,7 +83,6 @@ fn describe(symbol: &Symbol, view: &CampaignView, text: &str) -> String {
     }
     let mut parts = vec![head, declaration(text, symbol.declaration)];
     let program = view.program.as_ref();
-    let item = view.ast.as_ref().and_then(|c| item_named(c, symbol));
     let extra = match (symbol.kind, item) {
         (SymbolKind::Window, _) => program.and_then(|p| window_instants(p, &symbol.name)),
         (SymbolKind::Periods, _) => program.and_then(|p| periods(p, &symbol.name)),

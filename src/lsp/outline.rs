@@ -16,6 +16,7 @@ use super::document::{DocKind, Document, LineIndex};
 use super::requests::Failure;
 use crate::diagnostics::{Code, Span};
 use crate::syntax::ast::{self, Item, TypeExprKind};
+use crate::syntax::keywords::Surface;
 use crate::testing::syntax::Item as TestItem;
 
 /// The outline of a checked document.
@@ -175,7 +176,7 @@ fn item_symbol(item: &Item, file: File<'_>) -> Option<DocumentSymbol> {
         }
         Item::Reward(r) => symbol(
             r.name.name.clone(),
-            Some("reward".into()),
+            Some(Surface::English.spell(r.kind.keyword()).into()),
             SymbolKind::FUNCTION,
             r.span,
             r.name.span,

@@ -30,6 +30,7 @@ use rust_decimal::Decimal;
 use self::schema::RecordSchema;
 use self::types::{Dim, Ty, UnitInfo};
 use crate::diagnostics::Span;
+pub use crate::syntax::ast::OutputKind;
 use crate::syntax::ast::{AggOp, PeriodUnit, RoundingMode};
 
 /// A checked campaign, ready to evaluate.
@@ -67,6 +68,15 @@ pub struct Program {
     /// Whether the campaign counts business days: an evaluation must then be given a holiday
     /// calendar ([`inputs::Inputs::holidays`]).
     pub uses_business_days: bool,
+}
+
+impl Program {
+    /// What the campaign's amounts are: fees when it declares fees, otherwise rewards (a
+    /// campaign with neither, an admission, speaks of eligibility). The checker refuses a
+    /// campaign that declares both, so the first amount's kind is every amount's.
+    pub fn output_kind(&self) -> OutputKind {
+        self.rewards.first().map(|r| r.kind).unwrap_or_default()
+    }
 }
 
 /// The calendar functions.
@@ -360,6 +370,8 @@ pub enum Threshold {
 /// A reward.
 #[derive(Debug, Clone)]
 pub struct RewardDef {
+    /// A reward or a fee: the same computation, owed rather than earned.
+    pub kind: OutputKind,
     /// Its name.
     pub name: String,
     /// Its unit.

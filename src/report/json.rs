@@ -3,7 +3,8 @@
 //! One object per record, keys in a fixed order so that output is
 //! byte-identical from run to run:
 //! `{"id", "eligible", "rewards", "values", "reasons"}` (and `"explanation"`
-//! when the record was explained); a record that could not be read or
+//! when the record was explained), or for a campaign of fees
+//! `{"id", "liable", "fees", "values", "reasons"}`; a record that could not be read or
 //! evaluated is `{"line", "id", "error"}` (and `"column"`, `"fact"` when
 //! known).
 //!
@@ -105,9 +106,15 @@ pub fn write_failure(out: &mut String, failure: &Failure) {
 fn write_fields(out: &mut String, program: &Program, id: &str, outcome: &Outcome) {
     out.push_str("{\"id\":");
     write_json_string(out, id);
-    out.push_str(",\"eligible\":");
+    // A fee campaign's records are liable for its fees; a reward campaign's eligible for its rewards.
+    let kind = program.output_kind();
+    out.push_str(",\"");
+    out.push_str(kind.verdict_key());
+    out.push_str("\":");
     out.push_str(if outcome.eligible { "true" } else { "false" });
-    out.push_str(",\"rewards\":{");
+    out.push_str(",\"");
+    out.push_str(kind.plural());
+    out.push_str("\":{");
     write_rewards(out, program, outcome);
     out.push_str("},\"values\":{");
     let mut first = true;
@@ -133,7 +140,7 @@ fn write_fields(out: &mut String, program: &Program, id: &str, outcome: &Outcome
     out.push(']');
 }
 
-/// The members of the `"rewards"` object.
+/// The members of the `"rewards"` (or `"fees"`) object.
 fn write_rewards(out: &mut String, program: &Program, outcome: &Outcome) {
     for (n, (def, r)) in program.rewards.iter().zip(&outcome.rewards).enumerate() {
         if n > 0 {
@@ -227,6 +234,18 @@ pub fn write_shown(out: &mut String, shown: &Shown) {
         Shown::Text(t) => write_json_string(out, t),
         Shown::Time(t) => write_json_string(out, &t.to_rfc3339()),
         Shown::Duration(d) => write_json_string(out, &duration_text(*d)),
+        Shown::ByPeriod(periods) => {
+            out.push_str("{\"by_period\":{");
+            for (k, (key, shown)) in periods.iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                write_json_string(out, key);
+                out.push(':');
+                write_shown(out, shown);
+            }
+            out.push_str("}}");
+        }
     }
 }
 

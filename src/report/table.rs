@@ -27,9 +27,9 @@ const NARROWEST_WRAPPED: usize = 16;
 pub(super) enum Column {
     /// The record's id.
     Id,
-    /// `true` or `false`.
+    /// `true` or `false`: eligible (or liable, in a campaign of fees).
     Eligible,
-    /// A reward's amount.
+    /// A reward's (or fee's) amount.
     Reward,
     /// A reward's amount in one period (`REWARD[PERIOD]`).
     Period,
@@ -51,12 +51,12 @@ impl Column {
     }
 }
 
-/// The columns: `id`, `eligible`, each reward (then its periods), each
-/// shown value, `reasons`, `error`.
+/// The columns: `id`, `eligible` (`liable` for fees), each reward or fee (then its periods),
+/// each shown value (a per-period value: its periods), `reasons`, `error`.
 pub(super) fn header(program: &Program) -> Vec<(String, Column)> {
     let mut h = vec![
         ("id".to_string(), Column::Id),
-        ("eligible".to_string(), Column::Eligible),
+        (program.output_kind().verdict_key().to_string(), Column::Eligible),
     ];
     for r in &program.rewards {
         h.push((r.name.clone(), Column::Reward));
@@ -71,8 +71,15 @@ pub(super) fn header(program: &Program) -> Vec<(String, Column)> {
         }
     }
     for &i in &program.exposed {
-        if let Some(d) = program.definitions.get(i) {
-            h.push((d.name.clone(), Column::Value));
+        let Some(d) = program.definitions.get(i) else { continue };
+        match d.per.and_then(|p| program.periods.get(p)) {
+            // A per-period value has a column per period and none for the whole.
+            Some(range) => {
+                for period in &range.periods {
+                    h.push((format!("{}[{}]", d.name, period.key), Column::Period));
+                }
+            }
+            None => h.push((d.name.clone(), Column::Value)),
         }
     }
     h.push(("reasons".into(), Column::Reasons));
@@ -97,7 +104,12 @@ pub(super) fn cells(program: &Program, row: &Row, width: usize) -> Vec<String> {
                     c.push(failed_gate_reasons(def, r).collect::<Vec<_>>().join("; "));
                 }
             }
-            c.extend(outcome.values.iter().map(shown_cell));
+            for shown in &outcome.values {
+                match shown {
+                    Shown::ByPeriod(periods) => c.extend(periods.iter().map(|(_, s)| shown_cell(s))),
+                    other => c.push(shown_cell(other)),
+                }
+            }
             c.push(failed_reasons(program, outcome).collect::<Vec<_>>().join("; "));
             c.push(String::new());
             c
@@ -126,6 +138,12 @@ fn shown_cell(shown: &Shown) -> String {
         Shown::Text(t) => t.clone(),
         Shown::Time(t) => t.to_rfc3339(),
         Shown::Duration(d) => duration_text(*d),
+        // Written one period a column by `cells`; as one cell, each period with its key.
+        Shown::ByPeriod(periods) => periods
+            .iter()
+            .map(|(key, s)| format!("{key} {}", shown_cell(s)))
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 

@@ -296,9 +296,11 @@ pub struct Condition {
     pub span: Span,
 }
 
-/// `reward NAME [per VAR in PERIODS] = EXPR, modifiers`.
+/// `reward NAME [per VAR in PERIODS] = EXPR, modifiers` (or `fee NAME ...`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RewardDecl {
+    /// A reward or a fee.
+    pub kind: OutputKind,
     /// The name.
     pub name: Ident,
     /// `per month in settlement`: settled per period.
@@ -358,6 +360,63 @@ impl Modifier {
             | Modifier::Paid(_, span)
             | Modifier::Expires(_, span) => *span,
             Modifier::Budget(b) => b.span,
+        }
+    }
+}
+
+/// What a campaign's amounts are: rewards earned by the records that are eligible, or fees
+/// owed by the records that are liable. The results, summaries and explanations speak of each
+/// in its own words; the two are never mixed in one campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputKind {
+    /// `reward`: earned when the conditions hold.
+    #[default]
+    Reward,
+    /// `fee`: owed when the conditions hold.
+    Fee,
+}
+
+impl OutputKind {
+    /// The keyword that declares one: `reward`, `fee`.
+    pub fn keyword(self) -> super::keywords::Keyword {
+        match self {
+            OutputKind::Reward => super::keywords::Keyword::Reward,
+            OutputKind::Fee => super::keywords::Keyword::Fee,
+        }
+    }
+
+    /// The results' key for the amounts: `rewards`, `fees`.
+    pub fn plural(self) -> &'static str {
+        match self {
+            OutputKind::Reward => "rewards",
+            OutputKind::Fee => "fees",
+        }
+    }
+
+    /// The results' key (and the table's column) for whether the conditions hold:
+    /// `eligible`, `liable`.
+    pub fn verdict_key(self) -> &'static str {
+        match self {
+            OutputKind::Reward => "eligible",
+            OutputKind::Fee => "liable",
+        }
+    }
+
+    /// What happens to the amount: a reward is `paid`, a fee `owed`.
+    pub fn settled(self) -> &'static str {
+        match self {
+            OutputKind::Reward => "paid",
+            OutputKind::Fee => "owed",
+        }
+    }
+
+    /// Whether the conditions hold, in words: `eligible` / `not eligible`, `liable` / `not liable`.
+    pub fn verdict(self, holds: bool) -> &'static str {
+        match (self, holds) {
+            (OutputKind::Reward, true) => "eligible",
+            (OutputKind::Reward, false) => "not eligible",
+            (OutputKind::Fee, true) => "liable",
+            (OutputKind::Fee, false) => "not liable",
         }
     }
 }

@@ -117,6 +117,8 @@ pub enum Keyword {
     When,
     /// `is earned`.
     IsEarned,
+    /// `fee`.
+    Fee,
 }
 
 impl Surface {
@@ -180,6 +182,7 @@ fn english(keyword: Keyword) -> &'static str {
         Keyword::Else => "else",
         Keyword::When => "when",
         Keyword::IsEarned => "is earned",
+        Keyword::Fee => "fee",
     }
 }
 

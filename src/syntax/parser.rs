@@ -1021,6 +1021,11 @@ fn build_item(pair: Pair<'_, Rule>) -> Result<Item> {
             })
         }
         Rule::reward_item => {
+            // `_keyword` was the `output_kw` wrapper.
+            let kind = match _keyword.into_inner().next().map(|k| k.as_rule()) {
+                Some(Rule::kw_fee) => OutputKind::Fee,
+                _ => OutputKind::Reward,
+            };
             let name = ident(expect(&mut inner, Rule::ident, span)?);
             let (per, expr_pair) = scope_then_expr(&mut inner, span)?;
             let expr = build_expr(expr_pair)?;
@@ -1034,6 +1039,7 @@ fn build_item(pair: Pair<'_, Rule>) -> Result<Item> {
                 }
             }
             Item::Reward(RewardDecl {
+                kind,
                 name,
                 per,
                 expr,

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use super::run::CaseResult;
 use crate::eval::round;
-use crate::program::Program;
+use crate::program::{OutputKind, Program};
 
 /// What the cases of one campaign exercised.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +48,8 @@ pub struct RewardCoverage {
     pub cap: Option<(usize, usize)>,
     /// For a reward with a budget: claims granted, and claims waitlisted.
     pub budget: Option<(usize, usize)>,
+    /// A reward or a fee (for which "paid" means charged and "eligible" liable).
+    pub kind: OutputKind,
 }
 
 impl Coverage {
@@ -72,6 +74,7 @@ impl Coverage {
                 zero_when_eligible: 0,
                 cap: r.adjust.at_most.as_ref().map(|_| (0, 0)),
                 budget: r.budget.as_ref().map(|_| (0, 0)),
+                kind: r.kind,
             })
             .collect();
         let mut records = 0;

@@ -44,7 +44,7 @@
 //! table    = 'table' TEXT '{' { facts | with } header { row } '}'      at most one facts
 //! facts    = 'facts' ( OBJECT | '[' OBJECT { ',' OBJECT } ']' )      JSON, may span lines
 //! with     = 'with' NAME '=' VALUE-TEXT                               as `--param NAME=VALUE`
-//! expect   = 'expect' [RECORD] ( ['not'] 'eligible'
+//! expect   = 'expect' [RECORD] ( ['not'] ( 'eligible' | 'liable' )
 //!                              | 'reason' TEXT
 //!                              | 'reasons' '=' '[' TEXT, ... ']'
 //!                              | 'error' [TEXT]
@@ -62,7 +62,9 @@
 //!   records, evaluated together in that order (ties in the queue go by this
 //!   order); every `expect` then names its record first by `id` (records
 //!   without an `id` are `"#1"`, `"#2"`, ...): `expect "acct-2" waitlisted`.
-//! - **Expectations.** `eligible` / `not eligible`; `reason "..."`: that
+//! - **Expectations.** `eligible` / `not eligible` (in a campaign of fees,
+//!   `liable` / `not liable`: each campaign takes its own word only);
+//!   `reason "..."`: that
 //!   reason is among the record's reasons (the text must be one of the
 //!   campaign's reasons); `reasons = [...]`: exactly those reasons, in the
 //!   campaign's order (`reasons = []` for none); `error` or `error "text"`:
@@ -79,7 +81,7 @@
 //!   (in a table: for every row), exactly like `--param`.
 //! - **Tables.** Each row is a case named `TABLE / row N` (N counts data
 //!   rows from 1) whose record is the table's `facts` changed by the row's
-//!   fact cells. A column is an expectation when it is named `eligible`,
+//!   fact cells. A column is an expectation when it is named `eligible` (`liable`),
 //!   `reasons`, `reason`, `error`, a reward (`cash`, `cash[2022-12]`) or a
 //!   value of the campaign; any other column is a fact, possibly a path into
 //!   lists (`sales[0].gmv`, `mini_programs[1].orders[0].redeemed_at`). A fact

@@ -9,7 +9,8 @@ use super::run::{CaseResult, RecordResult, shown_text};
 use super::syntax::quote;
 use crate::diagnostics::{Diagnostic, SourceFile, render_plain};
 use crate::eval::Outcome;
-use crate::program::Program;
+use crate::program::{OutputKind, Program};
+use crate::syntax::keywords::Surface;
 
 /// Width of rendered diagnostics.
 const WIDTH: usize = 100;
@@ -91,7 +92,7 @@ pub fn explain_record(program: &Program, record: &RecordResult) -> String {
 /// the short explanation, from the outcome alone.
 pub fn explain(program: &Program, id: &str, outcome: &Outcome) -> String {
     let mut out = String::new();
-    let verdict = if outcome.eligible { "eligible" } else { "not eligible" };
+    let verdict = program.output_kind().verdict(outcome.eligible);
     let _ = writeln!(out, "{}: {verdict}", quote(id));
     for (c, passed) in program.conditions.iter().zip(&outcome.conditions) {
         let mark = if *passed { "✓" } else { "✗" };
@@ -107,7 +108,13 @@ pub fn explain(program: &Program, id: &str, outcome: &Outcome) -> String {
     }
     for (def, r) in program.rewards.iter().zip(&outcome.rewards) {
         let unit = &def.unit.name;
-        let _ = write!(out, "  reward {} = {} {unit}", def.name, r.amount);
+        let _ = write!(
+            out,
+            "  {} {} = {} {unit}",
+            Surface::English.spell(def.kind.keyword()),
+            def.name,
+            r.amount
+        );
         if let (Some(by), Some(range)) = (&r.by_period, def.per.and_then(|p| program.periods.get(p))) {
             let parts: Vec<String> = range
                 .periods
@@ -177,11 +184,17 @@ pub fn coverage(suite: &Suite, coverage: &Coverage) -> String {
     }
     for r in &coverage.rewards {
         let mut line = format!(
-            "  reward {}: paid {} record{}, 0 to {} eligible",
+            "  {} {}: {} {} record{}, 0 to {} {}",
+            Surface::English.spell(r.kind.keyword()),
             r.name,
+            match r.kind {
+                OutputKind::Reward => "paid",
+                OutputKind::Fee => "charged",
+            },
             r.paid,
             if r.paid == 1 { "" } else { "s" },
-            r.zero_when_eligible
+            r.zero_when_eligible,
+            r.kind.verdict(true)
         );
         if let Some((reached, below)) = r.cap {
             let _ = write!(line, "; cap reached {reached}, below cap {below}");

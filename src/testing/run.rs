@@ -17,10 +17,10 @@ use crate::batch::{Batch, Explain, Lines, Row, Unobserved};
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::eval::{Explanation, Outcome, Shown};
 use crate::facts::closest_fact;
-use crate::program::Program;
 use crate::program::inputs::Inputs;
 use crate::program::schema::{FactType, RecordSchema};
 use crate::program::types::{Dim, Ty};
+use crate::program::{OutputKind, Program};
 use crate::report::failed_reasons;
 use crate::report::json::duration_text;
 use crate::suggest::closest;
@@ -86,6 +86,9 @@ pub enum What {
     },
     /// A shown value, by its index in `Program::exposed`.
     Value(usize),
+    /// One period of a value shown per period: its index in `Program::exposed`, and the index
+    /// of the period in its range.
+    ValuePeriod(usize, usize),
 }
 
 /// The result of reading and evaluating one record.
@@ -203,6 +206,7 @@ fn records(maps: &[Map<String, Json>], ids: &[String]) -> Vec<CaseRecord> {
 fn label_of(target: &Target) -> String {
     match target {
         Target::Eligible => "eligible".into(),
+        Target::Liable => "liable".into(),
         Target::Reasons => "reasons".into(),
         Target::ReasonIncludes => "reason".into(),
         Target::Error => "error".into(),
@@ -213,7 +217,7 @@ fn label_of(target: &Target) -> String {
 
 /// The names an expectation may use, for "did you mean".
 fn checkable_names(program: &Program) -> Vec<String> {
-    let mut names: Vec<String> = vec!["eligible".into(), "reasons".into()];
+    let mut names: Vec<String> = vec![program.output_kind().verdict_key().into(), "reasons".into()];
     names.extend(program.rewards.iter().map(|r| r.name.clone()));
     names.extend(
         program
@@ -252,7 +256,8 @@ fn unknown_name(name: &str, span: Span, program: &Program, facts_too: bool) -> D
 
 fn resolve_target(target: &Target, span: Span, program: &Program) -> Result<What, Diagnostic> {
     Ok(match target {
-        Target::Eligible => What::Eligible,
+        Target::Eligible => verdict(OutputKind::Reward, span, program)?,
+        Target::Liable => verdict(OutputKind::Fee, span, program)?,
         Target::Reasons => What::Reasons,
         Target::ReasonIncludes => What::ReasonIncludes,
         Target::Error => What::Error,
@@ -297,15 +302,42 @@ fn resolve_named(name: &str, period: Option<&str>, span: Span, program: &Program
         .exposed
         .iter()
         .position(|&i| program.definitions.get(i).is_some_and(|d| d.name == name));
-    match (value, period) {
-        (Some(v), None) => Ok(What::Value(v)),
-        (Some(_), Some(_)) => Err(Diagnostic::error(
+    let range = value
+        .and_then(|v| value_def(program, v))
+        .and_then(|d| d.per)
+        .and_then(|p| program.periods.get(p));
+    match (value, period, range) {
+        (Some(v), None, None) => Ok(What::Value(v)),
+        (Some(_), Some(_), None) => Err(Diagnostic::error(
             Code::UnknownName,
             span,
             format!("the value `{name}` has no periods"),
             "no periods",
         )),
-        (None, _) => Err(unknown_name(name, span, program, false)),
+        (Some(_), None, Some(range)) => Err(Diagnostic::error(
+            Code::UnknownName,
+            span,
+            format!("the value `{name}` is shown per period"),
+            "which period?",
+        )
+        .with_help(format!(
+            "compare one period: `{name}[{}] = ...`",
+            range.periods.first().map(|p| p.key.as_str()).unwrap_or("PERIOD")
+        ))),
+        (Some(v), Some(key), Some(range)) => match range.periods.iter().position(|p| p.key == key) {
+            Some(k) => Ok(What::ValuePeriod(v, k)),
+            None => {
+                let keys: Vec<&str> = range.periods.iter().map(|p| p.key.as_str()).collect();
+                Err(Diagnostic::error(
+                    Code::UnknownName,
+                    span,
+                    format!("`{key}` is not a period of the value `{name}`"),
+                    "unknown period",
+                )
+                .with_help(format!("its periods are: {}", keys.join(", "))))
+            }
+        },
+        (None, _, _) => Err(unknown_name(name, span, program, false)),
     }
 }
 
@@ -367,7 +399,10 @@ fn check_expected(
     match what {
         What::Eligible => match expected {
             Expected::Bool(_) => Ok(()),
-            _ => Err(wrong("true or false", "expect eligible")),
+            _ => Err(wrong(
+                "true or false",
+                &format!("expect {}", program.output_kind().verdict_key()),
+            )),
         },
         What::Reasons => match expected {
             Expected::Texts(ts) => ts.iter().try_for_each(|t| known_reason(t)),
@@ -393,7 +428,7 @@ fn check_expected(
                 _ => Err(wrong(&format!("an amount of {unit}"), &example)),
             }
         }
-        What::Value(v) => {
+        What::Value(v) | What::ValuePeriod(v, _) => {
             let Some(def) = value_def(program, v) else {
                 return Ok(());
             };
@@ -801,24 +836,48 @@ fn resolve_table(table: &syntax::TableDef, program: &Program, cases: &mut Vec<Ca
     }
 }
 
+/// `eligible` (`asked` a reward campaign's word) or `liable` (a fee campaign's): the campaign's
+/// own word is checked; the other one is refused, with the word to write.
+fn verdict(asked: OutputKind, span: Span, program: &Program) -> Result<What, Diagnostic> {
+    let kind = program.output_kind();
+    if asked == kind {
+        return Ok(What::Eligible);
+    }
+    let (word, own) = (asked.verdict_key(), kind.verdict_key());
+    Err(Diagnostic::error(
+        Code::TestSyntax,
+        span,
+        format!("the campaign's records are {own} or not, never {word}"),
+        format!("the word of a campaign of {}", asked.plural()),
+    )
+    .with_help(format!(
+        "a campaign of {} says whether a record is `{own}`: write `expect {own}` or `expect not {own}`, \
+         or a column named `{own}`",
+        kind.plural()
+    )))
+}
+
 fn classify(text: &str, span: Span, program: &Program) -> Result<Column, Diagnostic> {
     let (name, period) = match text.split_once('[') {
         Some((name, rest)) => (name.trim(), rest.strip_suffix(']').map(|p| p.trim().trim_matches('"'))),
         None => (text, None),
     };
     match text {
-        "eligible" => return Ok(Column::Check(What::Eligible, text.into())),
+        "eligible" => return Ok(Column::Check(verdict(OutputKind::Reward, span, program)?, text.into())),
+        "liable" => return Ok(Column::Check(verdict(OutputKind::Fee, span, program)?, text.into())),
         "reasons" => return Ok(Column::Check(What::Reasons, text.into())),
         "reason" => return Ok(Column::Check(What::ReasonIncludes, text.into())),
         "error" => return Ok(Column::Check(What::Error, text.into())),
         _ => {}
     }
     let is_reward = program.rewards.iter().any(|r| r.name == name);
+    // A value's column, or one period's of a value shown per period (`monthly_gmv[2023-01]`).
     let is_value = program
         .exposed
         .iter()
-        .any(|&i| program.definitions.get(i).is_some_and(|d| d.name == name));
-    if is_reward || (is_value && period.is_none()) {
+        .filter_map(|&i| program.definitions.get(i))
+        .any(|d| d.name == name && (period.is_none() || d.per.is_some()));
+    if is_reward || is_value {
         let what = resolve_named(name, period, span, program)?;
         let label = match period {
             Some(p) => format!("{name}[{p}]"),
@@ -946,7 +1005,8 @@ fn evaluate_records(program: &Program, inputs: &Inputs, records: &[CaseRecord], 
 
 /// `None` when the expectation holds; otherwise (expected, actual) as text.
 fn compare(program: &Program, check: &Check, outcome: &Result<Outcome, String>) -> Option<(String, String)> {
-    let expected_text = expected_display(check);
+    let kind = program.output_kind();
+    let expected_text = expected_display(kind, check);
     let outcome = match (check.what, outcome) {
         (What::Error, Err(e)) => {
             return match &check.expected {
@@ -957,7 +1017,7 @@ fn compare(program: &Program, check: &Check, outcome: &Result<Outcome, String>) 
             };
         }
         (What::Error, Ok(o)) => {
-            let verdict = if o.eligible { "eligible" } else { "not eligible" };
+            let verdict = program.output_kind().verdict(o.eligible);
             return Some((expected_text, format!("no error (the record is {verdict})")));
         }
         (_, Err(e)) => return Some((expected_text, format!("error: {e}"))),
@@ -975,7 +1035,7 @@ fn compare(program: &Program, check: &Check, outcome: &Result<Outcome, String>) 
         What::Error => None,
         What::Eligible => {
             let want = matches!(check.expected, Expected::Bool(true));
-            (outcome.eligible != want).then(|| (expected_text, eligible_text(outcome.eligible)))
+            (outcome.eligible != want).then(|| (expected_text, kind.verdict(outcome.eligible).into()))
         }
         What::Reasons => {
             let want: Vec<&str> = match &check.expected {
@@ -1015,17 +1075,20 @@ fn compare(program: &Program, check: &Check, outcome: &Result<Outcome, String>) 
             let shown = outcome.values.get(v)?;
             (!shown_matches(shown, &check.expected)).then(|| (expected_text, shown_text(shown)))
         }
+        What::ValuePeriod(v, k) => {
+            let Some(Shown::ByPeriod(periods)) = outcome.values.get(v) else {
+                return None;
+            };
+            let (_, shown) = periods.get(k)?;
+            (!shown_matches(shown, &check.expected)).then(|| (expected_text, shown_text(shown)))
+        }
     }
 }
 
-fn eligible_text(eligible: bool) -> String {
-    if eligible { "eligible" } else { "not eligible" }.into()
-}
-
 /// The expected value as shown in a diff.
-fn expected_display(check: &Check) -> String {
+fn expected_display(kind: OutputKind, check: &Check) -> String {
     match (check.what, &check.expected) {
-        (What::Eligible, Expected::Bool(b)) => eligible_text(*b),
+        (What::Eligible, Expected::Bool(b)) => kind.verdict(*b).into(),
         (What::Reasons, Expected::Texts(ts)) if ts.is_empty() => "no reasons".into(),
         (What::Reasons, Expected::Text(t)) => format!("[{}]", quote(t)),
         (What::ReasonIncludes, Expected::Text(t)) => format!("the reasons to include {}", quote(t)),
@@ -1061,6 +1124,11 @@ pub fn shown_text(shown: &Shown) -> String {
         Shown::Text(t) => quote(t),
         Shown::Time(t) => quote(&t.to_rfc3339()),
         Shown::Duration(d) => quote(&duration_text(*d)),
+        Shown::ByPeriod(periods) => periods
+            .iter()
+            .map(|(key, s)| format!("{key} {}", shown_text(s)))
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 

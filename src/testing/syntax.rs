@@ -130,6 +130,8 @@ pub enum Target {
     ReasonIncludes,
     /// `error`: the record cannot be read or evaluated.
     Error,
+    /// `liable`: whether the record is liable for a campaign's fees (its conditions hold).
+    Liable,
     /// A reward or value, optionally one period of a reward settled per period.
     Named {
         /// The reward's or value's name.
@@ -966,6 +968,7 @@ impl<'a> Parser<'a> {
                 let target = match (name.as_str(), &period) {
                     ("eligible", None) => Target::Eligible,
                     ("reasons", None) => Target::Reasons,
+                    ("liable", None) => Target::Liable,
                     _ => Target::Named { name, period },
                 };
                 if self.at_line_end() {

@@ -315,6 +315,7 @@ const EXAMPLES: &[&str] = &[
     // Tested in examples_schedules.rs.
     "douyin-monthly-credits-schedule",
     "marketplace-new-seller-launch-benefits",
+    "platform-technical-service-fee",
 ];
 
 #[test]

@@ -252,9 +252,9 @@ const campaignGrammar = {
           },
         })),
         {
-          comment: 'reward NAME = ..., reward NAME per P in RANGE = ...',
+          comment: 'reward NAME = ..., reward NAME per P in RANGE = ..., fee NAME = ...',
           match:
-            `${B}(reward)${S}(${IDENT})` +
+            `${B}(reward|fee)${S}(${IDENT})` +
             `(?:${S}(per)${S}(${IDENT})${S}(in)${S}(${IDENT}))?` +
             `(?:${S0}(=))?`,
           captures: {
@@ -694,7 +694,7 @@ const testsGrammar = {
           patterns: [{ include: '#value' }],
         },
         tkw('not', 'keyword.operator.logical.not'),
-        tkw('(?:eligible|reasons|reason|error)', 'variable.language.target'),
+        tkw('(?:eligible|liable|reasons|reason|error)', 'variable.language.target'),
         { include: '#target' },
         { include: '#string' },
       ],
@@ -740,7 +740,7 @@ const testsGrammar = {
           name: `punctuation.separator.table-rule.${T}`,
           match: `(?<=\\|)${S0}:?-+:?${S0}(?=\\|)`,
         },
-        tkw('(?:eligible|reasons|error)', 'variable.language.target'),
+        tkw('(?:eligible|liable|reasons|error)', 'variable.language.target'),
         { name: `punctuation.accessor.${T}`, match: '\\.' },
         {
           match: `(\\[)${S0}(${JSON_STRING}|[\\p{Alphabetic}\\p{N}_\\-]*)${S0}(\\])`,

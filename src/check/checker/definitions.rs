@@ -55,11 +55,9 @@ impl<'a> Checker<'a> {
                 && let Some(State::Done(idx)) = self.def_state.get(&v.name.name).copied()
                 && let Some(def) = self.definitions.get(idx)
             {
-                if def.per.is_some() {
-                    let keyword = self.value_keyword(v);
-                    let d = definitions::per_period_value_shown(v.name.span, &v.name.name, keyword, self.surface);
-                    self.error(d);
-                } else if !outputtable(&def.ty) {
+                // A per-period value is shown per period (`by_period`), each period as a value of
+                // its type is.
+                if !outputtable(&def.ty) {
                     let keyword = self.value_keyword(v);
                     let d = definitions::cannot_be_shown(v.name.span, &v.name.name, &def.ty, keyword, self.surface);
                     self.error(d);

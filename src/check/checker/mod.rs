@@ -340,6 +340,7 @@ impl<'a> Checker<'a> {
                 rewards.push(def);
             }
         }
+        self.outputs_of_one_kind(campaign);
         self.describe_rewards(&rewards);
         self.record_uses(campaign);
         let exposed = self.exposed(campaign);

@@ -7,7 +7,8 @@ use crate::check::errors;
 use crate::diagnostics::Span;
 use crate::program::types::{Dim, Ty, UnitInfo, currency};
 use crate::program::{Adjust, BudgetDef, Ir, RewardDef};
-use crate::syntax::ast::{self, Expr, Modifier, RoundingMode, Scope};
+use crate::syntax::ast::{self, Expr, Modifier, OutputKind, RoundingMode, Scope};
+use crate::syntax::keywords::Keyword;
 
 use super::conditions::Unhandled;
 use super::units::is_power_of_ten;
@@ -32,6 +33,7 @@ impl<'a> Checker<'a> {
             }
             _ => None,
         };
+        let modifiers_ok = r.kind != OutputKind::Fee || self.fee_modifiers(&r.modifiers);
         let t = self.expr(&r.expr);
         // The period variable is in scope in the amount, and in the payment dates and expiry
         // (each period's own, see `period_dates`); never in the cap, which caps the total, nor
@@ -43,6 +45,10 @@ impl<'a> Checker<'a> {
             None => Some(None),
         };
         let t = t?;
+        // The amount is checked even so (its own mistakes are reported, its names used).
+        if !modifiers_ok {
+            return None;
+        }
         let dim = match &t.ty {
             Ty::Num(d @ (Dim::Money(_) | Dim::Unit(_))) => d.clone(),
             Ty::Num(_) => {
@@ -94,6 +100,7 @@ impl<'a> Checker<'a> {
             }
         }
         Some(RewardDef {
+            kind: r.kind,
             name: r.name.name.clone(),
             unit,
             dim,
@@ -121,6 +128,39 @@ impl<'a> Checker<'a> {
         let out = f(self);
         self.ctx.period_var = None;
         out
+    }
+
+    /// Whether a fee's modifiers all apply to a fee: a fee is owed, so it draws on no budget, is
+    /// not paid in parts and does not expire.
+    fn fee_modifiers(&mut self, modifiers: &[Modifier]) -> bool {
+        let mut ok = true;
+        for m in modifiers {
+            let refused = match m {
+                Modifier::Rounded { .. } | Modifier::AtMost(..) | Modifier::AtLeast(..) => None,
+                Modifier::Budget(_) => Some(Keyword::Budget),
+                Modifier::Paid(..) => Some(Keyword::Paid),
+                Modifier::Expires(..) => Some(Keyword::Expires),
+            };
+            if let Some(what) = refused {
+                self.error(errors::rules::fee_modifier(self.surface(), m.span(), what));
+                ok = false;
+            }
+        }
+        ok
+    }
+
+    /// Refuses a campaign that declares both rewards and fees, once, at the first amount of the
+    /// other kind than the first amount's.
+    pub(super) fn outputs_of_one_kind(&mut self, campaign: &ast::Campaign) {
+        let mut outputs = campaign.items.iter().filter_map(|item| match item {
+            ast::Item::Reward(r) => Some(r),
+            _ => None,
+        });
+        let Some(first) = outputs.next() else { return };
+        if let Some(other) = outputs.find(|r| r.kind != first.kind) {
+            let d = errors::rules::mixed_outputs(self.surface(), other.name.span, first.name.span, first.kind);
+            self.error(d);
+        }
     }
 
     fn budget(&mut self, b: &ast::Budget, dim: &Dim) -> Option<BudgetDef> {

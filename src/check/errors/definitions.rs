@@ -21,23 +21,6 @@ fn write_let(d: Diagnostic, keyword: Option<Span>, surface: Surface) -> Diagnost
     }
 }
 
-/// `` `NAME` has one value per period and cannot be shown as one value ``: a `value … per`.
-pub(crate) fn per_period_value_shown(span: Span, name: &str, keyword: Option<Span>, surface: Surface) -> Diagnostic {
-    let d = Diagnostic::error(
-        Code::InvalidScope,
-        span,
-        format!("`{name}` has one value per period and cannot be shown as one value"),
-        "per-period value",
-    )
-    .with_help(format!(
-        "write `{let_}` instead of `{value}`, and show a total such as `{value} total = sum {of} {name}`",
-        let_ = surface.spell(Keyword::Let),
-        value = surface.spell(Keyword::Value),
-        of = surface.spell(Keyword::Of),
-    ));
-    write_let(d, keyword, surface)
-}
-
 /// `` `NAME` is TYPE, which cannot be shown in results ``: a `value` that is a window, a list...
 pub(crate) fn cannot_be_shown(span: Span, name: &str, ty: &Ty, keyword: Option<Span>, surface: Surface) -> Diagnostic {
     let d = Diagnostic::error(

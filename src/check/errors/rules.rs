@@ -4,6 +4,7 @@ use rust_decimal::Decimal;
 
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::program::types::{Dim, Ty, UnitInfo};
+use crate::syntax::ast::OutputKind;
 use crate::syntax::keywords::{Keyword, Surface};
 
 use super::expressions::wrong_kind_here;
@@ -374,6 +375,48 @@ pub(crate) fn budget_not_on_reward(span: Span) -> Diagnostic {
         "budget here",
     )
     .with_help("move the budget to the reward")
+}
+
+/// A budget, a payout in parts or an expiry (`what`, at `span`) on a fee.
+pub(crate) fn fee_modifier(surface: Surface, span: Span, what: Keyword) -> Diagnostic {
+    let what = surface.spell(what);
+    Diagnostic::error(
+        Code::InvalidModifier,
+        span,
+        format!("a fee cannot have `{what}`"),
+        format!("`{what}` here"),
+    )
+    .with_help(format!(
+        "a fee is owed by the record, not paid out to it: it is rounded and bounded (`{}`, `{}`) \
+         like a reward, but it draws on no budget, is not paid in parts and does not expire",
+        surface.spell(Keyword::AtMost),
+        surface.spell(Keyword::AtLeast)
+    ))
+}
+
+/// A fee and a reward in one campaign: `span` is the name of the first output of the other kind
+/// than the first one, declared at `first` as a `first_kind`.
+pub(crate) fn mixed_outputs(surface: Surface, span: Span, first: Span, first_kind: OutputKind) -> Diagnostic {
+    let (fee, reward) = (surface.spell(Keyword::Fee), surface.spell(Keyword::Reward));
+    let this = surface.spell(match first_kind {
+        OutputKind::Reward => Keyword::Fee,
+        OutputKind::Fee => Keyword::Reward,
+    });
+    Diagnostic::error(
+        Code::MixedOutputs,
+        span,
+        format!("a campaign declares rewards or fees, not both: this is a `{this}`"),
+        format!("a `{this}`"),
+    )
+    .with_label(
+        first,
+        format!("the first amount is a `{}`", surface.spell(first_kind.keyword())),
+    )
+    .with_help(format!(
+        "the conditions decide one thing, whether a record is eligible for the rewards or liable \
+         for the fees: write the fees and the rewards as two campaigns, or one `{fee}` net of the \
+         discount (or one `{reward}` net of the fee)"
+    ))
 }
 
 /// A budget of `budget` for a reward paid in `reward`.

@@ -17,16 +17,23 @@ mod trace;
 use std::fmt::Write as _;
 
 use serde::Serialize;
+
+use crate::program::OutputKind;
 use unicode_width::UnicodeWidthStr;
 
 pub use show::show;
 
 /// The explanation of one record's result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// As JSON, `{"id", "eligible", "conditions", "values", "rewards"}`; for a campaign of fees,
+/// `{"id", "liable", "conditions", "values", "fees"}`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Explanation {
+    /// Whether the amounts are rewards or fees: the words the explanation is written in.
+    pub kind: OutputKind,
     /// The record's id.
     pub id: String,
-    /// Whether it is eligible.
+    /// Whether it is eligible (for fees: liable).
     pub eligible: bool,
     /// Each condition, in order.
     pub conditions: Vec<ConditionLine>,
@@ -97,11 +104,24 @@ pub struct RewardLine {
     pub conditions: Option<Vec<ConditionLine>>,
 }
 
+impl Serialize for Explanation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut s = serializer.serialize_struct("Explanation", 5)?;
+        s.serialize_field("id", &self.id)?;
+        s.serialize_field(self.kind.verdict_key(), &self.eligible)?;
+        s.serialize_field("conditions", &self.conditions)?;
+        s.serialize_field("values", &self.values)?;
+        s.serialize_field(self.kind.plural(), &self.rewards)?;
+        s.end()
+    }
+}
+
 impl Explanation {
     /// The explanation as text for people.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
-        let verdict = if self.eligible { "eligible" } else { "not eligible" };
+        let verdict = self.kind.verdict(self.eligible);
         let _ = writeln!(out, "{}: {verdict}", clean(&self.id));
         if !self.conditions.is_empty() {
             let _ = writeln!(out, "  conditions");
@@ -135,7 +155,7 @@ impl Explanation {
             }
         }
         if !self.rewards.is_empty() {
-            let _ = writeln!(out, "  rewards");
+            let _ = writeln!(out, "  {}", self.kind.plural());
         }
         for r in &self.rewards {
             let _ = writeln!(out, "    {} = {}", clean(&r.name), clean(&r.amount));

@@ -104,6 +104,7 @@ impl Evaluator<'_> {
             rewards.push(line);
         }
         Ok(Explanation {
+            kind: program.output_kind(),
             id: id.to_string(),
             eligible: outcome.eligible,
             conditions,
@@ -353,14 +354,11 @@ impl<'a> Env<'a> {
         let amount = format!("{} {unit}", group_digits(o.amount));
         let mut steps = Vec::new();
         if !eligible || !o.gate_passed() {
-            steps.push(
-                if eligible {
-                    "its own conditions do not all hold: nothing is paid"
-                } else {
-                    "not eligible: nothing is paid"
-                }
-                .to_string(),
-            );
+            steps.push(if eligible {
+                "its own conditions do not all hold: nothing is paid".to_string()
+            } else {
+                format!("{}: nothing is {}", r.kind.verdict(false), r.kind.settled())
+            });
             return Ok(RewardLine {
                 name: r.name.clone(),
                 amount,
@@ -384,7 +382,7 @@ impl<'a> Env<'a> {
                     if let Some(rw) = &rounding {
                         line.push_str(&format!(", {rw}"));
                     }
-                    line.push_str(&format!(", paid {paid} {unit}"));
+                    line.push_str(&format!(", {} {paid} {unit}", r.kind.settled()));
                     steps.push(line);
                 }
                 self.period = None;

@@ -545,13 +545,15 @@ fn item() -> impl Strategy<Value = Item> {
             })
         }),
         2 => (
+            any::<bool>(),
             name(),
             prop::option::of((name(), name())),
             expr_at(0),
             prop::collection::vec(modifier(), 0..3),
             prop::option::of(prop::collection::vec((expr_at(0), prop::option::of(text_value())), 0..3))
         )
-            .prop_map(|(n, per, expr, modifiers, gate)| Item::Reward(RewardDecl {
+            .prop_map(|(fee, n, per, expr, modifiers, gate)| Item::Reward(RewardDecl {
+                kind: if fee { OutputKind::Fee } else { OutputKind::Reward },
                 name: ident(&n),
                 per: per.map(|(v, p)| Scope::Per {
                     var: ident(&v),
