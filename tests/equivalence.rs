@@ -236,6 +236,7 @@ node_kinds!(
     Waitlisted,
     AsOf,
     Rank,
+    Pool,
     Func,
     Lookup,
     Band,
@@ -266,7 +267,8 @@ fn roots(program: &Program) -> Vec<&Ir> {
         roots.push(&r.expr);
         roots.extend(adjust(&r.adjust));
         if let Some(b) = &r.budget {
-            roots.extend([&b.amount, &b.order]);
+            roots.push(&b.amount);
+            roots.extend(&b.order);
             roots.extend(b.group.as_ref().map(|(_, ir)| ir));
         }
     }

@@ -33,7 +33,9 @@ pub fn optimise(program: &mut Program) {
         adjust(&mut reward.adjust);
         if let Some(budget) = &mut reward.budget {
             expr(&mut budget.amount);
-            expr(&mut budget.order);
+            if let Some(order) = &mut budget.order {
+                expr(order);
+            }
             if let Some((_, group)) = &mut budget.group {
                 expr(group);
             }

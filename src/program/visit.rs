@@ -33,6 +33,7 @@ impl Ir {
             | Ir::Waitlisted(_)
             | Ir::AsOf
             | Ir::Rank(_)
+            | Ir::Pool(..)
             | Ir::FactCompare { .. }
             | Ir::FactInWindow { .. }
             | Ir::FactInSet { .. } => false,
@@ -75,6 +76,7 @@ impl Ir {
             | Ir::Waitlisted(_)
             | Ir::AsOf
             | Ir::Rank(_)
+            | Ir::Pool(..)
             | Ir::FactCompare { .. }
             | Ir::FactInWindow { .. }
             | Ir::FactInSet { .. } => {}

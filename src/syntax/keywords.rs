@@ -107,6 +107,10 @@ pub enum Keyword {
     True,
     /// `false`.
     False,
+    /// `split pro rata`.
+    SplitProRata,
+    /// `split equally`.
+    SplitEqually,
 }
 
 impl Surface {
@@ -143,6 +147,8 @@ fn english(keyword: Keyword) -> &'static str {
         Keyword::Budget => "budget",
         Keyword::FirstComeFirstServed => "first come first served",
         Keyword::InTotal => "in total",
+        Keyword::SplitProRata => "split pro rata",
+        Keyword::SplitEqually => "split equally",
         Keyword::Paid => "paid",
         Keyword::Expires => "expires",
         Keyword::Timezone => "timezone",

@@ -53,10 +53,11 @@ const DURATIONS = [
   'seconds', 'second', '秒', 'minutes', 'minute', '分钟', 'hours', 'hour', '小时',
   'days', 'day', '天', 'weeks', 'week', '周',
 ];
-/** src/program/mod.rs: Func::ALL, and `min` / `max` (pest: call_name). */
+/** src/program/mod.rs: Func::ALL, PoolStat::ALL, and `min` / `max` (pest: call_name). */
 const FUNCTIONS = [
   'start_of_day', 'start_of_week', 'start_of_month', 'add_days', 'add_months',
   'days_between', 'months_between', 'business_days_between', 'min', 'max',
+  'pool_claims', 'pool_claimants',
 ];
 /** src/syntax/parser.rs: full_width, punctuation a Chinese keyboard types, refused outside texts. */
 const FULL_WIDTH = '：，（）｛｝“”＂＝＞＜％．。＋－＊／；　';
@@ -380,6 +381,8 @@ const campaignGrammar = {
         kw(`is${S}waitlisted`, 'keyword.operator.is-waitlisted'),
         kw(`not${S}in`, 'keyword.operator.not-in'),
         kw(`in${S}total`, 'keyword.other.in-total'),
+        kw(`split${S}pro${S}rata`, 'keyword.other.split-pro-rata'),
+        kw(`split${S}equally`, 'keyword.other.split-equally'),
         kw(`at${S}most`, 'keyword.other.at-most'),
         kw(`at${S}least`, 'keyword.other.at-least'),
         {

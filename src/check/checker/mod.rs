@@ -149,6 +149,14 @@ enum State {
 }
 
 /// A top-level name and what it stands for.
+/// How far a reward is checked.
+#[derive(Debug)]
+enum RewardState {
+    Unchecked,
+    InProgress,
+    Done(Option<Box<crate::program::RewardDef>>),
+}
+
 #[derive(Debug, Clone, Copy)]
 enum TopName<'a> {
     Value(&'a ast::ValueDecl),
@@ -233,6 +241,9 @@ struct Checker<'a> {
     definitions: Vec<Definition>,
     rewards: HashMap<String, usize>,
     reward_has_budget: Vec<bool>,
+    /// Each reward by index, checked on first need: in the order written, or earlier when a
+    /// value reads its budget's pool (`pool_claims`), which needs the reward's unit.
+    reward_decls: Vec<(&'a ast::RewardDecl, RewardState)>,
     used: HashSet<String>,
     ctx: Context,
     work: usize,
@@ -287,6 +298,7 @@ impl<'a> Checker<'a> {
             definitions: Vec::new(),
             rewards: HashMap::new(),
             reward_has_budget: Vec::new(),
+            reward_decls: Vec::new(),
             used: HashSet::new(),
             work: 0,
             work_exhausted: false,
@@ -318,10 +330,19 @@ impl<'a> Checker<'a> {
         let conditions = self.eligible(campaign);
         let mut rewards = Vec::new();
         for item in &campaign.items {
-            if let Item::Reward(r) = item
-                && let Some(def) = self.reward(r)
-            {
-                rewards.push(def);
+            if let Item::Reward(r) = item {
+                let indexed = self.rewards.get(&r.name.name).copied();
+                let def = match indexed {
+                    Some(i) if self.reward_decls.get(i).is_some_and(|(d, _)| std::ptr::eq(*d, r)) => {
+                        self.ensure_reward(i);
+                        match self.reward_decls.get_mut(i) {
+                            Some((_, RewardState::Done(def))) => def.take().map(|d| *d),
+                            _ => None,
+                        }
+                    }
+                    _ => self.reward(r),
+                };
+                rewards.extend(def);
             }
         }
         self.describe_rewards(&rewards);
