@@ -43,6 +43,9 @@ impl Evaluator<'_> {
                 _ => Decimal::ZERO,
             };
             let queue = queue(partials, ri, budget);
+            // What each group claimed, for `pool_claims` and explanations. Claims are amounts a
+            // record could be paid; a group whose claims add up beyond what a decimal holds
+            // (about 7.9 × 10^28) is not a pool any campaign shares, so the sum stops there.
             let mut pools: BTreeMap<String, (Decimal, usize)> = BTreeMap::new();
             for c in &queue {
                 let (sum, count) = pools.entry(c.group.clone()).or_insert((Decimal::ZERO, 0));
