@@ -231,6 +231,7 @@ node_kinds!(
     Waitlisted,
     AsOf,
     Rank,
+    Pool,
     Func,
     Lookup,
     Band,
@@ -267,7 +268,8 @@ fn roots(program: &Program) -> Vec<&Ir> {
         roots.extend(adjust(&r.adjust));
         roots.extend(r.gate.iter().flatten().map(|c| &c.expr));
         if let Some(b) = &r.budget {
-            roots.extend([&b.amount, &b.order]);
+            roots.push(&b.amount);
+            roots.extend(&b.order);
             roots.extend(b.group.as_ref().map(|(_, ir)| ir));
         }
     }

@@ -744,7 +744,9 @@ impl Analysis<'_> {
                 Modifier::AtMost(e, _) | Modifier::AtLeast(e, _) => self.walk(e, Some(Context::Test), out),
                 Modifier::Budget(b) => {
                     self.walk(&b.amount, Some(Context::Test), out);
-                    self.walk(&b.order, Some(Context::Test), out);
+                    if let Some(order) = b.order() {
+                        self.walk(order, Some(Context::Test), out);
+                    }
                 }
                 Modifier::Rounded { .. } => {}
                 Modifier::Paid(parts, _) => {
@@ -1032,7 +1034,7 @@ fn modifier_exprs(modifiers: &[Modifier]) -> Vec<&Expr> {
             Modifier::AtMost(e, _) | Modifier::AtLeast(e, _) => out.push(e),
             Modifier::Budget(b) => {
                 out.push(&b.amount);
-                out.push(&b.order);
+                out.extend(b.order());
                 if let crate::syntax::ast::BudgetScope::Per(_, e) = &b.scope {
                     out.push(e);
                 }

@@ -36,7 +36,9 @@ pub fn optimise(program: &mut Program) {
         }
         if let Some(budget) = &mut reward.budget {
             expr(&mut budget.amount);
-            expr(&mut budget.order);
+            if let Some(order) = &mut budget.order {
+                expr(order);
+            }
             if let Some((_, group)) = &mut budget.group {
                 expr(group);
             }

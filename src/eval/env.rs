@@ -8,6 +8,8 @@ use super::fast::cache::Caches;
 use super::plan::Plan;
 use super::reference::Accumulator;
 use super::value::Value;
+use rust_decimal::Decimal;
+
 use crate::facts::{FactValue, Record};
 use crate::program::Program;
 use crate::program::inputs::Inputs;
@@ -60,6 +62,8 @@ pub(super) struct Env<'a> {
     pub(super) waitlisted: Vec<bool>,
     /// For the rewards decided so far: whether each is earned (`REWARD is earned`).
     pub(super) earned: Vec<bool>,
+    /// For each reward with a budget the record claimed on: its group's claims and claimants.
+    pub(super) pools: Vec<Option<(Decimal, usize)>>,
     pub(super) context: Context,
     /// The record's place in each ranking.
     pub(super) ranks: Vec<Option<usize>>,
@@ -136,6 +140,7 @@ impl<'a> Env<'a> {
             period: None,
             waitlisted: Vec::new(),
             earned: Vec::new(),
+            pools: Vec::new(),
             context: Context::Definition(0),
             ranks: Vec::new(),
             caches: caches.recycle(plan.flat_count),
@@ -169,6 +174,7 @@ impl<'a> Env<'a> {
             period: self.period,
             waitlisted: self.waitlisted.clone(),
             earned: self.earned.clone(),
+            pools: self.pools.clone(),
             context: self.context,
             ranks: self.ranks.clone(),
             caches: Caches::new(self.plan.flat_count),
@@ -221,6 +227,17 @@ impl<'a> Env<'a> {
     }
 
     /// An error of this kind, placed in the definition, condition or reward being evaluated.
+    /// Where the record's place in ranking `k` is kept: its one place, or for a ranking per
+    /// period, its place in the current period (none outside that range's periods).
+    pub(super) fn rank_place(&self, k: usize) -> Option<usize> {
+        let ranking = self.program.rankings.get(k)?;
+        match (ranking.per, self.period) {
+            (None, _) => Some(ranking.slot),
+            (Some(p), Some((q, i))) if p == q => Some(ranking.slot + i),
+            (Some(_), _) => None,
+        }
+    }
+
     pub(super) fn fail(&self, kind: EvalErrorKind) -> Box<EvalError> {
         let place = match self.context {
             Context::Definition(i) => self

@@ -13,8 +13,6 @@
 //! This file holds the stages and the population; how one node evaluates is
 //! in [`super::reference`], the shortcuts in [`super::fast`].
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, TimeDelta, Utc};
 use rust_decimal::Decimal;
 
@@ -49,23 +47,24 @@ pub struct Evaluator<'p> {
 
 /// The state of one record between stages.
 #[derive(Debug)]
-struct Partial<'a> {
+pub(super) struct Partial<'a> {
     defs: Vec<Value<'a>>,
     periodic: Vec<Value<'a>>,
-    /// For each ranking: the record's group and order keys (none when a key is unknown).
+    /// For each place of each ranking ([`RankingDef::slot`]): the record's group and order keys
+    /// (none when a key is unknown).
     rank_keys: Vec<Option<(Vec<QueueKey>, Vec<QueueKey>)>>,
-    /// For each ranking: the record's place.
+    /// For each place of each ranking: the record's place.
     ranks: Vec<Option<usize>>,
-    outcome: Outcome,
+    pub(super) outcome: Outcome,
     /// For each budgeted reward: (group key, queue key), for eligible records with a positive claim.
-    claims: Vec<Option<(String, QueueKey)>>,
+    pub(super) claims: Vec<Option<(String, QueueKey)>>,
     /// The evaluation steps taken so far: the work limit is for the record, all stages together.
     steps: u64,
 }
 
 /// A sortable key (for queues, rankings and groups).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum QueueKey {
+pub(super) enum QueueKey {
     Num(crate::number::Ordered),
     Time(DateTime<Utc>),
     Duration(TimeDelta),
@@ -139,7 +138,7 @@ impl<'p> Evaluator<'p> {
     fn evaluate_one(&self, record: &Record) -> Result<Outcome> {
         if !self.program.rankings.is_empty() || self.has_after_budget {
             let mut partial = self.stage_a(record)?;
-            partial.ranks = vec![None; self.program.rankings.len()];
+            partial.ranks = vec![None; rank_places(self.program)];
             self.stage_b(record, &mut partial)?;
             if self.has_after_budget {
                 let waitlisted = vec![false; self.program.rewards.len()];
@@ -188,72 +187,7 @@ impl<'p> Evaluator<'p> {
                 Ok(p)
             })
             .collect();
-        let mut waitlisted: Vec<Vec<bool>> = vec![vec![false; self.program.rewards.len()]; records.len()];
-        for (ri, reward) in self.program.rewards.iter().enumerate() {
-            let Some(budget) = &reward.budget else { continue };
-            let amount = match self.constant(&budget.amount) {
-                Ok(Value::Num(n)) => n,
-                _ => Decimal::ZERO,
-            };
-            // The queue: eligible records with a claim, by group, then order key, then input order.
-            let mut queue: Vec<(usize, String, QueueKey, Decimal)> = Vec::new();
-            for (index, p) in partials.iter().enumerate() {
-                if let Ok(p) = p
-                    && let (Some(Some((group, key))), Some(r)) = (p.claims.get(ri), p.outcome.rewards.get(ri))
-                {
-                    queue.push((index, group.clone(), key.clone(), r.amount));
-                }
-            }
-            queue.sort_by(|a, b| {
-                let order = a.2.cmp(&b.2);
-                let order = if budget.descending { order.reverse() } else { order };
-                a.1.cmp(&b.1).then(order).then(a.0.cmp(&b.0))
-            });
-            let mut remaining: BTreeMap<String, (Decimal, usize)> = BTreeMap::new();
-            for (index, group, _, claim) in queue {
-                let (left, position) = remaining.entry(group.clone()).or_insert((amount, 0));
-                *position += 1;
-                let granted = claim <= *left;
-                let before = *left;
-                if granted {
-                    // Exact: a claim that cannot be taken from what is left without rounding
-                    // (a budget of 29 digits, a claim in fen) fails its record instead.
-                    match crate::number::sub_decimals(before, claim) {
-                        Ok(rest) => *left = rest,
-                        Err(why) => {
-                            let kind = EvalErrorKind::NotRepresentable {
-                                expression: format!("{before} - {claim}"),
-                                why,
-                            };
-                            let place = super::error::Place::Reward(reward.name.clone());
-                            if let Some(p) = partials.get_mut(index) {
-                                *p = Err(Box::new(super::error::EvalError::new(kind, place)));
-                            }
-                            continue;
-                        }
-                    }
-                }
-                if let Some(Ok(p)) = partials.get_mut(index)
-                    && let Some(r) = p.outcome.rewards.get_mut(ri)
-                {
-                    if !granted {
-                        r.amount = zero_like(r.amount);
-                        for (_, part) in r.payments.iter_mut() {
-                            *part = zero_like(*part);
-                        }
-                    }
-                    r.budget = Some(BudgetOutcome {
-                        group,
-                        position: *position,
-                        granted,
-                        remaining_before: before,
-                    });
-                }
-                if let Some(w) = waitlisted.get_mut(index).and_then(|w| w.get_mut(ri)) {
-                    *w = !granted;
-                }
-            }
-        }
+        let waitlisted = self.allocate(&mut partials);
         partials
             .into_par_iter()
             .zip(records.par_iter())
@@ -269,49 +203,17 @@ impl<'p> Evaluator<'p> {
             .collect()
     }
 
-    /// Places every record with known keys in each ranking: among records with equal
-    /// group keys, by the order keys, ties by input order.
+    /// Places every record with known keys in each ranking (in each period, for a ranking per
+    /// period): among records with equal group keys, by the order keys, ties by input order.
     fn rank_all(&self, partials: &mut [Result<Partial<'_>>]) {
-        for (k, ranking) in self.program.rankings.iter().enumerate() {
-            let mut entries: Vec<(Vec<QueueKey>, Vec<QueueKey>, usize)> = partials
-                .iter()
-                .enumerate()
-                .filter_map(|(i, p)| {
-                    let (groups, order) = p.as_ref().ok()?.rank_keys.get(k)?.clone()?;
-                    Some((groups, order, i))
-                })
-                .collect();
-            entries.sort_by(|a, b| {
-                let mut order = a.0.cmp(&b.0);
-                for (j, (x, y)) in a.1.iter().zip(&b.1).enumerate() {
-                    let descending = ranking.keys.get(j).is_some_and(|(_, d)| *d);
-                    let o = if descending { y.cmp(x) } else { x.cmp(y) };
-                    order = order.then(o);
-                }
-                order.then(a.2.cmp(&b.2))
-            });
-            let mut place = 0usize;
-            let mut current: Option<&Vec<QueueKey>> = None;
-            let mut places = Vec::with_capacity(entries.len());
-            for (groups, _, index) in &entries {
-                if current != Some(groups) {
-                    place = 0;
-                    current = Some(groups);
-                }
-                place += 1;
-                places.push((*index, place));
-            }
-            for (index, place) in places {
-                if let Some(Ok(p)) = partials.get_mut(index)
-                    && let Some(slot) = p.ranks.get_mut(k)
-                {
-                    *slot = Some(place);
-                }
+        for ranking in &self.program.rankings {
+            for k in ranking.slot..ranking.slot + ranking.places {
+                rank_slot(ranking, k, partials);
             }
         }
     }
 
-    fn constant<'a>(&'a self, ir: &'a Ir) -> Result<Value<'a>> {
+    pub(super) fn constant<'a>(&'a self, ir: &'a Ir) -> Result<Value<'a>> {
         let empty: &'static Record = &EMPTY;
         let mut env = Env::new(self.program, &self.plan, &self.inputs, empty);
         env.eval(ir)
@@ -326,31 +228,26 @@ impl<'p> Evaluator<'p> {
                 env.compute_def(i, def)?;
             }
         }
-        let mut rank_keys = Vec::with_capacity(program.rankings.len());
+        let mut rank_keys = Vec::with_capacity(rank_places(program));
         for ranking in &program.rankings {
-            let mut groups = Vec::with_capacity(ranking.within.len());
-            let mut order = Vec::with_capacity(ranking.keys.len());
-            let mut known = true;
-            for g in &ranking.within {
-                match QueueKey::of(env.eval(g)?) {
-                    Some(k) => groups.push(k),
-                    None => known = false,
+            match ranking.per {
+                // A ranking per period: the keys as they are in each period, in calendar order.
+                Some(p) => {
+                    for k in 0..ranking.places {
+                        env.period = Some((p, k));
+                        rank_keys.push(rank_key(&mut env, ranking)?);
+                    }
+                    env.period = None;
                 }
+                None => rank_keys.push(rank_key(&mut env, ranking)?),
             }
-            for (key, _) in &ranking.keys {
-                match QueueKey::of(env.eval(key)?) {
-                    Some(k) => order.push(k),
-                    None => known = false,
-                }
-            }
-            rank_keys.push(known.then_some((groups, order)));
         }
         Ok(Partial {
             steps: env.steps,
             defs: env.defs,
             periodic: env.periodic,
             rank_keys,
-            ranks: vec![None; program.rankings.len()],
+            ranks: vec![None; rank_places(program)],
             outcome: Outcome {
                 eligible: false,
                 conditions: Vec::new(),
@@ -427,9 +324,13 @@ impl<'p> Evaluator<'p> {
                         },
                         None => "total".to_string(),
                     };
-                    let key = match QueueKey::of(env.eval(&b.order)?) {
-                        Some(k) => k,
-                        None => return Err(env.fail(EvalErrorKind::UnknownQueueOrder)),
+                    // A split of every claim at once has no queue: input order breaks its ties.
+                    let key = match &b.order {
+                        Some(order) => match QueueKey::of(env.eval(order)?) {
+                            Some(k) => k,
+                            None => return Err(env.fail(EvalErrorKind::UnknownQueueOrder)),
+                        },
+                        None => QueueKey::Bool(false),
                     };
                     Some((group, key))
                 }
@@ -463,6 +364,7 @@ impl<'p> Evaluator<'p> {
         env.periodic = std::mem::take(&mut partial.periodic);
         env.ranks = partial.ranks.clone();
         env.waitlisted = waitlisted.to_vec();
+        env.pools = pools_of(&partial.outcome);
         env.steps = partial.steps;
         for (i, def) in program.definitions.iter().enumerate() {
             if def.after_budget {
@@ -482,16 +384,86 @@ fn reads_earned(r: &RewardDef) -> bool {
     roots.extend(adjust.parts.iter().map(|(_, ir)| ir));
     roots.extend(r.gate.iter().flatten().map(|c| &c.expr));
     if let Some(b) = &r.budget {
-        roots.extend([&b.amount, &b.order]);
+        roots.push(&b.amount);
+        roots.extend(&b.order);
         roots.extend(b.group.as_ref().map(|(_, ir)| ir));
     }
     roots.iter().any(|ir| ir.any(&mut |n| matches!(n, Ir::Earned(_))))
 }
 
-pub(super) static EMPTY: Record = Record { values: Vec::new() };
-
-fn zero_like(d: Decimal) -> Decimal {
-    let mut z = Decimal::ZERO;
-    let _ = z.set_scale(d.scale());
-    z
+/// For each reward, what its budget's group claimed, as the record sees it (`pool_claims`,
+/// `pool_claimants`): none for a reward without a budget or a record that claimed nothing.
+pub(super) fn pools_of(outcome: &Outcome) -> Vec<Option<(Decimal, usize)>> {
+    outcome
+        .rewards
+        .iter()
+        .map(|r| r.budget.as_ref().map(|b| b.pool))
+        .collect()
 }
+
+/// A record's group and order keys in a ranking (in the environment's period, for a ranking
+/// per period): none when one of them is unknown.
+fn rank_key<'a>(env: &mut Env<'a>, ranking: &'a RankingDef) -> Result<Option<(Vec<QueueKey>, Vec<QueueKey>)>> {
+    let mut groups = Vec::with_capacity(ranking.within.len());
+    let mut order = Vec::with_capacity(ranking.keys.len());
+    let mut known = true;
+    for g in &ranking.within {
+        match QueueKey::of(env.eval(g)?) {
+            Some(k) => groups.push(k),
+            None => known = false,
+        }
+    }
+    for (key, _) in &ranking.keys {
+        match QueueKey::of(env.eval(key)?) {
+            Some(k) => order.push(k),
+            None => known = false,
+        }
+    }
+    Ok(known.then_some((groups, order)))
+}
+
+/// How many places a record has across every ranking.
+pub(super) fn rank_places(program: &Program) -> usize {
+    program.rankings.last().map_or(0, |r| r.slot + r.places)
+}
+
+/// Places every record with known keys at place `k` of `ranking`.
+fn rank_slot(ranking: &RankingDef, k: usize, partials: &mut [Result<Partial<'_>>]) {
+    let mut entries: Vec<(Vec<QueueKey>, Vec<QueueKey>, usize)> = partials
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let (groups, order) = p.as_ref().ok()?.rank_keys.get(k)?.clone()?;
+            Some((groups, order, i))
+        })
+        .collect();
+    entries.sort_by(|a, b| {
+        let mut order = a.0.cmp(&b.0);
+        for (j, (x, y)) in a.1.iter().zip(&b.1).enumerate() {
+            let descending = ranking.keys.get(j).is_some_and(|(_, d)| *d);
+            let o = if descending { y.cmp(x) } else { x.cmp(y) };
+            order = order.then(o);
+        }
+        order.then(a.2.cmp(&b.2))
+    });
+    let mut place = 0usize;
+    let mut current: Option<&Vec<QueueKey>> = None;
+    let mut places = Vec::with_capacity(entries.len());
+    for (groups, _, index) in &entries {
+        if current != Some(groups) {
+            place = 0;
+            current = Some(groups);
+        }
+        place += 1;
+        places.push((*index, place));
+    }
+    for (index, place) in places {
+        if let Some(Ok(p)) = partials.get_mut(index)
+            && let Some(slot) = p.ranks.get_mut(k)
+        {
+            *slot = Some(place);
+        }
+    }
+}
+
+pub(super) static EMPTY: Record = Record { values: Vec::new() };

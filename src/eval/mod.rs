@@ -20,6 +20,7 @@
 //! - [`explain`]: explanations, and values as people read them;
 //! - [`error`]: why a record could not be evaluated.
 
+mod budget;
 mod calendar;
 mod env;
 pub mod error;
@@ -27,6 +28,7 @@ pub mod explain;
 mod fast;
 mod interpreter;
 mod plan;
+mod pool;
 mod record;
 mod reference;
 pub mod report;
@@ -38,4 +40,4 @@ pub use explain::{Explanation, show};
 pub use fast::Shortcuts;
 pub use interpreter::Evaluator;
 pub use reference::values::{round, with_scale};
-pub use value::{BudgetOutcome, Outcome, RewardOutcome, Shown, Value};
+pub use value::{BudgetOutcome, Outcome, RewardOutcome, Shown, SplitOutcome, Value};

@@ -118,10 +118,30 @@ pub struct BudgetOutcome {
     pub group: String,
     /// The 1-based place in that period's queue.
     pub position: usize,
-    /// Whether the claim was granted.
+    /// Whether the claim was granted, whole or in part (a share of more than 0).
     pub granted: bool,
-    /// What was left in the budget before this claim.
+    /// What was left in the budget before this claim (before its batch, when claims are split).
     pub remaining_before: Decimal,
+    /// What the record claimed (its amount before the budget).
+    pub claim: Decimal,
+    /// The sum of the claims of the record's group, and how many records claimed.
+    pub pool: (Decimal, usize),
+    /// When the record's claim was cut with others': how.
+    pub split: Option<SplitOutcome>,
+}
+
+/// A cut the record's claim took part in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SplitOutcome {
+    /// `pro rata` or `equally`.
+    pub how: &'static str,
+    /// The claims cut together: the group, or the calendar period of the queue key in which
+    /// the budget ran out (`2024-11-11`).
+    pub batch: String,
+    /// What was shared.
+    pub shared: Decimal,
+    /// The sum of the claims cut together, and how many there were.
+    pub claims: (Decimal, usize),
 }
 
 /// One reward's outcome for one record.

@@ -313,7 +313,7 @@ pub fn modifier_exprs(m: &Modifier) -> Vec<&Expr> {
             if let BudgetScope::Per(_, e) = &b.scope {
                 v.push(e);
             }
-            v.push(&b.order);
+            v.extend(b.order());
             v
         }
         Modifier::Paid(parts, _) => parts.iter().map(|(_, _, e)| e).collect(),

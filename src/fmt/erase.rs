@@ -145,7 +145,9 @@ fn modifier(m: &mut Modifier) {
             if let BudgetScope::Per(_, e) = &mut b.scope {
                 expr(e);
             }
-            expr(&mut b.order);
+            if let Some(order) = b.order_mut() {
+                expr(order);
+            }
             b.span = Span::default();
         }
         Modifier::Paid(parts, span) => {

@@ -529,12 +529,26 @@ impl<'a> Printer<'a> {
                         self.expr(e);
                     }
                 }
-                self.push(", first come first served by ");
-                self.expr(&b.order);
-                if b.descending {
-                    self.push(" descending");
-                } else if self.written_after(b.order.span.end, "ascending") {
-                    self.push(" ascending");
+                match &b.allocation {
+                    Allocation::Split(Split::ProRata) => self.push(", split pro rata"),
+                    Allocation::Split(Split::Equally) => self.push(", split equally"),
+                    Allocation::Queue {
+                        order,
+                        descending,
+                        last_split,
+                    } => {
+                        self.push(", first come first served by ");
+                        self.expr(order);
+                        if *descending {
+                            self.push(" descending");
+                        } else if self.written_after(order.span.end, "ascending") {
+                            self.push(" ascending");
+                        }
+                        if let Some(unit) = last_split {
+                            self.push(", split pro rata per ");
+                            self.push(unit.word());
+                        }
+                    }
                 }
             }
             Modifier::Paid(parts, _) => {

@@ -10,7 +10,7 @@ use lsp_types::{CompletionItem, CompletionItemKind, CompletionResponse, InsertTe
 use super::analysis::Analysis;
 use super::document::{DocKind, Document, Lexical, is_name_char, lexical_at};
 use crate::check::names::{Symbol, SymbolKind};
-use crate::program::{Func, PeriodFunc};
+use crate::program::{Func, PeriodFunc, PoolStat};
 
 /// The completions at a byte offset of a document.
 pub fn complete(doc: &Document, offset: usize, names: Option<&Analysis>) -> Option<CompletionResponse> {
@@ -132,6 +132,17 @@ fn campaign_items(symbols: &[Symbol]) -> Vec<CompletionItem> {
             ..CompletionItem::default()
         });
     }
+    for (_, name) in PoolStat::ALL {
+        items.push(CompletionItem {
+            label: (*name).to_string(),
+            kind: Some(CompletionItemKind::FUNCTION),
+            detail: Some("what a reward's budget group claimed (values only)".to_string()),
+            insert_text: Some(format!("{name}(${{1:reward}})")),
+            insert_text_format: Some(InsertTextFormat::SNIPPET),
+            sort_text: Some(format!("2{name}")),
+            ..CompletionItem::default()
+        });
+    }
     items.extend(KEYWORDS.iter().map(|k| keyword_item(k)));
     items.extend(
         SNIPPETS
@@ -223,6 +234,8 @@ const KEYWORDS: &[&str] = &[
     "at least",
     "budget",
     "first come first served by",
+    "split pro rata",
+    "split equally",
     "ascending",
     "descending",
     "where",
@@ -320,6 +333,11 @@ const SNIPPETS: &[(&str, &str, &str)] = &[
         "budget",
         "a shared budget, first come first served",
         "budget ${1:amount} per ${2|month,week,day|} of ${3:applied_at}, first come first served by ${4:applied_at}",
+    ),
+    (
+        "budget",
+        "a pool shared by every claim",
+        "budget ${1:amount} in total, split ${2|pro rata,equally|}",
     ),
     (
         "band of",

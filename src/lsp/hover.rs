@@ -284,7 +284,7 @@ const KEYWORDS: &[(&str, &str)] = &[
     ),
     (
         "budget",
-        "`budget AMOUNT [per month of T], first come first served by T`: a shared pot, served in order.",
+        "`budget AMOUNT [per month of T], first come first served by T [, split pro rata per day]` or `..., split pro rata` / `split equally`: a shared pot, served in order or split.",
     ),
     (
         "band",

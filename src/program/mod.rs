@@ -304,6 +304,14 @@ pub struct RankingDef {
     pub keys: Vec<(Ir, bool)>,
     /// Records are ranked among those with equal group keys.
     pub within: Vec<Ir>,
+    /// For a ranking written in a per-period definition or reward (`per day in contest`): the
+    /// index of the range. Records are then ranked once per period, by the keys' values in it.
+    pub per: Option<usize>,
+    /// Where its places start in a record's places ([`RankingDef::places`] of them: one, or one
+    /// per period of the range), after those of the rankings before it.
+    pub slot: usize,
+    /// How many places a record has in it: 1, or the number of periods of `per`.
+    pub places: usize,
 }
 
 /// A condition with its reason.
@@ -399,10 +407,44 @@ pub struct BudgetDef {
     pub amount: Ir,
     /// How records are grouped: per calendar period of a timestamp, or all together.
     pub group: Option<(PeriodUnit, Ir)>,
-    /// The order in which records are served.
-    pub order: Ir,
+    /// The order in which records are served; none: input order (a split of every claim at once).
+    pub order: Option<Ir>,
     /// Whether the order is descending.
     pub descending: bool,
+    /// How claims that do not all fit are cut.
+    pub share: Share,
+}
+
+/// How a budget is shared among the claims of one group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Share {
+    /// First come first served: each claim whole while it fits, else nothing.
+    Whole,
+    /// `split pro rata`: every claim at once, cut in proportion when they do not all fit.
+    ProRata,
+    /// `split equally`: every claim at once, in equal shares none above its claim.
+    Equally,
+    /// `first come first served by KEY, split pro rata per UNIT`: the claims of each calendar
+    /// period of the key together, in order; the period in which the budget runs out shares
+    /// what is left pro rata, and later periods get nothing.
+    LastPeriodProRata(PeriodUnit),
+}
+
+/// What a record sees of its budget's population.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolStat {
+    /// `pool_claims(reward)`: the sum of the group's claims, in the reward's unit.
+    Claims,
+    /// `pool_claimants(reward)`: how many records of the group claimed.
+    Claimants,
+}
+
+impl PoolStat {
+    /// Each statistic with the name of the function that reads it.
+    pub const ALL: &'static [(PoolStat, &'static str)] = &[
+        (PoolStat::Claims, "pool_claims"),
+        (PoolStat::Claimants, "pool_claimants"),
+    ];
 }
 
 /// Which comparison.
@@ -599,6 +641,9 @@ pub enum Ir {
     AsOf,
     /// The record's place in a ranking (1 is first).
     Rank(usize),
+    /// `pool_claims(reward)` or `pool_claimants(reward)`: the sum or the number of the claims
+    /// on the reward's budget in the record's group; unknown for a record that claimed nothing.
+    Pool(PoolStat, usize),
     /// A calendar function.
     Func(Func, Vec<Ir>),
     /// `lookup k { ... }`: the value of the row whose keys equal the looked-up keys,

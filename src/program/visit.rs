@@ -34,6 +34,7 @@ impl Ir {
             | Ir::Earned(_)
             | Ir::AsOf
             | Ir::Rank(_)
+            | Ir::Pool(..)
             | Ir::FactCompare { .. }
             | Ir::FactInWindow { .. }
             | Ir::FactInSet { .. }
@@ -80,6 +81,7 @@ impl Ir {
             | Ir::Earned(_)
             | Ir::AsOf
             | Ir::Rank(_)
+            | Ir::Pool(..)
             | Ir::FactCompare { .. }
             | Ir::FactInWindow { .. }
             | Ir::FactInSet { .. }

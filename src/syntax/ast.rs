@@ -456,12 +456,54 @@ pub struct Budget {
     pub amount: Expr,
     /// How records are grouped.
     pub scope: BudgetScope,
-    /// The order in which records are served.
-    pub order: Expr,
-    /// Whether the order is descending.
-    pub descending: bool,
+    /// How a group's budget is shared among its claims.
+    pub allocation: Allocation,
     /// The whole modifier.
     pub span: Span,
+}
+
+impl Budget {
+    /// The key claims are served by, when they are served in order.
+    pub fn order(&self) -> Option<&Expr> {
+        match &self.allocation {
+            Allocation::Queue { order, .. } => Some(order),
+            Allocation::Split(_) => None,
+        }
+    }
+
+    /// The key claims are served by, to rewrite it.
+    pub fn order_mut(&mut self) -> Option<&mut Expr> {
+        match &mut self.allocation {
+            Allocation::Queue { order, .. } => Some(order),
+            Allocation::Split(_) => None,
+        }
+    }
+}
+
+/// How a budget is shared among the claims of one group.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Allocation {
+    /// `first come first served by KEY [descending] [, split pro rata per UNIT]`.
+    Queue {
+        /// The order in which claims are served.
+        order: Expr,
+        /// Whether the order is descending.
+        descending: bool,
+        /// `split pro rata per day`: claims are served a calendar period of the key at a time,
+        /// and the period in which the budget runs out shares what is left pro rata.
+        last_split: Option<PeriodUnit>,
+    },
+    /// `split pro rata` or `split equally`: every claim of the group at once.
+    Split(Split),
+}
+
+/// How what is left is cut among claims that do not all fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    /// In proportion to each claim.
+    ProRata,
+    /// In equal shares, none above its claim.
+    Equally,
 }
 
 /// Which records share one budget.

@@ -119,6 +119,10 @@ pub enum Keyword {
     IsEarned,
     /// `fee`.
     Fee,
+    /// `split pro rata`.
+    SplitProRata,
+    /// `split equally`.
+    SplitEqually,
 }
 
 impl Surface {
@@ -155,6 +159,8 @@ fn english(keyword: Keyword) -> &'static str {
         Keyword::Budget => "budget",
         Keyword::FirstComeFirstServed => "first come first served",
         Keyword::InTotal => "in total",
+        Keyword::SplitProRata => "split pro rata",
+        Keyword::SplitEqually => "split equally",
         Keyword::Paid => "paid",
         Keyword::Expires => "expires",
         Keyword::Timezone => "timezone",

@@ -794,6 +794,9 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         Rule::expiry | Rule::kw_expires => "`expires`",
         Rule::budget_scope | Rule::kw_in_total => "`per month of ...` or `in total`",
         Rule::kw_first_come => "`first come first served`",
+        Rule::budget_split | Rule::budget_last_split | Rule::kw_split_pro_rata | Rule::kw_split_equally => {
+            "`split pro rata` or `split equally`"
+        }
         Rule::kw_by => "`by`",
         Rule::order_dir | Rule::kw_ascending | Rule::kw_descending => "`ascending` or `descending`",
         Rule::kw_when => "`when`",
@@ -1243,28 +1246,15 @@ fn build_modifier(pair: Pair<'_, Rule>) -> Result<Modifier> {
             let scope = if first.as_rule() == Rule::kw_in_total {
                 BudgetScope::Total
             } else {
-                let unit_pair = expect(&mut sparts, Rule::period_unit_single, sspan)?;
-                let unit = match unit_pair.into_inner().next().map(|p| p.as_rule()) {
-                    Some(Rule::kw_month) => PeriodUnit::Month,
-                    Some(Rule::kw_week) => PeriodUnit::Week,
-                    _ => PeriodUnit::Day,
-                };
+                let unit = period_unit_single(expect(&mut sparts, Rule::period_unit_single, sspan)?);
                 expect(&mut sparts, Rule::kw_of, sspan)?;
                 BudgetScope::Per(unit, build_expr(expect(&mut sparts, Rule::expr_no_where, sspan)?)?)
             };
-            expect(&mut inner, Rule::kw_first_come, span)?;
-            expect(&mut inner, Rule::kw_by, span)?;
-            let order = build_expr(expect(&mut inner, Rule::expr_no_where, span)?)?;
-            let descending = inner
-                .next()
-                .and_then(|d| d.into_inner().next())
-                .map(|d| d.as_rule() == Rule::kw_descending)
-                .unwrap_or(false);
+            let allocation = build_allocation(inner, span)?;
             Modifier::Budget(Budget {
                 amount,
                 scope,
-                order,
-                descending,
+                allocation,
                 span,
             })
         }
@@ -1297,6 +1287,52 @@ fn build_modifier(pair: Pair<'_, Rule>) -> Result<Modifier> {
 
 /// Builds an expression from any rule of the expression grammar, by family: chains of
 /// operators, prefix and suffix operators, tables, and primaries.
+/// `month`, `week` or `day`.
+fn period_unit_single(pair: Pair<'_, Rule>) -> PeriodUnit {
+    match pair.into_inner().next().map(|p| p.as_rule()) {
+        Some(Rule::kw_month) => PeriodUnit::Month,
+        Some(Rule::kw_week) => PeriodUnit::Week,
+        _ => PeriodUnit::Day,
+    }
+}
+
+/// What follows a budget's scope: `split pro rata`, `split equally`, or a queue
+/// `first come first served by KEY [descending] [, split pro rata per UNIT]`.
+fn build_allocation(mut inner: Pairs<'_, Rule>, span: Span) -> Result<Allocation> {
+    let first = next_any(&mut inner, span, "budget allocation")?;
+    if first.as_rule() == Rule::budget_split {
+        let split = match first.into_inner().next().map(|p| p.as_rule()) {
+            Some(Rule::kw_split_equally) => Split::Equally,
+            _ => Split::ProRata,
+        };
+        return Ok(Allocation::Split(split));
+    }
+    expect(&mut inner, Rule::kw_by, span)?;
+    let order = build_expr(expect(&mut inner, Rule::expr_no_where, span)?)?;
+    let mut descending = false;
+    let mut last_split = None;
+    for part in inner {
+        match part.as_rule() {
+            Rule::order_dir => {
+                descending = part.into_inner().next().map(|d| d.as_rule()) == Some(Rule::kw_descending);
+            }
+            Rule::budget_last_split => {
+                let pspan = span_of(&part);
+                let mut parts = part.into_inner();
+                expect(&mut parts, Rule::kw_split_pro_rata, pspan)?;
+                expect(&mut parts, Rule::kw_per, pspan)?;
+                last_split = Some(period_unit_single(expect(&mut parts, Rule::period_unit_single, pspan)?));
+            }
+            other => return Err(invariant(span_of(&part), &format!("{other:?}"))),
+        }
+    }
+    Ok(Allocation::Queue {
+        order,
+        descending,
+        last_split,
+    })
+}
+
 fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr> {
     match pair.as_rule() {
         Rule::expr | Rule::expr_no_where | Rule::or_expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr => {

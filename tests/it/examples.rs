@@ -43,7 +43,7 @@ fn read(path: &str) -> String {
 /// `campaign evaluate policies/examples/NAME.campaign --facts policies/examples/NAME.ndjson
 /// --format ndjson --quiet EXTRA...`: the results in output order. Asserts exit 0, one
 /// result per input record, in input order, and no error objects.
-fn evaluate(name: &str, extra: &[&str]) -> Vec<Value> {
+pub(crate) fn evaluate(name: &str, extra: &[&str]) -> Vec<Value> {
     let (policy, facts) = (policy(name), facts(name));
     let mut args = vec![
         "evaluate",
@@ -316,6 +316,9 @@ const EXAMPLES: &[&str] = &[
     "douyin-monthly-credits-schedule",
     "marketplace-new-seller-launch-benefits",
     "platform-technical-service-fee",
+    "douyin-double11-sprint-pool",
+    "channels-mini-program-equal-pool",
+    "douyin-live-daily-anchor-contest",
 ];
 
 #[test]

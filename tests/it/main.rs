@@ -22,6 +22,7 @@ mod exact;
 mod examples;
 mod examples_outputs;
 mod examples_periods;
+mod examples_pools;
 mod examples_rewards;
 mod examples_schedules;
 mod fact_files;

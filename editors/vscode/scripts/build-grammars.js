@@ -53,12 +53,12 @@ const DURATIONS = [
   'seconds', 'second', '秒', 'minutes', 'minute', '分钟', 'hours', 'hour', '小时',
   'days', 'day', '天', 'weeks', 'week', '周',
 ];
-/** src/program/mod.rs: Func::ALL, PeriodFunc::ALL, and `min` / `max` (pest: call_name). */
+/** src/program/mod.rs: Func::ALL, PeriodFunc::ALL, PoolStat::ALL, and `min` / `max` (pest: call_name). */
 const FUNCTIONS = [
   'start_of_day', 'start_of_week', 'start_of_month', 'add_days', 'add_months',
   'days_between', 'months_between', 'business_days_between', 'add_business_days',
   'is_business_day', 'start_of_year', 'start_of', 'end_of', 'previous', 'cumulative',
-  'period_number', 'min', 'max',
+  'period_number', 'min', 'max', 'pool_claims', 'pool_claimants',
 ];
 /** src/syntax/parser.rs: full_width, punctuation a Chinese keyboard types, refused outside texts. */
 const FULL_WIDTH = '：，（）｛｝“”＂＝＞＜％．。＋－＊／；　';
@@ -388,6 +388,8 @@ const campaignGrammar = {
         kw(`is${S}earned`, 'keyword.operator.is-earned'),
         kw(`not${S}in`, 'keyword.operator.not-in'),
         kw(`in${S}total`, 'keyword.other.in-total'),
+        kw(`split${S}pro${S}rata`, 'keyword.other.split-pro-rata'),
+        kw(`split${S}equally`, 'keyword.other.split-equally'),
         kw(`at${S}most`, 'keyword.other.at-most'),
         kw(`at${S}least`, 'keyword.other.at-least'),
         {

@@ -120,6 +120,7 @@ impl<'a> Checker<'a> {
                         reward_index += 1;
                         self.reward_has_budget
                             .push(r.modifiers.iter().any(|m| matches!(m, Modifier::Budget(_))));
+                        self.reward_decls.push((r, super::RewardState::Unchecked));
                     }
                 }
                 _ => {}

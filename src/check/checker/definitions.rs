@@ -452,7 +452,7 @@ fn modifier_exprs<'e>(m: &'e ast::Modifier, out: &mut Vec<&'e Expr>) {
         ast::Modifier::AtMost(e, _) | ast::Modifier::AtLeast(e, _) | ast::Modifier::Expires(e, _) => out.push(e),
         ast::Modifier::Budget(b) => {
             out.push(&b.amount);
-            out.push(&b.order);
+            out.extend(b.order());
             if let ast::BudgetScope::Per(_, e) = &b.scope {
                 out.push(e);
             }

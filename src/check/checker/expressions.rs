@@ -9,7 +9,7 @@ use crate::check::errors;
 use crate::check::errors::expressions::CalendarArg;
 use crate::diagnostics::{Diagnostic, Span};
 use crate::program::types::{Dim, Ty, currency, duration_unit};
-use crate::program::{CmpOp, Const, Func, Ir, PeriodFunc, Window};
+use crate::program::{CmpOp, Const, Func, Ir, PeriodFunc, PoolStat, Window};
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, InTarget, RangeKind};
 use crate::time::{self, NotAnInstant, Written};
 
@@ -208,6 +208,56 @@ impl<'a> Checker<'a> {
                 None
             }
         }
+    }
+
+    /// `pool_claims(REWARD)`, `pool_claimants(REWARD)`: what the record's budget group claimed.
+    /// Known once budgets are handed out, so only `value`s (and `let`s they use) can read it.
+    fn pool_stat(&mut self, stat: PoolStat, name: &ast::Ident, args: &[Expr], whole: &Expr) -> Option<T> {
+        let [arg] = args else {
+            self.error(errors::expressions::pool_stat_wrong_arity(
+                whole.span,
+                &name.name,
+                args.len(),
+            ));
+            return None;
+        };
+        let ExprKind::Name(id) = &arg.kind else {
+            self.error(errors::expressions::pool_stat_needs_reward_name(arg.span, &name.name));
+            return None;
+        };
+        let Some(&index) = self.rewards.get(&id.name) else {
+            let d = errors::expressions::unknown_reward(
+                self.surface(),
+                id.span,
+                &id.name,
+                self.rewards.keys().map(String::as_str),
+            );
+            self.error(d);
+            return None;
+        };
+        if !self.reward_has_budget.get(index).copied().unwrap_or(false) {
+            self.error(errors::expressions::pool_stat_without_budget(
+                self.surface(),
+                arg.span,
+                &name.name,
+                &id.name,
+            ));
+            return None;
+        }
+        let ty = match stat {
+            PoolStat::Claims => match self.ensure_reward(index) {
+                Some(dim) => Ty::Num(dim?),
+                None => {
+                    self.error(errors::expressions::pool_stat_in_own_amount(whole.span, &name.name));
+                    return None;
+                }
+            },
+            PoolStat::Claimants => Ty::Num(Dim::Count),
+        };
+        Some(T {
+            after_budget: true,
+            ..T::new(Ir::Pool(stat, index), ty).maybe(true)
+        })
     }
 
     /// `x if unknown d`.
@@ -472,6 +522,9 @@ impl<'a> Checker<'a> {
         if let Some(&(func, _, _)) = PeriodFunc::ALL.iter().find(|(_, n, _)| *n == name.name) {
             return self.period_call(func, name, args, whole);
         }
+        if let Some(&(stat, _)) = PoolStat::ALL.iter().find(|(_, n)| *n == name.name) {
+            return self.pool_stat(stat, name, args, whole);
+        }
         let is_min = match name.name.as_str() {
             "min" => true,
             "max" => false,
@@ -479,7 +532,8 @@ impl<'a> Checker<'a> {
                 let names = ["min", "max"]
                     .into_iter()
                     .chain(Func::ALL.iter().map(|(_, n, _)| *n))
-                    .chain(PeriodFunc::ALL.iter().map(|(_, n, _)| *n));
+                    .chain(PeriodFunc::ALL.iter().map(|(_, n, _)| *n))
+                    .chain(PoolStat::ALL.iter().map(|(_, n)| *n));
                 self.error(errors::expressions::unknown_function(
                     self.surface(),
                     name.span,

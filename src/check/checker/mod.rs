@@ -151,6 +151,14 @@ enum State {
 }
 
 /// A top-level name and what it stands for.
+/// How far a reward is checked.
+#[derive(Debug)]
+enum RewardState {
+    Unchecked,
+    InProgress,
+    Done(Option<Box<crate::program::RewardDef>>),
+}
+
 #[derive(Debug, Clone, Copy)]
 enum TopName<'a> {
     Value(&'a ast::ValueDecl),
@@ -238,6 +246,9 @@ struct Checker<'a> {
     /// The reward being checked (its amount, modifiers and `when` block): the only place
     /// `REWARD is earned` may be read, of rewards before it.
     current_reward: Option<usize>,
+    /// Each reward by index, checked on first need: in the order written, or earlier when a
+    /// value reads its budget's pool (`pool_claims`), which needs the reward's unit.
+    reward_decls: Vec<(&'a ast::RewardDecl, RewardState)>,
     used: HashSet<String>,
     ctx: Context,
     work: usize,
@@ -300,6 +311,7 @@ impl<'a> Checker<'a> {
             rewards: HashMap::new(),
             reward_has_budget: Vec::new(),
             current_reward: None,
+            reward_decls: Vec::new(),
             used: HashSet::new(),
             work: 0,
             work_exhausted: false,
@@ -334,10 +346,19 @@ impl<'a> Checker<'a> {
         let conditions = self.eligible(campaign);
         let mut rewards = Vec::new();
         for item in &campaign.items {
-            if let Item::Reward(r) = item
-                && let Some(def) = self.reward(r)
-            {
-                rewards.push(def);
+            if let Item::Reward(r) = item {
+                let indexed = self.rewards.get(&r.name.name).copied();
+                let def = match indexed {
+                    Some(i) if self.reward_decls.get(i).is_some_and(|(d, _)| std::ptr::eq(*d, r)) => {
+                        self.ensure_reward(i);
+                        match self.reward_decls.get_mut(i) {
+                            Some((_, RewardState::Done(def))) => def.take().map(|d| *d),
+                            _ => None,
+                        }
+                    }
+                    _ => self.reward(r),
+                };
+                rewards.extend(def);
             }
         }
         self.outputs_of_one_kind(campaign);

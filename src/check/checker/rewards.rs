@@ -6,15 +6,47 @@ use rust_decimal::Decimal;
 use crate::check::errors;
 use crate::diagnostics::Span;
 use crate::program::types::{Dim, Ty, UnitInfo, currency};
-use crate::program::{Adjust, BudgetDef, Ir, RewardDef};
+use crate::program::{Adjust, BudgetDef, Ir, RewardDef, Share};
 use crate::syntax::ast::{self, Expr, Modifier, OutputKind, RoundingMode, Scope};
 use crate::syntax::keywords::Keyword;
 
 use super::conditions::Unhandled;
 use super::units::is_power_of_ten;
-use super::{Checker, T, expr_text, num_const};
+use super::{Checker, RewardState, T, expr_text, num_const};
 
 impl<'a> Checker<'a> {
+    /// Checks the reward of index `index` unless it is checked or being checked; its unit, once
+    /// checked. A reward being checked is one whose amount reads its own pool: reported.
+    pub(super) fn ensure_reward(&mut self, index: usize) -> Option<Option<Dim>> {
+        let decl = match self.reward_decls.get(index) {
+            Some((_, RewardState::Done(def))) => return Some(def.as_ref().map(|d| d.dim.clone())),
+            Some((_, RewardState::InProgress)) => return None,
+            Some((decl, RewardState::Unchecked)) => *decl,
+            None => return Some(None),
+        };
+        if let Some((_, state)) = self.reward_decls.get_mut(index) {
+            *state = RewardState::InProgress;
+        }
+        // A reward is checked at the top level, whatever the context that needs it.
+        let saved = std::mem::replace(
+            &mut self.ctx,
+            super::Context {
+                frames: vec![0],
+                parents: vec![0],
+                hidden_below: 0,
+                period_var: None,
+                known: Vec::new(),
+            },
+        );
+        let def = self.reward(decl).map(Box::new);
+        self.ctx = saved;
+        let dim = def.as_ref().map(|d| d.dim.clone());
+        if let Some((_, state)) = self.reward_decls.get_mut(index) {
+            *state = RewardState::Done(def);
+        }
+        Some(dim)
+    }
+
     pub(super) fn reward(&mut self, r: &'a ast::RewardDecl) -> Option<RewardDef> {
         // A reward whose name is taken was reported when it was declared.
         let index = self.rewards.get(&r.name.name).copied()?;
@@ -96,7 +128,12 @@ impl<'a> Checker<'a> {
                     self.error(errors::rules::second_budget(b.span));
                     return None;
                 }
-                budget = Some(self.budget(b, &dim)?);
+                let def = self.budget(b, &dim)?;
+                if def.share != Share::Whole && !adjust.parts.is_empty() {
+                    self.error(errors::rules::paid_in_parts_from_split_budget(self.surface(), b.span));
+                    return None;
+                }
+                budget = Some(def);
             }
         }
         Some(RewardDef {
@@ -197,25 +234,56 @@ impl<'a> Checker<'a> {
                 Some((*unit, t.ir))
             }
         };
-        let order = self.expr(&b.order)?;
-        if !matches!(order.ty, Ty::Time | Ty::Num(_) | Ty::Text | Ty::Duration) {
-            self.error(errors::rules::queue_order_not_orderable(
-                self.surface(),
-                b.order.span,
-                &order.ty,
-            ));
-            return None;
-        }
-        if order.maybe {
-            self.unknown_not_handled(&b.order, Unhandled::QueueOrder);
-            return None;
-        }
+        let (order, descending, share) = match &b.allocation {
+            ast::Allocation::Split(ast::Split::ProRata) => (None, false, Share::ProRata),
+            ast::Allocation::Split(ast::Split::Equally) => (None, false, Share::Equally),
+            ast::Allocation::Queue {
+                order,
+                descending,
+                last_split,
+            } => {
+                let ir = self.queue_order(order, last_split.is_some())?;
+                let share = match last_split {
+                    Some(unit) => Share::LastPeriodProRata(*unit),
+                    None => Share::Whole,
+                };
+                (Some(ir), *descending, share)
+            }
+        };
         Some(BudgetDef {
             amount: amount.ir,
             group,
-            order: order.ir,
-            descending: b.descending,
+            order,
+            descending,
+            share,
         })
+    }
+
+    /// The key of a budget's queue: orderable and never unknown; a timestamp when claims are
+    /// served a calendar period at a time (`split pro rata per day`).
+    fn queue_order(&mut self, order: &Expr, by_period: bool) -> Option<Ir> {
+        let t = self.expr(order)?;
+        if by_period && t.ty != Ty::Time {
+            self.error(errors::rules::last_split_not_timestamp(
+                self.surface(),
+                order.span,
+                &t.ty,
+            ));
+            return None;
+        }
+        if !matches!(t.ty, Ty::Time | Ty::Num(_) | Ty::Text | Ty::Duration) {
+            self.error(errors::rules::queue_order_not_orderable(
+                self.surface(),
+                order.span,
+                &t.ty,
+            ));
+            return None;
+        }
+        if t.maybe {
+            self.unknown_not_handled(order, Unhandled::QueueOrder);
+            return None;
+        }
+        Some(t.ir)
     }
 
     /// Rounding and caps of a value or reward.

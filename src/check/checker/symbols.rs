@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 
 use crate::check::names::{Symbol, SymbolId, SymbolKind};
 use crate::diagnostics::Span;
+use crate::program::PoolStat;
 use crate::program::schema::FactType;
 use crate::program::types::{Dim, Ty};
 use crate::syntax::ast::{self, Expr, ExprKind, Item, Modifier, PeriodUnit};
@@ -364,7 +365,9 @@ fn uses_in_modifier<'e>(m: &'e Modifier, out: &mut Vec<(Use, &'e ast::Ident)>) {
         Modifier::AtMost(e, _) | Modifier::AtLeast(e, _) | Modifier::Expires(e, _) => uses_in(e, out),
         Modifier::Budget(b) => {
             uses_in(&b.amount, out);
-            uses_in(&b.order, out);
+            if let Some(order) = b.order() {
+                uses_in(order, out);
+            }
             if let ast::BudgetScope::Per(_, e) = &b.scope {
                 uses_in(e, out);
             }
@@ -390,6 +393,15 @@ fn uses_in<'e>(e: &'e Expr, out: &mut Vec<(Use, &'e ast::Ident)>) {
             ExprKind::Name(reward) => out.push((Use::Reward, reward)),
             _ => uses_in(inner, out),
         },
+        // `pool_claims(REWARD)`: the argument names a reward.
+        ExprKind::Call(f, args) if PoolStat::ALL.iter().any(|(_, n)| *n == f.name) => {
+            for a in args {
+                match &a.kind {
+                    ExprKind::Name(reward) => out.push((Use::Reward, reward)),
+                    _ => uses_in(a, out),
+                }
+            }
+        }
         _ => e.for_each_child(&mut |child| uses_in(child, out)),
     }
 }

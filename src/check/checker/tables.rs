@@ -14,7 +14,7 @@ use super::{Bare, Checker, T, expr_text, num_const};
 
 impl<'a> Checker<'a> {
     pub(super) fn rank(&mut self, keys: &[(Expr, bool)], within: &[Expr], whole: &Expr) -> Option<T> {
-        if self.ctx.frames.len() > 1 || self.ctx.period_var.is_some() {
+        if self.ctx.frames.len() > 1 {
             self.error(errors::tables::ranking_not_at_top_level(self.surface(), whole.span));
             return None;
         }
@@ -53,10 +53,20 @@ impl<'a> Checker<'a> {
             self.error(errors::tables::ranking_of_ranking(whole.span));
             return None;
         }
+        // Written in a per-period definition or reward, the ranking is one per period.
+        let per = self.ctx.period_var.as_ref().map(|(_, p)| *p);
+        let places = match per {
+            Some(p) => self.periods.get(p).map_or(0, |r| r.periods.len()),
+            None => 1,
+        };
+        let slot = self.rankings.last().map_or(0, |r| r.slot + r.places);
         let index = self.rankings.len();
         self.rankings.push(RankingDef {
             keys: key_irs,
             within: group_irs,
+            per,
+            slot,
+            places,
         });
         // A record whose ranking keys are unknown is not ranked: its place is unknown.
         Some(T::new(Ir::Rank(index), Ty::Num(Dim::Count)).maybe(true))

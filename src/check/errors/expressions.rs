@@ -342,6 +342,55 @@ pub(crate) fn waitlisted_without_budget(surface: Surface, span: Span, reward: &s
     ))
 }
 
+// ---- `pool_claims`, `pool_claimants`
+
+/// `pool_claims(...)` (the function `name`) given `given` values rather than one reward.
+pub(crate) fn pool_stat_wrong_arity(span: Span, name: &str, given: usize) -> Diagnostic {
+    Diagnostic::error(
+        Code::WrongArity,
+        span,
+        format!("`{name}` takes the name of one reward, not {given} values"),
+        "wrong number of values",
+    )
+    .with_help(format!("write `{name}(REWARD)` with a reward that has a budget"))
+}
+
+/// `pool_claims(reward)` in the amount of `reward` itself.
+pub(crate) fn pool_stat_in_own_amount(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidScope,
+        span,
+        format!("a reward's amount cannot read its own pool with `{name}`: the pool is shared out from the amounts"),
+        "reads its own pool",
+    )
+    .with_help(format!("read `{name}` in a value shown beside the reward"))
+}
+
+/// `pool_claims(x)` where `x` is not a name.
+pub(crate) fn pool_stat_needs_reward_name(span: Span, name: &str) -> Diagnostic {
+    wrong_kind_here(
+        span,
+        format!("`{name}` reads the budget of a reward, named here"),
+        format!("write `{name}(REWARD)` with a reward that has a budget"),
+    )
+}
+
+/// `pool_claims(reward)` of a reward without a budget.
+pub(crate) fn pool_stat_without_budget(surface: Surface, span: Span, name: &str, reward: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidScope,
+        span,
+        format!("the reward `{reward}` has no budget, so `{name}` has no pool to read"),
+        "no budget",
+    )
+    .with_help(format!(
+        "add a budget to the reward (`, {} 20000 CNY {}, {}`), or remove `{name}`",
+        surface.spell(Keyword::Budget),
+        surface.spell(Keyword::InTotal),
+        surface.spell(Keyword::SplitProRata),
+    ))
+}
+
 /// `NAME is waitlisted` where no reward is called `name`; `rewards` are the rewards there are.
 /// Fix: the reward the help suggests.
 pub(crate) fn unknown_reward<'a>(

@@ -470,6 +470,35 @@ pub(crate) fn queue_order_not_orderable(surface: Surface, span: Span, ty: &Ty) -
     ))
 }
 
+/// `split pro rata per day` after a queue whose key is `ty`, not a timestamp.
+pub(crate) fn last_split_not_timestamp(surface: Surface, span: Span, ty: &Ty) -> Diagnostic {
+    Diagnostic::error(
+        Code::TypeMismatch,
+        span,
+        format!("claims are split by the day, week or month of the queue's key, but the key is {ty}"),
+        "not a timestamp",
+    )
+    .with_help(format!(
+        "serve the claims by the time they qualify, e.g. `{} by qualified_at`",
+        surface.spell(Keyword::FirstComeFirstServed)
+    ))
+}
+
+/// `paid ... on` on a reward whose budget may cut its claim.
+pub(crate) fn paid_in_parts_from_split_budget(surface: Surface, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidModifier,
+        span,
+        "a reward paid in parts cannot draw on a budget that splits claims",
+        "splits claims",
+    )
+    .with_help(format!(
+        "pay a split share in one payment (remove `{}`), or serve claims whole with `{} by ...`",
+        surface.spell(Keyword::Paid),
+        surface.spell(Keyword::FirstComeFirstServed)
+    ))
+}
+
 // ---- rounding and caps
 
 /// A rounding of `ty`, which is not an amount.

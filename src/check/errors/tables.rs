@@ -16,12 +16,16 @@ pub(crate) fn ranking_not_at_top_level(surface: Surface, span: Span) -> Diagnost
     Diagnostic::error(
         Code::InvalidScope,
         span,
-        "a ranking orders whole records, so it cannot be used inside a list or per-period definition",
+        "a ranking orders whole records, so it cannot be used inside a list's filter or definition",
         "ranking here",
     )
     .with_help(format!(
-        "define the ranking at the top level: `{} place = {} ...`",
+        "define the ranking at the top level: `{} place = {} ...`, or per period: `{} place {} day {} RANGE = {} ...`",
         surface.spell(Keyword::Value),
+        surface.spell(Keyword::RankBy),
+        surface.spell(Keyword::Let),
+        surface.spell(Keyword::Per),
+        surface.spell(Keyword::In),
         surface.spell(Keyword::RankBy)
     ))
 }

@@ -33,6 +33,7 @@ impl Evaluator<'_> {
             .iter()
             .map(|r| r.budget.as_ref().is_some_and(|b| !b.granted))
             .collect();
+        env.pools = crate::eval::interpreter::pools_of(outcome);
         for (i, def) in program.definitions.iter().enumerate() {
             env.compute_def(i, def)?;
         }
@@ -429,7 +430,27 @@ impl<'a> Env<'a> {
                 }
             }
         }
-        if let Some(b) = &o.budget {
+        if let Some(b) = &o.budget
+            && let Some(s) = &b.split
+        {
+            // "why did I get 1,016.05? the pool ran out on 11-11; that day's claims were split"
+            let when = match s.batch == b.group {
+                true => String::new(),
+                false => format!(" ran out in {}:", s.batch),
+            };
+            let claims = match s.claims.1 {
+                1 => "1 claim".to_string(),
+                n => format!("{n} claims"),
+            };
+            steps.push(format!(
+                "budget for {}:{when} {} {unit} left for {claims} of {} {unit} in all, split {}: this claim {} {unit}, {amount} granted",
+                b.group,
+                group_digits(s.shared),
+                group_digits(s.claims.0),
+                s.how,
+                group_digits(b.claim),
+            ));
+        } else if let Some(b) = &o.budget {
             steps.push(format!(
                 "budget for {}: place {} in the queue, {} {unit} left before this claim: {}",
                 b.group,

@@ -195,7 +195,8 @@ pub(in crate::eval) fn record_invariant_lists(program: &Program) -> Vec<&ListExp
         roots.push(&r.expr);
         roots.extend(adjust_irs(&r.adjust));
         if let Some(b) = &r.budget {
-            roots.extend([&b.amount, &b.order]);
+            roots.push(&b.amount);
+            roots.extend(&b.order);
             roots.extend(b.group.as_ref().map(|(_, ir)| ir));
         }
     }

@@ -11,7 +11,7 @@ use crate::eval::env::{Env, Result};
 use crate::eval::error::{EvalErrorKind, Internal};
 use crate::eval::value::Value;
 use crate::number::{self, Number, Op};
-use crate::program::{Band, Const, Func, Ir, Window};
+use crate::program::{Band, Const, Func, Ir, PoolStat, Window};
 use crate::syntax::ast::AggOp;
 use crate::time;
 
@@ -31,10 +31,19 @@ impl<'a> Env<'a> {
             }),
             Ir::Waitlisted(i) => Ok(Value::Bool(self.waitlisted.get(*i).copied().unwrap_or(false))),
             Ir::Earned(i) => Ok(Value::Bool(self.earned.get(*i).copied().unwrap_or(false))),
-            Ir::Rank(k) => Ok(match self.ranks.get(*k).copied().flatten() {
-                Some(place) => Value::Num(Decimal::from(place)),
+            Ir::Pool(stat, i) => Ok(match self.pools.get(*i).copied().flatten() {
+                Some((claims, claimants)) => Value::Num(match stat {
+                    PoolStat::Claims => claims,
+                    PoolStat::Claimants => Decimal::from(claimants),
+                }),
                 None => Value::Unknown,
             }),
+            Ir::Rank(k) => Ok(
+                match self.rank_place(*k).and_then(|s| self.ranks.get(s)).copied().flatten() {
+                    Some(place) => Value::Num(Decimal::from(place)),
+                    None => Value::Unknown,
+                },
+            ),
             Ir::AsOf => match self.inputs.as_of {
                 Some(t) => Ok(Value::Time(t)),
                 None => Err(self.fail(EvalErrorKind::NoReferenceTime)),

@@ -411,16 +411,26 @@ fn modifier() -> impl Strategy<Value = Modifier> {
         expr_at(6).prop_map(|e| Modifier::Expires(e, sp())),
         (
             expr_at(6),
-            prop::option::of((unit, expr_at(1))),
+            prop::option::of((unit.clone(), expr_at(1))),
             path_expr(),
-            any::<bool>()
+            any::<bool>(),
+            prop::option::of(unit),
+            0..3u8,
         )
-            .prop_map(|(amount, per, order, descending)| {
+            .prop_map(|(amount, per, order, descending, last_split, kind)| {
+                let allocation = match kind {
+                    0 => Allocation::Queue {
+                        order,
+                        descending,
+                        last_split,
+                    },
+                    1 => Allocation::Split(Split::ProRata),
+                    _ => Allocation::Split(Split::Equally),
+                };
                 Modifier::Budget(Budget {
                     amount,
                     scope: per.map_or(BudgetScope::Total, |(u, of)| BudgetScope::Per(u, of)),
-                    order,
-                    descending,
+                    allocation,
                     span: sp(),
                 })
             }),
