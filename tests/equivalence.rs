@@ -243,6 +243,7 @@ node_kinds!(
     FactCompare,
     FactInWindow,
     FactInSet,
+    Ordered,
 );
 
 /// The kinds of node only the optimiser makes.

@@ -107,6 +107,12 @@ pub enum Keyword {
     True,
     /// `false`.
     False,
+    /// `running sum`.
+    RunningSum,
+    /// `previous`.
+    Previous,
+    /// `ordered by`.
+    OrderedBy,
 }
 
 impl Surface {
@@ -165,6 +171,9 @@ fn english(keyword: Keyword) -> &'static str {
         Keyword::Not => "not",
         Keyword::True => "true",
         Keyword::False => "false",
+        Keyword::RunningSum => "running sum",
+        Keyword::Previous => "previous",
+        Keyword::OrderedBy => "ordered by",
     }
 }
 

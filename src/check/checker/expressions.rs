@@ -76,6 +76,12 @@ impl<'a> Checker<'a> {
             ExprKind::Tiers { kind, subject, rows } => self.tiers(*kind, subject, rows, e),
             ExprKind::Lookup { keys, rows } => self.lookup(keys, rows, e),
             ExprKind::Rank { keys, within } => self.rank(keys, within, e),
+            ExprKind::Ordered {
+                kind,
+                value,
+                filter,
+                keys,
+            } => self.ordered(kind, value, filter.as_deref(), keys, e),
         }
     }
 

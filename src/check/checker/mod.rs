@@ -12,6 +12,7 @@ mod definitions;
 mod expressions;
 mod lists;
 mod operators;
+mod ordered;
 mod rewards;
 mod scope;
 mod symbols;
@@ -206,6 +207,9 @@ struct Context {
     period_var: Option<(String, usize)>,
     /// References known not to be unknown here (narrowed by `x is known and ...`).
     known: Vec<Ir>,
+    /// While a per-item field's own expression is checked: the frame of its item (the top
+    /// frame there), where `running sum of`, `portion of` and `previous` may be written.
+    own_item: Option<usize>,
 }
 
 struct Checker<'a> {
@@ -240,6 +244,8 @@ struct Checker<'a> {
     uses_as_of: bool,
     uses_business_days: bool,
     rankings: Vec<RankingDef>,
+    /// How many ordered values (`running sum of`, ...) have been compiled: the next one's slot.
+    ordered_slots: usize,
     /// The written plain number each top-level definition is (by name), each computed field
     /// (by level and index) and each parameter of a plain-number type (by index).
     def_bare: HashMap<String, Bare>,
@@ -293,6 +299,7 @@ impl<'a> Checker<'a> {
             uses_as_of: false,
             uses_business_days: false,
             rankings: Vec::new(),
+            ordered_slots: 0,
             def_bare: HashMap::new(),
             derived_bare: HashMap::new(),
             param_bare: HashMap::new(),
@@ -304,6 +311,7 @@ impl<'a> Checker<'a> {
                 hidden_below: 0,
                 period_var: None,
                 known: Vec::new(),
+                own_item: None,
             },
         }
     }

@@ -60,6 +60,8 @@ impl<'a> Env<'a> {
             Ir::Lookup { keys, rows, otherwise } => self.lookup(keys, rows, otherwise.as_deref()),
             Ir::Band(subject, bands) => self.band(subject, bands),
             Ir::Marginal(subject, bands) => self.marginal(subject, bands),
+            // Values over a list in a declared order.
+            Ir::Ordered(o) => self.ordered(o),
             // The arms `eval` handles itself.
             Ir::Const(_)
             | Ir::Fact { .. }
