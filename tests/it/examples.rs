@@ -36,14 +36,14 @@ fn facts(name: &str) -> String {
     format!("policies/examples/{name}.ndjson")
 }
 
-fn read(path: &str) -> String {
+pub(super) fn read(path: &str) -> String {
     std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
 }
 
 /// `campaign evaluate policies/examples/NAME.campaign --facts policies/examples/NAME.ndjson
 /// --format ndjson --quiet EXTRA...`: the results in output order. Asserts exit 0, one
 /// result per input record, in input order, and no error objects.
-fn evaluate(name: &str, extra: &[&str]) -> Vec<Value> {
+pub(super) fn evaluate(name: &str, extra: &[&str]) -> Vec<Value> {
     let (policy, facts) = (policy(name), facts(name));
     let mut args = vec![
         "evaluate",
@@ -206,7 +206,7 @@ fn differences(actual: &Value, expected: &Value) -> Vec<String> {
 
 /// Evaluates example NAME (with EXTRA arguments) and compares every result with `expected`,
 /// which must name every record of the fact file.
-fn expect(name: &str, extra: &[&str], expected: &[Value]) {
+pub(super) fn expect(name: &str, extra: &[&str], expected: &[Value]) {
     let results = evaluate(name, extra);
     let by_id: BTreeMap<String, &Value> = results
         .iter()
@@ -231,7 +231,7 @@ fn money(amount: &str, unit: &str) -> Value {
     json!({"amount": amount, "unit": unit})
 }
 
-fn cny(amount: &str) -> Value {
+pub(super) fn cny(amount: &str) -> Value {
     money(amount, "CNY")
 }
 
@@ -252,7 +252,7 @@ fn diagnostics(text: &str) -> Vec<(String, Severity)> {
 }
 
 /// An example's text with `from` (which must occur exactly once) replaced by `to`.
-fn variant(name: &str, from: &str, to: &str) -> String {
+pub(super) fn variant(name: &str, from: &str, to: &str) -> String {
     let text = read(&policy(name));
     assert_eq!(
         text.matches(from).count(),
@@ -262,7 +262,7 @@ fn variant(name: &str, from: &str, to: &str) -> String {
     text.replace(from, to)
 }
 
-fn assert_reports(text: &str, code: &str, severity: Severity) {
+pub(super) fn assert_reports(text: &str, code: &str, severity: Severity) {
     let found = diagnostics(text);
     assert!(
         found.iter().any(|(c, s)| c == code && *s == severity),
@@ -283,7 +283,7 @@ fn assert_no_errors(text: &str) {
 // ---------------------------------------------------------------------------
 // The examples as a whole
 
-const EXAMPLES: [&str; 20] = [
+const EXAMPLES: [&str; 22] = [
     "amazon-brand-rebate-multicurrency",
     "amazon-new-seller-brand-bonus",
     "douyin-live-daily-peak-tier",
@@ -304,6 +304,9 @@ const EXAMPLES: [&str; 20] = [
     "channels-ship-on-time-business-days",
     "douyin-anchor-weekly-ranking",
     "kuaishou-sprint-bonus-payout-parts",
+    // Running values over a list (tests in `examples_running.rs`).
+    "new-merchant-fee-first-million",
+    "kuaishou-live-preview-before-session",
 ];
 
 #[test]

@@ -20,6 +20,7 @@ mod cli;
 mod docs;
 mod exact;
 mod examples;
+mod examples_running;
 mod fact_files;
 mod fixes;
 mod fmt;

@@ -125,10 +125,11 @@ pub(crate) fn ordered_outside_item(surface: Surface, span: Span, words: &str) ->
         "not in a per-item field",
     )
     .with_help(format!(
-        "define it for each item, e.g. `{} before {} orders = {} net_gmv {} created_at`, and use the field",
+        "define it for each item, e.g. `{} before {} orders = {} {} net_gmv {} created_at`, and use the field",
         surface.spell(Keyword::Let),
         surface.spell(Keyword::Of),
         surface.spell(Keyword::RunningSum),
+        surface.spell(Keyword::Of),
         surface.spell(Keyword::OrderedBy)
     ))
 }

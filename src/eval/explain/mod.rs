@@ -11,6 +11,7 @@
 //! The types and their text are here; `trace` computes them (with the evaluator), `show` writes
 //! values as people read them.
 
+mod running;
 mod show;
 mod trace;
 
@@ -32,6 +33,10 @@ pub struct Explanation {
     pub conditions: Vec<ConditionLine>,
     /// Each value computed over a list, with the items it took and left out.
     pub values: Vec<ValueLine>,
+    /// Each running threshold of a per-item field (`portion of ... within first ...`): where
+    /// the running total reached it. Left out of the JSON when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub thresholds: Vec<ThresholdLine>,
     /// Each reward's arithmetic.
     pub rewards: Vec<RewardLine>,
 }
@@ -75,6 +80,17 @@ pub struct ItemLine {
     pub counted: bool,
     /// The first filter condition it failed.
     pub left_out_by: Option<String>,
+}
+
+/// Where a running total reached its threshold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThresholdLine {
+    /// The per-item field: `discounted_gmv of orders`.
+    pub field: String,
+    /// The running value as written.
+    pub rule: String,
+    /// Where the running total reached the threshold, or that it never did.
+    pub outcome: String,
 }
 
 /// One reward's arithmetic.
@@ -131,6 +147,13 @@ impl Explanation {
             if v.more_items > 0 {
                 let _ = writeln!(out, "      … and {} more items", v.more_items);
             }
+        }
+        if !self.thresholds.is_empty() {
+            let _ = writeln!(out, "  running totals");
+        }
+        for t in &self.thresholds {
+            let _ = writeln!(out, "    {}: {}", clean(&t.field), clean(&t.rule));
+            let _ = writeln!(out, "      {}", clean(&t.outcome));
         }
         if !self.rewards.is_empty() {
             let _ = writeln!(out, "  rewards");

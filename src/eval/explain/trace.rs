@@ -81,6 +81,7 @@ impl Evaluator<'_> {
                 }
             }
         }
+        let thresholds = env.threshold_lines()?;
         let mut rewards = Vec::new();
         for (i, (r, o)) in program.rewards.iter().zip(&outcome.rewards).enumerate() {
             env.context = Context::Reward(i);
@@ -91,6 +92,7 @@ impl Evaluator<'_> {
             eligible: outcome.eligible,
             conditions,
             values,
+            thresholds,
             rewards,
         })
     }

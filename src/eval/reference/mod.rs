@@ -19,7 +19,7 @@ pub(super) mod lists;
 pub(super) mod logic;
 pub(in crate::eval) mod ordered;
 mod rare;
-pub(super) mod values;
+pub(in crate::eval) mod values;
 
 use chrono::TimeDelta;
 
