@@ -381,6 +381,8 @@ pub enum ArithOp {
     DurSub,
     /// Duration × number.
     DurMul,
+    /// Duration ÷ number: rounded to whole seconds, halves to even (unknown when dividing by zero).
+    DurDiv,
 }
 
 /// A list of records to iterate: each level comes from a field of the level

@@ -133,12 +133,12 @@ fn the_explanation_names_the_order_that_crossed_the_threshold() {
 
 #[test]
 fn a_session_counts_when_the_content_just_before_it_is_a_preview_two_hours_earlier() {
-    let row = |id: &str, eligible: bool, coupons: &str, previewed: u64, sessions: u64| {
+    let row = |id: &str, eligible: bool, coupons: &str, previewed: u64, lead: &str, sessions: u64| {
         json!({
             "id": id,
             "eligible": eligible,
             "rewards": {"traffic_coupons": cny(coupons)},
-            "values": {"previewed_sessions": previewed, "sessions": sessions},
+            "values": {"previewed_sessions": previewed, "average_lead_time": lead, "sessions": sessions},
         })
     };
     expect(
@@ -147,24 +147,25 @@ fn a_session_counts_when_the_content_just_before_it_is_a_preview_two_hours_earli
         &[
             // Listed shuffled; by time: 预告 03-03 10:00 → 直播 20:00 (10 h: counts); 预告 03-05
             // 19:00 → 直播 20:30 (1.5 h: no); 短视频 03-07 08:00, 预告 09:00 → 直播 11:00 (exactly
-            // 2 h: counts). 2 × 20 = 40.
-            row("gap-of-exactly-two-hours-counts", true, "40.00", 2, 3),
+            // 2 h: counts). 2 × 20 = 40. Average lead (10 h + 2 h) ÷ 2 = 6 h.
+            row("gap-of-exactly-two-hours-counts", true, "40.00", 2, "PT6H", 3),
             // The first post is a session (no previous: not counted); the 03-09 session follows a
             // short video, not the preview before it. None counts: not eligible.
             json!({
                 "id": "first-post-and-short-video-before",
                 "eligible": false,
                 "rewards": {"traffic_coupons": cny("0.00")},
-                "values": {"previewed_sessions": 0, "sessions": 2},
+                "values": {"previewed_sessions": 0, "average_lead_time": null, "sessions": 2},
                 "reasons": ["3 月内没有有效预告场次"],
             }),
             // 直播 and 预告 both at 03-10 18:00, the session uploaded first: the tie keeps upload
             // order, so the content before the session is the 12:00 preview (6 h): counts, 20.
-            row("tie-in-upload-order", true, "20.00", 1, 1),
+            row("tie-in-upload-order", true, "20.00", 1, "PT6H", 1),
             // 02-28 22:00 preview → 03-01 00:30 session (2.5 h, in March); eleven 08:00 → 20:00
             // pairs on 03-11..03-21; the 04-01 00:00 session is outside March. 12 × 20 = 240,
-            // at most 200.
-            row("twelve-sessions-capped", true, "200.00", 12, 12),
+            // at most 200. Average lead (2.5 h + 11 × 12 h) ÷ 12 = 134.5 h ÷ 12 = 484,200 s ÷ 12
+            // = 40,350 s = 11 h 12 min 30 s.
+            row("twelve-sessions-capped", true, "200.00", 12, "PT11H12M30S", 12),
         ],
     );
 }
@@ -326,5 +327,50 @@ fn running_values_are_refused_outside_a_per_item_field_and_a_zero_threshold_warn
         ),
         "check::unit_mismatch",
         Severity::Error,
+    );
+}
+
+#[test]
+fn durations_averaged_and_divided_are_rounded_to_whole_seconds_halves_to_even() {
+    let policy = r#"campaign "durations" {
+  timezone Asia/Shanghai
+
+  facts {
+    tickets: list of {
+      first_response: duration
+    }
+    live_time: duration
+    sessions: count
+  }
+
+  value average_first_response = average of tickets.first_response
+  value per_session = live_time ÷ sessions
+  value third = live_time ÷ 3
+}
+"#;
+    let facts = concat!(
+        r#"{"id": "a", "tickets": [{"first_response": 1}, {"first_response": 1}, {"first_response": 2}], "live_time": "1 hours", "sessions": 7}"#,
+        "\n",
+        r#"{"id": "b", "tickets": [], "live_time": 100, "sessions": 0}"#,
+        "\n",
+        r#"{"id": "c", "tickets": [{"first_response": 3}, {"first_response": 4}], "live_time": 5, "sessions": 2}"#,
+        "\n"
+    );
+    let out = run("durations", policy, facts);
+    let values: Vec<&Value> = out.iter().map(|r| &r["values"]).collect();
+    // a: (1 + 1 + 2) ÷ 3 = 1.33 s → 1 s; 3,600 ÷ 7 = 514.29 s → 514 s = 8 min 34 s; 3,600 ÷ 3 = 20 min.
+    assert_eq!(
+        values[0],
+        &json!({"average_first_response": "PT1S", "per_session": "PT8M34S", "third": "PT20M"})
+    );
+    // b: no tickets → unknown; 100 ÷ 0 → unknown; 100 ÷ 3 = 33.3 s → 33 s.
+    assert_eq!(
+        values[1],
+        &json!({"average_first_response": null, "per_session": null, "third": "PT33S"})
+    );
+    // c: (3 + 4) ÷ 2 = 3.5 s → 4 s (even); 5 ÷ 2 = 2.5 s → 2 s (even); 5 ÷ 3 = 1.67 s → 2 s.
+    assert_eq!(
+        values[2],
+        &json!({"average_first_response": "PT4S", "per_session": "PT2S", "third": "PT2S"})
     );
 }

@@ -195,7 +195,7 @@ impl<'a> Checker<'a> {
                 };
             }
             AggOp::Sum => matches!(item, Ty::Num(_) | Ty::Duration),
-            AggOp::Average => matches!(item, Ty::Num(_)),
+            AggOp::Average => matches!(item, Ty::Num(_) | Ty::Duration),
             AggOp::Min | AggOp::Max => matches!(item, Ty::Num(_) | Ty::Time | Ty::Duration),
             AggOp::Any | AggOp::All => *item == Ty::Bool,
         };

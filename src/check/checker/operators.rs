@@ -125,6 +125,15 @@ impl<'a> Checker<'a> {
             (BinOp::Sub, Ty::Duration, Ty::Duration) => (Ty::Duration, ArithOp::DurSub, true, maybe),
             (BinOp::Mul, Ty::Duration, Ty::Num(d)) if d.is_scalar() => (Ty::Duration, ArithOp::DurMul, true, maybe),
             (BinOp::Mul, Ty::Num(d), Ty::Duration) if d.is_scalar() => (Ty::Duration, ArithOp::DurMul, true, maybe),
+            (BinOp::Div, Ty::Duration, Ty::Num(d)) if d.is_scalar() => {
+                // As for numbers: dividing by zero is unknown, by a constant zero an error.
+                if num_const(&r.ir).is_some_and(|n| n.is_zero()) {
+                    self.error(errors::expressions::division_by_zero(b.span));
+                    return None;
+                }
+                let safe = num_const(&r.ir).is_some_and(|n| !n.is_zero());
+                (Ty::Duration, ArithOp::DurDiv, true, maybe || !safe)
+            }
             (_, x, y) => {
                 let d = errors::expressions::arithmetic_on_wrong_kinds(whole.span, op, x, y);
                 self.error(d);

@@ -461,6 +461,25 @@ impl<'a> Accumulator<'a> {
 
     /// The aggregate's value, or why it cannot be held ([`Accumulator::take_failure`]).
     pub(in crate::eval) fn finish_or_why(mut self) -> std::result::Result<Value<'a>, Option<Box<Unheld>>> {
+        // An average of durations: their sum divided by their count, to whole seconds.
+        if let (AggOp::Average, Some(Value::Duration(total))) = (self.op, self.sum)
+            && self.count > 0
+        {
+            let count = Number::Decimal(Decimal::from(self.count));
+            return match super::values::duration_quotient(total, count) {
+                Ok(Some(q)) => Ok(Value::Duration(q)),
+                Ok(None) => Ok(Value::Unknown),
+                Err(why) => {
+                    let a = Number::Decimal(Decimal::from(total.num_seconds()));
+                    Err(Some(Box::new(Unheld {
+                        op: Op::Div,
+                        a,
+                        b: count,
+                        why,
+                    })))
+                }
+            };
+        }
         let average = match (self.op, self.sum) {
             (AggOp::Average, Some(s)) if self.count > 0 => s.number(),
             _ => None,

@@ -59,6 +59,14 @@ impl<'a> Env<'a> {
             (ArithOp::DurMul, Value::Duration(d), n) | (ArithOp::DurMul, n, Value::Duration(d)) => {
                 self.scale_duration(d, n)?
             }
+            (ArithOp::DurDiv, Value::Duration(d), n) => match n.number() {
+                Some(divisor) => match duration_quotient(d, divisor) {
+                    Ok(Some(q)) => Value::Duration(q),
+                    Ok(None) => Value::Unknown,
+                    Err(why) => return Err(self.inexact(Op::Div, Value::Duration(d), n, why)),
+                },
+                None => return Err(self.internal(Internal::WrongKinds)),
+            },
             _ => return Err(self.internal(Internal::WrongKinds)),
         })
     }
@@ -184,6 +192,22 @@ pub(in crate::eval) fn set_contains(set: &[std::sync::Arc<str>], t: &str) -> boo
     } else {
         set.binary_search_by(|x| (**x).cmp(t)).is_ok()
     }
+}
+
+/// A duration divided by a number, rounded to whole seconds, halves to even (durations are
+/// written and read in whole seconds); `None` when dividing by zero, an error when the quotient
+/// is beyond the durations held.
+pub(in crate::eval) fn duration_quotient(d: TimeDelta, divisor: Number) -> number::Exact<Option<TimeDelta>> {
+    let nanos = d.num_nanoseconds().ok_or(Unrepresentable::TooLarge)?;
+    let Some(seconds) = number::divide_decimals(Decimal::from(nanos), Decimal::from(1_000_000_000i64))? else {
+        return Ok(None);
+    };
+    let Some(quotient) = number::apply(Op::Div, seconds, divisor)? else {
+        return Ok(None);
+    };
+    let whole = number::round(quotient, RoundingMode::HalfEven, Decimal::ONE)?;
+    let whole = i64::try_from(whole).map_err(|_| Unrepresentable::TooLarge)?;
+    TimeDelta::try_seconds(whole).map(Some).ok_or(Unrepresentable::TooLarge)
 }
 
 /// Compares two values of the same kind; `None` when either is unknown.
