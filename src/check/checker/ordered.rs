@@ -26,12 +26,14 @@ impl<'a> Checker<'a> {
         whole: &Expr,
     ) -> Option<T> {
         let words = kind_words(kind);
-        let frame = self.ctx.frames.len().checked_sub(1);
-        let (Some(frame), true) = (frame, self.ctx.hidden_below == 0 && frame.is_some_and(|f| f >= 1)) else {
-            self.error(errors::lists::ordered_outside_item(self.surface(), whole.span, words));
-            return None;
-        };
-        if self.ctx.own_item != Some(frame) || self.ctx.period_var.is_some() {
+        // The item's own frame, on top: not inside an aggregate of the field's expression, a
+        // list definition checked where it is used, or a per-period value.
+        let frame = self.ctx.frames.len().saturating_sub(1);
+        let own = frame >= 1
+            && self.ctx.own_item == Some(frame)
+            && self.ctx.hidden_below == 0
+            && self.ctx.period_var.is_none();
+        if !own {
             self.error(errors::lists::ordered_outside_item(self.surface(), whole.span, words));
             return None;
         }
@@ -94,7 +96,7 @@ impl<'a> Checker<'a> {
             }
         };
         let level = self.ctx.frames.get(frame).copied()?;
-        let parent = self.ctx.frames.get(frame - 1).copied()?;
+        let parent = self.ctx.frames.get(frame.checked_sub(1)?).copied()?;
         let (list, list_name) = self.list_field_of(parent, level)?;
         let slot = self.ordered_slots;
         self.ordered_slots += 1;

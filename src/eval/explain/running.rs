@@ -46,7 +46,7 @@ impl<'a> Env<'a> {
         self.beside_item(o, |env| {
             for (j, record) in items.iter().enumerate() {
                 let read = env.read_item(o, record, j)?;
-                env.push_item(record, o.frame - 1, j);
+                env.push_item(record, o.frame.saturating_sub(1), j);
                 let t = env.eval(limit);
                 env.frames.truncate(o.frame);
                 reads.push((read, t?));

@@ -2,13 +2,12 @@
 //! every item of a list at once: the items are read once, the placed ones sorted by their keys
 //! (a stable sort, so ties stay in the list's order), and one walk in that order gives each its
 //! running sum and previous value. The standings are remembered for the list under the node's
-//! slot, the period and the visit ([`Frame::visit`](super::super::env::Frame)) of the record
-//! holding the list, so that the field of every item of a list of `n` costs `O(n log n)` once
-//! rather than `O(n)` each.
+//! slot, the period and the visit (`Frame::visit`) of the record holding the list, so that the
+//! field of every item of a list of `n` costs `O(n log n)` once rather than `O(n)` each.
 //!
-//! **Reference:** [`Env::standing`](super::super::reference) of each item, which reads every
+//! **Reference:** `Env::standing` (`reference/ordered.rs`) of each item, which reads every
 //! other item of the list; the walk adds the values in the same order (the items before, in
-//! the order), so sums and errors are the same.
+//! the order), so the sums are the same.
 
 use super::super::env::{Env, Result};
 use super::super::error::Internal;

@@ -55,7 +55,7 @@ pub(in crate::eval) struct Read<'a> {
     pub(in crate::eval) value: Value<'a>,
 }
 
-/// Whether item `a` (with keys `ka`) comes before item `b` in the order.
+/// How item `a` (with keys `ka`) and item `b` compare in the order: `Less` when `a` comes first.
 pub(in crate::eval) fn order(o: &Ordered, ka: &[Value<'_>], a: usize, kb: &[Value<'_>], b: usize) -> Ordering {
     for ((x, y), (_, descending)) in ka.iter().zip(kb).zip(&o.keys) {
         let c = compare(*x, *y).unwrap_or(Ordering::Equal);
@@ -125,7 +125,7 @@ impl<'a> Env<'a> {
     /// Reads item `j` of the list (with the frames cut by [`Env::beside_item`]): its keys, then
     /// the filter when they are known, then the value when it is taken.
     pub(in crate::eval) fn read_item(&mut self, o: &'a Ordered, record: &'a Record, j: usize) -> Result<Read<'a>> {
-        self.push_item(record, o.frame - 1, j);
+        self.push_item(record, o.frame.saturating_sub(1), j);
         let r = self.read_top(o);
         self.frames.truncate(o.frame);
         r
