@@ -94,12 +94,20 @@ impl<'a> Env<'a> {
                 ));
             }
         }
-        let limit = reads
-            .first()
-            .map_or(String::new(), |(_, t)| show(self.program, *t, &o.ty));
+        let Some((_, first_limit)) = reads.first() else {
+            return Ok(format!(
+                "the list {} is empty: nothing reached the threshold",
+                o.list_name
+            ));
+        };
+        let limit = show(self.program, *first_limit, &o.ty);
         Ok(format!(
-            "the running total never reached {limit}: {} over the {taken} items taken{}",
+            "the running total never reached {limit}: {} over {}{}",
             show(self.program, total, &o.ty),
+            match taken {
+                1 => "the 1 item taken".to_string(),
+                n => format!("the {n} items taken"),
+            },
             left_out(unplaced)
         ))
     }
