@@ -18,7 +18,13 @@
 #   dependent   aggregates nested 30 deep, each over a list of its own and filtered by a
 #               fact of the item around it, 2 items a list: 2^30 steps, stopped by the work
 #               limit (the time is the time to fail)
+#   running-1e4, running-1e5
+#               `portion of net_gmv within first ... ordered by created_at, then by order_id`,
+#               `running sum of` and `previous` for every order of one record of 10^4 and 10^5
+#               orders (issue 16: n log n, the list sorted once per record); a tenth of the
+#               orders share a creation time with another
 #
+# SHAPES="running-1e4 running-1e5" bash bench/shapes.sh times only those.
 # Prints one line per shape: `NAME SECONDS OUTCOME`, OUTCOME the record's first value or its
 # error.
 set -euo pipefail
@@ -108,10 +114,33 @@ write("dependent", f"""campaign "dependent" {{
   value v = count of l0 where {expr}
 }}
 """, record)
+
+for label, n in (("running-1e4", 10000), ("running-1e5", 100000)):
+    orders = []
+    for i in range(n):
+        # A scrambled creation order, one order in ten sharing its second with another.
+        k = (i * 7919) % n
+        second = k - 1 if k % 10 == 1 else k
+        at = datetime.datetime(2025, 1, 1) + datetime.timedelta(seconds=second * 37)
+        orders.append({"order_id": f"o{i:06d}", "created_at": at.isoformat() + "+08:00",
+                       "paid": str(100 + (i * 31) % 900) + ".50", "refunded": str((i * 13) % 50)})
+    threshold = 250 * n
+    write(label, f"""campaign "running" {{
+  timezone Asia/Shanghai
+  facts {{ orders: list of {{ order_id: text, created_at: timestamp, paid: money CNY, refunded: money CNY }} }}
+  let net_gmv of orders = max(paid - refunded, 0 CNY)
+  let discounted of orders = portion of net_gmv within first {threshold} CNY ordered by created_at, then by order_id
+  let before of orders = running sum of net_gmv ordered by created_at, then by order_id
+  let last_at of orders = previous created_at ordered by created_at, then by order_id
+  value discounted_base = sum of orders.discounted
+  value past = count of orders where before ≥ {threshold} CNY
+  value tied = count of orders where (last_at = created_at if unknown false)
+}}
+""", {"id": label, "orders": orders})
 PY
 
 echo "# $("$BIN" --version 2>/dev/null || echo campaign) at $(git rev-parse --short HEAD 2>/dev/null || echo '?'), profile $PROFILE, --jobs 1"
-for shape in quadratic per-day nested dependent; do
+for shape in ${SHAPES:-quadratic per-day nested dependent running-1e4 running-1e5}; do
     start=$(date +%s.%N)
     out="$("$BIN" evaluate "$dir/$shape.campaign" --facts "$dir/$shape.ndjson" --jobs 1 --quiet 2>/dev/null || true)"
     end=$(date +%s.%N)

@@ -152,6 +152,7 @@ codes! {
     WindowOutsideCampaign => "lint::window_outside_periods", "a window that lies outside the campaign's settlement periods";
     DateOnlyComparison => "lint::date_only_comparison", "a timestamp compared with a bare date, which means the start of that day";
     CapBelowMinimum => "lint::cap_below_minimum", "a cap smaller than the smallest amount the reward can pay";
+    ThresholdNotPositive => "lint::threshold_not_positive", "a `portion of ... within first` threshold of zero or less, which every item is past";
     TestSyntax => "test::syntax", "a `.tests` file that does not follow the test file format, or a test that checks nothing";
     Internal => "internal::error", "a fault in campaign itself, not in the file: a step stopped unexpectedly or broke its own rules";
     MixedOutputs => "check::mixed_outputs", "a campaign that declares both rewards and fees";

@@ -244,6 +244,7 @@ node_kinds!(
     PeriodNumber,
     If,
     Earned,
+    Ordered,
 );
 
 /// The kinds of node only the optimiser makes.

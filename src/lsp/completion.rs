@@ -273,6 +273,11 @@ const KEYWORDS: &[&str] = &[
     "otherwise",
     "band of",
     "marginal of",
+    "running sum of",
+    "portion of",
+    "within first",
+    "previous",
+    "ordered by",
 ];
 
 /// A snippet for each construct: its label, a description, and its body.
@@ -358,6 +363,16 @@ const SNIPPETS: &[(&str, &str, &str)] = &[
         "rank by",
         "a ranking",
         "rank by ${1:gmv} descending${2:, then by ${3:joined_at}}${4: within ${5:industry}}",
+    ),
+    (
+        "running sum of",
+        "the total of the items before, in a declared order (in a per-item field)",
+        "running sum of ${1:net_gmv} ordered by ${2:created_at}",
+    ),
+    (
+        "portion of",
+        "the part of an item's amount within the first N of the running total (in a per-item field)",
+        "portion of ${1:net_gmv} within first ${2:1000000 CNY} ordered by ${3:created_at}",
     ),
     ("parameter", "a parameter", "parameter ${1:name}: ${2:count} = ${3:1}"),
     ("if unknown", "what unknown means", "if unknown ${1|false,true,0|}"),

@@ -716,6 +716,55 @@ pub enum Ir {
     /// `period_number(p, t)`: the current period's number counted in periods of its range's
     /// unit from the period the instant falls in (1), in the campaign's time zone.
     PeriodNumber(Box<Ir>),
+    /// Inside a per-item field, a value over the items of the item's list in a declared order:
+    /// `running sum of`, `portion of ... within first`, `previous`.
+    Ordered(Box<Ordered>),
+}
+
+/// A value over the items of a list in a declared order, computed for the item in
+/// [`Ordered::frame`]: the items of its list (the item itself among them) are put in the order
+/// of their keys, ties in the list's order; items whose keys are unknown are left out of the
+/// order, and the value of such an item is unknown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ordered {
+    /// Which value.
+    pub op: OrderedOp,
+    /// The value taken from each item, read with that item in [`Ordered::frame`].
+    pub value: Ir,
+    /// The items taken: those for which every conjunct holds (the others add nothing and are
+    /// never "previous").
+    pub filters: Vec<Filter>,
+    /// What to order by, with `descending`.
+    pub keys: Vec<(Ir, bool)>,
+    /// The frame of the item the value is computed for, in its field's own scope (its depth):
+    /// every other item of the list is read in this frame too.
+    pub frame: usize,
+    /// The list's field in the record of the frame below (the item's parent).
+    pub list: usize,
+    /// The list's name, for explanations (`orders`).
+    pub list_name: String,
+    /// This node's position among the program's ordered values (their order computed once
+    /// per list is remembered under it).
+    pub slot: usize,
+    /// The sum of no items: zero in the value's unit, or a zero duration.
+    pub zero: Const,
+    /// The value's type, for explanations.
+    pub ty: types::Ty,
+    /// How it is written, for explanations.
+    pub text: String,
+}
+
+/// Which value over the items before an item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OrderedOp {
+    /// `running sum of x`: the sum of `x` over the items taken that come before the item
+    /// (exclusive: the item's own `x` is not in it).
+    RunningSum,
+    /// `portion of x within first t`: `max(0, min(x, t - running sum))` for an item taken, 0 for
+    /// one left out.
+    Portion(Ir),
+    /// `previous x`: `x` of the nearest item taken before the item; unknown for the first.
+    Previous,
 }
 
 /// One band of a tier table. Its ends are constants, or parameters (`start_param`,

@@ -13,7 +13,7 @@
 //! whose operands are children side by side: walks recurse once per level of
 //! nesting, not once per operand.
 
-use super::{Ir, ListExpr};
+use super::{Ir, ListExpr, Ordered, OrderedOp};
 
 impl Ir {
     /// Calls `f` on each node directly inside this one, in evaluation order, until it returns
@@ -53,6 +53,7 @@ impl Ir {
             }
             Ir::Band(s, bands) | Ir::Marginal(s, bands) => f(s) || bands.iter().any(|b| f(&b.value)),
             Ir::If { branches, otherwise } => branches.iter().any(|(c, v)| f(c) || f(v)) || f(otherwise),
+            Ir::Ordered(o) => o.any_child(f),
         }
     }
 
@@ -124,6 +125,7 @@ impl Ir {
                 }
                 f(otherwise);
             }
+            Ir::Ordered(o) => o.for_each_child_mut(f),
         }
     }
 
@@ -156,6 +158,31 @@ impl ListExpr {
     /// Whether `f` holds for any node of the list's filters and projection.
     pub fn any(&self, f: &mut dyn FnMut(&Ir) -> bool) -> bool {
         self.any_child(&mut |child| child.any(f))
+    }
+}
+
+impl Ordered {
+    /// Calls `f` on the keys, the filters, the value, then the threshold, until it returns
+    /// true; returns whether it did.
+    pub fn any_child<'a>(&'a self, f: &mut dyn FnMut(&'a Ir) -> bool) -> bool {
+        self.keys.iter().any(|(k, _)| f(k))
+            || self.filters.iter().any(|x| f(&x.ir))
+            || f(&self.value)
+            || match &self.op {
+                OrderedOp::Portion(limit) => f(limit),
+                OrderedOp::RunningSum | OrderedOp::Previous => false,
+            }
+    }
+
+    /// Calls `f` on the keys, the filters, the value, then the threshold.
+    pub fn for_each_child_mut(&mut self, f: &mut dyn FnMut(&mut Ir)) {
+        self.keys.iter_mut().for_each(|(k, _)| f(k));
+        self.filters.iter_mut().for_each(|x| f(&mut x.ir));
+        f(&mut self.value);
+        match &mut self.op {
+            OrderedOp::Portion(limit) => f(limit),
+            OrderedOp::RunningSum | OrderedOp::Previous => {}
+        }
     }
 }
 

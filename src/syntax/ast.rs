@@ -743,6 +743,19 @@ pub enum ExprKind {
     },
     /// `reward is earned`.
     IsEarned(Box<Expr>),
+    /// `running sum of x where c ordered by k, then by j descending`, `portion of x within first
+    /// t ordered by k`, `previous x ordered by k`: a value over the items of a per-item field's
+    /// list, taken in a declared order.
+    Ordered {
+        /// Which value: the running sum, the portion within a threshold, or the previous item's.
+        kind: OrderedKind,
+        /// The value taken from each item.
+        value: Box<Expr>,
+        /// `where c`: the items taken (the others add nothing and are never "previous").
+        filter: Option<Box<Expr>>,
+        /// What to order by, with `descending`; ties fall to the next key, then to the list's order.
+        keys: Vec<(Expr, bool)>,
+    },
 }
 
 impl ExprKind {
@@ -754,6 +767,18 @@ impl ExprKind {
             _ => None,
         }
     }
+}
+
+/// Which value over the items before an item in a declared order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OrderedKind {
+    /// `running sum of x`: the sum of `x` over the items before.
+    RunningSum,
+    /// `portion of x within first t`: the part of the item's own `x` that falls within the
+    /// first `t` of the running sum.
+    Portion(Box<Expr>),
+    /// `previous x`: `x` of the nearest item before.
+    Previous,
 }
 
 /// One row of a lookup table.

@@ -123,6 +123,12 @@ pub enum Keyword {
     SplitProRata,
     /// `split equally`.
     SplitEqually,
+    /// `running sum`.
+    RunningSum,
+    /// `previous`.
+    Previous,
+    /// `ordered by`.
+    OrderedBy,
 }
 
 impl Surface {
@@ -189,6 +195,9 @@ fn english(keyword: Keyword) -> &'static str {
         Keyword::When => "when",
         Keyword::IsEarned => "is earned",
         Keyword::Fee => "fee",
+        Keyword::RunningSum => "running sum",
+        Keyword::Previous => "previous",
+        Keyword::OrderedBy => "ordered by",
     }
 }
 

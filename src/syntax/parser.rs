@@ -143,7 +143,7 @@ fn check_depth(text: &str, campaign: &Pair<'_, Rule>) -> Result<()> {
     for token in campaign.clone().tokens() {
         match token {
             Token::Start {
-                rule: Rule::aggregate | Rule::rank_expr,
+                rule: Rule::aggregate | Rule::rank_expr | Rule::ordered_expr,
                 pos,
             } => {
                 depth += 1;
@@ -161,7 +161,7 @@ fn check_depth(text: &str, campaign: &Pair<'_, Rule>) -> Result<()> {
                 }
             }
             Token::End {
-                rule: Rule::aggregate | Rule::rank_expr,
+                rule: Rule::aggregate | Rule::rank_expr | Rule::ordered_expr,
                 ..
             } => depth = depth.saturating_sub(1),
             // `else if` nests in the parse, though the tree keeps a chain flat.
@@ -808,6 +808,16 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         Rule::lookup_table | Rule::kw_lookup => "a value",
         Rule::rank_expr | Rule::kw_rank => "a value",
         Rule::rank_key => "what to rank by",
+        Rule::ordered_expr
+        | Rule::running_head
+        | Rule::portion_head
+        | Rule::previous_head
+        | Rule::kw_running_sum
+        | Rule::kw_portion_of
+        | Rule::kw_previous => "a value",
+        Rule::ordered_filter => "`where`",
+        Rule::kw_within_first => "`within first`",
+        Rule::kw_ordered_by => "`ordered by` and what to order by",
         Rule::kw_then => "`then`",
         Rule::if_expr | Rule::kw_if => "a value",
         Rule::kw_else => "`else`",
@@ -1344,6 +1354,7 @@ fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr> {
         Rule::compare_expr => build_compare(pair),
         Rule::aggregate => build_aggregate(pair),
         Rule::rank_expr => build_rank(pair),
+        Rule::ordered_expr => build_ordered(pair),
         Rule::lookup_table => build_lookup(pair),
         Rule::tier_table => build_tiers(pair),
         Rule::if_expr => build_if(pair),
@@ -1556,17 +1567,7 @@ fn build_rank(pair: Pair<'_, Rule>) -> Result<Expr> {
     let mut in_groups = false;
     for part in pair.into_inner() {
         match part.as_rule() {
-            Rule::rank_key => {
-                let kspan = span_of(&part);
-                let mut inner = part.into_inner();
-                let e = build_expr(next_any(&mut inner, kspan, "rank key")?)?;
-                let descending = inner
-                    .next()
-                    .and_then(|d| d.into_inner().next())
-                    .map(|d| d.as_rule() == Rule::kw_descending)
-                    .unwrap_or(false);
-                keys.push((e, descending));
-            }
+            Rule::rank_key => keys.push(build_order_key(part)?),
             Rule::kw_within => in_groups = true,
             Rule::as_expr if in_groups => within.push(build_expr(part)?),
             _ => {}
@@ -1574,6 +1575,64 @@ fn build_rank(pair: Pair<'_, Rule>) -> Result<Expr> {
     }
     Ok(Expr {
         kind: ExprKind::Rank { keys, within },
+        span,
+    })
+}
+
+/// A key of an order: `applied_at`, `gmv descending`.
+fn build_order_key(pair: Pair<'_, Rule>) -> Result<(Expr, bool)> {
+    let kspan = span_of(&pair);
+    let mut inner = pair.into_inner();
+    let e = build_expr(next_any(&mut inner, kspan, "order key")?)?;
+    let descending = inner
+        .next()
+        .and_then(|d| d.into_inner().next())
+        .map(|d| d.as_rule() == Rule::kw_descending)
+        .unwrap_or(false);
+    Ok((e, descending))
+}
+
+/// `running sum of x where c ordered by k`, `portion of x within first t ordered by k`,
+/// `previous x ordered by k`.
+fn build_ordered(pair: Pair<'_, Rule>) -> Result<Expr> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    let head = next_any(&mut inner, span, "running value")?;
+    let head_rule = head.as_rule();
+    let head_span = span_of(&head);
+    let mut parts = head
+        .into_inner()
+        .filter(|p| p.as_rule() == Rule::postfix_expr || p.as_rule() == Rule::as_expr);
+    let value = build_expr(parts.next().ok_or_else(|| invariant(head_span, "value"))?)?;
+    let kind = match head_rule {
+        Rule::running_head => OrderedKind::RunningSum,
+        Rule::previous_head => OrderedKind::Previous,
+        Rule::portion_head => {
+            let limit = parts.next().ok_or_else(|| invariant(head_span, "threshold"))?;
+            OrderedKind::Portion(Box::new(build_expr(limit)?))
+        }
+        _ => return Err(invariant(head_span, "running value")),
+    };
+    let mut filter = None;
+    let mut keys = Vec::new();
+    for part in inner {
+        match part.as_rule() {
+            Rule::ordered_filter => {
+                let fspan = span_of(&part);
+                let f = part.into_inner().find(|p| p.as_rule() == Rule::or_expr);
+                filter = Some(Box::new(build_expr(f.ok_or_else(|| invariant(fspan, "filter"))?)?));
+            }
+            Rule::rank_key => keys.push(build_order_key(part)?),
+            _ => {}
+        }
+    }
+    Ok(Expr {
+        kind: ExprKind::Ordered {
+            kind,
+            value: Box::new(value),
+            filter,
+            keys,
+        },
         span,
     })
 }

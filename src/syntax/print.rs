@@ -229,6 +229,12 @@ pub fn write_expr<S: Sink>(out: &mut S, e: &Expr) {
             write_tuple_always(out, args);
         }
         ExprKind::Rank { keys, within } => rank(out, keys, within),
+        ExprKind::Ordered {
+            kind,
+            value,
+            filter,
+            keys,
+        } => ordered(out, kind, value, filter.as_deref(), keys),
         ExprKind::Lookup { keys, rows } => {
             out.push("lookup ");
             write_tuple(out, keys);
@@ -332,6 +338,38 @@ fn rank<S: Sink>(out: &mut S, keys: &[(Expr, bool)], within: &[Expr]) {
     }
 }
 
+/// `running sum of x where c ordered by k, then by j descending` and its kin.
+fn ordered<S: Sink>(out: &mut S, kind: &OrderedKind, value: &Expr, filter: Option<&Expr>, keys: &[(Expr, bool)]) {
+    out.push(match kind {
+        OrderedKind::RunningSum => "running sum of ",
+        OrderedKind::Portion(_) => "portion of ",
+        OrderedKind::Previous => "previous ",
+    });
+    write_expr(out, value);
+    if let OrderedKind::Portion(limit) = kind {
+        out.push(" within first ");
+        write_expr(out, limit);
+    }
+    if let Some(f) = filter {
+        out.push(" where ");
+        write_expr(out, f);
+    }
+    order_keys(out, " ordered by ", keys);
+}
+
+/// `FIRST a descending, then by b`: the keys of an order.
+fn order_keys<S: Sink>(out: &mut S, first: &str, keys: &[(Expr, bool)]) {
+    for (i, (k, desc)) in keys.iter().enumerate() {
+        out.push(if i == 0 { first } else { ", then by " });
+        write_expr(out, k);
+        if *desc {
+            out.push(" descending");
+        } else if out.ascending_written(k) {
+            out.push(" ascending");
+        }
+    }
+}
+
 /// One expression as is, several in parentheses.
 fn write_tuple<S: Sink>(out: &mut S, items: &[Expr]) {
     match items {
@@ -405,6 +443,9 @@ mod tests {
             "rank by a ascending, then by b descending within c and d",
             "-(a + b) * 2 >= 3 and not x.y is known or z in {\"p\", \"q\"}",
             "sum of s.gmv where s.at in w if unknown 0 CNY",
+            "portion of g within first 10 CNY where ok ordered by at, then by id descending",
+            "running sum of g ordered by at ascending",
+            "previous at ordered by at",
         ];
         let items: Vec<String> = written
             .iter()
@@ -419,6 +460,9 @@ mod tests {
                 "rank by a, then by b descending within c and d",
                 "-(a + b) × 2 ≥ 3 and not x.y is known or z in {\"p\", \"q\"}",
                 "sum of s.gmv where s.at in w if unknown 0 CNY",
+                "portion of g within first 10 CNY where ok ordered by at, then by id descending",
+                "running sum of g ordered by at",
+                "previous at ordered by at",
             ]
         );
     }

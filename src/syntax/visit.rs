@@ -13,7 +13,7 @@
 //! ([`ExprKind::Arith`], [`ExprKind::And`]) whose operands are children side by
 //! side. Nesting itself is bounded by the parser ([`super::MAX_NESTING`]).
 
-use super::ast::{Expr, ExprKind, InTarget};
+use super::ast::{Expr, ExprKind, InTarget, OrderedKind};
 
 impl Expr {
     /// Calls `f` on each expression directly inside this one, in the order written, until it
@@ -65,6 +65,20 @@ impl Expr {
                             || row.end.as_ref().is_some_and(&mut *f)
                             || f(&row.value)
                     })
+            }
+            ExprKind::Ordered {
+                kind,
+                value,
+                filter,
+                keys,
+            } => {
+                f(value)
+                    || match kind {
+                        OrderedKind::Portion(limit) => f(limit),
+                        OrderedKind::RunningSum | OrderedKind::Previous => false,
+                    }
+                    || filter.as_deref().is_some_and(&mut *f)
+                    || keys.iter().any(|(k, _)| f(k))
             }
         }
     }
@@ -152,6 +166,22 @@ impl Expr {
                 }
                 f(otherwise);
             }
+            ExprKind::Ordered {
+                kind,
+                value,
+                filter,
+                keys,
+            } => {
+                f(value);
+                match kind {
+                    OrderedKind::Portion(limit) => f(limit),
+                    OrderedKind::RunningSum | OrderedKind::Previous => {}
+                }
+                if let Some(x) = filter {
+                    f(x);
+                }
+                keys.iter_mut().for_each(|(k, _)| f(k));
+            }
         }
     }
 
@@ -205,6 +235,8 @@ mod tests {
         );
         let e = condition("lookup (a, b) { (\"x\", 1) -> c, otherwise -> d } > band of e { .. 1 -> f, 1 .. g -> h }");
         assert_eq!(names(&e), ["a", "b", "c", "d", "e", "f", "g", "h"]);
+        let e = condition("portion of a within first b where c ordered by d, then by e descending > 0");
+        assert_eq!(names(&e), ["a", "b", "c", "d", "e"]);
     }
 
     #[test]

@@ -36,7 +36,7 @@ fn facts(name: &str) -> String {
     format!("policies/examples/{name}.ndjson")
 }
 
-fn read(path: &str) -> String {
+pub(super) fn read(path: &str) -> String {
     std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
 }
 
@@ -319,6 +319,9 @@ const EXAMPLES: &[&str] = &[
     "douyin-double11-sprint-pool",
     "channels-mini-program-equal-pool",
     "douyin-live-daily-anchor-contest",
+    // Running values over a list (tests in `examples_running.rs`).
+    "new-merchant-fee-first-million",
+    "kuaishou-live-preview-before-session",
 ];
 
 #[test]

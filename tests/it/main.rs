@@ -24,6 +24,7 @@ mod examples_outputs;
 mod examples_periods;
 mod examples_pools;
 mod examples_rewards;
+mod examples_running;
 mod examples_schedules;
 mod fact_files;
 mod fixes;

@@ -409,6 +409,21 @@ const campaignGrammar = {
           },
         },
         {
+          comment: 'running sum of, portion of (pest: kw_running_sum, kw_portion_of)',
+          match: `${B}(running${S}sum|portion)${S}(of)${E}`,
+          captures: {
+            1: { name: `keyword.operator.ordered.${C}` },
+            2: { name: `keyword.other.of.${C}` },
+          },
+        },
+        kw(`within${S}first`, 'keyword.other.within-first'),
+        kw(`ordered${S}by`, 'keyword.other.ordered-by'),
+        {
+          comment: 'previous x (pest: kw_previous; a name elsewhere)',
+          match: `${B}(previous)(?=${S}[\\p{XID_Start}_(])`,
+          captures: { 1: { name: `keyword.operator.ordered.previous.${C}` } },
+        },
+        {
           comment: 'distinct count of',
           match: `${B}(distinct${S}count)${S}(of)${E}`,
           captures: {

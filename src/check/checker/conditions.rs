@@ -280,6 +280,7 @@ impl<'a> Checker<'a> {
                 hidden_below: 0,
                 period_var: None,
                 known: Vec::new(),
+                own_item: None,
             },
         );
         for inner in names_passing_unknowns(&decl.expr) {
@@ -322,6 +323,7 @@ fn collect_operand_exprs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         | ExprKind::IsEarned(_)
         | ExprKind::Lookup { .. }
         | ExprKind::Rank { .. }
+        | ExprKind::Ordered { .. }
         | ExprKind::Number(_)
         | ExprKind::Percent(_)
         | ExprKind::Quantity(..)
@@ -416,6 +418,7 @@ fn collect_names(expr: &Expr, out: &mut Vec<String>) {
         | ExprKind::Call(..)
         | ExprKind::Rank { .. }
         | ExprKind::Lookup { .. }
-        | ExprKind::Tiers { .. } => {}
+        | ExprKind::Tiers { .. }
+        | ExprKind::Ordered { .. } => {}
     }
 }

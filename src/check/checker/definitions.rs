@@ -92,6 +92,7 @@ impl<'a> Checker<'a> {
                 hidden_below: 0,
                 period_var: None,
                 known: Vec::new(),
+                own_item: None,
             },
         );
         let result = match what {
@@ -285,6 +286,7 @@ impl<'a> Checker<'a> {
         chain.reverse();
         // Each record of the chain is inside the one before it.
         let parents = (0..chain.len()).map(|k| k.saturating_sub(1)).collect();
+        let own_item = chain.len().checked_sub(1);
         let saved = std::mem::replace(
             &mut self.ctx,
             Context {
@@ -293,6 +295,7 @@ impl<'a> Checker<'a> {
                 hidden_below: 0,
                 period_var: None,
                 known: Vec::new(),
+                own_item,
             },
         );
         let t = self.expr(&decl.expr);

@@ -79,6 +79,12 @@ impl<'a> Checker<'a> {
             ExprKind::Rank { keys, within } => self.rank(keys, within, e),
             ExprKind::If { branches, otherwise } => self.conditional(branches, otherwise),
             ExprKind::IsEarned(inner) => self.is_earned(inner),
+            ExprKind::Ordered {
+                kind,
+                value,
+                filter,
+                keys,
+            } => self.ordered(kind, value, filter.as_deref(), keys, e),
         }
     }
 

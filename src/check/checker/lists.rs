@@ -222,7 +222,7 @@ fn attach_filters(list: &mut ListExpr, filters: Vec<Filter>) {
 }
 
 /// The conjuncts of `a and b and (c and d)`, in order.
-fn flatten_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+pub(super) fn flatten_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     match &e.kind {
         ExprKind::And(operands) => operands.iter().for_each(|x| flatten_and(x, out)),
         ExprKind::Paren(inner) if matches!(inner.kind, ExprKind::And(_)) => flatten_and(inner, out),

@@ -13,6 +13,7 @@ mod definitions;
 mod expressions;
 mod lists;
 mod operators;
+mod ordered;
 mod periods;
 mod rewards;
 mod scope;
@@ -216,6 +217,9 @@ struct Context {
     period_var: Option<(String, usize)>,
     /// References known not to be unknown here (narrowed by `x is known and ...`).
     known: Vec<Ir>,
+    /// While a per-item field's own expression is checked: the frame of its item (the top
+    /// frame there), where `running sum of`, `portion of` and `previous` may be written.
+    own_item: Option<usize>,
 }
 
 struct Checker<'a> {
@@ -259,6 +263,8 @@ struct Checker<'a> {
     /// dates and expiry (not the cap).
     reward_period_var: Option<(String, usize)>,
     rankings: Vec<RankingDef>,
+    /// How many ordered values (`running sum of`, ...) have been compiled: the next one's slot.
+    ordered_slots: usize,
     /// The written plain number each top-level definition is (by name), each computed field
     /// (by level and index) and each parameter of a plain-number type (by index).
     def_bare: HashMap<String, Bare>,
@@ -319,6 +325,7 @@ impl<'a> Checker<'a> {
             uses_business_days: false,
             reward_period_var: None,
             rankings: Vec::new(),
+            ordered_slots: 0,
             def_bare: HashMap::new(),
             derived_bare: HashMap::new(),
             param_bare: HashMap::new(),
@@ -332,6 +339,7 @@ impl<'a> Checker<'a> {
                 hidden_below: 0,
                 period_var: None,
                 known: Vec::new(),
+                own_item: None,
             },
         }
     }

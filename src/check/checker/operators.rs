@@ -125,8 +125,8 @@ impl<'a> Checker<'a> {
             (BinOp::Sub, Ty::Duration, Ty::Duration) => (Ty::Duration, ArithOp::DurSub, true, maybe),
             (BinOp::Mul, Ty::Duration, Ty::Num(d)) if d.is_scalar() => (Ty::Duration, ArithOp::DurMul, true, maybe),
             (BinOp::Mul, Ty::Num(d), Ty::Duration) if d.is_scalar() => (Ty::Duration, ArithOp::DurMul, true, maybe),
-            // Division by zero gives unknown, unless the divisor is a non-zero constant.
             (BinOp::Div, Ty::Duration, Ty::Num(d)) if d.is_scalar() => {
+                // As for numbers: dividing by zero is unknown, by a constant zero an error.
                 if num_const(&r.ir).is_some_and(|n| n.is_zero()) {
                     self.error(errors::expressions::division_by_zero(b.span));
                     return None;

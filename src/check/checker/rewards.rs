@@ -36,6 +36,7 @@ impl<'a> Checker<'a> {
                 hidden_below: 0,
                 period_var: None,
                 known: Vec::new(),
+                own_item: None,
             },
         );
         let def = self.reward(decl).map(Box::new);

@@ -252,3 +252,14 @@ pub(crate) fn cap_below_smallest_payment(
         "every payment would be cut down to {cap}, whatever was achieved; check the cap and the amount against the announcement"
     ))
 }
+
+/// A `portion of ... within first` threshold that is zero or negative: every item is past it.
+pub(crate) fn threshold_not_positive(span: Span, threshold: &str) -> Diagnostic {
+    Diagnostic::warning(
+        Code::ThresholdNotPositive,
+        span,
+        format!("the threshold `{threshold}` is not above zero, so the running total is past it before the first item"),
+        "every portion is zero",
+    )
+    .with_help("the portion within the threshold is 0 for every item; check the threshold against the announcement")
+}

@@ -113,3 +113,62 @@ pub(crate) fn aggregate_of_wrong_kind(surface: Surface, span: Span, op: AggOp, i
     };
     wrong_kind_here(span, format!("`{} {of}` cannot combine {item}", op.words()), help)
 }
+
+// ---- ordered values: `running sum of`, `portion of`, `previous`
+
+/// An ordered value (`running sum of ...`) written outside a per-item field's own expression.
+pub(crate) fn ordered_outside_item(surface: Surface, span: Span, words: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidScope,
+        span,
+        format!("`{words}` compares an item with the other items of its list, so it belongs in a per-item field"),
+        "not in a per-item field",
+    )
+    .with_help(format!(
+        "define it for each item, e.g. `{} before {} orders = {} {} net_gmv {} created_at`, and use the field",
+        surface.spell(Keyword::Let),
+        surface.spell(Keyword::Of),
+        surface.spell(Keyword::RunningSum),
+        surface.spell(Keyword::Of),
+        surface.spell(Keyword::OrderedBy)
+    ))
+}
+
+/// An `ordered by` key of `ty`, which has no order.
+pub(crate) fn order_key_wrong_kind(span: Span, ty: &Ty) -> Diagnostic {
+    wrong_kind_here(
+        span,
+        format!("items are ordered by a number, amount, timestamp, duration or text, but this is {ty}"),
+        "order by a timestamp such as the creation time, or by an amount",
+    )
+}
+
+/// An ordered value of `ty`, which it cannot add up (or, for `previous`, hold per item).
+pub(crate) fn ordered_of_wrong_kind(surface: Surface, span: Span, words: &str, ty: &Ty) -> Diagnostic {
+    let (running, previous) = (surface.spell(Keyword::RunningSum), surface.spell(Keyword::Previous));
+    wrong_kind_here(
+        span,
+        format!("`{words}` cannot take {ty}"),
+        format!(
+            "`{running} {}` adds numbers, amounts or durations, `portion {}` and `within first` take amounts of one unit, `{previous}` takes one value of each item",
+            surface.spell(Keyword::Of),
+            surface.spell(Keyword::Of)
+        ),
+    )
+}
+
+/// An ordered sum of values that can be unknown.
+pub(crate) fn ordered_of_unknowns(surface: Surface, span: Span, words: &str, value: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::UnknownNotHandled,
+        span,
+        format!("some `{value}` values can be unknown, and `{words}` would not know what they add"),
+        "may hold unknown values",
+    )
+    .with_help(format!(
+        "leave them out with a filter (`{} {value} {}`) or say what they add: `({value} {} 0 ...)`",
+        surface.spell(Keyword::Where),
+        surface.spell(Keyword::IsKnown),
+        surface.spell(Keyword::IfUnknown)
+    ))
+}

@@ -11,6 +11,7 @@
 //! The types and their text are here; `trace` computes them (with the evaluator), `show` writes
 //! values as people read them.
 
+mod running;
 mod show;
 mod trace;
 
@@ -39,6 +40,9 @@ pub struct Explanation {
     pub conditions: Vec<ConditionLine>,
     /// Each value computed over a list, with the items it took and left out.
     pub values: Vec<ValueLine>,
+    /// Each running threshold of a per-item field (`portion of ... within first ...`): where
+    /// the running total reached it. Left out of the JSON when there is none.
+    pub thresholds: Vec<ThresholdLine>,
     /// Each reward's arithmetic.
     pub rewards: Vec<RewardLine>,
 }
@@ -89,6 +93,17 @@ pub struct ItemLine {
     pub left_out_by: Option<String>,
 }
 
+/// Where a running total reached its threshold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThresholdLine {
+    /// The per-item field: `discounted_gmv of orders`.
+    pub field: String,
+    /// The running value as written.
+    pub rule: String,
+    /// Where the running total reached the threshold, or that it never did.
+    pub outcome: String,
+}
+
 /// One reward's arithmetic.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RewardLine {
@@ -107,11 +122,18 @@ pub struct RewardLine {
 impl Serialize for Explanation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct as _;
-        let mut s = serializer.serialize_struct("Explanation", 5)?;
+        let mut s = serializer.serialize_struct("Explanation", 6)?;
         s.serialize_field("id", &self.id)?;
         s.serialize_field(self.kind.verdict_key(), &self.eligible)?;
         s.serialize_field("conditions", &self.conditions)?;
         s.serialize_field("values", &self.values)?;
+        // Running thresholds are left out when there is none, so explanations of campaigns
+        // without them stay as they were.
+        if self.thresholds.is_empty() {
+            s.skip_field("thresholds")?;
+        } else {
+            s.serialize_field("thresholds", &self.thresholds)?;
+        }
         s.serialize_field(self.kind.plural(), &self.rewards)?;
         s.end()
     }
@@ -153,6 +175,13 @@ impl Explanation {
             if v.more_items > 0 {
                 let _ = writeln!(out, "      … and {} more items", v.more_items);
             }
+        }
+        if !self.thresholds.is_empty() {
+            let _ = writeln!(out, "  running totals");
+        }
+        for t in &self.thresholds {
+            let _ = writeln!(out, "    {}: {}", clean(&t.field), clean(&t.rule));
+            let _ = writeln!(out, "      {}", clean(&t.outcome));
         }
         if !self.rewards.is_empty() {
             let _ = writeln!(out, "  {}", self.kind.plural());

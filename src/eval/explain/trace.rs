@@ -86,6 +86,7 @@ impl Evaluator<'_> {
                 }
             }
         }
+        let thresholds = env.threshold_lines()?;
         let mut rewards = Vec::new();
         for (i, (r, o)) in program.rewards.iter().zip(&outcome.rewards).enumerate() {
             let gate = match (&r.gate, &o.gate) {
@@ -110,6 +111,7 @@ impl Evaluator<'_> {
             eligible: outcome.eligible,
             conditions,
             values,
+            thresholds,
             rewards,
         })
     }

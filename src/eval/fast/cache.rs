@@ -27,6 +27,7 @@ use smallvec::SmallVec;
 
 use super::super::env::{Env, Frame, Result, recycle};
 use super::super::error::Internal;
+use super::super::reference::ordered::Standing;
 use super::super::value::Value;
 use crate::program::{Ir, ListExpr, Program};
 use crate::syntax::ast::AggOp;
@@ -57,7 +58,15 @@ pub(in crate::eval) struct Caches<'a> {
     values: Vec<Value<'a>>,
     /// The sorted indexes of counts ([`super::sorted`]), by position in the plan.
     pub(in crate::eval) sorted: FxHashMap<usize, super::sorted::SortedKeys<'a>>,
+    /// The standings of every item of a list in an ordered value's order ([`super::ordered`]),
+    /// by (the node's slot, period, visit of the record holding the list); `None` for an item
+    /// whose keys are unknown.
+    pub(in crate::eval) ordered: FxHashMap<OrderedKey, Vec<Option<Standing<'a>>>>,
 }
+
+/// Where the standings of a list are remembered: the ordered node's slot, the period, the visit
+/// of the record holding the list.
+pub(in crate::eval) type OrderedKey = (usize, Option<(usize, usize)>, u64);
 
 /// Empties a cache, giving back the memory of one that a very large record made big.
 fn reset<K, V>(map: &mut FxHashMap<K, V>) {
@@ -86,6 +95,7 @@ impl<'a> Caches<'a> {
             mut hoisted,
             values,
             sorted: _,
+            ordered: _,
         } = self;
         reset(&mut fields);
         reset(&mut aggregates);
@@ -100,6 +110,7 @@ impl<'a> Caches<'a> {
             values: recycle(values),
             // Its keys borrow the record: a new map (which allocates nothing until used).
             sorted: FxHashMap::default(),
+            ordered: FxHashMap::default(),
         }
     }
 }
@@ -117,7 +128,7 @@ pub(in crate::eval) fn flat_fields(program: &Program) -> (Vec<Vec<Option<usize>>
         .map(|l| {
             l.derived
                 .iter()
-                .map(|d| !d.expr.any(&mut |n| matches!(n, Ir::Aggregate(..))))
+                .map(|d| !d.expr.any(&mut |n| matches!(n, Ir::Aggregate(..) | Ir::Ordered(_))))
                 .collect()
         })
         .collect();

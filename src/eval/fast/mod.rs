@@ -12,11 +12,13 @@
 //! | in place ([`Shortcuts::in_place`]) | an amount `a × b` multiplied without a general value; sums of amounts added without building a value | `eval` of the product; [`Accumulator::add`](super::reference::Accumulator) of the value |
 //! | the period split ([`period`]) | a per-period aggregate whose list has one test "timestamp in the period" computed in one pass over the list, each item placed in its period by a binary search (later conjuncts that use other per-period values evaluated with the item's period current) | one pass per period, each period's aggregate as `eval` gives it |
 //! | sorted counts ([`sorted`]) | `count of ys where y > x` (and `sum of ys.v where ...`) for each item of another list: the kept items' `y` sorted once per record (with prefix sums of `v`), each count or sum two binary searches | the aggregate as [`Env::aggregate`](super::env::Env) walks it |
+//! | orders sorted once ([`ordered`]) | `running sum of`, `portion of ... within first` and `previous` for every item of a list at once: the list read once, sorted by its keys, walked once, the standings remembered for the list | each item's standing found by reading every other item of its list |
 //! | caches ([`cache`]) | a computed field computed once per item (once per visit for flat fields), an aggregate that reads only the top-level record once per record and period, one that reads an item around it but not the innermost ones once per visit of that item and period | the field's expression evaluated at each use, with its record on top; the aggregate evaluated at each use |
 //!
 //! `Evaluator::plain` takes none of them; `Evaluator::with_shortcuts` takes the given ones.
 
 pub(super) mod cache;
+pub(super) mod ordered;
 pub(super) mod period;
 pub(super) mod sorted;
 pub(super) mod truth;
@@ -37,6 +39,8 @@ pub struct Shortcuts {
     pub caches: bool,
     /// Counts of a list by a comparison with another item done by binary search ([`sorted`]).
     pub sorted: bool,
+    /// Ordered values of every item of a list computed at once, from one sort ([`ordered`]).
+    pub ordered: bool,
 }
 
 impl Shortcuts {
@@ -47,6 +51,7 @@ impl Shortcuts {
         period_split: true,
         caches: true,
         sorted: true,
+        ordered: true,
     };
 
     /// No shortcut: the reference semantics alone.
@@ -56,10 +61,11 @@ impl Shortcuts {
         period_split: false,
         caches: false,
         sorted: false,
+        ordered: false,
     };
 
     /// Each shortcut alone, with its name.
-    pub fn each() -> [(&'static str, Shortcuts); 5] {
+    pub fn each() -> [(&'static str, Shortcuts); 6] {
         let none = Shortcuts::NONE;
         [
             ("truth values", Shortcuts { truth: true, ..none }),
@@ -73,6 +79,7 @@ impl Shortcuts {
             ),
             ("caches", Shortcuts { caches: true, ..none }),
             ("sorted counts", Shortcuts { sorted: true, ..none }),
+            ("orders sorted once", Shortcuts { ordered: true, ..none }),
         ]
     }
 }

@@ -17,8 +17,9 @@
 
 pub(super) mod lists;
 pub(super) mod logic;
+pub(in crate::eval) mod ordered;
 mod rare;
-pub(super) mod values;
+pub(in crate::eval) mod values;
 
 use chrono::TimeDelta;
 

@@ -82,6 +82,8 @@ impl<'a> Env<'a> {
                     None => Ok(Value::Unknown),
                 }
             }
+            // Values over a list in a declared order.
+            Ir::Ordered(o) => self.ordered(o),
             // The arms `eval` handles itself.
             Ir::Const(_)
             | Ir::Fact { .. }
