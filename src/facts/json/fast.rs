@@ -12,7 +12,7 @@
 //! without a problem, and gives the same values.
 
 use super::{NUMBER_TOKEN, Plan, Seen};
-use crate::facts::record::{FactValue, Record};
+use crate::facts::record::{FactValue, ListBuilder, Record};
 use crate::program::schema::FactType;
 use compact_str::CompactString;
 
@@ -30,7 +30,9 @@ pub(super) fn read(plan: &Plan<'_>, text: &str) -> Option<(String, Record)> {
     };
     cursor.ws();
     let mut id = None;
-    let record = cursor.record(plan, Some(&mut id))?;
+    let mut record = Record::default();
+    record.values.resize_with(plan.fields.len(), || FactValue::Unknown);
+    cursor.record(plan, Some(&mut id), &mut record.values)?;
     cursor.ws();
     if cursor.pos != text.len() {
         return None;
@@ -215,11 +217,11 @@ impl<'t> Cursor<'t> {
         }
         self.eat(b'[')?;
         self.ws();
-        let mut items = Vec::new();
+        let mut items = ListBuilder::new(item.fields.len());
         if self.eat(b']').is_none() {
             loop {
                 self.ws();
-                items.push(self.record(item, None)?);
+                self.record(item, None, items.push_unknown())?;
                 self.ws();
                 match self.peek()? {
                     b',' => self.pos += 1,
@@ -231,16 +233,15 @@ impl<'t> Cursor<'t> {
                 }
             }
         }
-        *slot = FactValue::List(items);
+        put(slot, FactValue::List(items.finish()));
         Some(true)
     }
 
-    /// A record (an object) against `plan`; `id` is where an input record's
-    /// id goes (`None` for a list item).
-    fn record(&mut self, plan: &Plan<'_>, mut id: Option<&mut Option<String>>) -> Option<Record> {
+    /// A record (an object) against `plan`, read into `values` (one per
+    /// fact of the plan, each unknown); `id` is where an input record's id
+    /// goes (`None` for a list item).
+    fn record(&mut self, plan: &Plan<'_>, mut id: Option<&mut Option<String>>, values: &mut [FactValue]) -> Option<()> {
         self.eat(b'{')?;
-        let mut values: Vec<FactValue> = Vec::new();
-        values.resize_with(plan.fields.len(), || FactValue::Unknown);
         let mut seen = Seen::new(plan.fields.len());
         let mut others: [&str; OTHERS] = [""; OTHERS];
         let mut n_others = 0;
@@ -319,7 +320,7 @@ impl<'t> Cursor<'t> {
         if missing {
             return None;
         }
-        Some(Record { values })
+        Some(())
     }
 
     /// Skips one JSON value of any shape, without recursion.
