@@ -244,6 +244,24 @@ impl ListBuilder {
             len: self.len,
         }
     }
+
+    /// As [`ListBuilder::new`], building in `buffer` (emptied first), whose room is kept from
+    /// one list to the next by [`ListBuilder::finish_keeping_buffer`].
+    pub(crate) fn in_buffer(width: usize, mut buffer: Vec<FactValue>) -> Self {
+        buffer.clear();
+        ListBuilder {
+            width,
+            values: buffer,
+            len: 0,
+        }
+    }
+
+    /// The list of the items added, in a block of its exact size (one allocation, where the
+    /// buffer grew by doubling and `finish` would shrink it again), and the emptied buffer.
+    pub(crate) fn finish_keeping_buffer(mut self) -> (List, Vec<FactValue>) {
+        let values: Box<[FactValue]> = self.values.drain(..).collect();
+        (List { values, len: self.len }, self.values)
+    }
 }
 
 #[cfg(test)]
