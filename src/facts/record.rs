@@ -337,6 +337,24 @@ mod tests {
     }
 
     #[test]
+    fn a_buffer_kept_from_list_to_list_holds_no_values() {
+        let mut leftover = vec![n(9); 3];
+        leftover.reserve(20);
+        let mut list = ListBuilder::in_buffer(2, leftover);
+        list.push([n(1), n(2)]);
+        list.push([n(3)]);
+        let (list, buffer) = list.finish_keeping_buffer();
+        assert_eq!(
+            list.items().collect::<Vec<_>>(),
+            [&[n(1), n(2)][..], &[n(3), FactValue::Unknown]]
+        );
+        assert!(buffer.is_empty());
+        assert!(buffer.capacity() >= 23);
+        let (empty, _) = ListBuilder::in_buffer(2, buffer).finish_keeping_buffer();
+        assert_eq!(empty, List::default());
+    }
+
+    #[test]
     fn lists_nest_and_change_in_place() {
         let mut inner = ListBuilder::new(1);
         inner.push([n(7)]);
