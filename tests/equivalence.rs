@@ -39,7 +39,7 @@ use std::path::{Path, PathBuf};
 
 use campaign::check::{check, check_unoptimised};
 use campaign::eval::{Evaluator, Shortcuts};
-use campaign::facts::{FactValue, Format, Record, read_records};
+use campaign::facts::{FactValue, Format, List, ListBuilder, Record, read_records};
 use campaign::program::inputs::Inputs;
 use campaign::program::schema::RecordSchema;
 use campaign::program::{Const, Ir, Program};
@@ -454,27 +454,26 @@ fn edit() -> impl Strategy<Value = Edit> {
     ]
 }
 
-/// How many values a record and its list items hold.
-fn count_values(record: &Record) -> usize {
-    record
-        .values
+/// How many values a record (or an item) and its list items hold.
+fn count_values(values: &[FactValue]) -> usize {
+    values
         .iter()
         .map(|v| match v {
-            FactValue::List(items) => 1 + items.iter().map(count_values).sum::<usize>(),
+            FactValue::List(items) => 1 + items.items().map(count_values).sum::<usize>(),
             _ => 1,
         })
         .sum()
 }
 
-/// The n-th value of a record and its list items, depth first.
-fn nth_value<'r>(record: &'r mut Record, n: &mut usize) -> Option<&'r mut FactValue> {
-    for v in &mut record.values {
+/// The n-th value of a record (or an item) and its list items, depth first.
+fn nth_value<'r>(values: &'r mut [FactValue], n: &mut usize) -> Option<&'r mut FactValue> {
+    for v in values {
         if *n == 0 {
             return Some(v);
         }
         *n -= 1;
         if let FactValue::List(items) = v {
-            for item in items {
+            for item in items.items_mut() {
                 if let Some(found) = nth_value(item, n) {
                     return Some(found);
                 }
@@ -482,6 +481,18 @@ fn nth_value<'r>(record: &'r mut Record, n: &mut usize) -> Option<&'r mut FactVa
         }
     }
     None
+}
+
+/// `list` with its item `i` there `times` times (0: dropped, 2: repeated).
+fn with_item_times(list: &List, i: usize, times: usize) -> List {
+    let width = list.items().next().map_or(0, <[FactValue]>::len);
+    let mut edited = ListBuilder::new(width);
+    for (k, item) in list.items().enumerate() {
+        for _ in 0..if k == i { times } else { 1 } {
+            edited.push(item.iter().cloned());
+        }
+    }
+    edited.finish()
 }
 
 fn apply(record: &Record, edit: &Edit, t: &Targets) -> Record {
@@ -495,12 +506,12 @@ fn apply(record: &Record, edit: &Edit, t: &Targets) -> Record {
         | Edit::DropItem { at, .. }
         | Edit::RepeatItem { at, .. } => *at,
     };
-    let count = count_values(&record);
+    let count = count_values(&record.values);
     if count == 0 {
         return record;
     }
     let mut n = at % count;
-    let Some(value) = nth_value(&mut record, &mut n) else {
+    let Some(value) = nth_value(&mut record.values, &mut n) else {
         return record;
     };
     match (edit, value) {
@@ -518,13 +529,10 @@ fn apply(record: &Record, edit: &Edit, t: &Targets) -> Record {
         (Edit::Unknown { .. }, v) if !matches!(v, FactValue::List(_)) => *v = FactValue::Unknown,
         (Edit::Flip { .. }, FactValue::Bool(b)) => *b = !*b,
         (Edit::DropItem { item, .. }, FactValue::List(items)) if !items.is_empty() => {
-            let i = item % items.len();
-            items.remove(i);
+            *items = with_item_times(items, item % items.len(), 0);
         }
         (Edit::RepeatItem { item, .. }, FactValue::List(items)) if !items.is_empty() => {
-            let i = item % items.len();
-            let copy = items[i].clone();
-            items.insert(i, copy);
+            *items = with_item_times(items, item % items.len(), 2);
         }
         _ => {}
     }

@@ -31,8 +31,8 @@ pub(super) enum Context {
 /// A record in scope: the top-level record (frame 0) or a list item a walk put on top.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Frame<'a> {
-    /// The record.
-    pub(super) record: &'a Record,
+    /// The record's values (an item's: its run of its list's values), in its schema's order.
+    pub(super) values: &'a [FactValue],
     /// This visit's number, given by the evaluator: each frame pushed gets a new one (the
     /// top-level record 1), so two visits of one item, or two items, never share it.
     pub(super) visit: u64,
@@ -120,7 +120,7 @@ impl<'a> Env<'a> {
         } = scratch;
         let mut frames: Vec<Frame<'a>> = recycle(frames);
         frames.push(Frame {
-            record,
+            values: &record.values,
             visit: 1,
             parent: 0,
             index: 0,
@@ -183,13 +183,13 @@ impl<'a> Env<'a> {
         }
     }
 
-    /// Puts item `index` of the list held by the record in frame `parent` on top of the frames,
-    /// as a new visit.
+    /// Puts item `index` (its values) of the list held by the record in frame `parent` on top of
+    /// the frames, as a new visit.
     #[inline]
-    pub(super) fn push_item(&mut self, record: &'a Record, parent: usize, index: usize) {
+    pub(super) fn push_item(&mut self, values: &'a [FactValue], parent: usize, index: usize) {
         self.visits += 1;
         self.frames.push(Frame {
-            record,
+            values,
             visit: self.visits,
             parent,
             index,
@@ -282,7 +282,7 @@ impl<'a> Env<'a> {
     pub(super) fn fact(&self, frame: usize, field: usize) -> Result<&'a FactValue> {
         self.frames
             .get(frame)
-            .and_then(|f| f.record.values.get(field))
+            .and_then(|f| f.values.get(field))
             .ok_or_else(|| self.internal(Internal::MissingFact))
     }
 }

@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 use std::io::BufRead;
 
-use super::record::{FactValue, Record};
+use super::record::{FactValue, List, ListBuilder, Record};
 use super::{FileError, InputRecord, RecordError, SheetOptions, Workbook, code};
 use crate::program::schema::{FactType, RecordSchema};
 
@@ -189,18 +189,28 @@ impl<'s> JoinPlan<'s> {
     pub fn group(&self, list: usize, table: String, rows: bool, records: Records<'_>) -> Table {
         let mut groups: HashMap<String, Group> = HashMap::new();
         let mut loose = Vec::new();
-        let name = self.lists.get(list).map_or("", |&(_, name, _)| name);
+        let (name, width) = self
+            .lists
+            .get(list)
+            .map_or(("", 0), |&(_, name, items)| (name, items.fields.len()));
         let place = Place { table, rows };
+        let group_of = |_: &String| Group {
+            items: ListBuilder::new(width),
+            lines: Vec::new(),
+            problem: None,
+            more_problems: Vec::new(),
+            taken_by: None,
+        };
         for record in records {
             match record {
                 Ok(row) => {
-                    let group = groups.entry(row.id).or_default();
-                    group.items.push(row.record);
+                    let group = groups.entry(row.id).or_insert_with_key(group_of);
+                    group.items.push(row.record.into_values());
                     group.lines.push(row.line);
                 }
                 Err(e) => match e.id.clone() {
                     Some(id) => {
-                        let group = groups.entry(id).or_default();
+                        let group = groups.entry(id).or_insert_with_key(group_of);
                         let index = group.lines.len();
                         group.lines.push(e.line);
                         match group.problem {
@@ -296,10 +306,10 @@ pub struct Table {
 }
 
 /// The rows of one record in a joined table.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Group {
     /// The items read, in row order.
-    items: Vec<Record>,
+    items: ListBuilder,
     /// The line (or row) of every row of the record, read or not.
     lines: Vec<usize>,
     /// The first row that could not be read: its position in the record's rows, and why.
@@ -358,21 +368,21 @@ impl<I> Joined<'_, '_, I> {
                 && group.taken_by.is_none()
             {
                 group.taken_by = Some(line);
-                group.items = Vec::new();
+                group.items = ListBuilder::default();
             }
         }
     }
 
     /// Gives `record` (read against the flat schema) its lists.
     fn attach(&mut self, record: InputRecord) -> Result<InputRecord, RecordError> {
-        let InputRecord { line, id, mut record } = record;
-        let mut lists: Vec<(usize, Vec<Record>)> = Vec::with_capacity(self.tables.len());
+        let InputRecord { line, id, record } = record;
+        let mut lists: Vec<(usize, List)> = Vec::with_capacity(self.tables.len());
         for table in &mut self.tables {
             let Some(&(index, name, _)) = self.plan.lists.get(table.list) else {
                 continue;
             };
             let Some(group) = table.groups.get_mut(&id) else {
-                lists.push((index, Vec::new()));
+                lists.push((index, List::default()));
                 continue;
             };
             if let Some(first) = group.taken_by {
@@ -407,9 +417,9 @@ impl<I> Joined<'_, '_, I> {
                     ),
                 });
             }
-            lists.push((index, std::mem::take(&mut group.items)));
+            lists.push((index, std::mem::take(&mut group.items).finish()));
         }
-        let mut flat = std::mem::take(&mut record.values).into_iter();
+        let mut flat = record.into_values().into_iter();
         let mut values = Vec::with_capacity(self.plan.schema.fields.len());
         for (index, _) in self.plan.schema.fields.iter().enumerate() {
             match lists.iter_mut().find(|(i, _)| *i == index) {

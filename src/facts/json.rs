@@ -21,7 +21,7 @@ use std::ops::Range;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::record::{FactValue, Record};
+use super::record::{FactValue, ListBuilder, Record};
 use super::undeclared::{UndeclaredFields, closest_fact};
 use super::{
     FileError, InputRecord, LineBlock, MISSING, NdjsonLines, ReadOptions, RecordError, Source, Why, char_column, code,
@@ -489,7 +489,7 @@ impl<'de> Visitor<'de> for ListSeed<'_, '_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Got, A::Error> {
         let ListSeed { item, ctx, path } = self;
-        let mut items = Vec::new();
+        let mut items = ListBuilder::new(item.fields.len());
         let mut k = 0usize;
         loop {
             if ctx.failed() {
@@ -504,7 +504,7 @@ impl<'de> Visitor<'de> for ListSeed<'_, '_, '_> {
             };
             match seq.next_element_seed(seed)? {
                 None => break,
-                Some(Some(record)) => items.push(record),
+                Some(Some(record)) => items.push(record.into_values()),
                 Some(None) => {}
             }
             k = k.saturating_add(1);
@@ -512,7 +512,7 @@ impl<'de> Visitor<'de> for ListSeed<'_, '_, '_> {
         Ok(if ctx.failed() {
             Got::Failed
         } else {
-            Got::Value(FactValue::List(items))
+            Got::Value(FactValue::List(items.finish()))
         })
     }
 }
@@ -1754,14 +1754,17 @@ mod tests {
             panic!()
         };
         assert_eq!(minis.len(), 2);
-        assert_eq!(minis[0].values[0], FactValue::Text("a".into()));
-        let FactValue::List(orders) = &minis[0].values[1] else {
+        let [a, b] = minis.items().collect::<Vec<_>>()[..] else {
             panic!()
         };
+        assert_eq!(a[0], FactValue::Text("a".into()));
+        let FactValue::List(orders) = &a[1] else { panic!() };
         assert_eq!(orders.len(), 2);
-        assert_eq!(orders[0].values[0], dec("1.50"));
-        assert_eq!(orders[1].values, vec![dec("2"), FactValue::Unknown]);
-        assert_eq!(minis[1].values[1], FactValue::List(vec![]));
+        assert_eq!(orders.get(0).unwrap()[0], dec("1.50"));
+        assert_eq!(orders.get(1).unwrap(), [dec("2"), FactValue::Unknown]);
+        assert_eq!(orders.get(2), None);
+        assert_eq!(b[1], FactValue::List(ListBuilder::new(2).finish()));
+        assert!(matches!(&b[1], FactValue::List(l) if l.is_empty() && l.items().next().is_none()));
 
         let e = error(r#","mini_programs":[{"name":"a","orders":[{"amount":1},{"amount":"1,5"}]}]"#);
         assert_eq!(e.fact.as_deref(), Some("mini_programs[0].orders[1].amount"));

@@ -69,7 +69,7 @@ pub use xlsx::{SheetOptions, Workbook};
 mod undeclared;
 
 pub use encoding::{Decoding, Opened};
-pub use record::{FactValue, Record};
+pub use record::{FactValue, Items, List, ListBuilder, Record};
 pub(crate) use undeclared::closest_fact;
 pub use undeclared::{UndeclaredField, UndeclaredFields};
 

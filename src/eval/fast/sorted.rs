@@ -23,7 +23,7 @@ use std::cmp::Ordering;
 use super::super::env::{Env, Result};
 use super::super::reference::values::compare;
 use super::super::value::Value;
-use crate::facts::{FactValue, Record};
+use crate::facts::{FactValue, Items};
 use crate::program::{CmpOp, Ir, ListExpr, Program};
 use crate::syntax::ast::AggOp;
 
@@ -241,9 +241,9 @@ impl<'a> Env<'a> {
         let Some(level) = list.levels.first() else {
             return Ok(None);
         };
-        let items: &'a [Record] = match self.fact(level.frame, level.field)? {
-            FactValue::List(items) => items,
-            _ => &[],
+        let items = match self.fact(level.frame, level.field)? {
+            FactValue::List(items) => items.items(),
+            _ => Items::default(),
         };
         let Some(Ir::Compare(_, a, b)) = level.filters.get(shape.conjunct).map(|f| &f.ir) else {
             return Ok(None);
@@ -251,7 +251,7 @@ impl<'a> Env<'a> {
         let key = if shape.item_left { a } else { b };
         self.charge(items.len())?;
         let mut kept = Vec::with_capacity(items.len());
-        for (index, item) in items.iter().enumerate() {
+        for (index, item) in items.enumerate() {
             self.push_item(item, level.frame, index);
             let found = self.item_key(level, shape.conjunct, key, list.project.as_deref());
             self.frames.pop();

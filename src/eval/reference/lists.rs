@@ -19,7 +19,7 @@ use super::values::compare;
 use crate::eval::env::{Env, Frame, Result};
 use crate::eval::error::Internal;
 use crate::eval::value::Value;
-use crate::facts::{FactValue, Record};
+use crate::facts::{FactValue, Items};
 use crate::number::{self, Number, Op, Unrepresentable};
 use crate::program::types::Ty;
 use crate::program::{Derived, Filter, Ir, ListExpr, ListLevel};
@@ -107,13 +107,13 @@ impl<'a> Env<'a> {
         outer: &V::State,
     ) -> Result<()> {
         let Some(l) = list.levels.get(level) else { return Ok(()) };
-        let items: &'a [Record] = match self.fact(l.frame, l.field)? {
-            FactValue::List(items) => items,
-            _ => &[],
+        let items = match self.fact(l.frame, l.field)? {
+            FactValue::List(items) => items.items(),
+            _ => Items::default(),
         };
         self.charge(items.len())?;
         let last = level + 1 == list.levels.len();
-        for (index, item) in items.iter().enumerate() {
+        for (index, item) in items.enumerate() {
             let Some(state) = visit.enter(l, index, outer) else {
                 continue;
             };

@@ -79,7 +79,7 @@ impl<'a> Env<'a> {
             Ir::Const(c) => Ok(Value::of_const(c)),
             Ir::Def(i) => Ok(self.def_value(*i)),
             Ir::DefAt(i) => Ok(self.def_at(*i)),
-            Ir::Fact { frame, field } => match self.frames.get(*frame).and_then(|f| f.record.values.get(*field)) {
+            Ir::Fact { frame, field } => match self.frames.get(*frame).and_then(|f| f.values.get(*field)) {
                 Some(fact @ (FactValue::Number(_) | FactValue::Time(_) | FactValue::Unknown)) => {
                     self.value_of_fact(fact)
                 }

@@ -42,10 +42,17 @@ fn n(i: i64) -> FactValue {
     FactValue::Number(Decimal::from(i))
 }
 
-fn sale(id: &str, amount: i64) -> Record {
-    Record {
-        values: vec![FactValue::Text(id.into()), n(amount)],
+fn sale(id: &str, amount: i64) -> Vec<FactValue> {
+    vec![FactValue::Text(id.into()), n(amount)]
+}
+
+/// A list of items of `width` values.
+fn list(width: usize, items: Vec<Vec<FactValue>>) -> FactValue {
+    let mut list = ListBuilder::new(width);
+    for item in items {
+        list.push(item);
     }
+    FactValue::List(list.finish())
 }
 
 /// Joins `main` (CSV) with the `sales` and `tags` tables (CSV).
@@ -82,20 +89,18 @@ fn lists_in_row_order_and_empty_when_absent() {
     assert_eq!(
         m1.record.values,
         vec![
-            FactValue::List(vec![sale("s1", 1), sale("s2", 2), sale("s4", 4)]),
+            list(2, vec![sale("s1", 1), sale("s2", 2), sale("s4", 4)]),
             n(10),
-            FactValue::List(vec![]),
+            list(1, vec![]),
         ]
     );
     let m2 = rs[1].as_ref().unwrap();
     assert_eq!(
         m2.record.values,
         vec![
-            FactValue::List(vec![sale("s3", 3)]),
+            list(2, vec![sale("s3", 3)]),
             n(20),
-            FactValue::List(vec![Record {
-                values: vec![FactValue::Text("vip".into())]
-            }]),
+            list(1, vec![vec![FactValue::Text("vip".into())]]),
         ]
     );
     // An id given twice: whose rows they are cannot be told.

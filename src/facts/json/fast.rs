@@ -12,7 +12,7 @@
 //! without a problem, and gives the same values.
 
 use super::{NUMBER_TOKEN, Plan, Seen};
-use crate::facts::record::{FactValue, Record};
+use crate::facts::record::{FactValue, ListBuilder, Record};
 use crate::program::schema::FactType;
 use compact_str::CompactString;
 
@@ -27,21 +27,43 @@ pub(super) fn read(plan: &Plan<'_>, text: &str) -> Option<(String, Record)> {
         text,
         pos: 0,
         undeclared: Vec::new(),
+        buffers: BUFFERS.take(),
     };
-    cursor.ws();
-    let mut id = None;
-    let record = cursor.record(plan, Some(&mut id))?;
-    cursor.ws();
-    if cursor.pos != text.len() {
-        return None;
-    }
-    let id = id?;
+    let read = cursor.top(plan);
+    BUFFERS.set(cursor.buffers);
+    let (id, record) = read?;
     // Counted only once the record is read: a record given up on is read
     // again, and counted, by the `serde` reader.
     if !cursor.undeclared.is_empty() {
         plan.undeclared.add(cursor.undeclared);
     }
     Some((id, record))
+}
+
+thread_local! {
+    /// The buffers lists are built in, one per depth of nesting, kept from
+    /// one record to the next (see [`Cursor::list`]).
+    static BUFFERS: std::cell::Cell<Vec<Vec<FactValue>>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The most values a buffer keeps room for between lists: a record with a
+/// huge list does not hold its size for the rest of the run.
+const KEPT: usize = 1 << 16;
+
+impl Cursor<'_> {
+    /// An input record: its id and values.
+    fn top(&mut self, plan: &Plan<'_>) -> Option<(String, Record)> {
+        self.ws();
+        let mut id = None;
+        let mut record = Record::default();
+        record.values.resize_with(plan.fields.len(), || FactValue::Unknown);
+        self.record(plan, Some(&mut id), &mut record.values)?;
+        self.ws();
+        if self.pos != self.text.len() {
+            return None;
+        }
+        Some((id?, record))
+    }
 }
 
 /// Undeclared keys of one object remembered to detect duplicates; an object
@@ -59,6 +81,9 @@ struct Cursor<'t> {
     /// The undeclared fields met, with the number of their record schema
     /// (allocated only when there is one).
     undeclared: Vec<(u32, &'t str)>,
+    /// Buffers to build lists in, free for the next list read: a list
+    /// takes one while it is read, and a list inside its items another.
+    buffers: Vec<Vec<FactValue>>,
 }
 
 impl<'t> Cursor<'t> {
@@ -215,11 +240,14 @@ impl<'t> Cursor<'t> {
         }
         self.eat(b'[')?;
         self.ws();
-        let mut items = Vec::new();
+        // Built in a buffer kept from list to list, then moved into a block
+        // of its exact size: one allocation a list, none to grow it.
+        let buffer = self.buffers.pop().unwrap_or_default();
+        let mut items = ListBuilder::in_buffer(item.fields.len(), buffer);
         if self.eat(b']').is_none() {
             loop {
                 self.ws();
-                items.push(self.record(item, None)?);
+                self.record(item, None, items.push_unknown())?;
                 self.ws();
                 match self.peek()? {
                     b',' => self.pos += 1,
@@ -231,16 +259,19 @@ impl<'t> Cursor<'t> {
                 }
             }
         }
-        *slot = FactValue::List(items);
+        let (list, buffer) = items.finish_keeping_buffer();
+        if buffer.capacity() <= KEPT {
+            self.buffers.push(buffer);
+        }
+        put(slot, FactValue::List(list));
         Some(true)
     }
 
-    /// A record (an object) against `plan`; `id` is where an input record's
-    /// id goes (`None` for a list item).
-    fn record(&mut self, plan: &Plan<'_>, mut id: Option<&mut Option<String>>) -> Option<Record> {
+    /// A record (an object) against `plan`, read into `values` (one per
+    /// fact of the plan, each unknown); `id` is where an input record's id
+    /// goes (`None` for a list item).
+    fn record(&mut self, plan: &Plan<'_>, mut id: Option<&mut Option<String>>, values: &mut [FactValue]) -> Option<()> {
         self.eat(b'{')?;
-        let mut values: Vec<FactValue> = Vec::new();
-        values.resize_with(plan.fields.len(), || FactValue::Unknown);
         let mut seen = Seen::new(plan.fields.len());
         let mut others: [&str; OTHERS] = [""; OTHERS];
         let mut n_others = 0;
@@ -319,7 +350,7 @@ impl<'t> Cursor<'t> {
         if missing {
             return None;
         }
-        Some(Record { values })
+        Some(())
     }
 
     /// Skips one JSON value of any shape, without recursion.
