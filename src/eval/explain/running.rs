@@ -38,13 +38,13 @@ impl<'a> Env<'a> {
         let OrderedOp::Portion(limit) = &o.op else {
             return Ok(String::new());
         };
-        let items = match self.frames.first().and_then(|f| f.record.values.get(o.list)) {
-            Some(crate::facts::FactValue::List(items)) => items.as_slice(),
-            _ => &[],
+        let items = match self.frames.first().and_then(|f| f.values.get(o.list)) {
+            Some(crate::facts::FactValue::List(items)) => Some(items),
+            _ => None,
         };
-        let mut reads: Vec<(Read<'a>, Value<'a>)> = Vec::with_capacity(items.len());
+        let mut reads: Vec<(Read<'a>, Value<'a>)> = Vec::with_capacity(items.map_or(0, |l| l.len()));
         self.beside_item(o, |env| {
-            for (j, record) in items.iter().enumerate() {
+            for (j, record) in items.into_iter().flat_map(|l| l.items()).enumerate() {
                 let read = env.read_item(o, record, j)?;
                 env.push_item(record, o.frame.saturating_sub(1), j);
                 let t = env.eval(limit);

@@ -31,7 +31,7 @@ impl<'a> Env<'a> {
         self.charge(items.len())?;
         let reads = self.beside_item(o, |env| {
             let mut reads = Vec::with_capacity(items.len());
-            for (j, record) in items.iter().enumerate() {
+            for (j, record) in items.items().enumerate() {
                 reads.push(env.read_item(o, record, j)?);
             }
             Ok(reads)

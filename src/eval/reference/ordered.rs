@@ -26,7 +26,7 @@ use super::values::compare;
 use crate::eval::env::{Env, Result};
 use crate::eval::error::Internal;
 use crate::eval::value::Value;
-use crate::facts::{FactValue, Record};
+use crate::facts::{FactValue, List};
 use crate::program::{ArithOp, Const, Ordered, OrderedOp};
 
 /// The keys of one item, in the order written.
@@ -100,14 +100,14 @@ impl<'a> Env<'a> {
     }
 
     /// The items of the list of the item in the node's frame, and that item's place in it.
-    pub(in crate::eval) fn siblings(&self, o: &Ordered) -> Result<(&'a [Record], usize)> {
+    pub(in crate::eval) fn siblings(&self, o: &Ordered) -> Result<(&'a List, usize)> {
         let item = self
             .frames
             .get(o.frame)
             .ok_or_else(|| self.internal(Internal::MissingFact))?;
         let holder = o.frame.checked_sub(1).and_then(|p| self.frames.get(p));
-        match holder.and_then(|h| h.record.values.get(o.list)) {
-            Some(FactValue::List(items)) => Ok((items.as_slice(), item.index)),
+        match holder.and_then(|h| h.values.get(o.list)) {
+            Some(FactValue::List(items)) => Ok((items, item.index)),
             _ => Err(self.internal(Internal::MissingFact)),
         }
     }
@@ -124,7 +124,7 @@ impl<'a> Env<'a> {
 
     /// Reads item `j` of the list (with the frames cut by [`Env::beside_item`]): its keys, then
     /// the filter when they are known, then the value when it is taken.
-    pub(in crate::eval) fn read_item(&mut self, o: &'a Ordered, record: &'a Record, j: usize) -> Result<Read<'a>> {
+    pub(in crate::eval) fn read_item(&mut self, o: &'a Ordered, record: &'a [FactValue], j: usize) -> Result<Read<'a>> {
         self.push_item(record, o.frame.saturating_sub(1), j);
         let r = self.read_top(o);
         self.frames.truncate(o.frame);
@@ -183,7 +183,7 @@ impl<'a> Env<'a> {
             let Some(my_keys) = mine.keys else { return Ok(None) };
             let mut before = Value::of_const(&o.zero);
             let mut last: Option<(Keys<'a>, usize, Value<'a>)> = None;
-            for (j, record) in items.iter().enumerate() {
+            for (j, record) in items.items().enumerate() {
                 if j == me {
                     continue;
                 }
