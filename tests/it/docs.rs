@@ -13,8 +13,12 @@
 //!   exactly what `campaign evaluate` writes for those facts (compared as
 //!   JSON, line by line).
 //!
+//! In `docs/testing.md`, the example campaign (its ` ```campaign ` block) and
+//! its tests (the ` ```text ` block starting `# tests for`) must pass
+//! `campaign test` with the summary the page shows.
+//!
 //! In every `docs/*.md` file owned by this suite (`language.md`, `cli.md`,
-//! `design.md`), each diagnostic code written in backticks must exist.
+//! `design.md`, `testing.md`), each diagnostic code written in backticks must exist.
 
 use std::path::Path;
 
@@ -215,7 +219,7 @@ fn documented_results_are_what_evaluate_writes() {
 
 #[test]
 fn documented_codes_exist() {
-    for name in ["language.md", "cli.md", "design.md"] {
+    for name in ["language.md", "cli.md", "design.md", "testing.md"] {
         let doc = read_doc(name);
         for (i, line) in doc.lines().enumerate() {
             for piece in line.split('`').skip(1).step_by(2) {
@@ -233,4 +237,38 @@ fn documented_codes_exist() {
             }
         }
     }
+}
+
+#[test]
+fn the_testing_page_example_passes_its_tests() {
+    let doc = read_doc("testing.md");
+    let blocks = blocks(&doc);
+    let policy = blocks
+        .iter()
+        .find(|b| b.info == "campaign" && is_campaign_file(b))
+        .expect("docs/testing.md has an example campaign");
+    let tests = blocks
+        .iter()
+        .find(|b| b.info == "text" && b.text.starts_with("# tests for"))
+        .expect("docs/testing.md has an example `.tests` file");
+    let dir = TempDir::new("docs", "testing-page");
+    std::fs::write(dir.join("shop-launch.campaign"), &policy.text).unwrap();
+    std::fs::write(dir.join("shop-launch.tests"), &tests.text).unwrap();
+    let output = command()
+        .arg("test")
+        .arg(dir.join("shop-launch.campaign"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "docs/testing.md:{}: campaign test said\n{stdout}",
+        tests.line
+    );
+    assert!(
+        stdout.contains("shop-launch.campaign .........") && stdout.contains("9 passed, 0 failed"),
+        "docs/testing.md:{}: campaign test said\n{stdout}",
+        tests.line
+    );
 }
