@@ -461,8 +461,11 @@ fn evaluate(
         .and_then(|file| file.metadata().ok())
         .filter(std::fs::Metadata::is_file)
         .map(|m| m.len());
+    // The progress line follows the position in the file read; a columnar file is read through
+    // a reader of its own (and a folder through several), so it has none.
     let progress = file
         .as_ref()
+        .filter(|_| !is_columnar(format))
         .map_or_else(Progress::off, |file| Progress::start(file, options));
     let input: Box<dyn std::io::Read> = match file {
         Some(file) => Box::new(file),

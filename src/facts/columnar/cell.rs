@@ -116,8 +116,8 @@ fn decimal_text(digits: &str, scale: i8) -> String {
 
 /// The decimal `unscaled × 10^-scale` exactly, at the column's scale when a
 /// `Decimal` holds that many places (so that a `decimal(18,2)` holding 12.30
-/// reads `12.30`, as the JSON reader reads `"12.30"`); beyond, trailing zeros
-/// are dropped until it fits (a `decimal(38,30)` holding 1.5 reads `1.5`).
+/// reads `12.30`, as the JSON reader reads `"12.30"`); otherwise normalised,
+/// every trailing zero dropped (a `decimal(38,30)` holding 1.5 reads `1.5`).
 /// `None` when no exact `Decimal` holds it.
 fn exact(unscaled: i128, scale: i8) -> Option<Decimal> {
     let (mut n, mut s) = (unscaled, i64::from(scale));
@@ -125,18 +125,20 @@ fn exact(unscaled: i128, scale: i8) -> Option<Decimal> {
         n = n.checked_mul(10)?;
         s += 1;
     }
-    loop {
-        if s <= MAX_SCALE
-            && let Ok(d) = Decimal::try_from_i128_with_scale(n, u32::try_from(s).ok()?)
-        {
-            return Some(d);
-        }
-        if s == 0 || n % 10 != 0 {
+    let at = |n: i128, s: i64| {
+        if s > MAX_SCALE {
             return None;
         }
+        Decimal::try_from_i128_with_scale(n, u32::try_from(s).ok()?).ok()
+    };
+    if let Some(d) = at(n, s) {
+        return Some(d);
+    }
+    while s > 0 && n % 10 == 0 {
         n /= 10;
         s -= 1;
     }
+    at(n, s)
 }
 
 /// A decimal256 as an `i128` and a scale, dropping trailing zeros while it
@@ -250,7 +252,10 @@ mod tests {
         assert_eq!(exact(10i128.pow(30) + 1, 30), None);
         assert_eq!(exact(i128::MAX, 0), None);
         let big = i256::from_i128(15).wrapping_mul(i256::from_i128(10).wrapping_pow(60));
-        assert_eq!(narrow(big, 61), Some((15, 1)));
+        // 1.5 at 61 places: narrowed to an `i128` (38 places), then normalised.
+        let (n, s) = narrow(big, 61).unwrap();
+        assert_eq!((n, s), (15 * 10i128.pow(37), 38));
+        assert_eq!(exact(n, i8::try_from(s).unwrap()).unwrap().to_string(), "1.5");
         assert_eq!(narrow(i256::MAX, 10), None);
     }
 

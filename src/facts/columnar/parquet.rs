@@ -253,3 +253,99 @@ fn wanted_leaves(schema: &RecordSchema, fields: &Fields, top: bool, leaf: &mut u
         *leaf = start + n;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![expect(
+        clippy::unwrap_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        reason = "tests fail loudly"
+    )]
+
+    use super::*;
+
+    fn list_of(fields: Vec<Field>) -> DataType {
+        DataType::List(Arc::new(Field::new("element", DataType::Struct(fields.into()), true)))
+    }
+
+    #[test]
+    fn only_the_leaves_of_declared_facts_and_ids_are_read() {
+        let program = crate::check::check(
+            r#"
+campaign "n" {
+  timezone Asia/Shanghai
+  unit points
+  facts {
+    shops: list of {
+      name: text
+      orders: list of { amount: money CNY }
+    }
+    gmv: money CNY, optional
+  }
+  eligible when { count of shops ≥ 1  "至少一个店铺" }
+  reward points = 1 points
+}
+"#,
+        )
+        .program
+        .unwrap();
+        let orders = list_of(vec![
+            Field::new("note", DataType::Utf8, true),
+            Field::new("AMOUNT", DataType::Decimal128(18, 2), true),
+        ]);
+        let fields: Fields = vec![
+            Field::new("id", DataType::Utf8, true),
+            Field::new("junk", DataType::Utf8, true),
+            Field::new(
+                "shops",
+                list_of(vec![
+                    Field::new("name", DataType::Utf8, true),
+                    Field::new("extra", DataType::Int64, true),
+                    Field::new("orders", orders, true),
+                ]),
+                true,
+            ),
+            Field::new("more", list_of(vec![Field::new("x", DataType::Utf8, true)]), true),
+            Field::new("gmv", DataType::Decimal128(18, 2), true),
+        ]
+        .into();
+        // Leaves: id 0, junk 1, shops.name 2, shops.extra 3, shops.orders.note 4,
+        // shops.orders.AMOUNT 5, more.x 6, gmv 7.
+        let mut wanted = Vec::new();
+        let mut leaf = 0;
+        wanted_leaves(&program.schema, &fields, true, &mut leaf, &mut wanted);
+        assert_eq!(wanted, [0, 2, 5, 7]);
+        assert_eq!(leaf, 8);
+    }
+
+    #[test]
+    fn int96_leaves_become_microsecond_instants() {
+        let fields: Fields = vec![
+            Field::new("a", DataType::Timestamp(TimeUnit::Nanosecond, None), true),
+            Field::new(
+                "l",
+                list_of(vec![
+                    Field::new("b", DataType::Utf8, true),
+                    Field::new("c", DataType::Timestamp(TimeUnit::Nanosecond, None), true),
+                ]),
+                true,
+            ),
+        ]
+        .into();
+        let mut leaf = 0;
+        let out = instants(&fields, &[2], &mut leaf);
+        assert_eq!(out[0].data_type(), &DataType::Timestamp(TimeUnit::Nanosecond, None));
+        let DataType::List(item) = out[1].data_type() else {
+            panic!("a list")
+        };
+        let DataType::Struct(sub) = item.data_type() else {
+            panic!("a struct")
+        };
+        assert_eq!(
+            sub[1].data_type(),
+            &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+        );
+        assert_eq!(leaf, 3);
+    }
+}
