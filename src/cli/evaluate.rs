@@ -142,7 +142,9 @@ impl FactReading {
                 "reading facts from standard input (`--facts -`) needs their format\n  help: add `--facts-format ndjson` (or `json`, `csv`)".into(),
             ),
             // A folder of facts is a folder of Parquet parts (Spark names them `x.parquet/` or not).
-            None if path.is_dir() => Ok(Format::Parquet),
+            None if path.is_dir() && matches!(Format::from_path(path), None | Some(Format::Parquet)) => {
+                Ok(Format::Parquet)
+            }
             None => Format::from_path(path).ok_or_else(|| {
                 format!(
                     "cannot tell the format of `{}` from its extension\n  help: name the file .json, .ndjson, .jsonl, .csv, .xlsx, .parquet or .arrow, or add `--facts-format ndjson` (or `json`, `csv`, `xlsx`, `parquet`, `arrow`)",
