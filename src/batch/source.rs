@@ -191,7 +191,7 @@ pub fn open_with<'s, R: Read + 's>(
 ) -> Result<Box<dyn RecordSource + 's>, FileError> {
     match format {
         Format::Ndjson => Ok(Box::new(NdjsonSource::new(input))),
-        Format::Json | Format::Csv | Format::Xlsx => {
+        Format::Json | Format::Csv | Format::Xlsx | Format::Parquet | Format::Arrow => {
             let records = read_records_with(schema, format, BufReader::with_capacity(1 << 16, input), options)?;
             Ok(Box::new(Records::new(records)))
         }

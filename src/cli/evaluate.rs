@@ -17,6 +17,7 @@ use crate::diagnostics::SourceFile;
 use crate::facts::{Decoding, Format, LineParser, ReadOptions, UndeclaredFields};
 use crate::program::inputs::Inputs;
 use crate::program::{OutputKind, Program};
+use crate::report::parquet::ParquetResults;
 use crate::report::{self, TableOptions, Writer, shown, shown_path};
 use crate::time::parse_time;
 
@@ -31,6 +32,8 @@ pub enum ResultFormat {
     Csv,
     /// An aligned table for people.
     Table,
+    /// A Parquet file, with `-o FILE` (columns: docs/cli.md, "Parquet results").
+    Parquet,
 }
 
 /// Arguments of `campaign evaluate`.
@@ -39,7 +42,8 @@ pub struct EvaluateArgs {
     /// The campaign file.
     policy: PathBuf,
     /// The fact file: .json (an object or an array), .ndjson/.jsonl, .csv or .xlsx (flat
-    /// records; lists with --list); `-` reads standard input (with --facts-format).
+    /// records; lists with --list), .parquet (or a folder of Parquet parts) or .arrow;
+    /// `-` reads standard input (with --facts-format).
     #[arg(long)]
     facts: PathBuf,
     #[command(flatten)]
@@ -119,6 +123,10 @@ pub enum FactsFormat {
     Csv,
     /// An Excel workbook (read whole: its directory is at its end).
     Xlsx,
+    /// A Parquet file, or a folder of Parquet part files.
+    Parquet,
+    /// An Arrow IPC file (Feather v2).
+    Arrow,
 }
 
 impl FactReading {
@@ -129,17 +137,28 @@ impl FactReading {
             Some(FactsFormat::Ndjson) => Ok(Format::Ndjson),
             Some(FactsFormat::Csv) => Ok(Format::Csv),
             Some(FactsFormat::Xlsx) => Ok(Format::Xlsx),
+            Some(FactsFormat::Parquet) => Ok(Format::Parquet),
+            Some(FactsFormat::Arrow) => Ok(Format::Arrow),
             None if is_stdin(path) => Err(
                 "reading facts from standard input (`--facts -`) needs their format\n  help: add `--facts-format ndjson` (or `json`, `csv`)".into(),
             ),
+            // A folder of facts is a folder of Parquet parts (Spark names them `x.parquet/` or not).
+            None if path.is_dir() && matches!(Format::from_path(path), None | Some(Format::Parquet)) => {
+                Ok(Format::Parquet)
+            }
             None => Format::from_path(path).ok_or_else(|| {
                 format!(
-                    "cannot tell the format of `{}` from its extension\n  help: name the file .json, .ndjson, .jsonl, .csv or .xlsx, or add `--facts-format ndjson` (or `json`, `csv`, `xlsx`)",
+                    "cannot tell the format of `{}` from its extension\n  help: name the file .json, .ndjson, .jsonl, .csv, .xlsx, .parquet or .arrow, or add `--facts-format ndjson` (or `json`, `csv`, `xlsx`, `parquet`, `arrow`)",
                     shown_path(path)
                 )
             }),
         }
     }
+}
+
+/// Whether `format` is a binary columnar format (read by columns, not decoded as text).
+fn is_columnar(format: Format) -> bool {
+    matches!(format, Format::Parquet | Format::Arrow)
 }
 
 /// Whether `--facts` names standard input.
@@ -293,13 +312,6 @@ pub fn run(args: &EvaluateArgs) -> Termination {
             return Termination::Usage;
         }
     };
-    if args.facts.is_dir() {
-        say!(
-            "error: the facts `{}` are a folder\n  help: give one fact file (.json, .ndjson, .jsonl, .csv or .xlsx), or `-` for standard input",
-            shown_path(&args.facts)
-        );
-        return Termination::Usage;
-    }
     let format = match args.reading.format(&args.facts) {
         Ok(format) => format,
         Err(message) => {
@@ -307,9 +319,20 @@ pub fn run(args: &EvaluateArgs) -> Termination {
             return Termination::Usage;
         }
     };
+    if args.facts.is_dir() && format != Format::Parquet {
+        say!(
+            "error: the facts `{}` are a folder\n  help: give one fact file (.json, .ndjson, .jsonl, .csv, .xlsx, .parquet or .arrow), a folder of Parquet parts, or `-` for standard input",
+            shown_path(&args.facts)
+        );
+        return Termination::Usage;
+    }
     let decoding = match &args.reading.encoding {
         Some(_) if format == Format::Xlsx => {
             say!("error: --encoding names the encoding of a text file; an .xlsx workbook has its own");
+            return Termination::Usage;
+        }
+        Some(_) if is_columnar(format) => {
+            say!("error: --encoding names the encoding of a text file; Parquet and Arrow files hold UTF-8 strings");
             return Termination::Usage;
         }
         Some(label) => match Decoding::named(label) {
@@ -387,6 +410,12 @@ fn inputs(program: &Program, args: &EvaluateArgs) -> Result<Inputs, String> {
     if args.max_errors == Some(0) {
         return Err("`--max-errors` must be at least 1".into());
     }
+    if args.format == ResultFormat::Parquet && args.output.as_deref().is_none_or(|o| o.as_os_str() == "-") {
+        return Err(
+            "`--format parquet` writes a binary file, not text for standard output\n  help: add `-o results.parquet`"
+                .into(),
+        );
+    }
     Ok(inputs)
 }
 
@@ -405,6 +434,8 @@ fn evaluate(
         ResultFormat::Ndjson => report::Format::Ndjson,
         ResultFormat::Csv => report::Format::Csv,
         ResultFormat::Table => report::Format::Table,
+        // The rows also go through the NDJSON encoder: the `result` column holds its objects.
+        ResultFormat::Parquet => report::Format::Ndjson,
     };
     // Progress on stderr (see cli::progress): published per chunk, cleared before other stderr lines.
     let output = match Output::open(args.output.as_deref()) {
@@ -419,7 +450,8 @@ fn evaluate(
     // output quiet while the run lasts.
     let options = progress::Options {
         quiet: args.quiet,
-        whole_input_first: matches!(format, Format::Json | Format::Xlsx),
+        whole_input_first: matches!(format, Format::Json | Format::Xlsx)
+            || is_stdin(&args.facts) && is_columnar(format),
         results_at_end: !on_stdout,
     };
     let input_bytes = file
@@ -427,8 +459,11 @@ fn evaluate(
         .and_then(|file| file.metadata().ok())
         .filter(std::fs::Metadata::is_file)
         .map(|m| m.len());
+    // The progress line follows the position in the file read; a columnar file is read through
+    // a reader of its own (and a folder through several), so it has none.
     let progress = file
         .as_ref()
+        .filter(|_| !is_columnar(format))
         .map_or_else(Progress::off, |file| Progress::start(file, options));
     let input: Box<dyn std::io::Read> = match file {
         Some(file) => Box::new(file),
@@ -448,8 +483,9 @@ fn evaluate(
         }
         Termination::Failure
     };
-    // A workbook is a zip archive of its own encoding: only text formats are decoded.
-    let decoded = if format == Format::Xlsx {
+    // A workbook is a zip archive of its own encoding, and columnar files are binary: only
+    // text formats are decoded.
+    let decoded = if format == Format::Xlsx || is_columnar(format) {
         Ok(crate::facts::Opened {
             reader: input,
             note: None,
@@ -504,8 +540,20 @@ fn evaluate(
         full_numbers: args.full_numbers,
         hold: args.explain,
     };
+    let writer = if args.format == ResultFormat::Parquet {
+        match ParquetResults::new(program, output) {
+            Ok(w) => Out::Parquet(Box::new(w)),
+            Err(e) => {
+                progress.finish(0);
+                say!("error: {}", shown(&e.to_string()));
+                return Termination::Usage;
+            }
+        }
+    } else {
+        Out::Text(Writer::with_table(results, program, output, table))
+    };
     let mut sink = Results {
-        writer: Writer::with_table(results, program, output, table),
+        writer,
         stats: Stats::default(),
         file: facts_name.clone(),
         quiet: args.quiet,
@@ -526,7 +574,7 @@ fn evaluate(
         Some(e) => Err(e),
         None => sink.writer.finish(),
     };
-    if let Err(e) = written.and_then(|()| sink.writer.into_inner().commit()) {
+    if let Err(e) = written.and_then(|output| output.commit()) {
         // The results are incomplete: say so (unless the reader closed the pipe), never exit 0
         // with a file cut short.
         return write_failed(&e, &what, on_stdout);
@@ -583,8 +631,8 @@ const LISTED_FAILURES: usize = 20;
 
 /// Where the rows go: filtered by id for `campaign explain`, counted, failures
 /// listed on stderr, written on stdout; stops the run after `--max-errors`.
-struct Results<'a, W: Write> {
-    writer: Writer<'a, W>,
+struct Results<'a, W: Write + Send> {
+    writer: Out<'a, W>,
     stats: Stats,
     /// The fact file's name, for the failure lines on stderr.
     file: String,
@@ -598,7 +646,31 @@ struct Results<'a, W: Write> {
     progress: &'a Progress,
 }
 
-impl<W: Write> Sink for Results<'_, W> {
+/// The results' writer: text (JSON, NDJSON, CSV, the table) or Parquet.
+enum Out<'a, W: Write + Send> {
+    Text(Writer<'a, W>),
+    /// Boxed: the Parquet writer is large, and a run has one writer.
+    Parquet(Box<ParquetResults<'a, W>>),
+}
+
+impl<W: Write + Send> Out<'_, W> {
+    fn row(&mut self, row: &Row) -> std::io::Result<()> {
+        match self {
+            Out::Text(w) => w.row(row),
+            Out::Parquet(w) => w.row(row),
+        }
+    }
+
+    /// Ends the results and gives the output back, to commit it.
+    fn finish(self) -> std::io::Result<W> {
+        match self {
+            Out::Text(mut w) => w.finish().map(|()| w.into_inner()),
+            Out::Parquet(w) => (*w).finish(),
+        }
+    }
+}
+
+impl<W: Write + Send> Sink for Results<'_, W> {
     fn row(&mut self, row: Row) -> ControlFlow<()> {
         if let Some(wanted) = self.only_id {
             if row.id() != Some(wanted) {
@@ -624,7 +696,7 @@ impl<W: Write> Sink for Results<'_, W> {
     }
 }
 
-impl<W: Write> Results<'_, W> {
+impl<W: Write + Send> Results<'_, W> {
     /// Lists a failed record on stderr (the first few; then says that there are more).
     fn list(&self, f: &Failure) {
         if self.stats.failed <= LISTED_FAILURES {

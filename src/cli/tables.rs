@@ -11,7 +11,9 @@ use clap::Args;
 use super::Termination;
 use crate::batch::{self, RecordSource, Records};
 use crate::facts::join::{JoinPlan, Table};
-use crate::facts::{FileError, Format, ReadOptions, SheetOptions, Workbook, read_records_with};
+use crate::facts::{
+    FileError, Format, ReadOptions, SheetOptions, Workbook, open_columnar, open_columnar_bytes, read_records_with,
+};
 use crate::program::schema::RecordSchema;
 use crate::report::{shown, shown_path};
 
@@ -22,8 +24,8 @@ pub struct TableArgs {
     /// The sheet of an .xlsx fact file to read (default: its first visible sheet).
     #[arg(long, value_name = "NAME")]
     sheet: Option<String>,
-    /// The time zone of the date cells of .xlsx tables, which carry none (an IANA name such
-    /// as Asia/Shanghai): needed to read a timestamp from a date cell.
+    /// The time zone of the date cells of .xlsx tables, and of the timestamps without a zone of
+    /// Parquet and Arrow files (an IANA name such as Asia/Shanghai): needed to read them.
     #[arg(long, value_name = "ZONE")]
     facts_timezone: Option<String>,
     /// Read a list fact from a table of its own, whose rows name their record in a
@@ -116,6 +118,9 @@ pub fn open<'a>(
             None,
         ));
     }
+    if matches!(format, Format::Parquet | Format::Arrow) {
+        return columnar(schema, format, input, path, reading, zone);
+    }
     if !matches!(format, Format::Csv | Format::Xlsx) {
         return batch::open_with(schema, format, input, reading).map_err(|e| Refusal::table(path, e));
     }
@@ -139,7 +144,7 @@ pub fn open<'a>(
             book.records(plan.flat(), &options)
                 .map_err(|e| Refusal::table(path, e))?
         }
-        Format::Csv | Format::Json | Format::Ndjson => {
+        Format::Csv | Format::Json | Format::Ndjson | Format::Parquet | Format::Arrow => {
             read_records_with(plan.flat(), format, BufReader::with_capacity(1 << 16, input), reading)
                 .map_err(|e| Refusal::table(path, e))?
         }
@@ -181,6 +186,32 @@ pub fn open<'a>(
     Ok(Box::new(Records::new(plan.join(parents, tables))))
 }
 
+/// Opens Parquet or Arrow facts: by their path (a file, or a folder of parts), or read whole
+/// from standard input; the warnings found opening them are said at once.
+fn columnar<'a>(
+    schema: &'a RecordSchema,
+    format: Format,
+    mut input: Box<dyn Read + 'a>,
+    path: &Path,
+    reading: &ReadOptions,
+    zone: Option<Tz>,
+) -> Result<Box<dyn RecordSource + 'a>, Refusal> {
+    let opened = if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        input
+            .read_to_end(&mut bytes)
+            .map_err(|e| Refusal::usage(format!("cannot read standard input: {e}"), None))?;
+        open_columnar_bytes(schema, format, bytes, reading, zone)
+    } else {
+        open_columnar(schema, format, path, reading, zone)
+    };
+    let opened = opened.map_err(|e| Refusal::table(path, e))?;
+    for warning in &opened.warnings {
+        say!("warning: {}: {}", shown_path(path), shown(warning));
+    }
+    Ok(Box::new(Records::new(opened.records)))
+}
+
 /// The `--list FACT=TABLE` options, each as the list's name and its table.
 fn parse_lists(lists: &[String], format: Format) -> Result<Vec<(String, Source)>, Refusal> {
     if !lists.is_empty() && !matches!(format, Format::Csv | Format::Xlsx) {
@@ -202,7 +233,7 @@ fn parse_lists(lists: &[String], format: Format) -> Result<Vec<(String, Source)>
             let source = match Format::from_path(&path) {
                 Some(Format::Csv) => Source::Csv(path),
                 Some(Format::Xlsx) => Source::Workbook(path),
-                Some(Format::Json | Format::Ndjson) => {
+                Some(Format::Json | Format::Ndjson | Format::Parquet | Format::Arrow) => {
                     return Err(Refusal::usage(
                         format!("`{table}` cannot be joined: a list's table is a .csv file, an .xlsx workbook or a sheet"),
                         None,
@@ -229,9 +260,10 @@ fn zone(args: &TableArgs, format: Format, lists: &[(String, Source)]) -> Result<
         return Ok(None);
     };
     let workbook = format == Format::Xlsx || lists.iter().any(|(_, s)| matches!(s, Source::Workbook(_)));
-    if !workbook {
+    let columnar = matches!(format, Format::Parquet | Format::Arrow);
+    if !workbook && !columnar {
         return Err(Refusal::usage(
-            "`--facts-timezone` is the zone of the date cells of .xlsx tables, and no .xlsx table is read".into(),
+            "`--facts-timezone` is the zone of the date cells of .xlsx tables and of the zone-less timestamps of Parquet and Arrow files, and no such file is read".into(),
             Some("timestamps in CSV and JSON carry their offset (`2024-08-22T10:00:00+08:00`)".into()),
         ));
     }

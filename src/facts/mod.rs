@@ -66,7 +66,14 @@ mod xlsx;
 mod xlsx;
 
 pub use xlsx::{SheetOptions, Workbook};
+#[cfg(feature = "arrow")]
+mod columnar;
+#[cfg(not(feature = "arrow"))]
+#[path = "columnar_off.rs"]
+mod columnar;
 mod undeclared;
+
+pub use columnar::{Columnar, open_columnar, open_columnar_bytes};
 
 pub use encoding::{Decoding, Opened};
 pub use record::{FactValue, Items, List, ListBuilder, Record};
@@ -95,13 +102,19 @@ pub enum Format {
     /// An Excel workbook (`.xlsx`): one sheet read like a CSV file, the
     /// first row its header (see [`Workbook`]).
     Xlsx,
+    /// A Parquet file, or a folder of Parquet part files: one record per row
+    /// (see [`open_columnar`]).
+    Parquet,
+    /// An Arrow IPC file (Feather v2): one record per row.
+    Arrow,
 }
 
 impl Format {
     /// The format for a file name, by its extension (case-insensitive):
     /// `.json` is [`Format::Json`], `.ndjson` and `.jsonl` are
     /// [`Format::Ndjson`], `.csv` is [`Format::Csv`], `.xlsx` is
-    /// [`Format::Xlsx`]; anything else is `None`.
+    /// [`Format::Xlsx`], `.parquet` is [`Format::Parquet`], `.arrow` and
+    /// `.feather` are [`Format::Arrow`]; anything else is `None`.
     pub fn from_path(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
@@ -109,6 +122,8 @@ impl Format {
             "ndjson" | "jsonl" => Some(Format::Ndjson),
             "csv" => Some(Format::Csv),
             "xlsx" => Some(Format::Xlsx),
+            "parquet" => Some(Format::Parquet),
+            "arrow" | "feather" => Some(Format::Arrow),
             _ => None,
         }
     }
@@ -250,6 +265,17 @@ pub fn read_records_with<'s, R: BufRead + 's>(
                 help: None,
             })?;
             Workbook::open(bytes)?.records(schema, &SheetOptions::default())
+        }
+        Format::Parquet | Format::Arrow => {
+            // Columnar files are read from their end (their footer): read whole. A file on
+            // disk is better opened by its path, with `open_columnar`.
+            let mut bytes = Vec::new();
+            input.read_to_end(&mut bytes).map_err(|e| FileError {
+                line: None,
+                message: format!("could not read the input: {e}"),
+                help: None,
+            })?;
+            open_columnar_bytes(schema, format, bytes, options, None).map(|c| c.records)
         }
     }
 }

@@ -8,6 +8,11 @@
 //! also used by the test runner.
 
 pub mod json;
+#[cfg(feature = "parquet")]
+pub mod parquet;
+#[cfg(not(feature = "parquet"))]
+#[path = "parquet_off.rs"]
+pub mod parquet;
 mod table;
 pub mod terminal;
 

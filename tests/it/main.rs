@@ -33,6 +33,8 @@ mod hardening;
 mod language;
 mod large;
 mod money;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod per_item;
 mod policies;
 mod props;
