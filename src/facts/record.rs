@@ -51,7 +51,7 @@ impl Record {
 }
 
 impl Drop for Record {
-    /// Releases the values in one loop (see [`release`]).
+    /// Releases the values in one loop (see `release`).
     fn drop(&mut self) {
         release(std::mem::take(&mut self.values));
     }

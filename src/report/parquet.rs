@@ -9,22 +9,22 @@
 //! - per reward `R`: `reward_R_amount` (decimal(38, s) where `s` is the
 //!   number of places of the unit's payable step), `reward_R_unit` (string),
 //!   and for a reward settled per period `reward_R_by_period`
-//!   (map<string, decimal(38, s)>, period key to amount); per fee `F` of a
+//!   (`map<string, decimal(38, s)>`, period key to amount); per fee `F` of a
 //!   campaign of fees the same columns named `fee_F_…`;
 //! - per value `V` shown in results: `value_V`, a decimal(38, s) when the
 //!   value is a number whose step is known (a count; an amount rounded to a
 //!   step or always in whole payable steps), a boolean for a flag, and
 //!   otherwise the string the JSON output writes for it (a text as itself,
 //!   a value shown per period as its JSON object);
-//! - `reasons` (list<string>; null for a failed record);
+//! - `reasons` (`list<string>`; null for a failed record);
 //! - `error_line`, `error_column` (int64), `error`, `error_fact` (string):
 //!   null for an evaluated record;
 //! - `result` (string): exactly the JSON object the NDJSON output writes
 //!   for the record.
 //!
 //! The file's key-value metadata holds `campaign.results.version` = `1` and
-//! the campaign's name. Rows are written in batches of [`BATCH`], and the
-//! row group is flushed once it holds [`ROW_GROUP_BYTES`] of encoded data,
+//! the campaign's name. Rows are written in batches of `BATCH`, and the
+//! row group is flushed once it holds `ROW_GROUP_BYTES` of encoded data,
 //! so memory stays bounded whatever the number of records.
 
 use std::collections::HashMap;
