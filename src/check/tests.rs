@@ -506,3 +506,22 @@ fn names_used_in_items_with_errors_are_not_called_unused() {
     assert_eq!(unused, BTreeSet::from(["nobody"]));
     assert_eq!(checked.diagnostics.iter().filter(|d| d.is_error()).count(), 3);
 }
+
+/// A pool function naming no reward says what the function takes, not what `is waitlisted`
+/// follows (the message it shared before).
+#[test]
+fn a_pool_function_of_no_reward_says_what_it_takes() {
+    let text = r#"campaign "pools" {
+  timezone UTC
+  facts { n: count }
+  value claims = pool_claims(nothing)
+}"#;
+    let checked = check(text);
+    let d = (checked.diagnostics.iter())
+        .find(|d| d.code == Code::UnknownName)
+        .unwrap();
+    assert_eq!(
+        d.help.as_deref(),
+        Some("`pool_claims` takes the name of a reward with a budget")
+    );
+}

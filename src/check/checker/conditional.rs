@@ -124,11 +124,12 @@ impl Checker<'_> {
             return None;
         };
         let Some(i) = self.rewards.get(&id.name).copied() else {
-            let d = errors::conditional::earned_unknown_reward(
+            let d = errors::expressions::unknown_reward(
                 self.surface(),
                 id.span,
                 &id.name,
                 self.rewards.keys().map(String::as_str),
+                errors::expressions::RewardRef::Earned,
             );
             self.error(d);
             return None;

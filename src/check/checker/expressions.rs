@@ -209,6 +209,7 @@ impl<'a> Checker<'a> {
                     id.span,
                     &id.name,
                     self.rewards.keys().map(String::as_str),
+                    errors::expressions::RewardRef::Waitlisted,
                 );
                 self.error(d);
                 None
@@ -237,6 +238,7 @@ impl<'a> Checker<'a> {
                 id.span,
                 &id.name,
                 self.rewards.keys().map(String::as_str),
+                errors::expressions::RewardRef::Pool(&name.name),
             );
             self.error(d);
             return None;

@@ -128,27 +128,3 @@ pub(crate) fn earned_with_budget(surface: Surface, span: Span, reward: &str) -> 
         surface.spell(Keyword::IsWaitlisted)
     ))
 }
-
-/// `NAME is earned` where no reward is called `name`; `rewards` are the rewards there are.
-pub(crate) fn earned_unknown_reward<'a>(
-    surface: Surface,
-    span: Span,
-    name: &str,
-    rewards: impl IntoIterator<Item = &'a str>,
-) -> Diagnostic {
-    let d = Diagnostic::error(
-        Code::UnknownName,
-        span,
-        format!("there is no reward `{name}`"),
-        "unknown reward",
-    );
-    match crate::suggest::closest(name, rewards) {
-        Some(s) => d
-            .with_help(format!("did you mean `{s}`?"))
-            .with_fix(span, s, format!("write `{s}`")),
-        None => d.with_help(format!(
-            "`{}` follows the name of a reward written above",
-            surface.spell(Keyword::IsEarned)
-        )),
-    }
-}

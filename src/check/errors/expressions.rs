@@ -391,13 +391,25 @@ pub(crate) fn pool_stat_without_budget(surface: Surface, span: Span, name: &str,
     ))
 }
 
-/// `NAME is waitlisted` where no reward is called `name`; `rewards` are the rewards there are.
-/// Fix: the reward the help suggests.
+/// Where a reward's name was written: what the help says follows it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RewardRef<'n> {
+    /// `NAME is waitlisted`.
+    Waitlisted,
+    /// `NAME is earned`.
+    Earned,
+    /// `pool_claims(NAME)`, `pool_claimants(NAME)`: the function's name.
+    Pool(&'n str),
+}
+
+/// A reward's name (in `is waitlisted`, `is earned` or a pool function) that names no reward;
+/// `rewards` are the rewards there are. Fix: the reward the help suggests.
 pub(crate) fn unknown_reward<'a>(
     surface: Surface,
     span: Span,
     name: &str,
     rewards: impl IntoIterator<Item = &'a str>,
+    written_in: RewardRef<'_>,
 ) -> Diagnostic {
     let d = Diagnostic::error(
         Code::UnknownName,
@@ -409,10 +421,17 @@ pub(crate) fn unknown_reward<'a>(
         Some(s) => d
             .with_help(format!("did you mean `{s}`?"))
             .with_fix(span, s, format!("write `{s}`")),
-        None => d.with_help(format!(
-            "`{}` follows the name of a reward with a budget",
-            surface.spell(Keyword::IsWaitlisted)
-        )),
+        None => d.with_help(match written_in {
+            RewardRef::Waitlisted => format!(
+                "`{}` follows the name of a reward with a budget",
+                surface.spell(Keyword::IsWaitlisted)
+            ),
+            RewardRef::Earned => format!(
+                "`{}` follows the name of a reward written above",
+                surface.spell(Keyword::IsEarned)
+            ),
+            RewardRef::Pool(function) => format!("`{function}` takes the name of a reward with a budget"),
+        }),
     }
 }
 
