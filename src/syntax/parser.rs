@@ -745,6 +745,7 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         | Rule::kw_average
         | Rule::kw_count_distinct
         | Rule::neg_op
+        | Rule::reserved_word
         | Rule::kw_not => "a value",
         Rule::date_lit => "a date such as `2024-08-16`",
         Rule::month_lit | Rule::year_lit | Rule::period_bound => "a month such as `2022-12` or a date",
@@ -837,10 +838,25 @@ fn friendly(rule: Rule) -> Option<&'static str> {
 
 /// The span of a pair without the whitespace and comments pest may have consumed at its end.
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
-    let s = pair.as_span();
-    let text = pair.as_str();
-    // Trailing `# comment` lines and blanks are not part of what a label should underline
-    // (a comment at the end of a line of code stays, as the line does).
+    let start = pair.as_span().start();
+    Span::new(start, start + underlined_len(pair.as_str()))
+}
+
+/// How much of a construct's text a label underlines: trailing `# comment` lines and blanks are
+/// not part of it (a comment at the end of a line of code stays, as the line does).
+fn underlined_len(text: &str) -> usize {
+    // Without a `#` there is no comment, and the scan comes down to trimming the blanks at the
+    // end. This is most constructs, and one byte search is much cheaper than the scan (nested
+    // expressions would otherwise scan the same text once per level).
+    if memchr::memchr(b'#', text.as_bytes()).is_none() {
+        return text.trim_end().len();
+    }
+    underlined_len_scanned(text)
+}
+
+/// [`underlined_len`] by a scan of the text's strings and comments: the reference the fast
+/// path is tested against.
+fn underlined_len_scanned(text: &str) -> usize {
     let mut end = 0;
     let mut line_start = 0;
     for segment in scan::campaign(text) {
@@ -854,7 +870,7 @@ fn span_of(pair: &Pair<'_, Rule>) -> Span {
             line_start = segment.start + nl + 1;
         }
     }
-    Span::new(s.start(), s.start() + end)
+    end
 }
 
 /// The diagnostic for a parser thread that stopped unexpectedly.
@@ -1901,6 +1917,24 @@ mod tests {
     )]
 
     use super::*;
+
+    #[test]
+    fn underlined_len_without_comments_is_the_scan() {
+        for text in [
+            "",
+            "  \n\t ",
+            "a + b",
+            "a + b  \n\n",
+            "x = \"a \"  ",
+            "x in {\"a\", \"b\"}\r\n",
+            "sum of xs.a\n    where a > 1\n  ",
+            "\u{3000}名称 ≥ 4.2\u{3000}",
+            "a # note\n  # more\n",
+            "\"#\" + b  ",
+        ] {
+            assert_eq!(underlined_len(text), underlined_len_scanned(text), "{text:?}");
+        }
+    }
 
     /// The one diagnostic for `text`, which must not parse.
     fn error(text: &str) -> Diagnostic {
