@@ -86,5 +86,6 @@ pub mod program;
 pub mod report;
 pub mod suggest;
 pub mod syntax;
+pub mod terms;
 pub mod testing;
 pub mod time;

@@ -41,6 +41,7 @@ mod progress;
 mod read;
 mod render;
 mod tables;
+mod terms;
 mod test;
 mod walk;
 
@@ -90,6 +91,9 @@ enum Command {
     Completions(generate::CompletionsArgs),
     /// Print the manual page, or write one page per command into a folder (--out).
     Man(generate::ManArgs),
+    /// Write the terms merchants read, generated from a campaign file (Markdown or HTML, in
+    /// Chinese or English).
+    Render(terms::RenderArgs),
 }
 
 /// How diagnostics are printed.
@@ -168,6 +172,7 @@ fn run() -> ExitCode {
         Command::Lsp(args) => lsp::run(&args),
         Command::Completions(args) => generate::completions(&args),
         Command::Man(args) => generate::man(&args),
+        Command::Render(args) => terms::run(&args),
     };
     outcome.into()
 }
