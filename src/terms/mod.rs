@@ -403,7 +403,7 @@ impl<'a> Cx<'a> {
     fn definition(&mut self, v: &'a ValueDecl) -> Phrase {
         let mut line = Phrase::code(&v.name.name);
         if let Some(scope) = self.scope(v.scope.as_ref()) {
-            line.append(scope.after(" (").then(self.t(" 分别计算)", ")")));
+            line.append(scope.after(" (").then(self.t("分别计算)", ")")));
         }
         line.push_text(": ");
         line.append(self.value(&v.expr));
@@ -455,7 +455,7 @@ impl<'a> Cx<'a> {
     fn condition_line(&mut self, c: &Condition) -> Phrase {
         let mut line = self.condition(&c.expr);
         if let Some(reason) = &c.reason {
-            line.push_text(self.t(" —— 不满足时: ", " — if not: "));
+            line.push_text(self.t(" —— 未满足时提示: ", " — if not, the merchant is told: "));
             line.push_reason(&reason.value);
         }
         line
@@ -474,13 +474,13 @@ impl<'a> Cx<'a> {
         bullets.push(Phrase::text(self.t("金额: ", "Amount: ")).and(amount));
         if let Some(per) = per {
             bullets.push(match self.lang {
-                Lang::Zh => per.after("按 ").then(" 分别计算并结算"),
+                Lang::Zh => per.after("按 ").then("分别计算并结算"),
                 Lang::En => per.after("Computed and settled "),
             });
         }
         for m in &r.modifiers {
             let line = modifiers::modifier(self, m, r.per.is_some());
-            bullets.push(line);
+            bullets.push(capitalised(line));
         }
         self.period_var = None;
         let mut blocks = vec![Block::Bullets(bullets)];
@@ -600,4 +600,16 @@ fn bullets(items: Vec<Phrase>) -> Vec<Block> {
     } else {
         vec![Block::Bullets(items)]
     }
+}
+
+/// A phrase starting with a capital letter, for a line of its own ("Rounded down", "At
+/// most"); Chinese has no capitals and is unchanged.
+fn capitalised(mut p: Phrase) -> Phrase {
+    if let Some(doc::Piece::Text(first)) = p.0.first_mut() {
+        let mut chars = first.chars();
+        if let Some(c) = chars.next() {
+            *first = c.to_uppercase().chain(chars).collect();
+        }
+    }
+    p
 }

@@ -100,7 +100,7 @@ fn budget(cx: &mut Cx<'_>, b: &Budget) -> Phrase {
             }
         }
     };
-    out.push_text(cx.t(", ", ", "));
+    out.push_text(cx.t("; ", ", "));
     match &b.allocation {
         Allocation::Queue {
             order,

@@ -399,3 +399,29 @@ fn render_refuses_a_campaign_with_errors() {
     let missing = campaign(&["render", "no/such.campaign"]);
     assert_eq!(missing.code, 2, "{}", missing.stderr);
 }
+
+/// The example in docs/cli.md is what the command writes.
+#[test]
+fn the_documented_example_is_current() {
+    let doc = read(&root().join("docs/cli.md"));
+    let marker = "The first lines of `campaign render policies/channels-edu-back-to-school-2024.campaign --lang zh`:";
+    let after = &doc[doc.find(marker).expect("the example in docs/cli.md") + marker.len()..];
+    let mut shown = Vec::new();
+    for line in after.lines().skip(1).skip_while(|l| l.is_empty()) {
+        if line.is_empty() {
+            shown.push("");
+        } else if let Some(code) = line.strip_prefix("    ") {
+            shown.push(code);
+        } else {
+            break;
+        }
+    }
+    while shown.last() == Some(&"") {
+        shown.pop();
+    }
+    assert!(shown.len() > 20, "{shown:?}");
+    let text = read(&root().join("policies/channels-edu-back-to-school-2024.campaign"));
+    let rendered = terms(&text, Lang::Zh, Format::Markdown);
+    let actual: Vec<&str> = rendered.lines().take(shown.len()).collect();
+    assert_eq!(actual, shown);
+}
