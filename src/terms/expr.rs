@@ -44,17 +44,17 @@ pub fn words(cx: &mut Cx<'_>, e: &Expr, role: Role) -> Phrase {
             let items: Vec<String> = items.iter().map(|t| quoted(&t.value)).collect();
             Phrase::text(items.join(cx.t("、", ", ")))
         }
-        ExprKind::Neg(inner) => cx.value(inner).after("-"),
+        ExprKind::Neg(inner) => operand(cx, inner).after("-"),
         ExprKind::Not(inner) => negation(cx, inner),
         ExprKind::Paren(inner) => words(cx, inner, role).after("(").then(")"),
         ExprKind::Binary(op, a, b) => comparison(cx, *op, a, b),
         ExprKind::And(operands) => chain(cx, operands, cx.t(" 且 ", " and "), true),
         ExprKind::Or(operands) => chain(cx, operands, cx.t(" 或 ", " or "), false),
         ExprKind::Arith { first, rest } => {
-            let mut out = cx.value(first);
+            let mut out = operand(cx, first);
             for (op, x) in rest {
                 out.push_text(format!(" {} ", op.symbol()));
-                out.append(cx.value(x));
+                out.append(operand(cx, x));
             }
             out
         }
@@ -101,6 +101,30 @@ pub fn words(cx: &mut Cx<'_>, e: &Expr, role: Role) -> Phrase {
             keys,
         } => ordered(cx, kind, value, filter.as_deref(), keys),
     }
+}
+
+/// An operand of arithmetic: in parentheses when it is worded ("the smaller of a and b",
+/// "the sum of …"), so that `min(a, b) × 5 USD` does not read as "the smaller of a and
+/// b × 5 USD".
+fn operand(cx: &mut Cx<'_>, e: &Expr) -> Phrase {
+    let formula = if let ExprKind::Call(f, _) = &e.kind {
+        f.name != "min" && f.name != "max"
+    } else {
+        matches!(
+            e.kind,
+            ExprKind::Name(_)
+                | ExprKind::Field(..)
+                | ExprKind::Number(_)
+                | ExprKind::Percent(_)
+                | ExprKind::Quantity(..)
+                | ExprKind::Timestamp(_)
+                | ExprKind::Paren(_)
+                | ExprKind::Neg(_)
+                | ExprKind::Arith { .. }
+        )
+    };
+    let words = cx.value(e);
+    if formula { words } else { words.after("(").then(")") }
 }
 
 /// A text in quotes, as the terms quote it.
