@@ -73,6 +73,7 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;

@@ -1,47 +1,32 @@
 //! `campaign render POLICY [--lang zh|en] [--format md|html] [-o FILE]`: the terms
-//! merchants read, generated from the campaign file (the wording is `crate::terms`).
+//! merchants read, generated from the campaign file (the wording is `crate::terms`; `--lang`
+//! is the global flag, which also sets the language of diagnostics).
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::Termination;
 use super::output::{replace_file, target_of, write_failed};
 use super::read::{self, CAMPAIGN_LIMIT, ReadError};
 use super::render::{colour_on_stderr, graphical};
+use super::{Language, Termination};
 use crate::check::check;
 use crate::diagnostics::SourceFile;
 use crate::report::shown_path;
 use crate::terms::{Format, Lang};
-
-/// The environment variable that chooses the language when `--lang` is not given.
-pub const LANG_VARIABLE: &str = "CAMPAIGN_LANG";
 
 /// Arguments of `campaign render`.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// The campaign file.
     policy: PathBuf,
-    /// The language of the terms (default: `CAMPAIGN_LANG` when it is `zh` or `en`, else `en`).
-    /// Reasons and names stay as the file writes them.
-    #[arg(long, value_enum, value_name = "LANG")]
-    lang: Option<TermsLang>,
     /// Markdown, or one self-contained HTML page.
     #[arg(long, value_enum, default_value_t = TermsFormat::Md)]
     format: TermsFormat,
     /// Write the terms to FILE (replaced whole) instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
-}
-
-/// `--lang`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TermsLang {
-    /// Simplified Chinese.
-    Zh,
-    /// English.
-    En,
 }
 
 /// `--format`.
@@ -53,23 +38,10 @@ pub enum TermsFormat {
     Html,
 }
 
-/// The language asked for: the flag, else `CAMPAIGN_LANG`, else English.
-fn language(flag: Option<TermsLang>) -> Lang {
-    let chosen = flag.or_else(|| match std::env::var(LANG_VARIABLE).ok()?.trim() {
-        "zh" => Some(TermsLang::Zh),
-        "en" => Some(TermsLang::En),
-        _ => None,
-    });
-    match chosen {
-        Some(TermsLang::Zh) => Lang::Zh,
-        Some(TermsLang::En) | None => Lang::En,
-    }
-}
-
 /// Runs `campaign render`: checks the campaign (its errors are printed and nothing is
 /// rendered: terms of a campaign that does not compute would mislead), then writes its
 /// terms.
-pub fn run(args: &RenderArgs) -> Termination {
+pub fn run(args: &RenderArgs, lang: Language) -> Termination {
     let text = match read::text(&args.policy, CAMPAIGN_LIMIT) {
         Ok(t) => t,
         Err(e) => {
@@ -103,7 +75,11 @@ pub fn run(args: &RenderArgs) -> Termination {
         TermsFormat::Md => Format::Markdown,
         TermsFormat::Html => Format::Html,
     };
-    let mut terms = crate::terms::render(&campaign, language(args.lang), format);
+    let lang = match lang {
+        Language::Zh => Lang::Zh,
+        Language::En => Lang::En,
+    };
+    let mut terms = crate::terms::render(&campaign, lang, format);
     if !terms.ends_with('\n') {
         terms.push('\n');
     }

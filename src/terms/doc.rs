@@ -1,5 +1,5 @@
 //! The terms as a small document — sections of paragraphs, lists and tables made of
-//! phrases — written out as Markdown or HTML by [`super::markdown`] and [`super::html`].
+//! phrases — written out as Markdown or HTML by `markdown.rs` and `html.rs`.
 //!
 //! The wording is decided once, here in the tree; the two writers only lay it out and
 //! escape it, so that the two formats can never say different things.

@@ -1,6 +1,6 @@
 //! Expressions in words: the one traversal of the expression tree for the terms.
 //!
-//! Each kind of expression is worded once, in [`words`]: the shapes a merchant reads in
+//! Each kind of expression is worded once, in `words`: the shapes a merchant reads in
 //! an announcement (comparisons, windows, sets, sums over orders, tiers, lookups,
 //! rankings) in words, the rest (calls of calendar functions, fields of fields) as the
 //! formula the file writes. Tables are not worded inline: they go to the context, which
