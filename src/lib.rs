@@ -73,6 +73,7 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
@@ -86,5 +87,6 @@ pub mod program;
 pub mod report;
 pub mod suggest;
 pub mod syntax;
+pub mod terms;
 pub mod testing;
 pub mod time;

@@ -41,6 +41,7 @@ mod progress;
 mod read;
 mod render;
 mod tables;
+mod terms;
 mod test;
 mod walk;
 
@@ -58,6 +59,33 @@ struct Cli {
     /// `always` or `never`. The flag wins over `NO_COLOR`.
     #[arg(long, value_enum, global = true, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     color: ColorWhen,
+    /// The language of diagnostics (the most common codes have Chinese texts; see
+    /// docs/errors.md) and of `render`'s terms: `en` or `zh`. Default: `CAMPAIGN_LANG` when it
+    /// is `en` or `zh`, else `en`.
+    #[arg(long, value_enum, global = true, value_name = "LANG")]
+    lang: Option<Language>,
+}
+
+/// `--lang`: the language of diagnostics and terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Language {
+    /// English (the source of truth for every message).
+    En,
+    /// Simplified Chinese.
+    Zh,
+}
+
+/// The environment variable that chooses the language when `--lang` is not given.
+pub const LANG_VARIABLE: &str = "CAMPAIGN_LANG";
+
+/// The language asked for: the flag, else `CAMPAIGN_LANG` (`en` or `zh`), else English.
+fn language(flag: Option<Language>) -> Language {
+    flag.or_else(|| match std::env::var(LANG_VARIABLE).ok()?.trim() {
+        "zh" => Some(Language::Zh),
+        "en" => Some(Language::En),
+        _ => None,
+    })
+    .unwrap_or(Language::En)
 }
 
 /// `--color`: when diagnostics are coloured.
@@ -90,6 +118,9 @@ enum Command {
     Completions(generate::CompletionsArgs),
     /// Print the manual page, or write one page per command into a folder (--out).
     Man(generate::ManArgs),
+    /// Write the terms merchants read, generated from a campaign file (Markdown or HTML, in
+    /// Chinese or English).
+    Render(terms::RenderArgs),
 }
 
 /// How diagnostics are printed.
@@ -158,6 +189,8 @@ fn run() -> ExitCode {
         }
     };
     render::choose_colour(cli.color);
+    let lang = language(cli.lang);
+    render::choose_language(lang);
     let outcome = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Evaluate(args) => evaluate::run(&args),
@@ -168,6 +201,7 @@ fn run() -> ExitCode {
         Command::Lsp(args) => lsp::run(&args),
         Command::Completions(args) => generate::completions(&args),
         Command::Man(args) => generate::man(&args),
+        Command::Render(args) => terms::run(&args, lang),
     };
     outcome.into()
 }

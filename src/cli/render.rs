@@ -8,7 +8,9 @@ use std::sync::Arc;
 use anstream::{AutoStream, ColorChoice};
 use serde_json::json;
 
-use super::{ColorWhen, DiagnosticFormat};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::{ColorWhen, DiagnosticFormat, Language};
 use crate::diagnostics::{Diagnostic, Fix, Rendered, Severity, SourceFile};
 use crate::report::terminal::{masked, shown};
 
@@ -21,6 +23,24 @@ pub fn choose_colour(when: ColorWhen) {
         ColorWhen::Never => ColorChoice::Never,
     };
     choice.write_global();
+}
+
+/// Whether diagnostics are shown in Chinese (`--lang zh`), for the whole run.
+static CHINESE: AtomicBool = AtomicBool::new(false);
+
+/// Records the `--lang` choice for the run.
+pub fn choose_language(lang: Language) {
+    CHINESE.store(lang == Language::Zh, Ordering::Relaxed);
+}
+
+/// The diagnostic in the chosen language: in Chinese, the catalogue's texts where it has
+/// them (`crate::catalogue`); in English, as built.
+fn localised(diagnostic: &Diagnostic) -> Cow<'_, Diagnostic> {
+    if CHINESE.load(Ordering::Relaxed) {
+        Cow::Owned(crate::catalogue::chinese(diagnostic))
+    } else {
+        Cow::Borrowed(diagnostic)
+    }
 }
 
 /// Whether to colour diagnostics on standard error, as anstream decides: `--color always` or
@@ -60,6 +80,8 @@ fn safe_file(file: &SourceFile) -> Option<SourceFile> {
 /// Renders one diagnostic for people. The file's name and the source lines shown are made
 /// safe for a terminal first (see [`crate::report::terminal`]); offsets are unchanged.
 pub fn graphical(diagnostic: &Diagnostic, file: &SourceFile, colour: bool) -> String {
+    let localised = localised(diagnostic);
+    let diagnostic = localised.as_ref();
     let safe = safe_file(file);
     let file = safe.as_ref().unwrap_or(file);
     let cleaned;
@@ -113,6 +135,8 @@ fn terminal_width() -> usize {
 
 /// One diagnostic as a JSON object. `fixes` is always there, `[]` when there is none.
 pub fn json_object(diagnostic: &Diagnostic, file: &SourceFile) -> serde_json::Value {
+    let localised = localised(diagnostic);
+    let diagnostic = localised.as_ref();
     let span = diagnostic.span();
     let (line, column) = file.line_col(span.start);
     let (end_line, end_column) = file.line_col(span.end);
@@ -150,6 +174,8 @@ fn json_fix(fix: &Fix, file: &SourceFile) -> serde_json::Value {
 
 /// One diagnostic as a GitHub Actions workflow command.
 pub fn github_line(diagnostic: &Diagnostic, file: &SourceFile) -> String {
+    let localised = localised(diagnostic);
+    let diagnostic = localised.as_ref();
     let span = diagnostic.span();
     let (line, column) = file.line_col(span.start);
     let (end_line, end_column) = file.line_col(span.end);

@@ -24,7 +24,8 @@ pub fn command() -> Command {
     cmd.current_dir(root())
         .env("NO_COLOR", "1")
         .env("COLUMNS", COLUMNS)
-        .env_remove("CAMPAIGN_PROGRESS");
+        .env_remove("CAMPAIGN_PROGRESS")
+        .env_remove("CAMPAIGN_LANG");
     cmd
 }
 

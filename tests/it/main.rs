@@ -40,6 +40,7 @@ mod policies;
 mod props;
 mod release;
 mod robustness;
+mod terms;
 mod testing;
 mod time;
 mod tutorial;

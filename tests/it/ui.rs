@@ -91,6 +91,67 @@ fn ui() {
     });
 }
 
+/// The names, values and code a text quotes: what is in backticks, and every number.
+fn facts(text: &str) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = text.split('`').skip(1).step_by(2).map(str::to_string).collect();
+    let mut number = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_digit() {
+            number.push(c);
+        } else if !number.is_empty() {
+            out.insert(std::mem::take(&mut number));
+        }
+    }
+    out
+}
+
+/// `--lang zh`: every case of the suite that gives a translated code, its diagnostics in
+/// Chinese (a code without Chinese texts stays in English). Each text of a translated
+/// code must be translated whole, and quote the same names, values and code as the
+/// English; every translated code must be in some case.
+#[test]
+fn ui_in_chinese() {
+    let translated: BTreeSet<&str> = campaign::catalogue::translated_codes().map(|c| c.as_str()).collect();
+    assert!(translated.len() >= 20, "{} codes translated", translated.len());
+    let mut covered = BTreeSet::new();
+    let mut problems = Vec::new();
+    insta::glob!("../ui", "**/*.campaign", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let name = relative(path);
+        let checked = check(&text);
+        if !checked.diagnostics.iter().any(|d| translated.contains(d.code.as_str())) {
+            return;
+        }
+        let mut chinese = Vec::new();
+        for d in &checked.diagnostics {
+            let zh = campaign::catalogue::chinese(d);
+            if translated.contains(d.code.as_str()) {
+                covered.insert(d.code.as_str());
+                for left in campaign::catalogue::untranslated(d) {
+                    problems.push(format!("{name}: `{}` has no Chinese for {left:?}", d.code));
+                }
+                let english = d.labels.iter().map(|l| &l.text).chain(&d.help).chain([&d.message]);
+                let translated = zh.labels.iter().map(|l| &l.text).chain(&zh.help).chain([&zh.message]);
+                for (en, cn) in english.zip(translated) {
+                    let missing: Vec<String> = facts(en).difference(&facts(cn)).cloned().collect();
+                    if !missing.is_empty() {
+                        problems.push(format!("{name}: {cn:?} lost {missing:?} of {en:?}"));
+                    }
+                }
+            }
+            chinese.push(zh);
+        }
+        let rendered = render(&chinese, &SourceFile::new(name, text.as_str()));
+        insta::assert_snapshot!("zh", rendered);
+    });
+    assert!(problems.is_empty(), "{problems:#?}");
+    let uncovered: Vec<&&str> = translated.difference(&covered).collect();
+    assert!(
+        uncovered.is_empty(),
+        "translated codes in no case of tests/ui: {uncovered:?}"
+    );
+}
+
 /// A file over the size limit cannot live in the repository; build one in memory.
 #[test]
 fn file_too_large() {
@@ -217,4 +278,50 @@ fn checking_edited_campaigns_never_panics() {
             }
         }
     }
+}
+
+/// docs/errors.md lists exactly the codes that have Chinese texts.
+#[test]
+fn the_translated_codes_are_documented() {
+    let doc = std::fs::read_to_string(root().join("docs/errors.md")).unwrap();
+    let start = doc
+        .find("## Diagnostics in Chinese")
+        .expect("the section in docs/errors.md");
+    let section = &doc[start..];
+    let end = section[3..].find("\n## ").map_or(section.len(), |i| i + 3);
+    let listed: BTreeSet<&str> = section[..end]
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .collect();
+    let translated: BTreeSet<&str> = campaign::catalogue::translated_codes().map(|c| c.as_str()).collect();
+    assert_eq!(listed, translated);
+}
+
+/// `--lang zh` and `CAMPAIGN_LANG=zh` on the command line; English without them.
+#[test]
+fn diagnostics_in_chinese_on_the_command_line() {
+    use crate::harness::{Run, campaign, command};
+    let case = "tests/ui/check/unknown_fact_typo.campaign";
+    let zh = campaign(&["--lang", "zh", "check", case]);
+    assert_eq!(zh.code, 1);
+    assert!(zh.stderr.contains("未定义"), "{}", zh.stderr);
+    let env = Run::of(
+        command()
+            .env("CAMPAIGN_LANG", "zh")
+            .args(["check", "--format", "json", case]),
+    );
+    assert!(env.stdout.contains("未定义"), "{}", env.stdout);
+    let flag = Run::of(
+        command()
+            .env("CAMPAIGN_LANG", "zh")
+            .args(["check", case, "--lang", "en"]),
+    );
+    assert!(
+        flag.stderr.contains("is not defined") && !flag.stderr.contains("未定义"),
+        "{}",
+        flag.stderr
+    );
+    let en = campaign(&["check", case]);
+    assert!(en.stderr.contains("is not defined"), "{}", en.stderr);
 }
