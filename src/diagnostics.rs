@@ -156,6 +156,7 @@ codes! {
     TestSyntax => "test::syntax", "a `.tests` file that does not follow the test file format, or a test that checks nothing";
     Internal => "internal::error", "a fault in campaign itself, not in the file: a step stopped unexpectedly or broke its own rules";
     MixedOutputs => "check::mixed_outputs", "a campaign that declares both rewards and fees";
+    GroupKeyWrongKind => "check::group_key_wrong_kind", "a `top KEY of LIST` key that cannot name a group: not a text, choice, count, yes/no or timestamp";
 }
 
 impl fmt::Display for Code {

@@ -245,6 +245,7 @@ node_kinds!(
     If,
     Earned,
     Ordered,
+    Top,
 );
 
 /// The kinds of node only the optimiser makes.

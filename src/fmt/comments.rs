@@ -330,6 +330,9 @@ pub fn spine_points(e: &Expr) -> Vec<Span> {
         ExprKind::Where(_, filter)
         | ExprKind::Aggregate {
             filter: Some(filter), ..
+        }
+        | ExprKind::Top {
+            filter: Some(filter), ..
         } => {
             let mut v = vec![filter.span];
             v.extend(chain(filter).1.iter().skip(1).map(|o| o.span));

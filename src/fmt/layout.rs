@@ -599,6 +599,25 @@ impl<'a> Printer<'a> {
                 self.expr(source);
                 self.filter(filter, cont, broken);
             }
+            ExprKind::Top {
+                key,
+                source,
+                sum,
+                filter: Some(filter),
+            } => {
+                self.push("top ");
+                self.expr(key);
+                self.push(" of ");
+                self.expr(source);
+                match sum {
+                    Some(x) => {
+                        self.push(" by sum of ");
+                        self.expr(x);
+                    }
+                    None => self.push(" by count"),
+                }
+                self.filter(filter, cont, broken);
+            }
             ExprKind::And(_) | ExprKind::Or(_) => self.chain(e, cont, broken),
             ExprKind::IfUnknown(a, b) => {
                 self.expr(a);

@@ -278,6 +278,9 @@ const KEYWORDS: &[&str] = &[
     "within first",
     "previous",
     "ordered by",
+    "top",
+    "by sum of",
+    "by count",
 ];
 
 /// A snippet for each construct: its label, a description, and its body.
@@ -373,6 +376,11 @@ const SNIPPETS: &[(&str, &str, &str)] = &[
         "portion of",
         "the part of an item's amount within the first N of the running total (in a per-item field)",
         "portion of ${1:net_gmv} within first ${2:1000000 CNY} ordered by ${3:created_at}",
+    ),
+    (
+        "top",
+        "the key whose group of a list's items has the highest total",
+        "top ${1:category} of ${2:orders} by sum of ${3:net_gmv}",
     ),
     ("parameter", "a parameter", "parameter ${1:name}: ${2:count} = ${3:1}"),
     ("if unknown", "what unknown means", "if unknown ${1|false,true,0|}"),

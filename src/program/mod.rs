@@ -524,6 +524,7 @@ impl ListExpr {
             | Ir::FactInWindow { frame, .. }
             | Ir::FactInSet { frame, .. } => outer(*frame),
             Ir::Aggregate(_, inner) => inner.levels.first().is_some_and(|l| outer(l.frame)),
+            Ir::Top(t) => t.list.levels.first().is_some_and(|l| outer(l.frame)),
             _ => false,
         })
     }
@@ -719,6 +720,27 @@ pub enum Ir {
     /// Inside a per-item field, a value over the items of the item's list in a declared order:
     /// `running sum of`, `portion of ... within first`, `previous`.
     Ordered(Box<Ordered>),
+    /// `top k of list by sum of x where c`, `top k of list by count`: the key whose group of
+    /// items has the highest total.
+    Top(Box<Top>),
+}
+
+/// The key of the group of a list's items with the highest total: each item the list takes
+/// (its filters held) is put in the group of its key; a group's total is the sum of
+/// [`Top::sum`] over its items, or their number. Ties go to the group whose first item comes
+/// first in the walk; no item taken, unknown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Top {
+    /// The items grouped (no projection: the key and the total are read of each item).
+    pub list: ListExpr,
+    /// The key, read with each item on top of the frames.
+    pub key: Ir,
+    /// What a group's total adds up, read with each item on top; `None` for `by count`.
+    pub sum: Option<Ir>,
+    /// The key's type, for explanations.
+    pub key_ty: types::Ty,
+    /// The total's type (a count for `by count`), for explanations.
+    pub total_ty: types::Ty,
 }
 
 /// A value over the items of a list in a declared order, computed for the item in

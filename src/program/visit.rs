@@ -13,7 +13,7 @@
 //! whose operands are children side by side: walks recurse once per level of
 //! nesting, not once per operand.
 
-use super::{Ir, ListExpr, Ordered, OrderedOp};
+use super::{Ir, ListExpr, Ordered, OrderedOp, Top};
 
 impl Ir {
     /// Calls `f` on each node directly inside this one, in evaluation order, until it returns
@@ -54,6 +54,7 @@ impl Ir {
             Ir::Band(s, bands) | Ir::Marginal(s, bands) => f(s) || bands.iter().any(|b| f(&b.value)),
             Ir::If { branches, otherwise } => branches.iter().any(|(c, v)| f(c) || f(v)) || f(otherwise),
             Ir::Ordered(o) => o.any_child(f),
+            Ir::Top(t) => t.any_child(f),
         }
     }
 
@@ -126,6 +127,7 @@ impl Ir {
                 f(otherwise);
             }
             Ir::Ordered(o) => o.for_each_child_mut(f),
+            Ir::Top(t) => t.for_each_child_mut(f),
         }
     }
 
@@ -158,6 +160,23 @@ impl ListExpr {
     /// Whether `f` holds for any node of the list's filters and projection.
     pub fn any(&self, f: &mut dyn FnMut(&Ir) -> bool) -> bool {
         self.any_child(&mut |child| child.any(f))
+    }
+}
+
+impl Top {
+    /// Calls `f` on the list's filters, the key, then the summed value, until it returns true;
+    /// returns whether it did.
+    pub fn any_child<'a>(&'a self, f: &mut dyn FnMut(&'a Ir) -> bool) -> bool {
+        self.list.any_child(f) || f(&self.key) || self.sum.as_ref().is_some_and(f)
+    }
+
+    /// Calls `f` on the list's filters, the key, then the summed value.
+    pub fn for_each_child_mut(&mut self, f: &mut dyn FnMut(&mut Ir)) {
+        self.list.for_each_child_mut(f);
+        f(&mut self.key);
+        if let Some(sum) = &mut self.sum {
+            f(sum);
+        }
     }
 }
 

@@ -756,6 +756,18 @@ pub enum ExprKind {
         /// What to order by, with `descending`; ties fall to the next key, then to the list's order.
         keys: Vec<(Expr, bool)>,
     },
+    /// `top category of orders by sum of net where ok`, `top category of orders by count`: the
+    /// key whose group of items has the highest total.
+    Top {
+        /// What the items are grouped by, read with each item in scope.
+        key: Box<Expr>,
+        /// The list.
+        source: Box<Expr>,
+        /// `sum of x`: what a group's total adds up; `None` for `by count`.
+        sum: Option<Box<Expr>>,
+        /// The filter.
+        filter: Option<Box<Expr>>,
+    },
 }
 
 impl ExprKind {

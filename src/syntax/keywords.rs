@@ -129,6 +129,12 @@ pub enum Keyword {
     Previous,
     /// `ordered by`.
     OrderedBy,
+    /// `top` of `top KEY of LIST by ...`.
+    Top,
+    /// `by sum of` of `top KEY of LIST by sum of X`.
+    BySumOf,
+    /// `by count` of `top KEY of LIST by count`.
+    ByCount,
 }
 
 impl Surface {
@@ -198,6 +204,9 @@ fn english(keyword: Keyword) -> &'static str {
         Keyword::RunningSum => "running sum",
         Keyword::Previous => "previous",
         Keyword::OrderedBy => "ordered by",
+        Keyword::Top => "top",
+        Keyword::BySumOf => "by sum of",
+        Keyword::ByCount => "by count",
     }
 }
 

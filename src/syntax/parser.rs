@@ -143,7 +143,7 @@ fn check_depth(text: &str, campaign: &Pair<'_, Rule>) -> Result<()> {
     for token in campaign.clone().tokens() {
         match token {
             Token::Start {
-                rule: Rule::aggregate | Rule::rank_expr | Rule::ordered_expr,
+                rule: Rule::aggregate | Rule::rank_expr | Rule::ordered_expr | Rule::top_expr,
                 pos,
             } => {
                 depth += 1;
@@ -161,7 +161,7 @@ fn check_depth(text: &str, campaign: &Pair<'_, Rule>) -> Result<()> {
                 }
             }
             Token::End {
-                rule: Rule::aggregate | Rule::rank_expr | Rule::ordered_expr,
+                rule: Rule::aggregate | Rule::rank_expr | Rule::ordered_expr | Rule::top_expr,
                 ..
             } => depth = depth.saturating_sub(1),
             // `else if` nests in the parse, though the tree keeps a chain flat.
@@ -819,6 +819,8 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         Rule::ordered_filter => "`where`",
         Rule::kw_within_first => "`within first`",
         Rule::kw_ordered_by => "`ordered by` and what to order by",
+        Rule::top_expr | Rule::kw_top => "a value",
+        Rule::top_measure => "`sum of` or `count`",
         Rule::kw_then => "`then`",
         Rule::if_expr | Rule::kw_if => "a value",
         Rule::kw_else => "`else`",
@@ -1371,6 +1373,7 @@ fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr> {
         Rule::aggregate => build_aggregate(pair),
         Rule::rank_expr => build_rank(pair),
         Rule::ordered_expr => build_ordered(pair),
+        Rule::top_expr => build_top(pair),
         Rule::lookup_table => build_lookup(pair),
         Rule::tier_table => build_tiers(pair),
         Rule::if_expr => build_if(pair),
@@ -1678,6 +1681,35 @@ fn build_aggregate(pair: Pair<'_, Rule>) -> Result<Expr> {
         kind: ExprKind::Aggregate {
             op,
             source: Box::new(source),
+            filter,
+        },
+        span,
+    })
+}
+
+/// `top category of orders by sum of net where ok`, `top category of orders by count`.
+fn build_top(pair: Pair<'_, Rule>) -> Result<Expr> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    expect(&mut inner, Rule::kw_top, span)?;
+    let key = build_expr(expect(&mut inner, Rule::postfix_expr, span)?)?;
+    expect(&mut inner, Rule::kw_of, span)?;
+    let source = build_expr(expect(&mut inner, Rule::postfix_expr, span)?)?;
+    expect(&mut inner, Rule::kw_by, span)?;
+    let measure = expect(&mut inner, Rule::top_measure, span)?;
+    let sum = match measure.into_inner().find(|p| p.as_rule() == Rule::postfix_expr) {
+        Some(x) => Some(Box::new(build_expr(x)?)),
+        None => None,
+    };
+    let filter = match inner.next() {
+        Some(_where) => Some(Box::new(build_expr(next_any(&mut inner, span, "filter")?)?)),
+        None => None,
+    };
+    Ok(Expr {
+        kind: ExprKind::Top {
+            key: Box::new(key),
+            source: Box::new(source),
+            sum,
             filter,
         },
         span,

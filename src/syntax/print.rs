@@ -235,6 +235,12 @@ pub fn write_expr<S: Sink>(out: &mut S, e: &Expr) {
             filter,
             keys,
         } => ordered(out, kind, value, filter.as_deref(), keys),
+        ExprKind::Top {
+            key,
+            source,
+            sum,
+            filter,
+        } => top(out, key, source, sum.as_deref(), filter.as_deref()),
         ExprKind::Lookup { keys, rows } => {
             out.push("lookup ");
             write_tuple(out, keys);
@@ -357,6 +363,25 @@ fn ordered<S: Sink>(out: &mut S, kind: &OrderedKind, value: &Expr, filter: Optio
     order_keys(out, " ordered by ", keys);
 }
 
+/// `top k of list by sum of x where c`, `top k of list by count`.
+fn top<S: Sink>(out: &mut S, key: &Expr, source: &Expr, sum: Option<&Expr>, filter: Option<&Expr>) {
+    out.push("top ");
+    write_expr(out, key);
+    out.push(" of ");
+    write_expr(out, source);
+    match sum {
+        Some(x) => {
+            out.push(" by sum of ");
+            write_expr(out, x);
+        }
+        None => out.push(" by count"),
+    }
+    if let Some(f) = filter {
+        out.push(" where ");
+        write_expr(out, f);
+    }
+}
+
 /// `FIRST a descending, then by b`: the keys of an order.
 fn order_keys<S: Sink>(out: &mut S, first: &str, keys: &[(Expr, bool)]) {
     for (i, (k, desc)) in keys.iter().enumerate() {
@@ -446,6 +471,8 @@ mod tests {
             "portion of g within first 10 CNY where ok ordered by at, then by id descending",
             "running sum of g ordered by at ascending",
             "previous at ordered by at",
+            "top k of s.items by sum of v where ok",
+            "top k of s by count",
         ];
         let items: Vec<String> = written
             .iter()
@@ -463,6 +490,8 @@ mod tests {
                 "portion of g within first 10 CNY where ok ordered by at, then by id descending",
                 "running sum of g ordered by at",
                 "previous at ordered by at",
+                "top k of s.items by sum of v where ok",
+                "top k of s by count",
             ]
         );
     }

@@ -80,6 +80,12 @@ impl Expr {
                     || filter.as_deref().is_some_and(&mut *f)
                     || keys.iter().any(|(k, _)| f(k))
             }
+            ExprKind::Top {
+                key,
+                source,
+                sum,
+                filter,
+            } => f(key) || f(source) || sum.as_deref().is_some_and(&mut *f) || filter.as_deref().is_some_and(&mut *f),
         }
     }
 
@@ -182,6 +188,21 @@ impl Expr {
                 }
                 keys.iter_mut().for_each(|(k, _)| f(k));
             }
+            ExprKind::Top {
+                key,
+                source,
+                sum,
+                filter,
+            } => {
+                f(key);
+                f(source);
+                if let Some(x) = sum {
+                    f(x);
+                }
+                if let Some(x) = filter {
+                    f(x);
+                }
+            }
         }
     }
 
@@ -236,6 +257,8 @@ mod tests {
         let e = condition("lookup (a, b) { (\"x\", 1) -> c, otherwise -> d } > band of e { .. 1 -> f, 1 .. g -> h }");
         assert_eq!(names(&e), ["a", "b", "c", "d", "e", "f", "g", "h"]);
         let e = condition("portion of a within first b where c ordered by d, then by e descending > 0");
+        assert_eq!(names(&e), ["a", "b", "c", "d", "e"]);
+        let e = condition("top a of b by sum of c where d = e");
         assert_eq!(names(&e), ["a", "b", "c", "d", "e"]);
     }
 

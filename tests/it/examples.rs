@@ -322,6 +322,8 @@ const EXAMPLES: &[&str] = &[
     // Running values over a list (tests in `examples_running.rs`).
     "new-merchant-fee-first-million",
     "kuaishou-live-preview-before-session",
+    // Groups within a list (tests in `examples_groups.rs`).
+    "marketplace-main-category-commission",
 ];
 
 #[test]

@@ -424,6 +424,16 @@ const campaignGrammar = {
           captures: { 1: { name: `keyword.operator.ordered.previous.${C}` } },
         },
         {
+          comment: 'top KEY of LIST (pest: kw_top; a name elsewhere)',
+          match: `${B}(top)(?=${S}[\\p{XID_Start}_(])`,
+          captures: { 1: { name: `keyword.operator.group.top.${C}` } },
+        },
+        {
+          comment: 'by of top KEY of LIST by sum of X / by count (the aggregate words as elsewhere)',
+          match: `${B}(by)(?=${S}(?:sum${S}of|count)${E})`,
+          captures: { 1: { name: `keyword.other.by.${C}` } },
+        },
+        {
           comment: 'distinct count of',
           match: `${B}(distinct${S}count)${S}(of)${E}`,
           captures: {

@@ -316,7 +316,11 @@ fn flip(op: CmpOp) -> CmpOp {
 /// The names and field paths an expression reads (not inside aggregates or tier tables).
 fn collect_operand_exprs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     match &e.kind {
-        ExprKind::Name(_) | ExprKind::Field(..) | ExprKind::Aggregate { .. } | ExprKind::Tiers { .. } => out.push(e),
+        ExprKind::Name(_)
+        | ExprKind::Field(..)
+        | ExprKind::Aggregate { .. }
+        | ExprKind::Top { .. }
+        | ExprKind::Tiers { .. } => out.push(e),
         // Explanations show the operands of comparisons and arithmetic; what a lookup, a ranking or
         // a waitlist test reads is shown by its own line, and literals are not operands.
         ExprKind::IsWaitlisted(_)
@@ -419,6 +423,7 @@ fn collect_names(expr: &Expr, out: &mut Vec<String>) {
         | ExprKind::Rank { .. }
         | ExprKind::Lookup { .. }
         | ExprKind::Tiers { .. }
-        | ExprKind::Ordered { .. } => {}
+        | ExprKind::Ordered { .. }
+        | ExprKind::Top { .. } => {}
     }
 }

@@ -85,6 +85,12 @@ impl<'a> Checker<'a> {
                 filter,
                 keys,
             } => self.ordered(kind, value, filter.as_deref(), keys, e),
+            ExprKind::Top {
+                key,
+                source,
+                sum,
+                filter,
+            } => self.top(key, source, sum.as_deref(), filter.as_deref()),
         }
     }
 

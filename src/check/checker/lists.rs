@@ -29,7 +29,7 @@ impl<'a> Checker<'a> {
     /// Checks a filter in the scope of a list's innermost records, conjunct by conjunct
     /// (each later conjunct sees what the earlier ones proved known).
     /// Returns the conjuncts, whether any depends on a budget, and the references proven known.
-    fn filter_in(&mut self, list: &ListExpr, filter: &Expr) -> Option<(Vec<Filter>, bool, Vec<Ir>)> {
+    pub(super) fn filter_in(&mut self, list: &ListExpr, filter: &Expr) -> Option<(Vec<Filter>, bool, Vec<Ir>)> {
         let levels = self.list_levels(list);
         let depth = self.ctx.frames.len();
         self.ctx.frames.extend(levels);
@@ -65,7 +65,7 @@ impl<'a> Checker<'a> {
     }
 
     /// The record level of each level of a list.
-    fn list_levels(&self, list: &ListExpr) -> Vec<usize> {
+    pub(super) fn list_levels(&self, list: &ListExpr) -> Vec<usize> {
         let mut out = Vec::new();
         for l in &list.levels {
             let parent_level = if l.frame < self.ctx.frames.len() {
@@ -215,7 +215,7 @@ impl<'a> Checker<'a> {
     }
 }
 
-fn attach_filters(list: &mut ListExpr, filters: Vec<Filter>) {
+pub(super) fn attach_filters(list: &mut ListExpr, filters: Vec<Filter>) {
     if let Some(last) = list.levels.last_mut() {
         last.filters.extend(filters);
     }

@@ -11,6 +11,7 @@ mod conditions;
 mod declarations;
 mod definitions;
 mod expressions;
+mod groups;
 mod lists;
 mod operators;
 mod ordered;

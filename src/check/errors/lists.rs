@@ -172,3 +172,91 @@ pub(crate) fn ordered_of_unknowns(surface: Surface, span: Span, words: &str, val
         surface.spell(Keyword::IfUnknown)
     ))
 }
+
+// ---- groups: `top KEY of LIST by ...`
+
+/// `top KEY of source`, where `source` (written so) is `ty` rather than a list.
+pub(crate) fn top_of_non_list(surface: Surface, span: Span, source: &str, ty: &Ty) -> Diagnostic {
+    let (top, of) = (surface.spell(Keyword::Top), surface.spell(Keyword::Of));
+    Diagnostic::error(
+        Code::AggregateOfNonList,
+        span,
+        format!("`{top} ... {of}` groups the items of a list, but `{source}` is {ty}"),
+        "not a list",
+    )
+    .with_help(format!(
+        "group a list fact's items, e.g. `{top} category {of} orders {} amount`",
+        surface.spell(Keyword::BySumOf)
+    ))
+}
+
+/// `top KEY of source`, where `source` (written so) is a list of values, not of items.
+pub(crate) fn top_of_values(surface: Surface, span: Span, source: &str, list: &str) -> Diagnostic {
+    let (top, of) = (surface.spell(Keyword::Top), surface.spell(Keyword::Of));
+    Diagnostic::error(
+        Code::TypeMismatch,
+        span,
+        format!("`{top} ... {of}` groups the items of a list, but `{source}` is a list of values"),
+        "values, not items",
+    )
+    .with_help(format!(
+        "name the list and read the field in the key or the total: `{top} category {of} {list} {} amount`",
+        surface.spell(Keyword::BySumOf)
+    ))
+}
+
+/// A group key of `ty` (written `text`), which cannot name a group.
+pub(crate) fn group_key_wrong_kind(surface: Surface, span: Span, ty: &Ty, text: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::GroupKeyWrongKind,
+        span,
+        format!("items are grouped by a text, choice, count, yes/no or timestamp, but this is {ty}"),
+        "cannot name a group",
+    )
+    .with_help(format!(
+        "group by what the announcement groups by (a category, a shop id, a day: `{} start_of_day(paid_at) {} orders ...`); an amount belongs in the total, `{} {text}`",
+        surface.spell(Keyword::Top),
+        surface.spell(Keyword::Of),
+        surface.spell(Keyword::BySumOf)
+    ))
+}
+
+/// A group total (`by sum of x`) of `ty`, which it cannot add up.
+pub(crate) fn group_total_wrong_kind(surface: Surface, span: Span, ty: &Ty) -> Diagnostic {
+    wrong_kind_here(
+        span,
+        format!(
+            "`{}` adds numbers or amounts, but this is {ty}",
+            surface.spell(Keyword::BySumOf)
+        ),
+        format!(
+            "add up an amount of each item (`{} net_gmv`), or count the items: `{}`",
+            surface.spell(Keyword::BySumOf),
+            surface.spell(Keyword::ByCount)
+        ),
+    )
+}
+
+/// A group key (`key`) or a group total's value written `text`, which can be unknown.
+pub(crate) fn group_of_unknowns(surface: Surface, span: Span, key: bool, text: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::UnknownNotHandled,
+        span,
+        format!(
+            "some `{text}` values can be unknown, and `{}` would not know {}",
+            surface.spell(Keyword::Top),
+            if key {
+                "which group they belong to"
+            } else {
+                "what they add"
+            }
+        ),
+        "may hold unknown values",
+    )
+    .with_help(format!(
+        "leave them out with a filter (`{} {text} {}`) or say what they are: `({text} {} ...)`",
+        surface.spell(Keyword::Where),
+        surface.spell(Keyword::IsKnown),
+        surface.spell(Keyword::IfUnknown)
+    ))
+}

@@ -78,6 +78,11 @@ pub struct ValueLine {
     /// `period_number = 3`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reads: Vec<String>,
+    /// For a value that is the top group of a list (`top category of orders by ...`): each
+    /// group's total, in the order of the groups' first items, the top one marked
+    /// (`数码 = 300.00 CNY (top)`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
 }
 
 /// One list item's part in an aggregate.
@@ -158,6 +163,9 @@ impl Explanation {
             let _ = writeln!(out, "    {} = {}", clean(&v.name), clean(&v.result));
             if !v.reads.is_empty() {
                 let _ = writeln!(out, "      read: {}", clean(&v.reads.join("; ")));
+            }
+            if !v.groups.is_empty() {
+                let _ = writeln!(out, "      totals: {}", clean(&v.groups.join("; ")));
             }
             // Aligned in terminal columns: a path may hold Chinese names, two columns a character.
             let width = v.items.iter().map(|i| clean(&i.path).width()).max().unwrap_or(0);

@@ -8,6 +8,7 @@ use super::show::{group_digits, show, show_time, show_window_end};
 use super::{ConditionLine, Explanation, ItemLine, RewardLine, ValueLine};
 use crate::eval::Evaluator;
 use crate::eval::env::{Context, Env, Result};
+use crate::eval::reference::groups::top_place;
 use crate::eval::reference::lists::Visit;
 use crate::eval::value::*;
 use crate::facts::Record;
@@ -52,9 +53,10 @@ impl Evaluator<'_> {
         }
         let mut values = Vec::new();
         for (i, def) in program.definitions.iter().enumerate() {
-            let list = match &def.expr {
-                Ir::Aggregate(_, list) => Some(list),
-                _ => None,
+            let (list, top) = match &def.expr {
+                Ir::Aggregate(_, list) => (Some(list), None),
+                Ir::Top(t) => (Some(&t.list), Some(&**t)),
+                _ => (None, None),
             };
             let reads_periods = def.per.is_some() && reads_other_periods(&def.expr);
             env.context = Context::Definition(i);
@@ -64,7 +66,11 @@ impl Evaluator<'_> {
                     let mut items = Vec::new();
                     env.walk(list, 0, &mut Trace { out: &mut items }, &String::new())?;
                     let result = show(program, env.defs.get(i).copied().unwrap_or(Value::Unknown), &def.ty);
-                    values.push(value_line(def.name.clone(), result, items));
+                    let mut line = value_line(def.name.clone(), result, items);
+                    if let Some(t) = top {
+                        line.groups = env.group_lines(t)?;
+                    }
+                    values.push(line);
                 }
                 (Some(_), None) if !reads_periods => {}
                 (Some((p, range)), list) => {
@@ -79,6 +85,9 @@ impl Evaluator<'_> {
                         let mut line = value_line(format!("{}[{}]", def.name, period.key), result, items);
                         if reads_periods {
                             line.reads = env.period_reads(&def.expr)?;
+                        }
+                        if let Some(t) = top {
+                            line.groups = env.group_lines(t)?;
                         }
                         values.push(line);
                     }
@@ -126,6 +135,47 @@ fn value_line(name: String, result: String, mut items: Vec<ItemLine>) -> ValueLi
         items,
         more_items,
         reads: Vec::new(),
+        groups: Vec::new(),
+    }
+}
+
+impl<'a> Env<'a> {
+    /// Each group of a `top` with its total, in the order of their first items, the top one
+    /// marked: the totals behind the value, which results do not show.
+    fn group_lines(&mut self, top: &'a Top) -> Result<Vec<String>> {
+        let Some(groups) = self.groups(top)? else {
+            return Ok(vec![
+                "an item's key or total is unknown: no group is the top one".to_string(),
+            ]);
+        };
+        let first = top_place(&groups);
+        let program = self.program;
+        let mut out: Vec<String> = groups
+            .iter()
+            .take(MAX_EXPLAINED_ITEMS)
+            .enumerate()
+            .map(|(i, (key, total))| {
+                let mark = if Some(i) == first { " (top)" } else { "" };
+                format!(
+                    "{} = {}{mark}",
+                    show(program, *key, &top.key_ty),
+                    show(program, *total, &top.total_ty)
+                )
+            })
+            .collect();
+        if let Some(top_line) = first.filter(|i| *i >= MAX_EXPLAINED_ITEMS).and_then(|i| groups.get(i)) {
+            let (key, total) = top_line;
+            out.push(format!(
+                "{} = {} (top)",
+                show(program, *key, &top.key_ty),
+                show(program, *total, &top.total_ty)
+            ));
+        }
+        let more = groups.len().saturating_sub(out.len());
+        if more > 0 {
+            out.push(format!("… and {more} more groups"));
+        }
+        Ok(out)
     }
 }
 

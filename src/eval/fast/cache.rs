@@ -128,7 +128,10 @@ pub(in crate::eval) fn flat_fields(program: &Program) -> (Vec<Vec<Option<usize>>
         .map(|l| {
             l.derived
                 .iter()
-                .map(|d| !d.expr.any(&mut |n| matches!(n, Ir::Aggregate(..) | Ir::Ordered(_))))
+                .map(|d| {
+                    !d.expr
+                        .any(&mut |n| matches!(n, Ir::Aggregate(..) | Ir::Ordered(_) | Ir::Top(_)))
+                })
                 .collect()
         })
         .collect();
@@ -244,6 +247,7 @@ fn deepest_outer_frame(list: &ListExpr) -> usize {
             | Ir::FactInWindow { frame, .. }
             | Ir::FactInSet { frame, .. } => note(*frame),
             Ir::Aggregate(_, inner) => inner.levels.iter().for_each(|l| note(l.frame)),
+            Ir::Top(t) => t.list.levels.iter().for_each(|l| note(l.frame)),
             _ => {}
         }
         false

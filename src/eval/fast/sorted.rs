@@ -75,6 +75,7 @@ fn reads_only_item(ir: &Ir, base: usize) -> bool {
         | Ir::FactInWindow { frame, .. }
         | Ir::FactInSet { frame, .. } => outer(*frame),
         Ir::Aggregate(_, list) => list.levels.iter().any(|l| outer(l.frame)),
+        Ir::Top(t) => t.list.levels.iter().any(|l| outer(l.frame)),
         Ir::PeriodWindow | Ir::DefAt(_) | Ir::Previous { .. } | Ir::Cumulative(_) | Ir::PeriodNumber(_) => true,
         _ => false,
     })
@@ -89,7 +90,7 @@ fn reads_no_item(ir: &Ir, base: usize) -> bool {
         | Ir::FactCompare { frame, .. }
         | Ir::FactInWindow { frame, .. }
         | Ir::FactInSet { frame, .. } => *frame >= base,
-        Ir::Aggregate(..) => true,
+        Ir::Aggregate(..) | Ir::Top(_) => true,
         _ => false,
     })
 }

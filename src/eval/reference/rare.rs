@@ -84,6 +84,8 @@ impl<'a> Env<'a> {
             }
             // Values over a list in a declared order.
             Ir::Ordered(o) => self.ordered(o),
+            // Groups within a list.
+            Ir::Top(t) => self.top(t),
             // The arms `eval` handles itself.
             Ir::Const(_)
             | Ir::Fact { .. }
