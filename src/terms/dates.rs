@@ -102,6 +102,8 @@ pub fn is_time(cx: &Cx<'_>, e: &Expr) -> bool {
         }
         ExprKind::Arith { first, .. } => is_time(cx, first),
         ExprKind::Paren(inner) | ExprKind::IfUnknown(inner, _) => is_time(cx, inner),
+        // The key of the group with the highest total: a day when the key is one.
+        ExprKind::Top { key, .. } => is_time(cx, key),
         ExprKind::Number(_)
         | ExprKind::Percent(_)
         | ExprKind::Quantity(..)

@@ -100,6 +100,12 @@ pub fn words(cx: &mut Cx<'_>, e: &Expr, role: Role) -> Phrase {
             filter,
             keys,
         } => ordered(cx, kind, value, filter.as_deref(), keys),
+        ExprKind::Top {
+            key,
+            source,
+            sum,
+            filter,
+        } => top(cx, key, source, sum.as_deref(), filter.as_deref()),
     }
 }
 
@@ -396,6 +402,45 @@ fn aggregate_en(op: AggOp, over: Over, filter: Option<Phrase>) -> Phrase {
         AggOp::Average => what.after("the average "),
         AggOp::Any => what.after("whether any ").then(" is true"),
         AggOp::All => what.after("whether every ").then(" is true"),
+    }
+}
+
+/// `top category of orders by sum of net where counted`: the key whose items have the highest
+/// total (ties to the group whose first item comes first in the list).
+fn top(cx: &mut Cx<'_>, key: &Expr, source: &Expr, sum: Option<&Expr>, filter: Option<&Expr>) -> Phrase {
+    let key = cx.value(key);
+    let list = cx.value(source);
+    let measure = sum.map(|s| cx.value(s));
+    let filter = filter.map(|f| cx.condition(f));
+    if cx.zh() {
+        let items = match filter {
+            Some(c) => list.then(" 中满足 ").and(c).then(" 的项"),
+            None => list.then(" 的各项"),
+        };
+        let total = match measure {
+            Some(m) => m.then(" 之和最高"),
+            None => Phrase::text("项数最多"),
+        };
+        items
+            .then(" 按 ")
+            .and(key.clone())
+            .then(" 分组, ")
+            .and(total)
+            .then(" 的一组的 ")
+            .and(key)
+            .then(" (并列时取在列表中最先出现的一组)")
+    } else {
+        let total = match measure {
+            Some(m) => m.after("the highest total of "),
+            None => Phrase::text("the most items"),
+        };
+        let mut out = key.after("the ").then(" whose items of ").and(list);
+        if let Some(c) = filter {
+            out = out.then(" where ").and(c);
+        }
+        out.then(" have ")
+            .and(total)
+            .then(" (on a tie, the group that appears first in the list)")
     }
 }
 
