@@ -33,6 +33,10 @@ pub const CATALOGUE: &[(Code, &[(&str, &str)])] = &[
 ];
 
 const SYNTAX: &[(&str, &str)] = &[
+    (
+        "see docs/language.md for how this part is written",
+        "写法见 docs/language.md",
+    ),
     ("this `}` lines up with an outer block", "这个 `}` 与外层块对齐"),
     ("the next item starts here", "下一个条目从这里开始"),
     (
@@ -96,6 +100,23 @@ const SYNTAX: &[(&str, &str)] = &[
 ];
 
 const TYPE_MISMATCH: &[(&str, &str)] = &[
+    (
+        "`{}` adds numbers or amounts, but this is {}",
+        "`{0}` 累加的是数字或金额, 但这里是 {1}",
+    ),
+    (
+        "add up an amount of each item (`{}`), or count the items: `{}`",
+        "请累加每项的一个金额 (`{0}`), 或数项数: `{1}`",
+    ),
+    (
+        "`{}` groups the items of a list, but `{}` is a list of values",
+        "`{0}` 对列表的各项分组, 但 `{1}` 是值的列表",
+    ),
+    ("values, not items", "是值, 不是项"),
+    (
+        "name the list and read the field in the key or the total: `{}`",
+        "请写列表名, 在分组依据或合计里读取字段: `{0}`",
+    ),
     (
         "a condition must be true or false, but this is {}",
         "条件必须为真或假, 但这里是 {0}",
@@ -174,6 +195,14 @@ const UNKNOWN_NAME: &[(&str, &str)] = &[
 ];
 
 const UNKNOWN_NOT_HANDLED: &[(&str, &str)] = &[
+    (
+        "some `{}` values can be unknown, and `{}` would not know which group they belong to",
+        "部分 `{0}` 的值可能未知, `{1}` 无法判断它们属于哪一组",
+    ),
+    (
+        "leave them out with a filter (`{}`) or say what they are: `{}`",
+        "用筛选条件排除它们 (`{0}`), 或说明它们是什么: `{1}`",
+    ),
     (
         "some `{}` values can be unknown, and `{}` would not know what to do with them",
         "部分 `{0}` 的值可能未知, `{1}` 无法处理这些值",
