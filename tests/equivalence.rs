@@ -245,6 +245,8 @@ node_kinds!(
     If,
     Earned,
     Ordered,
+    Balance,
+    BalanceOf,
 );
 
 /// The kinds of node only the optimiser makes.

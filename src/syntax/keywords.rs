@@ -129,6 +129,12 @@ pub enum Keyword {
     Previous,
     /// `ordered by`.
     OrderedBy,
+    /// `balance of`.
+    BalanceOf,
+    /// `applied to`.
+    AppliedTo,
+    /// `month` of `per month`.
+    Month,
 }
 
 impl Surface {
@@ -198,6 +204,9 @@ fn english(keyword: Keyword) -> &'static str {
         Keyword::RunningSum => "running sum",
         Keyword::Previous => "previous",
         Keyword::OrderedBy => "ordered by",
+        Keyword::BalanceOf => "balance of",
+        Keyword::AppliedTo => "applied to",
+        Keyword::Month => "month",
     }
 }
 

@@ -235,6 +235,7 @@ pub fn write_expr<S: Sink>(out: &mut S, e: &Expr) {
             filter,
             keys,
         } => ordered(out, kind, value, filter.as_deref(), keys),
+        ExprKind::Balance(b) => balance(out, b),
         ExprKind::Lookup { keys, rows } => {
             out.push("lookup ");
             write_tuple(out, keys);
@@ -355,6 +356,37 @@ fn ordered<S: Sink>(out: &mut S, kind: &OrderedKind, value: &Expr, filter: Optio
         write_expr(out, f);
     }
     order_keys(out, " ordered by ", keys);
+}
+
+/// `balance of c applied to l.fee ordered by t, then by k expiring after 3 months lost at u`.
+fn balance<S: Sink>(out: &mut S, b: &BalanceExpr) {
+    out.push("balance of ");
+    write_expr(out, &b.credit);
+    out.push(" ");
+    balance_applied(out, b);
+    if let Some((months, _)) = b.expiry {
+        out.push(" ");
+        out.push(&balance_expiry(months));
+    }
+    if let Some(t) = &b.lost_at {
+        out.push(" lost at ");
+        write_expr(out, t);
+    }
+}
+
+/// `applied to l.fee ordered by t, then by k`: the part of a balance that says what it pays.
+pub fn balance_applied<S: Sink>(out: &mut S, b: &BalanceExpr) {
+    out.push("applied to ");
+    write_expr(out, &b.applied);
+    out.push(" ordered by ");
+    write_expr(out, &b.date);
+    order_keys(out, ", then by ", &b.keys);
+}
+
+/// `expiring after N months` (`1 month`).
+pub fn balance_expiry(months: u32) -> String {
+    let word = if months == 1 { "month" } else { "months" };
+    format!("expiring after {months} {word}")
 }
 
 /// `FIRST a descending, then by b`: the keys of an order.

@@ -80,6 +80,13 @@ impl Expr {
                     || filter.as_deref().is_some_and(&mut *f)
                     || keys.iter().any(|(k, _)| f(k))
             }
+            ExprKind::Balance(b) => {
+                f(&b.credit)
+                    || f(&b.applied)
+                    || f(&b.date)
+                    || b.keys.iter().any(|(k, _)| f(k))
+                    || b.lost_at.as_ref().is_some_and(&mut *f)
+            }
         }
     }
 
@@ -181,6 +188,15 @@ impl Expr {
                     f(x);
                 }
                 keys.iter_mut().for_each(|(k, _)| f(k));
+            }
+            ExprKind::Balance(b) => {
+                f(&mut b.credit);
+                f(&mut b.applied);
+                f(&mut b.date);
+                b.keys.iter_mut().for_each(|(k, _)| f(k));
+                if let Some(t) = &mut b.lost_at {
+                    f(t);
+                }
             }
         }
     }

@@ -251,7 +251,7 @@ pub(super) fn usd(amount: &str) -> Value {
 // Checking inline variants
 
 /// Every diagnostic of a campaign text, as `(code, severity)`.
-fn diagnostics(text: &str) -> Vec<(String, Severity)> {
+pub(crate) fn diagnostics(text: &str) -> Vec<(String, Severity)> {
     check(text)
         .diagnostics
         .iter()
@@ -322,6 +322,8 @@ const EXAMPLES: &[&str] = &[
     // Running values over a list (tests in `examples_running.rs`).
     "new-merchant-fee-first-million",
     "kuaishou-live-preview-before-session",
+    // A balance carried across months (tests in `examples_balances.rs`).
+    "marketplace-ad-credit-offsets-commission",
 ];
 
 #[test]

@@ -324,6 +324,7 @@ fn collect_operand_exprs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         | ExprKind::Lookup { .. }
         | ExprKind::Rank { .. }
         | ExprKind::Ordered { .. }
+        | ExprKind::Balance(_)
         | ExprKind::Number(_)
         | ExprKind::Percent(_)
         | ExprKind::Quantity(..)
@@ -419,6 +420,7 @@ fn collect_names(expr: &Expr, out: &mut Vec<String>) {
         | ExprKind::Rank { .. }
         | ExprKind::Lookup { .. }
         | ExprKind::Tiers { .. }
-        | ExprKind::Ordered { .. } => {}
+        | ExprKind::Ordered { .. }
+        | ExprKind::Balance(_) => {}
     }
 }

@@ -114,6 +114,9 @@ impl<'a> Checker<'a> {
                 let detail = self.ty_detail(&ty, def.maybe);
                 self.describe_top(name, detail);
                 let idx = self.definitions.len();
+                if matches!(def.expr, Ir::Balance(_)) {
+                    self.balance_defs.insert(idx);
+                }
                 self.definitions.push(def);
                 self.def_state.insert(name.to_string(), State::Done(idx));
                 Some(idx)
@@ -139,7 +142,10 @@ impl<'a> Checker<'a> {
         if per.is_some() {
             self.defining.push(v.name.name.clone());
         }
-        let t = self.expr(&v.expr);
+        let t = match (&v.expr.kind, per) {
+            (ExprKind::Balance(b), Some(range)) => self.balance(b, &v.expr, range, !v.modifiers.is_empty()),
+            _ => self.expr(&v.expr),
+        };
         if per.is_some() {
             self.defining.pop();
         }

@@ -65,7 +65,7 @@ impl<'a> Checker<'a> {
     }
 
     /// The record level of each level of a list.
-    fn list_levels(&self, list: &ListExpr) -> Vec<usize> {
+    pub(super) fn list_levels(&self, list: &ListExpr) -> Vec<usize> {
         let mut out = Vec::new();
         for l in &list.levels {
             let parent_level = if l.frame < self.ctx.frames.len() {
