@@ -44,18 +44,11 @@ impl<'a> Checker<'a> {
         };
         let ((credit, step), (list, date, keys), lost_at) = (credit?, items?, lost_at?);
         if list.ty != credit.ty {
-            if let (Ty::Num(want), Ty::Num(got)) = (&credit.ty, &list.ty) {
-                let text = expr_text(&b.applied);
-                self.error(errors::units::wrong_unit(
-                    b.applied.span,
-                    "fee",
-                    want,
-                    got,
-                    false,
-                    &text,
-                    false,
-                ));
-            }
+            self.error(errors::balances::fee_in_another_unit(
+                b.applied.span,
+                &credit.ty,
+                &list.ty,
+            ));
             return None;
         }
         let list_expr = list.list?;

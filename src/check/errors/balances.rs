@@ -95,6 +95,17 @@ pub(crate) fn not_an_amount(surface: Surface, span: Span, what: &str, ty: &Ty) -
     ))
 }
 
+/// A fee of each item in another currency or unit than the credit.
+pub(crate) fn fee_in_another_unit(span: Span, credit: &Ty, fee: &Ty) -> Diagnostic {
+    Diagnostic::error(
+        Code::UnitMismatch,
+        span,
+        format!("a balance pays fees in its credit's currency or unit: the credit is {credit}, but this fee is {fee}"),
+        "another currency or unit",
+    )
+    .with_help("amounts are never converted between currencies: write the credit and the fees in one currency, or one balance per currency")
+}
+
 /// The credit, the fee of an item or an order key that can be unknown.
 pub(crate) fn unknowns(surface: Surface, span: Span, what: &str, text: &str) -> Diagnostic {
     Diagnostic::error(
