@@ -478,6 +478,8 @@ mod tests {
             "portion of g within first 10 CNY where ok ordered by at, then by id descending",
             "running sum of g ordered by at ascending",
             "previous at ordered by at",
+            "balance of c × 10% applied to (o where ok).fee ordered by at, then by id descending\n  expiring after 1 months lost at left",
+            "balance of c applied to o.fee ordered by at expiring after 3 months",
         ];
         let items: Vec<String> = written
             .iter()
@@ -495,6 +497,8 @@ mod tests {
                 "portion of g within first 10 CNY where ok ordered by at, then by id descending",
                 "running sum of g ordered by at",
                 "previous at ordered by at",
+                "balance of c × 10% applied to (o where ok).fee ordered by at, then by id descending expiring after 1 month lost at left",
+                "balance of c applied to o.fee ordered by at expiring after 3 months",
             ]
         );
     }
