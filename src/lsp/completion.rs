@@ -278,6 +278,10 @@ const KEYWORDS: &[&str] = &[
     "within first",
     "previous",
     "ordered by",
+    "balance of",
+    "applied to",
+    "expiring after",
+    "lost at",
 ];
 
 /// A snippet for each construct: its label, a description, and its body.
@@ -373,6 +377,11 @@ const SNIPPETS: &[(&str, &str, &str)] = &[
         "portion of",
         "the part of an item's amount within the first N of the running total (in a per-item field)",
         "portion of ${1:net_gmv} within first ${2:1000000 CNY} ordered by ${3:created_at}",
+    ),
+    (
+        "balance of",
+        "a credit carried from month to month, spent on the next months' fees before cash (a per-month definition)",
+        "balance of ${1:monthly_credit}\n  applied to ${2:orders}.${3:commission} ordered by ${4:settled_at}\n  expiring after ${5:3} months\n  lost at ${6:left_at}",
     ),
     ("parameter", "a parameter", "parameter ${1:name}: ${2:count} = ${3:1}"),
     ("if unknown", "what unknown means", "if unknown ${1|false,true,0|}"),
