@@ -312,3 +312,22 @@ fn expiry_is_at_least_one_month() {
     let text = variant(NAME, "expiring after 2 months", "expiring after 0 months");
     assert_reports(&text, "parse::syntax", Severity::Error);
 }
+
+#[test]
+fn the_credit_cannot_read_the_balance_and_the_items_have_no_month() {
+    // The credit is read for every month at once, before the balance: reading the balance, even
+    // its earlier months, is a cycle.
+    let text = variant(
+        NAME,
+        "balance of ad_credit_earned",
+        "balance of ad_credit_earned + previous(ad_credit, 0 CNY)",
+    );
+    assert_reports(&text, "check::cyclic_definition", Severity::Error);
+    // The items are the record's, settled in the month of their date: no `month` to filter by.
+    let text = variant(
+        NAME,
+        "(orders where settled_at is known)",
+        "(orders where settled_at is known and settled_at in month)",
+    );
+    assert_reports(&text, "check::unknown_name", Severity::Error);
+}

@@ -37,11 +37,15 @@ impl<'a> Checker<'a> {
             ));
         }
         let credit = self.balance_credit(&b.credit);
+        // The items, their order and the leaving instant are the record's, not a month's: read
+        // without a current month (`month` is not in scope there).
+        let period_var = self.ctx.period_var.take();
         let items = self.balance_items(b);
         let lost_at = match &b.lost_at {
             Some(t) => self.balance_lost_at(t).map(Some),
             None => Some(None),
         };
+        self.ctx.period_var = period_var;
         let ((credit, step), (list, date, keys), lost_at) = (credit?, items?, lost_at?);
         if list.ty != credit.ty {
             self.error(errors::balances::fee_in_another_unit(

@@ -138,15 +138,21 @@ impl<'a> Checker<'a> {
             }
             _ => None,
         };
-        // While it is checked, `previous` may read its own earlier periods.
-        if per.is_some() {
+        // While it is checked, `previous` may read its own earlier periods; not a balance's
+        // credit, which is read for every month at once (its own earlier months are a cycle).
+        let balance = match (&v.expr.kind, per) {
+            (ExprKind::Balance(b), Some(range)) => Some((b, range)),
+            _ => None,
+        };
+        let own_periods = per.is_some() && balance.is_none();
+        if own_periods {
             self.defining.push(v.name.name.clone());
         }
-        let t = match (&v.expr.kind, per) {
-            (ExprKind::Balance(b), Some(range)) => self.balance(b, &v.expr, range, !v.modifiers.is_empty()),
-            _ => self.expr(&v.expr),
+        let t = match balance {
+            Some((b, range)) => self.balance(b, &v.expr, range, !v.modifiers.is_empty()),
+            None => self.expr(&v.expr),
         };
-        if per.is_some() {
+        if own_periods {
             self.defining.pop();
         }
         let t = t?;

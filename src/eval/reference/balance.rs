@@ -43,11 +43,15 @@ use crate::syntax::ast::RoundingMode;
 pub(in crate::eval) struct BalanceRun {
     /// The balance's slot.
     pub(in crate::eval) slot: usize,
-    /// Per month: the credit earned, used, expired, lost, left at the end.
+    /// Per month: the credit earned (rounded down to the step, zero when below zero).
     pub(in crate::eval) credited: Vec<Decimal>,
+    /// Per month: the credit spent on the fees of its items.
     pub(in crate::eval) used: Vec<Decimal>,
+    /// Per month: the credit that expired at its end.
     pub(in crate::eval) expired: Vec<Decimal>,
+    /// Per month: the credit lost because the merchant left.
     pub(in crate::eval) lost: Vec<Decimal>,
+    /// Per month: the credit held at its end.
     pub(in crate::eval) left: Vec<Decimal>,
     /// Per month: what the fees of its items left to pay in cash (exact, not rounded).
     pub(in crate::eval) cash: Vec<Number>,
@@ -172,7 +176,17 @@ impl<'a> Env<'a> {
             .ok_or_else(|| self.internal(Internal::NotEvaluated))
     }
 
+    /// The run, computed outside any month: the items, their order and the leaving instant
+    /// are the record's, the same whichever month first asks for the run; only the credit is
+    /// read in each month in turn.
     fn run_balance(&mut self, b: &'a Balance) -> Result<BalanceRun> {
+        let saved = self.period.take();
+        let run = self.run_balance_outside_months(b);
+        self.period = saved;
+        run
+    }
+
+    fn run_balance_outside_months(&mut self, b: &'a Balance) -> Result<BalanceRun> {
         let program = self.program;
         let months = program
             .periods
@@ -288,39 +302,28 @@ impl<'a> Env<'a> {
 
     /// Each month's credit: read in that month, rounded down to the step, nothing below zero.
     fn balance_credits(&mut self, b: &'a Balance, months: usize) -> Result<Vec<Decimal>> {
-        let saved = self.period;
+        let none = Decimal::new(0, b.step.scale());
         let mut out = Vec::with_capacity(months);
         for k in 0..months {
             self.period = Some((b.range, k));
-            let read = self.eval(&b.credit);
-            let n = match read {
-                Ok(v) => v.number(),
-                Err(e) => {
-                    self.period = saved;
-                    return Err(e);
-                }
-            };
-            let Some(n) = n else {
-                self.period = saved;
-                return Err(self.internal(Internal::WrongKinds));
-            };
-            let c =
-                crate::number::round(n, RoundingMode::Down, b.step).map_err(|_| self.internal(Internal::WrongKinds));
-            out.push(c.map(|c| c.max(Decimal::ZERO)));
+            let n = self.eval(&b.credit)?.number();
+            self.period = None;
+            let n = n.ok_or_else(|| self.internal(Internal::WrongKinds))?;
+            let c = self.round_number(n, RoundingMode::Down, b.step)?;
+            out.push(if c < none { none } else { c });
         }
-        self.period = saved;
-        out.into_iter().collect()
+        Ok(out)
     }
 
     /// Settles one item dated in month `k` from the credits held (none once the merchant has
     /// left): whole steps, oldest credit first, up to its fee rounded down to the step.
     fn settle(&mut self, b: &Balance, item: &Item<'a>, k: usize, held: &mut Held, left: bool) -> Result<Settled> {
         let mut from = SmallVec::new();
-        let want = match item.fee {
-            _ if left => Decimal::ZERO,
-            fee => crate::number::round(fee, RoundingMode::Down, b.step)
-                .map_err(|_| self.internal(Internal::WrongKinds))?
-                .max(Decimal::ZERO),
+        let want = if left {
+            Decimal::ZERO
+        } else {
+            self.round_number(item.fee, RoundingMode::Down, b.step)?
+                .max(Decimal::ZERO)
         };
         let mut used = Decimal::new(0, b.step.scale());
         while used < want {
