@@ -331,3 +331,37 @@ fn the_credit_cannot_read_the_balance_and_the_items_have_no_month() {
     );
     assert_reports(&text, "check::unknown_name", Severity::Error);
 }
+
+#[test]
+fn explain_in_json_has_the_balances_between_values_and_fees() {
+    let run = campaign(&[
+        "explain",
+        &format!("policies/examples/{NAME}.campaign"),
+        "--facts",
+        &format!("policies/examples/{NAME}.ndjson"),
+        "--id",
+        "oldest-expires-first",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let result: Value = serde_json::from_str(&run.stdout).unwrap();
+    let explained = &result["explanation"];
+    let keys: Vec<&str> = explained.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["id", "liable", "conditions", "values", "balances", "fees"]);
+    let balance = &explained["balances"][0];
+    assert_eq!(
+        balance["balance"],
+        "ad_credit = (orders where settled_at is known).commission"
+    );
+    // March: D-2's 50.00 from January's credit (the oldest), whose other 30.00 expires at
+    // March's end while February's 50.00 stays.
+    assert_eq!(
+        balance["months"][2],
+        "2025-03: credited 0.00 CNY, used 50.00 CNY, expired 30.00 CNY, lost 0.00 CNY, left 50.00 CNY; paid in cash 0.00 CNY"
+    );
+    assert_eq!(
+        balance["items"][1],
+        "orders[1] paid 50.00 CNY from the 2025-01 credit, 0.00 CNY in cash (fee 50.00 CNY, settled 2025-03-10 10:00:00 in 2025-03)"
+    );
+}
