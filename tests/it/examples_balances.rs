@@ -71,9 +71,9 @@ fn result(id: &str, m: Months) -> Value {
         "values": {
             "ad_credit": monthly(m.left),
             "credit_earned": monthly(m.credited),
-            "credit_used": monthly(m.used),
-            "credit_expired": monthly(m.expired),
-            "credit_lost": monthly(m.lost),
+            "used_credit": monthly(m.used),
+            "expired_credit": monthly(m.expired),
+            "lost_credit": monthly(m.lost),
         },
         "reasons": [],
     })
