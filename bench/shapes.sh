@@ -23,6 +23,14 @@
 #               `running sum of` and `previous` for every order of one record of 10^4 and 10^5
 #               orders (issue 16: n log n, the list sorted once per record); a tenth of the
 #               orders share a creation time with another
+#   balance-1e4, balance-1e5, balance-base-1e5
+#               a balance carried across the 12 months of 2025 (`balance of ... applied to
+#               orders.commission ordered by settled_at, then by order_id expiring after 2
+#               months lost at left_at`, issue 16: n log n, the list sorted once per record)
+#               for one record of 10^4 and 10^5 orders, the credit left, used and paid in cash
+#               shown per month; `balance-base-1e5` is the same record with the month's
+#               commission summed instead (the cost of reading the orders alone); a tenth of
+#               the orders share a settlement time with another
 #
 # SHAPES="running-1e4 running-1e5" bash bench/shapes.sh times only those.
 # Prints one line per shape: `NAME SECONDS OUTCOME`, OUTCOME the record's first value or its
@@ -137,10 +145,48 @@ for label, n in (("running-1e4", 10000), ("running-1e5", 100000)):
   value tied = count of orders where (last_at = created_at if unknown false)
 }}
 """, {"id": label, "orders": orders})
+
+def balance_record(label, n):
+    orders = []
+    for i in range(n):
+        # Scrambled over the year, one order in ten sharing its second with another.
+        k = (i * 7919) % n
+        second = k - 1 if k % 10 == 1 else k
+        at = datetime.datetime(2025, 1, 1) + datetime.timedelta(seconds=second * (31536000 // n))
+        orders.append({"order_id": f"o{i:06d}", "settled_at": at.isoformat() + "+08:00",
+                       "amount": str(100 + (i * 31) % 900) + ".55"})
+    ads = [{"amount": str(1000 * n // 12 + 7 * m) + ".05", "spent_at": f"2025-{m:02d}-15T10:00:00+08:00"}
+           for m in range(1, 13)]
+    return {"id": label, "ad_spend": ads, "orders": orders}
+
+header = """campaign "balance" {
+  timezone Asia/Shanghai
+  periods year = months 2025-01 through 2025-12
+  facts {
+    left_at: timestamp, optional
+    ad_spend: list of { amount: money CNY, spent_at: timestamp }
+    orders: list of { order_id: text, amount: money CNY, settled_at: timestamp }
+  }
+  let commission of orders = amount × 5%
+  let earned per month in year = (sum of ad_spend.amount where spent_at in month) × 5%
+"""
+for label, n in (("balance-1e4", 10000), ("balance-1e5", 100000)):
+    write(label, header + """  value credit per month in year = balance of earned
+    applied to orders.commission ordered by settled_at, then by order_id
+    expiring after 2 months
+    lost at left_at
+  value used per month in year = credit_used(credit)
+  fee cash per month in year = paid_in_cash(credit), rounded half up
+}
+""", balance_record(label, n))
+write("balance-base-1e5", header + """  value used per month in year = earned
+  fee cash per month in year = sum of orders.commission where settled_at in month, rounded half up
+}
+""", balance_record("balance-base-1e5", 100000))
 PY
 
 echo "# $("$BIN" --version 2>/dev/null || echo campaign) at $(git rev-parse --short HEAD 2>/dev/null || echo '?'), profile $PROFILE, --jobs 1"
-for shape in ${SHAPES:-quadratic per-day nested dependent running-1e4 running-1e5}; do
+for shape in ${SHAPES:-quadratic per-day nested dependent running-1e4 running-1e5 balance-1e4 balance-1e5 balance-base-1e5}; do
     start=$(date +%s.%N)
     out="$("$BIN" evaluate "$dir/$shape.campaign" --facts "$dir/$shape.ndjson" --jobs 1 --quiet 2>/dev/null || true)"
     end=$(date +%s.%N)

@@ -157,6 +157,10 @@ codes! {
     Internal => "internal::error", "a fault in campaign itself, not in the file: a step stopped unexpectedly or broke its own rules";
     MixedOutputs => "check::mixed_outputs", "a campaign that declares both rewards and fees";
     GroupKeyWrongKind => "check::group_key_wrong_kind", "a `top KEY of LIST` key that cannot name a group: not a text, choice, count, yes/no or timestamp";
+    BalanceMisplaced => "check::balance_misplaced", "a `balance of` that is not the whole of a per-month definition, or that is rounded or capped";
+    BalanceNotDated => "check::balance_not_dated", "a balance whose items are not ordered first by a timestamp, or whose `lost at` is not a timestamp";
+    NotABalance => "check::not_a_balance", "`credited`, `credit_used`, `credit_expired`, `credit_lost` or `paid_in_cash` of what is not a balance";
+    BalanceCanGoNegative => "lint::balance_can_go_negative", "a balance's credit written so that it can be below zero";
 }
 
 impl fmt::Display for Code {

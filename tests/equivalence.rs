@@ -246,6 +246,8 @@ node_kinds!(
     Earned,
     Ordered,
     Top,
+    Balance,
+    BalanceOf,
 );
 
 /// The kinds of node only the optimiser makes.

@@ -196,6 +196,14 @@ const UNKNOWN_NAME: &[(&str, &str)] = &[
 
 const UNKNOWN_NOT_HANDLED: &[(&str, &str)] = &[
     (
+        "the credit `{}` can be unknown, and the balance would not know what to credit, pay or order",
+        "额度 `{0}` 可能未知, 余额将无法确定应记入、抵扣或排序的数额",
+    ),
+    (
+        "say what an unknown one stands for: `{}`",
+        "请说明未知时代表什么: `{0}`",
+    ),
+    (
         "some `{}` values can be unknown, and `{}` would not know which group they belong to",
         "部分 `{0}` 的值可能未知, `{1}` 无法判断它们属于哪一组",
     ),
@@ -394,6 +402,15 @@ const INVALID_MODIFIER: &[(&str, &str)] = &[
 ];
 
 const UNIT_MISMATCH: &[(&str, &str)] = &[
+    (
+        "a balance pays fees in its credit's currency or unit: the credit is {}, but this fee is {}",
+        "余额只能抵扣与额度同一币种或单位的费用: 额度是 {0}, 而这笔费用是 {1}",
+    ),
+    ("another currency or unit", "另一币种或单位"),
+    (
+        "amounts are never converted between currencies: write the credit and the fees in one currency, or one balance per currency",
+        "金额从不在币种之间换算: 请用同一币种写额度和费用, 或每个币种一个余额",
+    ),
     ("the first branch's value", "第一个分支的值"),
     ("cannot compare {} with {}", "不能比较 {0} 与 {1}"),
     ("different units", "单位不同"),

@@ -73,6 +73,8 @@ pub(super) struct Env<'a> {
     pub(super) accumulators: Vec<Accumulator<'a>>,
     /// The evaluation steps taken so far for the record (see [`Env::charge`]).
     pub(super) steps: u64,
+    /// The runs of the balances computed for the record (see [`super::reference::balance`]).
+    pub(super) balances: Vec<super::reference::balance::BalanceRun>,
 }
 
 /// Buffers of one evaluation, kept from one record to the next so that evaluating a record
@@ -146,6 +148,7 @@ impl<'a> Env<'a> {
             caches: caches.recycle(plan.flat_count),
             accumulators: recycle(accumulators),
             steps: 0,
+            balances: Vec::new(),
         }
     }
 
@@ -180,6 +183,7 @@ impl<'a> Env<'a> {
             caches: Caches::new(self.plan.flat_count),
             accumulators: Vec::new(),
             steps: self.steps,
+            balances: Vec::new(),
         }
     }
 

@@ -139,7 +139,7 @@ impl<'a> Env<'a> {
     }
 
     /// A number rounded to a step, exactly; an error when the result cannot be held.
-    fn round_number(&self, n: Number, mode: RoundingMode, step: Decimal) -> Result<Decimal> {
+    pub(in crate::eval) fn round_number(&self, n: Number, mode: RoundingMode, step: Decimal) -> Result<Decimal> {
         number::round(n, mode, step).map_err(|why| {
             self.fail(EvalErrorKind::NotRepresentable {
                 expression: format!("{n} rounded {} to {step}", mode.words()),

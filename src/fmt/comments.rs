@@ -345,6 +345,12 @@ pub fn spine_points(e: &Expr) -> Vec<Span> {
             v.push(otherwise.span);
             v
         }
+        ExprKind::Balance(b) => {
+            let mut v = vec![b.applied.span];
+            v.extend(b.expiry.map(|(_, span)| span));
+            v.extend(b.lost_at.as_ref().map(|t| t.span));
+            v
+        }
         _ => Vec::new(),
     }
 }

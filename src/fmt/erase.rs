@@ -178,6 +178,11 @@ fn expr(e: &mut Expr) {
         } => r.span = Span::default(),
         ExprKind::Lookup { rows, .. } => rows.iter_mut().for_each(|row| row.span = Span::default()),
         ExprKind::Tiers { rows, .. } => rows.iter_mut().for_each(|row| row.span = Span::default()),
+        ExprKind::Balance(b) => {
+            if let Some((_, span)) = &mut b.expiry {
+                *span = Span::default();
+            }
+        }
         _ => {}
     }
     e.for_each_child_mut(&mut expr);

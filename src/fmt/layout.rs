@@ -641,6 +641,23 @@ impl<'a> Printer<'a> {
                 self.push("else ");
                 self.expr(otherwise);
             }
+            // Broken, each part of a balance begins a line: what it pays, when it expires,
+            // when it is lost.
+            ExprKind::Balance(b) => {
+                self.push("balance of ");
+                self.expr(&b.credit);
+                self.cont_point(b.applied.span.start, cont, broken);
+                print::balance_applied(self, b);
+                if let Some((months, span)) = b.expiry {
+                    self.cont_point(span.start, cont, broken);
+                    self.push(&print::balance_expiry(months));
+                }
+                if let Some(t) = &b.lost_at {
+                    self.cont_point(t.span.start, cont, broken);
+                    self.push("lost at ");
+                    self.expr(t);
+                }
+            }
             _ => self.expr(e),
         }
     }

@@ -281,6 +281,10 @@ const KEYWORDS: &[&str] = &[
     "top",
     "by sum of",
     "by count",
+    "balance of",
+    "applied to",
+    "expiring after",
+    "lost at",
 ];
 
 /// A snippet for each construct: its label, a description, and its body.
@@ -381,6 +385,11 @@ const SNIPPETS: &[(&str, &str, &str)] = &[
         "top",
         "the key whose group of a list's items has the highest total",
         "top ${1:category} of ${2:orders} by sum of ${3:net_gmv}",
+    ),
+    (
+        "balance of",
+        "a credit carried from month to month, spent on the next months' fees before cash (a per-month definition)",
+        "balance of ${1:monthly_credit}\n  applied to ${2:orders}.${3:commission} ordered by ${4:settled_at}\n  expiring after ${5:3} months\n  lost at ${6:left_at}",
     ),
     ("parameter", "a parameter", "parameter ${1:name}: ${2:count} = ${3:1}"),
     ("if unknown", "what unknown means", "if unknown ${1|false,true,0|}"),

@@ -723,6 +723,13 @@ pub enum Ir {
     /// `top k of list by sum of x where c`, `top k of list by count`: the key whose group of
     /// items has the highest total.
     Top(Box<Top>),
+    /// The whole of a per-month definition: a balance carried across months, whose value in a
+    /// month is the credit left at its end.
+    Balance(Box<Balance>),
+    /// In a per-month definition of a balance's range: what the balance (the definition of that
+    /// index) credited, used, let expire or lost in the current month, or the fees it left to
+    /// be paid in cash.
+    BalanceOf(BalanceStat, usize),
 }
 
 /// The key of the group of a list's items with the highest total: each item the list takes
@@ -741,6 +748,65 @@ pub struct Top {
     pub key_ty: types::Ty,
     /// The total's type (a count for `by count`), for explanations.
     pub total_ty: types::Ty,
+}
+
+/// A balance carried across months (`balance of c applied to l.fee ordered by t ...`).
+///
+/// Each month's credit (rounded down to the unit's step, nothing when below zero) is usable
+/// from the next month's start; the items' fees are settled one after another in the order of
+/// their keys (ties in the list's order), each from the oldest credit usable at its date, in
+/// whole steps, the rest in cash; a credit expires `expiry` months after the month it was
+/// earned (at a month's end), and all that is held is lost at `lost_at`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Balance {
+    /// The credit of the current month, read once per month.
+    pub credit: Ir,
+    /// The items whose fees it pays: the list (its filters), its projection the fee of each.
+    pub list: ListExpr,
+    /// The instant each item is settled, read with the item on top of the frames.
+    pub date: Ir,
+    /// The further keys of the order, with `descending`.
+    pub keys: Vec<(Ir, bool)>,
+    /// The months a credit stays usable after the month it was earned, if it expires.
+    pub expiry: Option<u32>,
+    /// The instant the merchant leaves (unknown: has not left).
+    pub lost_at: Option<Ir>,
+    /// The month range.
+    pub range: usize,
+    /// The unit's payable step (0.01 for CNY): credits and their uses are whole steps.
+    pub step: rust_decimal::Decimal,
+    /// This balance's position among the program's balances (its run is remembered under it).
+    pub slot: usize,
+    /// The amount's type, for explanations.
+    pub ty: types::Ty,
+    /// How the items are written, for explanations (`orders.commission`).
+    pub items: String,
+}
+
+/// What a balance did in a month, as `credited(b)`, `credit_used(b)`... read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BalanceStat {
+    /// The credit earned in the month (usable from the next).
+    Credited,
+    /// The credit spent on the fees of the month's items.
+    Used,
+    /// The credit that expired at the month's end.
+    Expired,
+    /// The credit lost because the merchant left.
+    Lost,
+    /// What the month's fees left to pay in cash.
+    Cash,
+}
+
+impl BalanceStat {
+    /// Every such function with its name.
+    pub const ALL: &'static [(BalanceStat, &'static str)] = &[
+        (BalanceStat::Credited, "credited"),
+        (BalanceStat::Used, "credit_used"),
+        (BalanceStat::Expired, "credit_expired"),
+        (BalanceStat::Lost, "credit_lost"),
+        (BalanceStat::Cash, "paid_in_cash"),
+    ];
 }
 
 /// A value over the items of a list in a declared order, computed for the item in

@@ -13,7 +13,7 @@
 //! whose operands are children side by side: walks recurse once per level of
 //! nesting, not once per operand.
 
-use super::{Ir, ListExpr, Ordered, OrderedOp, Top};
+use super::{Balance, Ir, ListExpr, Ordered, OrderedOp, Top};
 
 impl Ir {
     /// Calls `f` on each node directly inside this one, in evaluation order, until it returns
@@ -38,7 +38,8 @@ impl Ir {
             | Ir::FactCompare { .. }
             | Ir::FactInWindow { .. }
             | Ir::FactInSet { .. }
-            | Ir::Cumulative(_) => false,
+            | Ir::Cumulative(_)
+            | Ir::BalanceOf(..) => false,
             Ir::Previous { first, .. } => first.as_deref().is_some_and(f),
             Ir::Neg(a) | Ir::Not(a) | Ir::IsKnown(a) | Ir::PeriodNumber(a) => f(a),
             Ir::Arith(_, a, b) | Ir::Compare(_, a, b) | Ir::InWindow(a, b) | Ir::InSet(a, b) | Ir::IfUnknown(a, b) => {
@@ -55,6 +56,7 @@ impl Ir {
             Ir::If { branches, otherwise } => branches.iter().any(|(c, v)| f(c) || f(v)) || f(otherwise),
             Ir::Ordered(o) => o.any_child(f),
             Ir::Top(t) => t.any_child(f),
+            Ir::Balance(b) => b.any_child(f),
         }
     }
 
@@ -87,7 +89,8 @@ impl Ir {
             | Ir::FactCompare { .. }
             | Ir::FactInWindow { .. }
             | Ir::FactInSet { .. }
-            | Ir::Cumulative(_) => {}
+            | Ir::Cumulative(_)
+            | Ir::BalanceOf(..) => {}
             Ir::Previous { first, .. } => {
                 if let Some(first) = first {
                     f(first);
@@ -128,6 +131,7 @@ impl Ir {
             }
             Ir::Ordered(o) => o.for_each_child_mut(f),
             Ir::Top(t) => t.for_each_child_mut(f),
+            Ir::Balance(b) => b.for_each_child_mut(f),
         }
     }
 
@@ -176,6 +180,30 @@ impl Top {
         f(&mut self.key);
         if let Some(sum) = &mut self.sum {
             f(sum);
+        }
+    }
+}
+
+impl Balance {
+    /// Calls `f` on the credit, the list (filters, then fee), the date, the keys, then the
+    /// leaving instant, until it returns true; returns whether it did.
+    pub fn any_child<'a>(&'a self, f: &mut dyn FnMut(&'a Ir) -> bool) -> bool {
+        f(&self.credit)
+            || self.list.any_child(f)
+            || f(&self.date)
+            || self.keys.iter().any(|(k, _)| f(k))
+            || self.lost_at.as_ref().is_some_and(f)
+    }
+
+    /// Calls `f` on the credit, the list (filters, then fee), the date, the keys, then the
+    /// leaving instant.
+    pub fn for_each_child_mut(&mut self, f: &mut dyn FnMut(&mut Ir)) {
+        f(&mut self.credit);
+        self.list.for_each_child_mut(f);
+        f(&mut self.date);
+        self.keys.iter_mut().for_each(|(k, _)| f(k));
+        if let Some(t) = &mut self.lost_at {
+            f(t);
         }
     }
 }

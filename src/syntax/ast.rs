@@ -768,6 +768,27 @@ pub enum ExprKind {
         /// The filter.
         filter: Option<Box<Expr>>,
     },
+    /// `balance of c applied to orders.fee ordered by settled_at, then by id expiring after 3
+    /// months lost at left_at`: the whole of a per-month definition, a credit carried from month
+    /// to month and spent on the items' fees.
+    Balance(Box<BalanceExpr>),
+}
+
+/// A balance carried across months (see [`ExprKind::Balance`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BalanceExpr {
+    /// The credit earned in the current month (usable from the next).
+    pub credit: Expr,
+    /// The fee of each item the credit is applied to: `orders.commission`.
+    pub applied: Expr,
+    /// The instant each item is settled, the first key of the order.
+    pub date: Expr,
+    /// The further keys (`then by`), with `descending`; ties fall to the list's order.
+    pub keys: Vec<(Expr, bool)>,
+    /// `expiring after N months`: N (at least 1), and where it is written.
+    pub expiry: Option<(u32, Span)>,
+    /// `lost at t`: the instant the merchant leaves.
+    pub lost_at: Option<Expr>,
 }
 
 impl ExprKind {

@@ -135,6 +135,12 @@ pub enum Keyword {
     BySumOf,
     /// `by count` of `top KEY of LIST by count`.
     ByCount,
+    /// `balance of`.
+    BalanceOf,
+    /// `applied to`.
+    AppliedTo,
+    /// `month` of `per month`.
+    Month,
 }
 
 impl Surface {
@@ -207,6 +213,9 @@ fn english(keyword: Keyword) -> &'static str {
         Keyword::Top => "top",
         Keyword::BySumOf => "by sum of",
         Keyword::ByCount => "by count",
+        Keyword::BalanceOf => "balance of",
+        Keyword::AppliedTo => "applied to",
+        Keyword::Month => "month",
     }
 }
 

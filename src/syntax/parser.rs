@@ -143,7 +143,7 @@ fn check_depth(text: &str, campaign: &Pair<'_, Rule>) -> Result<()> {
     for token in campaign.clone().tokens() {
         match token {
             Token::Start {
-                rule: Rule::aggregate | Rule::rank_expr | Rule::ordered_expr | Rule::top_expr,
+                rule: Rule::aggregate | Rule::rank_expr | Rule::ordered_expr | Rule::top_expr | Rule::balance_expr,
                 pos,
             } => {
                 depth += 1;
@@ -161,7 +161,7 @@ fn check_depth(text: &str, campaign: &Pair<'_, Rule>) -> Result<()> {
                 }
             }
             Token::End {
-                rule: Rule::aggregate | Rule::rank_expr | Rule::ordered_expr | Rule::top_expr,
+                rule: Rule::aggregate | Rule::rank_expr | Rule::ordered_expr | Rule::top_expr | Rule::balance_expr,
                 ..
             } => depth = depth.saturating_sub(1),
             // `else if` nests in the parse, though the tree keeps a chain flat.
@@ -817,6 +817,11 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         | Rule::kw_portion_of
         | Rule::kw_previous => "a value",
         Rule::ordered_filter => "`where`",
+        Rule::balance_expr | Rule::kw_balance_of => "a value",
+        Rule::kw_applied_to => "`applied to` and the fee of each item",
+        Rule::balance_expiry | Rule::kw_expiring_after => "`expiring after`",
+        Rule::balance_months => "a whole number of months (at least 1)",
+        Rule::balance_loss | Rule::kw_lost_at => "`lost at`",
         Rule::kw_within_first => "`within first`",
         Rule::kw_ordered_by => "`ordered by` and what to order by",
         Rule::top_expr | Rule::kw_top => "a value",
@@ -1374,6 +1379,7 @@ fn build_expr(pair: Pair<'_, Rule>) -> Result<Expr> {
         Rule::rank_expr => build_rank(pair),
         Rule::ordered_expr => build_ordered(pair),
         Rule::top_expr => build_top(pair),
+        Rule::balance_expr => build_balance(pair),
         Rule::lookup_table => build_lookup(pair),
         Rule::tier_table => build_tiers(pair),
         Rule::if_expr => build_if(pair),
@@ -1652,6 +1658,51 @@ fn build_ordered(pair: Pair<'_, Rule>) -> Result<Expr> {
             filter,
             keys,
         },
+        span,
+    })
+}
+
+/// `balance of c applied to l.fee ordered by t, then by k expiring after N months lost at u`.
+fn build_balance(pair: Pair<'_, Rule>) -> Result<Expr> {
+    let span = span_of(&pair);
+    let mut exprs = Vec::new();
+    let mut keys = Vec::new();
+    let mut expiry = None;
+    let mut lost_at = None;
+    for part in pair.into_inner() {
+        match part.as_rule() {
+            Rule::as_expr | Rule::postfix_expr => exprs.push(build_expr(part)?),
+            Rule::rank_key => keys.push(build_order_key(part)?),
+            Rule::balance_expiry => {
+                let espan = span_of(&part);
+                let months = part
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::balance_months)
+                    .and_then(|p| p.as_str().parse::<u32>().ok())
+                    .ok_or_else(|| invariant(espan, "a number of months"))?;
+                expiry = Some((months, espan));
+            }
+            Rule::balance_loss => {
+                let lspan = span_of(&part);
+                let t = part.into_inner().find(|p| p.as_rule() == Rule::as_expr);
+                lost_at = Some(build_expr(t.ok_or_else(|| invariant(lspan, "leaving instant"))?)?);
+            }
+            _ => {}
+        }
+    }
+    let mut exprs = exprs.into_iter();
+    let (Some(credit), Some(applied), Some(date)) = (exprs.next(), exprs.next(), exprs.next()) else {
+        return Err(invariant(span, "balance"));
+    };
+    Ok(Expr {
+        kind: ExprKind::Balance(Box::new(BalanceExpr {
+            credit,
+            applied,
+            date,
+            keys,
+            expiry,
+            lost_at,
+        })),
         span,
     })
 }

@@ -241,6 +241,7 @@ pub fn write_expr<S: Sink>(out: &mut S, e: &Expr) {
             sum,
             filter,
         } => top(out, key, source, sum.as_deref(), filter.as_deref()),
+        ExprKind::Balance(b) => balance(out, b),
         ExprKind::Lookup { keys, rows } => {
             out.push("lookup ");
             write_tuple(out, keys);
@@ -382,6 +383,37 @@ fn top<S: Sink>(out: &mut S, key: &Expr, source: &Expr, sum: Option<&Expr>, filt
     }
 }
 
+/// `balance of c applied to l.fee ordered by t, then by k expiring after 3 months lost at u`.
+fn balance<S: Sink>(out: &mut S, b: &BalanceExpr) {
+    out.push("balance of ");
+    write_expr(out, &b.credit);
+    out.push(" ");
+    balance_applied(out, b);
+    if let Some((months, _)) = b.expiry {
+        out.push(" ");
+        out.push(&balance_expiry(months));
+    }
+    if let Some(t) = &b.lost_at {
+        out.push(" lost at ");
+        write_expr(out, t);
+    }
+}
+
+/// `applied to l.fee ordered by t, then by k`: the part of a balance that says what it pays.
+pub fn balance_applied<S: Sink>(out: &mut S, b: &BalanceExpr) {
+    out.push("applied to ");
+    write_expr(out, &b.applied);
+    out.push(" ordered by ");
+    write_expr(out, &b.date);
+    order_keys(out, ", then by ", &b.keys);
+}
+
+/// `expiring after N months` (`1 month`).
+pub fn balance_expiry(months: u32) -> String {
+    let word = if months == 1 { "month" } else { "months" };
+    format!("expiring after {months} {word}")
+}
+
 /// `FIRST a descending, then by b`: the keys of an order.
 fn order_keys<S: Sink>(out: &mut S, first: &str, keys: &[(Expr, bool)]) {
     for (i, (k, desc)) in keys.iter().enumerate() {
@@ -473,6 +505,8 @@ mod tests {
             "previous at ordered by at",
             "top k of s.items by sum of v where ok",
             "top k of s by count",
+            "balance of c × 10% applied to (o where ok).fee ordered by at, then by id descending\n  expiring after 1 months lost at left",
+            "balance of c applied to o.fee ordered by at expiring after 3 months",
         ];
         let items: Vec<String> = written
             .iter()
@@ -492,6 +526,8 @@ mod tests {
                 "previous at ordered by at",
                 "top k of s.items by sum of v where ok",
                 "top k of s by count",
+                "balance of c × 10% applied to (o where ok).fee ordered by at, then by id descending expiring after 1 month lost at left",
+                "balance of c applied to o.fee ordered by at expiring after 3 months",
             ]
         );
     }

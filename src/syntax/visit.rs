@@ -86,6 +86,13 @@ impl Expr {
                 sum,
                 filter,
             } => f(key) || f(source) || sum.as_deref().is_some_and(&mut *f) || filter.as_deref().is_some_and(&mut *f),
+            ExprKind::Balance(b) => {
+                f(&b.credit)
+                    || f(&b.applied)
+                    || f(&b.date)
+                    || b.keys.iter().any(|(k, _)| f(k))
+                    || b.lost_at.as_ref().is_some_and(&mut *f)
+            }
         }
     }
 
@@ -201,6 +208,15 @@ impl Expr {
                 }
                 if let Some(x) = filter {
                     f(x);
+                }
+            }
+            ExprKind::Balance(b) => {
+                f(&mut b.credit);
+                f(&mut b.applied);
+                f(&mut b.date);
+                b.keys.iter_mut().for_each(|(k, _)| f(k));
+                if let Some(t) = &mut b.lost_at {
+                    f(t);
                 }
             }
         }

@@ -126,7 +126,8 @@ pub fn is_time(cx: &Cx<'_>, e: &Expr) -> bool {
         | ExprKind::Tiers { .. }
         | ExprKind::If { .. }
         | ExprKind::IsEarned(_)
-        | ExprKind::Ordered { .. } => false,
+        | ExprKind::Ordered { .. }
+        | ExprKind::Balance(_) => false,
     }
 }
 

@@ -12,7 +12,7 @@ use super::Cx;
 use super::dates;
 use super::doc::{Block, Phrase};
 use crate::syntax::ast::{
-    AggOp, BinOp, Expr, ExprKind, Ident, InTarget, LookupRow, OrderedKind, RangeKind, TierKind, TierRow,
+    AggOp, BalanceExpr, BinOp, Expr, ExprKind, Ident, InTarget, LookupRow, OrderedKind, RangeKind, TierKind, TierRow,
 };
 use crate::syntax::print;
 
@@ -106,6 +106,7 @@ pub fn words(cx: &mut Cx<'_>, e: &Expr, role: Role) -> Phrase {
             sum,
             filter,
         } => top(cx, key, source, sum.as_deref(), filter.as_deref()),
+        ExprKind::Balance(b) => balance(cx, b),
     }
 }
 
@@ -442,6 +443,55 @@ fn top(cx: &mut Cx<'_>, key: &Expr, source: &Expr, sum: Option<&Expr>, filter: O
             .and(total)
             .then(" (on a tie, the group that appears first in the list)")
     }
+}
+
+/// `balance of c applied to orders.fee ordered by t ... expiring after N months lost at u`: the
+/// credit left at the month's end.
+fn balance(cx: &mut Cx<'_>, b: &BalanceExpr) -> Phrase {
+    let credit = cx.value(&b.credit);
+    let applied = cx.value(&b.applied);
+    let mut keys = vec![(b.date.clone(), false)];
+    keys.extend(b.keys.iter().cloned());
+    let order = order(cx, &keys);
+    let lost = b.lost_at.as_ref().map(|t| cx.value(t));
+    let zh = cx.zh();
+    let mut out = if zh {
+        credit
+            .after("每月获得的额度 ")
+            .then(" (自下月起可用), 逐项抵扣 ")
+            .and(applied)
+            .then(", ")
+            .and(order)
+            .then(" 依次结算, 先用最早获得的额度, 不足部分以现金支付")
+    } else {
+        credit
+            .after("a credit of ")
+            .then(" each month (usable from the next month), spent item by item on ")
+            .and(applied)
+            .then(", settled ")
+            .and(order)
+            .then(", the oldest credit first and the rest in cash")
+    };
+    if let Some((months, _)) = b.expiry {
+        out.push_text(&if zh {
+            format!("; 额度在获得当月之后 {months} 个月末到期")
+        } else {
+            let word = if months == 1 { "month" } else { "months" };
+            format!("; a credit expires {months} {word} after the month it was earned")
+        });
+    }
+    if let Some(t) = lost {
+        out = if zh {
+            out.then("; 于 ").and(t).then(" 时剩余额度作废")
+        } else {
+            out.then("; what is left is lost at ").and(t)
+        };
+    }
+    out.then(if zh {
+        "; 取值为月末剩余额度"
+    } else {
+        "; the value is the credit left at the month's end"
+    })
 }
 
 /// `max(a, b)` and `min(a, b)` in words; any other function as the formula.

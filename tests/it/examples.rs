@@ -251,7 +251,7 @@ pub(super) fn usd(amount: &str) -> Value {
 // Checking inline variants
 
 /// Every diagnostic of a campaign text, as `(code, severity)`.
-fn diagnostics(text: &str) -> Vec<(String, Severity)> {
+pub(crate) fn diagnostics(text: &str) -> Vec<(String, Severity)> {
     check(text)
         .diagnostics
         .iter()
@@ -324,6 +324,8 @@ const EXAMPLES: &[&str] = &[
     "kuaishou-live-preview-before-session",
     // Groups within a list (tests in `examples_groups.rs`).
     "marketplace-main-category-commission",
+    // A balance carried across months (tests in `examples_balances.rs`).
+    "marketplace-ad-credit-offsets-commission",
 ];
 
 #[test]

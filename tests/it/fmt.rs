@@ -419,6 +419,56 @@ campaign "long" {
 }
 
 #[test]
+fn a_long_balance_breaks_before_each_part_and_keeps_its_comments() {
+    assert_format!(
+        r##"
+campaign "balance" {
+  timezone Asia/Shanghai
+  periods p = months 2025-01 through 2025-03
+  facts {
+    left_at: timestamp, optional
+    ad: money CNY
+    orders: list of { at: timestamp, id: text, fee: money CNY }
+  }
+  value credit per month in p = balance of ad × 10% applied to orders.fee ordered by at, then by id expiring after 1 months lost at left_at
+  let kept per month in p = balance of ad × 10%
+    # 逐单抵扣
+    applied to orders.fee ordered by at   # 先结算先抵扣
+    expiring after 2 months
+  let short per month in p = balance of ad
+     applied to orders.fee ordered by at
+  value used per month in p = credit_used(credit) + credit_used(kept) + credit_used(short)
+}
+"##,
+        r##"
+campaign "balance" {
+  timezone Asia/Shanghai
+  periods p = months 2025-01 through 2025-03
+  facts {
+    left_at: timestamp, optional
+    ad: money CNY
+    orders: list of {
+      at: timestamp
+      id: text
+      fee: money CNY
+    }
+  }
+  value credit per month in p = balance of ad × 10%
+    applied to orders.fee ordered by at, then by id
+    expiring after 1 month
+    lost at left_at
+  let kept per month in p = balance of ad × 10%
+    # 逐单抵扣
+    applied to orders.fee ordered by at  # 先结算先抵扣
+    expiring after 2 months
+  let short per month in p = balance of ad applied to orders.fee ordered by at
+  value used per month in p = credit_used(credit) + credit_used(kept) + credit_used(short)
+}
+"##
+    );
+}
+
+#[test]
 fn modifiers_stay_on_the_line_unless_it_is_too_long() {
     assert_format!(
         r##"

@@ -20,6 +20,7 @@ mod cli;
 mod docs;
 mod exact;
 mod examples;
+mod examples_balances;
 mod examples_groups;
 mod examples_outputs;
 mod examples_periods;

@@ -419,6 +419,17 @@ const campaignGrammar = {
         kw(`within${S}first`, 'keyword.other.within-first'),
         kw(`ordered${S}by`, 'keyword.other.ordered-by'),
         {
+          comment: 'balance of (pest: kw_balance_of; `balance` is a name elsewhere)',
+          match: `${B}(balance)${S}(of)${E}`,
+          captures: {
+            1: { name: `keyword.operator.balance.${C}` },
+            2: { name: `keyword.other.of.${C}` },
+          },
+        },
+        kw(`applied${S}to`, 'keyword.other.applied-to'),
+        kw(`expiring${S}after`, 'keyword.other.expiring-after'),
+        kw(`lost${S}at`, 'keyword.other.lost-at'),
+        {
           comment: 'previous x (pest: kw_previous; a name elsewhere)',
           match: `${B}(previous)(?=${S}[\\p{XID_Start}_(])`,
           captures: { 1: { name: `keyword.operator.ordered.previous.${C}` } },

@@ -328,6 +328,7 @@ fn collect_operand_exprs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         | ExprKind::Lookup { .. }
         | ExprKind::Rank { .. }
         | ExprKind::Ordered { .. }
+        | ExprKind::Balance(_)
         | ExprKind::Number(_)
         | ExprKind::Percent(_)
         | ExprKind::Quantity(..)
@@ -425,5 +426,6 @@ fn collect_names(expr: &Expr, out: &mut Vec<String>) {
         | ExprKind::Tiers { .. }
         | ExprKind::Ordered { .. }
         | ExprKind::Top { .. } => {}
+        ExprKind::Balance(_) => {}
     }
 }

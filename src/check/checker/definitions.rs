@@ -114,6 +114,9 @@ impl<'a> Checker<'a> {
                 let detail = self.ty_detail(&ty, def.maybe);
                 self.describe_top(name, detail);
                 let idx = self.definitions.len();
+                if matches!(def.expr, Ir::Balance(_)) {
+                    self.balance_defs.insert(idx);
+                }
                 self.definitions.push(def);
                 self.def_state.insert(name.to_string(), State::Done(idx));
                 Some(idx)
@@ -135,12 +138,21 @@ impl<'a> Checker<'a> {
             }
             _ => None,
         };
-        // While it is checked, `previous` may read its own earlier periods.
-        if per.is_some() {
+        // While it is checked, `previous` may read its own earlier periods; not a balance's
+        // credit, which is read for every month at once (its own earlier months are a cycle).
+        let balance = match (&v.expr.kind, per) {
+            (ExprKind::Balance(b), Some(range)) => Some((b, range)),
+            _ => None,
+        };
+        let own_periods = per.is_some() && balance.is_none();
+        if own_periods {
             self.defining.push(v.name.name.clone());
         }
-        let t = self.expr(&v.expr);
-        if per.is_some() {
+        let t = match balance {
+            Some((b, range)) => self.balance(b, &v.expr, range, !v.modifiers.is_empty()),
+            None => self.expr(&v.expr),
+        };
+        if own_periods {
             self.defining.pop();
         }
         let t = t?;

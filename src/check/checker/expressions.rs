@@ -6,10 +6,11 @@ use chrono::TimeDelta;
 use rust_decimal::Decimal;
 
 use crate::check::errors;
+use crate::check::errors::balances::Misplaced;
 use crate::check::errors::expressions::CalendarArg;
 use crate::diagnostics::{Diagnostic, Span};
 use crate::program::types::{Dim, Ty, currency, duration_unit};
-use crate::program::{CmpOp, Const, Func, Ir, PeriodFunc, PoolStat, Window};
+use crate::program::{BalanceStat, CmpOp, Const, Func, Ir, PeriodFunc, PoolStat, Window};
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, InTarget, RangeKind};
 use crate::time::{self, NotAnInstant, Written};
 
@@ -91,6 +92,12 @@ impl<'a> Checker<'a> {
                 sum,
                 filter,
             } => self.top(key, source, sum.as_deref(), filter.as_deref()),
+            // Checked as the whole of a per-month definition (`Checker::value_def`); anywhere else
+            // it is misplaced.
+            ExprKind::Balance(_) => {
+                self.error(errors::balances::misplaced(self.surface(), e.span, Misplaced::NotWhole));
+                None
+            }
         }
     }
 
@@ -539,6 +546,9 @@ impl<'a> Checker<'a> {
         if let Some(&(stat, _)) = PoolStat::ALL.iter().find(|(_, n)| *n == name.name) {
             return self.pool_stat(stat, name, args, whole);
         }
+        if let Some(&(stat, _)) = BalanceStat::ALL.iter().find(|(_, n)| *n == name.name) {
+            return self.balance_stat(stat, name, args, whole);
+        }
         let is_min = match name.name.as_str() {
             "min" => true,
             "max" => false,
@@ -547,7 +557,8 @@ impl<'a> Checker<'a> {
                     .into_iter()
                     .chain(Func::ALL.iter().map(|(_, n, _)| *n))
                     .chain(PeriodFunc::ALL.iter().map(|(_, n, _)| *n))
-                    .chain(PoolStat::ALL.iter().map(|(_, n)| *n));
+                    .chain(PoolStat::ALL.iter().map(|(_, n)| *n))
+                    .chain(BalanceStat::ALL.iter().map(|(_, n)| *n));
                 self.error(errors::expressions::unknown_function(
                     self.surface(),
                     name.span,

@@ -5,6 +5,7 @@
 //! wrong it reports once and yields `None`, so that one mistake does not
 //! cascade into a page of follow-on errors.
 
+mod balance;
 mod chains;
 mod conditional;
 mod conditions;
@@ -266,6 +267,10 @@ struct Checker<'a> {
     rankings: Vec<RankingDef>,
     /// How many ordered values (`running sum of`, ...) have been compiled: the next one's slot.
     ordered_slots: usize,
+    /// How many balances have been compiled: the next one's slot.
+    balance_slots: usize,
+    /// The definitions (by index) that are balances, which `credit_used(b)` and its kin read.
+    balance_defs: HashSet<usize>,
     /// The written plain number each top-level definition is (by name), each computed field
     /// (by level and index) and each parameter of a plain-number type (by index).
     def_bare: HashMap<String, Bare>,
@@ -327,6 +332,8 @@ impl<'a> Checker<'a> {
             reward_period_var: None,
             rankings: Vec::new(),
             ordered_slots: 0,
+            balance_slots: 0,
+            balance_defs: HashSet::new(),
             def_bare: HashMap::new(),
             derived_bare: HashMap::new(),
             param_bare: HashMap::new(),

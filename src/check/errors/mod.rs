@@ -6,6 +6,7 @@
 //! help says exactly what to write, a fix. Messages that quote a keyword spell it through
 //! [`Surface`](crate::syntax::keywords::Surface), never in their text.
 
+pub(crate) mod balances;
 pub(crate) mod conditional;
 pub(crate) mod declarations;
 pub(crate) mod definitions;

@@ -11,6 +11,7 @@
 //! The types and their text are here; `trace` computes them (with the evaluator), `show` writes
 //! values as people read them.
 
+mod balance;
 mod running;
 mod show;
 mod trace;
@@ -43,6 +44,9 @@ pub struct Explanation {
     /// Each running threshold of a per-item field (`portion of ... within first ...`): where
     /// the running total reached it. Left out of the JSON when there is none.
     pub thresholds: Vec<ThresholdLine>,
+    /// Each balance carried across months: what it did each month, and how each item's fee
+    /// was paid. Left out of the JSON when there is none.
+    pub balances: Vec<BalanceLine>,
     /// Each reward's arithmetic.
     pub rewards: Vec<RewardLine>,
 }
@@ -109,6 +113,19 @@ pub struct ThresholdLine {
     pub outcome: String,
 }
 
+/// What a balance did (`balance of ...`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BalanceLine {
+    /// The balance's name.
+    pub balance: String,
+    /// Each month: `2025-02: credited 0.00 CNY, used 70.61 CNY, expired 0 CNY, lost 0 CNY, left
+    /// 29.39 CNY; paid in cash 0.007 CNY`.
+    pub months: Vec<String>,
+    /// Each item settled, in the order settled: `orders[2] paid 0.61 CNY from the 2025-01
+    /// credit, 0.007 CNY in cash (fee 0.617 CNY, settled 2025-02-05 10:00:00)`.
+    pub items: Vec<String>,
+}
+
 /// One reward's arithmetic.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RewardLine {
@@ -127,7 +144,7 @@ pub struct RewardLine {
 impl Serialize for Explanation {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct as _;
-        let mut s = serializer.serialize_struct("Explanation", 6)?;
+        let mut s = serializer.serialize_struct("Explanation", 7)?;
         s.serialize_field("id", &self.id)?;
         s.serialize_field(self.kind.verdict_key(), &self.eligible)?;
         s.serialize_field("conditions", &self.conditions)?;
@@ -138,6 +155,11 @@ impl Serialize for Explanation {
             s.skip_field("thresholds")?;
         } else {
             s.serialize_field("thresholds", &self.thresholds)?;
+        }
+        if self.balances.is_empty() {
+            s.skip_field("balances")?;
+        } else {
+            s.serialize_field("balances", &self.balances)?;
         }
         s.serialize_field(self.kind.plural(), &self.rewards)?;
         s.end()
@@ -190,6 +212,15 @@ impl Explanation {
         for t in &self.thresholds {
             let _ = writeln!(out, "    {}: {}", clean(&t.field), clean(&t.rule));
             let _ = writeln!(out, "      {}", clean(&t.outcome));
+        }
+        if !self.balances.is_empty() {
+            let _ = writeln!(out, "  balances");
+        }
+        for b in &self.balances {
+            let _ = writeln!(out, "    {}", clean(&b.balance));
+            for m in b.months.iter().chain(&b.items) {
+                let _ = writeln!(out, "      {}", clean(m));
+            }
         }
         if !self.rewards.is_empty() {
             let _ = writeln!(out, "  {}", self.kind.plural());

@@ -96,6 +96,7 @@ impl Evaluator<'_> {
             }
         }
         let thresholds = env.threshold_lines()?;
+        let balances = env.balance_lines()?;
         let mut rewards = Vec::new();
         for (i, (r, o)) in program.rewards.iter().zip(&outcome.rewards).enumerate() {
             let gate = match (&r.gate, &o.gate) {
@@ -121,6 +122,7 @@ impl Evaluator<'_> {
             conditions,
             values,
             thresholds,
+            balances,
             rewards,
         })
     }

@@ -15,6 +15,7 @@
 //! this semantics it must equal. `Evaluator::plain` takes none of them, and
 //! `tests/equivalence.rs` compares the two.
 
+pub(in crate::eval) mod balance;
 pub(in crate::eval) mod groups;
 pub(super) mod lists;
 pub(super) mod logic;

@@ -70,6 +70,8 @@ impl<'a> Env<'a> {
             // Other periods.
             Ir::Previous { def, first } => self.previous(*def, first.as_deref()),
             Ir::Cumulative(i) => Ok(self.cumulative(*i)),
+            Ir::Balance(b) => self.balance_left(b),
+            Ir::BalanceOf(stat, def) => self.balance_stat(*stat, *def),
             Ir::PeriodNumber(at) => self.period_number(at),
             // Tables.
             Ir::Lookup { keys, rows, otherwise } => self.lookup(keys, rows, otherwise.as_deref()),
