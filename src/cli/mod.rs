@@ -31,6 +31,7 @@ macro_rules! say_raw {
 }
 
 mod check;
+mod diff;
 mod evaluate;
 mod fmt;
 mod generate;
@@ -40,9 +41,12 @@ mod output;
 mod progress;
 mod read;
 mod render;
+mod report;
+mod sweep;
 mod tables;
 mod test;
 mod walk;
+mod whatif;
 
 use std::process::ExitCode;
 
@@ -90,6 +94,12 @@ enum Command {
     Completions(generate::CompletionsArgs),
     /// Print the manual page, or write one page per command into a folder (--out).
     Man(generate::ManArgs),
+    /// Report on one evaluation: totals per reward and period, distributions, conditions, budgets, reasons.
+    Report(report::ReportArgs),
+    /// Compare two versions of a campaign (or two sets of parameters) on the same facts.
+    Diff(diff::DiffArgs),
+    /// Evaluate a campaign once per value of a parameter, reading the facts once.
+    Sweep(sweep::SweepArgs),
 }
 
 /// How diagnostics are printed.
@@ -168,6 +178,9 @@ fn run() -> ExitCode {
         Command::Lsp(args) => lsp::run(&args),
         Command::Completions(args) => generate::completions(&args),
         Command::Man(args) => generate::man(&args),
+        Command::Report(args) => report::run(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
     };
     outcome.into()
 }
