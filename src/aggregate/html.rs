@@ -18,7 +18,7 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:2em;border-
 p.lead{color:#4a5866;margin-top:0}table{border-collapse:collapse;margin:.6em 0 1em;font-size:.95em}\
 th,td{padding:.3em .8em;border-bottom:1px solid #e3e7ec;text-align:left;vertical-align:top}th{background:#f3f5f8;font-weight:600}\
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.up{color:#1d7a3e}.down{color:#b3261e}\
-svg.chart{width:100%;max-width:760px;height:auto;display:block;margin:.4em 0 1em}svg .axis{font-size:11px;fill:#4a5866}svg .legend{font-size:12px;fill:#1d2733}\
+svg.chart{width:100%;max-width:760px;height:auto;display:block;margin:.4em 0 1em}svg .axis{font-size:11px;fill:#4a5866}svg .legend{font-size:12px;fill:#1d2733}svg .value{font-size:11px;fill:#1d2733}\
 .note{color:#4a5866;font-size:.9em}";
 
 /// Escapes text for HTML (element content and attribute values).
@@ -156,6 +156,14 @@ pub fn diff_page(diff: &Json) -> String {
             ("Records given more", format!("{base}.more"), &item["more"]),
             ("Records given less", format!("{base}.less"), &item["less"]),
         ]);
+        page.chart(&svg::bars(
+            "total before and after",
+            &["before".to_owned(), "after".to_owned()],
+            &[Series {
+                name: "total",
+                values: vec![dec(&item["before"]), dec(&item["after"])],
+            }],
+        ));
         let periods = item["by_period"].as_array().cloned().unwrap_or_default();
         if !periods.is_empty() {
             page.h3("Per period");
@@ -210,7 +218,7 @@ pub fn diff_page(diff: &Json) -> String {
 /// The page of `campaign sweep`.
 pub fn sweep_page(sweep: &Json) -> String {
     let param = text(&sweep["parameter"]);
-    let mut page = Page::new(&format!("What if {param} were…: {}", text(&sweep["campaign"])));
+    let mut page = Page::new(&format!("{}: what if {param} were…", text(&sweep["campaign"])));
     page.lead(&format!(
         "The same records evaluated once per value of the parameter {param}; amounts are exact, per {} in its own unit.",
         singular(sweep_plural(sweep))

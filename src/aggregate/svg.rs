@@ -66,6 +66,8 @@ pub fn bars(caption: &str, labels: &[String], series: &[Series<'_>]) -> String {
     }
     let zero = y(Decimal::ZERO);
     let every = labels.len().div_ceil(16).max(1);
+    // Few bars: each is labelled with its value, for readers who want the figure, not a guess.
+    let labelled = labels.len() * series.len() <= 16;
     for (g, label) in labels.iter().enumerate() {
         let x0 = Decimal::from(LEFT) + group_w * Decimal::from(g) + group_w * Decimal::new(1, 1);
         for (s, series_) in series.iter().enumerate() {
@@ -85,6 +87,15 @@ pub fn bars(caption: &str, labels: &[String], series: &[Series<'_>]) -> String {
                 escape(series_.name),
                 escape(&grouped(&v.to_string()))
             );
+            if labelled {
+                let _ = write!(
+                    out,
+                    r#"<text x="{}" y="{}" text-anchor="middle" class="value">{}</text>"#,
+                    px(x0 + bar_w * Decimal::from(s) + bar_w / Decimal::TWO),
+                    px(top - Decimal::from(4)),
+                    escape(&grouped(&v.normalize().to_string()))
+                );
+            }
         }
         if g % every == 0 {
             let _ = write!(

@@ -90,13 +90,14 @@ pub fn run(args: &SweepArgs) -> Termination {
         SweepFormat::Table => write_table(out, &json),
     });
     let counts = tallies.first().map(|t| t.counts).unwrap_or_default();
+    // The most failures of any value: a value may make records fail that another does not.
+    let failed = tallies.iter().map(|t| t.counts.failed).max().unwrap_or(0);
     let line = format!(
-        "{} records read, {} values; {} failed with the first value",
+        "{} records read, evaluated with {} values of {}: {failed} failed",
         counts.read,
         args.values.len(),
-        counts.failed
+        args.param
     );
-    let failed = tallies.iter().map(|t| t.counts.failed).sum();
     whatif::finish(&args.run, written, failed, &line)
 }
 

@@ -15,7 +15,7 @@ both() { # NAME COMMAND ARGS...: NAME.json and NAME.html from one command
   "$@" --format json -o "$pages/$name.json" -q
   "$@" --format html -o "$pages/$name.html" -q
 }
-for c in douyin-double11-sprint-pool platform-technical-service-fee amazon-brand-rebate-multicurrency douyin-monthly-credits-schedule; do
+for c in douyin-double11-sprint-pool platform-technical-service-fee amazon-brand-rebate-multicurrency merchant-growth-rebate-cumulative channels-mini-program-equal-pool; do
   both "report-$c" "$bin" report "$ex/$c.campaign" --facts "$ex/$c.ndjson"
 done
 both diff-pool "$bin" diff "$ex/douyin-double11-sprint-pool.campaign" --facts "$ex/douyin-double11-sprint-pool.ndjson" \
