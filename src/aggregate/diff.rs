@@ -96,6 +96,8 @@ pub struct DiffTally<'p> {
     by_period: Vec<Vec<(Decimal, Decimal)>>,
     movers: Vec<Vec<Mover>>,
     exact: Exact,
+    /// The parameters set on each side (`NAME=VALUE`), to say what was compared.
+    params: (Vec<String>, Vec<String>),
 }
 
 impl<'p> DiffTally<'p> {
@@ -143,7 +145,14 @@ impl<'p> DiffTally<'p> {
             movement: vec![(0, 0); n],
             movers: vec![Vec::new(); n],
             exact: Exact::default(),
+            params: (Vec::new(), Vec::new()),
         }
+    }
+
+    /// Says which parameters were set on the old and the new side (`NAME=VALUE`, in order).
+    pub fn with_params(mut self, old: Vec<String>, new: Vec<String>) -> Self {
+        self.params = (old, new);
+        self
     }
 
     /// Counts the rows of one record under the old and the new version; gives what changed
@@ -254,6 +263,8 @@ impl<'p> DiffTally<'p> {
         json!({
             "old": self.old.name,
             "new": self.new.name,
+            "old_params": self.params.0,
+            "new_params": self.params.1,
             "facts": fact_differences(self.old, self.new),
             "records": Json::Object(records),
             "totals": self.unit_totals(),

@@ -140,6 +140,18 @@ pub fn diff_page(diff: &Json) -> String {
     page.lead(
         "Before is the old version, after the new one, on the same records. Amounts are exact and compared per unit.",
     );
+    let params = |key: &str| -> String {
+        let list: Vec<String> = diff[key].as_array().into_iter().flatten().map(text).collect();
+        if list.is_empty() {
+            "its defaults".into()
+        } else {
+            list.join(", ")
+        }
+    };
+    page.kv_text(&[
+        ("Old parameters", params("old_params")),
+        ("New parameters", params("new_params")),
+    ]);
     page.facts(&diff["facts"]);
     page.h2("Records");
     page.records(diff, "records");
@@ -357,6 +369,19 @@ impl Page {
             &[],
             rows.iter()
                 .map(|(label, path, value)| vec![format!("<th>{}</th>", escape(label)), number(path, value)]),
+        );
+    }
+
+    /// A two-column table of labelled texts.
+    fn kv_text(&mut self, rows: &[(&str, String)]) {
+        self.table(
+            &[],
+            rows.iter().map(|(label, value)| {
+                vec![
+                    format!("<th>{}</th>", escape(label)),
+                    format!("<td>{}</td>", escape(value)),
+                ]
+            }),
         );
     }
 

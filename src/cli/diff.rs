@@ -102,7 +102,10 @@ pub fn run(args: &DiffArgs) -> Termination {
         facts.batch(&old, old_inputs, &args.run),
         facts.batch(&new, new_inputs, &args.run),
     ];
-    let mut tally = DiffTally::new(&old, &new);
+    let mut tally = DiffTally::new(&old, &new).with_params(
+        old_params.iter().map(|p| (*p).clone()).collect(),
+        new_params.iter().map(|p| (*p).clone()).collect(),
+    );
     let names: Vec<String> = tally.reward_names().iter().map(|n| (*n).to_owned()).collect();
     let mut text = Changes::new(args.format, &names);
     let written = whatif::write_all(args.run.output.as_deref(), |out| {
