@@ -58,8 +58,9 @@ pub fn grouped(number: &str) -> String {
 
 /// The page of `campaign report`.
 pub fn report_page(report: &Json) -> String {
-    let mut page = Page::new(&format!("Cost report: {}", text(&report["campaign"])));
     let (plural, items) = amounts(report);
+    let title = if plural == "fees" { "Fee report" } else { "Cost report" };
+    let mut page = Page::new(&format!("{title}: {}", text(&report["campaign"])));
     page.lead(&format!(
         "Every amount is exact and summed per {} in its own unit; amounts of different units are never added together.",
         singular(plural)

@@ -93,7 +93,7 @@ pub fn bars(caption: &str, labels: &[String], series: &[Series<'_>]) -> String {
                     r#"<text x="{}" y="{}" text-anchor="middle" class="value">{}</text>"#,
                     px(x0 + bar_w * Decimal::from(s) + bar_w / Decimal::TWO),
                     px(top - Decimal::from(4)),
-                    escape(&grouped(&v.normalize().to_string()))
+                    escape(&grouped(&v.to_string()))
                 );
             }
         }
