@@ -78,7 +78,8 @@ impl Mover {
     }
 }
 
-/// The totals of a diff, fed pairs of rows (see the [module documentation](self)).
+/// The totals of a diff, fed pairs of rows: rewards matched by name, periods by key, no delta
+/// for a reward whose unit changed.
 #[derive(Debug, Clone)]
 pub struct DiffTally<'p> {
     old: &'p Program,

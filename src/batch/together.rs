@@ -38,7 +38,8 @@ pub enum Sources<'s> {
 }
 
 /// Evaluates every record of `sources` with each of `batches` and hands the rows of each
-/// record to `sink` together, in input order (see the [module documentation](self)). The
+/// record to `sink` together, in input order (when a batch needs the whole population, every
+/// chunk is kept and each batch runs over them before any row is handed on). The
 /// workers of the first batch's pool do the work; rows are the same for any number of threads.
 pub fn run_together<K: TogetherSink + ?Sized>(
     batches: &[Batch<'_>],
