@@ -72,6 +72,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod aggregate;
 pub mod batch;
 pub mod catalogue;
 pub mod check;

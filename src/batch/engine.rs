@@ -157,7 +157,7 @@ impl Batch<'_> {
     }
 
     /// Reads and evaluates one record on its own (streaming).
-    fn process(&self, block: &LineBlock, owned: &[u8], item: Item) -> Row {
+    pub(super) fn process(&self, block: &LineBlock, owned: &[u8], item: Item) -> Row {
         let row = match self.read(block, owned, item) {
             Ok(InputRecord { line, id, record }) => match self.evaluator.evaluate(&record) {
                 Ok(outcome) => self.evaluated(line, id, &record, outcome),

@@ -54,8 +54,10 @@
 
 mod engine;
 pub mod source;
+mod together;
 
 pub use source::{Chunk, Lines, NdjsonSource, RecordSource, Records, open, open_with};
+pub use together::{Sources, TogetherSink, run_together};
 
 use std::ops::ControlFlow;
 

@@ -299,3 +299,111 @@ fn an_empty_source_gives_no_rows() {
         assert!(rows.is_empty());
     }
 }
+
+/// Batches run together over one read give each batch the rows it gives alone, in input order,
+/// streaming or over the whole population, from one source or one per batch, for any threads.
+mod together {
+    use std::ops::ControlFlow;
+
+    use super::super::{Batch, Lines, Row, Sources, Unobserved, run_together};
+    use crate::program::inputs::Inputs;
+
+    const STREAMING: &str = r#"
+campaign "c" {
+  timezone Asia/Shanghai
+  unit points
+  parameter rate: fraction = 1%
+  facts { gmv: money CNY }
+  eligible when { gmv ≥ 100 CNY  "GMV 需达到 100 元" }
+  reward points = gmv × rate as points, rounded down
+}
+"#;
+
+    const BUDGET: &str = r#"
+campaign "b" {
+  timezone Asia/Shanghai
+  unit points
+  parameter rate: fraction = 1%
+  facts { gmv: money CNY }
+  eligible when { gmv ≥ 100 CNY  "GMV 需达到 100 元" }
+  reward points = gmv × rate as points, rounded down,
+    budget 300 points in total, split pro rata
+}
+"#;
+
+    fn lines() -> Vec<String> {
+        (0..5000)
+            .map(|i| match i % 7 {
+                3 => format!(r#"{{"id":"r{i}","gmv":"x"}}"#),
+                _ => format!(r#"{{"id":"r{i}","gmv":{}}}"#, (i * 37) % 2000),
+            })
+            .collect()
+    }
+
+    fn source(lines: &[String]) -> Lines<impl Iterator<Item = (usize, &[u8])>> {
+        Lines::new(lines.iter().enumerate().map(|(i, l)| (i + 1, l.as_bytes())))
+    }
+
+    fn batch<'p>(program: &'p crate::program::Program, rate: &str, threads: usize) -> Batch<'p> {
+        let mut inputs = Inputs::defaults(program);
+        inputs.set(program, &format!("rate={rate}")).unwrap();
+        Batch::new(program, inputs).threads(threads)
+    }
+
+    #[test]
+    fn rows_together_are_the_rows_of_each_batch_alone() {
+        let lines = lines();
+        for text in [STREAMING, BUDGET] {
+            let program = crate::check::check(text).program.unwrap();
+            let alone: Vec<Vec<Row>> = ["1%", "3%"]
+                .iter()
+                .map(|rate| {
+                    let mut rows = Vec::new();
+                    batch(&program, rate, 1).run(&mut source(&lines), &mut rows, &Unobserved);
+                    rows
+                })
+                .collect();
+            for threads in [1, 3] {
+                let batches = [batch(&program, "1%", threads), batch(&program, "3%", threads)];
+                for shared in [true, false] {
+                    let mut together: Vec<Vec<Row>> = vec![Vec::new(), Vec::new()];
+                    let mut sink = |rows: &[Row]| {
+                        for (out, row) in together.iter_mut().zip(rows) {
+                            out.push(row.clone());
+                        }
+                        ControlFlow::Continue(())
+                    };
+                    let mut one = source(&lines);
+                    let sources = if shared {
+                        Sources::Shared(&mut one)
+                    } else {
+                        Sources::Each(vec![Box::new(source(&lines)), Box::new(source(&lines))])
+                    };
+                    let summary = run_together(&batches, sources, &mut sink, &Unobserved);
+                    assert_eq!(summary.rows, lines.len());
+                    assert_eq!(together, alone, "threads {threads}, shared {shared}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_sink_stops_a_run_together() {
+        let lines = lines();
+        let program = crate::check::check(STREAMING).program.unwrap();
+        let batches = [batch(&program, "1%", 2), batch(&program, "2%", 2)];
+        let mut seen = 0;
+        let mut sink = |_: &[Row]| {
+            seen += 1;
+            if seen == 10 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let mut one = source(&lines);
+        let summary = run_together(&batches, Sources::Shared(&mut one), &mut sink, &Unobserved);
+        assert!(summary.stopped);
+        assert_eq!((summary.rows, seen), (10, 10));
+    }
+}

@@ -131,7 +131,7 @@ pub enum FactsFormat {
 
 impl FactReading {
     /// The format of the facts at `path`: named, or told by its extension.
-    fn format(&self, path: &Path) -> Result<Format, String> {
+    pub(super) fn format(&self, path: &Path) -> Result<Format, String> {
         match self.facts_format {
             Some(FactsFormat::Json) => Ok(Format::Json),
             Some(FactsFormat::Ndjson) => Ok(Format::Ndjson),
@@ -156,13 +156,34 @@ impl FactReading {
     }
 }
 
+impl FactReading {
+    /// How the text of a fact file of `format` is decoded (`--encoding`, refused for binary formats).
+    pub(super) fn decoding(&self, format: Format) -> Result<Decoding, String> {
+        match &self.encoding {
+            Some(_) if format == Format::Xlsx => {
+                Err("--encoding names the encoding of a text file; an .xlsx workbook has its own".into())
+            }
+            Some(_) if is_columnar(format) => {
+                Err("--encoding names the encoding of a text file; Parquet and Arrow files hold UTF-8 strings".into())
+            }
+            Some(label) => Decoding::named(label).map_err(|message| format!("--encoding: {}", shown(&message))),
+            None => Ok(Decoding::detect()),
+        }
+    }
+
+    /// Whether undeclared fields are errors (`--strict-facts`).
+    pub(super) fn strict(&self) -> bool {
+        self.strict_facts
+    }
+}
+
 /// Whether `format` is a binary columnar format (read by columns, not decoded as text).
-fn is_columnar(format: Format) -> bool {
+pub(super) fn is_columnar(format: Format) -> bool {
     matches!(format, Format::Parquet | Format::Arrow)
 }
 
 /// Whether `--facts` names standard input.
-fn is_stdin(path: &Path) -> bool {
+pub(super) fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
@@ -208,7 +229,7 @@ pub struct ExplainArgs {
 pub const MAX_JOBS: usize = 256;
 
 /// Parses `--jobs`: a whole number from 1 to [`MAX_JOBS`].
-fn parse_jobs(text: &str) -> Result<usize, String> {
+pub(super) fn parse_jobs(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(n) if (1..=MAX_JOBS).contains(&n) => Ok(n),
         _ => Err(format!("expected a whole number of threads from 1 to {MAX_JOBS}")),
@@ -221,7 +242,7 @@ const BYTES_PER_THREAD: u64 = 4096;
 
 /// The threads worth starting for an input of `bytes` (a regular file; unknown for a pipe):
 /// at most one per [`BYTES_PER_THREAD`], at least one.
-fn capped_to_input(threads: usize, bytes: Option<u64>) -> usize {
+pub(super) fn capped_to_input(threads: usize, bytes: Option<u64>) -> usize {
     match bytes {
         Some(bytes) => threads.min(usize::try_from(bytes / BYTES_PER_THREAD).unwrap_or(usize::MAX).max(1)),
         None => threads,
@@ -264,8 +285,13 @@ pub fn run_explain(args: &ExplainArgs) -> Termination {
 }
 
 /// Sets the reference time and holiday calendar a campaign needs, refusing to run without them.
-fn set_reference(program: &Program, inputs: &mut Inputs, args: &EvaluateArgs) -> Result<(), String> {
-    match &args.as_of {
+pub(super) fn set_reference(
+    program: &Program,
+    inputs: &mut Inputs,
+    as_of: Option<&String>,
+    holidays: Option<&PathBuf>,
+) -> Result<(), String> {
+    match as_of {
         Some(text) => {
             let t = parse_time(text, program.timezone).map_err(|why| {
                 crate::program::inputs::not_a_time(text, program.timezone, &why, "--as-of ").to_string()
@@ -277,7 +303,7 @@ fn set_reference(program: &Program, inputs: &mut Inputs, args: &EvaluateArgs) ->
         }
         None => {}
     }
-    match &args.holidays {
+    match holidays {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read the holidays `{}`: {e}", shown_path(path)))?;
@@ -326,23 +352,12 @@ pub fn run(args: &EvaluateArgs) -> Termination {
         );
         return Termination::Usage;
     }
-    let decoding = match &args.reading.encoding {
-        Some(_) if format == Format::Xlsx => {
-            say!("error: --encoding names the encoding of a text file; an .xlsx workbook has its own");
+    let decoding = match args.reading.decoding(format) {
+        Ok(decoding) => decoding,
+        Err(message) => {
+            say!("error: {message}");
             return Termination::Usage;
         }
-        Some(_) if is_columnar(format) => {
-            say!("error: --encoding names the encoding of a text file; Parquet and Arrow files hold UTF-8 strings");
-            return Termination::Usage;
-        }
-        Some(label) => match Decoding::named(label) {
-            Ok(decoding) => decoding,
-            Err(message) => {
-                say!("error: --encoding: {}", shown(&message));
-                return Termination::Usage;
-            }
-        },
-        None => Decoding::detect(),
     };
     if is_stdin(&args.facts) {
         return evaluate(args, &program, inputs, (format, decoding), None);
@@ -358,7 +373,7 @@ pub fn run(args: &EvaluateArgs) -> Termination {
 }
 
 /// Reads and checks the campaign, printing its diagnostics if it has errors.
-fn load(policy: &Path) -> Result<Program, Termination> {
+pub(super) fn load(policy: &Path) -> Result<Program, Termination> {
     let text = match super::read::text(policy, super::read::CAMPAIGN_LIMIT) {
         Ok(t) => t,
         Err(super::read::ReadError::Unreadable(message)) => {
@@ -399,7 +414,7 @@ fn inputs(program: &Program, args: &EvaluateArgs) -> Result<Inputs, String> {
     inputs
         .check_tables(program)
         .map_err(|e| format!("{}\n  help: {}", e.message, e.help))?;
-    set_reference(program, &mut inputs, args)?;
+    set_reference(program, &mut inputs, args.as_of.as_ref(), args.holidays.as_ref())?;
     if let Some(limit) = &args.work_limit {
         inputs.work_limit = crate::program::inputs::parse_work_limit(limit)
             .map_err(|e| format!("{}\n  help: {}", e.message, e.help))?;

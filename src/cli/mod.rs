@@ -31,6 +31,7 @@ macro_rules! say_raw {
 }
 
 mod check;
+mod diff;
 mod evaluate;
 mod fmt;
 mod generate;
@@ -40,10 +41,13 @@ mod output;
 mod progress;
 mod read;
 mod render;
+mod report;
+mod sweep;
 mod tables;
 mod terms;
 mod test;
 mod walk;
+mod whatif;
 
 use std::process::ExitCode;
 
@@ -121,6 +125,12 @@ enum Command {
     /// Write the terms merchants read, generated from a campaign file (Markdown or HTML, in
     /// Chinese or English).
     Render(terms::RenderArgs),
+    /// Report on one evaluation: totals per reward and period, distributions, conditions, budgets, reasons.
+    Report(report::ReportArgs),
+    /// Compare two versions of a campaign (or two sets of parameters) on the same facts.
+    Diff(diff::DiffArgs),
+    /// Evaluate a campaign once per value of a parameter, reading the facts once.
+    Sweep(sweep::SweepArgs),
 }
 
 /// How diagnostics are printed.
@@ -202,6 +212,9 @@ fn run() -> ExitCode {
         Command::Completions(args) => generate::completions(&args),
         Command::Man(args) => generate::man(&args),
         Command::Render(args) => terms::run(&args, lang),
+        Command::Report(args) => report::run(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
     };
     outcome.into()
 }

@@ -47,6 +47,7 @@ mod testing;
 mod time;
 mod tutorial;
 mod ui;
+mod whatif;
 mod work_limit;
 #[cfg(feature = "xlsx")]
 mod xlsx;

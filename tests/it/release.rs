@@ -13,7 +13,18 @@ use crate::harness::{TempDir, campaign, root};
 mod git;
 
 /// The commands people run, which every generated output must know.
-const COMMANDS: [&str; 7] = ["check", "evaluate", "explain", "test", "fmt", "completions", "man"];
+const COMMANDS: [&str; 10] = [
+    "check",
+    "evaluate",
+    "explain",
+    "test",
+    "fmt",
+    "completions",
+    "man",
+    "report",
+    "diff",
+    "sweep",
+];
 
 #[test]
 fn completions_are_generated_for_every_shell_and_know_the_commands() {

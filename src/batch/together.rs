@@ -1,0 +1,196 @@
+//! Several batches over one read of the facts: `diff` (two campaigns) and `sweep` (one
+//! campaign, several parameter values) evaluate every record once per batch, reading it once.
+//!
+//! Each chunk read is evaluated by every batch (each parses the raw lines with its own
+//! parser, so two versions that declare different facts each read theirs), then the rows of
+//! one record, one per batch, are handed on together, in input order. When a batch needs the
+//! whole population (a budget, a ranking), every chunk is kept, each batch runs over the kept
+//! chunks, and the rows are handed on at the end: memory then grows with the input, as for one
+//! such batch (times the number of batches).
+
+use std::ops::ControlFlow;
+
+use rayon::prelude::*;
+
+use super::source::{Chunk, Item};
+use super::{Batch, CHUNK, Observer, RecordSource, Row, Summary};
+
+/// Where the rows of several batches go: the rows of one input record, one per batch in the
+/// order of the batches; [`ControlFlow::Break`] stops the run.
+pub trait TogetherSink {
+    /// Takes the rows of the next record.
+    fn rows(&mut self, rows: &[Row]) -> ControlFlow<()>;
+}
+
+impl<F: FnMut(&[Row]) -> ControlFlow<()>> TogetherSink for F {
+    fn rows(&mut self, rows: &[Row]) -> ControlFlow<()> {
+        self(rows)
+    }
+}
+
+/// The sources of a run together: one read by every batch, or one per batch (read in step,
+/// for records that batches parse differently and that are not raw lines).
+pub enum Sources<'s> {
+    /// One source; every batch evaluates its records.
+    Shared(&'s mut dyn RecordSource),
+    /// One source per batch, in the order of the batches, each giving the same records.
+    Each(Vec<Box<dyn RecordSource + 's>>),
+}
+
+/// Evaluates every record of `sources` with each of `batches` and hands the rows of each
+/// record to `sink` together, in input order (when a batch needs the whole population, every
+/// chunk is kept and each batch runs over them before any row is handed on). The
+/// workers of the first batch's pool do the work; rows are the same for any number of threads.
+pub fn run_together<K: TogetherSink + ?Sized>(
+    batches: &[Batch<'_>],
+    mut sources: Sources<'_>,
+    sink: &mut K,
+    observer: &dyn Observer,
+) -> Summary {
+    if batches.iter().any(Batch::needs_population) {
+        return population(batches, &mut sources, sink, observer);
+    }
+    let mut chunks: Vec<Chunk> = (0..source_count(&sources)).map(|_| Chunk::default()).collect();
+    let mut rows: Vec<Vec<Row>> = batches.iter().map(|_| Vec::new()).collect();
+    let mut summary = Summary::default();
+    let mut together: Vec<Row> = Vec::with_capacity(batches.len());
+    loop {
+        fill(&mut sources, &mut chunks);
+        if chunks.iter().all(Chunk::is_empty) {
+            return summary;
+        }
+        for (b, (batch, out)) in batches.iter().zip(&mut rows).enumerate() {
+            let chunk = chunks.get(b).or_else(|| chunks.first());
+            if let Some(chunk) = chunk {
+                evaluate_chunk(batches.first().unwrap_or(batch), batch, chunk, out);
+            }
+        }
+        let mut drains: Vec<_> = rows.iter_mut().map(|r| r.drain(..)).collect();
+        loop {
+            together.clear();
+            together.extend(drains.iter_mut().map_while(Iterator::next));
+            if together.len() < batches.len() {
+                break;
+            }
+            summary.rows += 1;
+            if sink.rows(&together).is_break() {
+                summary.stopped = true;
+                return summary;
+            }
+        }
+        drop(drains);
+        observer.progress(summary.rows);
+    }
+}
+
+fn source_count(sources: &Sources<'_>) -> usize {
+    match sources {
+        Sources::Shared(_) => 1,
+        Sources::Each(each) => each.len(),
+    }
+}
+
+/// Fills each chunk with the next records of its source.
+fn fill(sources: &mut Sources<'_>, chunks: &mut [Chunk]) {
+    for chunk in chunks.iter_mut() {
+        chunk.clear();
+    }
+    match sources {
+        Sources::Shared(source) => {
+            if let Some(chunk) = chunks.first_mut() {
+                source.fill(chunk, CHUNK);
+            }
+        }
+        Sources::Each(each) => {
+            for (source, chunk) in each.iter_mut().zip(chunks.iter_mut()) {
+                source.fill(chunk, CHUNK);
+            }
+        }
+    }
+}
+
+/// Evaluates the records of `chunk` with `batch` into `out`, on the workers of `pool_of`.
+fn evaluate_chunk(pool_of: &Batch<'_>, batch: &Batch<'_>, chunk: &Chunk, out: &mut Vec<Row>) {
+    let Chunk { block, owned, items } = chunk;
+    let owned = owned.as_slice();
+    match &pool_of.pool {
+        Some(pool) => pool.install(|| out.par_extend(items.par_iter().map(|i| batch.process(block, owned, copy(i))))),
+        None => out.extend(items.iter().map(|i| batch.process(block, owned, copy(i)))),
+    }
+}
+
+/// An item for one more batch: lines are ranges, records read already are cloned.
+fn copy(item: &Item) -> Item {
+    match item {
+        Item::Block(line, range) => Item::Block(*line, range.clone()),
+        Item::Owned(line, range) => Item::Owned(*line, range.clone()),
+        Item::Read(record) => Item::Read(record.clone()),
+    }
+}
+
+/// Keeps every chunk, runs each batch over them, then hands the rows on together.
+fn population<K: TogetherSink + ?Sized>(
+    batches: &[Batch<'_>],
+    sources: &mut Sources<'_>,
+    sink: &mut K,
+    observer: &dyn Observer,
+) -> Summary {
+    let mut kept: Vec<Vec<Chunk>> = (0..source_count(sources)).map(|_| Vec::new()).collect();
+    loop {
+        let mut chunks: Vec<Chunk> = kept.iter().map(|_| Chunk::default()).collect();
+        fill(sources, &mut chunks);
+        if chunks.iter().all(Chunk::is_empty) {
+            break;
+        }
+        for (keep, chunk) in kept.iter_mut().zip(chunks) {
+            keep.push(chunk);
+        }
+    }
+    let mut all: Vec<std::vec::IntoIter<Row>> = Vec::with_capacity(batches.len());
+    for (b, batch) in batches.iter().enumerate() {
+        let Some(chunks) = kept.get(b).or_else(|| kept.first()) else {
+            return Summary::default();
+        };
+        let mut rows: Vec<Row> = Vec::new();
+        batch.run(&mut Replay { chunks, next: 0 }, &mut rows, observer);
+        all.push(rows.into_iter());
+    }
+    let mut summary = Summary::default();
+    let mut together: Vec<Row> = Vec::with_capacity(batches.len());
+    loop {
+        together.clear();
+        together.extend(all.iter_mut().map_while(Iterator::next));
+        if together.len() < batches.len() {
+            return summary;
+        }
+        summary.rows += 1;
+        if sink.rows(&together).is_break() {
+            summary.stopped = true;
+            return summary;
+        }
+    }
+}
+
+/// Kept chunks read again, as a source: lines are copied, records read already cloned.
+struct Replay<'c> {
+    chunks: &'c [Chunk],
+    next: usize,
+}
+
+impl RecordSource for Replay<'_> {
+    fn fill(&mut self, chunk: &mut Chunk, _max: usize) {
+        let Some(kept) = self.chunks.get(self.next) else {
+            return;
+        };
+        self.next += 1;
+        for item in &kept.items {
+            match item {
+                Item::Block(line, range) => chunk.push_line(*line, kept.block.line(range.clone())),
+                Item::Owned(line, range) => {
+                    chunk.push_line(*line, kept.owned.get(range.clone()).unwrap_or_default());
+                }
+                Item::Read(record) => chunk.items.push(Item::Read(record.clone())),
+            }
+        }
+    }
+}
