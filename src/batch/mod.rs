@@ -55,7 +55,7 @@
 mod engine;
 pub mod source;
 
-pub use source::{Chunk, Lines, NdjsonSource, RecordSource, Records, open, open_with};
+pub use source::{Chunk, Jobs, Lines, NdjsonSource, RecordSource, Records, open, open_with};
 
 use std::ops::ControlFlow;
 
