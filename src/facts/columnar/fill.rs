@@ -140,3 +140,7 @@ pub(super) fn count_items(
         }
     }
 }
+
+#[cfg(test)]
+#[path = "fill/tests.rs"]
+mod tests;
