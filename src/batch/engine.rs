@@ -2,10 +2,17 @@
 
 use rayon::prelude::*;
 
-use super::source::{Chunk, Item};
+use super::source::{Chunk, Item, Job};
 use super::{Batch, CHUNK, Evaluated, Failure, Observer, RecordSource, Row, Sink, Stage, Summary};
 use crate::eval::{EvalError, Outcome};
 use crate::facts::{InputRecord, LineBlock, Record, RecordError};
+
+/// The records of one item of a chunk: one record (a line, or a record read already), or
+/// those of a job.
+type ItemRecords = std::iter::Chain<
+    std::option::IntoIter<Result<InputRecord, RecordError>>,
+    std::vec::IntoIter<Result<InputRecord, RecordError>>,
+>;
 
 /// An input record awaiting the whole population: read (line, id), or failed.
 type Slot = Result<(usize, String), Failure>;
@@ -36,23 +43,29 @@ impl Batch<'_> {
         let mut rows: Vec<Row> = Vec::new();
         source.fill(&mut current, CHUNK);
         while !current.is_empty() {
-            let Chunk { block, owned, items } = &mut current;
+            let Chunk {
+                block, owned, items, ..
+            } = &mut current;
             let (block, owned) = (&*block, owned.as_slice());
             next.clear();
             match &self.pool {
                 Some(pool) => {
                     // Workers evaluate this chunk while this thread reads the next one;
-                    // extending with an indexed parallel iterator keeps the input order.
+                    // extending a vector with a parallel iterator keeps the input order.
                     pool.in_place_scope(|scope| {
                         let rows = &mut rows;
                         scope.spawn(move |_| {
-                            rows.par_extend(items.par_drain(..).map(|item| self.process(block, owned, item)));
+                            rows.par_extend(
+                                items
+                                    .par_drain(..)
+                                    .flat_map_iter(|item| self.process(block, owned, item)),
+                            );
                         });
                         source.fill(&mut next, CHUNK);
                     });
                 }
                 None => {
-                    rows.extend(items.drain(..).map(|item| self.process(block, owned, item)));
+                    rows.extend(items.drain(..).flat_map(|item| self.process(block, owned, item)));
                     source.fill(&mut next, CHUNK);
                 }
             }
@@ -125,13 +138,15 @@ impl Batch<'_> {
             if chunk.is_empty() {
                 break;
             }
-            let Chunk { block, owned, items } = &mut chunk;
+            let Chunk {
+                block, owned, items, ..
+            } = &mut chunk;
             let (block, owned) = (&*block, owned.as_slice());
             match &self.pool {
-                Some(pool) => {
-                    pool.install(|| parsed.par_extend(items.par_drain(..).map(|item| self.read(block, owned, item))));
-                }
-                None => parsed.extend(items.drain(..).map(|item| self.read(block, owned, item))),
+                Some(pool) => pool.install(|| {
+                    parsed.par_extend(items.par_drain(..).flat_map_iter(|item| self.read(block, owned, item)));
+                }),
+                None => parsed.extend(items.drain(..).flat_map(|item| self.read(block, owned, item))),
             }
             for item in parsed.drain(..) {
                 match item {
@@ -147,18 +162,26 @@ impl Batch<'_> {
         (slots, population)
     }
 
-    /// One record of a chunk: a raw line parsed, or the record read already.
-    fn read(&self, block: &LineBlock, owned: &[u8], item: Item) -> Result<InputRecord, RecordError> {
+    /// The records of one item of a chunk: a raw line parsed, the records of a job, or the
+    /// record read already.
+    fn read(&self, block: &LineBlock, owned: &[u8], item: Item) -> ItemRecords {
+        let one = |record| Some(record).into_iter().chain(Vec::new());
         match item {
-            Item::Block(line, range) => self.parser.parse(block.line(range), line),
-            Item::Owned(line, range) => self.parser.parse(owned.get(range).unwrap_or_default(), line),
-            Item::Read(r) => *r,
+            Item::Block(line, range) => one(self.parser.parse(block.line(range), line)),
+            Item::Owned(line, range) => one(self.parser.parse(owned.get(range).unwrap_or_default(), line)),
+            Item::Read(r) => one(*r),
+            Item::Job(Job(job)) => None.into_iter().chain(job()),
         }
     }
 
-    /// Reads and evaluates one record on its own (streaming).
-    pub(super) fn process(&self, block: &LineBlock, owned: &[u8], item: Item) -> Row {
-        let row = match self.read(block, owned, item) {
+    /// Reads and evaluates the records of one item of a chunk (streaming), each on its own.
+    pub(super) fn process<'a>(&'a self, block: &LineBlock, owned: &[u8], item: Item) -> impl Iterator<Item = Row> + 'a {
+        self.read(block, owned, item).map(|read| self.process_read(read))
+    }
+
+    /// Evaluates one record read (streaming).
+    fn process_read(&self, read: Result<InputRecord, RecordError>) -> Row {
+        let row = match read {
             Ok(InputRecord { line, id, record }) => match self.evaluator.evaluate(&record) {
                 Ok(outcome) => self.evaluated(line, id, &record, outcome),
                 Err(e) => Row::Failed(Failure::evaluation(line, id, e.to_string())),

@@ -56,7 +56,7 @@ mod engine;
 pub mod source;
 mod together;
 
-pub use source::{Chunk, Lines, NdjsonSource, RecordSource, Records, open, open_with};
+pub use source::{Chunk, Jobs, Lines, NdjsonSource, RecordSource, Records, open, open_with};
 pub use together::{Sources, TogetherSink, run_together};
 
 use std::ops::ControlFlow;

@@ -4,7 +4,7 @@ use std::io::{BufReader, Read};
 use std::ops::Range;
 
 use crate::facts::{
-    FileError, Format, InputRecord, LineBlock, NdjsonLines, ReadOptions, RecordError, read_records_with,
+    FileError, Format, InputRecord, LineBlock, NdjsonLines, ReadOptions, RecordError, RecordJob, read_records_with,
 };
 use crate::program::schema::RecordSchema;
 
@@ -22,8 +22,9 @@ impl<S: RecordSource + ?Sized> RecordSource for Box<S> {
 }
 
 /// Input records on their way to the workers: raw NDJSON lines (parsed by
-/// the workers) or records read already. Reused from chunk to chunk, so that
-/// its memory is allocated once.
+/// the workers), jobs reading several records (run by the workers) or records
+/// read already. Reused from chunk to chunk, so that its memory is allocated
+/// once.
 #[derive(Debug, Default)]
 pub struct Chunk {
     /// The bytes of the lines of an [`NdjsonSource`].
@@ -31,6 +32,10 @@ pub struct Chunk {
     /// The bytes of the lines added with [`Chunk::push_line`].
     pub(super) owned: Vec<u8>,
     pub(super) items: Vec<Item>,
+    /// The records of the jobs among the items (a job is one item of many records).
+    pub(super) jobs: usize,
+    /// The records held, jobs' included.
+    records: usize,
 }
 
 /// One input record in a chunk.
@@ -42,12 +47,31 @@ pub(super) enum Item {
     Owned(usize, Range<usize>),
     /// A record read already (boxed: it is large, and most items are lines).
     Read(Box<Result<InputRecord, RecordError>>),
+    /// A job giving the next records.
+    Job(Job),
+}
+
+/// A job of a chunk.
+pub(super) struct Job(pub(super) RecordJob);
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Job")
+    }
 }
 
 impl Chunk {
     /// Adds a record read already (or the error reading it).
     pub fn push(&mut self, record: Result<InputRecord, RecordError>) {
         self.items.push(Item::Read(Box::new(record)));
+        self.records += 1;
+    }
+
+    /// Adds a job giving the next `records` records (or errors), to be run by a worker.
+    pub fn push_job(&mut self, job: RecordJob, records: usize) {
+        self.items.push(Item::Job(Job(job)));
+        self.jobs += records;
+        self.records += records;
     }
 
     /// Adds one NDJSON line, to be parsed by the workers: its 1-based number
@@ -57,11 +81,28 @@ impl Chunk {
         let start = self.owned.len();
         self.owned.extend_from_slice(bytes);
         self.items.push(Item::Owned(line, start..self.owned.len()));
+        self.records += 1;
+    }
+
+    /// Runs the chunk's jobs here and now, each replaced by the records it read: for a chunk
+    /// that several batches evaluate (`run_together`), since a job runs only once.
+    pub(super) fn run_jobs(&mut self) {
+        if self.jobs == 0 {
+            return;
+        }
+        let items = std::mem::take(&mut self.items);
+        for item in items {
+            match item {
+                Item::Job(Job(job)) => self.items.extend(job().into_iter().map(|r| Item::Read(Box::new(r)))),
+                Item::Block(..) | Item::Owned(..) | Item::Read(_) => self.items.push(item),
+            }
+        }
+        self.jobs = 0;
     }
 
     /// How many records the chunk holds.
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.records
     }
 
     /// Whether the chunk holds no record.
@@ -73,6 +114,8 @@ impl Chunk {
     pub fn clear(&mut self) {
         self.items.clear();
         self.owned.clear();
+        self.jobs = 0;
+        self.records = 0;
     }
 }
 
@@ -99,8 +142,11 @@ impl<R: Read> NdjsonSource<R> {
 
 impl<R: Read> RecordSource for NdjsonSource<R> {
     fn fill(&mut self, chunk: &mut Chunk, max: usize) {
-        let Chunk { block, items, .. } = chunk;
+        let Chunk {
+            block, items, records, ..
+        } = chunk;
         self.lines.fill(block, max, |l| {
+            *records += 1;
             items.push(match l {
                 Ok((line, range)) => Item::Block(line, range),
                 Err(e) => Item::Read(Box::new(Err(e))),
@@ -152,6 +198,35 @@ impl<I: Iterator<Item = Result<InputRecord, RecordError>>> RecordSource for Reco
     fn fill(&mut self, chunk: &mut Chunk, max: usize) {
         for record in self.records.by_ref().take(max) {
             chunk.push(record);
+        }
+    }
+}
+
+/// Records read by jobs (such as a columnar reader's), each job run by a worker.
+pub struct Jobs<I> {
+    jobs: I,
+}
+
+impl<I> std::fmt::Debug for Jobs<I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jobs").finish_non_exhaustive()
+    }
+}
+
+impl<I> Jobs<I> {
+    /// The records of `jobs`: each a job and the number of records it gives.
+    pub fn new(jobs: I) -> Self {
+        Jobs { jobs }
+    }
+}
+
+impl<I: Iterator<Item = (RecordJob, usize)>> RecordSource for Jobs<I> {
+    fn fill(&mut self, chunk: &mut Chunk, max: usize) {
+        while chunk.len() < max {
+            let Some((job, records)) = self.jobs.next() else {
+                break;
+            };
+            chunk.push_job(job, records);
         }
     }
 }

@@ -107,15 +107,26 @@ fn fill(sources: &mut Sources<'_>, chunks: &mut [Chunk]) {
             }
         }
     }
+    // A columnar reader hands its rows over as jobs, each run once: read them here, since the
+    // chunk's records go to every batch.
+    for chunk in chunks.iter_mut() {
+        chunk.run_jobs();
+    }
 }
 
 /// Evaluates the records of `chunk` with `batch` into `out`, on the workers of `pool_of`.
 fn evaluate_chunk(pool_of: &Batch<'_>, batch: &Batch<'_>, chunk: &Chunk, out: &mut Vec<Row>) {
-    let Chunk { block, owned, items } = chunk;
+    let Chunk {
+        block, owned, items, ..
+    } = chunk;
     let owned = owned.as_slice();
     match &pool_of.pool {
-        Some(pool) => pool.install(|| out.par_extend(items.par_iter().map(|i| batch.process(block, owned, copy(i))))),
-        None => out.extend(items.iter().map(|i| batch.process(block, owned, copy(i)))),
+        Some(pool) => {
+            // Copied first: a chunk's items are not shared across threads (a job is `Send`, not `Sync`).
+            let copies: Vec<Item> = items.iter().map(copy).collect();
+            pool.install(|| out.par_extend(copies.into_par_iter().flat_map_iter(|i| batch.process(block, owned, i))));
+        }
+        None => out.extend(items.iter().flat_map(|i| batch.process(block, owned, copy(i)))),
     }
 }
 
@@ -125,6 +136,20 @@ fn copy(item: &Item) -> Item {
         Item::Block(line, range) => Item::Block(*line, range.clone()),
         Item::Owned(line, range) => Item::Owned(*line, range.clone()),
         Item::Read(record) => Item::Read(record.clone()),
+        // `fill` ran every job already (`Chunk::run_jobs`): a job runs once, and here each item
+        // goes to several batches.
+        Item::Job(_) => Item::Read(Box::new(Err(job_not_run()))),
+    }
+}
+
+/// The error of a job left in a chunk shared by several batches, which `fill` prevents.
+fn job_not_run() -> crate::facts::RecordError {
+    crate::facts::RecordError {
+        line: 0,
+        column: None,
+        id: None,
+        fact: None,
+        message: "internal error: records of a columnar file were not read before evaluation".to_string(),
     }
 }
 
@@ -190,6 +215,7 @@ impl RecordSource for Replay<'_> {
                     chunk.push_line(*line, kept.owned.get(range.clone()).unwrap_or_default());
                 }
                 Item::Read(record) => chunk.items.push(Item::Read(record.clone())),
+                Item::Job(_) => chunk.items.push(Item::Read(Box::new(Err(job_not_run())))),
             }
         }
     }

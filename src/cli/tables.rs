@@ -209,7 +209,7 @@ fn columnar<'a>(
     for warning in &opened.warnings {
         say!("warning: {}: {}", shown_path(path), shown(warning));
     }
-    Ok(Box::new(Records::new(opened.records)))
+    Ok(Box::new(batch::Jobs::new(opened.jobs)))
 }
 
 /// The `--list FACT=TABLE` options, each as the list's name and its table.

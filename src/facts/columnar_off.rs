@@ -6,18 +6,25 @@ use std::path::Path;
 
 use chrono_tz::Tz;
 
-use super::{FileError, Format, InputRecord, ReadOptions, RecordError};
+use super::{FileError, Format, ReadOptions, RecordJob};
 use crate::program::schema::RecordSchema;
 
-/// The records of a columnar input, one item per row, in row order.
-pub type Records<'s> = Box<dyn Iterator<Item = Result<InputRecord, RecordError>> + 's>;
+/// The records of a columnar input, in row order, as jobs that read them.
+pub type Jobs<'s> = Box<dyn Iterator<Item = (RecordJob, usize)> + 's>;
 
 /// A columnar input opened: never, in this build.
 pub struct Columnar<'s> {
-    /// The records.
-    pub records: Records<'s>,
+    /// The records, as jobs.
+    pub jobs: Jobs<'s>,
     /// The warnings found opening the input.
     pub warnings: Vec<String>,
+}
+
+impl<'s> Columnar<'s> {
+    /// The records, one item per row.
+    pub fn into_records(self) -> super::Records<'s> {
+        Box::new(self.jobs.flat_map(|(job, _)| job()))
+    }
 }
 
 impl std::fmt::Debug for Columnar<'_> {

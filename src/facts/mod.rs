@@ -129,6 +129,14 @@ impl Format {
     }
 }
 
+/// Input records in order, one item per record.
+pub type Records<'s> = Box<dyn Iterator<Item = Result<InputRecord, RecordError>> + 's>;
+
+/// Reads some input records, in order, on whichever thread runs it: how a columnar reader
+/// hands the conversion of its rows to the workers of a batch
+/// ([`Chunk::push_job`](crate::batch::Chunk::push_job)).
+pub type RecordJob = Box<dyn FnOnce() -> Vec<Result<InputRecord, RecordError>> + Send>;
+
 /// One record read successfully.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InputRecord {
@@ -275,7 +283,7 @@ pub fn read_records_with<'s, R: BufRead + 's>(
                 message: format!("could not read the input: {e}"),
                 help: None,
             })?;
-            open_columnar_bytes(schema, format, bytes, options, None).map(|c| c.records)
+            open_columnar_bytes(schema, format, bytes, options, None).map(Columnar::into_records)
         }
     }
 }

@@ -390,7 +390,8 @@ type Read = Vec<Result<InputRecord, campaign::facts::RecordError>>;
 fn read(schema: &RecordSchema, bytes: Vec<u8>, zone: Option<chrono_tz::Tz>) -> Result<(Read, Vec<String>), String> {
     let opened = open_columnar_bytes(schema, Format::Parquet, bytes, &ReadOptions::default(), zone)
         .map_err(|e| format!("{} (help: {})", e.message, e.help.unwrap_or_default()))?;
-    Ok((opened.records.collect(), opened.warnings))
+    let warnings = opened.warnings.clone();
+    Ok((opened.into_records().collect(), warnings))
 }
 
 fn money(text: &str) -> FactValue {
@@ -592,7 +593,7 @@ fn columns_match_ignoring_case_with_a_warning_and_misspelt_ones_are_reported() {
         opened.warnings,
         ["column `GMV` is read as the fact `gmv` (the names differ only in case)"]
     );
-    let records: Read = opened.records.collect();
+    let records: Read = opened.into_records().collect();
     assert_eq!(records[0].as_ref().unwrap().record.values[0], money("100.00"));
     let report: Vec<String> = options
         .undeclared
@@ -647,7 +648,7 @@ fn a_folder_of_parts_is_read_in_the_order_of_their_names() {
     std::fs::write(folder.join("_SUCCESS"), "").unwrap();
     std::fs::write(folder.join(".part-00000.parquet.crc"), "junk").unwrap();
     let opened = open_columnar(&p.schema, Format::Parquet, &folder, &ReadOptions::default(), None).unwrap();
-    let ids: Vec<String> = opened.records.map(|r| r.unwrap().id).collect();
+    let ids: Vec<String> = opened.into_records().map(|r| r.unwrap().id).collect();
     assert_eq!(ids, ["a", "b", "c", "d"]);
     let policy = dir.path().join("c.campaign");
     std::fs::write(&policy, GMV).unwrap();
@@ -666,7 +667,7 @@ fn arrow_ipc_files_are_read() {
     let file = dir.path().join("facts.arrow");
     write_arrow(&file, &b);
     let opened = open_columnar(&p.schema, Format::Arrow, &file, &ReadOptions::default(), None).unwrap();
-    let records: Read = opened.records.collect();
+    let records: Read = opened.into_records().collect();
     assert_eq!(records[0].as_ref().unwrap().record.values[0], money("250.00"));
     let e = records[1].as_ref().unwrap_err();
     assert!(e.message.contains("(record batch 1, row 2, of"), "{}", e.message);

@@ -1,6 +1,9 @@
 //! `to-parquet --policy POLICY --facts IN.ndjson --out OUT.parquet [--codec snappy|zstd] [--rows-per-group N]`
+//! `to-parquet --policy POLICY --campaign edu --records 1e7 [--seed S] --out OUT.parquet [...]`
 //!
-//! Converts NDJSON facts into the Parquet a warehouse writes for them: amounts
+//! Converts NDJSON facts (read from a file, or made by the generator of `generate` as they are
+//! needed, so that 10^7 records need no 8 GB of NDJSON first) into the Parquet a warehouse
+//! writes for them: amounts
 //! (`money`, `decimal`, `quantity`, `fraction`) as `decimal(38, s)` where `s` is
 //! the most places the column's values have in the first batch (fewer are
 //! padded with zeros; more are refused), counts and durations in seconds as
@@ -20,6 +23,7 @@ use arrow_buffer::OffsetBuffer;
 use arrow_schema::{DataType, Field, Fields, Schema};
 use campaign::program::schema::{FactType, RecordSchema};
 use campaign_bench::args::Args;
+use campaign_bench::data::{Campaign, Options, record};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
@@ -154,11 +158,37 @@ fn record_columns(
     (fields.into(), columns)
 }
 
+/// The NDJSON lines converted: those of `--facts`, or made by the generator for `--campaign`.
+fn ndjson_lines(args: &Args) -> Option<Box<dyn Iterator<Item = String>>> {
+    if let Some(facts) = args.get("facts") {
+        let input = std::io::BufReader::with_capacity(
+            1 << 20,
+            std::fs::File::open(facts).unwrap_or_else(|e| fail(format!("{facts}: {e}"))),
+        );
+        return Some(Box::new(
+            input.lines().map(|l| l.unwrap_or_else(|e| fail(e.to_string()))),
+        ));
+    }
+    let campaign = Campaign::parse(args.get("campaign")?)?;
+    let options = Options {
+        seed: args.count("seed", 1),
+        list_scale: args.count("list-scale", 1) as u32,
+    };
+    let mut line = Vec::with_capacity(1 << 14);
+    Some(Box::new((0..args.count("records", 1000)).map(move |i| {
+        line.clear();
+        record(campaign, &options, i, &mut line);
+        String::from_utf8_lossy(&line).into_owned()
+    })))
+}
+
 fn main() {
     let args = Args::from_env();
-    let (Some(policy), Some(facts), Some(out)) = (args.get("policy"), args.get("facts"), args.get("out")) else {
-        fail("usage: to-parquet --policy POLICY --facts IN.ndjson --out OUT.parquet [--codec snappy|zstd]".into())
+    let usage = "usage: to-parquet --policy POLICY (--facts IN.ndjson | --campaign NAME --records N [--seed S]) --out OUT.parquet [--codec snappy|zstd]";
+    let (Some(policy), Some(out)) = (args.get("policy"), args.get("out")) else {
+        fail(usage.into())
     };
+    let mut lines = ndjson_lines(&args).unwrap_or_else(|| fail(usage.into()));
     let text = std::fs::read_to_string(policy).unwrap_or_else(|e| fail(format!("{policy}: {e}")));
     let program = campaign::check::check(&text)
         .program
@@ -172,20 +202,13 @@ fn main() {
         .set_compression(codec)
         .set_max_row_group_row_count(Some(args.count("rows-per-group", 1 << 20) as usize))
         .build();
-    let input = std::io::BufReader::with_capacity(
-        1 << 20,
-        std::fs::File::open(facts).unwrap_or_else(|e| fail(format!("{facts}: {e}"))),
-    );
-    let mut lines = input.lines();
     let mut scales = Scales::new();
     let mut writer: Option<ArrowWriter<std::fs::File>> = None;
     loop {
         let values: Vec<Value> = lines
             .by_ref()
             .take(BATCH)
-            .map(|l| {
-                serde_json::from_str(&l.unwrap_or_else(|e| fail(e.to_string()))).unwrap_or_else(|e| fail(e.to_string()))
-            })
+            .map(|l| serde_json::from_str(&l).unwrap_or_else(|e| fail(e.to_string())))
             .collect();
         if values.is_empty() {
             break;

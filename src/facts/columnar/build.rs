@@ -137,7 +137,7 @@ fn items(
 }
 
 /// Adds `n` items to the count of schema `number`.
-fn count(counts: &mut ItemCounts, number: u32, n: usize) {
+pub(super) fn count(counts: &mut ItemCounts, number: u32, n: usize) {
     let n = u64::try_from(n).unwrap_or(u64::MAX);
     match counts.iter_mut().find(|(k, _)| *k == number) {
         Some((_, total)) => *total = total.saturating_add(n),

@@ -74,6 +74,19 @@ impl ListNode<'_> {
             Offsets::Large(o) => range(o, row),
         }
     }
+
+    /// The struct's rows holding the items of rows `rows`, null lists' included (a null
+    /// list may still have a range of items, to be skipped).
+    pub(super) fn span(&self, rows: Range<usize>) -> Range<usize> {
+        fn at<O: OffsetSizeTrait>(offsets: &OffsetBuffer<O>, row: usize) -> usize {
+            offsets.get(row).map_or(0, |o| o.as_usize())
+        }
+        let (start, end) = match self.offsets {
+            Offsets::Small(o) => (at(o, rows.start), at(o, rows.end)),
+            Offsets::Large(o) => (at(o, rows.start), at(o, rows.end)),
+        };
+        start..end.max(start)
+    }
 }
 
 /// What matching the columns found, beyond the nodes.

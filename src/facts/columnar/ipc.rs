@@ -7,6 +7,7 @@ use arrow_ipc::reader::FileReader;
 use arrow_schema::Schema;
 
 use super::super::FileError;
+use super::job::PartInfo;
 use super::{Part, Setup, arrow_message, columns};
 
 /// Opens the Arrow IPC file that `open` opens (once to read its schema, once
@@ -35,10 +36,12 @@ where
     let batches = FileReader::try_new_buffered(input, Some(wanted)).map_err(|e| refused(&arrow_message(&e)))?;
     setup.warn_later(matched.warnings);
     Ok(Part {
-        name,
-        unit: "record batch",
-        groups: None,
-        undeclared: matched.undeclared,
+        info: PartInfo {
+            name,
+            unit: "record batch",
+            groups: None,
+            undeclared: matched.undeclared,
+        },
         batches: Box::new(batches),
     })
 }

@@ -26,38 +26,53 @@
 mod build;
 mod cell;
 mod columns;
+mod fill;
 mod ipc;
+mod job;
 #[cfg(feature = "parquet")]
 mod parquet;
 
 use std::collections::VecDeque;
 use std::path::Path;
+use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use arrow_schema::{ArrowError, SchemaRef};
 use chrono_tz::Tz;
 
 use super::undeclared::{closest_fact, declared_names, schemas};
-use super::{FileError, Format, InputRecord, ReadOptions, RecordError};
+use super::{FileError, Format, ReadOptions, RecordError, RecordJob};
 use crate::program::schema::RecordSchema;
 use crate::report::shown_path;
-use build::{ItemCounts, Trail};
 use columns::{Context, Matched};
+use job::{PartInfo, Slice};
 
 /// Rows converted to records at a time.
 #[cfg(feature = "parquet")]
 const BATCH_ROWS: usize = 4096;
 
-/// The records of a columnar input, one item per row, in row order.
-pub type Records<'s> = Box<dyn Iterator<Item = Result<InputRecord, RecordError>> + 's>;
+/// Rows read into records by one job (on one thread): small enough for the jobs of a batch
+/// to spread over the workers, large enough for a column's conversion to run long.
+const JOB_ROWS: usize = 256;
 
-/// A columnar input opened: its records, and the warnings found opening it
+/// The records of a columnar input, in row order, as jobs that read them: each job gives the
+/// records of some rows (with their number), to be run on any thread.
+pub type Jobs<'s> = Box<dyn Iterator<Item = (RecordJob, usize)> + 's>;
+
+/// A columnar input opened: the jobs reading its records, and the warnings found opening it
 /// (columns matched ignoring case), to show before the results.
 pub struct Columnar<'s> {
-    /// The records.
-    pub records: Records<'s>,
+    /// The records, as jobs.
+    pub jobs: Jobs<'s>,
     /// One line each, lowercase, without `warning: `.
     pub warnings: Vec<String>,
+}
+
+impl<'s> Columnar<'s> {
+    /// The records, one item per row, each job run here in turn.
+    pub fn into_records(self) -> super::Records<'s> {
+        Box::new(self.jobs.flat_map(|(job, _)| job()))
+    }
 }
 
 impl std::fmt::Debug for Columnar<'_> {
@@ -192,14 +207,8 @@ type Batches = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>>>;
 
 /// One file of an input, opened.
 struct Part {
-    /// Its name in messages.
-    name: String,
-    /// What its row groups are called (`row group`, `record batch`).
-    unit: &'static str,
-    /// The rows of each row group, when known ahead (otherwise each batch is one).
-    groups: Option<Vec<u64>>,
-    /// The undeclared columns, with the number of the schema they sit in.
-    undeclared: Vec<(u32, String)>,
+    /// What its records share: its name, its row groups, its undeclared columns.
+    info: PartInfo,
     /// Its batches of rows.
     batches: Batches,
 }
@@ -280,8 +289,9 @@ impl<'s> Setup<'s> {
             warnings,
         } = self;
         Columnar {
-            records: Box::new(Rows {
+            jobs: Box::new(Rows {
                 schema,
+                shared: Arc::new(schema.clone()),
                 options,
                 zone,
                 numbered,
@@ -297,34 +307,37 @@ impl<'s> Setup<'s> {
 
 /// The part being read, and where in it.
 struct Reading {
-    part: Part,
+    info: Arc<PartInfo>,
+    batches: Batches,
     /// Rows of the part read so far.
     rows: u64,
     /// Batches read so far.
-    batches: u64,
+    read: u64,
 }
 
-/// The records of the parts of an input, a batch at a time.
+/// The jobs reading the records of the parts of an input, a batch at a time.
 struct Rows<'s> {
     schema: &'s RecordSchema,
+    /// The schema again, for the jobs (which may run on any thread).
+    shared: Arc<RecordSchema>,
     options: ReadOptions,
     zone: Option<Tz>,
     numbered: Vec<(String, &'s RecordSchema)>,
     parts: VecDeque<Later<'s>>,
     current: Option<Reading>,
-    /// The records of the batch read last, not handed out yet.
-    pending: VecDeque<Result<InputRecord, RecordError>>,
+    /// The jobs of the batch read last, not handed out yet.
+    pending: VecDeque<(RecordJob, usize)>,
     /// Rows read so far, across parts.
     line: usize,
 }
 
 impl Iterator for Rows<'_> {
-    type Item = Result<InputRecord, RecordError>;
+    type Item = (RecordJob, usize);
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(item) = self.pending.pop_front() {
-                return Some(item);
+            if let Some(job) = self.pending.pop_front() {
+                return Some(job);
             }
             let reading = match self.current.as_mut() {
                 Some(reading) => reading,
@@ -332,30 +345,36 @@ impl Iterator for Rows<'_> {
                     let later = self.parts.pop_front()?;
                     match later() {
                         Ok(part) => self.current.insert(Reading {
-                            part,
+                            info: Arc::new(part.info),
+                            batches: part.batches,
                             rows: 0,
-                            batches: 0,
+                            read: 0,
                         }),
-                        Err(e) => return Some(Err(self.part_failed(e.message))),
+                        Err(e) => return Some(failed(self.part_failed(e.message))),
                     }
                 }
             };
-            match reading.part.batches.next() {
+            match reading.batches.next() {
                 None => self.current = None,
-                Some(Ok(batch)) => self.convert(&batch),
+                Some(Ok(batch)) => self.slice(&batch),
                 Some(Err(e)) => {
                     let message = format!(
                         "could not read `{}` past its first {} rows: {}; the rest of it was not read",
-                        reading.part.name,
+                        reading.info.name,
                         reading.rows,
                         arrow_message(&e)
                     );
                     self.current = None;
-                    return Some(Err(self.part_failed(message)));
+                    return Some(failed(self.part_failed(message)));
                 }
             }
         }
     }
+}
+
+/// The job giving only `error`.
+fn failed(error: RecordError) -> (RecordJob, usize) {
+    (Box::new(move || vec![Err(error)]), 1)
 }
 
 /// An Arrow or Parquet error as a message.
@@ -378,157 +397,52 @@ impl Rows<'_> {
         }
     }
 
-    /// Converts the rows of `batch` into pending records.
-    fn convert(&mut self, batch: &RecordBatch) {
+    /// Cuts `batch` into the jobs reading its rows, [`JOB_ROWS`] at a time.
+    fn slice(&mut self, batch: &RecordBatch) {
         let Some(reading) = self.current.as_mut() else {
             return;
         };
-        reading.batches += 1;
+        reading.read += 1;
         let rows = batch.num_rows();
+        // The columns are matched here once per batch, for the error to be given once; each
+        // job matches them again on its own thread (the readers of the cells borrow the batch).
         let mut ctx = Context {
             zone: self.zone,
             schemas: &self.numbered,
             matched: Matched::default(),
         };
         let fields = batch.schema_ref().fields();
-        let compiled = columns::id_column(fields, batch.columns()).and_then(|id| {
-            columns::compile(self.schema, fields, batch.columns(), "", &mut ctx).map(|nodes| (id, nodes))
-        });
-        let (id, nodes) = match compiled {
-            Ok(compiled) => compiled,
-            Err(e) => {
-                self.line += rows;
-                reading.rows += u64::try_from(rows).unwrap_or(u64::MAX);
-                self.pending.push_back(Err(RecordError {
-                    line: self.line,
-                    column: None,
-                    id: None,
-                    fact: None,
-                    message: format!("the rows of `{}` could not be read: {}", reading.part.name, e.message),
-                }));
-                return;
-            }
-        };
-        let mut counts = ItemCounts::new();
-        let mut trail = Trail::default();
-        let first = reading.rows;
-        for row in 0..rows {
-            self.line += 1;
-            let place = place(&reading.part, reading.batches, reading.rows, first);
-            reading.rows += 1;
-            let id = match id(row) {
-                cell::Cell::Str(text) => Some(text.to_owned()),
-                cell::Cell::Int(n) => Some(n.to_string()),
-                _ => None,
+        let compiled = columns::id_column(fields, batch.columns())
+            .and_then(|_| columns::compile(self.schema, fields, batch.columns(), "", &mut ctx));
+        if let Err(e) = compiled {
+            self.line += rows;
+            reading.rows += u64::try_from(rows).unwrap_or(u64::MAX);
+            let error = RecordError {
+                line: self.line,
+                column: None,
+                id: None,
+                fact: None,
+                message: format!("the rows of `{}` could not be read: {}", reading.info.name, e.message),
             };
-            let read = build::record(self.schema, &nodes, row, &mut trail, &mut counts);
-            self.pending.push_back(match (read, id) {
-                (Ok(record), Some(id)) => with_id(self.schema, self.line, record, id).map_err(|(fact, message)| {
-                    located(self.line, None, Some(fact), &message, &place, &reading.part.name)
-                }),
-                (Ok(_), None) => Err(located(
-                    self.line,
-                    None,
-                    Some("id".into()),
-                    super::MISSING,
-                    &place,
-                    &reading.part.name,
-                )),
-                (Err((fact, message)), id) => {
-                    Err(located(self.line, id, Some(fact), &message, &place, &reading.part.name))
-                }
-            });
+            self.pending.push_back(failed(error));
+            return;
         }
-        let rows = u64::try_from(rows).unwrap_or(u64::MAX);
-        for (number, name) in &reading.part.undeclared {
-            let n = if *number == 0 {
-                rows
-            } else {
-                counts.iter().find(|(k, _)| k == number).map_or(0, |(_, n)| *n)
+        let batch_first = reading.rows;
+        for start in (0..rows).step_by(JOB_ROWS) {
+            let n = JOB_ROWS.min(rows - start);
+            let slice = Slice {
+                schema: self.shared.clone(),
+                zone: self.zone,
+                rows: batch.slice(start, n),
+                line: self.line,
+                part: reading.info.clone(),
+                first: reading.rows,
+                batch: (reading.read, batch_first),
+                undeclared: self.options.undeclared.clone(),
             };
-            if n > 0 {
-                self.options.undeclared.add_many(*number, name, n);
-            }
+            self.line += n;
+            reading.rows += u64::try_from(n).unwrap_or(u64::MAX);
+            self.pending.push_back((Box::new(move || slice.read()), n));
         }
-    }
-}
-
-/// The input record of `id` on line `line`, with `id` stored as a fact too
-/// when the campaign declares it.
-fn with_id(
-    schema: &RecordSchema,
-    line: usize,
-    mut record: super::Record,
-    id: String,
-) -> Result<InputRecord, (String, String)> {
-    if let Some(i) = schema.index_of("id")
-        && let Some(field) = schema.fields.get(i)
-        && let Some(slot) = record.values.get_mut(i)
-    {
-        *slot = super::value_from_text(&field.ty, &id, super::Source::Json).map_err(|why| {
-            (
-                "id".to_owned(),
-                super::mismatch(&field.ty, &super::code_json_string(&id), why),
-            )
-        })?;
-    }
-    Ok(InputRecord { line, id, record })
-}
-
-/// Where a row is: its row group (record batch) and its row there, 1-based.
-#[derive(Debug, Clone, Copy)]
-struct Place {
-    group: u64,
-    row: u64,
-    unit: &'static str,
-}
-
-/// The place of the part's row `index` (0-based), read in its batch number
-/// `batch` (1-based), whose first row was the part's row `first`.
-fn place(part: &Part, batch: u64, index: u64, first: u64) -> Place {
-    let Some(groups) = &part.groups else {
-        // Each batch is a group of its own.
-        return Place {
-            group: batch,
-            row: index - first + 1,
-            unit: part.unit,
-        };
-    };
-    let mut start = 0u64;
-    for (g, rows) in groups.iter().enumerate() {
-        if index < start + rows {
-            return Place {
-                group: u64::try_from(g).unwrap_or(u64::MAX) + 1,
-                row: index - start + 1,
-                unit: part.unit,
-            };
-        }
-        start += rows;
-    }
-    Place {
-        group: u64::try_from(groups.len()).unwrap_or(u64::MAX),
-        row: index - start + 1,
-        unit: part.unit,
-    }
-}
-
-/// A record error whose message names the row group, the row and the file.
-fn located(
-    line: usize,
-    id: Option<String>,
-    fact: Option<String>,
-    message: &str,
-    place: &Place,
-    file: &str,
-) -> RecordError {
-    RecordError {
-        line,
-        column: None,
-        id,
-        fact,
-        message: format!(
-            "{message} ({} {}, row {}, of `{file}`)",
-            place.unit, place.group, place.row
-        ),
     }
 }

@@ -19,6 +19,7 @@ use parquet::file::reader::ChunkReader;
 
 use super::super::FileError;
 use super::columns::{declares, list_item};
+use super::job::PartInfo;
 use super::{BATCH_ROWS, Columnar, Later, Part, Setup, unreadable};
 use crate::program::schema::RecordSchema;
 use crate::report::shown_path;
@@ -127,10 +128,12 @@ fn part<T: ChunkReader + 'static>(
         .build()
         .map_err(|e| not_parquet(&name, &e))?;
     Ok(Part {
-        name,
-        unit: "row group",
-        groups: Some(groups),
-        undeclared,
+        info: PartInfo {
+            name,
+            unit: "row group",
+            groups: Some(groups),
+            undeclared,
+        },
         batches: Box::new(batches),
     })
 }
