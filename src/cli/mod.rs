@@ -40,6 +40,9 @@ mod output;
 mod progress;
 mod read;
 mod render;
+/// Renders a diagnostic for people, as `campaign check` does (the Python package's errors
+/// carry it too).
+pub use render::graphical as render_diagnostic;
 mod tables;
 mod test;
 mod walk;
