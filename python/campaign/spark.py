@@ -17,7 +17,8 @@ Arrow batches between them (``mapInArrow``) and sorts keys.
 The results have the columns of :meth:`campaign.Policy.evaluate`, in no
 particular order (a warehouse table has none). A record that fails gives its
 error columns as on one machine, but its ``line`` (``error_line``, and ``line``
-in the ``result`` object) counts rows within its partition.
+in the ``result`` object) and the record batch and row its message names count
+within its partition.
 
 Spark's timestamps are microseconds; a fact that needs nanoseconds travels as
 a string column, which the reader parses as the command line does.
@@ -102,7 +103,12 @@ class _Task:
             return
         rest = itertools.chain([first], batches)
         if self.population:
-            rest = _unique_keys(rest)
+            # Every record is read before any is evaluated anyway; the keys are checked first,
+            # so that a key given twice fails the task (an error inside the stream would be
+            # one failed row, as a file that breaks off is).
+            population = list(rest)
+            _check_unique_keys(population)
+            rest = iter(population)
         reader = pa.RecordBatchReader.from_batches(first.schema, rest)
         options = dict(self.options)
         # One thread per task for records evaluated one at a time (Spark runs a task per
@@ -117,22 +123,21 @@ class _Task:
             yield from policy.evaluate_batches(reader, jobs=jobs, **options)
 
 
-def _unique_keys(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """The batches of a partition sorted by key, refused at the first key given twice."""
+def _check_unique_keys(batches: list) -> None:
+    """Refuses the batches of a partition sorted by key at the first key given twice."""
     import pyarrow.compute as pc
 
     last = None
     for batch in batches:
         ids = batch.column(batch.schema.get_field_index("id"))
-        if len(ids):
-            keys = pa.chunked_array([pa.array([last], type=ids.type), ids]) if last is not None else ids
-            keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
-            same = pc.equal(keys.slice(1), keys.slice(0, len(keys) - 1))
-            if pc.any(same).as_py():
-                index = pc.index(same, True).as_py()
-                raise ValueError(
-                    f"the key `{keys[index + 1].as_py()}` is given to two records: keys order the "
-                    "claims of rankings and budgets, so each must be unique"
-                )
-            last = ids[len(ids) - 1].as_py()
-        yield batch
+        if not len(ids):
+            continue
+        keys = pa.concat_arrays([pa.array([last], type=ids.type), ids]) if last is not None else ids
+        same = pc.equal(keys.slice(1), keys.slice(0, len(keys) - 1))
+        if pc.any(same).as_py():
+            index = pc.index(same, True).as_py()
+            raise ValueError(
+                f"the key `{keys[index + 1].as_py()}` is given to two records: keys order the "
+                "claims of rankings and budgets, so each must be unique"
+            )
+        last = ids[len(ids) - 1].as_py()
