@@ -90,7 +90,7 @@ for c in $CAMPAIGNS; do
     data="$DATA_DIR/$c-$RECORDS.ndjson"
     if [ ! -s "$data" ]; then
         echo "generating $data" >&2
-        cargo run --quiet --profile "$GEN_PROFILE" -p campaign-bench --bin generate -- \
+        cargo run --quiet --profile "$GEN_PROFILE" -p campaign-data --bin generate -- \
             --campaign "$c" --records "$RECORDS" --out "$data.partial"
         mv "$data.partial" "$data"
     fi

@@ -43,6 +43,9 @@ mod read;
 mod render;
 mod report;
 mod sweep;
+/// Renders a diagnostic for people, as `campaign check` does (the Python package's errors
+/// carry it too).
+pub use render::graphical as render_diagnostic;
 mod tables;
 mod terms;
 mod test;

@@ -73,6 +73,8 @@ mod columnar;
 mod columnar;
 mod undeclared;
 
+#[cfg(feature = "arrow")]
+pub use columnar::open_batches;
 pub use columnar::{Columnar, open_columnar, open_columnar_bytes};
 
 pub use encoding::{Decoding, Opened};

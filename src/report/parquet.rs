@@ -25,7 +25,8 @@
 //! The file's key-value metadata holds `campaign.results.version` = `1` and
 //! the campaign's name. Rows are written in batches of `BATCH`, and the
 //! row group is flushed once it holds `ROW_GROUP_BYTES` of encoded data,
-//! so memory stays bounded whatever the number of records.
+//! so memory stays bounded whatever the number of records. [`ResultBatches`]
+//! gives the same rows as Arrow record batches, without a file.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -98,22 +99,38 @@ enum ValueBuilder {
     Text(StringBuilder),
 }
 
-/// Writes results as Parquet.
-pub struct ParquetResults<'p, W: Write + Send> {
+/// Results as Arrow record batches of the Parquet results' schema (see the
+/// module documentation): what [`ParquetResults`] writes, and what a caller
+/// from another language (the Python package) hands back as Arrow.
+pub struct ResultBatches<'p> {
     program: &'p Program,
     layout: Layout,
     schema: SchemaRef,
     builders: Builders,
-    rows: usize,
-    writer: ArrowWriter<W>,
+    /// Rows added since the last batch was finished.
+    pending: usize,
     /// Room to encode a row's JSON object.
     text: String,
+}
+
+impl std::fmt::Debug for ResultBatches<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResultBatches")
+            .field("pending", &self.pending)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Writes results as Parquet.
+pub struct ParquetResults<'p, W: Write + Send> {
+    batches: ResultBatches<'p>,
+    writer: ArrowWriter<W>,
 }
 
 impl<W: Write + Send> std::fmt::Debug for ParquetResults<'_, W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ParquetResults")
-            .field("rows", &self.rows)
+            .field("batches", &self.batches)
             .finish_non_exhaustive()
     }
 }
@@ -339,37 +356,43 @@ fn unscaled(d: Decimal, places: u32) -> std::io::Result<i128> {
     Ok(at.mantissa())
 }
 
-impl<'p, W: Write + Send> ParquetResults<'p, W> {
-    /// Writes the results of `program` to `out`.
-    ///
-    /// # Errors
-    ///
-    /// When the writer cannot be set up.
-    pub fn new(program: &'p Program, out: W) -> std::io::Result<Self> {
+impl<'p> ResultBatches<'p> {
+    /// Collects the results of `program`.
+    pub fn new(program: &'p Program) -> Self {
         let layout = Layout::new(program);
         let schema = Arc::new(schema_of(program, &layout));
-        let properties = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .set_max_row_group_row_count(Some(1 << 20))
-            .build();
-        let writer = ArrowWriter::try_new(out, schema.clone(), Some(properties)).map_err(io)?;
-        Ok(ParquetResults {
+        ResultBatches {
             program,
             builders: Builders::new(&layout),
             layout,
             schema,
-            rows: 0,
-            writer,
+            pending: 0,
             text: String::new(),
-        })
+        }
     }
 
-    /// Adds one row (written once a batch is full).
+    /// The schema of the batches.
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// How many rows were added since the last batch was finished.
+    pub fn len(&self) -> usize {
+        self.pending
+    }
+
+    /// Whether no row was added since the last batch was finished.
+    pub fn is_empty(&self) -> bool {
+        self.pending == 0
+    }
+
+    /// Adds one row.
     ///
     /// # Errors
     ///
-    /// When the output cannot be written.
-    pub fn row(&mut self, row: &Row) -> std::io::Result<()> {
+    /// When an amount is not a whole number of its column's steps (it cannot
+    /// be written exactly).
+    pub fn push(&mut self, row: &Row) -> std::io::Result<()> {
         self.text.clear();
         json::write_row(&mut self.text, self.program, row);
         let b = &mut self.builders;
@@ -401,10 +424,7 @@ impl<'p, W: Write + Send> ParquetResults<'p, W> {
                 b.error_fact.append_option(f.fact.as_deref());
             }
         }
-        self.rows += 1;
-        if self.rows.is_multiple_of(BATCH) {
-            self.write_batch()?;
-        }
+        self.pending += 1;
         Ok(())
     }
 
@@ -448,11 +468,52 @@ impl<'p, W: Write + Send> ParquetResults<'p, W> {
         Ok(())
     }
 
+    /// The rows added since the last batch, as a batch (the builders are
+    /// emptied; the batch has no rows when none was added).
+    ///
+    /// # Errors
+    ///
+    /// When the columns do not fit the schema (an internal error).
+    pub fn finish(&mut self) -> std::io::Result<RecordBatch> {
+        self.pending = 0;
+        let columns = self.builders.finish();
+        RecordBatch::try_new(self.schema.clone(), columns).map_err(io)
+    }
+}
+
+impl<'p, W: Write + Send> ParquetResults<'p, W> {
+    /// Writes the results of `program` to `out`.
+    ///
+    /// # Errors
+    ///
+    /// When the writer cannot be set up.
+    pub fn new(program: &'p Program, out: W) -> std::io::Result<Self> {
+        let batches = ResultBatches::new(program);
+        let properties = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(1 << 20))
+            .build();
+        let writer = ArrowWriter::try_new(out, batches.schema(), Some(properties)).map_err(io)?;
+        Ok(ParquetResults { batches, writer })
+    }
+
+    /// Adds one row (written once a batch is full).
+    ///
+    /// # Errors
+    ///
+    /// When the output cannot be written.
+    pub fn row(&mut self, row: &Row) -> std::io::Result<()> {
+        self.batches.push(row)?;
+        if self.batches.len() >= BATCH {
+            self.write_batch()?;
+        }
+        Ok(())
+    }
+
     /// Hands the rows collected to the writer, and writes the row group out
     /// once it is large.
     fn write_batch(&mut self) -> std::io::Result<()> {
-        let columns = self.builders.finish();
-        let batch = RecordBatch::try_new(self.schema.clone(), columns).map_err(io)?;
+        let batch = self.batches.finish()?;
         if batch.num_rows() == 0 {
             return Ok(());
         }

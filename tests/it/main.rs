@@ -15,6 +15,8 @@
 
 mod harness;
 
+#[cfg(feature = "parquet")]
+mod arrow_batches;
 mod catalog;
 mod cli;
 mod docs;

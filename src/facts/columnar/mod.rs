@@ -150,6 +150,42 @@ pub fn open_columnar_bytes<'s>(
     Ok(setup.finish(vec![Box::new(move || Ok(part))]))
 }
 
+/// Reads records from a stream of Arrow record batches of schema `arrow`
+/// (from another program: a Python or JVM caller), as [`open_columnar`]
+/// reads an Arrow IPC file from standard input: its columns are checked
+/// against the facts before any record is read, and a record's error names
+/// `the input`, the record batch and the row in it. `zone` is the zone of
+/// timestamps without one.
+///
+/// # Errors
+///
+/// A [`FileError`] when the columns cannot be read as the campaign's facts
+/// (see [`open_columnar`]).
+pub fn open_batches<'s, I>(
+    schema: &'s RecordSchema,
+    arrow: SchemaRef,
+    batches: I,
+    options: &ReadOptions,
+    zone: Option<Tz>,
+) -> Result<Columnar<'s>, FileError>
+where
+    I: Iterator<Item = Result<RecordBatch, ArrowError>> + 'static,
+{
+    let setup = Setup::new(schema, options, zone);
+    let matched = setup.check(&arrow)?;
+    setup.warn_later(matched.warnings);
+    let part = Part {
+        info: PartInfo {
+            name: "the input".into(),
+            unit: "record batch",
+            groups: None,
+            undeclared: matched.undeclared,
+        },
+        batches: Box::new(batches),
+    };
+    Ok(setup.finish(vec![Box::new(move || Ok(part))]))
+}
+
 #[cfg(feature = "parquet")]
 fn parquet_parts<'s>(path: &Path, setup: Setup<'s>) -> Result<Columnar<'s>, FileError> {
     parquet::open_parts(path, setup)

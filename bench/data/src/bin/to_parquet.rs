@@ -22,8 +22,8 @@ use arrow_array::{
 use arrow_buffer::OffsetBuffer;
 use arrow_schema::{DataType, Field, Fields, Schema};
 use campaign::program::schema::{FactType, RecordSchema};
-use campaign_bench::args::Args;
-use campaign_bench::data::{Campaign, Options, record};
+use campaign_data::args::Args;
+use campaign_data::data::{Campaign, Options, record};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;

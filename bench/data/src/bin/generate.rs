@@ -5,8 +5,8 @@
 
 use std::io::Write;
 
-use campaign_bench::args::Args;
-use campaign_bench::data::{Campaign, Options, record};
+use campaign_data::args::Args;
+use campaign_data::data::{Campaign, Options, record};
 
 fn main() {
     let args = Args::from_env();

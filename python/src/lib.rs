@@ -1,0 +1,193 @@
+//! The extension module `campaign._campaign`: the glue between Python and the
+//! `campaign` library. Everything that decides a result is in the library:
+//! this module checks a campaign's text, turns Python arguments into the
+//! run's [`Inputs`], and moves Arrow record batches across the C stream
+//! interface (see `stream`). The Python package in `campaign/` wraps it.
+
+mod stream;
+
+use std::sync::Arc;
+
+use campaign::diagnostics::{Diagnostic, Severity, SourceFile};
+use campaign::program::Program;
+use campaign::program::inputs::{Inputs, not_a_time, parse_holiday_file};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+/// A campaign checked and compiled, ready to evaluate.
+#[pyclass(frozen, name = "Program", module = "campaign._campaign")]
+struct Compiled {
+    program: Arc<Program>,
+}
+
+#[pymethods]
+impl Compiled {
+    /// The campaign's name.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.program.name
+    }
+
+    /// Whether the campaign needs every record before it gives any result
+    /// (a budget or a ranking).
+    #[getter]
+    fn needs_population(&self) -> bool {
+        campaign::eval::Evaluator::new(&self.program).needs_population()
+    }
+
+    /// Whether the campaign reads the evaluation time `as_of` (which must then be given).
+    #[getter]
+    fn uses_as_of(&self) -> bool {
+        self.program.uses_as_of
+    }
+
+    /// Whether the campaign counts business days (a holiday calendar must then be given).
+    #[getter]
+    fn uses_business_days(&self) -> bool {
+        self.program.uses_business_days
+    }
+
+    /// Evaluates the records of the Arrow C stream in `capsule` (a PyCapsule
+    /// named `arrow_array_stream`) with the run's inputs; gives a capsule of
+    /// the results' stream and the warnings about the input's columns.
+    #[pyo3(signature = (capsule, params, as_of, holidays, jobs, facts_timezone))]
+    #[expect(clippy::too_many_arguments, reason = "one argument per keyword of `Policy.evaluate`")]
+    fn evaluate_stream<'py>(
+        &self,
+        py: Python<'py>,
+        capsule: &Bound<'py, PyAny>,
+        params: Vec<(String, String)>,
+        as_of: Option<String>,
+        holidays: Option<String>,
+        jobs: Option<usize>,
+        facts_timezone: Option<String>,
+    ) -> PyResult<(Bound<'py, PyAny>, Vec<String>)> {
+        let inputs =
+            inputs(&self.program, &params, as_of.as_deref(), holidays.as_deref()).map_err(PyValueError::new_err)?;
+        let zone = match facts_timezone {
+            Some(name) => Some(name.parse::<chrono_tz::Tz>().map_err(|_| {
+                PyValueError::new_err(format!(
+                    "`{name}` is not a time zone (an IANA name such as Asia/Shanghai)"
+                ))
+            })?),
+            None => None,
+        };
+        let input = stream::import(capsule)?;
+        let run = stream::Run {
+            program: Arc::clone(&self.program),
+            inputs,
+            jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            zone,
+        };
+        // Checking the columns reads the input's first batch at most: without the GIL, as a
+        // producer written in Python takes it.
+        let (results, warnings) = py.detach(|| run.start(input)).map_err(PyValueError::new_err)?;
+        Ok((stream::export(py, results)?.into_any(), warnings))
+    }
+}
+
+/// The run's inputs: the program's defaults, then `params` (`NAME`, `VALUE` as
+/// `--param NAME=VALUE` takes it), the reference time and the holiday
+/// calendar (the text of a holiday file); refused as the command line refuses
+/// them, in the words of the Python API.
+fn inputs(
+    program: &Program,
+    params: &[(String, String)],
+    as_of: Option<&str>,
+    holidays: Option<&str>,
+) -> Result<Inputs, String> {
+    let mut inputs = Inputs::defaults(program);
+    for (name, value) in params {
+        inputs
+            .set(program, &format!("{name}={value}"))
+            .map_err(|e| e.to_string())?;
+    }
+    inputs.check_tables(program).map_err(|e| e.to_string())?;
+    match as_of {
+        Some(text) => {
+            let t = campaign::time::parse_time(text, program.timezone)
+                .map_err(|why| not_a_time(text, program.timezone, &why, "as_of=").to_string())?;
+            inputs.as_of = Some(t);
+        }
+        None if program.uses_as_of => {
+            return Err("this campaign reads the evaluation time `as_of`, which was not given\n  help: pass `as_of=\"2024-09-01T00:00:00+08:00\"` (the reference time is never taken from the clock)".into());
+        }
+        None => {}
+    }
+    match holidays {
+        Some(text) => {
+            let days = parse_holiday_file(text).map_err(|e| {
+                format!(
+                    "holidays, line {}: {}\n  help: write one date per line as YYYY-MM-DD, and a weekend working day as `YYYY-MM-DD workday`",
+                    e.line, e.message
+                )
+            })?;
+            inputs.holidays = Some(days);
+        }
+        None if program.uses_business_days => {
+            return Err("this campaign counts business days, but no holiday calendar was given\n  help: pass `holidays=` the text of a holiday file (one YYYY-MM-DD per line; an empty text means no holidays)".into());
+        }
+        None => {}
+    }
+    Ok(inputs)
+}
+
+/// Checks the campaign `text` (named `name` in diagnostics): the program
+/// when it has no error, every diagnostic rendered as `campaign check`
+/// renders it, and the diagnostics as dictionaries.
+#[pyfunction]
+fn check<'py>(py: Python<'py>, text: &str, name: &str) -> PyResult<(Option<Compiled>, String, Bound<'py, PyList>)> {
+    let checked = py.detach(|| campaign::check::check(text));
+    let file = SourceFile::new(name, text);
+    let mut rendered = String::new();
+    let list = PyList::empty(py);
+    for d in &checked.diagnostics {
+        rendered.push_str(&campaign::cli::render_diagnostic(d, &file, false));
+        list.append(structured(py, d, &file)?)?;
+    }
+    let program = checked.program.map(|p| Compiled { program: Arc::new(p) });
+    Ok((program, rendered, list))
+}
+
+/// A diagnostic as a dictionary: `code`, `severity`, `message`, `help`,
+/// `line` and `column` (1-based, of its main span), `labels` (each `text`,
+/// `start` and `end` byte offsets, `line`, `column`).
+fn structured<'py>(py: Python<'py>, d: &Diagnostic, file: &SourceFile) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("code", d.code.as_str())?;
+    dict.set_item(
+        "severity",
+        match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        },
+    )?;
+    dict.set_item("message", &d.message)?;
+    dict.set_item("help", d.help.as_deref())?;
+    let (line, column) = file.line_col(d.span().start);
+    dict.set_item("line", line)?;
+    dict.set_item("column", column)?;
+    let labels = PyList::empty(py);
+    for label in &d.labels {
+        let entry = PyDict::new(py);
+        let (line, column) = file.line_col(label.span.start);
+        entry.set_item("text", &label.text)?;
+        entry.set_item("start", label.span.start)?;
+        entry.set_item("end", label.span.end)?;
+        entry.set_item("line", line)?;
+        entry.set_item("column", column)?;
+        labels.append(entry)?;
+    }
+    dict.set_item("labels", labels)?;
+    Ok(dict)
+}
+
+/// The module.
+#[pymodule]
+fn _campaign(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Compiled>()?;
+    m.add_function(wrap_pyfunction!(check, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
