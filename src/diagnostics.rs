@@ -156,6 +156,7 @@ codes! {
     TestSyntax => "test::syntax", "a `.tests` file that does not follow the test file format, or a test that checks nothing";
     Internal => "internal::error", "a fault in campaign itself, not in the file: a step stopped unexpectedly or broke its own rules";
     MixedOutputs => "check::mixed_outputs", "a campaign that declares both rewards and fees";
+    MixedKeywords => "parse::mixed_keywords", "a keyword of the other keyword set (English or Chinese) than the one the file starts with";
 }
 
 impl fmt::Display for Code {

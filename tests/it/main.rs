@@ -47,3 +47,4 @@ mod ui;
 mod work_limit;
 #[cfg(feature = "xlsx")]
 mod xlsx;
+mod zh;

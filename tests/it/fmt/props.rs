@@ -4,6 +4,7 @@
 
 use campaign::fmt::{extract_comments, format, print, same_meaning};
 use campaign::syntax::ast::*;
+use campaign::syntax::keywords::Surface;
 use campaign::syntax::parse;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -593,6 +594,7 @@ fn campaign_tree() -> impl Strategy<Value = Campaign> {
         name: txt(&n),
         items,
         span: sp(),
+        surface: Surface::English,
     })
 }
 
