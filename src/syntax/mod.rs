@@ -12,7 +12,7 @@ pub mod print;
 pub mod scan;
 pub mod visit;
 
-pub use convert::{convert, expr_in};
+pub use convert::{convert, expr_in, phrase_in, surface_of_text};
 pub use parser::{MAX_FILE_BYTES, MAX_NESTING, file_too_large};
 
 use crate::diagnostics::Diagnostic;
