@@ -415,15 +415,17 @@ impl<'a> Printer<'a> {
             .map(|c| {
                 let forced = spine_points(&c.expr).iter().any(|p| self.has_leading(p.start));
                 let (widest, lines) = self.measure_fresh(cind, |p| p.spine(&c.expr, cind, false));
-                let widest = match (self.surface, lines) {
+                let too_long = widest > MAX_WIDTH;
+                // Where lines break is decided on the English text, so that both keyword sets
+                // break alike; the reasons line up by the width of the keywords written.
+                let shown = match (self.surface, lines) {
                     (Surface::Chinese, 1) => self
                         .chinese_width(cind, |p| p.spine(&c.expr, cind, false))
                         .unwrap_or(widest),
                     _ => widest,
                 };
-                let too_long = widest > MAX_WIDTH;
                 (
-                    widest.saturating_sub(cind),
+                    shown.saturating_sub(cind),
                     !forced && !too_long && lines == 1,
                     forced || too_long,
                 )
