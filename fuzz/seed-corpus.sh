@@ -15,10 +15,22 @@ seed() { # seed TARGET < data
     mv "$tmp" "$corpus/$1/$name"
 }
 
-# Campaign texts: the policies, the examples, the UI golden files, fixtures.
+# Campaign texts: the policies, the examples, the UI golden files, fixtures; each also with
+# Chinese keywords (docs/language.zh.md), converted by `campaign fmt --keywords zh` when a
+# built `campaign` is at hand (CAMPAIGN, or target/debug/campaign).
+campaign=${CAMPAIGN:-"$root/target/debug/campaign"}
 find "$root/policies" "$root/tests" -name '*.campaign' | while read -r f; do
     seed parse < "$f"
     seed check < "$f"
+    if [ -x "$campaign" ]; then
+        zh=$(mktemp --suffix=.campaign)
+        cp "$f" "$zh"
+        if "$campaign" fmt --quiet --keywords zh "$zh" 2>/dev/null; then
+            seed parse < "$zh"
+            seed check < "$zh"
+        fi
+        rm -f "$zh"
+    fi
 done
 
 # Fact files: whole (small) files, and each line on its own.

@@ -161,6 +161,7 @@ codes! {
     BalanceNotDated => "check::balance_not_dated", "a balance whose items are not ordered first by a timestamp, or whose `lost at` is not a timestamp";
     NotABalance => "check::not_a_balance", "`credited`, `credit_used`, `credit_expired`, `credit_lost` or `paid_in_cash` of what is not a balance";
     BalanceCanGoNegative => "lint::balance_can_go_negative", "a balance's credit written so that it can be below zero";
+    MixedKeywords => "parse::mixed_keywords", "a keyword of the other keyword set (English or Chinese) than the one the file starts with";
 }
 
 impl fmt::Display for Code {

@@ -1,4 +1,4 @@
-//! `campaign fmt [--check [--diff]] PATH...`.
+//! `campaign fmt [--check [--diff]] [--keywords en|zh] PATH...`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,6 +11,7 @@ use super::render::{colour_on_stderr, graphical};
 use super::{Termination, walk};
 use crate::diagnostics::SourceFile;
 use crate::report::shown_path;
+use crate::syntax::keywords::Surface;
 
 /// Arguments of `campaign fmt`.
 #[derive(Debug, Args)]
@@ -28,6 +29,18 @@ pub struct FmtArgs {
     /// Print only errors, and no summary: nothing at all when every file is formatted.
     #[arg(long, short)]
     quiet: bool,
+    /// Write the files with this keyword set (`en` English, `zh` Chinese), converting those
+    /// written with the other (docs/language.zh.md); by default each keeps its own.
+    #[arg(long, value_name = "en|zh", value_parser = parse_surface)]
+    keywords: Option<Surface>,
+}
+
+/// `--keywords en|zh`.
+fn parse_surface(word: &str) -> Result<Surface, String> {
+    [Surface::English, Surface::Chinese]
+        .into_iter()
+        .find(|s| s.name() == word)
+        .ok_or_else(|| format!("`{word}` is not a keyword set: write `en` (English) or `zh` (Chinese)"))
 }
 
 /// What happened to the files.
@@ -97,7 +110,11 @@ fn one(args: &FmtArgs, path: &Path, counts: &mut Counts, out: &mut impl Write) -
             return Ok(());
         }
     };
-    let formatted = match crate::fmt::format(&text) {
+    let formatted = match args.keywords {
+        None => crate::fmt::format(&text),
+        Some(surface) => crate::fmt::format_in(&text, surface),
+    };
+    let formatted = match formatted {
         Ok(f) => f,
         Err(diagnostic) => {
             let file = SourceFile::new(path.display().to_string(), text.as_str());

@@ -3,7 +3,7 @@
 use super::comments::{self, Attached, Placed, chain, closing, item_extents, spine_points};
 use super::width::width;
 use crate::syntax::ast::*;
-use crate::syntax::keywords::Surface;
+use crate::syntax::keywords::{Surface, written_name};
 use crate::syntax::print::{self, quoted};
 
 /// Lines longer than this (in display columns) are broken where the layout allows.
@@ -52,6 +52,9 @@ pub struct Printer<'a> {
     src: &'a str,
     comments: Attached,
     lines: Vec<Line>,
+    /// The keyword set the text will be converted to after the layout, which is written with
+    /// English keywords: the reasons' column is measured in it.
+    surface: Surface,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -69,6 +72,7 @@ impl<'a> Printer<'a> {
             src,
             comments,
             lines: Vec::new(),
+            surface: Surface::English,
         }
     }
 
@@ -191,6 +195,7 @@ impl<'a> Printer<'a> {
 
     /// Prints a whole campaign.
     pub fn campaign(&mut self, c: &Campaign) {
+        self.surface = c.surface;
         self.start(0, Some(c.span.start), true);
         self.push("campaign ");
         self.push(&quoted(&c.name.value));
@@ -241,7 +246,7 @@ impl<'a> Printer<'a> {
             }
             Item::Unit(u) => {
                 self.push("unit ");
-                self.push(&u.name.name);
+                self.push(&written_name(&u.name.name));
                 if let Some((d, span)) = &u.precision {
                     let n = self.lit(*span, || d.to_string());
                     self.push(", precision ");
@@ -250,14 +255,14 @@ impl<'a> Printer<'a> {
             }
             Item::Parameter(p) => {
                 self.push("parameter ");
-                self.push(&p.name.name);
+                self.push(&written_name(&p.name.name));
                 self.push(": ");
                 self.ty(&p.ty, ind);
                 self.definition(&p.default, &[], ind);
             }
             Item::Window(w) => {
                 self.push("window ");
-                self.push(&w.name.name);
+                self.push(&written_name(&w.name.name));
                 self.push(" = ");
                 print::write_range(self, &w.range);
             }
@@ -270,7 +275,10 @@ impl<'a> Printer<'a> {
                 };
                 let first = self.bound(&p.first);
                 let last = self.bound(&p.last);
-                self.push(&format!("periods {} = {unit} {first} through {last}", p.name.name));
+                self.push(&format!(
+                    "periods {} = {unit} {first} through {last}",
+                    written_name(&p.name.name)
+                ));
             }
             Item::Facts(f) => {
                 self.push("facts {");
@@ -278,7 +286,7 @@ impl<'a> Printer<'a> {
             }
             Item::Value(v) => {
                 self.push(if v.exposed { "value " } else { "let " });
-                self.push(&v.name.name);
+                self.push(&written_name(&v.name.name));
                 self.scope(v.scope.as_ref());
                 self.definition(&v.expr, &v.modifiers, ind);
             }
@@ -286,7 +294,7 @@ impl<'a> Printer<'a> {
             Item::Reward(r) => {
                 self.push(Surface::English.spell(r.kind.keyword()));
                 self.push(" ");
-                self.push(&r.name.name);
+                self.push(&written_name(&r.name.name));
                 self.scope(r.per.as_ref());
                 self.definition(&r.expr, &r.modifiers, ind);
                 if let Some(gate) = &r.gate {
@@ -302,12 +310,16 @@ impl<'a> Printer<'a> {
         match scope {
             None => {}
             Some(Scope::Of(path)) => {
-                let names: Vec<&str> = path.iter().map(|i| i.name.as_str()).collect();
+                let names: Vec<_> = path.iter().map(|i| written_name(&i.name)).collect();
                 self.push(" of ");
                 self.push(&names.join("."));
             }
             Some(Scope::Per { var, periods }) => {
-                self.push(&format!(" per {} in {}", var.name, periods.name));
+                self.push(&format!(
+                    " per {} in {}",
+                    written_name(&var.name),
+                    written_name(&periods.name)
+                ));
             }
         }
     }
@@ -337,7 +349,7 @@ impl<'a> Printer<'a> {
         }
         for f in fields {
             self.start(ind + INDENT, Some(f.span.start), true);
-            self.push(&f.name.name);
+            self.push(&written_name(&f.name.name));
             self.push(": ");
             self.ty(&f.ty, ind + INDENT);
             if f.optional {
@@ -359,12 +371,12 @@ impl<'a> Printer<'a> {
             TypeExprKind::Duration => "duration",
             TypeExprKind::Money(u) => {
                 self.push("money ");
-                self.push(&u.name);
+                self.push(&written_name(&u.name));
                 return;
             }
             TypeExprKind::Quantity(u) => {
                 self.push("quantity ");
-                self.push(&u.name);
+                self.push(&written_name(&u.name));
                 return;
             }
             TypeExprKind::Enum(items) => {
@@ -404,8 +416,16 @@ impl<'a> Printer<'a> {
                 let forced = spine_points(&c.expr).iter().any(|p| self.has_leading(p.start));
                 let (widest, lines) = self.measure_fresh(cind, |p| p.spine(&c.expr, cind, false));
                 let too_long = widest > MAX_WIDTH;
+                // Where lines break is decided on the English text, so that both keyword sets
+                // break alike; the reasons line up by the width of the keywords written.
+                let shown = match (self.surface, lines) {
+                    (Surface::Chinese, 1) => self
+                        .chinese_width(cind, |p| p.spine(&c.expr, cind, false))
+                        .unwrap_or(widest),
+                    _ => widest,
+                };
                 (
-                    widest.saturating_sub(cind),
+                    shown.saturating_sub(cind),
                     !forced && !too_long && lines == 1,
                     forced || too_long,
                 )
@@ -438,6 +458,18 @@ impl<'a> Printer<'a> {
         }
         self.closer(ind, close);
         self.push("}");
+    }
+
+    /// The width of a condition printed on one line with `f`, once its keywords are Chinese:
+    /// the line is converted inside a campaign around it, so that only its keywords change.
+    fn chinese_width(&self, indent: usize, f: impl FnOnce(&mut Printer<'a>)) -> Option<usize> {
+        let mut scratch = Printer::new(self.src, Attached::default());
+        scratch.lines.push(Line::new(indent));
+        f(&mut scratch);
+        let line = scratch.lines.first()?;
+        let around = format!("campaign \"\" {{\neligible when {{\n{}\n}}\n}}\n", line.text);
+        let converted = crate::syntax::convert(&around, Surface::Chinese).ok()?;
+        Some(indent + width(converted.lines().nth(2)?))
     }
 
     fn measure_fresh(&self, indent: usize, f: impl FnOnce(&mut Printer<'a>)) -> (usize, usize) {

@@ -75,6 +75,7 @@ pub use layout::{MAX_WIDTH, REASON_COLUMN_CAP};
 pub use width::width;
 
 use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::syntax::keywords::Surface;
 use crate::syntax::{self, ast::Campaign};
 
 /// Formats the text of a campaign file in the canonical layout.
@@ -84,7 +85,7 @@ use crate::syntax::{self, ast::Campaign};
 pub fn format(text: &str) -> Result<String, Diagnostic> {
     let campaign = syntax::parse(text)?;
     let found = comments::extract(text);
-    let out = layout_with_comments(&campaign, text, &found);
+    let out = in_surface(layout_with_comments(&campaign, text, &found), campaign.surface, text)?;
     let reparsed = syntax::parse(&out).map_err(|_| meaning_changed(text))?;
     if !same_meaning(&campaign, &reparsed) {
         return Err(meaning_changed(text));
@@ -97,6 +98,23 @@ pub fn format(text: &str) -> Result<String, Diagnostic> {
         ));
     }
     Ok(out)
+}
+
+/// The layout, which writes English keywords, in the keywords of the file: the lines break
+/// where they would in English, so that both keyword sets of a campaign have the same lines.
+fn in_surface(laid_out: String, surface: Surface, text: &str) -> Result<String, Diagnostic> {
+    match surface {
+        Surface::English => Ok(laid_out),
+        Surface::Chinese => syntax::convert(&laid_out, surface).map_err(|_| meaning_changed(text)),
+    }
+}
+
+/// Writes a campaign file with the keywords of `to`, in the canonical layout
+/// (`campaign fmt --keywords`). A file that mixes the two sets is converted too.
+pub fn format_in(text: &str, to: Surface) -> Result<String, Diagnostic> {
+    // Converting keeps every line and comment where it is, so the converted text's errors, if
+    // any, are at the places they are in `text`.
+    format(&syntax::convert(text, to)?)
 }
 
 /// Prints a campaign tree in the canonical layout, without comments. Numbers

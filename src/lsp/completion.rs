@@ -11,6 +11,8 @@ use super::analysis::Analysis;
 use super::document::{DocKind, Document, Lexical, is_name_char, lexical_at};
 use crate::check::names::{Symbol, SymbolKind};
 use crate::program::{Func, PeriodFunc, PoolStat};
+use crate::syntax::keywords::Surface;
+use crate::syntax::{phrase_in, surface_of_text};
 
 /// The completions at a byte offset of a document.
 pub fn complete(doc: &Document, offset: usize, names: Option<&Analysis>) -> Option<CompletionResponse> {
@@ -26,7 +28,7 @@ pub fn complete(doc: &Document, offset: usize, names: Option<&Analysis>) -> Opti
                 .unwrap_or(&[]);
             match receiver(&doc.text, offset) {
                 Some(list) => fields_of(symbols, &list),
-                None => campaign_items(symbols),
+                None => campaign_items(symbols, surface_of_text(&doc.text)),
             }
         }
     };
@@ -90,7 +92,7 @@ fn name_item(s: &Symbol, rank: &str) -> CompletionItem {
     }
 }
 
-fn campaign_items(symbols: &[Symbol]) -> Vec<CompletionItem> {
+fn campaign_items(symbols: &[Symbol], surface: Surface) -> Vec<CompletionItem> {
     let mut items: Vec<CompletionItem> = Vec::new();
     // Top-level names first, then the fields of lists (in scope inside `where`, `of` and
     // per-item values), each name once.
@@ -143,11 +145,12 @@ fn campaign_items(symbols: &[Symbol]) -> Vec<CompletionItem> {
             ..CompletionItem::default()
         });
     }
-    items.extend(KEYWORDS.iter().map(|k| keyword_item(k)));
+    // The keywords and snippets of the file's own keyword set (docs/language.zh.md).
+    items.extend(KEYWORDS.iter().map(|k| keyword_item(&phrase_in(k, surface))));
     items.extend(
         SNIPPETS
             .iter()
-            .map(|(label, detail, body)| snippet_item(label, detail, body)),
+            .map(|(label, detail, body)| snippet_item(&phrase_in(label, surface), detail, &phrase_in(body, surface))),
     );
     items
 }
@@ -477,7 +480,7 @@ mod tests {
         let labels = |items: Vec<CompletionItem>| items.into_iter().map(|i| i.label).collect::<Vec<_>>();
         assert_eq!(labels(fields_of(&symbols, "sales")), ["gmv", "at"]);
         assert_eq!(labels(fields_of(&symbols, "orders")), ["orders", "ok"]);
-        let all = campaign_items(&symbols);
+        let all = campaign_items(&symbols, Surface::English);
         let gmv = all.iter().find(|i| i.label == "gmv").unwrap();
         assert_eq!(
             gmv.detail.as_deref(),
@@ -493,5 +496,33 @@ mod tests {
             all.iter()
                 .any(|i| i.label == "add_days" && i.kind == Some(CompletionItemKind::FUNCTION))
         );
+    }
+
+    #[test]
+    fn a_chinese_file_is_offered_chinese_keywords_and_snippets() {
+        let all = campaign_items(&[], Surface::Chinese);
+        let keyword = |label: &str| {
+            all.iter()
+                .any(|i| i.label == label && i.kind == Some(CompletionItemKind::KEYWORD))
+        };
+        assert!(keyword("先到先得 按") && keyword("为 已知") && keyword("若未知"));
+        assert!(!keyword("where") && !keyword("first come first served by"));
+        let snippet = |i: &&CompletionItem| i.kind == Some(CompletionItemKind::SNIPPET);
+        let Some(skeleton) = all.iter().filter(snippet).find(|i| i.label == "活动") else {
+            unreachable!("the campaign snippet is offered")
+        };
+        let body = skeleton.insert_text.as_deref().unwrap_or_default();
+        assert!(body.starts_with("活动 \"${1:name}\" {\n  时区 "), "{body}");
+        assert!(
+            body.contains("资格 条件 {") && body.contains("折合 points}, 按 ${10:向下舍入}"),
+            "{body}"
+        );
+        // Every snippet, its placeholders filled with their defaults, is Chinese throughout.
+        for item in all.iter().filter(snippet) {
+            let body = item.insert_text.as_deref().unwrap_or_default();
+            for entry in crate::syntax::keywords::TABLE.iter().filter(|e| e.english.len() > 3) {
+                assert!(!body.contains(&format!(" {} ", entry.english)), "{body}");
+            }
+        }
     }
 }

@@ -71,7 +71,11 @@ fn describe(symbol: &Symbol, view: &CampaignView, text: &str) -> String {
     let item = view.ast.as_ref().and_then(|c| item_named(c, symbol));
     // A fee is declared as a reward is, in its own word.
     let kind = match item {
-        Some(Item::Reward(r)) => Surface::English.spell(r.kind.keyword()),
+        Some(Item::Reward(r)) => view
+            .ast
+            .as_ref()
+            .map_or(Surface::English, |c| c.surface)
+            .spell(r.kind.keyword()),
         _ => symbol.kind.describe(),
     };
     let mut head = format!("**{kind}** `{}`", symbol.name);

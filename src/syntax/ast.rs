@@ -8,6 +8,8 @@
 
 use rust_decimal::Decimal;
 
+use super::keywords::Surface;
+
 pub use crate::diagnostics::Span;
 
 /// A name as written, with where.
@@ -37,6 +39,8 @@ pub struct Campaign {
     pub items: Vec<Item>,
     /// The whole block.
     pub span: Span,
+    /// The keyword set the file is written in.
+    pub surface: Surface,
 }
 
 /// One item of a campaign block.

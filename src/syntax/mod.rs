@@ -5,12 +5,14 @@
 //! of the language (pest's rule names never reach a user).
 
 pub mod ast;
+mod convert;
 pub mod keywords;
 mod parser;
 pub mod print;
 pub mod scan;
 pub mod visit;
 
+pub use convert::{convert, expr_in, phrase_in, surface_of_text};
 pub use parser::{MAX_FILE_BYTES, MAX_NESTING, file_too_large};
 
 use crate::diagnostics::Diagnostic;

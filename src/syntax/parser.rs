@@ -10,50 +10,13 @@ use pest_derive::Parser;
 use rust_decimal::Decimal;
 
 use super::ast::*;
+use super::keywords::{self, Surface};
 use super::scan;
 use crate::diagnostics::{Code, Diagnostic, Fix};
 
 #[derive(Parser)]
 #[grammar = "../grammar/campaign.pest"]
 struct CampaignParser;
-
-/// Words the grammar reserves (see `keyword` in `grammar/campaign.pest`).
-const RESERVED: &[&str] = &[
-    "where",
-    "and",
-    "or",
-    "not",
-    "in",
-    "is",
-    "known",
-    "unknown",
-    "if",
-    "as",
-    "of",
-    "per",
-    "through",
-    "true",
-    "false",
-    "sum",
-    "count",
-    "min",
-    "max",
-    "any",
-    "all",
-    "average",
-    "distinct",
-    "band",
-    "marginal",
-    "lookup",
-    "otherwise",
-    "rank",
-    "within",
-    "ascending",
-    "descending",
-    "then",
-    "else",
-    "when",
-];
 
 /// The largest campaign file accepted, in bytes.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
@@ -84,10 +47,83 @@ pub fn parse(text: &str) -> std::result::Result<Campaign, Diagnostic> {
     check_typography(text)?;
     let mut pairs = CampaignParser::parse(Rule::file, text).map_err(|e| convert_error(text, e))?;
     let file = pairs.next().ok_or_else(|| *invariant(Span::new(0, 0), "file"))?;
+    let surface = surface_of(&file)?;
     let mut inner = file.into_inner();
     let campaign = expect(&mut inner, Rule::campaign, Span::new(0, text.len())).map_err(|d| *d)?;
     check_depth(text, &campaign).map_err(|d| *d)?;
-    build_campaign(campaign).map_err(|d| *d)
+    build_campaign(campaign, surface).map_err(|d| *d)
+}
+
+/// The keywords of a campaign file, in the order written, with their places: what converting
+/// the file to the other keyword set replaces. A file that mixes the sets has them too.
+pub(crate) fn keyword_tokens(text: &str) -> std::result::Result<Vec<(Span, &'static keywords::Entry)>, Diagnostic> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(file_too_large(Some(text.len() as u64)));
+    }
+    check_nesting(text)?;
+    let mut pairs = CampaignParser::parse(Rule::file, text).map_err(|e| convert_error(text, e))?;
+    let file = pairs.next().ok_or_else(|| *invariant(Span::new(0, 0), "file"))?;
+    Ok(file
+        .into_inner()
+        .flatten()
+        .filter_map(|pair| entry_of(pair.as_rule()).map(|entry| (span_of(&pair), entry)))
+        .collect())
+}
+
+/// The table entry of a keyword rule, by rule; `None` for the other rules.
+fn entry_of(rule: Rule) -> Option<&'static keywords::Entry> {
+    static ENTRIES: std::sync::OnceLock<Vec<Option<&'static keywords::Entry>>> = std::sync::OnceLock::new();
+    let entries = ENTRIES.get_or_init(|| {
+        let mut entries = vec![None; Rule::all_rules().len()];
+        for rule in Rule::all_rules() {
+            let name = format!("{rule:?}");
+            if let Some(slot) = entries.get_mut(*rule as usize) {
+                *slot = keywords::TABLE.iter().find(|e| e.rule == name);
+            }
+        }
+        entries
+    });
+    entries.get(rule as usize).copied().flatten()
+}
+
+/// The keyword set the file is written in: the set of its first keyword (`campaign` or `活动`).
+/// A keyword of the other set after it is an error, reported at the first one.
+fn surface_of(file: &Pair<'_, Rule>) -> std::result::Result<Surface, Diagnostic> {
+    let mut first: Option<(Surface, Span)> = None;
+    for pair in file.clone().into_inner().flatten() {
+        let Some(entry) = entry_of(pair.as_rule()) else {
+            continue;
+        };
+        let written = Surface::of_written(pair.as_str());
+        match first {
+            None => first = Some((written, span_of(&pair))),
+            Some((surface, _)) if surface == written => {}
+            Some((surface, at)) => return Err(mixed_keywords(surface, at, span_of(&pair), entry)),
+        }
+    }
+    Ok(first.map(|(surface, _)| surface).unwrap_or_default())
+}
+
+/// A keyword of the other set than the file's: `surface` is the file's, set by its first
+/// keyword at `first`.
+fn mixed_keywords(surface: Surface, first: Span, at: Span, entry: &keywords::Entry) -> Diagnostic {
+    let (found, own, other) = match surface {
+        Surface::English => (entry.chinese, "English", "a Chinese"),
+        Surface::Chinese => (entry.english, "Chinese", "an English"),
+    };
+    let instead = surface.word(entry);
+    Diagnostic::error(
+        Code::MixedKeywords,
+        at,
+        format!("`{found}` is {other} keyword, but this file is written with {own} keywords"),
+        format!("{other} keyword"),
+    )
+    .with_label(first, format!("the first keyword sets the file's keywords to {own}"))
+    .with_help(format!(
+        "write `{instead}` here: a file uses one keyword set (`campaign fmt --keywords {}` converts a whole file)",
+        surface.name()
+    ))
+    .with_fix(at, instead, format!("write `{instead}`"))
 }
 
 // ------------------------------------------------------------------ pre-checks
@@ -113,10 +149,10 @@ fn check_nesting(text: &str) -> std::result::Result<(), Diagnostic> {
             _ => {}
         }
     }
-    // Prefix operators recurse too: `not not not ... x`, `- - - x`.
+    // Prefix operators recurse too: `not not not ... x`, `非 非 非 ... x`, `- - - x`.
     let mut run = 0usize;
     for (start, word) in words(text) {
-        if word == "not" || word == "-" {
+        if word == "not" || word == "非" || word == "-" {
             run += 1;
             if run > MAX_NESTING {
                 return Err(Diagnostic::error(
@@ -310,16 +346,23 @@ fn convert_error(text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
         .find(|c: char| !(c.is_alphanumeric() || c == '_'))
         .unwrap_or(found.len());
     let word = found.get(..word_len).unwrap_or("");
-    if RESERVED.contains(&word) && expected.contains(&"a name") {
+    if keywords::needs_escape(word) && expected.contains(&"a name") {
         return Diagnostic::error(
             Code::ReservedWord,
             Span::new(pos, pos + word.len()),
             format!("`{word}` is a word of the campaign language and cannot be used as a name"),
             "reserved word",
         )
-        .with_help(format!(
-            "choose another name, such as `{word}_value` or a more specific word"
-        ));
+        .with_help(if word.is_ascii() {
+            format!("choose another name, such as `{word}_value` or a more specific word")
+        } else {
+            format!("choose another name, such as `{word}_值`, or write this one in backticks: `` `{word}` ``")
+        });
+    }
+    if expected.contains(&"an item")
+        && let Some(keyword) = glued_keyword(word)
+    {
+        return glued(keyword, word, pos);
     }
     if (found.is_empty() || ITEM_WORDS.contains(&word))
         && let Some(block) = unclosed_block(text)
@@ -359,6 +402,33 @@ fn convert_error(text: &str, error: pest::error::Error<Rule>) -> Diagnostic {
         diagnostic.fixes.push(fix);
     }
     diagnostic
+}
+
+/// The Chinese keyword a word starts with, when the word is longer: `奖励成长分` is one name,
+/// where the author meant `奖励 成长分`. The longest such keyword.
+fn glued_keyword(word: &str) -> Option<&'static str> {
+    keywords::TABLE
+        .iter()
+        .map(|e| e.chinese)
+        .filter(|k| word.len() > k.len() && word.starts_with(k))
+        .max_by_key(|k| k.len())
+}
+
+/// A Chinese keyword run into the name after it.
+fn glued(keyword: &str, word: &str, pos: usize) -> Diagnostic {
+    let rest = word.get(keyword.len()..).unwrap_or("");
+    let span = Span::new(pos, pos + word.len());
+    let at = Span::new(pos + keyword.len(), pos + keyword.len());
+    Diagnostic::error(
+        Code::Syntax,
+        span,
+        format!("`{word}` is read as one name: a keyword must be followed by a space"),
+        format!("`{keyword}` runs into `{rest}`"),
+    )
+    .with_help(format!(
+        "write `{keyword} {rest}`: a space (or a punctuation mark) after each keyword"
+    ))
+    .with_fix(at, " ", format!("write `{keyword} {rest}`"))
 }
 
 /// The words that start an item of a campaign block.
@@ -918,8 +988,14 @@ fn next_any<'a>(pairs: &mut Pairs<'a, Rule>, parent: Span, what: &str) -> Result
 }
 
 fn ident(pair: Pair<'_, Rule>) -> Ident {
+    let written = pair.as_str();
+    // `` `求和` `` is the name `求和` (a reserved word written as a name).
+    let name = written
+        .strip_prefix('`')
+        .and_then(|w| w.strip_suffix('`'))
+        .unwrap_or(written);
     Ident {
-        name: pair.as_str().to_string(),
+        name: name.to_string(),
         span: span_of(&pair),
     }
 }
@@ -960,7 +1036,7 @@ fn number(pair: &Pair<'_, Rule>) -> Result<Decimal> {
     })
 }
 
-fn build_campaign(pair: Pair<'_, Rule>) -> Result<Campaign> {
+fn build_campaign(pair: Pair<'_, Rule>, surface: Surface) -> Result<Campaign> {
     let span = span_of(&pair);
     let mut inner = pair.into_inner();
     expect(&mut inner, Rule::kw_campaign, span)?;
@@ -969,7 +1045,12 @@ fn build_campaign(pair: Pair<'_, Rule>) -> Result<Campaign> {
     for item in inner {
         items.push(build_item(item)?);
     }
-    Ok(Campaign { name, items, span })
+    Ok(Campaign {
+        name,
+        items,
+        span,
+        surface,
+    })
 }
 
 fn build_item(pair: Pair<'_, Rule>) -> Result<Item> {
@@ -1911,7 +1992,7 @@ fn build_primary(pair: Pair<'_, Rule>) -> Result<Expr> {
             ExprKind::Call(name, inner.map(build_expr).collect::<Result<Vec<_>>>()?)
         }
         Rule::set_lit => ExprKind::Set(pair.into_inner().map(text).collect()),
-        Rule::bool_lit => ExprKind::Bool(pair.as_str() == "true"),
+        Rule::bool_lit => ExprKind::Bool(pair.into_inner().next().is_some_and(|k| k.as_rule() == Rule::kw_true)),
         Rule::number => ExprKind::Number(number(&pair)?),
         Rule::percent_lit => {
             let mut inner = pair.into_inner();

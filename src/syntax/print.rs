@@ -6,6 +6,7 @@
 //! keeps literals as written and lays tables out one row a line.
 
 use super::ast::*;
+use super::keywords::written_name;
 
 /// Where an expression is written.
 ///
@@ -164,11 +165,11 @@ pub fn write_range<S: Sink>(out: &mut S, r: &Range) {
 /// Writes an expression: each family of constructs has its function below.
 pub fn write_expr<S: Sink>(out: &mut S, e: &Expr) {
     match &e.kind {
-        ExprKind::Name(id) => out.push(&id.name),
+        ExprKind::Name(id) => out.push(&written_name(&id.name)),
         ExprKind::Field(base, f) => {
             write_expr(out, base);
             out.push(".");
-            out.push(&f.name);
+            out.push(&written_name(&f.name));
         }
         ExprKind::Number(n) => out.literal(e.span, n.to_string()),
         ExprKind::Percent(n) => out.literal(e.span, format!("{n}%")),
@@ -216,7 +217,7 @@ pub fn write_expr<S: Sink>(out: &mut S, e: &Expr) {
         }
         ExprKind::As(a, u) => {
             postfix(out, a, " as ");
-            out.push(&u.name);
+            out.push(&written_name(&u.name));
         }
         ExprKind::Aggregate { op, source, filter } => aggregate(out, op.words(), source, filter.as_deref()),
         ExprKind::Where(list, filter) => {
@@ -225,6 +226,7 @@ pub fn write_expr<S: Sink>(out: &mut S, e: &Expr) {
             write_expr(out, filter);
         }
         ExprKind::Call(name, args) => {
+            // A function's name is never escaped: `min(` and `max(` are calls, not the aggregates.
             out.push(&name.name);
             write_tuple_always(out, args);
         }
@@ -481,6 +483,7 @@ mod tests {
             },
             items: Vec::new(),
             span: Span::default(),
+            surface: crate::syntax::keywords::Surface::English,
         });
         campaign
             .items

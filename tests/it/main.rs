@@ -53,3 +53,4 @@ mod whatif;
 mod work_limit;
 #[cfg(feature = "xlsx")]
 mod xlsx;
+mod zh;

@@ -24,14 +24,30 @@ const IDENT_CHAR = '[\\p{XID_Continue}_]';
 const B = '(?<![\\p{XID_Continue}_])';
 const E = '(?![\\p{XID_Continue}_])';
 
-/** pest: the `keyword` rule, words that cannot be names. */
-const RESERVED = [
-  'where', 'and', 'or', 'not', 'in', 'is', 'known', 'unknown', 'if', 'as', 'of',
-  'per', 'through', 'true', 'false', 'sum', 'count', 'min', 'max', 'any', 'all',
-  'average', 'distinct', 'band', 'marginal', 'lookup', 'otherwise', 'rank', 'within',
-  'ascending', 'descending', 'then', 'else', 'when',
-];
-const NOT_RESERVED = `(?!(?:${RESERVED.join('|')})${E})`;
+/**
+ * The keyword table, src/syntax/keywords.rs: `TABLE` (every keyword rule in English and Chinese)
+ * and `RESERVED` (pest: the `keyword` rule, words that cannot be names, English and Chinese).
+ */
+const KEYWORDS_RS = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'src', 'syntax', 'keywords.rs'), 'utf8');
+const TABLE = [...KEYWORDS_RS.matchAll(/kw\("(\w+)", "([^"]+)", "([^"]+)"\)/g)].map((m) => ({
+  rule: m[1], english: m[2], chinese: m[3],
+}));
+const RESERVED_PAIRS = [...KEYWORDS_RS.split('pub const RESERVED')[1].split('];')[0]
+  .matchAll(/\("(\w+)", "([^"]+)"\)/g)].map((m) => [m[1], m[2]]);
+const RESERVED = RESERVED_PAIRS.map((p) => p[0]);
+/** Longest first, as the grammar tries them, each once. */
+function longestFirst(words) {
+  return [...new Set(words)].sort((a, b) => [...b].length - [...a].length);
+}
+const RESERVED_ZH = longestFirst(RESERVED_PAIRS.map((p) => p[1]));
+/** Every Chinese keyword (docs/language.zh.md). */
+const CHINESE_KEYWORDS = longestFirst(TABLE.map((e) => e.chinese));
+/** keywords.rs ALSO_UNITS: the Chinese keywords that are also units (`2 周`). */
+const ALSO_UNITS = [...KEYWORDS_RS.split('pub const ALSO_UNITS')[1].split(';')[0].matchAll(/"([^"]+)"/g)]
+  .map((m) => m[1]);
+/** pest: unit_word, `!(keyword_zh_any ~ !ident_char)`: no Chinese keyword but those is a unit. */
+const NOT_ZH_KEYWORD = `(?!(?:${CHINESE_KEYWORDS.filter((k) => !ALSO_UNITS.includes(k)).join('|')})${E})`;
+const NOT_RESERVED = `(?!(?:${RESERVED.join('|')}|${RESERVED_ZH.join('|')})${E})`;
 /** pest: `ident = @{ !(keyword ~ !ident_char) ~ ident_start ~ ident_char* }`. */
 const IDENT = `${NOT_RESERVED}${IDENT_START}${IDENT_CHAR}*`;
 /** pest: `path = { ident ~ ("." ~ ident)* }`. */
@@ -122,11 +138,20 @@ const campaignGrammar = {
   patterns: [
     { include: '#comment' },
     { include: '#string' },
+    { include: '#chinese-keywords' },
     { include: '#declarations' },
     { include: '#expression' },
   ],
   repository: {
     comment: commentRule(C),
+
+    'chinese-keywords': {
+      comment: 'The Chinese keyword set (src/syntax/keywords.rs, TABLE): each word a keyword where it stands alone.',
+      patterns: [
+        kw('(?:真|假)', 'constant.language.boolean'),
+        kw(`(?:${CHINESE_KEYWORDS.join('|')})`, 'keyword.other.zh'),
+      ],
+    },
 
     string: {
       name: `string.quoted.double.${C}`,
@@ -366,7 +391,7 @@ const campaignGrammar = {
           comment:
             '10000 CNY, 30 days, 5 pp, 600000 points (pest: quantity_lit: a number and a unit word on one line; a reserved word is no unit)',
           name: `meta.quantity.${C}`,
-          match: `${NB}(${NUMBER})${S}(${IDENT})`,
+          match: `${NB}(${NUMBER})${S}(${NOT_ZH_KEYWORD}${IDENT})`,
           captures: {
             1: { name: `constant.numeric.decimal.${C}` },
             2: { patterns: unitPatterns(C) },

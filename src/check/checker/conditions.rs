@@ -14,10 +14,14 @@ pub(super) use crate::check::errors::rules::Unhandled;
 use crate::check::errors::rules::UnknownRoot;
 
 impl<'a> Checker<'a> {
-    /// The keyword set messages quote keywords in: English, until the checker knows which set
-    /// the file is written in.
+    /// The keyword set messages quote keywords in: the file's.
     pub(super) fn surface(&self) -> Surface {
         self.surface
+    }
+
+    /// An expression as explanations quote it: written back with the file's keywords.
+    pub(super) fn written(&self, e: &ast::Expr) -> String {
+        crate::syntax::expr_in(&expr_text(e), self.surface)
     }
 
     /// The conditions of the `eligible when` block.
@@ -115,7 +119,7 @@ impl<'a> Checker<'a> {
         Some(ConditionDef {
             expr: t.ir,
             reason,
-            text: expr_text(&c.expr),
+            text: self.written(&c.expr),
             operands,
             threshold,
         })

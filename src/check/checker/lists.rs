@@ -55,7 +55,7 @@ impl<'a> Checker<'a> {
             after_budget |= t.after_budget;
             filters.push(Filter {
                 ir: t.ir,
-                text: expr_text(c),
+                text: self.written(c),
             });
         }
         self.ctx.frames.truncate(depth);

@@ -291,6 +291,7 @@ struct Checker<'a> {
 /// there is no error, every diagnostic, and the name table as far as checking got.
 pub fn check_campaign(campaign: &ast::Campaign, text: &str) -> (Option<Program>, Vec<Diagnostic>, NameTable) {
     let mut checker = Checker::new(text);
+    checker.surface = campaign.surface;
     let source = checker.header(campaign);
     let program = checker.run(campaign, source);
     let has_error = checker.diags.iter().any(Diagnostic::is_error);

@@ -116,7 +116,7 @@ impl<'a> Checker<'a> {
             slot,
             zero,
             ty: ty.clone(),
-            text: expr_text(whole),
+            text: self.written(whole),
         };
         Some(
             T {
@@ -148,7 +148,7 @@ impl<'a> Checker<'a> {
             after_budget |= t.after_budget;
             filters.push(Filter {
                 ir: t.ir,
-                text: expr_text(c),
+                text: self.written(c),
             });
         }
         ok.then_some((filters, after_budget))

@@ -4,7 +4,8 @@
 
 use campaign::fmt::{extract_comments, format, print, same_meaning};
 use campaign::syntax::ast::*;
-use campaign::syntax::parse;
+use campaign::syntax::keywords::Surface;
+use campaign::syntax::{convert, parse};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use rust_decimal::Decimal;
@@ -593,6 +594,7 @@ fn campaign_tree() -> impl Strategy<Value = Campaign> {
         name: txt(&n),
         items,
         span: sp(),
+        surface: Surface::English,
     })
 }
 
@@ -685,6 +687,29 @@ fn check_formatting(campaign: &Campaign, noise: &[u8]) -> Result<(), TestCaseErr
         );
     }
     prop_assert_eq!(comment_texts(&once), comment_texts(&input));
+    check_chinese_formatting(&parsed, &input, &once)
+}
+
+/// The same text with Chinese keywords (docs/language.zh.md): formatting it keeps its meaning,
+/// keywords and comments and is idempotent, and converting the result back to English and
+/// formatting that gives the English result.
+fn check_chinese_formatting(parsed: &Campaign, input: &str, once: &str) -> Result<(), TestCaseError> {
+    let chinese =
+        convert(input, Surface::Chinese).map_err(|d| TestCaseError::fail(format!("{}\n{input}", d.message)))?;
+    let zh_once = format(&chinese).map_err(|d| TestCaseError::fail(format!("{}\n{chinese}", d.message)))?;
+    let mut reparsed = parse(&zh_once).map_err(|d| TestCaseError::fail(format!("{}\n{zh_once}", d.message)))?;
+    prop_assert_eq!(reparsed.surface, Surface::Chinese);
+    reparsed.surface = Surface::English;
+    prop_assert!(
+        same_meaning(parsed, &reparsed),
+        "meaning changed:\n{chinese}\n---\n{zh_once}"
+    );
+    let zh_twice = format(&zh_once).map_err(|d| TestCaseError::fail(d.message))?;
+    prop_assert_eq!(&zh_twice, &zh_once, "not idempotent in Chinese; input:\n{}", chinese);
+    prop_assert_eq!(comment_texts(&zh_once), comment_texts(input));
+    let back = convert(&zh_once, Surface::English).map_err(|d| TestCaseError::fail(d.message))?;
+    let back = format(&back).map_err(|d| TestCaseError::fail(d.message))?;
+    prop_assert_eq!(back.as_str(), once, "Chinese, formatted, back in English:\n{}", zh_once);
     Ok(())
 }
 
