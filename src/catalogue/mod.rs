@@ -96,7 +96,9 @@ fn fill_from<'t>(pieces: &[&str], text: &'t str, caps: &mut Vec<&'t str>) -> boo
             _ => false,
         };
     }
-    let mut from = 1;
+    // A capture is not empty: the piece is looked for after its first character (which may
+    // take several bytes: `奖励`).
+    let mut from = text.chars().next().map_or(1, char::len_utf8);
     while let Some(at) = text.get(from..).and_then(|t| t.find(piece)).map(|i| i + from) {
         let (cap, after) = (text.get(..at), text.get(at + piece.len()..));
         if let (Some(cap), Some(after)) = (cap, after) {
@@ -146,6 +148,14 @@ mod tests {
         assert_eq!(captures("did you mean `{}`?", "did you mean ``?"), None);
         // A later occurrence of a piece is tried when the first leaves no match.
         assert_eq!(captures("{} and {}.", "a and b and c."), Some(vec!["a", "b and c"]));
+    }
+
+    #[test]
+    fn captures_may_start_with_a_character_of_several_bytes() {
+        assert_eq!(
+            translate(&[("`{}` runs into `{}`", "`{0}` 与 `{1}` 连在一起")], "`奖励` runs into `成长分`"),
+            Some("`奖励` 与 `成长分` 连在一起".to_string())
+        );
     }
 
     #[test]

@@ -34,6 +34,15 @@ pub const CATALOGUE: &[(Code, &[(&str, &str)])] = &[
 
 const SYNTAX: &[(&str, &str)] = &[
     (
+        "`{}` is read as one name: a keyword must be followed by a space",
+        "`{0}` 被读作一个名称: 关键字之后必须有空格",
+    ),
+    ("`{}` runs into `{}`", "`{0}` 与 `{1}` 连在一起"),
+    (
+        "write `{}`: a space (or a punctuation mark) after each keyword",
+        "请写 `{0}`: 每个关键字之后加空格 (或标点)",
+    ),
+    (
         "see docs/language.md for how this part is written",
         "写法见 docs/language.md",
     ),
@@ -195,6 +204,10 @@ const UNKNOWN_NAME: &[(&str, &str)] = &[
 ];
 
 const UNKNOWN_NOT_HANDLED: &[(&str, &str)] = &[
+    (
+        "say what unknown means: end the condition with `{}` (unknown fails) or `{}` (unknown passes)",
+        "请说明未知时如何处理: 在条件末尾加上 `{0}` (未知时不满足) 或 `{1}` (未知时满足)",
+    ),
     (
         "the credit `{}` can be unknown, and the balance would not know what to credit, pay or order",
         "额度 `{0}` 可能未知, 余额将无法确定应记入、抵扣或排序的数额",
