@@ -153,7 +153,10 @@ mod tests {
     #[test]
     fn captures_may_start_with_a_character_of_several_bytes() {
         assert_eq!(
-            translate(&[("`{}` runs into `{}`", "`{0}` 与 `{1}` 连在一起")], "`奖励` runs into `成长分`"),
+            translate(
+                &[("`{}` runs into `{}`", "`{0}` 与 `{1}` 连在一起")],
+                "`奖励` runs into `成长分`"
+            ),
             Some("`奖励` 与 `成长分` 连在一起".to_string())
         );
     }
