@@ -21,7 +21,7 @@ fi
 DATA="${DATA:-target/bench-data/edu-$N.ndjson}"
 if [ ! -f "$DATA" ]; then
   mkdir -p "$(dirname "$DATA")"
-  cargo run --release -p campaign-bench --bin generate -- --campaign edu --records "$N" --out "$DATA"
+  cargo run --release -p campaign-data --bin generate -- --campaign edu --records "$N" --out "$DATA"
 fi
 echo "records: $(wc -l < "$DATA") in $DATA ($(du -h "$DATA" | cut -f1)), $(nproc) cores, $BIN"
 # Seconds and peak resident memory of one run (the best of three, to damp the machine's load).
