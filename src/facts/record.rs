@@ -259,7 +259,11 @@ impl ListBuilder {
     /// The list of the items added, in a block of its exact size (one allocation, where the
     /// buffer grew by doubling and `finish` would shrink it again), and the emptied buffer.
     pub(crate) fn finish_keeping_buffer(mut self) -> (List, Vec<FactValue>) {
-        let values: Box<[FactValue]> = self.values.drain(..).collect();
+        // `append` moves the values in one copy; with the capacity exact, `into_boxed_slice`
+        // does not reallocate.
+        let mut exact = Vec::with_capacity(self.values.len());
+        exact.append(&mut self.values);
+        let values = exact.into_boxed_slice();
         (List { values, len: self.len }, self.values)
     }
 }
