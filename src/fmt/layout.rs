@@ -602,6 +602,17 @@ impl<'a> Printer<'a> {
         }
     }
 
+    /// A `top`'s total: `sum of x` or `count`.
+    fn top_measure(&mut self, sum: Option<&Expr>) {
+        match sum {
+            Some(x) => {
+                self.push("sum of ");
+                self.expr(x);
+            }
+            None => self.push("count"),
+        }
+    }
+
     /// Whether the next word of the source after `end` is `word` (say, the
     /// default order `ascending`, which the tree does not keep).
     fn written_after(&self, end: usize, word: &str) -> bool {
@@ -636,19 +647,27 @@ impl<'a> Printer<'a> {
                 source,
                 sum,
                 filter: Some(filter),
+                ties,
             } => {
                 self.push("top ");
                 self.expr(key);
                 self.push(" of ");
                 self.expr(source);
-                match sum {
-                    Some(x) => {
-                        self.push(" by sum of ");
-                        self.expr(x);
-                    }
-                    None => self.push(" by count"),
-                }
+                self.push(" by ");
+                self.top_measure(sum.as_deref());
                 self.filter(filter, cont, broken);
+                for tie in ties {
+                    self.push(", then by ");
+                    match &tie.by {
+                        TopTieBy::Total(sum) => self.top_measure(sum.as_deref()),
+                        TopTieBy::Key(key) => self.expr(key),
+                    }
+                    match tie.descending {
+                        Some(true) => self.push(" descending"),
+                        Some(false) => self.push(" ascending"),
+                        None => {}
+                    }
+                }
             }
             ExprKind::And(_) | ExprKind::Or(_) => self.chain(e, cont, broken),
             ExprKind::IfUnknown(a, b) => {

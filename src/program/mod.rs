@@ -748,6 +748,29 @@ pub struct Top {
     pub key_ty: types::Ty,
     /// The total's type (a count for `by count`), for explanations.
     pub total_ty: types::Ty,
+    /// `then by ...`: how groups with equal totals are told apart, in order; groups still
+    /// equal go to the one met first.
+    pub ties: Vec<TopTie>,
+}
+
+/// One tie-break of a [`Top`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum TopTie {
+    /// Another total of each group (`then by sum of y`, `then by count` when `sum` is `None`):
+    /// the highest wins, or the lowest when `ascending`.
+    Total {
+        /// What the total adds up, read with each item on top; `None` to count the items.
+        sum: Option<Ir>,
+        /// `ascending`: the lowest total wins.
+        ascending: bool,
+        /// The total's type, for explanations.
+        ty: types::Ty,
+    },
+    /// The group key itself: the lowest wins, or the highest when `descending`.
+    Key {
+        /// `descending`: the highest key wins.
+        descending: bool,
+    },
 }
 
 /// A balance carried across months (`balance of c applied to l.fee ordered by t ...`).

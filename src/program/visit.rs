@@ -13,7 +13,7 @@
 //! whose operands are children side by side: walks recurse once per level of
 //! nesting, not once per operand.
 
-use super::{Balance, Ir, ListExpr, Ordered, OrderedOp, Top};
+use super::{Balance, Ir, ListExpr, Ordered, OrderedOp, Top, TopTie};
 
 impl Ir {
     /// Calls `f` on each node directly inside this one, in evaluation order, until it returns
@@ -171,15 +171,27 @@ impl Top {
     /// Calls `f` on the list's filters, the key, then the summed value, until it returns true;
     /// returns whether it did.
     pub fn any_child<'a>(&'a self, f: &mut dyn FnMut(&'a Ir) -> bool) -> bool {
-        self.list.any_child(f) || f(&self.key) || self.sum.as_ref().is_some_and(f)
+        self.list.any_child(f)
+            || f(&self.key)
+            || self.sum.as_ref().is_some_and(&mut *f)
+            || self.ties.iter().any(|t| match t {
+                TopTie::Total { sum, .. } => sum.as_ref().is_some_and(&mut *f),
+                TopTie::Key { .. } => false,
+            })
     }
 
-    /// Calls `f` on the list's filters, the key, then the summed value.
+    /// Calls `f` on the list's filters, the key, the summed value, then the tie-breaks' sums.
     pub fn for_each_child_mut(&mut self, f: &mut dyn FnMut(&mut Ir)) {
         self.list.for_each_child_mut(f);
         f(&mut self.key);
         if let Some(sum) = &mut self.sum {
             f(sum);
+        }
+        for tie in &mut self.ties {
+            match tie {
+                TopTie::Total { sum: Some(sum), .. } => f(sum),
+                TopTie::Total { sum: None, .. } | TopTie::Key { .. } => {}
+            }
         }
     }
 }

@@ -771,11 +771,33 @@ pub enum ExprKind {
         sum: Option<Box<Expr>>,
         /// The filter.
         filter: Option<Box<Expr>>,
+        /// `, then by ...`: how groups with equal totals are told apart, in order.
+        ties: Vec<TopTie>,
     },
     /// `balance of c applied to orders.fee ordered by settled_at, then by id expiring after 3
     /// months lost at left_at`: the whole of a per-month definition, a credit carried from month
     /// to month and spent on the items' fees.
     Balance(Box<BalanceExpr>),
+}
+
+/// One tie-break of a `top` (see [`ExprKind::Top`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopTie {
+    /// What the groups are compared by.
+    pub by: TopTieBy,
+    /// `ascending` (`Some(false)`), `descending` (`Some(true)`), or not written.
+    pub descending: Option<bool>,
+    /// `then by ...`, direction included.
+    pub span: Span,
+}
+
+/// What a tie-break of a `top` compares.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TopTieBy {
+    /// `then by sum of y` (`Some(y)`) or `then by count` (`None`): another total of each group.
+    Total(Option<Box<Expr>>),
+    /// `then by category ascending`: the group's key, written as after `top`.
+    Key(Box<Expr>),
 }
 
 /// A balance carried across months (see [`ExprKind::Balance`]).

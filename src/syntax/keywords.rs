@@ -149,6 +149,16 @@ pub enum Keyword {
     AppliedTo,
     /// `month` of `per month`.
     Month,
+    /// `then by` of a `top`'s or an order's tie-breaks.
+    ThenBy,
+    /// `ascending`.
+    Ascending,
+    /// `descending`.
+    Descending,
+    /// `sum of`.
+    SumOf,
+    /// `count`.
+    Count,
 }
 
 impl Surface {
@@ -440,6 +450,11 @@ fn english(keyword: Keyword) -> &'static str {
         Keyword::BalanceOf => "balance of",
         Keyword::AppliedTo => "applied to",
         Keyword::Month => "month",
+        Keyword::ThenBy => "then by",
+        Keyword::Ascending => "ascending",
+        Keyword::Descending => "descending",
+        Keyword::SumOf => "sum of",
+        Keyword::Count => "count",
     }
 }
 
@@ -507,6 +522,11 @@ fn chinese(keyword: Keyword) -> &'static str {
         Keyword::BalanceOf => "余额",
         Keyword::AppliedTo => "抵扣",
         Keyword::Month => "月",
+        Keyword::ThenBy => "则 按",
+        Keyword::Ascending => "升序",
+        Keyword::Descending => "降序",
+        Keyword::SumOf => "求和 于",
+        Keyword::Count => "计数",
     }
 }
 
@@ -546,6 +566,11 @@ mod tests {
         Keyword::IsEarned,
         Keyword::OrderedBy,
         Keyword::FirstComeFirstServed,
+        Keyword::ThenBy,
+        Keyword::Ascending,
+        Keyword::Descending,
+        Keyword::SumOf,
+        Keyword::Count,
     ];
 
     /// Reserved words and keyword spellings never contain blanks in Chinese, and each Chinese

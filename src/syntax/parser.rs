@@ -1828,24 +1828,55 @@ fn build_top(pair: Pair<'_, Rule>) -> Result<Expr> {
     expect(&mut inner, Rule::kw_of, span)?;
     let source = build_expr(expect(&mut inner, Rule::postfix_expr, span)?)?;
     expect(&mut inner, Rule::kw_by, span)?;
-    let measure = expect(&mut inner, Rule::top_measure, span)?;
-    let sum = match measure.into_inner().find(|p| p.as_rule() == Rule::postfix_expr) {
-        Some(x) => Some(Box::new(build_expr(x)?)),
-        None => None,
-    };
-    let filter = match inner.next() {
-        Some(_where) => Some(Box::new(build_expr(next_any(&mut inner, span, "filter")?)?)),
-        None => None,
-    };
+    let sum = build_top_measure(expect(&mut inner, Rule::top_measure, span)?)?;
+    let mut filter = None;
+    let mut ties = Vec::new();
+    while let Some(part) = inner.next() {
+        match part.as_rule() {
+            Rule::top_tie => ties.push(build_top_tie(part)?),
+            _ => filter = Some(Box::new(build_expr(next_any(&mut inner, span, "filter")?)?)),
+        }
+    }
     Ok(Expr {
         kind: ExprKind::Top {
             key: Box::new(key),
             source: Box::new(source),
             sum,
             filter,
+            ties,
         },
         span,
     })
+}
+
+/// `sum of x` (`Some(x)`) or `count` (`None`).
+fn build_top_measure(measure: Pair<'_, Rule>) -> Result<Option<Box<Expr>>> {
+    match measure.into_inner().find(|p| p.as_rule() == Rule::postfix_expr) {
+        Some(x) => Ok(Some(Box::new(build_expr(x)?))),
+        None => Ok(None),
+    }
+}
+
+/// `, then by count`, `, then by sum of refunded ascending`, `, then by category ascending`.
+fn build_top_tie(pair: Pair<'_, Rule>) -> Result<TopTie> {
+    let whole = span_of(&pair);
+    // From `then` on: the comma before it separates, it is not part of what is labelled.
+    let mut span = whole;
+    let mut by = None;
+    let mut descending = None;
+    for part in pair.into_inner() {
+        match part.as_rule() {
+            Rule::kw_then => span = Span::new(span_of(&part).start, whole.end),
+            Rule::top_measure => by = Some(TopTieBy::Total(build_top_measure(part)?)),
+            Rule::postfix_expr => by = Some(TopTieBy::Key(Box::new(build_expr(part)?))),
+            Rule::order_dir => {
+                descending = Some(part.into_inner().next().map(|d| d.as_rule()) == Some(Rule::kw_descending));
+            }
+            _ => {}
+        }
+    }
+    let by = by.ok_or_else(|| invariant(whole, "what a tie-break compares"))?;
+    Ok(TopTie { by, descending, span })
 }
 
 /// `lookup key { "a" -> v, ... }` or `lookup (k1, k2) { ("a", 1) -> v, ... }`.

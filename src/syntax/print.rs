@@ -242,7 +242,8 @@ pub fn write_expr<S: Sink>(out: &mut S, e: &Expr) {
             source,
             sum,
             filter,
-        } => top(out, key, source, sum.as_deref(), filter.as_deref()),
+            ties,
+        } => top(out, key, source, sum.as_deref(), filter.as_deref(), ties),
         ExprKind::Balance(b) => balance(out, b),
         ExprKind::Lookup { keys, rows } => {
             out.push("lookup ");
@@ -367,21 +368,39 @@ fn ordered<S: Sink>(out: &mut S, kind: &OrderedKind, value: &Expr, filter: Optio
 }
 
 /// `top k of list by sum of x where c`, `top k of list by count`.
-fn top<S: Sink>(out: &mut S, key: &Expr, source: &Expr, sum: Option<&Expr>, filter: Option<&Expr>) {
+fn top<S: Sink>(out: &mut S, key: &Expr, source: &Expr, sum: Option<&Expr>, filter: Option<&Expr>, ties: &[TopTie]) {
     out.push("top ");
     write_expr(out, key);
     out.push(" of ");
     write_expr(out, source);
-    match sum {
-        Some(x) => {
-            out.push(" by sum of ");
-            write_expr(out, x);
-        }
-        None => out.push(" by count"),
-    }
+    out.push(" by ");
+    top_measure(out, sum);
     if let Some(f) = filter {
         out.push(" where ");
         write_expr(out, f);
+    }
+    for tie in ties {
+        out.push(", then by ");
+        match &tie.by {
+            TopTieBy::Total(sum) => top_measure(out, sum.as_deref()),
+            TopTieBy::Key(key) => write_expr(out, key),
+        }
+        match tie.descending {
+            Some(true) => out.push(" descending"),
+            Some(false) => out.push(" ascending"),
+            None => {}
+        }
+    }
+}
+
+/// `sum of x` or `count`.
+fn top_measure<S: Sink>(out: &mut S, sum: Option<&Expr>) {
+    match sum {
+        Some(x) => {
+            out.push("sum of ");
+            write_expr(out, x);
+        }
+        None => out.push("count"),
     }
 }
 

@@ -13,7 +13,7 @@
 //! ([`ExprKind::Arith`], [`ExprKind::And`]) whose operands are children side by
 //! side. Nesting itself is bounded by the parser ([`super::MAX_NESTING`]).
 
-use super::ast::{Expr, ExprKind, InTarget, OrderedKind};
+use super::ast::{Expr, ExprKind, InTarget, OrderedKind, TopTieBy};
 
 impl Expr {
     /// Calls `f` on each expression directly inside this one, in the order written, until it
@@ -85,7 +85,17 @@ impl Expr {
                 source,
                 sum,
                 filter,
-            } => f(key) || f(source) || sum.as_deref().is_some_and(&mut *f) || filter.as_deref().is_some_and(&mut *f),
+                ties,
+            } => {
+                f(key)
+                    || f(source)
+                    || sum.as_deref().is_some_and(&mut *f)
+                    || filter.as_deref().is_some_and(&mut *f)
+                    || ties.iter().any(|t| match &t.by {
+                        TopTieBy::Total(sum) => sum.as_deref().is_some_and(&mut *f),
+                        TopTieBy::Key(key) => f(key),
+                    })
+            }
             ExprKind::Balance(b) => {
                 f(&b.credit)
                     || f(&b.applied)
@@ -200,11 +210,18 @@ impl Expr {
                 source,
                 sum,
                 filter,
+                ties,
             } => {
                 f(key);
                 f(source);
                 if let Some(x) = sum {
                     f(x);
+                }
+                for tie in ties {
+                    match &mut tie.by {
+                        TopTieBy::Total(Some(x)) | TopTieBy::Key(x) => f(x),
+                        TopTieBy::Total(None) => {}
+                    }
                 }
                 if let Some(x) = filter {
                     f(x);

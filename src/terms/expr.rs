@@ -13,6 +13,7 @@ use super::dates;
 use super::doc::{Block, Phrase};
 use crate::syntax::ast::{
     AggOp, BalanceExpr, BinOp, Expr, ExprKind, Ident, InTarget, LookupRow, OrderedKind, RangeKind, TierKind, TierRow,
+    TopTie, TopTieBy,
 };
 use crate::syntax::print;
 
@@ -105,7 +106,8 @@ pub fn words(cx: &mut Cx<'_>, e: &Expr, role: Role) -> Phrase {
             source,
             sum,
             filter,
-        } => top(cx, key, source, sum.as_deref(), filter.as_deref()),
+            ties,
+        } => top(cx, key, source, sum.as_deref(), filter.as_deref(), ties),
         ExprKind::Balance(b) => balance(cx, b),
     }
 }
@@ -408,11 +410,19 @@ fn aggregate_en(op: AggOp, over: Over, filter: Option<Phrase>) -> Phrase {
 
 /// `top category of orders by sum of net where counted`: the key whose items have the highest
 /// total (ties to the group whose first item comes first in the list).
-fn top(cx: &mut Cx<'_>, key: &Expr, source: &Expr, sum: Option<&Expr>, filter: Option<&Expr>) -> Phrase {
-    let key = cx.value(key);
+fn top(
+    cx: &mut Cx<'_>,
+    key: &Expr,
+    source: &Expr,
+    sum: Option<&Expr>,
+    filter: Option<&Expr>,
+    ties: &[TopTie],
+) -> Phrase {
+    let key_phrase = cx.value(key);
     let list = cx.value(source);
     let measure = sum.map(|s| cx.value(s));
     let filter = filter.map(|f| cx.condition(f));
+    let tie_phrases: Vec<Phrase> = ties.iter().map(|t| top_tie(cx, t)).collect();
     if cx.zh() {
         let items = match filter {
             Some(c) => list.then(" 中满足 ").and(c).then(" 的项"),
@@ -422,26 +432,77 @@ fn top(cx: &mut Cx<'_>, key: &Expr, source: &Expr, sum: Option<&Expr>, filter: O
             Some(m) => m.then(" 之和最高"),
             None => Phrase::text("项数最多"),
         };
+        let mut tie = Phrase::text(" (并列时");
+        for phrase in tie_phrases {
+            tie = tie.then("取").and(phrase).then(", 仍并列时");
+        }
         items
             .then(" 按 ")
-            .and(key.clone())
+            .and(key_phrase.clone())
             .then(" 分组, ")
             .and(total)
             .then(" 的一组的 ")
-            .and(key)
-            .then(" (并列时取在列表中最先出现的一组)")
+            .and(key_phrase)
+            .and(tie)
+            .then("取在列表中最先出现的一组)")
     } else {
         let total = match measure {
             Some(m) => m.after("the highest total of "),
             None => Phrase::text("the most items"),
         };
-        let mut out = key.after("the ").then(" whose items of ").and(list);
+        let mut out = key_phrase.after("the ").then(" whose items of ").and(list);
         if let Some(c) = filter {
             out = out.then(" where ").and(c);
         }
+        let mut tie = Phrase::text(" (on a tie, ");
+        for phrase in tie_phrases {
+            tie = tie.and(phrase).then("; if still tied, ");
+        }
         out.then(" have ")
             .and(total)
-            .then(" (on a tie, the group that appears first in the list)")
+            .and(tie)
+            .then("the group that appears first in the list)")
+    }
+}
+
+/// One tie-break of a `top`, as the group it prefers: "the one with the most items", "the
+/// lowest category" / "项数最多的一组", "category 最小的一组".
+fn top_tie(cx: &mut Cx<'_>, tie: &TopTie) -> Phrase {
+    let descending = tie.descending == Some(true);
+    let ascending = tie.descending == Some(false);
+    match (&tie.by, cx.zh()) {
+        (TopTieBy::Total(Some(x)), false) => {
+            let word = if ascending {
+                "the lowest total of "
+            } else {
+                "the highest total of "
+            };
+            cx.value(x).after(word).after("the group with ")
+        }
+        (TopTieBy::Total(None), false) => Phrase::text(if ascending {
+            "the group with the fewest items"
+        } else {
+            "the group with the most items"
+        }),
+        (TopTieBy::Key(key), false) => {
+            let word = if descending { "the highest " } else { "the lowest " };
+            cx.value(key).after(word)
+        }
+        (TopTieBy::Total(Some(x)), true) => cx.value(x).then(if ascending {
+            " 之和最低的一组"
+        } else {
+            " 之和最高的一组"
+        }),
+        (TopTieBy::Total(None), true) => Phrase::text(if ascending {
+            "项数最少的一组"
+        } else {
+            "项数最多的一组"
+        }),
+        (TopTieBy::Key(key), true) => cx.value(key).then(if descending {
+            " 最大的一组"
+        } else {
+            " 最小的一组"
+        }),
     }
 }
 

@@ -96,14 +96,14 @@ fn the_commission_rate_is_set_by_the_main_category_ties_to_the_first_listed() {
             ),
             // 美妆 refunded beyond its payment: max(200 − 250, 0) = 0; 食品 12.34 is the top, an
             // "other" category at 4 %: 12.34 × 4 % = 0.4936 → 0.49. By count, 美妆 1 = 食品 1:
-            // to 美妆, listed first.
+            // the tie goes to the higher net sales, 食品 12.34 > 美妆 0, though 美妆 is listed first.
             row(
                 "refund-beyond-payment",
                 true,
                 "0.49",
                 json!("食品"),
                 "12.34",
-                json!("美妆"),
+                json!("食品"),
                 [none.clone(), none.clone(), json!("食品")],
                 "12.34",
                 "0.04",
@@ -133,9 +133,23 @@ fn the_commission_rate_is_set_by_the_main_category_ties_to_the_first_listed() {
                 json!("服饰"),
                 "0.00",
                 json!("服饰"),
-                [json!("服饰"), none.clone(), none],
+                [json!("服饰"), none.clone(), none.clone()],
                 "0.00",
                 "0.05",
+            ),
+            // 家居 100.00 and 服饰 120.00 − 20.00 = 100.00, one order each, both in February: a tie
+            // on net sales (to 家居, listed first: 3.5 %, 200.00 × 3.5 % = 7.00) and on count, then
+            // on net sales again (100.00 = 100.00): still to 家居, listed first.
+            row(
+                "count-tie-net-tie",
+                true,
+                "7.00",
+                json!("家居"),
+                "100.00",
+                json!("家居"),
+                [none.clone(), json!("家居"), none],
+                "200.00",
+                "0.035",
             ),
         ],
     );
@@ -155,7 +169,7 @@ fn the_explanation_lists_each_group_total_and_marks_the_top_one() {
     for line in [
         "main_category = \"数码\"",
         "totals: \"数码\" = 300.00 CNY (top); \"服饰\" = 300.00 CNY",
-        "totals: \"数码\" = 1; \"服饰\" = 2 (top)",
+        "totals: \"数码\" = 1, then 300.00 CNY; \"服饰\" = 2, then 300.00 CNY (top)",
         "monthly_main_category[2025-02] = \"服饰\"",
         "totals: \"服饰\" = 100.00 CNY (top)",
     ] {
@@ -284,6 +298,69 @@ fn negative_totals_days_and_counts_as_keys_and_groups_across_a_nested_path() {
 }
 
 #[test]
+fn ties_are_broken_by_the_then_bys_in_turn_then_by_the_list_order() {
+    let policy = r#"campaign "ties" {
+  timezone Asia/Shanghai
+
+  facts {
+    orders: list of {
+      seller: text
+      level: count
+      net: money CNY
+      refunded: money CNY
+    }
+  }
+
+  value fewest_refunds = top seller of orders by sum of net, then by sum of refunded ascending
+  value highest_seller = top seller of orders by sum of net, then by seller descending
+  value lowest_seller = top seller of orders by sum of net, then by seller ascending
+  value lowest_level = top level of orders by count, then by level ascending
+  value highest_level = top level of orders by count, then by count, then by level descending
+}"#;
+    let facts = concat!(
+        r#"{"id": "r1", "orders": ["#,
+        r#"{"seller": "b", "level": 3, "net": "-10.00", "refunded": "4.00"}, "#,
+        r#"{"seller": "B", "level": 1, "net": "-4.00", "refunded": "1.00"}, "#,
+        r#"{"seller": "B", "level": 1, "net": "-6.00", "refunded": "2.00"}, "#,
+        r#"{"seller": "家", "level": 3, "net": "-10.00", "refunded": "3.00"}, "#,
+        r#"{"seller": "a", "level": 2, "net": "-50.00", "refunded": "0.00"}]}"#,
+        "
+",
+        r#"{"id": "r2", "orders": []}"#,
+        "
+",
+    );
+    let results = run("ties", policy, facts);
+    // r1, by net: b −10.00, B −4.00 − 6.00 = −10.00, 家 −10.00, a −50.00: b, B and 家 tie at
+    // −10.00. Refunds: b 4.00, B 1.00 + 2.00 = 3.00, 家 3.00: ascending, B and 家 tie at 3.00,
+    // then the list order: B. By the seller, in code points "B" (U+0042) < "b" (U+0062) <
+    // "家" (U+5BB6): descending 家, ascending B. Levels by count: 3 twice (b, 家), 1 twice (the
+    // two B orders), 2 once: 1 and 3 tie; ascending 1; the second `then by count` ties again,
+    // then descending 3.
+    assert_eq!(
+        results[0]["values"],
+        json!({
+            "fewest_refunds": "B",
+            "highest_seller": "家",
+            "lowest_seller": "B",
+            "lowest_level": 1,
+            "highest_level": 3,
+        })
+    );
+    // r2: no orders, no group, whatever the tie-breaks.
+    assert_eq!(
+        results[1]["values"],
+        json!({
+            "fewest_refunds": null,
+            "highest_seller": null,
+            "lowest_seller": null,
+            "lowest_level": null,
+            "highest_level": null,
+        })
+    );
+}
+
+#[test]
 fn check_refuses_keys_that_name_no_group_and_unknowns_it_would_not_know_how_to_group() {
     let base = |line: &str| {
         format!(
@@ -309,6 +386,22 @@ fn check_refuses_keys_that_name_no_group_and_unknowns_it_would_not_know_how_to_g
         ),
         ("value v = top category of orders.paid by count", "check::type_mismatch"),
         ("value v = top category of gmv by count", "check::aggregate_of_non_list"),
+        (
+            "value v = top category of orders by count, then by sum of refund",
+            "check::unknown_not_handled",
+        ),
+        (
+            "value v = top category of orders by count, then by sum of late",
+            "check::type_mismatch",
+        ),
+        (
+            "value v = top category of orders by count, then by paid descending",
+            "check::top_tie_break",
+        ),
+        (
+            "value v = top category of orders by count, then by category",
+            "check::top_tie_break",
+        ),
     ];
     for (line, code) in refused {
         assert_reports(&base(line), code, Severity::Error);
@@ -320,6 +413,8 @@ fn check_refuses_keys_that_name_no_group_and_unknowns_it_would_not_know_how_to_g
         "value v = top category of orders by sum of (refund if unknown 0 CNY)",
         "value v = top category of orders by sum of refund where refund is known",
         "value v = (top category of orders by count) = \"x\" if unknown false",
+        "value v = top category of orders by count where refund is known, then by sum of refund",
+        "value v = top category of orders by count, then by sum of paid ascending, then by category descending",
     ] {
         super::examples::assert_no_errors(&base(line));
     }

@@ -91,7 +91,8 @@ impl<'a> Checker<'a> {
                 source,
                 sum,
                 filter,
-            } => self.top(key, source, sum.as_deref(), filter.as_deref()),
+                ties,
+            } => self.top(key, source, sum.as_deref(), filter.as_deref(), ties),
             // Checked as the whole of a per-month definition (`Checker::value_def`); anywhere else
             // it is misplaced.
             ExprKind::Balance(_) => {

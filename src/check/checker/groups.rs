@@ -2,16 +2,23 @@
 
 use crate::check::errors;
 use crate::program::types::{Dim, Ty};
-use crate::program::{Ir, ListExpr, Top};
-use crate::syntax::ast::{Expr, ExprKind};
+use crate::program::{Ir, ListExpr, Top, TopTie};
+use crate::syntax::ast::{Expr, ExprKind, TopTie as WrittenTie, TopTieBy};
 
 use super::{Checker, T, expr_text};
 
 impl<'a> Checker<'a> {
-    /// `top key of source by sum of x where filter` (`sum` is `None` for `by count`): the filter,
-    /// the key and the summed value are all read in the scope of the list's innermost items,
-    /// the key and the value seeing what the filter proved known.
-    pub(super) fn top(&mut self, key: &Expr, source: &Expr, sum: Option<&Expr>, filter: Option<&Expr>) -> Option<T> {
+    /// `top key of source by sum of x where filter, then by ...` (`sum` is `None` for `by
+    /// count`): the filter, the key, the summed value and the tie-breaks' are all read in the
+    /// scope of the list's innermost items, seeing what the filter proved known.
+    pub(super) fn top(
+        &mut self,
+        key: &Expr,
+        source: &Expr,
+        sum: Option<&Expr>,
+        filter: Option<&Expr>,
+        ties: &[WrittenTie],
+    ) -> Option<T> {
         let s = self.expr(source)?;
         let Some(mut list) = s.list.clone() else {
             let text = expr_text(source);
@@ -45,16 +52,24 @@ impl<'a> Checker<'a> {
             proven = known;
             super::lists::attach_filters(&mut list, filters);
         }
-        let (k, total) = self.in_items(&list, proven, |checker| {
+        let (k, total, tie_breaks) = self.in_items(&list, proven, |checker| {
             let k = checker.group_key(key);
             let total = match sum {
                 Some(x) => checker.group_total(x).map(Some),
                 None => Some(None),
             };
-            (k, total)
+            let tie_breaks: Option<Vec<(TopTie, bool)>> = ties
+                .iter()
+                .map(|t| checker.top_tie(key, t))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .collect();
+            (k, total, tie_breaks)
         });
-        let (k, total) = (k?, total?);
-        after_budget |= k.after_budget || total.as_ref().is_some_and(|t| t.after_budget);
+        let (k, total, tie_breaks) = (k?, total?, tie_breaks?);
+        after_budget |= k.after_budget
+            || total.as_ref().is_some_and(|t| t.after_budget)
+            || tie_breaks.iter().any(|(_, after)| *after);
         let total_ty = total.as_ref().map_or(Ty::Num(Dim::Count), |t| t.ty.clone());
         let node = Top {
             list,
@@ -62,6 +77,7 @@ impl<'a> Checker<'a> {
             sum: total.map(|t| t.ir),
             key_ty: k.ty.clone(),
             total_ty,
+            ties: tie_breaks.into_iter().map(|(t, _)| t).collect(),
         };
         // No item taken, no group: unknown.
         Some(
@@ -112,6 +128,46 @@ impl<'a> Checker<'a> {
             return None;
         }
         Some(k)
+    }
+
+    /// A tie-break of a `top` over `key`, and whether it reads what a budget decides: another
+    /// total (checked as the first is), or the key itself, written as after `top`, with the
+    /// direction that says which key wins.
+    fn top_tie(&mut self, key: &Expr, tie: &WrittenTie) -> Option<(TopTie, bool)> {
+        match &tie.by {
+            TopTieBy::Total(sum) => {
+                let (sum, ty, after_budget) = match sum {
+                    Some(x) => {
+                        let t = self.group_total(x)?;
+                        (Some(t.ir), t.ty, t.after_budget)
+                    }
+                    None => (None, Ty::Num(Dim::Count), false),
+                };
+                let ascending = tie.descending == Some(false);
+                Some((TopTie::Total { sum, ascending, ty }, after_budget))
+            }
+            TopTieBy::Key(written) => {
+                let (text, key_text) = (expr_text(written), expr_text(key));
+                if text != key_text {
+                    self.error(errors::lists::top_tie_not_key(
+                        self.surface(),
+                        written.span,
+                        &text,
+                        &key_text,
+                    ));
+                    return None;
+                }
+                let Some(descending) = tie.descending else {
+                    self.error(errors::lists::top_tie_without_direction(
+                        self.surface(),
+                        tie.span,
+                        &key_text,
+                    ));
+                    return None;
+                };
+                Some((TopTie::Key { descending }, false))
+            }
+        }
     }
 
     /// What a group's total adds up: one known number or amount per item.

@@ -221,6 +221,43 @@ pub(crate) fn group_key_wrong_kind(surface: Surface, span: Span, ty: &Ty, text: 
     ))
 }
 
+/// A `top`'s tie-break `then by EXPR` where `EXPR` (written `text`) is not the group key
+/// (written `key`): groups have no other value to be ordered by.
+pub(crate) fn top_tie_not_key(surface: Surface, span: Span, text: &str, key: &str) -> Diagnostic {
+    let then_by = surface.spell(Keyword::ThenBy);
+    Diagnostic::error(
+        Code::TopTieBreak,
+        span,
+        format!("groups tied on their total are told apart by another total or by their key, but `{text}` is neither"),
+        "not a total, not the key",
+    )
+    .with_help(format!(
+        "write another total of the groups (`{then_by} {}`, `{then_by} {} refunded`) or the key as after `{}`: `{then_by} {key} {}`",
+        surface.spell(Keyword::Count),
+        surface.spell(Keyword::SumOf),
+        surface.spell(Keyword::Top),
+        surface.spell(Keyword::Ascending),
+    ))
+}
+
+/// A `top`'s tie-break by the group key (written `key`) that does not say which key wins.
+pub(crate) fn top_tie_without_direction(surface: Surface, span: Span, key: &str) -> Diagnostic {
+    let (then_by, ascending, descending) = (
+        surface.spell(Keyword::ThenBy),
+        surface.spell(Keyword::Ascending),
+        surface.spell(Keyword::Descending),
+    );
+    Diagnostic::error(
+        Code::TopTieBreak,
+        span,
+        format!("a tie broken by the key must say which key wins: `{ascending}` or `{descending}`"),
+        "which key wins?",
+    )
+    .with_help(format!(
+        "`{then_by} {key} {ascending}` gives the tie to the lowest key (the first text in character order, the first choice declared, the smallest count, the earliest time); `{descending}` to the highest"
+    ))
+}
+
 /// A group total (`by sum of x`) of `ty`, which it cannot add up.
 pub(crate) fn group_total_wrong_kind(surface: Surface, span: Span, ty: &Ty) -> Diagnostic {
     wrong_kind_here(

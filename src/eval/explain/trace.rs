@@ -150,28 +150,29 @@ impl<'a> Env<'a> {
                 "an item's key or total is unknown: no group is the top one".to_string(),
             ]);
         };
-        let first = top_place(&groups);
+        let first = top_place(top, &groups);
         let program = self.program;
+        let line = |(key, totals): &(Value<'a>, Vec<Value<'a>>), mark: &str| {
+            let mut text = show(program, *key, &top.key_ty);
+            let types = std::iter::once(&top.total_ty).chain(top.ties.iter().filter_map(|t| match t {
+                TopTie::Total { ty, .. } => Some(ty),
+                TopTie::Key { .. } => None,
+            }));
+            for (i, (total, ty)) in totals.iter().zip(types).enumerate() {
+                text.push_str(if i == 0 { " = " } else { ", then " });
+                text.push_str(&show(program, *total, ty));
+            }
+            text.push_str(mark);
+            text
+        };
         let mut out: Vec<String> = groups
             .iter()
             .take(MAX_EXPLAINED_ITEMS)
             .enumerate()
-            .map(|(i, (key, total))| {
-                let mark = if Some(i) == first { " (top)" } else { "" };
-                format!(
-                    "{} = {}{mark}",
-                    show(program, *key, &top.key_ty),
-                    show(program, *total, &top.total_ty)
-                )
-            })
+            .map(|(i, group)| line(group, if Some(i) == first { " (top)" } else { "" }))
             .collect();
-        if let Some(top_line) = first.filter(|i| *i >= MAX_EXPLAINED_ITEMS).and_then(|i| groups.get(i)) {
-            let (key, total) = top_line;
-            out.push(format!(
-                "{} = {} (top)",
-                show(program, *key, &top.key_ty),
-                show(program, *total, &top.total_ty)
-            ));
+        if let Some(top_group) = first.filter(|i| *i >= MAX_EXPLAINED_ITEMS).and_then(|i| groups.get(i)) {
+            out.push(line(top_group, " (top)"));
         }
         let more = groups.len().saturating_sub(out.len());
         if more > 0 {
