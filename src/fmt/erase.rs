@@ -183,6 +183,7 @@ fn expr(e: &mut Expr) {
                 *span = Span::default();
             }
         }
+        ExprKind::Top { ties, .. } => ties.iter_mut().for_each(|t| t.span = Span::default()),
         _ => {}
     }
     e.for_each_child_mut(&mut expr);

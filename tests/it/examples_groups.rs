@@ -360,6 +360,36 @@ fn ties_are_broken_by_the_then_bys_in_turn_then_by_the_list_order() {
     );
 }
 
+/// `fmt` lays out a `top` with tie-breaks wherever they were written (a span of its own per
+/// tie-break, which the meaning check must not compare), and converts it to Chinese and back.
+#[test]
+fn tie_breaks_are_formatted_and_converted_to_chinese_and_back() {
+    let dir = TempDir::new("groups", "fmt-ties");
+    let path = dir.join("c.campaign");
+    let written = "campaign \"t\" {\n  timezone Asia/Shanghai\n  facts { orders: list of { category: text, net: money CNY } }\n  value main_category = top category of orders by sum of net ,  then by count,then by category   ascending\n}\n";
+    std::fs::write(&path, written).unwrap();
+    let run = campaign(&["fmt", path.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let formatted = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        formatted.contains(
+            "  value main_category = top category of orders by sum of net, then by count, then by category ascending\n"
+        ),
+        "{formatted}"
+    );
+    let run = campaign(&["fmt", "--keywords", "zh", path.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let chinese = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        chinese
+            .contains("值 main_category = 最高 category 于 orders 按 求和 于 net, 则 按 计数, 则 按 category 升序\n"),
+        "{chinese}"
+    );
+    let run = campaign(&["fmt", "--keywords", "en", path.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), formatted);
+}
+
 #[test]
 fn check_refuses_keys_that_name_no_group_and_unknowns_it_would_not_know_how_to_group() {
     let base = |line: &str| {
