@@ -429,6 +429,15 @@ impl<'a> Cx<'a> {
                     list.after("for each item of ")
                 })
             }
+            Some(Scope::Item(path)) => {
+                let list: Vec<&str> = path.iter().map(|i| i.name.as_str()).collect();
+                let list = Phrase::code(list.join("."));
+                Some(if self.zh() {
+                    list.after("对 ").then(" 的每一项分别计算并舍入")
+                } else {
+                    list.after("for each item of ").then(", each item rounded on its own")
+                })
+            }
             Some(Scope::Per { var, periods }) => {
                 let unit = self.periods.get(periods.name.as_str()).copied();
                 if let Some(unit) = unit {
