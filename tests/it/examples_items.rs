@@ -267,3 +267,47 @@ fn explain_says_what_each_order_owes_and_where_the_million_was_reached() {
         assert!(run.stdout.contains(line), "missing `{line}` in:\n{}", run.stdout);
     }
 }
+
+#[test]
+fn a_tests_file_checks_one_item_by_its_position() {
+    let dir = TempDir::new("items", "tests-file");
+    let c = dir.path().join("fee.campaign");
+    std::fs::copy(format!("policies/examples/{NAME}.campaign"), &c).unwrap();
+    // The "crosses-the-million" record: A-1, A-3, A-2, A-4 owe 90,000.00, 300.00, 60,000.00,
+    // 3.02 (worked out in `each_order_owes_its_own_fee_rounded_on_its_own`).
+    let passing = r#"case "listed orders" {
+  facts {"in_support_programme": false, "orders": [
+    {"order_id": "A-1", "paid_at": "2025-01-05T10:00:00+08:00", "amount": "600000.00", "refunded": false},
+    {"order_id": "A-3", "paid_at": "2025-03-01T10:00:00+08:00", "amount": "1000.01", "refunded": false},
+    {"order_id": "A-2", "paid_at": "2025-02-01T10:00:00+08:00", "amount": "399999.99", "refunded": false},
+    {"order_id": "A-4", "paid_at": "2025-03-02T10:00:00+08:00", "amount": "10.05", "refunded": false}]}
+  expect liable
+  expect service_fee = 150303.02 CNY
+  expect service_fee[0] = 90000 CNY
+  expect service_fee[1] = 300.00
+  expect service_fee[2] = 60000.00 CNY
+  expect service_fee[3] = 3.02 CNY
+}
+"#;
+    std::fs::write(dir.path().join("fee.tests"), passing).unwrap();
+    let run = campaign(&["test", c.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    // A wrong amount, an item past the end of the list and a key that is not a position fail.
+    let failing = passing
+        .replace("expect service_fee[3] = 3.02 CNY", "expect service_fee[3] = 3.01 CNY")
+        .replace("expect service_fee[1] = 300.00", "expect service_fee[4] = 0 CNY");
+    std::fs::write(dir.path().join("fee.tests"), &failing).unwrap();
+    let run = campaign(&["test", c.to_str().unwrap()]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("3.02"), "{}", run.stdout);
+    assert!(run.stdout.contains("no amount"), "{}", run.stdout);
+    let unknown_key = passing.replace("service_fee[0]", "service_fee[A-1]");
+    std::fs::write(dir.path().join("fee.tests"), unknown_key).unwrap();
+    let run = campaign(&["test", c.to_str().unwrap()]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        all.contains("`A-1` is not an item of the reward `service_fee`"),
+        "{all}"
+    );
+}
