@@ -17,6 +17,8 @@
 #               order in ten sharing its second with another), and three aggregates of them
 #   groups-N    the category with the highest net GMV and the one with the most orders, over
 #               1,000 categories met in a scrambled order, and the top category's net GMV
+#   items-N     a fee per order (`fee ... per item of orders`): the same portion within the
+#               threshold, each order's fee rounded on its own and listed under `by_item`
 #
 # Prints one line per campaign: `NAME WALL-SECONDS CPU-SECONDS VALUES` (CPU: user + system, the
 # figure to compare on a shared machine; VALUES the record's values, or its error).
@@ -63,6 +65,10 @@ for n in sizes:
   value main_category_gmv = sum of orders.net_gmv where (category = main_category if unknown false)
 }
 """)
+    write(f"items-{n}", HEAD.format(name="items") + f"""  let discounted of orders = portion of net_gmv within first {threshold} CNY ordered by created_at, then by order_id
+  fee service_fee per item of orders = discounted × 0.6% + (net_gmv - discounted) × 2%, rounded half up
+}}
+""")
     path = os.path.join(d, f"orders-{n}.ndjson")
     if os.path.exists(path):
         continue
@@ -82,14 +88,16 @@ PY
 
 echo "# $("$BIN" --version 2>/dev/null || echo campaign) at $(git rev-parse --short HEAD 2>/dev/null || echo '?'), --jobs 1"
 for n in $SIZES; do
-    for shape in base running groups; do
+    for shape in base running groups items; do
         out="$(/usr/bin/time -f '%e %U %S' -o "$dir/time" "$BIN" evaluate "$dir/$shape-$n.campaign" \
             --facts "$dir/orders-$n.ndjson" --jobs 1 --quiet 2>/dev/null || true)"
         read -r wall user sys < "$dir/time"
         outcome="$(printf '%s' "$out" | python3 -c 'import json,sys
 line = sys.stdin.readline()
 r = json.loads(line) if line.strip() else {}
-print(r.get("error") or json.dumps(r.get("values"), ensure_ascii=False))')"
+fee = r.get("fees", {}).get("service_fee")
+shown = {"service_fee": fee["amount"], "items": len(fee["by_item"])} if fee else r.get("values")
+print(r.get("error") or json.dumps(shown, ensure_ascii=False))')"
         printf '%s %.2f %.2f %s\n' "$shape-$n" "$wall" "$(echo "$user + $sys" | bc)" "$outcome"
     done
 done

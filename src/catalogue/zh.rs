@@ -109,6 +109,12 @@ const SYNTAX: &[(&str, &str)] = &[
 ];
 
 const TYPE_MISMATCH: &[(&str, &str)] = &[
+    ("`{}` is not a list", "`{0}` 不是列表"),
+    ("not a list", "不是列表"),
+    (
+        "`let NAME of LIST = ...` defines a field for each record of a list fact",
+        "`let NAME of LIST = ...` 为列表事实的每条记录定义一个字段",
+    ),
     (
         "`{}` adds numbers or amounts, but this is {}",
         "`{0}` 累加的是数字或金额, 但这里是 {1}",
@@ -305,6 +311,15 @@ const BARE_MULTIPLIER: &[(&str, &str)] = &[
 
 const INVALID_SCOPE: &[(&str, &str)] = &[
     (
+        "an amount per item is computed for a list of the record, and `{}` is inside another list",
+        "逐项金额只能对记录的列表计算, 而 `{0}` 位于另一个列表之内",
+    ),
+    ("a list inside another list's items", "另一个列表各项之内的列表"),
+    (
+        "compute the amount for each item of the outer list, with an aggregate over the inner list inside it",
+        "请对外层列表的每一项计算金额, 在其中对内层列表求聚合",
+    ),
+    (
         "`is earned` can be read only by a reward: its amount, its modifiers or its `when` block",
         "`is earned` 只能在奖励中读取: 奖励的金额、修饰或其 `when` 块",
     ),
@@ -395,6 +410,14 @@ const INVALID_MODIFIER: &[(&str, &str)] = &[
     ("not payable", "无法发放"),
     ("write the cap in whole payable steps", "上限请写成可发放步长的整数倍"),
     ("a fee cannot have `{}`", "费用不能带 `{0}`"),
+    (
+        "an amount computed per item cannot have `{}`",
+        "逐项计算的金额不能带 `{0}`",
+    ),
+    (
+        "each item's amount is rounded on its own and `at most` caps the total, consumed in the list's order; a cap or floor on each item is written in the amount (`min(..., 50 CNY)`); a floor on the total, a budget, payment in parts and expiry apply to amounts paid once per record",
+        "每一项的金额各自舍入, `at most` 限制合计并按列表顺序扣减; 每一项的上下限写在金额里 (`min(..., 50 CNY)`); 合计的保底、预算、分期支付和失效只适用于每条记录一次的金额",
+    ),
     ("`{}` here", "`{0}` 在此"),
     (
         "a fee is owed by the record, not paid out to it: it is rounded and bounded (`at most`, `at least`) like a reward, but it draws on no budget, is not paid in parts and does not expire",

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use super::env::{Context, Env, Result};
 use super::error::EvalErrorKind;
 use super::reference::Truth;
+use super::reference::lists::Visit;
 use super::reference::values::with_scale;
 use super::value::*;
 use crate::number::{self, Number, Op};
@@ -180,6 +181,9 @@ impl<'a> Env<'a> {
             .per
             .and_then(|p| self.program.periods.get(p).map(|range| (p, range.periods.len())));
         let step = r.adjust.rounding.map(|(_, s)| s).unwrap_or(r.unit.precision);
+        if let Some(list) = &r.items {
+            return self.reward_per_item(r, list, eligible, step);
+        }
         if !eligible {
             let zero = with_scale(Decimal::ZERO, step);
             return Ok(RewardOutcome {
@@ -191,6 +195,7 @@ impl<'a> Env<'a> {
                 expires_at: None,
                 expires_by_period: Vec::new(),
                 gate: None,
+                by_item: None,
             });
         }
         match periods {
@@ -233,6 +238,7 @@ impl<'a> Env<'a> {
                     expires_at,
                     expires_by_period: Vec::new(),
                     gate: None,
+                    by_item: None,
                 })
             }
             Some((p, count)) => {
@@ -288,9 +294,87 @@ impl<'a> Env<'a> {
                     expires_at: None,
                     expires_by_period,
                     gate: None,
+                    by_item: None,
                 })
             }
         }
+    }
+
+    /// A reward computed per item: each item's amount, read with the item in frame 1, rounded
+    /// on its own (0 for every item when not eligible); then the cap on the total consumed in
+    /// the list's order, as a per-period reward's is in calendar order.
+    fn reward_per_item(
+        &mut self,
+        r: &'a RewardDef,
+        list: &'a ListExpr,
+        eligible: bool,
+        step: Decimal,
+    ) -> Result<RewardOutcome> {
+        let raws = if eligible {
+            self.item_amounts(r, list)?
+        } else {
+            Vec::new()
+        };
+        let mut amounts = Vec::with_capacity(raws.len());
+        let mut raw_total = Number::Decimal(Decimal::ZERO);
+        for n in raws {
+            raw_total = match (raw_total, n) {
+                (Number::Decimal(a), Number::Decimal(b)) => Number::Decimal(self.decimal_op(Op::Add, a, b)?),
+                (a, b) => self.number_op(Op::Add, a, b)?,
+            };
+            amounts.push(match r.adjust.rounding {
+                Some((mode, s)) => self.round_number(n, mode, s)?,
+                None => self.payable(n)?,
+            });
+        }
+        if !eligible {
+            amounts = vec![Decimal::ZERO; self.item_count(list)?];
+        } else if let Some(cap) = &r.adjust.at_most
+            && let Some(left) = self.eval(cap)?.number()
+        {
+            let mut left = self.round_number(left, RoundingMode::Down, step)?;
+            for a in amounts.iter_mut() {
+                let paid = (*a).min(left.max(Decimal::ZERO));
+                left = self.decimal_op(Op::Sub, left, paid)?;
+                *a = paid;
+            }
+        }
+        let mut total = Decimal::ZERO;
+        for a in &amounts {
+            total = self.decimal_op(Op::Add, total, *a)?;
+        }
+        Ok(RewardOutcome {
+            amount: with_scale(total, step),
+            by_period: None,
+            raw: raw_total.to_decimal(),
+            budget: None,
+            payments: Vec::new(),
+            expires_at: None,
+            expires_by_period: Vec::new(),
+            gate: None,
+            by_item: Some(amounts.into_iter().map(|a| with_scale(a, step)).collect()),
+        })
+    }
+
+    /// The exact amount of a reward computed per item for each item of its list, in the list's
+    /// order (before rounding and the cap; explanations show them).
+    pub(super) fn item_amounts(&mut self, r: &'a RewardDef, list: &'a ListExpr) -> Result<Vec<Number>> {
+        let mut each = EachItem {
+            expr: Some(&r.expr),
+            amounts: Vec::new(),
+        };
+        self.walk(list, 0, &mut each, &())?;
+        Ok(each.amounts)
+    }
+
+    /// The number of items of a reward's list.
+    fn item_count(&mut self, list: &'a ListExpr) -> Result<usize> {
+        let mut each = EachItem {
+            expr: None,
+            amounts: Vec::new(),
+        };
+        self.walk(list, 0, &mut each, &())?;
+        Ok(each.amounts.len())
     }
 
     /// When a reward expires (`expires T`).
@@ -420,5 +504,38 @@ impl<'a> Env<'a> {
             (Value::Duration(d), _) => Shown::Duration(d),
             _ => Shown::Unknown,
         }
+    }
+}
+
+/// The walk of a reward computed per item: every item of its list, each amount computed with
+/// the item on top of the frames (each item counted as 0 without an amount to compute).
+struct EachItem<'a> {
+    expr: Option<&'a Ir>,
+    amounts: Vec<Number>,
+}
+
+impl<'a> Visit<'a> for EachItem<'a> {
+    type State = ();
+
+    fn enter(&mut self, _: &'a ListLevel, _: usize, _: &()) -> Option<()> {
+        Some(())
+    }
+
+    // The list has no filter: every item is taken.
+    fn keep(&mut self, _: &mut Env<'a>, _: usize, _: usize, _: &'a Filter, _: &mut ()) -> Result<bool> {
+        Ok(true)
+    }
+
+    fn left_out(&mut self, _: &mut Env<'a>, _: &'a ListExpr, _: bool, _: &'a Filter, _: ()) -> Result<()> {
+        Ok(())
+    }
+
+    fn take(&mut self, env: &mut Env<'a>, _: &'a ListExpr, _: ()) -> Result<()> {
+        let amount = match self.expr {
+            Some(expr) => env.amount(expr)?,
+            None => Number::Decimal(Decimal::ZERO),
+        };
+        self.amounts.push(amount);
+        Ok(())
     }
 }

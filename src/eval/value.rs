@@ -167,6 +167,9 @@ pub struct RewardOutcome {
     /// For a reward with a `when` block: whether each of its conditions holds, in order (the
     /// reward pays nothing unless all do). None for a reward without one.
     pub gate: Option<Vec<bool>>,
+    /// For a reward computed per item (`per item of orders`): each item's amount, rounded on
+    /// its own and capped, in the list's order (every item, 0 when not eligible).
+    pub by_item: Option<Vec<Decimal>>,
 }
 
 impl RewardOutcome {

@@ -97,6 +97,7 @@ fn scope(s: Option<&mut Scope>) {
             ident(var);
             ident(periods);
         }
+        Some(Scope::Item(path)) => path.iter_mut().for_each(ident),
     }
 }
 

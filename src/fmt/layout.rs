@@ -321,6 +321,11 @@ impl<'a> Printer<'a> {
                     written_name(&periods.name)
                 ));
             }
+            Some(Scope::Item(path)) => {
+                let names: Vec<_> = path.iter().map(|i| written_name(&i.name)).collect();
+                self.push(" per item of ");
+                self.push(&names.join("."));
+            }
         }
     }
 

@@ -288,6 +288,7 @@ const KEYWORDS: &[&str] = &[
     "applied to",
     "expiring after",
     "lost at",
+    "per item of",
 ];
 
 /// A snippet for each construct: its label, a description, and its body.
@@ -343,6 +344,11 @@ const SNIPPETS: &[(&str, &str, &str)] = &[
         "fee",
         "a fee owed, with rounding and a cap",
         "fee ${1:name} = ${2:amount}, rounded ${3|down,up,half up,half even|}, at most ${4:cap}",
+    ),
+    (
+        "fee per item",
+        "a fee computed and rounded for each item of a list",
+        "fee ${1:name} per item of ${2:orders} = ${3:amount × 15%}, rounded ${4|half up,down,up,half even|}",
     ),
     (
         "budget",

@@ -324,7 +324,7 @@ const KEYWORDS: &[(&str, &str)] = &[
     ),
     (
         "per",
-        "`per month in RANGE`: computed once for each period of a period range.",
+        "`per month in RANGE`: computed once for each period of a period range; `per item of LIST` (a reward or fee): computed and rounded for each item of a list.",
     ),
     (
         "where",

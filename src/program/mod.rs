@@ -398,6 +398,10 @@ pub struct RewardDef {
     /// pays only when the record is eligible and every one of them holds; results list the
     /// reasons of those that fail. None when the reward has no `when` block.
     pub gate: Option<Vec<ConditionDef>>,
+    /// For a reward computed per item (`per item of orders`): the top-level list walked, no
+    /// filter, no projection; `expr` is then read with each item in frame 1, each item's
+    /// amount rounded on its own and the cap consumed in the list's order.
+    pub items: Option<ListExpr>,
 }
 
 /// A budget shared by the records of an evaluation.

@@ -162,6 +162,17 @@ fn write_rewards(out: &mut String, program: &Program, outcome: &Outcome) {
             }
             out.push('}');
         }
+        // Per item, in the list's order: entry `k` is the record's item `k` (from 0).
+        if let Some(by) = &r.by_item {
+            out.push_str(",\"by_item\":[");
+            for (k, amount) in by.iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                let _ = write!(out, "\"{amount}\"");
+            }
+            out.push(']');
+        }
         // Per period, each part names its period: the parts of one period follow each other.
         let periods = def.per.and_then(|p| program.periods.get(p));
         let parts = def.adjust.parts.len().max(1);

@@ -276,6 +276,9 @@ pub enum Scope {
         /// The period range.
         periods: Ident,
     },
+    /// `per item of orders` (rewards and fees only): an amount for each item of a top-level
+    /// list, each rounded on its own.
+    Item(Vec<Ident>),
 }
 
 /// `eligible when { ... }`.
@@ -307,7 +310,7 @@ pub struct RewardDecl {
     pub kind: OutputKind,
     /// The name.
     pub name: Ident,
-    /// `per month in settlement`: settled per period.
+    /// `per month in settlement`: settled per period; `per item of orders`: per list item.
     pub per: Option<Scope>,
     /// The amount.
     pub expr: Expr,

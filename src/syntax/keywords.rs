@@ -313,6 +313,7 @@ pub const TABLE: &[Entry] = &[
     kw("kw_applied_to", "applied to", "抵扣"),
     kw("kw_expiring_after", "expiring after", "有效期"),
     kw("kw_lost_at", "lost at", "作废于"),
+    kw("kw_item", "item", "项"),
 ];
 
 /// The words that cannot be names (the grammar's `keyword` rule), English and Chinese side by

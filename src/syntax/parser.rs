@@ -74,7 +74,10 @@ pub(crate) fn keyword_tokens(text: &str) -> std::result::Result<Vec<(Span, &'sta
 fn entry_of(rule: Rule) -> Option<&'static keywords::Entry> {
     static ENTRIES: std::sync::OnceLock<Vec<Option<&'static keywords::Entry>>> = std::sync::OnceLock::new();
     let entries = ENTRIES.get_or_init(|| {
-        let mut entries = vec![None; Rule::all_rules().len()];
+        // Indexed by discriminant: `all_rules` leaves out `EOI` (0), so the last rule's
+        // discriminant is its length, one past its last index.
+        let size = Rule::all_rules().iter().map(|r| *r as usize + 1).max().unwrap_or(0);
+        let mut entries = vec![None; size];
         for rule in Rule::all_rules() {
             let name = format!("{rule:?}");
             if let Some(slot) = entries.get_mut(*rule as usize) {
@@ -847,6 +850,7 @@ fn friendly(rule: Rule) -> Option<&'static str> {
         Rule::period_unit_single | Rule::kw_month | Rule::kw_week | Rule::kw_day => "`month`, `week` or `day`",
         Rule::of_scope | Rule::kw_of => "`of`",
         Rule::per_scope | Rule::kw_per => "`per`",
+        Rule::per_item_scope | Rule::kw_item => "`per item of`",
         Rule::rounding | Rule::kw_rounded => "`rounded`",
         Rule::rounding_mode
         | Rule::kw_half_up
@@ -1216,6 +1220,15 @@ fn scope_then_expr<'a>(inner: &mut Pairs<'a, Rule>, span: Span) -> Result<(Optio
             expect(&mut parts, Rule::kw_in, span)?;
             let periods = ident(expect(&mut parts, Rule::ident, span)?);
             Ok((Some(Scope::Per { var, periods }), expect(inner, Rule::expr, span)?))
+        }
+        Rule::per_item_scope => {
+            let mut parts = next.into_inner();
+            expect(&mut parts, Rule::kw_per, span)?;
+            expect(&mut parts, Rule::kw_item, span)?;
+            expect(&mut parts, Rule::kw_of, span)?;
+            let path = expect(&mut parts, Rule::path, span)?;
+            let segments = path.into_inner().map(ident).collect();
+            Ok((Some(Scope::Item(segments)), expect(inner, Rule::expr, span)?))
         }
         Rule::expr => Ok((None, next)),
         _ => Err(invariant(span_of(&next), "definition")),

@@ -27,8 +27,8 @@ use doc::{Block, Document, Phrase, Section};
 use expr::Role;
 
 use crate::syntax::ast::{
-    Campaign, Condition, EligibleBlock, Expr, ExprKind, FieldDecl, Item, OutputKind, ParameterDecl, PeriodUnit, Range,
-    RewardDecl, Scope, Text, TypeExprKind, UnitDecl, ValueDecl,
+    Campaign, Condition, EligibleBlock, Expr, ExprKind, FieldDecl, Item, Modifier, OutputKind, ParameterDecl,
+    PeriodUnit, Range, RewardDecl, Scope, Text, TypeExprKind, UnitDecl, ValueDecl,
 };
 
 /// The language of the terms.
@@ -429,6 +429,15 @@ impl<'a> Cx<'a> {
                     list.after("for each item of ")
                 })
             }
+            Some(Scope::Item(path)) => {
+                let list: Vec<&str> = path.iter().map(|i| i.name.as_str()).collect();
+                let list = Phrase::code(list.join("."));
+                Some(if self.zh() {
+                    list.after("对 ").then(" 的每一项")
+                } else {
+                    list.after("for each item of ")
+                })
+            }
             Some(Scope::Per { var, periods }) => {
                 let unit = self.periods.get(periods.name.as_str()).copied();
                 if let Some(unit) = unit {
@@ -472,14 +481,28 @@ impl<'a> Cx<'a> {
         let per = self.scope(r.per.as_ref());
         let amount = self.value(&r.expr);
         bullets.push(Phrase::text(self.t("金额: ", "Amount: ")).and(amount));
+        let per_item = matches!(r.per, Some(Scope::Item(_)));
         if let Some(per) = per {
-            bullets.push(match self.lang {
-                Lang::Zh => per.after("按 ").then("分别计算并结算"),
-                Lang::En => per.after("Computed and settled "),
+            bullets.push(match (self.lang, per_item) {
+                (Lang::Zh, false) => per.after("按 ").then("分别计算并结算"),
+                (Lang::En, false) => per.after("Computed and settled "),
+                (Lang::Zh, true) => per.then("分别计算, 各项单独舍入; 金额为各项之和"),
+                (Lang::En, true) => per
+                    .after("Computed ")
+                    .then(", each item rounded on its own; the amount is the sum of the items"),
             });
         }
         for m in &r.modifiers {
-            let line = modifiers::modifier(self, m, r.per.is_some());
+            let line = match (per_item, m) {
+                // A cap on an amount per item is on the total, used up in the list's order.
+                (true, Modifier::AtMost(e, _)) => {
+                    self.value(e).after(self.t("各项合计最高 ", "at most ")).then(self.t(
+                        " (按列表顺序逐项计入, 用完为止)",
+                        " in total over the items (used up item by item, in the list's order)",
+                    ))
+                }
+                _ => modifiers::modifier(self, m, r.per.is_some()),
+            };
             bullets.push(capitalised(line));
         }
         self.period_var = None;

@@ -77,11 +77,11 @@ pub enum What {
     ReasonIncludes,
     /// The record cannot be read or evaluated.
     Error,
-    /// A reward's amount (`period: None`) or its amount for one period.
+    /// A reward's amount (`period: None`) or its amount for one period or one item.
     Reward {
         /// The index in `Program::rewards`.
         index: usize,
-        /// The index of the period in the reward's period range.
+        /// The index of the period in the reward's period range, or of the item in its list.
         period: Option<usize>,
     },
     /// A shown value, by its index in `Program::exposed`.
@@ -270,6 +270,25 @@ fn resolve_named(name: &str, period: Option<&str>, span: Span, program: &Program
         let Some(key) = period else {
             return Ok(What::Reward { index, period: None });
         };
+        // A reward computed per item: `order_fee[2]` is its item 2 (from 0, as `by_item` lists
+        // them); a record whose list is shorter has no such amount.
+        if let Some(list) = program.rewards.get(index).and_then(|r| r.items.as_ref()) {
+            return match key.parse::<usize>() {
+                Ok(k) => Ok(What::Reward { index, period: Some(k) }),
+                Err(_) => {
+                    let list = list.levels.first().map_or("", |l| l.name.as_str());
+                    Err(Diagnostic::error(
+                        Code::UnknownName,
+                        span,
+                        format!("`{key}` is not an item of the reward `{name}`"),
+                        "unknown item",
+                    )
+                    .with_help(format!(
+                        "name an item by its position in the record's `{list}`, from 0: `{name}[0]`"
+                    )))
+                }
+            };
+        }
         let range = program
             .rewards
             .get(index)
@@ -1060,7 +1079,13 @@ fn compare(program: &Program, check: &Check, outcome: &Result<Outcome, String>) 
                 .unwrap_or_default();
             let amount = match period {
                 None => Some(reward.amount),
-                Some(k) => reward.by_period.as_ref().and_then(|b| b.get(k)).copied(),
+                // A reward has amounts per period or per item, never both.
+                Some(k) => reward
+                    .by_period
+                    .as_ref()
+                    .or(reward.by_item.as_ref())
+                    .and_then(|b| b.get(k))
+                    .copied(),
             };
             let Expected::Number { value, .. } = &check.expected else {
                 return None;

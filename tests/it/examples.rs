@@ -326,6 +326,8 @@ const EXAMPLES: &[&str] = &[
     "marketplace-main-category-commission",
     // A balance carried across months (tests in `examples_balances.rs`).
     "marketplace-ad-credit-offsets-commission",
+    // A fee per list item (tests in `examples_items.rs`).
+    "appstore-service-fee-per-order",
 ];
 
 #[test]

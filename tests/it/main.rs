@@ -24,6 +24,7 @@ mod exact;
 mod examples;
 mod examples_balances;
 mod examples_groups;
+mod examples_items;
 mod examples_outputs;
 mod examples_periods;
 mod examples_pools;

@@ -277,6 +277,19 @@ const campaignGrammar = {
           },
         })),
         {
+          comment: 'reward NAME per item of LIST = ..., fee NAME per item of LIST = ... (`item` is a name elsewhere)',
+          match: `${B}(reward|fee)${S}(${IDENT})${S}(per)${S}(item)${S}(of)${S}(${PATH})(?:${S0}(=))?`,
+          captures: {
+            1: { name: `storage.type.reward.${C}` },
+            2: { name: `entity.name.variable.reward.${C}` },
+            3: { name: `keyword.other.per.${C}` },
+            4: { name: `keyword.other.item.${C}` },
+            5: { name: `keyword.other.of.${C}` },
+            6: { name: `variable.other.${C}` },
+            7: { name: `keyword.operator.assignment.${C}` },
+          },
+        },
+        {
           comment: 'reward NAME = ..., reward NAME per P in RANGE = ..., fee NAME = ...',
           match:
             `${B}(reward|fee)${S}(${IDENT})` +

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use crate::check::errors;
 use crate::diagnostics::Span;
 use crate::program::types::{Dim, Ty, UnitInfo, currency};
-use crate::program::{Adjust, BudgetDef, Ir, RewardDef, Share};
+use crate::program::{Adjust, BudgetDef, Ir, ListExpr, ListLevel, RewardDef, Share};
 use crate::syntax::ast::{self, Expr, Modifier, OutputKind, RoundingMode, Scope};
 use crate::syntax::keywords::Keyword;
 
@@ -66,8 +66,18 @@ impl<'a> Checker<'a> {
             }
             _ => None,
         };
-        let modifiers_ok = r.kind != OutputKind::Fee || self.fee_modifiers(&r.modifiers);
-        let t = self.expr(&r.expr);
+        let items = match &r.per {
+            Some(Scope::Item(path)) => Some(self.item_list(path)?),
+            _ => None,
+        };
+        let modifiers_ok = (r.kind != OutputKind::Fee || self.fee_modifiers(&r.modifiers))
+            && (items.is_none() || self.item_modifiers(&r.modifiers));
+        // Per item, the amount is checked as a per-item field of the list's items is: the
+        // item's facts and fields in scope, `running sum of` and `portion of` allowed.
+        let t = match &items {
+            Some((level, _)) => self.in_item_scope(*level, |c| c.expr(&r.expr)),
+            None => self.expr(&r.expr),
+        };
         // The period variable is in scope in the amount, and in the payment dates and expiry
         // (each period's own, see `period_dates`); never in the cap, which caps the total, nor
         // in the reward's own conditions, which are about the record.
@@ -147,7 +157,76 @@ impl<'a> Checker<'a> {
             adjust,
             budget,
             gate: gate?,
+            items: items.map(|(_, list)| list),
         })
+    }
+
+    /// The list of `per item of PATH`: a list of the top-level record, walked with each item in
+    /// frame 1, and its level.
+    fn item_list(&mut self, path: &[ast::Ident]) -> Option<(usize, ListExpr)> {
+        let level = self.level_of_path(path, true)?;
+        let (Some(first), Some(last)) = (path.first(), path.last()) else {
+            return None;
+        };
+        if path.len() != 1 {
+            let span = Span::new(first.span.start, last.span.end);
+            let written: Vec<&str> = path.iter().map(|i| i.name.as_str()).collect();
+            self.error(errors::rules::per_item_of_nested_list(span, &written.join(".")));
+            return None;
+        }
+        let field = self.levels.first()?.index_of(&first.name)?;
+        let list = ListExpr {
+            levels: vec![ListLevel {
+                frame: 0,
+                field,
+                name: first.name.clone(),
+                filters: Vec::new(),
+            }],
+            project: None,
+            base: 1,
+            record_invariant: false,
+        };
+        Some((level, list))
+    }
+
+    /// Runs `f` in the scope of an item of the top-level list of level `level`, as a per-item
+    /// field of that list is checked: the top-level record in frame 0, the item in frame 1.
+    fn in_item_scope<R>(&mut self, level: usize, f: impl FnOnce(&mut Self) -> R) -> R {
+        let saved = std::mem::replace(
+            &mut self.ctx,
+            super::Context {
+                frames: vec![0, level],
+                parents: vec![0, 0],
+                hidden_below: 0,
+                period_var: None,
+                known: Vec::new(),
+                own_item: Some(1),
+            },
+        );
+        let out = f(self);
+        self.ctx = saved;
+        out
+    }
+
+    /// Whether the modifiers of a reward computed per item all apply: rounding (each item's)
+    /// and `at most` (the total's, consumed in list order); a floor, a budget, payment in
+    /// parts and expiry are about one amount per record.
+    fn item_modifiers(&mut self, modifiers: &[Modifier]) -> bool {
+        let mut ok = true;
+        for m in modifiers {
+            let refused = match m {
+                Modifier::Rounded { .. } | Modifier::AtMost(..) => None,
+                Modifier::AtLeast(..) => Some(Keyword::AtLeast),
+                Modifier::Budget(_) => Some(Keyword::Budget),
+                Modifier::Paid(..) => Some(Keyword::Paid),
+                Modifier::Expires(..) => Some(Keyword::Expires),
+            };
+            if let Some(what) = refused {
+                self.error(errors::rules::per_item_modifier(self.surface(), m.span(), what));
+                ok = false;
+            }
+        }
+        ok
     }
 
     /// Runs `f` with the period variable of a per-period reward set aside, for the payment dates

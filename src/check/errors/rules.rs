@@ -394,6 +394,35 @@ pub(crate) fn fee_modifier(surface: Surface, span: Span, what: Keyword) -> Diagn
     ))
 }
 
+/// A modifier that a reward computed per item (`per item of orders`) cannot have.
+pub(crate) fn per_item_modifier(surface: Surface, span: Span, what: Keyword) -> Diagnostic {
+    let what = surface.spell(what);
+    Diagnostic::error(
+        Code::InvalidModifier,
+        span,
+        format!("an amount computed per item cannot have `{what}`"),
+        format!("`{what}` here"),
+    )
+    .with_help(format!(
+        "each item's amount is rounded on its own and `{}` caps the total, consumed in the list's \
+         order; a cap or floor on each item is written in the amount (`min(..., 50 CNY)`); a \
+         floor on the total, a budget, payment in parts and expiry apply to amounts paid once \
+         per record",
+        surface.spell(Keyword::AtMost)
+    ))
+}
+
+/// `per item of shops.orders`: a list inside another list's items.
+pub(crate) fn per_item_of_nested_list(span: Span, path: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidScope,
+        span,
+        format!("an amount per item is computed for a list of the record, and `{path}` is inside another list"),
+        "a list inside another list's items",
+    )
+    .with_help("compute the amount for each item of the outer list, with an aggregate over the inner list inside it")
+}
+
 /// A fee and a reward in one campaign: `span` is the name of the first output of the other kind
 /// than the first one, declared at `first` as a `first_kind`.
 pub(crate) fn mixed_outputs(surface: Surface, span: Span, first: Span, first_kind: OutputKind) -> Diagnostic {

@@ -405,6 +405,44 @@ impl<'a> Env<'a> {
         })
     }
 
+    /// The steps of a reward computed per item: each item's exact amount, its rounding and what
+    /// it pays (the first [`MAX_EXPLAINED_ITEMS`]), then the cap on the total.
+    fn item_steps(
+        &mut self,
+        r: &'a RewardDef,
+        list: &'a ListExpr,
+        paid: &[Decimal],
+        rounding: Option<&str>,
+        steps: &mut Vec<String>,
+    ) -> Result<()> {
+        let unit = &r.unit.name;
+        let name = list.levels.first().map_or("", |l| l.name.as_str());
+        let raws = self.item_amounts(r, list)?;
+        for (k, (raw, paid)) in raws.iter().zip(paid).enumerate().take(MAX_EXPLAINED_ITEMS) {
+            let mut line = format!(
+                "{name}[{k}]: computed {} {unit}",
+                group_digits(raw.to_decimal().normalize())
+            );
+            if let Some(rw) = rounding {
+                line.push_str(&format!(", {rw}"));
+            }
+            line.push_str(&format!(", {} {} {unit}", r.kind.settled(), group_digits(*paid)));
+            steps.push(line);
+        }
+        if let Some(more) = paid.len().checked_sub(MAX_EXPLAINED_ITEMS).filter(|n| *n > 0) {
+            steps.push(format!("… and {more} more items"));
+        }
+        if let Some(cap) = &r.adjust.at_most
+            && let Some(c) = self.eval(cap)?.number().map(Number::to_decimal)
+        {
+            steps.push(format!(
+                "at most {} {unit} in total, consumed item by item in the list's order",
+                group_digits(c)
+            ));
+        }
+        Ok(())
+    }
+
     fn reward_steps(&mut self, r: &'a RewardDef, o: &RewardOutcome, eligible: bool) -> Result<RewardLine> {
         let unit = &r.unit.name;
         let amount = format!("{} {unit}", group_digits(o.amount));
@@ -426,6 +464,15 @@ impl<'a> Env<'a> {
             .adjust
             .rounding
             .map(|(mode, step)| format!("rounded {} to {}", mode.words(), step));
+        if let (Some(paid), Some(list)) = (&o.by_item, &r.items) {
+            self.item_steps(r, list, paid, rounding.as_deref(), &mut steps)?;
+            return Ok(RewardLine {
+                name: r.name.clone(),
+                amount,
+                steps,
+                conditions: None,
+            });
+        }
         match (
             &o.by_period,
             r.per.and_then(|p| self.program.periods.get(p).map(|range| (p, range))),
