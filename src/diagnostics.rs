@@ -162,6 +162,7 @@ codes! {
     NotABalance => "check::not_a_balance", "`credited`, `credit_used`, `credit_expired`, `credit_lost` or `paid_in_cash` of what is not a balance";
     BalanceCanGoNegative => "lint::balance_can_go_negative", "a balance's credit written so that it can be below zero";
     MixedKeywords => "parse::mixed_keywords", "a keyword of the other keyword set (English or Chinese) than the one the file starts with";
+    TestMixedKeywords => "test::mixed_keywords", "a keyword of a `.tests` file in the other keyword set (English or Chinese) than the file's first keyword";
 }
 
 impl fmt::Display for Code {

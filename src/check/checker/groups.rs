@@ -5,7 +5,7 @@ use crate::program::types::{Dim, Ty};
 use crate::program::{Ir, ListExpr, Top};
 use crate::syntax::ast::{Expr, ExprKind};
 
-use super::{Checker, T, expr_text};
+use super::{Checker, T};
 
 impl<'a> Checker<'a> {
     /// `top key of source by sum of x where filter` (`sum` is `None` for `by count`): the filter,
@@ -14,7 +14,7 @@ impl<'a> Checker<'a> {
     pub(super) fn top(&mut self, key: &Expr, source: &Expr, sum: Option<&Expr>, filter: Option<&Expr>) -> Option<T> {
         let s = self.expr(source)?;
         let Some(mut list) = s.list.clone() else {
-            let text = expr_text(source);
+            let text = self.written(source);
             self.error(errors::lists::top_of_non_list(
                 self.surface(),
                 source.span,
@@ -25,10 +25,10 @@ impl<'a> Checker<'a> {
         };
         if list.project.is_some() {
             let of_list = match &source.kind {
-                ExprKind::Field(inner, _) => expr_text(inner),
+                ExprKind::Field(inner, _) => self.written(inner),
                 _ => "orders".to_string(),
             };
-            let text = expr_text(source);
+            let text = self.written(source);
             self.error(errors::lists::top_of_values(
                 self.surface(),
                 source.span,
@@ -97,7 +97,7 @@ impl<'a> Checker<'a> {
                 Ty::Text | Ty::Choice(_) | Ty::Num(Dim::Count) | Ty::Bool | Ty::Time
             );
         if !groups {
-            let text = expr_text(key);
+            let text = self.written(key);
             self.error(errors::lists::group_key_wrong_kind(
                 self.surface(),
                 key.span,
@@ -107,7 +107,7 @@ impl<'a> Checker<'a> {
             return None;
         }
         if k.maybe {
-            let text = expr_text(key);
+            let text = self.written(key);
             self.error(errors::lists::group_of_unknowns(self.surface(), key.span, true, &text));
             return None;
         }
@@ -122,7 +122,7 @@ impl<'a> Checker<'a> {
             return None;
         }
         if v.maybe {
-            let text = expr_text(x);
+            let text = self.written(x);
             self.error(errors::lists::group_of_unknowns(self.surface(), x.span, false, &text));
             return None;
         }
