@@ -5,21 +5,21 @@
 //! facts, values, reasons, comments, blanks, line breaks), so that converting back gives the
 //! file again, byte for byte.
 
-use super::syntax::parse;
+use super::syntax::keywords;
 use crate::diagnostics::Diagnostic;
 use crate::syntax::keywords::Surface;
 
-/// The `.tests` file `text` written with the keywords of `to`.
+/// The `.tests` file `text` written with the keywords of `to`. A file that mixes the two sets
+/// is converted too (every keyword ends up in `to`), as a campaign file is.
 ///
 /// # Errors
 ///
-/// The reader's diagnostics when the file does not follow the format (a file that mixes the
-/// two sets among them: it is converted once it uses one).
+/// The reader's diagnostics when the file does not follow the format.
 pub fn convert(text: &str, to: Surface) -> Result<String, Vec<Diagnostic>> {
-    let file = parse(text)?;
+    let keywords = keywords(text)?;
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     let mut at = 0;
-    for (span, word) in file.keywords {
+    for (span, word) in keywords {
         out.push_str(text.get(at..span.start).unwrap_or_default());
         out.push_str(word.spell(to));
         at = span.end;
@@ -37,7 +37,7 @@ mod tests {
     )]
 
     use super::*;
-    use crate::testing::syntax::Item;
+    use crate::testing::syntax::{Item, parse};
 
     const ENGLISH: &str = "# expect: a comment, not a keyword\n\
                            case \"case: eligible\" {\n  facts {\"with\": true, \"reasons\": \"x\"}  # facts\n  \
@@ -123,6 +123,10 @@ mod tests {
             d.message,
             "`expect` is an English keyword, but this tests file is written with Chinese keywords"
         );
-        assert!(convert(text, Surface::English).is_err());
+        // Converting makes it one set.
+        let english = "case \"a\" {\n  facts {}\n  expect eligible\n}\n";
+        assert_eq!(convert(text, Surface::English).ok().as_deref(), Some(english));
+        assert!(parse(&convert(text, Surface::Chinese).unwrap_or_default()).is_ok());
+        assert!(convert("用例 \"a\" {\n  事实 {}\n}\n", Surface::English).is_err());
     }
 }

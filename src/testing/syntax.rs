@@ -221,6 +221,32 @@ pub fn parse(text: &str) -> Result<TestFile, Vec<Diagnostic>> {
     }
 }
 
+/// Every keyword of the text of a `.tests` file, where it is written, in file order: for
+/// converting it to one keyword set, which a file that mixes the two sets may be too.
+///
+/// # Errors
+///
+/// The reader's diagnostics when the file has a mistake other than a keyword of the other set.
+pub fn keywords(text: &str) -> Result<Vec<(Span, Word)>, Vec<Diagnostic>> {
+    let mut p = Parser {
+        text,
+        pos: if text.starts_with('\u{FEFF}') { 3 } else { 0 },
+        diagnostics: Vec::new(),
+        whole: "file",
+        surface: None,
+        keywords: Vec::new(),
+    };
+    p.file();
+    // A keyword of the other set is noted where it is, and the reader goes on as if it were
+    // of the file's: every keyword has been found.
+    if p.diagnostics.iter().all(|d| d.code == Code::TestMixedKeywords) {
+        Ok(p.keywords)
+    } else {
+        let surface = p.surface.map(|(s, _)| s).unwrap_or_default();
+        Err(p.diagnostics.into_iter().map(|d| in_files_words(d, surface)).collect())
+    }
+}
+
 /// Parses the text of an expected value: a table cell or the part of an
 /// `expect` line after `=`. `offset` is where `text` starts in the file.
 ///
