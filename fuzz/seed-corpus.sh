@@ -33,6 +33,19 @@ find "$root/policies" "$root/tests" -name '*.campaign' | while read -r f; do
     fi
 done
 
+# Tests files (the parse target reads its input as one too), each also in Chinese keywords.
+find "$root/policies" "$root/docs/tutorial" -name '*.tests' | while read -r f; do
+    seed parse < "$f"
+    if [ -x "$campaign" ]; then
+        zh=$(mktemp --suffix=.tests)
+        cp "$f" "$zh"
+        if "$campaign" fmt --quiet --keywords zh "$zh" 2>/dev/null; then
+            seed parse < "$zh"
+        fi
+        rm -f "$zh"
+    fi
+done
+
 # Fact files: whole (small) files, and each line on its own.
 find "$root/tests/fixtures" "$root/policies" \( -name '*.ndjson' -o -name '*.jsonl' \) ! -name '*.expected.ndjson' |
 while read -r f; do

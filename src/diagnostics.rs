@@ -163,6 +163,7 @@ codes! {
     BalanceCanGoNegative => "lint::balance_can_go_negative", "a balance's credit written so that it can be below zero";
     MixedKeywords => "parse::mixed_keywords", "a keyword of the other keyword set (English or Chinese) than the one the file starts with";
     TopTieBreak => "check::top_tie_break", "a `top`'s `then by` that is neither another total of the groups nor the group key with `ascending` or `descending`";
+    TestMixedKeywords => "test::mixed_keywords", "a keyword of a `.tests` file in the other keyword set (English or Chinese) than the file's first keyword";
 }
 
 impl fmt::Display for Code {

@@ -558,16 +558,16 @@ const NEVER_TRUE: &[(&str, &str)] = &[
     ),
     ("needs `{}` {}", "要求 `{0}` {1}"),
     (
-        "every condition in `eligible when` must hold, so no one can ever be eligible; check both numbers against the announcement",
-        "`eligible when` 中的每个条件都必须成立, 因此没有人能符合资格; 请对照公告检查这两个数字",
+        "every condition in `{}` must hold, so no one can ever be eligible; check both numbers against the announcement",
+        "`{0}` 中的每个条件都必须成立, 因此没有人能符合资格; 请对照公告检查这两个数字",
     ),
     (
-        "both sides of `and` must hold, so the aggregate always counts nothing; check the numbers against the announcement, or write `or` if either is enough",
-        "`and` 两边都必须成立, 因此汇总永远为空; 请对照公告检查数字, 若满足其一即可请写 `or`",
+        "both sides of `{}` must hold, so the aggregate always counts nothing; check the numbers against the announcement, or write `{}` if either is enough",
+        "`{0}` 两边都必须成立, 因此汇总永远为空; 请对照公告检查数字, 若满足其一即可请写 `{1}`",
     ),
     (
-        "both sides of `and` must hold; check the numbers against the announcement, or write `or` if either is enough",
-        "`and` 两边都必须成立; 请对照公告检查数字, 若满足其一即可请写 `or`",
+        "both sides of `{}` must hold; check the numbers against the announcement, or write `{}` if either is enough",
+        "`{0}` 两边都必须成立; 请对照公告检查数字, 若满足其一即可请写 `{1}`",
     ),
 ];
 

@@ -93,7 +93,7 @@ use crate::syntax::ast::{
     AggOp, BinOp, Campaign, Expr, ExprKind, InTarget, Item, Modifier, PeriodBound, PeriodsDecl, Range, RangeKind,
     TimestampLit,
 };
-use crate::syntax::{print, scan};
+use crate::syntax::{expr_in, print, scan};
 use crate::time;
 
 /// Adds the analyses' findings to `diagnostics`.
@@ -101,7 +101,11 @@ pub fn lint(text: &str, campaign: &Campaign, program: Option<&Program>, diagnost
     tabs(text, diagnostics);
     let tz = timezone(campaign);
     let windows = named_windows(campaign, tz);
-    let analysis = Analysis { tz, windows: &windows };
+    let analysis = Analysis {
+        tz,
+        windows: &windows,
+        surface: campaign.surface,
+    };
     analysis.eligible(campaign, diagnostics);
     analysis.chains(campaign, diagnostics);
     analysis.window_placement(campaign, diagnostics);
@@ -413,7 +417,7 @@ impl Analysis<'_> {
                 let bound = |inclusive: bool| Bound {
                     val: lit.val,
                     inclusive,
-                    words: words(op, time, &lit.text),
+                    words: words(op, time, &expr_in(&lit.text, self.surface)),
                 };
                 let (lower, upper) = match op {
                     BinOp::Gt => (Some(bound(false)), None),
@@ -423,7 +427,7 @@ impl Analysis<'_> {
                     _ => (Some(bound(true)), Some(bound(true))),
                 };
                 Some(Atom {
-                    subject: print::expr(unparen(subject)),
+                    subject: expr_in(&print::expr(unparen(subject)), self.surface),
                     class: lit.class,
                     lower,
                     upper,
@@ -462,7 +466,7 @@ impl Analysis<'_> {
                     format!("before {}{end_of}", win.end_text)
                 };
                 Some(Atom {
-                    subject: print::expr(unparen(value)),
+                    subject: expr_in(&print::expr(unparen(value)), self.surface),
                     class: "time".to_string(),
                     lower: Some(Bound {
                         val: Val::Time(win.start),
@@ -578,6 +582,8 @@ fn tighter_upper(new: &Bound, old: &Bound) -> bool {
 struct Analysis<'a> {
     tz: Tz,
     windows: &'a HashMap<String, Win>,
+    /// The file's keyword set, which messages quote expressions in.
+    surface: Surface,
 }
 
 impl Analysis<'_> {
@@ -636,7 +642,7 @@ impl Analysis<'_> {
                 new: (&new.words, atom.span),
                 same_unit,
             };
-            out.push(errors::lints::never_true(Surface::English, context, &contradiction));
+            out.push(errors::lints::never_true(self.surface, context, &contradiction));
         }
         reported
     }
@@ -1144,10 +1150,11 @@ fn caps(campaign: &Campaign, program: &Program, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let unit = &def.unit.name;
-        let cap_text = print::expr(cap_expr);
+        let surface = campaign.surface;
+        let cap_text = expr_in(&print::expr(cap_expr), surface);
         let name = &r.name.name;
         if cap <= Decimal::ZERO {
-            out.push(errors::lints::cap_of_zero(Surface::English, cap_span, &cap_text, name));
+            out.push(errors::lints::cap_of_zero(surface, cap_span, &cap_text, name));
             continue;
         }
         let floor = def.adjust.at_least.as_ref().and_then(|f| const_num(f, program));
@@ -1159,7 +1166,7 @@ fn caps(campaign: &Campaign, program: &Program, out: &mut Vec<Diagnostic>) {
             })
         {
             out.push(errors::lints::cap_below_floor(
-                Surface::English,
+                surface,
                 cap_span,
                 &cap_text,
                 name,
@@ -1190,7 +1197,7 @@ fn caps(campaign: &Campaign, program: &Program, out: &mut Vec<Diagnostic>) {
             _ => (r.expr.span, format!("pays at least {min} {unit} whenever it pays")),
         };
         out.push(errors::lints::cap_below_smallest_payment(
-            Surface::English,
+            surface,
             cap_span,
             &cap_text,
             name,

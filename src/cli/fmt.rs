@@ -1,4 +1,7 @@
 //! `campaign fmt [--check [--diff]] [--keywords en|zh] PATH...`.
+//!
+//! `.tests` files have no canonical layout: `fmt` leaves them as they are, except that
+//! `--keywords` converts their keywords too (and then finds them in folders as well).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,8 +19,9 @@ use crate::syntax::keywords::Surface;
 /// Arguments of `campaign fmt`.
 #[derive(Debug, Args)]
 pub struct FmtArgs {
-    /// Campaign files, or folders searched recursively for *.campaign files (symbolic links
-    /// inside a folder are not followed; a link named here is formatted at its target).
+    /// Campaign files, or folders searched recursively for *.campaign files (and, with
+    /// --keywords, *.tests files); symbolic links inside a folder are not followed; a link
+    /// named here is formatted at its target.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Do not write: list the files that would change and exit 1 if any.
@@ -30,7 +34,8 @@ pub struct FmtArgs {
     #[arg(long, short)]
     quiet: bool,
     /// Write the files with this keyword set (`en` English, `zh` Chinese), converting those
-    /// written with the other (docs/language.zh.md); by default each keeps its own.
+    /// written with the other (docs/language.zh.md), `.tests` files included
+    /// (docs/testing.md); by default each keeps its own.
     #[arg(long, value_name = "en|zh", value_parser = parse_surface)]
     keywords: Option<Surface>,
 }
@@ -58,7 +63,10 @@ struct Counts {
 /// are any. A file that does not parse is reported on stderr and makes the command exit 1;
 /// a missing or unreadable path, or a file that cannot be written, exits 2.
 pub fn run(args: &FmtArgs) -> Termination {
-    let found = walk::files(&args.paths, walk::is_campaign);
+    let converting = args.keywords.is_some();
+    let found = walk::files(&args.paths, |p| {
+        walk::is_campaign(p) || (converting && walk::is_tests(p))
+    });
     let mut counts = Counts {
         unreadable: found.unreadable,
         ..Counts::default()
@@ -110,15 +118,22 @@ fn one(args: &FmtArgs, path: &Path, counts: &mut Counts, out: &mut impl Write) -
             return Ok(());
         }
     };
-    let formatted = match args.keywords {
-        None => crate::fmt::format(&text),
-        Some(surface) => crate::fmt::format_in(&text, surface),
+    let formatted = if walk::is_tests(path) {
+        tests_in(&text, args.keywords)
+    } else {
+        match args.keywords {
+            None => crate::fmt::format(&text),
+            Some(surface) => crate::fmt::format_in(&text, surface),
+        }
+        .map_err(|d| vec![d])
     };
     let formatted = match formatted {
         Ok(f) => f,
-        Err(diagnostic) => {
+        Err(diagnostics) => {
             let file = SourceFile::new(path.display().to_string(), text.as_str());
-            say_raw!("{}", graphical(&diagnostic, &file, colour_on_stderr()));
+            for diagnostic in &diagnostics {
+                say_raw!("{}", graphical(diagnostic, &file, colour_on_stderr()));
+            }
             counts.broken += 1;
             return Ok(());
         }
@@ -148,6 +163,15 @@ fn one(args: &FmtArgs, path: &Path, counts: &mut Counts, out: &mut impl Write) -
         return Err(Stop::Usage);
     }
     Ok(())
+}
+
+/// A `.tests` file as `fmt` writes it: with the keywords of `to`, or as it is (once it is
+/// known to follow the format).
+fn tests_in(text: &str, to: Option<Surface>) -> Result<String, Vec<crate::diagnostics::Diagnostic>> {
+    match to {
+        Some(surface) => crate::testing::convert::convert(text, surface),
+        None => crate::testing::parse(text).map(|_| text.to_string()),
+    }
 }
 
 /// The unified diff from `before` to `after`, headed `--- PATH` / `+++ PATH (formatted)`.

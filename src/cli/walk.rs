@@ -86,3 +86,8 @@ fn walk(dir: &Path, wanted: &impl Fn(&Path) -> bool, found: &mut Found) {
 pub fn is_campaign(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "campaign")
 }
+
+/// Whether `path` names a `.tests` file.
+pub fn is_tests(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "tests")
+}

@@ -15,7 +15,6 @@ use crate::syntax::ast::{
     AggOp, BalanceExpr, BinOp, Expr, ExprKind, Ident, InTarget, LookupRow, OrderedKind, RangeKind, TierKind, TierRow,
     TopTie, TopTieBy,
 };
-use crate::syntax::print;
 
 /// Whether an expression is read as something that holds (a condition, a filter, a test)
 /// or as a value.
@@ -31,7 +30,7 @@ pub enum Role {
 pub fn words(cx: &mut Cx<'_>, e: &Expr, role: Role) -> Phrase {
     match &e.kind {
         ExprKind::Name(id) => name(cx, id, role),
-        ExprKind::Field(..) => holds(cx, Phrase::code(print::expr(e)), role),
+        ExprKind::Field(..) => holds(cx, Phrase::code(cx.formula(e)), role),
         ExprKind::Number(n) => Phrase::text(n.to_string()),
         ExprKind::Percent(n) => Phrase::text(format!("{n}%")),
         ExprKind::Quantity(n, unit) => Phrase::text(quantity(cx, *n, unit)),
@@ -563,7 +562,7 @@ fn call(cx: &mut Cx<'_>, e: &Expr, f: &Ident, args: &[Expr]) -> Phrase {
         _ => None,
     };
     let Some((two, many)) = which.filter(|_| args.len() >= 2) else {
-        return Phrase::code(print::expr(e));
+        return Phrase::code(cx.formula(e));
     };
     let word = if args.len() == 2 { two } else { many };
     let parts: Vec<Phrase> = args.iter().map(|a| cx.value(a)).collect();
@@ -696,7 +695,7 @@ fn conditional(cx: &mut Cx<'_>, branches: &[(Expr, Expr)], otherwise: &Expr) -> 
 /// A lookup table: the words say which table; the table goes to the context.
 fn lookup(cx: &mut Cx<'_>, keys: &[Expr], rows: &[LookupRow]) -> Phrase {
     let number = cx.next_table();
-    let mut header: Vec<Phrase> = keys.iter().map(|k| Phrase::code(print::expr(k))).collect();
+    let mut header: Vec<Phrase> = keys.iter().map(|k| Phrase::code(cx.formula(k))).collect();
     header.push(Phrase::text(cx.t("取值", "value")));
     let mut cells = Vec::with_capacity(rows.len());
     for row in rows {
@@ -711,7 +710,7 @@ fn lookup(cx: &mut Cx<'_>, keys: &[Expr], rows: &[LookupRow]) -> Phrase {
         line.push(cx.value(&row.value));
         cells.push(line);
     }
-    let by: Vec<Phrase> = keys.iter().map(|k| Phrase::code(print::expr(k))).collect();
+    let by: Vec<Phrase> = keys.iter().map(|k| Phrase::code(cx.formula(k))).collect();
     let by = Phrase::join(by, cx.t("、", ", "));
     let caption = if cx.zh() {
         by.clone().after(&format!("表 {number}: 按 ")).then(" 取值")

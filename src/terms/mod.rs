@@ -85,9 +85,16 @@ pub struct Cx<'a> {
     period_var: Option<(&'a str, PeriodUnit)>,
     tables: Vec<(Phrase, Block)>,
     table_count: usize,
+    /// The file's keyword set: formulas are shown as the file writes them.
+    surface: crate::syntax::keywords::Surface,
 }
 
 impl<'a> Cx<'a> {
+    /// An expression shown as a formula, with the file's keywords.
+    fn formula(&self, e: &Expr) -> String {
+        crate::syntax::expr_in(&crate::syntax::print::expr(e), self.surface)
+    }
+
     /// The context of `campaign`: its windows, sets, parameters and periods by name.
     fn new(lang: Lang, campaign: &'a Campaign) -> Cx<'a> {
         let mut cx = Cx {
@@ -101,6 +108,7 @@ impl<'a> Cx<'a> {
             period_var: None,
             tables: Vec::new(),
             table_count: 0,
+            surface: campaign.surface,
         };
         for item in &campaign.items {
             cx.learn(item);

@@ -103,7 +103,9 @@
 //! result), JUnit XML and coverage; [`Coverage`] counts, over every record
 //! evaluated, each condition's outcomes and each reward's payments.
 
+pub mod convert;
 pub mod coverage;
+pub mod keywords;
 pub mod report;
 pub mod run;
 pub mod syntax;

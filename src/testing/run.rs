@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value as Json};
 
+use super::keywords::{TARGETS, Word};
 use super::syntax::{self, Expected, Facts, Item, ParamSetting, Target, TestFile, quote};
 use crate::batch::{Batch, Explain, Lines, Row, Unobserved};
 use crate::diagnostics::{Code, Diagnostic, Span};
@@ -24,6 +25,7 @@ use crate::program::{OutputKind, Program};
 use crate::report::failed_reasons;
 use crate::report::json::duration_text;
 use crate::suggest::closest;
+use crate::syntax::keywords::Surface;
 
 /// A case ready to run: a `case` block, or one row of a table.
 #[derive(Debug, Clone)]
@@ -158,7 +160,7 @@ pub fn resolve(file: &TestFile, program: &Program) -> Vec<Case> {
                         Some((id, _)) => ids.iter().position(|i| i == id).unwrap_or(0),
                         None => 0,
                     };
-                    let label = label_of(&e.target);
+                    let label = label_of(&e.target, file.surface);
                     match resolve_target(&e.target, e.target_span, program).and_then(|what| {
                         check_expected(what, &label, &e.expected, e.expected_span, program).map(|()| what)
                     }) {
@@ -203,13 +205,14 @@ fn records(maps: &[Map<String, Json>], ids: &[String]) -> Vec<CaseRecord> {
         .collect()
 }
 
-fn label_of(target: &Target) -> String {
+/// What an expectation checks, as the file (written with the keywords of `surface`) says it.
+fn label_of(target: &Target, surface: Surface) -> String {
     match target {
-        Target::Eligible => "eligible".into(),
-        Target::Liable => "liable".into(),
-        Target::Reasons => "reasons".into(),
-        Target::ReasonIncludes => "reason".into(),
-        Target::Error => "error".into(),
+        Target::Eligible => Word::Eligible.spell(surface).into(),
+        Target::Liable => Word::Liable.spell(surface).into(),
+        Target::Reasons => Word::Reasons.spell(surface).into(),
+        Target::ReasonIncludes => Word::Reason.spell(surface).into(),
+        Target::Error => Word::Error.spell(surface).into(),
         Target::Named { name, period: None } => name.clone(),
         Target::Named { name, period: Some(p) } => format!("{name}[{p}]"),
     }
@@ -881,13 +884,18 @@ fn classify(text: &str, span: Span, program: &Program) -> Result<Column, Diagnos
         Some((name, rest)) => (name.trim(), rest.strip_suffix(']').map(|p| p.trim().trim_matches('"'))),
         None => (text, None),
     };
-    match text {
-        "eligible" => return Ok(Column::Check(verdict(OutputKind::Reward, span, program)?, text.into())),
-        "liable" => return Ok(Column::Check(verdict(OutputKind::Fee, span, program)?, text.into())),
-        "reasons" => return Ok(Column::Check(What::Reasons, text.into())),
-        "reason" => return Ok(Column::Check(What::ReasonIncludes, text.into())),
-        "error" => return Ok(Column::Check(What::Error, text.into())),
-        _ => {}
+    // The reader has seen that the file writes these in one keyword set.
+    let said = match Word::of_written(text, TARGETS).map(|(word, _)| word) {
+        Some(Word::Eligible) => Some(verdict(OutputKind::Reward, span, program)?),
+        Some(Word::Liable) => Some(verdict(OutputKind::Fee, span, program)?),
+        Some(Word::Reasons) => Some(What::Reasons),
+        Some(Word::Reason) => Some(What::ReasonIncludes),
+        Some(Word::Error) => Some(What::Error),
+        // Not among the targets: a name like any other.
+        Some(Word::Case | Word::Table | Word::Facts | Word::With | Word::Expect | Word::Not) | None => None,
+    };
+    if let Some(what) = said {
+        return Ok(Column::Check(what, text.into()));
     }
     let is_reward = program.rewards.iter().any(|r| r.name == name);
     // A value's column, or one period's of a value shown per period (`monthly_gmv[2023-01]`).

@@ -11,7 +11,9 @@
 use rust_decimal::Decimal;
 use serde_json::{Map, Value as Json};
 
+use super::keywords::{STATEMENTS, TARGETS, Word, in_file_words};
 use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::syntax::keywords::Surface;
 use crate::syntax::scan::{self, Kind};
 
 /// A parsed `.tests` file: its cases and tables, in file order.
@@ -19,6 +21,10 @@ use crate::syntax::scan::{self, Kind};
 pub struct TestFile {
     /// The cases and tables.
     pub items: Vec<Item>,
+    /// The keyword set the file is written in (English when it has no keyword).
+    pub surface: Surface,
+    /// Every keyword, where it is written, in file order (for `campaign fmt --keywords`).
+    pub keywords: Vec<(Span, Word)>,
 }
 
 /// One `case` or `table`.
@@ -199,12 +205,45 @@ pub fn parse(text: &str) -> Result<TestFile, Vec<Diagnostic>> {
         pos: if text.starts_with('\u{FEFF}') { 3 } else { 0 },
         diagnostics: Vec::new(),
         whole: "file",
+        surface: None,
+        keywords: Vec::new(),
     };
     let items = p.file();
+    let surface = p.surface.map(|(s, _)| s).unwrap_or_default();
     if p.diagnostics.is_empty() {
-        Ok(TestFile { items })
+        Ok(TestFile {
+            items,
+            surface,
+            keywords: p.keywords,
+        })
     } else {
-        Err(p.diagnostics)
+        Err(p.diagnostics.into_iter().map(|d| in_files_words(d, surface)).collect())
+    }
+}
+
+/// Every keyword of the text of a `.tests` file, where it is written, in file order: for
+/// converting it to one keyword set, which a file that mixes the two sets may be too.
+///
+/// # Errors
+///
+/// The reader's diagnostics when the file has a mistake other than a keyword of the other set.
+pub fn keywords(text: &str) -> Result<Vec<(Span, Word)>, Vec<Diagnostic>> {
+    let mut p = Parser {
+        text,
+        pos: if text.starts_with('\u{FEFF}') { 3 } else { 0 },
+        diagnostics: Vec::new(),
+        whole: "file",
+        surface: None,
+        keywords: Vec::new(),
+    };
+    p.file();
+    // A keyword of the other set is noted where it is, and the reader goes on as if it were
+    // of the file's: every keyword has been found.
+    if p.diagnostics.iter().all(|d| d.code == Code::TestMixedKeywords) {
+        Ok(p.keywords)
+    } else {
+        let surface = p.surface.map(|(s, _)| s).unwrap_or_default();
+        Err(p.diagnostics.into_iter().map(|d| in_files_words(d, surface)).collect())
     }
 }
 
@@ -220,6 +259,8 @@ pub fn parse_expected(text: &str, offset: usize) -> Result<Expected, Diagnostic>
         pos: 0,
         diagnostics: Vec::new(),
         whole: "value",
+        surface: None,
+        keywords: Vec::new(),
     };
     let value = p.value();
     let result = match value {
@@ -234,6 +275,20 @@ pub fn parse_expected(text: &str, offset: usize) -> Result<Expected, Diagnostic>
         Err(d) => Err(d),
     };
     result.map_err(|d| shift(d, offset))
+}
+
+/// A diagnostic of the reader, whose texts quote keywords in English, quoting them in the
+/// file's set (but for [`mixed_keywords`], which quotes both sets on purpose).
+fn in_files_words(mut d: Diagnostic, surface: Surface) -> Diagnostic {
+    if d.code == Code::TestMixedKeywords {
+        return d;
+    }
+    d.message = in_file_words(&d.message, surface);
+    for label in &mut d.labels {
+        label.text = in_file_words(&label.text, surface);
+    }
+    d.help = d.help.map(|h| in_file_words(&h, surface));
+    d
 }
 
 fn shift(mut d: Diagnostic, offset: usize) -> Diagnostic {
@@ -270,6 +325,10 @@ struct Parser<'a> {
     diagnostics: Vec<Diagnostic>,
     /// What the text is, for "the file ends" / "the value ends".
     whole: &'static str,
+    /// The file's keyword set, as its first keyword (there) sets it.
+    surface: Option<(Surface, Span)>,
+    /// The keywords read so far.
+    keywords: Vec<(Span, Word)>,
 }
 
 type PResult<T> = Result<T, Diagnostic>;
@@ -281,11 +340,11 @@ fn took_a_close(read: &str) -> bool {
 }
 
 /// The start of the line at `at` when that line starts a statement of a `.tests` file
-/// (`expect`, `with`, `facts`, `case`, `table`), which no JSON line can.
+/// (`expect`, `with`, `facts`, `case`, `table`, in either keyword set), which no JSON line can.
 fn statement_line(text: &str, at: usize) -> Option<usize> {
     let line = text.get(at..)?;
     let content = line.trim_start_matches([' ', '\t']);
-    let starts = ["expect", "with", "facts", "case", "table"].iter().any(|word| {
+    let starts = STATEMENTS.iter().flat_map(|w| w.spellings()).any(|(word, _)| {
         content
             .strip_prefix(word)
             .is_some_and(|after| after.starts_with([' ', '\t', '"', '\n', '\r']) || after.is_empty())
@@ -428,16 +487,32 @@ impl<'a> Parser<'a> {
         self.text.get(start..self.pos).map(|s| (s, span))
     }
 
-    /// A keyword-like word: an identifier that is exactly `word`, not followed by more letters.
-    fn keyword(&mut self, word: &str) -> bool {
+    /// The keyword `word` at the cursor, in either set, not followed by more letters: moves
+    /// past it and notes it (see [`Self::noted`]).
+    fn keyword(&mut self, word: Word) -> bool {
         let rest = self.rest();
-        if let Some(after) = rest.strip_prefix(word)
-            && !after.chars().next().is_some_and(is_ident_char)
-        {
-            self.pos += word.len();
-            return true;
+        let found = word.spellings().into_iter().find(|(spelling, _)| {
+            rest.strip_prefix(spelling)
+                .is_some_and(|after| !after.chars().next().is_some_and(is_ident_char))
+        });
+        let Some((spelling, surface)) = found else {
+            return false;
+        };
+        let span = Span::new(self.pos, self.pos + spelling.len());
+        self.pos = span.end;
+        self.noted(word, surface, span);
+        true
+    }
+
+    /// Notes the keyword `word`, written in `surface` at `span`: the first keyword sets the
+    /// file's keyword set, and a keyword of the other set is reported.
+    fn noted(&mut self, word: Word, surface: Surface, span: Span) {
+        self.keywords.push((span, word));
+        match self.surface {
+            None => self.surface = Some((surface, span)),
+            Some((own, _)) if own == surface => {}
+            Some((own, first)) => self.diagnostics.push(mixed_keywords(own, first, span, word)),
         }
-        false
     }
 
     /// A text in double quotes, with JSON escapes, on one line.
@@ -482,11 +557,11 @@ impl<'a> Parser<'a> {
                 break;
             }
             let start = self.pos;
-            if self.keyword("case") {
+            if self.keyword(Word::Case) {
                 if let Some(case) = self.case(start) {
                     items.push(Item::Case(case));
                 }
-            } else if self.keyword("table") {
+            } else if self.keyword(Word::Table) {
                 if let Some(table) = self.table(start) {
                     items.push(Item::Table(table));
                 }
@@ -535,10 +610,13 @@ impl<'a> Parser<'a> {
     /// Whether the cursor (at the start of a line's content) is at a new block: a missing `}`.
     fn at_block_start(&self) -> bool {
         let rest = self.rest();
-        ["case", "table"].iter().any(|kw| {
-            rest.strip_prefix(kw)
-                .is_some_and(|after| after.starts_with([' ', '\t', '"']))
-        })
+        [Word::Case, Word::Table]
+            .iter()
+            .flat_map(|w| w.spellings())
+            .any(|(kw, _)| {
+                rest.strip_prefix(kw)
+                    .is_some_and(|after| after.starts_with([' ', '\t', '"']))
+            })
     }
 
     fn unclosed(&mut self, kind: &str, span: Span) {
@@ -586,24 +664,22 @@ impl<'a> Parser<'a> {
                 }
                 break;
             }
-            let step = if self.keyword("facts") {
+            let step = if self.keyword(Word::Facts) {
+                let word = Span::new(line_start, self.pos);
                 self.facts_line(line_start).and_then(|f| {
                     if facts.is_some() {
-                        Err(Diagnostic::error(
-                            Code::TestSyntax,
-                            Span::new(line_start, line_start + "facts".len()),
-                            "a case has one `facts`",
-                            "second `facts`",
+                        Err(
+                            Diagnostic::error(Code::TestSyntax, word, "a case has one `facts`", "second `facts`")
+                                .with_help("for several records (a budget campaign), write `facts [ {...}, {...} ]`"),
                         )
-                        .with_help("for several records (a budget campaign), write `facts [ {...}, {...} ]`"))
                     } else {
                         facts = Some(f);
                         Ok(())
                     }
                 })
-            } else if self.keyword("with") {
+            } else if self.keyword(Word::With) {
                 self.with_line(line_start).map(|p| params.push(p))
-            } else if self.keyword("expect") {
+            } else if self.keyword(Word::Expect) {
                 self.expect_line().map(|e| expectations.push(e))
             } else {
                 Err(self
@@ -687,7 +763,10 @@ impl<'a> Parser<'a> {
                         return;
                     }
                     match &columns {
-                        None => columns = Some(cells),
+                        None => {
+                            self.note_columns(&cells);
+                            columns = Some(cells);
+                        }
                         Some(cols) if cols.len() != cells.len() => self.diagnostics.push(
                             Diagnostic::error(
                                 Code::TestSyntax,
@@ -708,12 +787,13 @@ impl<'a> Parser<'a> {
                 Err(self
                     .unexpected("a row `| ... |` or `}`")
                     .with_help("after the header row, a table holds only rows"))
-            } else if self.keyword("facts") {
+            } else if self.keyword(Word::Facts) {
+                let word = Span::new(line_start, self.pos);
                 self.facts_line(line_start).and_then(|f| {
                     if facts.is_some() {
                         Err(Diagnostic::error(
                             Code::TestSyntax,
-                            Span::new(line_start, line_start + "facts".len()),
+                            word,
                             "a table has one `facts`: the facts every row starts from",
                             "second `facts`",
                         ))
@@ -730,9 +810,9 @@ impl<'a> Parser<'a> {
                         Ok(())
                     }
                 })
-            } else if self.keyword("with") {
+            } else if self.keyword(Word::With) {
                 self.with_line(line_start).map(|p| params.push(p))
-            } else if self.keyword("expect") {
+            } else if self.keyword(Word::Expect) {
                 Err(Diagnostic::error(
                     Code::TestSyntax,
                     Span::new(line_start, self.pos),
@@ -785,6 +865,15 @@ impl<'a> Parser<'a> {
             columns,
             rows,
         })
+    }
+
+    /// Notes the columns of a header row named by a keyword (`| eligible | reasons |`).
+    fn note_columns(&mut self, columns: &[Cell]) {
+        for c in columns {
+            if let Some((word, surface)) = Word::of_written(&c.text, TARGETS) {
+                self.noted(word, surface, c.span);
+            }
+        }
     }
 
     /// `| a | b |`: the cells, and the span of the row. The cursor is at the first `|`.
@@ -910,7 +999,7 @@ impl<'a> Parser<'a> {
             None
         };
         let target_start = self.pos;
-        let negated = if self.keyword("not") {
+        let negated = if self.keyword(Word::Not) {
             self.skip_spaces();
             true
         } else {
@@ -932,10 +1021,12 @@ impl<'a> Parser<'a> {
             expected_span,
             span: Span::new(start, end),
         };
-        match word {
-            "reason" | "error" if !negated => {
+        let keyword = Word::of_written(word, TARGETS);
+        match keyword {
+            Some((said @ (Word::Reason | Word::Error), surface)) if !negated => {
+                self.noted(said, surface, word_span);
                 self.skip_spaces();
-                let target = if word == "reason" {
+                let target = if said == Word::Reason {
                     Target::ReasonIncludes
                 } else {
                     Target::Error
@@ -965,10 +1056,11 @@ impl<'a> Parser<'a> {
                     period = Some(self.period()?);
                 }
                 let target_span = Span::new(target_start, self.pos);
-                let target = match (name.as_str(), &period) {
-                    ("eligible", None) => Target::Eligible,
-                    ("reasons", None) => Target::Reasons,
-                    ("liable", None) => Target::Liable,
+                let target = match (keyword.and_then(|(w, s)| Some((verdict_target(w)?, w, s))), &period) {
+                    (Some((target, said, surface)), None) => {
+                        self.noted(said, surface, word_span);
+                        target
+                    }
                     _ => Target::Named { name, period },
                 };
                 if self.at_line_end() {
@@ -1314,6 +1406,45 @@ impl<'a> Parser<'a> {
         let unit = self.ident().map(|(u, _)| u.to_string());
         Ok(Expected::Number { value, unit })
     }
+}
+
+/// What `expect WORD` checks when WORD is this keyword and says what to expect without a
+/// text after it.
+fn verdict_target(word: Word) -> Option<Target> {
+    match word {
+        Word::Eligible => Some(Target::Eligible),
+        Word::Reasons => Some(Target::Reasons),
+        Word::Liable => Some(Target::Liable),
+        Word::Case | Word::Table | Word::Facts | Word::With | Word::Expect | Word::Not | Word::Reason | Word::Error => {
+            None
+        }
+    }
+}
+
+/// A keyword of the other set than the file's: `own` is the file's, set by its first
+/// keyword at `first`.
+fn mixed_keywords(own: Surface, first: Span, at: Span, word: Word) -> Diagnostic {
+    let other = match own {
+        Surface::English => Surface::Chinese,
+        Surface::Chinese => Surface::English,
+    };
+    let (found, instead) = (word.spell(other), word.spell(own));
+    let (own_name, other_name) = match own {
+        Surface::English => ("English", "a Chinese"),
+        Surface::Chinese => ("Chinese", "an English"),
+    };
+    Diagnostic::error(
+        Code::TestMixedKeywords,
+        at,
+        format!("`{found}` is {other_name} keyword, but this tests file is written with {own_name} keywords"),
+        format!("{other_name} keyword"),
+    )
+    .with_label(first, format!("the first keyword sets the file's keywords to {own_name}"))
+    .with_help(format!(
+        "write `{instead}` here: a tests file uses one keyword set (`campaign fmt --keywords {}` converts a whole file)",
+        own.name()
+    ))
+    .with_fix(at, instead, format!("write `{instead}`"))
 }
 
 /// Every column of a table's header has a name, and no name is given twice.

@@ -28,6 +28,10 @@ const NOT_FROM_CHECK: &[(&str, &str)] = &[
         "reported for `.tests` files (campaign test), never for a campaign file; tests/it/testing.rs covers it",
     ),
     (
+        "test::mixed_keywords",
+        "reported for `.tests` files (campaign test, fmt --keywords), never for a campaign file; tests/it/testing.rs covers it",
+    ),
+    (
         "internal::error",
         "a fault in campaign itself: a campaign file that gives it is a bug to fix, not a case to keep",
     ),

@@ -239,6 +239,31 @@ fn documented_codes_exist() {
     }
 }
 
+/// The Chinese example of docs/testing.md ("In Chinese") is the English example's first cases,
+/// keyword for keyword.
+#[test]
+fn the_testing_pages_chinese_example_is_the_english_one() {
+    use campaign::syntax::keywords::Surface;
+    let doc = read_doc("testing.md");
+    let blocks = blocks(&doc);
+    let find = |head: &str| {
+        blocks
+            .iter()
+            .find(|b| b.info == "text" && b.text.starts_with(head))
+            .unwrap_or_else(|| panic!("docs/testing.md has no block starting {head:?}"))
+    };
+    let (english, chinese) = (find("# tests for"), find("# shop-launch.tests 的前两个用例"));
+    let parsed = campaign::testing::parse(&chinese.text).unwrap();
+    assert_eq!(parsed.surface, Surface::Chinese);
+    let converted = campaign::testing::convert::convert(&chinese.text, Surface::English).unwrap();
+    let (_, cases) = converted.split_once('\n').unwrap();
+    assert!(
+        english.text.contains(cases),
+        "docs/testing.md:{}: the Chinese example is not the English one's first cases",
+        chinese.line
+    );
+}
+
 #[test]
 fn the_testing_page_example_passes_its_tests() {
     let doc = read_doc("testing.md");

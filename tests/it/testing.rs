@@ -277,6 +277,61 @@ fn a_syntax_error_is_a_diagnostic_with_line_and_column() {
     assert_eq!(summary(&r.stdout), (0, 1));
 }
 
+/// A `.tests` file in Chinese keywords with one English keyword: one error on that keyword,
+/// pointing at the first keyword that set the file's set, with the word to write.
+#[test]
+fn a_tests_file_mixing_keyword_sets_is_refused() {
+    let dir = TempDir::new("testing", "mixed");
+    let tests = "用例 \"评分达标\" {\n  事实 {\"store_score\": 4.5}\n  expect 资格\n}\n";
+    policy_with_tests(&dir, "channels-edu-back-to-school-2024.campaign", "edu", tests);
+    let r = run(&["test", dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("test::mixed_keywords"), "{}", r.stderr);
+    // The message docs/errors.md quotes for `test::mixed_keywords`.
+    assert!(
+        r.stderr
+            .contains("`expect` is an English keyword, but this tests file is written with Chinese keywords"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("edu.tests:3:3"), "{}", r.stderr);
+    assert!(r.stderr.contains("write `预期` here"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("the first keyword sets the file's keywords to Chinese"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(summary(&r.stdout), (0, 1));
+}
+
+/// `campaign fmt --keywords` converts `.tests` files named on the command line or found in a
+/// folder, and leaves them alone without it.
+#[test]
+fn fmt_converts_tests_files_both_ways() {
+    let dir = TempDir::new("testing", "fmt-keywords");
+    let english =
+        "# 注释\ncase \"a\" {\n  facts {\"store_score\": 4.5, \"sales\": []}   # facts\n  expect not eligible\n}\n";
+    let path = policy_with_tests(&dir, "channels-edu-back-to-school-2024.campaign", "edu", english);
+    let tests = path.with_extension("tests");
+    let r = run(&["fmt", tests.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(std::fs::read_to_string(&tests).unwrap(), english);
+    let r = run(&["fmt", "--keywords", "zh", dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("2 files reformatted"), "{}", r.stderr);
+    let chinese = std::fs::read_to_string(&tests).unwrap();
+    assert_eq!(
+        chinese,
+        "# 注释\n用例 \"a\" {\n  事实 {\"store_score\": 4.5, \"sales\": []}   # facts\n  预期 非 资格\n}\n"
+    );
+    let r = run(&["test", dir.path().to_str().unwrap()]);
+    assert_eq!(summary(&r.stdout), (1, 0), "{}{}", r.stdout, r.stderr);
+    let r = run(&["fmt", "--keywords", "en", tests.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(std::fs::read_to_string(&tests).unwrap(), english);
+}
+
 #[test]
 fn bad_facts_json_points_into_the_json() {
     let dir = TempDir::new("testing", "json");

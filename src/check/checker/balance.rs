@@ -11,7 +11,7 @@ use crate::program::{Balance, BalanceStat, Ir};
 use crate::syntax::ast::{self, BalanceExpr, BinOp, Expr, ExprKind, PeriodUnit};
 
 use super::operators::known_refs;
-use super::{Checker, T, expr_text};
+use super::{Checker, T};
 
 /// The further keys of an order, with `descending`.
 type Keys = Vec<(Ir, bool)>;
@@ -69,7 +69,7 @@ impl<'a> Checker<'a> {
             step,
             slot,
             ty: credit.ty.clone(),
-            items: expr_text(&b.applied),
+            items: self.written(&b.applied),
         };
         Some(T {
             after_budget: credit.after_budget || list.after_budget,
@@ -90,12 +90,12 @@ impl<'a> Checker<'a> {
             return None;
         };
         if t.maybe {
-            let d = errors::balances::unknowns(self.surface(), credit.span, "credit", &expr_text(credit));
+            let d = errors::balances::unknowns(self.surface(), credit.span, "credit", &self.written(credit));
             self.error(d);
             return None;
         }
         if can_be_negative(credit) {
-            self.error(errors::balances::can_go_negative(credit.span, &expr_text(credit)));
+            self.error(errors::balances::can_go_negative(credit.span, &self.written(credit)));
         }
         Some((t, step))
     }
@@ -125,7 +125,7 @@ impl<'a> Checker<'a> {
             return None;
         }
         if t.maybe {
-            let d = errors::balances::unknowns(self.surface(), b.applied.span, "fee", &expr_text(&b.applied));
+            let d = errors::balances::unknowns(self.surface(), b.applied.span, "fee", &self.written(&b.applied));
             self.error(d);
             return None;
         }
@@ -183,7 +183,7 @@ impl<'a> Checker<'a> {
                 self.surface(),
                 date.span,
                 "date",
-                &expr_text(date),
+                &self.written(date),
             ));
             return None;
         }
@@ -202,7 +202,7 @@ impl<'a> Checker<'a> {
                 self.surface(),
                 key.span,
                 "order key",
-                &expr_text(key),
+                &self.written(key),
             ));
             return None;
         }
@@ -260,7 +260,7 @@ impl<'a> Checker<'a> {
             return None;
         };
         let ExprKind::Name(id) = &arg.kind else {
-            let d = errors::balances::not_a_balance(self.surface(), arg.span, &name.name, &expr_text(arg));
+            let d = errors::balances::not_a_balance(self.surface(), arg.span, &name.name, &self.written(arg));
             self.error(d);
             return None;
         };

@@ -133,7 +133,7 @@ impl<'a> Checker<'a> {
         collect_operand_exprs(e, &mut names);
         let mut operands: Vec<Operand> = Vec::new();
         for n in names {
-            let text = expr_text(n);
+            let text = self.written(n);
             if operands.iter().any(|o| o.text == text) {
                 continue;
             }
@@ -158,14 +158,14 @@ impl<'a> Checker<'a> {
                 match (l, r) {
                     (Some(l), Some(r)) => match (&l.ir, &r.ir) {
                         (_, Ir::Const(c)) if !matches!(l.ir, Ir::Const(_)) => Some(Threshold::Compare {
-                            subject: expr_text(a),
+                            subject: self.written(a),
                             ir: l.ir.clone(),
                             op: cmp_of(*op),
                             bound: c.clone(),
                             ty: l.ty.clone(),
                         }),
                         (Ir::Const(c), _) => Some(Threshold::Compare {
-                            subject: expr_text(b),
+                            subject: self.written(b),
                             ir: r.ir.clone(),
                             op: flip(cmp_of(*op)),
                             bound: c.clone(),
@@ -187,7 +187,7 @@ impl<'a> Checker<'a> {
                         _ => wt.ir,
                     };
                     Some(Threshold::InWindow {
-                        subject: expr_text(value),
+                        subject: self.written(value),
                         ir: v.ir,
                         window,
                     })

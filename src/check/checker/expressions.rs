@@ -15,7 +15,7 @@ use crate::syntax::ast::{self, BinOp, Expr, ExprKind, InTarget, RangeKind};
 use crate::time::{self, NotAnInstant, Written};
 
 use super::conditions::Unhandled;
-use super::{Checker, MAX_CHECK_WORK, MULTIPLIER_WORDS, T, expr_text, num_const, written_number};
+use super::{Checker, MAX_CHECK_WORK, MULTIPLIER_WORDS, T, num_const, written_number};
 
 /// A timestamp literal as the time module reads it.
 pub(crate) fn written(lit: &ast::TimestampLit) -> Written {
@@ -183,7 +183,7 @@ impl<'a> Checker<'a> {
             self.error(errors::expressions::needless_known_test(
                 self.surface(),
                 e.span,
-                &expr_text(inner),
+                &self.written(inner),
                 known,
             ));
         }
@@ -291,7 +291,7 @@ impl<'a> Checker<'a> {
             self.error(errors::expressions::needless_if_unknown(
                 self.surface(),
                 Span::new(value.span.end, e.span.end),
-                &expr_text(value),
+                &self.written(value),
             ));
         }
         if !self.compatible(&v.ty, &d.ty, default) {
@@ -505,7 +505,7 @@ impl<'a> Checker<'a> {
             let d = errors::expressions::window_end_excludes_day(
                 self.surface(),
                 r.end.span,
-                &expr_text(&r.end),
+                &self.written(&r.end),
                 None,
                 matches!(r.end.kind, ExprKind::Timestamp(_)),
             );
@@ -530,7 +530,7 @@ impl<'a> Checker<'a> {
         let d = errors::expressions::window_end_excludes_day(
             self.surface(),
             r.end.span,
-            &expr_text(&r.end),
+            &self.written(&r.end),
             day_before.as_deref(),
             matches!(r.end.kind, ExprKind::Timestamp(_)),
         );

@@ -5,7 +5,7 @@ use crate::program::types::{Dim, Ty};
 use crate::program::{Ir, ListExpr, Top, TopTie};
 use crate::syntax::ast::{Expr, ExprKind, TopTie as WrittenTie, TopTieBy};
 
-use super::{Checker, T, expr_text};
+use super::{Checker, T};
 
 impl<'a> Checker<'a> {
     /// `top key of source by sum of x where filter, then by ...` (`sum` is `None` for `by
@@ -21,7 +21,7 @@ impl<'a> Checker<'a> {
     ) -> Option<T> {
         let s = self.expr(source)?;
         let Some(mut list) = s.list.clone() else {
-            let text = expr_text(source);
+            let text = self.written(source);
             self.error(errors::lists::top_of_non_list(
                 self.surface(),
                 source.span,
@@ -32,10 +32,10 @@ impl<'a> Checker<'a> {
         };
         if list.project.is_some() {
             let of_list = match &source.kind {
-                ExprKind::Field(inner, _) => expr_text(inner),
+                ExprKind::Field(inner, _) => self.written(inner),
                 _ => "orders".to_string(),
             };
-            let text = expr_text(source);
+            let text = self.written(source);
             self.error(errors::lists::top_of_values(
                 self.surface(),
                 source.span,
@@ -113,7 +113,7 @@ impl<'a> Checker<'a> {
                 Ty::Text | Ty::Choice(_) | Ty::Num(Dim::Count) | Ty::Bool | Ty::Time
             );
         if !groups {
-            let text = expr_text(key);
+            let text = self.written(key);
             self.error(errors::lists::group_key_wrong_kind(
                 self.surface(),
                 key.span,
@@ -123,7 +123,7 @@ impl<'a> Checker<'a> {
             return None;
         }
         if k.maybe {
-            let text = expr_text(key);
+            let text = self.written(key);
             self.error(errors::lists::group_of_unknowns(self.surface(), key.span, true, &text));
             return None;
         }
@@ -147,8 +147,11 @@ impl<'a> Checker<'a> {
                 Some((TopTie::Total { sum, ascending, ty }, after_budget))
             }
             TopTieBy::Key(written) => {
-                let (text, key_text) = (expr_text(written), expr_text(key));
-                if text != key_text {
+                // Compared as printed with one keyword set, whatever the file's.
+                let same_key = crate::check::expr_text(written) == crate::check::expr_text(key);
+                let key_text = self.written(key);
+                if !same_key {
+                    let text = self.written(written);
                     self.error(errors::lists::top_tie_not_key(
                         self.surface(),
                         written.span,
@@ -178,7 +181,7 @@ impl<'a> Checker<'a> {
             return None;
         }
         if v.maybe {
-            let text = expr_text(x);
+            let text = self.written(x);
             self.error(errors::lists::group_of_unknowns(self.surface(), x.span, false, &text));
             return None;
         }

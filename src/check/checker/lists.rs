@@ -7,7 +7,7 @@ use crate::syntax::ast::{AggOp, Expr, ExprKind};
 
 use super::conditions::Unhandled;
 use super::operators::known_refs;
-use super::{Checker, T, expr_text};
+use super::{Checker, T};
 
 impl<'a> Checker<'a> {
     /// `list where filter`.
@@ -107,7 +107,7 @@ impl<'a> Checker<'a> {
                 self.surface(),
                 source.span,
                 op,
-                &expr_text(source),
+                &self.written(source),
                 &s.ty,
             ));
             return None;
@@ -135,7 +135,7 @@ impl<'a> Checker<'a> {
                     self.surface(),
                     source.span,
                     op,
-                    &expr_text(source),
+                    &self.written(source),
                 ));
                 return None;
             }
@@ -150,7 +150,7 @@ impl<'a> Checker<'a> {
                 self.surface(),
                 source.span,
                 op,
-                &expr_text(source),
+                &self.written(source),
                 field,
             ));
             return None;

@@ -8,7 +8,7 @@ use crate::program::{ArithOp, CmpOp, Const, Ir};
 use crate::syntax::ast::{BinOp, Expr, ExprKind};
 
 use super::expressions::written_text;
-use super::{Bare, Checker, T, expr_text, is_literal, literal_value, num_const};
+use super::{Bare, Checker, T, is_literal, literal_value, num_const};
 
 impl<'a> Checker<'a> {
     pub(super) fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr, whole: &Expr) -> Option<T> {
@@ -243,7 +243,7 @@ impl<'a> Checker<'a> {
                     e.span,
                     op,
                     other,
-                    &expr_text(e),
+                    &self.written(e),
                     unit,
                     written_as_digits(e),
                 ));
@@ -372,14 +372,14 @@ impl<'a> Checker<'a> {
                 let n = literal_value(e).unwrap_or_default();
                 self.error(errors::expressions::compared_with_percentage_without_percent(
                     e.span,
-                    &expr_text(e),
+                    &self.written(e),
                     n,
                 ));
             }
             (Some(e), q) if q.unit_label().is_some() => {
                 self.error(errors::expressions::compared_with_bare_number(
                     e.span,
-                    &expr_text(e),
+                    &self.written(e),
                     q,
                     q.unit_label().unwrap_or(""),
                     written_as_digits(e),
@@ -414,7 +414,7 @@ impl<'a> Checker<'a> {
         {
             self.error(errors::expressions::date_only_comparison(
                 e.span,
-                &expr_text(e),
+                &self.written(e),
                 matches!(cmp, CmpOp::Le | CmpOp::Ge),
             ));
         }

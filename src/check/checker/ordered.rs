@@ -11,7 +11,7 @@ use crate::syntax::ast::{Expr, OrderedKind};
 
 use super::conditions::Unhandled;
 use super::operators::known_refs;
-use super::{Checker, T, expr_text, num_const};
+use super::{Checker, T, num_const};
 
 impl<'a> Checker<'a> {
     /// `running sum of x where c ordered by k`, `portion of x within first t ... ordered by k`,
@@ -82,7 +82,7 @@ impl<'a> Checker<'a> {
                 self.surface(),
                 value.span,
                 words,
-                &expr_text(value),
+                &self.written(value),
             ));
             return None;
         }
@@ -161,7 +161,7 @@ impl<'a> Checker<'a> {
             (Ty::Num(got), Ty::Num(want)) if got == want || (got.is_scalar() && want.is_scalar()) => {}
             (Ty::Num(got), Ty::Num(want)) => {
                 let literal = super::is_literal(limit);
-                let text = expr_text(limit);
+                let text = self.written(limit);
                 self.error(errors::units::wrong_unit(
                     limit.span,
                     "threshold",
@@ -186,7 +186,7 @@ impl<'a> Checker<'a> {
         if let Some(n) = num_const(&t.ir)
             && n <= Decimal::ZERO
         {
-            self.error(errors::lints::threshold_not_positive(limit.span, &expr_text(limit)));
+            self.error(errors::lints::threshold_not_positive(limit.span, &self.written(limit)));
         }
         Some(t)
     }

@@ -13,7 +13,7 @@ use crate::program::types::{Dim, Ty};
 use crate::program::{Definition, Ir, PeriodFunc};
 use crate::syntax::ast::{self, Expr, ExprKind};
 
-use super::{Checker, State, T, expr_text};
+use super::{Checker, State, T};
 
 /// Stands for the index of the definition being checked in `Ir::Previous` until it is known.
 const OWN: usize = usize::MAX;
@@ -95,7 +95,7 @@ impl<'a> Checker<'a> {
         first: Option<&Expr>,
     ) -> Option<T> {
         let ExprKind::Name(id) = &value.kind else {
-            let d = periods::not_a_per_period_value(self.surface(), value.span, &name.name, &expr_text(value));
+            let d = periods::not_a_per_period_value(self.surface(), value.span, &name.name, &self.written(value));
             self.error(d);
             return None;
         };

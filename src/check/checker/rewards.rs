@@ -12,7 +12,7 @@ use crate::syntax::keywords::Keyword;
 
 use super::conditions::Unhandled;
 use super::units::is_power_of_ten;
-use super::{Checker, RewardState, T, expr_text, num_const};
+use super::{Checker, RewardState, T, num_const};
 
 impl<'a> Checker<'a> {
     /// Checks the reward of index `index` unless it is checked or being checked; its unit, once
@@ -486,7 +486,7 @@ impl<'a> Checker<'a> {
         if let (Some(u), Some(n)) = (unit, num_const(&cap.ir))
             && !(n / u.precision).fract().is_zero()
         {
-            self.error(errors::rules::cap_finer_than_unit(e.span, &expr_text(e), u));
+            self.error(errors::rules::cap_finer_than_unit(e.span, &self.written(e), u));
             payable = false;
         }
         Some((cap.ir, payable))

@@ -7,7 +7,7 @@ use crate::syntax::ast::{self, Expr};
 
 use super::super::errors::names;
 use super::units::ty_of_fact;
-use super::{Checker, State, T, TopName, expr_text};
+use super::{Checker, State, T, TopName};
 
 impl<'a> Checker<'a> {
     pub(super) fn duplicate(&mut self, name: &ast::Ident) {
@@ -296,11 +296,11 @@ impl<'a> Checker<'a> {
     pub(super) fn field(&mut self, base: &Expr, field: &ast::Ident) -> Option<T> {
         let b = self.expr(base)?;
         let Some(mut list) = b.list.clone() else {
-            self.error(names::has_no_fields(field.span, &expr_text(base), &b.ty));
+            self.error(names::has_no_fields(field.span, &self.written(base), &b.ty));
             return None;
         };
         if list.project.is_some() {
-            self.error(names::values_have_no_fields(field.span, &expr_text(base)));
+            self.error(names::values_have_no_fields(field.span, &self.written(base)));
             return None;
         }
         let Ty::Records(level) = b.ty else { return None };

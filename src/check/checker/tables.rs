@@ -10,7 +10,7 @@ use crate::program::{Band, Const, Ir, RankingDef};
 use crate::syntax::ast::{Expr, LookupRow, RangeKind, TierKind, TierRow};
 
 use super::expressions::written_text;
-use super::{Bare, Checker, T, expr_text, num_const};
+use super::{Bare, Checker, T, num_const};
 
 impl<'a> Checker<'a> {
     pub(super) fn rank(&mut self, keys: &[(Expr, bool)], within: &[Expr], whole: &Expr) -> Option<T> {
@@ -189,7 +189,7 @@ impl<'a> Checker<'a> {
         }
         if let Some(i) = seen.iter().position(|(c, _)| *c == consts) {
             let first = seen_spans.get(i).copied().unwrap_or(row.span);
-            let key = row_keys.iter().map(expr_text).collect::<Vec<_>>().join(", ");
+            let key = row_keys.iter().map(|k| self.written(k)).collect::<Vec<_>>().join(", ");
             self.error(errors::tables::lookup_key_repeated(row.span, &key, first));
             return None;
         }

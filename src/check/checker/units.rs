@@ -8,7 +8,7 @@ use crate::suggest::closest;
 use crate::syntax::ast::{self, Expr, ExprKind};
 
 use super::super::errors::units;
-use super::{Checker, expr_text, is_literal, literal_value};
+use super::{Checker, is_literal, literal_value};
 
 impl<'a> Checker<'a> {
     pub(super) fn declare_unit(&mut self, u: &ast::UnitDecl) {
@@ -100,7 +100,7 @@ impl<'a> Checker<'a> {
                     ExprKind::Neg(inner) => matches!(inner.kind, ExprKind::Number(_)),
                     _ => false,
                 };
-                let d = units::wrong_unit(expr.span, what, a, b, is_literal(expr), &expr_text(expr), plain);
+                let d = units::wrong_unit(expr.span, what, a, b, is_literal(expr), &self.written(expr), plain);
                 self.error(d);
                 false
             }
