@@ -164,7 +164,7 @@ impl Batch<'_> {
 
     /// The records of one item of a chunk: a raw line parsed, the records of a job, or the
     /// record read already.
-    fn read(&self, block: &LineBlock, owned: &[u8], item: Item) -> ItemRecords {
+    pub(super) fn read(&self, block: &LineBlock, owned: &[u8], item: Item) -> ItemRecords {
         let one = |record| Some(record).into_iter().chain(Vec::new());
         match item {
             Item::Block(line, range) => one(self.parser.parse(block.line(range), line)),
@@ -210,7 +210,7 @@ impl Batch<'_> {
     }
 
     /// The row of an evaluated record, explained if asked for.
-    fn evaluated(&self, line: usize, id: String, record: &Record, outcome: Outcome) -> Row {
+    pub(super) fn evaluated(&self, line: usize, id: String, record: &Record, outcome: Outcome) -> Row {
         let explanation = if self.explain.wants(&id) {
             self.evaluator.explain(&id, record, &outcome).ok().map(Box::new)
         } else {
@@ -225,7 +225,7 @@ impl Batch<'_> {
         })
     }
 
-    fn prepared(&self, mut row: Row) -> Row {
+    pub(super) fn prepared(&self, mut row: Row) -> Row {
         if let Some(prepare) = &self.prepare {
             prepare(&mut row);
         }

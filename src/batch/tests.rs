@@ -306,6 +306,7 @@ mod together {
     use std::ops::ControlFlow;
 
     use super::super::{Batch, Lines, Row, Sources, Unobserved, run_together};
+    use crate::facts::{LineParser, ReadOptions, UndeclaredFields};
     use crate::program::inputs::Inputs;
 
     const STREAMING: &str = r#"
@@ -382,6 +383,70 @@ campaign "b" {
                     let summary = run_together(&batches, sources, &mut sink, &Unobserved);
                     assert_eq!(summary.rows, lines.len());
                     assert_eq!(together, alone, "threads {threads}, shared {shared}");
+                }
+            }
+        }
+    }
+
+    /// How many undeclared fields that look like a declared fact `options` counted.
+    fn counted(options: &ReadOptions, program: &crate::program::Program) -> u64 {
+        options.undeclared.report(&program.schema).iter().map(|f| f.count).sum()
+    }
+
+    fn reading(strict: bool) -> ReadOptions {
+        ReadOptions {
+            strict,
+            undeclared: UndeclaredFields::default(),
+        }
+    }
+
+    /// Batches that read lines alike parse each line once (undeclared fields, counted as a line
+    /// is parsed, are counted once per line, not once per batch); batches that read differently
+    /// (each its own tally, or strict facts for one) each parse for themselves. Either way each
+    /// batch gives the rows it gives alone.
+    #[test]
+    fn batches_that_read_alike_parse_each_line_once() {
+        let program = crate::check::check(STREAMING).program.unwrap();
+        let lines: Vec<String> = (0..3000)
+            .map(|i| format!(r#"{{"id":"r{i}","gmv":{},"gmvv":1}}"#, i % 500))
+            .collect();
+        let with = |rate: &str, options: &ReadOptions, threads: usize| {
+            batch(&program, rate, threads).parser(LineParser::with_options(&program.schema, options))
+        };
+        for threads in [1, 2] {
+            // One tally for both, a tally each, then lenient against strict.
+            let one = reading(false);
+            let cases = [
+                (one.clone(), one, true),
+                (reading(false), reading(false), false),
+                (reading(false), reading(true), false),
+            ];
+            for (first, second, one_tally) in &cases {
+                let alone: Vec<Vec<Row>> = [with("1%", &reading(false), 1), with("3%", &reading(second.strict), 1)]
+                    .iter()
+                    .map(|b| {
+                        let mut rows = Vec::new();
+                        b.run(&mut source(&lines), &mut rows, &Unobserved);
+                        rows
+                    })
+                    .collect();
+                let batches = [with("1%", first, threads), with("3%", second, threads)];
+                let mut together: Vec<Vec<Row>> = vec![Vec::new(), Vec::new()];
+                let mut sink = |rows: &[Row]| {
+                    for (out, row) in together.iter_mut().zip(rows) {
+                        out.push(row.clone());
+                    }
+                    ControlFlow::Continue(())
+                };
+                run_together(&batches, Sources::Shared(&mut source(&lines)), &mut sink, &Unobserved);
+                assert_eq!(together, alone, "threads {threads}, strict {}", second.strict);
+                assert_eq!(counted(first, &program), 3000, "threads {threads}: one parse per line");
+                if !second.strict && !one_tally {
+                    assert_eq!(
+                        counted(second, &program),
+                        3000,
+                        "threads {threads}: the second batch parsed"
+                    );
                 }
             }
         }

@@ -1,9 +1,14 @@
 //! Several batches over one read of the facts: `diff` (two campaigns) and `sweep` (one
 //! campaign, several parameter values) evaluate every record once per batch, reading it once.
 //!
-//! Each chunk read is evaluated by every batch (each parses the raw lines with its own
-//! parser, so two versions that declare different facts each read theirs), then the rows of
-//! one record, one per batch, are handed on together, in input order. When a batch needs the
+//! When every batch reads lines alike (the same declared facts and reading options, as for
+//! two parameter sets of one campaign, or two versions that declare the same facts), each
+//! record of the one source is parsed once, then evaluated by every batch, on the workers,
+//! while this thread reads the next chunk: parsing is most of the cost of a record, so this
+//! is what keeps `diff` near one `evaluate`. Otherwise each chunk read is evaluated by every
+//! batch (each parses the raw lines with its own parser, so two versions that declare
+//! different facts each read theirs). Either way the rows of one record, one per batch, are
+//! handed on together, in input order. When a batch needs the
 //! whole population (a budget, a ranking), every chunk is kept, each batch runs over the kept
 //! chunks, and the rows are handed on at the end: memory then grows with the input, as for one
 //! such batch (times the number of batches).
@@ -13,7 +18,8 @@ use std::ops::ControlFlow;
 use rayon::prelude::*;
 
 use super::source::{Chunk, Item};
-use super::{Batch, CHUNK, Observer, RecordSource, Row, Summary};
+use super::{Batch, CHUNK, Failure, Observer, RecordSource, Row, Summary};
+use crate::facts::{InputRecord, LineBlock, RecordError};
 
 /// Where the rows of several batches go: the rows of one input record, one per batch in the
 /// order of the batches; [`ControlFlow::Break`] stops the run.
@@ -50,6 +56,11 @@ pub fn run_together<K: TogetherSink + ?Sized>(
     if batches.iter().any(Batch::needs_population) {
         return population(batches, &mut sources, sink, observer);
     }
+    if let Sources::Shared(source) = &mut sources
+        && parsed_alike(batches)
+    {
+        return parse_once(batches, &mut **source, sink, observer);
+    }
     let mut chunks: Vec<Chunk> = (0..source_count(&sources)).map(|_| Chunk::default()).collect();
     let mut rows: Vec<Vec<Row>> = batches.iter().map(|_| Vec::new()).collect();
     let mut summary = Summary::default();
@@ -81,6 +92,112 @@ pub fn run_together<K: TogetherSink + ?Sized>(
         drop(drains);
         observer.progress(summary.rows);
     }
+}
+
+/// Whether every batch parses a line as the first one does, so that one parse serves all.
+fn parsed_alike(batches: &[Batch<'_>]) -> bool {
+    batches
+        .split_first()
+        .is_some_and(|(first, rest)| rest.iter().all(|b| b.parser.reads_like(&first.parser)))
+}
+
+/// Streams `source` for batches that parse alike: each record is read once (by the first
+/// batch's parser, on the workers, as a job of a columnar reader too) and evaluated by every
+/// batch in turn; the workers do a chunk while this thread reads the next one, as
+/// [`Batch::run`] does for one batch. Two chunks and the rows are reused throughout.
+fn parse_once<K: TogetherSink + ?Sized>(
+    batches: &[Batch<'_>],
+    source: &mut dyn RecordSource,
+    sink: &mut K,
+    observer: &dyn Observer,
+) -> Summary {
+    let mut summary = Summary::default();
+    let Some(first) = batches.first() else {
+        return summary;
+    };
+    let mut current = Chunk::default();
+    let mut next = Chunk::default();
+    // The rows of each record, one per batch, then those of the next record.
+    let mut rows: Vec<Row> = Vec::new();
+    source.fill(&mut current, CHUNK);
+    while !current.is_empty() {
+        let Chunk {
+            block, owned, items, ..
+        } = &mut current;
+        let (block, owned) = (&*block, owned.as_slice());
+        next.clear();
+        match &first.pool {
+            Some(pool) => pool.in_place_scope(|scope| {
+                let rows = &mut rows;
+                scope.spawn(move |_| {
+                    rows.par_extend(
+                        items
+                            .par_drain(..)
+                            .flat_map_iter(|item| rows_of(batches, block, owned, item)),
+                    );
+                });
+                source.fill(&mut next, CHUNK);
+            }),
+            None => {
+                rows.extend(items.drain(..).flat_map(|item| rows_of(batches, block, owned, item)));
+                source.fill(&mut next, CHUNK);
+            }
+        }
+        for record in rows.chunks_exact(batches.len()) {
+            summary.rows += 1;
+            if sink.rows(record).is_break() {
+                summary.stopped = true;
+                return summary;
+            }
+        }
+        rows.clear();
+        observer.progress(summary.rows);
+        std::mem::swap(&mut current, &mut next);
+    }
+    summary
+}
+
+/// The rows of the records of one item, read once by the first batch: for each record, one
+/// row per batch, in the order of the batches.
+fn rows_of<'a, 'p>(
+    batches: &'a [Batch<'p>],
+    block: &LineBlock,
+    owned: &[u8],
+    item: Item,
+) -> impl Iterator<Item = Row> + use<'a, 'p> {
+    let records = batches.first().map(|first| first.read(block, owned, item));
+    records.into_iter().flatten().flat_map(move |read| RowsOf {
+        batches: batches.iter(),
+        read,
+    })
+}
+
+/// The rows of one record read, one per batch, each evaluated when it is taken.
+struct RowsOf<'a, 'p> {
+    batches: std::slice::Iter<'a, Batch<'p>>,
+    read: Result<InputRecord, RecordError>,
+}
+
+impl Iterator for RowsOf<'_, '_> {
+    type Item = Row;
+
+    fn next(&mut self) -> Option<Row> {
+        let batch = self.batches.next()?;
+        Some(row_of(batch, &self.read))
+    }
+}
+
+/// The row `batch` gives for a record read once for several batches: as for a record it read
+/// itself, but the record is lent (each batch's row owns a copy of the id, or of the error).
+fn row_of(batch: &Batch<'_>, read: &Result<InputRecord, RecordError>) -> Row {
+    let row = match read {
+        Ok(InputRecord { line, id, record }) => match batch.evaluator.evaluate(record) {
+            Ok(outcome) => batch.evaluated(*line, id.clone(), record, outcome),
+            Err(e) => Row::Failed(Failure::evaluation(*line, id.clone(), e.to_string())),
+        },
+        Err(e) => Row::Failed(Failure::read(e.clone())),
+    };
+    batch.prepared(row)
 }
 
 fn source_count(sources: &Sources<'_>) -> usize {

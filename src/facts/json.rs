@@ -72,6 +72,12 @@ impl<'s> Plan<'s> {
         }
     }
 
+    /// Whether `other` reads every line as this plan does: the same declared facts (nested
+    /// ones included), the same strictness, undeclared fields counted in the same place.
+    pub(super) fn reads_like(&self, other: &Plan<'_>) -> bool {
+        self.fields == other.fields && self.strict == other.strict && self.undeclared.same(&other.undeclared)
+    }
+
     /// Prepares `schema` and its nested schemas.
     pub(super) fn new(schema: &'s RecordSchema, options: &ReadOptions) -> Plan<'s> {
         Plan::numbered(schema, options, &mut 0)

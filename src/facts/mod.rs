@@ -311,6 +311,13 @@ impl<'s> LineParser<'s> {
         }
     }
 
+    /// Whether `other` reads every line as this parser does (the same declared facts, the same
+    /// strictness, undeclared fields counted in the same place), so that a line parsed once
+    /// serves both: `run_together` then parses each line once for all its batches.
+    pub fn reads_like(&self, other: &LineParser<'_>) -> bool {
+        self.plan.reads_like(&other.plan)
+    }
+
     /// Parses one line's bytes (without its line break) as the record on line `line`.
     pub fn parse(&self, bytes: &[u8], line: usize) -> Result<InputRecord, RecordError> {
         json::read_line(&self.plan, bytes, line)

@@ -62,6 +62,11 @@ fn my_shard() -> usize {
 }
 
 impl UndeclaredFields {
+    /// Whether `other` counts into the same place as this one (a clone of it).
+    pub(super) fn same(&self, other: &UndeclaredFields) -> bool {
+        Arc::ptr_eq(&self.shards, &other.shards)
+    }
+
     /// Counts each `(schema number, field name)` once.
     pub(super) fn add<'k>(&self, fields: impl IntoIterator<Item = (u32, &'k str)>) {
         let Some(shard) = self.shards.get(my_shard()) else {

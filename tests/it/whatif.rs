@@ -358,3 +358,77 @@ fn wrong_values_and_missing_options_are_usage_errors() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("--holidays"), "{}", run.stderr);
 }
+
+/// `value` with its leading whole number multiplied by `times` and divided by `by`
+/// (`20000 CNY` → `40000 CNY`), for another value of a parameter.
+fn scaled(value: &str, times: u64, by: u64) -> String {
+    let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
+    let n: u64 = digits.parse().unwrap();
+    format!("{}{}", n * times / by, &value[digits.len()..])
+}
+
+/// What `diff` and `sweep` rest on: the batches of one run together (one read of the facts,
+/// each record parsed once for all of them) give exactly the rows of separate runs, on every
+/// shipped campaign and its facts, with its first parameter (if any) at its default, doubled
+/// and halved, on one thread and on two.
+#[test]
+fn batches_run_together_give_the_rows_of_separate_runs_on_every_shipped_campaign() {
+    use campaign::batch::{Batch, NdjsonSource, Row, Sources, Unobserved, run_together};
+    use campaign::program::inputs::Inputs;
+    use std::ops::ControlFlow;
+
+    for (policy, facts, extra) in shipped() {
+        let text = std::fs::read_to_string(root().join(&policy)).unwrap();
+        let program = campaign::check::check(&text).program.unwrap();
+        let mut values: Vec<Option<String>> = vec![None];
+        if let Some((name, value)) = first_parameter(&text) {
+            values.extend([scaled(&value, 2, 1), scaled(&value, 1, 2)].map(|v| Some(format!("{name}={v}"))));
+        } else {
+            values.push(None);
+        }
+        let inputs = |value: &Option<String>| {
+            let mut inputs = Inputs::defaults(&program);
+            if let Some(assignment) = value {
+                inputs.set(&program, assignment).unwrap();
+            }
+            for pair in extra.chunks(2) {
+                match pair[0].as_str() {
+                    "--holidays" => {
+                        let days = std::fs::read_to_string(root().join(&pair[1])).unwrap();
+                        inputs.holidays = Some(campaign::program::inputs::parse_holiday_file(&days).unwrap());
+                    }
+                    "--as-of" => inputs.as_of = Some(campaign::time::parse_time(&pair[1], program.timezone).unwrap()),
+                    other => panic!("{other}"),
+                }
+            }
+            inputs
+        };
+        let bytes = std::fs::read(root().join(&facts)).unwrap();
+        let alone: Vec<Vec<Row>> = values
+            .iter()
+            .map(|value| {
+                let mut rows = Vec::new();
+                Batch::new(&program, inputs(value)).run(&mut NdjsonSource::new(&bytes[..]), &mut rows, &Unobserved);
+                rows
+            })
+            .collect();
+        assert!(!alone[0].is_empty(), "{policy}: {facts}");
+        for threads in [1, 2] {
+            let batches: Vec<Batch<'_>> = values
+                .iter()
+                .map(|value| Batch::new(&program, inputs(value)).threads(threads))
+                .collect();
+            let mut together: Vec<Vec<Row>> = vec![Vec::new(); values.len()];
+            let mut sink = |rows: &[Row]| {
+                assert_eq!(rows.len(), together.len());
+                for (out, row) in together.iter_mut().zip(rows) {
+                    out.push(row.clone());
+                }
+                ControlFlow::Continue(())
+            };
+            let mut source = NdjsonSource::new(&bytes[..]);
+            run_together(&batches, Sources::Shared(&mut source), &mut sink, &Unobserved);
+            assert_eq!(together, alone, "{policy}, {values:?}, threads {threads}");
+        }
+    }
+}
