@@ -23,7 +23,8 @@ The results have the columns of :meth:`campaign.Policy.evaluate`, in no
 particular order (a warehouse table has none). A record that fails gives its
 error columns as on one machine, but its ``line`` (``error_line``, and ``line``
 in the ``result`` object) and the record batch and row its message names count
-within its partition.
+within the partition of the task that evaluated it (for a budget per group, a
+partition of the last stage): the record's ``id`` is what locates it.
 
 Spark's timestamps are microseconds; a fact that needs nanoseconds travels as
 a string column, which the reader parses as the command line does.
