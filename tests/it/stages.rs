@@ -25,10 +25,13 @@ fn load(policy: &str, facts: &str) -> (Program, Vec<Record>) {
     (program, records)
 }
 
+/// A budget group's claims: each record's index, queue key and amount, in input order.
+type GroupClaims = Vec<(usize, ClaimKey, Decimal)>;
+
 /// The outcomes of the three stages, in input order.
 fn in_stages(evaluator: &Evaluator<'_>, records: &[Record]) -> Vec<String> {
     // Stage 1, with every claim's key through its text.
-    let mut groups: BTreeMap<(usize, String), Vec<(usize, ClaimKey, Decimal)>> = BTreeMap::new();
+    let mut groups: BTreeMap<(usize, String), GroupClaims> = BTreeMap::new();
     for (index, record) in records.iter().enumerate() {
         for claim in evaluator.claims(record).unwrap_or_default() {
             let key = ClaimKey::decode(&claim.key.encode()).unwrap();
