@@ -106,6 +106,17 @@ impl Op {
 }
 
 impl Ratio {
+    /// The ratio's parts, `num ÷ den`, for [`Ratio::from_parts`] to rebuild it (a queue key
+    /// crossing a process boundary, `eval::stages`).
+    pub(crate) fn parts(self) -> (Decimal, u64) {
+        (self.num, self.den)
+    }
+
+    /// The ratio of parts given by [`Ratio::parts`] (already in smallest form).
+    pub(crate) fn from_parts(num: Decimal, den: u64) -> Ratio {
+        Ratio { num, den }
+    }
+
     /// The ratio as a fraction of big integers, `(p, q)` with `q > 0`, in lowest terms.
     fn fraction(self) -> (BigInt, BigInt) {
         let q = pow10(self.num.scale()) * BigInt::from(self.den);

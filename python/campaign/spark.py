@@ -6,19 +6,25 @@ Arrow batches between them (``mapInArrow``) and sorts keys.
 
 - A campaign whose records are evaluated one at a time runs where the data is:
   each partition's batches are evaluated as they come.
-- A campaign with a ranking or a first-come-first-served budget (a pool) needs
-  every record at once, in an order the CLI and Spark agree on: Spark sorts the
-  records by ``key`` into one partition, whose task evaluates them together
-  with the library's own allocator, as the command line does for its input
-  sorted by ``key``. Two records with the same key are an error (their order
-  would be Spark's choice). That one task is the price of exactness: see
-  docs/warehouse.md, "Budgets and rankings".
+- A campaign with one budget and no ranking runs in three stages: each record's
+  claim on the budget (its budget group, queue key and amount) is computed
+  where the record is; Spark groups the claims by budget group, and each
+  group's claims are put in the budget's queue order (ties by ``key``) and
+  handed out by the library's own allocator, in Rust; then each record is
+  evaluated again where it is, with what its claim came to. Two claims of one
+  group with the same key are an error (their order would be Spark's choice).
+- A campaign with a ranking, or with two budgets, needs every record at once:
+  Spark sorts the records by ``key`` into one partition, whose task evaluates
+  them together, as the command line does for its input sorted by ``key``. Two
+  records with the same key are an error. See docs/warehouse.md, "Budgets and
+  rankings", for why and what each costs.
 
 The results have the columns of :meth:`campaign.Policy.evaluate`, in no
 particular order (a warehouse table has none). A record that fails gives its
 error columns as on one machine, but its ``line`` (``error_line``, and ``line``
 in the ``result`` object) and the record batch and row its message names count
-within its partition.
+within the partition of the task that evaluated it (for a budget per group, a
+partition of the last stage): the record's ``id`` is what locates it.
 
 Spark's timestamps are microseconds; a fact that needs nanoseconds travels as
 a string column, which the reader parses as the command line does.
@@ -32,7 +38,7 @@ from typing import Any, Iterator, Mapping, Optional, Union
 
 import pyarrow as pa
 
-from . import Policy, loads
+from . import Policy, _param_text, _Stream, loads
 
 __all__ = ["evaluate"]
 
@@ -76,10 +82,136 @@ def evaluate(
     empty = pa.Table.from_batches([], schema=arrow_in)
     results = policy.evaluate(empty, holidays=holidays, **options)
     schema = from_arrow_schema(results.schema, prefer_timestamp_ntz=False)
+    reward = policy._compiled.budget_by_group
+    if reward is not None:
+        return _by_group(df, policy, reward, options, holiday_text, schema)
     task = _Task(policy.text, policy.source_name, options, holiday_text, population=policy.needs_population)
     if policy.needs_population:
         df = df.repartition(1).sortWithinPartitions("id")
     return df.mapInArrow(task, schema)
+
+
+# The columns the stages of a budget per group add: where a record is in the input (Spark's
+# `monotonically_increasing_id`: its partition and its row there), and what its claim came to
+# (the name the extension reads, `stream::ALLOTMENT`).
+_LOC = "__location"
+_ALLOTMENT = "__allotment"
+
+
+def _by_group(df: Any, policy: Policy, reward: int, options: dict, holidays: Optional[str], schema: Any) -> Any:
+    """The stages of a campaign whose one budget is handed out per budget group."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    marked = df.withColumn(_LOC, F.monotonically_increasing_id())
+    id_type = df.schema["id"].dataType
+    claims_schema = StructType(
+        [
+            StructField(_LOC, LongType(), False),
+            StructField("id", id_type, True),
+            StructField("group", StringType(), False),
+            StructField("key", StringType(), False),
+            StructField("amount", StringType(), False),
+        ]
+    )
+    allotted_schema = StructType([StructField(_LOC, LongType(), False), StructField(_ALLOTMENT, StringType(), True)])
+    stage = _Stage(policy.text, policy.source_name, options, holidays, reward)
+    claims = marked.mapInArrow(stage.claims, claims_schema)
+
+    # Spark counts the arguments of the function it is given (a bound method's `self` too).
+    def allot(key: tuple, group_claims: pa.Table) -> pa.Table:
+        return stage.allot(key, group_claims)
+
+    allotted = claims.groupBy("group").applyInArrow(allot, allotted_schema)
+    joined = marked.join(allotted, on=_LOC, how="left")
+    return joined.mapInArrow(stage.finish, schema)
+
+
+# Campaigns compiled in this worker, by text and name: a group's task compiles its campaign
+# once, not once per group.
+_COMPILED: dict = {}
+
+
+class _Stage:
+    """The three stages of a budget per group (shipped to the executors by pickling)."""
+
+    def __init__(self, text: str, name: str, options: dict, holidays: Optional[str], reward: int):
+        self.text = text
+        self.name = name
+        self.params = [(str(k), _param_text(v)) for k, v in options["params"].items()]
+        self.as_of = options["as_of"]
+        self.holidays = holidays
+        self.reward = reward
+
+    def _compiled(self) -> Any:
+        key = (self.text, self.name)
+        if key not in _COMPILED:
+            _COMPILED[key] = loads(self.text, name=self.name)._compiled
+        return _COMPILED[key]
+
+    def claims(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        """Stage 1, per partition: the claims of each batch's records, with their key and place."""
+        compiled = self._compiled()
+        for batch in batches:
+            location = batch.column(batch.schema.get_field_index(_LOC))
+            records = batch.drop_columns([_LOC])
+            capsule = compiled.claims_stream(
+                _stream_of(records), self.params, self.as_of, self.holidays, None
+            )
+            found = pa.RecordBatchReader.from_stream(_Stream(capsule)).read_all()
+            rows = found.column("row").combine_chunks()
+            yield pa.RecordBatch.from_arrays(
+                [
+                    location.take(rows),
+                    records.column(records.schema.get_field_index("id")).take(rows),
+                    found.column("group").combine_chunks(),
+                    found.column("key").combine_chunks(),
+                    found.column("amount").combine_chunks(),
+                ],
+                names=[_LOC, "id", "group", "key", "amount"],
+            )
+
+    def allot(self, key: tuple, claims: pa.Table) -> pa.Table:
+        """Stage 2, per budget group (``key``, the group's name): what each claim came to."""
+        compiled = self._compiled()
+        group = key[0].as_py()
+        capsule = compiled.allot_stream(
+            self.reward,
+            group,
+            _stream_of(claims.select(["id", "key", "amount"])),
+            self.params,
+            self.as_of,
+            self.holidays,
+        )
+        allotted = pa.RecordBatchReader.from_stream(_Stream(capsule)).read_all()
+        return pa.table({_LOC: claims.column(_LOC), _ALLOTMENT: allotted.column("allotment")})
+
+    def finish(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        """Stage 3, per partition of the records joined with their allotments: the results."""
+        compiled = self._compiled()
+        batches = iter(batches)
+        first = next(batches, None)
+        if first is None:
+            return
+        rest = (b.drop_columns([_LOC]) for b in itertools.chain([first], batches))
+        schema = first.schema.remove(first.schema.get_field_index(_LOC))
+        capsule, _ = compiled.evaluate_stream(
+            pa.RecordBatchReader.from_batches(schema, rest).__arrow_c_stream__(),
+            self.params,
+            self.as_of,
+            self.holidays,
+            1,
+            None,
+            self.reward,
+        )
+        yield from pa.RecordBatchReader.from_stream(_Stream(capsule))
+
+
+def _stream_of(data: Any) -> Any:
+    """The Arrow C stream of a record batch or table."""
+    if isinstance(data, pa.RecordBatch):
+        data = pa.RecordBatchReader.from_batches(data.schema, [data])
+    return data.__arrow_c_stream__()
 
 
 class _Task:

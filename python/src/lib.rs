@@ -4,6 +4,7 @@
 //! run's [`Inputs`], and moves Arrow record batches across the C stream
 //! interface (see `stream`). The Python package in `campaign/` wraps it.
 
+mod stages;
 mod stream;
 
 use std::sync::Arc;
@@ -36,6 +37,62 @@ impl Compiled {
         campaign::eval::Evaluator::new(&self.program).needs_population()
     }
 
+    /// The index of the campaign's budgeted reward when its budget can be handed out per
+    /// budget group (`stages`): one budget, no ranking; none otherwise.
+    #[getter]
+    fn budget_by_group(&self) -> Option<usize> {
+        let evaluator = campaign::eval::Evaluator::new(&self.program);
+        if !evaluator.allots_by_group() {
+            return None;
+        }
+        self.program.rewards.iter().position(|r| r.budget.is_some())
+    }
+
+    /// The claims on the budget of the records of the Arrow C stream in `capsule` (see
+    /// `stages::claims`): a capsule of one batch.
+    #[pyo3(signature = (capsule, params, as_of, holidays, facts_timezone))]
+    fn claims_stream<'py>(
+        &self,
+        py: Python<'py>,
+        capsule: &Bound<'py, PyAny>,
+        params: Vec<(String, String)>,
+        as_of: Option<String>,
+        holidays: Option<String>,
+        facts_timezone: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let inputs =
+            inputs(&self.program, &params, as_of.as_deref(), holidays.as_deref()).map_err(PyValueError::new_err)?;
+        let zone = zone(facts_timezone)?;
+        let input = stream::import(capsule)?;
+        let batch = py
+            .detach(|| stages::claims(&self.program, inputs, input, zone))
+            .map_err(stages::refused)?;
+        Ok(stages::export(py, batch)?.into_any())
+    }
+
+    /// What each claim of one budget group came to (see `stages::allot`): the group's claims
+    /// in the Arrow C stream of `capsule`, a capsule of one batch out.
+    #[pyo3(signature = (reward, group, capsule, params, as_of, holidays))]
+    #[expect(clippy::too_many_arguments, reason = "the group, its claims, and the run's inputs")]
+    fn allot_stream<'py>(
+        &self,
+        py: Python<'py>,
+        reward: usize,
+        group: String,
+        capsule: &Bound<'py, PyAny>,
+        params: Vec<(String, String)>,
+        as_of: Option<String>,
+        holidays: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let inputs =
+            inputs(&self.program, &params, as_of.as_deref(), holidays.as_deref()).map_err(PyValueError::new_err)?;
+        let input = stream::import(capsule)?;
+        let batch = py
+            .detach(|| stages::allot(&self.program, inputs, reward, &group, input))
+            .map_err(stages::refused)?;
+        Ok(stages::export(py, batch)?.into_any())
+    }
+
     /// Whether the campaign reads the evaluation time `as_of` (which must then be given).
     #[getter]
     fn uses_as_of(&self) -> bool {
@@ -50,8 +107,10 @@ impl Compiled {
 
     /// Evaluates the records of the Arrow C stream in `capsule` (a PyCapsule
     /// named `arrow_array_stream`) with the run's inputs; gives a capsule of
-    /// the results' stream and the warnings about the input's columns.
-    #[pyo3(signature = (capsule, params, as_of, holidays, jobs, facts_timezone))]
+    /// the results' stream and the warnings about the input's columns. With `finish`, the last
+    /// stage of the budget of that reward handed out per group (`stages`): the input's column
+    /// `__allotment` holds what each record's claim came to.
+    #[pyo3(signature = (capsule, params, as_of, holidays, jobs, facts_timezone, finish=None))]
     #[expect(clippy::too_many_arguments, reason = "one argument per keyword of `Policy.evaluate`")]
     fn evaluate_stream<'py>(
         &self,
@@ -62,28 +121,35 @@ impl Compiled {
         holidays: Option<String>,
         jobs: Option<usize>,
         facts_timezone: Option<String>,
+        finish: Option<usize>,
     ) -> PyResult<(Bound<'py, PyAny>, Vec<String>)> {
         let inputs =
             inputs(&self.program, &params, as_of.as_deref(), holidays.as_deref()).map_err(PyValueError::new_err)?;
-        let zone = match facts_timezone {
-            Some(name) => Some(name.parse::<chrono_tz::Tz>().map_err(|_| {
-                PyValueError::new_err(format!(
-                    "`{name}` is not a time zone (an IANA name such as Asia/Shanghai)"
-                ))
-            })?),
-            None => None,
-        };
+        let zone = zone(facts_timezone)?;
         let input = stream::import(capsule)?;
         let run = stream::Run {
             program: Arc::clone(&self.program),
             inputs,
             jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
             zone,
+            finish,
         };
         // Checking the columns reads the input's first batch at most: without the GIL, as a
         // producer written in Python takes it.
         let (results, warnings) = py.detach(|| run.start(input)).map_err(PyValueError::new_err)?;
         Ok((stream::export(py, results)?.into_any(), warnings))
+    }
+}
+
+/// The zone named `name`, for timestamp columns without one.
+fn zone(name: Option<String>) -> PyResult<Option<chrono_tz::Tz>> {
+    match name {
+        Some(name) => Ok(Some(name.parse::<chrono_tz::Tz>().map_err(|_| {
+            PyValueError::new_err(format!(
+                "`{name}` is not a time zone (an IANA name such as Asia/Shanghai)"
+            ))
+        })?)),
+        None => Ok(None),
     }
 }
 

@@ -12,15 +12,19 @@ use super::error::{EvalError, EvalErrorKind, Place};
 use super::interpreter::{Evaluator, Partial, QueueKey};
 use super::pool::{Cut, share};
 use super::value::{BudgetOutcome, SplitOutcome, Value};
+use crate::number::Unrepresentable;
 use crate::program::{BudgetDef, RewardDef, Share};
 
 /// One claim on a budget: the record's index, its group, its queue key and its amount.
-struct Claim {
-    index: usize,
-    group: String,
-    key: QueueKey,
-    amount: Decimal,
+pub(super) struct Claim {
+    pub(super) index: usize,
+    pub(super) group: String,
+    pub(super) key: QueueKey,
+    pub(super) amount: Decimal,
 }
+
+/// A claim that cannot be allocated exactly: its index, the expression, and why.
+type Failed = (usize, String, Unrepresentable);
 
 /// What one claim was given.
 struct Grant {
@@ -32,57 +36,33 @@ struct Grant {
     split: Option<SplitOutcome>,
 }
 
+/// What one claim on a budget comes to: its amount and its budget's outcome, or why it cannot
+/// be allocated exactly (which fails its record).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Allotted {
+    Granted {
+        amount: Decimal,
+        budget: BudgetOutcome,
+    },
+    /// The expression that could not be computed exactly, and why.
+    Failed {
+        expression: String,
+        why: Unrepresentable,
+    },
+}
+
 impl Evaluator<'_> {
     /// Hands out every budget; for each record, which of its rewards are waitlisted.
     pub(super) fn allocate(&self, partials: &mut [Result<Partial<'_>>]) -> Vec<Vec<bool>> {
         let mut waitlisted = vec![vec![false; self.program.rewards.len()]; partials.len()];
         for (ri, reward) in self.program.rewards.iter().enumerate() {
             let Some(budget) = &reward.budget else { continue };
-            let amount = match self.constant(&budget.amount) {
-                Ok(Value::Num(n)) => n,
-                _ => Decimal::ZERO,
-            };
             let queue = queue(partials, ri, budget);
-            // What each group claimed, for `pool_claims` and explanations. Claims are amounts a
-            // record could be paid; a group whose claims add up beyond what a decimal holds
-            // (about 7.9 × 10^28) is not a pool any campaign shares, so the sum stops there.
-            let mut pools: BTreeMap<String, (Decimal, usize)> = BTreeMap::new();
-            for c in &queue {
-                let (sum, count) = pools.entry(c.group.clone()).or_insert((Decimal::ZERO, 0));
-                *sum = sum.checked_add(c.amount).unwrap_or(*sum);
-                *count += 1;
-            }
-            let claims: BTreeMap<usize, Decimal> = queue.iter().map(|c| (c.index, c.amount)).collect();
-            let grants = match budget.share {
-                Share::Whole => self.whole(queue, amount, reward, partials),
-                Share::ProRata | Share::Equally | Share::LastPeriodProRata(_) => {
-                    self.split(queue, amount, reward, budget.share, partials)
-                }
-            };
-            for g in grants {
-                let claim = claims.get(&g.index).copied().unwrap_or(Decimal::ZERO);
-                let pool = pools.get(&g.group).copied().unwrap_or((Decimal::ZERO, 0));
-                let granted = g.granted > Decimal::ZERO;
-                if let Some(Ok(p)) = partials.get_mut(g.index)
-                    && let Some(r) = p.outcome.rewards.get_mut(ri)
+            for (index, allotted) in self.allot(reward, queue) {
+                if let Some(p) = partials.get_mut(index)
+                    && let Some(granted) = grant(p, ri, reward, allotted)
+                    && let Some(w) = waitlisted.get_mut(index).and_then(|w| w.get_mut(ri))
                 {
-                    if g.granted != claim {
-                        r.amount = g.granted;
-                        for (_, part) in r.payments.iter_mut() {
-                            *part = zero_like(*part);
-                        }
-                    }
-                    r.budget = Some(BudgetOutcome {
-                        group: g.group,
-                        position: g.position,
-                        granted,
-                        remaining_before: g.before,
-                        claim,
-                        pool,
-                        split: g.split,
-                    });
-                }
-                if let Some(w) = waitlisted.get_mut(g.index).and_then(|w| w.get_mut(ri)) {
                     *w = !granted;
                 }
             }
@@ -90,15 +70,63 @@ impl Evaluator<'_> {
         waitlisted
     }
 
+    /// The budget of `reward` handed out to the claims of `queue` (in queue order): what each
+    /// claim comes to, by the claim's index.
+    pub(super) fn allot(&self, reward: &RewardDef, queue: Vec<Claim>) -> Vec<(usize, Allotted)> {
+        let Some(budget) = &reward.budget else {
+            return Vec::new();
+        };
+        let amount = match self.constant(&budget.amount) {
+            Ok(Value::Num(n)) => n,
+            _ => Decimal::ZERO,
+        };
+        // What each group claimed, for `pool_claims` and explanations. Claims are amounts a
+        // record could be paid; a group whose claims add up beyond what a decimal holds
+        // (about 7.9 × 10^28) is not a pool any campaign shares, so the sum stops there.
+        let mut pools: BTreeMap<String, (Decimal, usize)> = BTreeMap::new();
+        for c in &queue {
+            let (sum, count) = pools.entry(c.group.clone()).or_insert((Decimal::ZERO, 0));
+            *sum = sum.checked_add(c.amount).unwrap_or(*sum);
+            *count += 1;
+        }
+        let claims: BTreeMap<usize, Decimal> = queue.iter().map(|c| (c.index, c.amount)).collect();
+        let mut failed = Vec::new();
+        let grants = match budget.share {
+            Share::Whole => self.whole(queue, amount, &mut failed),
+            Share::ProRata | Share::Equally | Share::LastPeriodProRata(_) => {
+                self.split(queue, amount, reward, budget.share, &mut failed)
+            }
+        };
+        let mut allotted: Vec<(usize, Allotted)> = failed
+            .into_iter()
+            .map(|(index, expression, why)| (index, Allotted::Failed { expression, why }))
+            .collect();
+        for g in grants {
+            let claim = claims.get(&g.index).copied().unwrap_or(Decimal::ZERO);
+            let pool = pools.get(&g.group).copied().unwrap_or((Decimal::ZERO, 0));
+            let budget = BudgetOutcome {
+                group: g.group,
+                position: g.position,
+                granted: g.granted > Decimal::ZERO,
+                remaining_before: g.before,
+                claim,
+                pool,
+                split: g.split,
+            };
+            allotted.push((
+                g.index,
+                Allotted::Granted {
+                    amount: g.granted,
+                    budget,
+                },
+            ));
+        }
+        allotted
+    }
+
     /// First come first served: each claim whole while it fits, else nothing; a later, smaller
     /// claim that fits is still granted.
-    fn whole(
-        &self,
-        queue: Vec<Claim>,
-        amount: Decimal,
-        reward: &RewardDef,
-        partials: &mut [Result<Partial<'_>>],
-    ) -> Vec<Grant> {
+    fn whole(&self, queue: Vec<Claim>, amount: Decimal, failed: &mut Vec<Failed>) -> Vec<Grant> {
         let mut remaining: BTreeMap<String, (Decimal, usize)> = BTreeMap::new();
         let mut grants = Vec::with_capacity(queue.len());
         for c in queue {
@@ -116,12 +144,7 @@ impl Evaluator<'_> {
                     }
                     Err(why) => {
                         let expression = format!("{before} - {}", c.amount);
-                        fail(
-                            partials,
-                            c.index,
-                            reward,
-                            EvalErrorKind::NotRepresentable { expression, why },
-                        );
+                        failed.push((c.index, expression, why));
                         continue;
                     }
                 }
@@ -147,7 +170,7 @@ impl Evaluator<'_> {
         amount: Decimal,
         reward: &RewardDef,
         share_by: Share,
-        partials: &mut [Result<Partial<'_>>],
+        failed: &mut Vec<Failed>,
     ) -> Vec<Grant> {
         let (cut, how) = match share_by {
             Share::Equally => (Cut::Equally, "equally"),
@@ -179,11 +202,8 @@ impl Evaluator<'_> {
                 (Ok(shares), Some(total)) => shares.into_iter().zip(std::iter::repeat(total)),
                 _ => {
                     for c in &claims {
-                        let kind = EvalErrorKind::NotRepresentable {
-                            expression: format!("{before} × claim ÷ claims"),
-                            why: crate::number::Unrepresentable::TooLarge,
-                        };
-                        fail(partials, c.index, reward, kind);
+                        let expression = format!("{before} × claim ÷ claims");
+                        failed.push((c.index, expression, Unrepresentable::TooLarge));
                     }
                     continue;
                 }
@@ -234,18 +254,49 @@ fn queue(partials: &[Result<Partial<'_>>], ri: usize, budget: &BudgetDef) -> Vec
             });
         }
     }
+    in_queue_order(&mut queue, budget);
+    queue
+}
+
+/// Puts claims in the budget's queue order: by group, then queue key (reversed when
+/// descending), then index (the input order).
+pub(super) fn in_queue_order(queue: &mut [Claim], budget: &BudgetDef) {
     queue.sort_by(|a, b| {
         let order = a.key.cmp(&b.key);
         let order = if budget.descending { order.reverse() } else { order };
         a.group.cmp(&b.group).then(order).then(a.index.cmp(&b.index))
     });
-    queue
 }
 
-/// Fails the record at `index` for reward `reward`.
-fn fail(partials: &mut [Result<Partial<'_>>], index: usize, reward: &RewardDef, kind: EvalErrorKind) {
-    if let Some(p) = partials.get_mut(index) {
-        *p = Err(Box::new(EvalError::new(kind, Place::Reward(reward.name.clone()))));
+/// Gives the record `partial` what its claim on the budget of reward `ri` came to: its amount
+/// and budget outcome (then whether it was granted), or the error that fails it.
+pub(super) fn grant(
+    partial: &mut Result<Partial<'_>>,
+    ri: usize,
+    reward: &RewardDef,
+    allotted: Allotted,
+) -> Option<bool> {
+    match allotted {
+        Allotted::Granted { amount, budget } => {
+            let granted = budget.granted;
+            if let Ok(p) = partial
+                && let Some(r) = p.outcome.rewards.get_mut(ri)
+            {
+                if amount != budget.claim {
+                    r.amount = amount;
+                    for (_, part) in r.payments.iter_mut() {
+                        *part = zero_like(*part);
+                    }
+                }
+                r.budget = Some(budget);
+            }
+            Some(granted)
+        }
+        Allotted::Failed { expression, why } => {
+            let kind = EvalErrorKind::NotRepresentable { expression, why };
+            *partial = Err(Box::new(EvalError::new(kind, Place::Reward(reward.name.clone()))));
+            None
+        }
     }
 }
 

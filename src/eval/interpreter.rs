@@ -38,8 +38,8 @@ use crate::program::*;
 pub struct Evaluator<'p> {
     pub(super) program: &'p Program,
     pub(super) inputs: Inputs,
-    has_budget: bool,
-    has_after_budget: bool,
+    pub(super) has_budget: bool,
+    pub(super) has_after_budget: bool,
     /// Whether some reward reads `REWARD is earned`: only then is it recorded per reward.
     reads_earned: bool,
     pub(super) plan: Plan<'p>,
@@ -220,7 +220,7 @@ impl<'p> Evaluator<'p> {
     }
 
     /// Stage A: the record's own definitions and its ranking keys.
-    fn stage_a<'a>(&'a self, record: &'a Record) -> Result<Partial<'a>> {
+    pub(super) fn stage_a<'a>(&'a self, record: &'a Record) -> Result<Partial<'a>> {
         let program = self.program;
         let mut env = Env::new(program, &self.plan, &self.inputs, record);
         for (i, def) in program.definitions.iter().enumerate() {
@@ -260,7 +260,7 @@ impl<'p> Evaluator<'p> {
     }
 
     /// Stage B: definitions that use rankings, then conditions and rewards.
-    fn stage_b<'a>(&'a self, record: &'a Record, partial: &mut Partial<'a>) -> Result<()> {
+    pub(super) fn stage_b<'a>(&'a self, record: &'a Record, partial: &mut Partial<'a>) -> Result<()> {
         let program = self.program;
         let mut env = Env::new(program, &self.plan, &self.inputs, record);
         env.defs = std::mem::take(&mut partial.defs);
@@ -357,7 +357,12 @@ impl<'p> Evaluator<'p> {
     }
 
     /// Stage C: definitions that use `is waitlisted`.
-    fn stage_c<'a>(&'a self, record: &'a Record, partial: &mut Partial<'a>, waitlisted: &[bool]) -> Result<()> {
+    pub(super) fn stage_c<'a>(
+        &'a self,
+        record: &'a Record,
+        partial: &mut Partial<'a>,
+        waitlisted: &[bool],
+    ) -> Result<()> {
         let program = self.program;
         let mut env = Env::new(program, &self.plan, &self.inputs, record);
         env.defs = std::mem::take(&mut partial.defs);

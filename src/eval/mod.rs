@@ -32,6 +32,7 @@ mod pool;
 mod record;
 mod reference;
 pub mod report;
+pub mod stages;
 pub mod value;
 
 pub use error::EvalError;

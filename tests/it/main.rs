@@ -45,6 +45,7 @@ mod policies;
 mod props;
 mod release;
 mod robustness;
+mod stages;
 mod terms;
 mod testing;
 mod time;

@@ -158,3 +158,94 @@ def test_a_key_column_of_another_name(spark):
     ours = campaign.spark.evaluate(df, policy, key="anchor", **run_options(policy)).toArrow()
     expected = _expected(policy_path, table, run_options(policy))
     assert _comparable(ours.cast(expected.schema)) == _comparable(expected)
+
+
+# Budgets handed out per budget group (campaign/spark.py): a budget per month, an equal pool,
+# a pool split pro rata on the day it runs out, each on generated records over 1 and 7
+# partitions; then the campaigns that stay on the one-task path.
+BY_GROUP = [
+    "edges/coldstart-budget",
+    "examples/channels-mini-program-equal-pool",
+    "examples/douyin-double11-sprint-pool",
+]
+
+
+@pytest.mark.parametrize("partitions", [1, 7])
+@pytest.mark.parametrize("name", BY_GROUP)
+def test_budgets_per_group_on_generated_records(spark, name, partitions):
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    spark.conf.set("spark.sql.ansi.enabled", "true")
+    policy_path, facts = FIXTURES[name]
+    policy = campaign.load(policy_path)
+    assert policy._compiled.budget_by_group is not None
+    table = generated(table_from_ndjson(facts), 300, seed=5)
+    options = run_options(policy)
+    expected = _expected(policy_path, table, options)
+    ours = _spark_results(spark, table, policy, partitions, options)
+    assert _comparable(ours.cast(expected.schema)) == _comparable(expected)
+
+
+def test_a_budget_with_several_groups_gives_each_group_its_own_queue(spark):
+    # Months of `applied_at` spread over a year: many groups, each with its own budget.
+    policy_path, facts = FIXTURES["edges/coldstart-budget"]
+    policy = campaign.load(policy_path)
+    table = generated(table_from_ndjson(facts), 400, seed=23)
+    options = run_options(policy)
+    expected = _expected(policy_path, table, options)
+    months = {str(v)[:7] for v in table.column("applied_at").to_pylist() if v is not None}
+    assert len(months) >= 2, months
+    ours = _spark_results(spark, table, policy, 5, options)
+    assert _comparable(ours.cast(expected.schema)) == _comparable(expected)
+
+
+def _variant(name: str, old: str, new: str, tmp_path) -> str:
+    """The campaign of fixture `name` with `old` replaced by `new`, written beside its facts."""
+    policy_path, _ = FIXTURES[name]
+    text = policy_path.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / policy_path.name
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+ONE_TASK = {
+    # A ranking and a budget: the ranking places records before their rewards are computed.
+    "ranking-and-budget": (
+        "examples/douyin-anchor-weekly-ranking",
+        "} if unknown 0 CNY",
+        "} if unknown 0 CNY,\n    budget 6000 CNY in total, first come first served by applied_at",
+    ),
+    # Two budgets: a claim the first cannot hand out exactly would leave the second's queue.
+    "two-budgets": (
+        "examples/douyin-double11-sprint-pool",
+        "  value cut_off",
+        "  reward extra = gmv × 1%,\n    rounded down,\n    budget 30000 CNY in total, split pro rata\n\n  value cut_off",
+    ),
+    # A ranking per period.
+    "ranking-per-period": ("examples/douyin-live-daily-anchor-contest", "", ""),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ONE_TASK))
+def test_what_stays_on_one_task_gives_the_same_results(spark, case, tmp_path):
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    spark.conf.set("spark.sql.ansi.enabled", "true")
+    name, old, new = ONE_TASK[case]
+    _, facts = FIXTURES[name]
+    policy_path = _variant(name, old, new, tmp_path)
+    policy = campaign.load(policy_path)
+    assert policy.needs_population and policy._compiled.budget_by_group is None
+    table = generated(table_from_ndjson(facts), 300, seed=7)
+    options = run_options(policy)
+    expected = _expected(policy_path, table, options)
+    ours = _spark_results(spark, table, policy, 3, options)
+    assert _comparable(ours.cast(expected.schema)) == _comparable(expected)
+
+
+def test_two_claims_of_one_group_with_one_key_are_an_error(spark):
+    policy_path, facts = FIXTURES["examples/douyin-double11-sprint-pool"]
+    policy = campaign.load(policy_path)
+    table = table_from_ndjson(facts)
+    doubled = pa.concat_tables([table, table.slice(0, 1)])
+    with pytest.raises(Exception, match="is given to two records"):
+        _spark_results(spark, doubled, policy, 3, run_options(policy))
