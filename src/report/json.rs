@@ -289,12 +289,24 @@ pub fn duration_text(d: chrono::TimeDelta) -> String {
 /// Writes a JSON string literal, escaped exactly as `serde_json` does.
 pub fn write_json_string(out: &mut String, s: &str) {
     out.push('"');
+    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        // Eight bytes at a time while none of them needs escaping (most strings: names,
+        // units, reasons), then byte by byte up to the one that does.
+        if let Some(word) = bytes.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok())
+            && !any_escaped(u64::from_le_bytes(word))
+        {
+            i += 8;
+            continue;
+        }
         // Only ASCII bytes need escaping, so `i` is always on a character boundary here.
+        i += 1;
         if b != b'"' && b != b'\\' && b >= 0x20 {
             continue;
         }
+        let i = i - 1;
         out.push_str(s.get(start..i).unwrap_or(""));
         match b {
             b'"' => out.push_str("\\\""),
@@ -314,6 +326,19 @@ pub fn write_json_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Whether any of the eight bytes of `word` needs escaping in a JSON string: a quote, a
+/// backslash or a control character below 0x20. Exact as to whether (not which byte):
+/// `(x - 0x0101…) & !x & 0x8080…` is non-zero exactly when some byte of `x` is zero, and with
+/// `0x2020…` subtracted exactly when some byte is below 0x20 (bytes of 0x80 and above, as in
+/// UTF-8, never count).
+fn any_escaped(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const TOPS: u64 = 0x8080_8080_8080_8080;
+    let zero_in = |x: u64| x.wrapping_sub(ONES) & !x & TOPS;
+    let control = word.wrapping_sub(ONES * 0x20) & !word & TOPS;
+    (control | zero_in(word ^ (ONES * u64::from(b'"'))) | zero_in(word ^ (ONES * u64::from(b'\\')))) != 0
+}
+
 #[cfg(test)]
 mod tests {
     #![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests fail loudly")]
@@ -321,6 +346,47 @@ mod tests {
     use super::*;
     use crate::batch::{Batch, Explain, NdjsonSource, Unobserved};
     use crate::program::inputs::Inputs;
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        // Every byte to escape at every place of a word and across words, among UTF-8.
+        let specials = [
+            '"', '\\', '\n', '\r', '\t', '\u{8}', '\u{c}', '\u{0}', '\u{1f}', '\u{7f}', 'é', '≥',
+        ];
+        for len in 0..20 {
+            for at in 0..len {
+                for special in specials {
+                    let s: String = (0..len)
+                        .map(|i| {
+                            if i == at {
+                                special
+                            } else {
+                                char::from(b'a' + (i % 26) as u8)
+                            }
+                        })
+                        .collect();
+                    for s in [s.clone(), format!("活动{s}"), format!("{s}{s}")] {
+                        let mut out = String::new();
+                        write_json_string(&mut out, &s);
+                        assert_eq!(out, serde_json::to_string(&s).unwrap(), "{s:?}");
+                    }
+                }
+            }
+        }
+        for word in [
+            0u64,
+            u64::MAX,
+            0x2020_2020_2020_2020,
+            0x8080_8080_8080_8080,
+            0x2121_2121_2121_2121,
+        ] {
+            let escaped = word
+                .to_le_bytes()
+                .iter()
+                .any(|b| *b == b'"' || *b == b'\\' || *b < 0x20);
+            assert_eq!(any_escaped(word), escaped, "{word:#x}");
+        }
+    }
 
     #[test]
     fn durations_show_a_part_of_a_second_and_whole_seconds_as_before() {
