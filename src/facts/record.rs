@@ -127,6 +127,12 @@ impl List {
         })
     }
 
+    /// The list of `len` items whose values are `values`, item after item: `len` runs of the
+    /// same width (the number of facts of the items' schema), as a [`ListBuilder`] lays them out.
+    pub(crate) fn from_block(values: Box<[FactValue]>, len: usize) -> List {
+        List { values, len }
+    }
+
     /// Item `index`'s values.
     pub fn get(&self, index: usize) -> Option<&[FactValue]> {
         if index >= self.len {

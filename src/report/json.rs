@@ -366,31 +366,54 @@ mod tests {
     use crate::batch::{Batch, Explain, NdjsonSource, Unobserved};
     use crate::program::inputs::Inputs;
 
-    /// The word-at-a-time scan against `serde_json`, the escaping it promises to equal: every
-    /// byte that needs escaping at every position of a word, beside multi-byte text.
-    #[test]
-    fn strings_are_escaped_as_serde_json_escapes_them_at_every_position() {
-        let specials = [
-            '"', '\\', '\n', '\r', '\t', '\u{8}', '\u{c}', '\u{0}', '\u{1f}', '\u{7f}', ' ', '教',
-        ];
-        for len in 0..20 {
-            for at in 0..len {
-                for c in specials {
-                    let text: String = (0..len).map(|i| if i == at { c } else { 'a' }).collect();
-                    let mut out = String::new();
-                    write_json_string(&mut out, &text);
-                    assert_eq!(out, serde_json::to_string(&text).unwrap(), "{text:?}");
-                }
-            }
-        }
-    }
-
     proptest::proptest! {
         #[test]
         fn any_text_is_escaped_as_serde_json_escapes_it(text in "(?s).{0,64}") {
             let mut out = String::new();
             write_json_string(&mut out, &text);
             proptest::prop_assert_eq!(out, serde_json::to_string(&text).unwrap());
+        }
+    }
+
+    /// The word-at-a-time scan against `serde_json`, the escaping it promises to equal: every
+    /// byte to escape at every place of a word and across words, among UTF-8.
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let specials = [
+            '"', '\\', '\n', '\r', '\t', '\u{8}', '\u{c}', '\u{0}', '\u{1f}', '\u{7f}', 'é', '≥',
+        ];
+        for len in 0..20 {
+            for at in 0..len {
+                for special in specials {
+                    let s: String = (0..len)
+                        .map(|i| {
+                            if i == at {
+                                special
+                            } else {
+                                char::from(b'a' + (i % 26) as u8)
+                            }
+                        })
+                        .collect();
+                    for s in [s.clone(), format!("活动{s}"), format!("{s}{s}")] {
+                        let mut out = String::new();
+                        write_json_string(&mut out, &s);
+                        assert_eq!(out, serde_json::to_string(&s).unwrap(), "{s:?}");
+                    }
+                }
+            }
+        }
+        for word in [
+            0u64,
+            u64::MAX,
+            0x2020_2020_2020_2020,
+            0x8080_8080_8080_8080,
+            0x2121_2121_2121_2121,
+        ] {
+            let escaped = word
+                .to_le_bytes()
+                .iter()
+                .any(|b| *b == b'"' || *b == b'\\' || *b < 0x20);
+            assert_eq!(any_byte_needs_escape(word), escaped, "{word:#x}");
         }
     }
 

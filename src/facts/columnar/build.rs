@@ -83,7 +83,7 @@ pub(super) fn record(
     for (fact, node) in schema.fields.iter().zip(nodes) {
         let got = match node {
             Node::Absent => None,
-            Node::Scalar(get) => value(&fact.ty, get(row)).map_err(|bad| {
+            Node::Scalar(scalar) => value(&fact.ty, (scalar.get)(row)).map_err(|bad| {
                 let message = match bad {
                     Bad::Why(why, found) => mismatch(&fact.ty, &found, why),
                     Bad::Message(m) => m,

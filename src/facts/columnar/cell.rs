@@ -119,7 +119,7 @@ fn decimal_text(digits: &str, scale: i8) -> String {
 /// reads `12.30`, as the JSON reader reads `"12.30"`); otherwise normalised,
 /// every trailing zero dropped (a `decimal(38,30)` holding 1.5 reads `1.5`).
 /// `None` when no exact `Decimal` holds it.
-fn exact(unscaled: i128, scale: i8) -> Option<Decimal> {
+pub(super) fn exact(unscaled: i128, scale: i8) -> Option<Decimal> {
     let (mut n, mut s) = (unscaled, i64::from(scale));
     while s < 0 {
         n = n.checked_mul(10)?;

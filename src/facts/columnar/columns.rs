@@ -15,7 +15,7 @@ use arrow_array::types::{
     DurationSecondType, Int8Type, Int16Type, Int32Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
     TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
-use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, OffsetSizeTrait};
+use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, OffsetSizeTrait, PrimitiveArray, StringArray};
 use arrow_buffer::{NullBuffer, OffsetBuffer};
 use arrow_schema::{DataType, Fields, TimeUnit};
 use chrono::{DateTime, Utc};
@@ -34,9 +34,48 @@ pub(super) enum Node<'a> {
     /// No column: the fact is unknown in every row (an optional fact).
     Absent,
     /// A scalar fact.
-    Scalar(Getter<'a>),
+    Scalar(Scalar<'a>),
     /// A list fact.
     List(ListNode<'a>),
+}
+
+/// A scalar fact's column: any cell through its getter, and the column itself when it is of a
+/// type warehouses write for most facts, for the conversion of whole columns to read it in a
+/// loop of its own (`fill::scalars`) rather than through a [`Cell`] per cell.
+pub(super) struct Scalar<'a> {
+    /// Reads the cell of a row.
+    pub(super) get: Getter<'a>,
+    /// The column, when of a common type.
+    pub(super) typed: Typed<'a>,
+}
+
+/// A column of a type read in a loop of its own.
+#[derive(Clone, Copy)]
+pub(super) enum Typed<'a> {
+    /// `decimal128`, and its scale.
+    Decimal(&'a PrimitiveArray<Decimal128Type>, i8),
+    /// Instants in microseconds (a timestamp column adjusted to UTC, as warehouses write them).
+    Micros(&'a PrimitiveArray<TimestampMicrosecondType>),
+    /// Plain strings.
+    Strings(&'a StringArray),
+    /// Any other type: read through the getter.
+    Other,
+}
+
+impl<'a> Typed<'a> {
+    /// The typed view of `array`, a column read for a fact (of a type its getter accepted).
+    fn of(array: &'a ArrayRef) -> Typed<'a> {
+        match array.data_type() {
+            DataType::Decimal128(_, scale) => array
+                .as_primitive_opt::<Decimal128Type>()
+                .map_or(Typed::Other, |a| Typed::Decimal(a, *scale)),
+            DataType::Timestamp(TimeUnit::Microsecond, Some(_)) => array
+                .as_primitive_opt::<TimestampMicrosecondType>()
+                .map_or(Typed::Other, Typed::Micros),
+            DataType::Utf8 => array.as_string_opt::<i32>().map_or(Typed::Other, Typed::Strings),
+            _ => Typed::Other,
+        }
+    }
 }
 
 /// A `list<struct>` column.
@@ -199,7 +238,10 @@ pub(super) fn compile<'a>(
         }
         nodes.push(match &fact.ty {
             FactType::List(item) => Node::List(list(item, array, &column, ctx)?),
-            ty => Node::Scalar(scalar(ty, array, &column, ctx.zone)?),
+            ty => Node::Scalar(Scalar {
+                get: scalar(ty, array, &column, ctx.zone)?,
+                typed: Typed::of(array),
+            }),
         });
     }
     let undeclared: Vec<&str> = fields

@@ -1,126 +1,211 @@
 //! Converting a slice of rows a column at a time: the fast path.
 //!
-//! [`level`] reads each fact's column for every row of the slice at once, into one block of
-//! values laid out as the records and lists hold them (row after row, each as many values as
-//! its schema has facts). A list fact's items are the rows of its `list<struct>` column's
-//! struct, converted the same way, once for the whole slice; each row's list then takes its
-//! range of that block (the column's offsets) with no allocation per item.
+//! [`level`] reads each fact's column for every row of the slice at once, writing each value
+//! straight into the slot where the record keeps it: the caller gives every row's slots (a
+//! record's values), and a list fact's items are read the same way, once for the whole slice,
+//! into the blocks the rows' lists will own (one block per list, of its exact size, with each
+//! item's slots a run of it), so that no value is moved once read and no list grows.
 //!
-//! Every cell goes through the same reading as the row path ([`cell::value`]), so a value read
-//! here is the value the row path reads. What is not checked here is why a row is wrong: a row
-//! with any cell that does not fit its fact (or a required fact missing, or a null item) is only
-//! marked bad, and read again by the row path ([`super::build::record`]), whose first problem in
-//! the facts' order is its error, as before.
+//! Every cell is read as the row path reads it ([`cell::value`]); the columns of the types
+//! warehouses write for most facts (`decimal128` amounts, microsecond instants, strings) are
+//! read in loops of their own that give the same values without a [`Cell`] per cell. What is
+//! not checked here is why a row is wrong: a row with any cell that does not fit its fact (or a
+//! required fact missing, or a null item) is only marked bad, and read again by the row path
+//! ([`super::build::record`]), whose first problem in the facts' order is its error, as before.
+//!
+//! [`Cell`]: super::cell::Cell
 
 use std::ops::Range;
 
-use super::super::record::{FactValue, ListBuilder};
+use arrow_array::Array;
+
+use super::super::record::{FactValue, List};
 use super::build::{ItemCounts, count};
-use super::cell::value;
-use super::columns::{Getter, ListNode, Node};
+use super::cell::{exact, value};
+use super::columns::{ListNode, Node, Scalar, Typed};
 use crate::program::schema::{FactType, FieldSchema, RecordSchema};
 
-/// The values of some rows of one schema, and which rows are bad.
-#[derive(Debug)]
-pub(super) struct Level {
-    /// Row after row, each as many values as the schema has facts.
-    pub(super) values: Vec<FactValue>,
-    /// Whether each row has a problem (to be found by the row path).
-    pub(super) bad: Vec<bool>,
-}
+/// Where one row's values go: its slots, one per fact of its schema in order, all unknown to
+/// begin with; `None` for a row not to read (one found bad already, or an item of a list that
+/// is not read).
+pub(super) type Slots<'d> = Option<&'d mut [FactValue]>;
 
-/// The values of the facts of `schema` in rows `rows` of `nodes`.
-pub(super) fn level(schema: &RecordSchema, nodes: &[Node<'_>], rows: Range<usize>) -> Level {
-    let width = schema.fields.len();
-    let mut values = Vec::new();
-    values.resize_with(rows.len().saturating_mul(width), || FactValue::Unknown);
+/// Reads the facts of `schema` in rows `rows` of `nodes` into `slots` (one entry per row, in
+/// order), and gives which rows are bad. A row without slots is not read.
+pub(super) fn level(
+    schema: &RecordSchema,
+    nodes: &[Node<'_>],
+    rows: Range<usize>,
+    slots: &mut [Slots<'_>],
+) -> Vec<bool> {
     let mut bad = vec![false; rows.len()];
     for (column, (fact, node)) in schema.fields.iter().zip(nodes).enumerate() {
-        // `width` is at least 1 here: the schema has this fact.
-        let slots = values.chunks_exact_mut(width).map(|row| row.get_mut(column));
         match node {
             Node::Absent => {
                 if !fact.optional {
                     bad.fill(true);
                 }
             }
-            Node::Scalar(get) => scalars(fact, get, rows.clone(), slots, &mut bad),
-            Node::List(list) => lists(fact, list, rows.clone(), slots, &mut bad),
+            Node::Scalar(scalar) => scalars(fact, scalar, rows.clone(), column, slots, &mut bad),
+            Node::List(list) => lists(fact, list, rows.clone(), column, slots, &mut bad),
         }
     }
-    Level { values, bad }
+    bad
 }
 
-/// Reads a scalar fact's cells of `rows` into `slots`, marking the rows where one does not fit.
-fn scalars<'v>(
-    fact: &FieldSchema,
-    get: &Getter<'_>,
+/// The slot of fact `column` in each row still to be read, with the row's number and whether
+/// it is bad.
+fn targets<'s, 'd: 's>(
     rows: Range<usize>,
-    slots: impl Iterator<Item = Option<&'v mut FactValue>>,
+    column: usize,
+    slots: &'s mut [Slots<'d>],
+    bad: &'s mut [bool],
+) -> impl Iterator<Item = (usize, &'s mut FactValue, &'s mut bool)> {
+    rows.zip(slots.iter_mut())
+        .zip(bad)
+        .filter_map(move |((row, slots), bad)| {
+            let slot = slots.as_deref_mut()?.get_mut(column)?;
+            (!*bad).then_some((row, slot, bad))
+        })
+}
+
+/// Reads a scalar fact's cells of `rows` into their slots, marking the rows where one does not
+/// fit.
+fn scalars(
+    fact: &FieldSchema,
+    scalar: &Scalar<'_>,
+    rows: Range<usize>,
+    column: usize,
+    slots: &mut [Slots<'_>],
     bad: &mut [bool],
 ) {
-    for ((row, slot), bad) in rows.zip(slots).zip(bad) {
-        if *bad {
-            continue;
+    let targets = targets(rows, column, slots, bad);
+    // What `cell::value` gives for these columns and types, without going through a `Cell`.
+    match (&fact.ty, scalar.typed) {
+        (FactType::Decimal | FactType::Money(_) | FactType::Fraction, Typed::Decimal(a, scale)) => {
+            fill(fact, targets, |row| {
+                a.is_valid(row)
+                    .then(|| exact(a.value(row), scale).map(FactValue::Number).ok_or(()))
+            });
         }
-        match (value(&fact.ty, get(row)), slot) {
-            (Ok(Some(v)), Some(slot)) => *slot = v,
-            (Ok(None), _) if fact.optional => {}
-            _ => *bad = true,
+        (FactType::Timestamp, Typed::Micros(a)) => fill(fact, targets, |row| {
+            a.is_valid(row).then(|| {
+                chrono::DateTime::from_timestamp_micros(a.value(row))
+                    .and_then(crate::time::in_range)
+                    .map(FactValue::Time)
+                    .ok_or(())
+            })
+        }),
+        (FactType::Text, Typed::Strings(a)) => fill(fact, targets, |row| {
+            a.is_valid(row).then(|| Ok(FactValue::Text(a.value(row).into())))
+        }),
+        _ => fill(fact, targets, |row| {
+            value(&fact.ty, (scalar.get)(row)).map_err(drop).transpose()
+        }),
+    }
+}
+
+/// Writes `read(row)` into each target's slot: `None` is a null (unknown, for an optional
+/// fact), an error a cell that does not fit; either marks a row bad when the fact needs a value.
+fn fill<'s>(
+    fact: &FieldSchema,
+    targets: impl Iterator<Item = (usize, &'s mut FactValue, &'s mut bool)>,
+    read: impl Fn(usize) -> Option<Result<FactValue, ()>>,
+) {
+    for (row, slot, bad) in targets {
+        match read(row) {
+            Some(Ok(v)) => *slot = v,
+            None if fact.optional => {}
+            Some(Err(())) | None => *bad = true,
         }
     }
 }
 
-/// Reads a list fact of `rows` into `slots`: the items of the whole slice at once, then each
-/// row's list from its range of them.
-fn lists<'v>(
+/// A row's list being read: its row, its items among the struct's rows, and the block of their
+/// values.
+struct Block {
+    row: usize,
+    items: Range<usize>,
+    values: Box<[FactValue]>,
+}
+
+/// Reads a list fact of `rows` into their slots: the items of every row to read at once, each
+/// straight into its place in its row's block, then each row's list from its block.
+fn lists(
     fact: &FieldSchema,
     list: &ListNode<'_>,
     rows: Range<usize>,
-    slots: impl Iterator<Item = Option<&'v mut FactValue>>,
+    column: usize,
+    slots: &mut [Slots<'_>],
     bad: &mut [bool],
 ) {
     let FactType::List(item) = &fact.ty else {
         bad.fill(true);
         return;
     };
-    let span = list.span(rows.clone());
-    let items = level(item, &list.fields, span.clone());
     let width = item.fields.len();
-    // The items' values are taken in order: ranges of consecutive rows follow one another.
-    let mut rest = items.values.into_iter();
-    let mut at = span.start;
-    for ((row, slot), bad) in rows.zip(slots).zip(bad) {
-        let Some(range) = list.items(row) else {
+    let span = list.span(rows.clone());
+    let mut blocks = Vec::new();
+    for (row, _, bad) in targets(rows.clone(), column, slots, bad) {
+        let Some(items) = list.items(row) else {
             if !fact.optional {
                 *bad = true;
             }
             continue;
         };
-        skip(&mut rest, range.start.saturating_sub(at).saturating_mul(width));
-        at = range.end;
-        let any_bad = range.clone().any(|i| {
-            list.item_nulls.is_some_and(|nulls| nulls.is_null(i))
-                || i.checked_sub(span.start)
-                    .and_then(|k| items.bad.get(k))
-                    .is_none_or(|bad| *bad)
-        });
-        let (true, Some(slot)) = (!(*bad || any_bad), slot) else {
+        if list
+            .item_nulls
+            .is_some_and(|nulls| items.clone().any(|i| nulls.is_null(i)))
+        {
             *bad = true;
-            skip(&mut rest, range.len().saturating_mul(width));
+            continue;
+        }
+        let mut values = Vec::new();
+        values.resize_with(items.len().saturating_mul(width), || FactValue::Unknown);
+        blocks.push(Block {
+            row,
+            items,
+            values: values.into_boxed_slice(),
+        });
+    }
+    let item_bad = items(item, list, span.clone(), &mut blocks);
+    // The rows still to read are those read above, less the ones found bad there: in order.
+    let mut blocks = blocks.into_iter().peekable();
+    for (row, slot, bad) in targets(rows, column, slots, bad) {
+        let Some(block) = blocks.next_if(|b| b.row == row) else {
             continue;
         };
-        let mut builder = ListBuilder::with_capacity(width, range.len());
-        for _ in range {
-            builder.push(rest.by_ref().take(width));
+        let any_bad = block.items.clone().any(|i| {
+            i.checked_sub(span.start)
+                .and_then(|k| item_bad.get(k))
+                .is_none_or(|bad| *bad)
+        });
+        if any_bad {
+            *bad = true;
+        } else {
+            *slot = FactValue::List(List::from_block(block.values, block.items.len()));
         }
-        *slot = FactValue::List(builder.finish());
     }
 }
 
-/// Drops the next `n` values.
-fn skip(values: &mut impl Iterator<Item = FactValue>, n: usize) {
-    values.take(n).for_each(drop);
+/// Reads the items of `blocks` (rows `span` of the list's struct) into them, and gives which
+/// of `span` are bad; items of no block are not read.
+fn items(item: &RecordSchema, list: &ListNode<'_>, span: Range<usize>, blocks: &mut [Block]) -> Vec<bool> {
+    let width = item.fields.len();
+    if width == 0 {
+        // Items without facts: nothing to read, none bad.
+        return vec![false; span.len()];
+    }
+    let mut slots: Vec<Slots<'_>> = Vec::new();
+    slots.resize_with(span.len(), || None);
+    for block in blocks.iter_mut() {
+        for (i, values) in block.items.clone().zip(block.values.chunks_exact_mut(width)) {
+            if let Some(slot) = i.checked_sub(span.start).and_then(|k| slots.get_mut(k)) {
+                *slot = Some(values);
+            }
+        }
+    }
+    level(item, &list.fields, span, &mut slots)
 }
 
 /// Counts the items of every list of a record of `schema` (its `values`), per list schema, as

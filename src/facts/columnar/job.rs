@@ -78,7 +78,18 @@ impl Slice {
                 })];
             }
         };
-        let fast = fill::level(schema, &nodes, 0..rows);
+        // Each row's values are read straight into the vector its record keeps.
+        let width = schema.fields.len();
+        let mut records: Vec<Vec<FactValue>> = (0..rows)
+            .map(|_| {
+                let mut values = Vec::with_capacity(width);
+                values.resize_with(width, || FactValue::Unknown);
+                values
+            })
+            .collect();
+        let mut slots: Vec<fill::Slots<'_>> = records.iter_mut().map(|r| Some(r.as_mut_slice())).collect();
+        let bad = fill::level(schema, &nodes, 0..rows, &mut slots);
+        drop(slots);
         // Items are counted only for the warning about undeclared columns of items.
         let nested = self.part.undeclared.iter().any(|(number, _)| *number != 0);
         let number = |s: &RecordSchema| {
@@ -87,12 +98,9 @@ impl Slice {
         };
         let mut counts = ItemCounts::new();
         let mut trail = Trail::default();
-        let width = schema.fields.len();
-        let mut values = fast.values.into_iter();
         let mut out = Vec::with_capacity(rows);
-        for (row, bad) in fast.bad.iter().enumerate() {
+        for (row, (bad, mine)) in bad.iter().zip(records).enumerate() {
             let line = self.line + row + 1;
-            let mine: Vec<FactValue> = values.by_ref().take(width).collect();
             let read = if *bad {
                 build::record(schema, &nodes, row, &mut trail, &mut counts)
             } else {
