@@ -62,6 +62,20 @@ impl std::fmt::Debug for Workbook {
     }
 }
 
+/// Runs a call into the workbook reader, a panic in it refusing the file: a damaged workbook
+/// is refused, never the end of the run. (calamine checks its arithmetic in debug builds, and
+/// a damaged sheet whose cell reference has a dozen letters overflows it; the damage found by
+/// `damaged_workbooks_never_panic`.)
+fn guarded<T>(read: impl FnOnce() -> Result<T, FileError>) -> Result<T, FileError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err(FileError {
+            line: None,
+            message: "the workbook is damaged: its contents cannot be read".into(),
+            help: Some("open it in Excel and save it again as an Excel Workbook (.xlsx)".into()),
+        })
+    })
+}
+
 impl Workbook {
     /// Opens the workbook whose file holds `bytes`.
     ///
@@ -69,14 +83,14 @@ impl Workbook {
     ///
     /// A [`FileError`] when `bytes` are not an `.xlsx` workbook.
     pub fn open(bytes: Vec<u8>) -> Result<Workbook, FileError> {
-        match calamine::open_workbook_from_rs(Cursor::new(bytes)) {
+        guarded(|| match calamine::open_workbook_from_rs(Cursor::new(bytes)) {
             Ok(book) => Ok(Workbook { book }),
             Err(e) => Err(FileError {
                 line: None,
                 message: format!("the file is not a workbook that can be read: {e}"),
                 help: Some("save it from Excel as an Excel Workbook (.xlsx); .xls and .xlsb are not read".into()),
             }),
-        }
+        })
     }
 
     /// The names of the worksheets, in workbook order.
@@ -158,6 +172,14 @@ impl Workbook {
     /// whose names it wants (a warehouse export's other columns cost
     /// nothing), and `None` when the cells are not in row order.
     fn cells(&mut self, name: &str, wanted: Option<&dyn Fn(&str) -> bool>) -> Result<Option<Vec<Cell>>, FileError> {
+        guarded(|| self.cells_unguarded(name, wanted))
+    }
+
+    fn cells_unguarded(
+        &mut self,
+        name: &str,
+        wanted: Option<&dyn Fn(&str) -> bool>,
+    ) -> Result<Option<Vec<Cell>>, FileError> {
         let broken = |e: &dyn std::fmt::Display| FileError {
             line: None,
             message: format!("the sheet {} cannot be read: {e}", code(name)),

@@ -350,3 +350,14 @@ fn a_cell_held_is_small() {
     // docs/cli.md promises about 40 bytes a cell, plus its text.
     assert!(std::mem::size_of::<Cell>() <= 40, "{}", std::mem::size_of::<Cell>());
 }
+
+/// A panic inside the workbook reader (calamine's overflow checks on a damaged sheet, as the
+/// property test above once found with a generated workbook whose bytes vary run to run)
+/// refuses the file with a message instead of ending the run.
+#[test]
+fn a_panic_in_the_reader_refuses_the_file() {
+    let refused: Result<(), FileError> = guarded(|| panic!("attempt to multiply with overflow"));
+    let e = refused.unwrap_err();
+    assert!(e.message.contains("damaged"), "{}", e.message);
+    assert!(e.help.is_some());
+}
