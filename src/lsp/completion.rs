@@ -20,7 +20,7 @@ pub fn complete(doc: &Document, offset: usize, names: Option<&Analysis>) -> Opti
         return None;
     }
     let items = match doc.kind {
-        DocKind::Tests => tests_items(),
+        DocKind::Tests => tests_items(&doc.text),
         DocKind::Campaign => {
             let symbols = names
                 .and_then(|a| a.campaign.as_ref())
@@ -176,14 +176,37 @@ fn snippet_item(label: &str, detail: &str, body: &str) -> CompletionItem {
     }
 }
 
-fn tests_items() -> Vec<CompletionItem> {
-    let mut items: Vec<CompletionItem> = TESTS_KEYWORDS.iter().map(|k| keyword_item(k)).collect();
+/// The words and snippets of a `.tests` file, in the file's keyword set.
+fn tests_items(text: &str) -> Vec<CompletionItem> {
+    let surface = tests_surface(text);
+    // Written with English keywords; spelt in the file's set as a message about it would be.
+    let spelt = |english: &str| {
+        let quoted = crate::testing::keywords::in_file_words(&format!("`{english}`"), surface);
+        quoted.trim_matches('`').to_string()
+    };
+    let mut items: Vec<CompletionItem> = TESTS_KEYWORDS.iter().map(|k| keyword_item(&spelt(k))).collect();
     items.extend(
         TESTS_SNIPPETS
             .iter()
-            .map(|(label, detail, body)| snippet_item(label, detail, body)),
+            .map(|(label, detail, body)| snippet_item(&spelt(label), detail, &spelt(body))),
     );
     items
+}
+
+/// The keyword set of a `.tests` file: that of the first line that starts with a statement's
+/// keyword (English for a file without one yet).
+fn tests_surface(text: &str) -> Surface {
+    use crate::testing::keywords::{STATEMENTS, Word};
+    text.lines()
+        .find_map(|line| {
+            let word: String = line
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            Word::of_written(&word, STATEMENTS).map(|(_, surface)| surface)
+        })
+        .unwrap_or(Surface::English)
 }
 
 /// The words of the language.
@@ -462,6 +485,33 @@ mod tests {
             declaration: Span::new(0, 1),
             detail: Some("money CNY".into()),
             references: Vec::new(),
+        }
+    }
+
+    /// A `.tests` file written with Chinese keywords is offered its own words and snippets;
+    /// one with English keywords, or none yet, the English ones.
+    #[test]
+    fn tests_files_are_offered_the_keywords_of_their_set() {
+        let labels = |text: &str| {
+            tests_items(text)
+                .into_iter()
+                .map(|i| (i.label, i.insert_text))
+                .collect::<Vec<_>>()
+        };
+        let chinese = labels("# 评分\n用例 \"达标\" {\n  事实 {\"gmv\": 1}\n");
+        assert!(chinese.iter().any(|(l, _)| l == "非 资格"), "{chinese:?}");
+        assert!(chinese.iter().any(|(l, _)| l == "missing"), "{chinese:?}");
+        let case = chinese
+            .iter()
+            .find_map(|(l, body)| body.clone().filter(|_| l == "用例"));
+        assert_eq!(
+            case.as_deref(),
+            Some("用例 \"${1:what it checks}\" {\n  事实 {${2:\"gmv\": \"10000\"}}\n  预期 ${3:资格}\n}")
+        );
+        for text in ["case \"a\" {\n  facts {}\n", ""] {
+            let english = labels(text);
+            assert!(english.iter().any(|(l, _)| l == "not eligible"), "{english:?}");
+            assert!(!english.iter().any(|(l, _)| l == "非 资格"), "{english:?}");
         }
     }
 

@@ -35,6 +35,21 @@ const TABLE = [...KEYWORDS_RS.matchAll(/kw\("(\w+)", "([^"]+)", "([^"]+)"\)/g)].
 const RESERVED_PAIRS = [...KEYWORDS_RS.split('pub const RESERVED')[1].split('];')[0]
   .matchAll(/\("(\w+)", "([^"]+)"\)/g)].map((m) => [m[1], m[2]]);
 const RESERVED = RESERVED_PAIRS.map((p) => p[0]);
+/**
+ * The keywords of the .tests format, src/testing/keywords.rs: `TABLE`, each in English and
+ * Chinese (a file uses one set; the grammar colours either).
+ */
+const TESTS_KEYWORDS_RS = fs.readFileSync(
+  path.join(__dirname, '..', '..', '..', 'src', 'testing', 'keywords.rs'), 'utf8');
+const TESTS_WORDS = Object.fromEntries([...TESTS_KEYWORDS_RS.matchAll(/kw\(Word::\w+, "([^"]+)", "([^"]+)"\)/g)]
+  .map((m) => [m[1], m[2]]));
+/** `.tests` keywords in both sets, in the order given (a longer word before its prefix). */
+function tw(...english) {
+  for (const e of english) {
+    if (!TESTS_WORDS[e]) throw new Error(`no .tests keyword ${e} in src/testing/keywords.rs`);
+  }
+  return `(?:${english.flatMap((e) => [e, TESTS_WORDS[e]]).join('|')})`;
+}
 /** Longest first, as the grammar tries them, each once. */
 function longestFirst(words) {
   return [...new Set(words)].sort((a, b) => [...b].length - [...a].length);
@@ -677,7 +692,7 @@ const testsGrammar = {
     case: {
       comment: 'case "NAME" { facts / with / expect lines }',
       name: `meta.case.${T}`,
-      begin: `^${S0}(case)${TE}(?:${S0}(${JSON_STRING}))?(?:${S0}(\\{))?`,
+      begin: `^${S0}(${tw('case')})${TE}(?:${S0}(${JSON_STRING}))?(?:${S0}(\\{))?`,
       beginCaptures: {
         1: { name: `keyword.other.case.${T}` },
         2: {
@@ -686,7 +701,7 @@ const testsGrammar = {
         },
         3: { name: `punctuation.section.block.begin.${T}` },
       },
-      end: `^${S0}(\\})|^(?=${S0}(?:case|table)[ \\t"])`,
+      end: `^${S0}(\\})|^(?=${S0}${tw('case', 'table')}[ \\t"])`,
       endCaptures: { 1: { name: `punctuation.section.block.end.${T}` } },
       patterns: [
         { include: '#comment' },
@@ -699,7 +714,7 @@ const testsGrammar = {
     table: {
       comment: 'table "NAME" { facts / with lines, a header row, rows }',
       name: `meta.table.${T}`,
-      begin: `^${S0}(table)${TE}(?:${S0}(${JSON_STRING}))?(?:${S0}(\\{))?`,
+      begin: `^${S0}(${tw('table')})${TE}(?:${S0}(${JSON_STRING}))?(?:${S0}(\\{))?`,
       beginCaptures: {
         1: { name: `keyword.other.table.${T}` },
         2: {
@@ -708,7 +723,7 @@ const testsGrammar = {
         },
         3: { name: `punctuation.section.block.begin.${T}` },
       },
-      end: `^${S0}(\\})|^(?=${S0}(?:case|table)[ \\t"])`,
+      end: `^${S0}(\\})|^(?=${S0}${tw('case', 'table')}[ \\t"])`,
       endCaptures: { 1: { name: `punctuation.section.block.end.${T}` } },
       patterns: [
         { include: '#comment' },
@@ -725,7 +740,7 @@ const testsGrammar = {
     facts: {
       comment: 'facts {JSON} or facts [{JSON}, ...], maybe over several lines, with # comments',
       name: `meta.facts.${T}`,
-      begin: `^${S0}(facts)${TE}`,
+      begin: `^${S0}(${tw('facts')})${TE}`,
       beginCaptures: { 1: { name: `keyword.other.facts.${T}` } },
       end: `(?<=[}\\]])|(?=${S0}(?:#|$))`,
       patterns: [{ include: '#json-object' }, { include: '#json-array' }],
@@ -733,7 +748,7 @@ const testsGrammar = {
 
     with: {
       comment: 'with NAME = VALUE',
-      begin: `^${S0}(with)${TE}(?:${S0}(${T_IDENT}))?(?:${S0}(=))?`,
+      begin: `^${S0}(${tw('with')})${TE}(?:${S0}(${T_IDENT}))?(?:${S0}(=))?`,
       beginCaptures: {
         1: { name: `keyword.other.with.${T}` },
         2: { name: `variable.parameter.${T}` },
@@ -751,7 +766,7 @@ const testsGrammar = {
 
     expect: {
       comment: 'expect ["record"] [not] TARGET [= VALUE]',
-      begin: `^${S0}(expect)${TE}(?:${S0}(${JSON_STRING}))?`,
+      begin: `^${S0}(${tw('expect')})${TE}(?:${S0}(${JSON_STRING}))?`,
       beginCaptures: {
         1: { name: `keyword.other.expect.${T}` },
         2: {
@@ -769,8 +784,8 @@ const testsGrammar = {
           end: '(?=#)|$',
           patterns: [{ include: '#value' }],
         },
-        tkw('not', 'keyword.operator.logical.not'),
-        tkw('(?:eligible|liable|reasons|reason|error)', 'variable.language.target'),
+        tkw(tw('not'), 'keyword.operator.logical.not'),
+        tkw(tw('eligible', 'liable', 'reasons', 'reason', 'error'), 'variable.language.target'),
         { include: '#target' },
         { include: '#string' },
       ],
@@ -792,7 +807,7 @@ const testsGrammar = {
       comment:
         'The header row (the first line that starts with |: column names) and the rows under it, to the end of the table.',
       begin: `^(?=${S0}\\|)`,
-      end: `^(?=${S0}\\})|^(?=${S0}(?:case|table)[ \\t"])`,
+      end: `^(?=${S0}\\})|^(?=${S0}${tw('case', 'table')}[ \\t"])`,
       patterns: [
         {
           match: '\\G([ \\t]*\\|[^#\\n]*)',
@@ -816,7 +831,7 @@ const testsGrammar = {
           name: `punctuation.separator.table-rule.${T}`,
           match: `(?<=\\|)${S0}:?-+:?${S0}(?=\\|)`,
         },
-        tkw('(?:eligible|liable|reasons|error)', 'variable.language.target'),
+        tkw(tw('eligible', 'liable', 'reasons', 'error'), 'variable.language.target'),
         { name: `punctuation.accessor.${T}`, match: '\\.' },
         {
           match: `(\\[)${S0}(${JSON_STRING}|[\\p{Alphabetic}\\p{N}_\\-]*)${S0}(\\])`,
