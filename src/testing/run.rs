@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value as Json};
 
-use super::keywords::{TARGETS, Word};
+use super::keywords::{TARGETS, Word, in_file_words};
 use super::syntax::{self, Expected, Facts, Item, ParamSetting, Target, TestFile, quote};
 use crate::batch::{Batch, Explain, Lines, Row, Unobserved};
 use crate::diagnostics::{Code, Diagnostic, Span};
@@ -184,6 +184,13 @@ pub fn resolve(file: &TestFile, program: &Program) -> Vec<Case> {
                 });
             }
             Item::Table(table) => resolve_table(table, program, &mut cases),
+        }
+    }
+    // The helps quote what to write (`expect eligible`, a column `reason`) with English
+    // keywords; a file written with Chinese ones is told its own words.
+    for problem in cases.iter_mut().flat_map(|c| c.problems.iter_mut()) {
+        if let Some(help) = &mut problem.help {
+            *help = in_file_words(help, file.surface);
         }
     }
     cases

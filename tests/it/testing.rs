@@ -305,6 +305,20 @@ fn a_tests_file_mixing_keyword_sets_is_refused() {
     assert_eq!(summary(&r.stdout), (0, 1));
 }
 
+/// A Chinese `.tests` file that writes the fee campaign's word in a campaign of rewards is told
+/// what to write in its own keywords.
+#[test]
+fn the_runners_help_quotes_the_files_keywords() {
+    let dir = TempDir::new("testing", "runner-help-zh");
+    let tests = "用例 \"a\" {\n  事实 {\"store_score\": 4.5, \"sales\": []}\n  预期 应缴\n}\n";
+    policy_with_tests(&dir, "channels-edu-back-to-school-2024.campaign", "edu", tests);
+    let r = run(&["test", dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert!(all.contains("write `预期 资格` or `预期 非 资格"), "{all}");
+    assert!(!all.contains("`expect eligible`"), "{all}");
+}
+
 /// `campaign fmt --keywords` converts `.tests` files named on the command line or found in a
 /// folder, and leaves them alone without it.
 #[test]
