@@ -129,6 +129,8 @@ impl List {
 
     /// The list of `len` items whose values are `values`, item after item: `len` runs of the
     /// same width (the number of facts of the items' schema), as a [`ListBuilder`] lays them out.
+    /// (Only the columnar readers build lists this way.)
+    #[cfg(feature = "arrow")]
     pub(crate) fn from_block(values: Box<[FactValue]>, len: usize) -> List {
         List { values, len }
     }
