@@ -174,9 +174,9 @@ impl<'a> Cx<'a> {
 
     /// Notes the per-period definitions (after the period ranges are known).
     fn learn_per_period(&mut self, item: &'a Item) {
-        let scope = match item {
-            Item::Value(v) => v.scope.as_ref(),
-            Item::Reward(r) => r.per.as_ref(),
+        let (scope, name) = match item {
+            Item::Value(v) => (v.scope.as_ref(), v.name.name.as_str()),
+            Item::Reward(r) => (r.per.as_ref(), r.name.name.as_str()),
             Item::Timezone(_)
             | Item::Source(_)
             | Item::Note(_)
@@ -185,22 +185,9 @@ impl<'a> Cx<'a> {
             | Item::Window(_)
             | Item::Periods(_)
             | Item::Facts(_)
-            | Item::Eligible(_) => None,
+            | Item::Eligible(_) => return,
         };
-        let name = match item {
-            Item::Value(v) => Some(v.name.name.as_str()),
-            Item::Reward(r) => Some(r.name.name.as_str()),
-            Item::Timezone(_)
-            | Item::Source(_)
-            | Item::Note(_)
-            | Item::Unit(_)
-            | Item::Parameter(_)
-            | Item::Window(_)
-            | Item::Periods(_)
-            | Item::Facts(_)
-            | Item::Eligible(_) => None,
-        };
-        if let (Some(Scope::Per { periods, .. }), Some(name)) = (scope, name)
+        if let Some(Scope::Per { periods, .. }) = scope
             && let Some(unit) = self.periods.get(periods.name.as_str())
         {
             self.per_period.insert(name, *unit);
