@@ -38,43 +38,13 @@ impl Batch<'_> {
         K: Sink + ?Sized,
     {
         let mut summary = Summary::default();
-        let mut current = Chunk::default();
-        let mut next = Chunk::default();
-        let mut rows: Vec<Row> = Vec::new();
-        source.fill(&mut current, CHUNK);
-        while !current.is_empty() {
-            let Chunk {
-                block, owned, items, ..
-            } = &mut current;
-            let (block, owned) = (&*block, owned.as_slice());
-            next.clear();
-            match &self.pool {
-                Some(pool) => {
-                    // Workers evaluate this chunk while this thread reads the next one;
-                    // extending a vector with a parallel iterator keeps the input order.
-                    pool.in_place_scope(|scope| {
-                        let rows = &mut rows;
-                        scope.spawn(move |_| {
-                            rows.par_extend(
-                                items
-                                    .par_drain(..)
-                                    .flat_map_iter(|item| self.process(block, owned, item)),
-                            );
-                        });
-                        source.fill(&mut next, CHUNK);
-                    });
-                }
-                None => {
-                    rows.extend(items.drain(..).flat_map(|item| self.process(block, owned, item)));
-                    source.fill(&mut next, CHUNK);
-                }
-            }
-            if deliver(&mut rows, sink, &mut summary) {
-                break;
+        double_buffered(self.pool.as_ref(), source, self, |rows| {
+            if deliver(rows, sink, &mut summary) {
+                return true;
             }
             observer.progress(summary.rows);
-            std::mem::swap(&mut current, &mut next);
-        }
+            false
+        });
         summary
     }
 
@@ -230,6 +200,67 @@ impl Batch<'_> {
             prepare(&mut row);
         }
         row
+    }
+}
+
+/// What the workers make of one item of a chunk (a line, or a columnar reader's job): its
+/// rows, in input order.
+pub(super) trait ChunkRows: Sync {
+    /// The rows of `item`, whose lines are in `block` and `owned`.
+    fn rows_of<'c>(&'c self, block: &'c LineBlock, owned: &'c [u8], item: Item) -> impl Iterator<Item = Row> + 'c;
+}
+
+impl ChunkRows for Batch<'_> {
+    fn rows_of<'c>(&'c self, block: &'c LineBlock, owned: &'c [u8], item: Item) -> impl Iterator<Item = Row> + 'c {
+        self.process(block, owned, item)
+    }
+}
+
+/// Reads `source` a chunk at a time: the workers turn each chunk's items into rows with
+/// [`ChunkRows::rows_of`] (a parallel extend keeps the input order) while this thread reads the next chunk,
+/// then `deliver` takes the chunk's rows and says whether to stop. Two chunks and the rows'
+/// vector are reused throughout: memory stays flat and is allocated once. Shared by a batch's
+/// stream and by several batches over one read ([`super::together`]).
+pub(super) fn double_buffered<S, R>(
+    pool: Option<&rayon::ThreadPool>,
+    source: &mut S,
+    rows_of: &R,
+    mut deliver: impl FnMut(&mut Vec<Row>) -> bool,
+) where
+    S: RecordSource + ?Sized,
+    R: ChunkRows + ?Sized,
+{
+    let mut current = Chunk::default();
+    let mut next = Chunk::default();
+    let mut rows: Vec<Row> = Vec::new();
+    source.fill(&mut current, CHUNK);
+    while !current.is_empty() {
+        let Chunk {
+            block, owned, items, ..
+        } = &mut current;
+        let (block, owned) = (&*block, owned.as_slice());
+        next.clear();
+        match pool {
+            Some(pool) => pool.in_place_scope(|scope| {
+                let rows = &mut rows;
+                scope.spawn(move |_| {
+                    rows.par_extend(
+                        items
+                            .par_drain(..)
+                            .flat_map_iter(|item| rows_of.rows_of(block, owned, item)),
+                    );
+                });
+                source.fill(&mut next, CHUNK);
+            }),
+            None => {
+                rows.extend(items.drain(..).flat_map(|item| rows_of.rows_of(block, owned, item)));
+                source.fill(&mut next, CHUNK);
+            }
+        }
+        if deliver(&mut rows) {
+            return;
+        }
+        std::mem::swap(&mut current, &mut next);
     }
 }
 

@@ -17,6 +17,7 @@ use std::ops::ControlFlow;
 
 use rayon::prelude::*;
 
+use super::engine::{ChunkRows, double_buffered};
 use super::source::{Chunk, Item};
 use super::{Batch, CHUNK, Failure, Observer, RecordSource, Row, Summary};
 use crate::facts::{InputRecord, LineBlock, RecordError};
@@ -115,46 +116,29 @@ fn parse_once<K: TogetherSink + ?Sized>(
     let Some(first) = batches.first() else {
         return summary;
     };
-    let mut current = Chunk::default();
-    let mut next = Chunk::default();
     // The rows of each record, one per batch, then those of the next record.
-    let mut rows: Vec<Row> = Vec::new();
-    source.fill(&mut current, CHUNK);
-    while !current.is_empty() {
-        let Chunk {
-            block, owned, items, ..
-        } = &mut current;
-        let (block, owned) = (&*block, owned.as_slice());
-        next.clear();
-        match &first.pool {
-            Some(pool) => pool.in_place_scope(|scope| {
-                let rows = &mut rows;
-                scope.spawn(move |_| {
-                    rows.par_extend(
-                        items
-                            .par_drain(..)
-                            .flat_map_iter(|item| rows_of(batches, block, owned, item)),
-                    );
-                });
-                source.fill(&mut next, CHUNK);
-            }),
-            None => {
-                rows.extend(items.drain(..).flat_map(|item| rows_of(batches, block, owned, item)));
-                source.fill(&mut next, CHUNK);
-            }
-        }
+    double_buffered(first.pool.as_ref(), source, &ReadOnce(batches), |rows| {
         for record in rows.chunks_exact(batches.len()) {
             summary.rows += 1;
             if sink.rows(record).is_break() {
                 summary.stopped = true;
-                return summary;
+                return true;
             }
         }
         rows.clear();
         observer.progress(summary.rows);
-        std::mem::swap(&mut current, &mut next);
-    }
+        false
+    });
     summary
+}
+
+/// Batches that parse alike, each record read once by the first: [`rows_of`] for each item.
+struct ReadOnce<'a, 'p>(&'a [Batch<'p>]);
+
+impl ChunkRows for ReadOnce<'_, '_> {
+    fn rows_of<'c>(&'c self, block: &'c LineBlock, owned: &'c [u8], item: Item) -> impl Iterator<Item = Row> + 'c {
+        rows_of(self.0, block, owned, item)
+    }
 }
 
 /// The rows of the records of one item, read once by the first batch: for each record, one
