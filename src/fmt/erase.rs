@@ -185,7 +185,33 @@ fn expr(e: &mut Expr) {
             }
         }
         ExprKind::Top { ties, .. } => ties.iter_mut().for_each(|t| t.span = Span::default()),
-        _ => {}
+        // Nothing but expressions (erased below) and plain values: every span a node holds
+        // besides its expressions is erased above, so a new kind must be placed here or there.
+        ExprKind::Number(_)
+        | ExprKind::Percent(_)
+        | ExprKind::Text(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Timestamp(_)
+        | ExprKind::Neg(_)
+        | ExprKind::Not(_)
+        | ExprKind::Binary(..)
+        | ExprKind::And(_)
+        | ExprKind::Or(_)
+        | ExprKind::Arith { .. }
+        | ExprKind::In {
+            target: InTarget::Expr(_),
+            ..
+        }
+        | ExprKind::IsKnown(..)
+        | ExprKind::IsWaitlisted(_)
+        | ExprKind::IfUnknown(..)
+        | ExprKind::Aggregate { .. }
+        | ExprKind::Where(..)
+        | ExprKind::Paren(_)
+        | ExprKind::Rank { .. }
+        | ExprKind::If { .. }
+        | ExprKind::IsEarned(_)
+        | ExprKind::Ordered { .. } => {}
     }
     e.for_each_child_mut(&mut expr);
 }

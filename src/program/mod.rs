@@ -20,6 +20,7 @@ pub mod schema;
 pub mod tables;
 pub mod types;
 mod visit;
+pub use visit::Read;
 
 use std::sync::Arc;
 
@@ -521,15 +522,11 @@ impl ListExpr {
         if self.levels.first().is_some_and(|l| outer(l.frame)) {
             return false;
         }
-        !self.any(&mut |n| match n {
-            Ir::Fact { frame, .. }
-            | Ir::Derived { frame, .. }
-            | Ir::FactCompare { frame, .. }
-            | Ir::FactInWindow { frame, .. }
-            | Ir::FactInSet { frame, .. } => outer(*frame),
-            Ir::Aggregate(_, inner) => inner.levels.first().is_some_and(|l| outer(l.frame)),
-            Ir::Top(t) => t.list.levels.first().is_some_and(|l| outer(l.frame)),
-            _ => false,
+        // A list inside this one may walk a list of an outer record at its first level; its
+        // other levels are its own items' frames, above this list's base, never outer.
+        !self.reads_any(&mut |read| match read {
+            Read::Field(frame) | Read::List(frame) => outer(frame),
+            Read::Period => false,
         })
     }
 }

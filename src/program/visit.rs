@@ -15,6 +15,17 @@
 
 use super::{Balance, Ir, ListExpr, Ordered, OrderedOp, Top, TopTie};
 
+/// What a node of a program reads by itself ([`Ir::reads`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// A fact or computed field of the record in this frame.
+    Field(usize),
+    /// The items of a list level held by the record in this frame.
+    List(usize),
+    /// The current period.
+    Period,
+}
+
 impl Ir {
     /// Calls `f` on each node directly inside this one, in evaluation order, until it returns
     /// true; returns whether it did.
@@ -135,6 +146,78 @@ impl Ir {
         }
     }
 
+    /// Calls `f` with what this node reads by itself, not through the nodes inside it: the
+    /// facts and computed fields of a frame's record, the list levels it walks, the current
+    /// period. The shortcuts decide from it whether a value may be remembered or computed once
+    /// (the caches, the hoisted and sorted lists, the period split), so every node is named: a
+    /// new node that reads a frame or the period must say so here.
+    pub fn reads(&self, f: &mut dyn FnMut(Read)) {
+        match self {
+            Ir::Fact { frame, .. }
+            | Ir::Derived { frame, .. }
+            | Ir::FactCompare { frame, .. }
+            | Ir::FactInWindow { frame, .. }
+            | Ir::FactInSet { frame, .. } => f(Read::Field(*frame)),
+            Ir::Aggregate(_, list) => list.levels.iter().for_each(|l| f(Read::List(l.frame))),
+            Ir::Top(t) => t.list.levels.iter().for_each(|l| f(Read::List(l.frame))),
+            Ir::Balance(b) => b.list.levels.iter().for_each(|l| f(Read::List(l.frame))),
+            // The item's list is a field of its parent, one frame below the item's.
+            Ir::Ordered(o) => {
+                if let Some(parent) = o.frame.checked_sub(1) {
+                    f(Read::List(parent));
+                }
+                f(Read::Field(o.frame));
+            }
+            // A per-period definition's value in the current period, the period's window and
+            // number, and what a balance did in the current month.
+            Ir::PeriodWindow
+            | Ir::DefAt(_)
+            | Ir::Previous { .. }
+            | Ir::Cumulative(_)
+            | Ir::PeriodNumber(_)
+            | Ir::BalanceOf(..) => f(Read::Period),
+            Ir::Const(_)
+            | Ir::Unknown
+            | Ir::Def(_)
+            | Ir::Param(_)
+            | Ir::PeriodsWindow(_)
+            | Ir::AggregatePeriods(..)
+            | Ir::Waitlisted(_)
+            | Ir::Earned(_)
+            | Ir::AsOf
+            | Ir::Rank(_)
+            | Ir::Pool(..)
+            | Ir::Neg(_)
+            | Ir::Not(_)
+            | Ir::IsKnown(_)
+            | Ir::Arith(..)
+            | Ir::Compare(..)
+            | Ir::InWindow(..)
+            | Ir::InSet(..)
+            | Ir::IfUnknown(..)
+            | Ir::And(_)
+            | Ir::Or(_)
+            | Ir::Min(_)
+            | Ir::Max(_)
+            | Ir::Func(..)
+            | Ir::ArithChain { .. }
+            | Ir::MakeWindow { .. }
+            | Ir::Lookup { .. }
+            | Ir::Band(..)
+            | Ir::Marginal(..)
+            | Ir::If { .. } => {}
+        }
+    }
+
+    /// Whether this node or one inside it reads something `f` picks out.
+    pub fn reads_any(&self, f: &mut dyn FnMut(Read) -> bool) -> bool {
+        self.any(&mut |n| {
+            let mut found = false;
+            n.reads(&mut |read| found |= f(read));
+            found
+        })
+    }
+
     /// Whether `f` holds for this node or any node inside it (outermost first; stops at the
     /// first).
     pub fn any(&self, f: &mut dyn FnMut(&Ir) -> bool) -> bool {
@@ -164,6 +247,14 @@ impl ListExpr {
     /// Whether `f` holds for any node of the list's filters and projection.
     pub fn any(&self, f: &mut dyn FnMut(&Ir) -> bool) -> bool {
         self.any_child(&mut |child| child.any(f))
+    }
+}
+
+impl ListExpr {
+    /// Whether a node of the list's filters or projection reads something `f` picks out
+    /// ([`Ir::reads`]).
+    pub fn reads_any(&self, f: &mut dyn FnMut(Read) -> bool) -> bool {
+        self.any_child(&mut |child| child.reads_any(f))
     }
 }
 
@@ -249,7 +340,7 @@ impl Ordered {
 mod tests {
 
     use super::*;
-    use crate::program::{ArithOp, Const};
+    use crate::program::{ArithOp, BalanceStat, CmpOp, Const};
     use rust_decimal::Decimal;
 
     fn num(n: i64) -> Ir {
@@ -290,5 +381,26 @@ mod tests {
             ir,
             Ir::Or(vec![num(11), Ir::IfUnknown(Box::new(num(12)), Box::new(num(13)))])
         );
+    }
+
+    fn reads_of(ir: &Ir) -> Vec<Read> {
+        let mut seen = Vec::new();
+        ir.reads_any(&mut |read| {
+            seen.push(read);
+            false
+        });
+        seen
+    }
+
+    #[test]
+    fn reads_name_the_frames_and_the_period_a_node_reads() {
+        let fact = |frame| Ir::Fact { frame, field: 0 };
+        // A comparison reads nothing itself: what it reads is its operands'.
+        let ir = Ir::Compare(CmpOp::Lt, Box::new(fact(2)), Box::new(num(1)));
+        assert_eq!(reads_of(&ir), vec![Read::Field(2)]);
+        assert_eq!(reads_of(&Ir::And(vec![num(1), Ir::AsOf])), vec![]);
+        // What a balance did this month depends on the month, as the period's window does.
+        let ir = Ir::Or(vec![Ir::BalanceOf(BalanceStat::Used, 0), Ir::PeriodWindow, fact(0)]);
+        assert_eq!(reads_of(&ir), vec![Read::Period, Read::Period, Read::Field(0)]);
     }
 }

@@ -29,7 +29,7 @@ use super::super::env::{Env, Frame, Result, recycle};
 use super::super::error::Internal;
 use super::super::reference::ordered::Standing;
 use super::super::value::Value;
-use crate::program::{Ir, ListExpr, Program};
+use crate::program::{Ir, ListExpr, Program, Read};
 use crate::syntax::ast::AggOp;
 
 /// An item's place in the record: the index of it and of each item it is inside, innermost
@@ -239,16 +239,10 @@ fn deepest_outer_frame(list: &ListExpr) -> usize {
     for level in &list.levels {
         note(level.frame);
     }
-    list.any(&mut |n| {
-        match n {
-            Ir::Fact { frame, .. }
-            | Ir::Derived { frame, .. }
-            | Ir::FactCompare { frame, .. }
-            | Ir::FactInWindow { frame, .. }
-            | Ir::FactInSet { frame, .. } => note(*frame),
-            Ir::Aggregate(_, inner) => inner.levels.iter().for_each(|l| note(l.frame)),
-            Ir::Top(t) => t.list.levels.iter().for_each(|l| note(l.frame)),
-            _ => {}
+    list.reads_any(&mut |read| {
+        match read {
+            Read::Field(frame) | Read::List(frame) => note(frame),
+            Read::Period => {}
         }
         false
     });

@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use super::super::env::{Env, Result};
 use super::super::reference::Accumulator;
 use super::super::reference::lists::Visit;
-use crate::program::{Const, Definition, Filter, Ir, ListExpr, ListLevel, PeriodRange, Program};
+use crate::program::{Const, Definition, Filter, Ir, ListExpr, ListLevel, PeriodRange, Program, Read};
 use crate::syntax::ast::AggOp;
 
 /// Where a per-period aggregate's list places an item in its period: the list level and the
@@ -37,12 +37,7 @@ pub(in crate::eval) struct PeriodSplit {
 
 /// Whether an expression depends on the current period.
 fn uses_period(ir: &Ir) -> bool {
-    ir.any(&mut |n| {
-        matches!(
-            n,
-            Ir::PeriodWindow | Ir::DefAt(_) | Ir::Previous { .. } | Ir::Cumulative(_) | Ir::PeriodNumber(_)
-        )
-    })
+    ir.reads_any(&mut |read| read == Read::Period)
 }
 
 impl PeriodSplit {

@@ -24,7 +24,7 @@ use super::super::env::{Env, Result};
 use super::super::reference::values::compare;
 use super::super::value::Value;
 use crate::facts::{FactValue, Items};
-use crate::program::{CmpOp, Ir, ListExpr, Program};
+use crate::program::{CmpOp, Ir, ListExpr, Program, Read};
 use crate::syntax::ast::AggOp;
 
 /// Where a count's list compares its item with something else.
@@ -68,30 +68,19 @@ const MAX_MANTISSA: i128 = 79_228_162_514_264_337_593_543_950_335;
 /// counted item (`base`), nor the current period.
 fn reads_only_item(ir: &Ir, base: usize) -> bool {
     let outer = |frame: usize| frame != 0 && frame < base;
-    !ir.any(&mut |n| match n {
-        Ir::Fact { frame, .. }
-        | Ir::Derived { frame, .. }
-        | Ir::FactCompare { frame, .. }
-        | Ir::FactInWindow { frame, .. }
-        | Ir::FactInSet { frame, .. } => outer(*frame),
-        Ir::Aggregate(_, list) => list.levels.iter().any(|l| outer(l.frame)),
-        Ir::Top(t) => t.list.levels.iter().any(|l| outer(l.frame)),
-        Ir::PeriodWindow | Ir::DefAt(_) | Ir::Previous { .. } | Ir::Cumulative(_) | Ir::PeriodNumber(_) => true,
-        _ => false,
+    !ir.reads_any(&mut |read| match read {
+        Read::Field(frame) | Read::List(frame) => outer(frame),
+        Read::Period => true,
     })
 }
 
 /// Whether an expression reads nothing of the counted item and walks no list (it is evaluated
 /// once, outside the walk).
 fn reads_no_item(ir: &Ir, base: usize) -> bool {
-    !ir.any(&mut |n| match n {
-        Ir::Fact { frame, .. }
-        | Ir::Derived { frame, .. }
-        | Ir::FactCompare { frame, .. }
-        | Ir::FactInWindow { frame, .. }
-        | Ir::FactInSet { frame, .. } => *frame >= base,
-        Ir::Aggregate(..) | Ir::Top(_) => true,
-        _ => false,
+    !ir.reads_any(&mut |read| match read {
+        Read::Field(frame) => frame >= base,
+        Read::List(_) => true,
+        Read::Period => false,
     })
 }
 
