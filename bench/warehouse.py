@@ -78,10 +78,6 @@ def spark(args) -> None:
     )
     session.sparkContext.setLogLevel("ERROR")
     policy = campaign.load(args.policy)
-    if args.one_task:
-        # The path every budget took before budgets were handed out per group (commit
-        # 4e128e4): the records sorted by key into one partition, evaluated by one task.
-        policy._compiled = _OneTask(policy._compiled)
     df = session.read.parquet(args.facts)
     rows = df.count()
     partitions = args.partitions or args.cores * 2
@@ -89,23 +85,13 @@ def spark(args) -> None:
     df.count()
 
     def run():
-        campaign.spark.evaluate(df, policy).write.format("noop").mode("overwrite").save()
+        # `--one-task`: the path rankings and budgets took before their stages (commit
+        # 4e128e4): the records sorted by key into one partition, evaluated by one task.
+        campaign.spark.evaluate(df, policy, _one_task=args.one_task).write.format("noop").mode("overwrite").save()
 
     seconds = best(run, args.repeat)
     print(f"spark local[{args.cores}], {partitions} partitions: {rows} records in {seconds:.2f} s, {rows / seconds:,.0f} records/s")
     session.stop()
-
-
-class _OneTask:
-    """A compiled campaign that says its budget cannot be handed out per group."""
-
-    budget_by_group = None
-
-    def __init__(self, compiled):
-        self._compiled = compiled
-
-    def __getattr__(self, name):
-        return getattr(self._compiled, name)
 
 
 def main() -> None:
@@ -123,7 +109,7 @@ def main() -> None:
     s.add_argument("--cores", type=int, default=2)
     s.add_argument("--partitions", type=int, default=0)
     s.add_argument("--repeat", type=int, default=3)
-    s.add_argument("--one-task", action="store_true", help="a budget on one task, as before budgets per group")
+    s.add_argument("--one-task", action="store_true", help="rankings and budgets on one task, as before their stages")
     args = parser.parse_args()
     {"cli-vs-python": cli_vs_python, "spark": spark}[args.what](args)
 

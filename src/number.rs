@@ -198,6 +198,16 @@ impl Number {
         }
     }
 
+    /// The number as text that is the same for equal numbers whatever their form (`1.50`, `1.5`
+    /// and a ratio that equals them): the fraction in lowest terms, `p/q`, or `p` when whole.
+    /// For keys that group records across process boundaries (`eval::stages`).
+    pub(crate) fn canonical(self) -> String {
+        let (p, q) = self.fraction();
+        let g = p.gcd(&q);
+        let (p, q) = if g.is_zero() { (p, q) } else { (p / &g, q / g) };
+        if q.is_one() { p.to_string() } else { format!("{p}/{q}") }
+    }
+
     /// Whether the number is zero.
     pub fn is_zero(self) -> bool {
         match self {

@@ -6,24 +6,33 @@ Arrow batches between them (``mapInArrow``) and sorts keys.
 
 - A campaign whose records are evaluated one at a time runs where the data is:
   each partition's batches are evaluated as they come.
-- A campaign with one budget and no ranking runs in three stages: each record's
-  claim on the budget (its budget group, queue key and amount) is computed
-  where the record is; Spark groups the claims by budget group, and each
-  group's claims are put in the budget's queue order (ties by ``key``) and
-  handed out by the library's own allocator, in Rust; then each record is
-  evaluated again where it is, with what its claim came to. Two claims of one
-  group with the same key are an error (their order would be Spark's choice).
-- A campaign with a ranking, or with two budgets, needs every record at once:
-  Spark sorts the records by ``key`` into one partition, whose task evaluates
-  them together, as the command line does for its input sorted by ``key``. Two
-  records with the same key are an error. See docs/warehouse.md, "Budgets and
-  rankings", for why and what each costs.
+- A campaign with rankings or budgets runs in global stages, each parallel over
+  its groups (``campaign.eval.stages`` in the library):
+
+  1. rankings: each record's entry in each ranking place (its group keys of
+     ``within`` as text and its order keys) is computed where the record is;
+     Spark groups the entries by place and group, and each group's entries are
+     sorted (ties by ``key``) and numbered in Rust; the places go back to their
+     records by a join;
+  2. budgets: each record's claims on every budget (budget group, queue key and
+     amount), given its places, are computed where the record is; then for each
+     budget in declaration order Spark groups its claims by budget group, and
+     each group's claims are put in the budget's queue order (ties by ``key``)
+     and handed out by the library's own allocator, in Rust. A record whose
+     claim cannot be handed out exactly fails, and its claims on the later
+     budgets are removed (an anti-join) before theirs are handed out;
+  3. each record is evaluated again where it is, with its places and what its
+     claims came to.
+
+  Two entries of one ranking group, or two claims of one budget group, with the
+  same key are an error (their order would be Spark's choice). See
+  docs/warehouse.md, "Budgets and rankings", for what each stage costs.
 
 The results have the columns of :meth:`campaign.Policy.evaluate`, in no
 particular order (a warehouse table has none). A record that fails gives its
 error columns as on one machine, but its ``line`` (``error_line``, and ``line``
 in the ``result`` object) and the record batch and row its message names count
-within the partition of the task that evaluated it (for a budget per group, a
+within the partition of the task that evaluated it (for rankings and budgets, a
 partition of the last stage): the record's ``id`` is what locates it.
 
 Spark's timestamps are microseconds; a fact that needs nanoseconds travels as
@@ -51,6 +60,7 @@ def evaluate(
     params: Optional[Mapping[str, Any]] = None,
     as_of: Optional[str] = None,
     holidays: Union[str, os.PathLike, None] = None,
+    _one_task: bool = False,
 ) -> Any:
     """Evaluates the records of the Spark DataFrame ``df`` with ``policy``: a
     DataFrame of the results, one row per record.
@@ -82,49 +92,113 @@ def evaluate(
     empty = pa.Table.from_batches([], schema=arrow_in)
     results = policy.evaluate(empty, holidays=holidays, **options)
     schema = from_arrow_schema(results.schema, prefer_timestamp_ntz=False)
-    reward = policy._compiled.budget_by_group
-    if reward is not None:
-        return _by_group(df, policy, reward, options, holiday_text, schema)
+    if policy.needs_population and not _one_task:
+        return _staged(df, policy, options, holiday_text, schema)
     task = _Task(policy.text, policy.source_name, options, holiday_text, population=policy.needs_population)
     if policy.needs_population:
+        # The one-task path, kept for bench/warehouse.py's comparison (`--one-task`): every
+        # record sorted by key into one partition, evaluated together.
         df = df.repartition(1).sortWithinPartitions("id")
     return df.mapInArrow(task, schema)
 
 
-# The columns the stages of a budget per group add: where a record is in the input (Spark's
-# `monotonically_increasing_id`: its partition and its row there), and what its claim came to
-# (the name the extension reads, `stream::ALLOTMENT`).
+# The columns the stages add: where a record is in the input (Spark's
+# `monotonically_increasing_id`: its partition and its row there), its places and what its
+# claims came to (the names the extension reads, `stages::RANKS` and `stages::ALLOTMENTS`,
+# in the text format it documents).
 _LOC = "__location"
-_ALLOTMENT = "__allotment"
+_RANKS = "__ranks"
+_ALLOTMENTS = "__allotments"
 
 
-def _by_group(df: Any, policy: Policy, reward: int, options: dict, holidays: Optional[str], schema: Any) -> Any:
-    """The stages of a campaign whose one budget is handed out per budget group."""
+def _staged(df: Any, policy: Policy, options: dict, holidays: Optional[str], schema: Any) -> Any:
+    """The stages of a campaign with rankings or budgets."""
     from pyspark.sql import functions as F
-    from pyspark.sql.types import LongType, StringType, StructField, StructType
 
-    marked = df.withColumn(_LOC, F.monotonically_increasing_id())
+    compiled = policy._compiled
+    stage = _Stage(policy.text, policy.source_name, options, holidays)
+    records = df.withColumn(_LOC, F.monotonically_increasing_id())
     id_type = df.schema["id"].dataType
+    if compiled.rank_places:
+        records = _ranked(records, stage, id_type)
+    given = records
+    if compiled.budgets:
+        given = records.join(_allotted(records, stage, compiled.budgets, id_type), on=_LOC, how="left")
+    return given.mapInArrow(stage.finish, schema)
+
+
+def _ranked(records: Any, stage: "_Stage", id_type: Any) -> Any:
+    """`records` with their places: a shuffle of the ranking entries by place and group."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import IntegerType, LongType, StringType, StructField, StructType
+
+    entries_schema = StructType(
+        [
+            StructField(_LOC, LongType(), False),
+            StructField("id", id_type, True),
+            StructField("place", IntegerType(), False),
+            StructField("group", StringType(), False),
+            StructField("order", StringType(), False),
+        ]
+    )
+    placed_schema = StructType(
+        [
+            StructField(_LOC, LongType(), False),
+            StructField("place", IntegerType(), False),
+            StructField("rank", LongType(), False),
+        ]
+    )
+    entries = records.mapInArrow(stage.rank_entries, entries_schema)
+
+    # Spark counts the arguments of the function it is given (a bound method's `self` too).
+    def rank(key: tuple, group_entries: pa.Table) -> pa.Table:
+        return stage.rank(key, group_entries)
+
+    placed = entries.groupBy("place", "group").applyInArrow(rank, placed_schema)
+    item = F.concat(F.col("place").cast("string"), F.lit(":"), F.col("rank").cast("string"))
+    ranks = placed.groupBy(_LOC).agg(F.concat_ws(",", F.collect_list(item)).alias(_RANKS))
+    return records.join(ranks, on=_LOC, how="left")
+
+
+def _allotted(records: Any, stage: "_Stage", budgets: list, id_type: Any) -> Any:
+    """What the claims of `records` came to, by record: a shuffle of each budget's claims by
+    budget group, the budgets in turn."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import BooleanType, IntegerType, LongType, StringType, StructField, StructType
+
     claims_schema = StructType(
         [
             StructField(_LOC, LongType(), False),
             StructField("id", id_type, True),
+            StructField("reward", IntegerType(), False),
             StructField("group", StringType(), False),
             StructField("key", StringType(), False),
             StructField("amount", StringType(), False),
         ]
     )
-    allotted_schema = StructType([StructField(_LOC, LongType(), False), StructField(_ALLOTMENT, StringType(), True)])
-    stage = _Stage(policy.text, policy.source_name, options, holidays, reward)
-    claims = marked.mapInArrow(stage.claims, claims_schema)
-
-    # Spark counts the arguments of the function it is given (a bound method's `self` too).
-    def allot(key: tuple, group_claims: pa.Table) -> pa.Table:
-        return stage.allot(key, group_claims)
-
-    allotted = claims.groupBy("group").applyInArrow(allot, allotted_schema)
-    joined = marked.join(allotted, on=_LOC, how="left")
-    return joined.mapInArrow(stage.finish, schema)
+    allotted_schema = StructType(
+        [
+            StructField(_LOC, LongType(), False),
+            StructField("reward", IntegerType(), False),
+            StructField("allotment", StringType(), True),
+            StructField("failed", BooleanType(), True),
+        ]
+    )
+    claims = records.mapInArrow(stage.claims, claims_schema)
+    failed = None
+    handed_out = None
+    for i, reward in enumerate(budgets):
+        queue = claims.filter(F.col("reward") == reward)
+        if failed is not None:
+            # A record whose claim on an earlier budget failed is out of this one's queue.
+            queue = queue.join(failed, on=_LOC, how="left_anti")
+        allotted = queue.groupBy("group").applyInArrow(stage.allotter(reward), allotted_schema)
+        handed_out = allotted if handed_out is None else handed_out.unionByName(allotted)
+        if i + 1 < len(budgets):
+            lost = allotted.filter(F.col("failed")).select(_LOC)
+            failed = lost if failed is None else failed.unionByName(lost)
+    item = F.concat(F.col("reward").cast("string"), F.lit(" "), F.col("allotment"))
+    return handed_out.groupBy(_LOC).agg(F.concat_ws("\n", F.collect_list(item)).alias(_ALLOTMENTS))
 
 
 # Campaigns compiled in this worker, by text and name: a group's task compiles its campaign
@@ -133,15 +207,14 @@ _COMPILED: dict = {}
 
 
 class _Stage:
-    """The three stages of a budget per group (shipped to the executors by pickling)."""
+    """The stages of rankings and budgets (shipped to the executors by pickling)."""
 
-    def __init__(self, text: str, name: str, options: dict, holidays: Optional[str], reward: int):
+    def __init__(self, text: str, name: str, options: dict, holidays: Optional[str]):
         self.text = text
         self.name = name
         self.params = [(str(k), _param_text(v)) for k, v in options["params"].items()]
         self.as_of = options["as_of"]
         self.holidays = holidays
-        self.reward = reward
 
     def _compiled(self) -> Any:
         key = (self.text, self.name)
@@ -149,34 +222,78 @@ class _Stage:
             _COMPILED[key] = loads(self.text, name=self.name)._compiled
         return _COMPILED[key]
 
-    def claims(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        """Stage 1, per partition: the claims of each batch's records, with their key and place."""
-        compiled = self._compiled()
+    def _per_batch(self, batches: Iterator[pa.RecordBatch], run: Any) -> Iterator[tuple]:
+        """Each batch's location column, its records, and what `run` gives for its records."""
         for batch in batches:
             location = batch.column(batch.schema.get_field_index(_LOC))
             records = batch.drop_columns([_LOC])
-            capsule = compiled.claims_stream(
-                _stream_of(records), self.params, self.as_of, self.holidays, None
-            )
+            capsule = run(_stream_of(records), self.params, self.as_of, self.holidays, None)
             found = pa.RecordBatchReader.from_stream(_Stream(capsule)).read_all()
             rows = found.column("row").combine_chunks()
+            ids = records.column(records.schema.get_field_index("id")).take(rows)
+            yield location.take(rows), ids, found
+
+    def rank_entries(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        """Per partition: the ranking entries of each batch's records, with their key and place."""
+        run = self._compiled().rank_entries_stream
+        for location, ids, found in self._per_batch(batches, run):
             yield pa.RecordBatch.from_arrays(
                 [
-                    location.take(rows),
-                    records.column(records.schema.get_field_index("id")).take(rows),
+                    location,
+                    ids,
+                    found.column("place").combine_chunks().cast(pa.int32()),
+                    found.column("group").combine_chunks(),
+                    found.column("order").combine_chunks(),
+                ],
+                names=[_LOC, "id", "place", "group", "order"],
+            )
+
+    def rank(self, key: tuple, entries: pa.Table) -> pa.Table:
+        """Per ranking group (``key``: the place and the group's keys): each entry's place."""
+        place = key[0].as_py()
+        capsule = self._compiled().rank_stream(
+            place, _stream_of(entries.select(["id", "order"])), self.params, self.as_of, self.holidays
+        )
+        ranks = pa.RecordBatchReader.from_stream(_Stream(capsule)).read_all()
+        return pa.table(
+            {
+                _LOC: entries.column(_LOC),
+                "place": entries.column("place"),
+                "rank": ranks.column("rank").cast(pa.int64()),
+            }
+        )
+
+    def claims(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        """Per partition: the claims of each batch's records, given their places, with their
+        key and place."""
+        run = self._compiled().claims_stream
+        for location, ids, found in self._per_batch(batches, run):
+            yield pa.RecordBatch.from_arrays(
+                [
+                    location,
+                    ids,
+                    found.column("reward").combine_chunks().cast(pa.int32()),
                     found.column("group").combine_chunks(),
                     found.column("key").combine_chunks(),
                     found.column("amount").combine_chunks(),
                 ],
-                names=[_LOC, "id", "group", "key", "amount"],
+                names=[_LOC, "id", "reward", "group", "key", "amount"],
             )
 
-    def allot(self, key: tuple, claims: pa.Table) -> pa.Table:
-        """Stage 2, per budget group (``key``, the group's name): what each claim came to."""
-        compiled = self._compiled()
+    def allotter(self, reward: int) -> Any:
+        """The function that hands out one budget group of the budget of `reward`."""
+
+        # Spark counts the arguments of the function it is given (a bound method's `self` too).
+        def allot(key: tuple, claims: pa.Table) -> pa.Table:
+            return self.allot(reward, key, claims)
+
+        return allot
+
+    def allot(self, reward: int, key: tuple, claims: pa.Table) -> pa.Table:
+        """Per budget group (``key``, the group's name): what each claim came to."""
         group = key[0].as_py()
-        capsule = compiled.allot_stream(
-            self.reward,
+        capsule = self._compiled().allot_stream(
+            reward,
             group,
             _stream_of(claims.select(["id", "key", "amount"])),
             self.params,
@@ -184,10 +301,18 @@ class _Stage:
             self.holidays,
         )
         allotted = pa.RecordBatchReader.from_stream(_Stream(capsule)).read_all()
-        return pa.table({_LOC: claims.column(_LOC), _ALLOTMENT: allotted.column("allotment")})
+        return pa.table(
+            {
+                _LOC: claims.column(_LOC),
+                "reward": pa.array([reward] * claims.num_rows, type=pa.int32()),
+                "allotment": allotted.column("allotment"),
+                "failed": allotted.column("failed"),
+            }
+        )
 
     def finish(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        """Stage 3, per partition of the records joined with their allotments: the results."""
+        """The last stage, per partition of the records joined with what they are given: the
+        results."""
         compiled = self._compiled()
         batches = iter(batches)
         first = next(batches, None)
@@ -202,7 +327,7 @@ class _Stage:
             self.holidays,
             1,
             None,
-            self.reward,
+            True,
         )
         yield from pa.RecordBatchReader.from_stream(_Stream(capsule))
 

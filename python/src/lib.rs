@@ -37,19 +37,65 @@ impl Compiled {
         campaign::eval::Evaluator::new(&self.program).needs_population()
     }
 
-    /// The index of the campaign's budgeted reward when its budget can be handed out per
-    /// budget group (`stages`): one budget, no ranking; none otherwise.
+    /// How many places a record has across the campaign's rankings (a ranking has one, a
+    /// ranking per period one per period): the places `rank_entries_stream` gives entries for.
     #[getter]
-    fn budget_by_group(&self) -> Option<usize> {
-        let evaluator = campaign::eval::Evaluator::new(&self.program);
-        if !evaluator.allots_by_group() {
-            return None;
-        }
-        self.program.rewards.iter().position(|r| r.budget.is_some())
+    fn rank_places(&self) -> usize {
+        campaign::eval::Evaluator::new(&self.program).rank_places()
     }
 
-    /// The claims on the budget of the records of the Arrow C stream in `capsule` (see
-    /// `stages::claims`): a capsule of one batch.
+    /// The indices of the campaign's budgeted rewards, in the order their budgets are handed
+    /// out (a record whose claim on one fails leaves the later ones' queues).
+    #[getter]
+    fn budgets(&self) -> Vec<usize> {
+        campaign::eval::Evaluator::new(&self.program).budgets()
+    }
+
+    /// The ranking entries of the records of the Arrow C stream in `capsule` (see
+    /// `stages::rank_entries`): a capsule of one batch.
+    #[pyo3(signature = (capsule, params, as_of, holidays, facts_timezone))]
+    fn rank_entries_stream<'py>(
+        &self,
+        py: Python<'py>,
+        capsule: &Bound<'py, PyAny>,
+        params: Vec<(String, String)>,
+        as_of: Option<String>,
+        holidays: Option<String>,
+        facts_timezone: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let inputs =
+            inputs(&self.program, &params, as_of.as_deref(), holidays.as_deref()).map_err(PyValueError::new_err)?;
+        let zone = zone(facts_timezone)?;
+        let input = stream::import(capsule)?;
+        let batch = py
+            .detach(|| stages::rank_entries(&self.program, inputs, input, zone))
+            .map_err(stages::refused)?;
+        Ok(stages::export(py, batch)?.into_any())
+    }
+
+    /// The places of one ranking group's entries at place `place` (see `stages::rank`): the
+    /// group's entries in the Arrow C stream of `capsule`, a capsule of one batch out.
+    #[pyo3(signature = (place, capsule, params, as_of, holidays))]
+    fn rank_stream<'py>(
+        &self,
+        py: Python<'py>,
+        place: usize,
+        capsule: &Bound<'py, PyAny>,
+        params: Vec<(String, String)>,
+        as_of: Option<String>,
+        holidays: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let inputs =
+            inputs(&self.program, &params, as_of.as_deref(), holidays.as_deref()).map_err(PyValueError::new_err)?;
+        let input = stream::import(capsule)?;
+        let batch = py
+            .detach(|| stages::rank(&self.program, inputs, place, input))
+            .map_err(stages::refused)?;
+        Ok(stages::export(py, batch)?.into_any())
+    }
+
+    /// The claims on the budgets of the records of the Arrow C stream in `capsule`, given
+    /// their places in its column `__ranks` (see `stages::claims`): a capsule of one batch.
     #[pyo3(signature = (capsule, params, as_of, holidays, facts_timezone))]
     fn claims_stream<'py>(
         &self,
@@ -108,9 +154,9 @@ impl Compiled {
     /// Evaluates the records of the Arrow C stream in `capsule` (a PyCapsule
     /// named `arrow_array_stream`) with the run's inputs; gives a capsule of
     /// the results' stream and the warnings about the input's columns. With `finish`, the last
-    /// stage of the budget of that reward handed out per group (`stages`): the input's column
-    /// `__allotment` holds what each record's claim came to.
-    #[pyo3(signature = (capsule, params, as_of, holidays, jobs, facts_timezone, finish=None))]
+    /// stage of rankings and budgets evaluated in stages (`stages`): the input's columns
+    /// `__ranks` and `__allotments` hold what each record is given.
+    #[pyo3(signature = (capsule, params, as_of, holidays, jobs, facts_timezone, finish=false))]
     #[expect(clippy::too_many_arguments, reason = "one argument per keyword of `Policy.evaluate`")]
     fn evaluate_stream<'py>(
         &self,
@@ -121,7 +167,7 @@ impl Compiled {
         holidays: Option<String>,
         jobs: Option<usize>,
         facts_timezone: Option<String>,
-        finish: Option<usize>,
+        finish: bool,
     ) -> PyResult<(Bound<'py, PyAny>, Vec<String>)> {
         let inputs =
             inputs(&self.program, &params, as_of.as_deref(), holidays.as_deref()).map_err(PyValueError::new_err)?;

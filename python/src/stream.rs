@@ -11,10 +11,9 @@
 //! waits.
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::sync::{Arc, Mutex};
 
-use arrow_array::cast::AsArray;
 use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
 use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::{ArrowError, SchemaRef};
@@ -27,6 +26,8 @@ use campaign::report::parquet::ResultBatches;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
+
+use crate::stages::{Given, without_given};
 
 /// The name the C stream interface gives its capsules.
 pub const STREAM: &std::ffi::CStr = c"arrow_array_stream";
@@ -69,14 +70,10 @@ pub struct Run {
     pub jobs: usize,
     /// The zone of timestamp columns without one.
     pub zone: Option<chrono_tz::Tz>,
-    /// The last stage of a budget evaluated per group (`stages`): the input's column
-    /// [`ALLOTMENT`] holds what each record's claim on the budget of this reward came to
-    /// (null when it claimed nothing).
-    pub finish: Option<usize>,
+    /// The last stage of rankings and budgets evaluated in stages (`stages`): the input's
+    /// columns `stages::RANKS` and `stages::ALLOTMENTS` hold what each record is given.
+    pub finish: bool,
 }
-
-/// The column of the last stage's input that holds the allotments.
-pub const ALLOTMENT: &str = "__allotment";
 
 /// The results of a run, as they come.
 pub struct Results {
@@ -131,13 +128,12 @@ impl Run {
         sender: &SyncSender<Result<RecordBatch, ArrowError>>,
     ) {
         let program = &*self.program;
-        let allotments = Arc::new(Mutex::new(Vec::new()));
-        let (arrow, input): (SchemaRef, Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>>>) = match self.finish {
-            Some(_) => {
-                let (schema, batches) = without_allotments(input, Arc::clone(&allotments));
-                (schema, Box::new(batches))
-            }
-            None => (input.schema(), Box::new(input)),
+        let given = Given::default();
+        let (arrow, input): (SchemaRef, Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>>>) = if self.finish {
+            let (schema, batches) = without_given(input, given.clone());
+            (schema, Box::new(batches))
+        } else {
+            (input.schema(), Box::new(input))
         };
         let columnar = match open_batches(&program.schema, arrow, input, &ReadOptions::default(), self.zone) {
             Ok(columnar) => columnar,
@@ -168,15 +164,12 @@ impl Run {
                 }
             }
         };
-        let stopped = match self.finish {
-            Some(reward) => {
-                let evaluator = Evaluator::with_inputs(program, self.inputs);
-                finish(&evaluator, reward, columnar.into_records(), &allotments, &mut sink)
-            }
-            None => {
-                let batch = Batch::new(program, self.inputs).threads(self.jobs);
-                batch.run(&mut Jobs::new(columnar.jobs), &mut sink, &Unobserved).stopped
-            }
+        let stopped = if self.finish {
+            let evaluator = Evaluator::with_inputs(program, self.inputs);
+            finish(&evaluator, columnar.into_records(), &given, &mut sink)
+        } else {
+            let batch = Batch::new(program, self.inputs).threads(self.jobs);
+            batch.run(&mut Jobs::new(columnar.jobs), &mut sink, &Unobserved).stopped
         };
         if !stopped && let Err(e) = send(&mut results, sender) {
             let _ = sender.send(Err(e));
@@ -184,65 +177,21 @@ impl Run {
     }
 }
 
-/// The allotments of the last stage's input, by row (0-based across the input), filled as its
-/// batches are read.
-type Allotments = Arc<Mutex<Vec<Option<String>>>>;
-
-/// The batches of `input` without their column [`ALLOTMENT`], whose values go to `allotments`
-/// as each batch is read (before its records are), and the schema they have.
-fn without_allotments(
-    input: RecordBatchStreamReader,
-    allotments: Allotments,
-) -> (
-    SchemaRef,
-    impl Iterator<Item = Result<RecordBatch, ArrowError>> + 'static,
-) {
-    let schema = input.schema();
-    let at = schema.index_of(ALLOTMENT).ok();
-    let mut fields: Vec<_> = schema.fields().iter().cloned().collect();
-    if let Some(i) = at {
-        fields.remove(i);
-    }
-    let stripped: SchemaRef = Arc::new(arrow_schema::Schema::new(fields));
-    let out = Arc::clone(&stripped);
-    let batches = input.map(move |batch| {
-        let mut batch = batch?;
-        if let Some(i) = at {
-            let column = batch.remove_column(i);
-            let texts = column
-                .as_string_opt::<i32>()
-                .ok_or_else(|| ArrowError::ExternalError(format!("`{ALLOTMENT}` is not a text column").into()))?;
-            if let Ok(mut all) = allotments.lock() {
-                all.extend(texts.iter().map(|t| t.map(str::to_owned)));
-            }
-        }
-        Ok(batch)
-    });
-    (out, batches)
-}
-
-/// The last stage: each record of `records` evaluated again with what its claim on the
-/// budget of reward `reward` came to; whether the sink stopped the run.
+/// The last stage: each record of `records` evaluated again with what it is `given` (its places
+/// and what its claims came to); whether the sink stopped the run.
 fn finish(
     evaluator: &Evaluator<'_>,
-    reward: usize,
     records: campaign::facts::Records<'_>,
-    allotments: &Allotments,
+    given: &Given,
     sink: &mut dyn FnMut(Row) -> ControlFlow<()>,
 ) -> bool {
     for read in records {
         let row = match read {
             Ok(InputRecord { line, id, record }) => {
-                let text = allotments
-                    .lock()
-                    .ok()
-                    .and_then(|all| all.get(line.saturating_sub(1)).cloned().flatten());
-                let given = match text.as_deref().map(crate::stages::allotment) {
-                    Some(Ok(a)) => Ok(vec![(reward, a)]),
-                    Some(Err(e)) => Err(e),
-                    None => Ok(Vec::new()),
-                };
-                match given.map(|given| evaluator.finish(&record, &given)) {
+                let outcome = given
+                    .of(evaluator, line)
+                    .map(|(ranks, allotted)| evaluator.finish(&record, &ranks, &allotted));
+                match outcome {
                     Ok(Ok(outcome)) => Row::Evaluated(Evaluated {
                         line,
                         id,

@@ -52,9 +52,9 @@ pub(super) struct Partial<'a> {
     periodic: Vec<Value<'a>>,
     /// For each place of each ranking ([`RankingDef::slot`]): the record's group and order keys
     /// (none when a key is unknown).
-    rank_keys: Vec<Option<(Vec<QueueKey>, Vec<QueueKey>)>>,
+    pub(super) rank_keys: Vec<Option<(Vec<QueueKey>, Vec<QueueKey>)>>,
     /// For each place of each ranking: the record's place.
-    ranks: Vec<Option<usize>>,
+    pub(super) ranks: Vec<Option<usize>>,
     pub(super) outcome: Outcome,
     /// For each budgeted reward: (group key, queue key), for eligible records with a positive claim.
     pub(super) claims: Vec<Option<(String, QueueKey)>>,
@@ -434,7 +434,7 @@ pub(super) fn rank_places(program: &Program) -> usize {
 
 /// Places every record with known keys at place `k` of `ranking`.
 fn rank_slot(ranking: &RankingDef, k: usize, partials: &mut [Result<Partial<'_>>]) {
-    let mut entries: Vec<(Vec<QueueKey>, Vec<QueueKey>, usize)> = partials
+    let entries: Vec<Entry> = partials
         .iter()
         .enumerate()
         .filter_map(|(i, p)| {
@@ -442,6 +442,24 @@ fn rank_slot(ranking: &RankingDef, k: usize, partials: &mut [Result<Partial<'_>>
             Some((groups, order, i))
         })
         .collect();
+    for (index, place) in places(ranking, entries) {
+        if let Some(Ok(p)) = partials.get_mut(index)
+            && let Some(slot) = p.ranks.get_mut(k)
+        {
+            *slot = Some(place);
+        }
+    }
+}
+
+/// A record's entry in one place of a ranking: its group keys, its order keys and its index
+/// (the order that breaks ties).
+pub(super) type Entry = (Vec<QueueKey>, Vec<QueueKey>, usize);
+
+/// The places of `entries` in `ranking`, by index: sorted by group keys, then by the order keys
+/// (each reversed when descending), ties by index; numbered from 1 within each group. The one
+/// comparison of rankings, for the whole population ([`Evaluator::evaluate_all`]) and for one
+/// group at a time (`eval::stages`).
+pub(super) fn places(ranking: &RankingDef, mut entries: Vec<Entry>) -> Vec<(usize, usize)> {
     entries.sort_by(|a, b| {
         let mut order = a.0.cmp(&b.0);
         for (j, (x, y)) in a.1.iter().zip(&b.1).enumerate() {
@@ -462,13 +480,7 @@ fn rank_slot(ranking: &RankingDef, k: usize, partials: &mut [Result<Partial<'_>>
         place += 1;
         places.push((*index, place));
     }
-    for (index, place) in places {
-        if let Some(Ok(p)) = partials.get_mut(index)
-            && let Some(slot) = p.ranks.get_mut(k)
-        {
-            *slot = Some(place);
-        }
-    }
+    places
 }
 
 pub(super) static EMPTY: Record = Record { values: Vec::new() };

@@ -458,3 +458,17 @@ fn zeros_take_the_fast_path_as_rust_decimal_shows_them() {
     );
     assert_eq!(add_decimals(d("1.5"), d("0")).unwrap().to_string(), "1.5");
 }
+
+#[test]
+fn equal_numbers_have_one_canonical_text_whatever_their_form() {
+    assert_eq!(num("1.50").canonical(), "3/2");
+    assert_eq!(num("1.5").canonical(), num("1.50").canonical());
+    assert_eq!(num("-2.000").canonical(), "-2");
+    assert_eq!(num("0.00").canonical(), "0");
+    // 0.5 ÷ 3 and 1 ÷ 6, however a ratio came to be written.
+    let half_third = Number::Ratio(Ratio::from_parts(d("0.5"), 3));
+    let sixth = Number::Ratio(Ratio::from_parts(d("1"), 6));
+    assert_eq!(half_third.canonical(), "1/6");
+    assert_eq!(half_third.canonical(), sixth.canonical());
+    assert_ne!(sixth.canonical(), num("0.1666666666666666666666666667").canonical());
+}

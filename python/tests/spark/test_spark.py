@@ -162,7 +162,7 @@ def test_a_key_column_of_another_name(spark):
 
 # Budgets handed out per budget group (campaign/spark.py): a budget per month, an equal pool,
 # a pool split pro rata on the day it runs out, each on generated records over 1 and 7
-# partitions; then the campaigns that stay on the one-task path.
+# partitions.
 BY_GROUP = [
     "edges/coldstart-budget",
     "examples/channels-mini-program-equal-pool",
@@ -177,7 +177,7 @@ def test_budgets_per_group_on_generated_records(spark, name, partitions):
     spark.conf.set("spark.sql.ansi.enabled", "true")
     policy_path, facts = FIXTURES[name]
     policy = campaign.load(policy_path)
-    assert policy._compiled.budget_by_group is not None
+    assert len(policy._compiled.budgets) == 1 and policy._compiled.rank_places == 0
     table = generated(table_from_ndjson(facts), 300, seed=5)
     options = run_options(policy)
     expected = _expected(policy_path, table, options)
@@ -208,7 +208,9 @@ def _variant(name: str, old: str, new: str, tmp_path) -> str:
     return path
 
 
-ONE_TASK = {
+# The campaigns that went to one task before rankings and several budgets had their stages,
+# now through the stages, against the command line over 1 and 7 partitions.
+STAGED = {
     # A ranking and a budget: the ranking places records before their rewards are computed.
     "ranking-and-budget": (
         "examples/douyin-anchor-weekly-ranking",
@@ -221,25 +223,88 @@ ONE_TASK = {
         "  value cut_off",
         "  reward extra = gmv × 1%,\n    rounded down,\n    budget 30000 CNY in total, split pro rata\n\n  value cut_off",
     ),
-    # A ranking per period.
+    # A ranking per period, and a ranking of the whole contest.
     "ranking-per-period": ("examples/douyin-live-daily-anchor-contest", "", ""),
+    # A ranking without a budget.
+    "ranking": ("examples/douyin-anchor-weekly-ranking", "", ""),
 }
 
 
-@pytest.mark.parametrize("case", sorted(ONE_TASK))
-def test_what_stays_on_one_task_gives_the_same_results(spark, case, tmp_path):
+@pytest.mark.parametrize("partitions", [1, 7])
+@pytest.mark.parametrize("case", sorted(STAGED))
+def test_rankings_and_several_budgets_through_the_stages(spark, case, partitions, tmp_path):
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     spark.conf.set("spark.sql.ansi.enabled", "true")
-    name, old, new = ONE_TASK[case]
+    name, old, new = STAGED[case]
     _, facts = FIXTURES[name]
     policy_path = _variant(name, old, new, tmp_path)
     policy = campaign.load(policy_path)
-    assert policy.needs_population and policy._compiled.budget_by_group is None
+    compiled = policy._compiled
+    assert compiled.rank_places > 0 or len(compiled.budgets) > 1
     table = generated(table_from_ndjson(facts), 300, seed=7)
     options = run_options(policy)
     expected = _expected(policy_path, table, options)
-    ours = _spark_results(spark, table, policy, 3, options)
+    ours = _spark_results(spark, table, policy, partitions, options)
     assert _comparable(ours.cast(expected.schema)) == _comparable(expected)
+
+
+TWO_BUDGETS = """campaign "two budgets" {
+  timezone Asia/Shanghai
+  facts {
+    paid: money CNY
+    applied_at: timestamp
+  }
+  reward first = paid, rounded down,
+    budget 79228162514264337593543950335 CNY in total, first come first served by applied_at
+  reward second = paid, rounded down,
+    budget 100 CNY in total, first come first served by applied_at
+}
+"""
+
+
+@pytest.mark.parametrize("partitions", [1, 7])
+def test_a_claim_failing_on_the_first_budget_leaves_the_second_budgets_queue(spark, partitions, tmp_path):
+    # 79228162514264337593543950335 - 0.01 has 31 digits: each record paid in fen fails on
+    # `first`, and is not in `second`'s queue; whole amounts go through both.
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    spark.conf.set("spark.sql.ansi.enabled", "true")
+    policy_path = tmp_path / "two-budgets.campaign"
+    policy_path.write_text(TWO_BUDGETS, encoding="utf-8")
+    policy = campaign.load(policy_path)
+    rows = [
+        {"id": f"r{i:03}", "paid": f"{(i * 7) % 40}{'.01' if i % 3 == 0 else ''}",
+         "applied_at": f"2024-01-{1 + i % 28:02}T{i % 24:02}:00:00+08:00"}
+        for i in range(60)
+    ]
+    table = pa.table({k: [r[k] for r in rows] for k in rows[0]})
+    expected = _expected(policy_path, table, {})
+    failures = [r for r in expected.to_pylist() if r["error"] is not None]
+    assert failures and len(failures) < table.num_rows
+    ours = _spark_results(spark, table, policy, partitions, {})
+    assert _comparable(ours.cast(expected.schema)) == _comparable(expected)
+
+
+def _plan(df) -> str:
+    return df._jdf.queryExecution().executedPlan().toString()
+
+
+def test_a_ranking_is_grouped_not_put_on_one_task(spark):
+    # The weekly ranking is `within industry`: its entries are shuffled by place and group,
+    # and no stage gathers every record in one partition, as the one-task path does.
+    policy_path, facts = FIXTURES["examples/douyin-anchor-weekly-ranking"]
+    policy = campaign.load(policy_path)
+    table = generated(table_from_ndjson(facts), 200, seed=3)
+    df = spark.createDataFrame(table).repartition(4)
+    staged = _plan(campaign.spark.evaluate(df, policy, **run_options(policy)))
+    assert re.search(r"hashpartitioning\(place#\d+, group#\d+", staged), staged
+    assert "FlatMapGroupsInArrow" in staged
+    one_partition = re.compile(r"Exchange (SinglePartition|RoundRobinPartitioning\(1\))")
+    assert not one_partition.search(staged), staged
+    one_task = _plan(campaign.spark.evaluate(df, policy, _one_task=True, **run_options(policy)))
+    assert one_partition.search(one_task), one_task
+    # More than one ranking group: the industries of the generated records.
+    industries = {v for v in table.column("industry").to_pylist() if v is not None}
+    assert len(industries) > 1, industries
 
 
 def test_two_claims_of_one_group_with_one_key_are_an_error(spark):
