@@ -21,10 +21,13 @@ Arrow batches between them (``mapInArrow``) and sorts keys.
 
 The results have the columns of :meth:`campaign.Policy.evaluate`, in no
 particular order (a warehouse table has none). A record that fails gives its
-error columns as on one machine, but its ``line`` (``error_line``, and ``line``
-in the ``result`` object) and the record batch and row its message names count
-within the partition of the task that evaluated it (for a budget per group, a
-partition of the last stage): the record's ``id`` is what locates it.
+error columns as on one machine, located in the DataFrame as given (its
+partitions in order, the rows of each in order, counted from 1): that place is
+its ``error_line`` and the ``line`` of its ``result`` object, as the command
+line's line for the same rows in the same order, and its message ends with
+``(row N of the DataFrame)`` where the command line names the record batch and
+row of its input (``campaign._locate``; the input must give the same rows in
+the same partitions each time it is read, as a table or files do).
 
 Spark's timestamps are microseconds; a fact that needs nanoseconds travels as
 a string column, which the reader parses as the command line does.
@@ -38,7 +41,7 @@ from typing import Any, Iterator, Mapping, Optional, Union
 
 import pyarrow as pa
 
-from . import Policy, _param_text, _Stream, loads
+from . import Policy, _locate, _param_text, _Stream, loads
 
 __all__ = ["evaluate"]
 
@@ -84,17 +87,18 @@ def evaluate(
     schema = from_arrow_schema(results.schema, prefer_timestamp_ntz=False)
     reward = policy._compiled.budget_by_group
     if reward is not None:
-        return _by_group(df, policy, reward, options, holiday_text, schema)
+        return _locate.located(_by_group(df, policy, reward, options, holiday_text, schema), df)
     task = _Task(policy.text, policy.source_name, options, holiday_text, population=policy.needs_population)
+    marked = _locate.marked(df)
     if policy.needs_population:
-        df = df.repartition(1).sortWithinPartitions("id")
-    return df.mapInArrow(task, schema)
+        marked = marked.repartition(1).sortWithinPartitions("id")
+    return _locate.located(marked.mapInArrow(_locate.Carrying(task), _locate.carrying_schema(schema)), df)
 
 
 # The columns the stages of a budget per group add: where a record is in the input (Spark's
 # `monotonically_increasing_id`: its partition and its row there), and what its claim came to
 # (the name the extension reads, `stream::ALLOTMENT`).
-_LOC = "__location"
+_LOC = _locate.LOCATION
 _ALLOTMENT = "__allotment"
 
 
@@ -124,7 +128,7 @@ def _by_group(df: Any, policy: Policy, reward: int, options: dict, holidays: Opt
 
     allotted = claims.groupBy("group").applyInArrow(allot, allotted_schema)
     joined = marked.join(allotted, on=_LOC, how="left")
-    return joined.mapInArrow(stage.finish, schema)
+    return joined.mapInArrow(_locate.Carrying(stage.finish), _locate.carrying_schema(schema))
 
 
 # Campaigns compiled in this worker, by text and name: a group's task compiles its campaign
@@ -187,16 +191,16 @@ class _Stage:
         return pa.table({_LOC: claims.column(_LOC), _ALLOTMENT: allotted.column("allotment")})
 
     def finish(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        """Stage 3, per partition of the records joined with their allotments: the results."""
+        """Stage 3, per partition of the records joined with their allotments (their marks
+        taken off by ``_locate.Carrying``): the results."""
         compiled = self._compiled()
         batches = iter(batches)
         first = next(batches, None)
         if first is None:
             return
-        rest = (b.drop_columns([_LOC]) for b in itertools.chain([first], batches))
-        schema = first.schema.remove(first.schema.get_field_index(_LOC))
+        rest = itertools.chain([first], batches)
         capsule, _ = compiled.evaluate_stream(
-            pa.RecordBatchReader.from_batches(schema, rest).__arrow_c_stream__(),
+            pa.RecordBatchReader.from_batches(first.schema, rest).__arrow_c_stream__(),
             self.params,
             self.as_of,
             self.holidays,
