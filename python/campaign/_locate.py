@@ -15,8 +15,9 @@ the line the command line reports for the same rows in the same order.
   batches the task reads and gives each failed result the mark of the row its
   ``error_line`` names (the task's results come in the order of its rows, so
   only the marks of rows not yet answered are kept).
-- :func:`located` counts the rows of each input partition (a pass over the
-  input that reads no column), sums the counts of the partitions before each
+- :func:`located` counts the rows of each input partition (another pass over
+  the input, as the evaluation reads it: a shuffle of the input is the same
+  shuffle, which Spark reuses), sums the counts of the partitions before each
   (over one row per partition), and joins only the failed results with these
   offsets (a broadcast): their place is the offset of their partition plus
   their row there. Successful results pass through untouched.
@@ -56,6 +57,8 @@ _OBJECT_LINE = r'^\{"line":\d+,'
 
 _PARTITION = "__partition"
 _OFFSET = "__offset"
+_ROWS = "__rows"
+_UNREAD = "__unread"
 
 
 def marked(df: Any) -> Any:
@@ -137,9 +140,8 @@ def located(results: Any, df: Any) -> Any:
     from pyspark.sql import functions as F
 
     names = [n for n in results.columns if n != LOCATION]
-    counts = df.select(F.spark_partition_id().alias(_PARTITION)).groupBy(_PARTITION).count()
     before = Window.orderBy(_PARTITION).rowsBetween(Window.unboundedPreceding, -1)
-    offsets = counts.select(_PARTITION, F.coalesce(F.sum("count").over(before), F.lit(0)).alias(_OFFSET))
+    offsets = _counts(df).select(_PARTITION, F.coalesce(F.sum(_ROWS).over(before), F.lit(0)).alias(_OFFSET))
     mark = F.col(LOCATION)
     # Only failed records have a mark, so only they meet the offsets.
     keyed = results.withColumn(_PARTITION, F.shiftrightunsigned(mark, _ROW_BITS).cast("int"))
@@ -160,3 +162,18 @@ def located(results: Any, df: Any) -> Any:
     return joined.select(
         [F.when(failed, rewritten[n]).otherwise(F.col(n)).alias(n) if n in rewritten else F.col(n) for n in names]
     )
+
+
+def _counts(df: Any) -> Any:
+    """The number of rows of each partition of ``df`` (a partition without rows has none)."""
+    from pyspark.sql import functions as F
+
+    partition = F.spark_partition_id()
+    # Every column is referenced, by an expression never evaluated (a partition's number is
+    # never negative) that Spark cannot see through: a count that read no column would let
+    # Spark prune the columns below a shuffle of the input, and that shuffle, no longer the one
+    # the evaluation reads, could be coalesced into other partitions by adaptive execution.
+    # With every column, it is the same shuffle, which Spark reuses.
+    unread = F.when(partition < 0, F.struct("*"))
+    counted = df.select(partition.alias(_PARTITION), unread.alias(_UNREAD)).groupBy(_PARTITION)
+    return counted.agg((F.count(F.lit(1)) + F.count(_UNREAD)).alias(_ROWS))
