@@ -2,7 +2,7 @@
 command line, and Spark's records per second in local mode on 1 and 2 cores.
 
     python bench/warehouse.py cli-vs-python --policy P --facts F.parquet --campaign-bin BIN [--repeat 3]
-    python bench/warehouse.py spark --policy P --facts F.parquet --cores 2 [--repeat 3]
+    python bench/warehouse.py spark --policy P --facts F.parquet --cores 2 [--repeat 3] [--unlocated]
 
 Run it with the Python where `campaign` is installed (`pip install ./python`);
 the facts come from `campaign-data` (`generate`, then `to_parquet`), see
@@ -78,6 +78,12 @@ def spark(args) -> None:
     )
     session.sparkContext.setLogLevel("ERROR")
     policy = campaign.load(args.policy)
+    if args.unlocated:
+        # Without what places failed records in the DataFrame (`_locate.located`: a count of
+        # the input's partitions joined with the failed results); the marks still travel.
+        import campaign._locate as locate
+
+        locate.located = lambda results, df: results.drop(locate.LOCATION)
     df = session.read.parquet(args.facts)
     rows = df.count()
     partitions = args.partitions or args.cores * 2
@@ -110,6 +116,7 @@ def main() -> None:
     s.add_argument("--partitions", type=int, default=0)
     s.add_argument("--repeat", type=int, default=3)
     s.add_argument("--one-task", action="store_true", help="rankings and budgets on one task, as before their stages")
+    s.add_argument("--unlocated", action="store_true", help="failed records not placed in the DataFrame")
     args = parser.parse_args()
     {"cli-vs-python": cli_vs_python, "spark": spark}[args.what](args)
 

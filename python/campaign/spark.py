@@ -30,10 +30,13 @@ Arrow batches between them (``mapInArrow``) and sorts keys.
 
 The results have the columns of :meth:`campaign.Policy.evaluate`, in no
 particular order (a warehouse table has none). A record that fails gives its
-error columns as on one machine, but its ``line`` (``error_line``, and ``line``
-in the ``result`` object) and the record batch and row its message names count
-within the partition of the task that evaluated it (for rankings and budgets, a
-partition of the last stage): the record's ``id`` is what locates it.
+error columns as on one machine, located in the DataFrame as given (its
+partitions in order, the rows of each in order, counted from 1): that place is
+its ``error_line`` and the ``line`` of its ``result`` object, as the command
+line's line for the same rows in the same order, and its message ends with
+``(row N of the DataFrame)`` where the command line names the record batch and
+row of its input (``campaign._locate``; the input must give the same rows in
+the same partitions each time it is read, as a table or files do).
 
 Spark's timestamps are microseconds; a fact that needs nanoseconds travels as
 a string column, which the reader parses as the command line does.
@@ -47,7 +50,7 @@ from typing import Any, Iterator, Mapping, Optional, Union
 
 import pyarrow as pa
 
-from . import Policy, _param_text, _Stream, loads
+from . import Policy, _locate, _param_text, _Stream, loads
 
 __all__ = ["evaluate"]
 
@@ -93,38 +96,37 @@ def evaluate(
     results = policy.evaluate(empty, holidays=holidays, **options)
     schema = from_arrow_schema(results.schema, prefer_timestamp_ntz=False)
     if policy.needs_population and not _one_task:
-        return _staged(df, policy, options, holiday_text, schema)
+        return _locate.located(_staged(df, policy, options, holiday_text, schema), df)
     task = _Task(policy.text, policy.source_name, options, holiday_text, population=policy.needs_population)
+    marked = _locate.marked(df)
     if policy.needs_population:
         # The one-task path, kept for bench/warehouse.py's comparison (`--one-task`): every
         # record sorted by key into one partition, evaluated together.
-        df = df.repartition(1).sortWithinPartitions("id")
-    return df.mapInArrow(task, schema)
+        marked = marked.repartition(1).sortWithinPartitions("id")
+    return _locate.located(marked.mapInArrow(_locate.Carrying(task), _locate.carrying_schema(schema)), df)
 
 
-# The columns the stages add: where a record is in the input (Spark's
-# `monotonically_increasing_id`: its partition and its row there), its places and what its
-# claims came to (the names the extension reads, `stages::RANKS` and `stages::ALLOTMENTS`,
-# in the text format it documents).
-_LOC = "__location"
+# The columns the stages add: where a record is in the input (its mark, Spark's
+# `monotonically_increasing_id`: its partition and its row there, `campaign._locate`), its
+# places and what its claims came to (the names the extension reads, `stages::RANKS` and
+# `stages::ALLOTMENTS`, in the text format it documents).
+_LOC = _locate.LOCATION
 _RANKS = "__ranks"
 _ALLOTMENTS = "__allotments"
 
 
 def _staged(df: Any, policy: Policy, options: dict, holidays: Optional[str], schema: Any) -> Any:
     """The stages of a campaign with rankings or budgets."""
-    from pyspark.sql import functions as F
-
     compiled = policy._compiled
     stage = _Stage(policy.text, policy.source_name, options, holidays)
-    records = df.withColumn(_LOC, F.monotonically_increasing_id())
+    records = _locate.marked(df)
     id_type = df.schema["id"].dataType
     if compiled.rank_places:
         records = _ranked(records, stage, id_type)
     given = records
     if compiled.budgets:
         given = records.join(_allotted(records, stage, compiled.budgets, id_type), on=_LOC, how="left")
-    return given.mapInArrow(stage.finish, schema)
+    return given.mapInArrow(_locate.Carrying(stage.finish), _locate.carrying_schema(schema))
 
 
 def _ranked(records: Any, stage: "_Stage", id_type: Any) -> Any:
@@ -311,17 +313,16 @@ class _Stage:
         )
 
     def finish(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        """The last stage, per partition of the records joined with what they are given: the
-        results."""
+        """The last stage, per partition of the records joined with what they are given (their
+        marks taken off by ``_locate.Carrying``): the results."""
         compiled = self._compiled()
         batches = iter(batches)
         first = next(batches, None)
         if first is None:
             return
-        rest = (b.drop_columns([_LOC]) for b in itertools.chain([first], batches))
-        schema = first.schema.remove(first.schema.get_field_index(_LOC))
+        rest = itertools.chain([first], batches)
         capsule, _ = compiled.evaluate_stream(
-            pa.RecordBatchReader.from_batches(schema, rest).__arrow_c_stream__(),
+            pa.RecordBatchReader.from_batches(first.schema, rest).__arrow_c_stream__(),
             self.params,
             self.as_of,
             self.holidays,
