@@ -30,7 +30,7 @@ pub const MAX_FILE_BYTES: usize = 1 << 20;
 pub const MAX_NESTING: usize = 64;
 
 /// What building the tree gives: the diagnostic is boxed, so that the `Result`s of the deep
-/// recursion through [`build_expr`] take a pointer's room on the stack, not a diagnostic's.
+/// recursion through [`expr::build_expr`] take a pointer's room on the stack, not a diagnostic's.
 type Result<T> = std::result::Result<T, Box<Diagnostic>>;
 
 /// The diagnostic for a campaign file over [`MAX_FILE_BYTES`]: `size` is its size when known
