@@ -426,184 +426,261 @@ pub(super) fn next_token_end(text: &str, pos: usize) -> usize {
     end
 }
 
-/// The words that name each rule in an "expected ..." message.
+/// The words that name each rule in an "expected ..." message: the first entry that lists the
+/// rule names it; a rule listed nowhere is not named.
+const FRIENDLY: &[(&[Rule], &str)] = &[
+    (&[Rule::campaign, Rule::kw_campaign], "`campaign \"name\" {`"),
+    (&[Rule::EOI], "the end of the file"),
+    (
+        &[
+            Rule::timezone_item,
+            Rule::source_item,
+            Rule::note_item,
+            Rule::unit_item,
+            Rule::parameter_item,
+            Rule::window_item,
+            Rule::periods_item,
+            Rule::facts_item,
+            Rule::value_item,
+            Rule::eligible_item,
+            Rule::reward_item,
+            Rule::kw_timezone,
+            Rule::kw_source,
+            Rule::kw_note,
+            Rule::kw_unit,
+            Rule::kw_parameter,
+            Rule::kw_window,
+            Rule::kw_periods,
+            Rule::kw_facts,
+            Rule::kw_value,
+            Rule::kw_let,
+            Rule::kw_eligible,
+            Rule::kw_reward,
+            Rule::value_kw,
+        ],
+        "an item",
+    ),
+    (&[Rule::zone_name], "a time zone name such as `Asia/Shanghai`"),
+    (&[Rule::string, Rule::string_inner], "a text in quotes"),
+    (&[Rule::ident, Rule::path], "a name"),
+    (&[Rule::call_name], "a function name"),
+    (&[Rule::field_decl], "a fact declaration such as `store_score: decimal`"),
+    (
+        &[
+            Rule::fact_type,
+            Rule::simple_type,
+            Rule::money_type,
+            Rule::quantity_type,
+            Rule::enum_type,
+            Rule::list_type,
+            Rule::kw_text,
+            Rule::kw_bool,
+            Rule::kw_count,
+            Rule::kw_decimal,
+            Rule::kw_fraction,
+            Rule::kw_timestamp,
+            Rule::kw_duration,
+            Rule::kw_money,
+            Rule::kw_quantity,
+            Rule::kw_one_of,
+            Rule::kw_list_of,
+        ],
+        "a fact type",
+    ),
+    (&[Rule::optional_mark, Rule::kw_optional], "`optional`"),
+    (&[Rule::condition], "a condition"),
+    (
+        &[
+            Rule::expr,
+            Rule::expr_no_where,
+            Rule::or_expr,
+            Rule::and_expr,
+            Rule::not_expr,
+            Rule::unknown_expr,
+            Rule::compare_expr,
+            Rule::as_expr,
+            Rule::add_expr,
+            Rule::mul_expr,
+            Rule::unary_expr,
+            Rule::postfix_expr,
+            Rule::paren,
+            Rule::aggregate,
+            Rule::call,
+            Rule::set_lit,
+            Rule::bool_lit,
+            Rule::number,
+            Rule::quantity_lit,
+            Rule::percent_lit,
+            Rule::timestamp_lit,
+            Rule::agg_op,
+            Rule::kw_true,
+            Rule::kw_false,
+            Rule::kw_sum,
+            Rule::kw_min,
+            Rule::kw_max,
+            Rule::kw_any,
+            Rule::kw_all,
+            Rule::kw_average,
+            Rule::kw_count_distinct,
+            Rule::neg_op,
+            Rule::reserved_word,
+            Rule::kw_not,
+        ],
+        "a value",
+    ),
+    (&[Rule::date_lit], "a date such as `2024-08-16`"),
+    (
+        &[Rule::month_lit, Rule::year_lit, Rule::period_bound],
+        "a month such as `2022-12` or a date",
+    ),
+    (&[Rule::time_lit], "a time such as `15:00`"),
+    (&[Rule::offset_lit], "an offset such as `+08:00`"),
+    (&[Rule::unit_word], "a unit"),
+    (
+        &[
+            Rule::cmp_op,
+            Rule::add_op,
+            Rule::mul_op,
+            Rule::kw_and,
+            Rule::kw_or,
+            Rule::kw_where,
+            Rule::kw_in,
+            Rule::kw_is,
+            Rule::kw_if_unknown,
+            Rule::kw_as,
+            Rule::cmp_tail,
+            Rule::in_tail,
+            Rule::not_in_tail,
+            Rule::is_known,
+            Rule::is_unknown,
+            Rule::is_waitlisted,
+            Rule::is_earned,
+        ],
+        "an operator",
+    ),
+    (&[Rule::range_op, Rule::kw_through], "`..` or `through`"),
+    (
+        &[Rule::window_range],
+        "a range such as `2024-08-16 15:00 .. 2024-08-28 24:00`",
+    ),
+    (
+        &[
+            Rule::period_unit,
+            Rule::kw_months,
+            Rule::kw_weeks,
+            Rule::kw_days,
+            Rule::kw_years,
+        ],
+        "`months`, `weeks`, `days` or `years`",
+    ),
+    (
+        &[Rule::period_unit_single, Rule::kw_month, Rule::kw_week, Rule::kw_day],
+        "`month`, `week` or `day`",
+    ),
+    (&[Rule::of_scope, Rule::kw_of], "`of`"),
+    (&[Rule::per_scope, Rule::kw_per], "`per`"),
+    (&[Rule::per_item_scope, Rule::kw_item], "`per item of`"),
+    (&[Rule::rounding, Rule::kw_rounded], "`rounded`"),
+    (
+        &[
+            Rule::rounding_mode,
+            Rule::kw_half_up,
+            Rule::kw_half_even,
+            Rule::kw_half_down,
+            Rule::kw_down,
+            Rule::kw_up,
+        ],
+        "a rounding mode (`down`, `up`, `half up`, `half even`, `half down`)",
+    ),
+    (&[Rule::kw_to], "`to`"),
+    (&[Rule::at_most, Rule::kw_at_most], "`at most`"),
+    (&[Rule::at_least, Rule::kw_at_least], "`at least`"),
+    (&[Rule::budget, Rule::kw_budget], "`budget`"),
+    (&[Rule::budget_amount], "the budget's amount"),
+    (&[Rule::payout, Rule::kw_paid], "`paid`"),
+    (&[Rule::payout_part], "a part such as `90% on 2024-10-01`"),
+    (&[Rule::kw_on], "`on`"),
+    (&[Rule::expiry, Rule::kw_expires], "`expires`"),
+    (
+        &[Rule::budget_scope, Rule::kw_in_total],
+        "`per month of ...` or `in total`",
+    ),
+    (&[Rule::kw_first_come], "`first come first served`"),
+    (
+        &[
+            Rule::budget_split,
+            Rule::budget_last_split,
+            Rule::kw_split_pro_rata,
+            Rule::kw_split_equally,
+        ],
+        "`split pro rata` or `split equally`",
+    ),
+    (&[Rule::kw_by], "`by`"),
+    (
+        &[Rule::order_dir, Rule::kw_ascending, Rule::kw_descending],
+        "`ascending` or `descending`",
+    ),
+    (&[Rule::kw_when], "`when`"),
+    (&[Rule::kw_precision], "`precision`"),
+    (
+        &[Rule::kw_known, Rule::kw_unknown, Rule::kw_waitlisted, Rule::kw_earned],
+        "`known`, `unknown`, `waitlisted` or `earned`",
+    ),
+    (&[Rule::value_scope], "`of` or `per`"),
+    (&[Rule::lookup_table, Rule::kw_lookup], "a value"),
+    (&[Rule::rank_expr, Rule::kw_rank], "a value"),
+    (&[Rule::rank_key], "what to rank by"),
+    (
+        &[
+            Rule::ordered_expr,
+            Rule::running_head,
+            Rule::portion_head,
+            Rule::previous_head,
+            Rule::kw_running_sum,
+            Rule::kw_portion_of,
+            Rule::kw_previous,
+        ],
+        "a value",
+    ),
+    (&[Rule::ordered_filter], "`where`"),
+    (&[Rule::balance_expr, Rule::kw_balance_of], "a value"),
+    (&[Rule::kw_applied_to], "`applied to` and the fee of each item"),
+    (&[Rule::balance_expiry, Rule::kw_expiring_after], "`expiring after`"),
+    (&[Rule::balance_months], "a whole number of months (at least 1)"),
+    (&[Rule::balance_loss, Rule::kw_lost_at], "`lost at`"),
+    (&[Rule::kw_within_first], "`within first`"),
+    (&[Rule::kw_ordered_by], "`ordered by` and what to order by"),
+    (&[Rule::top_expr, Rule::kw_top], "a value"),
+    (&[Rule::top_measure], "`sum of` or `count`"),
+    (&[Rule::kw_then], "`then`"),
+    (&[Rule::if_expr, Rule::kw_if], "a value"),
+    (&[Rule::kw_else], "`else`"),
+    (&[Rule::reward_gate], "`when {`"),
+    (&[Rule::kw_within], "`within`"),
+    (&[Rule::lookup_subject], "the key to look up"),
+    (
+        &[
+            Rule::lookup_row,
+            Rule::lookup_key,
+            Rule::key_literal,
+            Rule::kw_otherwise,
+        ],
+        "a row such as `\"文娱\" -> 2%` or `otherwise -> 0%`",
+    ),
+    (
+        &[Rule::tier_table, Rule::tier_kind, Rule::kw_band, Rule::kw_marginal],
+        "a value",
+    ),
+    (
+        &[Rule::tier_row, Rule::tier_start, Rule::tier_end],
+        "a band such as `0 CNY .. 10000 CNY -> 1%`",
+    ),
+];
+
+/// The words that name `rule` in an "expected ..." message (see [`FRIENDLY`]).
 fn friendly(rule: Rule) -> Option<&'static str> {
-    Some(match rule {
-        Rule::campaign | Rule::kw_campaign => "`campaign \"name\" {`",
-        Rule::EOI => "the end of the file",
-        Rule::timezone_item
-        | Rule::source_item
-        | Rule::note_item
-        | Rule::unit_item
-        | Rule::parameter_item
-        | Rule::window_item
-        | Rule::periods_item
-        | Rule::facts_item
-        | Rule::value_item
-        | Rule::eligible_item
-        | Rule::reward_item
-        | Rule::kw_timezone
-        | Rule::kw_source
-        | Rule::kw_note
-        | Rule::kw_unit
-        | Rule::kw_parameter
-        | Rule::kw_window
-        | Rule::kw_periods
-        | Rule::kw_facts
-        | Rule::kw_value
-        | Rule::kw_let
-        | Rule::kw_eligible
-        | Rule::kw_reward
-        | Rule::value_kw => "an item",
-        Rule::zone_name => "a time zone name such as `Asia/Shanghai`",
-        Rule::string | Rule::string_inner => "a text in quotes",
-        Rule::ident | Rule::path => "a name",
-        Rule::call_name => "a function name",
-        Rule::field_decl => "a fact declaration such as `store_score: decimal`",
-        Rule::fact_type
-        | Rule::simple_type
-        | Rule::money_type
-        | Rule::quantity_type
-        | Rule::enum_type
-        | Rule::list_type
-        | Rule::kw_text
-        | Rule::kw_bool
-        | Rule::kw_count
-        | Rule::kw_decimal
-        | Rule::kw_fraction
-        | Rule::kw_timestamp
-        | Rule::kw_duration
-        | Rule::kw_money
-        | Rule::kw_quantity
-        | Rule::kw_one_of
-        | Rule::kw_list_of => "a fact type",
-        Rule::optional_mark | Rule::kw_optional => "`optional`",
-        Rule::condition => "a condition",
-        Rule::expr
-        | Rule::expr_no_where
-        | Rule::or_expr
-        | Rule::and_expr
-        | Rule::not_expr
-        | Rule::unknown_expr
-        | Rule::compare_expr
-        | Rule::as_expr
-        | Rule::add_expr
-        | Rule::mul_expr
-        | Rule::unary_expr
-        | Rule::postfix_expr
-        | Rule::paren
-        | Rule::aggregate
-        | Rule::call
-        | Rule::set_lit
-        | Rule::bool_lit
-        | Rule::number
-        | Rule::quantity_lit
-        | Rule::percent_lit
-        | Rule::timestamp_lit
-        | Rule::agg_op
-        | Rule::kw_true
-        | Rule::kw_false
-        | Rule::kw_sum
-        | Rule::kw_min
-        | Rule::kw_max
-        | Rule::kw_any
-        | Rule::kw_all
-        | Rule::kw_average
-        | Rule::kw_count_distinct
-        | Rule::neg_op
-        | Rule::reserved_word
-        | Rule::kw_not => "a value",
-        Rule::date_lit => "a date such as `2024-08-16`",
-        Rule::month_lit | Rule::year_lit | Rule::period_bound => "a month such as `2022-12` or a date",
-        Rule::time_lit => "a time such as `15:00`",
-        Rule::offset_lit => "an offset such as `+08:00`",
-        Rule::unit_word => "a unit",
-        Rule::cmp_op
-        | Rule::add_op
-        | Rule::mul_op
-        | Rule::kw_and
-        | Rule::kw_or
-        | Rule::kw_where
-        | Rule::kw_in
-        | Rule::kw_is
-        | Rule::kw_if_unknown
-        | Rule::kw_as
-        | Rule::cmp_tail
-        | Rule::in_tail
-        | Rule::not_in_tail
-        | Rule::is_known
-        | Rule::is_unknown
-        | Rule::is_waitlisted
-        | Rule::is_earned => "an operator",
-        Rule::range_op | Rule::kw_through => "`..` or `through`",
-        Rule::window_range => "a range such as `2024-08-16 15:00 .. 2024-08-28 24:00`",
-        Rule::period_unit | Rule::kw_months | Rule::kw_weeks | Rule::kw_days | Rule::kw_years => {
-            "`months`, `weeks`, `days` or `years`"
-        }
-        Rule::period_unit_single | Rule::kw_month | Rule::kw_week | Rule::kw_day => "`month`, `week` or `day`",
-        Rule::of_scope | Rule::kw_of => "`of`",
-        Rule::per_scope | Rule::kw_per => "`per`",
-        Rule::per_item_scope | Rule::kw_item => "`per item of`",
-        Rule::rounding | Rule::kw_rounded => "`rounded`",
-        Rule::rounding_mode
-        | Rule::kw_half_up
-        | Rule::kw_half_even
-        | Rule::kw_half_down
-        | Rule::kw_down
-        | Rule::kw_up => "a rounding mode (`down`, `up`, `half up`, `half even`, `half down`)",
-        Rule::kw_to => "`to`",
-        Rule::at_most | Rule::kw_at_most => "`at most`",
-        Rule::at_least | Rule::kw_at_least => "`at least`",
-        Rule::budget | Rule::kw_budget => "`budget`",
-        Rule::budget_amount => "the budget's amount",
-        Rule::payout | Rule::kw_paid => "`paid`",
-        Rule::payout_part => "a part such as `90% on 2024-10-01`",
-        Rule::kw_on => "`on`",
-        Rule::expiry | Rule::kw_expires => "`expires`",
-        Rule::budget_scope | Rule::kw_in_total => "`per month of ...` or `in total`",
-        Rule::kw_first_come => "`first come first served`",
-        Rule::budget_split | Rule::budget_last_split | Rule::kw_split_pro_rata | Rule::kw_split_equally => {
-            "`split pro rata` or `split equally`"
-        }
-        Rule::kw_by => "`by`",
-        Rule::order_dir | Rule::kw_ascending | Rule::kw_descending => "`ascending` or `descending`",
-        Rule::kw_when => "`when`",
-        Rule::kw_precision => "`precision`",
-        Rule::kw_known | Rule::kw_unknown | Rule::kw_waitlisted | Rule::kw_earned => {
-            "`known`, `unknown`, `waitlisted` or `earned`"
-        }
-        Rule::value_scope => "`of` or `per`",
-        Rule::lookup_table | Rule::kw_lookup => "a value",
-        Rule::rank_expr | Rule::kw_rank => "a value",
-        Rule::rank_key => "what to rank by",
-        Rule::ordered_expr
-        | Rule::running_head
-        | Rule::portion_head
-        | Rule::previous_head
-        | Rule::kw_running_sum
-        | Rule::kw_portion_of
-        | Rule::kw_previous => "a value",
-        Rule::ordered_filter => "`where`",
-        Rule::balance_expr | Rule::kw_balance_of => "a value",
-        Rule::kw_applied_to => "`applied to` and the fee of each item",
-        Rule::balance_expiry | Rule::kw_expiring_after => "`expiring after`",
-        Rule::balance_months => "a whole number of months (at least 1)",
-        Rule::balance_loss | Rule::kw_lost_at => "`lost at`",
-        Rule::kw_within_first => "`within first`",
-        Rule::kw_ordered_by => "`ordered by` and what to order by",
-        Rule::top_expr | Rule::kw_top => "a value",
-        Rule::top_measure => "`sum of` or `count`",
-        Rule::kw_then => "`then`",
-        Rule::if_expr | Rule::kw_if => "a value",
-        Rule::kw_else => "`else`",
-        Rule::reward_gate => "`when {`",
-        Rule::kw_within => "`within`",
-        Rule::lookup_subject => "the key to look up",
-        Rule::lookup_row | Rule::lookup_key | Rule::key_literal | Rule::kw_otherwise => {
-            "a row such as `\"文娱\" -> 2%` or `otherwise -> 0%`"
-        }
-        Rule::tier_table | Rule::tier_kind | Rule::kw_band | Rule::kw_marginal => "a value",
-        Rule::tier_row | Rule::tier_start | Rule::tier_end => "a band such as `0 CNY .. 10000 CNY -> 1%`",
-        _ => return None,
-    })
+    FRIENDLY
+        .iter()
+        .find(|(rules, _)| rules.contains(&rule))
+        .map(|(_, words)| *words)
 }
