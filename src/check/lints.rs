@@ -35,36 +35,9 @@
 //!   under `if unknown true` is never used as a premise, since it passes when
 //!   the value is unknown. `not`, `or` and `not in` are not analysed.
 //!
-//! # Windows outside the campaign
+//! # Windows outside the campaign and caps below the smallest payment
 //!
-//! (`lint::window_outside_periods`, a warning.) Windows and ranges written
-//! in place with literal ends are compared with the campaign's period ranges
-//! (`periods NAME = months A through B`, from the start of the first period
-//! to the end of the last) and with each other:
-//!
-//! - A window is a *sign-up window* when its name, or the name of a
-//!   timestamp tested against it with `in`, contains one of `regist`,
-//!   `signup`, `sign_up`, `signed_up`, `apply`, `applied`, `applic`,
-//!   `enrol`, `onboard`, `报名`, `申请`, `注册` or `入驻` (`window signup`,
-//!   `registered_at in W`, `applied_at in W`, `onboarded_at in W`). Every
-//!   other window is an *activity window*.
-//! - An activity window that overlaps none of the campaign's period ranges
-//!   is reported: nothing that happens in it falls in a settlement period.
-//!   (Sign-up windows may well close before the periods start.)
-//! - A sign-up window that closes after the last activity window (or the
-//!   last period range) has ended is reported: whoever signs up late can no
-//!   longer take part.
-//!
-//! # Caps below the smallest payment
-//!
-//! (`lint::cap_below_minimum`, a warning.) For a reward with a constant cap
-//! (`at most` a literal, or a parameter's default): the cap is reported
-//! when it is 0 or less, when it is below a constant floor (`at least`), or
-//! when it is below the smallest non-zero amount the reward can pay. That
-//! amount is known when the reward is a positive constant, or a constant
-//! times a count (`new_active × 100 CNY`: at least 100 CNY when it pays
-//! anything), and when the reward is rounded to a step (then it pays whole
-//! steps).
+//! In `lints/windows.rs` and `lints/caps.rs`, with their documentation.
 //!
 //! # Tabs
 //!
@@ -74,25 +47,24 @@
 //! it becomes part of the text and looks like a space. Tabs in comments are
 //! ignored.
 
+mod caps;
+mod windows;
+
 use super::errors;
 use super::errors::lints::Where as Context;
 use crate::syntax::keywords::Surface;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
 use super::checker::written;
 use crate::diagnostics::{Diagnostic, Span};
-use crate::program::schema::FactType;
-use crate::program::types::{Dim, Ty, currency, duration_unit};
-use crate::program::{ArithOp, Const, Ir, Program};
-use crate::syntax::ast::{
-    AggOp, BinOp, Campaign, Expr, ExprKind, InTarget, Item, Modifier, PeriodBound, PeriodsDecl, Range, RangeKind,
-    TimestampLit,
-};
+use crate::program::Program;
+use crate::program::types::{currency, duration_unit};
+use crate::syntax::ast::{BinOp, Campaign, Expr, ExprKind, InTarget, Item, Modifier, Range, RangeKind, TimestampLit};
 use crate::syntax::{expr_in, print, scan};
 use crate::time;
 
@@ -110,7 +82,7 @@ pub fn lint(text: &str, campaign: &Campaign, program: Option<&Program>, diagnost
     analysis.chains(campaign, diagnostics);
     analysis.window_placement(campaign, diagnostics);
     if let Some(program) = program {
-        caps(campaign, program, diagnostics);
+        caps::caps(campaign, program, diagnostics);
     }
 }
 
@@ -799,411 +771,6 @@ impl Analysis<'_> {
             // of its own.
             _ => e.for_each_child(&mut |child| self.walk(child, test, out)),
         }
-    }
-}
-
-// ------------------------------------------------------------------ windows and periods
-
-/// Whether a name suggests signing up (see the module documentation).
-fn signup_word(name: &str) -> bool {
-    let lower = name.to_lowercase();
-    [
-        "regist",
-        "signup",
-        "sign_up",
-        "signed_up",
-        "apply",
-        "applied",
-        "applic",
-        "enrol",
-        "onboard",
-        "报名",
-        "入驻",
-        "申请",
-        "注册",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
-}
-
-/// The last segment of a name or field path.
-fn last_segment(e: &Expr) -> Option<&str> {
-    match &unparen(e).kind {
-        ExprKind::Name(id) => Some(&id.name),
-        ExprKind::Field(_, id) => Some(&id.name),
-        _ => None,
-    }
-}
-
-/// A range of calendar periods as one stretch of time.
-struct Stretch {
-    name: String,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    text: String,
-    span: Span,
-    last_span: Span,
-    last_text: String,
-}
-
-fn bound_date(b: &PeriodBound) -> Option<NaiveDate> {
-    NaiveDate::from_ymd_opt(b.year, b.month, b.day.unwrap_or(1))
-}
-
-fn period_bound_text(b: &PeriodBound) -> String {
-    match b.day {
-        Some(d) => format!("{:04}-{:02}-{:02}", b.year, b.month, d),
-        None if b.year_only => format!("{:04}", b.year),
-        None => format!("{:04}-{:02}", b.year, b.month),
-    }
-}
-
-fn stretch(p: &PeriodsDecl, tz: Tz) -> Option<Stretch> {
-    if !p.written_as_its_unit() {
-        return None;
-    }
-    let first = bound_date(&p.first)?;
-    let last = bound_date(&p.last)?;
-    let start = time::period_start(p.unit, first)?;
-    let after = time::next_period(p.unit, time::period_start(p.unit, last)?)?;
-    let start = time::midnight(tz, start)?;
-    let end = time::midnight(tz, after)?;
-    if end <= start {
-        return None;
-    }
-    Some(Stretch {
-        name: p.name.name.clone(),
-        start,
-        end,
-        text: format!("{} through {}", period_bound_text(&p.first), period_bound_text(&p.last)),
-        span: p.span,
-        last_span: p.last.span,
-        last_text: period_bound_text(&p.last),
-    })
-}
-
-impl Analysis<'_> {
-    /// Ranges written in place, with the subject tested against them, and the subjects tested
-    /// against each named window.
-    fn window_uses<'e>(
-        &self,
-        e: &'e Expr,
-        named: &mut Vec<(String, &'e Expr)>,
-        inline: &mut Vec<(&'e Range, &'e Expr)>,
-    ) {
-        if let ExprKind::In {
-            value,
-            target,
-            negated: false,
-        } = &e.kind
-        {
-            match target {
-                InTarget::Expr(t) => {
-                    if let ExprKind::Name(id) = &unparen(t).kind {
-                        named.push((id.name.clone(), value));
-                    }
-                }
-                InTarget::Range(r) => inline.push((r, value)),
-            }
-        }
-        e.for_each_child(&mut |child| self.window_uses(child, named, inline));
-    }
-
-    fn window_placement(&self, campaign: &Campaign, out: &mut Vec<Diagnostic>) {
-        let mut named_uses = Vec::new();
-        let mut inline = Vec::new();
-        for e in campaign_exprs(campaign) {
-            self.window_uses(e, &mut named_uses, &mut inline);
-        }
-        // The windows in the order written, each with whether it is a sign-up window.
-        let mut wins: Vec<(Win, bool)> = Vec::new();
-        for item in &campaign.items {
-            if let Item::Window(w) = item
-                && let Some(win) = self.windows.get(&w.name.name)
-                && win.span == w.range.span
-            {
-                let signup = signup_word(&w.name.name)
-                    || named_uses
-                        .iter()
-                        .any(|(n, v)| *n == w.name.name && last_segment(v).is_some_and(signup_word));
-                wins.push((win.clone(), signup));
-            }
-        }
-        for (r, value) in inline {
-            if let Some(win) = range_window(r, None, self.tz) {
-                wins.push((win, last_segment(value).is_some_and(signup_word)));
-            }
-        }
-        wins.sort_by_key(|(w, _)| w.span.start);
-        let stretches: Vec<Stretch> = campaign
-            .items
-            .iter()
-            .filter_map(|i| match i {
-                Item::Periods(p) => stretch(p, self.tz),
-                _ => None,
-            })
-            .collect();
-        // Activity windows outside every period range.
-        if let Some(first) = stretches.first() {
-            for (win, _) in wins.iter().filter(|(_, signup)| !signup) {
-                let overlaps = stretches.iter().any(|s| {
-                    let ends_before = win.end < s.start || (win.end == s.start && !win.end_inclusive);
-                    let starts_after = win.start >= s.end;
-                    !(ends_before || starts_after)
-                });
-                if overlaps {
-                    continue;
-                }
-                let side = if win.start >= first.end {
-                    errors::lints::Outside::After(&first.last_text)
-                } else {
-                    errors::lints::Outside::Before
-                };
-                let named: Vec<errors::lints::Stretch<'_>> = stretches
-                    .iter()
-                    .map(|s| errors::lints::Stretch {
-                        name: &s.name,
-                        span: s.span,
-                        text: &s.text,
-                    })
-                    .collect();
-                out.push(errors::lints::window_outside_periods(
-                    win.span,
-                    &win.describe(),
-                    &named,
-                    side,
-                ));
-            }
-        }
-        // Sign-up windows closing after the activity has ended.
-        let mut activity_end: Option<(DateTime<Utc>, String, Span, String)> = None;
-        for (win, _) in wins.iter().filter(|(_, signup)| !signup) {
-            if activity_end.as_ref().is_none_or(|(end, ..)| win.end > *end) {
-                activity_end = Some((win.end, win.describe(), win.end_span, win.end_words()));
-            }
-        }
-        for s in &stretches {
-            if activity_end.as_ref().is_none_or(|(end, ..)| s.end > *end) {
-                activity_end = Some((
-                    s.end,
-                    format!("the last period of `{}`", s.name),
-                    s.last_span,
-                    format!("the end of {}", s.last_text),
-                ));
-            }
-        }
-        let Some((end, what, end_span, end_words)) = activity_end else {
-            return;
-        };
-        for (win, _) in wins.iter().filter(|(_, signup)| *signup) {
-            if win.end <= end {
-                continue;
-            }
-            out.push(errors::lints::signup_closes_late(
-                win.end_span,
-                win.name.as_deref(),
-                &what,
-                end_span,
-                &end_words,
-                &win.end_words(),
-            ));
-        }
-    }
-}
-
-/// Every top-level expression of the campaign.
-fn campaign_exprs(campaign: &Campaign) -> Vec<&Expr> {
-    let mut out = Vec::new();
-    for item in &campaign.items {
-        match item {
-            Item::Value(v) => {
-                out.push(&v.expr);
-                out.extend(modifier_exprs(&v.modifiers));
-            }
-            Item::Reward(r) => {
-                out.push(&r.expr);
-                out.extend(modifier_exprs(&r.modifiers));
-                out.extend(r.gate.iter().flat_map(|g| g.conditions.iter().map(|c| &c.expr)));
-            }
-            Item::Eligible(b) => out.extend(b.conditions.iter().map(|c| &c.expr)),
-            Item::Parameter(p) => out.push(&p.default),
-            _ => {}
-        }
-    }
-    out
-}
-
-fn modifier_exprs(modifiers: &[Modifier]) -> Vec<&Expr> {
-    let mut out = Vec::new();
-    for m in modifiers {
-        match m {
-            Modifier::AtMost(e, _) | Modifier::AtLeast(e, _) => out.push(e),
-            Modifier::Budget(b) => {
-                out.push(&b.amount);
-                out.extend(b.order());
-                if let crate::syntax::ast::BudgetScope::Per(_, e) = &b.scope {
-                    out.push(e);
-                }
-            }
-            Modifier::Rounded { .. } => {}
-            Modifier::Paid(parts, _) => out.extend(parts.iter().map(|(_, _, e)| e)),
-            Modifier::Expires(e, _) => out.push(e),
-        }
-    }
-    out
-}
-
-// ------------------------------------------------------------------ caps
-
-fn const_num(ir: &Ir, program: &Program) -> Option<Decimal> {
-    match ir {
-        Ir::Const(Const::Num(n)) => Some(*n),
-        Ir::Param(i) => match program.params.get(*i).map(|p| &p.default) {
-            Some(Const::Num(n)) => Some(*n),
-            _ => None,
-        },
-        Ir::Neg(x) => const_num(x, program).map(|n| -n),
-        _ => None,
-    }
-}
-
-/// Whether `ir` is a whole number of things (so at least 1 when not 0).
-fn counting(ir: &Ir, program: &Program) -> bool {
-    match ir {
-        Ir::Fact { frame: 0, field } => {
-            matches!(program.schema.fields.get(*field).map(|f| &f.ty), Some(FactType::Count))
-        }
-        Ir::Aggregate(AggOp::Count | AggOp::CountDistinct, _) => true,
-        Ir::Def(i) => matches!(program.definitions.get(*i).map(|d| &d.ty), Some(Ty::Num(Dim::Count))),
-        Ir::Param(i) => matches!(program.params.get(*i).map(|p| &p.ty), Some(Ty::Num(Dim::Count))),
-        Ir::IfUnknown(a, b) => counting(a, program) && counting(b, program),
-        Ir::If { branches, otherwise } => {
-            branches.iter().all(|(_, v)| counting(v, program)) && counting(otherwise, program)
-        }
-        Ir::Arith(ArithOp::Add | ArithOp::Mul, a, b) => counting(a, program) && counting(b, program),
-        Ir::ArithChain { first, rest } => counting_chain(first, rest, program),
-        _ => false,
-    }
-}
-
-/// Whether a chain of operations is a whole number of things: sums and products of them.
-fn counting_chain(first: &Ir, rest: &[(ArithOp, Ir)], program: &Program) -> bool {
-    counting(first, program)
-        && rest
-            .iter()
-            .all(|(op, x)| matches!(op, ArithOp::Add | ArithOp::Mul) && counting(x, program))
-}
-
-/// The smallest non-zero amount an expression can be, when it is known from literals.
-fn min_pay(ir: &Ir, program: &Program, depth: usize) -> Option<Decimal> {
-    if depth > 32 {
-        return None;
-    }
-    match ir {
-        Ir::Const(Const::Num(n)) if *n > Decimal::ZERO => Some(*n),
-        Ir::Param(_) => const_num(ir, program).filter(|n| *n > Decimal::ZERO),
-        Ir::Arith(ArithOp::Mul, a, b) => match (const_num(a, program), const_num(b, program)) {
-            (Some(x), Some(y)) => x.checked_mul(y).filter(|n| *n > Decimal::ZERO),
-            (Some(x), None) if x > Decimal::ZERO && counting(b, program) => Some(x),
-            (None, Some(y)) if y > Decimal::ZERO && counting(a, program) => Some(y),
-            _ => None,
-        },
-        // The last operation applied to the chain before it, which is not a constant.
-        Ir::ArithChain { first, rest } => match rest.split_last() {
-            Some(((ArithOp::Mul, last), init)) => {
-                const_num(last, program).filter(|y| *y > Decimal::ZERO && counting_chain(first, init, program))
-            }
-            _ => None,
-        },
-        Ir::IfUnknown(a, b) => {
-            let m = min_pay(a, program, depth + 1)?;
-            match const_num(b, program) {
-                Some(n) if n.is_zero() => Some(m),
-                Some(n) if n > Decimal::ZERO => Some(m.min(n)),
-                _ => None,
-            }
-        }
-        Ir::Def(i) => {
-            let def = program.definitions.get(*i)?;
-            if def.adjust.rounding.is_some() || def.adjust.at_most.is_some() || def.adjust.at_least.is_some() {
-                return None;
-            }
-            min_pay(&def.expr, program, depth + 1)
-        }
-        _ => None,
-    }
-}
-
-fn caps(campaign: &Campaign, program: &Program, out: &mut Vec<Diagnostic>) {
-    for item in &campaign.items {
-        let Item::Reward(r) = item else { continue };
-        let Some(def) = program.rewards.iter().find(|d| d.name == r.name.name) else {
-            continue;
-        };
-        let Some(cap) = def.adjust.at_most.as_ref().and_then(|c| const_num(c, program)) else {
-            continue;
-        };
-        let Some((cap_expr, cap_span)) = r.modifiers.iter().find_map(|m| match m {
-            Modifier::AtMost(e, s) => Some((e, *s)),
-            _ => None,
-        }) else {
-            continue;
-        };
-        let unit = &def.unit.name;
-        let surface = campaign.surface;
-        let cap_text = expr_in(&print::expr(cap_expr), surface);
-        let name = &r.name.name;
-        if cap <= Decimal::ZERO {
-            out.push(errors::lints::cap_of_zero(surface, cap_span, &cap_text, name));
-            continue;
-        }
-        let floor = def.adjust.at_least.as_ref().and_then(|f| const_num(f, program));
-        if let Some(floor) = floor
-            && floor > cap
-            && let Some(floor_span) = r.modifiers.iter().find_map(|m| match m {
-                Modifier::AtLeast(_, s) => Some(*s),
-                _ => None,
-            })
-        {
-            out.push(errors::lints::cap_below_floor(
-                surface,
-                cap_span,
-                &cap_text,
-                name,
-                &floor.to_string(),
-                unit,
-                floor_span,
-            ));
-            continue;
-        }
-        let structural = min_pay(&def.expr, program, 0);
-        let rounding_span = r.modifiers.iter().find_map(|m| match m {
-            Modifier::Rounded { span, .. } => Some(*span),
-            _ => None,
-        });
-        // The smallest payment, and where it comes from: the amount itself or its rounding.
-        let (min, from_rounding) = match (structural, def.adjust.rounding) {
-            (Some(m), Some((_, step))) if m.checked_div(step).is_some_and(|q| q.fract().is_zero()) => (Some(m), false),
-            (_, Some((_, step))) if step > Decimal::ZERO => (Some(step), true),
-            (m, _) => (m, false),
-        };
-        let Some(min) = min else { continue };
-        if min <= cap {
-            continue;
-        }
-        let min = min.normalize();
-        let (source_span, source_label) = match rounding_span {
-            Some(span) if from_rounding => (span, format!("pays whole steps of {min} {unit}")),
-            _ => (r.expr.span, format!("pays at least {min} {unit} whenever it pays")),
-        };
-        out.push(errors::lints::cap_below_smallest_payment(
-            surface,
-            cap_span,
-            &cap_text,
-            name,
-            (&min.to_string(), unit),
-            (source_span, source_label),
-        ));
     }
 }
 

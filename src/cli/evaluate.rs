@@ -444,14 +444,7 @@ fn evaluate(
     (format, decoding): (Format, Decoding),
     file: Option<File>,
 ) -> Termination {
-    let results = match args.format {
-        ResultFormat::Json => report::Format::Json,
-        ResultFormat::Ndjson => report::Format::Ndjson,
-        ResultFormat::Csv => report::Format::Csv,
-        ResultFormat::Table => report::Format::Table,
-        // The rows also go through the NDJSON encoder: the `result` column holds its objects.
-        ResultFormat::Parquet => report::Format::Ndjson,
-    };
+    let results = report_format(args.format);
     // Progress on stderr (see cli::progress): published per chunk, cleared before other stderr lines.
     let output = match Output::open(args.output.as_deref()) {
         Ok(o) => o,
@@ -461,25 +454,12 @@ fn evaluate(
         }
     };
     let (what, on_stdout) = (output.describe(), output.is_stdout());
-    // The table streams after its first rows: only results going to a file keep standard
-    // output quiet while the run lasts.
-    let options = progress::Options {
-        quiet: args.quiet,
-        whole_input_first: matches!(format, Format::Json | Format::Xlsx)
-            || is_stdin(&args.facts) && is_columnar(format),
-        results_at_end: !on_stdout,
-    };
     let input_bytes = file
         .as_ref()
         .and_then(|file| file.metadata().ok())
         .filter(std::fs::Metadata::is_file)
         .map(|m| m.len());
-    // The progress line follows the position in the file read; a columnar file is read through
-    // a reader of its own (and a folder through several), so it has none.
-    let progress = file
-        .as_ref()
-        .filter(|_| !is_columnar(format))
-        .map_or_else(Progress::off, |file| Progress::start(file, options));
+    let progress = start_progress(args, format, file.as_ref(), on_stdout);
     let input: Box<dyn std::io::Read> = match file {
         Some(file) => Box::new(file),
         None => Box::new(std::io::stdin().lock()),
@@ -498,17 +478,7 @@ fn evaluate(
         }
         Termination::Failure
     };
-    // A workbook is a zip archive of its own encoding, and columnar files are binary: only
-    // text formats are decoded.
-    let decoded = if format == Format::Xlsx || is_columnar(format) {
-        Ok(crate::facts::Opened {
-            reader: input,
-            note: None,
-        })
-    } else {
-        decoding.open(input)
-    };
-    let opened = match decoded {
+    let opened = match decoded(format, decoding, input) {
         Ok(opened) => opened,
         Err(e) => return file_error(e),
     };
@@ -537,11 +507,7 @@ fn evaluate(
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     let threads = capped_to_input(threads, input_bytes);
-    let explain = match (&args.only_id, args.explain) {
-        (_, false) => Explain::Nothing,
-        (Some(id), true) => Explain::Only(id.clone()),
-        (None, true) => Explain::Every,
-    };
+    let explain = explain_of(args);
     let mut batch = Batch::new(program, inputs)
         .threads(threads)
         .explain(explain)
@@ -555,17 +521,13 @@ fn evaluate(
         full_numbers: args.full_numbers,
         hold: args.explain,
     };
-    let writer = if args.format == ResultFormat::Parquet {
-        match ParquetResults::new(program, output) {
-            Ok(w) => Out::Parquet(Box::new(w)),
-            Err(e) => {
-                progress.finish(0);
-                say!("error: {}", shown(&e.to_string()));
-                return Termination::Usage;
-            }
+    let writer = match results_writer(args.format, results, program, output, table) {
+        Ok(writer) => writer,
+        Err(message) => {
+            progress.finish(0);
+            say!("error: {}", shown(&message));
+            return Termination::Usage;
         }
-    } else {
-        Out::Text(Writer::with_table(results, program, output, table))
     };
     let mut sink = Results {
         writer,
@@ -594,30 +556,119 @@ fn evaluate(
         // with a file cut short.
         return write_failed(&e, &what, on_stdout);
     }
-    if summary.stopped {
-        // A campaign that needs the whole population has read every record before writing any.
-        let later = if batch.needs_population() {
+    // A campaign that needs the whole population has read every record before writing any.
+    let stopped = summary.stopped.then(|| batch.needs_population());
+    conclude(args, program, (&sink.stats, sink.found), stopped, &facts_name)
+}
+
+/// The progress line on stderr for the facts in `file`.
+fn start_progress(args: &EvaluateArgs, format: Format, file: Option<&File>, on_stdout: bool) -> Progress {
+    // The table streams after its first rows: only results going to a file keep standard
+    // output quiet while the run lasts.
+    let options = progress::Options {
+        quiet: args.quiet,
+        whole_input_first: matches!(format, Format::Json | Format::Xlsx)
+            || is_stdin(&args.facts) && is_columnar(format),
+        results_at_end: !on_stdout,
+    };
+    // The progress line follows the position in the file read; a columnar file is read through
+    // a reader of its own (and a folder through several), so it has none.
+    file.filter(|_| !is_columnar(format))
+        .map_or_else(Progress::off, |file| Progress::start(file, options))
+}
+
+/// The facts' reader, decoded as `decoding` tells.
+fn decoded<'r>(
+    format: Format,
+    decoding: Decoding,
+    input: Box<dyn std::io::Read + 'r>,
+) -> Result<crate::facts::Opened<'r>, crate::facts::FileError> {
+    // A workbook is a zip archive of its own encoding, and columnar files are binary: only
+    // text formats are decoded.
+    if format == Format::Xlsx || is_columnar(format) {
+        Ok(crate::facts::Opened {
+            reader: input,
+            note: None,
+        })
+    } else {
+        decoding.open(input)
+    }
+}
+
+/// The encoding of the results for `--format`.
+fn report_format(format: ResultFormat) -> report::Format {
+    match format {
+        ResultFormat::Json => report::Format::Json,
+        ResultFormat::Ndjson => report::Format::Ndjson,
+        ResultFormat::Csv => report::Format::Csv,
+        ResultFormat::Table => report::Format::Table,
+        // The rows also go through the NDJSON encoder: the `result` column holds its objects.
+        ResultFormat::Parquet => report::Format::Ndjson,
+    }
+}
+
+/// Which records are explained: none without `--explain`, else the one `--id` names or every one.
+fn explain_of(args: &EvaluateArgs) -> Explain {
+    match (&args.only_id, args.explain) {
+        (_, false) => Explain::Nothing,
+        (Some(id), true) => Explain::Only(id.clone()),
+        (None, true) => Explain::Every,
+    }
+}
+
+/// The results' writer for `--format`: Parquet, or text encoded as `results`. The error is
+/// the Parquet writer's, as a message.
+fn results_writer<'a, W: Write + Send>(
+    format: ResultFormat,
+    results: report::Format,
+    program: &'a Program,
+    output: W,
+    table: TableOptions,
+) -> Result<Out<'a, W>, String> {
+    if format == ResultFormat::Parquet {
+        match ParquetResults::new(program, output) {
+            Ok(w) => Ok(Out::Parquet(Box::new(w))),
+            Err(e) => Err(e.to_string()),
+        }
+    } else {
+        Ok(Out::Text(Writer::with_table(results, program, output, table)))
+    }
+}
+
+/// Says on stderr how the run ended (stopped by `--max-errors`, the `--id` not found, the
+/// summary) from the sink's counts and whether it found the `--id`, and gives the exit status.
+/// `stopped` is `Some` when `--max-errors` stopped the
+/// run, holding whether the campaign needs the whole population.
+fn conclude(
+    args: &EvaluateArgs,
+    program: &Program,
+    (stats, found): (&Stats, bool),
+    stopped: Option<bool>,
+    facts_name: &str,
+) -> Termination {
+    if let Some(needs_population) = stopped {
+        let later = if needs_population {
             "later records were read but no results were written for them"
         } else {
             "later records were not read"
         };
         say!(
             "error: stopped at line {} after {} failed records (--max-errors {}); {later}",
-            sink.stats.last_line,
-            sink.stats.failed,
+            stats.last_line,
+            stats.failed,
             args.max_errors.unwrap_or(0)
         );
     }
     if let Some(wanted) = &args.only_id
-        && !sink.found
+        && !found
     {
         say!("error: no record with id `{}` in `{facts_name}`", shown(wanted));
         return Termination::Failure;
     }
     if !args.quiet {
-        say!("{}", sink.stats.summary(program.output_kind()));
+        say!("{}", stats.summary(program.output_kind()));
     }
-    if sink.stats.failed > 0 {
+    if stats.failed > 0 {
         Termination::Failure
     } else {
         Termination::Success

@@ -259,20 +259,7 @@ impl<'a> Env<'a> {
                 }
                 self.period = None;
                 // A cap on the total is consumed in calendar order: once reached, later periods pay nothing.
-                if let Some(cap) = &r.adjust.at_most
-                    && let Some(left) = self.eval(cap)?.number()
-                {
-                    let mut left = self.round_number(left, RoundingMode::Down, step)?;
-                    for a in amounts.iter_mut() {
-                        let paid = (*a).min(left.max(Decimal::ZERO));
-                        left = self.decimal_op(Op::Sub, left, paid)?;
-                        *a = paid;
-                    }
-                }
-                let mut total = Decimal::ZERO;
-                for a in &amounts {
-                    total = self.decimal_op(Op::Add, total, *a)?;
-                }
+                let total = self.capped_in_order(&mut amounts, r.adjust.at_most.as_ref(), step)?;
                 // Then each period's amount, capped, is split into its parts and dated, with
                 // its own period in scope.
                 let mut payments = Vec::new();
@@ -298,6 +285,28 @@ impl<'a> Env<'a> {
                 })
             }
         }
+    }
+
+    /// Consumes the cap on the total (when there is one and it is known), rounded down to `step`,
+    /// in the order of `amounts`: each pays what is left of the cap, so once it is reached the
+    /// later ones pay nothing. Returns the total paid. Shared by a per-period reward (calendar
+    /// order) and a per-item one (the list's order).
+    fn capped_in_order(&mut self, amounts: &mut [Decimal], cap: Option<&'a Ir>, step: Decimal) -> Result<Decimal> {
+        if let Some(cap) = cap
+            && let Some(left) = self.eval(cap)?.number()
+        {
+            let mut left = self.round_number(left, RoundingMode::Down, step)?;
+            for a in amounts.iter_mut() {
+                let paid = (*a).min(left.max(Decimal::ZERO));
+                left = self.decimal_op(Op::Sub, left, paid)?;
+                *a = paid;
+            }
+        }
+        let mut total = Decimal::ZERO;
+        for a in amounts.iter() {
+            total = self.decimal_op(Op::Add, total, *a)?;
+        }
+        Ok(total)
     }
 
     /// A reward computed per item: each item's amount, read with the item in frame 1, rounded
@@ -329,20 +338,10 @@ impl<'a> Env<'a> {
         }
         if !eligible {
             amounts = vec![Decimal::ZERO; self.item_count(list)?];
-        } else if let Some(cap) = &r.adjust.at_most
-            && let Some(left) = self.eval(cap)?.number()
-        {
-            let mut left = self.round_number(left, RoundingMode::Down, step)?;
-            for a in amounts.iter_mut() {
-                let paid = (*a).min(left.max(Decimal::ZERO));
-                left = self.decimal_op(Op::Sub, left, paid)?;
-                *a = paid;
-            }
         }
-        let mut total = Decimal::ZERO;
-        for a in &amounts {
-            total = self.decimal_op(Op::Add, total, *a)?;
-        }
+        // Not eligible, every item pays 0 and the cap is not read.
+        let cap = r.adjust.at_most.as_ref().filter(|_| eligible);
+        let total = self.capped_in_order(&mut amounts, cap, step)?;
         Ok(RewardOutcome {
             amount: with_scale(total, step),
             by_period: None,
