@@ -9,6 +9,9 @@ mod stream;
 
 use std::sync::Arc;
 
+use arrow_array::RecordBatch;
+use arrow_array::ffi_stream::RecordBatchStreamReader;
+
 use campaign::diagnostics::{Diagnostic, Severity, SourceFile};
 use campaign::program::Program;
 use campaign::program::inputs::{Inputs, not_a_time, parse_holiday_file};
@@ -63,14 +66,10 @@ impl Compiled {
         holidays: Option<String>,
         facts_timezone: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let inputs =
-            inputs(&self.program, &params, as_of.as_deref(), holidays.as_deref()).map_err(PyValueError::new_err)?;
         let zone = zone(facts_timezone)?;
-        let input = stream::import(capsule)?;
-        let batch = py
-            .detach(|| stages::rank_entries(&self.program, inputs, input, zone))
-            .map_err(stages::refused)?;
-        Ok(stages::export(py, batch)?.into_any())
+        self.stage(py, capsule, (&params, as_of, holidays), |program, inputs, input| {
+            stages::rank_entries(program, inputs, input, zone)
+        })
     }
 
     /// The places of one ranking group's entries at place `place` (see `stages::rank`): the
@@ -85,13 +84,9 @@ impl Compiled {
         as_of: Option<String>,
         holidays: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let inputs =
-            inputs(&self.program, &params, as_of.as_deref(), holidays.as_deref()).map_err(PyValueError::new_err)?;
-        let input = stream::import(capsule)?;
-        let batch = py
-            .detach(|| stages::rank(&self.program, inputs, place, input))
-            .map_err(stages::refused)?;
-        Ok(stages::export(py, batch)?.into_any())
+        self.stage(py, capsule, (&params, as_of, holidays), |program, inputs, input| {
+            stages::rank(program, inputs, place, input)
+        })
     }
 
     /// The claims on the budgets of the records of the Arrow C stream in `capsule`, given
@@ -106,14 +101,10 @@ impl Compiled {
         holidays: Option<String>,
         facts_timezone: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let inputs =
-            inputs(&self.program, &params, as_of.as_deref(), holidays.as_deref()).map_err(PyValueError::new_err)?;
         let zone = zone(facts_timezone)?;
-        let input = stream::import(capsule)?;
-        let batch = py
-            .detach(|| stages::claims(&self.program, inputs, input, zone))
-            .map_err(stages::refused)?;
-        Ok(stages::export(py, batch)?.into_any())
+        self.stage(py, capsule, (&params, as_of, holidays), |program, inputs, input| {
+            stages::claims(program, inputs, input, zone)
+        })
     }
 
     /// What each claim of one budget group came to (see `stages::allot`): the group's claims
@@ -130,13 +121,9 @@ impl Compiled {
         as_of: Option<String>,
         holidays: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let inputs =
-            inputs(&self.program, &params, as_of.as_deref(), holidays.as_deref()).map_err(PyValueError::new_err)?;
-        let input = stream::import(capsule)?;
-        let batch = py
-            .detach(|| stages::allot(&self.program, inputs, reward, &group, input))
-            .map_err(stages::refused)?;
-        Ok(stages::export(py, batch)?.into_any())
+        self.stage(py, capsule, (&params, as_of, holidays), |program, inputs, input| {
+            stages::allot(program, inputs, reward, &group, input)
+        })
     }
 
     /// Whether the campaign reads the evaluation time `as_of` (which must then be given).
@@ -184,6 +171,27 @@ impl Compiled {
         // producer written in Python takes it.
         let (results, warnings) = py.detach(|| run.start(input)).map_err(PyValueError::new_err)?;
         Ok((stream::export(py, results)?.into_any(), warnings))
+    }
+}
+
+impl Compiled {
+    /// Runs one of the `stages` over the records of the Arrow C stream in `capsule`, with the
+    /// run's inputs (its parameters, `as_of` and holiday calendar), the GIL released: a
+    /// capsule of the one batch the stage gives.
+    fn stage<'py>(
+        &self,
+        py: Python<'py>,
+        capsule: &Bound<'py, PyAny>,
+        (params, as_of, holidays): (&[(String, String)], Option<String>, Option<String>),
+        run: impl FnOnce(&Program, Inputs, RecordBatchStreamReader) -> Result<RecordBatch, String> + Send,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let inputs =
+            inputs(&self.program, params, as_of.as_deref(), holidays.as_deref()).map_err(PyValueError::new_err)?;
+        let input = stream::import(capsule)?;
+        let batch = py
+            .detach(|| run(&self.program, inputs, input))
+            .map_err(stages::refused)?;
+        Ok(stages::export(py, batch)?.into_any())
     }
 }
 
