@@ -4,6 +4,7 @@
 use super::fast::Shortcuts;
 use super::fast::cache::{flat_fields, hoisted_lists, record_invariant_lists};
 use super::fast::period::PeriodSplit;
+use super::fast::pushdown;
 use super::fast::sorted::{SortedCount, sorted_counts};
 use crate::program::{Ir, ListExpr, Program};
 
@@ -52,6 +53,9 @@ pub(super) struct Plan<'p> {
     /// For each definition: how to compute all its periods in one pass over its list, when it
     /// can be (and the shortcut is taken).
     pub(super) splits: Vec<Option<PeriodSplit>>,
+    /// For each definition that is an aggregate over a list: that list with conjuncts moved
+    /// outwards, walked instead of it, when some can be (and the shortcut is taken).
+    pub(super) pushed: Vec<Option<ListExpr>>,
     /// For each list level and computed field: its slot among the flat fields' values when the
     /// field is flat (see [`flat_fields`]) and the caches are used.
     pub(super) flat: Vec<Vec<Option<usize>>>,
@@ -72,14 +76,26 @@ impl<'p> Plan<'p> {
     pub(super) fn new(program: &'p Program, shortcuts: Shortcuts) -> Self {
         let mut runs = Vec::with_capacity(program.definitions.len());
         let mut splits = Vec::with_capacity(program.definitions.len());
+        let mut pushed = Vec::with_capacity(program.definitions.len());
         let mut total = 0usize;
         for def in &program.definitions {
             let range = def.per.and_then(|p| program.periods.get(p));
             let count = range.map_or(0, |r| r.periods.len());
             runs.push((total, count));
             total += count;
-            let split = range.and_then(|range| PeriodSplit::of(program, def, range));
+            let moved = match &def.expr {
+                Ir::Aggregate(_, list) if shortcuts.pushdown => pushdown::pushed_down(program, list),
+                _ => None,
+            };
+            let walked = match (&moved, &def.expr) {
+                (Some(list), _) | (None, Ir::Aggregate(_, list)) => Some(list),
+                (None, _) => None,
+            };
+            let split = range
+                .zip(walked)
+                .and_then(|(range, list)| PeriodSplit::of(program, def, list, range));
             splits.push(split.filter(|_| shortcuts.period_split));
+            pushed.push(moved);
         }
         let mut sums = vec![None; program.definitions.len()];
         for i in cumulated(program) {
@@ -118,6 +134,7 @@ impl<'p> Plan<'p> {
             sums,
             total,
             splits,
+            pushed,
             flat,
             flat_count,
             invariant,

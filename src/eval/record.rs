@@ -47,6 +47,16 @@ impl<'a> Env<'a> {
         Ok(())
     }
 
+    /// The list definition `i` aggregates, as it is walked: with conjuncts moved outwards when
+    /// the plan has them so ([`crate::eval::fast::pushdown`]).
+    #[inline]
+    fn walked(&self, i: usize, list: &'a ListExpr) -> &'a ListExpr {
+        match self.plan.pushed.get(i) {
+            Some(Some(moved)) => moved,
+            _ => list,
+        }
+    }
+
     /// A definition's value, or each of its periods' values.
     fn compute_values(&mut self, i: usize, def: &'a Definition) -> Result<()> {
         self.context = Context::Definition(i);
@@ -54,7 +64,7 @@ impl<'a> Env<'a> {
             None => {
                 let v = match &def.expr {
                     // Computed once here: no use for the cache of record-wide aggregates.
-                    Ir::Aggregate(op, list) => self.aggregate(*op, list)?,
+                    Ir::Aggregate(op, list) => self.aggregate(*op, self.walked(i, list))?,
                     other => self.operand(other)?,
                 };
                 let v = self.adjust(v, &def.adjust)?;
@@ -69,7 +79,10 @@ impl<'a> Env<'a> {
                     (self.plan.splits.get(i), &def.expr, self.program.periods.get(p))
                 {
                     // On an error, the pass per period below (the reference) runs and reports it.
-                    if self.aggregate_by_period(*op, list, *split, range, start).is_ok() {
+                    if self
+                        .aggregate_by_period(*op, self.walked(i, list), *split, range, start)
+                        .is_ok()
+                    {
                         if def.adjust.is_some() {
                             for k in 0..count {
                                 self.period = Some((p, k));

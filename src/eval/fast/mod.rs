@@ -13,6 +13,7 @@
 //! | the period split ([`period`]) | a per-period aggregate whose list has one test "timestamp in the period" computed in one pass over the list, each item placed in its period by a binary search (later conjuncts that use other per-period values evaluated with the item's period current) | one pass per period, each period's aggregate as `eval` gives it |
 //! | sorted counts ([`sorted`]) | `count of ys where y > x` (and `sum of ys.v where ...`) for each item of another list: the kept items' `y` sorted once per record (with prefix sums of `v`), each count or sum two binary searches | the aggregate as [`Env::aggregate`](super::env::Env) walks it |
 //! | orders sorted once ([`ordered`]) | `running sum of`, `portion of ... within first` and `previous` for every item of a list at once: the list read once, sorted by its keys, walked once, the standings remembered for the list | each item's standing found by reading every other item of its list |
+//! | conjuncts pushed down ([`pushdown`]) | a definition's list conjunct that reads only an outer item (`qualifying` of a mini program, in a sum over its orders) tested once per outer item, whose inner items are not walked when it fails; moved only past conjuncts that cannot fail | every conjunct tested on each innermost item, in the order written |
 //! | caches ([`cache`]) | a computed field computed once per item (once per visit for flat fields), an aggregate that reads only the top-level record once per record and period, one that reads an item around it but not the innermost ones once per visit of that item and period | the field's expression evaluated at each use, with its record on top; the aggregate evaluated at each use |
 //!
 //! `Evaluator::plain` takes none of them; `Evaluator::with_shortcuts` takes the given ones.
@@ -20,6 +21,7 @@
 pub(super) mod cache;
 pub(super) mod ordered;
 pub(super) mod period;
+pub(super) mod pushdown;
 pub(super) mod sorted;
 pub(super) mod truth;
 
@@ -41,6 +43,8 @@ pub struct Shortcuts {
     pub sorted: bool,
     /// Ordered values of every item of a list computed at once, from one sort ([`ordered`]).
     pub ordered: bool,
+    /// A definition's conjuncts tested at the outermost list level they read ([`pushdown`]).
+    pub pushdown: bool,
 }
 
 impl Shortcuts {
@@ -52,6 +56,7 @@ impl Shortcuts {
         caches: true,
         sorted: true,
         ordered: true,
+        pushdown: true,
     };
 
     /// No shortcut: the reference semantics alone.
@@ -62,10 +67,11 @@ impl Shortcuts {
         caches: false,
         sorted: false,
         ordered: false,
+        pushdown: false,
     };
 
     /// Each shortcut alone, with its name.
-    pub fn each() -> [(&'static str, Shortcuts); 6] {
+    pub fn each() -> [(&'static str, Shortcuts); 7] {
         let none = Shortcuts::NONE;
         [
             ("truth values", Shortcuts { truth: true, ..none }),
@@ -80,6 +86,7 @@ impl Shortcuts {
             ("caches", Shortcuts { caches: true, ..none }),
             ("sorted counts", Shortcuts { sorted: true, ..none }),
             ("orders sorted once", Shortcuts { ordered: true, ..none }),
+            ("conjuncts pushed down", Shortcuts { pushdown: true, ..none }),
         ]
     }
 }

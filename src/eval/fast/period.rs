@@ -42,8 +42,17 @@ fn uses_period(ir: &Ir) -> bool {
 
 impl PeriodSplit {
     /// How to compute a per-period definition in one pass, when it can be.
-    pub(in crate::eval) fn of(program: &Program, def: &Definition, range: &PeriodRange) -> Option<PeriodSplit> {
-        let Ir::Aggregate(_, list) = &def.expr else { return None };
+    /// `list` is the definition's list as it is walked (its conjuncts perhaps moved outwards,
+    /// [`super::pushdown`]).
+    pub(in crate::eval) fn of(
+        program: &Program,
+        def: &Definition,
+        list: &ListExpr,
+        range: &PeriodRange,
+    ) -> Option<PeriodSplit> {
+        if !matches!(def.expr, Ir::Aggregate(..)) {
+            return None;
+        }
         let in_order = range.periods.windows(2).all(|pair| match pair {
             [a, b] => a.window.end < b.window.start || (a.window.end == b.window.start && !a.window.end_inclusive),
             _ => true,
@@ -99,6 +108,20 @@ fn period_subject(ir: &Ir) -> Option<&Ir> {
     }
 }
 
+/// The timestamp of the placing conjunct of a split, as [`period_subject`] found it when the
+/// split was planned: taken apart again without its checks, which compare whole expressions and
+/// would otherwise run for every item.
+fn placed_subject(ir: &Ir) -> Option<&Ir> {
+    let test = match ir {
+        Ir::IfUnknown(test, _) => test,
+        other => other,
+    };
+    match test {
+        Ir::InWindow(subject, _) => Some(subject),
+        _ => None,
+    }
+}
+
 /// The period (of periods in calendar order that do not overlap) an instant falls in.
 fn period_of(range: &PeriodRange, t: DateTime<Utc>) -> Option<usize> {
     let after = range.periods.partition_point(|p| p.window.start <= t);
@@ -140,7 +163,11 @@ impl<'a> Visit<'a> for ByPeriod<'_, 'a> {
                 _ => env.keeps(filter),
             };
         }
-        let Some(subject) = period_subject(&filter.ir) else {
+        debug_assert!(
+            period_subject(&filter.ir).is_some(),
+            "the split's conjunct places items"
+        );
+        let Some(subject) = placed_subject(&filter.ir) else {
             return Ok(false);
         };
         Ok(match env.operand(subject)? {

@@ -461,6 +461,11 @@ impl<'a> Accumulator<'a> {
 
     /// The aggregate's value, or why it cannot be held ([`Accumulator::take_failure`]).
     pub(in crate::eval) fn finish_or_why(mut self) -> std::result::Result<Value<'a>, Option<Box<Unheld>>> {
+        // The commonest aggregate, a sum (of a period often without items): its value as it
+        // stands, without the checks of an average below.
+        if self.op == AggOp::Sum {
+            return Ok(self.sum.unwrap_or(Value::Num(Decimal::ZERO)));
+        }
         // An average of durations, rounded to the nanosecond (see `duration_quotient`).
         if let (AggOp::Average, Some(Value::Duration(total))) = (self.op, self.sum)
             && self.count > 0
