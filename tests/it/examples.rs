@@ -104,84 +104,26 @@ fn same_value(actual: &Value, expected: &Value) -> bool {
 }
 
 /// Every difference between a result and its expectation (empty when they agree):
-/// `eligible`; each reward's amount and unit, its `by_period` (every period), its
-/// `payments` (dates and amounts), `expires_at` and its own `reasons`, each present exactly when expected;
-/// every value; `reasons` exactly when the expectation lists them, otherwise empty
-/// exactly when eligible.
+/// `eligible` and `liable`; the rewards and the fees ([`amounts_differences`]); every value;
+/// `reasons` exactly when the expectation lists them, otherwise empty exactly when eligible
+/// (or liable).
 fn differences(actual: &Value, expected: &Value) -> Vec<String> {
     let id = expected["id"].as_str().unwrap_or("?");
     let mut out = Vec::new();
     let mut diff = |what: String| out.push(format!("{id}: {what}"));
-    if actual["eligible"] != expected["eligible"] {
-        diff(format!(
-            "eligible {} instead of {}",
-            actual["eligible"], expected["eligible"]
-        ));
-    }
-    let (ar, er) = (&actual["rewards"], &expected["rewards"]);
-    if keys(ar) != keys(er) {
-        diff(format!("rewards {:?} instead of {:?}", keys(ar), keys(er)));
-    }
-    for (name, e) in er.as_object().into_iter().flatten() {
-        let a = &ar[name];
-        if !same_value(a, e) {
-            diff(format!("reward {name} {a} instead of {e}"));
-        }
-        let extra: BTreeSet<String> = keys(a)
-            .difference(&keys(e))
-            .filter(|k| !["amount", "unit"].contains(&k.as_str()))
-            .cloned()
-            .collect();
-        if !extra.is_empty() {
-            diff(format!("reward {name} has unexpected {extra:?}"));
-        }
-        match (a.get("by_period"), e.get("by_period")) {
-            (None, None) => {}
-            (Some(ap), Some(ep)) => {
-                if keys(ap) != keys(ep) {
-                    diff(format!(
-                        "reward {name} periods {:?} instead of {:?}",
-                        keys(ap),
-                        keys(ep)
-                    ));
-                }
-                for (period, amount) in ep.as_object().into_iter().flatten() {
-                    match ap.get(period) {
-                        Some(x) if dec(x).is_some() && dec(x) == dec(amount) => {}
-                        other => diff(format!("reward {name}[{period}] {other:?} instead of {amount}")),
-                    }
-                }
-            }
-            (a, e) => diff(format!("reward {name} by_period {a:?} instead of {e:?}")),
-        }
-        match (a.get("payments"), e.get("payments")) {
-            (None, None) => {}
-            (Some(Value::Array(ap)), Some(Value::Array(ep))) => {
-                let same = ap.len() == ep.len()
-                    && ap.iter().zip(ep).all(|(x, y)| {
-                        x["on"] == y["on"] && dec(&x["amount"]).is_some() && dec(&x["amount"]) == dec(&y["amount"])
-                    });
-                if !same {
-                    diff(format!("reward {name} payments {ap:?} instead of {ep:?}"));
-                }
-            }
-            (a, e) => diff(format!("reward {name} payments {a:?} instead of {e:?}")),
-        }
-        // A reward with a `when` block: its own reasons, exactly, whenever expected.
-        if a.get("reasons") != e.get("reasons") {
+    // A reward campaign says whether a record is eligible and what it earns; a fee campaign
+    // whether it is liable and what it owes: each compared wherever either side has it.
+    for flag in ["eligible", "liable"] {
+        if actual.get(flag) != expected.get(flag) {
             diff(format!(
-                "reward {name} reasons {:?} instead of {:?}",
-                a.get("reasons"),
-                e.get("reasons")
+                "{flag} {:?} instead of {:?}",
+                actual.get(flag),
+                expected.get(flag)
             ));
         }
-        if a.get("expires_at") != e.get("expires_at") {
-            diff(format!(
-                "reward {name} expires_at {:?} instead of {:?}",
-                a.get("expires_at"),
-                e.get("expires_at")
-            ));
-        }
+    }
+    for group in ["rewards", "fees"] {
+        amounts_differences(group, &actual[group], &expected[group], &mut diff);
     }
     let (av, ev) = (&actual["values"], &expected["values"]);
     if keys(av) != keys(ev) {
@@ -193,6 +135,7 @@ fn differences(actual: &Value, expected: &Value) -> Vec<String> {
             diff(format!("value {name} {a} instead of {e}"));
         }
     }
+    let yes = expected.get("eligible").or_else(|| expected.get("liable"));
     match (expected.get("reasons"), actual["reasons"].as_array()) {
         (_, None) => diff(format!("no reasons array in {actual}")),
         (Some(e), Some(_)) => {
@@ -201,15 +144,85 @@ fn differences(actual: &Value, expected: &Value) -> Vec<String> {
             }
         }
         (None, Some(r)) => {
-            if expected["eligible"] == json!(true) && !r.is_empty() {
+            if yes == Some(&json!(true)) && !r.is_empty() {
                 diff(format!("eligible but reasons {r:?}"));
             }
-            if expected["eligible"] == json!(false) && r.is_empty() {
+            if yes == Some(&json!(false)) && r.is_empty() {
                 diff("not eligible but no reasons".into());
             }
         }
     }
     out
+}
+
+/// The differences of a `rewards` (or `fees`) object from its expectation: the same members,
+/// each's amount and unit, its `by_period` (every period), its `payments` (dates and amounts),
+/// `expires_at` and its own `reasons`, each present exactly when expected.
+fn amounts_differences(group: &str, ar: &Value, er: &Value, diff: &mut impl FnMut(String)) {
+    if keys(ar) != keys(er) {
+        diff(format!("{group} {:?} instead of {:?}", keys(ar), keys(er)));
+    }
+    for (name, e) in er.as_object().into_iter().flatten() {
+        let a = &ar[name];
+        if !same_value(a, e) {
+            diff(format!("{group} {name} {a} instead of {e}"));
+        }
+        let extra: BTreeSet<String> = keys(a)
+            .difference(&keys(e))
+            .filter(|k| !["amount", "unit"].contains(&k.as_str()))
+            .cloned()
+            .collect();
+        if !extra.is_empty() {
+            diff(format!("{group} {name} has unexpected {extra:?}"));
+        }
+        match (a.get("by_period"), e.get("by_period")) {
+            (None, None) => {}
+            (Some(ap), Some(ep)) => {
+                if keys(ap) != keys(ep) {
+                    diff(format!(
+                        "{group} {name} periods {:?} instead of {:?}",
+                        keys(ap),
+                        keys(ep)
+                    ));
+                }
+                for (period, amount) in ep.as_object().into_iter().flatten() {
+                    match ap.get(period) {
+                        Some(x) if dec(x).is_some() && dec(x) == dec(amount) => {}
+                        other => diff(format!("{group} {name}[{period}] {other:?} instead of {amount}")),
+                    }
+                }
+            }
+            (a, e) => diff(format!("{group} {name} by_period {a:?} instead of {e:?}")),
+        }
+        match (a.get("payments"), e.get("payments")) {
+            (None, None) => {}
+            (Some(Value::Array(ap)), Some(Value::Array(ep))) => {
+                let same = ap.len() == ep.len()
+                    && ap.iter().zip(ep).all(|(x, y)| {
+                        x["on"] == y["on"] && dec(&x["amount"]).is_some() && dec(&x["amount"]) == dec(&y["amount"])
+                    });
+                if !same {
+                    diff(format!("{group} {name} payments {ap:?} instead of {ep:?}"));
+                }
+            }
+            (a, e) => diff(format!("{group} {name} payments {a:?} instead of {e:?}")),
+        }
+        // A reward with a `when` block: its own reasons, exactly, whenever expected.
+        if a.get("reasons") != e.get("reasons") {
+            diff(format!(
+                "{group} {name} reasons {:?} instead of {:?}",
+                a.get("reasons"),
+                e.get("reasons")
+            ));
+        }
+        if a.get("expires_at") != e.get("expires_at") {
+            diff(format!(
+                "{group} {name} expires_at {:?} instead of {:?}",
+                a.get("expires_at"),
+                e.get("expires_at")
+            ));
+        }
+    }
 }
 
 /// Evaluates example NAME (with EXTRA arguments) and compares every result with `expected`,
