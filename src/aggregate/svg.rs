@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use rust_decimal::Decimal;
+use unicode_width::UnicodeWidthStr;
 
 use super::html::{escape, grouped};
 
@@ -27,6 +28,12 @@ const HEIGHT: i64 = 280;
 const LEFT: i64 = 96;
 const TOP: i64 = 28;
 const BOTTOM: i64 = 64;
+/// The room the legend takes above the plot (it sits at y 6 to 18): the value written above
+/// the highest bar then stays clear of it.
+const LEGEND: i64 = 18;
+/// Pixels per column of text in the legend's 12-pixel font (a Chinese character is two
+/// columns, a Latin letter one).
+const LEGEND_COLUMN: i64 = 7;
 
 /// A grouped vertical bar chart: one group per label, one bar per series; the axis runs
 /// from the smallest value (or 0) to the largest (or 0).
@@ -35,8 +42,9 @@ pub fn bars(caption: &str, labels: &[String], series: &[Series<'_>]) -> String {
     let high = values().fold(Decimal::ZERO, Decimal::max);
     let low = values().fold(Decimal::ZERO, Decimal::min);
     let span = if high == low { Decimal::ONE } else { high - low };
-    let plot_h = Decimal::from(HEIGHT - TOP - BOTTOM);
-    let y = |v: Decimal| Decimal::from(TOP) + (high - v) * plot_h / span;
+    let top = if series.len() >= 2 { TOP + LEGEND } else { TOP };
+    let plot_h = Decimal::from(HEIGHT - top - BOTTOM);
+    let y = |v: Decimal| Decimal::from(top) + (high - v) * plot_h / span;
     let groups = Decimal::from(labels.len().max(1));
     let group_w = (Decimal::from(WIDTH - LEFT - 16) / groups).min(Decimal::from(140));
     let bar_w = group_w * Decimal::new(8, 1) / Decimal::from(series.len().max(1));
@@ -126,7 +134,7 @@ fn legend(out: &mut String, series: &[Series<'_>]) {
             x + 16,
             escape(series_.name)
         );
-        x += 28 + i64::try_from(series_.name.chars().count()).unwrap_or(0) * 8;
+        x += 28 + i64::try_from(series_.name.width()).unwrap_or(0) * LEGEND_COLUMN;
     }
 }
 
@@ -176,4 +184,82 @@ fn short(text: &str, n: usize) -> String {
     let mut cut: String = text.chars().take(n.saturating_sub(1)).collect();
     cut.push('…');
     cut
+}
+
+#[cfg(test)]
+#[expect(clippy::panic, reason = "a test stops at its first surprise")]
+mod tests {
+    use super::*;
+
+    /// The value of attribute `name` in the last element opened in `before`.
+    fn last_attribute(before: &str, name: &str) -> Option<f64> {
+        let element = before.rsplit('<').next()?;
+        element
+            .split(&format!(" {name}=\""))
+            .nth(1)?
+            .split('"')
+            .next()?
+            .parse()
+            .ok()
+    }
+
+    /// The `name` attribute of every element of class `class`, in order.
+    fn attributes_of(svg: &str, class: &str, name: &str) -> Vec<f64> {
+        let marker = format!("class=\"{class}\"");
+        let parts: Vec<&str> = svg.split(marker.as_str()).collect();
+        let before = parts.len().saturating_sub(1);
+        parts
+            .iter()
+            .take(before)
+            .filter_map(|p| last_attribute(p, name))
+            .collect()
+    }
+
+    #[test]
+    fn the_values_above_the_bars_stay_below_the_legend() {
+        let labels = ["A".to_string(), "B".to_string()];
+        let series = [
+            Series {
+                name: "方案一",
+                values: vec![Decimal::from(100), Decimal::from(40)],
+            },
+            Series {
+                name: "方案二",
+                values: vec![Decimal::from(90), Decimal::from(100)],
+            },
+        ];
+        let svg = bars("c", &labels, &series);
+        let values = attributes_of(&svg, "value", "y");
+        assert_eq!(values.len(), 4, "four values written: {svg}");
+        // An 11-pixel value's text starts 11 pixels above its baseline; the legend's 12-pixel
+        // text ends on its baseline, y 16, and its swatches at y 18.
+        let highest = values.iter().copied().fold(f64::MAX, f64::min) - 11.0;
+        assert!(
+            highest > 18.0,
+            "a value's text reaches y {highest}, into the legend: {svg}"
+        );
+        assert_eq!(attributes_of(&svg, "legend", "y"), [16.0, 16.0], "{svg}");
+    }
+
+    #[test]
+    fn chinese_series_names_do_not_run_into_each_other_in_the_legend() {
+        let series = [
+            Series {
+                name: "当前方案的成本",
+                values: vec![Decimal::ONE],
+            },
+            Series {
+                name: "新方案",
+                values: vec![Decimal::ONE],
+            },
+        ];
+        let svg = bars("c", &["A".to_string()], &series);
+        let xs = attributes_of(&svg, "legend", "x");
+        // The second name starts after the first name's seven characters of 12 pixels, its
+        // swatch (12 pixels) and the gaps around it.
+        let [first, second] = xs[..] else {
+            panic!("two legend entries: {svg}")
+        };
+        assert!(second - first >= 7.0 * 12.0 + 12.0, "{first} then {second}: {svg}");
+    }
 }
