@@ -17,7 +17,10 @@ use crate::program::{Ir, ListExpr, Program, Read};
 /// outermost level they read; `None` when none can be (the list is then walked as it is).
 pub(in crate::eval) fn pushed_down(program: &Program, list: &ListExpr) -> Option<ListExpr> {
     let (last, outer) = list.levels.split_last()?;
-    if outer.is_empty() {
+    // A list whose conjuncts or value walk other lists is left as it is: the shortcuts of those
+    // walks (caches, sorted counts, orders sorted once) know them by their place in the
+    // program, which a copy does not have.
+    if outer.is_empty() || list.reads_any(&mut |read| matches!(read, Read::List(_))) {
         return None;
     }
     let mut pushed = list.clone();
@@ -164,6 +167,7 @@ campaign "c" {
   value c = sum of shops.orders.amount where amount > 5 CNY and good
   value d = sum of shops.orders.amount where (amount × 2 times > 5 CNY) and good
   value e = sum of shops.orders.amount where not (open and paid)
+  value f = sum of shops.orders.amount where good and (count of shops ≥ 1)
   eligible when { a ≥ 0 CNY  "x" }
   reward points = a × 1% as points, rounded down
 }
@@ -214,5 +218,11 @@ campaign "c" {
         // `paid` is an order's, two nodes down: every node's reads count, not the top one's.
         let p = program(CAMPAIGN);
         assert_eq!(levels(&p, "e"), None);
+    }
+
+    #[test]
+    fn a_list_whose_conjuncts_walk_another_list_is_left_as_it_is() {
+        let p = program(CAMPAIGN);
+        assert_eq!(levels(&p, "f"), None);
     }
 }
