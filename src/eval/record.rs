@@ -260,15 +260,8 @@ impl<'a> Env<'a> {
                 for k in 0..count {
                     self.period = Some((p, k));
                     let raw = self.amount(&r.expr)?;
-                    raw_total = match (raw_total, raw) {
-                        (Number::Decimal(a), Number::Decimal(b)) => Number::Decimal(self.decimal_op(Op::Add, a, b)?),
-                        (a, b) => self.number_op(Op::Add, a, b)?,
-                    };
-                    let n = match r.adjust.rounding {
-                        Some((mode, s)) => self.round_number(raw, mode, s)?,
-                        None => self.payable(raw)?,
-                    };
-                    amounts.push(n);
+                    raw_total = self.add_raw(raw_total, raw)?;
+                    amounts.push(self.payable_part(r, raw)?);
                 }
                 self.period = None;
                 // A cap on the total is consumed in calendar order: once reached, later periods pay nothing.
@@ -297,6 +290,24 @@ impl<'a> Env<'a> {
                     by_item: None,
                 })
             }
+        }
+    }
+
+    /// `total + raw`: the exact total, before rounding, of a reward paid in parts (per period or
+    /// per item).
+    fn add_raw(&mut self, total: Number, raw: Number) -> Result<Number> {
+        match (total, raw) {
+            (Number::Decimal(a), Number::Decimal(b)) => Ok(Number::Decimal(self.decimal_op(Op::Add, a, b)?)),
+            (a, b) => self.number_op(Op::Add, a, b),
+        }
+    }
+
+    /// One part of a reward paid in parts, payable on its own: rounded as the reward says, or
+    /// as it is when it says nothing (refused when it does not end).
+    fn payable_part(&mut self, r: &RewardDef, raw: Number) -> Result<Decimal> {
+        match r.adjust.rounding {
+            Some((mode, s)) => self.round_number(raw, mode, s),
+            None => self.payable(raw),
         }
     }
 
@@ -340,14 +351,8 @@ impl<'a> Env<'a> {
         let mut amounts = Vec::with_capacity(raws.len());
         let mut raw_total = Number::Decimal(Decimal::ZERO);
         for n in raws {
-            raw_total = match (raw_total, n) {
-                (Number::Decimal(a), Number::Decimal(b)) => Number::Decimal(self.decimal_op(Op::Add, a, b)?),
-                (a, b) => self.number_op(Op::Add, a, b)?,
-            };
-            amounts.push(match r.adjust.rounding {
-                Some((mode, s)) => self.round_number(n, mode, s)?,
-                None => self.payable(n)?,
-            });
+            raw_total = self.add_raw(raw_total, n)?;
+            amounts.push(self.payable_part(r, n)?);
         }
         if !eligible {
             amounts = vec![Decimal::ZERO; self.item_count(list)?];
