@@ -93,27 +93,20 @@ impl<'a> Parser<'a> {
         );
     }
 
-    fn case(&mut self, start: usize) -> Option<CaseDef> {
-        let (name, span) = match self.block_header("case", start) {
-            Ok(h) => h,
-            Err(d) => {
-                self.diagnostics.push(d);
-                self.skip_line();
-                return None;
-            }
-        };
-        let mut facts: Option<Facts> = None;
-        let mut params = Vec::new();
-        let mut expectations = Vec::new();
+    /// Reads the lines of a `case` or `table` block up to its `}`, each through `line` (called
+    /// with the line's start, after any blank lines). A line's error is reported and the line
+    /// skipped, so that one bad line never hides the others; a block left open at the end of
+    /// the file or at the next block is reported once, unless an error already read past its
+    /// own line and may have taken the `}` with it (that error is the one to fix). Whether no
+    /// error was reported.
+    fn block_lines(&mut self, kind: &str, span: Span, mut line: impl FnMut(&mut Self, usize) -> PResult<()>) -> bool {
         let errors_before = self.diagnostics.len();
         let mut lost_lines = false;
         loop {
             self.skip_blank();
             if self.eof() || self.at_block_start() {
-                // An error that read past its own line (facts not closed) may have taken the
-                // `}` with it: that error is the one to fix, not a second one about the block.
                 if !lost_lines {
-                    self.unclosed("case", span);
+                    self.unclosed(kind, span);
                 }
                 break;
             }
@@ -126,9 +119,31 @@ impl<'a> Parser<'a> {
                 }
                 break;
             }
-            let step = if self.keyword(Word::Facts) {
-                let word = Span::new(line_start, self.pos);
-                self.facts_line(line_start).and_then(|f| {
+            if let Err(d) = line(self, line_start) {
+                self.diagnostics.push(d);
+                lost_lines |= self.text.get(line_start..self.pos).is_some_and(took_a_close);
+                self.skip_line();
+            }
+        }
+        self.diagnostics.len() == errors_before
+    }
+
+    fn case(&mut self, start: usize) -> Option<CaseDef> {
+        let (name, span) = match self.block_header("case", start) {
+            Ok(h) => h,
+            Err(d) => {
+                self.diagnostics.push(d);
+                self.skip_line();
+                return None;
+            }
+        };
+        let mut facts: Option<Facts> = None;
+        let mut params = Vec::new();
+        let mut expectations = Vec::new();
+        let clean = self.block_lines("case", span, |p, line_start| {
+            if p.keyword(Word::Facts) {
+                let word = Span::new(line_start, p.pos);
+                p.facts_line(line_start).and_then(|f| {
                     if facts.is_some() {
                         Err(
                             Diagnostic::error(Code::TestSyntax, word, "a case has one `facts`", "second `facts`")
@@ -139,22 +154,17 @@ impl<'a> Parser<'a> {
                         Ok(())
                     }
                 })
-            } else if self.keyword(Word::With) {
-                self.with_line(line_start).map(|p| params.push(p))
-            } else if self.keyword(Word::Expect) {
-                self.expect_line().map(|e| expectations.push(e))
+            } else if p.keyword(Word::With) {
+                p.with_line(line_start).map(|param| params.push(param))
+            } else if p.keyword(Word::Expect) {
+                p.expect_line().map(|e| expectations.push(e))
             } else {
-                Err(self
+                Err(p
                     .unexpected("`facts`, `with`, `expect` or `}`")
                     .with_help("inside a case, each line is `facts {...}`, `with NAME = VALUE` or `expect ...`"))
-            };
-            if let Err(d) = step {
-                self.diagnostics.push(d);
-                lost_lines |= self.text.get(line_start..self.pos).is_some_and(took_a_close);
-                self.skip_line();
             }
-        }
-        if self.diagnostics.len() > errors_before {
+        });
+        if !clean {
             return None;
         }
         let Some(facts) = facts else {
@@ -197,39 +207,19 @@ impl<'a> Parser<'a> {
         let mut params = Vec::new();
         let mut columns: Option<Vec<Cell>> = None;
         let mut rows = Vec::new();
-        let errors_before = self.diagnostics.len();
-        let mut lost_lines = false;
-        loop {
-            self.skip_blank();
-            if self.eof() || self.at_block_start() {
-                // An error that read past its own line (facts not closed) may have taken the
-                // `}` with it: that error is the one to fix, not a second one about the block.
-                if !lost_lines {
-                    self.unclosed("table", span);
-                }
-                break;
-            }
-            let line_start = self.pos;
-            if self.peek() == Some('}') {
-                self.bump();
-                if let Err(d) = self.end_line() {
-                    self.diagnostics.push(d);
-                    self.skip_line();
-                }
-                break;
-            }
-            let step = if self.peek() == Some('|') {
-                self.table_row().map(|(cells, row_span)| {
+        let clean = self.block_lines("table", span, |p, line_start| {
+            if p.peek() == Some('|') {
+                p.table_row().map(|(cells, row_span)| {
                     if cells.iter().all(|c| is_separator(&c.text)) && !cells.is_empty() {
                         // A markdown separator line `|---|---|`.
                         return;
                     }
                     match &columns {
                         None => {
-                            self.note_columns(&cells);
+                            p.note_columns(&cells);
                             columns = Some(cells);
                         }
-                        Some(cols) if cols.len() != cells.len() => self.diagnostics.push(
+                        Some(cols) if cols.len() != cells.len() => p.diagnostics.push(
                             Diagnostic::error(
                                 Code::TestSyntax,
                                 row_span,
@@ -246,12 +236,12 @@ impl<'a> Parser<'a> {
                     }
                 })
             } else if columns.is_some() {
-                Err(self
+                Err(p
                     .unexpected("a row `| ... |` or `}`")
                     .with_help("after the header row, a table holds only rows"))
-            } else if self.keyword(Word::Facts) {
-                let word = Span::new(line_start, self.pos);
-                self.facts_line(line_start).and_then(|f| {
+            } else if p.keyword(Word::Facts) {
+                let word = Span::new(line_start, p.pos);
+                p.facts_line(line_start).and_then(|f| {
                     if facts.is_some() {
                         Err(Diagnostic::error(
                             Code::TestSyntax,
@@ -272,28 +262,23 @@ impl<'a> Parser<'a> {
                         Ok(())
                     }
                 })
-            } else if self.keyword(Word::With) {
-                self.with_line(line_start).map(|p| params.push(p))
-            } else if self.keyword(Word::Expect) {
+            } else if p.keyword(Word::With) {
+                p.with_line(line_start).map(|param| params.push(param))
+            } else if p.keyword(Word::Expect) {
                 Err(Diagnostic::error(
                     Code::TestSyntax,
-                    Span::new(line_start, self.pos),
+                    Span::new(line_start, p.pos),
                     "a table has no `expect` lines",
                     "`expect` in a table",
                 )
                 .with_help("in a table, what is expected is given in columns: `| eligible | growth_points |`"))
             } else {
-                Err(self
+                Err(p
                     .unexpected("`facts`, `with`, the header row `| ... |` or `}`")
                     .with_help("a table is `facts {...}`, then a header row `| fact | eligible | ... |`, then rows"))
-            };
-            if let Err(d) = step {
-                self.diagnostics.push(d);
-                lost_lines |= self.text.get(line_start..self.pos).is_some_and(took_a_close);
-                self.skip_line();
             }
-        }
-        if self.diagnostics.len() > errors_before {
+        });
+        if !clean {
             return None;
         }
         let Some(columns) = columns else {
