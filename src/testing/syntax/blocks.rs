@@ -93,6 +93,19 @@ impl<'a> Parser<'a> {
         );
     }
 
+    /// A block's header (`case "name" {`), or `None` with its error reported and its line
+    /// skipped.
+    fn opened(&mut self, kind: &str, start: usize) -> Option<(String, Span)> {
+        match self.block_header(kind, start) {
+            Ok(header) => Some(header),
+            Err(d) => {
+                self.diagnostics.push(d);
+                self.skip_line();
+                None
+            }
+        }
+    }
+
     /// Reads the lines of a `case` or `table` block up to its `}`, each through `line` (called
     /// with the line's start, after any blank lines). A line's error is reported and the line
     /// skipped, so that one bad line never hides the others; a block left open at the end of
@@ -129,14 +142,7 @@ impl<'a> Parser<'a> {
     }
 
     fn case(&mut self, start: usize) -> Option<CaseDef> {
-        let (name, span) = match self.block_header("case", start) {
-            Ok(h) => h,
-            Err(d) => {
-                self.diagnostics.push(d);
-                self.skip_line();
-                return None;
-            }
-        };
+        let (name, span) = self.opened("case", start)?;
         let mut facts: Option<Facts> = None;
         let mut params = Vec::new();
         let mut expectations = Vec::new();
@@ -195,14 +201,7 @@ impl<'a> Parser<'a> {
     }
 
     fn table(&mut self, start: usize) -> Option<TableDef> {
-        let (name, span) = match self.block_header("table", start) {
-            Ok(h) => h,
-            Err(d) => {
-                self.diagnostics.push(d);
-                self.skip_line();
-                return None;
-            }
-        };
+        let (name, span) = self.opened("table", start)?;
         let mut facts: Option<Facts> = None;
         let mut params = Vec::new();
         let mut columns: Option<Vec<Cell>> = None;
